@@ -1,3 +1,4 @@
 #!/usr/bin/env node
 'use strict';
-require('../dist/cli.js');
+const { runCli } = require('../dist/cli.js');
+runCli();

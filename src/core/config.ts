@@ -1,0 +1,53 @@
+/** Settings the core needs, from whichever front: the CLI reads them from the environment, the extension from settings + SecretStorage. */
+import type { ModelPrice } from './pricing';
+
+export interface CoreConfig {
+  anthropicApiKey?: string;
+  anthropicBaseUrl?: string;
+  model?: string;
+  maxTokens?: number;
+  temperature?: number;
+  priceOverrides?: Record<string, ModelPrice>;
+  e2bApiKey?: string;
+  /** E2B domain (self-hosted E2B); the SDK derives api.<domain> from it. */
+  e2bDomain?: string;
+  /** Full E2B API URL, when it is not api.<domain> (tests, gateways). */
+  e2bApiUrl?: string;
+  /** envd URL override (self-hosted / test E2B). */
+  e2bSandboxUrl?: string;
+  e2bTemplate?: string;
+  /** Sandbox lifetime in ms. */
+  sandboxTimeoutMs?: number;
+  /** A session/workspace id stored in sandbox metadata. */
+  sessionId?: string;
+}
+
+export const DEFAULTS = {
+  model: 'claude-haiku-4-5',
+  maxTokens: 8192,
+  temperature: 0.1,
+  e2bTemplate: 'base',
+  sandboxTimeoutMs: 15 * 60_000,
+} as const;
+
+function num(v: string | undefined): number | undefined {
+  if (v === undefined || v.trim() === '') return undefined;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): CoreConfig {
+  return {
+    anthropicApiKey: env.ANTHROPIC_API_KEY || env.CLAUDE_API_KEY || undefined,
+    anthropicBaseUrl: env.ANTHROPIC_BASE_URL || undefined,
+    model: env.SPAWN_APP_MODEL || undefined,
+    maxTokens: num(env.SPAWN_APP_MAX_TOKENS),
+    temperature: num(env.SPAWN_APP_TEMPERATURE),
+    e2bApiKey: env.E2B_API_KEY || undefined,
+    e2bDomain: env.E2B_DOMAIN || undefined,
+    e2bApiUrl: env.E2B_API_URL || undefined,
+    e2bSandboxUrl: env.E2B_SANDBOX_URL || undefined,
+    e2bTemplate: env.SPAWN_APP_E2B_TEMPLATE || undefined,
+    sandboxTimeoutMs: num(env.SPAWN_APP_SANDBOX_TIMEOUT_MS),
+  };
+}

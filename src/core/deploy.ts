@@ -1,0 +1,202 @@
+/**
+ * The deploy pipeline: create → write all files → install (when needed) → start → health check → ready.
+ * It emits typed events for both fronts, polls fast, fails fast, and destroys what it created on any failure
+ * or cancellation.
+ */
+import { CancelledError, isCancelled, SpawnError } from './errors';
+import type { EventSink, Logger, Phase } from './events';
+import { LineSplitter, nullLogger, TailBuffer } from './events';
+import type { AppSpec } from './spec';
+import { appNameFrom } from './spec';
+import type { BackgroundProcess, Sandbox, SandboxProvider } from './sandbox/types';
+import { checkPath, ecosystemOf, hasErrors, validateSpec } from './validate';
+
+export interface DeployOptions {
+  spec: AppSpec;
+  provider: SandboxProvider;
+  appName?: string;
+  signal?: AbortSignal;
+  onEvent?: EventSink;
+  logger?: Logger;
+  /** Sandbox lifetime (remote providers). */
+  timeoutMs?: number;
+  /** How long the app may take to answer after it started; default 30 s (the seed's value). */
+  readyTimeoutMs?: number;
+  /** Time between readiness probes; at most 100 ms. */
+  pollIntervalMs?: number;
+  metadata?: Record<string, string>;
+}
+
+export interface Deployment {
+  sandbox: Sandbox;
+  process: BackgroundProcess;
+  url: string;
+  spec: AppSpec;
+  /** The last lines the app printed (kept up to date while it runs). */
+  output: TailBuffer;
+}
+
+const DEFAULT_READY_TIMEOUT_MS = 30_000;
+
+/** The shell command that installs an app's dependencies, or undefined when nothing needs installing. */
+export function installCommand(spec: AppSpec, provider?: Pick<SandboxProvider, 'preinstalled'>): string | undefined {
+  const ecosystem = ecosystemOf(spec);
+  const needed = spec.dependencies.filter((d) => !provider?.preinstalled?.(d, ecosystem));
+  if (needed.length === 0) return undefined;
+  const quoted = needed.map((d) => `'${d.replace(/'/g, `'\\''`)}'`).join(' ');
+  if (ecosystem === 'pip') return `python3 -m pip install --quiet --disable-pip-version-check ${quoted}`;
+  // Without a package.json npm would walk up to a parent folder's project.
+  return `[ -f package.json ] || echo '{"private":true}' > package.json; npm install --no-audit --no-fund --no-progress --loglevel=error ${quoted}`;
+}
+
+/** Normalised files, ready to write (validation already refused anything unsafe). */
+export function filesToWrite(spec: AppSpec): { path: string; content: string }[] {
+  return spec.files.map((f) => {
+    const c = checkPath(f.path);
+    if (!c.ok) throw new SpawnError('blocked', c.message);
+    return { path: c.path, content: f.content };
+  });
+}
+
+class PhaseTimer {
+  constructor(private readonly onEvent: EventSink) {}
+  async run<T>(phase: Phase, fn: () => Promise<T>): Promise<T> {
+    const t0 = performance.now();
+    this.onEvent({ event: 'phase', phase, status: 'started' });
+    try {
+      const v = await fn();
+      this.onEvent({ event: 'phase', phase, status: 'finished', durationMs: Math.round(performance.now() - t0) });
+      return v;
+    } catch (err) {
+      this.onEvent({ event: 'phase', phase, status: 'failed', durationMs: Math.round(performance.now() - t0) });
+      throw err;
+    }
+  }
+}
+
+export async function deploy(opts: DeployOptions): Promise<Deployment> {
+  const onEvent = opts.onEvent ?? (() => undefined);
+  const logger = opts.logger ?? nullLogger;
+  const { spec, provider, signal } = opts;
+  const phases = new PhaseTimer(onEvent);
+  const t0 = performance.now();
+  const check = () => {
+    if (signal?.aborted) throw new CancelledError();
+  };
+
+  await phases.run('validate', async () => {
+    const findings = validateSpec(spec);
+    for (const f of findings) onEvent({ event: 'finding', ...f });
+    if (hasErrors(findings)) {
+      const n = findings.filter((f) => f.severity === 'error').length;
+      throw new SpawnError('blocked', `Deploy blocked: validation found ${n} error${n === 1 ? '' : 's'}.`);
+    }
+  });
+  check();
+
+  const appName = opts.appName ?? appNameFrom(spec.title ?? spec.appType);
+  let sandbox: Sandbox | undefined;
+  try {
+    sandbox = await phases.run('create', () =>
+      provider.create({ appName, appType: spec.appType, timeoutMs: opts.timeoutMs, metadata: opts.metadata, signal }),
+    );
+    logger.info(`[deploy] created ${provider.id} sandbox ${sandbox.id} for ${appName}`);
+    check();
+    const deployment = await startIn(sandbox, spec, { ...opts, onEvent, logger }, phases);
+    onEvent({ event: 'ready', url: deployment.url, sandboxId: sandbox.id, provider: provider.id, durationMs: Math.round(performance.now() - t0) });
+    logger.info(`[deploy] ${appName} ready at ${deployment.url} in ${Math.round(performance.now() - t0)} ms`);
+    return deployment;
+  } catch (err) {
+    if (sandbox) {
+      logger.info(`[deploy] ${isCancelled(err) ? 'cancelled' : 'failed'}; destroying sandbox ${sandbox.id}`);
+      await sandbox.destroy().catch((e: unknown) => logger.warn(`[deploy] could not destroy ${sandbox?.id}: ${String(e)}`));
+    }
+    throw signal?.aborted && !(err instanceof SpawnError && err.code !== 'cancelled') ? new CancelledError() : err;
+  }
+}
+
+/** Writes, installs, starts and waits for the app in an existing sandbox (used by deploy and redeploy). */
+export async function startIn(
+  sandbox: Sandbox,
+  spec: AppSpec,
+  opts: Pick<DeployOptions, 'signal' | 'onEvent' | 'logger' | 'readyTimeoutMs' | 'pollIntervalMs' | 'provider'> & { skipInstall?: boolean },
+  phases = new PhaseTimer(opts.onEvent ?? (() => undefined)),
+): Promise<Deployment> {
+  const onEvent = opts.onEvent ?? (() => undefined);
+  const { signal } = opts;
+  const check = () => {
+    if (signal?.aborted) throw new CancelledError();
+  };
+
+  await phases.run('write', () => sandbox.writeFiles(filesToWrite(spec), signal));
+  check();
+
+  const install = opts.skipInstall ? undefined : installCommand(spec, opts.provider);
+  if (!install) {
+    onEvent({ event: 'phase', phase: 'install', status: 'skipped', detail: spec.dependencies.length ? 'preinstalled' : 'no dependencies' });
+  } else {
+    await phases.run('install', async () => {
+      const tail = new TailBuffer(30);
+      const lines = {
+        stdout: new LineSplitter((line) => { tail.push(line); onEvent({ event: 'log', source: 'install', stream: 'stdout', line }); }),
+        stderr: new LineSplitter((line) => { tail.push(line); onEvent({ event: 'log', source: 'install', stream: 'stderr', line }); }),
+      };
+      const res = await sandbox.run(install, { signal, onOutput: (s, t) => lines[s].push(t), timeoutMs: 5 * 60_000 });
+      lines.stdout.flush();
+      lines.stderr.flush();
+      check();
+      if (res.exitCode !== 0) {
+        throw new SpawnError('deploy.install_failed', `Installing dependencies failed (exit code ${res.exitCode}).`, tail.text(15));
+      }
+    });
+  }
+  check();
+
+  const output = new TailBuffer(40);
+  const appLines = {
+    stdout: new LineSplitter((line) => { output.push(line); onEvent({ event: 'log', source: 'app', stream: 'stdout', line }); }),
+    stderr: new LineSplitter((line) => { output.push(line); onEvent({ event: 'log', source: 'app', stream: 'stderr', line }); }),
+  };
+  const proc = await phases.run('start', () => sandbox.start(spec.startCommand, { onOutput: (s, t) => appLines[s].push(t) }));
+  const url = sandbox.url(spec.port);
+  try {
+    await phases.run('health', () => waitReady(sandbox, spec.port, proc, output, opts));
+  } catch (err) {
+    appLines.stdout.flush();
+    appLines.stderr.flush();
+    await proc.kill().catch(() => undefined);
+    throw err;
+  }
+  return { sandbox, process: proc, url, spec, output };
+}
+
+/** Polls the app until it answers, failing at once when its process exits first. */
+async function waitReady(
+  sandbox: Sandbox,
+  port: number,
+  proc: BackgroundProcess,
+  output: TailBuffer,
+  opts: Pick<DeployOptions, 'signal' | 'readyTimeoutMs' | 'pollIntervalMs'>,
+): Promise<void> {
+  const interval = Math.min(opts.pollIntervalMs ?? 50, 100);
+  const deadline = Date.now() + (opts.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS);
+  let exited: { exitCode: number | null } | undefined;
+  void proc.exited.then((e) => (exited = e));
+  for (;;) {
+    if (opts.signal?.aborted) throw new CancelledError();
+    if (exited) {
+      // Let the last output lines arrive before reporting them.
+      await new Promise((r) => setTimeout(r, 30));
+      throw new SpawnError(
+        'deploy.start_failed',
+        `The app exited before it answered on port ${port} (exit code ${exited.exitCode ?? 'unknown'}).`,
+        output.text(20) || '(no output)',
+      );
+    }
+    if (await sandbox.probe(port, opts.signal)) return;
+    if (Date.now() > deadline) {
+      throw new SpawnError('deploy.health_timeout', `The app never answered on port ${port} within ${Math.round((opts.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS) / 1000)} s.`, output.text(20) || '(no output)');
+    }
+    await Promise.race([new Promise((r) => setTimeout(r, interval)), proc.exited]);
+  }
+}

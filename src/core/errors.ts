@@ -1,0 +1,75 @@
+/** One error type for everything the core reports to a user: a stable code and one clear sentence. */
+
+export type ErrorCode =
+  | 'usage'
+  | 'blocked'
+  | 'cancelled'
+  | 'generation.failed'
+  | 'generation.auth'
+  | 'generation.rate_limited'
+  | 'generation.overloaded'
+  | 'generation.network'
+  | 'generation.timeout'
+  | 'generation.truncated'
+  | 'generation.invalid_output'
+  | 'generation.no_key'
+  | 'deploy.failed'
+  | 'deploy.auth'
+  | 'deploy.rate_limited'
+  | 'deploy.template_not_found'
+  | 'deploy.create_timeout'
+  | 'deploy.write_failed'
+  | 'deploy.install_failed'
+  | 'deploy.start_failed'
+  | 'deploy.health_timeout'
+  | 'deploy.not_found'
+  | 'deploy.network'
+  | 'deploy.timeout_cap'
+  | 'deploy.no_key'
+  | 'io';
+
+export class SpawnError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    /** Extra lines worth showing (an installer's or app's last output). */
+    readonly detail?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'SpawnError';
+  }
+}
+
+/** Thrown when the user cancels: callers stay silent about it. */
+export class CancelledError extends SpawnError {
+  constructor() {
+    super('cancelled', 'Cancelled.');
+    this.name = 'CancelledError';
+  }
+}
+
+export function isCancelled(err: unknown): boolean {
+  return err instanceof CancelledError || (err instanceof Error && err.name === 'AbortError');
+}
+
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new CancelledError();
+}
+
+/** The first line of any error, for a user; never a stack trace. */
+export function messageOf(err: unknown): string {
+  if (err instanceof Error) return err.message.split('\n')[0] || err.name;
+  return String(err);
+}
+
+/** Exit codes of the CLI contract. */
+export function exitCodeFor(err: unknown): number {
+  if (isCancelled(err)) return 130;
+  if (!(err instanceof SpawnError)) return 1;
+  if (err.code === 'usage') return 2;
+  if (err.code === 'blocked') return 3;
+  if (err.code.startsWith('generation.')) return 4;
+  if (err.code.startsWith('deploy.')) return 5;
+  return 1;
+}

@@ -1,0 +1,21 @@
+/** Picks a generator. The Claude generator (and its SDK) is loaded only when used. */
+import type { CoreConfig } from '../config';
+import { SpawnError } from '../errors';
+import type { Generator, GeneratorId } from './types';
+import { TemplateGenerator } from './templates';
+
+export type GeneratorChoice = GeneratorId | 'auto';
+
+export function resolveGeneratorId(choice: GeneratorChoice, cfg: CoreConfig): GeneratorId {
+  if (choice === 'auto') return cfg.anthropicApiKey ? 'claude' : 'templates';
+  return choice;
+}
+
+export async function createGenerator(choice: GeneratorChoice, cfg: CoreConfig): Promise<Generator> {
+  const id = resolveGeneratorId(choice, cfg);
+  if (id === 'templates') return new TemplateGenerator();
+  if (!cfg.anthropicApiKey) {
+    throw new SpawnError('generation.no_key', 'The Claude generator needs an Anthropic API key (set ANTHROPIC_API_KEY), or use --generator templates.');
+  }
+  throw new SpawnError('generation.failed', 'The Claude generator is not part of this build yet.');
+}

@@ -1,0 +1,32 @@
+/** The generator interface: a prompt and an app type in, an app spec out, streaming files as they are known. */
+import type { AppSpec, AppType } from '../spec';
+import type { EventSink, Logger } from '../events';
+
+export type GeneratorId = 'templates' | 'claude';
+
+export interface GenerateRequest {
+  prompt: string;
+  appType: AppType;
+  signal?: AbortSignal;
+  /** Receives `file` events as soon as each path, then each full content, is known; and `cost`. */
+  onEvent?: EventSink;
+  logger?: Logger;
+}
+
+export interface Usage {
+  model: string;
+  inputTokens: number;
+  outputTokens: number;
+  usd: number | null;
+}
+
+export interface GenerateResult {
+  spec: AppSpec;
+  generator: GeneratorId;
+  usage?: Usage;
+}
+
+export interface Generator {
+  readonly id: GeneratorId;
+  generate(req: GenerateRequest): Promise<GenerateResult>;
+}

@@ -1,0 +1,88 @@
+/** The sandbox provider interface: where an app runs (a local temp folder, or an E2B sandbox). */
+import type { AppFile, AppType } from '../spec';
+
+export type ProviderId = 'local' | 'e2b';
+
+export interface OutputHandler {
+  (stream: 'stdout' | 'stderr', text: string): void;
+}
+
+export interface RunOptions {
+  cwd?: string;
+  env?: Record<string, string>;
+  onOutput?: OutputHandler;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+export interface RunResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface BackgroundProcess {
+  readonly pid: number;
+  /** Resolves when the process ends (for any reason). */
+  readonly exited: Promise<{ exitCode: number | null }>;
+  kill(): Promise<void>;
+}
+
+/** What the tree view and `spawn-app list` show. */
+export interface SandboxInfo {
+  id: string;
+  provider: ProviderId;
+  appName: string;
+  appType?: AppType;
+  /** ms since epoch */
+  startedAt: number;
+  /** ms since epoch when the provider will stop it; undefined when it lives as long as its owner. */
+  endAt?: number;
+  url?: string;
+  metadata: Record<string, string>;
+  cpuCount?: number;
+  memoryMB?: number;
+  /** Not started by this process (found in a record or by metadata). */
+  orphan?: boolean;
+}
+
+export interface Sandbox {
+  readonly id: string;
+  readonly provider: ProviderId;
+  /** Writes all files in one call (one request for remote providers). */
+  writeFiles(files: readonly AppFile[], signal?: AbortSignal): Promise<void>;
+  /** Runs a command in the foreground and streams its output; resolves with the exit code (never throws on non-zero). */
+  run(cmd: string, opts?: RunOptions): Promise<RunResult>;
+  /** Starts a command in the background. */
+  start(cmd: string, opts?: RunOptions): Promise<BackgroundProcess>;
+  /** The URL at which the app's port is reached from outside. */
+  url(port: number): string;
+  /** One readiness probe through that URL: true when the app answered (any HTTP status below 500). */
+  probe(port: number, signal?: AbortSignal): Promise<boolean>;
+  info(): SandboxInfo;
+  extendTimeout(ms: number): Promise<void>;
+  destroy(): Promise<void>;
+}
+
+export interface CreateOptions {
+  appName: string;
+  appType: AppType;
+  /** How long the sandbox may live before the provider stops it. */
+  timeoutMs?: number;
+  metadata?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+export interface SandboxProvider {
+  readonly id: ProviderId;
+  /** Whether a dependency is already available in the sandbox image (deploy then skips the install). */
+  preinstalled?(dep: string, ecosystem: 'npm' | 'pip'): boolean;
+  create(opts: CreateOptions): Promise<Sandbox>;
+  list(): Promise<SandboxInfo[]>;
+  /** Returns false when there was no such sandbox. */
+  destroy(id: string): Promise<boolean>;
+  extendTimeout(id: string, ms: number): Promise<void>;
+}
+
+/** Metadata that marks a sandbox as ours. */
+export const METADATA_TAG = { key: 'createdBy', value: 'spawn-app' } as const;

@@ -1,0 +1,219 @@
+/**
+ * Validation of an app spec before anything touches a disk or a sandbox.
+ * Errors always block a deploy; warnings are shown and the user decides.
+ */
+import type { AppSpec } from './spec';
+import { SEED_APP_ROOT } from './spec';
+
+export type Severity = 'error' | 'warning';
+
+export interface Finding {
+  severity: Severity;
+  rule: string;
+  /** App-relative path of the file concerned; absent for spec-level findings (start command, limits). */
+  path?: string;
+  /** 1-based line number in that file. */
+  line?: number;
+  message: string;
+}
+
+/** Documented limits (README "Limits"). */
+export const LIMITS = {
+  maxFiles: 500,
+  maxTotalBytes: 10 * 1024 * 1024,
+  maxPathLength: 1024,
+  maxSegmentLength: 255,
+  maxDependencies: 100,
+} as const;
+
+/** The on-disk manifest name; an app file may not take it. */
+export const MANIFEST_NAME = 'spawn-app.json';
+
+export function hasErrors(findings: readonly Finding[]): boolean {
+  return findings.some((f) => f.severity === 'error');
+}
+
+/**
+ * Checks one path as written by a user or a model. Returns the normalised app-relative path, or the
+ * reason it is refused. Accepts the seed's `/app/...` form.
+ */
+export function checkPath(raw: string): { ok: true; path: string } | { ok: false; rule: string; message: string } {
+  const bad = (rule: string, message: string) => ({ ok: false as const, rule, message });
+  if (typeof raw !== 'string' || raw.length === 0) return bad('path.empty', 'A file has an empty path.');
+  if (raw.includes('\0')) return bad('path.nul', `The path ${JSON.stringify(raw)} contains a NUL byte.`);
+  if (raw.includes('\\')) return bad('path.backslash', `The path ${JSON.stringify(raw)} uses a backslash; use forward slashes.`);
+  if (/^[a-zA-Z]:/.test(raw)) return bad('path.drive', `The path ${JSON.stringify(raw)} names a drive.`);
+  if (raw.length > LIMITS.maxPathLength) return bad('path.too_long', `A path is longer than ${LIMITS.maxPathLength} characters.`);
+  let p = raw;
+  if (p.startsWith('/')) {
+    if (p === SEED_APP_ROOT || p === SEED_APP_ROOT + '/') return bad('path.root', 'A file cannot be the app folder itself.');
+    if (!p.startsWith(SEED_APP_ROOT + '/')) return bad('path.absolute', `The path ${JSON.stringify(raw)} is outside the app folder.`);
+    p = p.slice(SEED_APP_ROOT.length + 1);
+  }
+  while (p.startsWith('./')) p = p.slice(2);
+  if (p === '' || p === '.' || p === '/') return bad('path.root', 'A file cannot be the app folder itself.');
+  const segments = p.split('/');
+  for (const s of segments) {
+    if (s === '..') return bad('path.traversal', `The path ${JSON.stringify(raw)} escapes the app folder.`);
+    if (s === '' || s === '.') return bad('path.invalid', `The path ${JSON.stringify(raw)} has an empty or "." segment.`);
+    if (s.length > LIMITS.maxSegmentLength) return bad('path.too_long', `A name in ${JSON.stringify(raw.slice(0, 60))}… is longer than ${LIMITS.maxSegmentLength} characters.`);
+    // eslint-disable-next-line no-control-regex
+    if (/[\x00-\x1f]/.test(s)) return bad('path.invalid', `The path ${JSON.stringify(raw)} contains control characters.`);
+  }
+  if (p === MANIFEST_NAME) return bad('path.reserved', `${MANIFEST_NAME} is reserved for the app's manifest.`);
+  return { ok: true, path: p };
+}
+
+const NPM_NAME = /^(@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*$/;
+const NPM_VERSION = /^[0-9A-Za-z.^~<>=*+-]+$/;
+const PIP_SPEC = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?(?:\[[A-Za-z0-9._,-]+\])?(?:(?:==|>=|<=|~=|!=|>|<)[A-Za-z0-9.*+!-]+(?:,(?:==|>=|<=|~=|!=|>|<)[A-Za-z0-9.*+!-]+)*)?$/;
+
+/** A plain npm name (optionally `@version`) for Node apps, a plain pip requirement for scripts. */
+export function isPlainDependency(dep: string, ecosystem: 'npm' | 'pip'): boolean {
+  if (!dep || dep.length > 214) return false;
+  if (ecosystem === 'pip') return PIP_SPEC.test(dep);
+  const at = dep.lastIndexOf('@');
+  if (at > 0) return NPM_NAME.test(dep.slice(0, at)) && NPM_VERSION.test(dep.slice(at + 1));
+  return NPM_NAME.test(dep);
+}
+
+export function ecosystemOf(spec: Pick<AppSpec, 'appType'>): 'npm' | 'pip' {
+  return spec.appType === 'script' ? 'pip' : 'npm';
+}
+
+interface Rule {
+  rule: string;
+  re: RegExp;
+  message: string;
+}
+
+/** Shell in the start command that always blocks a deploy. */
+const START_COMMAND_ERRORS: Rule[] = [
+  {
+    rule: 'start.rm_root',
+    re: /\brm\s+(?:-{1,2}[\w-]+\s+)*-[a-zA-Z]*[rR][a-zA-Z]*\s+(?:-{1,2}[\w-]+\s+)*(?:\/\*?|~\/?|\$HOME\/?|\$\{HOME\}\/?)(?=\s|$|[;&|)])/,
+    message: 'The start command deletes the root or home folder (rm -r of / or ~).',
+  },
+  {
+    rule: 'start.piped_download',
+    re: /\b(?:curl|wget|fetch)\b[^;&\n]*\|\s*(?:sudo\s+)?(?:ba|z|da|k|fi)?sh\b|\b(?:curl|wget)\b[^;&\n]*\|\s*(?:sudo\s+)?(?:python3?|node|perl|ruby)\b|\b(?:ba|z)?sh\s+<\(\s*(?:curl|wget)\b/,
+    message: 'The start command pipes a download into a shell or interpreter.',
+  },
+  {
+    rule: 'start.fork_bomb',
+    re: /(\w+|:)\s*\(\)\s*\{[^}]*\1\s*\|\s*\1\s*&[^}]*\}\s*;?\s*\1/,
+    message: 'The start command contains a fork bomb.',
+  },
+  {
+    rule: 'start.system_write',
+    re: /(?:>>?|\btee\s+(?:-a\s+)?|\b(?:cp|mv|ln)\s+(?:-\w+\s+)*\S+\s+)\/(?:etc|bin|sbin|usr|boot|lib|lib64|sys|proc|dev\/(?!null\b)|root)\b|\bdd\s+[^;&|]*\bof=\/dev\/|\bmkfs(?:\.\w+)?\b|\bchmod\s+(?:-\w+\s+)*[0-7]{3,4}\s+\/(?:\s|$)|\bchown\s+-R\s+\S+\s+\/(?:\s|$)/,
+    message: 'The start command writes to a system path.',
+  },
+];
+
+/** Code patterns worth a warning; each must not fire on harmless look-alikes (see the unit tests). */
+const CODE_WARNINGS: Rule[] = [
+  { rule: 'code.eval', re: /(?<![\w.$])eval\s*\(/, message: 'eval() runs arbitrary code.' },
+  { rule: 'code.new_function', re: /\bnew\s+Function\s*\(/, message: 'new Function() runs arbitrary code.' },
+  {
+    rule: 'code.child_process',
+    re: /\brequire\s*\(\s*['"`](?:node:)?child_process['"`]\s*\)|\bfrom\s+['"](?:node:)?child_process['"]|\bimport\s*\(\s*['"](?:node:)?child_process['"]\s*\)/,
+    message: 'child_process can run shell commands.',
+  },
+  { rule: 'code.exec', re: /(?<![\w.$])exec(?:Sync)?\s*\(|\bchild_process\.exec(?:Sync)?\s*\(/, message: 'exec() runs code or shell commands.' },
+  { rule: 'code.os_system', re: /\bos\.(?:system|popen)\s*\(/, message: 'os.system/os.popen run shell commands.' },
+  { rule: 'code.subprocess_shell', re: /\bsubprocess\.\w+\s*\([^)]*\bshell\s*=\s*True/, message: 'subprocess with shell=True runs shell commands.' },
+  {
+    rule: 'code.dynamic_require',
+    re: /(?<![\w.$])require\s*\(\s*(?!['"]|`[^`$]*`\s*\))[^)\s]|(?<![\w.$])import\s*\(\s*(?!['"]|`[^`$]*`\s*\))[^)\s]|\b__import__\s*\(\s*(?!['"])|\bimportlib\.import_module\s*\(\s*(?!['"])/,
+    message: 'A module name computed at run time may load code chosen by user input.',
+  },
+  {
+    rule: 'code.rm_rf',
+    re: /\brm\s+-[a-zA-Z]*(?:r[a-zA-Z]*f|f[a-zA-Z]*r)|\bshutil\.rmtree\s*\(|\brmSync\s*\([^)]*recursive\s*:\s*true/,
+    message: 'Recursive delete (rm -rf) inside the code.',
+  },
+];
+
+const START_COMMAND_WARNINGS: Rule[] = [
+  { rule: 'start.sudo', re: /\bsudo\b/, message: 'The start command uses sudo.' },
+  { rule: 'start.rm_rf', re: /\brm\s+-[a-zA-Z]*(?:r[a-zA-Z]*f|f[a-zA-Z]*r)/, message: 'The start command deletes files recursively.' },
+];
+
+/** Validates a whole spec and returns every finding (never throws). */
+export function validateSpec(spec: AppSpec): Finding[] {
+  const findings: Finding[] = [];
+  const seen = new Set<string>();
+  let total = 0;
+
+  if (spec.files.length === 0) findings.push({ severity: 'error', rule: 'files.empty', message: 'The app has no files.' });
+  if (spec.files.length > LIMITS.maxFiles) {
+    findings.push({ severity: 'error', rule: 'limits.files', message: `The app has ${spec.files.length} files; the limit is ${LIMITS.maxFiles}.` });
+  }
+
+  for (const file of spec.files) {
+    const checked = checkPath(file.path);
+    if (!checked.ok) {
+      findings.push({ severity: 'error', rule: checked.rule, path: file.path, message: checked.message });
+      continue;
+    }
+    const key = checked.path;
+    if (seen.has(key)) {
+      findings.push({ severity: 'error', rule: 'path.duplicate', path: key, message: `The path ${key} appears more than once.` });
+    }
+    seen.add(key);
+    total += Buffer.byteLength(file.content, 'utf8');
+    if (!file.content.includes('\0')) findings.push(...scanCode(key, file.content));
+  }
+  // A file and a folder of the same name cannot both exist.
+  for (const p of seen) {
+    const parts = p.split('/');
+    for (let i = 1; i < parts.length; i++) {
+      const dir = parts.slice(0, i).join('/');
+      if (seen.has(dir)) findings.push({ severity: 'error', rule: 'path.conflict', path: dir, message: `${dir} is both a file and a folder.` });
+    }
+  }
+  if (total > LIMITS.maxTotalBytes) {
+    findings.push({ severity: 'error', rule: 'limits.bytes', message: `The app holds ${(total / 1048576).toFixed(1)} MB; the limit is ${LIMITS.maxTotalBytes / 1048576} MB.` });
+  }
+
+  const ecosystem = ecosystemOf(spec);
+  if (spec.dependencies.length > LIMITS.maxDependencies) {
+    findings.push({ severity: 'error', rule: 'limits.dependencies', message: `The app lists ${spec.dependencies.length} dependencies; the limit is ${LIMITS.maxDependencies}.` });
+  }
+  for (const dep of spec.dependencies) {
+    if (!isPlainDependency(dep, ecosystem)) {
+      findings.push({
+        severity: 'error',
+        rule: 'dependency.invalid',
+        message: `${JSON.stringify(dep.slice(0, 80))} is not a plain ${ecosystem} package name (optionally with a version).`,
+      });
+    }
+  }
+
+  const cmd = spec.startCommand;
+  for (const r of START_COMMAND_ERRORS) if (r.re.test(cmd)) findings.push({ severity: 'error', rule: r.rule, message: r.message });
+  for (const r of START_COMMAND_WARNINGS) if (r.re.test(cmd)) findings.push({ severity: 'warning', rule: r.rule, message: r.message });
+  if (spec.port !== 3000) findings.push({ severity: 'warning', rule: 'port.nonstandard', message: `The app says it listens on port ${spec.port}; Spawn App expects 3000.` });
+  return findings;
+}
+
+/** Line-by-line warnings for one file's code. */
+export function scanCode(path: string, content: string): Finding[] {
+  const out: Finding[] = [];
+  const lines = content.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.length > 10000) continue; // minified blobs: not worth a regex pass per rule
+    for (const r of CODE_WARNINGS) {
+      if (r.re.test(line)) out.push({ severity: 'warning', rule: r.rule, path, line: i + 1, message: r.message });
+    }
+  }
+  return out;
+}
+
+/** One line per finding, for a terminal or a log. */
+export function formatFinding(f: Finding): string {
+  const where = f.path ? `${f.path}${f.line ? `:${f.line}` : ''}: ` : '';
+  return `${f.severity}: ${where}${f.message} [${f.rule}]`;
+}
