@@ -105,9 +105,17 @@ export function appNameFrom(text: string, fallback = 'app'): string {
   return slug || fallback;
 }
 
+/** The longest prompt the fronts accept. */
+export const MAX_PROMPT_LENGTH = 4000;
+
+/** The paths a user most wants to see first, best first, per app type. */
+export function mainFileCandidates(appType: AppType): readonly string[] {
+  return appType === 'webapp' ? ['index.html', 'public/index.html'] : appType === 'api' ? ['server.js', 'index.js', 'app.js'] : ['main.py', 'report.py', 'app.py'];
+}
+
 /** The file a user most wants to see first. */
-export function mainFileOf(spec: AppSpec): AppFile | undefined {
-  const prefer = spec.appType === 'webapp' ? ['index.html', 'public/index.html'] : spec.appType === 'api' ? ['server.js', 'index.js', 'app.js'] : ['main.py', 'report.py', 'app.py'];
+export function mainFileOf(spec: Pick<AppSpec, 'appType' | 'files'>): AppFile | undefined {
+  const prefer = mainFileCandidates(spec.appType);
   for (const p of prefer) {
     const f = spec.files.find((x) => normaliseAppPath(x.path) === p);
     if (f) return f;
