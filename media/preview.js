@@ -1,0 +1,59 @@
+// The preview webview: toolbar + status line + the app's iframe. Talks to the extension only through the typed
+// messages of src/vscode/webview/messages.ts, after sending "ready".
+(function () {
+  const vscode = acquireVsCodeApi();
+  const appId = document.body.dataset.appId;
+  vscode.setState({ appId });
+
+  const frame = document.getElementById('app');
+  const status = document.getElementById('status');
+  const message = document.getElementById('message');
+  const detail = document.getElementById('detail');
+  const url = document.getElementById('url');
+  let state;
+
+  function render(s) {
+    const previous = state;
+    state = s;
+    document.body.dataset.status = s.status;
+    for (const b of document.querySelectorAll('[data-action]')) {
+      b.hidden = !s.actions.includes(b.dataset.action);
+    }
+    url.textContent = s.displayUrl || '';
+    const showApp = s.status === 'running' && !!s.url;
+    status.hidden = showApp;
+    message.textContent = s.error ? s.error.message : s.message || '';
+    detail.hidden = !(s.error && s.error.detail);
+    detail.textContent = (s.error && s.error.detail) || '';
+    frame.hidden = !showApp;
+    if (showApp) {
+      // A new URL, or the app came back after a redeploy: load it (again).
+      if (frame.getAttribute('src') !== s.url || (previous && previous.status !== 'running')) frame.src = s.url;
+    } else if (frame.getAttribute('src')) {
+      frame.removeAttribute('src');
+    }
+  }
+
+  function reload() {
+    if (state && state.url && state.status === 'running') frame.src = state.url;
+  }
+
+  window.addEventListener('message', (event) => {
+    // Only the extension talks to us: ignore whatever the app in the iframe posts.
+    if (event.source === frame.contentWindow) return;
+    const msg = event.data;
+    if (!msg || typeof msg !== 'object') return;
+    if (msg.type === 'state' && msg.state) render(msg.state);
+    else if (msg.type === 'reload') reload();
+  });
+
+  for (const b of document.querySelectorAll('[data-action]')) {
+    b.addEventListener('click', () => {
+      const action = b.dataset.action;
+      if (action === 'reload') reload();
+      else vscode.postMessage({ type: 'action', action });
+    });
+  }
+
+  vscode.postMessage({ type: 'ready' });
+})();

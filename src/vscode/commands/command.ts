@@ -1,0 +1,34 @@
+/** What every command gets: the services built in `activate`, injected (no globals). */
+import type { AppTree } from '../../core/appTree';
+import type { Deployer } from '../deployer';
+import type { AppDiagnostics } from '../diagnostics';
+import type { ErrorReporter } from '../errorReporter';
+import type { Logger } from '../logger';
+import type { Providers } from '../providers';
+import type { Secrets } from '../secrets';
+import type { Spawner } from '../spawner';
+import type { SandboxRegistry } from '../views/sandboxRegistry';
+import type { PreviewManager } from '../webview/previewManager';
+
+export interface Services {
+  tree: AppTree;
+  registry: SandboxRegistry;
+  providers: Providers;
+  spawner: Spawner;
+  deployer: Deployer;
+  previews: PreviewManager;
+  diagnostics: AppDiagnostics;
+  secrets: Secrets;
+  logger: Logger;
+  reporter: ErrorReporter;
+}
+
+export interface Command {
+  readonly id: string;
+  run(services: Services, ...args: unknown[]): unknown;
+}
+
+/** Declares a command; `registerCommands` registers it through the one error wrapper. */
+export function defineCommand(id: string, run: (services: Services, ...args: unknown[]) => unknown): Command {
+  return { id, run };
+}

@@ -1,0 +1,61 @@
+/** Registers every command through the one error wrapper (log the whole error, show one sentence, cancel is silent). */
+import * as vscode from 'vscode';
+import { addAppsToExplorerCommand } from './addAppsToExplorer';
+import type { Command, Services } from './command';
+import { deployAppCommand } from './deployApp';
+import { destroyAllSandboxesCommand } from './destroyAllSandboxes';
+import { deleteEntryCommand } from './files/deleteEntry';
+import { newFileCommand } from './files/newFile';
+import { renameEntryCommand } from './files/renameEntry';
+import { openAppFromFolderCommand } from './openAppFromFolder';
+import { openPreviewCommand } from './openPreview';
+import { refreshSandboxesCommand } from './refreshSandboxes';
+import { copyUrlCommand } from './sandbox/copyUrl';
+import { destroySandboxCommand } from './sandbox/destroy';
+import { extendTimeoutCommand } from './sandbox/extendTimeout';
+import { openInBrowserCommand } from './sandbox/openInBrowser';
+import { openInIntegratedBrowserCommand } from './sandbox/openInIntegratedBrowser';
+import { openSandboxPreviewCommand } from './sandbox/openPreview';
+import { showSandboxLogsCommand } from './sandbox/showLogs';
+import { saveAppToFolderCommand } from './saveAppToFolder';
+import { setAnthropicApiKeyCommand } from './setAnthropicApiKey';
+import { setE2bApiKeyCommand } from './setE2bApiKey';
+import { showLogCommand } from './showLog';
+import { spawnAppCommand } from './spawnApp';
+
+export const COMMANDS: readonly Command[] = [
+  spawnAppCommand,
+  deployAppCommand,
+  openPreviewCommand,
+  saveAppToFolderCommand,
+  openAppFromFolderCommand,
+  addAppsToExplorerCommand,
+  setAnthropicApiKeyCommand,
+  setE2bApiKeyCommand,
+  showLogCommand,
+  refreshSandboxesCommand,
+  destroyAllSandboxesCommand,
+  openSandboxPreviewCommand,
+  openInBrowserCommand,
+  openInIntegratedBrowserCommand,
+  copyUrlCommand,
+  extendTimeoutCommand,
+  showSandboxLogsCommand,
+  destroySandboxCommand,
+  newFileCommand,
+  renameEntryCommand,
+  deleteEntryCommand,
+];
+
+export function registerCommands(services: Services): vscode.Disposable[] {
+  return COMMANDS.map((c) =>
+    vscode.commands.registerCommand(c.id, async (...args: unknown[]) => {
+      try {
+        return await c.run(services, ...args);
+      } catch (err) {
+        services.reporter.report(c.id, err);
+        return undefined;
+      }
+    }),
+  );
+}

@@ -1,0 +1,15 @@
+/** Destroy: after a modal confirmation, stops the app and deletes its sandbox. Args: target, `{confirm}`. */
+import * as vscode from 'vscode';
+import { defineCommand } from '../command';
+import { confirmModal, optionsOf, resolveSandbox } from '../targets';
+
+export const destroySandboxCommand = defineCommand('spawnApp.sandbox.destroy', async (s, ...args) => {
+  const e = await resolveSandbox(s, args);
+  await confirmModal(
+    optionsOf(args),
+    `Destroy the sandbox of ${e.appName}?`,
+    `The app stops and its ${e.provider === 'local' ? 'local' : 'E2B'} sandbox (${e.id}) is deleted. The app's files stay in the Apps view.`,
+    'Destroy',
+  );
+  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Destroying ${e.appName}…` }, () => s.registry.destroy(e.id));
+});

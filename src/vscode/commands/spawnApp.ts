@@ -1,0 +1,79 @@
+/**
+ * Spawn App from Prompt: app type (quick pick), description (validated input box), then generation into the
+ * virtual workspace with a cancellable progress notification; the main file opens as soon as it exists.
+ *
+ * Scripts and tests may pass `{appType, prompt, generator?, deploy?, confirm?, provider?, token?}` to skip the
+ * pickers: `deploy: true` deploys right after generating (asking first unless `confirm: true`). Resolves with
+ * `{appId, appName, mainFile, files, generator, sandboxId?, url?}`.
+ */
+import * as vscode from 'vscode';
+import { CancelledError, SpawnError } from '../../core/errors';
+import type { GeneratorChoice } from '../../core/generate';
+import type { ProviderChoice } from '../../core/sandbox';
+import type { AppType } from '../../core/spec';
+import { APP_TYPE_DESCRIPTIONS, APP_TYPES, isAppType } from '../../core/spec';
+import { validatePrompt } from '../spawner';
+import { defineCommand } from './command';
+import { optionsOf } from './targets';
+
+interface SpawnArgs {
+  appType?: AppType;
+  prompt?: string;
+  generator?: GeneratorChoice;
+  deploy?: boolean;
+  confirm?: boolean;
+  provider?: ProviderChoice;
+  token?: vscode.CancellationToken;
+}
+
+const TYPE_LABELS: Record<AppType, { label: string; example: string }> = {
+  webapp: { label: '$(globe) Web app', example: 'a calculator with a history of results' },
+  api: { label: '$(server) API', example: 'a notes API with create, list and delete' },
+  script: { label: '$(terminal) Script', example: 'a Python report of website visits per day' },
+};
+
+export const spawnAppCommand = defineCommand('spawnApp.spawn', async (s, ...args) => {
+  const a = optionsOf(args) as SpawnArgs;
+  if (a.appType !== undefined && !isAppType(a.appType)) throw new SpawnError('usage', `appType must be one of ${APP_TYPES.join(', ')}.`);
+  const appType = a.appType ?? (await pickAppType());
+  const prompt =
+    a.prompt ??
+    (await vscode.window.showInputBox({
+      title: 'Spawn App from Prompt',
+      prompt: `Describe the ${TYPE_LABELS[appType].label.replace(/^\$\([^)]*\)\s*/, '').toLowerCase()} you want`,
+      placeHolder: `e.g. ${TYPE_LABELS[appType].example}`,
+      ignoreFocusOut: true,
+      validateInput: validatePrompt,
+    }));
+  if (prompt === undefined) throw new CancelledError();
+
+  const result = await s.spawner.spawn({ appType, prompt, generator: a.generator, token: a.token });
+  const out = {
+    appId: result.app.id,
+    appName: result.app.name,
+    mainFile: result.mainFile,
+    files: result.files,
+    generator: result.generator,
+  };
+  if (a.deploy) {
+    const d = await s.deployer.deploy(result.app, { confirm: a.confirm, token: a.token, provider: a.provider });
+    return { ...out, sandboxId: d.sandboxId, url: d.url };
+  }
+  const what = result.title ? `“${result.title}”` : result.app.name;
+  void vscode.window
+    .showInformationMessage(`Generated ${what}: ${result.files} files in the Apps view. Edit them, then deploy.`, 'Deploy', 'Save to Folder…')
+    .then((pick) => {
+      if (pick === 'Deploy') void vscode.commands.executeCommand('spawnApp.deploy', { appId: result.app.id });
+      if (pick === 'Save to Folder…') void vscode.commands.executeCommand('spawnApp.saveToFolder', { appId: result.app.id });
+    });
+  return out;
+});
+
+async function pickAppType(): Promise<AppType> {
+  const pick = await vscode.window.showQuickPick(
+    APP_TYPES.map((t) => ({ label: TYPE_LABELS[t].label, description: APP_TYPE_DESCRIPTIONS[t], detail: `e.g. “${TYPE_LABELS[t].example}”`, type: t })),
+    { title: 'Spawn App from Prompt', placeHolder: 'What kind of app?', matchOnDescription: true },
+  );
+  if (!pick) throw new CancelledError();
+  return pick.type;
+}

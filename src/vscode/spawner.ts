@@ -1,0 +1,175 @@
+/**
+ * Generates an app into the virtual workspace: files stream into the AppTree as the generator produces them and
+ * the main file opens as soon as it is complete. Cancellable; a cancelled or failed generation leaves nothing.
+ */
+import * as vscode from 'vscode';
+import type { AppMeta, AppTree } from '../core/appTree';
+import type { CoreConfig } from '../core/config';
+import { CancelledError, isCancelled, SpawnError } from '../core/errors';
+import type { SpawnEvent } from '../core/events';
+import type { GeneratorChoice } from '../core/generate';
+import { createGenerator, resolveGeneratorId } from '../core/generate';
+import type { AppType } from '../core/spec';
+import { mainFileCandidates, mainFileOf, MAX_PROMPT_LENGTH } from '../core/spec';
+import type { Finding } from '../core/validate';
+import { abortSignalFrom } from './deployer';
+import type { AppDiagnostics } from './diagnostics';
+import { appUri } from './fs/appUri';
+import type { Logger } from './logger';
+import type { Secrets } from './secrets';
+import type { Settings } from './settings';
+import type { SandboxRegistry } from './views/sandboxRegistry';
+
+export interface SpawnRequest {
+  appType: AppType;
+  prompt: string;
+  generator?: GeneratorChoice;
+  token?: vscode.CancellationToken;
+}
+
+export interface SpawnResult {
+  app: AppMeta;
+  files: number;
+  generator: string;
+  title?: string;
+  mainFile?: vscode.Uri;
+  dropped: Finding[];
+}
+
+export class Spawner {
+  private toldAboutTemplates = false;
+
+  constructor(
+    private readonly tree: AppTree,
+    private readonly diagnostics: AppDiagnostics,
+    private readonly registry: SandboxRegistry,
+    private readonly secrets: Secrets,
+    private readonly settings: () => Settings,
+    private readonly config: () => Promise<CoreConfig>,
+    private readonly logger: Logger,
+  ) {}
+
+  async spawn(req: SpawnRequest): Promise<SpawnResult> {
+    const prompt = req.prompt.trim();
+    const invalid = validatePrompt(prompt);
+    if (invalid) throw new SpawnError('usage', invalid);
+    const choice = await this.chooseGenerator(req.generator ?? this.settings().generator);
+    const cfg = await this.config();
+    const generator = await createGenerator(choice, cfg);
+    const log = this.logger.scope('generate');
+    log.info(`generating a ${req.appType} with ${generator.id}: ${JSON.stringify(prompt.slice(0, 200))}`);
+
+    return vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'Spawn App', cancellable: true },
+      async (progress, token) => {
+        const signal = abortSignalFrom(token, req.token);
+        progress.report({ message: generator.id === 'claude' ? `Generating with ${cfg.model ?? 'Claude'}…` : 'Generating from the built-in templates…' });
+        const app = this.tree.createApp({ nameHint: nameHint(prompt), generator: generator.id, prompt, manifest: { appType: req.appType, startCommand: 'node server.js', dependencies: [], port: 3000 } });
+        const hold = this.diagnostics.hold(app);
+        const dropped: Finding[] = [];
+        let opened: Promise<unknown> | undefined;
+        let openedPath: string | undefined;
+        const candidates = mainFileCandidates(req.appType);
+        const open = (rel: string) => {
+          openedPath = rel;
+          opened = Promise.resolve(vscode.window.showTextDocument(appUri(this.tree, app, rel), { preview: false })).catch((err: unknown) => log.warn(`could not open ${rel}: ${String(err)}`));
+        };
+        const onEvent = (e: SpawnEvent) => {
+          if (signal.aborted) return;
+          if (e.event === 'file') {
+            const r = this.tree.putFile(app, e.path, e.content ?? '');
+            if (!r.ok) {
+              if (e.status === 'complete') dropped.push(r.finding);
+              return;
+            }
+            if (e.status === 'started') progress.report({ message: `Writing ${r.path}…` });
+            if (e.status === 'complete' && !openedPath && candidates.includes(r.path)) open(r.path);
+          } else if (e.event === 'cost' && e.kind === 'generation') {
+            this.registry.addGenerationCost(e.usd);
+            log.info(`${e.model ?? 'model'}: ${e.inputTokens ?? 0} input + ${e.outputTokens ?? 0} output tokens`);
+          }
+        };
+        try {
+          const result = await generator.generate({ prompt, appType: req.appType, signal, onEvent, logger: log });
+          if (signal.aborted) throw new CancelledError();
+          dropped.push(...this.tree.setSpec(app, result.spec, result.generator));
+          this.diagnostics.setExtra(app, dedupe(dropped));
+          const main = mainFileOf(result.spec)?.path;
+          if (main && !openedPath && this.tree.exists(this.tree.pathOf(app, main))) open(main);
+          await opened;
+          log.info(`generated ${app.name}: ${result.spec.files.length} files${result.usage ? `, ${result.usage.usd === null ? 'price unknown' : `$${result.usage.usd.toFixed(4)}`}` : ''}`);
+          return {
+            app,
+            files: result.spec.files.length,
+            generator: result.generator,
+            title: result.spec.title,
+            mainFile: openedPath ? appUri(this.tree, app, openedPath) : undefined,
+            dropped,
+          };
+        } catch (err) {
+          // Half an app is no app: remove it and close its editors.
+          await opened;
+          await closeEditorsUnder(appUri(this.tree, app));
+          if (this.tree.app(app.id)) this.tree.delete(this.tree.pathOf(app));
+          throw isCancelled(err) || signal.aborted ? new CancelledError() : err;
+        } finally {
+          hold.dispose();
+        }
+      },
+    );
+  }
+
+  /** With no Anthropic key: "auto" says once that templates are used; "claude" offers to set a key or use templates. */
+  private async chooseGenerator(choice: GeneratorChoice): Promise<GeneratorChoice> {
+    const cfg = await this.config();
+    if (choice === 'claude' && !cfg.anthropicApiKey) {
+      const pick = await vscode.window.showWarningMessage(
+        'Generating with Claude needs an Anthropic API key.',
+        { modal: true, detail: 'Set a key now, or generate this app from the built-in templates instead.' },
+        'Set Anthropic API Key',
+        'Use Templates',
+      );
+      if (pick === 'Use Templates') return 'templates';
+      if (pick !== 'Set Anthropic API Key' || !(await this.secrets.prompt('anthropic'))) throw new CancelledError();
+      return 'claude';
+    }
+    if (choice === 'auto' && resolveGeneratorId(choice, cfg) === 'templates' && !this.toldAboutTemplates) {
+      this.toldAboutTemplates = true;
+      void vscode.window
+        .showInformationMessage('No Anthropic API key is set, so Spawn App uses its built-in templates.', 'Set Anthropic API Key')
+        .then((pick) => pick && vscode.commands.executeCommand('spawnApp.setAnthropicApiKey'));
+    }
+    return choice;
+  }
+}
+
+export function validatePrompt(prompt: string): string | undefined {
+  if (!prompt.trim()) return 'Describe the app in a few words.';
+  if (prompt.length > MAX_PROMPT_LENGTH) return `Keep the description under ${MAX_PROMPT_LENGTH} characters (it has ${prompt.length}).`;
+  return undefined;
+}
+
+/** "a calculator with memory" → "calculator with memory": the app's folder name reads better without articles. */
+function nameHint(prompt: string): string {
+  return prompt.replace(/^\s*(?:(?:please\s+)?(?:make|build|create|write|generate)\s+(?:me\s+)?)?(?:a|an|the)\s+/i, '') || prompt;
+}
+
+function dedupe(findings: Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return findings.filter((f) => {
+    const k = `${f.rule}|${f.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+/** Closes every editor tab showing a file under `folder`. */
+export async function closeEditorsUnder(folder: vscode.Uri): Promise<void> {
+  const prefix = folder.path.endsWith('/') ? folder.path : `${folder.path}/`;
+  const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => {
+    const input = t.input;
+    return input instanceof vscode.TabInputText && input.uri.scheme === folder.scheme && (input.uri.path === folder.path || input.uri.path.startsWith(prefix));
+  });
+  if (tabs.length) await vscode.window.tabGroups.close(tabs, true);
+}

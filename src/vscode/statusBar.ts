@@ -1,0 +1,37 @@
+/** A status bar item: running sandboxes and what this session has cost; it opens the Sandboxes view. */
+import * as vscode from 'vscode';
+import { formatUsd } from '../core/pricing';
+import { Disposable, toDisposable } from './dispose';
+import type { SandboxRegistry } from './views/sandboxRegistry';
+
+export class SessionStatusBar extends Disposable {
+  private readonly item = this._register(vscode.window.createStatusBarItem('spawnApp.session', vscode.StatusBarAlignment.Left, 50));
+
+  constructor(private readonly registry: SandboxRegistry) {
+    super();
+    this.item.name = 'Spawn App';
+    this.item.command = 'spawnApp.sandboxes.focus';
+    this._register(registry.onDidChange(() => this.render()));
+    const timer = setInterval(() => this.render(), 5000);
+    this._register(toDisposable(() => clearInterval(timer)));
+    this.render();
+  }
+
+  render(): void {
+    const entries = this.registry.list();
+    const running = entries.filter((e) => e.status === 'running').length;
+    const cost = this.registry.sessionCost();
+    if (entries.length === 0 && cost.usd === 0 && !cost.partial) {
+      this.item.hide();
+      return;
+    }
+    const usd = `${formatUsd(cost.usd)}${cost.partial ? '+' : ''}`;
+    this.item.text = `$(vm-running) ${running} · ${usd}`;
+    this.item.tooltip = new vscode.MarkdownString(
+      `**Spawn App**\n\n${running} running sandbox${running === 1 ? '' : 'es'} (${entries.length} listed)\n\n` +
+        `Session cost: ${usd} — generation ${formatUsd(cost.generation)}, sandboxes ${formatUsd(cost.sandboxes)}` +
+        `${cost.partial ? '\n\nSome prices are unknown, so the total is a lower bound.' : ''}`,
+    );
+    this.item.show();
+  }
+}

@@ -1,0 +1,260 @@
+/**
+ * The model behind the Sandboxes view, the status bar and the previews: every sandbox this window knows (started
+ * here, or found by listing the providers), with its status, its own log, and the session's cost.
+ * It fires `onDidChange`; views only map it.
+ */
+import * as vscode from 'vscode';
+import type { Deployment } from '../../core/deploy';
+import type { Logger as CoreLogger } from '../../core/events';
+import { messageOf, SpawnError } from '../../core/errors';
+import { sandboxCost } from '../../core/pricing';
+import type { ProviderId, Sandbox, SandboxInfo, SandboxProvider } from '../../core/sandbox/types';
+import { METADATA_TAG } from '../../core/sandbox/types';
+import { setContext } from '../contextKeys';
+import { Disposable, toDisposable } from '../dispose';
+
+export type SandboxStatus = 'starting' | 'running' | 'failed';
+
+export interface SandboxEntry {
+  readonly id: string;
+  readonly provider: ProviderId;
+  readonly providerRef: SandboxProvider;
+  appId?: string;
+  appName: string;
+  status: SandboxStatus;
+  /** What is happening now, for a status line ("Installing dependencies…"). */
+  phase?: string;
+  url?: string;
+  startedAt: number;
+  endAt?: number;
+  cpuCount?: number;
+  memoryMB?: number;
+  /** The live handle, when this window started it (absent for a failed first deploy: the core destroyed it). */
+  sandbox?: Sandbox;
+  deployment?: Deployment;
+  error?: { message: string; detail?: string };
+  /** Found by listing a provider (e.g. an E2B sandbox that outlived a window reload). */
+  found?: boolean;
+  /** Warning keys the user already accepted for this sandbox (a redeploy asks again only for new ones). */
+  confirmedWarnings: string[];
+}
+
+export class SandboxRegistry extends Disposable {
+  private readonly entries = new Map<string, SandboxEntry>();
+  private readonly logs = new Map<string, vscode.OutputChannel>();
+  private readonly _onDidChange = this._register(new vscode.EventEmitter<SandboxEntry | undefined>());
+  /** Fires with the entry that changed, or undefined when entries were added or removed. */
+  readonly onDidChange = this._onDidChange.event;
+  private generationUsd = 0;
+  private generationUnknown = false;
+  private endedSandboxUsd = 0;
+  private discovering?: Promise<void>;
+
+  constructor(
+    private readonly logger: CoreLogger,
+    private readonly createChannel: (name: string) => vscode.OutputChannel = (name) => vscode.window.createOutputChannel(name),
+  ) {
+    super();
+    this._register(toDisposable(() => {
+      // Local sandboxes live only as long as this window: stop them with it.
+      for (const e of this.entries.values()) if (e.provider === 'local') void e.sandbox?.destroy().catch(() => undefined);
+      for (const ch of this.logs.values()) ch.dispose();
+      this.logs.clear();
+    }));
+  }
+
+  list(): SandboxEntry[] {
+    return [...this.entries.values()].sort((a, b) => a.startedAt - b.startedAt);
+  }
+
+  get(id: string): SandboxEntry | undefined {
+    return this.entries.get(id);
+  }
+
+  /** The newest sandbox of an app. */
+  forApp(appId: string): SandboxEntry | undefined {
+    return this.list().filter((e) => e.appId === appId).pop();
+  }
+
+  /** Records a sandbox the moment it exists (before anything runs in it), so a cancel or failure can find it. */
+  add(sandbox: Sandbox, provider: SandboxProvider, app: { id: string; name: string }): SandboxEntry {
+    const info = sandbox.info();
+    const entry: SandboxEntry = {
+      id: sandbox.id,
+      provider: sandbox.provider,
+      providerRef: provider,
+      appId: app.id,
+      appName: app.name,
+      status: 'starting',
+      phase: 'Starting…',
+      startedAt: info.startedAt,
+      endAt: info.endAt,
+      cpuCount: info.cpuCount,
+      memoryMB: info.memoryMB,
+      sandbox,
+      confirmedWarnings: [],
+    };
+    this.entries.set(entry.id, entry);
+    this.log(entry, `Sandbox ${entry.id} created (${entry.provider}).`);
+    this.changed(undefined);
+    return entry;
+  }
+
+  update(entry: SandboxEntry, patch: Partial<Omit<SandboxEntry, 'id' | 'provider' | 'providerRef'>>): void {
+    if (!this.entries.has(entry.id)) return;
+    Object.assign(entry, patch);
+    this.changed(entry);
+  }
+
+  markRunning(entry: SandboxEntry, deployment: Deployment): void {
+    const info = deployment.sandbox.info();
+    this.update(entry, { status: 'running', phase: undefined, error: undefined, url: deployment.url, deployment, endAt: info.endAt });
+  }
+
+  markFailed(entry: SandboxEntry, err: unknown, opts: { sandboxGone: boolean }): void {
+    const message = messageOf(err);
+    const detail = err instanceof SpawnError ? err.detail : undefined;
+    this.log(entry, `Failed: ${message}${detail ? `\n${detail}` : ''}`);
+    this.update(entry, {
+      status: 'failed',
+      phase: undefined,
+      error: { message, detail },
+      ...(opts.sandboxGone ? { sandbox: undefined, deployment: undefined, url: undefined } : {}),
+    });
+  }
+
+  /** Appends to the sandbox's own output channel ("Spawn App: <app> (<id>)"). */
+  log(entry: SandboxEntry, line: string): void {
+    this.channel(entry).appendLine(line);
+  }
+
+  showLog(entry: SandboxEntry): void {
+    this.channel(entry).show(true);
+  }
+
+  private channel(entry: SandboxEntry): vscode.OutputChannel {
+    let ch = this.logs.get(entry.id);
+    if (!ch) {
+      ch = this.createChannel(`Spawn App: ${entry.appName} (${entry.id})`);
+      this.logs.set(entry.id, ch);
+    }
+    return ch;
+  }
+
+  /** Forgets an entry whose sandbox is already gone (the core destroyed it on cancel). */
+  remove(id: string): void {
+    const e = this.entries.get(id);
+    if (!e) return;
+    this.endedSandboxUsd += this.cost(e) ?? 0;
+    this.entries.delete(id);
+    this.logs.get(id)?.dispose();
+    this.logs.delete(id);
+    this.changed(undefined);
+  }
+
+  /** Destroys a sandbox (whoever started it) and forgets it. Returns false when the provider no longer knew it. */
+  async destroy(id: string): Promise<boolean> {
+    const e = this.entries.get(id);
+    if (!e) return false;
+    let existed = true;
+    try {
+      if (e.sandbox) await e.sandbox.destroy();
+      else if (e.status !== 'failed' || e.found) existed = await e.providerRef.destroy(id);
+    } finally {
+      this.logger.info(`destroyed ${e.provider} sandbox ${id} (${e.appName})`);
+      this.remove(id);
+    }
+    return existed;
+  }
+
+  async destroyAll(): Promise<number> {
+    const ids = this.list().map((e) => e.id);
+    await Promise.all(ids.map((id) => this.destroy(id).catch((err: unknown) => this.logger.warn(`could not destroy ${id}: ${String(err)}`))));
+    return ids.length;
+  }
+
+  async extendTimeout(entry: SandboxEntry, ms: number): Promise<void> {
+    if (entry.sandbox) await entry.sandbox.extendTimeout(ms);
+    else await entry.providerRef.extendTimeout(entry.id, ms);
+    this.update(entry, { endAt: entry.endAt === undefined ? undefined : Date.now() + ms });
+  }
+
+  /**
+   * Lists the providers for sandboxes of ours this window does not know yet (E2B sandboxes that outlived a
+   * window reload, local ones left by a crashed window), matched by metadata.
+   */
+  discover(providers: () => Promise<SandboxProvider[]>): Promise<void> {
+    this.discovering ??= (async () => {
+      try {
+        for (const p of await providers()) {
+          let infos: SandboxInfo[];
+          try {
+            infos = await p.list();
+          } catch (err) {
+            this.logger.warn(`could not list ${p.id} sandboxes: ${messageOf(err)}`);
+            continue;
+          }
+          for (const info of infos) this.adopt(p, info);
+        }
+      } finally {
+        this.discovering = undefined;
+      }
+    })();
+    return this.discovering;
+  }
+
+  private adopt(provider: SandboxProvider, info: SandboxInfo): void {
+    if (this.entries.has(info.id)) return;
+    if (info.metadata[METADATA_TAG.key] !== METADATA_TAG.value || info.metadata.client !== 'vscode') return;
+    // A local sandbox whose owner still runs belongs to another window: leave it to that window.
+    if (info.provider === 'local' && !info.orphan) return;
+    const entry: SandboxEntry = {
+      id: info.id,
+      provider: info.provider,
+      providerRef: provider,
+      appId: info.metadata.appId,
+      appName: info.metadata.appName ?? info.appName,
+      status: 'running',
+      url: info.url,
+      startedAt: info.startedAt,
+      endAt: info.endAt,
+      cpuCount: info.cpuCount,
+      memoryMB: info.memoryMB,
+      found: true,
+      confirmedWarnings: [],
+    };
+    this.entries.set(entry.id, entry);
+    this.logger.info(`found ${info.provider} sandbox ${info.id} (${entry.appName})`);
+    this.changed(undefined);
+  }
+
+  /** Dollars this sandbox has cost so far; null when its resources are unknown. Local runs are free. */
+  cost(e: SandboxEntry, now = Date.now()): number | null {
+    if (e.provider === 'local') return 0;
+    if (!e.cpuCount || !e.memoryMB) return null;
+    return sandboxCost((now - e.startedAt) / 1000, e.cpuCount, e.memoryMB);
+  }
+
+  addGenerationCost(usd: number | null): void {
+    if (usd === null) this.generationUnknown = true;
+    else this.generationUsd += usd;
+    this.changed(undefined);
+  }
+
+  /** What this window has spent: generations plus every sandbox, running or ended. */
+  sessionCost(now = Date.now()): { usd: number; generation: number; sandboxes: number; partial: boolean } {
+    let sandboxes = this.endedSandboxUsd;
+    let partial = this.generationUnknown;
+    for (const e of this.entries.values()) {
+      const c = this.cost(e, now);
+      if (c === null) partial = true;
+      else sandboxes += c;
+    }
+    return { usd: this.generationUsd + sandboxes, generation: this.generationUsd, sandboxes, partial };
+  }
+
+  private changed(entry: SandboxEntry | undefined): void {
+    setContext('spawnApp.hasSandboxes', this.entries.size > 0);
+    this._onDidChange.fire(entry);
+  }
+}

@@ -1,0 +1,171 @@
+/**
+ * Creates, finds and restores preview panels (one per app, `createOrShow`), derives each panel's state from the
+ * sandbox registry, and turns toolbar clicks into commands (so they share the commands' error path).
+ */
+import * as vscode from 'vscode';
+import type { AppTree } from '../../core/appTree';
+import { Disposable, toDisposable } from '../dispose';
+import type { SandboxEntry, SandboxRegistry } from '../views/sandboxRegistry';
+import type { PreviewAction, PreviewState } from './messages';
+import { PreviewPanel } from './previewPanel';
+
+export const PREVIEW_VIEW_TYPE = 'spawnApp.preview';
+
+/** Which command each toolbar button runs. */
+const ACTION_COMMANDS: Record<Exclude<PreviewAction, 'reload'>, string> = {
+  openInBrowser: 'spawnApp.sandbox.openInBrowser',
+  copyUrl: 'spawnApp.sandbox.copyUrl',
+  showLogs: 'spawnApp.sandbox.showLogs',
+  destroy: 'spawnApp.sandbox.destroy',
+  retry: 'spawnApp.deploy',
+  deploy: 'spawnApp.deploy',
+  openInIntegratedBrowser: 'spawnApp.sandbox.openInIntegratedBrowser',
+};
+
+/** Integrated browsers, newest first: VS Code's own (1.10x+), then the Simple Browser extension. */
+export const INTEGRATED_BROWSER_COMMANDS = ['workbench.action.browser.open', 'simpleBrowser.show'] as const;
+
+export class PreviewManager extends Disposable implements vscode.WebviewPanelSerializer<{ appId?: string }> {
+  private readonly panels = new Map<string, PreviewPanel>();
+  private integrated?: Promise<string | undefined>;
+  private readonly external = new Map<string, Thenable<vscode.Uri>>();
+
+  constructor(
+    private readonly media: vscode.Uri,
+    private readonly tree: AppTree,
+    private readonly registry: SandboxRegistry,
+    /** Lists the providers once, so a restored panel can find a sandbox that outlived the reload. */
+    private readonly discover: () => Promise<void>,
+  ) {
+    super();
+    this._register(vscode.window.registerWebviewPanelSerializer(PREVIEW_VIEW_TYPE, this));
+    this._register(registry.onDidChange(() => this.refreshAll()));
+    const off = tree.onDidChange(() => {
+      for (const [appId, panel] of this.panels) {
+        if (!tree.app(appId)) panel.dispose();
+      }
+    });
+    this._register(toDisposable(() => {
+      off();
+      for (const p of [...this.panels.values()]) p.dispose();
+    }));
+  }
+
+  get(appId: string): PreviewPanel | undefined {
+    return this.panels.get(appId);
+  }
+
+  /** Shows the app's panel beside the editor, creating it if needed. */
+  createOrShow(appId: string, opts: { preserveFocus?: boolean } = {}): PreviewPanel {
+    const existing = this.panels.get(appId);
+    if (existing) {
+      existing.reveal(opts.preserveFocus ?? false);
+      void this.refresh(appId);
+      return existing;
+    }
+    const name = this.tree.app(appId)?.name ?? 'app';
+    const panel = vscode.window.createWebviewPanel(
+      PREVIEW_VIEW_TYPE,
+      `Preview: ${name}`,
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: opts.preserveFocus ?? false },
+      { enableScripts: true, localResourceRoots: [this.media], retainContextWhenHidden: true },
+    );
+    return this.attach(panel, appId);
+  }
+
+  close(appId: string): void {
+    this.panels.get(appId)?.dispose();
+  }
+
+  async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: { appId?: string } | undefined): Promise<void> {
+    const appId = state?.appId;
+    if (!appId || !this.tree.app(appId)) {
+      panel.dispose();
+      return;
+    }
+    this.attach(panel, appId);
+    await this.discover().catch(() => undefined);
+    await this.refresh(appId);
+  }
+
+  private attach(panel: vscode.WebviewPanel, appId: string): PreviewPanel {
+    panel.iconPath = vscode.Uri.joinPath(this.media, 'spawn-app.svg');
+    const p = new PreviewPanel(panel, appId, this.media, (id, action) => this.onAction(id, action));
+    this.panels.set(appId, p);
+    p.panel.onDidDispose(() => {
+      if (this.panels.get(appId) === p) this.panels.delete(appId);
+    });
+    // A first state at once (synchronously) so the panel never sits blank.
+    p.setState(this.baseState(appId, this.registry.forApp(appId)));
+    void this.refresh(appId);
+    return p;
+  }
+
+  private refreshAll(): void {
+    for (const appId of this.panels.keys()) void this.refresh(appId);
+  }
+
+  async refresh(appId: string): Promise<void> {
+    const p = this.panels.get(appId);
+    if (!p) return;
+    const state = await this.stateFor(appId);
+    p.setState(state);
+  }
+
+  /** Reloads the app in its panel (after a redeploy into the same sandbox). */
+  reload(appId: string): void {
+    this.panels.get(appId)?.reload();
+  }
+
+  async stateFor(appId: string): Promise<PreviewState> {
+    const entry = this.registry.forApp(appId);
+    const state = this.baseState(appId, entry);
+    if (entry?.status === 'running' && entry.url) {
+      state.url = (await this.externalUrl(entry.url)).toString(true);
+      const integrated = await this.integratedBrowserCommand();
+      if (integrated) state.actions.push('openInIntegratedBrowser');
+    }
+    return state;
+  }
+
+  private baseState(appId: string, entry: SandboxEntry | undefined): PreviewState {
+    const appName = this.tree.app(appId)?.name ?? entry?.appName ?? 'app';
+    if (!entry) return { appName, status: 'stopped', message: 'Not running. Deploy the app to preview it.', actions: ['deploy'] };
+    switch (entry.status) {
+      case 'starting':
+        return { appName, status: 'starting', message: entry.phase ?? 'Starting…', displayUrl: entry.url, actions: ['showLogs', 'destroy'] };
+      case 'running':
+        // The iframe URL is filled in by stateFor; until then a status line, never a blank frame.
+        return { appName, status: 'running', message: 'Opening the app…', displayUrl: entry.url, actions: ['reload', 'openInBrowser', 'copyUrl', 'showLogs', 'destroy'] };
+      case 'failed':
+        return {
+          appName,
+          status: 'failed',
+          error: entry.error ?? { message: 'The app failed.' },
+          displayUrl: entry.url,
+          actions: ['retry', 'showLogs', 'destroy'],
+        };
+    }
+  }
+
+  /** The URL a browser (or this webview) reaches the app at: `asExternalUri` maps local ports through remotes. */
+  externalUrl(url: string): Thenable<vscode.Uri> {
+    let u = this.external.get(url);
+    if (!u) {
+      u = vscode.env.asExternalUri(vscode.Uri.parse(url));
+      this.external.set(url, u);
+    }
+    return u;
+  }
+
+  integratedBrowserCommand(): Promise<string | undefined> {
+    this.integrated ??= Promise.resolve(vscode.commands.getCommands(false)).then((all) => INTEGRATED_BROWSER_COMMANDS.find((c) => all.includes(c)));
+    return this.integrated;
+  }
+
+  private onAction(appId: string, action: PreviewAction): void {
+    if (action === 'reload') return;
+    const entry = this.registry.forApp(appId);
+    void vscode.commands.executeCommand(ACTION_COMMANDS[action], { appId, sandboxId: entry?.id });
+  }
+}

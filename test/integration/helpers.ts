@@ -1,0 +1,96 @@
+/** Shared by the integration suites (each suite is bundled on its own, so this is copied into each). */
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import * as vscode from 'vscode';
+import type { SpawnAppApi } from '../../src/extension';
+
+export const EXTENSION_ID = 'spawn-app.spawn-app';
+
+export async function getApi(): Promise<SpawnAppApi & { testing: NonNullable<SpawnAppApi['testing']> }> {
+  const ext = vscode.extensions.getExtension<SpawnAppApi>(EXTENSION_ID);
+  assert.ok(ext, `${EXTENSION_ID} is not installed in this VS Code`);
+  const api = ext.isActive ? ext.exports : await ext.activate();
+  assert.ok(api.testing, 'the extension runs in test mode (ExtensionMode.Test)');
+  return api as SpawnAppApi & { testing: NonNullable<SpawnAppApi['testing']> };
+}
+
+/** Polls until `fn` returns something truthy. */
+export async function waitFor<T>(fn: () => T | Promise<T>, what: string, timeoutMs = 15_000): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v as NonNullable<T>;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export function fetchText(url: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { agent: false, timeout: 3000 }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on('error', reject);
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+  });
+}
+
+export async function answers(url: string): Promise<boolean> {
+  try {
+    await fetchText(url);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function appUri(appName: string, rel = ''): vscode.Uri {
+  return vscode.Uri.from({ scheme: 'spawnapp', path: rel ? `/${appName}/${rel}` : `/${appName}` });
+}
+
+export async function readText(uri: vscode.Uri): Promise<string> {
+  return new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+}
+
+export async function writeText(uri: vscode.Uri, text: string): Promise<void> {
+  await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
+}
+
+export interface SpawnResult {
+  appId: string;
+  appName: string;
+  mainFile?: vscode.Uri;
+  files: number;
+  generator: string;
+  sandboxId?: string;
+  url?: string;
+}
+
+export interface DeployResult {
+  sandboxId: string;
+  url: string;
+  provider: string;
+  redeployed: boolean;
+}
+
+/** Generates the calculator from the built-in templates (no key, no network). */
+export async function spawnCalculator(extra: Record<string, unknown> = {}): Promise<SpawnResult | undefined> {
+  return vscode.commands.executeCommand<SpawnResult | undefined>('spawnApp.spawn', { appType: 'webapp', prompt: 'a calculator', generator: 'templates', ...extra });
+}
+
+/** Destroys every sandbox, removes every app, closes every editor. */
+export async function reset(): Promise<void> {
+  const api = await getApi();
+  await vscode.commands.executeCommand('spawnApp.destroyAllSandboxes', { confirm: true });
+  await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  for (const app of api.tree.apps()) api.tree.delete(api.tree.pathOf(app));
+  api.testing.reporter.lastError = undefined;
+}

@@ -1,0 +1,17 @@
+/**
+ * The test entry VS Code loads in the extension host (the @vscode/test-electron convention: `run()` with Mocha).
+ * Runs every compiled `*.test.js` next to this file. SPAWN_APP_TEST_GREP narrows the run while debugging.
+ * Run: `npm run test:integration` (real VS Code via code-server, scripts/vscode-host/), or `npm run
+ * test:vscode-test-cli` on a machine that can download VS Code (.vscode-test.mjs).
+ */
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import Mocha from 'mocha';
+
+export function run(): Promise<void> {
+  const mocha = new Mocha({ ui: 'bdd', color: true, timeout: 60_000, slow: 4_000, grep: process.env.SPAWN_APP_TEST_GREP || undefined });
+  for (const f of readdirSync(__dirname).filter((n) => n.endsWith('.test.js')).sort()) mocha.addFile(path.join(__dirname, f));
+  return new Promise((resolve, reject) => {
+    mocha.run((failures) => (failures > 0 ? reject(new Error(`${failures} integration test${failures === 1 ? '' : 's'} failed.`)) : resolve()));
+  });
+}
