@@ -13,6 +13,8 @@ import { METADATA_TAG } from '../../core/sandbox/types';
 import { setContext } from '../contextKeys';
 import { Disposable, toDisposable } from '../dispose';
 
+const MAX_LOG_LINES = 5000;
+
 export type SandboxStatus = 'starting' | 'running' | 'failed';
 
 export interface SandboxEntry {
@@ -41,7 +43,8 @@ export interface SandboxEntry {
 
 export class SandboxRegistry extends Disposable {
   private readonly entries = new Map<string, SandboxEntry>();
-  private readonly logs = new Map<string, vscode.OutputChannel>();
+  /** Each sandbox's own log: kept in memory, shown in an output channel created on first "Show Logs". */
+  private readonly logs = new Map<string, { lines: string[]; channel?: vscode.OutputChannel }>();
   private readonly _onDidChange = this._register(new vscode.EventEmitter<SandboxEntry | undefined>());
   /** Fires with the entry that changed, or undefined when entries were added or removed. */
   readonly onDidChange = this._onDidChange.event;
@@ -58,7 +61,7 @@ export class SandboxRegistry extends Disposable {
     this._register(toDisposable(() => {
       // Local sandboxes live only as long as this window: stop them with it.
       for (const e of this.entries.values()) if (e.provider === 'local') void e.sandbox?.destroy().catch(() => undefined);
-      for (const ch of this.logs.values()) ch.dispose();
+      for (const l of this.logs.values()) l.channel?.dispose();
       this.logs.clear();
     }));
   }
@@ -123,22 +126,35 @@ export class SandboxRegistry extends Disposable {
     });
   }
 
-  /** Appends to the sandbox's own output channel ("Spawn App: <app> (<id>)"). */
+  /** Appends to the sandbox's own log (install and app output, phases). */
   log(entry: SandboxEntry, line: string): void {
-    this.channel(entry).appendLine(line);
-  }
-
-  showLog(entry: SandboxEntry): void {
-    this.channel(entry).show(true);
-  }
-
-  private channel(entry: SandboxEntry): vscode.OutputChannel {
-    let ch = this.logs.get(entry.id);
-    if (!ch) {
-      ch = this.createChannel(`Spawn App: ${entry.appName} (${entry.id})`);
-      this.logs.set(entry.id, ch);
+    let l = this.logs.get(entry.id);
+    if (!l) {
+      l = { lines: [] };
+      this.logs.set(entry.id, l);
     }
-    return ch;
+    l.lines.push(line);
+    if (l.lines.length > MAX_LOG_LINES) l.lines.splice(0, l.lines.length - MAX_LOG_LINES);
+    l.channel?.appendLine(line);
+  }
+
+  /** The sandbox's log so far. */
+  logText(entry: SandboxEntry): string {
+    return (this.logs.get(entry.id)?.lines ?? []).join('\n');
+  }
+
+  /** Shows the sandbox's log in its own output channel ("Spawn App: <app> (<id>)"). */
+  showLog(entry: SandboxEntry): void {
+    let l = this.logs.get(entry.id);
+    if (!l) {
+      l = { lines: [] };
+      this.logs.set(entry.id, l);
+    }
+    if (!l.channel) {
+      l.channel = this.createChannel(`Spawn App: ${entry.appName} (${entry.id})`);
+      for (const line of l.lines) l.channel.appendLine(line);
+    }
+    l.channel.show(true);
   }
 
   /** Forgets an entry whose sandbox is already gone (the core destroyed it on cancel). */
@@ -147,8 +163,10 @@ export class SandboxRegistry extends Disposable {
     if (!e) return;
     this.endedSandboxUsd += this.cost(e) ?? 0;
     this.entries.delete(id);
-    this.logs.get(id)?.dispose();
-    this.logs.delete(id);
+    // A log someone opened stays readable (why did it stop?) until the window closes; others go now.
+    const l = this.logs.get(id);
+    if (l?.channel) l.channel.appendLine('Sandbox removed.');
+    else this.logs.delete(id);
     this.changed(undefined);
   }
 

@@ -92,7 +92,8 @@ export class PreviewManager extends Disposable implements vscode.WebviewPanelSer
     panel.iconPath = vscode.Uri.joinPath(this.media, 'spawn-app.svg');
     const p = new PreviewPanel(panel, appId, this.media, (id, action) => this.onAction(id, action));
     this.panels.set(appId, p);
-    p.panel.onDidDispose(() => {
+    const sub = p.panel.onDidDispose(() => {
+      sub.dispose();
       if (this.panels.get(appId) === p) this.panels.delete(appId);
     });
     // A first state at once (synchronously) so the panel never sits blank.

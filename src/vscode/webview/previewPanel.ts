@@ -10,6 +10,7 @@ export class PreviewPanel extends Disposable {
   private state?: PreviewState;
   /** The origin the current HTML's CSP lets the iframe load; `null` before the first render. */
   private frameOrigin: string | undefined | null = null;
+  private panelDisposed = false;
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -31,7 +32,12 @@ export class PreviewPanel extends Disposable {
         }
       }),
     );
-    this._register(panel.onDidDispose(() => this.dispose()));
+    this._register(
+      panel.onDidDispose(() => {
+        this.panelDisposed = true;
+        this.dispose();
+      }),
+    );
   }
 
   /** The state last shown (tests and the serializer read it). */
@@ -69,7 +75,7 @@ export class PreviewPanel extends Disposable {
   override dispose(): void {
     if (this.isDisposed) return;
     super.dispose();
-    this.panel.dispose();
+    if (!this.panelDisposed) this.panel.dispose();
   }
 
   private post(msg: ToWebview): Thenable<boolean> {

@@ -20,9 +20,14 @@ export const deleteEntryCommand = defineCommand('spawnApp.file.delete', async (s
     'Delete',
   );
   if (sandbox) await s.registry.destroy(sandbox.id);
-  if (isApp) await closeEditorsUnder(uri);
+  if ((await vscode.workspace.fs.stat(uri)).type === vscode.FileType.Directory) {
+    // A folder goes at once (a workspace edit would try to keep its content for undo).
+    await closeEditorsUnder(uri);
+    await vscode.workspace.fs.delete(uri, { recursive: true });
+    return true;
+  }
   const edit = new vscode.WorkspaceEdit();
-  edit.deleteFile(uri, { recursive: true, ignoreIfNotExists: true });
+  edit.deleteFile(uri, { ignoreIfNotExists: true });
   if (!(await vscode.workspace.applyEdit(edit))) throw new SpawnError('io', `Could not delete ${uri.path.slice(1)}.`);
   return true;
 });

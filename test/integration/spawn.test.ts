@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as vscode from 'vscode';
+import type { DeployResult, SpawnResult } from './helpers';
+import { answers, appUri, fetchText, getApi, readText, reset, spawnCalculator, waitFor, writeText } from './helpers';
+
+describe('spawn → edit → deploy → redeploy (templates, local runner)', () => {
+  let spawned: SpawnResult;
+  let deployed: DeployResult;
+  let tmp: string;
+
+  before(async () => {
+    await reset();
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'spawn-it-'));
+  });
+  after(async () => {
+    await reset();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('generates the app into the virtual workspace and opens its main file', async () => {
+    const r = await spawnCalculator();
+    assert.ok(r, 'the spawn command returned a result');
+    spawned = r;
+    assert.equal(spawned.appName, 'calculator');
+    assert.equal(spawned.generator, 'templates');
+    const names = (await vscode.workspace.fs.readDirectory(appUri('calculator'))).map(([n]) => n).sort();
+    assert.deepEqual(names, ['app.js', 'index.html', 'server.js', 'spawn-app.json', 'style.css']);
+    const manifest = JSON.parse(await readText(appUri('calculator', 'spawn-app.json'))) as { startCommand: string; appType: string };
+    assert.equal(manifest.startCommand, 'node server.js');
+    assert.equal(manifest.appType, 'webapp');
+    const active = await waitFor(() => vscode.window.activeTextEditor, 'an active editor');
+    assert.equal(active.document.uri.toString(), appUri('calculator', 'index.html').toString());
+    const api = await getApi();
+    assert.deepEqual(api.appsTree.getChildren().map((n) => n.uri.path), ['/calculator']);
+  });
+
+  it('deploys what the editor holds (unsaved edits included) and the preview shows it after the health check', async () => {
+    const editor = vscode.window.activeTextEditor!;
+    const text = editor.document.getText();
+    const at = text.indexOf('<h1>Calculator</h1>');
+    assert.ok(at > 0);
+    await editor.edit((e) => e.replace(new vscode.Range(editor.document.positionAt(at), editor.document.positionAt(at + '<h1>Calculator</h1>'.length)), '<h1>Edited Calculator</h1>'));
+    assert.equal(editor.document.isDirty, true);
+
+    const r = await vscode.commands.executeCommand<DeployResult>('spawnApp.deploy', { appId: spawned.appId, confirm: true });
+    const api = await getApi();
+    assert.ok(r, `deploy returned a result (last error: ${api.testing.reporter.lastError?.message})`);
+    deployed = r;
+    assert.equal(deployed.provider, 'local');
+    assert.equal(deployed.redeployed, false);
+    assert.equal(editor.document.isDirty, false, 'deploy saved the editor first');
+    const page = await fetchText(deployed.url);
+    assert.equal(page.status, 200);
+    assert.match(page.text, /<h1>Edited Calculator<\/h1>/);
+
+    const panel = await waitFor(() => api.previews.get(spawned.appId), 'the preview panel');
+    const state = await waitFor(() => (panel.current?.status === 'running' && panel.current.url ? panel.current : undefined), 'the preview to show the running app');
+    assert.ok(state.actions.includes('destroy') && state.actions.includes('openInBrowser') && state.actions.includes('copyUrl'));
+    await waitFor(() => panel.isReady, 'the webview ready handshake');
+    const tab = vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('spawnApp.preview'));
+    assert.ok(tab, 'a spawnApp.preview webview tab is open');
+    assert.equal(tab.label, 'Preview: calculator');
+  });
+
+  it('creates, renames and deletes files through the file system; a redeploy updates the running sandbox', async () => {
+    await writeText(appUri('calculator', 'about.html'), '<p>About page</p>');
+    await vscode.workspace.fs.createDirectory(appUri('calculator', 'docs'));
+    await writeText(appUri('calculator', 'docs/notes.html'), '<p>Notes</p>');
+    const rename = new vscode.WorkspaceEdit();
+    rename.renameFile(appUri('calculator', 'about.html'), appUri('calculator', 'info.html'));
+    assert.equal(await vscode.workspace.applyEdit(rename), true);
+    await writeText(appUri('calculator', 'gone.txt'), 'x');
+    await vscode.workspace.fs.delete(appUri('calculator', 'gone.txt'));
+    await assert.rejects(Promise.resolve(vscode.workspace.fs.stat(appUri('calculator', 'gone.txt'))), (err: unknown) => err instanceof vscode.FileSystemError && err.code === 'FileNotFound');
+    await assert.rejects(Promise.resolve(vscode.workspace.fs.delete(appUri('calculator', 'spawn-app.json'))), (err: unknown) => err instanceof vscode.FileSystemError && err.code === 'NoPermissions');
+
+    // deploy once with about.html so the redeploy has something stale to remove
+    const r = await vscode.commands.executeCommand<DeployResult>('spawnApp.deploy', { appId: spawned.appId, confirm: true });
+    assert.ok(r);
+    assert.equal(r.redeployed, true);
+    assert.equal(r.sandboxId, deployed.sandboxId, 'same sandbox');
+    assert.equal(r.url, deployed.url, 'same URL');
+    assert.match((await fetchText(`${r.url}/info.html`)).text, /About page/);
+    assert.match((await fetchText(`${r.url}/docs/notes.html`)).text, /Notes/);
+
+    const del = new vscode.WorkspaceEdit();
+    del.deleteFile(appUri('calculator', 'info.html'));
+    assert.equal(await vscode.workspace.applyEdit(del), true);
+    await writeText(appUri('calculator', 'index.html'), (await readText(appUri('calculator', 'index.html'))).replace('Edited Calculator', 'Edited Twice'));
+    const r2 = await vscode.commands.executeCommand<DeployResult>('spawnApp.deploy', { appId: spawned.appId, confirm: true });
+    assert.ok(r2);
+    assert.equal(r2.sandboxId, deployed.sandboxId);
+    assert.match((await fetchText(r2.url)).text, /Edited Twice/);
+    assert.equal((await fetchText(`${r2.url}/info.html`)).status, 404, 'a deleted file is gone from the sandbox too');
+    const api = await getApi();
+    assert.equal(api.registry.list().length, 1, 'still one sandbox');
+  });
+
+  it('saves the app (with its manifest) to a folder', async () => {
+    const dir = path.join(tmp, 'saved');
+    const r = await vscode.commands.executeCommand<{ folder: string }>('spawnApp.saveToFolder', { appId: spawned.appId, folder: dir });
+    assert.equal(r?.folder, dir);
+    assert.match(readFileSync(path.join(dir, 'index.html'), 'utf8'), /Edited Twice/);
+    assert.ok(existsSync(path.join(dir, 'docs/notes.html')));
+    const manifest = JSON.parse(readFileSync(path.join(dir, 'spawn-app.json'), 'utf8')) as { generator: string; startCommand: string };
+    assert.equal(manifest.startCommand, 'node server.js');
+    assert.equal(manifest.generator, 'templates');
+  });
+
+  it('shows a failed start with its output and actions, and Retry (deploy) recovers', async () => {
+    const manifestUri = appUri('calculator', 'spawn-app.json');
+    const good = await readText(manifestUri);
+    await writeText(manifestUri, good.replace('"node server.js"', '"echo starting up; node -e \\"process.exit(3)\\""'));
+    const failed = await vscode.commands.executeCommand<DeployResult | undefined>('spawnApp.deploy', { appId: spawned.appId, confirm: true });
+    assert.equal(failed, undefined);
+    const api = await getApi();
+    assert.equal(api.testing.reporter.lastError?.code, 'deploy.start_failed');
+    const entry = api.registry.forApp(spawned.appId)!;
+    assert.equal(entry.status, 'failed');
+    assert.match(entry.error?.detail ?? '', /starting up/);
+    const panel = api.previews.get(spawned.appId)!;
+    const state = await waitFor(() => (panel.current?.status === 'failed' ? panel.current : undefined), 'the preview to show the failure');
+    assert.match(state.error?.message ?? '', /exited before it answered/);
+    assert.deepEqual([...state.actions].sort(), ['destroy', 'retry', 'showLogs']);
+    assert.equal(state.url, undefined, 'no frame for a failed app');
+
+    await writeText(manifestUri, good);
+    const again = await vscode.commands.executeCommand<DeployResult>('spawnApp.deploy', { appId: spawned.appId, confirm: true });
+    assert.ok(again);
+    assert.equal(again.sandboxId, deployed.sandboxId, 'retried in the same sandbox');
+    assert.ok(await answers(again.url));
+    await waitFor(() => panel.current?.status === 'running', 'the preview to show the app again');
+  });
+});
