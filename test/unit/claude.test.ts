@@ -361,6 +361,16 @@ describe('ClaudeGenerator (real SDK ↔ fake Messages API)', function () {
       assert.equal(run.result!.usage!.usd, tokenCost('claude-haiku-4-5', a!.input_tokens + b!.input_tokens, a!.output_tokens + b!.output_tokens));
     });
 
+    it('when the repair request fails, the first request\'s tokens are still reported', async () => {
+      fake.enqueue('schema_mismatch', 'auth');
+      const run = await generate();
+      assertFails(run, 'generation.auth', /401/);
+      const first = fake.responses[0]!.usage!;
+      const cost = run.events.filter((e) => e.event === 'cost');
+      assert.equal(cost.length, 1);
+      assert.ok(cost[0]!.event === 'cost' && cost[0]!.inputTokens === first.input_tokens && cost[0]!.note === 'failed');
+    });
+
     it('an unknown model reports tokens with usd null and "price unknown"; overrides give it a price', async () => {
       const run = await generate({ cfg: { model: 'claude-experimental-9' } });
       assert.ifError(run.error);

@@ -155,7 +155,10 @@ export class ClaudeGenerator implements Generator {
         tool_choice: { type: 'tool', name: TOOL_NAME },
         messages,
       }, emit, signal).catch((err: unknown) => {
-        throw toSpawnError(err, { signal, model, key: this.cfg.anthropicApiKey, baseUrl: this.cfg.anthropicBaseUrl, maxRetries: this.opts.maxRetries });
+        const e = toSpawnError(err, { signal, model, key: this.cfg.anthropicApiKey, baseUrl: this.cfg.anthropicBaseUrl, maxRetries: this.opts.maxRetries });
+        // A repair request that fails still leaves the first request's tokens to account for.
+        if (!(e instanceof CancelledError) && usage.inputTokens + usage.outputTokens > 0) emitCost('failed');
+        throw e;
       });
       const { tool } = outcome;
       usage.inputTokens += outcome.inputTokens;
@@ -183,28 +186,14 @@ export class ClaudeGenerator implements Generator {
         continue;
       }
 
+      let spec: AppSpec;
       try {
-        const spec = specFromToolInput(tool.json || '{}', req.appType);
-        const c = emitCost(attempt > 1 ? 'includes one repair attempt' : undefined);
-        const durationMs = Math.round(performance.now() - t0);
-        log.info(`[claude] Code generated successfully: ${spec.appType} "${spec.title ?? ''}", ${spec.files.length} files, ${c.inputTokens} input + ${c.outputTokens} output tokens, ${formatUsd(c.usd)}, ${model}, ${durationMs} ms`, {
-          appType: spec.appType,
-          title: spec.title,
-          files: spec.files.map((f) => f.path),
-          model,
-          inputTokens: c.inputTokens,
-          outputTokens: c.outputTokens,
-          usd: c.usd,
-          durationMs,
-          attempts: attempt,
-        });
-        return { spec, generator: 'claude', usage: { model, inputTokens: c.inputTokens, outputTokens: c.outputTokens, usd: c.usd } };
+        spec = specFromToolInput(tool.json || '{}', req.appType);
       } catch (err) {
         if (!(err instanceof TypeError)) throw err;
         problem = err.message.replace(/\.$/, '').replace(/^The /, 'the ');
         log.warn(`[claude] attempt ${attempt}: the tool input does not match the app spec: ${problem}`);
-        const input = objectOrEmpty(tool.json);
-        messages.push({ role: 'assistant', content: [{ type: 'tool_use', id: tool.id, name: tool.name, input }] });
+        messages.push({ role: 'assistant', content: [{ type: 'tool_use', id: tool.id, name: tool.name, input: objectOrEmpty(tool.json) }] });
         const result: ContentBlockParam = {
           type: 'tool_result',
           tool_use_id: tool.id,
@@ -212,7 +201,22 @@ export class ClaudeGenerator implements Generator {
           content: `Error: ${problem}. Call ${TOOL_NAME} again with the complete, corrected app.`,
         };
         messages.push({ role: 'user', content: [result] });
+        continue;
       }
+      const c = emitCost(attempt > 1 ? 'includes one repair attempt' : undefined);
+      const durationMs = Math.round(performance.now() - t0);
+      log.info(`[claude] Code generated successfully: ${spec.appType} "${spec.title ?? ''}", ${spec.files.length} files, ${c.inputTokens} input + ${c.outputTokens} output tokens, ${formatUsd(c.usd)}, ${model}, ${durationMs} ms`, {
+        appType: spec.appType,
+        title: spec.title,
+        files: spec.files.map((f) => f.path),
+        model,
+        inputTokens: c.inputTokens,
+        outputTokens: c.outputTokens,
+        usd: c.usd,
+        durationMs,
+        attempts: attempt,
+      });
+      return { spec, generator: 'claude', usage: { model, inputTokens: c.inputTokens, outputTokens: c.outputTokens, usd: c.usd } };
     }
     emitCost('unusable answer');
     throw new SpawnError('generation.invalid_output', `Claude's answer did not fit the app format, even after one repair attempt (${problem}); try again or rephrase the prompt.`);
