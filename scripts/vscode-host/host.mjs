@@ -188,13 +188,22 @@ export async function runCommand(page, title, { timeout = 15_000 } = {}) {
   await row.click();
 }
 
+/** Browser launches, one at a time: each points this process's $TMPDIR at its own temp dir while it runs. */
+let browserLaunches = Promise.resolve();
+
+function launchBrowser(dirs, timeout) {
+  const launch = browserLaunches.then(() => launchBrowserNow(dirs, timeout));
+  browserLaunches = launch.catch(() => {});
+  return launch;
+}
+
 /**
  * Headless Chromium with everything it writes inside the temp dir: Chromium itself puts crash reports and caches
  * under $HOME, and Playwright makes its profile and artifacts folders in os.tmpdir() of this process, which
  * would stay behind if this process were killed. os.tmpdir() reads $TMPDIR, so it points into the temp dir
  * for the duration of the launch.
  */
-async function launchBrowser(dirs, timeout) {
+async function launchBrowserNow(dirs, timeout) {
   const browserEnv = {
     ...process.env, HOME: dirs.browserHome, TMPDIR: dirs.tmp,
     XDG_CONFIG_HOME: path.join(dirs.browserHome, '.config'), XDG_CACHE_HOME: path.join(dirs.browserHome, '.cache'),
