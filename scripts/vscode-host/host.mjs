@@ -49,10 +49,10 @@ const defaultSettings = {
  * @param {(message: import('playwright-core').ConsoleMessage) => void} [options.onConsole] the page's console;
  *   outside a test run the extension host's console.log lands here, prefixed "[Extension Host]"
  * @param {AbortSignal} [options.signal] aborting it closes the host; a pending startHost() then rejects
- * @returns a host; on failure startHost() rejects with an Error whose `serverLog` holds the server's output
  * @param {number} [options.timeout] ms to wait for the server and the workbench (default 60000)
  * @param {{width: number, height: number}} [options.viewport] default 1280×800
  * @param {boolean} [options.keepTemp] keep the temp dir after close() (for debugging)
+ * @returns a host; on failure startHost() rejects with an Error whose `serverLog` holds the server's output
  */
 export async function startHost(options = {}) {
   for (const file of [codeServerBin, chromiumPath]) {
