@@ -28,7 +28,9 @@ import { formatUsd, tokenCost } from '../pricing';
 import type { AppSpec, AppType } from '../spec';
 import { parseSpec } from '../spec';
 import { FileStreamExtractor } from './fileStreamExtractor';
-import { systemPrompt, TOOL_NAME, userPrompt } from './prompts';
+import { APP_TYPE_PROMPTS, systemPrompt, TOOL_NAME, userPrompt } from './prompts';
+import type { AppPatch, FailedStep } from '../iterate';
+import { fixMessage, parsePatch, PATCH_TOOL, refineMessage } from '../iterate';
 import type { GenerateRequest, GenerateResult, Generator, Usage } from './types';
 
 export interface ClaudeOptions {
@@ -89,6 +91,16 @@ export function specFromToolInput(rawJson: string, appType: AppType): AppSpec {
   return spec;
 }
 
+export interface PatchRequest extends Pick<GenerateRequest, 'signal' | 'onEvent' | 'logger'> {
+  /** The app as it is now (the user's edits included). */
+  spec: AppSpec;
+}
+
+export interface PatchResult {
+  patch: AppPatch;
+  usage: Usage;
+}
+
 /** What one streamed request produced, accumulated from the raw events (not the SDK's lenient snapshot). */
 interface AttemptOutcome {
   stopReason: string | null;
@@ -115,6 +127,73 @@ export class ClaudeGenerator implements Generator {
   }
 
   async generate(req: GenerateRequest): Promise<GenerateResult> {
+    req.logger?.info(`[claude] generating a ${req.appType} with ${this.model} (max_tokens ${this.cfg.maxTokens ?? DEFAULTS.maxTokens})`);
+    const { value: spec, usage, attempts, durationMs } = await this.callTool(req, {
+      system: systemPrompt(req.appType),
+      tool: appSpecTool(req.appType),
+      user: userPrompt(req.prompt, req.appType),
+      arrayKey: 'files',
+      parse: (json) => specFromToolInput(json, req.appType),
+      what: 'the whole app',
+      format: 'app format',
+    });
+    (req.logger ?? nullLogger).info(`[claude] Code generated successfully: ${spec.appType} "${spec.title ?? ''}", ${spec.files.length} files, ${usage.inputTokens} input + ${usage.outputTokens} output tokens, ${formatUsd(usage.usd)}, ${usage.model}, ${durationMs} ms`, {
+      appType: spec.appType,
+      title: spec.title,
+      files: spec.files.map((f) => f.path),
+      model: usage.model,
+      inputTokens: usage.inputTokens,
+      outputTokens: usage.outputTokens,
+      usd: usage.usd,
+      durationMs,
+      attempts,
+    });
+    return { spec, generator: 'claude', usage };
+  }
+
+  /**
+   * A follow-up change to an existing app: Claude sees the current files (the user's edits included) and answers
+   * with only what changes. `file` events stream for the changed files.
+   */
+  async refine(req: PatchRequest & { followUp: string }): Promise<PatchResult> {
+    return this.patch(req, refineMessage(req.spec, req.followUp), 'refined');
+  }
+
+  /** A fix for a failed install, start or health check, from that step's output. */
+  async fix(req: PatchRequest & { step: FailedStep; output: string }): Promise<PatchResult> {
+    return this.patch(req, fixMessage(req.spec, req.step, req.output), 'fixed');
+  }
+
+  private async patch(req: PatchRequest, user: string, verb: string): Promise<PatchResult> {
+    const { value: patch, usage, durationMs } = await this.callTool(req, {
+      system: `You change small, complete, runnable apps. Answer only by calling the ${PATCH_TOOL.name} tool once.\n${APP_TYPE_PROMPTS[req.spec.appType]}\nKeep the user's own edits unless asked to change them. Paths are relative; never absolute, never "..".`,
+      tool: PATCH_TOOL as Tool,
+      user,
+      arrayKey: 'changes',
+      parse: (json) => {
+        let raw: unknown;
+        try {
+          raw = JSON.parse(json);
+        } catch {
+          throw new TypeError('The tool input is not valid JSON.');
+        }
+        return parsePatch(raw);
+      },
+      what: 'the changed files',
+      format: 'change format',
+    });
+    (req.logger ?? nullLogger).info(`[claude] App ${verb}: ${patch.changes.length} changed, ${patch.deletions.length} deleted, ${usage.inputTokens} input + ${usage.outputTokens} output tokens, ${formatUsd(usage.usd)}, ${durationMs} ms`);
+    return { patch, usage };
+  }
+
+  /**
+   * One forced tool call, streamed, with one repair attempt when the answer has no tool call or does not parse.
+   * Emits `file` events for the tool's `arrayKey` entries as they arrive and one `cost` event at the end.
+   */
+  private async callTool<T>(
+    req: Pick<GenerateRequest, 'signal' | 'onEvent' | 'logger'>,
+    call: { system: string; tool: Tool; user: string; arrayKey: string; parse: (json: string) => T; what: string; format: string },
+  ): Promise<{ value: T; usage: Usage; attempts: number; durationMs: number }> {
     const log = req.logger ?? nullLogger;
     const signal = req.signal;
     if (signal?.aborted) throw new CancelledError();
@@ -127,8 +206,8 @@ export class ClaudeGenerator implements Generator {
     const client = createClient(this.cfg, this.opts, log);
     const t0 = performance.now();
     const usage = { inputTokens: 0, outputTokens: 0 };
-    const messages: MessageParam[] = [{ role: 'user', content: userPrompt(req.prompt, req.appType) }];
-    log.info(`[claude] generating a ${req.appType} with ${model} (max_tokens ${maxTokens})`);
+    const toolName = call.tool.name;
+    const messages: MessageParam[] = [{ role: 'user', content: call.user }];
     if (this.cfg.temperature !== undefined && this.cfg.temperature !== DEFAULTS.temperature) {
       // SDK 1.x sends anthropic-version 2026-10-21, which answers 400 to any temperature/top_p/top_k.
       log.warn(`[claude] temperature ${this.cfg.temperature} is ignored: the Messages API version this SDK uses no longer accepts sampling parameters`);
@@ -150,11 +229,11 @@ export class ClaudeGenerator implements Generator {
       const outcome = await this.attempt(client, {
         model,
         max_tokens: maxTokens,
-        system: systemPrompt(req.appType),
-        tools: [appSpecTool(req.appType)],
-        tool_choice: { type: 'tool', name: TOOL_NAME },
+        system: call.system,
+        tools: [call.tool],
+        tool_choice: { type: 'tool', name: toolName },
         messages,
-      }, emit, signal).catch((err: unknown) => {
+      }, emit, signal, toolName, call.arrayKey).catch((err: unknown) => {
         const e = toSpawnError(err, { signal, model, key: this.cfg.anthropicApiKey, baseUrl: this.cfg.anthropicBaseUrl, maxRetries: this.opts.maxRetries });
         // A repair request that fails still leaves the first request's tokens to account for.
         if (!(e instanceof CancelledError) && usage.inputTokens + usage.outputTokens > 0) emitCost('failed');
@@ -179,47 +258,40 @@ export class ClaudeGenerator implements Generator {
       }
 
       if (!tool) {
-        problem = `the answer did not call the ${TOOL_NAME} tool`;
+        problem = `the answer did not call the ${toolName} tool`;
         log.warn(`[claude] attempt ${attempt}: ${problem} (stop_reason ${outcome.stopReason})`);
         messages.push({ role: 'assistant', content: outcome.text.trim() || '(no answer)' });
-        messages.push({ role: 'user', content: `You did not call the ${TOOL_NAME} tool. Call it now, once, with the whole app.` });
+        messages.push({ role: 'user', content: `You did not call the ${toolName} tool. Call it now, once, with ${call.what}.` });
         continue;
       }
 
-      let spec: AppSpec;
+      let value: T;
       try {
-        spec = specFromToolInput(tool.json || '{}', req.appType);
+        value = call.parse(tool.json || '{}');
       } catch (err) {
         if (!(err instanceof TypeError)) throw err;
         problem = err.message.replace(/\.$/, '').replace(/^The /, 'the ');
-        log.warn(`[claude] attempt ${attempt}: the tool input does not match the app spec: ${problem}`);
+        log.warn(`[claude] attempt ${attempt}: the tool input does not match the expected format: ${problem}`);
         messages.push({ role: 'assistant', content: [{ type: 'tool_use', id: tool.id, name: tool.name, input: objectOrEmpty(tool.json) }] });
         const result: ContentBlockParam = {
           type: 'tool_result',
           tool_use_id: tool.id,
           is_error: true,
-          content: `Error: ${problem}. Call ${TOOL_NAME} again with the complete, corrected app.`,
+          content: `Error: ${problem}. Call ${toolName} again with ${call.what}, corrected.`,
         };
         messages.push({ role: 'user', content: [result] });
         continue;
       }
       const c = emitCost(attempt > 1 ? 'includes one repair attempt' : undefined);
-      const durationMs = Math.round(performance.now() - t0);
-      log.info(`[claude] Code generated successfully: ${spec.appType} "${spec.title ?? ''}", ${spec.files.length} files, ${c.inputTokens} input + ${c.outputTokens} output tokens, ${formatUsd(c.usd)}, ${model}, ${durationMs} ms`, {
-        appType: spec.appType,
-        title: spec.title,
-        files: spec.files.map((f) => f.path),
-        model,
-        inputTokens: c.inputTokens,
-        outputTokens: c.outputTokens,
-        usd: c.usd,
-        durationMs,
+      return {
+        value,
+        usage: { model, inputTokens: c.inputTokens, outputTokens: c.outputTokens, usd: c.usd },
         attempts: attempt,
-      });
-      return { spec, generator: 'claude', usage: { model, inputTokens: c.inputTokens, outputTokens: c.outputTokens, usd: c.usd } };
+        durationMs: Math.round(performance.now() - t0),
+      };
     }
     emitCost('unusable answer');
-    throw new SpawnError('generation.invalid_output', `Claude's answer did not fit the app format, even after one repair attempt (${problem}); try again or rephrase the prompt.`);
+    throw new SpawnError('generation.invalid_output', `Claude's answer did not fit the ${call.format}, even after one repair attempt (${problem}); try again or rephrase the prompt.`);
   }
 
   /**
@@ -227,12 +299,19 @@ export class ClaudeGenerator implements Generator {
    * `messages.stream()`: the MessageStream helper partially parses the tool JSON itself, which hides truncation
    * and throws on invalid JSON at content_block_stop, losing stop_reason and usage with it.
    */
-  private async attempt(client: Anthropic, params: Anthropic.MessageCreateParamsNonStreaming, emit: (e: SpawnEvent) => void, signal: AbortSignal | undefined): Promise<AttemptOutcome> {
+  private async attempt(
+    client: Anthropic,
+    params: Anthropic.MessageCreateParamsNonStreaming,
+    emit: (e: SpawnEvent) => void,
+    signal: AbortSignal | undefined,
+    toolName: string,
+    arrayKey: string,
+  ): Promise<AttemptOutcome> {
     const stream = await client.messages.create({ ...params, stream: true }, { signal });
     const extractor = new FileStreamExtractor({
       onStarted: (f) => emit({ event: 'file', path: f.path, status: 'started' }),
       onComplete: (f) => emit({ event: 'file', path: f.path, status: 'complete', content: f.content }),
-    });
+    }, arrayKey);
     const out: AttemptOutcome = { stopReason: null, inputTokens: 0, outputTokens: 0, text: '' };
     let toolIndex = -1;
     let stopped = false;
@@ -256,7 +335,7 @@ export class ClaudeGenerator implements Generator {
             out.outputTokens = ev.message.usage.output_tokens ?? 0;
             break;
           case 'content_block_start':
-            if (ev.content_block.type === 'tool_use' && ev.content_block.name === TOOL_NAME && toolIndex < 0) {
+            if (ev.content_block.type === 'tool_use' && ev.content_block.name === toolName && toolIndex < 0) {
               toolIndex = ev.index;
               out.tool = { id: ev.content_block.id, name: ev.content_block.name, json: '' };
             }

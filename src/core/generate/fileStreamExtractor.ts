@@ -35,7 +35,8 @@ export class FileStreamExtractor {
   private readonly files = new Map<number, { path?: string; content?: string; started: boolean; complete: boolean }>();
   private bytes = 0;
 
-  constructor(private readonly cb: FileStreamCallbacks = {}) {}
+  /** `arrayKey`: the top-level array holding the files (`files` for an app, `changes` for a patch). */
+  constructor(private readonly cb: FileStreamCallbacks = {}, private readonly arrayKey = 'files') {}
 
   /** Characters seen so far. */
   get length(): number {
@@ -93,12 +94,12 @@ export class FileStreamExtractor {
     return this.stack[this.stack.length - 1];
   }
 
-  /** `files[i]` and the key inside it, when the scanner is exactly at a file's field. */
+  /** `<arrayKey>[i]` and the key inside it, when the scanner is exactly at a file's field. */
   private fileField(): { index: number; key: string } | null {
     const s = this.stack;
     if (s.length !== 3) return null;
     const [root, arr, obj] = s as [Frame, Frame, Frame];
-    if (root.kind !== 'object' || root.key !== 'files' || arr.kind !== 'array' || obj.kind !== 'object' || obj.key === null) return null;
+    if (root.kind !== 'object' || root.key !== this.arrayKey || arr.kind !== 'array' || obj.kind !== 'object' || obj.key === null) return null;
     return { index: arr.index, key: obj.key };
   }
 
