@@ -31,6 +31,8 @@ export interface Scenario {
   kind: ScenarioKind;
   /** Overrides the app the fake answers with (for `ok`, `slow`, `max_tokens`…). */
   spec?: FakeSpec;
+  /** Any tool input, sent as is (e.g. an `update_app` patch); wins over `spec`. */
+  input?: unknown;
   chunkDelayMs?: number;
   chunkSize?: number;
   retryAfterMs?: number;
@@ -427,6 +429,8 @@ export class FakeAnthropic {
     let json: string;
     if (scenario.kind === 'invalid_json') json = `{"appType": "${spec.appType}", "startCommand": "node server.js", "files": [{"path": "index.html", "content": "<h1>hi</h1>"}, {"path": "app.js" "content": }]`;
     else if (scenario.kind === 'schema_mismatch') json = JSON.stringify({ appType: spec.appType, files: 'index.html, app.js', start: 'node server.js' });
+    else if (scenario.input !== undefined) json = JSON.stringify(scenario.input);
+    else if (toolName(body) === 'update_app') json = JSON.stringify({ summary: 'No change needed.', changes: [], deletions: [] });
     else json = JSON.stringify(spec);
     const outputTokens = estimateTokens(json) + 12;
     if (scenario.kind === 'max_tokens' || outputTokens > maxTokens) {
