@@ -37,7 +37,7 @@ export interface FakeE2BOptions {
   apiKey?: string;
   /** Templates that exist; others answer 404 like E2B. */
   templates?: string[];
-  /** Latency added to every control-plane and envd request (not to app traffic). */
+  /** Latency added to every control-plane and envd request (not to app traffic); a create answers this late after the sandbox exists. */
   latencyMs?: number;
   /** The plan's cap on a sandbox's life (E2B: 1 h on Hobby, 24 h on Pro). */
   maxLengthHours?: number;
@@ -48,6 +48,8 @@ export interface FakeE2BOptions {
   memoryMB?: number;
   /** Folder that holds one sub-folder per sandbox; default a new temp folder. */
   root?: string;
+  /** Extra environment for every sandbox process (tests pass a warm npm cache here). */
+  processEnv?: Record<string, string>;
 }
 
 interface ProcEvent {
@@ -176,14 +178,18 @@ export class FakeE2B {
   private portNumber = 0;
   private readonly ownsRoot: boolean;
   private readonly templates: Set<string>;
+  private readonly processEnv: Record<string, string>;
   private readonly opts: Required<Pick<FakeE2BOptions, 'maxLengthHours' | 'maxPageSize' | 'envdVersion' | 'cpuCount' | 'memoryMB'>>;
   /** Every sandbox ever created (ids), for tests. */
   readonly created: string[] = [];
+  /** Every process.Process/Start: the command, its cwd, envs and deadline (Connect-Timeout-Ms; 0 = none). */
+  readonly starts: { sandboxId: string; cmd: string; cwd?: string; envs: Record<string, string>; deadlineMs: number }[] = [];
 
   private constructor(opts: FakeE2BOptions) {
     this.apiKey = opts.apiKey ?? 'e2b_fake_0000000000000000000000000000000000000000';
     this.templates = new Set(opts.templates ?? ['base', 'code-interpreter-v1']);
     this.latencyMs = opts.latencyMs ?? 0;
+    this.processEnv = opts.processEnv ?? {};
     this.ownsRoot = !opts.root;
     this.root = opts.root ?? mkdtempSync(path.join(os.tmpdir(), 'spawn-app-fake-e2b-'));
     mkdirSync(this.root, { recursive: true });
@@ -356,7 +362,8 @@ export class FakeE2B {
     }
     const route = `${req.method} ${url.pathname.replace(/^\/(v2\/)?sandboxes\/[^/]+/, (_m, v2: string | undefined) => `/${v2 ?? ''}sandboxes/:id`)}`;
     this.count(route);
-    await this.delay(route);
+    // Create's latency comes after the sandbox exists: the slow (or lost) answer is the case that leaks.
+    if (route !== 'POST /v2/sandboxes') await this.delay(route);
     try {
       await this.handleApi(route, url, req, res);
     } catch (err) {
@@ -451,7 +458,8 @@ export class FakeE2B {
     this.sandboxes.set(id, sb);
     this.created.push(id);
     this.arm(sb);
-    sendJson(res, 201, this.created201(sb));
+    await this.delay('POST /v2/sandboxes');
+    if (!res.destroyed) sendJson(res, 201, this.created201(sb));
   }
 
   private created201(sb: FakeSandbox): Record<string, unknown> {
@@ -739,6 +747,9 @@ export class FakeE2B {
     // Connect-Timeout-Ms is the command's deadline: envd kills the process when it passes (0 / absent: none).
     let deadlineHit = false;
     const deadline = Number(req.headers['connect-timeout-ms'] ?? 0);
+    if (method === 'Start') {
+      this.starts.push({ sandboxId: sb.id, cmd: proc.config.args.at(-1) ?? proc.config.cmd, cwd: proc.config.cwd, envs: proc.config.envs, deadlineMs: deadline });
+    }
     const deadlineTimer = method === 'Start' && deadline > 0
       ? setTimeout(() => {
         deadlineHit = true;
@@ -795,7 +806,7 @@ export class FakeE2B {
     } else if (!isInstall && this.takeFault('start')) {
       cmd = `echo 'Error: Cannot find module /home/user/app/server.js (injected)' >&2; exit 1`;
     }
-    const env: Record<string, string> = { ...baseEnv(path.join(sb.dir, USER_HOME)), ...sb.envVars, ...(spec.envs ?? {}) };
+    const env: Record<string, string> = { ...baseEnv(path.join(sb.dir, USER_HOME)), ...this.processEnv, ...sb.envVars, ...(spec.envs ?? {}) };
     if (env.PORT !== undefined) env.PORT = String(await this.hostPort(sb, Number(env.PORT)));
 
     const listeners = new Set<(e: ProcEvent) => void>();

@@ -554,7 +554,9 @@ export class E2BProvider implements SandboxProvider {
       return make('deploy.template_not_found', `E2B has no template "${this.template}" that this key can use (404). Set SPAWN_APP_E2B_TEMPLATE to an existing template, e.g. "base".`);
     }
     if (step === 'create' && isTimeoutError(err)) {
-      return make('deploy.create_timeout', `E2B did not create the sandbox within ${Math.round((timeoutMs ?? 60_000) / 1000)} s. Try again; if it persists, check https://status.e2b.dev.`);
+      const ms = timeoutMs ?? 60_000;
+      const secs = ms < 10_000 ? String(ms / 1000) : String(Math.round(ms / 1000));
+      return make('deploy.create_timeout', `E2B did not create the sandbox within ${secs} s. Try again; if it persists, check https://status.e2b.dev.`);
     }
     if (isNotFound(err) || (err instanceof TimeoutError && /sandbox timeout|end of life/i.test(detail))) {
       if (sandboxId) this.vanished(sandboxId);
