@@ -40,8 +40,8 @@ function get(url: string): Promise<{ status: number; body: string }> {
 
 function withFiles(n: number): AppSpec {
   const spec = templateSpec('webapp', 'a calculator');
-  // The static server, its page, and filler files up to n in all.
-  const base = spec.files.filter((f) => f.path === 'server.js' || f.path === 'index.html');
+  // Exactly n files: the static server, its page (n >= 2), then filler files.
+  const base = spec.files.filter((f) => f.path === 'server.js' || (n >= 2 && f.path === 'index.html'));
   const extra = Array.from({ length: Math.max(0, n - base.length) }, (_, i) => ({ path: `assets/part-${i}.txt`, content: `part ${i}\n`.repeat(20) }));
   return { ...spec, files: [...base, ...extra] };
 }
@@ -146,7 +146,9 @@ describe('E2B provider (real SDK against the fake E2B)', function () {
         const d = await run(withFiles(n));
         const ms = Math.round(performance.now() - t0);
         measured[n] = { requests: fake.apiRequests(), ms, counts: fake.counts() };
-        assert.equal((await get(`${d.url}/assets/part-0.txt`)).status, n > 2 ? 200 : 404);
+        assert.equal(d.spec.files.length, n);
+        assert.equal((await get(`${d.url}/`)).status, n >= 2 ? 200 : 404);
+        if (n > 2) assert.equal((await get(`${d.url}/assets/part-${n - 3}.txt`)).status, 200);
         await d.sandbox.destroy();
       }
       if (process.env.SPAWN_APP_REPORT) console.log(JSON.stringify(measured, null, 2));
@@ -323,6 +325,17 @@ describe('E2B provider (real SDK against the fake E2B)', function () {
       assert.equal(await p.destroy(sb.id), true);
       assert.equal(await p.destroy(sb.id), false);
       assert.equal(fake.counts()['DELETE /sandboxes/:id'], 2);
+      assert.equal(fake.liveCount, 0);
+    });
+
+    it('a kill that keeps failing: three tries, a clear error, and a later destroy() still works', async () => {
+      const sb = await provider().create({ appName: 'x', appType: 'webapp' });
+      fake.fail('kill', 3);
+      const err = await rejectsWith(sb.destroy(), 'deploy.failed');
+      assert.match(err.message, /E2B destroy failed for sandbox/);
+      assert.equal(fake.counts()['DELETE /sandboxes/:id'], 3);
+      assert.equal(fake.liveCount, 1);
+      await sb.destroy();
       assert.equal(fake.liveCount, 0);
     });
 

@@ -20,7 +20,6 @@ import {
   NotFoundError,
   RateLimitError,
   Sandbox as SdkSandbox,
-  SandboxError,
   TimeoutError,
 } from 'e2b';
 import type { CoreConfig } from '../config';
@@ -251,9 +250,11 @@ class E2BSandbox implements Sandbox {
         return { error: err };
       },
     );
+    let onAbort: (() => void) | undefined;
     const aborted = new Promise<'aborted'>((resolve) => {
-      if (opts.signal?.aborted) resolve('aborted');
-      opts.signal?.addEventListener('abort', () => resolve('aborted'), { once: true });
+      onAbort = () => resolve('aborted');
+      if (opts.signal?.aborted) onAbort();
+      else opts.signal?.addEventListener('abort', onAbort, { once: true });
     });
     try {
       const r = await Promise.race([outcome, aborted]);
@@ -264,6 +265,7 @@ class E2BSandbox implements Sandbox {
       if ('error' in r) throw this.owner.toError(r.error, 'run', this.id);
       return { exitCode: r.exitCode, stdout, stderr };
     } finally {
+      if (onAbort) opts.signal?.removeEventListener('abort', onAbort);
       this.handles.delete(handle);
       await handle.disconnect().catch(() => undefined);
     }
@@ -334,7 +336,12 @@ class E2BSandbox implements Sandbox {
     this.destroyed = true;
     for (const h of this.handles) void h.disconnect().catch(() => undefined);
     this.handles.clear();
-    await this.owner.destroy(this.id);
+    try {
+      await this.owner.destroy(this.id);
+    } catch (err) {
+      this.destroyed = false; // a later destroy() tries again
+      throw err;
+    }
   }
 
   private assertAlive(): void {
@@ -560,7 +567,7 @@ export class E2BProvider implements SandboxProvider {
     }
     if (isNotFound(err) || (err instanceof TimeoutError && /sandbox timeout|end of life/i.test(detail))) {
       if (sandboxId) this.vanished(sandboxId);
-      return make('deploy.not_found', `Sandbox ${sandboxId ?? ''} no longer exists (it timed out or was destroyed).`.replace('  ', ' '));
+      return make('deploy.not_found', `${sandboxId ? `Sandbox ${sandboxId}` : 'The sandbox'} no longer exists (it timed out or was destroyed).`);
     }
     const net = networkCause(err);
     if (net) return make('deploy.network', `Could not reach E2B at ${where} (${net}).`);
@@ -571,7 +578,7 @@ export class E2BProvider implements SandboxProvider {
       case 'start':
         return make('deploy.start_failed', `Starting the app in sandbox ${sandboxId} failed: ${detail}`);
       default:
-        return make('deploy.failed', `E2B ${step} failed${sandboxId ? ` for sandbox ${sandboxId}` : ''}: ${err instanceof SandboxError ? detail : detail || 'unknown error'}`);
+        return make('deploy.failed', `E2B ${step} failed${sandboxId ? ` for sandbox ${sandboxId}` : ''}: ${detail || 'unknown error'}`);
     }
   }
 }
