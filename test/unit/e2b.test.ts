@@ -4,7 +4,6 @@
  * ending with no sandbox left, cancellation, list/destroy/extend, and the CLI's Done-when path.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -20,8 +19,7 @@ import { createProvider } from '../../src/core/sandbox';
 import { E2BProvider, probeUrl } from '../../src/core/sandbox/e2b';
 import type { E2BProviderOptions } from '../../src/core/sandbox/e2b';
 import { FakeE2B } from '../fakes/fakeE2B';
-
-const ROOT = path.resolve(__dirname, '../..');
+import { ensureBuilt, runCli, startCli } from '../helpers/cli';
 
 /** GET through an app URL; `*.localhost` is dialled on loopback with the Host header, as a browser would resolve it. */
 function get(url: string): Promise<{ status: number; body: string }> {
@@ -401,6 +399,26 @@ describe('E2B provider (real SDK against the fake E2B)', function () {
       await rejectsWith(createProvider('e2b', {}), 'deploy.no_key');
     });
 
+    it('Spawn App\'s own template: express in range is preinstalled, so the deploy skips the install', async () => {
+      const p = provider({ template: 'spawn-app-node-python' });
+      assert.equal(p.preinstalled('express@^4.21.2', 'npm'), true);
+      assert.equal(p.preinstalled('express@^5', 'npm'), false);
+      assert.equal(provider().preinstalled('express', 'npm'), false, 'not for base');
+      // The fake knows the template's name, not its image: an app that declares express without loading it.
+      const tpl = await FakeE2B.start({ templates: ['spawn-app-node-python'] });
+      try {
+        const events: SpawnEvent[] = [];
+        const spec = { ...templateSpec('webapp', 'a calculator'), dependencies: ['express@^4.21.2'] };
+        const d = await deploy({ spec, provider: new E2BProvider({ ...tpl.connection(), template: 'spawn-app-node-python' }), onEvent: (e) => events.push(e) });
+        assert.ok(events.some((e) => e.event === 'phase' && e.phase === 'install' && e.status === 'skipped' && e.detail === 'preinstalled'));
+        assert.equal(tpl.counts()['POST /process.Process/Start'], 1, 'start only');
+        assert.equal(tpl.live()[0]!.templateID, 'spawn-app-node-python');
+        await d.sandbox.destroy();
+      } finally {
+        await tpl.close();
+      }
+    });
+
     it('preinstalled packages skip the install', () => {
       const p = provider({ preinstalled: { npm: ['express'], pip: ['flask'] } });
       assert.equal(p.preinstalled('express@^4.21.2', 'npm'), true);
@@ -415,90 +433,62 @@ describe('E2B provider (real SDK against the fake E2B)', function () {
     });
   });
 
-  describe('the CLI (Done-when)', () => {
+  describe('the CLI, as built (Done-when)', () => {
     let localRoot: string;
+    let env: NodeJS.ProcessEnv;
     before(() => {
+      ensureBuilt();
       localRoot = mkdtempSync(path.join(os.tmpdir(), 'spawn-app-cli-local-'));
+      env = { ...fake.env(), SPAWN_APP_LOCAL_ROOT: localRoot };
     });
     after(() => rmSync(localRoot, { recursive: true, force: true }));
-
-    const cli = (args: string[], onLine?: (line: string, child: ReturnType<typeof spawn>) => void) =>
-      new Promise<{ code: number | null; lines: string[]; stderr: string }>((resolve, reject) => {
-        const env: NodeJS.ProcessEnv = { ...process.env, ...fake.env(), SPAWN_APP_LOCAL_ROOT: localRoot };
-        delete env.ANTHROPIC_API_KEY;
-        delete env.CLAUDE_API_KEY;
-        const child = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(ROOT, 'src/cli.ts'), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-        const lines: string[] = [];
-        let stderr = '';
-        let rest = '';
-        child.stdout.setEncoding('utf8');
-        child.stdout.on('data', (d: string) => {
-          const parts = (rest + d).split('\n');
-          rest = parts.pop() ?? '';
-          for (const l of parts) {
-            lines.push(l);
-            onLine?.(l, child);
-          }
-        });
-        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-        child.on('error', reject);
-        child.on('close', (code) => resolve({ code, lines, stderr }));
-      });
+    const events = (stdout: string) => stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as SpawnEvent);
 
     it('run --provider e2b --json --detach prints ready with a URL that answers 200; list shows it; destroy --all leaves none', async () => {
-      const r = await cli(['run', 'a calculator', '--provider', 'e2b', '--json', '--detach']);
-      assert.equal(r.code, 0, r.stderr + r.lines.join('\n'));
-      const ready = r.lines.map((l) => JSON.parse(l) as SpawnEvent).find((e) => e.event === 'ready');
+      const r = await runCli(['run', 'a calculator', '--provider', 'e2b', '--json', '--detach'], env);
+      assert.equal(r.code, 0, r.stderr + r.stdout);
+      const ready = events(r.stdout).find((e) => e.event === 'ready');
       assert.ok(ready && ready.event === 'ready', 'a ready event');
       assert.equal(ready.provider, 'e2b');
       const res = await get(ready.url);
       assert.equal(res.status, 200);
       assert.match(res.body, /Calculator/);
 
-      const list = await cli(['list', '--json']);
+      const list = await runCli(['list', '--json'], env);
       assert.equal(list.code, 0, list.stderr);
-      const listed = list.lines.map((l) => JSON.parse(l) as { id: string; provider: string; url: string; ageMs: number; costUsd: number });
+      const listed = list.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { id: string; provider: string; url: string; costUsd: number; timeLeftMs: number });
       const mine = listed.find((s) => s.id === ready.sandboxId);
       assert.ok(mine, 'list shows it');
       assert.equal(mine.provider, 'e2b');
       assert.equal(mine.url, ready.url);
       assert.ok(mine.costUsd > 0);
+      assert.ok(mine.timeLeftMs > 14 * 60_000);
 
-      const destroyed = await cli(['destroy', '--all']);
+      const destroyed = await runCli(['destroy', '--all'], env);
       assert.equal(destroyed.code, 0, destroyed.stderr);
       assert.match(destroyed.stderr, /Destroyed 1 sandbox\b/);
       await nothingLeft();
     });
 
     it('run without --detach serves until SIGINT, then destroys the sandbox', async () => {
-      let status = 0;
-      let liveWhileServing = 0;
-      const r = await cli(['run', 'a calculator', '--provider', 'e2b', '--json'], (line, child) => {
-        const e = JSON.parse(line) as SpawnEvent;
-        if (e.event === 'ready') {
-          void get(e.url).then(
-            (res) => {
-              status = res.status;
-              liveWhileServing = fake.liveCount;
-              child.kill('SIGINT');
-            },
-            () => child.kill('SIGINT'),
-          );
-        }
-      });
-      assert.equal(status, 200, r.stderr);
-      assert.equal(liveWhileServing, 1);
+      const cli = startCli(['run', 'a calculator', '--provider', 'e2b', '--json'], env);
+      const ready = (await cli.waitFor((e) => e.event === 'ready')) as { url: string };
+      assert.equal((await get(ready.url)).status, 200);
+      assert.equal(fake.liveCount, 1);
+      cli.child.kill('SIGINT');
+      const r = await cli.done;
       assert.equal(r.code, 0, r.stderr);
       await nothingLeft();
     });
 
     it('a fault gives its clear error and exit code 5, with nothing left running', async () => {
       fake.fail('start');
-      const r = await cli(['run', 'a calculator', '--provider', 'e2b', '--json', '--detach']);
+      const r = await runCli(['run', 'a calculator', '--provider', 'e2b', '--json', '--detach'], env);
       assert.equal(r.code, 5);
-      const err = r.lines.map((l) => JSON.parse(l) as SpawnEvent).find((e) => e.event === 'error');
+      const err = events(r.stdout).find((e) => e.event === 'error');
       assert.ok(err && err.event === 'error');
       assert.equal(err.code, 'deploy.start_failed');
+      assert.match(err.detail ?? '', /Cannot find module/);
       await nothingLeft();
     });
   });

@@ -31,6 +31,7 @@ import { nullLogger } from '../events';
 import type { AppFile } from '../spec';
 import { DEFAULT_PORT, isAppType } from '../spec';
 import { checkPath } from '../validate';
+import { SPAWN_TEMPLATE_ALIAS, templateSatisfies } from './preinstalled';
 import type { BackgroundProcess, CreateOptions, RunOptions, RunResult, Sandbox, SandboxInfo, SandboxProvider } from './types';
 import { METADATA_TAG } from './types';
 
@@ -64,7 +65,10 @@ export interface E2BProviderOptions {
   createTimeoutMs?: number;
   /** Per-request timeout for everything else (the SDK's default is 60 s). */
   requestTimeoutMs?: number;
-  /** Packages the template already has: deploy skips installing them. */
+  /**
+   * Packages a custom template already has (any version): deploy skips installing them. Spawn App's own template
+   * (`spawn-app-node-python`, e2b-template/) is known without this: its packages are checked against the version range.
+   */
   preinstalled?: { npm?: readonly string[]; pip?: readonly string[] };
   logger?: Logger;
   /** Told when a sandbox this provider knew has gone (timed out, or destroyed elsewhere). */
@@ -383,6 +387,7 @@ export class E2BProvider implements SandboxProvider {
   }
 
   preinstalled(dep: string, ecosystem: 'npm' | 'pip'): boolean {
+    if (this.template === SPAWN_TEMPLATE_ALIAS && templateSatisfies(dep, ecosystem)) return true;
     return this.preinstalledSets[ecosystem].has(bareName(dep, ecosystem));
   }
 
