@@ -252,6 +252,18 @@ describe('E2B provider (real SDK against the fake E2B)', function () {
       await nothingLeft();
     });
 
+    it('during the write', async () => {
+      fake.setLatency(500, 'POST /files');
+      const ac = new AbortController();
+      const onEvent = (e: SpawnEvent) => {
+        if (e.event === 'phase' && e.phase === 'write' && e.status === 'started') setTimeout(() => ac.abort(), 100);
+      };
+      const t0 = Date.now();
+      await rejectsWith(run(templateSpec('webapp', 'x'), provider(), { signal: ac.signal, onEvent }), 'cancelled');
+      assert.ok(Date.now() - t0 < 450, 'the upload is cut at once');
+      await nothingLeft();
+    });
+
     it('during the install', async () => {
       const ac = new AbortController();
       const onEvent = (e: SpawnEvent) => {
