@@ -165,7 +165,8 @@ async function startAndWait(sandbox: Sandbox, spec: AppSpec, opts: StepOptions, 
     stdout: new LineSplitter((line) => { output.push(line); onEvent({ event: 'log', source: 'app', stream: 'stdout', line }); }),
     stderr: new LineSplitter((line) => { output.push(line); onEvent({ event: 'log', source: 'app', stream: 'stderr', line }); }),
   };
-  const proc = await phases.run('start', () => sandbox.start(spec.startCommand, { onOutput: (s, t) => appLines[s].push(t) }));
+  // $PORT tells the app which port to listen on (a provider may map it, as the local one does).
+  const proc = await phases.run('start', () => sandbox.start(spec.startCommand, { env: { PORT: String(spec.port) }, onOutput: (s, t) => appLines[s].push(t) }));
   const url = sandbox.url(spec.port);
   try {
     await phases.run('health', () => waitReady(sandbox, spec.port, proc, output, opts));

@@ -119,7 +119,8 @@ class LocalSandbox implements Sandbox {
   }
 
   private env(opts?: RunOptions): NodeJS.ProcessEnv {
-    return { ...process.env, PORT: String(this.record.port), ...opts?.env };
+    // The app's port is always mapped to this sandbox's free port.
+    return { ...process.env, ...opts?.env, PORT: String(this.record.port) };
   }
 
   async run(cmd: string, opts: RunOptions = {}): Promise<RunResult> {
