@@ -3,7 +3,9 @@
  * It emits typed events for both fronts, polls fast, fails fast, and destroys what it created on any failure
  * or cancellation.
  */
-import { CancelledError, isCancelled, SpawnError } from './errors';
+import { CancelledError, isCancelled, SpawnError, throwIfAborted } from './errors';
+import type { RedeployPlan } from './iterate';
+import { planRedeploy } from './iterate';
 import type { EventSink, Logger, Phase } from './events';
 import { LineSplitter, nullLogger, TailBuffer } from './events';
 import type { AppSpec } from './spec';
@@ -43,7 +45,7 @@ export function installCommand(spec: AppSpec, provider?: Pick<SandboxProvider, '
   const ecosystem = ecosystemOf(spec);
   const needed = spec.dependencies.filter((d) => !provider?.preinstalled?.(d, ecosystem));
   if (needed.length === 0) return undefined;
-  const quoted = needed.map((d) => `'${d.replace(/'/g, `'\\''`)}'`).join(' ');
+  const quoted = needed.map(shellQuote).join(' ');
   if (ecosystem === 'pip') return `python3 -m pip install --quiet --disable-pip-version-check ${quoted}`;
   // Without a package.json npm would walk up to a parent folder's project.
   return `[ -f package.json ] || echo '{"private":true}' > package.json; npm install --no-audit --no-fund --no-progress --loglevel=error ${quoted}`;
@@ -115,49 +117,56 @@ export async function deploy(opts: DeployOptions): Promise<Deployment> {
   }
 }
 
-/** Writes, installs, starts and waits for the app in an existing sandbox (used by deploy and redeploy). */
+type StepOptions = Pick<DeployOptions, 'signal' | 'onEvent' | 'logger' | 'readyTimeoutMs' | 'pollIntervalMs'>;
+
+/** Writes, installs, starts and waits for the app in an existing sandbox (used by deploy). */
 export async function startIn(
   sandbox: Sandbox,
   spec: AppSpec,
-  opts: Pick<DeployOptions, 'signal' | 'onEvent' | 'logger' | 'readyTimeoutMs' | 'pollIntervalMs' | 'provider'> & { skipInstall?: boolean },
+  opts: StepOptions & Pick<DeployOptions, 'provider'> & { skipInstall?: boolean },
   phases = new PhaseTimer(opts.onEvent ?? (() => undefined)),
 ): Promise<Deployment> {
   const onEvent = opts.onEvent ?? (() => undefined);
-  const { signal } = opts;
-  const check = () => {
-    if (signal?.aborted) throw new CancelledError();
-  };
-
-  await phases.run('write', () => sandbox.writeFiles(filesToWrite(spec), signal));
-  check();
-
+  await phases.run('write', () => sandbox.writeFiles(filesToWrite(spec), opts.signal));
+  throwIfAborted(opts.signal);
   const install = opts.skipInstall ? undefined : installCommand(spec, opts.provider);
   if (!install) {
     onEvent({ event: 'phase', phase: 'install', status: 'skipped', detail: spec.dependencies.length ? 'preinstalled' : 'no dependencies' });
   } else {
-    await phases.run('install', async () => {
-      const tail = new TailBuffer(30);
-      const lines = {
-        stdout: new LineSplitter((line) => { tail.push(line); onEvent({ event: 'log', source: 'install', stream: 'stdout', line }); }),
-        stderr: new LineSplitter((line) => { tail.push(line); onEvent({ event: 'log', source: 'install', stream: 'stderr', line }); }),
-      };
-      const res = await sandbox.run(install, { signal, onOutput: (s, t) => lines[s].push(t), timeoutMs: 5 * 60_000 });
-      lines.stdout.flush();
-      lines.stderr.flush();
-      check();
-      if (res.exitCode !== 0) {
-        throw new SpawnError('deploy.install_failed', `Installing dependencies failed (exit code ${res.exitCode}).`, tail.text(15));
-      }
-    });
+    await runInstall(sandbox, install, opts, phases);
   }
-  check();
+  throwIfAborted(opts.signal);
+  return startAndWait(sandbox, spec, opts, phases);
+}
 
+async function runInstall(sandbox: Sandbox, install: string, opts: StepOptions, phases: PhaseTimer): Promise<void> {
+  const onEvent = opts.onEvent ?? (() => undefined);
+  await phases.run('install', async () => {
+    const tail = new TailBuffer(30);
+    const lines = {
+      stdout: new LineSplitter((line) => { tail.push(line); onEvent({ event: 'log', source: 'install', stream: 'stdout', line }); }),
+      stderr: new LineSplitter((line) => { tail.push(line); onEvent({ event: 'log', source: 'install', stream: 'stderr', line }); }),
+    };
+    const res = await sandbox.run(install, { signal: opts.signal, onOutput: (s, t) => lines[s].push(t), timeoutMs: 5 * 60_000 });
+    lines.stdout.flush();
+    lines.stderr.flush();
+    throwIfAborted(opts.signal);
+    if (res.exitCode !== 0) {
+      throw new SpawnError('deploy.install_failed', `Installing dependencies failed (exit code ${res.exitCode}).`, tail.text(15));
+    }
+  });
+}
+
+/** Starts the app in the background and waits until it answers (or fails fast when it exits). */
+async function startAndWait(sandbox: Sandbox, spec: AppSpec, opts: StepOptions, phases: PhaseTimer): Promise<Deployment> {
+  const onEvent = opts.onEvent ?? (() => undefined);
   const output = new TailBuffer(40);
   const appLines = {
     stdout: new LineSplitter((line) => { output.push(line); onEvent({ event: 'log', source: 'app', stream: 'stdout', line }); }),
     stderr: new LineSplitter((line) => { output.push(line); onEvent({ event: 'log', source: 'app', stream: 'stderr', line }); }),
   };
-  const proc = await phases.run('start', () => sandbox.start(spec.startCommand, { onOutput: (s, t) => appLines[s].push(t) }));
+  // $PORT tells the app which port to listen on (a provider may map it, as the local one does).
+  const proc = await phases.run('start', () => sandbox.start(spec.startCommand, { env: { PORT: String(spec.port) }, onOutput: (s, t) => appLines[s].push(t) }));
   const url = sandbox.url(spec.port);
   try {
     await phases.run('health', () => waitReady(sandbox, spec.port, proc, output, opts));
@@ -168,6 +177,50 @@ export async function startIn(
     throw err;
   }
   return { sandbox, process: proc, url, spec, output };
+}
+
+export interface RedeployResult {
+  deployment: Deployment;
+  plan: RedeployPlan;
+}
+
+/**
+ * Updates a running deployment in place: writes only the changed files, deletes removed ones, reinstalls only
+ * when dependencies changed, and restarts only when the start command or server code changed. On failure the
+ * sandbox is kept (the user fixes and redeploys); the error says what failed.
+ */
+export async function redeploy(current: Deployment, next: AppSpec, opts: StepOptions & Partial<Pick<DeployOptions, 'provider'>> = {}): Promise<RedeployResult> {
+  const onEvent = opts.onEvent ?? (() => undefined);
+  const phases = new PhaseTimer(onEvent);
+  const { sandbox } = current;
+  await phases.run('validate', async () => {
+    const findings = validateSpec(next);
+    for (const f of findings) onEvent({ event: 'finding', ...f });
+    if (hasErrors(findings)) throw new SpawnError('blocked', 'Redeploy blocked: validation found errors.');
+  });
+  const plan = planRedeploy(current.spec, next);
+  await phases.run('write', async () => {
+    if (plan.write.length) await sandbox.writeFiles(plan.write, opts.signal);
+    if (plan.remove.length) {
+      const res = await sandbox.run(`rm -f -- ${plan.remove.map(shellQuote).join(' ')}`, { signal: opts.signal });
+      if (res.exitCode !== 0) throw new SpawnError('deploy.write_failed', `Could not delete ${plan.remove.join(', ')}.`, res.stderr);
+    }
+  });
+  throwIfAborted(opts.signal);
+  const install = plan.install ? installCommand(next, opts.provider) : undefined;
+  if (install) await runInstall(sandbox, install, opts, phases);
+  if (!plan.restart) {
+    onEvent({ event: 'phase', phase: 'start', status: 'skipped', detail: 'static files only' });
+    return { deployment: { ...current, spec: next }, plan };
+  }
+  await current.process.kill();
+  const deployment = await startAndWait(sandbox, next, opts, phases);
+  onEvent({ event: 'ready', url: deployment.url, sandboxId: sandbox.id, provider: sandbox.provider });
+  return { deployment, plan };
+}
+
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 /** Polls the app until it answers, failing at once when its process exits first. */

@@ -106,7 +106,7 @@ const START_COMMAND_ERRORS: Rule[] = [
   },
   {
     rule: 'start.system_write',
-    re: /(?:>>?|\btee\s+(?:-a\s+)?|\b(?:cp|mv|ln)\s+(?:-\w+\s+)*\S+\s+)\/(?:etc|bin|sbin|usr|boot|lib|lib64|sys|proc|dev\/(?!null\b)|root)\b|\bdd\s+[^;&|]*\bof=\/dev\/|\bmkfs(?:\.\w+)?\b|\bchmod\s+(?:-\w+\s+)*[0-7]{3,4}\s+\/(?:\s|$)|\bchown\s+-R\s+\S+\s+\/(?:\s|$)/,
+    re: /(?:>>?\s*|\btee\s+(?:-a\s+)?|\b(?:cp|mv|ln)\s+(?:-\w+\s+)*\S+\s+)\/(?:etc|bin|sbin|usr|boot|lib|lib64|sys|proc|dev\/(?!(?:null|stdout|stderr|tty)\b)|root)\b|\bdd\s+[^;&|]*\bof=\/dev\/|\bmkfs(?:\.\w+)?\b|\bchmod\s+(?:-\w+\s+)*[0-7]{3,4}\s+\/(?:\s|$)|\bchown\s+-R\s+\S+\s+\/(?:\s|$)/,
     message: 'The start command writes to a system path.',
   },
 ];

@@ -17,5 +17,6 @@ export async function createGenerator(choice: GeneratorChoice, cfg: CoreConfig):
   if (!cfg.anthropicApiKey) {
     throw new SpawnError('generation.no_key', 'The Claude generator needs an Anthropic API key (set ANTHROPIC_API_KEY), or use --generator templates.');
   }
-  throw new SpawnError('generation.failed', 'The Claude generator is not part of this build yet.');
+  const { ClaudeGenerator } = await import('./claude');
+  return new ClaudeGenerator(cfg);
 }

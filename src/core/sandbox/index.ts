@@ -15,5 +15,6 @@ export async function createProvider(choice: ProviderChoice, cfg: CoreConfig, lo
   const id = resolveProviderId(choice, cfg);
   if (id === 'local') return local ?? new LocalProvider();
   if (!cfg.e2bApiKey) throw new SpawnError('deploy.no_key', 'The E2B provider needs an API key (set E2B_API_KEY), or use --provider local.');
-  throw new SpawnError('deploy.failed', 'The E2B provider is not part of this build yet.');
+  const { e2bProviderFromConfig } = await import('./e2b');
+  return e2bProviderFromConfig(cfg);
 }

@@ -119,7 +119,8 @@ class LocalSandbox implements Sandbox {
   }
 
   private env(opts?: RunOptions): NodeJS.ProcessEnv {
-    return { ...process.env, PORT: String(this.record.port), ...opts?.env };
+    // The app's port is always mapped to this sandbox's free port.
+    return { ...process.env, ...opts?.env, PORT: String(this.record.port) };
   }
 
   async run(cmd: string, opts: RunOptions = {}): Promise<RunResult> {
@@ -210,7 +211,7 @@ export class LocalProvider implements SandboxProvider {
   readonly root: string;
   private readonly host: string;
   private readonly live = new Map<string, LocalSandbox>();
-  private exitHook = false;
+  private exitHandler: (() => void) | undefined;
 
   constructor(opts: LocalProviderOptions = {}) {
     this.root = opts.root ?? defaultLocalRoot();
@@ -310,6 +311,10 @@ export class LocalProvider implements SandboxProvider {
 
   forget(id: string): void {
     this.live.delete(id);
+    if (this.live.size === 0 && this.exitHandler) {
+      process.off('exit', this.exitHandler);
+      this.exitHandler = undefined;
+    }
   }
 
   private readRecords(): { dir: string; record: LocalRecord }[] {
@@ -334,9 +339,8 @@ export class LocalProvider implements SandboxProvider {
 
   /** On any exit of this process, no local app is left running. */
   private installExitHook(): void {
-    if (this.exitHook) return;
-    this.exitHook = true;
-    process.once('exit', () => {
+    if (this.exitHandler) return;
+    this.exitHandler = () => {
       for (const sb of this.live.values()) {
         sb.killAllSync();
         try {
@@ -345,6 +349,7 @@ export class LocalProvider implements SandboxProvider {
           // best effort at exit
         }
       }
-    });
+    };
+    process.once('exit', this.exitHandler);
   }
 }

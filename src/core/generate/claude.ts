@@ -1,0 +1,541 @@
+/**
+ * The Claude generator: a prompt and an app type in, an app spec out, through the real @anthropic-ai/sdk.
+ *
+ * Structured output by tool use: one tool whose input_schema is the app spec, forced with tool_choice. The tool's
+ * JSON is scanned while it streams (FileStreamExtractor), so `file` events go out before the response ends.
+ * Loaded only by `createGenerator` via a dynamic import, so the SDK is never loaded unless Claude is used.
+ */
+import Anthropic, {
+  AnthropicError,
+  APIConnectionError,
+  APIConnectionTimeoutError,
+  APIError,
+  APIUserAbortError,
+  AuthenticationError,
+  BadRequestError,
+  NotFoundError,
+  OverloadedError,
+  PermissionDeniedError,
+  RateLimitError,
+} from '@anthropic-ai/sdk';
+import type { ContentBlockParam, MessageParam, Tool } from '@anthropic-ai/sdk/resources/messages';
+import type { CoreConfig } from '../config';
+import { DEFAULTS } from '../config';
+import { CancelledError, SpawnError } from '../errors';
+import type { Logger, SpawnEvent } from '../events';
+import { nullLogger } from '../events';
+import { formatUsd, tokenCost } from '../pricing';
+import type { AppSpec, AppType } from '../spec';
+import { parseSpec } from '../spec';
+import { FileStreamExtractor } from './fileStreamExtractor';
+import { APP_TYPE_PROMPTS, systemPrompt, TOOL_NAME, userPrompt } from './prompts';
+import type { AppPatch, FailedStep } from '../iterate';
+import { fixMessage, parsePatch, PATCH_TOOL, refineMessage } from '../iterate';
+import type { GenerateRequest, GenerateResult, Generator, Usage } from './types';
+
+export interface ClaudeOptions {
+  /** SDK retries on 408/409/429/5xx/529 and connection errors, before a stream starts (SDK default 2). */
+  maxRetries?: number;
+  /** Time allowed until the response headers arrive, per attempt. */
+  timeoutMs?: number;
+  /** Longest silence allowed inside a started stream (the SDK's timeout does not cover the body). */
+  idleTimeoutMs?: number;
+}
+
+export const CLAUDE_DEFAULTS = { maxRetries: 2, timeoutMs: 120_000, idleTimeoutMs: 120_000 } as const;
+
+/** The tool Claude must call; its input is exactly the core's app spec. Metadata first, files last. */
+export function appSpecTool(appType: AppType): Tool {
+  return {
+    name: TOOL_NAME,
+    description: 'Writes the complete app: every file in full, how to start it and what it depends on.',
+    input_schema: {
+      type: 'object',
+      properties: {
+        appType: { type: 'string', enum: [appType] },
+        title: { type: 'string', description: 'A short name for the app.' },
+        description: { type: 'string', description: 'One sentence saying what the app does.' },
+        startCommand: { type: 'string', description: 'The shell command that starts the app from its folder.' },
+        dependencies: { type: 'array', items: { type: 'string' }, description: 'Package names to install (npm, or pip for Python), optionally with a version.' },
+        port: { type: 'integer', description: 'The port the app listens on when PORT is not set: 3000.' },
+        files: {
+          type: 'array',
+          minItems: 1,
+          description: 'Every file of the app, complete.',
+          items: {
+            type: 'object',
+            properties: {
+              path: { type: 'string', description: 'Relative path, e.g. "index.html" or "public/app.js".' },
+              content: { type: 'string', description: 'The whole file.' },
+            },
+            required: ['path', 'content'],
+          },
+        },
+      },
+      required: ['appType', 'startCommand', 'dependencies', 'port', 'files'],
+    },
+  };
+}
+
+/** Checks the tool's input against the app spec; throws a TypeError with one sentence saying what is wrong. */
+export function specFromToolInput(rawJson: string, appType: AppType): AppSpec {
+  let input: unknown;
+  try {
+    input = JSON.parse(rawJson);
+  } catch {
+    throw new TypeError('The tool input is not valid JSON.');
+  }
+  const spec = parseSpec(input);
+  if (spec.appType !== appType) throw new TypeError(`appType must be "${appType}".`);
+  if (spec.files.length === 0) throw new TypeError('files must list at least one file.');
+  return spec;
+}
+
+export interface PatchRequest extends Pick<GenerateRequest, 'signal' | 'onEvent' | 'logger'> {
+  /** The app as it is now (the user's edits included). */
+  spec: AppSpec;
+}
+
+export interface PatchResult {
+  patch: AppPatch;
+  usage: Usage;
+}
+
+/** What one streamed request produced, accumulated from the raw events (not the SDK's lenient snapshot). */
+interface AttemptOutcome {
+  stopReason: string | null;
+  inputTokens: number;
+  outputTokens: number;
+  /** The forced tool call, with its input exactly as streamed. */
+  tool?: { id: string; name: string; json: string };
+  text: string;
+}
+
+export class ClaudeGenerator implements Generator {
+  readonly id = 'claude' as const;
+  private readonly opts: Required<ClaudeOptions>;
+
+  constructor(private readonly cfg: CoreConfig, opts: ClaudeOptions = {}) {
+    if (!cfg.anthropicApiKey) {
+      throw new SpawnError('generation.no_key', 'The Claude generator needs an Anthropic API key (set ANTHROPIC_API_KEY), or use --generator templates.');
+    }
+    this.opts = { ...CLAUDE_DEFAULTS, ...opts };
+  }
+
+  get model(): string {
+    return this.cfg.model || DEFAULTS.model;
+  }
+
+  async generate(req: GenerateRequest): Promise<GenerateResult> {
+    req.logger?.info(`[claude] generating a ${req.appType} with ${this.model} (max_tokens ${this.cfg.maxTokens ?? DEFAULTS.maxTokens})`);
+    const { value: spec, usage, attempts, durationMs } = await this.callTool(req, {
+      system: systemPrompt(req.appType),
+      tool: appSpecTool(req.appType),
+      user: userPrompt(req.prompt, req.appType),
+      arrayKey: 'files',
+      parse: (json) => specFromToolInput(json, req.appType),
+      what: 'the whole app',
+      format: 'app format',
+    });
+    (req.logger ?? nullLogger).info(`[claude] Code generated successfully: ${spec.appType} "${spec.title ?? ''}", ${spec.files.length} files, ${usage.inputTokens} input + ${usage.outputTokens} output tokens, ${formatUsd(usage.usd)}, ${usage.model}, ${durationMs} ms`, {
+      appType: spec.appType,
+      title: spec.title,
+      files: spec.files.map((f) => f.path),
+      model: usage.model,
+      inputTokens: usage.inputTokens,
+      outputTokens: usage.outputTokens,
+      usd: usage.usd,
+      durationMs,
+      attempts,
+    });
+    return { spec, generator: 'claude', usage };
+  }
+
+  /**
+   * A follow-up change to an existing app: Claude sees the current files (the user's edits included) and answers
+   * with only what changes. `file` events stream for the changed files.
+   */
+  async refine(req: PatchRequest & { followUp: string }): Promise<PatchResult> {
+    return this.patch(req, refineMessage(req.spec, req.followUp), 'refined');
+  }
+
+  /** A fix for a failed install, start or health check, from that step's output. */
+  async fix(req: PatchRequest & { step: FailedStep; output: string }): Promise<PatchResult> {
+    return this.patch(req, fixMessage(req.spec, req.step, req.output), 'fixed');
+  }
+
+  private async patch(req: PatchRequest, user: string, verb: string): Promise<PatchResult> {
+    const { value: patch, usage, durationMs } = await this.callTool(req, {
+      system: `You change small, complete, runnable apps. Answer only by calling the ${PATCH_TOOL.name} tool once.\n${APP_TYPE_PROMPTS[req.spec.appType]}\nKeep the user's own edits unless asked to change them. Paths are relative; never absolute, never "..".`,
+      tool: PATCH_TOOL as Tool,
+      user,
+      arrayKey: 'changes',
+      parse: (json) => {
+        let raw: unknown;
+        try {
+          raw = JSON.parse(json);
+        } catch {
+          throw new TypeError('The tool input is not valid JSON.');
+        }
+        return parsePatch(raw);
+      },
+      what: 'the changed files',
+      format: 'change format',
+    });
+    (req.logger ?? nullLogger).info(`[claude] App ${verb}: ${patch.changes.length} changed, ${patch.deletions.length} deleted, ${usage.inputTokens} input + ${usage.outputTokens} output tokens, ${formatUsd(usage.usd)}, ${durationMs} ms`);
+    return { patch, usage };
+  }
+
+  /**
+   * One forced tool call, streamed, with one repair attempt when the answer has no tool call or does not parse.
+   * Emits `file` events for the tool's `arrayKey` entries as they arrive and one `cost` event at the end.
+   */
+  private async callTool<T>(
+    req: Pick<GenerateRequest, 'signal' | 'onEvent' | 'logger'>,
+    call: { system: string; tool: Tool; user: string; arrayKey: string; parse: (json: string) => T; what: string; format: string },
+  ): Promise<{ value: T; usage: Usage; attempts: number; durationMs: number }> {
+    const log = req.logger ?? nullLogger;
+    const signal = req.signal;
+    if (signal?.aborted) throw new CancelledError();
+    // Nothing reaches the caller once it cancelled, even events the SDK had already buffered.
+    const emit = (e: SpawnEvent) => {
+      if (!signal?.aborted) req.onEvent?.(e);
+    };
+    const model = this.model;
+    const maxTokens = this.cfg.maxTokens ?? DEFAULTS.maxTokens;
+    const client = createClient(this.cfg, this.opts, log);
+    const t0 = performance.now();
+    const usage = { inputTokens: 0, outputTokens: 0 };
+    const toolName = call.tool.name;
+    const messages: MessageParam[] = [{ role: 'user', content: call.user }];
+    if (this.cfg.temperature !== undefined && this.cfg.temperature !== DEFAULTS.temperature) {
+      // SDK 1.x sends anthropic-version 2026-10-21, which answers 400 to any temperature/top_p/top_k.
+      log.warn(`[claude] temperature ${this.cfg.temperature} is ignored: the Messages API version this SDK uses no longer accepts sampling parameters`);
+    }
+
+    const costOf = (note?: string): Usage & { note?: string } => {
+      const usd = tokenCost(model, usage.inputTokens, usage.outputTokens, this.cfg.priceOverrides);
+      const notes = [usd === null ? 'price unknown' : undefined, note].filter(Boolean).join('; ');
+      return { model, ...usage, usd, ...(notes ? { note: notes } : {}) };
+    };
+    const emitCost = (note?: string) => {
+      const c = costOf(note);
+      emit({ event: 'cost', kind: 'generation', model, inputTokens: c.inputTokens, outputTokens: c.outputTokens, usd: c.usd, ...(c.note ? { note: c.note } : {}) });
+      return c;
+    };
+
+    let problem = '';
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      const outcome = await this.attempt(client, {
+        model,
+        max_tokens: maxTokens,
+        system: call.system,
+        tools: [call.tool],
+        tool_choice: { type: 'tool', name: toolName },
+        messages,
+      }, emit, signal, toolName, call.arrayKey).catch((err: unknown) => {
+        const e = toSpawnError(err, { signal, model, key: this.cfg.anthropicApiKey, baseUrl: this.cfg.anthropicBaseUrl, maxRetries: this.opts.maxRetries });
+        // A repair request that fails still leaves the first request's tokens to account for.
+        if (!(e instanceof CancelledError) && usage.inputTokens + usage.outputTokens > 0) emitCost('failed');
+        throw e;
+      });
+      const { tool } = outcome;
+      usage.inputTokens += outcome.inputTokens;
+      usage.outputTokens += outcome.outputTokens;
+
+      // A truncated tool call can still parse leniently into something that looks valid: check stop_reason first.
+      if (outcome.stopReason === 'max_tokens') {
+        emitCost('truncated');
+        log.warn(`[claude] stopped at max_tokens (${maxTokens}) after ${usage.outputTokens} output tokens`);
+        throw new SpawnError(
+          'generation.truncated',
+          `Claude stopped at the ${maxTokens}-token limit before the app was complete, so nothing was kept; retry with more tokens (e.g. SPAWN_APP_MAX_TOKENS=${Math.min(maxTokens * 2, 64000)}) or ask for a smaller app.`,
+        );
+      }
+      if (outcome.stopReason === 'refusal') {
+        emitCost('refused');
+        throw new SpawnError('generation.failed', 'Claude declined to write this app; rephrase the prompt.');
+      }
+
+      if (!tool) {
+        problem = `the answer did not call the ${toolName} tool`;
+        log.warn(`[claude] attempt ${attempt}: ${problem} (stop_reason ${outcome.stopReason})`);
+        messages.push({ role: 'assistant', content: outcome.text.trim() || '(no answer)' });
+        messages.push({ role: 'user', content: `You did not call the ${toolName} tool. Call it now, once, with ${call.what}.` });
+        continue;
+      }
+
+      let value: T;
+      try {
+        value = call.parse(tool.json || '{}');
+      } catch (err) {
+        if (!(err instanceof TypeError)) throw err;
+        problem = err.message.replace(/\.$/, '').replace(/^The /, 'the ');
+        log.warn(`[claude] attempt ${attempt}: the tool input does not match the expected format: ${problem}`);
+        messages.push({ role: 'assistant', content: [{ type: 'tool_use', id: tool.id, name: tool.name, input: objectOrEmpty(tool.json) }] });
+        const result: ContentBlockParam = {
+          type: 'tool_result',
+          tool_use_id: tool.id,
+          is_error: true,
+          content: `Error: ${problem}. Call ${toolName} again with ${call.what}, corrected.`,
+        };
+        messages.push({ role: 'user', content: [result] });
+        continue;
+      }
+      const c = emitCost(attempt > 1 ? 'includes one repair attempt' : undefined);
+      return {
+        value,
+        usage: { model, inputTokens: c.inputTokens, outputTokens: c.outputTokens, usd: c.usd },
+        attempts: attempt,
+        durationMs: Math.round(performance.now() - t0),
+      };
+    }
+    emitCost('unusable answer');
+    throw new SpawnError('generation.invalid_output', `Claude's answer did not fit the ${call.format}, even after one repair attempt (${problem}); try again or rephrase the prompt.`);
+  }
+
+  /**
+   * One streamed request. It reads the SDK's raw event stream (`messages.create({stream: true})`) rather than
+   * `messages.stream()`: the MessageStream helper partially parses the tool JSON itself, which hides truncation
+   * and throws on invalid JSON at content_block_stop, losing stop_reason and usage with it.
+   */
+  private async attempt(
+    client: Anthropic,
+    params: Anthropic.MessageCreateParamsNonStreaming,
+    emit: (e: SpawnEvent) => void,
+    signal: AbortSignal | undefined,
+    toolName: string,
+    arrayKey: string,
+  ): Promise<AttemptOutcome> {
+    const stream = await client.messages.create({ ...params, stream: true }, { signal });
+    const extractor = new FileStreamExtractor({
+      onStarted: (f) => emit({ event: 'file', path: f.path, status: 'started' }),
+      onComplete: (f) => emit({ event: 'file', path: f.path, status: 'complete', content: f.content }),
+    }, arrayKey);
+    const out: AttemptOutcome = { stopReason: null, inputTokens: 0, outputTokens: 0, text: '' };
+    let toolIndex = -1;
+    let stopped = false;
+    let stalled = false;
+    let timer: NodeJS.Timeout | undefined;
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        stalled = true;
+        stream.controller.abort();
+      }, this.opts.idleTimeoutMs);
+    };
+    try {
+      arm();
+      for await (const ev of stream) {
+        arm();
+        if (signal?.aborted) break;
+        switch (ev.type) {
+          case 'message_start':
+            out.inputTokens = ev.message.usage.input_tokens ?? 0;
+            out.outputTokens = ev.message.usage.output_tokens ?? 0;
+            break;
+          case 'content_block_start':
+            if (ev.content_block.type === 'tool_use' && ev.content_block.name === toolName && toolIndex < 0) {
+              toolIndex = ev.index;
+              out.tool = { id: ev.content_block.id, name: ev.content_block.name, json: '' };
+            }
+            break;
+          case 'content_block_delta':
+            if (ev.delta.type === 'input_json_delta' && ev.index === toolIndex && out.tool) {
+              out.tool.json += ev.delta.partial_json;
+              extractor.push(ev.delta.partial_json);
+            } else if (ev.delta.type === 'text_delta') out.text += ev.delta.text;
+            break;
+          case 'message_delta':
+            out.stopReason = ev.delta.stop_reason ?? out.stopReason;
+            // Cumulative totals: overwrite, never add.
+            out.outputTokens = ev.usage.output_tokens ?? out.outputTokens;
+            if (ev.usage.input_tokens != null) out.inputTokens = ev.usage.input_tokens;
+            break;
+          case 'message_stop':
+            stopped = true;
+            break;
+          default:
+            break;
+        }
+      }
+    } catch (err) {
+      if (stalled && !signal?.aborted) throw new StallError();
+      throw err;
+    } finally {
+      clearTimeout(timer);
+      // Stops the HTTP stream at once if the loop left early (cancel, error).
+      if (!stopped) stream.controller.abort();
+    }
+    // An abort ends the SDK's iterator quietly; tell the three endings apart.
+    if (signal?.aborted) throw new CancelledError();
+    if (stalled) throw new StallError();
+    if (!stopped) throw new TruncatedStreamError();
+    return out;
+  }
+}
+
+class TruncatedStreamError extends Error {
+  constructor() {
+    super('The stream ended before message_stop.');
+    this.name = 'TruncatedStreamError';
+  }
+}
+
+/** The tool input as an object for the repair turn's echo of the call; `{}` when it does not parse. */
+function objectOrEmpty(json: string): Record<string, unknown> {
+  try {
+    const v: unknown = JSON.parse(json);
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+class StallError extends Error {
+  constructor() {
+    super('The response stalled.');
+    this.name = 'StallError';
+  }
+}
+
+function createClient(cfg: CoreConfig, opts: Required<ClaudeOptions>, log: Logger): Anthropic {
+  const prefixed = (fn: (msg: string, ...args: unknown[]) => void) => (msg: string, ...args: unknown[]) => fn(`[claude/sdk] ${redact(String(msg), cfg.anthropicApiKey)}`, ...args);
+  return new Anthropic({
+    // Passed explicitly: without it the SDK walks its own credential chain (profiles, config files).
+    apiKey: cfg.anthropicApiKey,
+    baseURL: cfg.anthropicBaseUrl || undefined,
+    maxRetries: opts.maxRetries,
+    timeout: opts.timeoutMs,
+    logger: { error: prefixed(log.error.bind(log)), warn: prefixed(log.warn.bind(log)), info: prefixed(log.info.bind(log)), debug: prefixed(log.debug.bind(log)) },
+  });
+}
+
+/** Removes the key from any text that might reach a user or a log. */
+export function redact(text: string, key: string | undefined): string {
+  if (!key || key.length < 4) return text;
+  return text.split(key).join('[redacted]');
+}
+
+interface ErrorContext {
+  signal?: AbortSignal;
+  model: string;
+  key?: string;
+  baseUrl?: string;
+  maxRetries: number;
+}
+
+function hostOf(baseUrl: string | undefined): string {
+  if (!baseUrl) return 'api.anthropic.com';
+  try {
+    return new URL(baseUrl).host;
+  } catch {
+    return baseUrl;
+  }
+}
+
+function causeText(err: unknown): string {
+  const parts: string[] = [];
+  let e: unknown = err;
+  for (let i = 0; i < 5 && e; i++) {
+    if (e instanceof Error) {
+      parts.push(`${e.name}: ${e.message}`, String((e as { code?: unknown }).code ?? ''));
+      e = e.cause;
+    } else {
+      parts.push(String(e));
+      break;
+    }
+  }
+  return parts.join(' ');
+}
+
+/** Maps whatever the SDK threw to one SpawnError with a stable code and one clear sentence. */
+export function toSpawnError(err: unknown, ctx: ErrorContext): SpawnError {
+  if (err instanceof SpawnError) return err;
+  if (ctx.signal?.aborted || err instanceof APIUserAbortError) return new CancelledError();
+  const tries = ctx.maxRetries > 0 ? ` after ${ctx.maxRetries + 1} tries` : '';
+  const detailOf = (e: unknown) => {
+    if (e instanceof APIError) {
+      const said = e.apiMessage ?? (e.status === undefined ? null : e.message);
+      const parts = [said ? `Anthropic said: ${said}` : '', e.requestID ? `request-id ${e.requestID}` : ''].filter(Boolean);
+      return parts.length ? redact(parts.join(' · '), ctx.key) : undefined;
+    }
+    return redact(causeText(e), ctx.key) || undefined;
+  };
+  const make = (code: ConstructorParameters<typeof SpawnError>[0], message: string) => new SpawnError(code, message, detailOf(err), { cause: err });
+
+  if (err instanceof TruncatedStreamError) return make('generation.network', 'The connection to the Anthropic API closed before the response was complete; try again.');
+  if (err instanceof StallError) return make('generation.timeout', 'The Anthropic API stopped sending mid-response; try again.');
+  if (err instanceof AuthenticationError) return make('generation.auth', 'Anthropic rejected the API key (401); check ANTHROPIC_API_KEY or set a new key.');
+  if (err instanceof PermissionDeniedError) return make('generation.auth', `This API key is not allowed to use ${ctx.model} (403); check the key's workspace and permissions.`);
+  if (err instanceof RateLimitError) {
+    if (err.errorCode === 'enforced_spend_limit_reached') return make('generation.rate_limited', 'Your Anthropic organisation reached its monthly spend limit; raise the limit or wait for the next month.');
+    return make('generation.rate_limited', `Anthropic's rate limit was hit${tries}; wait a minute and try again.`);
+  }
+  if (err instanceof OverloadedError || (err instanceof APIError && err.status === 529)) {
+    return make('generation.overloaded', `The Anthropic API is overloaded${tries}; try again in a minute.`);
+  }
+  // `event: error` inside a started stream: an APIError without a status, never retried by the SDK.
+  if (err instanceof APIError && err.status === undefined && err.type === 'overloaded_error') {
+    return make('generation.overloaded', 'The Anthropic API became overloaded mid-response; try again in a minute.');
+  }
+  if (err instanceof APIError && err.type === 'rate_limit_error') return make('generation.rate_limited', "Anthropic's rate limit was hit mid-response; wait a minute and try again.");
+  if (err instanceof APIConnectionTimeoutError) return make('generation.timeout', `The Anthropic API at ${hostOf(ctx.baseUrl)} did not answer in time${tries}; try again.`);
+  if (err instanceof APIConnectionError) return make('generation.network', `Could not reach the Anthropic API at ${hostOf(ctx.baseUrl)}${tries}; check the network or ANTHROPIC_BASE_URL.`);
+  if (err instanceof NotFoundError) return make('generation.failed', `The model ${ctx.model} was not found (404); pick another model (SPAWN_APP_MODEL).`);
+  if (err instanceof BadRequestError) return make('generation.failed', 'The Anthropic API refused the request (400); see the details.');
+  if (err instanceof APIError && typeof err.status === 'number') {
+    return make('generation.failed', `The Anthropic API failed with status ${err.status}${err.status >= 500 ? tries : ''}; try again later.`);
+  }
+  if (err instanceof APIError) return make('generation.failed', 'The Anthropic API reported an error mid-response; try again.');
+  // A stream cut mid-way surfaces as an AnthropicError or TypeError ("terminated", ECONNRESET), or as a stream
+  // that ended before message_stop.
+  const text = causeText(err);
+  if (/terminated|ECONNRESET|socket|other side closed|EPIPE|premature|stream ended without producing|request ended without sending/i.test(text)) {
+    return make('generation.network', 'The connection to the Anthropic API dropped before the response was complete; try again.');
+  }
+  if (err instanceof AnthropicError) return make('generation.failed', `The Anthropic SDK failed: ${redact(err.message.split('\n')[0] ?? '', ctx.key)}`);
+  return make('generation.failed', `Claude generation failed unexpectedly: ${redact(err instanceof Error ? err.message.split('\n')[0] ?? '' : String(err), ctx.key)}`);
+}
+
+export interface ModelChoice {
+  id: string;
+  displayName: string;
+}
+
+export interface ModelList {
+  /** `api`: what this key can use; `builtin`: the fallback list (no key, offline, or the API failed). */
+  source: 'api' | 'builtin';
+  models: ModelChoice[];
+  /** Why the fallback was used, when the API was asked and failed. */
+  error?: SpawnError;
+}
+
+/** Shown when the models API cannot be asked; current models with a known price, cheapest first. */
+export const BUILTIN_MODELS: readonly ModelChoice[] = [
+  { id: 'claude-haiku-4-5', displayName: 'Claude Haiku 4.5' },
+  { id: 'claude-sonnet-4-6', displayName: 'Claude Sonnet 4.6' },
+  { id: 'claude-sonnet-4-5', displayName: 'Claude Sonnet 4.5' },
+  { id: 'claude-opus-4-5', displayName: 'Claude Opus 4.5' },
+];
+
+/** The models the key can use (for the model picker), or the built-in list when they cannot be listed. */
+export async function listModels(cfg: CoreConfig, opts: ClaudeOptions & { signal?: AbortSignal; limit?: number } = {}): Promise<ModelList> {
+  const builtin = { source: 'builtin' as const, models: [...BUILTIN_MODELS] };
+  if (!cfg.anthropicApiKey) return builtin;
+  const o = { ...CLAUDE_DEFAULTS, ...opts };
+  const client = createClient(cfg, o, nullLogger);
+  const limit = opts.limit ?? 200;
+  try {
+    const models: ModelChoice[] = [];
+    for await (const m of client.models.list({ limit: 100 }, { signal: opts.signal })) {
+      models.push({ id: m.id, displayName: m.display_name || m.id });
+      if (models.length >= limit) break;
+    }
+    return models.length ? { source: 'api', models } : builtin;
+  } catch (err) {
+    const e = toSpawnError(err, { signal: opts.signal, model: cfg.model || DEFAULTS.model, key: cfg.anthropicApiKey, baseUrl: cfg.anthropicBaseUrl, maxRetries: o.maxRetries });
+    if (e instanceof CancelledError) throw e;
+    return { ...builtin, error: e };
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * The Claude generator's prompts: one short system prompt per app type, in one table.
+ * To add an app type: add it to APP_TYPES in spec.ts and one entry here (the compiler insists).
+ */
+import type { AppType } from '../spec';
+import { DEFAULT_PORT } from '../spec';
+
+/** What each app type must be; one line each, so the prompt stays small (the seed measured ~317 input tokens). */
+export const APP_TYPE_PROMPTS: Readonly<Record<AppType, string>> = {
+  webapp:
+    'A web app: static HTML, CSS and JavaScript (index.html, style.css, app.js) plus server.js, a dependency-free ' +
+    'Node http server that serves those files. startCommand "node server.js", dependencies [].',
+  api:
+    'A REST API in Node with Express (server.js) that also answers GET / with a small HTML page listing its ' +
+    'endpoints. startCommand "node server.js", dependencies ["express"].',
+  script:
+    'A Python 3 script (main.py, standard library preferred) that computes something, writes report.html, then ' +
+    'serves that report over HTTP. startCommand "python3 main.py"; dependencies are pip names, usually [].',
+};
+
+/** Rules every app shares. */
+const COMMON_RULES = [
+  `The app must listen on process.env.PORT (Python: os.environ["PORT"]) when set, else ${DEFAULT_PORT}, on 0.0.0.0.`,
+  'Write complete, working files: no placeholders, no TODOs, no external CDNs or network calls.',
+  'Paths are relative (e.g. "index.html", "public/app.js"); never absolute, never "..".',
+  'Keep it small: at most a few files, no build step, no secrets.',
+];
+
+/** The name of the one tool Claude must call; its input is the app spec. */
+export const TOOL_NAME = 'write_app';
+
+export function systemPrompt(appType: AppType): string {
+  return [
+    `You write small, complete, runnable apps. Answer only by calling the ${TOOL_NAME} tool once with the whole app.`,
+    APP_TYPE_PROMPTS[appType],
+    ...COMMON_RULES,
+  ].join('\n');
+}
+
+export function userPrompt(prompt: string, appType: AppType): string {
+  return `Build this ${appType}: ${prompt.trim()}`;
+}

@@ -1,0 +1,229 @@
+/**
+ * Iterating on an app: patches (from a follow-up prompt or a fix), what a redeploy must do, and the capped
+ * fix loop. The model always sees the files as they are now (the user's edits included) and answers with only
+ * what changes.
+ */
+import { SpawnError } from './errors';
+import type { AppFile, AppSpec } from './spec';
+import { checkPath, hasErrors, validateSpec } from './validate';
+import type { Finding } from './validate';
+
+/** What a refine or fix returns: full content per changed or added file, and the paths to delete. */
+export interface AppPatch {
+  changes: AppFile[];
+  deletions: string[];
+  startCommand?: string;
+  dependencies?: string[];
+  summary?: string;
+}
+
+/** The tool the model fills for a patch (JSON Schema). */
+export const PATCH_TOOL = {
+  name: 'update_app',
+  description: 'Change the app: give the full new content of every file you change or add, and the paths of files to delete. Leave out files that stay the same.',
+  input_schema: {
+    type: 'object' as const,
+    properties: {
+      summary: { type: 'string', description: 'One sentence on what changed.' },
+      changes: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: { path: { type: 'string' }, content: { type: 'string' } },
+          required: ['path', 'content'],
+        },
+      },
+      deletions: { type: 'array', items: { type: 'string' } },
+      startCommand: { type: 'string', description: 'Only when the start command must change.' },
+      dependencies: { type: 'array', items: { type: 'string' }, description: 'Only when dependencies change: the full new list.' },
+    },
+    required: ['changes', 'deletions'],
+  },
+};
+
+/** Checks a patch's shape (from a model) and returns it typed; throws a TypeError with a clear sentence. */
+export function parsePatch(raw: unknown): AppPatch {
+  if (!raw || typeof raw !== 'object') throw new TypeError('The patch must be an object.');
+  const r = raw as Record<string, unknown>;
+  if (!Array.isArray(r.changes)) throw new TypeError('changes must be an array of {path, content}.');
+  const changes = r.changes.map((c, i) => {
+    const f = c as Record<string, unknown> | null;
+    if (!f || typeof f.path !== 'string' || typeof f.content !== 'string') throw new TypeError(`changes[${i}] must have a string path and content.`);
+    return { path: f.path, content: f.content };
+  });
+  const deletions = r.deletions === undefined ? [] : r.deletions;
+  if (!Array.isArray(deletions) || deletions.some((d) => typeof d !== 'string')) throw new TypeError('deletions must be an array of paths.');
+  const patch: AppPatch = { changes, deletions: deletions as string[] };
+  if (typeof r.startCommand === 'string' && r.startCommand.trim()) patch.startCommand = r.startCommand;
+  if (Array.isArray(r.dependencies)) patch.dependencies = r.dependencies.filter((d): d is string => typeof d === 'string');
+  if (typeof r.summary === 'string') patch.summary = r.summary;
+  return patch;
+}
+
+/**
+ * Applies a patch to a spec and validates the result. A patch touching a path outside the app (or any other
+ * validation error it introduces) is refused as a whole: nothing of it is applied.
+ */
+export function applyPatch(spec: AppSpec, patch: AppPatch): { spec: AppSpec; findings: Finding[] } {
+  const norm = (p: string) => {
+    const c = checkPath(p);
+    if (!c.ok) throw new SpawnError('blocked', `The change was refused: ${c.message}`);
+    return c.path;
+  };
+  const deletions = new Set(patch.deletions.map(norm));
+  const changes = new Map(patch.changes.map((f) => [norm(f.path), f.content] as const));
+  const files: AppFile[] = [];
+  for (const f of spec.files) {
+    const p = norm(f.path);
+    if (deletions.has(p)) continue;
+    if (changes.has(p)) {
+      files.push({ path: p, content: changes.get(p)! });
+      changes.delete(p);
+    } else files.push({ path: p, content: f.content });
+  }
+  for (const [p, content] of changes) files.push({ path: p, content });
+  const next: AppSpec = {
+    ...spec,
+    files,
+    startCommand: patch.startCommand ?? spec.startCommand,
+    dependencies: patch.dependencies ?? spec.dependencies,
+  };
+  const findings = validateSpec(next);
+  if (hasErrors(findings)) {
+    const first = findings.find((f) => f.severity === 'error')!;
+    throw new SpawnError('blocked', `The change was refused: ${first.message}`);
+  }
+  return { spec: next, findings };
+}
+
+export interface SpecDiff {
+  added: string[];
+  changed: string[];
+  deleted: string[];
+  startChanged: boolean;
+  depsChanged: boolean;
+}
+
+export function diffSpecs(prev: AppSpec, next: AppSpec): SpecDiff {
+  const norm = (files: AppFile[]) => new Map(files.map((f) => [checkPath(f.path).ok ? (checkPath(f.path) as { path: string }).path : f.path, f.content]));
+  const a = norm(prev.files);
+  const b = norm(next.files);
+  const added: string[] = [];
+  const changed: string[] = [];
+  const deleted: string[] = [];
+  for (const [p, c] of b) {
+    if (!a.has(p)) added.push(p);
+    else if (a.get(p) !== c) changed.push(p);
+  }
+  for (const p of a.keys()) if (!b.has(p)) deleted.push(p);
+  const depKey = (d: string[]) => [...d].sort().join('\n');
+  return {
+    added,
+    changed,
+    deleted,
+    startChanged: prev.startCommand !== next.startCommand,
+    depsChanged: depKey(prev.dependencies) !== depKey(next.dependencies),
+  };
+}
+
+const MANIFEST_FILES = new Set(['package.json', 'package-lock.json', 'requirements.txt', 'pyproject.toml']);
+const SERVER_EXT = /\.(?:m?js|cjs|ts|py|json)$/;
+
+/** Whether a changed file is code the running process has loaded (so the app must restart to see it). */
+export function isServerFile(spec: AppSpec, p: string): boolean {
+  if (MANIFEST_FILES.has(p)) return true;
+  const startTokens = spec.startCommand.split(/\s+/).map((t) => t.replace(/^\.\//, ''));
+  if (startTokens.includes(p)) return true;
+  if (spec.appType === 'webapp') {
+    // A webapp's code runs in the browser; only its server (named in the start command) is loaded by the process.
+    return false;
+  }
+  return SERVER_EXT.test(p);
+}
+
+export interface RedeployPlan {
+  write: AppFile[];
+  remove: string[];
+  install: boolean;
+  restart: boolean;
+  diff: SpecDiff;
+}
+
+/** Only the changed files are written; install when dependencies changed; restart only when the process must. */
+export function planRedeploy(prev: AppSpec, next: AppSpec): RedeployPlan {
+  const diff = diffSpecs(prev, next);
+  const touched = new Set([...diff.added, ...diff.changed]);
+  const write = next.files
+    .map((f) => ({ path: (checkPath(f.path) as { path: string }).path, content: f.content }))
+    .filter((f) => touched.has(f.path));
+  const restart =
+    diff.startChanged ||
+    diff.depsChanged ||
+    [...diff.added, ...diff.changed, ...diff.deleted].some((p) => isServerFile(next, p) || isServerFile(prev, p));
+  return { write, remove: diff.deleted, install: diff.depsChanged && next.dependencies.length > 0, restart, diff };
+}
+
+/** The useful tail of a failing step's output, for a fix request. */
+export function usefulTail(output: string, maxLines = 60, maxChars = 4000): string {
+  const lines = output.split('\n').filter((l) => l.trim() !== '');
+  let tail = lines.slice(-maxLines).join('\n');
+  if (tail.length > maxChars) tail = '…' + tail.slice(-maxChars);
+  return tail;
+}
+
+function filesBlock(spec: AppSpec): string {
+  return spec.files.map((f) => `<file path="${f.path}">\n${f.content}\n</file>`).join('\n');
+}
+
+function specHeader(spec: AppSpec): string {
+  return `App type: ${spec.appType}\nStart command: ${spec.startCommand}\nDependencies: ${spec.dependencies.join(', ') || '(none)'}\nPort: ${spec.port} (listen on $PORT when set)`;
+}
+
+/** The user turn of a refine request: the files as they are now, then the follow-up. */
+export function refineMessage(spec: AppSpec, followUp: string): string {
+  return `${specHeader(spec)}\n\nThe app's current files (including the user's own edits; keep them unless asked otherwise):\n${filesBlock(spec)}\n\nChange request: ${followUp}\n\nCall update_app with only the files that change, are added or are deleted.`;
+}
+
+export type FailedStep = 'install' | 'start' | 'health';
+
+/** The user turn of a fix request: the failing step's output tail and the files. */
+export function fixMessage(spec: AppSpec, step: FailedStep, output: string): string {
+  return `${specHeader(spec)}\n\nThe app's current files:\n${filesBlock(spec)}\n\nThe ${step === 'install' ? 'dependency install' : step === 'start' ? 'app start' : 'health check on port ' + spec.port} failed. Its last output:\n<output>\n${usefulTail(output)}\n</output>\n\nFind the cause and call update_app with the smallest fix.`;
+}
+
+/** Caps automatic fix attempts in a row and keeps their running cost. */
+export class FixLoop {
+  private attemptsInRow = 0;
+  private usd = 0;
+  private unknownPrice = false;
+
+  constructor(readonly cap = 2) {}
+
+  get attempts(): number {
+    return this.attemptsInRow;
+  }
+
+  /** Dollars spent in this loop so far, or null if some attempt's price was unknown. */
+  get costUsd(): number | null {
+    return this.unknownPrice ? null : this.usd;
+  }
+
+  canAttempt(): boolean {
+    return this.attemptsInRow < this.cap;
+  }
+
+  /** Records one attempt; throws when the cap is reached. */
+  record(usd: number | null): void {
+    if (!this.canAttempt()) throw new SpawnError('generation.failed', `Stopped after ${this.cap} fix attempts in a row.`);
+    this.attemptsInRow++;
+    if (usd === null) this.unknownPrice = true;
+    else this.usd += usd;
+  }
+
+  /** The app came up: the next failure starts a new loop. */
+  succeeded(): void {
+    this.attemptsInRow = 0;
+    this.usd = 0;
+    this.unknownPrice = false;
+  }
+}

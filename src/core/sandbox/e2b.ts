@@ -1,0 +1,603 @@
+/**
+ * The E2B provider: each app runs in its own E2B sandbox (a Firecracker microVM), through the `e2b` SDK.
+ *
+ * We use `e2b`'s Sandbox, not `@e2b/code-interpreter`'s: that subclass only adds `runCode` (a Jupyter server on
+ * port 49999) and a heavier default template; a web app needs files, commands and `getHost`, which `e2b` has.
+ *
+ * A deploy costs a fixed number of requests whatever the file count: create, one batched file write (one
+ * multipart request), the install command (only with dependencies), the start command, then readiness probes
+ * through the app's public URL (E2B's edge answers 502 until the port is open).
+ */
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import path from 'node:path';
+import type { CommandHandle, SandboxInfo as SdkSandboxInfo } from 'e2b';
+import {
+  AuthenticationError,
+  CommandExitError,
+  NotEnoughSpaceError,
+  NotFoundError,
+  RateLimitError,
+  Sandbox as SdkSandbox,
+  TimeoutError,
+} from 'e2b';
+import type { CoreConfig } from '../config';
+import { DEFAULTS } from '../config';
+import { CancelledError, isCancelled, messageOf, SpawnError } from '../errors';
+import type { ErrorCode } from '../errors';
+import type { Logger } from '../events';
+import { nullLogger } from '../events';
+import type { AppFile } from '../spec';
+import { DEFAULT_PORT, isAppType } from '../spec';
+import { checkPath } from '../validate';
+import { SPAWN_TEMPLATE_ALIAS, templateSatisfies } from './preinstalled';
+import type { BackgroundProcess, CreateOptions, RunOptions, RunResult, Sandbox, SandboxInfo, SandboxProvider } from './types';
+import { METADATA_TAG } from './types';
+
+/** Where the app's files go inside the sandbox (E2B's default user is `user`, home `/home/user`). */
+export const E2B_APP_ROOT = '/home/user/app';
+
+/** E2B caps a sandbox's life, counted from its start (https://e2b.dev/docs/sandbox). */
+export const E2B_LIFETIME_CAP = 'E2B caps a sandbox\'s life at 1 hour on the Hobby plan and 24 hours on Pro, counted from its start';
+
+/** How long a cancelled create may still take to answer (so that the sandbox it made can be killed). */
+const CANCEL_GRACE_MS = 5_000;
+
+export interface E2BProviderOptions {
+  apiKey: string;
+  /** Control-plane URL; default `https://api.<domain>` (the SDK also reads E2B_API_URL). */
+  apiUrl?: string;
+  /** envd URL for every sandbox (self-hosted / test E2B); the SDK also reads E2B_SANDBOX_URL. */
+  sandboxUrl?: string;
+  /** E2B domain, default `e2b.app` (the SDK also reads E2B_DOMAIN). */
+  domain?: string;
+  /**
+   * Template to create sandboxes from (default `base`: Debian with Node 20 and Python 3.11). CPU and memory belong
+   * to the template (set when it is built); create has no resource knobs.
+   */
+  template?: string;
+  /** Sandbox lifetime; default 15 min. */
+  timeoutMs?: number;
+  /** Stored in metadata; sandboxes of another session are listed as `orphan`. */
+  sessionId?: string;
+  /** How long create may take before `deploy.create_timeout`; default 60 s. */
+  createTimeoutMs?: number;
+  /** Per-request timeout for everything else (the SDK's default is 60 s). */
+  requestTimeoutMs?: number;
+  /**
+   * Packages a custom template already has (any version): deploy skips installing them. Spawn App's own template
+   * (`spawn-app-node-python`, e2b-template/) is known without this: its packages are checked against the version range.
+   */
+  preinstalled?: { npm?: readonly string[]; pip?: readonly string[] };
+  logger?: Logger;
+  /** Told when a sandbox this provider knew has gone (timed out, or destroyed elsewhere). */
+  onVanished?: (id: string) => void;
+}
+
+interface ConnOpts {
+  apiKey: string;
+  apiUrl?: string;
+  sandboxUrl?: string;
+  domain?: string;
+  requestTimeoutMs?: number;
+  debug: false;
+}
+
+/** The bare name of a dependency spec (`express@^4` → `express`, `flask==3.0` → `flask`). */
+function bareName(dep: string, ecosystem: 'npm' | 'pip'): string {
+  if (ecosystem === 'pip') return dep.split(/[<>=!~;[\s]/)[0]!.toLowerCase();
+  const at = dep.indexOf('@', dep.startsWith('@') ? 1 : 0);
+  return at > 0 ? dep.slice(0, at) : dep;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function statusOf(err: unknown): number | undefined {
+  const s = (err as { statusCode?: unknown })?.statusCode;
+  return typeof s === 'number' ? s : undefined;
+}
+
+function isTimeoutError(err: unknown): boolean {
+  return err instanceof Error && (err.name === 'TimeoutError' || err instanceof TimeoutError);
+}
+
+/** A network failure below HTTP (connection refused, DNS, TLS, reset). */
+function networkCause(err: unknown): string | undefined {
+  if (!(err instanceof Error)) return undefined;
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+  if (err.name === 'TypeError' && /fetch failed|network/i.test(err.message)) return cause?.code ?? cause?.message ?? err.message;
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code && /^(ECONN|ENOTFOUND|EAI_|ETIMEDOUT|EPIPE|UND_ERR)/.test(code)) return code;
+  return undefined;
+}
+
+function isTransient(err: unknown): boolean {
+  const s = statusOf(err);
+  return (s !== undefined && s >= 500) || networkCause(err) !== undefined || (err instanceof Error && err.name === 'ServiceBusyError');
+}
+
+function isNotFound(err: unknown): boolean {
+  return err instanceof NotFoundError || statusOf(err) === 404;
+}
+
+/** One GET through the app's public URL: true when it answered below 500. `*.localhost` is dialled on loopback. */
+export function probeUrl(url: string, signal?: AbortSignal, timeoutMs = 2000): Promise<boolean> {
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = (v: boolean) => {
+      if (!done) {
+        done = true;
+        resolve(v);
+      }
+    };
+    try {
+      const u = new URL(url);
+      const local = u.hostname === 'localhost' || u.hostname.endsWith('.localhost');
+      const secure = u.protocol === 'https:';
+      const req = (secure ? https : http).request(
+        {
+          method: 'GET',
+          hostname: local ? '127.0.0.1' : u.hostname,
+          port: u.port || (secure ? 443 : 80),
+          path: `${u.pathname}${u.search}`,
+          headers: { Host: u.host, 'User-Agent': 'spawn-app-probe' },
+          ...(secure && !local ? { servername: u.hostname } : {}),
+          timeout: timeoutMs,
+          signal,
+          agent: false,
+        },
+        (res) => {
+          res.resume();
+          finish((res.statusCode ?? 500) < 500);
+        },
+      );
+      req.on('error', () => finish(false));
+      req.on('timeout', () => {
+        req.destroy();
+        finish(false);
+      });
+      req.end();
+    } catch {
+      finish(false);
+    }
+  });
+}
+
+interface SandboxState {
+  appName: string;
+  appType?: SandboxInfo['appType'];
+  metadata: Record<string, string>;
+  startedAt: number;
+  endAt: number;
+}
+
+class E2BSandbox implements Sandbox {
+  readonly provider = 'e2b' as const;
+  private destroyed = false;
+  private readonly handles = new Set<CommandHandle>();
+
+  constructor(
+    private readonly owner: E2BProvider,
+    private readonly sdk: SdkSandbox,
+    readonly state: SandboxState,
+  ) {}
+
+  get id(): string {
+    return this.sdk.sandboxId;
+  }
+
+  async writeFiles(files: readonly AppFile[], signal?: AbortSignal): Promise<void> {
+    this.assertAlive();
+    if (signal?.aborted) throw new CancelledError();
+    // Defence in depth: the pipeline validated already; nothing outside the app folder is ever written.
+    const entries = files.map((f) => {
+      const checked = checkPath(f.path);
+      if (!checked.ok) throw new SpawnError('blocked', checked.message);
+      return { path: path.posix.join(E2B_APP_ROOT, checked.path), data: f.content };
+    });
+    if (entries.length === 0) return;
+    try {
+      // One multipart request for all files (the SDK batches an array into one POST /files).
+      await this.sdk.files.write(entries, { signal });
+    } catch (err) {
+      if (signal?.aborted || isCancelled(err)) throw new CancelledError();
+      throw this.owner.toError(err, 'write', this.id);
+    }
+  }
+
+  private cwd(sub?: string): string {
+    if (!sub) return E2B_APP_ROOT;
+    const checked = checkPath(sub);
+    return checked.ok ? path.posix.join(E2B_APP_ROOT, checked.path) : E2B_APP_ROOT;
+  }
+
+  async run(cmd: string, opts: RunOptions = {}): Promise<RunResult> {
+    this.assertAlive();
+    if (opts.signal?.aborted) throw new CancelledError();
+    let stdout = '';
+    let stderr = '';
+    let handle: CommandHandle;
+    try {
+      // Started as a handle so that a cancel can kill it: envd keeps a command running when its stream is cut.
+      handle = await this.sdk.commands.run(cmd, {
+        background: true,
+        cwd: this.cwd(opts.cwd),
+        envs: opts.env,
+        timeoutMs: opts.timeoutMs ?? 0,
+        onStdout: (d) => {
+          stdout += d;
+          opts.onOutput?.('stdout', d);
+        },
+        onStderr: (d) => {
+          stderr += d;
+          opts.onOutput?.('stderr', d);
+        },
+      });
+    } catch (err) {
+      throw this.owner.toError(err, 'run', this.id);
+    }
+    this.handles.add(handle);
+    const outcome = handle.wait().then(
+      (r) => ({ exitCode: r.exitCode }),
+      (err: unknown) => {
+        if (err instanceof CommandExitError) return { exitCode: err.exitCode };
+        // envd kills a command at its deadline (timeoutMs); report it like a killed process.
+        if (opts.timeoutMs && isTimeoutError(err)) {
+          const note = `(stopped after ${Math.round(opts.timeoutMs / 1000)} s)\n`;
+          stderr += note;
+          opts.onOutput?.('stderr', note);
+          return { exitCode: -1 };
+        }
+        return { error: err };
+      },
+    );
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<'aborted'>((resolve) => {
+      onAbort = () => resolve('aborted');
+      if (opts.signal?.aborted) onAbort();
+      else opts.signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      const r = await Promise.race([outcome, aborted]);
+      if (r === 'aborted') {
+        await handle.kill().catch(() => false);
+        throw new CancelledError();
+      }
+      if ('error' in r) throw this.owner.toError(r.error, 'run', this.id);
+      return { exitCode: r.exitCode, stdout, stderr };
+    } finally {
+      if (onAbort) opts.signal?.removeEventListener('abort', onAbort);
+      this.handles.delete(handle);
+      await handle.disconnect().catch(() => undefined);
+    }
+  }
+
+  async start(cmd: string, opts: RunOptions = {}): Promise<BackgroundProcess> {
+    this.assertAlive();
+    let handle: CommandHandle;
+    try {
+      handle = await this.sdk.commands.run(cmd, {
+        background: true,
+        // Without timeoutMs: 0 the SDK's 60 s default becomes the command's deadline and envd kills the app.
+        timeoutMs: 0,
+        cwd: this.cwd(opts.cwd),
+        envs: { PORT: String(DEFAULT_PORT), ...opts.env },
+        onStdout: (d) => opts.onOutput?.('stdout', d),
+        onStderr: (d) => opts.onOutput?.('stderr', d),
+      });
+    } catch (err) {
+      throw this.owner.toError(err, 'start', this.id);
+    }
+    this.handles.add(handle);
+    const exited = handle.wait().then(
+      (r) => ({ exitCode: r.exitCode as number | null }),
+      // A non-zero exit, a kill (-1), or the stream dropping because the sandbox went away (null).
+      (err: unknown) => ({ exitCode: err instanceof CommandExitError ? err.exitCode : null }),
+    );
+    void exited.then(() => this.handles.delete(handle));
+    return {
+      pid: handle.pid,
+      exited,
+      kill: async () => {
+        await handle.kill().catch(() => false);
+        await Promise.race([exited, sleep(3000)]);
+        await handle.disconnect().catch(() => undefined);
+      },
+    };
+  }
+
+  url(port: number): string {
+    return `${this.owner.scheme}://${this.sdk.getHost(port)}`;
+  }
+
+  probe(port: number, signal?: AbortSignal): Promise<boolean> {
+    return probeUrl(`${this.url(port)}/`, signal);
+  }
+
+  info(): SandboxInfo {
+    return {
+      id: this.id,
+      provider: 'e2b',
+      appName: this.state.appName,
+      appType: this.state.appType,
+      startedAt: this.state.startedAt,
+      endAt: this.state.endAt,
+      url: this.url(DEFAULT_PORT),
+      metadata: { ...this.state.metadata },
+    };
+  }
+
+  async extendTimeout(ms: number): Promise<void> {
+    this.assertAlive();
+    await this.owner.extendTimeout(this.id, ms);
+  }
+
+  async destroy(): Promise<void> {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    for (const h of this.handles) void h.disconnect().catch(() => undefined);
+    this.handles.clear();
+    try {
+      await this.owner.destroy(this.id);
+    } catch (err) {
+      this.destroyed = false; // a later destroy() tries again
+      throw err;
+    }
+  }
+
+  private assertAlive(): void {
+    if (this.destroyed) throw new SpawnError('deploy.not_found', `Sandbox ${this.id} was destroyed.`);
+  }
+}
+
+export class E2BProvider implements SandboxProvider {
+  readonly id = 'e2b' as const;
+  private readonly live = new Map<string, E2BSandbox>();
+  private readonly logger: Logger;
+  private readonly preinstalledSets: Record<'npm' | 'pip', Set<string>>;
+
+  constructor(private readonly opts: E2BProviderOptions) {
+    if (!opts.apiKey) throw new SpawnError('deploy.no_key', 'The E2B provider needs an API key (set E2B_API_KEY), or use --provider local.');
+    this.logger = opts.logger ?? nullLogger;
+    this.preinstalledSets = {
+      npm: new Set((opts.preinstalled?.npm ?? []).map((d) => bareName(d, 'npm'))),
+      pip: new Set((opts.preinstalled?.pip ?? []).map((d) => bareName(d, 'pip'))),
+    };
+  }
+
+  /** `http` when the configured API URL is plain http (a self-hosted or test E2B), else `https`. */
+  get scheme(): 'http' | 'https' {
+    return /^http:\/\//i.test(this.opts.apiUrl ?? '') ? 'http' : 'https';
+  }
+
+  get template(): string {
+    return this.opts.template ?? DEFAULTS.e2bTemplate;
+  }
+
+  private get domain(): string {
+    return this.opts.domain || 'e2b.app';
+  }
+
+  private conn(requestTimeoutMs = this.opts.requestTimeoutMs): ConnOpts {
+    // `debug: false` explicitly: with E2B_DEBUG the SDK would fake create/kill without telling anyone.
+    return { apiKey: this.opts.apiKey, apiUrl: this.opts.apiUrl, sandboxUrl: this.opts.sandboxUrl, domain: this.opts.domain, requestTimeoutMs, debug: false };
+  }
+
+  preinstalled(dep: string, ecosystem: 'npm' | 'pip'): boolean {
+    if (this.template === SPAWN_TEMPLATE_ALIAS && templateSatisfies(dep, ecosystem)) return true;
+    return this.preinstalledSets[ecosystem].has(bareName(dep, ecosystem));
+  }
+
+  async create(opts: CreateOptions): Promise<Sandbox> {
+    if (opts.signal?.aborted) throw new CancelledError();
+    const timeoutMs = opts.timeoutMs ?? this.opts.timeoutMs ?? DEFAULTS.sandboxTimeoutMs;
+    // deployId lets a create whose answer was lost (timeout, cancel) be found and killed.
+    const deployId = randomBytes(6).toString('hex');
+    const metadata: Record<string, string> = {
+      ...(this.opts.sessionId ? { sessionId: this.opts.sessionId } : {}),
+      ...opts.metadata,
+      [METADATA_TAG.key]: METADATA_TAG.value,
+      appName: opts.appName,
+      appType: opts.appType,
+      deployId,
+    };
+
+    // The user's cancel does not cut the create request at once: a sandbox may already exist on E2B's side, and
+    // only the answer names it. Wait a little for it, kill it, then report the cancel.
+    const request = new AbortController();
+    let cancelled = false;
+    let grace: NodeJS.Timeout | undefined;
+    const onAbort = () => {
+      cancelled = true;
+      grace = setTimeout(() => request.abort(new CancelledError()), CANCEL_GRACE_MS);
+    };
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    const createTimeoutMs = this.opts.createTimeoutMs ?? 60_000;
+    const t0 = Date.now();
+    let sdk: SdkSandbox;
+    try {
+      sdk = await SdkSandbox.create(this.template, { ...this.conn(createTimeoutMs), timeoutMs, metadata, signal: request.signal });
+    } catch (err) {
+      if (cancelled || isTimeoutError(err)) await this.sweep(deployId);
+      if (cancelled) throw new CancelledError();
+      throw this.toError(err, 'create', undefined, createTimeoutMs);
+    } finally {
+      opts.signal?.removeEventListener('abort', onAbort);
+      if (grace) clearTimeout(grace);
+    }
+    if (cancelled || opts.signal?.aborted) {
+      await this.destroy(sdk.sandboxId).catch((e: unknown) => this.logger.warn(`[e2b] could not kill cancelled sandbox ${sdk.sandboxId}: ${messageOf(e)}`));
+      throw new CancelledError();
+    }
+    this.logger.info(`[e2b] created sandbox ${sdk.sandboxId} from template ${this.template} in ${Date.now() - t0} ms`);
+    const sb = new E2BSandbox(this, sdk, {
+      appName: opts.appName,
+      appType: opts.appType,
+      metadata,
+      startedAt: t0,
+      endAt: t0 + timeoutMs,
+    });
+    this.live.set(sb.id, sb);
+    return sb;
+  }
+
+  /** Kills any sandbox a lost create made (found by its deploy id). Best effort. */
+  private async sweep(deployId: string): Promise<void> {
+    try {
+      const found = await this.listSdk({ deployId });
+      for (const s of found) {
+        this.logger.info(`[e2b] killing sandbox ${s.sandboxId} whose create was cancelled or timed out`);
+        await this.destroy(s.sandboxId).catch(() => undefined);
+      }
+    } catch (err) {
+      this.logger.warn(`[e2b] could not look for a half-created sandbox: ${messageOf(err)}`);
+    }
+  }
+
+  private async listSdk(filter: Record<string, string>): Promise<SdkSandboxInfo[]> {
+    const paginator = SdkSandbox.list({ ...this.conn(), query: { metadata: { [METADATA_TAG.key]: METADATA_TAG.value, ...filter } }, limit: 100 });
+    const out: SdkSandboxInfo[] = [];
+    while (paginator.hasNext) out.push(...(await paginator.nextItems()));
+    return out;
+  }
+
+  /** Our sandboxes (by metadata), with age, end and size. Sandboxes this provider knew but E2B no longer has are dropped. */
+  async list(): Promise<SandboxInfo[]> {
+    let items: SdkSandboxInfo[];
+    try {
+      items = await this.listSdk({});
+    } catch (err) {
+      throw this.toError(err, 'list');
+    }
+    const ids = new Set(items.map((s) => s.sandboxId));
+    for (const id of [...this.live.keys()]) if (!ids.has(id)) this.vanished(id);
+    return items.map((s) => this.toInfo(s)).sort((a, b) => a.startedAt - b.startedAt);
+  }
+
+  private toInfo(s: SdkSandboxInfo): SandboxInfo {
+    const md = s.metadata ?? {};
+    const port = Number(md.port) || DEFAULT_PORT;
+    return {
+      id: s.sandboxId,
+      provider: 'e2b',
+      appName: md.appName ?? s.name ?? s.templateId,
+      appType: isAppType(md.appType) ? md.appType : undefined,
+      startedAt: s.startedAt.getTime(),
+      endAt: s.endAt.getTime(),
+      url: `${this.scheme}://${port}-${s.sandboxId}.${this.domain}`,
+      metadata: md,
+      cpuCount: s.cpuCount,
+      memoryMB: s.memoryMB,
+      orphan: this.opts.sessionId !== undefined && md.sessionId !== this.opts.sessionId,
+    };
+  }
+
+  /** Kills a sandbox; false when E2B no longer has it (reported, never retried). Retries server errors twice. */
+  async destroy(id: string): Promise<boolean> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const killed = await SdkSandbox.kill(id, this.conn());
+        if (!killed) this.logger.info(`[e2b] sandbox ${id} was already gone`);
+        this.live.delete(id);
+        return killed;
+      } catch (err) {
+        if (attempt >= 2 || !isTransient(err)) throw this.toError(err, 'destroy', id);
+        this.logger.warn(`[e2b] killing ${id} failed (${messageOf(err)}); retrying`);
+        await sleep(250 * 2 ** attempt);
+      }
+    }
+  }
+
+  /**
+   * Sets the sandbox to end `ms` from now. E2B silently shortens a timeout past the plan's cap, so the new end is
+   * read back: a shorter one is `deploy.timeout_cap`.
+   */
+  async extendTimeout(id: string, ms: number): Promise<void> {
+    const wanted = Date.now() + ms;
+    let info: SdkSandboxInfo;
+    try {
+      await SdkSandbox.setTimeout(id, ms, this.conn());
+      info = await SdkSandbox.getInfo(id, this.conn());
+    } catch (err) {
+      if (isNotFound(err)) {
+        this.vanished(id);
+        throw new SpawnError('deploy.not_found', `Sandbox ${id} no longer exists (it timed out or was destroyed); it was dropped from the list.`);
+      }
+      throw this.toError(err, 'extend', id);
+    }
+    const endAt = info.endAt.getTime();
+    const mine = this.live.get(id);
+    if (mine) mine.state.endAt = endAt;
+    if (endAt < wanted - 5_000) {
+      throw new SpawnError(
+        'deploy.timeout_cap',
+        `E2B kept sandbox ${id} only until ${new Date(endAt).toLocaleTimeString()}: ${E2B_LIFETIME_CAP}.`,
+      );
+    }
+  }
+
+  private vanished(id: string): void {
+    if (!this.live.delete(id)) return;
+    this.logger.warn(`[e2b] sandbox ${id} is gone (it timed out or was destroyed elsewhere); dropped`);
+    this.opts.onVanished?.(id);
+  }
+
+  /** Turns an SDK or network error into one clear sentence with a code. */
+  toError(err: unknown, step: 'create' | 'write' | 'run' | 'start' | 'list' | 'destroy' | 'extend', sandboxId?: string, timeoutMs?: number): SpawnError {
+    if (err instanceof SpawnError) return err;
+    if (isCancelled(err)) return new CancelledError();
+    const detail = messageOf(err);
+    const status = statusOf(err);
+    const where = this.opts.apiUrl ?? `https://api.${this.domain}`;
+    const make = (code: ErrorCode, message: string) => new SpawnError(code, message, detail, { cause: err });
+    if (err instanceof AuthenticationError || status === 401) {
+      return make('deploy.auth', 'E2B refused the API key (401). Check E2B_API_KEY, or set a new key.');
+    }
+    if (err instanceof RateLimitError || status === 429) {
+      return make('deploy.rate_limited', 'E2B refused: rate limit or concurrent-sandbox quota reached (429). Destroy sandboxes you no longer need (spawn-app destroy --all) or try again in a minute.');
+    }
+    if (status === 400 && /Timeout cannot be greater than|maximum allowed uptime/i.test(detail)) {
+      return make('deploy.timeout_cap', `E2B refused the sandbox timeout: ${E2B_LIFETIME_CAP}. Use a shorter SPAWN_APP_SANDBOX_TIMEOUT_MS.`);
+    }
+    if (step === 'create' && status === 404) {
+      return make('deploy.template_not_found', `E2B has no template "${this.template}" that this key can use (404). Set SPAWN_APP_E2B_TEMPLATE to an existing template, e.g. "base".`);
+    }
+    if (step === 'create' && isTimeoutError(err)) {
+      const ms = timeoutMs ?? 60_000;
+      const secs = ms < 10_000 ? String(ms / 1000) : String(Math.round(ms / 1000));
+      return make('deploy.create_timeout', `E2B did not create the sandbox within ${secs} s. Try again; if it persists, check https://status.e2b.dev.`);
+    }
+    if (isNotFound(err) || (err instanceof TimeoutError && /sandbox timeout|end of life/i.test(detail))) {
+      if (sandboxId) this.vanished(sandboxId);
+      return make('deploy.not_found', `${sandboxId ? `Sandbox ${sandboxId}` : 'The sandbox'} no longer exists (it timed out or was destroyed).`);
+    }
+    const net = networkCause(err);
+    if (net) return make('deploy.network', `Could not reach E2B at ${where} (${net}).`);
+    if (err instanceof NotEnoughSpaceError) return make('deploy.write_failed', 'The sandbox ran out of disk space while writing the app.');
+    switch (step) {
+      case 'write':
+        return make('deploy.write_failed', `Writing the app's files into sandbox ${sandboxId} failed: ${detail}`);
+      case 'start':
+        return make('deploy.start_failed', `Starting the app in sandbox ${sandboxId} failed: ${detail}`);
+      default:
+        return make('deploy.failed', `E2B ${step} failed${sandboxId ? ` for sandbox ${sandboxId}` : ''}: ${detail || 'unknown error'}`);
+    }
+  }
+}
+
+/** The E2B provider from the core settings (the CLI's environment, or the extension's settings + secrets). */
+export function e2bProviderFromConfig(cfg: CoreConfig, extra: Partial<E2BProviderOptions> = {}): E2BProvider {
+  return new E2BProvider({
+    apiKey: cfg.e2bApiKey ?? '',
+    apiUrl: cfg.e2bApiUrl,
+    sandboxUrl: cfg.e2bSandboxUrl,
+    domain: cfg.e2bDomain,
+    template: cfg.e2bTemplate ?? DEFAULTS.e2bTemplate,
+    timeoutMs: cfg.sandboxTimeoutMs ?? DEFAULTS.sandboxTimeoutMs,
+    sessionId: cfg.sessionId,
+    ...extra,
+  });
+}

@@ -1,0 +1,181 @@
+/**
+ * A small durable JSON store: one file per record in a folder, written atomically (temp file, fsync, rename),
+ * debounced per record, and tolerant on load: a corrupt file is set aside (renamed `*.corrupt-<time>`) with a
+ * clear reason while everything readable is restored. A write that fails (disk full, read-only) is reported once
+ * through `onError`, the in-memory value is kept, and the write is retried.
+ */
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import path from 'node:path';
+
+export interface StoreOptions {
+  /** Debounce for `save`; default 300 ms. */
+  debounceMs?: number;
+  /** Largest record, in bytes of JSON; default 20 MB. */
+  maxRecordBytes?: number;
+  /** Most records kept; default 200 (the oldest are not dropped silently: `save` reports instead). */
+  maxRecords?: number;
+  /** Retry delay after a failed write; default 5 s. */
+  retryMs?: number;
+  onError?: (err: Error, id: string) => void;
+}
+
+export interface SetAside {
+  file: string;
+  movedTo: string;
+  reason: string;
+}
+
+const SUFFIX = '.json';
+
+/** Writes `data` to `file` so that a crash at any moment leaves either the old or the new content, never a mix. */
+export function writeFileAtomic(file: string, data: string): void {
+  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  const fd = openSync(tmp, 'w');
+  try {
+    writeSync(fd, data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    renameSync(tmp, file);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+export class JsonStore<T> {
+  private readonly pending = new Map<string, { value: T; timer: NodeJS.Timeout }>();
+  private readonly reported = new Set<string>();
+  private readonly debounceMs: number;
+  private readonly maxRecordBytes: number;
+  private readonly maxRecords: number;
+  private readonly retryMs: number;
+
+  constructor(readonly dir: string, private readonly opts: StoreOptions = {}) {
+    this.debounceMs = opts.debounceMs ?? 300;
+    this.maxRecordBytes = opts.maxRecordBytes ?? 20 * 1024 * 1024;
+    this.maxRecords = opts.maxRecords ?? 200;
+    this.retryMs = opts.retryMs ?? 5000;
+  }
+
+  private fileOf(id: string): string {
+    if (!/^[A-Za-z0-9._-]{1,100}$/.test(id) || id.startsWith('.')) throw new Error(`Invalid record id: ${id}`);
+    return path.join(this.dir, id + SUFFIX);
+  }
+
+  /** Loads every readable record; corrupt ones are set aside and reported. Never throws on bad content. */
+  loadAll(): { records: Map<string, T>; setAside: SetAside[] } {
+    const records = new Map<string, T>();
+    const setAside: SetAside[] = [];
+    let names: string[];
+    try {
+      names = readdirSync(this.dir);
+    } catch {
+      return { records, setAside };
+    }
+    for (const name of names) {
+      const file = path.join(this.dir, name);
+      if (name.endsWith('.tmp')) {
+        rmSync(file, { force: true }); // a write that never reached its rename
+        continue;
+      }
+      if (!name.endsWith(SUFFIX)) continue;
+      try {
+        records.set(name.slice(0, -SUFFIX.length), JSON.parse(readFileSync(file, 'utf8')) as T);
+      } catch (err) {
+        const movedTo = `${file}.corrupt-${Date.now()}`;
+        try {
+          renameSync(file, movedTo);
+        } catch {
+          // If it cannot even be moved, leave it; it is still skipped.
+        }
+        setAside.push({ file, movedTo, reason: err instanceof Error ? err.message : String(err) });
+      }
+    }
+    return { records, setAside };
+  }
+
+  /** Schedules a debounced atomic write of `value` under `id`. */
+  save(id: string, value: T): void {
+    const prev = this.pending.get(id);
+    if (prev) clearTimeout(prev.timer);
+    const timer = setTimeout(() => this.flushOne(id), this.debounceMs);
+    timer.unref?.();
+    this.pending.set(id, { value, timer });
+  }
+
+  /** Writes `value` now (atomically). Throws on failure. */
+  saveNow(id: string, value: T): void {
+    const json = JSON.stringify(value);
+    if (Buffer.byteLength(json) > this.maxRecordBytes) {
+      throw new Error(`Not saved: the record is larger than ${Math.round(this.maxRecordBytes / 1048576)} MB.`);
+    }
+    mkdirSync(this.dir, { recursive: true });
+    const file = this.fileOf(id);
+    let exists = true;
+    try {
+      statSync(file);
+    } catch {
+      exists = false;
+    }
+    if (!exists && this.count() >= this.maxRecords) {
+      throw new Error(`Not saved: the store already holds ${this.maxRecords} records; delete some first.`);
+    }
+    writeFileAtomic(file, json);
+  }
+
+  private count(): number {
+    try {
+      return readdirSync(this.dir).filter((n) => n.endsWith(SUFFIX)).length;
+    } catch {
+      return 0;
+    }
+  }
+
+  private flushOne(id: string): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    clearTimeout(p.timer);
+    this.pending.delete(id);
+    try {
+      this.saveNow(id, p.value);
+      this.reported.delete(id);
+    } catch (err) {
+      if (!this.reported.has(id)) {
+        this.reported.add(id);
+        this.opts.onError?.(err instanceof Error ? err : new Error(String(err)), id);
+      }
+      // Keep the value and retry later, unless a newer save replaced it meanwhile.
+      if (!this.pending.has(id)) {
+        const timer = setTimeout(() => this.flushOne(id), this.retryMs);
+        timer.unref?.();
+        this.pending.set(id, { value: p.value, timer });
+      }
+    }
+  }
+
+  /** Writes everything pending now. */
+  flush(): void {
+    for (const id of [...this.pending.keys()]) this.flushOne(id);
+  }
+
+  delete(id: string): void {
+    const p = this.pending.get(id);
+    if (p) clearTimeout(p.timer);
+    this.pending.delete(id);
+    rmSync(this.fileOf(id), { force: true });
+  }
+
+  /** True while a write for `id` waits (debounce or retry). */
+  isPending(id: string): boolean {
+    return this.pending.has(id);
+  }
+
+  dispose(): void {
+    this.flush();
+    for (const p of this.pending.values()) clearTimeout(p.timer);
+    this.pending.clear();
+  }
+}

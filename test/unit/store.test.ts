@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { JsonStore, writeFileAtomic } from '../../src/core/store';
+
+describe('JsonStore (durable drafts)', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(path.join(os.tmpdir(), 'spawn-store-'))));
+  afterEach(() => {
+    chmodSync(dir, 0o755);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('round-trips records, debounced', async () => {
+    const s = new JsonStore<{ n: number }>(dir, { debounceMs: 20 });
+    s.save('a', { n: 1 });
+    s.save('a', { n: 2 });
+    s.save('b', { n: 3 });
+    assert.ok(!existsSync(path.join(dir, 'a.json')), 'not written before the debounce');
+    await new Promise((r) => setTimeout(r, 60));
+    const { records, setAside } = new JsonStore<{ n: number }>(dir).loadAll();
+    assert.deepEqual(Object.fromEntries(records), { a: { n: 2 }, b: { n: 3 } });
+    assert.deepEqual(setAside, []);
+  });
+
+  it('a crash between write and rename leaves the old content and the stray temp file is cleaned up', () => {
+    const file = path.join(dir, 'd.json');
+    writeFileAtomic(file, JSON.stringify({ v: 'old' }));
+    // A child process writes the temp file and dies (SIGKILL) before renaming it.
+    const script = `const fs=require('fs');fs.writeFileSync(${JSON.stringify(file + '.999.1.tmp')}, '{"v":"new"');process.kill(process.pid,'SIGKILL')`;
+    const r = spawnSync(process.execPath, ['-e', script]);
+    assert.equal(r.signal, 'SIGKILL');
+    const { records, setAside } = new JsonStore<{ v: string }>(dir).loadAll();
+    assert.deepEqual(records.get('d'), { v: 'old' });
+    assert.deepEqual(setAside, []);
+    assert.deepEqual(readdirSync(dir), ['d.json']);
+  });
+
+  it('a corrupt file is set aside with its reason; the rest is restored', () => {
+    writeFileSync(path.join(dir, 'good.json'), JSON.stringify({ ok: true }));
+    writeFileSync(path.join(dir, 'bad.json'), '{"truncated": ');
+    const { records, setAside } = new JsonStore(dir).loadAll();
+    assert.deepEqual([...records.keys()], ['good']);
+    assert.equal(setAside.length, 1);
+    assert.match(setAside[0]!.reason, /JSON/);
+    assert.ok(existsSync(setAside[0]!.movedTo));
+    assert.ok(!existsSync(path.join(dir, 'bad.json')));
+  });
+
+  it('a failed write is reported once, kept in memory and retried until it succeeds', async function () {
+    if (process.getuid?.() === 0) {
+      // root ignores permissions: simulate a full/readonly disk by putting a file where the folder should be.
+      rmSync(dir, { recursive: true, force: true });
+      writeFileSync(dir, 'not a folder');
+    } else chmodSync(dir, 0o500);
+    const errors: string[] = [];
+    const s = new JsonStore<{ n: number }>(dir, { debounceMs: 5, retryMs: 30, onError: (e) => errors.push(e.message) });
+    s.save('x', { n: 1 });
+    await new Promise((r) => setTimeout(r, 120));
+    assert.equal(errors.length, 1, 'reported once, not on every retry');
+    assert.ok(s.isPending('x'), 'still pending');
+    if (process.getuid?.() === 0) {
+      rmSync(dir, { force: true });
+    } else chmodSync(dir, 0o755);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.ok(!s.isPending('x'));
+    assert.deepEqual(JSON.parse(readFileSync(path.join(dir, 'x.json'), 'utf8')), { n: 1 });
+    s.dispose();
+  });
+
+  it('enforces record size and count limits, and delete removes a record', () => {
+    const s = new JsonStore<string>(dir, { maxRecordBytes: 100, maxRecords: 2 });
+    assert.throws(() => s.saveNow('big', 'x'.repeat(200)), /larger than/);
+    s.saveNow('a', 'a');
+    s.saveNow('b', 'b');
+    assert.throws(() => s.saveNow('c', 'c'), /already holds 2/);
+    s.saveNow('a', 'a2'); // overwriting is fine
+    s.delete('a');
+    s.saveNow('c', 'c');
+    assert.deepEqual([...s.loadAll().records.keys()].sort(), ['b', 'c']);
+    assert.throws(() => s.saveNow('../evil', 'x'), /Invalid record id/);
+  });
+});
