@@ -76,9 +76,18 @@ export interface AppSpecResult {
   generator?: string;
 }
 
+export interface SerializedApp {
+  id: string;
+  name: string;
+  generator?: string;
+  prompt?: string;
+  createdAt: number;
+  files: { path: string; content: string }[];
+}
+
 export interface SerializedTree {
   version: 1;
-  apps: { id: string; name: string; generator?: string; prompt?: string; createdAt: number; files: { path: string; content: string }[] }[];
+  apps: SerializedApp[];
 }
 
 const encoder = new TextEncoder();
@@ -396,16 +405,18 @@ export class AppTree {
   // ---- persistence ----------------------------------------------------------------------------------------
 
   serialize(): SerializedTree {
+    return { version: 1, apps: this.apps().map((m) => this.serializeApp(m)) };
+  }
+
+  /** One app as plain JSON (its metadata and every file, manifest included). */
+  serializeApp(m: AppMeta): SerializedApp {
     return {
-      version: 1,
-      apps: this.apps().map((m) => ({
-        id: m.id,
-        name: m.name,
-        generator: m.generator,
-        prompt: m.prompt,
-        createdAt: m.createdAt,
-        files: [MANIFEST_NAME, ...this.filePaths(m)].filter((p) => this.exists(this.pathOf(m, p))).map((p) => ({ path: p, content: decodeText(this.readFile(this.pathOf(m, p))) })),
-      })),
+      id: m.id,
+      name: m.name,
+      generator: m.generator,
+      prompt: m.prompt,
+      createdAt: m.createdAt,
+      files: [MANIFEST_NAME, ...this.filePaths(m)].filter((p) => this.exists(this.pathOf(m, p))).map((p) => ({ path: p, content: decodeText(this.readFile(this.pathOf(m, p))) })),
     };
   }
 

@@ -6,7 +6,9 @@
 import * as vscode from 'vscode';
 import type { AppMeta, AppTree } from '../core/appTree';
 import { DEFAULTS } from '../core/config';
-import { deploy, installCommand, startIn } from '../core/deploy';
+import type { Deployment } from '../core/deploy';
+import { deploy, installCommand, redeploy, startIn } from '../core/deploy';
+import type { RedeployPlan } from '../core/iterate';
 import { CancelledError, isCancelled, SpawnError } from '../core/errors';
 import type { Phase, SpawnEvent } from '../core/events';
 import type { ProviderChoice } from '../core/sandbox';
@@ -108,6 +110,7 @@ export class Deployer {
           });
           if (!entry) throw new SpawnError('deploy.failed', 'The sandbox was not recorded.');
           this.registry.markRunning(entry, deployment);
+          this.watchExit(entry, deployment);
           this.registry.log(entry, `Ready at ${deployment.url}`);
           return { sandboxId: entry.id, url: deployment.url, provider: provider.id, redeployed: false };
         } catch (err) {
@@ -124,43 +127,57 @@ export class Deployer {
     );
   }
 
-  /** Writes the edited app into its running sandbox and restarts it there. */
+  /**
+   * Updates the app's sandbox in place. A running app goes through the core's redeploy (only changed files
+   * written, removed ones deleted, install and restart only when needed); a failed or stopped one is started
+   * afresh in the same sandbox.
+   */
   private async redeploy(app: AppMeta, entry: SandboxEntry, spec: AppSpec, findings: Finding[], generator: string | undefined, opts: DeployOptions): Promise<DeployResult> {
     const sandbox = entry.sandbox!;
     const fresh = warningKeys(findings).filter((k) => !entry.confirmedWarnings.includes(k));
     if (!opts.confirm && fresh.length) await this.confirm(app, spec, findings, generator, entry.providerRef, true);
     entry.confirmedWarnings = [...new Set([...entry.confirmedWarnings, ...fresh])];
-    this.logger.scope('deploy').info(`redeploying ${app.name} into ${entry.provider} sandbox ${entry.id}`);
-    this.previews.createOrShow(app.id, { preserveFocus: true });
     const previous = entry.deployment;
+    const running = entry.status === 'running' && previous !== undefined;
+    this.logger.scope('deploy').info(`redeploying ${app.name} into ${entry.provider} sandbox ${entry.id}${running ? '' : ' (restarting it)'}`);
+    this.previews.createOrShow(app.id, { preserveFocus: true });
     this.registry.update(entry, { status: 'starting', phase: PHASE_LABELS.write, error: undefined });
     return vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Redeploying ${app.name}`, cancellable: true },
       async (progress, token) => {
         const signal = abortSignalFrom(token, opts.token);
+        const step = { provider: entry.providerRef, signal, onEvent: (e: SpawnEvent) => this.render(e, () => entry, progress, app), logger: this.logger.scope(entry.provider) };
         try {
-          await previous?.process.kill();
-          await removeStaleFiles(sandbox, previous?.spec, spec, signal);
-          const sameDeps = !!previous && JSON.stringify(previous.spec.dependencies) === JSON.stringify(spec.dependencies);
-          const deployment = await startIn(sandbox, spec, {
-            provider: entry.providerRef,
-            signal,
-            onEvent: (e) => this.render(e, () => entry, progress, app),
-            logger: this.logger.scope(entry.provider),
-            skipInstall: sameDeps,
-          });
+          let deployment: Deployment;
+          if (running) {
+            const r = await redeploy(previous, spec, step);
+            deployment = r.deployment;
+            this.registry.log(entry, `Redeploy: ${describePlan(r.plan)}`);
+          } else {
+            await previous?.process.kill();
+            const sameDeps = !!previous && JSON.stringify(previous.spec.dependencies) === JSON.stringify(spec.dependencies);
+            deployment = await startIn(sandbox, spec, { ...step, skipInstall: sameDeps });
+          }
           this.registry.markRunning(entry, deployment);
+          this.watchExit(entry, deployment);
           this.registry.log(entry, `Redeployed; ready at ${deployment.url}`);
           this.previews.reload(app.id);
           return { sandboxId: entry.id, url: deployment.url, provider: entry.provider, redeployed: true };
         } catch (err) {
           const cancelled = isCancelled(err) || signal.aborted;
-          this.registry.markFailed(entry, cancelled ? new SpawnError('cancelled', 'The redeploy was cancelled; the app is not running.') : err, { sandboxGone: false });
-          this.registry.update(entry, { deployment: undefined });
+          this.registry.markFailed(entry, cancelled ? new SpawnError('cancelled', 'The redeploy was cancelled; the app may not be running.') : err, { sandboxGone: false });
           throw cancelled ? new CancelledError() : err;
         }
       },
     );
+  }
+
+  /** An app that stops on its own after it was ready shows as failed, with its last output. */
+  private watchExit(entry: SandboxEntry, deployment: Deployment): void {
+    void deployment.process.exited.then(({ exitCode }) => {
+      if (entry.deployment !== deployment || entry.status !== 'running' || !this.registry.get(entry.id)) return;
+      this.registry.markFailed(entry, new SpawnError('deploy.start_failed', `The app stopped (exit code ${exitCode ?? 'unknown'}).`, deployment.output.text(20) || undefined), { sandboxGone: false });
+    });
   }
 
   private render(e: SpawnEvent, entry: () => SandboxEntry | undefined, progress: vscode.Progress<{ message?: string }>, app: AppMeta): void {
@@ -286,12 +303,10 @@ function warningKeys(findings: Finding[]): string[] {
   return findings.filter((f) => f.severity === 'warning').map((f) => `${f.rule}|${f.path ?? ''}|${f.message}`);
 }
 
-/** Files deleted or renamed since the last deploy must not linger in the sandbox. */
-async function removeStaleFiles(sandbox: Sandbox, before: AppSpec | undefined, after: AppSpec, signal: AbortSignal): Promise<void> {
-  if (!before) return;
-  const keep = new Set(after.files.map((f) => f.path));
-  const stale = before.files.map((f) => f.path).filter((p) => !keep.has(p));
-  if (!stale.length) return;
-  const quoted = stale.map((p) => `'${p.replace(/'/g, `'\\''`)}'`).join(' ');
-  await sandbox.run(`rm -f -- ${quoted}`, { signal, timeoutMs: 30_000 });
+function describePlan(plan: RedeployPlan): string {
+  const d = plan.diff;
+  const parts = [`${d.added.length} added, ${d.changed.length} changed, ${d.deleted.length} deleted`];
+  if (plan.install) parts.push('dependencies reinstalled');
+  parts.push(plan.restart ? 'restarted' : 'no restart needed');
+  return parts.join('; ');
 }
