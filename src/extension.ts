@@ -73,7 +73,7 @@ export function activate(context: vscode.ExtensionContext): SpawnAppApi {
   push(vscode.window.createTreeView('spawnApp.apps', { treeDataProvider: appsTree }));
   push(new SessionStatusBar(registry));
 
-  const services: Services = { tree, registry, providers, spawner, deployer, previews, diagnostics, secrets, logger, reporter };
+  const services: Services = { tree, registry, providers, spawner, deployer, previews, diagnostics, secrets, logger, reporter, config };
   for (const d of registerCommands(services)) push(d);
 
   const updateHasApps = () => setContext('spawnApp.hasApps', tree.apps().length > 0);

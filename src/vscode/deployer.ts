@@ -111,6 +111,7 @@ export class Deployer {
           if (!entry) throw new SpawnError('deploy.failed', 'The sandbox was not recorded.');
           this.registry.markRunning(entry, deployment);
           this.watchExit(entry, deployment);
+          await this.registry.refreshInfo(entry);
           this.registry.log(entry, `Ready at ${deployment.url}`);
           return { sandboxId: entry.id, url: deployment.url, provider: provider.id, redeployed: false };
         } catch (err) {

@@ -17,6 +17,7 @@ export interface Settings {
   anthropicBaseUrl?: string;
   e2bDomain?: string;
   e2bApiUrl?: string;
+  e2bSandboxUrl?: string;
 }
 
 function oneOf<T extends string>(value: unknown, allowed: readonly T[], fallback: T): T {
@@ -44,6 +45,7 @@ export function readSettings(): Settings {
     anthropicBaseUrl: str(c.get('anthropicBaseUrl')),
     e2bDomain: str(c.get('e2bDomain')),
     e2bApiUrl: str(c.get('e2bApiUrl')),
+    e2bSandboxUrl: str(c.get('e2bSandboxUrl')),
   };
 }
 
@@ -57,6 +59,7 @@ export async function coreConfig(settings: Settings, secrets: Secrets, sessionId
     e2bApiKey: await secrets.get('e2b'),
     e2bDomain: settings.e2bDomain,
     e2bApiUrl: settings.e2bApiUrl,
+    e2bSandboxUrl: settings.e2bSandboxUrl,
     e2bTemplate: settings.e2bTemplate,
     sandboxTimeoutMs: settings.sandboxTimeoutMinutes * 60_000,
     sessionId,

@@ -30,9 +30,12 @@ export async function waitFor<T>(fn: () => T | Promise<T>, what: string, timeout
   }
 }
 
+/** GET a URL; `*.localhost` (the fake E2B's app hosts) is dialled on loopback with its Host header, as browsers do. */
 export function fetchText(url: string): Promise<{ status: number; text: string }> {
+  const u = new URL(url);
+  const local = u.hostname.endsWith('.localhost');
   return new Promise((resolve, reject) => {
-    const req = http.get(url, { agent: false, timeout: 3000 }, (res) => {
+    const req = http.get({ hostname: local ? '127.0.0.1' : u.hostname, port: u.port || 80, path: `${u.pathname}${u.search}`, headers: { Host: u.host }, agent: false, timeout: 3000 }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (d: string) => (text += d));
@@ -84,6 +87,11 @@ export interface DeployResult {
 /** Generates the calculator from the built-in templates (no key, no network). */
 export async function spawnCalculator(extra: Record<string, unknown> = {}): Promise<SpawnResult | undefined> {
   return vscode.commands.executeCommand<SpawnResult | undefined>('spawnApp.spawn', { appType: 'webapp', prompt: 'a calculator', generator: 'templates', ...extra });
+}
+
+/** Sets a `spawnApp.*` user setting (undefined removes it). */
+export async function setSetting(key: string, value: unknown): Promise<void> {
+  await vscode.workspace.getConfiguration('spawnApp').update(key, value, vscode.ConfigurationTarget.Global);
 }
 
 /** Destroys every sandbox, removes every app, closes every editor. */

@@ -1,5 +1,6 @@
 /** What every command gets: the services built in `activate`, injected (no globals). */
 import type { AppTree } from '../../core/appTree';
+import type { CoreConfig } from '../../core/config';
 import type { Deployer } from '../deployer';
 import type { AppDiagnostics } from '../diagnostics';
 import type { ErrorReporter } from '../errorReporter';
@@ -21,6 +22,8 @@ export interface Services {
   secrets: Secrets;
   logger: Logger;
   reporter: ErrorReporter;
+  /** The core settings now (settings + secrets). */
+  config: () => Promise<CoreConfig>;
 }
 
 export interface Command {

@@ -18,6 +18,7 @@ import { openInIntegratedBrowserCommand } from './sandbox/openInIntegratedBrowse
 import { openSandboxPreviewCommand } from './sandbox/openPreview';
 import { showSandboxLogsCommand } from './sandbox/showLogs';
 import { saveAppToFolderCommand } from './saveAppToFolder';
+import { selectModelCommand } from './selectModel';
 import { setAnthropicApiKeyCommand } from './setAnthropicApiKey';
 import { setE2bApiKeyCommand } from './setE2bApiKey';
 import { showLogCommand } from './showLog';
@@ -32,6 +33,7 @@ export const COMMANDS: readonly Command[] = [
   addAppsToExplorerCommand,
   setAnthropicApiKeyCommand,
   setE2bApiKeyCommand,
+  selectModelCommand,
   showLogCommand,
   refreshSandboxesCommand,
   destroyAllSandboxesCommand,

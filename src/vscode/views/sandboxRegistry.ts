@@ -191,6 +191,20 @@ export class SandboxRegistry extends Disposable {
     return ids.length;
   }
 
+  /**
+   * Fills in what only the provider's listing knows (E2B reports vCPUs and memory there, not on create), so the
+   * cost can be worked out. Best effort: a failed listing only leaves the cost unknown.
+   */
+  async refreshInfo(entry: SandboxEntry): Promise<void> {
+    if (entry.provider === 'local') return;
+    try {
+      const info = (await entry.providerRef.list()).find((i) => i.id === entry.id);
+      if (info) this.update(entry, { cpuCount: info.cpuCount ?? entry.cpuCount, memoryMB: info.memoryMB ?? entry.memoryMB, endAt: info.endAt ?? entry.endAt });
+    } catch (err) {
+      this.logger.debug(`could not list ${entry.provider} sandboxes for ${entry.id}: ${messageOf(err)}`);
+    }
+  }
+
   async extendTimeout(entry: SandboxEntry, ms: number): Promise<void> {
     if (entry.sandbox) await entry.sandbox.extendTimeout(ms);
     else await entry.providerRef.extendTimeout(entry.id, ms);

@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+// Proves the packaged extension: builds spawn-app.vsix (npm run package), installs it into the real VS Code
+// (code-server --install-extension into a scratch extensions folder) and checks it is listed, then runs the
+// integration suites that need no fake servers against the *installed* files (the minified bundle and only what
+// .vscodeignore ships), in the real extension host. Exit code: 0 when all of that passed.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const codeServer = path.join(root, '.vscode-host/code-server/node_modules/.bin/code-server');
+const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts });
+
+run('npm', ['run', 'package']);
+run('npm', ['run', 'build:tests']);
+const scratch = mkdtempSync(path.join(os.tmpdir(), 'spawn-vsix-'));
+try {
+  const env = { ...process.env, XDG_CONFIG_HOME: path.join(scratch, 'config'), XDG_DATA_HOME: path.join(scratch, 'data') };
+  const extDir = path.join(scratch, 'extensions');
+  run(codeServer, ['--extensions-dir', extDir, '--user-data-dir', path.join(scratch, 'user'), '--install-extension', path.join(root, 'spawn-app.vsix')], { env });
+  const listed = execFileSync(codeServer, ['--extensions-dir', extDir, '--user-data-dir', path.join(scratch, 'user'), '--list-extensions', '--show-versions'], { cwd: root, env, encoding: 'utf8' });
+  if (!/spawn-app\.spawn-app@\d/.test(listed)) throw new Error(`the installed extension is not listed:\n${listed}`);
+  console.log(`[vsix] installed: ${listed.trim()}`);
+  const installed = path.join(extDir, readdirSync(extDir).find((n) => n.startsWith('spawn-app.spawn-app-')));
+  const shipped = readdirSync(installed).sort().join(' ');
+  console.log(`[vsix] shipped: ${shipped}`);
+  // The installed copy has no node_modules: the suites' own mocha comes from the repository (out/test/...).
+  const r = spawnSync(process.execPath, [
+    'scripts/vscode-host/run-tests.mjs', '--extension', installed, '--tests', 'out/test/integration/index.js',
+    '--env', 'SPAWN_APP_TEST_GREP=activation|spawn →|Sandboxes tree|diagnostics', '--timeout', '180000',
+  ], { cwd: root, stdio: 'inherit' });
+  process.exitCode = r.status ?? 1;
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}

@@ -1,0 +1,142 @@
+/**
+ * One user's path through the real UI (VS Code 1.100.3 via code-server, headless Chromium): the command palette,
+ * the quick pick and the input box, the generated files in the editor, the modal confirmation, the preview
+ * webview showing the running calculator (its buttons clicked inside the nested iframes), and Destroy from the
+ * Sandboxes tree. Templates + local runner: no keys, no network. Screenshots go to docs/screenshots/.
+ *
+ *   npm run test:e2e
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import type { Frame, Page } from 'playwright-core';
+import type { Host } from '../../scripts/vscode-host/host.mjs';
+import { runCommand, startHost } from '../../scripts/vscode-host/host.mjs';
+
+const root = path.resolve(__dirname, '../..');
+const shots = path.join(root, 'docs/screenshots');
+const failures = path.join(root, 'test-results');
+
+function answers(url: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    http.get(url, { agent: false, timeout: 2000 }, (res) => {
+      res.resume();
+      resolve(true);
+    }).on('error', () => resolve(false));
+  });
+}
+
+/** The frame (nested inside the webview's iframes) that holds `selector`. */
+async function frameWith(page: Page, selector: string, timeoutMs = 30_000): Promise<Frame> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (const f of page.frames()) {
+      try {
+        if (await f.$(selector)) return f;
+      } catch {
+        // a frame navigating away
+      }
+    }
+    if (Date.now() > deadline) throw new Error(`no frame with ${selector} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('e2e: prompt → files → deploy → the calculator computes in the preview → destroy', function () {
+  this.timeout(240_000);
+  let host: Host;
+  let page: Page;
+  let appUrl: string;
+
+  const shot = (name: string) => page.screenshot({ path: path.join(shots, name) });
+
+  before(async () => {
+    mkdirSync(shots, { recursive: true });
+    host = await startHost({
+      extensionDevelopmentPath: root,
+      viewport: { width: 1440, height: 900 },
+      settings: { 'spawnApp.generator': 'templates', 'spawnApp.sandboxProvider': 'local' },
+    });
+    page = host.page;
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && page) {
+      mkdirSync(failures, { recursive: true });
+      await page.screenshot({ path: path.join(failures, `e2e-failed-${this.currentTest.title.replace(/\W+/g, '-')}.png`) }).catch(() => undefined);
+    }
+  });
+
+  after(async () => {
+    await host?.close();
+  });
+
+  it('shows its own activity-bar view with a welcome', async () => {
+    await page.locator('.activitybar .action-item a[aria-label="Spawn App"]').click({ timeout: 30_000 });
+    await page.getByText('No apps yet.', { exact: false }).first().waitFor({ timeout: 15_000 });
+    await page.getByText('No sandboxes running.', { exact: false }).first().waitFor();
+    await shot('01-welcome.png');
+  });
+
+  it('asks for the app type and the prompt, then streams the files in and opens the main one', async () => {
+    await runCommand(page, 'Spawn App: Spawn App from Prompt', { timeout: 30_000 });
+    const webapp = page.locator('.quick-input-widget .monaco-list-row').filter({ hasText: 'Web app' });
+    await webapp.waitFor();
+    await page.locator('.quick-input-widget .monaco-list-row[aria-setsize="3"]').nth(2).waitFor();
+    await shot('02-app-type.png');
+    await webapp.click();
+    const input = page.locator('.quick-input-widget input');
+    await page.locator('.quick-input-widget').getByText('Describe the web app you want').waitFor();
+    await input.fill('a calculator');
+    await shot('03-prompt.png');
+    await input.press('Enter');
+    await page.locator('.tabs-container .tab').filter({ hasText: 'index.html' }).waitFor({ timeout: 30_000 });
+    await page.locator('.pane-body .monaco-list-row').filter({ hasText: 'calculator' }).first().waitFor();
+    await page.locator('.pane-body .monaco-list-row').filter({ hasText: 'app.js' }).first().waitFor();
+    await page.locator('.view-lines').getByText('<h1>Calculator</h1>').waitFor();
+    await shot('04-files.png');
+  });
+
+  it('deploys after a modal confirmation that says what will run where', async () => {
+    await runCommand(page, 'Spawn App: Deploy App');
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.waitFor();
+    await dialog.getByText('to the local runner?').waitFor();
+    await dialog.getByText('Runs: node server.js').waitFor();
+    await shot('05-confirm.png');
+    await dialog.getByRole('button', { name: 'Deploy', exact: true }).click();
+  });
+
+  it('shows the running calculator in the preview, and it computes', async () => {
+    const app = await frameWith(page, '#display', 60_000);
+    assert.equal((await app.textContent('#display'))?.trim(), '0');
+    await page.locator('.pane-body .monaco-list-row').filter({ hasText: /^http:\/\/127\.0\.0\.1:\d+/ }).first().waitFor();
+    await shot('06-preview.png');
+    for (const key of ['7', '*', '6', '=']) await app.click(`button[data-key="${key}"]`);
+    await app.waitForFunction(() => document.getElementById('display')?.textContent === '42');
+    const toolbar = await frameWith(page, '.toolbar [data-action="openInBrowser"]');
+    appUrl = (await toolbar.textContent('#url'))?.trim() ?? '';
+    assert.match(appUrl, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.equal(await answers(appUrl), true);
+    await shot('07-computed.png');
+  });
+
+  it('destroys the sandbox from the tree: the app is gone', async () => {
+    const row = page.locator('.pane-body .monaco-list-row[aria-level="1"]').filter({ hasText: 'calculator' }).filter({ hasText: 'local runner' });
+    await row.click({ button: 'right' });
+    const item = page.locator('.context-view .action-menu-item').filter({ hasText: 'Destroy Sandbox' });
+    await item.hover();
+    await page.keyboard.press('Enter');
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.getByText('Destroy the sandbox of calculator?').waitFor();
+    await shot('08-destroy-confirm.png');
+    await dialog.getByRole('button', { name: 'Destroy', exact: true }).click();
+    await row.waitFor({ state: 'detached', timeout: 15_000 });
+    await page.getByText('No sandboxes running.', { exact: false }).first().waitFor();
+    const status = await frameWith(page, '#status');
+    await status.waitForFunction(() => document.getElementById('message')?.textContent?.includes('Not running'));
+    assert.equal(await answers(appUrl), false, 'the app no longer answers');
+    await shot('09-destroyed.png');
+  });
+});

@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { FakeE2B } from '../fakes/fakeE2B';
+import type { DeployResult, SpawnResult } from './helpers';
+import { appUri, fetchText, getApi, readText, reset, setSetting, spawnCalculator, writeText } from './helpers';
+
+describe('deploying to E2B (the fake E2B on loopback, driven by the real SDK)', () => {
+  let fake: FakeE2B;
+  const key = 'e2b_integration_0123456789';
+
+  before(async () => {
+    await reset();
+    fake = await FakeE2B.start({ apiKey: key, cpuCount: 2, memoryMB: 512 });
+    await setSetting('e2bApiUrl', fake.url);
+    await setSetting('e2bSandboxUrl', fake.url);
+    await setSetting('e2bDomain', fake.domain);
+    await vscode.commands.executeCommand('spawnApp.setE2bApiKey', { value: key });
+  });
+  after(async () => {
+    await reset();
+    for (const k of ['e2bApiUrl', 'e2bSandboxUrl', 'e2bDomain']) await setSetting(k, undefined);
+    await vscode.commands.executeCommand('spawnApp.setE2bApiKey', { clear: true });
+    await fake.close();
+  });
+
+  let spawned: SpawnResult;
+  let first: DeployResult;
+
+  it('auto deploys to E2B once a key is set; the tree shows time left and cost', async () => {
+    const api = await getApi();
+    const r = await spawnCalculator({ deploy: true, confirm: true });
+    assert.ok(r?.url, `spawn + deploy returned (last error: ${api.testing.reporter.lastError?.message})`);
+    spawned = r;
+    first = { sandboxId: r.sandboxId!, url: r.url, provider: 'e2b', redeployed: false };
+    assert.match(r.url, new RegExp(`^http://3000-${r.sandboxId}\\.localhost:${fake.port}$`));
+    assert.match((await fetchText(r.url)).text, /<h1>Calculator<\/h1>/);
+    const live = fake.live();
+    assert.equal(live.length, 1);
+    assert.equal(live[0]!.metadata.client, 'vscode');
+    assert.equal(live[0]!.metadata.appId, r.appId);
+
+    const node = api.sandboxTree.getChildren()[0]!;
+    assert.equal(api.sandboxTree.getTreeItem(node).contextValue, 'sandbox:running:e2b');
+    const details = api.sandboxTree.getChildren(node).map((d) => api.sandboxTree.getTreeItem(d));
+    assert.match(String(details.find((d) => d.contextValue === 'sandboxDetail:time')!.label), /^1[45]:\d\d left$/);
+    assert.match(String(details.find((d) => d.contextValue === 'sandboxDetail:cost')!.description), /2 vCPU, 512 MB/);
+  });
+
+  it('extends the timeout', async () => {
+    const api = await getApi();
+    const entry = api.registry.get(first.sandboxId)!;
+    const before = entry.endAt!;
+    await vscode.commands.executeCommand('spawnApp.sandbox.extendTimeout', { sandboxId: first.sandboxId, minutes: 60 });
+    assert.ok(entry.endAt! > before + 40 * 60_000, 'about an hour left now');
+    assert.ok(Math.abs(fake.live()[0]!.endAt - entry.endAt!) < 5000, 'E2B agrees');
+  });
+
+  it('redeploys an edit into the same E2B sandbox', async () => {
+    const uri = appUri(spawned.appName, 'index.html');
+    await writeText(uri, (await readText(uri)).replace('<h1>Calculator</h1>', '<h1>Cloud Calculator</h1>'));
+    const r = await vscode.commands.executeCommand<DeployResult>('spawnApp.deploy', { appId: spawned.appId, confirm: true });
+    assert.ok(r);
+    assert.equal(r.sandboxId, first.sandboxId);
+    assert.equal(r.redeployed, true);
+    assert.match((await fetchText(r.url)).text, /Cloud Calculator/);
+    assert.equal(fake.live().length, 1);
+  });
+
+  it('finds a sandbox that outlived the window (by its metadata) and destroys it', async () => {
+    const api = await getApi();
+    // As after a window reload: this window forgets the sandbox, E2B keeps it.
+    api.registry.remove(first.sandboxId);
+    assert.equal(api.registry.list().length, 0);
+    await vscode.commands.executeCommand('spawnApp.refreshSandboxes');
+    const found = api.registry.get(first.sandboxId);
+    assert.ok(found, 'listed again');
+    assert.equal(found.found, true);
+    assert.equal(found.appId, spawned.appId, 'linked to its app');
+    assert.equal(found.status, 'running');
+    assert.equal(await vscode.commands.executeCommand('spawnApp.sandbox.destroy', { sandboxId: first.sandboxId, confirm: true }), true);
+    assert.equal(fake.live().length, 0);
+    assert.equal(api.registry.list().length, 0);
+  });
+});
