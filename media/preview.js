@@ -20,6 +20,8 @@
       b.hidden = !s.actions.includes(b.dataset.action);
     }
     url.textContent = s.displayUrl || '';
+    const toolbar = document.querySelector('.toolbar');
+    toolbar.hidden = !s.displayUrl && !Array.from(toolbar.querySelectorAll('[data-action]')).some((b) => !b.hidden);
     const showApp = s.status === 'running' && !!s.url;
     status.hidden = showApp;
     message.textContent = s.error ? s.error.message : s.message || '';

@@ -16,6 +16,7 @@ import type { Sandbox, SandboxProvider } from '../core/sandbox/types';
 import type { AppSpec } from '../core/spec';
 import type { Finding } from '../core/validate';
 import { formatFinding, hasErrors } from '../core/validate';
+import { deployConfirmation } from './deployConfirmation';
 import type { AppDiagnostics } from './diagnostics';
 import { isAppUri } from './fs/appUri';
 import type { Logger } from './logger';
@@ -50,9 +51,6 @@ export interface DeployResult {
   provider: string;
   redeployed: boolean;
 }
-
-/** Who wrote code that we run without asking twice on the local runner. */
-const TRUSTED_GENERATORS = new Set(['templates', 'user']);
 
 export class Deployer {
   constructor(
@@ -237,31 +235,20 @@ export class Deployer {
   /** The modal confirmation: which provider, what will run, the warnings. Throws CancelledError on "no". */
   private async confirm(app: AppMeta, spec: AppSpec, findings: Finding[], generator: string | undefined, provider: SandboxProvider, redeploy = false): Promise<void> {
     const s = this.settings();
-    const where =
-      provider.id === 'local'
-        ? 'the local runner (this machine, not sandboxed)'
-        : `an E2B sandbox (template ${s.e2bTemplate}, stops after ${s.sandboxTimeoutMinutes} min unless extended)`;
-    const warnings = findings.filter((f) => f.severity === 'warning');
-    const install = installCommand(spec, provider);
-    const lines = [
-      `Provider: ${where}`,
-      `Runs: ${spec.startCommand}`,
-      `Installs: ${spec.dependencies.length ? spec.dependencies.join(', ') : 'nothing'}${install ? '' : spec.dependencies.length ? ' (preinstalled)' : ''}`,
-    ];
-    if (warnings.length) {
-      lines.push('', `${warnings.length} warning${warnings.length === 1 ? '' : 's'}:`);
-      for (const w of warnings.slice(0, 6)) lines.push(`• ${w.path ? `${w.path}${w.line ? `:${w.line}` : ''}: ` : ''}${w.message}`);
-      if (warnings.length > 6) lines.push(`• … and ${warnings.length - 6} more (see Problems)`);
-    }
-    const modelWritten = !TRUSTED_GENERATORS.has(generator ?? '');
-    if (provider.id === 'local' && modelWritten) {
-      lines.push('', `⚠ This code was ${generator === 'claude' ? 'written by a model' : 'not written by Spawn App’s templates'}. The local runner runs it unsandboxed, with your permissions on this machine. Set an E2B API key to run it in a sandbox instead.`);
-    }
-    const title = spec.title ? `“${spec.title}” (${app.name})` : app.name;
-    const verb = redeploy ? 'Redeploy' : 'Deploy';
-    const ask = warnings.length || (provider.id === 'local' && modelWritten) ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
-    const pick = await ask(`${verb} ${title} to ${provider.id === 'local' ? 'the local runner' : 'E2B'}?`, { modal: true, detail: lines.join('\n') }, verb);
-    if (pick !== verb) throw new CancelledError();
+    const c = deployConfirmation({
+      appName: app.name,
+      spec,
+      findings,
+      generator,
+      provider: provider.id,
+      install: installCommand(spec, provider),
+      e2bTemplate: s.e2bTemplate,
+      timeoutMinutes: s.sandboxTimeoutMinutes,
+      redeploy,
+    });
+    const ask = c.warn ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+    const pick = await ask(c.message, { modal: true, detail: c.detail }, c.action);
+    if (pick !== c.action) throw new CancelledError();
   }
 
   /** Dirty editors of the app are saved first: what the user sees is what runs. */

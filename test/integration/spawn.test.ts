@@ -63,6 +63,34 @@ describe('spawn → edit → deploy → redeploy (templates, local runner)', () 
     const tab = vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('spawnApp.preview'));
     assert.ok(tab, 'a spawnApp.preview webview tab is open');
     assert.equal(tab.label, 'Preview: calculator');
+
+    // The webview is locked down: a nonce for its one script, frames only from the app's origin, media/ only.
+    const html = panel.panel.webview.html;
+    const csp = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)?.[1] ?? '';
+    assert.match(csp, /default-src 'none'/);
+    assert.match(csp, /script-src 'nonce-[A-Za-z0-9]{16,}'/);
+    assert.equal(csp.includes('unsafe-inline'), false);
+    assert.equal(/frame-src ([^;]+)/.exec(csp)?.[1], new URL(state.url!).origin);
+    const nonce = /'nonce-([A-Za-z0-9]+)'/.exec(csp)![1];
+    assert.match(html, new RegExp(`<script nonce="${nonce}" src="[^"]+/media/preview\\.js"`));
+    assert.deepEqual(panel.panel.webview.options.localResourceRoots?.map((u) => u.path.split('/').slice(-1)[0]), ['media']);
+  });
+
+  it('a preview restored after a window reload (the serializer) shows the app again', async () => {
+    const api = await getApi();
+    api.previews.close(spawned.appId);
+    await waitFor(() => api.previews.get(spawned.appId) === undefined, 'the panel to close');
+    // What VS Code does on reload: it creates the panel and hands it to the serializer with the saved state.
+    const restored = vscode.window.createWebviewPanel('spawnApp.preview', 'Preview', vscode.ViewColumn.Beside, { enableScripts: true });
+    await api.previews.deserializeWebviewPanel(restored, { appId: spawned.appId });
+    const panel = api.previews.get(spawned.appId);
+    assert.equal(panel?.panel, restored);
+    await waitFor(() => panel?.current?.status === 'running' && panel.current.url && panel.isReady, 'the restored preview to show the app');
+    const gone = vscode.window.createWebviewPanel('spawnApp.preview', 'Preview', vscode.ViewColumn.Beside, { enableScripts: true });
+    let disposed = false;
+    gone.onDidDispose(() => (disposed = true));
+    await api.previews.deserializeWebviewPanel(gone, { appId: 'no-such-app' });
+    assert.equal(disposed, true, 'a panel whose app is gone is closed');
   });
 
   it('creates, renames and deletes files through the file system; a redeploy updates the running sandbox', async () => {
@@ -97,6 +125,22 @@ describe('spawn → edit → deploy → redeploy (templates, local runner)', () 
     assert.equal((await fetchText(`${r2.url}/info.html`)).status, 404, 'a deleted file is gone from the sandbox too');
     const api = await getApi();
     assert.equal(api.registry.list().length, 1, 'still one sandbox');
+  });
+
+  it('creates, renames and deletes files from the Apps view commands', async () => {
+    const api = await getApi();
+    const appNode = api.appsTree.getChildren().find((n) => n.uri.path === '/calculator')!;
+    const created = await vscode.commands.executeCommand<vscode.Uri>('spawnApp.file.new', appNode, { name: 'lib/extra.js' });
+    assert.equal(created?.toString(), appUri('calculator', 'lib/extra.js').toString());
+    assert.equal(vscode.window.activeTextEditor?.document.uri.toString(), created.toString());
+    const renamed = await vscode.commands.executeCommand<vscode.Uri>('spawnApp.file.rename', { uri: created, kind: 'file' }, { name: 'more.js' });
+    assert.equal(renamed?.path, '/calculator/lib/more.js');
+    assert.equal(vscode.window.activeTextEditor?.document.uri.path, '/calculator/lib/more.js', 'the open editor follows the rename');
+    assert.equal(await vscode.commands.executeCommand('spawnApp.file.delete', { uri: appUri('calculator', 'lib'), kind: 'folder' }, { confirm: true }), true);
+    await assert.rejects(Promise.resolve(vscode.workspace.fs.stat(appUri('calculator', 'lib'))));
+    assert.equal(await vscode.commands.executeCommand('spawnApp.file.new', appNode, { name: '../escape.js' }), undefined);
+    assert.equal(api.testing.reporter.lastError?.command, 'spawnApp.file.new');
+    assert.equal(api.testing.reporter.lastError?.code, 'usage');
   });
 
   it('saves the app (with its manifest) to a folder', async () => {

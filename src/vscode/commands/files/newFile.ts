@@ -15,14 +15,11 @@ export const newFileCommand = defineCommand('spawnApp.file.new', async (s, ...ar
       title: 'New File',
       prompt: `In ${base.path.slice(1)}`,
       placeHolder: 'file name, e.g. about.html or src/util.js',
-      validateInput: (v) => {
-        const c = checkPath(v.trim());
-        if (!c.ok) return c.message;
-        if (c.path === MANIFEST_NAME) return `${MANIFEST_NAME} is the app's manifest.`;
-        return undefined;
-      },
+      validateInput: validateName,
     }));
   if (name === undefined) throw new CancelledError();
+  const invalid = validateName(name);
+  if (invalid) throw new SpawnError('usage', invalid);
   const uri = vscode.Uri.joinPath(base, name.trim());
   const edit = new vscode.WorkspaceEdit();
   edit.createFile(uri, { ignoreIfExists: false, contents: new Uint8Array() });
@@ -30,3 +27,10 @@ export const newFileCommand = defineCommand('spawnApp.file.new', async (s, ...ar
   await vscode.window.showTextDocument(uri, { preview: false });
   return uri;
 });
+
+function validateName(v: string): string | undefined {
+  const c = checkPath(v.trim());
+  if (!c.ok) return c.message;
+  if (c.path === MANIFEST_NAME) return `${MANIFEST_NAME} is the app's manifest.`;
+  return undefined;
+}

@@ -17,14 +17,11 @@ export const renameEntryCommand = defineCommand('spawnApp.file.rename', async (s
       title: 'Rename',
       value: old,
       valueSelection: [0, old.lastIndexOf('.') > 0 ? old.lastIndexOf('.') : old.length],
-      validateInput: (v) => {
-        const c = checkPath(v.trim());
-        if (!c.ok) return c.message;
-        if (c.path.includes('/')) return 'A name, not a path.';
-        return undefined;
-      },
+      validateInput: validateName,
     }));
   if (name === undefined || name.trim() === old) throw new CancelledError();
+  const invalid = validateName(name);
+  if (invalid) throw new SpawnError('usage', invalid);
   const target = uri.with({ path: path.posix.join(path.posix.dirname(uri.path), name.trim()) });
   const edit = new vscode.WorkspaceEdit();
   edit.renameFile(uri, target, { overwrite: false });
@@ -32,3 +29,10 @@ export const renameEntryCommand = defineCommand('spawnApp.file.rename', async (s
   s.logger.scope('files').info(`renamed ${uri.path} to ${target.path}`);
   return target;
 });
+
+function validateName(v: string): string | undefined {
+  const c = checkPath(v.trim());
+  if (!c.ok) return c.message;
+  if (c.path.includes('/')) return 'A name, not a path.';
+  return undefined;
+}

@@ -1,0 +1,58 @@
+/**
+ * What the deploy confirmation says: which provider, what will run, what gets installed, the warnings, and a
+ * warning before model-written code runs unsandboxed on this machine. Pure (no `vscode`), so it is unit-tested.
+ */
+import type { AppSpec } from '../core/spec';
+import type { Finding } from '../core/validate';
+
+/** Who wrote code that the local runner may run without the "unsandboxed" warning. */
+export const TRUSTED_GENERATORS: ReadonlySet<string> = new Set(['templates', 'user']);
+
+export interface ConfirmationInput {
+  appName: string;
+  spec: AppSpec;
+  findings: readonly Finding[];
+  generator?: string;
+  provider: 'local' | 'e2b';
+  /** The install command the provider will run, if any (undefined: nothing to install, or all preinstalled). */
+  install?: string;
+  e2bTemplate: string;
+  timeoutMinutes: number;
+  redeploy?: boolean;
+}
+
+export interface Confirmation {
+  message: string;
+  detail: string;
+  /** The button that goes ahead ("Deploy" / "Redeploy"). */
+  action: string;
+  /** Show as a warning (there are warnings, or model-written code would run unsandboxed). */
+  warn: boolean;
+  unsandboxedModelCode: boolean;
+}
+
+export function deployConfirmation(i: ConfirmationInput): Confirmation {
+  const where = i.provider === 'local' ? 'the local runner (this machine, not sandboxed)' : `an E2B sandbox (template ${i.e2bTemplate}, stops after ${i.timeoutMinutes} min unless extended)`;
+  const warnings = i.findings.filter((f) => f.severity === 'warning');
+  const deps = i.spec.dependencies;
+  const lines = [`Provider: ${where}`, `Runs: ${i.spec.startCommand}`, `Installs: ${deps.length ? deps.join(', ') : 'nothing'}${deps.length && !i.install ? ' (preinstalled)' : ''}`];
+  if (warnings.length) {
+    lines.push('', `${warnings.length} warning${warnings.length === 1 ? '' : 's'}:`);
+    for (const w of warnings.slice(0, 6)) lines.push(`• ${w.path ? `${w.path}${w.line ? `:${w.line}` : ''}: ` : ''}${w.message}`);
+    if (warnings.length > 6) lines.push(`• … and ${warnings.length - 6} more (see Problems)`);
+  }
+  const unsandboxedModelCode = i.provider === 'local' && !TRUSTED_GENERATORS.has(i.generator ?? '');
+  if (unsandboxedModelCode) {
+    const who = i.generator === 'claude' ? 'written by a model' : 'not written by Spawn App’s templates';
+    lines.push('', `⚠ This code was ${who}. The local runner runs it unsandboxed, with your permissions on this machine. Set an E2B API key to run it in a sandbox instead.`);
+  }
+  const action = i.redeploy ? 'Redeploy' : 'Deploy';
+  const title = i.spec.title ? `“${i.spec.title}” (${i.appName})` : i.appName;
+  return {
+    message: `${action} ${title} to ${i.provider === 'local' ? 'the local runner' : 'E2B'}?`,
+    detail: lines.join('\n'),
+    action,
+    warn: warnings.length > 0 || unsandboxedModelCode,
+    unsandboxedModelCode,
+  };
+}
