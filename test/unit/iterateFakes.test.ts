@@ -3,7 +3,12 @@
  * e2b SDK against the fake E2B for the redeploy; the app's answers are real HTTP responses.
  */
 import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { saveApp } from '../../src/core/appDir';
+import { ensureBuilt, runCli } from '../helpers/cli';
 import { deploy, redeploy } from '../../src/core/deploy';
 import type { Deployment } from '../../src/core/deploy';
 import type { SpawnEvent } from '../../src/core/events';
@@ -125,5 +130,50 @@ describe('iterate with the fake Anthropic and the fake E2B', function () {
     claudeFake.enqueue({ kind: 'ok', input: { changes: [{ path: '../../../etc/cron.d/x', content: 'evil' }], deletions: [] } });
     const { patch } = await claude.refine({ spec: app, followUp: 'anything' });
     assert.throws(() => applyPatch(app, patch), { code: 'blocked' });
+  });
+});
+
+describe('spawn-app refine (CLI, real SDK ↔ fake Anthropic)', function () {
+  this.timeout(60_000);
+  let claudeFake: FakeAnthropic;
+  let tmp: string;
+  before(async () => {
+    ensureBuilt();
+    claudeFake = await FakeAnthropic.start();
+  });
+  beforeEach(() => (tmp = mkdtempSync(path.join(os.tmpdir(), 'spawn-refine-cli-'))));
+  afterEach(() => rmSync(tmp, { recursive: true, force: true }));
+  after(() => claudeFake.close());
+
+  it('writes the changed files, deletes removed ones and prints the changed paths', async () => {
+    const dir = path.join(tmp, 'app');
+    saveApp(dir, app, 'claude');
+    writeFileSync(path.join(dir, 'index.html'), '<h1>edited on disk</h1>');
+    claudeFake.enqueue({ kind: 'ok', input: { summary: 'Adds a page.', changes: [{ path: 'index.html', content: '<h1>edited on disk</h1><p>more</p>' }, { path: 'about.html', content: 'About' }], deletions: ['server.js'] } });
+    const env = { ANTHROPIC_API_KEY: 'sk-ant-test', ANTHROPIC_BASE_URL: claudeFake.url };
+    const r = await runCli(['refine', dir, 'add an about page', '--json'], env);
+    assert.equal(r.code, 0, r.stderr);
+    const changed = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, string>).filter((e) => e.event === 'changed');
+    assert.deepEqual(changed.map((e) => `${e.change} ${e.path}`).sort(), ['added about.html', 'changed index.html', 'deleted server.js']);
+    assert.match(JSON.stringify(claudeFake.requests.at(-1)!.body), /edited on disk/, 'the request carries the file as it is on disk');
+    assert.equal(readFileSync(path.join(dir, 'index.html'), 'utf8'), '<h1>edited on disk</h1><p>more</p>');
+    assert.equal(readFileSync(path.join(dir, 'about.html'), 'utf8'), 'About');
+    assert.ok(!existsSync(path.join(dir, 'server.js')));
+    const human = await runCli(['refine', dir, 'again'], env);
+    assert.equal(human.code, 0);
+    assert.equal(human.stdout, '', 'the default answer changes nothing');
+  });
+
+  it('a hostile patch exits 3 and touches nothing; no key is a clear error', async () => {
+    const dir = path.join(tmp, 'app');
+    saveApp(dir, app, 'claude');
+    claudeFake.enqueue({ kind: 'ok', input: { changes: [{ path: 'index.html', content: 'x' }, { path: '../pwned.txt', content: 'x' }], deletions: [] } });
+    const r = await runCli(['refine', dir, 'x', '--json'], { ANTHROPIC_API_KEY: 'sk-ant-test', ANTHROPIC_BASE_URL: claudeFake.url });
+    assert.equal(r.code, 3);
+    assert.ok(!existsSync(path.join(tmp, 'pwned.txt')));
+    assert.equal(readFileSync(path.join(dir, 'index.html'), 'utf8'), app.files[0]!.content);
+    const noKey = await runCli(['refine', dir, 'x'], {});
+    assert.equal(noKey.code, 4);
+    assert.match(noKey.stderr, /needs an Anthropic API key/);
   });
 });
