@@ -7,7 +7,20 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
-import { deploy } from '../src/core/deploy';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { Sandbox } from 'e2b';
+import { DEFAULTS } from '../src/core/config';
+import http from 'node:http';
+import { deploy, redeploy } from '../src/core/deploy';
+import { applyPatch } from '../src/core/iterate';
+import { ClaudeGenerator } from '../src/core/generate/claude';
+import { templateSpec } from '../src/core/generate/templateFiles';
+import { formatUsd, sandboxCost } from '../src/core/pricing';
+import { E2BProvider, probeUrl } from '../src/core/sandbox/e2b';
+import { SPAWN_TEMPLATE_ALIAS, TEMPLATE_PACKAGES } from '../src/core/sandbox/preinstalled';
+import { APP_TYPES } from '../src/core/spec';
+import { FakeAnthropic } from '../test/fakes/fakeAnthropic';
+import { FakeE2B } from '../test/fakes/fakeE2B';
 import { LocalProvider } from '../src/core/sandbox/local';
 import type { AppSpec } from '../src/core/spec';
 
@@ -142,6 +155,186 @@ async function bundle(): Promise<{ extensionBytes: number; cliBytes: number; sdk
   }
 }
 
+/** The seed's deploy, step by step as it was written: one write per file, sequential, a 1 s health-check interval. */
+async function seedDeploy(spec: AppSpec, conn: { apiKey: string; apiUrl: string; sandboxUrl: string; domain: string }): Promise<void> {
+  const sbx = await Sandbox.create('base', { ...conn, timeoutMs: 15 * 60_000 });
+  try {
+    for (const f of spec.files) await sbx.files.write(`/home/user/app/${f.path}`, f.content);
+    if (spec.dependencies.length) await sbx.commands.run(`npm install ${spec.dependencies.join(' ')}`, { cwd: '/home/user/app', timeoutMs: 300_000 });
+    await sbx.commands.run(spec.startCommand, { cwd: '/home/user/app', background: true, timeoutMs: 0, envs: { PORT: '3000' } });
+    const url = `http://${sbx.getHost(3000)}`;
+    for (let i = 0; i < 30; i++) {
+      if (await probeUrl(url)) return;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    throw new Error('seed deploy: never ready');
+  } finally {
+    await sbx.kill();
+  }
+}
+
+function filesApp(n: number): AppSpec {
+  const spec = templateSpec('webapp', 'a calculator');
+  const base = spec.files.filter((f) => f.path === 'server.js' || (n >= 2 && f.path === 'index.html'));
+  const extra = Array.from({ length: Math.max(0, n - base.length) }, (_, i) => ({ path: `assets/part-${i}.txt`, content: `part ${i}\n`.repeat(20) }));
+  return { ...spec, files: [...base, ...extra] };
+}
+
+interface DeployBench {
+  latencyMs: number;
+  requests: Record<string, number>;
+  baselineRequests: Record<string, number>;
+  ms: Record<string, number>;
+  baselineMs: Record<string, number>;
+  timeRatio10: number;
+}
+
+/** Our E2B deploy vs the seed's, both against the fake E2B with a per-request latency, for 1, 10 and 50 files. */
+async function deployComparison(latencyMs = 50): Promise<DeployBench> {
+  const fake = await FakeE2B.start({ latencyMs });
+  const out: DeployBench = { latencyMs, requests: {}, baselineRequests: {}, ms: {}, baselineMs: {}, timeRatio10: 0 };
+  try {
+    for (const n of [1, 10, 50]) {
+      const spec = filesApp(n);
+      fake.resetCounts();
+      let t0 = performance.now();
+      const d = await deploy({ spec, provider: new E2BProvider(fake.connection()) });
+      out.ms[n] = Math.round(performance.now() - t0);
+      await d.sandbox.destroy();
+      out.requests[n] = fake.apiRequests() - 1; // the kill is not part of the deploy
+      fake.resetCounts();
+      t0 = performance.now();
+      await seedDeploy(spec, fake.connection());
+      out.baselineMs[n] = Math.round(performance.now() - t0);
+      out.baselineRequests[n] = fake.apiRequests() - 1;
+    }
+  } finally {
+    await fake.close();
+  }
+  out.timeRatio10 = Number((out.ms[10]! / out.baselineMs[10]!).toFixed(3));
+  return out;
+}
+
+/** The api app on E2B's base template (npm install) vs on Spawn App's template (install skipped). */
+async function templateSaving(latencyMs = 50): Promise<{ baseMs: number; templateMs: number; savedMs: number; installSkipped: boolean }> {
+  // The template's image, built once like E2B builds it: express installed in /home/user/app.
+  const image = mkdtempSync(path.join(os.tmpdir(), 'spawn-bench-image-'));
+  const appDir = path.join(image, 'app');
+  mkdirSync(appDir);
+  writeFileSync(path.join(appDir, 'package.json'), '{"private":true}');
+  const npmEnv = { npm_config_cache: path.join(os.homedir(), '.npm'), npm_config_prefer_offline: 'true' };
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...Object.entries(TEMPLATE_PACKAGES.npm).map(([n, v]) => `${n}@${v}`)], { cwd: appDir, env: { ...process.env, ...npmEnv }, stdio: 'ignore' });
+  const fake = await FakeE2B.start({ latencyMs, templates: ['base', SPAWN_TEMPLATE_ALIAS], templateImages: { [SPAWN_TEMPLATE_ALIAS]: image }, processEnv: npmEnv });
+  try {
+    const spec = templateSpec('api', 'notes api');
+    const time = async (template: string) => {
+      let skipped = false;
+      const t0 = performance.now();
+      const d = await deploy({ spec, provider: new E2BProvider({ ...fake.connection(), template }), onEvent: (e) => {
+        if (e.event === 'phase' && e.phase === 'install' && e.status === 'skipped') skipped = true;
+      } });
+      const ms = performance.now() - t0;
+      if ((await probeUrl(d.url + '/api/notes')) !== true) throw new Error('the api did not answer');
+      await d.sandbox.destroy();
+      return { ms, skipped };
+    };
+    const base: number[] = [];
+    const tpl: number[] = [];
+    let installSkipped = true;
+    for (let i = 0; i < 3; i++) {
+      base.push((await time('base')).ms);
+      const t = await time(SPAWN_TEMPLATE_ALIAS);
+      tpl.push(t.ms);
+      installSkipped &&= t.skipped;
+    }
+    const baseMs = Math.round(median(base));
+    const templateMs = Math.round(median(tpl));
+    return { baseMs, templateMs, savedMs: baseMs - templateMs, installSkipped };
+  } finally {
+    await fake.close();
+    rmSync(image, { recursive: true, force: true });
+  }
+}
+
+/** Time to the first `file` event as a fraction of the whole generation, at a realistic streaming rate. */
+async function streaming(): Promise<{ firstFileFraction: number; firstCompleteFraction: number; outputTokens: number; totalMs: number; tokensPerSecond: number }> {
+  // ~12 tokens a chunk every 60 ms ≈ 200 output tokens/s, about Haiku's rate.
+  const fake = await FakeAnthropic.start({ chunkSize: 48 });
+  try {
+    fake.defaultScenario = { kind: 'slow', chunkDelayMs: 60 };
+    const gen = new ClaudeGenerator({ anthropicApiKey: 'sk-ant-bench', anthropicBaseUrl: fake.url });
+    let first = 0;
+    let firstComplete = 0;
+    let outputTokens = 0;
+    const t0 = performance.now();
+    await gen.generate({ prompt: 'a todo list', appType: 'webapp', onEvent: (e) => {
+      if (e.event === 'file' && !first) first = performance.now() - t0;
+      if (e.event === 'file' && e.status === 'complete' && !firstComplete) firstComplete = performance.now() - t0;
+      if (e.event === 'cost') outputTokens = e.outputTokens ?? 0;
+    } });
+    const total = performance.now() - t0;
+    return {
+      firstFileFraction: Number((first / total).toFixed(3)),
+      firstCompleteFraction: Number((firstComplete / total).toFixed(3)),
+      outputTokens,
+      totalMs: Math.round(total),
+      tokensPerSecond: Math.round(outputTokens / (total / 1000)),
+    };
+  } finally {
+    await fake.close();
+  }
+}
+
+/** Tokens and dollars per generation for each app type with the default model, from the fake's usage. */
+async function costs(): Promise<{ model: string; perType: Record<string, { inputTokens: number; outputTokens: number; usd: number | null }>; e2bPerMinuteUsd: number }> {
+  const fake = await FakeAnthropic.start({ chunkSize: 4096 });
+  const perType: Record<string, { inputTokens: number; outputTokens: number; usd: number | null }> = {};
+  try {
+    const gen = new ClaudeGenerator({ anthropicApiKey: 'sk-ant-bench', anthropicBaseUrl: fake.url });
+    for (const appType of APP_TYPES) {
+      const { usage } = await gen.generate({ prompt: `a small ${appType}`, appType });
+      perType[appType] = { inputTokens: usage!.inputTokens, outputTokens: usage!.outputTokens, usd: usage!.usd };
+    }
+  } finally {
+    await fake.close();
+  }
+  // E2B's base template: 2 vCPU, 512 MiB.
+  return { model: DEFAULTS.model, perType, e2bPerMinuteUsd: sandboxCost(60, 2, 512) };
+}
+
+/** A static edit of a running webapp on the local runner: redeploy → the new content served, median of 5. */
+async function hotRedeploy(): Promise<{ staticEditVisibleMs: number; restarted: boolean }> {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'spawn-bench-hot-'));
+  const provider = new LocalProvider({ root });
+  try {
+    const spec = templateSpec('webapp', 'a calculator');
+    let d = await deploy({ spec, provider });
+    const samples: number[] = [];
+    let restarted = false;
+    for (let i = 0; i < 5; i++) {
+      const marker = `edit-${i}`;
+      const next = applyPatch(d.spec, { changes: [{ path: 'style.css', content: `/* ${marker} */\n` + spec.files.find((f) => f.path === 'style.css')!.content }], deletions: [] }).spec;
+      const t0 = performance.now();
+      const r = await redeploy(d, next);
+      restarted ||= r.plan.restart;
+      d = r.deployment;
+      for (;;) {
+        const body = await new Promise<string>((resolve) => http.get(d.url + '/style.css', (res) => {
+          let b = '';
+          res.on('data', (c: Buffer) => (b += c));
+          res.on('end', () => resolve(b));
+        }).on('error', () => resolve('')));
+        if (body.includes(marker)) break;
+      }
+      samples.push(performance.now() - t0);
+    }
+    return { staticEditVisibleMs: Math.round(median(samples)), restarted };
+  } finally {
+    await provider.destroyAll();
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
 function cpuModel(): string {
   return `${os.cpus()[0]?.model ?? 'unknown CPU'} × ${os.cpus().length}, Node ${process.version}`;
 }
@@ -150,6 +343,32 @@ async function main(): Promise<void> {
   execFileSync(process.execPath, [path.join(ROOT, 'esbuild.mjs')], { cwd: ROOT, stdio: 'ignore' });
   log(`# Spawn App benchmark — ${cpuModel()}`);
   const result: Record<string, unknown> = { machine: cpuModel() };
+
+  const dep = await deployComparison();
+  result.deploy = dep;
+  log(`\n## Deploy to E2B (fake E2B, +${dep.latencyMs} ms per request): ours vs the seed's steps`);
+  log('| files | our requests | seed requests | our time | seed time | time ratio |\n|---|---|---|---|---|---|');
+  for (const n of ['1', '10', '50']) {
+    log(`| ${n} | ${dep.requests[n]} | ${dep.baselineRequests[n]} | ${dep.ms[n]} ms | ${dep.baselineMs[n]} ms | ${(dep.ms[n]! / dep.baselineMs[n]!).toFixed(2)} |`);
+  }
+  log(`Target: requests constant in file count; time ratio at 10 files ≤ 0.33 (measured ${dep.timeRatio10}).`);
+
+  const tpl = await templateSaving();
+  result.template = tpl;
+  log(`\n## Spawn App's E2B template (api app, express pre-installed), fake E2B +50 ms per request, median of 3`);
+  log(`| base template (npm install) | spawn-app template | saved | install skipped |\n|---|---|---|---|\n| ${tpl.baseMs} ms | ${tpl.templateMs} ms | ${tpl.savedMs} ms | ${tpl.installSkipped} |`);
+
+  const st = await streaming();
+  result.streaming = st;
+  log(`\n## Streaming (fake Anthropic at ~${st.tokensPerSecond} output tokens/s, ${st.outputTokens}-token 3-file app)`);
+  log(`| first file event | first complete file | whole stream | target |\n|---|---|---|---|`);
+  log(`| ${st.firstFileFraction} of the stream | ${st.firstCompleteFraction} | ${st.totalMs} ms | first file ≤ 0.4 |`);
+
+  const c = await costs();
+  result.cost = c;
+  log(`\n## Cost (default model ${c.model}, usage as the fake reports it)\n| app type | input tokens | output tokens | dollars |\n|---|---|---|---|`);
+  for (const [t, u] of Object.entries(c.perType)) log(`| ${t} | ${u.inputTokens} | ${u.outputTokens} | ${formatUsd(u.usd)} |`);
+  log(`E2B preview: ${formatUsd(c.e2bPerMinuteUsd)} per minute (2 vCPU, 512 MiB, E2B's published price).`);
 
   const ready = await readiness();
   result.readiness = ready;
@@ -161,6 +380,11 @@ async function main(): Promise<void> {
   result.offline = offline;
   log(`\n## End to end: \`spawn-app run "a calculator"\` (templates + local), process start → ready`);
   log(`| median of ${offline.samples.length} | samples | target |\n|---|---|---|\n| ${offline.readyMs} ms | ${offline.samples.join(', ')} ms | ≤ 1500 ms |`);
+
+  const hot = await hotRedeploy();
+  result.hotRedeploy = hot;
+  log(`\n## Hot redeploy (local runner): a static edit of a running webapp → served`);
+  log(`| median of 5 | app restarted | target |\n|---|---|---|\n| ${hot.staticEditVisibleMs} ms | ${hot.restarted} | ≤ 1000 ms |`);
 
   const b = await bundle();
   result.bundle = b;

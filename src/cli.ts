@@ -1,7 +1,10 @@
 /** `spawn-app`: the headless front over the same core the extension uses. */
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
-import { loadApp, saveApp } from './core/appDir';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { loadApp, saveApp, updateApp } from './core/appDir';
+import { applyPatch } from './core/iterate';
 import type { CoreConfig } from './core/config';
 import { configFromEnv, DEFAULTS } from './core/config';
 import type { Deployment } from './core/deploy';
@@ -17,7 +20,7 @@ import { LocalProvider } from './core/sandbox/local';
 import type { ProviderChoice } from './core/sandbox';
 import { createProvider, resolveProviderId } from './core/sandbox';
 import type { SandboxInfo, SandboxProvider } from './core/sandbox/types';
-import { formatFinding, hasErrors, validateSpec } from './core/validate';
+import { formatFinding, hasErrors, MANIFEST_NAME, validateSpec } from './core/validate';
 
 const VERSION = '0.1.0';
 
@@ -29,6 +32,7 @@ Usage:
   spawn-app generate "<prompt>" [--type …] [--generator …] --out DIR [--json]
   spawn-app validate PATH [--json]          PATH: a folder with spawn-app.json, or a spec .json file
   spawn-app deploy PATH [--provider …] [--json] [--yes] [--detach]
+  spawn-app refine PATH "<follow-up>" [--json]   change an app folder with Claude; prints the changed paths
   spawn-app list [--json]
   spawn-app destroy ID|--all
 
@@ -227,6 +231,22 @@ async function checkDetach(opts: Options, ctx: Ctx): Promise<ProviderChoice> {
   return choice;
 }
 
+/** Deploys a spec and serves it until Ctrl-C (or exits after ready with --detach); shared by run and deploy. */
+async function deployAndServe(spec: AppSpec, generator: string | undefined, name: string, choice: ProviderChoice, opts: Options, ctx: Ctx, render: Renderer, stop: ReturnType<typeof interruptible>): Promise<number> {
+  const provider = await createProvider(choice, ctx.cfg, ctx.local);
+  if (provider.id === 'local' && generator !== 'templates') await confirmUnsandboxed(opts, ctx.io);
+  const deployment = await deploy({
+    spec,
+    provider,
+    appName: appNameFrom(spec.title ?? name),
+    signal: stop.controller.signal,
+    onEvent: render.emit,
+    timeoutMs: ctx.cfg.sandboxTimeoutMs ?? DEFAULTS.sandboxTimeoutMs,
+    metadata: { appType: spec.appType, createdBy: 'spawn-app', client: 'cli' },
+  });
+  return serve(deployment, provider, opts, ctx, stop.stopped);
+}
+
 async function cmdRun(prompt: string | undefined, opts: Options, ctx: Ctx): Promise<number> {
   if (prompt === undefined) throw usage('run needs a prompt, e.g. spawn-app run "a calculator".');
   const render = new Renderer(ctx.io, opts.json);
@@ -234,18 +254,7 @@ async function cmdRun(prompt: string | undefined, opts: Options, ctx: Ctx): Prom
   const stop = interruptible();
   try {
     const { spec, generator } = await generateSpec(prompt, opts, ctx, render, stop.controller.signal);
-    const provider = await createProvider(choice, ctx.cfg, ctx.local);
-    if (provider.id === 'local' && generator !== 'templates') await confirmUnsandboxed(opts, ctx.io);
-    const deployment = await deploy({
-      spec,
-      provider,
-      appName: appNameFrom(spec.title ?? prompt),
-      signal: stop.controller.signal,
-      onEvent: render.emit,
-      timeoutMs: ctx.cfg.sandboxTimeoutMs ?? DEFAULTS.sandboxTimeoutMs,
-      metadata: { appType: spec.appType, createdBy: 'spawn-app', client: 'cli' },
-    });
-    return await serve(deployment, provider, opts, ctx, stop.stopped);
+    return await deployAndServe(spec, generator, prompt, choice, opts, ctx, render, stop);
   } finally {
     stop.dispose();
   }
@@ -287,18 +296,41 @@ async function cmdDeploy(p: string | undefined, opts: Options, ctx: Ctx): Promis
   const render = new Renderer(ctx.io, opts.json);
   const stop = interruptible();
   try {
-    const provider = await createProvider(choice, ctx.cfg, ctx.local);
-    if (provider.id === 'local' && generator !== 'templates') await confirmUnsandboxed(opts, ctx.io);
-    const deployment = await deploy({
-      spec,
-      provider,
-      appName: appNameFrom(spec.title ?? p),
-      signal: stop.controller.signal,
-      onEvent: render.emit,
-      timeoutMs: ctx.cfg.sandboxTimeoutMs ?? DEFAULTS.sandboxTimeoutMs,
-      metadata: { appType: spec.appType, createdBy: 'spawn-app', client: 'cli' },
-    });
-    return await serve(deployment, provider, opts, ctx, stop.stopped);
+    return await deployAndServe(spec, generator, p, choice, opts, ctx, render, stop);
+  } finally {
+    stop.dispose();
+  }
+}
+
+async function cmdRefine(p: string | undefined, followUp: string | undefined, opts: Options, ctx: Ctx): Promise<number> {
+  if (!p || followUp === undefined) throw usage('refine needs a PATH and a follow-up, e.g. spawn-app refine ./app "make it blue".');
+  if (!followUp.trim()) throw usage('The follow-up is empty.');
+  if (!existsSync(path.join(p, MANIFEST_NAME))) throw usage(`${p} is not a Spawn App folder (no ${MANIFEST_NAME}).`);
+  const { spec } = loadApp(p);
+  const render = new Renderer(ctx.io, opts.json);
+  const stop = interruptible();
+  try {
+    // Refining needs a model: the Claude generator (and its SDK) is loaded only here.
+    const { ClaudeGenerator } = await import('./core/generate/claude');
+    const claude = new ClaudeGenerator(ctx.cfg);
+    const t0 = performance.now();
+    render.emit({ event: 'phase', phase: 'generate', status: 'started', detail: 'refine' });
+    const { patch } = await claude.refine({ spec, followUp, signal: stop.controller.signal, onEvent: render.emit });
+    render.emit({ event: 'phase', phase: 'generate', status: 'finished', durationMs: Math.round(performance.now() - t0) });
+    const { spec: next, findings } = applyPatch(spec, patch);
+    for (const f of findings) render.emit({ event: 'finding', ...f });
+    const diff = updateApp(p, spec, next, 'claude');
+    const changes: [string, 'added' | 'changed' | 'deleted'][] = [
+      ...diff.added.map((x) => [x, 'added'] as [string, 'added']),
+      ...diff.changed.map((x) => [x, 'changed'] as [string, 'changed']),
+      ...diff.deleted.map((x) => [x, 'deleted'] as [string, 'deleted']),
+    ];
+    for (const [file, change] of changes) {
+      if (opts.json) ctx.io.out(JSON.stringify({ event: 'changed', path: file, change }));
+      else ctx.io.out(`${change === 'added' ? 'A' : change === 'changed' ? 'M' : 'D'} ${file}`);
+    }
+    if (!opts.json) ctx.io.err(patch.summary ? `${patch.summary} (${changes.length} file${changes.length === 1 ? '' : 's'})` : `${changes.length} file(s) changed.`);
+    return 0;
   } finally {
     stop.dispose();
   }
@@ -378,7 +410,8 @@ export async function main(argv: string[], io: Io = defaultIo, env: NodeJS.Proce
     }
     if (opts.type !== undefined && !isAppType(opts.type)) throw usage(`--type must be one of ${APP_TYPES.join(', ')}.`);
     const ctx: Ctx = { cfg: configFromEnv(env), io, local };
-    const extra = positionals.length > 1 ? positionals.slice(1) : [];
+    const maxPositionals = cmd === 'refine' ? 2 : 1;
+    const extra = positionals.length > maxPositionals ? positionals.slice(maxPositionals) : [];
     if (extra.length) throw usage(`Unexpected argument${extra.length > 1 ? 's' : ''}: ${extra.join(' ')}. Quote the prompt.`);
     switch (cmd) {
       case 'run':
@@ -389,6 +422,8 @@ export async function main(argv: string[], io: Io = defaultIo, env: NodeJS.Proce
         return cmdValidate(positionals[0], opts, ctx);
       case 'deploy':
         return await cmdDeploy(positionals[0], opts, ctx);
+      case 'refine':
+        return await cmdRefine(positionals[0], positionals[1], opts, ctx);
       case 'list':
         return await cmdList(opts, ctx);
       case 'destroy':

@@ -3,10 +3,12 @@
  * (appType, startCommand, dependencies, port, title, description, generator). A single `.json` file holding
  * a whole spec (the seed's format, files included) is accepted too.
  */
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { SpawnError } from './errors';
-import type { AppSpec } from './spec';
+import type { AppFile, AppSpec } from './spec';
+import type { SpecDiff } from './iterate';
+import { diffSpecs } from './iterate';
 import { parseSpec } from './spec';
 import { checkPath, hasErrors, LIMITS, MANIFEST_NAME, validateSpec } from './validate';
 import type { Finding } from './validate';
@@ -84,21 +86,42 @@ export function manifestOf(spec: AppSpec, generator?: string): Manifest {
  * a hostile path from a model never reaches the disk. Returns the findings (warnings only, then).
  */
 export function saveApp(dir: string, spec: AppSpec, generator?: string): Finding[] {
+  return writeApp(dir, spec, spec.files, [], generator);
+}
+
+/**
+ * Brings an app folder from `prev` to `next` (e.g. after a refine): writes only the added and changed files,
+ * deletes removed ones, updates the manifest. Validated first, like saveApp. Returns the diff.
+ */
+export function updateApp(dir: string, prev: AppSpec, next: AppSpec, generator?: string): SpecDiff {
+  const diff = diffSpecs(prev, next);
+  const touched = new Set([...diff.added, ...diff.changed]);
+  const files = next.files.filter((f) => {
+    const c = checkPath(f.path);
+    return c.ok && touched.has(c.path);
+  });
+  writeApp(dir, next, files, diff.deleted, generator);
+  return diff;
+}
+
+function writeApp(dir: string, spec: AppSpec, files: readonly AppFile[], deletions: readonly string[], generator?: string): Finding[] {
   const findings = validateSpec(spec);
   if (hasErrors(findings)) {
     throw new SpawnError('blocked', `Not written: validation found ${findings.filter((f) => f.severity === 'error').length} error(s).`);
   }
   mkdirSync(dir, { recursive: true });
   const root = realpathSync(dir);
-  const planned = spec.files.map((f) => {
-    const c = checkPath(f.path);
+  const plan = (p: string) => {
+    const c = checkPath(p);
     if (!c.ok) throw new SpawnError('blocked', c.message);
     const target = path.resolve(root, c.path);
-    if (!target.startsWith(root + path.sep)) throw new SpawnError('blocked', `Refused to write outside ${dir}: ${f.path}`);
-    return { target, rel: c.path, content: f.content };
-  });
+    if (!target.startsWith(root + path.sep)) throw new SpawnError('blocked', `Refused to write outside ${dir}: ${p}`);
+    return { target, rel: c.path };
+  };
+  const planned = files.map((f) => ({ ...plan(f.path), content: f.content }));
+  const removed = deletions.map(plan);
   // An existing symlink on the way could lead outside the folder: check every existing ancestor first.
-  for (const p of planned) {
+  for (const p of [...planned, ...removed]) {
     let cur = root;
     for (const seg of p.rel.split('/')) {
       cur = path.join(cur, seg);
@@ -110,6 +133,7 @@ export function saveApp(dir: string, spec: AppSpec, generator?: string): Finding
     mkdirSync(path.dirname(p.target), { recursive: true });
     writeFileSync(p.target, p.content);
   }
+  for (const p of removed) rmSync(p.target, { force: true });
   writeFileSync(path.join(root, MANIFEST_NAME), JSON.stringify(manifestOf(spec, generator), null, 2) + '\n');
   return findings;
 }

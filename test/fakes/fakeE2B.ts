@@ -20,7 +20,7 @@
  * Standalone: `npx tsx test/fakes/fakeE2B.ts --port 49999` prints the env vars that point the SDK (and spawn-app) at it.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -50,6 +50,11 @@ export interface FakeE2BOptions {
   root?: string;
   /** Extra environment for every sandbox process (tests pass a warm npm cache here). */
   processEnv?: Record<string, string>;
+  /**
+   * A template's image, for templates that are more than a name: a host folder copied (symlinks kept) into each new
+   * sandbox's /home/user, as E2B starts a sandbox from its template's filesystem.
+   */
+  templateImages?: Record<string, string>;
 }
 
 interface ProcEvent {
@@ -179,6 +184,7 @@ export class FakeE2B {
   private readonly ownsRoot: boolean;
   private readonly templates: Set<string>;
   private readonly processEnv: Record<string, string>;
+  private readonly templateImages: Record<string, string>;
   private readonly opts: Required<Pick<FakeE2BOptions, 'maxLengthHours' | 'maxPageSize' | 'envdVersion' | 'cpuCount' | 'memoryMB'>>;
   /** Every sandbox ever created (ids), for tests. */
   readonly created: string[] = [];
@@ -190,6 +196,7 @@ export class FakeE2B {
     this.templates = new Set(opts.templates ?? ['base', 'code-interpreter-v1']);
     this.latencyMs = opts.latencyMs ?? 0;
     this.processEnv = opts.processEnv ?? {};
+    this.templateImages = opts.templateImages ?? {};
     this.ownsRoot = !opts.root;
     this.root = opts.root ?? mkdtempSync(path.join(os.tmpdir(), 'spawn-app-fake-e2b-'));
     mkdirSync(this.root, { recursive: true });
@@ -440,6 +447,8 @@ export class FakeE2B {
     const id = `i${randomBytes(10).toString('hex').slice(0, 19)}`;
     const dir = path.join(this.root, id);
     mkdirSync(path.join(dir, USER_HOME), { recursive: true });
+    const image = this.templateImages[templateID];
+    if (image) cpSync(image, path.join(dir, USER_HOME), { recursive: true, verbatimSymlinks: true });
     const now = Date.now();
     const sb: FakeSandbox = {
       id,

@@ -9,8 +9,6 @@
  * through the app's public URL (E2B's edge answers 502 until the port is open).
  */
 import { randomBytes } from 'node:crypto';
-import http from 'node:http';
-import https from 'node:https';
 import path from 'node:path';
 import type { CommandHandle, SandboxInfo as SdkSandboxInfo } from 'e2b';
 import {
@@ -32,6 +30,9 @@ import type { AppFile } from '../spec';
 import { DEFAULT_PORT, isAppType } from '../spec';
 import { checkPath } from '../validate';
 import { SPAWN_TEMPLATE_ALIAS, templateSatisfies } from './preinstalled';
+import { probeUrl } from './probe';
+
+export { probeUrl };
 import type { BackgroundProcess, CreateOptions, RunOptions, RunResult, Sandbox, SandboxInfo, SandboxProvider } from './types';
 import { METADATA_TAG } from './types';
 
@@ -121,49 +122,6 @@ function isTransient(err: unknown): boolean {
 
 function isNotFound(err: unknown): boolean {
   return err instanceof NotFoundError || statusOf(err) === 404;
-}
-
-/** One GET through the app's public URL: true when it answered below 500. `*.localhost` is dialled on loopback. */
-export function probeUrl(url: string, signal?: AbortSignal, timeoutMs = 2000): Promise<boolean> {
-  return new Promise((resolve) => {
-    let done = false;
-    const finish = (v: boolean) => {
-      if (!done) {
-        done = true;
-        resolve(v);
-      }
-    };
-    try {
-      const u = new URL(url);
-      const local = u.hostname === 'localhost' || u.hostname.endsWith('.localhost');
-      const secure = u.protocol === 'https:';
-      const req = (secure ? https : http).request(
-        {
-          method: 'GET',
-          hostname: local ? '127.0.0.1' : u.hostname,
-          port: u.port || (secure ? 443 : 80),
-          path: `${u.pathname}${u.search}`,
-          headers: { Host: u.host, 'User-Agent': 'spawn-app-probe' },
-          ...(secure && !local ? { servername: u.hostname } : {}),
-          timeout: timeoutMs,
-          signal,
-          agent: false,
-        },
-        (res) => {
-          res.resume();
-          finish((res.statusCode ?? 500) < 500);
-        },
-      );
-      req.on('error', () => finish(false));
-      req.on('timeout', () => {
-        req.destroy();
-        finish(false);
-      });
-      req.end();
-    } catch {
-      finish(false);
-    }
-  });
 }
 
 interface SandboxState {

@@ -6,7 +6,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +13,7 @@ import { CancelledError, SpawnError } from '../errors';
 import type { AppFile, AppType } from '../spec';
 import { checkPath } from '../validate';
 import { isSameProcess, killGroup, killGroupSync, processStartTime, spawnShell } from './processes';
+import { probeUrl } from './probe';
 import type { BackgroundProcess, CreateOptions, RunOptions, RunResult, Sandbox, SandboxInfo, SandboxProvider } from './types';
 import { METADATA_TAG } from './types';
 
@@ -55,32 +55,6 @@ export async function freePort(): Promise<number> {
       const { port } = srv.address() as net.AddressInfo;
       srv.close(() => resolve(port));
     });
-  });
-}
-
-/** One HTTP GET; true when something answered below 500. */
-export function httpProbe(url: string, signal?: AbortSignal, headers?: Record<string, string>, timeoutMs = 2000): Promise<boolean> {
-  return new Promise((resolve) => {
-    let done = false;
-    const finish = (v: boolean) => {
-      if (!done) {
-        done = true;
-        resolve(v);
-      }
-    };
-    try {
-      const req = http.get(url, { headers, timeout: timeoutMs, signal, agent: false }, (res) => {
-        res.resume();
-        finish((res.statusCode ?? 500) < 500);
-      });
-      req.on('error', () => finish(false));
-      req.on('timeout', () => {
-        req.destroy();
-        finish(false);
-      });
-    } catch {
-      finish(false);
-    }
   });
 }
 
@@ -176,7 +150,7 @@ class LocalSandbox implements Sandbox {
   }
 
   probe(port: number, signal?: AbortSignal): Promise<boolean> {
-    return httpProbe(this.url(port) + '/', signal);
+    return probeUrl(this.url(port) + '/', signal);
   }
 
   info(): SandboxInfo {
