@@ -7,7 +7,7 @@
  *   npm run test:e2e
  */
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readlinkSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import type { Frame, Page } from 'playwright-core';
@@ -25,6 +25,20 @@ function answers(url: string): Promise<boolean> {
       resolve(true);
     }).on('error', () => resolve(false));
   });
+}
+
+/**
+ * Kills processes working under `dir` (the host's temp folder): a local app runs in its own process group, so
+ * when a failed test leaves one running, closing the host's process group would not stop it.
+ */
+function killStrays(dir: string): void {
+  for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    try {
+      if (readlinkSync(`/proc/${pid}/cwd`).startsWith(dir)) process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      // not ours, or gone
+    }
+  }
 }
 
 /** The frame (nested inside the webview's iframes) that holds `selector`. */
@@ -69,7 +83,10 @@ describe('e2e: prompt → files → deploy → the calculator computes in the pr
   });
 
   after(async () => {
-    await host?.close();
+    if (!host) return;
+    const tmp = host.tmp;
+    await host.close();
+    killStrays(tmp);
   });
 
   it('shows its own activity-bar view with a welcome', async () => {
