@@ -129,6 +129,7 @@ describe('e2e: prompt → files → deploy → the calculator computes in the pr
     const app = await frameWith(page, '#display', 60_000);
     assert.equal((await app.textContent('#display'))?.trim(), '0');
     await page.locator('.pane-body .monaco-list-row').filter({ hasText: /^http:\/\/127\.0\.0\.1:\d+/ }).first().waitFor();
+    await runCommand(page, 'Notifications: Clear All Notifications');
     await shot('06-preview.png');
     for (const key of ['7', '*', '6', '=']) await app.click(`button[data-key="${key}"]`);
     await app.waitForFunction(() => document.getElementById('display')?.textContent === '42');

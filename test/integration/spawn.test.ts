@@ -58,7 +58,7 @@ describe('spawn → edit → deploy → redeploy (templates, local runner)', () 
 
     const panel = await waitFor(() => api.previews.get(spawned.appId), 'the preview panel');
     const state = await waitFor(() => (panel.current?.status === 'running' && panel.current.url ? panel.current : undefined), 'the preview to show the running app');
-    assert.ok(state.actions.includes('destroy') && state.actions.includes('openInBrowser') && state.actions.includes('copyUrl'));
+    assert.deepEqual([...state.actions].sort(), ['copyUrl', 'destroy', 'openInBrowser', 'openInIntegratedBrowser', 'reload', 'showLogs']);
     await waitFor(() => panel.isReady, 'the webview ready handshake');
     const tab = vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('spawnApp.preview'));
     assert.ok(tab, 'a spawnApp.preview webview tab is open');
@@ -74,6 +74,14 @@ describe('spawn → edit → deploy → redeploy (templates, local runner)', () 
     const nonce = /'nonce-([A-Za-z0-9]+)'/.exec(csp)![1];
     assert.match(html, new RegExp(`<script nonce="${nonce}" src="[^"]+/media/preview\\.js"`));
     assert.deepEqual(panel.panel.webview.options.localResourceRoots?.map((u) => u.path.split('/').slice(-1)[0]), ['media']);
+  });
+
+  it('opens the app in the integrated (Simple) browser', async () => {
+    await vscode.commands.executeCommand('spawnApp.sandbox.openInIntegratedBrowser', { sandboxId: deployed.sandboxId });
+    await waitFor(
+      () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('simpleBrowser.view')),
+      'a Simple Browser tab',
+    );
   });
 
   it('a preview restored after a window reload (the serializer) shows the app again', async () => {

@@ -22,12 +22,12 @@ const ACTION_COMMANDS: Record<Exclude<PreviewAction, 'reload'>, string> = {
   openInIntegratedBrowser: 'spawnApp.sandbox.openInIntegratedBrowser',
 };
 
-/** Integrated browsers, newest first: VS Code's own (1.10x+), then the Simple Browser extension. */
-export const INTEGRATED_BROWSER_COMMANDS = ['workbench.action.browser.open', 'simpleBrowser.show'] as const;
+/** Opens a URL in a browser inside VS Code. */
+export type IntegratedBrowser = (url: vscode.Uri) => Thenable<unknown>;
 
 export class PreviewManager extends Disposable implements vscode.WebviewPanelSerializer<{ appId?: string }> {
   private readonly panels = new Map<string, PreviewPanel>();
-  private integrated?: Promise<string | undefined>;
+  private integrated?: Promise<IntegratedBrowser | undefined>;
   private readonly external = new Map<string, Thenable<vscode.Uri>>();
 
   constructor(
@@ -123,8 +123,7 @@ export class PreviewManager extends Disposable implements vscode.WebviewPanelSer
     const state = this.baseState(appId, entry);
     if (entry?.status === 'running' && entry.url) {
       state.url = (await this.externalUrl(entry.url)).toString(true);
-      const integrated = await this.integratedBrowserCommand();
-      if (integrated) state.actions.push('openInIntegratedBrowser');
+      if (await this.integratedBrowser()) state.actions.push('openInIntegratedBrowser');
     }
     return state;
   }
@@ -159,8 +158,18 @@ export class PreviewManager extends Disposable implements vscode.WebviewPanelSer
     return u;
   }
 
-  integratedBrowserCommand(): Promise<string | undefined> {
-    this.integrated ??= Promise.resolve(vscode.commands.getCommands(false)).then((all) => INTEGRATED_BROWSER_COMMANDS.find((c) => all.includes(c)));
+  /**
+   * VS Code's integrated browser where it has one (`workbench.action.browser.open`), else the built-in Simple
+   * Browser extension (its API command activates it), else undefined.
+   */
+  integratedBrowser(): Promise<IntegratedBrowser | undefined> {
+    this.integrated ??= Promise.resolve(vscode.commands.getCommands(false)).then((all): IntegratedBrowser | undefined => {
+      if (all.includes('workbench.action.browser.open')) return (url) => vscode.commands.executeCommand('workbench.action.browser.open', url.toString(true));
+      if (vscode.extensions.getExtension('vscode.simple-browser')) {
+        return (url) => vscode.commands.executeCommand('simpleBrowser.api.open', url, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false });
+      }
+      return undefined;
+    });
     return this.integrated;
   }
 

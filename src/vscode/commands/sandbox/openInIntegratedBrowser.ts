@@ -1,4 +1,4 @@
-/** Open in Integrated Browser: VS Code's own browser where it has one (else the Simple Browser, else the system's). */
+/** Open in Integrated Browser: VS Code's own browser where it has one, else the Simple Browser, else the system's. */
 import * as vscode from 'vscode';
 import { SpawnError } from '../../../core/errors';
 import { defineCommand } from '../command';
@@ -8,8 +8,8 @@ export const openInIntegratedBrowserCommand = defineCommand('spawnApp.sandbox.op
   const e = await resolveSandbox(s, args);
   if (!e.url || e.status !== 'running') throw new SpawnError('usage', `${e.appName} is not running.`);
   const url = await s.previews.externalUrl(e.url);
-  const command = await s.previews.integratedBrowserCommand();
-  if (!command) return vscode.env.openExternal(url);
-  await vscode.commands.executeCommand(command, url.toString(true));
+  const open = await s.previews.integratedBrowser();
+  if (!open) return vscode.env.openExternal(url);
+  await open(url);
   return true;
 });
