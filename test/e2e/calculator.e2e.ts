@@ -2,7 +2,8 @@
  * One user's path through the real UI (VS Code 1.100.3 via code-server, headless Chromium): the command palette,
  * the quick pick and the input box, the generated files in the editor, the modal confirmation, the preview
  * webview showing the running calculator (its buttons clicked inside the nested iframes), and Destroy from the
- * Sandboxes tree. Templates + local runner: no keys, no network. Screenshots go to docs/screenshots/.
+ * Sandboxes tree. Templates + local runner: no keys, no network. Screenshots go to docs/screenshots/ (or to
+ * $SPAWN_APP_SCREENSHOTS_DIR).
  *
  *   npm run test:e2e
  */
@@ -15,7 +16,8 @@ import type { Host } from '../../scripts/vscode-host/host.mjs';
 import { runCommand, startHost } from '../../scripts/vscode-host/host.mjs';
 
 const root = path.resolve(__dirname, '../..');
-const shots = path.join(root, 'docs/screenshots');
+/** docs/screenshots (the README's), or SPAWN_APP_SCREENSHOTS_DIR (e.g. CI, to keep the tracked images as they are). */
+const shots = path.resolve(root, process.env.SPAWN_APP_SCREENSHOTS_DIR || 'docs/screenshots');
 const failures = path.join(root, 'test-results');
 
 function answers(url: string): Promise<boolean> {
