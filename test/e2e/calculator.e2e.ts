@@ -2,8 +2,8 @@
  * One user's path through the real UI (VS Code 1.100.3 via code-server, headless Chromium): the command palette,
  * the quick pick and the input box, the generated files in the editor, the modal confirmation, the preview
  * webview showing the running calculator (its buttons clicked inside the nested iframes), and Destroy from the
- * Sandboxes tree. Templates + local runner: no keys, no network. Screenshots go to docs/screenshots/ (or to
- * $SPAWN_APP_SCREENSHOTS_DIR).
+ * Sandboxes tree. Templates + local runner: no keys, no network. Screenshots go to test-results/screenshots/ (or to
+ * $SPAWN_APP_SCREENSHOTS_DIR; `npm run screenshots` refreshes the README's docs/screenshots/).
  *
  *   npm run test:e2e
  */
@@ -16,8 +16,8 @@ import type { Host } from '../../scripts/vscode-host/host.mjs';
 import { runCommand, startHost } from '../../scripts/vscode-host/host.mjs';
 
 const root = path.resolve(__dirname, '../..');
-/** docs/screenshots (the README's), or SPAWN_APP_SCREENSHOTS_DIR (e.g. CI, to keep the tracked images as they are). */
-const shots = path.resolve(root, process.env.SPAWN_APP_SCREENSHOTS_DIR || 'docs/screenshots');
+/** test-results/screenshots, or SPAWN_APP_SCREENSHOTS_DIR (`npm run screenshots` sets docs/screenshots, the README's). */
+const shots = path.resolve(root, process.env.SPAWN_APP_SCREENSHOTS_DIR || 'test-results/screenshots');
 const failures = path.join(root, 'test-results');
 
 function answers(url: string): Promise<boolean> {
