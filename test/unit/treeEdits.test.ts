@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { AppTree, decodeText, encodeText } from '../../src/core/appTree';
+import { templateSpec } from '../../src/core/generate/templateFiles';
+import { applyPatch } from '../../src/core/iterate';
+import { KeyedQueue } from '../../src/core/keyedQueue';
+import { applySpecToTree, currentFiles, replaceAppFiles } from '../../src/core/treeEdits';
+
+function calculator() {
+  const tree = new AppTree();
+  const app = tree.createApp({ nameHint: 'calc', generator: 'templates' });
+  tree.setSpec(app, templateSpec('webapp', 'a calculator'), 'templates');
+  return { tree, app };
+}
+
+describe('tree edits', () => {
+  it('applies a patched spec: only changed, added and deleted files are touched', () => {
+    const { tree, app } = calculator();
+    const spec = tree.specOf(app).spec!;
+    const { spec: next } = applyPatch(spec, { changes: [{ path: 'index.html', content: '<h1>new</h1>' }, { path: 'lib/util.js', content: 'x' }], deletions: ['app.js'] });
+    const touched: string[] = [];
+    tree.onDidChange((c) => touched.push(...c.filter((x) => x.type !== 'changed' || !x.path.endsWith('/calc')).map((x) => `${x.type} ${x.path}`)));
+    const diff = applySpecToTree(tree, app, next);
+    assert.deepEqual([diff.added, diff.changed, diff.deleted], [['lib/util.js'], ['index.html'], ['app.js']]);
+    assert.deepEqual(tree.filePaths(app), ['index.html', 'lib/util.js', 'server.js', 'style.css']);
+    assert.equal(decodeText(tree.readFile('/calc/index.html')), '<h1>new</h1>');
+    assert.ok(!touched.some((t) => t.includes('style.css') || t.includes('server.js') || t.includes('spawn-app.json')), touched.join(', '));
+  });
+
+  it('updates only the manifest keys that changed, keeping the user’s other keys', () => {
+    const { tree, app } = calculator();
+    const m = JSON.parse(decodeText(tree.readFile('/calc/spawn-app.json'))) as Record<string, unknown>;
+    tree.writeFile('/calc/spawn-app.json', encodeText(JSON.stringify({ ...m, note: 'mine' }, null, 2)), { create: false, overwrite: true });
+    const spec = tree.specOf(app).spec!;
+    const { spec: next } = applyPatch(spec, { changes: [], deletions: [], startCommand: 'node server.js --verbose', dependencies: ['express'] });
+    applySpecToTree(tree, app, next);
+    const after = JSON.parse(decodeText(tree.readFile('/calc/spawn-app.json'))) as Record<string, unknown>;
+    assert.equal(after.startCommand, 'node server.js --verbose');
+    assert.deepEqual(after.dependencies, ['express']);
+    assert.equal(after.note, 'mine');
+  });
+
+  it('restores exact files (manifest text included) and removes folders left empty', () => {
+    const { tree, app } = calculator();
+    const v1 = currentFiles(tree, app);
+    tree.putFile(app, 'docs/deep/a.md', 'a');
+    tree.writeFile('/calc/index.html', encodeText('changed'), { create: false, overwrite: true });
+    tree.writeFile('/calc/spawn-app.json', encodeText(decodeText(tree.readFile('/calc/spawn-app.json')).replace('3000', '3001')), { create: false, overwrite: true });
+    replaceAppFiles(tree, app, v1);
+    assert.deepEqual(currentFiles(tree, app), v1);
+    assert.equal(tree.exists('/calc/docs'), false);
+  });
+});
+
+describe('KeyedQueue', () => {
+  it('runs tasks of one key one at a time, other keys alongside; errors stay with their caller', async () => {
+    const q = new KeyedQueue();
+    const log: string[] = [];
+    const task = (name: string, ms: number, fail = false) => async () => {
+      log.push(`${name}+`);
+      await new Promise((r) => setTimeout(r, ms));
+      log.push(`${name}-`);
+      if (fail) throw new Error(name);
+      return name;
+    };
+    const a = q.run('app', task('a', 30, true));
+    const b = q.run('app', task('b', 5));
+    const c = q.run('other', task('c', 5));
+    assert.equal(q.busy('app'), true);
+    await assert.rejects(a, /a/);
+    assert.equal(await b, 'b');
+    assert.equal(await c, 'c');
+    assert.ok(log.indexOf('a-') < log.indexOf('b+'), log.join(' '));
+    assert.ok(log.indexOf('c+') < log.indexOf('a-'), 'another key does not wait');
+    await new Promise((r) => setTimeout(r, 0));
+    assert.equal(q.busy('app'), false);
+  });
+});
