@@ -18,6 +18,7 @@ import type { Finding } from '../core/validate';
 import { formatFinding, hasErrors } from '../core/validate';
 import { deployConfirmation } from './deployConfirmation';
 import type { AppDiagnostics } from './diagnostics';
+import { tagApp } from './errorContext';
 import { isAppUri } from './fs/appUri';
 import type { Logger } from './logger';
 import type { Providers } from './providers';
@@ -43,6 +44,11 @@ export interface DeployOptions {
   token?: vscode.CancellationToken;
   /** Provider for this deploy, instead of the setting. */
   provider?: ProviderChoice;
+  /**
+   * A background redeploy of a running app (hot redeploy on save): what is saved runs (other dirty editors are
+   * not saved), progress shows in the status bar, and the preview reloads without being revealed.
+   */
+  quiet?: boolean;
 }
 
 export interface DeployResult {
@@ -50,6 +56,8 @@ export interface DeployResult {
   url: string;
   provider: string;
   redeployed: boolean;
+  /** For a redeploy of a running app: whether the app was restarted (false when only static files changed). */
+  restarted?: boolean;
 }
 
 export class Deployer {
@@ -65,7 +73,16 @@ export class Deployer {
   ) {}
 
   async deploy(app: AppMeta, opts: DeployOptions = {}): Promise<DeployResult> {
-    await this.saveOpenEditors(app);
+    try {
+      return await this.deployApp(app, opts);
+    } catch (err) {
+      // The one error path offers actions for this app (Fix with Claude after a failed step).
+      throw tagApp(err, app.id);
+    }
+  }
+
+  private async deployApp(app: AppMeta, opts: DeployOptions): Promise<DeployResult> {
+    if (!opts.quiet) await this.saveOpenEditors(app);
     const { spec, findings, generator } = this.tree.specOf(app);
     this.diagnostics.refresh(app);
     if (!spec || hasErrors(findings)) {
@@ -139,18 +156,22 @@ export class Deployer {
     const previous = entry.deployment;
     const running = entry.status === 'running' && previous !== undefined;
     this.logger.scope('deploy').info(`redeploying ${app.name} into ${entry.provider} sandbox ${entry.id}${running ? '' : ' (restarting it)'}`);
-    this.previews.createOrShow(app.id, { preserveFocus: true });
+    if (!opts.quiet) this.previews.createOrShow(app.id, { preserveFocus: true });
     this.registry.update(entry, { status: 'starting', phase: PHASE_LABELS.write, error: undefined });
     return vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Redeploying ${app.name}`, cancellable: true },
+      opts.quiet
+        ? { location: vscode.ProgressLocation.Window, title: `Redeploying ${app.name}` }
+        : { location: vscode.ProgressLocation.Notification, title: `Redeploying ${app.name}`, cancellable: true },
       async (progress, token) => {
         const signal = abortSignalFrom(token, opts.token);
         const step = { provider: entry.providerRef, signal, onEvent: (e: SpawnEvent) => this.render(e, () => entry, progress, app), logger: this.logger.scope(entry.provider) };
         try {
           let deployment: Deployment;
+          let restarted = true;
           if (running) {
             const r = await redeploy(previous, spec, step);
             deployment = r.deployment;
+            restarted = r.plan.restart;
             this.registry.log(entry, `Redeploy: ${describePlan(r.plan)}`);
           } else {
             await previous?.process.kill();
@@ -161,7 +182,7 @@ export class Deployer {
           this.watchExit(entry, deployment);
           this.registry.log(entry, `Redeployed; ready at ${deployment.url}`);
           this.previews.reload(app.id);
-          return { sandboxId: entry.id, url: deployment.url, provider: entry.provider, redeployed: true };
+          return { sandboxId: entry.id, url: deployment.url, provider: entry.provider, redeployed: true, restarted };
         } catch (err) {
           const cancelled = isCancelled(err) || signal.aborted;
           this.registry.markFailed(entry, cancelled ? new SpawnError('cancelled', 'The redeploy was cancelled; the app may not be running.') : err, { sandboxGone: false });

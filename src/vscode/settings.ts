@@ -18,6 +18,12 @@ export interface Settings {
   e2bDomain?: string;
   e2bApiUrl?: string;
   e2bSandboxUrl?: string;
+  /** Saving a file of a running app redeploys it in place. */
+  redeployOnSave: boolean;
+  /** Fix with Claude applies fixes without the diff review and tries again on its own, up to `fixAttempts`. */
+  autoFix: boolean;
+  /** Fix attempts in a row before the loop stops. */
+  fixAttempts: number;
 }
 
 function oneOf<T extends string>(value: unknown, allowed: readonly T[], fallback: T): T {
@@ -46,6 +52,9 @@ export function readSettings(): Settings {
     e2bDomain: str(c.get('e2bDomain')),
     e2bApiUrl: str(c.get('e2bApiUrl')),
     e2bSandboxUrl: str(c.get('e2bSandboxUrl')),
+    redeployOnSave: c.get('redeployOnSave') !== false,
+    autoFix: c.get('autoFix') === true,
+    fixAttempts: Math.round(num(c.get('fixAttempts'), 2, 1, 10)),
   };
 }
 

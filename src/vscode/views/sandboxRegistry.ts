@@ -34,7 +34,8 @@ export interface SandboxEntry {
   /** The live handle, when this window started it (absent for a failed first deploy: the core destroyed it). */
   sandbox?: Sandbox;
   deployment?: Deployment;
-  error?: { message: string; detail?: string };
+  /** Why it failed; `code` is the SpawnError code (which step failed, for Fix with Claude). */
+  error?: { message: string; detail?: string; code?: string };
   /** Found by listing a provider (e.g. an E2B sandbox that outlived a window reload). */
   found?: boolean;
   /** Warning keys the user already accepted for this sandbox (a redeploy asks again only for new ones). */
@@ -117,11 +118,12 @@ export class SandboxRegistry extends Disposable {
   markFailed(entry: SandboxEntry, err: unknown, opts: { sandboxGone: boolean }): void {
     const message = messageOf(err);
     const detail = err instanceof SpawnError ? err.detail : undefined;
+    const code = err instanceof SpawnError ? err.code : undefined;
     this.log(entry, `Failed: ${message}${detail ? `\n${detail}` : ''}`);
     this.update(entry, {
       status: 'failed',
       phase: undefined,
-      error: { message, detail },
+      error: { message, detail, code },
       ...(opts.sandboxGone ? { sandbox: undefined, deployment: undefined, url: undefined } : {}),
     });
   }
