@@ -12,6 +12,9 @@ import { Deployer } from './vscode/deployer';
 import { AppDiagnostics } from './vscode/diagnostics';
 import { ErrorReporter } from './vscode/errorReporter';
 import { AppFileSystemProvider } from './vscode/fs/appFileSystemProvider';
+import type { AppIterator } from './vscode/iterate/appIterator';
+import type { HotRedeploy } from './vscode/iterate/hotRedeploy';
+import { createIterate } from './vscode/iterate';
 import { AppPersistence } from './vscode/fs/appPersistence';
 import { SCHEME } from './vscode/fs/appUri';
 import { Logger } from './vscode/logger';
@@ -37,6 +40,8 @@ export interface SpawnAppApi {
     readonly secrets: Secrets;
     readonly reporter: ErrorReporter;
     readonly localRoot: string;
+    readonly iterate: AppIterator;
+    readonly hotRedeploy: HotRedeploy;
   };
 }
 
@@ -64,6 +69,8 @@ export function activate(context: vscode.ExtensionContext): SpawnAppApi {
   const deployer = new Deployer(tree, registry, providers, previews, diagnostics, secrets, readSettings, logger);
   const spawner = new Spawner(tree, diagnostics, registry, secrets, readSettings, config, logger);
   const reporter = new ErrorReporter(logger);
+  const { iterate, hotRedeploy, disposables: iterateDisposables } = createIterate({ tree, registry, deployer, diagnostics, secrets, reporter, settings: readSettings, config, logger });
+  for (const d of iterateDisposables) push(d);
 
   const sandboxTree = push(new SandboxTreeProvider(registry, () => void discover()));
   const sandboxView = push(vscode.window.createTreeView('spawnApp.sandboxes', { treeDataProvider: sandboxTree }));
@@ -73,7 +80,7 @@ export function activate(context: vscode.ExtensionContext): SpawnAppApi {
   push(vscode.window.createTreeView('spawnApp.apps', { treeDataProvider: appsTree }));
   push(new SessionStatusBar(registry));
 
-  const services: Services = { tree, registry, providers, spawner, deployer, previews, diagnostics, secrets, logger, reporter, config };
+  const services: Services = { tree, registry, providers, spawner, deployer, previews, diagnostics, secrets, logger, reporter, iterate, config };
   for (const d of registerCommands(services)) push(d);
 
   const updateHasApps = () => setContext('spawnApp.hasApps', tree.apps().length > 0);
@@ -96,7 +103,7 @@ export function activate(context: vscode.ExtensionContext): SpawnAppApi {
     sandboxTree,
     appsTree,
     previews,
-    testing: context.extensionMode === vscode.ExtensionMode.Test ? { secrets, reporter, localRoot: providers.local.root } : undefined,
+    testing: context.extensionMode === vscode.ExtensionMode.Test ? { secrets, reporter, localRoot: providers.local.root, iterate, hotRedeploy } : undefined,
   };
 }
 

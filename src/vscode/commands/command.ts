@@ -4,6 +4,7 @@ import type { CoreConfig } from '../../core/config';
 import type { Deployer } from '../deployer';
 import type { AppDiagnostics } from '../diagnostics';
 import type { ErrorReporter } from '../errorReporter';
+import type { AppIterator } from '../iterate/appIterator';
 import type { Logger } from '../logger';
 import type { Providers } from '../providers';
 import type { Secrets } from '../secrets';
@@ -22,6 +23,8 @@ export interface Services {
   secrets: Secrets;
   logger: Logger;
   reporter: ErrorReporter;
+  /** Refine, Fix with Claude, versions (src/vscode/iterate/). */
+  iterate: AppIterator;
   /** The core settings now (settings + secrets). */
   config: () => Promise<CoreConfig>;
 }

@@ -30,6 +30,7 @@ export const openAppFromFolderCommand = defineCommand('spawnApp.openFromFolder',
   const app = s.tree.createApp({ nameHint: spec.title ?? path.basename(p, '.json'), generator: generator ?? 'disk' });
   s.diagnostics.setExtra(app, s.tree.setSpec(app, spec, generator ?? 'disk'));
   const findings = s.diagnostics.refresh(app);
+  s.iterate.history.record(app, 'opened', `Opened from ${p}`);
   s.logger.scope('open').info(`opened ${p} as ${app.name} (${spec.files.length} files, ${findings.length} findings)`);
   const main = mainFileOf({ appType: spec.appType, files: s.tree.filePaths(app).map((p) => ({ path: p, content: '' })) });
   if (main) await vscode.window.showTextDocument(appUri(s.tree, app, main.path), { preview: false });

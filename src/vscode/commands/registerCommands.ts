@@ -23,6 +23,13 @@ import { setAnthropicApiKeyCommand } from './setAnthropicApiKey';
 import { setE2bApiKeyCommand } from './setE2bApiKey';
 import { showLogCommand } from './showLog';
 import { spawnAppCommand } from './spawnApp';
+import { refineAppCommand } from './refineApp';
+import { fixAppCommand } from './fixApp';
+import { showVersionsCommand } from './showVersions';
+import { compareVersionCommand } from './versions/compareVersion';
+import { restoreVersionCommand } from './versions/restoreVersion';
+import { acceptProposalCommand } from './proposal/acceptProposal';
+import { rejectProposalCommand } from './proposal/rejectProposal';
 
 export const COMMANDS: readonly Command[] = [
   spawnAppCommand,
@@ -47,6 +54,13 @@ export const COMMANDS: readonly Command[] = [
   newFileCommand,
   renameEntryCommand,
   deleteEntryCommand,
+  refineAppCommand,
+  fixAppCommand,
+  showVersionsCommand,
+  compareVersionCommand,
+  restoreVersionCommand,
+  acceptProposalCommand,
+  rejectProposalCommand,
 ];
 
 export function registerCommands(services: Services): vscode.Disposable[] {

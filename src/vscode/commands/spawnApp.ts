@@ -48,6 +48,7 @@ export const spawnAppCommand = defineCommand('spawnApp.spawn', async (s, ...args
   if (prompt === undefined) throw new CancelledError();
 
   const result = await s.spawner.spawn({ appType, prompt, generator: a.generator, token: a.token });
+  s.iterate.history.record(result.app, 'generated', prompt.trim());
   const out = {
     appId: result.app.id,
     appName: result.app.name,

@@ -13,7 +13,9 @@ export type PreviewAction =
   | 'destroy'
   | 'retry'
   | 'deploy'
-  | 'openInIntegratedBrowser';
+  | 'openInIntegratedBrowser'
+  | 'refine'
+  | 'fix';
 
 export interface PreviewState {
   appName: string;
@@ -33,7 +35,7 @@ export type ToWebview = { type: 'state'; state: PreviewState } | { type: 'reload
 
 export type FromWebview = { type: 'ready' } | { type: 'action'; action: PreviewAction };
 
-const ACTIONS: readonly PreviewAction[] = ['reload', 'openInBrowser', 'copyUrl', 'showLogs', 'destroy', 'retry', 'deploy', 'openInIntegratedBrowser'];
+const ACTIONS: readonly PreviewAction[] = ['reload', 'openInBrowser', 'copyUrl', 'showLogs', 'destroy', 'retry', 'deploy', 'openInIntegratedBrowser', 'refine', 'fix'];
 
 /** Accepts only well-formed messages (the webview is not trusted input). */
 export function parseFromWebview(raw: unknown): FromWebview | undefined {

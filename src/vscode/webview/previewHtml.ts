@@ -45,6 +45,7 @@ export function previewHtml(webview: vscode.Webview, media: vscode.Uri, opts: { 
 <body data-app-id="${escapeAttr(opts.appId)}">
   <header class="toolbar" role="toolbar" aria-label="Preview">
     <button data-action="reload" title="Reload the app">&#x21bb; Reload</button>
+    <button data-action="refine" title="Ask Claude for a change to this app">Refine…</button>
     <span class="url" id="url" title="The app's URL"></span>
     <button data-action="openInBrowser" title="Open in your browser">Open in Browser</button>
     <button data-action="openInIntegratedBrowser" title="Open in VS Code's browser">Open in Integrated Browser</button>
@@ -56,6 +57,7 @@ export function previewHtml(webview: vscode.Webview, media: vscode.Uri, opts: { 
     <div class="line"><span class="spinner" aria-hidden="true"></span><span id="message">Waiting for the app…</span></div>
     <pre id="detail" class="detail" hidden></pre>
     <div class="actions">
+      <button data-action="fix" class="primary" title="Send the failed step's output to Claude and review its fix">Fix with Claude</button>
       <button data-action="retry" class="primary">Retry</button>
       <button data-action="deploy" class="primary">Deploy</button>
       <button data-action="showLogs">Show Logs</button>

@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import type { AppTree } from '../../core/appTree';
 import { Disposable, toDisposable } from '../dispose';
+import { FIXABLE_CODES } from '../errorContext';
 import type { SandboxEntry, SandboxRegistry } from '../views/sandboxRegistry';
 import type { PreviewAction, PreviewState } from './messages';
 import { PreviewPanel } from './previewPanel';
@@ -20,6 +21,8 @@ const ACTION_COMMANDS: Record<Exclude<PreviewAction, 'reload'>, string> = {
   retry: 'spawnApp.deploy',
   deploy: 'spawnApp.deploy',
   openInIntegratedBrowser: 'spawnApp.sandbox.openInIntegratedBrowser',
+  refine: 'spawnApp.refine',
+  fix: 'spawnApp.fix',
 };
 
 /** Opens a URL in a browser inside VS Code. */
@@ -130,20 +133,20 @@ export class PreviewManager extends Disposable implements vscode.WebviewPanelSer
 
   private baseState(appId: string, entry: SandboxEntry | undefined): PreviewState {
     const appName = this.tree.app(appId)?.name ?? entry?.appName ?? 'app';
-    if (!entry) return { appName, status: 'stopped', message: 'Not running. Deploy the app to preview it.', actions: ['deploy'] };
+    if (!entry) return { appName, status: 'stopped', message: 'Not running. Deploy the app to preview it.', actions: ['deploy', 'refine'] };
     switch (entry.status) {
       case 'starting':
         return { appName, status: 'starting', message: entry.phase ?? 'Starting…', displayUrl: entry.url, actions: ['showLogs', 'destroy'] };
       case 'running':
         // The iframe URL is filled in by stateFor; until then a status line, never a blank frame.
-        return { appName, status: 'running', message: 'Opening the app…', displayUrl: entry.url, actions: ['reload', 'openInBrowser', 'copyUrl', 'showLogs', 'destroy'] };
+        return { appName, status: 'running', message: 'Opening the app…', displayUrl: entry.url, actions: ['reload', 'refine', 'openInBrowser', 'copyUrl', 'showLogs', 'destroy'] };
       case 'failed':
         return {
           appName,
           status: 'failed',
           error: entry.error ?? { message: 'The app failed.' },
           displayUrl: entry.url,
-          actions: ['retry', 'showLogs', 'destroy'],
+          actions: [...(FIXABLE_CODES.has(entry.error?.code ?? '') ? (['fix'] as const) : []), 'retry', 'showLogs', 'destroy'],
         };
     }
   }

@@ -1,0 +1,87 @@
+/**
+ * Each app's versions: kept on the app (so they are saved with its record and come back after a reload), added
+ * at the moments that matter, and restorable. Deployed states are recorded by watching the sandbox registry, so
+ * every way of deploying counts without the deployer knowing about history.
+ */
+import type { AppMeta, AppTree } from '../../core/appTree';
+import { manifestText } from '../../core/appTree';
+import { manifestOf } from '../../core/appDir';
+import type { Deployment } from '../../core/deploy';
+import { SpawnError } from '../../core/errors';
+import type { Logger as CoreLogger } from '../../core/events';
+import { diffSpecs } from '../../core/iterate';
+import type { AppFile, AppSpec } from '../../core/spec';
+import { currentFiles, replaceAppFiles } from '../../core/treeEdits';
+import { checkPath, MANIFEST_NAME } from '../../core/validate';
+import type { AppVersion, HistoryLimits, VersionKind } from '../../core/versions';
+import { addVersion, versionTitle } from '../../core/versions';
+import { Disposable } from '../dispose';
+import type { SandboxEntry, SandboxRegistry } from '../views/sandboxRegistry';
+
+export class AppHistory extends Disposable {
+  /** The deployment last recorded per sandbox entry. */
+  private readonly recorded = new WeakMap<SandboxEntry, Deployment>();
+
+  constructor(
+    private readonly tree: AppTree,
+    registry: SandboxRegistry,
+    private readonly logger: CoreLogger,
+    private readonly limits: HistoryLimits = {},
+  ) {
+    super();
+    this._register(registry.onDidChange((e) => e && this.onEntry(e)));
+  }
+
+  list(app: AppMeta): readonly AppVersion[] {
+    return app.versions ?? [];
+  }
+
+  get(appId: string, id: number): AppVersion | undefined {
+    return this.tree.app(appId)?.versions?.find((v) => v.id === id);
+  }
+
+  /** Records the app's files now (or `files`) as a version; the same files as the latest add nothing. */
+  record(app: AppMeta, kind: VersionKind, label: string, files: readonly AppFile[] = currentFiles(this.tree, app)): AppVersion {
+    const r = addVersion(this.list(app), { kind, label, at: Date.now(), files }, this.limits);
+    if (r.changed) {
+      this.tree.setVersions(app, r.versions);
+      if (r.added) this.logger.info(`${app.name}: ${versionTitle(r.version)} (${label})`);
+    }
+    return r.version;
+  }
+
+  /** Goes back to a version: the current files are kept as a version first, so going back can be undone. */
+  restore(app: AppMeta, id: number): AppVersion {
+    const v = this.get(app.id, id);
+    if (!v) throw new SpawnError('usage', `${app.name} has no version ${id}.`);
+    this.record(app, 'edited', 'Before going back');
+    replaceAppFiles(this.tree, app, v.files);
+    return this.record(app, 'restored', `Back to v${v.id}`);
+  }
+
+  private onEntry(entry: SandboxEntry): void {
+    const d = entry.deployment;
+    if (entry.status !== 'running' || !d || !entry.appId || this.recorded.get(entry) === d) return;
+    this.recorded.set(entry, d);
+    const app = this.tree.app(entry.appId);
+    if (app) this.record(app, 'deployed', `Deployed (${entry.provider})`, this.filesOf(app, d.spec));
+  }
+
+  /** The files of a deployed spec: the tree's own (exact manifest text) when they are what was deployed. */
+  private filesOf(app: AppMeta, spec: AppSpec): AppFile[] {
+    const now = this.tree.specOf(app).spec;
+    if (now && sameSpec(now, spec)) return currentFiles(this.tree, app);
+    return [
+      { path: MANIFEST_NAME, content: manifestText(manifestOf(spec)) },
+      ...spec.files.map((f) => {
+        const c = checkPath(f.path);
+        return { path: c.ok ? c.path : f.path, content: f.content };
+      }),
+    ];
+  }
+}
+
+function sameSpec(a: AppSpec, b: AppSpec): boolean {
+  const d = diffSpecs(a, b);
+  return !d.added.length && !d.changed.length && !d.deleted.length && !d.startChanged && !d.depsChanged && a.port === b.port && a.appType === b.appType;
+}

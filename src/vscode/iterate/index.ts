@@ -1,0 +1,41 @@
+/** Builds the iterate services (refine, fix, versions, hot redeploy) for the composition root. */
+import * as vscode from 'vscode';
+import type { AppTree } from '../../core/appTree';
+import type { CoreConfig } from '../../core/config';
+import type { Deployer } from '../deployer';
+import type { AppDiagnostics } from '../diagnostics';
+import type { ErrorReporter } from '../errorReporter';
+import type { Logger } from '../logger';
+import type { Secrets } from '../secrets';
+import type { Settings } from '../settings';
+import type { SandboxRegistry } from '../views/sandboxRegistry';
+import { AppIterator } from './appIterator';
+import { AppHistory } from './history';
+import { HotRedeploy } from './hotRedeploy';
+import { ProposalReview } from './proposals';
+import { SNAPSHOT_SCHEME, SnapshotDocuments } from './snapshotDocuments';
+
+export interface IterateDeps {
+  tree: AppTree;
+  registry: SandboxRegistry;
+  deployer: Deployer;
+  diagnostics: AppDiagnostics;
+  secrets: Secrets;
+  reporter: ErrorReporter;
+  settings: () => Settings;
+  config: () => Promise<CoreConfig>;
+  logger: Logger;
+}
+
+export function createIterate(d: IterateDeps): { iterate: AppIterator; hotRedeploy: HotRedeploy; disposables: vscode.Disposable[] } {
+  const history = new AppHistory(d.tree, d.registry, d.logger.scope('versions'));
+  const snapshots = new SnapshotDocuments(d.tree, (appId, id) => history.get(appId, id)?.files);
+  const proposals = new ProposalReview(d.tree, snapshots, d.logger.scope('refine'));
+  const iterate = new AppIterator(d.tree, d.registry, d.deployer, d.diagnostics, history, proposals, snapshots, d.secrets, d.settings, d.config, d.logger);
+  const hotRedeploy = new HotRedeploy(d.tree, iterate, d.reporter, d.settings, d.logger);
+  return {
+    iterate,
+    hotRedeploy,
+    disposables: [history, vscode.workspace.registerTextDocumentContentProvider(SNAPSHOT_SCHEME, snapshots), proposals, iterate, hotRedeploy],
+  };
+}
