@@ -58,7 +58,7 @@ describe('spawn → edit → deploy → redeploy (templates, local runner)', () 
 
     const panel = await waitFor(() => api.previews.get(spawned.appId), 'the preview panel');
     const state = await waitFor(() => (panel.current?.status === 'running' && panel.current.url ? panel.current : undefined), 'the preview to show the running app');
-    assert.deepEqual([...state.actions].sort(), ['copyUrl', 'destroy', 'openInBrowser', 'openInIntegratedBrowser', 'reload', 'showLogs']);
+    assert.deepEqual([...state.actions].sort(), ['copyUrl', 'destroy', 'openInBrowser', 'openInIntegratedBrowser', 'refine', 'reload', 'showLogs']);
     await waitFor(() => panel.isReady, 'the webview ready handshake');
     const tab = vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('spawnApp.preview'));
     assert.ok(tab, 'a spawnApp.preview webview tab is open');
@@ -176,7 +176,7 @@ describe('spawn → edit → deploy → redeploy (templates, local runner)', () 
     const panel = api.previews.get(spawned.appId)!;
     const state = await waitFor(() => (panel.current?.status === 'failed' ? panel.current : undefined), 'the preview to show the failure');
     assert.match(state.error?.message ?? '', /exited before it answered/);
-    assert.deepEqual([...state.actions].sort(), ['destroy', 'retry', 'showLogs']);
+    assert.deepEqual([...state.actions].sort(), ['destroy', 'fix', 'retry', 'showLogs']);
     assert.equal(state.url, undefined, 'no frame for a failed app');
 
     await writeText(manifestUri, good);

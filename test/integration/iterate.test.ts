@@ -1,0 +1,272 @@
+/**
+ * The iterate loop in the real VS Code: Refine (diff → accept/reject → redeploy), Fix with Claude (and its cap),
+ * hot redeploy on save, and versions. Claude is the fake Anthropic API on loopback (its answers are the
+ * `update_app` patches queued here), apps run on the local runner.
+ */
+import assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { FakeAnthropic } from '../fakes/fakeAnthropic';
+import type { SpawnResult } from './helpers';
+import { answers, appUri, fetchText, getApi, readText, reset, setSetting, spawnCalculator, waitFor, writeText } from './helpers';
+
+interface IterateResult {
+  accepted: boolean;
+  added: string[];
+  changed: string[];
+  deleted: string[];
+  summary?: string;
+  versionId?: number;
+  deploy?: { sandboxId: string; url: string; redeployed: boolean; restarted?: boolean };
+  usd: number | null;
+}
+
+const SNAPSHOT = 'spawnapp-snapshot';
+
+function tabs(): vscode.Tab[] {
+  return vscode.window.tabGroups.all.flatMap((g) => g.tabs);
+}
+
+function proposalDiffTab(): vscode.Tab | undefined {
+  return tabs().find((t) => t.input instanceof vscode.TabInputTextDiff && t.input.modified.scheme === SNAPSHOT);
+}
+
+describe('iterate: refine, fix, hot redeploy, versions (fake Anthropic, local runner)', function () {
+  this.timeout(120_000);
+  let fake: FakeAnthropic;
+  let spawned: SpawnResult;
+  let url: string;
+  let generatedIndex: string;
+  let goodServer: string;
+
+  before(async () => {
+    await reset();
+    fake = await FakeAnthropic.start();
+    await setSetting('anthropicBaseUrl', fake.url);
+    await vscode.commands.executeCommand('spawnApp.setAnthropicApiKey', { value: 'sk-ant-iterate-0123456789' });
+    const r = await spawnCalculator({ deploy: true, confirm: true });
+    assert.ok(r?.url, `the calculator runs (last error: ${(await getApi()).testing.reporter.lastError?.message})`);
+    spawned = r;
+    url = r.url!;
+    generatedIndex = await readText(appUri('calculator', 'index.html'));
+    goodServer = await readText(appUri('calculator', 'server.js'));
+  });
+  after(async () => {
+    await reset();
+    await setSetting('anthropicBaseUrl', undefined);
+    await setSetting('autoFix', undefined);
+    await setSetting('fixAttempts', undefined);
+    await vscode.commands.executeCommand('spawnApp.setAnthropicApiKey', { clear: true });
+    await fake.close();
+  });
+  beforeEach(() => fake.reset());
+
+  const entry = async () => (await getApi()).registry.forApp(spawned.appId)!;
+
+  it('refine: Claude gets the unsaved edit, the change shows as a diff, Accept updates the file and the running app in place', async () => {
+    const api = await getApi();
+    const doc = await vscode.workspace.openTextDocument(appUri('calculator', 'index.html'));
+    const editor = await vscode.window.showTextDocument(doc);
+    await editor.edit((e) => e.insert(new vscode.Position(0, 0), '<!-- my own edit -->\n'));
+    assert.equal(doc.isDirty, true);
+    const proposed = doc.getText().replace('<h1>Calculator</h1>', '<h1>Calculator</h1>\n    <p id="tagline">Now with a tagline</p>');
+    fake.enqueue({ kind: 'ok', input: { summary: 'Adds a tagline.', changes: [{ path: 'index.html', content: proposed }], deletions: [] } });
+    const before = await entry();
+    const pid = before.deployment!.process.pid;
+
+    const running = Promise.resolve(vscode.commands.executeCommand<IterateResult>('spawnApp.refine', { appId: spawned.appId, followUp: 'add a tagline' }));
+    const tab = await waitFor(proposalDiffTab, 'the proposed change as a diff editor');
+    const input = tab.input as vscode.TabInputTextDiff;
+    assert.equal(input.original.toString(), appUri('calculator', 'index.html').toString(), 'left: the current virtual file');
+    assert.equal(input.modified.path, '/calculator/index.html');
+    assert.equal((await vscode.workspace.openTextDocument(input.modified)).getText(), proposed, 'right: what Claude proposes');
+    const request = fake.messageRequests().at(-1)!;
+    assert.match(JSON.stringify(request.body), /my own edit/, 'the request carries the edit the user had not saved');
+    assert.match(JSON.stringify(request.body), /add a tagline/);
+    assert.equal((request.body!.tool_choice as { name: string }).name, 'update_app');
+    assert.equal(doc.isDirty, false, 'the edit was saved before Claude read the files');
+    assert.equal(await vscode.commands.executeCommand('spawnApp.proposal.accept'), true);
+
+    const r = await running;
+    assert.ok(r, `refine returned (last error: ${api.testing.reporter.lastError?.message})`);
+    assert.equal(r.accepted, true);
+    assert.deepEqual(r.changed, ['index.html']);
+    assert.equal(r.deploy?.redeployed, true);
+    assert.equal(r.deploy?.restarted, false, 'a static file needs no restart');
+    assert.equal(await readText(appUri('calculator', 'index.html')), proposed);
+    assert.match((await fetchText(url)).text, /Now with a tagline/, 'the running app serves the change');
+    const after = await entry();
+    assert.equal(after.id, before.id, 'same sandbox');
+    assert.equal(after.deployment?.process.pid, pid, 'same process');
+    await waitFor(() => !proposalDiffTab(), 'the diff to close');
+    const panel = api.previews.get(spawned.appId)!;
+    await waitFor(() => panel.current?.status === 'running' && panel.current.url, 'the preview to show the app again');
+    assert.ok(panel.current!.actions.includes('refine'), 'the preview toolbar offers Refine');
+    const versions = api.tree.app(spawned.appId)!.versions!;
+    assert.equal(versions[0]!.kind, 'generated');
+    const refined = versions.at(-1)!;
+    assert.equal(refined.kind, 'refined');
+    assert.equal(refined.label, 'add a tagline');
+    assert.ok(refined.deployedAt, 'the refined version is marked deployed');
+    // The user's edit before the change is a version of its own (here: deployed by the save before the request).
+    assert.ok(versions.at(-2)!.files.some((f) => f.path === 'index.html' && f.content.startsWith('<!-- my own edit -->') && !f.content.includes('tagline')));
+  });
+
+  it('refine: Reject changes nothing (files, app, versions)', async () => {
+    const api = await getApi();
+    const app = api.tree.app(spawned.appId)!;
+    const files = api.tree.serializeApp(app).files;
+    const versions = app.versions!.length;
+    const pid = (await entry()).deployment!.process.pid;
+    fake.enqueue({ kind: 'ok', input: { summary: 'Strips the app.', changes: [{ path: 'index.html', content: '<h1>Gone</h1>' }, { path: 'extra.html', content: 'x' }], deletions: ['app.js'] } });
+    const running = Promise.resolve(vscode.commands.executeCommand<IterateResult>('spawnApp.refine', { appId: spawned.appId, followUp: 'strip it down' }));
+    // Three files: VS Code's multi-file changes editor, titled after the request.
+    await waitFor(() => tabs().find((t) => t.label.includes('strip it down')), 'the changes editor');
+    assert.equal(await vscode.commands.executeCommand('spawnApp.proposal.reject', { appId: spawned.appId }), true);
+    const r = await running;
+    assert.equal(r?.accepted, false);
+    assert.deepEqual(r.deleted, ['app.js']);
+    assert.deepEqual(api.tree.serializeApp(app).files, files, 'the virtual files are as they were');
+    assert.equal(app.versions!.length, versions);
+    assert.doesNotMatch((await fetchText(url)).text, /Gone/);
+    assert.equal((await entry()).deployment!.process.pid, pid, 'nothing was redeployed');
+    await waitFor(() => !tabs().some((t) => t.label.includes('strip it down')), 'the changes editor to close');
+  });
+
+  it('a crashing start → Fix with Claude (the failing output is sent) → the fixed app answers', async () => {
+    const api = await getApi();
+    await writeText(appUri('calculator', 'server.js'), `throw new Error('boom: config.json is missing');\n${goodServer}`);
+    assert.equal(await vscode.commands.executeCommand('spawnApp.deploy', { appId: spawned.appId, confirm: true }), undefined);
+    assert.equal(api.testing.reporter.lastError?.code, 'deploy.start_failed');
+    assert.ok(api.testing.reporter.lastError?.actions.includes('Fix with Claude'), 'the error notification offers Fix with Claude');
+    assert.equal((await entry()).status, 'failed');
+    const panel = api.previews.get(spawned.appId)!;
+    await waitFor(() => panel.current?.status === 'failed' && panel.current.actions.includes('fix'), 'the preview to offer Fix with Claude');
+
+    fake.enqueue({ kind: 'ok', input: { summary: 'Removes the throw.', changes: [{ path: 'server.js', content: goodServer }], deletions: [] } });
+    const r = await vscode.commands.executeCommand<IterateResult & { attempts: number }>('spawnApp.fix', { appId: spawned.appId, decision: 'accept', confirm: true });
+    assert.ok(r, `fix returned (last error: ${api.testing.reporter.lastError?.message})`);
+    assert.equal(r.accepted, true);
+    assert.equal(r.attempts, 1);
+    const sent = JSON.stringify(fake.messageRequests().at(-1)!.body);
+    assert.match(sent, /boom: config\.json is missing/, 'the failing output was sent');
+    assert.match(sent, /app start failed/);
+    assert.equal(await readText(appUri('calculator', 'server.js')), goodServer);
+    assert.equal((await entry()).status, 'running');
+    assert.ok(await answers(url), 'the fixed app answers');
+    assert.equal(api.tree.app(spawned.appId)!.versions!.at(-1)!.kind, 'fixed');
+  });
+
+  it('the fix loop stops at the cap (autoFix: 2 attempts in a row, with their cost)', async () => {
+    const api = await getApi();
+    await setSetting('autoFix', true);
+    await setSetting('fixAttempts', 2);
+    try {
+      await writeText(appUri('calculator', 'server.js'), `throw new Error('boom 1');\n${goodServer}`);
+      assert.equal(await vscode.commands.executeCommand('spawnApp.deploy', { appId: spawned.appId, confirm: true }), undefined);
+      fake.enqueue(
+        { kind: 'ok', input: { summary: 'Try 1.', changes: [{ path: 'server.js', content: `throw new Error('boom 2');\n${goodServer}` }], deletions: [] } },
+        { kind: 'ok', input: { summary: 'Try 2.', changes: [{ path: 'server.js', content: `throw new Error('boom 3');\n${goodServer}` }], deletions: [] } },
+        { kind: 'ok', input: { summary: 'Never asked.', changes: [{ path: 'server.js', content: goodServer }], deletions: [] } },
+      );
+      const r = await vscode.commands.executeCommand('spawnApp.fix', { appId: spawned.appId, confirm: true });
+      assert.equal(r, undefined);
+      const requests = fake.messageRequests();
+      assert.equal(requests.length, 2, 'two attempts, then it stopped');
+      assert.match(JSON.stringify(requests[1]!.body), /boom 2/, 'the second attempt sent the first fix’s failure');
+      assert.match(api.testing.reporter.lastError?.message ?? '', /Stopped after 2 fix attempts in a row \(\$[0-9.]+\)/);
+      assert.equal(api.testing.iterate.fixLoop(api.tree.app(spawned.appId)!)?.attempts, 2);
+      assert.match(await readText(appUri('calculator', 'server.js')), /boom 3/);
+    } finally {
+      await setSetting('autoFix', undefined);
+      await setSetting('fixAttempts', undefined);
+    }
+    await writeText(appUri('calculator', 'server.js'), goodServer);
+    assert.ok(await vscode.commands.executeCommand('spawnApp.deploy', { appId: spawned.appId, confirm: true }));
+    assert.equal(api.testing.iterate.fixLoop(api.tree.app(spawned.appId)!), undefined, 'the app came up: the loop is over');
+  });
+
+  it('hot redeploy: a saved static file is served within a second without a restart; saved server code restarts', async () => {
+    const api = await getApi();
+    const before = await entry();
+    assert.equal(before.status, 'running');
+    const pid = before.deployment!.process.pid;
+    const redeploys: { restarted: boolean; ms: number }[] = [];
+    const sub = api.testing.hotRedeploy.onDidRedeploy((e) => redeploys.push(e));
+    try {
+      const doc = await vscode.workspace.openTextDocument(appUri('calculator', 'index.html'));
+      const editor = await vscode.window.showTextDocument(doc);
+      const at = doc.getText().indexOf('<h1>Calculator</h1>');
+      await editor.edit((e) => e.replace(new vscode.Range(doc.positionAt(at), doc.positionAt(at + '<h1>Calculator</h1>'.length)), '<h1>Hot Calculator</h1>'));
+      const t0 = Date.now();
+      await doc.save();
+      await waitFor(async () => /Hot Calculator/.test((await fetchText(url)).text), 'the saved edit to be served', 5000);
+      const ms = Date.now() - t0;
+      assert.ok(ms <= 1000, `served ${ms} ms after the save (target ≤ 1000 ms)`);
+      await waitFor(() => redeploys.length === 1, 'the hot redeploy to finish');
+      assert.equal(redeploys[0]!.restarted, false);
+      const after = await entry();
+      assert.equal(after.id, before.id, 'same sandbox');
+      assert.equal(after.deployment?.process.pid, pid, 'same process: no restart');
+
+      // Saves in quick succession make one redeploy.
+      const css = await vscode.workspace.openTextDocument(appUri('calculator', 'style.css'));
+      const cssEditor = await vscode.window.showTextDocument(css);
+      await cssEditor.edit((e) => e.insert(new vscode.Position(0, 0), '/* one */\n'));
+      await css.save();
+      await cssEditor.edit((e) => e.insert(new vscode.Position(0, 0), '/* two */\n'));
+      await css.save();
+      await waitFor(async () => /\/\* two \*\//.test((await fetchText(`${url}/style.css`)).text), 'both saves to be served');
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(redeploys.length, 2, 'two quick saves, one redeploy');
+
+      const server = await vscode.workspace.openTextDocument(appUri('calculator', 'server.js'));
+      const serverEditor = await vscode.window.showTextDocument(server);
+      await serverEditor.edit((e) => e.insert(new vscode.Position(0, 0), '// restarted by a save\n'));
+      await server.save();
+      await waitFor(async () => (await entry()).status === 'running' && (await entry()).deployment!.process.pid !== pid, 'the app to restart with the new server code');
+      assert.ok(await answers(url));
+      assert.equal((await entry()).id, before.id, 'still the same sandbox');
+      await waitFor(() => redeploys.length === 3, 'the third hot redeploy');
+      assert.equal(redeploys[2]!.restarted, true);
+    } finally {
+      sub.dispose();
+    }
+  });
+
+  it('versions: a Versions node in the Apps view; compare opens a diff; going back restores the old content (and the app)', async () => {
+    const api = await getApi();
+    const app = api.tree.app(spawned.appId)!;
+    const appNode = api.appsTree.getChildren().find((n) => n.uri.path === '/calculator')!;
+    const versionsNode = api.appsTree.getChildren(appNode)[0]!;
+    assert.equal(versionsNode.kind, 'versions');
+    assert.equal(api.appsTree.getTreeItem(versionsNode).label, 'Versions');
+    const versionNodes = api.appsTree.getChildren(versionsNode);
+    assert.equal(versionNodes.length, app.versions!.length);
+    const first = versionNodes.at(-1)!;
+    assert.equal(first.versionId, 1);
+    assert.match(String(api.appsTree.getTreeItem(first).label), /^v1 · generated$/);
+    assert.equal(JSON.stringify(api.tree.serializeApp(app).versions), JSON.stringify(app.versions), 'versions are saved with the app record');
+
+    const compared = await vscode.commands.executeCommand<{ differing: number }>('spawnApp.version.compare', first);
+    assert.ok(compared && compared.differing >= 3, `v1 differs from now in index.html, style.css, server.js (${compared?.differing})`);
+    await waitFor(() => tabs().find((t) => t.label.includes('v1 · generated')), 'the comparison editor');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+
+    const n = app.versions!.length;
+    const back = await vscode.commands.executeCommand<{ versionId: number; redeployed: boolean }>('spawnApp.version.restore', first, { confirm: true });
+    assert.ok(back, `restore returned (last error: ${api.testing.reporter.lastError?.message})`);
+    assert.equal(back.redeployed, true);
+    assert.equal(await readText(appUri('calculator', 'index.html')), generatedIndex);
+    assert.equal(await readText(appUri('calculator', 'server.js')), goodServer);
+    const page = (await fetchText(url)).text;
+    assert.doesNotMatch(page, /Hot Calculator|tagline/, 'the running app serves v1 again');
+    const kinds = app.versions!.slice(n - 1).map((v) => v.kind);
+    assert.equal(kinds.at(-1), 'restored');
+    // Going back can be undone: the files from just before are a version too.
+    const beforeBack = [...app.versions!].reverse().find((v) => v.label === 'Before going back' || v.kind === 'deployed');
+    assert.ok(beforeBack && beforeBack.files.some((f) => f.path === 'index.html' && f.content.includes('Hot Calculator')));
+    await vscode.commands.executeCommand('spawnApp.showVersions', { appId: spawned.appId, versionId: beforeBack.id, action: 'restore', confirm: true });
+    assert.match(await readText(appUri('calculator', 'index.html')), /Hot Calculator/);
+    await waitFor(async () => /Hot Calculator/.test((await fetchText(url)).text), 'the app to serve it again');
+  });
+});
