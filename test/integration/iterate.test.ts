@@ -201,6 +201,7 @@ describe('iterate: refine, fix, hot redeploy, versions (fake Anthropic, local ru
       await doc.save();
       await waitFor(async () => /Hot Calculator/.test((await fetchText(url)).text), 'the saved edit to be served', 5000);
       const ms = Date.now() - t0;
+      console.log(`      hot redeploy: the saved edit was served ${ms} ms after the save`);
       assert.ok(ms <= 1000, `served ${ms} ms after the save (target ≤ 1000 ms)`);
       await waitFor(() => redeploys.length === 1, 'the hot redeploy to finish');
       assert.equal(redeploys[0]!.restarted, false);

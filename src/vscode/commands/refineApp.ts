@@ -17,6 +17,8 @@ import { optionsOf } from './targets';
 export const refineAppCommand = defineCommand('spawnApp.refine', async (s, ...args) => {
   const app = await resolveIterateApp(s, args);
   const o = optionsOf(args) as IterateOptions & { followUp?: string };
+  // No key: offer to set one before the user types a request.
+  await s.iterate.claude();
   const followUp =
     o.followUp ??
     (await vscode.window.showInputBox({

@@ -126,7 +126,7 @@ export class AppIterator extends Disposable {
     }
     const decision = await this.proposals.review(app, spec, next, {
       title: `${app.name}: ${shorten(followUp, 60)} (proposed)`,
-      message: this.proposalMessage(app, patch, diff, 'proposes'),
+      message: this.proposalMessage(app, patch, diff, `Claude proposes a change to ${app.name}`),
       decision: opts.decision,
     });
     if (decision === 'reject') return { accepted: false, ...base };
@@ -182,7 +182,7 @@ export class AppIterator extends Disposable {
       if (!settings.autoFix) {
         const decision = await this.proposals.review(app, spec, next, {
           title: `${app.name}: fix for the failed ${step} (proposed)`,
-          message: this.proposalMessage(app, patch, diff, `proposes a fix (${cost(loop.costUsd)} so far)`),
+          message: this.proposalMessage(app, patch, diff, `Claude proposes a fix for ${app.name} (this fix loop: ${cost(loop.costUsd)} so far)`),
           decision: opts.decision,
         });
         if (decision === 'reject') return { accepted: false, ...base };
@@ -302,8 +302,8 @@ export class AppIterator extends Disposable {
     );
   }
 
-  /** The Claude generator (its SDK loaded only now); with no key, offers to set one. */
-  private async claude(): Promise<ClaudeGenerator> {
+  /** The Claude generator (its SDK loaded only now); with no key, offers to set one (a user's cancel is silent). */
+  async claude(): Promise<ClaudeGenerator> {
     let cfg = await this.config();
     if (!cfg.anthropicApiKey) {
       const pick = await vscode.window.showWarningMessage(
@@ -338,10 +338,10 @@ export class AppIterator extends Disposable {
     return loop;
   }
 
-  private proposalMessage(app: AppMeta, patch: AppPatch, diff: SpecDiff, verb: string): string {
+  private proposalMessage(app: AppMeta, patch: AppPatch, diff: SpecDiff, lead: string): string {
     const n = diff.added.length + diff.changed.length + diff.deleted.length;
     const parts = [
-      `Claude ${verb} for ${app.name}${patch.summary ? `: ${patch.summary}` : '.'}`,
+      `${lead}${patch.summary ? `: ${patch.summary}` : '.'}`,
       `${n} file${n === 1 ? '' : 's'} (${[diff.changed.length && `${diff.changed.length} changed`, diff.added.length && `${diff.added.length} added`, diff.deleted.length && `${diff.deleted.length} deleted`].filter(Boolean).join(', ')})${diff.startChanged ? ', new start command' : ''}${diff.depsChanged ? ', new dependencies' : ''}.`,
     ];
     const e = this.registry.forApp(app.id);
