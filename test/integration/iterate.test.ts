@@ -209,16 +209,17 @@ describe('iterate: refine, fix, hot redeploy, versions (fake Anthropic, local ru
       assert.equal(after.id, before.id, 'same sandbox');
       assert.equal(after.deployment?.process.pid, pid, 'same process: no restart');
 
-      // Saves in quick succession make one redeploy.
-      const css = await vscode.workspace.openTextDocument(appUri('calculator', 'style.css'));
-      const cssEditor = await vscode.window.showTextDocument(css);
-      await cssEditor.edit((e) => e.insert(new vscode.Position(0, 0), '/* one */\n'));
-      await css.save();
-      await cssEditor.edit((e) => e.insert(new vscode.Position(0, 0), '/* two */\n'));
-      await css.save();
-      await waitFor(async () => /\/\* two \*\//.test((await fetchText(`${url}/style.css`)).text), 'both saves to be served');
+      // Saves in quick succession (Save All of two edited files) make one redeploy.
+      for (const rel of ['style.css', 'app.js']) {
+        const d = await vscode.workspace.openTextDocument(appUri('calculator', rel));
+        const ed = await vscode.window.showTextDocument(d);
+        await ed.edit((e) => e.insert(new vscode.Position(0, 0), `/* saved together: ${rel} */\n`));
+      }
+      assert.equal(await vscode.workspace.saveAll(false), true);
+      await waitFor(async () => /saved together: style\.css/.test((await fetchText(`${url}/style.css`)).text) && /saved together: app\.js/.test((await fetchText(`${url}/app.js`)).text), 'both saved files to be served');
+      await waitFor(() => redeploys.length >= 2, 'the redeploy of both');
       await new Promise((r) => setTimeout(r, 300));
-      assert.equal(redeploys.length, 2, 'two quick saves, one redeploy');
+      assert.equal(redeploys.length, 2, 'two saves at once, one redeploy');
 
       const server = await vscode.workspace.openTextDocument(appUri('calculator', 'server.js'));
       const serverEditor = await vscode.window.showTextDocument(server);
