@@ -9,10 +9,13 @@ import type { Services } from './vscode/commands/command';
 import { registerCommands } from './vscode/commands/registerCommands';
 import { setContext } from './vscode/contextKeys';
 import { Deployer } from './vscode/deployer';
+import { DeployHistory } from './vscode/deployHistory';
 import { AppDiagnostics } from './vscode/diagnostics';
 import { ErrorReporter } from './vscode/errorReporter';
 import { AppFileSystemProvider } from './vscode/fs/appFileSystemProvider';
 import { AppPersistence } from './vscode/fs/appPersistence';
+import { WindowDraftNotices } from './vscode/fs/draftNotices';
+import { findingsSection } from './vscode/fs/findingsSection';
 import { SCHEME } from './vscode/fs/appUri';
 import { Logger } from './vscode/logger';
 import { Providers } from './vscode/providers';
@@ -37,6 +40,10 @@ export interface SpawnAppApi {
     readonly secrets: Secrets;
     readonly reporter: ErrorReporter;
     readonly localRoot: string;
+    readonly drafts: AppPersistence;
+    readonly draftNotices: WindowDraftNotices;
+    readonly history: DeployHistory;
+    readonly sessionId: string;
   };
 }
 
@@ -45,21 +52,27 @@ export function activate(context: vscode.ExtensionContext): SpawnAppApi {
     context.subscriptions.push(d);
     return d;
   };
-  const sessionId = randomBytes(6).toString('hex');
   const logger = push(new Logger());
+  const sessionId = windowSession(context);
   const secrets = push(new Secrets(context.secrets, logger));
   const config = async () => coreConfig(readSettings(), secrets, sessionId);
   const providers = new Providers(config);
 
   const tree = new AppTree();
-  const persistence = push(new AppPersistence(tree, (context.storageUri ?? context.globalStorageUri).fsPath, logger.scope('apps')));
-  persistence.load();
+  const registry = push(new SandboxRegistry(logger.scope('sandboxes')));
+  const diagnostics = push(new AppDiagnostics(tree));
+  const history = push(new DeployHistory(registry));
+  // Drafts: every app (files, findings, deploy history) in global storage, restored before anything reads the tree.
+  const draftNotices = new WindowDraftNotices();
+  const drafts = push(new AppPersistence(tree, context.globalStorageUri.fsPath, logger.scope('drafts'), { notices: draftNotices }));
+  drafts.addSection(findingsSection(diagnostics));
+  drafts.addSection(history);
+  drafts.load();
   const fsProvider = push(new AppFileSystemProvider(tree));
   push(vscode.workspace.registerFileSystemProvider(SCHEME, fsProvider, { isCaseSensitive: true }));
 
-  const registry = push(new SandboxRegistry(logger.scope('sandboxes')));
   const discover = () => registry.discover(() => providers.available());
-  const diagnostics = push(new AppDiagnostics(tree));
+  push(registry.onDidStopOrphans((stopped) => showStoppedOrphans(stopped.map((o) => o.appName))));
   const previews = push(new PreviewManager(vscode.Uri.joinPath(context.extensionUri, 'media'), tree, registry, discover));
   const deployer = new Deployer(tree, registry, providers, previews, diagnostics, secrets, readSettings, logger);
   const spawner = new Spawner(tree, diagnostics, registry, secrets, readSettings, config, logger);
@@ -73,7 +86,7 @@ export function activate(context: vscode.ExtensionContext): SpawnAppApi {
   push(vscode.window.createTreeView('spawnApp.apps', { treeDataProvider: appsTree }));
   push(new SessionStatusBar(registry));
 
-  const services: Services = { tree, registry, providers, spawner, deployer, previews, diagnostics, secrets, logger, reporter, config };
+  const services: Services = { tree, registry, providers, spawner, deployer, previews, diagnostics, drafts, secrets, logger, reporter, config };
   for (const d of registerCommands(services)) push(d);
 
   const updateHasApps = () => setContext('spawnApp.hasApps', tree.apps().length > 0);
@@ -88,6 +101,9 @@ export function activate(context: vscode.ExtensionContext): SpawnAppApi {
   );
   push(secrets.onDidChange(() => providers.reset()));
   for (const app of tree.apps()) diagnostics.refresh(app);
+  // Nothing runs unseen: this window's sandboxes that outlived a reload reappear, other windows' are listed apart,
+  // local apps a crashed window left running are stopped.
+  void discover();
   logger.scope('activate').info(`Spawn App ${String(context.extension.packageJSON.version)} activated (session ${sessionId})`);
 
   return {
@@ -96,8 +112,31 @@ export function activate(context: vscode.ExtensionContext): SpawnAppApi {
     sandboxTree,
     appsTree,
     previews,
-    testing: context.extensionMode === vscode.ExtensionMode.Test ? { secrets, reporter, localRoot: providers.local.root } : undefined,
+    testing:
+      context.extensionMode === vscode.ExtensionMode.Test
+        ? { secrets, reporter, localRoot: providers.local.root, drafts, draftNotices, history, sessionId }
+        : undefined,
   };
+}
+
+/**
+ * This window's session id (E2B metadata): kept in the workspace's state, so that after a window reload the
+ * sandboxes this window started are its own again, while other windows' and machines' are listed apart.
+ */
+function windowSession(context: vscode.ExtensionContext): string {
+  const key = 'spawnApp.sessionId';
+  const known = context.workspaceState.get<string>(key);
+  if (known) return known;
+  const id = randomBytes(6).toString('hex');
+  void context.workspaceState.update(key, id);
+  return id;
+}
+
+function showStoppedOrphans(names: string[]): void {
+  const what = names.length === 1 ? `the local app ${names[0]}` : `${names.length} local apps (${names.join(', ')})`;
+  void vscode.window
+    .showInformationMessage(`Spawn App stopped ${what}, left running by a window that closed unexpectedly. Deploy again to run it.`, 'Show Log')
+    .then((pick) => pick && vscode.commands.executeCommand('spawnApp.showLog'));
 }
 
 export function deactivate(): void {

@@ -3,6 +3,7 @@ import type { AppTree } from '../../core/appTree';
 import type { CoreConfig } from '../../core/config';
 import type { Deployer } from '../deployer';
 import type { AppDiagnostics } from '../diagnostics';
+import type { AppPersistence } from '../fs/appPersistence';
 import type { ErrorReporter } from '../errorReporter';
 import type { Logger } from '../logger';
 import type { Providers } from '../providers';
@@ -19,6 +20,8 @@ export interface Services {
   deployer: Deployer;
   previews: PreviewManager;
   diagnostics: AppDiagnostics;
+  /** The saved drafts (global storage). */
+  drafts: AppPersistence;
   secrets: Secrets;
   logger: Logger;
   reporter: ErrorReporter;
