@@ -9,13 +9,16 @@ import type { Services } from './vscode/commands/command';
 import { registerCommands } from './vscode/commands/registerCommands';
 import { setContext } from './vscode/contextKeys';
 import { Deployer } from './vscode/deployer';
+import { DeployHistory } from './vscode/deployHistory';
 import { AppDiagnostics } from './vscode/diagnostics';
 import { ErrorReporter } from './vscode/errorReporter';
 import { AppFileSystemProvider } from './vscode/fs/appFileSystemProvider';
 import type { AppIterator } from './vscode/iterate/appIterator';
 import type { HotRedeploy } from './vscode/iterate/hotRedeploy';
-import { createIterate } from './vscode/iterate';
+import { AppHistory, createIterate } from './vscode/iterate';
 import { AppPersistence } from './vscode/fs/appPersistence';
+import { WindowDraftNotices } from './vscode/fs/draftNotices';
+import { findingsSection } from './vscode/fs/findingsSection';
 import { SCHEME } from './vscode/fs/appUri';
 import { Logger } from './vscode/logger';
 import { Providers } from './vscode/providers';
@@ -40,6 +43,10 @@ export interface SpawnAppApi {
     readonly secrets: Secrets;
     readonly reporter: ErrorReporter;
     readonly localRoot: string;
+    readonly drafts: AppPersistence;
+    readonly draftNotices: WindowDraftNotices;
+    readonly history: DeployHistory;
+    readonly sessionId: string;
     readonly iterate: AppIterator;
     readonly hotRedeploy: HotRedeploy;
   };
@@ -50,37 +57,45 @@ export function activate(context: vscode.ExtensionContext): SpawnAppApi {
     context.subscriptions.push(d);
     return d;
   };
-  const sessionId = randomBytes(6).toString('hex');
   const logger = push(new Logger());
+  const sessionId = windowSession(context);
   const secrets = push(new Secrets(context.secrets, logger));
   const config = async () => coreConfig(readSettings(), secrets, sessionId);
   const providers = new Providers(config);
 
   const tree = new AppTree();
-  const persistence = push(new AppPersistence(tree, (context.storageUri ?? context.globalStorageUri).fsPath, logger.scope('apps')));
-  persistence.load();
+  const registry = push(new SandboxRegistry(logger.scope('sandboxes')));
+  const diagnostics = push(new AppDiagnostics(tree));
+  const history = push(new DeployHistory(registry));
+  // Drafts: every app (files, findings, deploy history) in global storage, restored before anything reads the tree.
+  const draftNotices = new WindowDraftNotices();
+  const drafts = push(new AppPersistence(tree, context.globalStorageUri.fsPath, logger.scope('drafts'), { notices: draftNotices }));
+  drafts.addSection(findingsSection(diagnostics));
+  drafts.addSection(history);
+  const versions = push(new AppHistory(tree, registry, logger.scope('versions')));
+  drafts.addSection(versions);
+  drafts.load();
   const fsProvider = push(new AppFileSystemProvider(tree));
   push(vscode.workspace.registerFileSystemProvider(SCHEME, fsProvider, { isCaseSensitive: true }));
 
-  const registry = push(new SandboxRegistry(logger.scope('sandboxes')));
   const discover = () => registry.discover(() => providers.available());
-  const diagnostics = push(new AppDiagnostics(tree));
+  push(registry.onDidStopOrphans((stopped) => showStoppedOrphans(stopped.map((o) => o.appName))));
   const previews = push(new PreviewManager(vscode.Uri.joinPath(context.extensionUri, 'media'), tree, registry, discover));
   const deployer = new Deployer(tree, registry, providers, previews, diagnostics, secrets, readSettings, logger);
   const spawner = new Spawner(tree, diagnostics, registry, secrets, readSettings, config, logger);
   const reporter = new ErrorReporter(logger);
-  const { iterate, hotRedeploy, disposables: iterateDisposables } = createIterate({ tree, registry, deployer, diagnostics, secrets, reporter, settings: readSettings, config, logger });
+  const { iterate, hotRedeploy, disposables: iterateDisposables } = createIterate({ tree, history: versions, registry, deployer, diagnostics, secrets, reporter, settings: readSettings, config, logger });
   for (const d of iterateDisposables) push(d);
 
   const sandboxTree = push(new SandboxTreeProvider(registry, () => void discover()));
   const sandboxView = push(vscode.window.createTreeView('spawnApp.sandboxes', { treeDataProvider: sandboxTree }));
   push(sandboxView.onDidChangeVisibility((e) => sandboxTree.setVisible(e.visible)));
   sandboxTree.setVisible(sandboxView.visible);
-  const appsTree = push(new AppsTreeProvider(tree, registry));
+  const appsTree = push(new AppsTreeProvider(tree, registry, versions));
   push(vscode.window.createTreeView('spawnApp.apps', { treeDataProvider: appsTree }));
   push(new SessionStatusBar(registry));
 
-  const services: Services = { tree, registry, providers, spawner, deployer, previews, diagnostics, secrets, logger, reporter, iterate, config };
+  const services: Services = { tree, registry, providers, spawner, deployer, previews, diagnostics, drafts, secrets, logger, reporter, iterate, config };
   for (const d of registerCommands(services)) push(d);
 
   const updateHasApps = () => setContext('spawnApp.hasApps', tree.apps().length > 0);
@@ -95,6 +110,9 @@ export function activate(context: vscode.ExtensionContext): SpawnAppApi {
   );
   push(secrets.onDidChange(() => providers.reset()));
   for (const app of tree.apps()) diagnostics.refresh(app);
+  // Nothing runs unseen: this window's sandboxes that outlived a reload reappear, other windows' are listed apart,
+  // local apps a crashed window left running are stopped.
+  void discover();
   logger.scope('activate').info(`Spawn App ${String(context.extension.packageJSON.version)} activated (session ${sessionId})`);
 
   return {
@@ -103,8 +121,31 @@ export function activate(context: vscode.ExtensionContext): SpawnAppApi {
     sandboxTree,
     appsTree,
     previews,
-    testing: context.extensionMode === vscode.ExtensionMode.Test ? { secrets, reporter, localRoot: providers.local.root, iterate, hotRedeploy } : undefined,
+    testing:
+      context.extensionMode === vscode.ExtensionMode.Test
+        ? { secrets, reporter, localRoot: providers.local.root, drafts, draftNotices, history, sessionId, iterate, hotRedeploy }
+        : undefined,
   };
+}
+
+/**
+ * This window's session id (E2B metadata): kept in the workspace's state, so that after a window reload the
+ * sandboxes this window started are its own again, while other windows' and machines' are listed apart.
+ */
+function windowSession(context: vscode.ExtensionContext): string {
+  const key = 'spawnApp.sessionId';
+  const known = context.workspaceState.get<string>(key);
+  if (known) return known;
+  const id = randomBytes(6).toString('hex');
+  void context.workspaceState.update(key, id);
+  return id;
+}
+
+function showStoppedOrphans(names: string[]): void {
+  const what = names.length === 1 ? `the local app ${names[0]}` : `${names.length} local apps (${names.join(', ')})`;
+  void vscode.window
+    .showInformationMessage(`Spawn App stopped ${what}, left running by a window that closed unexpectedly. Deploy again to run it.`, 'Show Log')
+    .then((pick) => pick && vscode.commands.executeCommand('spawnApp.showLog'));
 }
 
 export function deactivate(): void {

@@ -12,8 +12,6 @@ import type { AppSpec } from './spec';
 import { appNameFrom, DEFAULT_PORT, parseSpec } from './spec';
 import type { Finding } from './validate';
 import { checkPath, MANIFEST_NAME, validateSpec } from './validate';
-import type { AppVersion } from './versions';
-import { parseVersions } from './versions';
 
 export type TreeErrorCode = 'FileNotFound' | 'FileExists' | 'FileNotADirectory' | 'FileIsADirectory' | 'NoPermissions';
 
@@ -64,8 +62,6 @@ export interface AppMeta {
   generator?: string;
   prompt?: string;
   createdAt: number;
-  /** The app's history (see versions.ts), oldest first; persisted with the app. */
-  versions?: AppVersion[];
 }
 
 export interface TreeChange {
@@ -87,7 +83,6 @@ export interface SerializedApp {
   prompt?: string;
   createdAt: number;
   files: { path: string; content: string }[];
-  versions?: AppVersion[];
 }
 
 export interface SerializedTree {
@@ -422,15 +417,7 @@ export class AppTree {
       prompt: m.prompt,
       createdAt: m.createdAt,
       files: [MANIFEST_NAME, ...this.filePaths(m)].filter((p) => this.exists(this.pathOf(m, p))).map((p) => ({ path: p, content: decodeText(this.readFile(this.pathOf(m, p))) })),
-      ...(m.versions?.length ? { versions: m.versions } : {}),
     };
-  }
-
-  /** Replaces an app's history; the change is reported on the app's folder (so it is persisted). */
-  setVersions(app: AppMeta, versions: AppVersion[]): void {
-    if (this.meta.get(app.name) !== app) return;
-    app.versions = versions;
-    this.emit([{ type: 'changed', path: this.pathOf(app) }]);
   }
 
   /** Adds the apps of a snapshot (skipping any whose name is taken); returns how many were restored. */
@@ -445,8 +432,6 @@ export class AppTree {
       const now = Date.now();
       this.root.entries.set(a.name, { kind: 'directory', entries: new Map(), ctime: now, mtime: now });
       const meta: AppMeta = { id: a.id, name: a.name, generator: a.generator, prompt: a.prompt, createdAt: typeof a.createdAt === 'number' ? a.createdAt : now };
-      const versions = parseVersions(a.versions);
-      if (versions.length) meta.versions = versions;
       this.meta.set(a.name, meta);
       for (const f of a.files) {
         if (f && typeof f.path === 'string' && typeof f.content === 'string') {

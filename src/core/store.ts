@@ -17,12 +17,21 @@ export interface StoreOptions {
   /** Retry delay after a failed write; default 5 s. */
   retryMs?: number;
   onError?: (err: Error, id: string) => void;
+  /** A record whose failure was reported through `onError` has been written after all. */
+  onRecovered?: (id: string) => void;
 }
 
 export interface SetAside {
   file: string;
   movedTo: string;
   reason: string;
+}
+
+export interface LoadResult<T> {
+  records: Map<string, T>;
+  setAside: SetAside[];
+  /** Set when the folder exists but cannot be read at all (permissions, I/O): nothing was loaded. */
+  error?: Error;
 }
 
 const SUFFIX = '.json';
@@ -66,14 +75,15 @@ export class JsonStore<T> {
   }
 
   /** Loads every readable record; corrupt ones are set aside and reported. Never throws on bad content. */
-  loadAll(): { records: Map<string, T>; setAside: SetAside[] } {
+  loadAll(): LoadResult<T> {
     const records = new Map<string, T>();
     const setAside: SetAside[] = [];
     let names: string[];
     try {
       names = readdirSync(this.dir);
-    } catch {
-      return { records, setAside };
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      return e.code === 'ENOENT' ? { records, setAside } : { records, setAside, error: e };
     }
     for (const name of names) {
       const file = path.join(this.dir, name);
@@ -85,16 +95,31 @@ export class JsonStore<T> {
       try {
         records.set(name.slice(0, -SUFFIX.length), JSON.parse(readFileSync(file, 'utf8')) as T);
       } catch (err) {
-        const movedTo = `${file}.corrupt-${Date.now()}`;
-        try {
-          renameSync(file, movedTo);
-        } catch {
-          // If it cannot even be moved, leave it; it is still skipped.
-        }
-        setAside.push({ file, movedTo, reason: err instanceof Error ? err.message : String(err) });
+        setAside.push(this.moveAside(file, err instanceof Error ? err.message : String(err)));
       }
     }
     return { records, setAside };
+  }
+
+  /**
+   * Sets a loaded record aside (renamed `*.corrupt-<time>`, never deleted) when its JSON parses but its content
+   * is not what the caller expects. Any pending write for it is dropped.
+   */
+  setAside(id: string, reason: string): SetAside {
+    const p = this.pending.get(id);
+    if (p) clearTimeout(p.timer);
+    this.pending.delete(id);
+    return this.moveAside(this.fileOf(id), reason);
+  }
+
+  private moveAside(file: string, reason: string): SetAside {
+    const movedTo = `${file}.corrupt-${Date.now()}`;
+    try {
+      renameSync(file, movedTo);
+    } catch {
+      // If it cannot even be moved, leave it; it is still skipped.
+    }
+    return { file, movedTo, reason };
   }
 
   /** Schedules a debounced atomic write of `value` under `id`. */
@@ -141,7 +166,7 @@ export class JsonStore<T> {
     this.pending.delete(id);
     try {
       this.saveNow(id, p.value);
-      this.reported.delete(id);
+      if (this.reported.delete(id)) this.opts.onRecovered?.(id);
     } catch (err) {
       if (!this.reported.has(id)) {
         this.reported.add(id);
@@ -165,6 +190,7 @@ export class JsonStore<T> {
     const p = this.pending.get(id);
     if (p) clearTimeout(p.timer);
     this.pending.delete(id);
+    this.reported.delete(id);
     rmSync(this.fileOf(id), { force: true });
   }
 

@@ -25,8 +25,11 @@ export interface AppVersion {
 
 /** Most versions kept per app; the first (how the app began) is always kept. */
 export const MAX_VERSIONS = 20;
-/** Most bytes of content kept per app's history (older versions go first). */
-export const MAX_HISTORY_BYTES = 8 * 1024 * 1024;
+/**
+ * Most bytes of content kept per app's history (the oldest versions go first): it is saved in
+ * the app's draft record, which also holds the files and must stay under the draft size limit (20 MB).
+ */
+export const MAX_HISTORY_BYTES = 5 * 1024 * 1024;
 
 export interface HistoryLimits {
   maxVersions?: number;
@@ -51,7 +54,7 @@ function bytesOf(v: AppVersion): number {
 /**
  * Adds a version. Files equal to the latest version's add nothing (a deploy of them only stamps `deployedAt`);
  * a deployed state right after another deployed state replaces it (hot redeploys on save would otherwise push
- * everything else out); beyond the limits the oldest go, except the first.
+ * everything else out); beyond the count the oldest go except the first, beyond the bytes the oldest go.
  */
 export function addVersion(
   list: readonly AppVersion[],
@@ -77,11 +80,10 @@ export function addVersion(
   }
   const version: AppVersion = { id, kind: v.kind, label: v.label, at: v.at, files, ...(v.kind === 'deployed' ? { deployedAt: v.at } : {}) };
   versions.push(version);
+  while (versions.length > maxVersions) versions.splice(1, 1);
   let bytes = versions.reduce((n, x) => n + bytesOf(x), 0);
-  while (versions.length > 2 && (versions.length > maxVersions || bytes > maxBytes)) {
-    const [gone] = versions.splice(1, 1);
-    bytes -= bytesOf(gone!);
-  }
+  // An app too big for any history (over the budget on its own) keeps none rather than crowd out its draft.
+  while (versions.length > 0 && bytes > maxBytes) bytes -= bytesOf(versions.shift()!);
   return { versions, version, added: true, changed: true };
 }
 

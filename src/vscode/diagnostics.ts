@@ -15,6 +15,11 @@ export class AppDiagnostics extends Disposable {
   private readonly uris = new Map<string, vscode.Uri[]>();
   private readonly held = new Map<string, number>();
   private readonly extra = new Map<string, Finding[]>();
+  /** What was shown last, per app id (saved with the app's draft). */
+  private readonly shown = new Map<string, Finding[]>();
+  private readonly _onDidRefresh = this._register(new vscode.EventEmitter<string>());
+  /** Fires with an app's id after its findings were recomputed. */
+  readonly onDidRefresh = this._onDidRefresh.event;
   private readonly pending = new Set<string>();
   private timer?: ReturnType<typeof setTimeout>;
 
@@ -56,6 +61,16 @@ export class AppDiagnostics extends Disposable {
     else this.extra.delete(app.id);
   }
 
+  /** The findings from outside validation that `setExtra` set. */
+  extraOf(appId: string): Finding[] {
+    return this.extra.get(appId) ?? [];
+  }
+
+  /** The findings shown for an app after its last refresh. */
+  shownOf(appId: string): Finding[] {
+    return this.shown.get(appId) ?? [];
+  }
+
   /** Validates an app now and shows its findings; returns them. */
   refresh(app: AppMeta): Finding[] {
     const findings = [...this.tree.specOf(app).findings, ...(this.extra.get(app.id) ?? [])];
@@ -74,6 +89,8 @@ export class AppDiagnostics extends Disposable {
       uris.push(uri);
     }
     this.uris.set(app.id, uris);
+    this.shown.set(app.id, findings);
+    this._onDidRefresh.fire(app.id);
     return findings;
   }
 
@@ -117,6 +134,7 @@ export class AppDiagnostics extends Disposable {
         else {
           this.clear(id);
           this.extra.delete(id);
+          this.shown.delete(id);
         }
       }
     }, this.delayMs);

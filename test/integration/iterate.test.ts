@@ -4,7 +4,14 @@
  * `update_app` patches queued here), apps run on the local runner.
  */
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import * as vscode from 'vscode';
+import { AppTree } from '../../src/core/appTree';
+import { nullLogger } from '../../src/core/events';
+import { AppPersistence } from '../../src/vscode/fs/appPersistence';
+import { AppHistory } from '../../src/vscode/iterate/history';
 import { FakeAnthropic } from '../fakes/fakeAnthropic';
 import type { SpawnResult } from './helpers';
 import { answers, appUri, fetchText, getApi, readText, reset, setSetting, spawnCalculator, waitFor, writeText } from './helpers';
@@ -61,6 +68,10 @@ describe('iterate: refine, fix, hot redeploy, versions (fake Anthropic, local ru
   beforeEach(() => fake.reset());
 
   const entry = async () => (await getApi()).registry.forApp(spawned.appId)!;
+  const versionsOf = async () => {
+    const api = await getApi();
+    return api.testing.iterate.history.list(api.tree.app(spawned.appId)!);
+  };
 
   it('refine: Claude gets the unsaved edit, the change shows as a diff, Accept updates the file and the running app in place', async () => {
     const api = await getApi();
@@ -101,7 +112,7 @@ describe('iterate: refine, fix, hot redeploy, versions (fake Anthropic, local ru
     const panel = api.previews.get(spawned.appId)!;
     await waitFor(() => panel.current?.status === 'running' && panel.current.url, 'the preview to show the app again');
     assert.ok(panel.current!.actions.includes('refine'), 'the preview toolbar offers Refine');
-    const versions = api.tree.app(spawned.appId)!.versions!;
+    const versions = await versionsOf();
     assert.equal(versions[0]!.kind, 'generated');
     const refined = versions.at(-1)!;
     assert.equal(refined.kind, 'refined');
@@ -115,7 +126,7 @@ describe('iterate: refine, fix, hot redeploy, versions (fake Anthropic, local ru
     const api = await getApi();
     const app = api.tree.app(spawned.appId)!;
     const files = api.tree.serializeApp(app).files;
-    const versions = app.versions!.length;
+    const versions = (await versionsOf()).length;
     const pid = (await entry()).deployment!.process.pid;
     fake.enqueue({ kind: 'ok', input: { summary: 'Strips the app.', changes: [{ path: 'index.html', content: '<h1>Gone</h1>' }, { path: 'extra.html', content: 'x' }], deletions: ['app.js'] } });
     const running = Promise.resolve(vscode.commands.executeCommand<IterateResult>('spawnApp.refine', { appId: spawned.appId, followUp: 'strip it down' }));
@@ -126,7 +137,7 @@ describe('iterate: refine, fix, hot redeploy, versions (fake Anthropic, local ru
     assert.equal(r?.accepted, false);
     assert.deepEqual(r.deleted, ['app.js']);
     assert.deepEqual(api.tree.serializeApp(app).files, files, 'the virtual files are as they were');
-    assert.equal(app.versions!.length, versions);
+    assert.equal((await versionsOf()).length, versions);
     assert.doesNotMatch((await fetchText(url)).text, /Gone/);
     assert.equal((await entry()).deployment!.process.pid, pid, 'nothing was redeployed');
     await waitFor(() => !tabs().some((t) => t.label.includes('strip it down')), 'the changes editor to close');
@@ -153,7 +164,7 @@ describe('iterate: refine, fix, hot redeploy, versions (fake Anthropic, local ru
     assert.equal(await readText(appUri('calculator', 'server.js')), goodServer);
     assert.equal((await entry()).status, 'running');
     assert.ok(await answers(url), 'the fixed app answers');
-    assert.equal(api.tree.app(spawned.appId)!.versions!.at(-1)!.kind, 'fixed');
+    assert.equal((await versionsOf()).at(-1)!.kind, 'fixed');
   });
 
   it('the fix loop stops at the cap (autoFix: 2 attempts in a row, with their cost)', async () => {
@@ -243,18 +254,35 @@ describe('iterate: refine, fix, hot redeploy, versions (fake Anthropic, local ru
     assert.equal(versionsNode.kind, 'versions');
     assert.equal(api.appsTree.getTreeItem(versionsNode).label, 'Versions');
     const versionNodes = api.appsTree.getChildren(versionsNode);
-    assert.equal(versionNodes.length, app.versions!.length);
+    assert.equal(versionNodes.length, (await versionsOf()).length);
     const first = versionNodes.at(-1)!;
     assert.equal(first.versionId, 1);
     assert.match(String(api.appsTree.getTreeItem(first).label), /^v1 · generated$/);
-    assert.equal(JSON.stringify(api.tree.serializeApp(app).versions), JSON.stringify(app.versions), 'versions are saved with the app record');
+    // Saved with the app's draft record (its `versions` section), and restored from it after a reload.
+    const record = api.testing.drafts.recordOf(app);
+    assert.deepEqual(record.versions, await versionsOf(), 'versions are saved with the app record');
+    const folder = mkdtempSync(path.join(os.tmpdir(), 'spawn-versions-'));
+    try {
+      mkdirSync(path.join(folder, 'apps'));
+      writeFileSync(path.join(folder, 'apps', `${app.id}.json`), JSON.stringify(record));
+      const tree = new AppTree();
+      const history = new AppHistory(tree, api.registry, nullLogger);
+      const drafts = new AppPersistence(tree, folder, nullLogger);
+      drafts.addSection(history);
+      assert.equal(drafts.load(), 1);
+      assert.deepEqual(history.list(tree.app(app.id)!), await versionsOf(), 'restored after a reload');
+      drafts.dispose();
+      history.dispose();
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
 
     const compared = await vscode.commands.executeCommand<{ differing: number }>('spawnApp.version.compare', first);
     assert.ok(compared && compared.differing >= 3, `v1 differs from now in index.html, style.css, server.js (${compared?.differing})`);
     await waitFor(() => tabs().find((t) => t.label.includes('v1 · generated')), 'the comparison editor');
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
 
-    const n = app.versions!.length;
+    const n = (await versionsOf()).length;
     const back = await vscode.commands.executeCommand<{ versionId: number; redeployed: boolean }>('spawnApp.version.restore', first, { confirm: true });
     assert.ok(back, `restore returned (last error: ${api.testing.reporter.lastError?.message})`);
     assert.equal(back.redeployed, true);
@@ -262,10 +290,10 @@ describe('iterate: refine, fix, hot redeploy, versions (fake Anthropic, local ru
     assert.equal(await readText(appUri('calculator', 'server.js')), goodServer);
     const page = (await fetchText(url)).text;
     assert.doesNotMatch(page, /Hot Calculator|tagline/, 'the running app serves v1 again');
-    const kinds = app.versions!.slice(n - 1).map((v) => v.kind);
+    const kinds = (await versionsOf()).slice(n - 1).map((v) => v.kind);
     assert.equal(kinds.at(-1), 'restored');
     // Going back can be undone: the files from just before are a version too.
-    const beforeBack = [...app.versions!].reverse().find((v) => v.label === 'Before going back' || v.kind === 'deployed');
+    const beforeBack = [...(await versionsOf())].reverse().find((v) => v.label === 'Before going back' || v.kind === 'deployed');
     assert.ok(beforeBack && beforeBack.files.some((f) => f.path === 'index.html' && f.content.includes('Hot Calculator')));
     await vscode.commands.executeCommand('spawnApp.showVersions', { appId: spawned.appId, versionId: beforeBack.id, action: 'restore', confirm: true });
     assert.match(await readText(appUri('calculator', 'index.html')), /Hot Calculator/);

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { LocalProvider } from '../../src/core/sandbox/local';
-import { isAlive, isSameProcess, processStartTime } from '../../src/core/sandbox/processes';
+import { isAlive, isSameProcess, killGroupSync, processStartTime } from '../../src/core/sandbox/processes';
 import { isDown, request } from '../helpers/http';
 
 describe('local provider (real processes, real HTTP)', function () {
@@ -91,5 +92,71 @@ describe('local provider (real processes, real HTTP)', function () {
     assert.ok(isSameProcess(process.pid, st));
     assert.ok(!isSameProcess(process.pid, String(Number(st) + 12345)));
     assert.ok(!isSameProcess(2 ** 22 + 7, undefined));
+  });
+
+  /** A pid that ran and is gone now (its owner's, in a record of a window that was killed). */
+  function deadPid(): number {
+    const r = spawnSync('/bin/sh', ['-c', 'echo $$']);
+    return Number(r.stdout.toString().trim());
+  }
+
+  /** A record as a killed owner leaves it, naming one process group. */
+  function writeRecord(id: string, pid: number, startTime: string | undefined): void {
+    mkdirSync(path.join(root, id, 'app'), { recursive: true });
+    const record = {
+      id, appName: 'ghost', appType: 'webapp', startedAt: Date.now(), port: 1,
+      owner: { pid: deadPid(), startTime: '1', cmd: 'gone' },
+      processes: [{ pid, startTime, cmd: 'sleep 30' }],
+      metadata: { createdBy: 'spawn-app', client: 'vscode' },
+    };
+    writeFileSync(path.join(root, id, 'sandbox.json'), JSON.stringify(record));
+  }
+
+  it('a recorded pid that now belongs to another process (start time differs) is never killed', async () => {
+    const other = spawn('sleep', ['30'], { detached: true, stdio: 'ignore' });
+    const pid = other.pid!;
+    try {
+      const real = processStartTime(pid)!;
+      // The record says this pid started at another time: it is a reused pid, not our app.
+      writeRecord('local-reused', pid, String(Number(real) - 1));
+      assert.deepEqual(await provider.list(), [], 'nothing of ours runs: the record is stale and cleaned up');
+      assert.ok(!existsSync(path.join(root, 'local-reused')));
+      writeRecord('local-reused2', pid, String(Number(real) - 1));
+      assert.equal(await new LocalProvider({ root }).destroy('local-reused2'), true, 'the record goes');
+      assert.ok(isAlive(pid), 'the process that reuses the pid still runs');
+      // The same record with the right start time is ours: listed as an orphan, and destroy stops it.
+      writeRecord('local-ours', pid, real);
+      const listed = await provider.list();
+      assert.deepEqual(listed.map((i) => [i.id, i.orphan]), [['local-ours', true]]);
+      assert.equal(await provider.destroy('local-ours'), true);
+      for (let i = 0; i < 100 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 20));
+      assert.ok(!isAlive(pid), 'killed');
+    } finally {
+      killGroupSync(pid);
+    }
+  });
+
+  it('an owner killed with SIGKILL leaves an orphan that another provider lists and stops', async () => {
+    const script = `
+      const { LocalProvider } = require(${JSON.stringify(path.resolve(__dirname, '../../src/core/sandbox/local.ts'))});
+      (async () => {
+        const p = new LocalProvider({ root: ${JSON.stringify(root)} });
+        const sb = await p.create({ appName: 'orphaned', appType: 'webapp', metadata: { client: 'vscode' } });
+        await sb.writeFiles([{ path: 's.js', content: "require('http').createServer((q,s)=>s.end('still here')).listen(process.env.PORT)" }]);
+        await sb.start('node s.js');
+        for (let i = 0; i < 200 && !(await sb.probe(3000)); i++) await new Promise((r) => setTimeout(r, 25));
+        console.log(sb.url(3000));
+        process.kill(process.pid, 'SIGKILL');
+      })();`;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(child.signal, 'SIGKILL', child.stderr);
+    const url = child.stdout.trim();
+    assert.equal((await request(url)).body, 'still here', 'the app outlived its owner');
+    const [orphan] = await provider.list();
+    assert.equal(orphan?.orphan, true);
+    assert.equal(orphan?.appName, 'orphaned');
+    assert.equal(await provider.destroy(orphan!.id), true);
+    assert.ok(await isDown(url));
+    assert.deepEqual(await provider.list(), []);
   });
 });

@@ -82,4 +82,36 @@ describe('JsonStore (durable drafts)', () => {
     assert.deepEqual([...s.loadAll().records.keys()].sort(), ['b', 'c']);
     assert.throws(() => s.saveNow('../evil', 'x'), /Invalid record id/);
   });
+
+  it('sets aside a record that parses but is not what the caller expects, keeping its content', () => {
+    const s = new JsonStore<unknown>(dir);
+    s.saveNow('odd', [1, 2, 3]);
+    const moved = s.setAside('odd', 'not a draft');
+    assert.equal(moved.reason, 'not a draft');
+    assert.match(path.basename(moved.movedTo), /^odd\.json\.corrupt-\d+$/);
+    assert.equal(readFileSync(moved.movedTo, 'utf8'), '[1,2,3]');
+    assert.deepEqual([...s.loadAll().records.keys()], [], 'set-aside files are not loaded again');
+  });
+
+  it('tells a missing folder (nothing saved yet) from one it cannot read', function () {
+    assert.deepEqual(new JsonStore(path.join(dir, 'missing')).loadAll(), { records: new Map(), setAside: [] });
+    const file = path.join(dir, 'a-file');
+    writeFileSync(file, 'x');
+    const r = new JsonStore(file).loadAll();
+    assert.equal(r.records.size, 0);
+    assert.equal((r.error as NodeJS.ErrnoException | undefined)?.code, 'ENOTDIR');
+  });
+
+  it('says when a record whose failure it reported is written after all', async () => {
+    const blocked = path.join(dir, 'sub');
+    writeFileSync(blocked, 'a file where the folder should be');
+    const events: string[] = [];
+    const s = new JsonStore<number>(blocked, { debounceMs: 1, retryMs: 20, onError: (_e, id) => events.push(`error ${id}`), onRecovered: (id) => events.push(`recovered ${id}`) });
+    s.save('r', 1);
+    await new Promise((r) => setTimeout(r, 60));
+    rmSync(blocked);
+    await new Promise((r) => setTimeout(r, 80));
+    assert.deepEqual(events, ['error r', 'recovered r']);
+    s.dispose();
+  });
 });

@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { AppTree } from '../../src/core/appTree';
-import { templateSpec } from '../../src/core/generate/templateFiles';
 import type { AppVersion } from '../../src/core/versions';
 import { addVersion, compareFiles, parseVersions, sameFiles, versionTitle } from '../../src/core/versions';
 
@@ -44,7 +42,7 @@ describe('versions', () => {
     assert.equal(list.at(-1)!.id, 3);
   });
 
-  it('keeps at most the cap, always the first; and within a byte budget', () => {
+  it('keeps at most the cap (always the first), and within a byte budget (the oldest first)', () => {
     const list = build(Array.from({ length: 20 }, (_, i) => (i === 0 ? 'generated' : i % 2 ? 'refined' : 'edited')));
     assert.equal(list.length, 20);
     const capped = addVersion(list, { kind: 'fixed', label: 'x', at: 99, files: files('new') }, { maxVersions: 20 }).versions;
@@ -55,7 +53,9 @@ describe('versions', () => {
     const big = (c: string) => [{ path: 'a', content: c.repeat(1000) }];
     let small: AppVersion[] = [];
     for (const c of 'abcdef') small = addVersion(small, { kind: 'edited', label: c, at: 0, files: big(c) }, { maxBytes: 3500 }).versions;
-    assert.deepEqual(small.map((v) => v.label), ['a', 'e', 'f']);
+    assert.deepEqual(small.map((v) => v.label), ['d', 'e', 'f']);
+    const huge = addVersion(small, { kind: 'edited', label: 'g', at: 0, files: big('g'.repeat(4)) }, { maxBytes: 3500 }).versions;
+    assert.deepEqual(huge, [], 'an app bigger than the budget on its own keeps no history');
   });
 
   it('reads persisted versions back, dropping malformed ones', () => {
@@ -69,24 +69,5 @@ describe('versions', () => {
     assert.deepEqual(compareFiles(files('a'), [...files('b'), { path: 'new.js', content: '' }].slice(1)), { added: ['new.js'], changed: ['index.html'], deleted: ['spawn-app.json'] });
     assert.equal(sameFiles(files('a'), [...files('a')].reverse()), true);
     assert.equal(sameFiles(files('a'), files('b')), false);
-  });
-
-  it('are saved with the app record and restored with it', () => {
-    const tree = new AppTree();
-    const app = tree.createApp({ nameHint: 'calc', generator: 'templates' });
-    tree.setSpec(app, templateSpec('webapp', 'a calculator'), 'templates');
-    let changes = 0;
-    tree.onDidChange((c) => (changes += c.filter((x) => x.path === '/calc').length));
-    const versions = build(['generated', 'refined']);
-    tree.setVersions(app, versions);
-    assert.equal(changes, 1, 'a history change is a change of the app (so it is persisted)');
-    const record = JSON.parse(JSON.stringify(tree.serializeApp(app))) as ReturnType<AppTree['serializeApp']>;
-    assert.deepEqual(record.versions, versions);
-    const other = new AppTree();
-    other.restore({ version: 1, apps: [record] });
-    assert.deepEqual(other.app(app.id)!.versions, versions);
-    const plain = new AppTree();
-    plain.restore({ version: 1, apps: [{ ...record, versions: undefined }] });
-    assert.equal(plain.app(app.id)!.versions, undefined, 'older records without versions still load');
   });
 });

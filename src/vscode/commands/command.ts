@@ -3,6 +3,7 @@ import type { AppTree } from '../../core/appTree';
 import type { CoreConfig } from '../../core/config';
 import type { Deployer } from '../deployer';
 import type { AppDiagnostics } from '../diagnostics';
+import type { AppPersistence } from '../fs/appPersistence';
 import type { ErrorReporter } from '../errorReporter';
 import type { AppIterator } from '../iterate/appIterator';
 import type { Logger } from '../logger';
@@ -20,6 +21,8 @@ export interface Services {
   deployer: Deployer;
   previews: PreviewManager;
   diagnostics: AppDiagnostics;
+  /** The saved drafts (global storage). */
+  drafts: AppPersistence;
   secrets: Secrets;
   logger: Logger;
   reporter: ErrorReporter;

@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import { addAppsToExplorerCommand } from './addAppsToExplorer';
 import type { Command, Services } from './command';
+import { deleteDraftCommand } from './deleteDraft';
 import { deployAppCommand } from './deployApp';
 import { destroyAllSandboxesCommand } from './destroyAllSandboxes';
 import { deleteEntryCommand } from './files/deleteEntry';
@@ -54,6 +55,7 @@ export const COMMANDS: readonly Command[] = [
   newFileCommand,
   renameEntryCommand,
   deleteEntryCommand,
+  deleteDraftCommand,
   refineAppCommand,
   fixAppCommand,
   showVersionsCommand,

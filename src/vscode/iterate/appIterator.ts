@@ -217,7 +217,7 @@ export class AppIterator extends Disposable {
   async restore(app: AppMeta, id: number, opts: IterateOptions = {}): Promise<{ versionId: number; deploy?: DeployResult }> {
     await saveAppEditors(this.tree, app);
     const running = !!this.isRunning(app);
-    const v = this.history.restore(app, id);
+    const v = this.history.goBack(app, id);
     this.diagnostics.refresh(app);
     const deploy = running ? await this.redeploy(app, { confirm: opts.confirm, token: opts.token }) : undefined;
     return { versionId: v.id, deploy };

@@ -1,8 +1,9 @@
 /**
- * Each app's versions: kept on the app (so they are saved with its record and come back after a reload), added
- * at the moments that matter, and restorable. Deployed states are recorded by watching the sandbox registry, so
- * every way of deploying counts without the deployer knowing about history.
+ * Each app's versions: the `versions` section of its draft record (so they are saved with the app and come back
+ * after a reload), added at the moments that matter, and restorable. Deployed states are recorded by watching the
+ * sandbox registry, so every way of deploying counts without the deployer knowing about history.
  */
+import * as vscode from 'vscode';
 import type { AppMeta, AppTree } from '../../core/appTree';
 import { manifestText } from '../../core/appTree';
 import { manifestOf } from '../../core/appDir';
@@ -14,13 +15,19 @@ import type { AppFile, AppSpec } from '../../core/spec';
 import { currentFiles, replaceAppFiles } from '../../core/treeEdits';
 import { checkPath, MANIFEST_NAME } from '../../core/validate';
 import type { AppVersion, HistoryLimits, VersionKind } from '../../core/versions';
-import { addVersion, versionTitle } from '../../core/versions';
-import { Disposable } from '../dispose';
+import { addVersion, parseVersions, versionTitle } from '../../core/versions';
+import { Disposable, toDisposable } from '../dispose';
+import type { DraftSection } from '../fs/appPersistence';
 import type { SandboxEntry, SandboxRegistry } from '../views/sandboxRegistry';
 
-export class AppHistory extends Disposable {
+export class AppHistory extends Disposable implements DraftSection {
+  readonly key = 'versions';
+  private readonly byApp = new Map<string, AppVersion[]>();
   /** The deployment last recorded per sandbox entry. */
   private readonly recorded = new WeakMap<SandboxEntry, Deployment>();
+  private readonly _onDidChange = this._register(new vscode.EventEmitter<string>());
+  /** Fires with the app's id when its versions change. */
+  readonly onDidChangeVersions = this._onDidChange.event;
 
   constructor(
     private readonly tree: AppTree,
@@ -30,28 +37,50 @@ export class AppHistory extends Disposable {
   ) {
     super();
     this._register(registry.onDidChange((e) => e && this.onEntry(e)));
+    // A deleted app's history goes with it.
+    const off = tree.onDidChange(() => {
+      for (const id of this.byApp.keys()) if (!tree.app(id)) this.byApp.delete(id);
+    });
+    this._register(toDisposable(off));
   }
 
   list(app: AppMeta): readonly AppVersion[] {
-    return app.versions ?? [];
+    return this.byApp.get(app.id) ?? [];
   }
 
   get(appId: string, id: number): AppVersion | undefined {
-    return this.tree.app(appId)?.versions?.find((v) => v.id === id);
+    return this.byApp.get(appId)?.find((v) => v.id === id);
+  }
+
+  // ---- the draft section ----
+
+  save(app: AppMeta): AppVersion[] | undefined {
+    const list = this.byApp.get(app.id);
+    return list?.length ? list : undefined;
+  }
+
+  restore(app: AppMeta, value: unknown): void {
+    const list = parseVersions(value);
+    if (list.length) this.byApp.set(app.id, list);
+  }
+
+  onDidChange(listener: (appId: string) => void): vscode.Disposable {
+    return this._onDidChange.event(listener);
   }
 
   /** Records the app's files now (or `files`) as a version; the same files as the latest add nothing. */
   record(app: AppMeta, kind: VersionKind, label: string, files: readonly AppFile[] = currentFiles(this.tree, app)): AppVersion {
     const r = addVersion(this.list(app), { kind, label, at: Date.now(), files }, this.limits);
     if (r.changed) {
-      this.tree.setVersions(app, r.versions);
+      this.byApp.set(app.id, r.versions);
+      this._onDidChange.fire(app.id);
       if (r.added) this.logger.info(`${app.name}: ${versionTitle(r.version)} (${label})`);
     }
     return r.version;
   }
 
   /** Goes back to a version: the current files are kept as a version first, so going back can be undone. */
-  restore(app: AppMeta, id: number): AppVersion {
+  goBack(app: AppMeta, id: number): AppVersion {
     const v = this.get(app.id, id);
     if (!v) throw new SpawnError('usage', `${app.name} has no version ${id}.`);
     this.record(app, 'edited', 'Before going back');

@@ -1,4 +1,5 @@
 /** Builds the iterate services (refine, fix, versions, hot redeploy) for the composition root. */
+export { AppHistory } from './history';
 import * as vscode from 'vscode';
 import type { AppTree } from '../../core/appTree';
 import type { CoreConfig } from '../../core/config';
@@ -10,13 +11,15 @@ import type { Secrets } from '../secrets';
 import type { Settings } from '../settings';
 import type { SandboxRegistry } from '../views/sandboxRegistry';
 import { AppIterator } from './appIterator';
-import { AppHistory } from './history';
+import type { AppHistory } from './history';
 import { HotRedeploy } from './hotRedeploy';
 import { ProposalReview } from './proposals';
 import { SNAPSHOT_SCHEME, SnapshotDocuments } from './snapshotDocuments';
 
 export interface IterateDeps {
   tree: AppTree;
+  /** The app versions (a draft section, so it is made and registered before the drafts load). */
+  history: AppHistory;
   registry: SandboxRegistry;
   deployer: Deployer;
   diagnostics: AppDiagnostics;
@@ -28,7 +31,7 @@ export interface IterateDeps {
 }
 
 export function createIterate(d: IterateDeps): { iterate: AppIterator; hotRedeploy: HotRedeploy; disposables: vscode.Disposable[] } {
-  const history = new AppHistory(d.tree, d.registry, d.logger.scope('versions'));
+  const { history } = d;
   const snapshots = new SnapshotDocuments(d.tree, (appId, id) => history.get(appId, id)?.files);
   const proposals = new ProposalReview(d.tree, snapshots, d.logger.scope('refine'));
   const iterate = new AppIterator(d.tree, d.registry, d.deployer, d.diagnostics, history, proposals, snapshots, d.secrets, d.settings, d.config, d.logger);
@@ -36,6 +39,6 @@ export function createIterate(d: IterateDeps): { iterate: AppIterator; hotRedepl
   return {
     iterate,
     hotRedeploy,
-    disposables: [history, vscode.workspace.registerTextDocumentContentProvider(SNAPSHOT_SCHEME, snapshots), proposals, iterate, hotRedeploy],
+    disposables: [vscode.workspace.registerTextDocumentContentProvider(SNAPSHOT_SCHEME, snapshots), proposals, iterate, hotRedeploy],
   };
 }

@@ -8,6 +8,12 @@ import { SCHEME } from '../fs/appUri';
 import { Disposable, toDisposable } from '../dispose';
 import type { SandboxRegistry } from './sandboxRegistry';
 
+/** Where the view reads an app's versions (the AppHistory). */
+export interface AppVersionSource {
+  list(app: AppMeta): readonly AppVersion[];
+  onDidChangeVersions: vscode.Event<string>;
+}
+
 export interface AppTreeNode {
   /** The node's `spawnapp:` URI (for versions: the app's). */
   readonly uri: vscode.Uri;
@@ -35,6 +41,8 @@ export class AppsTreeProvider extends Disposable implements vscode.TreeDataProvi
   constructor(
     private readonly tree: AppTree,
     private readonly registry: SandboxRegistry,
+    /** Each app's versions (shown under a Versions node); absent: no such node. */
+    private readonly versions?: AppVersionSource,
   ) {
     super();
     const off = tree.onDidChange(() => this.refreshSoon());
@@ -43,6 +51,7 @@ export class AppsTreeProvider extends Disposable implements vscode.TreeDataProvi
       if (this.timer) clearTimeout(this.timer);
     }));
     this._register(registry.onDidChange(() => this.refreshSoon()));
+    if (versions) this._register(versions.onDidChangeVersions(() => this.refreshSoon()));
   }
 
   private refreshSoon(): void {
@@ -82,7 +91,7 @@ export class AppsTreeProvider extends Disposable implements vscode.TreeDataProvi
     if (element.kind === 'version') return [];
     if (element.kind === 'versions') {
       const app = this.tree.appOf(element.uri.path);
-      return app ? [...(app.versions ?? [])].reverse().map((v) => this.versionNode(app, v.id)) : [];
+      return app ? [...(this.versions?.list(app) ?? [])].reverse().map((v) => this.versionNode(app, v.id)) : [];
     }
     if (!this.tree.exists(element.uri.path)) return [];
     let entries: [string, 'file' | 'directory'][];
@@ -95,7 +104,7 @@ export class AppsTreeProvider extends Disposable implements vscode.TreeDataProvi
       .sort(([an, ak], [bn, bk]) => (ak === bk ? an.localeCompare(bn) : ak === 'directory' ? -1 : 1))
       .map(([name, kind]) => this.node(`${element.uri.path}/${name}`, kind === 'directory' ? 'folder' : 'file'));
     const app = element.kind === 'app' ? this.tree.appOf(element.uri.path) : undefined;
-    return app?.versions?.length ? [this.versionsNode(app), ...files] : files;
+    return app && this.versions?.list(app).length ? [this.versionsNode(app), ...files] : files;
   }
 
   getParent(element: AppTreeNode): AppTreeNode | undefined {
@@ -130,7 +139,7 @@ export class AppsTreeProvider extends Disposable implements vscode.TreeDataProvi
 
   private versionItem(element: AppTreeNode): vscode.TreeItem {
     const app = this.tree.appOf(element.uri.path);
-    const versions = app?.versions ?? [];
+    const versions = (app && this.versions?.list(app)) || [];
     if (element.kind === 'versions') {
       const item = new vscode.TreeItem('Versions', vscode.TreeItemCollapsibleState.Collapsed);
       item.id = `versions:${app?.id ?? element.uri.path}`;

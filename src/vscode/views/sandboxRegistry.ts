@@ -38,8 +38,25 @@ export interface SandboxEntry {
   error?: { message: string; detail?: string; code?: string };
   /** Found by listing a provider (e.g. an E2B sandbox that outlived a window reload). */
   found?: boolean;
+  /** Started by another window or machine (another session's E2B sandbox), or left by a window that is gone. */
+  foreign?: boolean;
+  /** Being destroyed: its app's exit is expected, not a failure. */
+  destroying?: boolean;
   /** Warning keys the user already accepted for this sandbox (a redeploy asks again only for new ones). */
   confirmedWarnings: string[];
+}
+
+/** A provider whose listing failed (offline, bad key): the tree shows it with a retry. */
+export interface ListError {
+  provider: ProviderId;
+  message: string;
+  code?: string;
+}
+
+/** A local app a window that is gone left running, which discovery stopped (see the README's orphan policy). */
+export interface StoppedOrphan {
+  id: string;
+  appName: string;
 }
 
 export class SandboxRegistry extends Disposable {
@@ -53,6 +70,10 @@ export class SandboxRegistry extends Disposable {
   private generationUnknown = false;
   private endedSandboxUsd = 0;
   private discovering?: Promise<void>;
+  private readonly errors = new Map<ProviderId, ListError>();
+  private readonly _onDidStopOrphans = this._register(new vscode.EventEmitter<StoppedOrphan[]>());
+  /** Fires when discovery stopped local apps that a crashed or killed window left running. */
+  readonly onDidStopOrphans = this._onDidStopOrphans.event;
 
   constructor(
     private readonly logger: CoreLogger,
@@ -116,6 +137,7 @@ export class SandboxRegistry extends Disposable {
   }
 
   markFailed(entry: SandboxEntry, err: unknown, opts: { sandboxGone: boolean }): void {
+    if (entry.destroying) return;
     const message = messageOf(err);
     const detail = err instanceof SpawnError ? err.detail : undefined;
     const code = err instanceof SpawnError ? err.code : undefined;
@@ -163,7 +185,7 @@ export class SandboxRegistry extends Disposable {
   remove(id: string): void {
     const e = this.entries.get(id);
     if (!e) return;
-    this.endedSandboxUsd += this.cost(e) ?? 0;
+    if (!e.foreign) this.endedSandboxUsd += this.cost(e) ?? 0;
     this.entries.delete(id);
     // A log someone opened stays readable (why did it stop?) until the window closes; others go now.
     const l = this.logs.get(id);
@@ -177,6 +199,7 @@ export class SandboxRegistry extends Disposable {
     const e = this.entries.get(id);
     if (!e) return false;
     let existed = true;
+    e.destroying = true;
     try {
       if (e.sandbox) await e.sandbox.destroy();
       else if (e.status !== 'failed' || e.found) existed = await e.providerRef.destroy(id);
@@ -213,22 +236,39 @@ export class SandboxRegistry extends Disposable {
     this.update(entry, { endAt: entry.endAt === undefined ? undefined : Date.now() + ms });
   }
 
+  /** Providers whose last listing failed. */
+  listErrors(): ListError[] {
+    return [...this.errors.values()];
+  }
+
   /**
-   * Lists the providers for sandboxes of ours this window does not know yet (E2B sandboxes that outlived a
-   * window reload, local ones left by a crashed window), matched by metadata.
+   * Reconciles with the providers' listings (matched by metadata): sandboxes of ours this window does not know
+   * yet appear (E2B sandboxes that outlived a window reload: this window's session's among its own, other
+   * windows' and machines' apart, `foreign`); found ones that are no longer listed go. Local apps left running by
+   * a window that is gone (its extension host crashed or was killed) are stopped. A listing that fails is kept
+   * as a `ListError` (the tree offers a retry) and leaves the rest as it was.
    */
   discover(providers: () => Promise<SandboxProvider[]>): Promise<void> {
     this.discovering ??= (async () => {
       try {
-        for (const p of await providers()) {
+        let list: SandboxProvider[];
+        try {
+          list = await providers();
+        } catch (err) {
+          // Only E2B can fail to be set up (its SDK, its settings); the local runner always exists.
+          this.listFailed('e2b', err);
+          return;
+        }
+        for (const p of list) {
           let infos: SandboxInfo[];
           try {
             infos = await p.list();
           } catch (err) {
-            this.logger.warn(`could not list ${p.id} sandboxes: ${messageOf(err)}`);
+            this.listFailed(p.id, err);
             continue;
           }
-          for (const info of infos) this.adopt(p, info);
+          if (this.errors.delete(p.id)) this.changed(undefined);
+          await this.reconcile(p, infos);
         }
       } finally {
         this.discovering = undefined;
@@ -237,9 +277,47 @@ export class SandboxRegistry extends Disposable {
     return this.discovering;
   }
 
+  private listFailed(provider: ProviderId, err: unknown): void {
+    const message = messageOf(err);
+    this.logger.warn(`could not list ${provider} sandboxes: ${message}`);
+    this.errors.set(provider, { provider, message, code: err instanceof SpawnError ? err.code : undefined });
+    this.changed(undefined);
+  }
+
+  private async reconcile(provider: SandboxProvider, infos: SandboxInfo[]): Promise<void> {
+    const ours = infos.filter((i) => i.metadata[METADATA_TAG.key] === METADATA_TAG.value && i.metadata.client === 'vscode');
+    const orphans = ours.filter((i) => i.provider === 'local' && i.orphan && !this.entries.has(i.id));
+    const stopped: StoppedOrphan[] = [];
+    const kept = new Set<string>();
+    for (const info of orphans) {
+      try {
+        await provider.destroy(info.id);
+        this.logger.info(`stopped local sandbox ${info.id} (${info.appName}), left running by a window that is gone`);
+        stopped.push({ id: info.id, appName: info.metadata.appName ?? info.appName });
+      } catch (err) {
+        this.logger.warn(`could not stop local sandbox ${info.id} left by a window that is gone: ${messageOf(err)}`);
+        kept.add(info.id);
+      }
+    }
+    const listed = new Set(infos.map((i) => i.id));
+    for (const e of this.list()) {
+      if (e.provider !== provider.id || !e.found || e.sandbox) continue;
+      if (!listed.has(e.id)) {
+        this.logger.info(`${e.provider} sandbox ${e.id} (${e.appName}) is gone`);
+        this.remove(e.id);
+      }
+    }
+    for (const info of ours) {
+      if (info.provider === 'local' && info.orphan && !kept.has(info.id)) continue;
+      const known = this.entries.get(info.id);
+      if (known?.found) this.update(known, { endAt: info.endAt ?? known.endAt, cpuCount: info.cpuCount ?? known.cpuCount, memoryMB: info.memoryMB ?? known.memoryMB });
+      else this.adopt(provider, info);
+    }
+    if (stopped.length) this._onDidStopOrphans.fire(stopped);
+  }
+
   private adopt(provider: SandboxProvider, info: SandboxInfo): void {
     if (this.entries.has(info.id)) return;
-    if (info.metadata[METADATA_TAG.key] !== METADATA_TAG.value || info.metadata.client !== 'vscode') return;
     // A local sandbox whose owner still runs belongs to another window: leave it to that window.
     if (info.provider === 'local' && !info.orphan) return;
     const entry: SandboxEntry = {
@@ -255,10 +333,11 @@ export class SandboxRegistry extends Disposable {
       cpuCount: info.cpuCount,
       memoryMB: info.memoryMB,
       found: true,
+      foreign: info.orphan === true,
       confirmedWarnings: [],
     };
     this.entries.set(entry.id, entry);
-    this.logger.info(`found ${info.provider} sandbox ${info.id} (${entry.appName})`);
+    this.logger.info(`found ${info.provider} sandbox ${info.id} (${entry.appName})${entry.foreign ? ' of another window or machine' : ''}`);
     this.changed(undefined);
   }
 
@@ -275,11 +354,12 @@ export class SandboxRegistry extends Disposable {
     this.changed(undefined);
   }
 
-  /** What this window has spent: generations plus every sandbox, running or ended. */
+  /** What this window has spent: generations plus every sandbox of its own, running or ended. */
   sessionCost(now = Date.now()): { usd: number; generation: number; sandboxes: number; partial: boolean } {
     let sandboxes = this.endedSandboxUsd;
     let partial = this.generationUnknown;
     for (const e of this.entries.values()) {
+      if (e.foreign) continue;
       const c = this.cost(e, now);
       if (c === null) partial = true;
       else sandboxes += c;

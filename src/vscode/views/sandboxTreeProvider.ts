@@ -1,8 +1,9 @@
 /** Maps the sandbox registry to tree items (the Sandboxes view); a 1 s tick keeps countdowns and costs live. */
 import * as vscode from 'vscode';
 import { formatUsd } from '../../core/pricing';
+import type { ProviderId } from '../../core/sandbox/types';
 import { Disposable, toDisposable } from '../dispose';
-import type { SandboxEntry, SandboxRegistry } from './sandboxRegistry';
+import type { ListError, SandboxEntry, SandboxRegistry } from './sandboxRegistry';
 
 export interface SandboxNode {
   readonly kind: 'sandbox';
@@ -15,7 +16,19 @@ export interface DetailNode {
   readonly field: 'url' | 'time' | 'cost' | 'phase' | 'error';
 }
 
-export type SandboxTreeNode = SandboxNode | DetailNode;
+/** Sandboxes of other windows and machines (and local ones a gone window left), apart from this window's. */
+export interface GroupNode {
+  readonly kind: 'group';
+  readonly id: 'other';
+}
+
+/** A provider whose listing failed: click to retry. */
+export interface ListErrorNode {
+  readonly kind: 'listError';
+  readonly id: ProviderId;
+}
+
+export type SandboxTreeNode = SandboxNode | DetailNode | GroupNode | ListErrorNode;
 
 const PROVIDER_LABELS = { local: 'local runner', e2b: 'E2B' } as const;
 
@@ -32,6 +45,8 @@ export class SandboxTreeProvider extends Disposable implements vscode.TreeDataPr
   private readonly _onDidChangeTreeData = this._register(new vscode.EventEmitter<SandboxTreeNode | undefined>());
   readonly onDidChangeTreeData = this._onDidChangeTreeData.event;
   private readonly nodes = new Map<string, { node: SandboxNode; details: Map<DetailNode['field'], DetailNode> }>();
+  private readonly otherGroup: GroupNode = { kind: 'group', id: 'other' };
+  private readonly errorNodes = new Map<ProviderId, ListErrorNode>();
   private visible = false;
   private ticker?: ReturnType<typeof setInterval>;
   private discovered = false;
@@ -61,9 +76,12 @@ export class SandboxTreeProvider extends Disposable implements vscode.TreeDataPr
       const entries = this.registry.list();
       for (const id of this.nodes.keys()) if (!this.registry.get(id)) this.nodes.delete(id);
       this.updateTicker();
-      return entries.map((e) => this.nodeFor(e));
+      const errors = this.registry.listErrors().map((err) => this.errorNodeFor(err.provider));
+      const others = entries.some((e) => e.foreign) ? [this.otherGroup] : [];
+      return [...errors, ...entries.filter((e) => !e.foreign).map((e) => this.nodeFor(e)), ...others];
     }
-    if (element.kind === 'detail') return [];
+    if (element.kind === 'group') return this.registry.list().filter((e) => e.foreign).map((e) => this.nodeFor(e));
+    if (element.kind === 'detail' || element.kind === 'listError') return [];
     const e = this.registry.get(element.id);
     if (!e) return [];
     const fields: DetailNode['field'][] = [];
@@ -75,10 +93,14 @@ export class SandboxTreeProvider extends Disposable implements vscode.TreeDataPr
   }
 
   getParent(element: SandboxTreeNode): SandboxTreeNode | undefined {
-    return element.kind === 'detail' ? this.nodes.get(element.id)?.node : undefined;
+    if (element.kind === 'detail') return this.nodes.get(element.id)?.node;
+    if (element.kind === 'sandbox' && this.registry.get(element.id)?.foreign) return this.otherGroup;
+    return undefined;
   }
 
   getTreeItem(element: SandboxTreeNode): vscode.TreeItem {
+    if (element.kind === 'group') return this.groupItem();
+    if (element.kind === 'listError') return this.listErrorItem(this.registry.listErrors().find((e) => e.provider === element.id));
     const e = this.registry.get(element.id);
     if (!e) return new vscode.TreeItem('(gone)');
     return element.kind === 'sandbox' ? this.sandboxItem(e) : this.detailItem(e, element.field);
@@ -92,6 +114,38 @@ export class SandboxTreeProvider extends Disposable implements vscode.TreeDataPr
       this.nodes.set(e.id, n);
     }
     return n.node;
+  }
+
+  private errorNodeFor(provider: ProviderId): ListErrorNode {
+    let n = this.errorNodes.get(provider);
+    if (!n) {
+      n = { kind: 'listError', id: provider };
+      this.errorNodes.set(provider, n);
+    }
+    return n;
+  }
+
+  private groupItem(): vscode.TreeItem {
+    const n = this.registry.list().filter((e) => e.foreign).length;
+    const item = new vscode.TreeItem('Other windows and machines', vscode.TreeItemCollapsibleState.Expanded);
+    item.id = 'sandboxGroup:other';
+    item.description = `${n} sandbox${n === 1 ? '' : 'es'}`;
+    item.tooltip = 'Sandboxes of ours that another VS Code window or machine started (or a window that is gone left running). They cost money until they time out: destroy the ones nobody needs.';
+    item.contextValue = 'sandboxGroup:other';
+    item.iconPath = new vscode.ThemeIcon('remote-explorer');
+    return item;
+  }
+
+  private listErrorItem(err: ListError | undefined): vscode.TreeItem {
+    const label = PROVIDER_LABELS[err?.provider ?? 'e2b'];
+    const item = new vscode.TreeItem(`Could not list ${label} sandboxes`);
+    item.id = `sandboxListError:${err?.provider ?? 'e2b'}`;
+    item.description = 'click to retry';
+    item.tooltip = `${err?.message ?? 'The listing failed.'}\n\nSandboxes you started in this window are still shown; click to list again.`;
+    item.contextValue = `sandboxListError${err?.code === 'deploy.auth' || err?.code === 'deploy.no_key' ? ':auth' : ''}`;
+    item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
+    item.command = { command: 'spawnApp.refreshSandboxes', title: 'Retry' };
+    return item;
   }
 
   private detailFor(id: string, field: DetailNode['field']): DetailNode {
@@ -118,7 +172,7 @@ export class SandboxTreeProvider extends Disposable implements vscode.TreeDataPr
           : new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`**${escapeMd(e.appName)}** — ${e.status}\n\n`);
-    md.appendMarkdown(`${PROVIDER_LABELS[e.provider]} sandbox \`${e.id}\`${e.found ? ' (found by listing)' : ''}\n\n`);
+    md.appendMarkdown(`${PROVIDER_LABELS[e.provider]} sandbox \`${e.id}\`${e.foreign ? ' (started by another window or machine)' : e.found ? ' (found by listing)' : ''}\n\n`);
     if (e.url) md.appendMarkdown(`URL: ${e.url}\n\n`);
     if (e.error) md.appendMarkdown(`Error: ${escapeMd(e.error.message)}\n\n`);
     item.tooltip = md;
