@@ -6,6 +6,7 @@
 import { SpawnError } from './errors';
 import type { AppFile, AppSpec } from './spec';
 import { checkPath, hasErrors, validateSpec } from './validate';
+import { compareFiles } from './versions';
 import type { Finding } from './validate';
 
 /** What a refine or fix returns: full content per changed or added file, and the paths to delete. */
@@ -105,22 +106,13 @@ export interface SpecDiff {
 }
 
 export function diffSpecs(prev: AppSpec, next: AppSpec): SpecDiff {
-  const norm = (files: AppFile[]) => new Map(files.map((f) => [checkPath(f.path).ok ? (checkPath(f.path) as { path: string }).path : f.path, f.content]));
-  const a = norm(prev.files);
-  const b = norm(next.files);
-  const added: string[] = [];
-  const changed: string[] = [];
-  const deleted: string[] = [];
-  for (const [p, c] of b) {
-    if (!a.has(p)) added.push(p);
-    else if (a.get(p) !== c) changed.push(p);
-  }
-  for (const p of a.keys()) if (!b.has(p)) deleted.push(p);
+  const norm = (files: AppFile[]) => files.map((f) => {
+    const c = checkPath(f.path);
+    return { path: c.ok ? c.path : f.path, content: f.content };
+  });
   const depKey = (d: string[]) => [...d].sort().join('\n');
   return {
-    added,
-    changed,
-    deleted,
+    ...compareFiles(norm(prev.files), norm(next.files)),
     startChanged: prev.startCommand !== next.startCommand,
     depsChanged: depKey(prev.dependencies) !== depKey(next.dependencies),
   };

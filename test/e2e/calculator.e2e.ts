@@ -8,56 +8,13 @@
  *   npm run test:e2e
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readlinkSync } from 'node:fs';
-import http from 'node:http';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Frame, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { Host } from '../../scripts/vscode-host/host.mjs';
 import { runCommand, startHost } from '../../scripts/vscode-host/host.mjs';
+import { answers, failures, frameWith, killStrays, root, shots } from './helpers';
 
-const root = path.resolve(__dirname, '../..');
-/** test-results/screenshots, or SPAWN_APP_SCREENSHOTS_DIR (`npm run screenshots` sets docs/screenshots, the README's). */
-const shots = path.resolve(root, process.env.SPAWN_APP_SCREENSHOTS_DIR || 'test-results/screenshots');
-const failures = path.join(root, 'test-results');
-
-function answers(url: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    http.get(url, { agent: false, timeout: 2000 }, (res) => {
-      res.resume();
-      resolve(true);
-    }).on('error', () => resolve(false));
-  });
-}
-
-/**
- * Kills processes working under `dir` (the host's temp folder): a local app runs in its own process group, so
- * when a failed test leaves one running, closing the host's process group would not stop it.
- */
-function killStrays(dir: string): void {
-  for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
-    try {
-      if (readlinkSync(`/proc/${pid}/cwd`).startsWith(dir)) process.kill(Number(pid), 'SIGKILL');
-    } catch {
-      // not ours, or gone
-    }
-  }
-}
-
-/** The frame (nested inside the webview's iframes) that holds `selector`. */
-async function frameWith(page: Page, selector: string, timeoutMs = 30_000): Promise<Frame> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    for (const f of page.frames()) {
-      try {
-        if (await f.$(selector)) return f;
-      } catch {
-        // a frame navigating away
-      }
-    }
-    if (Date.now() > deadline) throw new Error(`no frame with ${selector} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe('e2e: prompt → files → deploy → the calculator computes in the preview → destroy', function () {
   this.timeout(240_000);

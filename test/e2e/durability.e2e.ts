@@ -10,48 +10,16 @@
  *   npm run test:e2e
  */
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import type { Host } from '../../scripts/vscode-host/host.mjs';
 import { runCommand, startHost } from '../../scripts/vscode-host/host.mjs';
 import { FakeE2B } from '../fakes/fakeE2B';
+import { answers, failures, killStrays, root, until } from './helpers';
 
-const root = path.resolve(__dirname, '../..');
-const failures = path.join(root, 'test-results');
 const E2B_KEY = 'e2b_durability_e2e_0123456789';
-
-function answers(url: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    http.get(url, { agent: false, timeout: 2000 }, (res) => {
-      res.resume();
-      resolve(true);
-    }).on('error', () => resolve(false));
-  });
-}
-
-async function until<T>(fn: () => T | Promise<T>, what: string, timeoutMs = 30_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** Kills processes working under `dir`: local apps run in their own process groups, outside the host's. */
-function killStrays(dir: string): void {
-  for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
-    try {
-      if (readlinkSync(`/proc/${pid}/cwd`).startsWith(dir)) process.kill(Number(pid), 'SIGKILL');
-    } catch {
-      // not ours, or gone
-    }
-  }
-}
 
 /** The extension host of this code-server (a process of its group started with --type=extensionHost). */
 function extensionHostPid(host: Host): number | undefined {

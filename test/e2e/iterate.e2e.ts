@@ -8,41 +8,14 @@
  *   npm run test:e2e
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readlinkSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Frame, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { Host } from '../../scripts/vscode-host/host.mjs';
 import { runCommand, startHost } from '../../scripts/vscode-host/host.mjs';
 import { FakeAnthropic } from '../fakes/fakeAnthropic';
+import { failures, frameWith, killStrays, root, shots } from './helpers';
 
-const root = path.resolve(__dirname, '../..');
-const shots = path.resolve(root, process.env.SPAWN_APP_SCREENSHOTS_DIR || 'test-results/screenshots');
-const failures = path.join(root, 'test-results');
-
-function killStrays(dir: string): void {
-  for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
-    try {
-      if (readlinkSync(`/proc/${pid}/cwd`).startsWith(dir)) process.kill(Number(pid), 'SIGKILL');
-    } catch {
-      // not ours, or gone
-    }
-  }
-}
-
-async function frameWith(page: Page, selector: string, timeoutMs = 30_000): Promise<Frame> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    for (const f of page.frames()) {
-      try {
-        if (await f.$(selector)) return f;
-      } catch {
-        // a frame navigating away
-      }
-    }
-    if (Date.now() > deadline) throw new Error(`no frame with ${selector} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe('e2e: refine → diff → accept; a failed start → Fix with Claude; versions', function () {
   this.timeout(240_000);

@@ -1,0 +1,61 @@
+/** Shared by the e2e suites: app probes, waiting, frames inside webviews, and cleanup of stray local apps. */
+import { readdirSync, readlinkSync } from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import type { Frame, Page } from 'playwright-core';
+
+export const root = path.resolve(__dirname, '../..');
+/** test-results/screenshots, or SPAWN_APP_SCREENSHOTS_DIR (`npm run screenshots` sets docs/screenshots, the README's). */
+export const shots = path.resolve(root, process.env.SPAWN_APP_SCREENSHOTS_DIR || 'test-results/screenshots');
+export const failures = path.join(root, 'test-results');
+
+/** True when something answers at the URL. */
+export function answers(url: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    http.get(url, { agent: false, timeout: 2000 }, (res) => {
+      res.resume();
+      resolve(true);
+    }).on('error', () => resolve(false));
+  });
+}
+
+/** Polls `fn` until it returns something truthy. */
+export async function until<T>(fn: () => T | Promise<T>, what: string, timeoutMs = 30_000): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * Kills processes working under `dir` (the host's temp folder): a local app runs in its own process group, so
+ * when a failed test leaves one running, closing the host's process group would not stop it.
+ */
+export function killStrays(dir: string): void {
+  for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    try {
+      if (readlinkSync(`/proc/${pid}/cwd`).startsWith(dir)) process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      // not ours, or gone
+    }
+  }
+}
+
+/** The frame (nested inside the webview's iframes) that holds `selector`. */
+export async function frameWith(page: Page, selector: string, timeoutMs = 30_000): Promise<Frame> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (const f of page.frames()) {
+      try {
+        if (await f.$(selector)) return f;
+      } catch {
+        // a frame navigating away
+      }
+    }
+    if (Date.now() > deadline) throw new Error(`no frame with ${selector} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
