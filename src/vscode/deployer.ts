@@ -91,6 +91,17 @@ export class Deployer {
     }
     const existing = this.registry.forApp(app.id);
     if (existing?.status === 'starting') throw new SpawnError('usage', `${app.name} is being deployed already.`);
+    if (existing?.found && !existing.sandbox && !existing.foreign && existing.providerRef.adopt) {
+      // This window's sandbox from before a reload: take it over rather than start a second one beside it.
+      try {
+        this.registry.update(existing, { sandbox: await existing.providerRef.adopt(existing.id) });
+        this.logger.scope('deploy').info(`took over ${existing.provider} sandbox ${existing.id} for ${app.name}`);
+      } catch (err) {
+        if (!(err instanceof SpawnError && err.code === 'deploy.not_found')) throw err;
+        this.registry.remove(existing.id);
+        return this.deployApp(app, opts);
+      }
+    }
     if (existing?.sandbox) return this.redeploy(app, existing, spec, findings, generator, opts);
     if (existing && !existing.sandbox && !existing.found) this.registry.remove(existing.id);
 

@@ -66,7 +66,7 @@ describe('deploying to E2B (the fake E2B on loopback, driven by the real SDK)', 
     assert.equal(fake.live().length, 1);
   });
 
-  it('finds a sandbox that outlived the window (by its metadata) and destroys it', async () => {
+  it('finds a sandbox that outlived the window (by its metadata), deploys into it again, and destroys it', async () => {
     const api = await getApi();
     // As after a window reload: this window forgets the sandbox, E2B keeps it.
     api.registry.remove(first.sandboxId);
@@ -77,6 +77,14 @@ describe('deploying to E2B (the fake E2B on loopback, driven by the real SDK)', 
     assert.equal(found.found, true);
     assert.equal(found.appId, spawned.appId, 'linked to its app');
     assert.equal(found.status, 'running');
+    // Deploying the app again takes that sandbox over (the old app stopped, the edit started) instead of a second one.
+    const uri = appUri(spawned.appName, 'index.html');
+    await writeText(uri, (await readText(uri)).replace('Cloud Calculator', 'Adopted Calculator'));
+    const again = await vscode.commands.executeCommand<DeployResult>('spawnApp.deploy', { appId: spawned.appId, confirm: true });
+    assert.ok(again, `deployed (last error: ${api.testing.reporter.lastError?.message})`);
+    assert.equal(again.sandboxId, first.sandboxId, 'the same sandbox');
+    assert.match((await fetchText(again.url)).text, /Adopted Calculator/);
+    assert.equal(fake.live().length, 1, 'no second sandbox');
     assert.equal(await vscode.commands.executeCommand('spawnApp.sandbox.destroy', { sandboxId: first.sandboxId, confirm: true }), true);
     assert.equal(fake.live().length, 0);
     assert.equal(api.registry.list().length, 0);

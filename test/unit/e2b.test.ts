@@ -505,3 +505,32 @@ describe('E2B provider (real SDK against the fake E2B)', function () {
     });
   });
 });
+
+describe('E2B provider: adopting a sandbox another process made (after a reload or a crash)', function () {
+  this.timeout(60_000);
+  let fake: FakeE2B;
+  before(async () => {
+    fake = await FakeE2B.start();
+  });
+  after(() => fake.close());
+
+  it('connects, stops what ran there, and the app starts again in the same sandbox', async () => {
+    const first = new E2BProvider(fake.connection());
+    const spec = templateSpec('webapp', 'a calculator');
+    const d = await deploy({ spec, provider: first });
+    assert.equal(fake.liveCount, 1);
+    // A new window: a new provider that never saw this sandbox.
+    const second = new E2BProvider(fake.connection());
+    const adopted = await second.adopt(d.sandbox.id);
+    assert.equal(adopted.id, d.sandbox.id);
+    await until(() => fake.runningProcesses() === 0);
+    const next = { ...spec, files: spec.files.map((f) => (f.path === 'index.html' ? { ...f, content: '<h1>adopted</h1>' } : f)) };
+    const { startIn } = await import('../../src/core/deploy');
+    const again = await startIn(adopted, next, { provider: second });
+    assert.equal((await get(`${again.url}/`)).body, '<h1>adopted</h1>');
+    assert.equal(fake.liveCount, 1, 'no second sandbox');
+    await adopted.destroy();
+    assert.equal(fake.liveCount, 0);
+    await assert.rejects(second.adopt(d.sandbox.id), (err: SpawnError) => err.code === 'deploy.not_found');
+  });
+});

@@ -402,6 +402,29 @@ export class E2BProvider implements SandboxProvider {
     return sb;
   }
 
+  async adopt(id: string, signal?: AbortSignal): Promise<Sandbox> {
+    const known = this.live.get(id);
+    if (known) return known;
+    if (signal?.aborted) throw new CancelledError();
+    let sdk: SdkSandbox;
+    let info: SandboxInfo;
+    try {
+      [info] = await this.listSdk({}).then((all) => all.filter((s) => s.sandboxId === id).map((s) => this.toInfo(s)));
+      if (!info) throw new SpawnError('deploy.not_found', `Sandbox ${id} is not one of ours, or it has ended.`);
+      sdk = await SdkSandbox.connect(id, { ...this.conn(), signal });
+      // Whatever ran there before (the app of the window that was reloaded) goes: the port must be free.
+      for (const p of await sdk.commands.list({ signal })) await sdk.commands.kill(p.pid, { signal }).catch(() => false);
+    } catch (err) {
+      if (signal?.aborted) throw new CancelledError();
+      if (err instanceof SpawnError) throw err;
+      throw this.toError(err, 'connect', id);
+    }
+    this.logger.info(`[e2b] adopted sandbox ${id} (${info.appName})`);
+    const sb = new E2BSandbox(this, sdk, { appName: info.appName, appType: info.appType, metadata: info.metadata, startedAt: info.startedAt, endAt: info.endAt ?? Date.now() });
+    this.live.set(id, sb);
+    return sb;
+  }
+
   /** Kills any sandbox a lost create made (found by its deploy id). Best effort. */
   private async sweep(deployId: string): Promise<void> {
     try {
@@ -504,7 +527,7 @@ export class E2BProvider implements SandboxProvider {
   }
 
   /** Turns an SDK or network error into one clear sentence with a code. */
-  toError(err: unknown, step: 'create' | 'write' | 'run' | 'start' | 'list' | 'destroy' | 'extend', sandboxId?: string, timeoutMs?: number): SpawnError {
+  toError(err: unknown, step: 'create' | 'connect' | 'write' | 'run' | 'start' | 'list' | 'destroy' | 'extend', sandboxId?: string, timeoutMs?: number): SpawnError {
     if (err instanceof SpawnError) return err;
     if (isCancelled(err)) return new CancelledError();
     const detail = messageOf(err);

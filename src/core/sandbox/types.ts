@@ -78,6 +78,12 @@ export interface SandboxProvider {
   /** Whether a dependency is already available in the sandbox image (deploy then skips the install). */
   preinstalled?(dep: string, ecosystem: 'npm' | 'pip'): boolean;
   create(opts: CreateOptions): Promise<Sandbox>;
+  /**
+   * Takes over one of our sandboxes that this process did not create (found by `list` after a reload or a crash):
+   * connects to it and stops what runs in it, so an app can be started there afresh instead of in a new sandbox.
+   * Providers whose sandboxes cannot outlive their owner leave it out.
+   */
+  adopt?(id: string, signal?: AbortSignal): Promise<Sandbox>;
   list(): Promise<SandboxInfo[]>;
   /** Returns false when there was no such sandbox. */
   destroy(id: string): Promise<boolean>;
