@@ -20,8 +20,8 @@ import { processStartTime } from '../../src/core/sandbox/processes';
 import type { SetAside } from '../../src/core/store';
 import type { DraftNotices } from '../../src/vscode/fs/appPersistence';
 import { AppPersistence } from '../../src/vscode/fs/appPersistence';
-import { FakeE2B } from '../fakes/fakeE2B';
-import { answers, appUri, getApi, readText, reset, setSetting, spawnCalculator, waitFor, writeText } from './helpers';
+import type { FakeE2B } from '../fakes/fakeE2B';
+import { answers, appUri, getApi, readText, reset, setSetting, spawnCalculator, useFakeE2B, waitFor, writeText } from './helpers';
 
 function readRecord(dir: string, appId: string): DraftRecord | undefined {
   try {
@@ -232,20 +232,12 @@ describe('durability: drafts and sandboxes survive reloads, crashes and full dis
     let fake: FakeE2B;
     const key = 'e2b_durability_0123456789';
 
+    let stop: () => Promise<void>;
+
     before(async () => {
-      await reset();
-      fake = await FakeE2B.start({ apiKey: key, cpuCount: 2, memoryMB: 512 });
-      await setSetting('e2bApiUrl', fake.url);
-      await setSetting('e2bSandboxUrl', fake.url);
-      await setSetting('e2bDomain', fake.domain);
-      await vscode.commands.executeCommand('spawnApp.setE2bApiKey', { value: key });
+      ({ fake, stop } = await useFakeE2B(key));
     });
-    after(async () => {
-      await reset();
-      for (const k of ['e2bApiUrl', 'e2bSandboxUrl', 'e2bDomain']) await setSetting(k, undefined);
-      await vscode.commands.executeCommand('spawnApp.setE2bApiKey', { clear: true });
-      await fake.close();
-    });
+    after(() => stop());
 
     it("reconciles: this window's sandboxes at the top, other windows' and machines' in their own group, destroyable", async () => {
       const api = await getApi();

@@ -1,27 +1,19 @@
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { FakeE2B } from '../fakes/fakeE2B';
+import type { FakeE2B } from '../fakes/fakeE2B';
 import type { DeployResult, SpawnResult } from './helpers';
-import { appUri, fetchText, getApi, readText, reset, setSetting, spawnCalculator, writeText } from './helpers';
+import { appUri, fetchText, getApi, readText, spawnCalculator, useFakeE2B, writeText } from './helpers';
 
 describe('deploying to E2B (the fake E2B on loopback, driven by the real SDK)', () => {
   let fake: FakeE2B;
   const key = 'e2b_integration_0123456789';
 
+  let stop: () => Promise<void>;
+
   before(async () => {
-    await reset();
-    fake = await FakeE2B.start({ apiKey: key, cpuCount: 2, memoryMB: 512 });
-    await setSetting('e2bApiUrl', fake.url);
-    await setSetting('e2bSandboxUrl', fake.url);
-    await setSetting('e2bDomain', fake.domain);
-    await vscode.commands.executeCommand('spawnApp.setE2bApiKey', { value: key });
+    ({ fake, stop } = await useFakeE2B(key));
   });
-  after(async () => {
-    await reset();
-    for (const k of ['e2bApiUrl', 'e2bSandboxUrl', 'e2bDomain']) await setSetting(k, undefined);
-    await vscode.commands.executeCommand('spawnApp.setE2bApiKey', { clear: true });
-    await fake.close();
-  });
+  after(() => stop());
 
   let spawned: SpawnResult;
   let first: DeployResult;

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import * as vscode from 'vscode';
 import type { SpawnAppApi } from '../../src/extension';
+import { FakeE2B } from '../fakes/fakeE2B';
 
 export const EXTENSION_ID = 'spawn-app.spawn-app';
 
@@ -101,4 +102,23 @@ export async function reset(): Promise<void> {
   await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   for (const app of api.tree.apps()) api.tree.delete(api.tree.pathOf(app));
   api.testing.reporter.lastError = undefined;
+}
+
+/** Starts a fake E2B on loopback and points the extension at it (settings + a stored key); `stop()` undoes both. */
+export async function useFakeE2B(key: string): Promise<{ fake: FakeE2B; stop(): Promise<void> }> {
+  await reset();
+  const fake = await FakeE2B.start({ apiKey: key, cpuCount: 2, memoryMB: 512 });
+  await setSetting('e2bApiUrl', fake.url);
+  await setSetting('e2bSandboxUrl', fake.url);
+  await setSetting('e2bDomain', fake.domain);
+  await vscode.commands.executeCommand('spawnApp.setE2bApiKey', { value: key });
+  return {
+    fake,
+    async stop() {
+      await reset();
+      for (const k of ['e2bApiUrl', 'e2bSandboxUrl', 'e2bDomain']) await setSetting(k, undefined);
+      await vscode.commands.executeCommand('spawnApp.setE2bApiKey', { clear: true });
+      await fake.close();
+    },
+  };
 }

@@ -15,17 +15,7 @@ import { AppHistory } from '../../src/vscode/iterate/history';
 import { FakeAnthropic } from '../fakes/fakeAnthropic';
 import type { SpawnResult } from './helpers';
 import { answers, appUri, fetchText, getApi, readText, reset, setSetting, spawnCalculator, waitFor, writeText } from './helpers';
-
-interface IterateResult {
-  accepted: boolean;
-  added: string[];
-  changed: string[];
-  deleted: string[];
-  summary?: string;
-  versionId?: number;
-  deploy?: { sandboxId: string; url: string; redeployed: boolean; restarted?: boolean };
-  usd: number | null;
-}
+import type { IterateResult } from '../../src/vscode/iterate/appIterator';
 
 const SNAPSHOT = 'spawnapp-snapshot';
 
