@@ -13,7 +13,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import type { Host } from '../../scripts/vscode-host/host.mjs';
 import { runCommand, startHost } from '../../scripts/vscode-host/host.mjs';
-import { answers, failures, frameWith, killStrays, root, shots } from './helpers';
+import { answers, frameWith, killStrays, root, screenshotIfFailed, shots } from './helpers';
 
 
 describe('e2e: prompt → files → deploy → the calculator computes in the preview → destroy', function () {
@@ -35,10 +35,7 @@ describe('e2e: prompt → files → deploy → the calculator computes in the pr
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && page) {
-      mkdirSync(failures, { recursive: true });
-      await page.screenshot({ path: path.join(failures, `e2e-failed-${this.currentTest.title.replace(/\W+/g, '-')}.png`) }).catch(() => undefined);
-    }
+    await screenshotIfFailed(this.currentTest, page);
   });
 
   after(async () => {

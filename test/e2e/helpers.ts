@@ -1,5 +1,5 @@
 /** Shared by the e2e suites: app probes, waiting, frames inside webviews, and cleanup of stray local apps. */
-import { readdirSync, readlinkSync } from 'node:fs';
+import { mkdirSync, readdirSync, readlinkSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import type { Frame, Page } from 'playwright-core';
@@ -58,4 +58,11 @@ export async function frameWith(page: Page, selector: string, timeoutMs = 30_000
     if (Date.now() > deadline) throw new Error(`no frame with ${selector} after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/** For a mocha `afterEach`: a screenshot of the page when the test failed, under test-results/. */
+export async function screenshotIfFailed(test: Mocha.Test | undefined, page: Page | undefined): Promise<void> {
+  if (test?.state !== 'failed' || !page) return;
+  mkdirSync(failures, { recursive: true });
+  await page.screenshot({ path: path.join(failures, `e2e-failed-${test.title.replace(/\W+/g, '-')}.png`) }).catch(() => undefined);
 }

@@ -14,7 +14,7 @@ import type { Page } from 'playwright-core';
 import type { Host } from '../../scripts/vscode-host/host.mjs';
 import { runCommand, startHost } from '../../scripts/vscode-host/host.mjs';
 import { FakeAnthropic } from '../fakes/fakeAnthropic';
-import { failures, frameWith, killStrays, root, shots } from './helpers';
+import { frameWith, killStrays, root, screenshotIfFailed, shots } from './helpers';
 
 
 describe('e2e: refine → diff → accept; a failed start → Fix with Claude; versions', function () {
@@ -37,10 +37,7 @@ describe('e2e: refine → diff → accept; a failed start → Fix with Claude; v
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && page) {
-      mkdirSync(failures, { recursive: true });
-      await page.screenshot({ path: path.join(failures, `e2e-failed-${this.currentTest.title.replace(/\W+/g, '-')}.png`) }).catch(() => undefined);
-    }
+    await screenshotIfFailed(this.currentTest, page);
   });
 
   after(async () => {
