@@ -28,16 +28,17 @@ const USAGE = `spawn-app ${VERSION} — turn a sentence into a running app
 
 Usage:
   spawn-app run "<prompt>" [--type webapp|api|script] [--generator auto|claude|templates]
-                           [--provider auto|local|e2b] [--json] [--yes] [--detach]
+                           [--provider auto|local|e2b] [--json] [--yes] [--detach] [--no-network]
   spawn-app generate "<prompt>" [--type …] [--generator …] --out DIR [--json]
   spawn-app validate PATH [--json]          PATH: a folder with spawn-app.json, or a spec .json file
-  spawn-app deploy PATH [--provider …] [--json] [--yes] [--detach]
+  spawn-app deploy PATH [--provider …] [--json] [--yes] [--detach] [--no-network]
   spawn-app refine PATH "<follow-up>" [--json]   change an app folder with Claude; prints the changed paths
   spawn-app list [--json]
   spawn-app destroy ID|--all
 
 Keys come from the environment: ANTHROPIC_API_KEY (or CLAUDE_API_KEY), E2B_API_KEY.
-With none, "auto" uses the built-in templates and the local runner.
+With none, "auto" uses the built-in templates and the local runner, which sandboxes apps with bubblewrap
+where it works (SPAWN_APP_SANDBOX=off turns that off); --no-network cuts a local app off the network.
 Exit codes: 0 ok, 2 usage, 3 blocked by validation, 4 generation failed, 5 deploy failed, 130 interrupted.`;
 
 interface Io {
@@ -56,6 +57,7 @@ interface Options {
   yes: boolean;
   detach: boolean;
   all: boolean;
+  'no-network': boolean;
   help: boolean;
   version: boolean;
 }
@@ -79,6 +81,7 @@ function parse(argv: string[]): { cmd?: string; positionals: string[]; opts: Opt
         yes: { type: 'boolean', short: 'y', default: false },
         detach: { type: 'boolean', default: false },
         all: { type: 'boolean', default: false },
+        'no-network': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', short: 'v', default: false },
       },
@@ -172,9 +175,21 @@ function interruptible(): { controller: AbortController; stopped: Promise<void>;
   };
 }
 
-async function confirmUnsandboxed(opts: Options, io: Io): Promise<void> {
+/** One line on what the local runner isolates (stderr), or a JSON event with --json. */
+function reportIsolation(local: LocalProvider, opts: Options, io: Io): void {
+  const iso = local.isolation();
+  if (opts.json) {
+    io.out(JSON.stringify({ event: 'isolation', provider: 'local', ...iso }));
+    return;
+  }
+  io.err(iso.sandboxed
+    ? `• local runner: sandboxed (bubblewrap: empty home, writes only to its folder, reachable only from this machine${iso.network ? '' : ', no network'})`
+    : `• local runner: not sandboxed: ${iso.reason ?? 'unknown reason'}`);
+}
+
+async function confirmUnsandboxed(opts: Options, io: Io, reason: string | undefined): Promise<void> {
   if (opts.yes) return;
-  const warning = 'This app was written by a model and the local runner runs it unsandboxed on this machine.';
+  const warning = `This app was written by a model and the local runner runs it unsandboxed on this machine (${reason ?? 'no sandbox'}).`;
   if (!process.stdin.isTTY) throw usage(`${warning} Pass --yes to run it anyway, or use --provider e2b.`);
   io.err(`Warning: ${warning}`);
   const rl = createInterface({ input: process.stdin, output: process.stderr });
@@ -234,7 +249,11 @@ async function checkDetach(opts: Options, ctx: Ctx): Promise<ProviderChoice> {
 /** Deploys a spec and serves it until Ctrl-C (or exits after ready with --detach); shared by run and deploy. */
 async function deployAndServe(spec: AppSpec, generator: string | undefined, name: string, choice: ProviderChoice, opts: Options, ctx: Ctx, render: Renderer, stop: ReturnType<typeof interruptible>): Promise<number> {
   const provider = await createProvider(choice, ctx.cfg, ctx.local);
-  if (provider.id === 'local' && generator !== 'templates') await confirmUnsandboxed(opts, ctx.io);
+  if (provider.id === 'local') {
+    reportIsolation(ctx.local, opts, ctx.io);
+    const iso = ctx.local.isolation();
+    if (!iso.sandboxed && generator !== 'templates') await confirmUnsandboxed(opts, ctx.io, iso.reason);
+  }
   const deployment = await deploy({
     spec,
     provider,
@@ -367,7 +386,8 @@ async function cmdList(opts: Options, ctx: Ctx): Promise<number> {
   for (const s of all) {
     const left = s.endAt ? `${age(s.endAt - now)} left` : 'while its owner runs';
     const cost = s.cpuCount && s.memoryMB ? formatUsd(sandboxCost((now - s.startedAt) / 1000, s.cpuCount, s.memoryMB)) : '$0';
-    ctx.io.out(`${s.id}  ${s.provider}  ${s.appName}  ${s.url ?? ''}  age ${age(now - s.startedAt)}, ${left}, ${cost}${s.orphan ? '  (orphan: its owner is gone)' : ''}`);
+    const iso = s.provider !== 'local' ? '' : s.sandboxed ? ', sandboxed' : `, not sandboxed${ctx.local.isolation().reason ? `: ${ctx.local.isolation().reason}` : ''}`;
+    ctx.io.out(`${s.id}  ${s.provider}  ${s.appName}  ${s.url ?? ''}  age ${age(now - s.startedAt)}, ${left}, ${cost}${iso}${s.orphan ? '  (orphan: its owner is gone)' : ''}`);
   }
   return 0;
 }
@@ -396,10 +416,11 @@ async function cmdDestroy(id: string | undefined, opts: Options, ctx: Ctx): Prom
 
 export async function main(argv: string[], io: Io = defaultIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   let json = argv.includes('--json');
-  const local = new LocalProvider();
+  let local: LocalProvider | undefined;
   try {
     const { cmd, positionals, opts } = parse(argv);
     json = opts.json;
+    local = new LocalProvider({ env, network: !opts['no-network'] });
     if (opts.version) {
       io.out(VERSION);
       return 0;
@@ -444,7 +465,7 @@ export async function main(argv: string[], io: Io = defaultIo, env: NodeJS.Proce
     }
     return code === 1 ? 1 : code;
   } finally {
-    await local.destroyAll();
+    await local?.destroyAll();
   }
 }
 

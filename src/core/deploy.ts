@@ -40,15 +40,24 @@ export interface Deployment {
 
 const DEFAULT_READY_TIMEOUT_MS = 30_000;
 
-/** The shell command that installs an app's dependencies, or undefined when nothing needs installing. */
-export function installCommand(spec: AppSpec, provider?: Pick<SandboxProvider, 'preinstalled'>): string | undefined {
+/**
+ * The shell command that installs an app's dependencies, or undefined when nothing needs installing. It installs
+ * what the deploy dialog shows — the declared dependencies — and nothing the app's own files add: npm runs in a
+ * fresh staging folder (no project `package.json`, `.npmrc`, lock file or workspace of the app), with an empty
+ * user config; pip reads no config file. Install scripts run only where the provider sandboxes them.
+ */
+export function installCommand(spec: AppSpec, provider?: Pick<SandboxProvider, 'preinstalled' | 'isolation'>): string | undefined {
   const ecosystem = ecosystemOf(spec);
   const needed = spec.dependencies.filter((d) => !provider?.preinstalled?.(d, ecosystem));
   if (needed.length === 0) return undefined;
   const quoted = needed.map(shellQuote).join(' ');
-  if (ecosystem === 'pip') return `python3 -m pip install --quiet --disable-pip-version-check ${quoted}`;
-  // Without a package.json npm would walk up to a parent folder's project.
-  return `[ -f package.json ] || echo '{"private":true}' > package.json; npm install --no-audit --no-fund --no-progress --loglevel=error ${quoted}`;
+  const sandboxed = provider?.isolation?.().sandboxed ?? true;
+  if (ecosystem === 'pip') {
+    // Unsandboxed, only wheels: a source package's setup.py would run with the user's permissions.
+    return `PIP_CONFIG_FILE=/dev/null python3 -m pip install --quiet --disable-pip-version-check${sandboxed ? '' : ' --only-binary=:all:'} ${quoted}`;
+  }
+  const npm = `npm install --no-audit --no-fund --no-progress --loglevel=error --userconfig=/dev/null --workspaces=false --package-lock=false${sandboxed ? '' : ' --ignore-scripts'}`;
+  return `rm -rf .spawn-install && mkdir .spawn-install && cd .spawn-install && echo '{"private":true}' > package.json && ${npm} ${quoted} && cd .. && rm -rf node_modules && mv .spawn-install/node_modules node_modules && rm -rf .spawn-install`;
 }
 
 /** Normalised files, ready to write (validation already refused anything unsafe). */

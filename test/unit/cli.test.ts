@@ -92,7 +92,8 @@ describe('spawn-app CLI (real process)', function () {
     assert.equal(sandboxesLeft(), 0);
   });
 
-  it('deploy of an unknown-origin folder on the local runner asks first; without a terminal it needs --yes', async () => {
+  it('unsandboxed: deploy of an unknown-origin folder on the local runner asks first; without a terminal it needs --yes', async () => {
+    env.SPAWN_APP_SANDBOX = 'off';
     const out = path.join(tmp, 'app');
     assert.equal((await runCli(['generate', 'a calculator', '--out', out], env)).code, 0);
     const manifestPath = path.join(out, 'spawn-app.json');
@@ -135,7 +136,9 @@ describe('spawn-app CLI (real process)', function () {
     });
   }
 
-  it('SIGKILL of run leaves an orphan that list shows and destroy --all stops', async () => {
+  it('unsandboxed: SIGKILL of run leaves an orphan that list shows and destroy --all stops', async () => {
+    // (Sandboxed, nothing outlives its owner: see localSandbox.test.ts.)
+    env.SPAWN_APP_SANDBOX = 'off';
     const cli = startCli(['run', 'a counter', '--json'], env);
     const ready = await cli.waitFor((e) => e.event === 'ready');
     cli.child.kill('SIGKILL');

@@ -81,20 +81,20 @@ describe('deploy pipeline (local provider)', function () {
 
   it('reports an install failure with the installer\'s last lines and cleans up', async () => {
     const spec = webapp({ dependencies: ['left-pad@1.3.0'] });
-    // An npm that always fails stands in for a broken install, without touching the network.
+    // An npm that always fails stands in for a broken install, without touching the network. It lives in a temp
+    // folder, which the sandbox hides: this test runs the unsandboxed fallback, with that folder on its PATH.
     const bin = mkdtempSync(path.join(os.tmpdir(), 'fake-npm-'));
     const fs = await import('node:fs');
     fs.writeFileSync(path.join(bin, 'npm'), '#!/bin/sh\necho "npm ERR! 404 Not Found - left-pad" >&2\nexit 1\n', { mode: 0o755 });
-    const oldPath = process.env.PATH;
-    process.env.PATH = `${bin}:${oldPath}`;
+    const fallback = new LocalProvider({ root, sandbox: 'off', env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
     try {
-      await assert.rejects(deploy({ spec, provider, onEvent: (e) => events.push(e) }), (err: Error & { code?: string; detail?: string }) => {
+      await assert.rejects(deploy({ spec, provider: fallback, onEvent: (e) => events.push(e) }), (err: Error & { code?: string; detail?: string }) => {
         assert.equal(err.code, 'deploy.install_failed');
         assert.match(err.detail ?? '', /404 Not Found/);
         return true;
       });
     } finally {
-      process.env.PATH = oldPath;
+      await fallback.destroyAll();
       rmSync(bin, { recursive: true, force: true });
     }
     assert.ok(events.some((e) => e.event === 'log' && e.source === 'install' && /404/.test(e.line)));

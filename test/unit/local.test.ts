@@ -136,11 +136,11 @@ describe('local provider (real processes, real HTTP)', function () {
     }
   });
 
-  it('an owner killed with SIGKILL leaves an orphan that another provider lists and stops', async () => {
+  it('unsandboxed: an owner killed with SIGKILL leaves an orphan that another provider lists and stops', async () => {
     const script = `
       const { LocalProvider } = require(${JSON.stringify(path.resolve(__dirname, '../../src/core/sandbox/local.ts'))});
       (async () => {
-        const p = new LocalProvider({ root: ${JSON.stringify(root)} });
+        const p = new LocalProvider({ root: ${JSON.stringify(root)}, sandbox: 'off' });
         const sb = await p.create({ appName: 'orphaned', appType: 'webapp', metadata: { client: 'vscode' } });
         await sb.writeFiles([{ path: 's.js', content: "require('http').createServer((q,s)=>s.end('still here')).listen(process.env.PORT)" }]);
         await sb.start('node s.js');

@@ -20,7 +20,7 @@ export const APP_TYPE_PROMPTS: Readonly<Record<AppType, string>> = {
 
 /** Rules every app shares. */
 const COMMON_RULES = [
-  `The app must listen on process.env.PORT (Python: os.environ["PORT"]) when set, else ${DEFAULT_PORT}, on 0.0.0.0.`,
+  `The app must listen on process.env.PORT (Python: os.environ["PORT"]) when set, else ${DEFAULT_PORT}, and on the host in process.env.HOST (Python: os.environ.get("HOST")) when set, else 127.0.0.1 — never 0.0.0.0 or all interfaces.`,
   'Write complete, working files: no placeholders, no TODOs, no external CDNs or network calls.',
   'Paths are relative (e.g. "index.html", "public/app.js"); never absolute, never "..".',
   'Keep it small: at most a few files, no build step, no secrets.',

@@ -1,12 +1,13 @@
 /** The built-in apps the offline `templates` generator serves: one good app per type, no key needed. */
 import type { AppFile, AppSpec } from '../spec';
 
-/** A dependency-free static file server for webapps; listens on $PORT or 3000. */
+/** A dependency-free static file server for webapps; listens on $HOST:$PORT (default 127.0.0.1:3000). */
 const STATIC_SERVER = `const http = require('http');
 const fs = require('fs');
 const path = require('path');
 
 const PORT = Number(process.env.PORT) || 3000;
+const HOST = process.env.HOST || '127.0.0.1';
 const ROOT = __dirname;
 const TYPES = { '.html': 'text/html; charset=utf-8', '.css': 'text/css', '.js': 'text/javascript', '.json': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon' };
 
@@ -20,7 +21,7 @@ http.createServer((req, res) => {
     res.writeHead(200, { 'Content-Type': TYPES[path.extname(file)] || 'application/octet-stream', 'Cache-Control': 'no-cache' });
     res.end(data);
   });
-}).listen(PORT, () => console.log('Listening on port ' + PORT));
+}).listen(PORT, HOST, () => console.log('Listening on port ' + PORT));
 `;
 
 const BASE_CSS = `:root { color-scheme: light dark; --accent: #6d5dfc; --bg: #f6f7fb; --card: #fff; --text: #1d1d28; }
@@ -278,7 +279,7 @@ app.delete('/api/notes/:id', (req, res) => {
   return res.status(204).end();
 });
 
-app.listen(PORT, () => console.log('API listening on port ' + PORT));
+app.listen(PORT, process.env.HOST || '127.0.0.1', () => console.log('API listening on port ' + PORT));
 `;
 
 const SCRIPT_MAIN = `"""Writes an HTML report (report.html) from a small data set, then serves it on $PORT (default 3000)."""
@@ -333,7 +334,7 @@ def main():
             return super().do_GET()
 
     http.server.ThreadingHTTPServer.allow_reuse_address = True
-    with http.server.ThreadingHTTPServer(("0.0.0.0", PORT), Handler) as server:
+    with http.server.ThreadingHTTPServer((os.environ.get("HOST", "127.0.0.1"), PORT), Handler) as server:
         print(f"Serving report on port {PORT}", flush=True)
         server.serve_forever()
 

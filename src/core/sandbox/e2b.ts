@@ -242,7 +242,8 @@ class E2BSandbox implements Sandbox {
         // Without timeoutMs: 0 the SDK's 60 s default becomes the command's deadline and envd kills the app.
         timeoutMs: 0,
         cwd: this.cwd(opts.cwd),
-        envs: { PORT: String(DEFAULT_PORT), ...opts.env },
+        // E2B's edge reaches the app from outside the VM: there it listens on every interface of its own VM.
+        envs: { PORT: String(DEFAULT_PORT), HOST: '0.0.0.0', ...opts.env },
         onStdout: (d) => opts.onOutput?.('stdout', d),
         onStderr: (d) => opts.onOutput?.('stderr', d),
       });

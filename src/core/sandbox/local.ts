@@ -1,10 +1,13 @@
 /**
- * The local provider: a temp folder per sandbox, real child processes in their own process groups, a free
- * port mapped to the app's port through $PORT. Each sandbox keeps a record (sandbox.json) beside its files so
- * that another process (`spawn-app list` / `destroy`) can find and stop it, even after its owner was killed.
+ * The local provider: a private folder per sandbox, real child processes in their own process groups, a free
+ * port mapped to the app's port through $PORT. Where bubblewrap works, every install and run happens inside it
+ * (bwrap.ts): the app sees an empty home, writes only to its folder and is reachable only from this machine, and
+ * everything it started dies with its sandbox or its owner. Elsewhere the processes run unsandboxed, with the same
+ * environment allowlist. Each sandbox keeps a record (sandbox.json) beside its files so that another process
+ * (`spawn-app list` / `destroy`) can find and stop it; records and the root must be the user's own and private.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -12,7 +15,12 @@ import path from 'node:path';
 import { CancelledError, SpawnError } from '../errors';
 import type { AppFile, AppType } from '../spec';
 import { checkPath } from '../validate';
-import { isSameProcess, killGroup, killGroupSync, processStartTime, spawnShell } from './processes';
+import type { Isolation } from './bwrap';
+import { appEnv, bwrapArgs, detectSandbox, INNER_FORWARDER } from './bwrap';
+import type { Closer } from './forward';
+import { forwardPortToSocket, outboundProxy } from './forward';
+import type { SpawnedShell } from './processes';
+import { isSameProcess, killGroup, killGroupSync, processStartTime, spawnGroup } from './processes';
 import { probeUrl } from './probe';
 import type { BackgroundProcess, CreateOptions, RunOptions, RunResult, Sandbox, SandboxInfo, SandboxProvider } from './types';
 import { METADATA_TAG } from './types';
@@ -32,17 +40,52 @@ interface LocalRecord {
   owner: ProcessRecord;
   processes: ProcessRecord[];
   metadata: Record<string, string>;
+  /** Ran inside bubblewrap. */
+  sandboxed?: boolean;
 }
 
 export interface LocalProviderOptions {
-  /** Folder holding one sub-folder per sandbox; default `$TMPDIR/spawn-app-local`. */
+  /** Folder holding one sub-folder per sandbox; default per user (see defaultLocalRoot). */
   root?: string;
   /** Host the app is reached on from outside; default 127.0.0.1. */
   host?: string;
+  /** `off` runs unsandboxed even where bubblewrap works (also `SPAWN_APP_SANDBOX=off`). */
+  sandbox?: 'auto' | 'off';
+  /** Whether apps may open outbound connections at run time (read at each start); default true. */
+  network?: boolean | (() => boolean);
+  /** The environment the allowlist picks from; default process.env. */
+  env?: NodeJS.ProcessEnv;
 }
 
-export function defaultLocalRoot(): string {
-  return process.env.SPAWN_APP_LOCAL_ROOT || path.join(os.tmpdir(), 'spawn-app-local');
+function uid(): number | undefined {
+  return process.getuid?.();
+}
+
+/**
+ * The default root, private to this user: `$XDG_RUNTIME_DIR/spawn-app` (a per-user 0700 folder on systemd
+ * machines), else `$TMPDIR/spawn-app-<uid>`. `SPAWN_APP_LOCAL_ROOT` overrides it.
+ */
+export function defaultLocalRoot(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.SPAWN_APP_LOCAL_ROOT) return env.SPAWN_APP_LOCAL_ROOT;
+  const xdg = env.XDG_RUNTIME_DIR;
+  if (xdg && path.isAbsolute(xdg) && notPrivate(xdg, 'folder') === undefined) return path.join(xdg, 'spawn-app');
+  return path.join(os.tmpdir(), `spawn-app-${uid() ?? 'user'}`);
+}
+
+/** Why `p` is not this user's own private file or folder, or undefined when it is. */
+export function notPrivate(p: string, kind: 'folder' | 'file'): string | undefined {
+  let st;
+  try {
+    st = lstatSync(p);
+  } catch {
+    return 'it cannot be read';
+  }
+  if (st.isSymbolicLink()) return 'it is a symbolic link';
+  if (kind === 'folder' ? !st.isDirectory() : !st.isFile()) return `it is not a ${kind}`;
+  const me = uid();
+  if (me !== undefined && st.uid !== me) return `it is owned by another user (uid ${st.uid})`;
+  if (me !== undefined && (st.mode & 0o022) !== 0) return `it is writable by other users (mode ${(st.mode & 0o777).toString(8)})`;
+  return undefined;
 }
 
 /** A free TCP port on loopback. */
@@ -58,10 +101,16 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** The in-sandbox port of the outbound proxy bridge (inside the app's own network namespace). */
+const INNER_PROXY_PORT = 3128;
+
 class LocalSandbox implements Sandbox {
   readonly provider = 'local' as const;
   private readonly running = new Map<number, { kill(): Promise<void> }>();
   private destroyed = false;
+  /** Host-side forwarder and proxy of a sandboxed run, kept across restarts until destroy. */
+  private bridges: Closer[] = [];
+  private bridging?: Promise<void>;
 
   constructor(
     private readonly owner: LocalProvider,
@@ -78,6 +127,18 @@ class LocalSandbox implements Sandbox {
     return path.join(this.dir, 'app');
   }
 
+  private get homeDir(): string {
+    return path.join(this.dir, 'home');
+  }
+
+  private get sockDir(): string {
+    return path.join(this.dir, 'sock');
+  }
+
+  get sandboxed(): boolean {
+    return this.record.sandboxed === true;
+  }
+
   async writeFiles(files: readonly AppFile[], signal?: AbortSignal): Promise<void> {
     this.assertAlive();
     for (const f of files) {
@@ -92,9 +153,51 @@ class LocalSandbox implements Sandbox {
     }
   }
 
-  private env(opts?: RunOptions): NodeJS.ProcessEnv {
-    // The app's port is always mapped to this sandbox's free port.
-    return { ...process.env, ...opts?.env, PORT: String(this.record.port) };
+  /**
+   * Starts `cmd` in the app folder: inside bubblewrap when sandboxed (the run step of an app — `serve` — in its own
+   * network namespace, bridged to the host), else as a plain process group; either way with the env allowlist.
+   */
+  private spawn(cmd: string, opts: RunOptions, serve: boolean): SpawnedShell {
+    const cwd = this.cwd(opts);
+    const parent = this.owner.parentEnv;
+    const network = this.owner.isolation().network;
+    if (!this.sandboxed) {
+      const env = appEnv({ parent, home: this.homeDir, port: this.record.port, path: parent.PATH ?? '/usr/bin:/bin', extra: opts.env });
+      return spawnGroup('/bin/bash', ['-c', cmd], cwd, env, opts.onOutput, cmd);
+    }
+    const { args, path: innerPath } = bwrapArgs({
+      root: this.owner.root,
+      appDir: this.appDir,
+      homeDir: this.homeDir,
+      sockDir: serve ? this.sockDir : undefined,
+      cwd,
+      isolateNetwork: serve,
+      parentEnv: parent,
+    });
+    const proxyPort = this.record.port === INNER_PROXY_PORT ? INNER_PROXY_PORT + 1 : INNER_PROXY_PORT;
+    const env = appEnv({
+      parent,
+      home: this.homeDir,
+      port: this.record.port,
+      path: innerPath,
+      extra: opts.env,
+      ...(serve ? { proxy: network ? `http://127.0.0.1:${proxyPort}` : null } : {}),
+    });
+    if (!serve) return spawnGroup('bwrap', [...args, '--', '/bin/bash', '-c', cmd], cwd, env, opts.onOutput, cmd);
+    // The forwarder starts beside the app (not before it), so it adds no time to the start.
+    const script = 'ELECTRON_RUN_AS_NODE=1 "$1" -e "$2" "$3" "$4" "$5" "$6" </dev/null >/dev/null 2>&1 & exec /bin/bash -c "$7"';
+    const inner = [process.execPath, INNER_FORWARDER, path.join(this.sockDir, 'app'), String(this.record.port), network ? path.join(this.sockDir, 'proxy') : '', String(proxyPort), cmd];
+    return spawnGroup('bwrap', [...args, '--', '/bin/bash', '-c', script, 'spawn-app', ...inner], cwd, env, opts.onOutput, cmd);
+  }
+
+  /** The host side of a sandboxed run: 127.0.0.1:<port> → the app's socket, and the outbound proxy. Once. */
+  private bridge(): Promise<void> {
+    this.bridging ??= (async () => {
+      mkdirSync(this.sockDir, { recursive: true, mode: 0o700 });
+      this.bridges.push(await forwardPortToSocket(this.record.port, path.join(this.sockDir, 'app')));
+      if (this.owner.isolation().network) this.bridges.push(await outboundProxy(path.join(this.sockDir, 'proxy')));
+    })();
+    return this.bridging;
   }
 
   async run(cmd: string, opts: RunOptions = {}): Promise<RunResult> {
@@ -102,11 +205,14 @@ class LocalSandbox implements Sandbox {
     if (opts.signal?.aborted) throw new CancelledError();
     let stdout = '';
     let stderr = '';
-    const sh = spawnShell(cmd, this.cwd(opts), this.env(opts), (stream, text) => {
-      if (stream === 'stdout') stdout += text;
-      else stderr += text;
-      opts.onOutput?.(stream, text);
-    });
+    const sh = this.spawn(cmd, {
+      ...opts,
+      onOutput: (stream, text) => {
+        if (stream === 'stdout') stdout += text;
+        else stderr += text;
+        opts.onOutput?.(stream, text);
+      },
+    }, false);
     const kill = () => killGroup(sh.pid, 200);
     this.running.set(sh.pid, { kill });
     const onAbort = () => void kill();
@@ -125,7 +231,8 @@ class LocalSandbox implements Sandbox {
 
   async start(cmd: string, opts: RunOptions = {}): Promise<BackgroundProcess> {
     this.assertAlive();
-    const sh = spawnShell(cmd, this.cwd(opts), this.env(opts), opts.onOutput);
+    if (this.sandboxed) await this.bridge();
+    const sh = this.spawn(cmd, opts, true);
     const rec: ProcessRecord = { pid: sh.pid, startTime: processStartTime(sh.pid), cmd };
     this.record.processes.push(rec);
     this.owner.saveRecord(this.dir, this.record);
@@ -171,6 +278,8 @@ class LocalSandbox implements Sandbox {
     this.destroyed = true;
     await Promise.all([...this.running.values()].map((r) => r.kill()));
     for (const p of this.record.processes) if (isSameProcess(p.pid, p.startTime)) await killGroup(p.pid);
+    await this.bridging?.catch(() => undefined);
+    await Promise.all(this.bridges.map((b) => b.close()));
     rmSync(this.dir, { recursive: true, force: true });
     this.owner.forget(this.id);
   }
@@ -180,23 +289,54 @@ class LocalSandbox implements Sandbox {
   }
 }
 
+interface FoundRecord {
+  dir: string;
+  record: LocalRecord;
+}
+
 export class LocalProvider implements SandboxProvider {
   readonly id = 'local' as const;
   readonly root: string;
+  readonly parentEnv: NodeJS.ProcessEnv;
   private readonly host: string;
   private readonly live = new Map<string, LocalSandbox>();
   private exitHandler: (() => void) | undefined;
+  private detected?: { sandboxed: boolean; reason?: string };
 
-  constructor(opts: LocalProviderOptions = {}) {
-    this.root = opts.root ?? defaultLocalRoot();
+  constructor(private readonly opts: LocalProviderOptions = {}) {
+    this.parentEnv = opts.env ?? process.env;
+    this.root = opts.root ?? defaultLocalRoot(this.parentEnv);
     this.host = opts.host ?? '127.0.0.1';
+  }
+
+  /** Whether apps run sandboxed here (bubblewrap is checked once, at first use) and whether they reach the network. */
+  isolation(): Isolation {
+    this.detected ??= this.opts.sandbox === 'off' ? { sandboxed: false, reason: 'the sandbox is turned off in the settings' } : detectSandbox(this.parentEnv);
+    const network = typeof this.opts.network === 'function' ? this.opts.network() : this.opts.network ?? true;
+    return { ...this.detected, network };
+  }
+
+  /** Creates the root (0700) when missing; refuses one that is not this user's own private folder. */
+  private ensureRoot(): void {
+    if (!existsSync(this.root)) mkdirSync(this.root, { recursive: true, mode: 0o700 });
+    this.assertPrivateRoot();
+  }
+
+  private assertPrivateRoot(): void {
+    const why = notPrivate(this.root, 'folder');
+    if (why) {
+      throw new SpawnError('blocked', `The local sandboxes folder ${this.root} is not safe to use: ${why}. Remove it, or set SPAWN_APP_LOCAL_ROOT to a private folder of yours.`);
+    }
   }
 
   async create(opts: CreateOptions): Promise<Sandbox> {
     if (opts.signal?.aborted) throw new CancelledError();
+    this.ensureRoot();
+    const { sandboxed } = this.isolation();
     const id = `local-${randomBytes(5).toString('hex')}`;
     const dir = path.join(this.root, id);
-    mkdirSync(path.join(dir, 'app'), { recursive: true });
+    mkdirSync(dir, { mode: 0o700 });
+    for (const sub of ['app', 'home']) mkdirSync(path.join(dir, sub), { mode: 0o700 });
     const record: LocalRecord = {
       id,
       appName: opts.appName,
@@ -206,6 +346,7 @@ export class LocalProvider implements SandboxProvider {
       owner: { pid: process.pid, startTime: processStartTime(process.pid), cmd: process.argv.slice(1).join(' ') },
       processes: [],
       metadata: { [METADATA_TAG.key]: METADATA_TAG.value, ...opts.metadata },
+      sandboxed,
     };
     this.saveRecord(dir, record);
     const sb = new LocalSandbox(this, record, dir, this.host);
@@ -225,7 +366,7 @@ export class LocalProvider implements SandboxProvider {
 
   async list(): Promise<SandboxInfo[]> {
     const out: SandboxInfo[] = [];
-    for (const { dir, record } of this.readRecords()) {
+    for (const { dir, record } of this.readRecords().ours) {
       if (this.live.has(record.id)) {
         out.push(this.toInfo(record, false, this.host));
         continue;
@@ -247,8 +388,13 @@ export class LocalProvider implements SandboxProvider {
       await mine.destroy();
       return true;
     }
-    const found = this.readRecords().find((r) => r.record.id === id);
-    if (!found) return false;
+    const { ours, refused } = this.readRecords();
+    const found = ours.find((r) => r.record.id === id);
+    if (!found) {
+      const why = refused.get(id);
+      if (why) throw new SpawnError('blocked', `Sandbox ${id} was left alone: its record is not safe to act on (${why}).`);
+      return false;
+    }
     for (const p of found.record.processes) if (isSameProcess(p.pid, p.startTime)) await killGroup(p.pid);
     rmSync(found.dir, { recursive: true, force: true });
     return true;
@@ -273,13 +419,14 @@ export class LocalProvider implements SandboxProvider {
       url: `http://${host}:${record.port}`,
       metadata: record.metadata,
       orphan,
+      sandboxed: record.sandboxed === true,
     };
   }
 
   saveRecord(dir: string, record: LocalRecord): void {
     if (!existsSync(dir)) return;
     const tmp = path.join(dir, `sandbox.json.${process.pid}.tmp`);
-    writeFileSync(tmp, JSON.stringify(record, null, 2));
+    writeFileSync(tmp, JSON.stringify(record, null, 2), { mode: 0o600 });
     renameSync(tmp, path.join(dir, 'sandbox.json'));
   }
 
@@ -291,24 +438,37 @@ export class LocalProvider implements SandboxProvider {
     }
   }
 
-  private readRecords(): { dir: string; record: LocalRecord }[] {
+  /**
+   * The records under the root that this user may act on. A record (or its folder) owned by another user,
+   * writable by others, or a link is refused: never listed, stopped or removed. No root yet: nothing.
+   */
+  private readRecords(): { ours: FoundRecord[]; refused: Map<string, string> } {
+    const ours: FoundRecord[] = [];
+    const refused = new Map<string, string>();
+    if (!existsSync(this.root)) return { ours, refused };
+    this.assertPrivateRoot();
     let names: string[];
     try {
       names = readdirSync(this.root);
     } catch {
-      return [];
+      return { ours, refused };
     }
-    const out: { dir: string; record: LocalRecord }[] = [];
     for (const name of names) {
       const dir = path.join(this.root, name);
+      const file = path.join(dir, 'sandbox.json');
+      const why = notPrivate(dir, 'folder') ?? (existsSync(file) ? notPrivate(file, 'file') : undefined);
+      if (why) {
+        refused.set(name, why);
+        continue;
+      }
       try {
-        const record = JSON.parse(readFileSync(path.join(dir, 'sandbox.json'), 'utf8')) as LocalRecord;
-        if (record && typeof record.id === 'string' && Array.isArray(record.processes)) out.push({ dir, record });
+        const record = JSON.parse(readFileSync(file, 'utf8')) as LocalRecord;
+        if (record && record.id === name && Array.isArray(record.processes)) ours.push({ dir, record });
       } catch {
         // A folder being created, or not ours: skip it.
       }
     }
-    return out;
+    return { ours, refused };
   }
 
   /** On any exit of this process, no local app is left running. */

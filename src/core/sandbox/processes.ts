@@ -1,6 +1,6 @@
 /** Process-group helpers for the local runner: start in a new group, kill the whole group, match pid + start time. */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** The kernel's start time of a process (clock ticks since boot) or undefined where unknown. */
 export function processStartTime(pid: number): string | undefined {
@@ -14,12 +14,18 @@ export function processStartTime(pid: number): string | undefined {
   }
 }
 
+/** True while `pid` runs; a zombie (dead, not yet reaped by a parent that is gone too) counts as dead. */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat[stat.lastIndexOf(')') + 2] !== 'Z';
+  } catch {
+    return true; // no /proc (not Linux): trust the signal check
   }
 }
 
@@ -48,10 +54,27 @@ function signalGroup(pid: number, sig: NodeJS.Signals): boolean {
 function groupAlive(pid: number): boolean {
   try {
     process.kill(-pid, 0);
-    return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  // Zombies (dead, waiting for a parent that does not reap them) still answer the signal check: skip them.
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return true;
+  }
+  for (const name of names) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const after = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(after[2]) === pid && after[0] !== 'Z') return true;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return false;
 }
 
 /** SIGTERM the process group, then SIGKILL what is left after `graceMs`. Resolves when the group is gone. */
@@ -79,7 +102,12 @@ export interface SpawnedShell {
 
 /** Runs `cmd` with bash in a new process group. */
 export function spawnShell(cmd: string, cwd: string, env: NodeJS.ProcessEnv, onOutput?: (stream: 'stdout' | 'stderr', text: string) => void): SpawnedShell {
-  const child = spawn('/bin/bash', ['-c', cmd], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawnGroup('/bin/bash', ['-c', cmd], cwd, env, onOutput, cmd);
+}
+
+/** Runs `file` with `args` in a new process group (the group's id is the returned pid). */
+export function spawnGroup(file: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv, onOutput?: (stream: 'stdout' | 'stderr', text: string) => void, label = file): SpawnedShell {
+  const child = spawn(file, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.setEncoding('utf8');
   child.stderr?.setEncoding('utf8');
   child.stdout?.on('data', (d: string) => onOutput?.('stdout', d));
@@ -91,6 +119,6 @@ export function spawnShell(cmd: string, cwd: string, env: NodeJS.ProcessEnv, onO
     });
     child.on('close', (code, signal) => resolve({ exitCode: code ?? (signal ? -1 : null) }));
   });
-  if (child.pid === undefined) throw new Error(`Could not start: ${cmd}`);
+  if (child.pid === undefined) throw new Error(`Could not start: ${label}`);
   return { pid: child.pid, child, exited };
 }

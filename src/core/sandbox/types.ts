@@ -44,6 +44,8 @@ export interface SandboxInfo {
   memoryMB?: number;
   /** Not started by this process (found in a record or by metadata). */
   orphan?: boolean;
+  /** Local sandboxes: ran inside bubblewrap (false: unsandboxed fallback). Remote ones leave it out. */
+  sandboxed?: boolean;
 }
 
 export interface Sandbox {
@@ -75,6 +77,8 @@ export interface CreateOptions {
 
 export interface SandboxProvider {
   readonly id: ProviderId;
+  /** The local runner: whether it sandboxes, why not, and whether apps reach the network. Remote providers leave it out. */
+  isolation?(): { sandboxed: boolean; reason?: string; network: boolean };
   /** Whether a dependency is already available in the sandbox image (deploy then skips the install). */
   preinstalled?(dep: string, ecosystem: 'npm' | 'pip'): boolean;
   create(opts: CreateOptions): Promise<Sandbox>;

@@ -1,0 +1,214 @@
+/**
+ * The local sandbox from the attacker's side: a hostile app folder deployed with the real `spawn-app` binary
+ * (`deploy DIR --provider local --yes`), and what it could see and do; then the same through the forced fallback.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { detectSandbox } from '../../src/core/sandbox/bwrap';
+import { ensureBuilt, ROOT, runCli, startCli } from '../helpers/cli';
+import type { LiveCli } from '../helpers/cli';
+import { FAKE_SECRETS, FAKE_SSH_KEY, hostileServer, hostListeners, processesWith, untilProcesses } from '../helpers/hostile';
+import { isDown, request } from '../helpers/http';
+
+interface Report {
+  env: Record<string, string>;
+  ssh: unknown;
+  homeListing: unknown;
+  wrote: string[];
+  ports: number[];
+}
+
+/** Resolves with everything the CLI wrote to stderr once `re` matches it (event-driven, bounded). */
+function stderrMatch(cli: LiveCli, re: RegExp, timeoutMs = 30_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      if (re.test(cli.stderr())) {
+        cleanup();
+        resolve(cli.stderr());
+      }
+    };
+    const t = setTimeout(() => {
+      cleanup();
+      reject(new Error(`timed out waiting for ${re}; stderr:\n${cli.stderr()}`));
+    }, timeoutMs);
+    const cleanup = () => {
+      clearTimeout(t);
+      cli.child.stderr!.off('data', check);
+    };
+    cli.child.stderr!.on('data', check);
+    check();
+  });
+}
+
+describe('local sandbox (hostile app, real spawn-app binary)', function () {
+  this.timeout(120_000);
+  let tmp: string;
+  let fakeHome: string;
+  let appDir: string;
+  let marker: string;
+  let outside: string[];
+  let env: NodeJS.ProcessEnv;
+  const sandboxesLeft = () => (existsSync(env.SPAWN_APP_LOCAL_ROOT!) ? readdirSync(env.SPAWN_APP_LOCAL_ROOT!).length : 0);
+
+  before(function () {
+    if (process.platform !== 'linux') this.skip();
+    ensureBuilt();
+  });
+  beforeEach(() => {
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'spawn-hostile-'));
+    fakeHome = path.join(tmp, 'home');
+    mkdirSync(path.join(fakeHome, '.ssh'), { recursive: true });
+    writeFileSync(path.join(fakeHome, '.ssh', 'id_ed25519'), FAKE_SSH_KEY, { mode: 0o600 });
+    marker = `hostile-child-${randomBytes(4).toString('hex')}`;
+    // Outside the app folder: the user's home, and a folder of the user's that is not hidden (this repository).
+    outside = [path.join(fakeHome, 'pwned.txt'), path.join(ROOT, `.${marker}.txt`)];
+    appDir = path.join(tmp, 'hostile');
+    mkdirSync(appDir);
+    // No generator: code of unknown origin.
+    writeFileSync(path.join(appDir, 'spawn-app.json'), JSON.stringify({ appType: 'webapp', startCommand: 'node server.js', dependencies: [], port: 3000 }));
+    writeFileSync(path.join(appDir, 'server.js'), hostileServer({ realHome: fakeHome, outside, marker }));
+    env = { SPAWN_APP_LOCAL_ROOT: path.join(tmp, 'sandboxes'), HOME: fakeHome, ...FAKE_SECRETS };
+  });
+  afterEach(() => {
+    for (const pid of processesWith(marker)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+    for (const f of outside) rmSync(f, { force: true });
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  function assertNoSecrets(body: string, report: Report): void {
+    for (const [k, v] of Object.entries(FAKE_SECRETS)) {
+      assert.ok(!body.includes(v), `the app saw ${k}`);
+      assert.equal(report.env[k], undefined);
+    }
+    assert.deepEqual(Object.keys(report.env).filter((k) => /^(VSCODE_|ELECTRON_|E2B_|ANTHROPIC|CLAUDE|GITHUB|AWS_|npm_config_(?!registry))/i.test(k)), []);
+    assert.equal(report.env.HOST, '127.0.0.1');
+    assert.notEqual(report.env.HOME, fakeHome, 'the app gets a home of its own');
+  }
+
+  describe('with bubblewrap', () => {
+    before(function () {
+      const d = detectSandbox();
+      // CI installs bubblewrap (.ci/run); a Linux machine without it cannot run these, and says why.
+      assert.ok(d.sandboxed, `these tests need a working bwrap: ${d.reason}`);
+    });
+
+    it('sees no secret and no home file, cannot write outside its folder, listens on no host address, and leaves nothing after Ctrl-C', async () => {
+      const cli = startCli(['deploy', appDir, '--provider', 'local', '--yes', '--json'], env);
+      const iso = await cli.waitFor((e) => e.event === 'isolation');
+      assert.equal(iso.sandboxed, true);
+      const ready = await cli.waitFor((e) => e.event === 'ready');
+      const url = String(ready.url);
+      const res = await request(url);
+      const report = JSON.parse(res.body) as Report;
+      assertNoSecrets(res.body, report);
+      assert.equal(report.ssh, 'ENOENT', 'the real home is hidden');
+      assert.ok(!res.body.includes('FAKE-KEY-FOR-A-TEST'));
+      assert.deepEqual(report.homeListing, [], 'the real home looks empty');
+      for (const f of outside) assert.ok(!existsSync(f), `wrote ${f}`);
+      // What the app bound (PORT on 0.0.0.0, a random port on 0.0.0.0 and on ::) is not on any host address.
+      assert.equal(report.ports.length, 3);
+      const exposed = hostListeners().filter((l) => report.ports.includes(l.port) && !l.loopback);
+      assert.deepEqual(exposed, [], 'nothing of the app listens on a non-loopback address of the host');
+      assert.ok(hostListeners().some((l) => l.port === Number(new URL(url).port) && l.loopback), 'the URL is served on loopback only');
+      // Its setsid child runs (so the check below can fail)…
+      assert.ok((await untilProcesses(marker, (p) => p.length > 0)).length > 0, 'the setsid child started');
+      cli.child.kill('SIGINT');
+      const done = await cli.done;
+      assert.equal(done.code, 0, done.stderr);
+      // …and is gone with its sandbox.
+      assert.deepEqual(await untilProcesses(marker, (p) => p.length === 0), []);
+      assert.ok(await isDown(url));
+      assert.equal(sandboxesLeft(), 0);
+    });
+
+    it('when its owner is killed (SIGKILL), every process in the sandbox dies, setsid or not', async () => {
+      const cli = startCli(['deploy', appDir, '--provider', 'local', '--yes', '--json'], env);
+      const ready = await cli.waitFor((e) => e.event === 'ready');
+      assert.ok((await untilProcesses(marker, (p) => p.length > 0)).length > 0);
+      cli.child.kill('SIGKILL');
+      await cli.done;
+      assert.deepEqual(await untilProcesses(marker, (p) => p.length === 0), [], 'nothing outlives the owner');
+      assert.ok(await isDown(String(ready.url)));
+      const list = await runCli(['list'], env);
+      assert.match(list.stderr, /No sandboxes\./, `the stale record is cleaned up: ${list.stdout}${list.stderr}`);
+    });
+
+    it('run "a calculator" says it runs sandboxed, and list says so too', async () => {
+      const cli = startCli(['run', 'a calculator', '--generator', 'templates'], env);
+      const err = await stderrMatch(cli, /Serving; press Ctrl-C/);
+      assert.match(err, /local runner: sandboxed \(bubblewrap/);
+      assert.doesNotMatch(err, /unsandboxed|Warning/);
+      const list = await runCli(['list'], env);
+      assert.match(list.stdout, /local-\w+ {2}local {2}calculator .*, sandboxed/);
+      cli.child.kill('SIGINT');
+      assert.equal((await cli.done).code, 0);
+    });
+
+    it('--no-network cuts the app off: no proxy in its environment, only loopback inside', async () => {
+      writeFileSync(path.join(appDir, 'server.js'), `require('http').createServer((q, s) => s.end(JSON.stringify({ proxy: process.env.HTTPS_PROXY || null, nets: Object.keys(require('os').networkInterfaces()) }))).listen(process.env.PORT);`);
+      for (const flag of [[], ['--no-network']]) {
+        const cli = startCli(['deploy', appDir, '--provider', 'local', '--yes', '--json', ...flag], env);
+        const iso = await cli.waitFor((e) => e.event === 'isolation');
+        assert.equal(iso.network, flag.length === 0);
+        const ready = await cli.waitFor((e) => e.event === 'ready');
+        const seen = JSON.parse((await request(String(ready.url))).body) as { proxy: string | null; nets: string[] };
+        assert.deepEqual(seen.nets, ['lo'], 'its own network namespace');
+        if (flag.length) assert.equal(seen.proxy, null);
+        else assert.match(String(seen.proxy), /^http:\/\/127\.0\.0\.1:\d+$/);
+        cli.child.kill('SIGINT');
+        assert.equal((await cli.done).code, 0);
+      }
+    });
+  });
+
+  describe('fallback (SPAWN_APP_SANDBOX=off)', () => {
+    beforeEach(() => {
+      env.SPAWN_APP_SANDBOX = 'off';
+    });
+
+    it('says "not sandboxed" and why, and asks before running code of unknown origin (without a terminal: needs --yes)', async () => {
+      const r = await runCli(['deploy', appDir, '--provider', 'local'], env);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /local runner: not sandboxed: the sandbox is turned off \(SPAWN_APP_SANDBOX=off\)/);
+      assert.match(r.stderr, /runs it unsandboxed on this machine \(the sandbox is turned off.*--yes/);
+      assert.equal(sandboxesLeft(), 0);
+      assert.deepEqual(processesWith(marker), []);
+    });
+
+    it('the app still gets only the allowlisted environment, HOST=127.0.0.1 and a home of its own', async () => {
+      const cli = startCli(['deploy', appDir, '--provider', 'local', '--yes', '--json'], env);
+      const iso = await cli.waitFor((e) => e.event === 'isolation');
+      assert.equal(iso.sandboxed, false);
+      assert.match(String(iso.reason), /SPAWN_APP_SANDBOX=off/);
+      const ready = await cli.waitFor((e) => e.event === 'ready');
+      const res = await request(String(ready.url));
+      assertNoSecrets(res.body, JSON.parse(res.body) as Report);
+      const list = await runCli(['list'], env);
+      assert.match(list.stdout, /, not sandboxed: the sandbox is turned off/);
+      cli.child.kill('SIGINT');
+      assert.equal((await cli.done).code, 0);
+    });
+
+    for (const type of ['webapp', 'script'] as const) {
+      it(`the ${type} template binds loopback only ($HOST)`, async () => {
+        const cli = startCli(['run', 'a calculator', '--type', type, '--generator', 'templates', '--json'], env);
+        const ready = await cli.waitFor((e) => e.event === 'ready');
+        const port = Number(new URL(String(ready.url)).port);
+        const mine = hostListeners().filter((l) => l.port === port);
+        assert.ok(mine.length > 0, 'the app listens');
+        assert.deepEqual(mine.filter((l) => !l.loopback), [], 'only on loopback');
+        cli.child.kill('SIGINT');
+        assert.equal((await cli.done).code, 0);
+      });
+    }
+  });
+});
