@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { LocalProvider } from '../../src/core/sandbox/local';
+import { defaultLocalRoot, LocalProvider } from '../../src/core/sandbox/local';
 import { isAlive, isSameProcess, killGroupSync, processStartTime } from '../../src/core/sandbox/processes';
 import { isDown, request } from '../helpers/http';
 
@@ -159,4 +159,82 @@ describe('local provider (real processes, real HTTP)', function () {
     assert.ok(await isDown(url));
     assert.deepEqual(await provider.list(), []);
   });
+});
+
+describe('local provider: a private root (records of other users are never acted on)', function () {
+  let tmp: string;
+  beforeEach(() => {
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'spawn-root-test-'));
+  });
+  afterEach(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it('the default root is per user: $XDG_RUNTIME_DIR/spawn-app, else $TMPDIR/spawn-app-<uid>; created 0700', async () => {
+    const xdg = path.join(tmp, 'run');
+    mkdirSync(xdg, { mode: 0o700 });
+    assert.equal(defaultLocalRoot({ XDG_RUNTIME_DIR: xdg }), path.join(xdg, 'spawn-app'));
+    assert.equal(defaultLocalRoot({}), path.join(os.tmpdir(), `spawn-app-${process.getuid!()}`));
+    chmodSync(xdg, 0o777);
+    assert.equal(defaultLocalRoot({ XDG_RUNTIME_DIR: xdg }), path.join(os.tmpdir(), `spawn-app-${process.getuid!()}`), 'a shared runtime folder is not used');
+    chmodSync(xdg, 0o700);
+    const p = new LocalProvider({ env: { ...process.env, XDG_RUNTIME_DIR: xdg, SPAWN_APP_LOCAL_ROOT: '' } });
+    const sb = await p.create({ appName: 't', appType: 'webapp' });
+    assert.equal(p.root, path.join(xdg, 'spawn-app'));
+    assert.equal(statSync(p.root).mode & 0o777, 0o700);
+    assert.equal(statSync(path.join(p.root, sb.id)).mode & 0o777, 0o700);
+    await p.destroyAll();
+  });
+
+  it('refuses a root writable by others, or owned by another user, with a sentence', async () => {
+    const shared = path.join(tmp, 'shared');
+    mkdirSync(shared);
+    chmodSync(shared, 0o777);
+    const p = new LocalProvider({ root: shared });
+    await assert.rejects(p.create({ appName: 't', appType: 'webapp' }), { code: 'blocked', message: /is not safe to use: it is writable by other users \(mode 777\)\. Remove it, or set SPAWN_APP_LOCAL_ROOT/ });
+    await assert.rejects(p.list(), /writable by other users/);
+    assert.deepEqual(readdirSync(shared), [], 'nothing created in it');
+    if (process.getuid!() === 0) {
+      const theirs = path.join(tmp, 'theirs');
+      mkdirSync(theirs, { mode: 0o700 });
+      chownSync(theirs, 4242, 4242);
+      await assert.rejects(new LocalProvider({ root: theirs }).create({ appName: 't', appType: 'webapp' }), /owned by another user \(uid 4242\)/);
+    }
+  });
+
+  /** A record as another user (or anyone, through a world-writable folder) could plant it, naming a live process. */
+  function plant(root: string, id: string, victim: number, how: 'chown' | 'chmod'): void {
+    const dir = path.join(root, id);
+    mkdirSync(path.join(dir, 'app'), { recursive: true, mode: 0o700 });
+    const record = {
+      id, appName: 'planted', appType: 'webapp', startedAt: Date.now(), port: 1,
+      owner: { pid: 2 ** 22 + 11, startTime: '1', cmd: 'gone' },
+      processes: [{ pid: victim, startTime: processStartTime(victim), cmd: 'sleep 60' }],
+      metadata: { createdBy: 'spawn-app', client: 'vscode' },
+    };
+    writeFileSync(path.join(dir, 'sandbox.json'), JSON.stringify(record), { mode: 0o600 });
+    if (how === 'chown') {
+      chownSync(path.join(dir, 'sandbox.json'), 4242, 4242);
+      chownSync(dir, 4242, 4242);
+    } else {
+      chmodSync(dir, 0o777);
+    }
+  }
+
+  for (const how of ['chown', 'chmod'] as const) {
+    it(`a record ${how === 'chown' ? 'owned by another user' : 'in a folder writable by others'} is not listed, stopped or removed`, async function () {
+      if (how === 'chown' && process.getuid!() !== 0) this.skip(); // planting another user's file needs root
+      const root = path.join(tmp, 'root');
+      mkdirSync(root, { mode: 0o700 });
+      const victim = spawn('sleep', ['60'], { detached: true, stdio: 'ignore' });
+      try {
+        plant(root, 'local-planted', victim.pid!, how);
+        const p = new LocalProvider({ root });
+        assert.deepEqual(await p.list(), [], 'not listed (so neither destroy --all nor the orphan stop sees it)');
+        await assert.rejects(p.destroy('local-planted'), { code: 'blocked', message: /Sandbox local-planted was left alone: its record is not safe to act on \((it is owned by another user \(uid 4242\)|it is writable by other users \(mode 777\))\)\./ });
+        assert.ok(isAlive(victim.pid!), 'the process the record names still runs');
+        assert.ok(existsSync(path.join(root, 'local-planted', 'sandbox.json')), 'the record is left alone');
+      } finally {
+        killGroupSync(victim.pid!);
+      }
+    });
+  }
 });

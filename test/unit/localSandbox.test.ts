@@ -7,7 +7,11 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { startIn } from '../../src/core/deploy';
 import { detectSandbox } from '../../src/core/sandbox/bwrap';
+import { LocalProvider } from '../../src/core/sandbox/local';
+import type { AppSpec } from '../../src/core/spec';
+import { FakeNpmRegistry } from '../fakes/fakeNpmRegistry';
 import { ensureBuilt, ROOT, runCli, startCli } from '../helpers/cli';
 import type { LiveCli } from '../helpers/cli';
 import { FAKE_SECRETS, FAKE_SSH_KEY, hostileServer, hostListeners, processesWith, untilProcesses } from '../helpers/hostile';
@@ -211,4 +215,54 @@ describe('local sandbox (hostile app, real spawn-app binary)', function () {
       });
     }
   });
+});
+
+describe('local installs install what the deploy dialog shows (real npm, fake registry)', function () {
+  this.timeout(120_000);
+  let registry: FakeNpmRegistry;
+  let root: string;
+  const mark = (name: string) => `node -e "require('fs').writeFileSync(require('path').join(process.env.HOME, '${name}'), 'ran')"`;
+  before(async function () {
+    if (process.platform !== 'linux') this.skip();
+    registry = await FakeNpmRegistry.start([{ name: 'good-dep', version: '1.0.0', scripts: { postinstall: mark('good-postinstall-ran') } }]);
+  });
+  after(() => registry?.close());
+  beforeEach(() => {
+    root = mkdtempSync(path.join(os.tmpdir(), 'spawn-install-test-'));
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  const spec: AppSpec = {
+    appType: 'webapp',
+    startCommand: 'node server.js',
+    dependencies: ['good-dep@1.0.0'],
+    port: 3000,
+    files: [
+      { path: 'server.js', content: "require('http').createServer((q, s) => s.end(require('good-dep'))).listen(process.env.PORT)" },
+      // What the app's own files add: an undeclared local package with an install script, and a registry of its own.
+      { path: 'package.json', content: JSON.stringify({ name: 'app', dependencies: { 'evil-dep': 'file:./evil' }, workspaces: ['.spawn-install'] }) },
+      { path: '.npmrc', content: 'registry=http://127.0.0.1:9/\nignore-scripts=false\n' },
+      { path: 'evil/package.json', content: JSON.stringify({ name: 'evil-dep', version: '6.6.6', scripts: { postinstall: mark('evil-postinstall-ran') } }) },
+      { path: 'evil/index.js', content: 'module.exports = "evil";' },
+    ],
+  };
+
+  for (const mode of ['sandboxed', 'fallback'] as const) {
+    it(`${mode}: only the declared dependency, from the user's registry; install scripts ${mode === 'sandboxed' ? 'run inside the sandbox' : 'do not run'}`, async () => {
+      const provider = new LocalProvider({ root, sandbox: mode === 'sandboxed' ? 'auto' : 'off', env: { ...process.env, npm_config_registry: registry.url } });
+      assert.equal(provider.isolation().sandboxed, mode === 'sandboxed');
+      try {
+        const sandbox = await provider.create({ appName: 'installs', appType: 'webapp' });
+        const d = await startIn(sandbox, spec, { provider });
+        assert.equal((await request(d.url)).body, 'good-dep', 'the declared dependency is installed');
+        const dir = path.join(root, sandbox.id);
+        assert.ok(!existsSync(path.join(dir, 'app', 'node_modules', 'evil-dep')), 'the package the app\'s package.json adds is not installed');
+        assert.ok(!existsSync(path.join(dir, 'home', 'evil-postinstall-ran')));
+        assert.equal(existsSync(path.join(dir, 'home', 'good-postinstall-ran')), mode === 'sandboxed', 'install scripts run only in the sandbox');
+        assert.ok(registry.seen().includes('/good-dep'), 'the registry in the user\'s settings, not the app\'s .npmrc');
+      } finally {
+        await provider.destroyAll();
+      }
+    });
+  }
 });
