@@ -14,6 +14,8 @@ export interface ConfirmationInput {
   findings: readonly Finding[];
   generator?: string;
   provider: 'local' | 'e2b';
+  /** What the local runner isolates (LocalProvider.isolation()); without it, local counts as not sandboxed. */
+  isolation?: { sandboxed: boolean; reason?: string; network: boolean };
   /** The install command the provider will run, if any (undefined: nothing to install, or all preinstalled). */
   install?: string;
   e2bTemplate: string;
@@ -32,7 +34,13 @@ export interface Confirmation {
 }
 
 export function deployConfirmation(i: ConfirmationInput): Confirmation {
-  const where = i.provider === 'local' ? 'the local runner (this machine, not sandboxed)' : `an E2B sandbox (template ${i.e2bTemplate}, stops after ${i.timeoutMinutes} min unless extended)`;
+  const sandboxed = i.provider === 'local' && i.isolation?.sandboxed === true;
+  const where =
+    i.provider === 'e2b'
+      ? `an E2B sandbox (template ${i.e2bTemplate}, stops after ${i.timeoutMinutes} min unless extended)`
+      : sandboxed
+        ? `the local runner (this machine, sandboxed: no access to your home folder or keys, writes only to its own folder, reachable only from this machine${i.isolation?.network ? '' : ', no network'})`
+        : `the local runner (this machine, not sandboxed${i.isolation?.reason ? `: ${i.isolation.reason}` : ''})`;
   const warnings = i.findings.filter((f) => f.severity === 'warning');
   const deps = i.spec.dependencies;
   const lines = [`Provider: ${where}`, `Runs: ${i.spec.startCommand}`, `Installs: ${deps.length ? deps.join(', ') : 'nothing'}${deps.length && !i.install ? ' (preinstalled)' : ''}`];
@@ -41,7 +49,7 @@ export function deployConfirmation(i: ConfirmationInput): Confirmation {
     for (const w of warnings.slice(0, 6)) lines.push(`• ${w.path ? `${w.path}${w.line ? `:${w.line}` : ''}: ` : ''}${w.message}`);
     if (warnings.length > 6) lines.push(`• … and ${warnings.length - 6} more (see Problems)`);
   }
-  const unsandboxedModelCode = i.provider === 'local' && !TRUSTED_GENERATORS.has(i.generator ?? '');
+  const unsandboxedModelCode = i.provider === 'local' && !sandboxed && !TRUSTED_GENERATORS.has(i.generator ?? '');
   if (unsandboxedModelCode) {
     const who = i.generator === 'claude' ? 'written by a model' : 'not written by Spawn App’s templates';
     lines.push('', `⚠ This code was ${who}. The local runner runs it unsandboxed, with your permissions on this machine. Set an E2B API key to run it in a sandbox instead.`);

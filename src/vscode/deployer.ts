@@ -249,7 +249,7 @@ export class Deployer {
     if (choice === 'e2b' && !(await this.secrets.has('e2b'))) {
       const pick = await vscode.window.showWarningMessage(
         'The E2B provider needs an API key.',
-        { modal: true, detail: 'Set a key now, or run this app with the local runner on this machine instead (not sandboxed).' },
+        { modal: true, detail: `Set a key now, or run this app with the local runner on this machine instead (${this.providers.local.isolation().sandboxed ? 'sandboxed' : 'not sandboxed'}).` },
         'Set E2B API Key',
         'Use Local Runner',
       );
@@ -273,6 +273,7 @@ export class Deployer {
       findings,
       generator,
       provider: provider.id,
+      isolation: provider.isolation?.(),
       install: installCommand(spec, provider),
       e2bTemplate: s.e2bTemplate,
       timeoutMinutes: s.sandboxTimeoutMinutes,

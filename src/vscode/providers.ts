@@ -4,13 +4,14 @@ import type { ProviderChoice } from '../core/sandbox';
 import { createProvider, resolveProviderId } from '../core/sandbox';
 import { LocalProvider } from '../core/sandbox/local';
 import type { ProviderId, SandboxProvider } from '../core/sandbox/types';
+import { readSettings } from './settings';
 
 export class Providers {
   private remote?: { key: string; provider: Promise<SandboxProvider> };
 
   constructor(
     private readonly config: () => Promise<CoreConfig>,
-    readonly local: LocalProvider = new LocalProvider(),
+    readonly local: LocalProvider = new LocalProvider({ network: () => readSettings().localNetwork }),
   ) {}
 
   async resolve(choice: ProviderChoice): Promise<ProviderId> {

@@ -24,6 +24,8 @@ export interface Settings {
   autoFix: boolean;
   /** Fix attempts in a row before the loop stops. */
   fixAttempts: number;
+  /** Local runner: apps may open outbound connections at run time. */
+  localNetwork: boolean;
 }
 
 function oneOf<T extends string>(value: unknown, allowed: readonly T[], fallback: T): T {
@@ -55,6 +57,7 @@ export function readSettings(): Settings {
     redeployOnSave: c.get('redeployOnSave') !== false,
     autoFix: c.get('autoFix') === true,
     fixAttempts: Math.round(num(c.get('fixAttempts'), 2, 1, 10)),
+    localNetwork: c.get('localNetwork') !== false,
   };
 }
 

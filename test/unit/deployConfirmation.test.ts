@@ -45,3 +45,28 @@ describe('deployConfirmation (the extension’s deploy dialog)', () => {
     assert.match(c.detail, /^Installs: express@\^4\.21\.2 \(preinstalled\)$/m);
   });
 });
+
+describe('deployConfirmation: the local sandbox', () => {
+  it('sandboxed: says so, and model or unknown code runs without the unsandboxed warning', () => {
+    for (const generator of ['claude', 'disk', undefined]) {
+      const c = deployConfirmation({ ...base, generator, provider: 'local', isolation: { sandboxed: true, network: true } });
+      assert.equal(c.unsandboxedModelCode, false);
+      assert.equal(c.warn, false);
+      assert.match(c.detail, /^Provider: the local runner \(this machine, sandboxed: no access to your home folder or keys, writes only to its own folder, reachable only from this machine\)$/m);
+      assert.doesNotMatch(c.detail, /unsandboxed|not sandboxed/);
+    }
+    const offline = deployConfirmation({ ...base, generator: 'claude', provider: 'local', isolation: { sandboxed: false, network: false, reason: 'x' } });
+    assert.equal(offline.unsandboxedModelCode, true);
+    const noNet = deployConfirmation({ ...base, generator: 'claude', provider: 'local', isolation: { sandboxed: true, network: false } });
+    assert.match(noNet.detail, /reachable only from this machine, no network\)$/m);
+  });
+
+  it('not sandboxed: says why, and the warning stays for code Spawn App did not just write', () => {
+    const why = 'bubblewrap (bwrap) is not installed; install bubblewrap (e.g. sudo apt-get install bubblewrap, or dnf/pacman install bubblewrap)';
+    const c = deployConfirmation({ ...base, generator: 'claude', provider: 'local', isolation: { sandboxed: false, reason: why, network: true } });
+    assert.match(c.detail, /^Provider: the local runner \(this machine, not sandboxed: bubblewrap \(bwrap\) is not installed; install bubblewrap/m);
+    assert.equal(c.unsandboxedModelCode, true);
+    assert.equal(c.warn, true);
+    assert.match(c.detail, /runs it unsandboxed, with your permissions/);
+  });
+});

@@ -162,7 +162,8 @@ export class SandboxTreeProvider extends Disposable implements vscode.TreeDataPr
   private sandboxItem(e: SandboxEntry): vscode.TreeItem {
     const item = new vscode.TreeItem(e.appName, vscode.TreeItemCollapsibleState.Expanded);
     item.id = `sandbox:${e.id}`;
-    item.description = `${PROVIDER_LABELS[e.provider]} · ${e.status}`;
+    const iso = e.provider === 'local' ? e.providerRef.isolation?.() : undefined;
+    item.description = `${PROVIDER_LABELS[e.provider]} · ${e.status}${iso ? (iso.sandboxed ? ' · sandboxed' : ' · not sandboxed') : ''}`;
     item.contextValue = `sandbox:${e.status}:${e.provider}`;
     item.iconPath =
       e.status === 'running'
@@ -173,6 +174,7 @@ export class SandboxTreeProvider extends Disposable implements vscode.TreeDataPr
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`**${escapeMd(e.appName)}** — ${e.status}\n\n`);
     md.appendMarkdown(`${PROVIDER_LABELS[e.provider]} sandbox \`${e.id}\`${e.foreign ? ' (started by another window or machine)' : e.found ? ' (found by listing)' : ''}\n\n`);
+    if (iso) md.appendMarkdown(iso.sandboxed ? `Sandboxed (bubblewrap): an empty home, writes only to its folder, reachable only from this machine${iso.network ? '' : ', no network'}.\n\n` : `Not sandboxed: ${escapeMd(iso.reason ?? 'unknown reason')}.\n\n`);
     if (e.url) md.appendMarkdown(`URL: ${e.url}\n\n`);
     if (e.error) md.appendMarkdown(`Error: ${escapeMd(e.error.message)}\n\n`);
     item.tooltip = md;
