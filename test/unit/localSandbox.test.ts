@@ -47,6 +47,19 @@ function stderrMatch(cli: LiveCli, re: RegExp, timeoutMs = 30_000): Promise<stri
   });
 }
 
+/** The first JSON event of a kind the CLI printed so far (the isolation event comes before `ready`). */
+function printed(cli: LiveCli, event: string): Record<string, unknown> | undefined {
+  for (const line of cli.lines) {
+    try {
+      const e = JSON.parse(line) as Record<string, unknown>;
+      if (e.event === event) return e;
+    } catch {
+      // not JSON
+    }
+  }
+  return undefined;
+}
+
 describe('local sandbox (hostile app, real spawn-app binary)', function () {
   this.timeout(120_000);
   let tmp: string;
@@ -107,8 +120,6 @@ describe('local sandbox (hostile app, real spawn-app binary)', function () {
 
     it('sees no secret and no home file, cannot write outside its folder, listens on no host address, and leaves nothing after Ctrl-C', async () => {
       const cli = startCli(['deploy', appDir, '--provider', 'local', '--yes', '--json'], env);
-      const iso = await cli.waitFor((e) => e.event === 'isolation');
-      assert.equal(iso.sandboxed, true);
       const ready = await cli.waitFor((e) => e.event === 'ready');
       const url = String(ready.url);
       const res = await request(url);
@@ -118,6 +129,7 @@ describe('local sandbox (hostile app, real spawn-app binary)', function () {
       assert.ok(!res.body.includes('FAKE-KEY-FOR-A-TEST'));
       assert.deepEqual(report.homeListing, [], 'the real home looks empty');
       for (const f of outside) assert.ok(!existsSync(f), `wrote ${f}`);
+      assert.equal(printed(cli, 'isolation')?.sandboxed, true);
       // What the app bound (PORT on 0.0.0.0, a random port on 0.0.0.0 and on ::) is not on any host address.
       assert.equal(report.ports.length, 3);
       const exposed = hostListeners().filter((l) => report.ports.includes(l.port) && !l.loopback);
@@ -161,11 +173,10 @@ describe('local sandbox (hostile app, real spawn-app binary)', function () {
       writeFileSync(path.join(appDir, 'server.js'), `require('http').createServer((q, s) => s.end(JSON.stringify({ proxy: process.env.HTTPS_PROXY || null, nets: Object.keys(require('os').networkInterfaces()) }))).listen(process.env.PORT);`);
       for (const flag of [[], ['--no-network']]) {
         const cli = startCli(['deploy', appDir, '--provider', 'local', '--yes', '--json', ...flag], env);
-        const iso = await cli.waitFor((e) => e.event === 'isolation');
-        assert.equal(iso.network, flag.length === 0);
         const ready = await cli.waitFor((e) => e.event === 'ready');
         const seen = JSON.parse((await request(String(ready.url))).body) as { proxy: string | null; nets: string[] };
         assert.deepEqual(seen.nets, ['lo'], 'its own network namespace');
+        assert.equal(printed(cli, 'isolation')?.network, flag.length === 0);
         if (flag.length) assert.equal(seen.proxy, null);
         else assert.match(String(seen.proxy), /^http:\/\/127\.0\.0\.1:\d+$/);
         cli.child.kill('SIGINT');
@@ -190,12 +201,12 @@ describe('local sandbox (hostile app, real spawn-app binary)', function () {
 
     it('the app still gets only the allowlisted environment, HOST=127.0.0.1 and a home of its own', async () => {
       const cli = startCli(['deploy', appDir, '--provider', 'local', '--yes', '--json'], env);
-      const iso = await cli.waitFor((e) => e.event === 'isolation');
-      assert.equal(iso.sandboxed, false);
-      assert.match(String(iso.reason), /SPAWN_APP_SANDBOX=off/);
       const ready = await cli.waitFor((e) => e.event === 'ready');
       const res = await request(String(ready.url));
       assertNoSecrets(res.body, JSON.parse(res.body) as Report);
+      const iso = printed(cli, 'isolation');
+      assert.equal(iso?.sandboxed, false);
+      assert.match(String(iso?.reason), /SPAWN_APP_SANDBOX=off/);
       const list = await runCli(['list'], env);
       assert.match(list.stdout, /, not sandboxed: the sandbox is turned off/);
       cli.child.kill('SIGINT');
@@ -250,7 +261,6 @@ describe('local installs install what the deploy dialog shows (real npm, fake re
   for (const mode of ['sandboxed', 'fallback'] as const) {
     it(`${mode}: only the declared dependency, from the user's registry; install scripts ${mode === 'sandboxed' ? 'run inside the sandbox' : 'do not run'}`, async () => {
       const provider = new LocalProvider({ root, sandbox: mode === 'sandboxed' ? 'auto' : 'off', env: { ...process.env, npm_config_registry: registry.url } });
-      assert.equal(provider.isolation().sandboxed, mode === 'sandboxed');
       try {
         const sandbox = await provider.create({ appName: 'installs', appType: 'webapp' });
         const d = await startIn(sandbox, spec, { provider });
@@ -260,6 +270,7 @@ describe('local installs install what the deploy dialog shows (real npm, fake re
         assert.ok(!existsSync(path.join(dir, 'home', 'evil-postinstall-ran')));
         assert.equal(existsSync(path.join(dir, 'home', 'good-postinstall-ran')), mode === 'sandboxed', 'install scripts run only in the sandbox');
         assert.ok(registry.seen().includes('/good-dep'), 'the registry in the user\'s settings, not the app\'s .npmrc');
+        assert.equal(provider.isolation().sandboxed, mode === 'sandboxed');
       } finally {
         await provider.destroyAll();
       }
