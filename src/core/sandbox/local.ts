@@ -185,7 +185,8 @@ class LocalSandbox implements Sandbox {
     });
     if (!serve) return spawnGroup('bwrap', [...args, '--', '/bin/bash', '-c', cmd], cwd, env, opts.onOutput, cmd);
     // The forwarder starts beside the app (not before it), so it adds no time to the start.
-    const script = 'ELECTRON_RUN_AS_NODE=1 "$1" -e "$2" "$3" "$4" "$5" "$6" </dev/null >/dev/null 2>&1 & exec /bin/bash -c "$7"';
+    // This process's Node (or Electron, as Node) runs it; should that binary be hidden, the `node` on PATH does.
+    const script = 'N="$1"; [ -x "$N" ] || N=node; ELECTRON_RUN_AS_NODE=1 "$N" -e "$2" "$3" "$4" "$5" "$6" </dev/null >/dev/null 2>&1 & exec /bin/bash -c "$7"';
     const inner = [process.execPath, INNER_FORWARDER, path.join(this.sockDir, 'app'), String(this.record.port), network ? path.join(this.sockDir, 'proxy') : '', String(proxyPort), cmd];
     return spawnGroup('bwrap', [...args, '--', '/bin/bash', '-c', script, 'spawn-app', ...inner], cwd, env, opts.onOutput, cmd);
   }
@@ -311,7 +312,7 @@ export class LocalProvider implements SandboxProvider {
 
   /** Whether apps run sandboxed here (bubblewrap is checked once, at first use) and whether they reach the network. */
   isolation(): Isolation {
-    this.detected ??= this.opts.sandbox === 'off' ? { sandboxed: false, reason: 'the sandbox is turned off in the settings' } : detectSandbox(this.parentEnv);
+    this.detected ??= this.opts.sandbox === 'off' ? { sandboxed: false, reason: 'the sandbox is turned off for this runner' } : detectSandbox(this.parentEnv);
     const network = typeof this.opts.network === 'function' ? this.opts.network() : this.opts.network ?? true;
     return { ...this.detected, network };
   }
