@@ -7,7 +7,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { startIn } from '../../src/core/deploy';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { deploy, startIn } from '../../src/core/deploy';
 import { detectSandbox } from '../../src/core/sandbox/bwrap';
 import { LocalProvider } from '../../src/core/sandbox/local';
 import type { AppSpec } from '../../src/core/spec';
@@ -271,6 +273,78 @@ describe('local installs install what the deploy dialog shows (real npm, fake re
         assert.equal(existsSync(path.join(dir, 'home', 'good-postinstall-ran')), mode === 'sandboxed', 'install scripts run only in the sandbox');
         assert.ok(registry.seen().includes('/good-dep'), 'the registry in the user\'s settings, not the app\'s .npmrc');
         assert.equal(provider.isolation().sandboxed, mode === 'sandboxed');
+      } finally {
+        await provider.destroyAll();
+      }
+    });
+  }
+});
+
+describe('a sandboxed app\'s network (real processes)', function () {
+  this.timeout(60_000);
+  let root: string;
+  const servers: http.Server[] = [];
+  before(function () {
+    if (!detectSandbox().sandboxed) this.skip();
+  });
+  beforeEach(() => {
+    root = mkdtempSync(path.join(os.tmpdir(), 'spawn-net-test-'));
+  });
+  afterEach(async () => {
+    for (const s of servers.splice(0)) s.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+  const listen = async (host: string, body: string) => {
+    const s = http.createServer((q, r) => r.end(body));
+    servers.push(s);
+    await new Promise<void>((r) => s.listen(0, host, r));
+    return (s.address() as AddressInfo).port;
+  };
+
+  /** The app tries: another host through the proxy, this machine's loopback through it (plain and CONNECT), and a direct connection. */
+  const probeApp = (ip: string, outsidePort: number, hostOnlyPort: number) => `
+const http = require('http'), net = require('net');
+const proxy = process.env.HTTP_PROXY ? new URL(process.env.HTTP_PROXY) : null;
+const viaProxy = (target) => new Promise((res) => {
+  if (!proxy) return res('no proxy');
+  http.get({ host: proxy.hostname, port: proxy.port, path: target }, (r) => { let b = ''; r.on('data', (d) => b += d); r.on('end', () => res(r.statusCode + ' ' + b.trim())); }).on('error', (e) => res(e.code));
+});
+const connect = (host, port) => new Promise((res) => {
+  if (!proxy) return res('no proxy');
+  const s = net.connect(Number(proxy.port), proxy.hostname, () => s.write('CONNECT ' + host + ':' + port + ' HTTP/1.1\\r\\n\\r\\n'));
+  s.once('data', (d) => { res(String(d).split('\\r\\n')[0]); s.destroy(); });
+  s.on('error', (e) => res(e.code));
+});
+const direct = () => new Promise((res) => { const s = net.connect(${outsidePort}, ${JSON.stringify(ip)}, () => { res('connected'); s.destroy(); }); s.on('error', (e) => res(e.code)); });
+http.createServer(async (q, s) => s.end(JSON.stringify({
+  outside: await viaProxy('http://${ip}:${outsidePort}/'),
+  hostLoopback: await viaProxy('http://127.0.0.1:${hostOnlyPort}/'),
+  hostLoopbackConnect: await connect('127.0.0.1', ${hostOnlyPort}),
+  localhostConnect: await connect('localhost', ${hostOnlyPort}),
+  direct: await direct(),
+}))).listen(process.env.PORT);
+`;
+
+  for (const network of [true, false]) {
+    it(network ? 'network on: other hosts through the proxy only; services on this machine\'s loopback never' : 'network off: nothing at all', async function () {
+      const ip = Object.values(os.networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
+      if (!ip) this.skip(); // a machine with only loopback has no "other host" to reach
+      const outsidePort = await listen('0.0.0.0', 'outside');
+      const hostOnlyPort = await listen('127.0.0.1', 'host-only service');
+      const provider = new LocalProvider({ root, network });
+      try {
+        const spec: AppSpec = { appType: 'webapp', startCommand: 'node server.js', dependencies: [], port: 3000, files: [{ path: 'server.js', content: probeApp(ip!, outsidePort, hostOnlyPort) }] };
+        const d = await deploy({ spec, provider });
+        const seen = JSON.parse((await request(d.url)).body) as Record<string, string>;
+        assert.equal(seen.direct, 'ENETUNREACH', 'no route out of its own network namespace');
+        if (network) {
+          assert.equal(seen.outside, '200 outside');
+          assert.match(seen.hostLoopback!, /^403 /);
+          assert.match(seen.hostLoopbackConnect!, /^HTTP\/1\.1 403/);
+          assert.match(seen.localhostConnect!, /^HTTP\/1\.1 403/);
+        } else {
+          assert.deepEqual([seen.outside, seen.hostLoopback, seen.hostLoopbackConnect], ['no proxy', 'no proxy', 'no proxy']);
+        }
       } finally {
         await provider.destroyAll();
       }

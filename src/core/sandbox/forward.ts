@@ -45,7 +45,7 @@ export function forwardPortToSocket(port: number, sockPath: string): Promise<Clo
   });
 }
 
-/** Loopback and unspecified addresses: a sandboxed app never reaches this machine's own services through the proxy. */
+/** Loopback and unspecified addresses: a sandboxed app never reaches services on this machine's loopback through the proxy. */
 function isLocalHost(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase();
   return h === 'localhost' || h.endsWith('.localhost') || /^127\./.test(h) || h === '::1' || h === '0.0.0.0' || h === '::' || /^::ffff:127\./.test(h);
@@ -53,7 +53,7 @@ function isLocalHost(host: string): boolean {
 
 /**
  * An HTTP proxy (CONNECT tunnels and plain `http://` requests) on the Unix socket `sockPath`, for the app's
- * outbound traffic. It refuses this machine's own addresses: the sandbox reaches the network, not the host.
+ * outbound traffic. It refuses loopback: the sandbox reaches the network, not the host's local-only services.
  */
 export function outboundProxy(sockPath: string): Promise<Closer> {
   const server = http.createServer((req, res) => {
