@@ -321,6 +321,8 @@ http.createServer(async (q, s) => s.end(JSON.stringify({
   hostLoopback: await viaProxy('http://127.0.0.1:${hostOnlyPort}/'),
   hostLoopbackConnect: await connect('127.0.0.1', ${hostOnlyPort}),
   localhostConnect: await connect('localhost', ${hostOnlyPort}),
+  decimalConnect: await connect('2130706433', ${hostOnlyPort}),
+  decimalHttp: await viaProxy('http://2130706433:${hostOnlyPort}/'),
   direct: await direct(),
 }))).listen(process.env.PORT);
 `;
@@ -342,6 +344,9 @@ http.createServer(async (q, s) => s.end(JSON.stringify({
           assert.match(seen.hostLoopback!, /^403 /);
           assert.match(seen.hostLoopbackConnect!, /^HTTP\/1\.1 403/);
           assert.match(seen.localhostConnect!, /^HTTP\/1\.1 403/);
+          // A name that resolves to loopback (127.0.0.1 written as one number) is refused after the lookup.
+          assert.match(seen.decimalConnect!, /^HTTP\/1\.1 502/);
+          assert.match(seen.decimalHttp!, /^(403|502) /, 'refused');
         } else {
           assert.deepEqual([seen.outside, seen.hostLoopback, seen.hostLoopbackConnect], ['no proxy', 'no proxy', 'no proxy']);
         }

@@ -3,6 +3,7 @@
  * serves the app on (so the app is reachable from this machine only, whatever address it binds inside its network
  * namespace), and an HTTP proxy on a Unix socket that gives the app outbound access when the network is on.
  */
+import dns from 'node:dns';
 import { rmSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -51,6 +52,19 @@ function isLocalHost(host: string): boolean {
   return h === 'localhost' || h.endsWith('.localhost') || /^127\./.test(h) || h === '::1' || h === '0.0.0.0' || h === '::' || /^::ffff:127\./.test(h);
 }
 
+/** A DNS lookup that refuses names resolving to loopback (so a name pointing at 127.0.0.1 does not get through). */
+const safeLookup: net.LookupFunction = (hostname, options, callback) => {
+  dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
+    if (err) return (callback as (e: Error | null, a: string, f?: number) => void)(err, '', undefined);
+    const list = (addresses as dns.LookupAddress[]).filter((a) => !isLocalHost(a.address));
+    if (list.length === 0) {
+      return (callback as (e: Error | null, a: string, f?: number) => void)(Object.assign(new Error(`${hostname} is this machine`), { code: 'EREFUSED' }), '', undefined);
+    }
+    if (options.all) (callback as (e: Error | null, a: dns.LookupAddress[]) => void)(null, list);
+    else (callback as (e: Error | null, a: string, f: number) => void)(null, list[0]!.address, list[0]!.family);
+  });
+};
+
 /**
  * An HTTP proxy (CONNECT tunnels and plain `http://` requests) on the Unix socket `sockPath`, for the app's
  * outbound traffic. It refuses loopback: the sandbox reaches the network, not the host's local-only services.
@@ -68,7 +82,7 @@ export function outboundProxy(sockPath: string): Promise<Closer> {
       res.writeHead(403).end('Refused by the Spawn App sandbox.\n');
       return;
     }
-    const up = http.request({ host: target.hostname, port: target.port || 80, path: `${target.pathname}${target.search}`, method: req.method, headers: req.headers }, (r) => {
+    const up = http.request({ host: target.hostname, port: target.port || 80, path: `${target.pathname}${target.search}`, method: req.method, headers: req.headers, lookup: safeLookup }, (r) => {
       res.writeHead(r.statusCode ?? 502, r.headers);
       r.pipe(res);
     });
@@ -81,7 +95,7 @@ export function outboundProxy(sockPath: string): Promise<Closer> {
       client.end('HTTP/1.1 403 Forbidden\r\n\r\n');
       return;
     }
-    const up = net.connect(Number(m[2]), m[1]!.replace(/^\[|\]$/g, ''), () => {
+    const up = net.connect({ port: Number(m[2]), host: m[1]!.replace(/^\[|\]$/g, ''), lookup: safeLookup }, () => {
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
       if (head.length) up.write(head);
       pipe(client, up);
