@@ -57,7 +57,9 @@ export function installCommand(spec: AppSpec, provider?: Pick<SandboxProvider, '
     return `PIP_CONFIG_FILE=/dev/null python3 -m pip install --quiet --disable-pip-version-check${sandboxed ? '' : ' --only-binary=:all:'} ${quoted}`;
   }
   const npm = `npm install --no-audit --no-fund --no-progress --loglevel=error --userconfig=/dev/null --workspaces=false --package-lock=false${sandboxed ? '' : ' --ignore-scripts'}`;
-  return `rm -rf .spawn-install && mkdir .spawn-install && cd .spawn-install && echo '{"private":true}' > package.json && ${npm} ${quoted} && cd .. && rm -rf node_modules && mv .spawn-install/node_modules node_modules && rm -rf .spawn-install`;
+  // The staged node_modules replaces the app's whole: it holds every declared dependency (preinstalled ones too).
+  const all = spec.dependencies.map(shellQuote).join(' ');
+  return `rm -rf .spawn-install && mkdir .spawn-install && cd .spawn-install && echo '{"private":true}' > package.json && ${npm} ${all} && cd .. && rm -rf node_modules && mv .spawn-install/node_modules node_modules && rm -rf .spawn-install`;
 }
 
 /** Normalised files, ready to write (validation already refused anything unsafe). */

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { deploy, installCommand } from '../../src/core/deploy';
 import type { SpawnEvent } from '../../src/core/events';
+import type { Isolation } from '../../src/core/sandbox/bwrap';
 import { LocalProvider } from '../../src/core/sandbox/local';
 import type { AppSpec } from '../../src/core/spec';
 import { isDown, request } from '../helpers/http';
@@ -125,5 +126,23 @@ describe('deploy pipeline (local provider)', function () {
     assert.match(installCommand(webapp({ dependencies: ['express@^4'] }))!, /npm install .*'express@\^4'/);
     assert.match(installCommand(webapp({ appType: 'script', dependencies: ['requests'] }))!, /pip install .*'requests'/);
     assert.equal(installCommand(webapp({ dependencies: ['express'] }), { preinstalled: () => true }), undefined);
+  });
+
+  it('installCommand: only the declared dependencies, no app config; install scripts only where sandboxed', () => {
+    type Iso = { isolation: () => Isolation };
+    const sandboxed: Iso = { isolation: () => ({ sandboxed: true, network: true }) };
+    const bare: Iso = { isolation: () => ({ sandboxed: false, network: true, reason: 'no bwrap' }) };
+    const npm = installCommand(webapp({ dependencies: ['express@^4', 'left-pad'] }), { ...sandboxed, preinstalled: (d) => d.startsWith('express') })!;
+    // A staging folder of its own (no package.json, .npmrc, lock file or workspace of the app), an empty user config.
+    assert.match(npm, /^rm -rf \.spawn-install && mkdir \.spawn-install && cd \.spawn-install && echo '\{"private":true\}' > package\.json && npm install /);
+    assert.match(npm, / --userconfig=\/dev\/null --workspaces=false --package-lock=false /);
+    // Something to install: every declared dependency, so the staged node_modules that replaces the app's holds the preinstalled one too.
+    assert.match(npm, /'express@\^4' 'left-pad' && cd \.\. && rm -rf node_modules && mv \.spawn-install\/node_modules node_modules/);
+    assert.doesNotMatch(npm, /--ignore-scripts/);
+    assert.match(installCommand(webapp({ dependencies: ['left-pad'] }), bare)!, /--ignore-scripts/);
+    const pip = (p?: Iso) => installCommand(webapp({ appType: 'script', dependencies: ['requests'] }), p)!;
+    assert.match(pip(sandboxed), /^PIP_CONFIG_FILE=\/dev\/null python3 -m pip install /);
+    assert.doesNotMatch(pip(sandboxed), /only-binary/);
+    assert.match(pip(bare), /--only-binary=:all: 'requests'$/);
   });
 });
