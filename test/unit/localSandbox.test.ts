@@ -356,3 +356,47 @@ http.createServer(async (q, s) => s.end(JSON.stringify({
     });
   }
 });
+
+describe('bubblewrap detection and the fallback', () => {
+  let bin: string;
+  let root: string;
+  beforeEach(() => {
+    bin = mkdtempSync(path.join(os.tmpdir(), 'fake-bwrap-'));
+    root = mkdtempSync(path.join(os.tmpdir(), 'spawn-fallback-'));
+  });
+  afterEach(() => {
+    rmSync(bin, { recursive: true, force: true });
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('says why it cannot sandbox: bwrap missing, bwrap refused by the kernel, or turned off', function () {
+    if (process.platform !== 'linux') this.skip();
+    assert.deepEqual(detectSandbox({ PATH: bin }), { sandboxed: false, reason: 'bubblewrap (bwrap) is not installed; install bubblewrap (e.g. sudo apt-get install bubblewrap, or dnf/pacman install bubblewrap)' });
+    // What bwrap prints where unprivileged user namespaces are disabled (a hardened kernel, a container).
+    writeFileSync(path.join(bin, 'bwrap'), '#!/bin/sh\necho "bwrap: setting up uid map: Permission denied" >&2\nexit 1\n', { mode: 0o755 });
+    assert.deepEqual(detectSandbox({ PATH: bin }), {
+      sandboxed: false,
+      reason: 'bwrap is installed but cannot create a sandbox here (setting up uid map: Permission denied); unprivileged user namespaces may be disabled',
+    });
+    assert.match(String(detectSandbox({ PATH: process.env.PATH, SPAWN_APP_SANDBOX: 'off' }).reason), /turned off \(SPAWN_APP_SANDBOX=off\)/);
+  });
+
+  it('an unusable bwrap falls back: the app still runs, unsandboxed, with the allowlisted environment', async function () {
+    if (process.platform !== 'linux') this.skip();
+    writeFileSync(path.join(bin, 'bwrap'), '#!/bin/sh\necho "bwrap: No permissions to create new namespace" >&2\nexit 1\n', { mode: 0o755 });
+    const provider = new LocalProvider({ root, env: { ...process.env, ...FAKE_SECRETS, PATH: `${bin}:${process.env.PATH}` } });
+    try {
+      const iso = provider.isolation();
+      assert.equal(iso.sandboxed, false);
+      assert.match(String(iso.reason), /No permissions to create new namespace/);
+      const spec: AppSpec = { appType: 'webapp', startCommand: 'node server.js', dependencies: [], port: 3000, files: [{ path: 'server.js', content: "require('http').createServer((q, s) => s.end(JSON.stringify(process.env))).listen(process.env.PORT, process.env.HOST)" }] };
+      const d = await deploy({ spec, provider });
+      const env = JSON.parse((await request(d.url)).body) as Record<string, string>;
+      for (const k of Object.keys(FAKE_SECRETS)) assert.equal(env[k], undefined, k);
+      assert.equal(env.HOST, '127.0.0.1');
+      assert.equal(d.sandbox.info().sandboxed, false);
+    } finally {
+      await provider.destroyAll();
+    }
+  });
+});
