@@ -194,6 +194,10 @@ class LocalSandbox implements Sandbox {
   /** The host side of a sandboxed run: 127.0.0.1:<port> → the app's socket, and the outbound proxy. Once. */
   private bridge(): Promise<void> {
     this.bridging ??= (async () => {
+      // Unix socket paths are limited to 107 bytes on Linux.
+      if (Buffer.byteLength(path.join(this.sockDir, 'proxy')) > 100) {
+        throw new SpawnError('deploy.start_failed', `The local sandboxes folder ${this.owner.root} is too deeply nested for the sandbox's sockets; set SPAWN_APP_LOCAL_ROOT to a shorter path.`);
+      }
       mkdirSync(this.sockDir, { recursive: true, mode: 0o700 });
       this.bridges.push(await forwardPortToSocket(this.record.port, path.join(this.sockDir, 'app')));
       if (this.owner.isolation().network) this.bridges.push(await outboundProxy(path.join(this.sockDir, 'proxy')));
