@@ -10,6 +10,7 @@ import type { EventSink, Logger, Phase } from './events';
 import { LineSplitter, nullLogger, TailBuffer } from './events';
 import type { AppSpec } from './spec';
 import { appNameFrom } from './spec';
+import { packageJsonDependencies, splitNpmDependency } from './stacks';
 import type { BackgroundProcess, Sandbox, SandboxProvider } from './sandbox/types';
 import { checkPath, ecosystemOf, hasErrors, validateSpec } from './validate';
 
@@ -43,12 +44,29 @@ const DEFAULT_READY_TIMEOUT_MS = 30_000;
 /** The shell command that installs an app's dependencies, or undefined when nothing needs installing. */
 export function installCommand(spec: AppSpec, provider?: Pick<SandboxProvider, 'preinstalled'>): string | undefined {
   const ecosystem = ecosystemOf(spec);
+  const stack = stackInstall(spec, (d) => provider?.preinstalled?.(d, ecosystem) ?? false);
+  if (stack !== null) return stack;
   const needed = spec.dependencies.filter((d) => !provider?.preinstalled?.(d, ecosystem));
   if (needed.length === 0) return undefined;
   const quoted = needed.map(shellQuote).join(' ');
   if (ecosystem === 'pip') return `python3 -m pip install --quiet --disable-pip-version-check ${quoted}`;
   // Without a package.json npm would walk up to a parent folder's project.
   return `[ -f package.json ] || echo '{"private":true}' > package.json; npm install --no-audit --no-fund --no-progress --loglevel=error ${quoted}`;
+}
+
+/**
+ * A react app installs from its package.json (plus any extra `dependencies`): `npm install` when something it
+ * needs is not in the sandbox yet, nothing when the template has it all. null for other app types.
+ */
+function stackInstall(spec: AppSpec, preinstalled: (dep: string) => boolean): string | undefined | null {
+  if (spec.appType !== 'react') return null;
+  const fromPackage = packageJsonDependencies(spec) ?? [];
+  const inPackage = new Set(fromPackage.map((d) => splitNpmDependency(d).name));
+  const extra = spec.dependencies.filter((d) => !inPackage.has(splitNpmDependency(d).name));
+  const needed = [...fromPackage, ...extra].filter((d) => !preinstalled(d));
+  if (needed.length === 0) return undefined;
+  const extraNeeded = extra.filter((d) => !preinstalled(d));
+  return `npm install --no-audit --no-fund --no-progress --loglevel=error${extraNeeded.map((d) => ' ' + shellQuote(d)).join('')}`;
 }
 
 /** Normalised files, ready to write (validation already refused anything unsafe). */

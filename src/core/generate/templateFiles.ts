@@ -1,5 +1,6 @@
 /** The built-in apps the offline `templates` generator serves: one good app per type, no key needed. */
 import type { AppFile, AppSpec } from '../spec';
+import { reactTemplateSpec } from '../stacks';
 
 /** A dependency-free static file server for webapps; listens on $PORT or 3000. */
 const STATIC_SERVER = `const http = require('http');
@@ -360,6 +361,8 @@ export function templateSpec(appType: AppSpec['appType'], prompt: string): AppSp
       const title = kind === 'todo' ? 'Todo list' : kind === 'counter' ? 'Counter' : 'Calculator';
       return { appType, files: files.map((f) => ({ ...f })), startCommand: 'node server.js', dependencies: [], port: 3000, title, description: `A ${title.toLowerCase()} (built-in template).` };
     }
+    case 'react':
+      return reactTemplateSpec(prompt);
     case 'api':
       return {
         appType,

@@ -242,7 +242,7 @@ class E2BSandbox implements Sandbox {
         // Without timeoutMs: 0 the SDK's 60 s default becomes the command's deadline and envd kills the app.
         timeoutMs: 0,
         cwd: this.cwd(opts.cwd),
-        envs: { PORT: String(DEFAULT_PORT), ...opts.env },
+        envs: this.appEnv(opts.env),
         onStdout: (d) => opts.onOutput?.('stdout', d),
         onStderr: (d) => opts.onOutput?.('stderr', d),
       });
@@ -269,6 +269,21 @@ class E2BSandbox implements Sandbox {
 
   url(port: number): string {
     return `${this.owner.scheme}://${this.sdk.getHost(port)}`;
+  }
+
+  /**
+   * An app's environment: listen on every interface of the VM (E2B's edge reaches it there), and know the host the
+   * browser uses (a dev server such as Vite checks the Host header and points its HMR websocket at it).
+   */
+  appEnv(extra?: Record<string, string>): Record<string, string> {
+    const port = Number(extra?.PORT) || DEFAULT_PORT;
+    return {
+      PORT: String(DEFAULT_PORT),
+      HOST: '0.0.0.0',
+      SPAWN_APP_PUBLIC_HOST: this.sdk.getHost(port),
+      SPAWN_APP_PUBLIC_PROTOCOL: this.owner.scheme,
+      ...extra,
+    };
   }
 
   probe(port: number, signal?: AbortSignal): Promise<boolean> {
