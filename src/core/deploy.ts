@@ -11,6 +11,7 @@ import { LineSplitter, nullLogger, TailBuffer } from './events';
 import type { AppSpec } from './spec';
 import { appNameFrom } from './spec';
 import { packageJsonDependencies, splitNpmDependency } from './stacks';
+import { packagesSatisfy } from './sandbox/preinstalled';
 import type { BackgroundProcess, Sandbox, SandboxProvider } from './sandbox/types';
 import { checkPath, ecosystemOf, hasErrors, validateSpec } from './validate';
 
@@ -44,9 +45,10 @@ const DEFAULT_READY_TIMEOUT_MS = 30_000;
 /** The shell command that installs an app's dependencies, or undefined when nothing needs installing. */
 export function installCommand(spec: AppSpec, provider?: Pick<SandboxProvider, 'preinstalled'>): string | undefined {
   const ecosystem = ecosystemOf(spec);
-  const stack = stackInstall(spec, (d) => provider?.preinstalled?.(d, ecosystem) ?? false);
+  const has = (d: string) => provider?.preinstalled?.(d, ecosystem, spec.appType) ?? false;
+  const stack = stackInstall(spec, has);
   if (stack !== null) return stack;
-  const needed = spec.dependencies.filter((d) => !provider?.preinstalled?.(d, ecosystem));
+  const needed = spec.dependencies.filter((d) => !has(d));
   if (needed.length === 0) return undefined;
   const quoted = needed.map(shellQuote).join(' ');
   if (ecosystem === 'pip') return `python3 -m pip install --quiet --disable-pip-version-check ${quoted}`;
@@ -122,7 +124,9 @@ export async function deploy(opts: DeployOptions): Promise<Deployment> {
     );
     logger.info(`[deploy] created ${provider.id} sandbox ${sandbox.id} for ${appName}`);
     check();
-    const deployment = await startIn(sandbox, spec, { ...opts, onEvent, logger }, phases);
+    const deployment = sandbox.serving
+      ? await deployInto(sandbox, spec, { ...opts, onEvent, logger }, phases)
+      : await startIn(sandbox, spec, { ...opts, onEvent, logger }, phases);
     onEvent({ event: 'ready', url: deployment.url, sandboxId: sandbox.id, provider: provider.id, durationMs: Math.round(performance.now() - t0) });
     logger.info(`[deploy] ${appName} ready at ${deployment.url} in ${Math.round(performance.now() - t0)} ms`);
     return deployment;
@@ -155,6 +159,48 @@ export async function startIn(
   }
   throwIfAborted(opts.signal);
   return startAndWait(sandbox, spec, opts, phases);
+}
+
+/**
+ * Deploys into a sandbox whose server already runs (a per-stack template; later a pre-warmed sandbox): writes only
+ * the files that differ from what is there, installs only packages the sandbox lacks, and restarts the server only
+ * when its start command or server code differs; otherwise only the health check remains. Falls back to startIn
+ * when nothing runs there.
+ */
+export async function deployInto(
+  sandbox: Sandbox,
+  spec: AppSpec,
+  opts: StepOptions & Pick<DeployOptions, 'provider'>,
+  phases = new PhaseTimer(opts.onEvent ?? (() => undefined)),
+): Promise<Deployment> {
+  const serving = sandbox.serving;
+  if (!serving) return startIn(sandbox, spec, opts, phases);
+  const onEvent = opts.onEvent ?? (() => undefined);
+  sandbox.serving = undefined; // from here on it runs this app
+  const plan = planRedeploy(serving.spec, spec);
+  await phases.run('write', () => applyFiles(sandbox, plan, opts.signal));
+  throwIfAborted(opts.signal);
+  const install = installCommand(spec, { preinstalled: (d, eco) => eco === 'npm' && packagesSatisfy(serving.npm, d) });
+  if (install) await runInstall(sandbox, install, opts, phases);
+  else onEvent({ event: 'phase', phase: 'install', status: 'skipped', detail: 'preinstalled' });
+  throwIfAborted(opts.signal);
+  if (plan.restart || install) {
+    await serving.process.kill();
+    return startAndWait(sandbox, spec, opts, phases);
+  }
+  onEvent({ event: 'phase', phase: 'start', status: 'skipped', detail: 'already running' });
+  const output = new TailBuffer(40);
+  await phases.run('health', () => waitReady(sandbox, spec.port, serving.process, output, opts));
+  return { sandbox, process: serving.process, url: sandbox.url(spec.port), spec, output };
+}
+
+/** Writes a plan's files (one request) and deletes its removed paths. */
+async function applyFiles(sandbox: Sandbox, plan: RedeployPlan, signal?: AbortSignal): Promise<void> {
+  if (plan.write.length) await sandbox.writeFiles(plan.write, signal);
+  if (plan.remove.length) {
+    const res = await sandbox.run(`rm -f -- ${plan.remove.map(shellQuote).join(' ')}`, { signal });
+    if (res.exitCode !== 0) throw new SpawnError('deploy.write_failed', `Could not delete ${plan.remove.join(', ')}.`, res.stderr);
+  }
 }
 
 async function runInstall(sandbox: Sandbox, install: string, opts: StepOptions, phases: PhaseTimer): Promise<void> {
@@ -217,13 +263,7 @@ export async function redeploy(current: Deployment, next: AppSpec, opts: StepOpt
     if (hasErrors(findings)) throw new SpawnError('blocked', 'Redeploy blocked: validation found errors.');
   });
   const plan = planRedeploy(current.spec, next);
-  await phases.run('write', async () => {
-    if (plan.write.length) await sandbox.writeFiles(plan.write, opts.signal);
-    if (plan.remove.length) {
-      const res = await sandbox.run(`rm -f -- ${plan.remove.map(shellQuote).join(' ')}`, { signal: opts.signal });
-      if (res.exitCode !== 0) throw new SpawnError('deploy.write_failed', `Could not delete ${plan.remove.join(', ')}.`, res.stderr);
-    }
-  });
+  await phases.run('write', () => applyFiles(sandbox, plan, opts.signal));
   throwIfAborted(opts.signal);
   const install = plan.install ? installCommand(next, opts.provider) : undefined;
   if (install) await runInstall(sandbox, install, opts, phases);

@@ -3,7 +3,7 @@ import type { AppFile, AppSpec } from '../spec';
 import { reactTemplateSpec } from '../stacks';
 
 /** A dependency-free static file server for webapps; listens on $PORT or 3000. */
-const STATIC_SERVER = `const http = require('http');
+export const STATIC_SERVER = `const http = require('http');
 const fs = require('fs');
 const path = require('path');
 
