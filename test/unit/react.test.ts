@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { guessAppType } from '../../src/cli';
@@ -14,7 +14,9 @@ import { mainFileOf } from '../../src/core/spec';
 import type { AppSpec } from '../../src/core/spec';
 import { packageJsonDependencies, REACT_PACKAGES, reactPackageJson, withReactScaffold } from '../../src/core/stacks';
 import { validateSpec } from '../../src/core/validate';
-import { request } from '../helpers/http';
+import { isAlive } from '../../src/core/sandbox/processes';
+import { ensureBuilt, startCli } from '../helpers/cli';
+import { isDown, request } from '../helpers/http';
 import { connectHmr, viteWsToken } from '../helpers/viteHmr';
 
 const file = (spec: AppSpec, p: string) => spec.files.find((f) => f.path === p)?.content;
@@ -170,5 +172,38 @@ describe('react app on the local runner: Vite serves it, HMR reaches a connected
       hmr.close();
     }
     await d.sandbox.destroy();
+  });
+});
+
+describe('spawn-app run --type react (templates + local runner, no keys)', function () {
+  this.timeout(240_000);
+  let root: string;
+  before(() => {
+    ensureBuilt();
+    root = mkdtempSync(path.join(os.tmpdir(), 'spawn-react-cli-'));
+  });
+  after(() => rmSync(root, { recursive: true, force: true }));
+
+  it('prints a URL whose page is the React app served by Vite; Ctrl-C leaves nothing running', async () => {
+    const cli = startCli(['run', 'a counter with a reset button', '--type', 'react', '--json'], { SPAWN_APP_LOCAL_ROOT: root });
+    const ready = await cli.waitFor((e) => e.event === 'ready', 180_000);
+    const url = String(ready.url);
+    assert.match(cli.lines.find((l) => !l.startsWith('{')) ?? url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    const page = await request(url + '/');
+    assert.match(page.body, /<script type="module" src="\/@vite\/client"><\/script>/);
+    assert.match(page.body, /<div id="root"><\/div>/);
+    assert.equal((await request(url + '/@vite/client')).status, 200);
+    const main = await request(url + '/src/main.tsx');
+    assert.match(main.headers['content-type'] ?? '', /javascript/);
+    assert.match((await request(url + '/src/App.tsx')).body, /Reset/);
+    const record = JSON.parse(readFileSync(path.join(root, String(ready.sandboxId), 'sandbox.json'), 'utf8'));
+    const pids = (record.processes as { pid: number }[]).map((p) => p.pid);
+    assert.ok(pids.length > 0 && pids.every(isAlive));
+    cli.child.kill('SIGINT');
+    const res = await cli.done;
+    assert.equal(res.code, 0, res.stderr);
+    assert.ok(await isDown(url), 'Vite is gone');
+    assert.ok(!pids.some(isAlive), 'no process of the app is left');
+    assert.ok(!existsSync(root) || readdirSync(root).length === 0, 'its folder is gone');
   });
 });

@@ -21,7 +21,8 @@ function edge(url: string, host?: string): { base: string; headers: Record<strin
   return { base: `http://127.0.0.1:${u.port}`, headers: { Host: host ?? u.host } };
 }
 
-const skipped = (events: SpawnEvent[], phase: string) => events.find((e) => e.event === 'phase' && e.phase === phase && e.status === 'skipped');
+type PhaseEvent = Extract<SpawnEvent, { event: 'phase' }>;
+const skipped = (events: SpawnEvent[], phase: string) => events.find((e): e is PhaseEvent => e.event === 'phase' && e.phase === phase && e.status === 'skipped');
 
 describe('per-stack E2B templates: the server already runs, a deploy writes and checks health', function () {
   // The react image is one npm install of the scaffold, built once and kept in the temp folder.
