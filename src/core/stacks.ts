@@ -198,6 +198,11 @@ export function packageJsonDependencies(spec: Pick<AppSpec, 'files'>): string[] 
   }
 }
 
+/** Whether the app's own dev server pushes saved changes to the page (HMR), so a preview must not reload it. */
+export function servesHotUpdates(spec: Pick<AppSpec, 'appType'>): boolean {
+  return spec.appType === 'react';
+}
+
 /** The files a react app's Vite server loads itself (a change restarts it); everything else reaches it by HMR. */
 export function isReactServerFile(p: string): boolean {
   return p === 'package.json' || p === 'package-lock.json' || /^vite\.config\.(?:[cm]?[jt]s)$/.test(p) || p === '.env' || p.startsWith('.env.');
