@@ -63,6 +63,12 @@ export interface FakeE2BOptions {
    * It is one of the sandbox's processes (listed, killable), and `PORT` maps like any.
    */
   templateStarts?: Record<string, { cmd: string; cwd?: string; envs?: Record<string, string>; port?: number }>;
+  /**
+   * Model E2B's template snapshot: a sandbox from a template with a start command resumes with its server already
+   * running. The fake keeps one sandbox per such template booted in advance (a spare) and hands it out at create,
+   * then boots the next; `sparesReady()` waits for them. Off: the start command runs during create.
+   */
+  snapshotTemplates?: boolean;
   /** How long create takes to answer after the sandbox exists; default 150 ms (E2B's published start time). */
   createLatencyMs?: number;
   /**
@@ -203,6 +209,8 @@ export class FakeE2B {
   private readonly templateStarts: NonNullable<FakeE2BOptions['templateStarts']>;
   private readonly createLatencyMs: number;
   private readonly publicDomains: Set<string>;
+  private readonly snapshotTemplates: boolean;
+  private readonly spares = new Map<string, Promise<FakeSandbox | undefined>>();
   private readonly opts: Required<Pick<FakeE2BOptions, 'maxLengthHours' | 'maxPageSize' | 'envdVersion' | 'cpuCount' | 'memoryMB'>>;
   /** Every sandbox ever created (ids), for tests. */
   readonly created: string[] = [];
@@ -218,6 +226,7 @@ export class FakeE2B {
     this.templateStarts = opts.templateStarts ?? {};
     this.createLatencyMs = opts.createLatencyMs ?? 150;
     this.publicDomains = new Set(opts.publicDomains ?? []);
+    this.snapshotTemplates = opts.snapshotTemplates ?? false;
     for (const t of Object.keys(this.templateStarts)) this.templates.add(t);
     this.ownsRoot = !opts.root;
     this.root = opts.root ?? mkdtempSync(path.join(os.tmpdir(), 'spawn-app-fake-e2b-'));
@@ -234,6 +243,10 @@ export class FakeE2B {
   static async start(opts: FakeE2BOptions = {}): Promise<FakeE2B> {
     const fake = new FakeE2B(opts);
     await fake.listen(opts.port ?? 0);
+    if (fake.snapshotTemplates) {
+      for (const t of Object.keys(fake.templateStarts)) fake.bootSpare(t);
+      await fake.sparesReady();
+    }
     return fake;
   }
 
@@ -343,7 +356,15 @@ export class FakeE2B {
     await this.killSandbox(id);
   }
 
+  /** Resolves when every template's spare sandbox (snapshotTemplates) has booted. */
+  async sparesReady(): Promise<void> {
+    await Promise.all(this.spares.values());
+  }
+
   async close(): Promise<void> {
+    const spares = await Promise.all(this.spares.values());
+    this.spares.clear();
+    await Promise.all(spares.map((sb) => sb && this.discard(sb)));
     await Promise.all([...this.sandboxes.keys()].map((id) => this.killSandbox(id)));
     if (this.server) {
       this.server.closeAllConnections();
@@ -468,40 +489,64 @@ export class FakeE2B {
     if (timeoutMs > this.opts.maxLengthHours * 3_600_000) {
       throw new HttpError(400, `Timeout cannot be greater than ${this.opts.maxLengthHours} hours`);
     }
+    const envVars = (body.envVars as Record<string, string> | undefined) ?? {};
+    const snapshot = this.snapshotTemplates && this.templateStarts[templateID] !== undefined;
+    let sb = snapshot ? await this.spares.get(templateID) : undefined;
+    if (sb) this.spares.delete(templateID);
+    if (snapshot) this.bootSpare(templateID);
+    if (!sb) {
+      try {
+        sb = await this.boot(templateID, envVars);
+      } catch (err) {
+        throw new HttpError(500, `template ${templateID}: the start command did not become ready: ${(err as Error).message}`);
+      }
+    }
+    const now = Date.now();
+    Object.assign(sb, {
+      metadata: (body.metadata as Record<string, string> | undefined) ?? {},
+      envVars,
+      startedAt: now,
+      endAt: now + timeoutMs,
+      unhealthy: this.takeFault('health') !== undefined,
+    });
+    this.sandboxes.set(sb.id, sb);
+    this.created.push(sb.id);
+    this.arm(sb);
+    await this.delay('POST /v2/sandboxes');
+    if (!res.destroyed) sendJson(res, 201, this.created201(sb));
+  }
+
+  /** A new sandbox's filesystem from its template's image, with the template's server started (if it has one). */
+  private async boot(templateID: string, envVars: Record<string, string> = {}): Promise<FakeSandbox> {
     const id = `i${randomBytes(10).toString('hex').slice(0, 19)}`;
     const dir = path.join(this.root, id);
     mkdirSync(path.join(dir, USER_HOME), { recursive: true });
     const image = this.templateImages[templateID];
     if (image) cpSync(image, path.join(dir, USER_HOME), { recursive: true, verbatimSymlinks: true });
-    const now = Date.now();
     const sb: FakeSandbox = {
-      id,
-      templateID,
-      clientID: '6532622b',
-      metadata: (body.metadata as Record<string, string> | undefined) ?? {},
-      envVars: (body.envVars as Record<string, string> | undefined) ?? {},
-      startedAt: now,
-      endAt: now + timeoutMs,
-      dir,
-      envdAccessToken: randomBytes(16).toString('hex'),
-      processes: new Map(),
-      ports: new Map(),
-      unhealthy: this.takeFault('health') !== undefined,
+      id, templateID, clientID: '6532622b', metadata: {}, envVars, startedAt: Date.now(), endAt: Date.now(), dir,
+      envdAccessToken: randomBytes(16).toString('hex'), processes: new Map(), ports: new Map(),
     };
-    this.sandboxes.set(id, sb);
-    this.created.push(id);
-    this.arm(sb);
     const start = this.templateStarts[templateID];
     if (start) {
       try {
         await this.startTemplateServer(sb, start);
       } catch (err) {
-        await this.killSandbox(id);
-        throw new HttpError(500, `template ${templateID}: the start command did not become ready: ${(err as Error).message}`);
+        await this.discard(sb);
+        throw err;
       }
     }
-    await this.delay('POST /v2/sandboxes');
-    if (!res.destroyed) sendJson(res, 201, this.created201(sb));
+    return sb;
+  }
+
+  private bootSpare(templateID: string): void {
+    this.spares.set(templateID, this.boot(templateID).catch(() => undefined));
+  }
+
+  /** Ends a sandbox that was never handed out. */
+  private async discard(sb: FakeSandbox): Promise<void> {
+    await Promise.all([...sb.processes.values()].filter((p) => !p.end).map((p) => killGroup(p.pid, 0)));
+    rmSync(sb.dir, { recursive: true, force: true });
   }
 
   /** Runs a template's start command in a new sandbox and waits until its port accepts connections. */

@@ -138,6 +138,24 @@ describe('per-stack E2B templates: the server already runs, a deploy writes and 
     await d.sandbox.destroy();
   });
 
+  it('the fake models E2B\'s snapshot: with snapshotTemplates a create hands out a sandbox already serving and boots the next', async () => {
+    const snap = await FakeE2B.start({ ...stackTemplateOptions(['webapp']), snapshotTemplates: true });
+    try {
+      assert.equal(snap.starts.length, 1, 'one spare booted before any create');
+      const p = new E2BProvider({ ...snap.connection(), template: STACK_TEMPLATES_CHOICE });
+      const sb = await p.create({ appName: 'x', appType: 'webapp' });
+      const view = snap.live()[0]!;
+      assert.equal(view.id, sb.id);
+      assert.equal(snap.starts[0]!.sandboxId, sb.id, 'the spare is the sandbox handed out');
+      assert.equal((await request(`http://127.0.0.1:${view.ports[3000]}/`)).status, 200);
+      await snap.sparesReady();
+      assert.equal(snap.starts.length, 2, 'the next spare');
+      await sb.destroy();
+    } finally {
+      await snap.close();
+    }
+  });
+
   it('the fake\'s template start command ran at create, before create answered, with E2B\'s port mapped', async () => {
     const stack = STACK_TEMPLATES.webapp!;
     const sb = await provider.create({ appName: 'x', appType: 'webapp' });
