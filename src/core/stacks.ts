@@ -203,6 +203,14 @@ export function servesHotUpdates(spec: Pick<AppSpec, 'appType'>): boolean {
   return spec.appType === 'react';
 }
 
+/** What a deploy installs, as `name@version` (a react app: its package.json's packages and any extras). */
+export function dependenciesOf(spec: Pick<AppSpec, 'appType' | 'files' | 'dependencies'>): string[] {
+  if (spec.appType !== 'react') return spec.dependencies;
+  const fromPackage = packageJsonDependencies(spec) ?? [];
+  const names = new Set(fromPackage.map((d) => splitNpmDependency(d).name));
+  return [...fromPackage, ...spec.dependencies.filter((d) => !names.has(splitNpmDependency(d).name))];
+}
+
 /** The files a react app's Vite server loads itself (a change restarts it); everything else reaches it by HMR. */
 export function isReactServerFile(p: string): boolean {
   return p === 'package.json' || p === 'package-lock.json' || /^vite\.config\.(?:[cm]?[jt]s)$/.test(p) || p === '.env' || p.startsWith('.env.');

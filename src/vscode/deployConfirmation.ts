@@ -3,6 +3,7 @@
  * warning before model-written code runs unsandboxed on this machine. Pure (no `vscode`), so it is unit-tested.
  */
 import type { AppSpec } from '../core/spec';
+import { dependenciesOf } from '../core/stacks';
 import type { Finding } from '../core/validate';
 
 /** Who wrote code that the local runner may run without the "unsandboxed" warning. */
@@ -34,7 +35,7 @@ export interface Confirmation {
 export function deployConfirmation(i: ConfirmationInput): Confirmation {
   const where = i.provider === 'local' ? 'the local runner (this machine, not sandboxed)' : `an E2B sandbox (template ${i.e2bTemplate}, stops after ${i.timeoutMinutes} min unless extended)`;
   const warnings = i.findings.filter((f) => f.severity === 'warning');
-  const deps = i.spec.dependencies;
+  const deps = dependenciesOf(i.spec);
   const lines = [`Provider: ${where}`, `Runs: ${i.spec.startCommand}`, `Installs: ${deps.length ? deps.join(', ') : 'nothing'}${deps.length && !i.install ? ' (preinstalled)' : ''}`];
   if (warnings.length) {
     lines.push('', `${warnings.length} warning${warnings.length === 1 ? '' : 's'}:`);

@@ -65,8 +65,9 @@ export interface FakeE2BOptions {
   templateStarts?: Record<string, { cmd: string; cwd?: string; envs?: Record<string, string>; port?: number }>;
   /**
    * Model E2B's template snapshot: a sandbox from a template with a start command resumes with its server already
-   * running. The fake keeps one sandbox per such template booted in advance (a spare) and hands it out at create,
-   * then boots the next; `sparesReady()` waits for them. Off: the start command runs during create.
+   * running. The fake boots one sandbox per such template in advance (a spare) and hands it out at create;
+   * `sparesReady()` boots the missing spares and waits for them (a create with no spare boots one itself, like the
+   * option off). Spares are booted only then, so that booting one never competes with a deploy being measured.
    */
   snapshotTemplates?: boolean;
   /** How long create takes to answer after the sandbox exists; default 150 ms (E2B's published start time). */
@@ -243,10 +244,7 @@ export class FakeE2B {
   static async start(opts: FakeE2BOptions = {}): Promise<FakeE2B> {
     const fake = new FakeE2B(opts);
     await fake.listen(opts.port ?? 0);
-    if (fake.snapshotTemplates) {
-      for (const t of Object.keys(fake.templateStarts)) fake.bootSpare(t);
-      await fake.sparesReady();
-    }
+    if (fake.snapshotTemplates) await fake.sparesReady();
     return fake;
   }
 
@@ -356,8 +354,9 @@ export class FakeE2B {
     await this.killSandbox(id);
   }
 
-  /** Resolves when every template's spare sandbox (snapshotTemplates) has booted. */
+  /** Boots a spare sandbox for each template with a start command that has none (snapshotTemplates); resolves when all are up. */
   async sparesReady(): Promise<void> {
+    if (this.snapshotTemplates) for (const t of Object.keys(this.templateStarts)) if (!this.spares.has(t)) this.bootSpare(t);
     await Promise.all(this.spares.values());
   }
 
@@ -492,8 +491,7 @@ export class FakeE2B {
     const envVars = (body.envVars as Record<string, string> | undefined) ?? {};
     const snapshot = this.snapshotTemplates && this.templateStarts[templateID] !== undefined;
     let sb = snapshot ? await this.spares.get(templateID) : undefined;
-    if (sb) this.spares.delete(templateID);
-    if (snapshot) this.bootSpare(templateID);
+    if (snapshot) this.spares.delete(templateID);
     if (!sb) {
       try {
         sb = await this.boot(templateID, envVars);

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { guessAppType } from '../../src/cli';
 import { deploy, installCommand, redeploy } from '../../src/core/deploy';
 import type { SpawnEvent } from '../../src/core/events';
-import { specFromToolInput } from '../../src/core/generate/claude';
+import { ClaudeGenerator, specFromToolInput } from '../../src/core/generate/claude';
+import { FakeAnthropic } from '../fakes/fakeAnthropic';
 import { systemPrompt } from '../../src/core/generate/prompts';
 import { templateSpec } from '../../src/core/generate/templateFiles';
 import { applyPatch, planRedeploy } from '../../src/core/iterate';
@@ -14,6 +15,7 @@ import { mainFileOf } from '../../src/core/spec';
 import type { AppSpec } from '../../src/core/spec';
 import { packageJsonDependencies, REACT_PACKAGES, reactPackageJson, withReactScaffold } from '../../src/core/stacks';
 import { validateSpec } from '../../src/core/validate';
+import { deployConfirmation } from '../../src/vscode/deployConfirmation';
 import { isAlive } from '../../src/core/sandbox/processes';
 import { ensureBuilt, startCli } from '../helpers/cli';
 import { isDown, request } from '../helpers/http';
@@ -46,6 +48,25 @@ describe('react app type: scaffold, prompt, validation, redeploy plan', () => {
     assert.match(file(spec, 'src/App.tsx')!, /<p>hi<\/p>/);
     assert.equal(mainFileOf(spec)?.path, 'src/App.tsx');
     assert.deepEqual(validateSpec(spec), []);
+  });
+
+  it('Claude (the fake Messages API) writes src/App.tsx and CSS; the generator adds the scaffold; the result is clean', async () => {
+    const fake = await FakeAnthropic.start();
+    try {
+      const files: string[] = [];
+      const { spec } = await new ClaudeGenerator({ anthropicApiKey: 'sk-ant-test', anthropicBaseUrl: fake.url }).generate({
+        prompt: 'a click counter', appType: 'react', onEvent: (e) => e.event === 'file' && e.status === 'complete' && files.push(e.path),
+      });
+      assert.deepEqual(files.sort(), ['src/App.tsx', 'src/index.css'], 'the model wrote only its own files');
+      for (const p of ['package.json', 'vite.config.ts', 'index.html', 'src/main.tsx']) assert.ok(file(spec, p), p);
+      assert.match(file(spec, 'src/App.tsx')!, /Click counter/);
+      assert.match(file(spec, 'index.html')!, /<title>Click counter<\/title>/);
+      assert.deepEqual(validateSpec(spec), []);
+      const sent = JSON.stringify(fake.requests.at(-1)?.body ?? {});
+      assert.match(sent, /do NOT write package\.json/);
+    } finally {
+      await fake.close();
+    }
   });
 
   it('exact versions only in the scaffold, and Vite reads HOST, PORT, the E2B host and the https edge', () => {
@@ -95,6 +116,14 @@ describe('react app type: scaffold, prompt, validation, redeploy plan', () => {
     const onlyScaffold = (d: string) => !d.startsWith('zustand');
     assert.match(installCommand(later, { preinstalled: onlyScaffold })!, /^npm install .*'zustand@5\.0\.0'$/);
     assert.equal(installCommand(templateSpec('react', 'a counter'), { preinstalled: onlyScaffold }), undefined);
+  });
+
+  it('the deploy confirmation lists what a react app installs (package.json\'s packages)', () => {
+    const spec = templateSpec('react', 'a counter');
+    const c = deployConfirmation({ appName: 'counter', spec, findings: [], generator: 'templates', provider: 'local', install: installCommand(spec), e2bTemplate: 'base', timeoutMinutes: 15 });
+    assert.match(c.detail, /^Runs: npm run dev$/m);
+    assert.match(c.detail, /^Installs: react@19\.3\.1, react-dom@19\.3\.1, .*vite@7\.3\.8/m);
+    assert.match(deployConfirmation({ appName: 'counter', spec, findings: [], generator: 'templates', provider: 'e2b', install: undefined, e2bTemplate: 'spawn-app', timeoutMinutes: 15 }).detail, /\(preinstalled\)$/m);
   });
 
   it('redeploy plan: src/ edits go through HMR (no restart, no install); package.json and vite.config.ts restart', () => {

@@ -138,7 +138,7 @@ describe('per-stack E2B templates: the server already runs, a deploy writes and 
     await d.sandbox.destroy();
   });
 
-  it('the fake models E2B\'s snapshot: with snapshotTemplates a create hands out a sandbox already serving and boots the next', async () => {
+  it('the fake models E2B\'s snapshot: with snapshotTemplates a create hands out a sandbox already serving; sparesReady boots the next', async () => {
     const snap = await FakeE2B.start({ ...stackTemplateOptions(['webapp']), snapshotTemplates: true });
     try {
       assert.equal(snap.starts.length, 1, 'one spare booted before any create');
@@ -148,8 +148,9 @@ describe('per-stack E2B templates: the server already runs, a deploy writes and 
       assert.equal(view.id, sb.id);
       assert.equal(snap.starts[0]!.sandboxId, sb.id, 'the spare is the sandbox handed out');
       assert.equal((await request(`http://127.0.0.1:${view.ports[3000]}/`)).status, 200);
+      assert.equal(snap.starts.length, 1, 'no spare boots while a deploy may be measured');
       await snap.sparesReady();
-      assert.equal(snap.starts.length, 2, 'the next spare');
+      assert.equal(snap.starts.length, 2, 'the next spare, when asked for');
       await sb.destroy();
     } finally {
       await snap.close();
