@@ -128,9 +128,7 @@ export function reactPackageJson(extra: readonly string[] = [], name = 'spawn-re
   return JSON.stringify(pkg, null, 2) + '\n';
 }
 
-/** The fixed files of a react app. */
-export const REACT_SCAFFOLD_PATHS = ['package.json', 'vite.config.ts', 'index.html', 'src/main.tsx', 'tsconfig.json'] as const;
-
+/** The fixed files of a react app: package.json, vite.config.ts, index.html, src/main.tsx, tsconfig.json. */
 export function reactScaffold(title = 'Spawn App', extra: readonly string[] = []): AppFile[] {
   return [
     { path: 'package.json', content: reactPackageJson(extra) },
