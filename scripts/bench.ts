@@ -17,7 +17,9 @@ import { ClaudeGenerator } from '../src/core/generate/claude';
 import { templateSpec } from '../src/core/generate/templateFiles';
 import { formatUsd, sandboxCost } from '../src/core/pricing';
 import { E2BProvider, probeUrl } from '../src/core/sandbox/e2b';
-import { SPAWN_TEMPLATE_ALIAS, TEMPLATE_PACKAGES } from '../src/core/sandbox/preinstalled';
+import { SPAWN_TEMPLATE_ALIAS, STACK_TEMPLATES_CHOICE, TEMPLATE_PACKAGES } from '../src/core/sandbox/preinstalled';
+import { stackTemplateOptions } from '../test/helpers/stackImages';
+import { connectHmr, viteWsToken } from '../test/helpers/viteHmr';
 import { APP_TYPES } from '../src/core/spec';
 import { FakeAnthropic } from '../test/fakes/fakeAnthropic';
 import { FakeE2B } from '../test/fakes/fakeE2B';
@@ -275,6 +277,64 @@ async function templateSaving(latencyMs = 50): Promise<{ baseMs: number; templat
   }
 }
 
+/**
+ * Confirm → ready on E2B with Spawn App's per-stack templates (their server already running), without pre-warm:
+ * create + one write + the health check, on the fake E2B at 50 ms per request and 150 ms per create, its templates
+ * resumed with their server running as from E2B's snapshot (snapshotTemplates).
+ */
+const viaEdgeToken = (e: { base: string; headers: Record<string, string> }) => viteWsToken(e.base, e.headers);
+
+async function confirmToReadyCold(latencyMs = 50): Promise<{ webapp: number; react: number; hmrUpdateMs: number; requests: Record<string, Record<string, number>> }> {
+  const fake = await FakeE2B.start({ latencyMs, createLatencyMs: 150, snapshotTemplates: true, ...stackTemplateOptions(['webapp', 'react']) });
+  const provider = new E2BProvider({ ...fake.connection(), template: STACK_TEMPLATES_CHOICE });
+  const out = { webapp: 0, react: 0, hmrUpdateMs: 0, requests: {} as Record<string, Record<string, number>> };
+  try {
+    for (const appType of ['webapp', 'react'] as const) {
+      const spec = templateSpec(appType, 'a counter');
+      const samples: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        await fake.sparesReady(); // E2B's snapshot of the template is always there
+        fake.resetCounts();
+        const t0 = performance.now();
+        const d = await deploy({ spec, provider });
+        samples.push(performance.now() - t0);
+        out.requests[appType] = fake.counts();
+        await d.sandbox.destroy();
+      }
+      out[appType] = Math.round(median(samples));
+    }
+    // A saved edit of src/App.tsx → Vite's HMR update reaches a connected client (through the fake's edge), median of 5.
+    await fake.sparesReady();
+    const spec = templateSpec('react', 'a counter');
+    const d = await deploy({ spec, provider });
+    const u = new URL(d.url);
+    const viaEdge = { base: `http://127.0.0.1:${u.port}`, headers: { Host: u.host } };
+    const hmr = await connectHmr(viaEdge.base, await viaEdgeToken(viaEdge), viaEdge.headers);
+    try {
+      await hmr.next((m) => m.type === 'connected');
+      let current = d;
+      const hot: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const before = hmr.messages.length;
+        const app = spec.files.find((f) => f.path === 'src/App.tsx')!.content.replace('>Counter<', `>Counter ${i}<`);
+        const t0 = performance.now();
+        const r = await redeploy(current, applyPatch(current.spec, { changes: [{ path: 'src/App.tsx', content: app }], deletions: [] }).spec, { provider });
+        current = r.deployment;
+        await hmr.next((m) => hmr.messages.indexOf(m) >= before && m.type === 'update');
+        hot.push(performance.now() - t0);
+        if (r.plan.restart) throw new Error('an App.tsx edit restarted the server');
+      }
+      out.hmrUpdateMs = Math.round(median(hot));
+    } finally {
+      hmr.close();
+      await d.sandbox.destroy();
+    }
+  } finally {
+    await fake.close();
+  }
+  return out;
+}
+
 /** Time to the first `file` event as a fraction of the whole generation, at a realistic streaming rate. */
 async function streaming(): Promise<{ firstFileFraction: number; firstCompleteFraction: number; outputTokens: number; totalMs: number; tokensPerSecond: number }> {
   // ~12 tokens a chunk every 60 ms ≈ 200 output tokens/s, about Haiku's rate.
@@ -376,6 +436,17 @@ async function main(): Promise<void> {
   result.template = tpl;
   log(`\n## Spawn App's E2B template (api app, express pre-installed), fake E2B +50 ms per request, median of 3`);
   log(`| base template (npm install) | spawn-app template | saved | install skipped |\n|---|---|---|---|\n| ${tpl.baseMs} ms | ${tpl.templateMs} ms | ${tpl.savedMs} ms | ${tpl.installSkipped} |`);
+
+  const cold = await confirmToReadyCold();
+  (result.deploy as Record<string, unknown>).confirmToReadyColdMs = { webapp: cold.webapp, react: cold.react };
+  result.hotReload = { reactHmrUpdateMs: cold.hmrUpdateMs };
+  log(`\n## Confirm → ready on E2B's per-stack templates, no pre-warm (fake E2B +50 ms per request, create 150 ms, server resumed running), median of 3`);
+  log('| app type | confirm → ready | requests |\n|---|---|---|');
+  for (const t of ['webapp', 'react'] as const) {
+    log(`| ${t} | ${cold[t]} ms | ${Object.entries(cold.requests[t]!).map(([k, v]) => `${k} ×${v}`).join(', ')} |`);
+  }
+  log(`\n## Hot reload of a React app (same fake E2B): a saved src/App.tsx → Vite's HMR update at a connected client, median of 5`);
+  log(`| save → HMR update | restarted | target |\n|---|---|---|\n| ${cold.hmrUpdateMs} ms | false | ≤ 1000 ms |`);
 
   const st = await streaming();
   result.streaming = st;

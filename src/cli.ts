@@ -27,7 +27,7 @@ const VERSION = '0.1.0';
 const USAGE = `spawn-app ${VERSION} — turn a sentence into a running app
 
 Usage:
-  spawn-app run "<prompt>" [--type webapp|api|script] [--generator auto|claude|templates]
+  spawn-app run "<prompt>" [--type webapp|react|api|script] [--generator auto|claude|templates]
                            [--provider auto|local|e2b] [--json] [--yes] [--detach] [--no-network]
   spawn-app generate "<prompt>" [--type …] [--generator …] --out DIR [--json]
   spawn-app validate PATH [--json]          PATH: a folder with spawn-app.json, or a spec .json file
@@ -96,6 +96,7 @@ function parse(argv: string[]): { cmd?: string; positionals: string[]; opts: Opt
 /** Guesses the app type from the prompt when --type is not given. */
 export function guessAppType(prompt: string): AppType {
   const p = prompt.toLowerCase();
+  if (/\b(react|reactjs|vite|tsx)\b/.test(p)) return 'react';
   if (/\b(python|script|report|analy[sz]e|analysis|csv|chart of)\b/.test(p)) return 'script';
   if (/\b(api|rest|endpoints?|backend|express|crud|json service)\b/.test(p)) return 'api';
   return 'webapp';

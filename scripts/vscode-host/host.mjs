@@ -52,6 +52,10 @@ const defaultSettings = {
  * @param {number} [options.timeout] ms to wait for the server and the workbench (default 60000)
  * @param {{width: number, height: number}} [options.viewport] default 1280×800
  * @param {boolean} [options.keepTemp] keep the temp dir after close() (for debugging)
+ * @param {boolean} [options.subdomainProxy] serve forwarded ports at `http://PORT.localhost:SERVERPORT/` (code-server's
+ *   `--proxy-domain`, and `VSCODE_PROXY_URI` so that `asExternalUri` gives that form) instead of the path proxy
+ *   `/proxy/PORT/`, which strips its prefix and so breaks pages with root-absolute URLs (a Vite dev server's
+ *   `/@vite/client`); Chromium resolves `*.localhost` to loopback
  * @returns a host; on failure startHost() rejects with an Error whose `serverLog` holds the server's output
  */
 export async function startHost(options = {}) {
@@ -81,10 +85,12 @@ export async function startHost(options = {}) {
     // No extension gallery: nothing here may reach the network (open-vsx.org by default).
     EXTENSIONS_GALLERY: '{}',
   }, options.env);
+  if (options.subdomainProxy) env.VSCODE_PROXY_URI = `http://{{port}}.localhost:${port}/`;
   const args = [
     '--config', configFile, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`,
     '--user-data-dir', dirs.userData, '--extensions-dir', dirs.extensions,
-    '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', folder,
+    '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
+    ...(options.subdomainProxy ? ['--proxy-domain', `localhost:${port}`] : []), folder,
   ];
   // In its own process group, so that one kill takes down the extension host and every other helper with it.
   const server = spawn(codeServerBin, args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });

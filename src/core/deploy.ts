@@ -10,6 +10,8 @@ import type { EventSink, Logger, Phase } from './events';
 import { LineSplitter, nullLogger, TailBuffer } from './events';
 import type { AppSpec } from './spec';
 import { appNameFrom } from './spec';
+import { dependenciesOf } from './stacks';
+import { packagesSatisfy } from './sandbox/preinstalled';
 import type { BackgroundProcess, Sandbox, SandboxProvider } from './sandbox/types';
 import { checkPath, ecosystemOf, hasErrors, validateSpec } from './validate';
 
@@ -48,17 +50,25 @@ const DEFAULT_READY_TIMEOUT_MS = 30_000;
  */
 export function installCommand(spec: AppSpec, provider?: Pick<SandboxProvider, 'preinstalled' | 'isolation'>): string | undefined {
   const ecosystem = ecosystemOf(spec);
-  const needed = spec.dependencies.filter((d) => !provider?.preinstalled?.(d, ecosystem));
-  if (needed.length === 0) return undefined;
-  const quoted = needed.map(shellQuote).join(' ');
+  const has = (d: string) => provider?.preinstalled?.(d, ecosystem, spec.appType) ?? false;
+  const declared = dependenciesOf(spec); // a react app: its package.json's packages too (the dialog lists them)
+  if (declared.every(has)) return undefined;
   const sandboxed = provider?.isolation?.().sandboxed ?? true;
   if (ecosystem === 'pip') {
+    const quoted = declared.filter((d) => !has(d)).map(shellQuote).join(' ');
     // Unsandboxed, only wheels: a source package's setup.py would run with the user's permissions.
     return `PIP_CONFIG_FILE=/dev/null python3 -m pip install --quiet --disable-pip-version-check${sandboxed ? '' : ' --only-binary=:all:'} ${quoted}`;
   }
   const npm = `npm install --no-audit --no-fund --no-progress --loglevel=error --userconfig=/dev/null --workspaces=false --package-lock=false${sandboxed ? '' : ' --ignore-scripts'}`;
-  // The staged node_modules replaces the app's whole: it holds every declared dependency (preinstalled ones too).
-  const all = spec.dependencies.map(shellQuote).join(' ');
+  const needed = declared.filter((d) => !has(d));
+  if (needed.length < declared.length) {
+    // The sandbox's image (a Spawn App E2B template) has the rest in the app folder's node_modules: add only what
+    // is missing, in place (a react app's package.json is its declared list; the app's .npmrc is still ignored).
+    return `${npm} ${needed.map(shellQuote).join(' ')}`;
+  }
+  // The staged node_modules replaces the app's whole: it holds every declared dependency (preinstalled ones too),
+  // and neither the app's package.json nor its .npmrc adds anything to it.
+  const all = declared.map(shellQuote).join(' ');
   return `rm -rf .spawn-install && mkdir .spawn-install && cd .spawn-install && echo '{"private":true}' > package.json && ${npm} ${all} && cd .. && rm -rf node_modules && mv .spawn-install/node_modules node_modules && rm -rf .spawn-install`;
 }
 
@@ -115,7 +125,9 @@ export async function deploy(opts: DeployOptions): Promise<Deployment> {
     );
     logger.info(`[deploy] created ${provider.id} sandbox ${sandbox.id} for ${appName}`);
     check();
-    const deployment = await startIn(sandbox, spec, { ...opts, onEvent, logger }, phases);
+    const deployment = sandbox.serving
+      ? await deployInto(sandbox, spec, { ...opts, onEvent, logger }, phases)
+      : await startIn(sandbox, spec, { ...opts, onEvent, logger }, phases);
     onEvent({ event: 'ready', url: deployment.url, sandboxId: sandbox.id, provider: provider.id, durationMs: Math.round(performance.now() - t0) });
     logger.info(`[deploy] ${appName} ready at ${deployment.url} in ${Math.round(performance.now() - t0)} ms`);
     return deployment;
@@ -148,6 +160,48 @@ export async function startIn(
   }
   throwIfAborted(opts.signal);
   return startAndWait(sandbox, spec, opts, phases);
+}
+
+/**
+ * Deploys into a sandbox whose server already runs (a per-stack template; later a pre-warmed sandbox): writes only
+ * the files that differ from what is there, installs only packages the sandbox lacks, and restarts the server only
+ * when its start command or server code differs; otherwise only the health check remains. Falls back to startIn
+ * when nothing runs there.
+ */
+export async function deployInto(
+  sandbox: Sandbox,
+  spec: AppSpec,
+  opts: StepOptions & Pick<DeployOptions, 'provider'>,
+  phases = new PhaseTimer(opts.onEvent ?? (() => undefined)),
+): Promise<Deployment> {
+  const serving = sandbox.serving;
+  if (!serving) return startIn(sandbox, spec, opts, phases);
+  const onEvent = opts.onEvent ?? (() => undefined);
+  sandbox.serving = undefined; // from here on it runs this app
+  const plan = planRedeploy(serving.spec, spec);
+  await phases.run('write', () => applyFiles(sandbox, plan, opts.signal));
+  throwIfAborted(opts.signal);
+  const install = installCommand(spec, { preinstalled: (d, eco) => eco === 'npm' && packagesSatisfy(serving.npm, d) });
+  if (install) await runInstall(sandbox, install, opts, phases);
+  else onEvent({ event: 'phase', phase: 'install', status: 'skipped', detail: 'preinstalled' });
+  throwIfAborted(opts.signal);
+  if (plan.restart || install) {
+    await serving.process.kill();
+    return startAndWait(sandbox, spec, opts, phases);
+  }
+  onEvent({ event: 'phase', phase: 'start', status: 'skipped', detail: 'already running' });
+  const output = new TailBuffer(40);
+  await phases.run('health', () => waitReady(sandbox, spec.port, serving.process, output, opts));
+  return { sandbox, process: serving.process, url: sandbox.url(spec.port), spec, output };
+}
+
+/** Writes a plan's files (one request) and deletes its removed paths. */
+async function applyFiles(sandbox: Sandbox, plan: RedeployPlan, signal?: AbortSignal): Promise<void> {
+  if (plan.write.length) await sandbox.writeFiles(plan.write, signal);
+  if (plan.remove.length) {
+    const res = await sandbox.run(`rm -f -- ${plan.remove.map(shellQuote).join(' ')}`, { signal });
+    if (res.exitCode !== 0) throw new SpawnError('deploy.write_failed', `Could not delete ${plan.remove.join(', ')}.`, res.stderr);
+  }
 }
 
 async function runInstall(sandbox: Sandbox, install: string, opts: StepOptions, phases: PhaseTimer): Promise<void> {
@@ -210,13 +264,7 @@ export async function redeploy(current: Deployment, next: AppSpec, opts: StepOpt
     if (hasErrors(findings)) throw new SpawnError('blocked', 'Redeploy blocked: validation found errors.');
   });
   const plan = planRedeploy(current.spec, next);
-  await phases.run('write', async () => {
-    if (plan.write.length) await sandbox.writeFiles(plan.write, opts.signal);
-    if (plan.remove.length) {
-      const res = await sandbox.run(`rm -f -- ${plan.remove.map(shellQuote).join(' ')}`, { signal: opts.signal });
-      if (res.exitCode !== 0) throw new SpawnError('deploy.write_failed', `Could not delete ${plan.remove.join(', ')}.`, res.stderr);
-    }
-  });
+  await phases.run('write', () => applyFiles(sandbox, plan, opts.signal));
   throwIfAborted(opts.signal);
   const install = plan.install ? installCommand(next, opts.provider) : undefined;
   if (install) await runInstall(sandbox, install, opts, phases);

@@ -7,6 +7,7 @@ import { SpawnError } from './errors';
 import type { AppFile, AppSpec } from './spec';
 import { checkPath, hasErrors, validateSpec } from './validate';
 import { compareFiles } from './versions';
+import { isReactServerFile } from './stacks';
 import type { Finding } from './validate';
 
 /** What a refine or fix returns: full content per changed or added file, and the paths to delete. */
@@ -126,6 +127,10 @@ export function isServerFile(spec: AppSpec, p: string): boolean {
   if (MANIFEST_FILES.has(p)) return true;
   const startTokens = spec.startCommand.split(/\s+/).map((t) => t.replace(/^\.\//, ''));
   if (startTokens.includes(p)) return true;
+  if (spec.appType === 'react') {
+    // Vite serves everything else itself and pushes changes over HMR; only its config and manifest restart it.
+    return isReactServerFile(p);
+  }
   if (spec.appType === 'webapp') {
     // A webapp's code runs in the browser; only its server (named in the start command) is loaded by the process.
     return false;
@@ -152,7 +157,9 @@ export function planRedeploy(prev: AppSpec, next: AppSpec): RedeployPlan {
     diff.startChanged ||
     diff.depsChanged ||
     [...diff.added, ...diff.changed, ...diff.deleted].some((p) => isServerFile(next, p) || isServerFile(prev, p));
-  return { write, remove: diff.deleted, install: diff.depsChanged && next.dependencies.length > 0, restart, diff };
+  // A react app installs from its package.json: a change to it reinstalls.
+  const manifestChanged = next.appType === 'react' && [...diff.added, ...diff.changed].includes('package.json');
+  return { write, remove: diff.deleted, install: (diff.depsChanged && next.dependencies.length > 0) || manifestChanged, restart, diff };
 }
 
 /** The useful tail of a failing step's output, for a fix request. */

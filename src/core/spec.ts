@@ -1,10 +1,11 @@
 /** The app spec: the structured form of a generated app, shared by generators, validation and deploy. */
 
-export const APP_TYPES = ['webapp', 'api', 'script'] as const;
+export const APP_TYPES = ['webapp', 'react', 'api', 'script'] as const;
 export type AppType = (typeof APP_TYPES)[number];
 
 export const APP_TYPE_DESCRIPTIONS: Record<AppType, string> = {
   webapp: 'HTML, CSS and JavaScript served on port 3000',
+  react: 'React + Vite + TypeScript with Tailwind CSS, hot reload on save',
   api: 'Node + Express REST API with a small HTML index',
   script: 'Python that writes an HTML report and serves it',
 };
@@ -110,7 +111,16 @@ export const MAX_PROMPT_LENGTH = 4000;
 
 /** The paths a user most wants to see first, best first, per app type. */
 export function mainFileCandidates(appType: AppType): readonly string[] {
-  return appType === 'webapp' ? ['index.html', 'public/index.html'] : appType === 'api' ? ['server.js', 'index.js', 'app.js'] : ['main.py', 'report.py', 'app.py'];
+  switch (appType) {
+    case 'webapp':
+      return ['index.html', 'public/index.html'];
+    case 'react':
+      return ['src/App.tsx', 'src/App.jsx'];
+    case 'api':
+      return ['server.js', 'index.js', 'app.js'];
+    case 'script':
+      return ['main.py', 'report.py', 'app.py'];
+  }
 }
 
 /** The file a user most wants to see first. */

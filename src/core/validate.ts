@@ -195,7 +195,53 @@ export function validateSpec(spec: AppSpec): Finding[] {
   for (const r of START_COMMAND_ERRORS) if (r.re.test(cmd)) findings.push({ severity: 'error', rule: r.rule, message: r.message });
   for (const r of START_COMMAND_WARNINGS) if (r.re.test(cmd)) findings.push({ severity: 'warning', rule: r.rule, message: r.message });
   if (spec.port !== 3000) findings.push({ severity: 'warning', rule: 'port.nonstandard', message: `The app says it listens on port ${spec.port}; Spawn App expects 3000.` });
+  if (spec.appType === 'react') findings.push(...reactFindings(spec));
   return findings;
+}
+
+/**
+ * A react app installs from its package.json and starts through its scripts (`npm run dev`; npm also runs
+ * install scripts), so those are checked like dependencies and start commands are; the scaffold's files should be there.
+ */
+function reactFindings(spec: AppSpec): Finding[] {
+  const out: Finding[] = [];
+  const byPath = new Map(spec.files.map((f) => [checkPath(f.path).ok ? (checkPath(f.path) as { path: string }).path : f.path, f.content]));
+  const raw = byPath.get('package.json');
+  let pkg: Record<string, unknown> | undefined;
+  try {
+    const parsed: unknown = raw === undefined ? undefined : JSON.parse(raw);
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) pkg = parsed as Record<string, unknown>;
+  } catch {
+    // reported below
+  }
+  if (!pkg) {
+    out.push({ severity: 'error', rule: 'react.package_json', path: 'package.json', message: raw === undefined ? 'A react app needs its package.json (the scaffold\'s).' : 'package.json is not a valid JSON object.' });
+    return out;
+  }
+  for (const key of ['dependencies', 'devDependencies'] as const) {
+    const deps = pkg[key];
+    if (deps === undefined) continue;
+    if (!deps || typeof deps !== 'object' || Array.isArray(deps)) {
+      out.push({ severity: 'error', rule: 'dependency.invalid', path: 'package.json', message: `package.json's ${key} must be an object of name → version.` });
+      continue;
+    }
+    for (const [name, version] of Object.entries(deps as Record<string, unknown>)) {
+      const dep = typeof version === 'string' && version !== 'latest' ? `${name}@${version}` : name;
+      if (typeof version !== 'string' || !isPlainDependency(dep, 'npm')) {
+        out.push({ severity: 'error', rule: 'dependency.invalid', path: 'package.json', message: `${JSON.stringify(`${name}: ${String(version)}`.slice(0, 80))} in ${key} is not a plain npm package name with a version.` });
+      }
+    }
+  }
+  const scripts = pkg.scripts && typeof pkg.scripts === 'object' ? (pkg.scripts as Record<string, unknown>) : {};
+  for (const [name, value] of Object.entries(scripts)) {
+    if (typeof value !== 'string') continue;
+    for (const r of START_COMMAND_ERRORS) if (r.re.test(value)) out.push({ severity: 'error', rule: r.rule, path: 'package.json', message: `The "${name}" script: ${r.message.replace(/^The start command /, '')}` });
+    for (const r of START_COMMAND_WARNINGS) if (r.re.test(value)) out.push({ severity: 'warning', rule: r.rule, path: 'package.json', message: `The "${name}" script: ${r.message.replace(/^The start command /, '')}` });
+  }
+  for (const p of ['vite.config.ts', 'index.html', 'src/main.tsx']) {
+    if (!byPath.has(p)) out.push({ severity: 'warning', rule: 'react.scaffold', path: p, message: `${p} is missing: the React scaffold needs it to start.` });
+  }
+  return out;
 }
 
 /** Line-by-line warnings for one file's code. */

@@ -3,6 +3,7 @@
  * warning before model-written code runs unsandboxed on this machine. Pure (no `vscode`), so it is unit-tested.
  */
 import type { AppSpec } from '../core/spec';
+import { dependenciesOf } from '../core/stacks';
 import type { Finding } from '../core/validate';
 
 /** Who wrote code that the local runner may run without the "unsandboxed" warning. */
@@ -42,7 +43,7 @@ export function deployConfirmation(i: ConfirmationInput): Confirmation {
         ? `the local runner (this machine, sandboxed: no access to your home folder or keys, writes only to its own folder, reachable only from this machine${i.isolation?.network ? '' : ', no network'})`
         : `the local runner (this machine, not sandboxed${i.isolation?.reason ? `: ${i.isolation.reason}` : ''})`;
   const warnings = i.findings.filter((f) => f.severity === 'warning');
-  const deps = i.spec.dependencies;
+  const deps = dependenciesOf(i.spec);
   const lines = [`Provider: ${where}`, `Runs: ${i.spec.startCommand}`, `Installs: ${deps.length ? deps.join(', ') : 'nothing'}${deps.length && !i.install ? ' (preinstalled)' : ''}`];
   if (warnings.length) {
     lines.push('', `${warnings.length} warning${warnings.length === 1 ? '' : 's'}:`);

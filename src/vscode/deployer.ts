@@ -8,6 +8,8 @@ import type { AppMeta, AppTree } from '../core/appTree';
 import { DEFAULTS } from '../core/config';
 import type { Deployment } from '../core/deploy';
 import { deploy, installCommand, redeploy, startIn } from '../core/deploy';
+import { planRedeploy } from '../core/iterate';
+import { servesHotUpdates } from '../core/stacks';
 import type { RedeployPlan } from '../core/iterate';
 import { CancelledError, isCancelled, SpawnError } from '../core/errors';
 import type { Phase, SpawnEvent } from '../core/events';
@@ -168,7 +170,9 @@ export class Deployer {
     const running = entry.status === 'running' && previous !== undefined;
     this.logger.scope('deploy').info(`redeploying ${app.name} into ${entry.provider} sandbox ${entry.id}${running ? '' : ' (restarting it)'}`);
     if (!opts.quiet) this.previews.createOrShow(app.id, { preserveFocus: true });
-    this.registry.update(entry, { status: 'starting', phase: PHASE_LABELS.write, error: undefined });
+    // An edit a dev server hot-updates (react, no restart) leaves the app running throughout: the page updates itself.
+    const hot = running && servesHotUpdates(spec) && !planRedeploy(previous.spec, spec).restart;
+    this.registry.update(entry, hot ? { phase: PHASE_LABELS.write, error: undefined } : { status: 'starting', phase: PHASE_LABELS.write, error: undefined });
     return vscode.window.withProgress(
       opts.quiet
         ? { location: vscode.ProgressLocation.Window, title: `Redeploying ${app.name}` }
@@ -192,7 +196,8 @@ export class Deployer {
           this.registry.markRunning(entry, deployment);
           this.watchExit(entry, deployment);
           this.registry.log(entry, `Redeployed; ready at ${deployment.url}`);
-          this.previews.reload(app.id);
+          // A dev server with HMR (react) updates the page itself; a reload would lose the page's state.
+          if (restarted || !servesHotUpdates(spec)) this.previews.reload(app.id);
           return { sandboxId: entry.id, url: deployment.url, provider: entry.provider, redeployed: true, restarted };
         } catch (err) {
           const cancelled = isCancelled(err) || signal.aborted;
@@ -297,7 +302,7 @@ export class Deployer {
 function trackCreate(inner: SandboxProvider, onCreated: (sandbox: Sandbox) => void): SandboxProvider {
   return {
     id: inner.id,
-    preinstalled: (dep, eco) => inner.preinstalled?.(dep, eco) ?? false,
+    preinstalled: (dep, eco, appType) => inner.preinstalled?.(dep, eco, appType) ?? false,
     async create(o) {
       const sb = await inner.create(o);
       onCreated(sb);

@@ -56,7 +56,7 @@ describe('e2e: prompt → files → deploy → the calculator computes in the pr
     await runCommand(page, 'Spawn App: Spawn App from Prompt', { timeout: 30_000 });
     const webapp = page.locator('.quick-input-widget .monaco-list-row').filter({ hasText: 'Web app' });
     await webapp.waitFor();
-    await page.locator('.quick-input-widget .monaco-list-row[aria-setsize="3"]').nth(2).waitFor();
+    await page.locator('.quick-input-widget .monaco-list-row[aria-setsize="4"]').nth(3).waitFor();
     await shot('02-app-type.png');
     await webapp.click();
     const input = page.locator('.quick-input-widget input');

@@ -14,6 +14,7 @@ declare module '*/vscode-host/host.mjs' {
     timeout?: number;
     viewport?: { width: number; height: number };
     keepTemp?: boolean;
+    subdomainProxy?: boolean;
   }
 
   export interface Host {

@@ -210,6 +210,36 @@ app.listen(PORT, '0.0.0.0', () => console.log('API on port ' + PORT));
   ],
 };
 
+/** What a model writes for a react app: only its own files (the scaffold is Spawn App's). */
+const DEFAULT_REACT: FakeSpec = {
+  appType: 'react',
+  title: 'Click counter',
+  description: 'A React counter with a reset button.',
+  startCommand: 'npm run dev',
+  dependencies: [],
+  port: 3000,
+  files: [
+    {
+      path: 'src/App.tsx',
+      content: `import { useState } from 'react';
+
+export default function App() {
+  const [n, setN] = useState(0);
+  return (
+    <main className="p-8 text-center">
+      <h1 className="text-2xl font-bold">Click counter</h1>
+      <p id="count" className="text-5xl my-4">{n}</p>
+      <button className="px-4 py-2 rounded bg-indigo-600 text-white" onClick={() => setN(n + 1)}>Click</button>
+      <button className="ml-2 px-4 py-2 rounded bg-slate-200" onClick={() => setN(0)}>Reset</button>
+    </main>
+  );
+}
+`,
+    },
+    { path: 'src/index.css', content: '@import "tailwindcss";\n' },
+  ],
+};
+
 const DEFAULT_SCRIPT: FakeSpec = {
   appType: 'script',
   title: 'Squares report',
@@ -268,6 +298,7 @@ function requestedAppType(body: Record<string, unknown>): string | undefined {
 function defaultSpecFor(appType: string | undefined): FakeSpec {
   if (appType === 'api') return DEFAULT_API;
   if (appType === 'script') return DEFAULT_SCRIPT;
+  if (appType === 'react') return DEFAULT_REACT;
   return DEFAULT_WEBAPP;
 }
 

@@ -22,7 +22,9 @@
 import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
+import type { Duplex } from 'node:stream';
 import path from 'node:path';
 import { freePort } from '../../src/core/sandbox/local';
 import { isAlive, killGroup, spawnShell } from '../../src/core/sandbox/processes';
@@ -55,6 +57,26 @@ export interface FakeE2BOptions {
    * sandbox's /home/user, as E2B starts a sandbox from its template's filesystem.
    */
   templateImages?: Record<string, string>;
+  /**
+   * Templates whose server starts at build time (E2B's `setStartCmd(cmd, waitForPort(port))`): the command runs in
+   * each new sandbox from the template before create answers, and create waits for its port like the ready check.
+   * It is one of the sandbox's processes (listed, killable), and `PORT` maps like any.
+   */
+  templateStarts?: Record<string, { cmd: string; cwd?: string; envs?: Record<string, string>; port?: number }>;
+  /**
+   * Model E2B's template snapshot: a sandbox from a template with a start command resumes with its server already
+   * running. The fake boots one sandbox per such template in advance (a spare) and hands it out at create;
+   * `sparesReady()` boots the missing spares and waits for them (a create with no spare boots one itself, like the
+   * option off). Spares are booted only then, so that booting one never competes with a deploy being measured.
+   */
+  snapshotTemplates?: boolean;
+  /** How long create takes to answer after the sandbox exists; default 150 ms (E2B's published start time). */
+  createLatencyMs?: number;
+  /**
+   * More domains the app edge answers for besides `localhost:<port>` (e.g. `e2b.app`): a request to this server with
+   * `Host: 3000-<id>.e2b.app` reaches that sandbox's app with that Host header, as E2B's edge forwards it.
+   */
+  publicDomains?: string[];
 }
 
 interface ProcEvent {
@@ -185,6 +207,11 @@ export class FakeE2B {
   private readonly templates: Set<string>;
   private readonly processEnv: Record<string, string>;
   private readonly templateImages: Record<string, string>;
+  private readonly templateStarts: NonNullable<FakeE2BOptions['templateStarts']>;
+  private readonly createLatencyMs: number;
+  private readonly publicDomains: Set<string>;
+  private readonly snapshotTemplates: boolean;
+  private readonly spares = new Map<string, Promise<FakeSandbox | undefined>>();
   private readonly opts: Required<Pick<FakeE2BOptions, 'maxLengthHours' | 'maxPageSize' | 'envdVersion' | 'cpuCount' | 'memoryMB'>>;
   /** Every sandbox ever created (ids), for tests. */
   readonly created: string[] = [];
@@ -197,6 +224,11 @@ export class FakeE2B {
     this.latencyMs = opts.latencyMs ?? 0;
     this.processEnv = opts.processEnv ?? {};
     this.templateImages = opts.templateImages ?? {};
+    this.templateStarts = opts.templateStarts ?? {};
+    this.createLatencyMs = opts.createLatencyMs ?? 150;
+    this.publicDomains = new Set(opts.publicDomains ?? []);
+    this.snapshotTemplates = opts.snapshotTemplates ?? false;
+    for (const t of Object.keys(this.templateStarts)) this.templates.add(t);
     this.ownsRoot = !opts.root;
     this.root = opts.root ?? mkdtempSync(path.join(os.tmpdir(), 'spawn-app-fake-e2b-'));
     mkdirSync(this.root, { recursive: true });
@@ -212,6 +244,7 @@ export class FakeE2B {
   static async start(opts: FakeE2BOptions = {}): Promise<FakeE2B> {
     const fake = new FakeE2B(opts);
     await fake.listen(opts.port ?? 0);
+    if (fake.snapshotTemplates) await fake.sparesReady();
     return fake;
   }
 
@@ -321,7 +354,16 @@ export class FakeE2B {
     await this.killSandbox(id);
   }
 
+  /** Boots a spare sandbox for each template with a start command that has none (snapshotTemplates); resolves when all are up. */
+  async sparesReady(): Promise<void> {
+    if (this.snapshotTemplates) for (const t of Object.keys(this.templateStarts)) if (!this.spares.has(t)) this.bootSpare(t);
+    await Promise.all(this.spares.values());
+  }
+
   async close(): Promise<void> {
+    const spares = await Promise.all(this.spares.values());
+    this.spares.clear();
+    await Promise.all(spares.map((sb) => sb && this.discard(sb)));
     await Promise.all([...this.sandboxes.keys()].map((id) => this.killSandbox(id)));
     if (this.server) {
       this.server.closeAllConnections();
@@ -339,6 +381,8 @@ export class FakeE2B {
         else res.destroy();
       });
     });
+    // Websockets through the app edge (a dev server's HMR), like E2B's.
+    this.server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.proxyUpgrade(req, socket, head));
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
       this.server!.listen(port, '127.0.0.1', () => resolve());
@@ -353,7 +397,7 @@ export class FakeE2B {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const host = (req.headers.host ?? '').toLowerCase();
     const app = APP_HOST_RE.exec(host);
-    if (app && app[3] === this.domain) {
+    if (app && (app[3] === this.domain || this.publicDomains.has(app[3]!))) {
       this.count(`APP ${req.method}`);
       this.proxyApp(Number(app[1]), app[2]!, req, res);
       return;
@@ -380,7 +424,7 @@ export class FakeE2B {
   }
 
   private async delay(route: string): Promise<void> {
-    const ms = this.routeLatency.get(route) ?? this.latencyMs;
+    const ms = this.routeLatency.get(route) ?? (route === 'POST /v2/sandboxes' ? Math.max(this.latencyMs, this.createLatencyMs) : this.latencyMs);
     if (ms > 0) await new Promise((r) => setTimeout(r, ms));
   }
 
@@ -444,31 +488,91 @@ export class FakeE2B {
     if (timeoutMs > this.opts.maxLengthHours * 3_600_000) {
       throw new HttpError(400, `Timeout cannot be greater than ${this.opts.maxLengthHours} hours`);
     }
+    const envVars = (body.envVars as Record<string, string> | undefined) ?? {};
+    const snapshot = this.snapshotTemplates && this.templateStarts[templateID] !== undefined;
+    let sb = snapshot ? await this.spares.get(templateID) : undefined;
+    if (snapshot) this.spares.delete(templateID);
+    if (!sb) {
+      try {
+        sb = await this.boot(templateID, envVars);
+      } catch (err) {
+        throw new HttpError(500, `template ${templateID}: the start command did not become ready: ${(err as Error).message}`);
+      }
+    }
+    const now = Date.now();
+    Object.assign(sb, {
+      metadata: (body.metadata as Record<string, string> | undefined) ?? {},
+      envVars,
+      startedAt: now,
+      endAt: now + timeoutMs,
+      unhealthy: this.takeFault('health') !== undefined,
+    });
+    this.sandboxes.set(sb.id, sb);
+    this.created.push(sb.id);
+    this.arm(sb);
+    await this.delay('POST /v2/sandboxes');
+    if (!res.destroyed) sendJson(res, 201, this.created201(sb));
+  }
+
+  /** A new sandbox's filesystem from its template's image, with the template's server started (if it has one). */
+  private async boot(templateID: string, envVars: Record<string, string> = {}): Promise<FakeSandbox> {
     const id = `i${randomBytes(10).toString('hex').slice(0, 19)}`;
     const dir = path.join(this.root, id);
     mkdirSync(path.join(dir, USER_HOME), { recursive: true });
     const image = this.templateImages[templateID];
     if (image) cpSync(image, path.join(dir, USER_HOME), { recursive: true, verbatimSymlinks: true });
-    const now = Date.now();
     const sb: FakeSandbox = {
-      id,
-      templateID,
-      clientID: '6532622b',
-      metadata: (body.metadata as Record<string, string> | undefined) ?? {},
-      envVars: (body.envVars as Record<string, string> | undefined) ?? {},
-      startedAt: now,
-      endAt: now + timeoutMs,
-      dir,
-      envdAccessToken: randomBytes(16).toString('hex'),
-      processes: new Map(),
-      ports: new Map(),
-      unhealthy: this.takeFault('health') !== undefined,
+      id, templateID, clientID: '6532622b', metadata: {}, envVars, startedAt: Date.now(), endAt: Date.now(), dir,
+      envdAccessToken: randomBytes(16).toString('hex'), processes: new Map(), ports: new Map(),
     };
-    this.sandboxes.set(id, sb);
-    this.created.push(id);
-    this.arm(sb);
-    await this.delay('POST /v2/sandboxes');
-    if (!res.destroyed) sendJson(res, 201, this.created201(sb));
+    const start = this.templateStarts[templateID];
+    if (start) {
+      try {
+        await this.startTemplateServer(sb, start);
+      } catch (err) {
+        await this.discard(sb);
+        throw err;
+      }
+    }
+    return sb;
+  }
+
+  private bootSpare(templateID: string): void {
+    this.spares.set(templateID, this.boot(templateID).catch(() => undefined));
+  }
+
+  /** Ends a sandbox that was never handed out. */
+  private async discard(sb: FakeSandbox): Promise<void> {
+    await Promise.all([...sb.processes.values()].filter((p) => !p.end).map((p) => killGroup(p.pid, 0)));
+    rmSync(sb.dir, { recursive: true, force: true });
+  }
+
+  /** Runs a template's start command in a new sandbox and waits until its port accepts connections. */
+  private async startTemplateServer(sb: FakeSandbox, start: NonNullable<FakeE2BOptions['templateStarts']>[string]): Promise<void> {
+    const port = start.port ?? 3000;
+    const envs = { PORT: String(port), ...start.envs };
+    const cwd = start.cwd ?? `${USER_HOME}/app`;
+    const proc = await this.startProcess(sb, { process: { cmd: '/bin/bash', args: ['-l', '-c', start.cmd], envs, cwd } });
+    this.starts.push({ sandboxId: sb.id, cmd: start.cmd, cwd, envs, deadlineMs: 0 });
+    let output = '';
+    proc.listeners.add((e) => {
+      if (e.kind === 'data') output = (output + e.data!.toString()).slice(-2000);
+    });
+    const hostPort = await this.hostPort(sb, port);
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      if (proc.end) throw new Error(`it exited (${proc.end.status}): ${output.trim()}`);
+      const open = await new Promise<boolean>((resolve) => {
+        const c = net.connect(hostPort, '127.0.0.1', () => {
+          c.destroy();
+          resolve(true);
+        });
+        c.on('error', () => resolve(false));
+      });
+      if (open) return;
+      if (Date.now() > deadline) throw new Error(`port ${port} never opened: ${output.trim()}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
   }
 
   private created201(sb: FakeSandbox): Record<string, unknown> {
@@ -846,6 +950,28 @@ export class FakeE2B {
 
   // ---- the app's public host -----------------------------------------------------------------------------------
 
+  private proxyUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => undefined);
+    const app = APP_HOST_RE.exec((req.headers.host ?? '').toLowerCase());
+    const sb = app && (app[3] === this.domain || this.publicDomains.has(app[3]!)) ? this.sandboxes.get(app[2]!) : undefined;
+    const target = app && sb ? sb.ports.get(Number(app[1])) : undefined;
+    if (!sb || target === undefined || sb.unhealthy) {
+      socket.end('HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    this.count('APP UPGRADE');
+    const upstream = net.connect(target, '127.0.0.1', () => {
+      const lines = [`${req.method} ${req.url} HTTP/1.1`];
+      for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
+      upstream.write(lines.join('\r\n') + '\r\n\r\n');
+      if (head.length) upstream.write(head);
+      upstream.pipe(socket);
+      socket.pipe(upstream);
+    });
+    upstream.on('error', () => socket.destroy());
+    socket.on('close', () => upstream.destroy());
+  }
+
   private proxyApp(port: number, id: string, req: http.IncomingMessage, res: http.ServerResponse): void {
     const sb = this.sandboxes.get(id);
     if (!sb) {
@@ -859,8 +985,9 @@ export class FakeE2B {
       notOpen();
       return;
     }
+    // E2B's edge forwards the Host header the browser sent (`3000-<id>.e2b.app`); a dev server checks it.
     const upstream = http.request(
-      { host: '127.0.0.1', port: target, method: req.method, path: req.url, headers: { ...req.headers, host: `127.0.0.1:${target}` }, agent: false },
+      { host: '127.0.0.1', port: target, method: req.method, path: req.url, headers: req.headers, agent: false },
       (up) => {
         res.writeHead(up.statusCode ?? 502, up.headers);
         up.pipe(res);

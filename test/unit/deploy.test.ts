@@ -132,12 +132,15 @@ describe('deploy pipeline (local provider)', function () {
     type Iso = { isolation: () => Isolation };
     const sandboxed: Iso = { isolation: () => ({ sandboxed: true, network: true }) };
     const bare: Iso = { isolation: () => ({ sandboxed: false, network: true, reason: 'no bwrap' }) };
-    const npm = installCommand(webapp({ dependencies: ['express@^4', 'left-pad'] }), { ...sandboxed, preinstalled: (d) => d.startsWith('express') })!;
+    const npm = installCommand(webapp({ dependencies: ['express@^4', 'left-pad'] }), sandboxed)!;
     // A staging folder of its own (no package.json, .npmrc, lock file or workspace of the app), an empty user config.
     assert.match(npm, /^rm -rf \.spawn-install && mkdir \.spawn-install && cd \.spawn-install && echo '\{"private":true\}' > package\.json && npm install /);
     assert.match(npm, / --userconfig=\/dev\/null --workspaces=false --package-lock=false /);
-    // Something to install: every declared dependency, so the staged node_modules that replaces the app's holds the preinstalled one too.
+    // Every declared dependency goes into the staged node_modules that replaces the app's.
     assert.match(npm, /'express@\^4' 'left-pad' && cd \.\. && rm -rf node_modules && mv \.spawn-install\/node_modules node_modules/);
+    // A sandbox image that has some of them (a Spawn App E2B template): only the missing ones, in place, still no app config.
+    const onTemplate = installCommand(webapp({ dependencies: ['express@^4', 'left-pad'] }), { ...sandboxed, preinstalled: (d) => d.startsWith('express') })!;
+    assert.match(onTemplate, /^npm install .* --userconfig=\/dev\/null --workspaces=false --package-lock=false 'left-pad'$/);
     assert.doesNotMatch(npm, /--ignore-scripts/);
     assert.match(installCommand(webapp({ dependencies: ['left-pad'] }), bare)!, /--ignore-scripts/);
     const pip = (p?: Iso) => installCommand(webapp({ appType: 'script', dependencies: ['requests'] }), p)!;

@@ -27,6 +27,7 @@ import { nullLogger } from '../events';
 import { formatUsd, tokenCost } from '../pricing';
 import type { AppSpec, AppType } from '../spec';
 import { parseSpec } from '../spec';
+import { withReactScaffold } from '../stacks';
 import { FileStreamExtractor } from './fileStreamExtractor';
 import { APP_TYPE_PROMPTS, systemPrompt, TOOL_NAME, userPrompt } from './prompts';
 import type { AppPatch, FailedStep } from '../iterate';
@@ -88,7 +89,8 @@ export function specFromToolInput(rawJson: string, appType: AppType): AppSpec {
   const spec = parseSpec(input);
   if (spec.appType !== appType) throw new TypeError(`appType must be "${appType}".`);
   if (spec.files.length === 0) throw new TypeError('files must list at least one file.');
-  return spec;
+  // A react app's scaffold is ours: merged here, so every front sees the whole app.
+  return withReactScaffold(spec);
 }
 
 export interface PatchRequest extends Pick<GenerateRequest, 'signal' | 'onEvent' | 'logger'> {

@@ -10,6 +10,12 @@ export const APP_TYPE_PROMPTS: Readonly<Record<AppType, string>> = {
   webapp:
     'A web app: static HTML, CSS and JavaScript (index.html, style.css, app.js) plus server.js, a dependency-free ' +
     'Node http server that serves those files. startCommand "node server.js", dependencies [].',
+  react:
+    'A React 19 + Vite + TypeScript app styled with Tailwind CSS v4 utility classes. The scaffold is provided and ' +
+    'fixed: do NOT write package.json, vite.config.ts, index.html, src/main.tsx or tsconfig.json. Write ' +
+    'src/App.tsx (default export App), components under src/components/, and CSS in src/index.css (keep its first ' +
+    'line `@import "tailwindcss";`). startCommand "npm run dev"; dependencies: only extra npm packages beyond react, ' +
+    'react-dom and tailwindcss, usually [].',
   api:
     'A REST API in Node with Express (server.js) that also answers GET / with a small HTML page listing its ' +
     'endpoints. startCommand "node server.js", dependencies ["express"].',

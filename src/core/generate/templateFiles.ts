@@ -1,8 +1,9 @@
 /** The built-in apps the offline `templates` generator serves: one good app per type, no key needed. */
 import type { AppFile, AppSpec } from '../spec';
+import { reactTemplateSpec } from '../stacks';
 
 /** A dependency-free static file server for webapps; listens on $HOST:$PORT (default 127.0.0.1:3000). */
-const STATIC_SERVER = `const http = require('http');
+export const STATIC_SERVER = `const http = require('http');
 const fs = require('fs');
 const path = require('path');
 
@@ -361,6 +362,8 @@ export function templateSpec(appType: AppSpec['appType'], prompt: string): AppSp
       const title = kind === 'todo' ? 'Todo list' : kind === 'counter' ? 'Counter' : 'Calculator';
       return { appType, files: files.map((f) => ({ ...f })), startCommand: 'node server.js', dependencies: [], port: 3000, title, description: `A ${title.toLowerCase()} (built-in template).` };
     }
+    case 'react':
+      return reactTemplateSpec(prompt);
     case 'api':
       return {
         appType,

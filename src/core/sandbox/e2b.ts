@@ -26,14 +26,14 @@ import { CancelledError, isCancelled, messageOf, SpawnError } from '../errors';
 import type { ErrorCode } from '../errors';
 import type { Logger } from '../events';
 import { nullLogger } from '../events';
-import type { AppFile } from '../spec';
+import type { AppFile, AppType } from '../spec';
 import { DEFAULT_PORT, isAppType } from '../spec';
 import { checkPath } from '../validate';
-import { SPAWN_TEMPLATE_ALIAS, templateSatisfies } from './preinstalled';
+import { packagesSatisfy, SPAWN_TEMPLATE_ALIAS, STACK_TEMPLATES, STACK_TEMPLATES_CHOICE, templateSatisfies } from './preinstalled';
 import { probeUrl } from './probe';
 
 export { probeUrl };
-import type { BackgroundProcess, CreateOptions, RunOptions, RunResult, Sandbox, SandboxInfo, SandboxProvider } from './types';
+import type { BackgroundProcess, CreateOptions, RunOptions, RunResult, Sandbox, SandboxInfo, SandboxProvider, Serving } from './types';
 import { METADATA_TAG } from './types';
 
 /** Where the app's files go inside the sandbox (E2B's default user is `user`, home `/home/user`). */
@@ -136,12 +136,33 @@ class E2BSandbox implements Sandbox {
   readonly provider = 'e2b' as const;
   private destroyed = false;
   private readonly handles = new Set<CommandHandle>();
+  serving?: Serving;
 
   constructor(
     private readonly owner: E2BProvider,
     private readonly sdk: SdkSandbox,
     readonly state: SandboxState,
   ) {}
+
+  /** Marks the template's server as running here (created from a per-stack template). */
+  markServing(template: { baseline: Serving['spec']; npm: Record<string, string> }): void {
+    let done!: (v: { exitCode: number | null }) => void;
+    const exited = new Promise<{ exitCode: number | null }>((r) => (done = r));
+    this.serving = {
+      spec: template.baseline,
+      npm: template.npm,
+      process: {
+        // envd started it at build time; its pid is not known without asking (one more request), and not needed.
+        pid: 0,
+        exited,
+        kill: async () => {
+          const procs = await this.sdk.commands.list().catch(() => []);
+          for (const p of procs) await this.sdk.commands.kill(p.pid).catch(() => false);
+          done({ exitCode: -1 });
+        },
+      },
+    };
+  }
 
   get id(): string {
     return this.sdk.sandboxId;
@@ -242,8 +263,7 @@ class E2BSandbox implements Sandbox {
         // Without timeoutMs: 0 the SDK's 60 s default becomes the command's deadline and envd kills the app.
         timeoutMs: 0,
         cwd: this.cwd(opts.cwd),
-        // E2B's edge reaches the app from outside the VM: there it listens on every interface of its own VM.
-        envs: { PORT: String(DEFAULT_PORT), HOST: '0.0.0.0', ...opts.env },
+        envs: this.appEnv(opts.env),
         onStdout: (d) => opts.onOutput?.('stdout', d),
         onStderr: (d) => opts.onOutput?.('stderr', d),
       });
@@ -270,6 +290,21 @@ class E2BSandbox implements Sandbox {
 
   url(port: number): string {
     return `${this.owner.scheme}://${this.sdk.getHost(port)}`;
+  }
+
+  /**
+   * An app's environment: listen on every interface of the VM (E2B's edge reaches it there), and know the host the
+   * browser uses (a dev server such as Vite checks the Host header and points its HMR websocket at it).
+   */
+  appEnv(extra?: Record<string, string>): Record<string, string> {
+    const port = Number(extra?.PORT) || DEFAULT_PORT;
+    return {
+      PORT: String(DEFAULT_PORT),
+      HOST: '0.0.0.0',
+      SPAWN_APP_PUBLIC_HOST: this.sdk.getHost(port),
+      SPAWN_APP_PUBLIC_PROTOCOL: this.owner.scheme,
+      ...extra,
+    };
   }
 
   probe(port: number, signal?: AbortSignal): Promise<boolean> {
@@ -345,8 +380,21 @@ export class E2BProvider implements SandboxProvider {
     return { apiKey: this.opts.apiKey, apiUrl: this.opts.apiUrl, sandboxUrl: this.opts.sandboxUrl, domain: this.opts.domain, requestTimeoutMs, debug: false };
   }
 
-  preinstalled(dep: string, ecosystem: 'npm' | 'pip'): boolean {
-    if (this.template === SPAWN_TEMPLATE_ALIAS && templateSatisfies(dep, ecosystem)) return true;
+  /** Spawn App's per-stack templates (`spawnApp.e2bTemplate` = "spawn-app"): one per app type, its server running. */
+  get stackTemplates(): boolean {
+    return this.template === STACK_TEMPLATES_CHOICE;
+  }
+
+  /** The template a sandbox for this app type is made from. */
+  templateFor(appType?: AppType): string {
+    if (!this.stackTemplates) return this.template;
+    return (appType && STACK_TEMPLATES[appType]?.alias) || SPAWN_TEMPLATE_ALIAS;
+  }
+
+  preinstalled(dep: string, ecosystem: 'npm' | 'pip', appType?: AppType): boolean {
+    const stack = this.stackTemplates && appType ? STACK_TEMPLATES[appType] : undefined;
+    if (stack) return ecosystem === 'npm' && packagesSatisfy(stack.npm, dep);
+    if (this.templateFor(appType) === SPAWN_TEMPLATE_ALIAS && templateSatisfies(dep, ecosystem)) return true;
     return this.preinstalledSets[ecosystem].has(bareName(dep, ecosystem));
   }
 
@@ -375,14 +423,15 @@ export class E2BProvider implements SandboxProvider {
     };
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     const createTimeoutMs = this.opts.createTimeoutMs ?? 60_000;
+    const template = this.templateFor(opts.appType);
     const t0 = Date.now();
     let sdk: SdkSandbox;
     try {
-      sdk = await SdkSandbox.create(this.template, { ...this.conn(createTimeoutMs), timeoutMs, metadata, signal: request.signal });
+      sdk = await SdkSandbox.create(template, { ...this.conn(createTimeoutMs), timeoutMs, metadata, signal: request.signal });
     } catch (err) {
       if (cancelled || isTimeoutError(err)) await this.sweep(deployId);
       if (cancelled) throw new CancelledError();
-      throw this.toError(err, 'create', undefined, createTimeoutMs);
+      throw this.toError(err, 'create', undefined, createTimeoutMs, template);
     } finally {
       opts.signal?.removeEventListener('abort', onAbort);
       if (grace) clearTimeout(grace);
@@ -391,7 +440,7 @@ export class E2BProvider implements SandboxProvider {
       await this.destroy(sdk.sandboxId).catch((e: unknown) => this.logger.warn(`[e2b] could not kill cancelled sandbox ${sdk.sandboxId}: ${messageOf(e)}`));
       throw new CancelledError();
     }
-    this.logger.info(`[e2b] created sandbox ${sdk.sandboxId} from template ${this.template} in ${Date.now() - t0} ms`);
+    this.logger.info(`[e2b] created sandbox ${sdk.sandboxId} from template ${template} in ${Date.now() - t0} ms`);
     const sb = new E2BSandbox(this, sdk, {
       appName: opts.appName,
       appType: opts.appType,
@@ -399,6 +448,8 @@ export class E2BProvider implements SandboxProvider {
       startedAt: t0,
       endAt: t0 + timeoutMs,
     });
+    const stack = this.stackTemplates ? STACK_TEMPLATES[opts.appType] : undefined;
+    if (stack && stack.alias === template) sb.markServing(stack);
     this.live.set(sb.id, sb);
     return sb;
   }
@@ -528,7 +579,7 @@ export class E2BProvider implements SandboxProvider {
   }
 
   /** Turns an SDK or network error into one clear sentence with a code. */
-  toError(err: unknown, step: 'create' | 'connect' | 'write' | 'run' | 'start' | 'list' | 'destroy' | 'extend', sandboxId?: string, timeoutMs?: number): SpawnError {
+  toError(err: unknown, step: 'create' | 'connect' | 'write' | 'run' | 'start' | 'list' | 'destroy' | 'extend', sandboxId?: string, timeoutMs?: number, template = this.template): SpawnError {
     if (err instanceof SpawnError) return err;
     if (isCancelled(err)) return new CancelledError();
     const detail = messageOf(err);
@@ -545,7 +596,7 @@ export class E2BProvider implements SandboxProvider {
       return make('deploy.timeout_cap', `E2B refused the sandbox timeout: ${E2B_LIFETIME_CAP}. Use a shorter SPAWN_APP_SANDBOX_TIMEOUT_MS.`);
     }
     if (step === 'create' && status === 404) {
-      return make('deploy.template_not_found', `E2B has no template "${this.template}" that this key can use (404). Set SPAWN_APP_E2B_TEMPLATE to an existing template, e.g. "base".`);
+      return make('deploy.template_not_found', `E2B has no template "${template}" that this key can use (404). ${template !== this.template ? `Build Spawn App's templates (npx tsx e2b-template/template.ts build) or set` : 'Set'} SPAWN_APP_E2B_TEMPLATE to an existing template, e.g. "base".`);
     }
     if (step === 'create' && isTimeoutError(err)) {
       const ms = timeoutMs ?? 60_000;

@@ -1,5 +1,5 @@
 /** The sandbox provider interface: where an app runs (a local temp folder, or an E2B sandbox). */
-import type { AppFile, AppType } from '../spec';
+import type { AppFile, AppSpec, AppType } from '../spec';
 
 export type ProviderId = 'local' | 'e2b';
 
@@ -48,9 +48,22 @@ export interface SandboxInfo {
   sandboxed?: boolean;
 }
 
+/**
+ * What already runs in a sandbox made from a template whose server starts at build time (Spawn App's per-stack E2B
+ * templates): the baseline app in its app folder, the packages installed there, and a handle on that server.
+ * A deploy into it (deployInto) writes only what differs and restarts the server only when it must.
+ */
+export interface Serving {
+  spec: AppSpec;
+  npm: Record<string, string>;
+  process: BackgroundProcess;
+}
+
 export interface Sandbox {
   readonly id: string;
   readonly provider: ProviderId;
+  /** Set while the template's own server runs and no app was deployed into it yet. */
+  serving?: Serving;
   /** Writes all files in one call (one request for remote providers). */
   writeFiles(files: readonly AppFile[], signal?: AbortSignal): Promise<void>;
   /** Runs a command in the foreground and streams its output; resolves with the exit code (never throws on non-zero). */
@@ -80,7 +93,7 @@ export interface SandboxProvider {
   /** The local runner: whether it sandboxes, why not, and whether apps reach the network. Remote providers leave it out. */
   isolation?(): { sandboxed: boolean; reason?: string; network: boolean };
   /** Whether a dependency is already available in the sandbox image (deploy then skips the install). */
-  preinstalled?(dep: string, ecosystem: 'npm' | 'pip'): boolean;
+  preinstalled?(dep: string, ecosystem: 'npm' | 'pip', appType?: AppType): boolean;
   create(opts: CreateOptions): Promise<Sandbox>;
   /**
    * Takes over one of our sandboxes that this process did not create (found by `list` after a reload or a crash):

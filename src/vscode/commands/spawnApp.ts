@@ -28,6 +28,7 @@ interface SpawnArgs {
 
 const TYPE_LABELS: Record<AppType, { label: string; example: string }> = {
   webapp: { label: '$(globe) Web app', example: 'a calculator with a history of results' },
+  react: { label: '$(symbol-class) React app', example: 'a counter with a reset button' },
   api: { label: '$(server) API', example: 'a notes API with create, list and delete' },
   script: { label: '$(terminal) Script', example: 'a Python report of website visits per day' },
 };
