@@ -12,7 +12,7 @@ import type { Host } from '../../scripts/vscode-host/host.mjs';
 import { runCommand, startHost } from '../../scripts/vscode-host/host.mjs';
 import { killStrays, root, screenshotIfFailed, shots } from './helpers';
 
-describe('e2e: the walkthrough opens from the Welcome page', function () {
+describe('e2e: a new user without keys: the walkthrough from the Welcome page, and the template that stands in', function () {
   this.timeout(180_000);
   let host: Host;
   let page: Page;
@@ -63,5 +63,23 @@ describe('e2e: the walkthrough opens from the Welcome page', function () {
     await page.waitForFunction(loaded, await icon.elementHandle(), { timeout: 15_000 });
     assert.equal(await steps.filter({ hasText: 'Set Anthropic API Key' }).count() > 0, true, 'the keys step offers its button');
     await page.screenshot({ path: path.join(shots, 'walkthrough.png') });
+  });
+
+  it('without a key and without a chat model (VS Code 1.100 has none), spawning says which template stands in and why', async () => {
+    await runCommand(page, 'Spawn App: Spawn App from Prompt', { timeout: 30_000 });
+    await page.locator('.quick-input-widget .monaco-list-row').filter({ hasText: 'Web app' }).click();
+    const input = page.locator('.quick-input-widget input');
+    await page.locator('.quick-input-widget').getByText('Describe the web app you want').waitFor();
+    await input.fill('a snake game');
+    await input.press('Enter');
+    const toast = page.locator('.notification-toast').filter({ hasText: 'stands in for' });
+    await toast.waitFor({ timeout: 30_000 });
+    assert.equal(
+      (await toast.locator('.notification-list-item-message').innerText()).trim(),
+      'No Anthropic API key is set and VS Code has no chat model, so the built-in calculator template stands in for "a snake game".',
+    );
+    await toast.getByRole('button', { name: 'Set Anthropic API Key' }).waitFor();
+    await page.locator('.tabs-container .tab').filter({ hasText: 'index.html' }).waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: path.join(shots, 'template-stands-in.png') });
   });
 });
