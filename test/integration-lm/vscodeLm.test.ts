@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { DeployResult, SpawnResult } from '../integration/helpers';
-import { appUri, fetchText, getApi, readText, reset, setSetting } from '../integration/helpers';
+import { appUri, fetchText, getApi, readText, reset, setSetting, waitFor } from '../integration/helpers';
 
 interface FakeModels {
   requests: { model: string; text: string; tools: string[]; toolMode?: number; schema?: { properties?: Record<string, unknown> } }[];
@@ -81,6 +81,22 @@ describe('the vscode-lm generator (a fake chat model registered through vscode.l
     const entry = api.registry.forApp(spawned.appId);
     assert.ok(entry?.url, 'still running');
     assert.match((await fetchText(entry.url)).text, /HELLO FROM THE FAKE MODEL/, 'redeployed in place');
+  });
+
+  it('Select Model… offers VS Code\'s models after the Claude ones; picking one sets vscode-lm and that model', async () => {
+    const [model] = await vscode.lm.selectChatModels({ vendor: 'spawn-app-fake' });
+    const picked = Promise.resolve(vscode.commands.executeCommand<string | undefined>('spawnApp.selectModel'));
+    // The quick pick opens on the first Claude model; one step up wraps to the last item: the VS Code model.
+    await waitFor(async () => {
+      await vscode.commands.executeCommand('workbench.action.quickOpenSelectPrevious');
+      await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+      return Promise.race([picked.then(() => true), new Promise((r) => setTimeout(() => r(false), 200))]);
+    }, 'the model picker to take the choice');
+    assert.equal(await picked, model!.id);
+    const config = vscode.workspace.getConfiguration('spawnApp');
+    assert.equal(config.get('generator'), 'vscode-lm');
+    assert.equal(config.get('chatModel'), model!.id);
+    await setSetting('chatModel', undefined);
   });
 
   it('spawnApp.generator "vscode-lm" uses it too; a model that does not call the tool fails in one sentence and leaves nothing', async () => {
