@@ -18,7 +18,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/core/**/*.ts', 'src/cli.ts'],
+    files: ['src/core/**/*.ts', 'src/cli.ts', 'src/mcp/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'src/core and the CLI must not import vscode.' }] }],
     },

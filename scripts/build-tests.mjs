@@ -4,11 +4,12 @@
 import { readdirSync } from 'node:fs';
 import * as esbuild from 'esbuild';
 
-const dir = 'test/integration';
+// test/integration-lm: the suites for the newer VS Code host (npm run test:lm).
+for (const dir of ['test/integration', 'test/integration-lm']) {
 const entryPoints = readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).map((f) => `${dir}/${f}`);
 await esbuild.build({
   entryPoints,
-  outdir: 'out/test/integration',
+  outdir: `out/${dir}`,
   bundle: true,
   platform: 'node',
   format: 'cjs',
@@ -17,4 +18,5 @@ await esbuild.build({
   external: ['vscode', 'mocha'],
   logLevel: 'warning',
 });
-console.log(`build-tests: ${entryPoints.length} files → out/test/integration`);
+console.log(`build-tests: ${entryPoints.length} files → out/${dir}`);
+}

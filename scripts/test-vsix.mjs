@@ -14,6 +14,13 @@ const codeServer = path.join(root, '.vscode-host/code-server/node_modules/.bin/c
 const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts });
 
 run('npm', ['run', 'package']);
+// What the .vsix ships (vsce ls): the icon, the walkthrough's media, the bundle; no sources, tests or scripts.
+const files = execFileSync('npx', ['vsce', 'ls', '--no-dependencies'], { cwd: root, encoding: 'utf8' }).trim().split('\n').map((l) => l.trim());
+const mustShip = ['media/icon.png', 'dist/extension.js', 'package.nls.json', 'l10n/bundle.l10n.json', 'media/walkthrough/agents.md', 'docs/screenshots/03-prompt.png'];
+for (const f of mustShip) if (!files.includes(f)) throw new Error(`vsce ls does not list ${f}:\n${files.join('\n')}`);
+const stray = files.filter((f) => /^(src|test|scripts|out|node_modules|\.vscode-host)\/|\.ts$|\.map$|\.vsix$/.test(f));
+if (stray.length) throw new Error(`the .vsix would ship sources or tests: ${stray.join(', ')}`);
+console.log(`[vsix] vsce ls: ${files.length} files, icon included, no sources or tests`);
 run('npm', ['run', 'build:tests']);
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'spawn-vsix-'));
 try {

@@ -12,10 +12,13 @@ import { deploy } from './core/deploy';
 import { CancelledError, exitCodeFor, isCancelled, messageOf, SpawnError } from './core/errors';
 import type { SpawnEvent } from './core/events';
 import type { GeneratorChoice } from './core/generate';
-import { createGenerator } from './core/generate';
+import { createGenerator, resolveGeneratorId } from './core/generate';
 import { formatUsd, sandboxCost } from './core/pricing';
 import type { AppSpec, AppType } from './core/spec';
 import { appNameFrom, APP_TYPES, isAppType } from './core/spec';
+import { guessAppType } from './core/appType';
+import { allProviders as providersOf } from './core/sandboxes';
+import { templateStandInNotice } from './core/generate/templates';
 import { LocalProvider } from './core/sandbox/local';
 import type { ProviderChoice } from './core/sandbox';
 import { createProvider, resolveProviderId } from './core/sandbox';
@@ -35,6 +38,8 @@ Usage:
   spawn-app refine PATH "<follow-up>" [--json]   change an app folder with Claude; prints the changed paths
   spawn-app list [--json]
   spawn-app destroy ID|--all
+  spawn-app mcp [--dir DIR] [--provider …] [--keep] [--allow-local-unsandboxed]
+                                            an MCP server on stdio for agents (Claude Code, Cursor, VS Code)
 
 Keys come from the environment: ANTHROPIC_API_KEY (or CLAUDE_API_KEY), E2B_API_KEY.
 With none, "auto" uses the built-in templates and the local runner, which sandboxes apps with bubblewrap
@@ -58,6 +63,9 @@ interface Options {
   detach: boolean;
   all: boolean;
   'no-network': boolean;
+  keep: boolean;
+  dir?: string;
+  'allow-local-unsandboxed': boolean;
   help: boolean;
   version: boolean;
 }
@@ -82,6 +90,9 @@ function parse(argv: string[]): { cmd?: string; positionals: string[]; opts: Opt
         detach: { type: 'boolean', default: false },
         all: { type: 'boolean', default: false },
         'no-network': { type: 'boolean', default: false },
+        keep: { type: 'boolean', default: false },
+        dir: { type: 'string' },
+        'allow-local-unsandboxed': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', short: 'v', default: false },
       },
@@ -94,13 +105,7 @@ function parse(argv: string[]): { cmd?: string; positionals: string[]; opts: Opt
 }
 
 /** Guesses the app type from the prompt when --type is not given. */
-export function guessAppType(prompt: string): AppType {
-  const p = prompt.toLowerCase();
-  if (/\b(react|reactjs|vite|tsx)\b/.test(p)) return 'react';
-  if (/\b(python|script|report|analy[sz]e|analysis|csv|chart of)\b/.test(p)) return 'script';
-  if (/\b(api|rest|endpoints?|backend|express|crud|json service)\b/.test(p)) return 'api';
-  return 'webapp';
-}
+export { guessAppType };
 
 function pick<T extends string>(value: string | undefined, allowed: readonly T[], name: string, fallback: T): T {
   if (value === undefined) return fallback;
@@ -214,6 +219,9 @@ async function generateSpec(prompt: string, opts: Options, ctx: Ctx, render: Ren
   const appType = opts.type !== undefined ? pick<AppType>(opts.type, APP_TYPES, 'type', 'webapp') : guessAppType(prompt);
   const choice = pick<GeneratorChoice>(opts.generator, ['auto', 'claude', 'templates'], 'generator', 'auto');
   const generator = await createGenerator(choice, ctx.cfg);
+  if (choice === 'auto' && resolveGeneratorId(choice, ctx.cfg) === 'templates' && !opts.json) {
+    ctx.io.err(templateStandInNotice(appType, prompt, 'No Anthropic API key is set (ANTHROPIC_API_KEY)'));
+  }
   const t0 = performance.now();
   render.emit({ event: 'phase', phase: 'generate', status: 'started', detail: `${generator.id}, ${appType}` });
   try {
@@ -356,10 +364,8 @@ async function cmdRefine(p: string | undefined, followUp: string | undefined, op
   }
 }
 
-async function allProviders(ctx: Ctx): Promise<SandboxProvider[]> {
-  const providers: SandboxProvider[] = [ctx.local];
-  if (ctx.cfg.e2bApiKey) providers.push(await createProvider('e2b', ctx.cfg));
-  return providers;
+function allProviders(ctx: Ctx): Promise<SandboxProvider[]> {
+  return providersOf(ctx.cfg, ctx.local);
 }
 
 function age(ms: number): string {
@@ -415,6 +421,22 @@ async function cmdDestroy(id: string | undefined, opts: Options, ctx: Ctx): Prom
   throw new SpawnError('deploy.not_found', `No sandbox ${id} was found (it may have ended already).`);
 }
 
+async function cmdMcp(opts: Options, ctx: Ctx): Promise<number> {
+  if (opts.json) throw usage('mcp speaks JSON-RPC on stdout already; leave out --json.');
+  const provider = pick<ProviderChoice>(opts.provider, ['auto', 'local', 'e2b'], 'provider', 'auto');
+  const { serveMcp } = await import('./mcp/server');
+  return serveMcp({
+    cfg: ctx.cfg,
+    local: ctx.local,
+    appsDir: path.resolve(opts.dir ?? 'spawn-apps'),
+    provider,
+    allowLocalUnsandboxed: opts['allow-local-unsandboxed'],
+    keep: opts.keep,
+    version: VERSION,
+    log: ctx.io.err,
+  });
+}
+
 export async function main(argv: string[], io: Io = defaultIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   let json = argv.includes('--json');
   let local: LocalProvider | undefined;
@@ -432,7 +454,7 @@ export async function main(argv: string[], io: Io = defaultIo, env: NodeJS.Proce
     }
     if (opts.type !== undefined && !isAppType(opts.type)) throw usage(`--type must be one of ${APP_TYPES.join(', ')}.`);
     const ctx: Ctx = { cfg: configFromEnv(env), io, local };
-    const maxPositionals = cmd === 'refine' ? 2 : 1;
+    const maxPositionals = cmd === 'refine' ? 2 : cmd === 'mcp' ? 0 : 1;
     const extra = positionals.length > maxPositionals ? positionals.slice(maxPositionals) : [];
     if (extra.length) throw usage(`Unexpected argument${extra.length > 1 ? 's' : ''}: ${extra.join(' ')}. Quote the prompt.`);
     switch (cmd) {
@@ -450,6 +472,8 @@ export async function main(argv: string[], io: Io = defaultIo, env: NodeJS.Proce
         return await cmdList(opts, ctx);
       case 'destroy':
         return await cmdDestroy(positionals[0], opts, ctx);
+      case 'mcp':
+        return await cmdMcp(opts, ctx);
       default:
         throw usage(`Unknown command "${cmd}".`);
     }

@@ -25,6 +25,7 @@ import { Providers } from './vscode/providers';
 import { Secrets } from './vscode/secrets';
 import { coreConfig, readSettings } from './vscode/settings';
 import { Spawner } from './vscode/spawner';
+import { VscodeLanguageModels } from './vscode/generate/vscodeLanguageModels';
 import { SessionStatusBar } from './vscode/statusBar';
 import { AppsTreeProvider } from './vscode/views/appsTreeProvider';
 import { SandboxRegistry } from './vscode/views/sandboxRegistry';
@@ -82,9 +83,10 @@ export function activate(context: vscode.ExtensionContext): SpawnAppApi {
   push(registry.onDidStopOrphans((stopped) => showStoppedOrphans(stopped.map((o) => o.appName))));
   const previews = push(new PreviewManager(vscode.Uri.joinPath(context.extensionUri, 'media'), tree, registry, discover));
   const deployer = new Deployer(tree, registry, providers, previews, diagnostics, secrets, readSettings, logger);
-  const spawner = new Spawner(tree, diagnostics, registry, secrets, readSettings, config, logger);
+  const chatModels = new VscodeLanguageModels(() => readSettings().chatModel);
+  const spawner = new Spawner(tree, diagnostics, registry, secrets, readSettings, config, logger, chatModels);
   const reporter = new ErrorReporter(logger);
-  const { iterate, hotRedeploy, disposables: iterateDisposables } = createIterate({ tree, history: versions, registry, deployer, diagnostics, secrets, reporter, settings: readSettings, config, logger });
+  const { iterate, hotRedeploy, disposables: iterateDisposables } = createIterate({ tree, history: versions, registry, deployer, diagnostics, secrets, reporter, settings: readSettings, config, logger, models: chatModels });
   for (const d of iterateDisposables) push(d);
 
   const sandboxTree = push(new SandboxTreeProvider(registry, () => void discover()));

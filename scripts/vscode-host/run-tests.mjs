@@ -5,7 +5,7 @@
 // exits with that code; 124 on timeout, 130/143 on SIGINT/SIGTERM, 2 when VS Code could not start.
 //
 //   node scripts/vscode-host/run-tests.mjs --extension <dir> --tests <compiled test index.js>
-//        [--folder <dir>] [--env KEY=VALUE ...] [--timeout ms] [--verbose]
+//        [--install <extension dir> ...] [--folder <dir>] [--env KEY=VALUE ...] [--timeout ms] [--verbose]
 //
 // --env sets variables for code-server, which the extension host inherits. --timeout (default 120000) bounds
 // the whole run, start-up included. --verbose adds timings and the server's log.
@@ -15,12 +15,13 @@ import { format, parseArgs } from 'node:util';
 import { startHost } from './host.mjs';
 
 const usage = 'usage: node scripts/vscode-host/run-tests.mjs --extension <dir> --tests <compiled test index.js> '
-  + '[--folder <dir>] [--env KEY=VALUE ...] [--timeout ms] [--verbose]';
+  + '[--install <extension dir> ...] [--folder <dir>] [--env KEY=VALUE ...] [--timeout ms] [--verbose]';
 
 function parseCli() {
   const { values } = parseArgs({
     options: {
       extension: { type: 'string' },
+      install: { type: 'string', multiple: true, default: [] },
       tests: { type: 'string' },
       folder: { type: 'string' },
       env: { type: 'string', multiple: true, default: [] },
@@ -67,6 +68,7 @@ let code;
 try {
   host = await startHost({
     extensionDevelopmentPath: path.resolve(cli.extension),
+    installExtensions: cli.install.map((e) => path.resolve(e)),
     extensionTestsPath: path.resolve(cli.tests),
     folder: cli.folder,
     env: cli.env,

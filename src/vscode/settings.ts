@@ -9,6 +9,8 @@ import type { Secrets } from './secrets';
 export interface Settings {
   generator: GeneratorChoice;
   model: string;
+  /** The VS Code chat model (`vscode.lm`) the vscode-lm generator uses; empty: the first one VS Code offers. */
+  chatModel: string;
   maxTokens: number;
   temperature: number;
   sandboxProvider: ProviderChoice;
@@ -43,8 +45,9 @@ function str(value: unknown): string | undefined {
 export function readSettings(): Settings {
   const c = vscode.workspace.getConfiguration('spawnApp');
   return {
-    generator: oneOf(c.get('generator'), ['auto', 'claude', 'templates'], 'auto'),
+    generator: oneOf(c.get('generator'), ['auto', 'claude', 'vscode-lm', 'templates'], 'auto'),
     model: str(c.get('model')) ?? DEFAULTS.model,
+    chatModel: str(c.get('chatModel')) ?? '',
     maxTokens: Math.round(num(c.get('maxTokens'), DEFAULTS.maxTokens, 256, 64000)),
     temperature: num(c.get('temperature'), DEFAULTS.temperature, 0, 1),
     sandboxProvider: oneOf(c.get('sandboxProvider'), ['auto', 'e2b', 'local'], 'auto'),

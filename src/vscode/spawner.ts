@@ -9,6 +9,10 @@ import { CancelledError, isCancelled, SpawnError } from '../core/errors';
 import type { SpawnEvent } from '../core/events';
 import type { GeneratorChoice } from '../core/generate';
 import { createGenerator, resolveGeneratorId } from '../core/generate';
+import type { ChatModel } from '../core/generate/chatModelGenerator';
+import { INCLUDED_IN_PLAN } from '../core/generate/chatModelGenerator';
+import { templateStandInNotice } from '../core/generate/templates';
+import type { ChatModelSource } from './generate/vscodeLanguageModels';
 import type { AppType } from '../core/spec';
 import { mainFileCandidates, mainFileOf, MAX_PROMPT_LENGTH } from '../core/spec';
 import type { Finding } from '../core/validate';
@@ -37,8 +41,6 @@ export interface SpawnResult {
 }
 
 export class Spawner {
-  private toldAboutTemplates = false;
-
   constructor(
     private readonly tree: AppTree,
     private readonly diagnostics: AppDiagnostics,
@@ -47,15 +49,17 @@ export class Spawner {
     private readonly settings: () => Settings,
     private readonly config: () => Promise<CoreConfig>,
     private readonly logger: Logger,
+    /** VS Code's chat models (the `vscode-lm` generator, and `auto` without an Anthropic key). */
+    private readonly models?: ChatModelSource,
   ) {}
 
   async spawn(req: SpawnRequest): Promise<SpawnResult> {
     const prompt = req.prompt.trim();
     const invalid = validatePrompt(prompt);
     if (invalid) throw new SpawnError('usage', invalid);
-    const choice = await this.chooseGenerator(req.generator ?? this.settings().generator);
+    const { choice, chat } = await this.chooseGenerator(req.generator ?? this.settings().generator, req.appType, prompt);
     const cfg = await this.config();
-    const generator = await createGenerator(choice, cfg);
+    const generator = await createGenerator(choice, cfg, chat);
     const log = this.logger.scope('generate');
     log.info(`generating a ${req.appType} with ${generator.id}: ${JSON.stringify(prompt.slice(0, 200))}`);
 
@@ -63,7 +67,10 @@ export class Spawner {
       { location: vscode.ProgressLocation.Notification, title: 'Spawn App', cancellable: true },
       async (progress, token) => {
         const signal = abortSignalFrom(token, req.token);
-        progress.report({ message: generator.id === 'claude' ? `Generating with ${cfg.model ?? 'Claude'}…` : 'Generating from the built-in templates…' });
+        progress.report({
+          message:
+            generator.id === 'claude' ? `Generating with ${cfg.model ?? 'Claude'}…` : generator.id === 'vscode-lm' ? vscode.l10n.t('Generating with {0}…', chat?.name ?? 'a VS Code model') : 'Generating from the built-in templates…',
+        });
         const app = this.tree.createApp({ nameHint: nameHint(prompt), generator: generator.id, prompt, manifest: { appType: req.appType, startCommand: 'node server.js', dependencies: [], port: 3000 } });
         const hold = this.diagnostics.hold(app);
         const dropped: Finding[] = [];
@@ -84,6 +91,8 @@ export class Spawner {
             }
             if (e.status === 'started') progress.report({ message: `Writing ${r.path}…` });
             if (e.status === 'complete' && !openedPath && candidates.includes(r.path)) open(r.path);
+          } else if (e.event === 'cost' && e.kind === 'generation' && e.note === INCLUDED_IN_PLAN) {
+            log.info(`${e.model ?? 'model'}: ${vscode.l10n.t('included in your plan')}`);
           } else if (e.event === 'cost' && e.kind === 'generation') {
             this.registry.addGenerationCost(e.usd);
             log.info(`${e.model ?? 'model'}: ${e.inputTokens ?? 0} input + ${e.outputTokens ?? 0} output tokens`);
@@ -119,8 +128,11 @@ export class Spawner {
     );
   }
 
-  /** With no Anthropic key: "auto" says once that templates are used; "claude" offers to set a key or use templates. */
-  private async chooseGenerator(choice: GeneratorChoice): Promise<GeneratorChoice> {
+  /**
+   * With no Anthropic key: "auto" uses a VS Code chat model when there is one, else says which built-in template
+   * stands in for the prompt and why; "claude" offers to set a key or use templates.
+   */
+  private async chooseGenerator(choice: GeneratorChoice, appType: AppType, prompt: string): Promise<{ choice: GeneratorChoice; chat?: ChatModel }> {
     const cfg = await this.config();
     if (choice === 'claude' && !cfg.anthropicApiKey) {
       const pick = await vscode.window.showWarningMessage(
@@ -129,17 +141,18 @@ export class Spawner {
         'Set Anthropic API Key',
         'Use Templates',
       );
-      if (pick === 'Use Templates') return 'templates';
+      if (pick === 'Use Templates') return { choice: 'templates' };
       if (pick !== 'Set Anthropic API Key' || !(await this.secrets.prompt('anthropic'))) throw new CancelledError();
-      return 'claude';
+      return { choice: 'claude' };
     }
-    if (choice === 'auto' && resolveGeneratorId(choice, cfg) === 'templates' && !this.toldAboutTemplates) {
-      this.toldAboutTemplates = true;
+    const chat = choice === 'vscode-lm' || (choice === 'auto' && !cfg.anthropicApiKey) ? await this.models?.model() : undefined;
+    if (choice === 'auto' && resolveGeneratorId(choice, cfg, chat !== undefined) === 'templates') {
+      const why = this.models ? vscode.l10n.t('No Anthropic API key is set and VS Code has no chat model') : vscode.l10n.t('No Anthropic API key is set');
       void vscode.window
-        .showInformationMessage('No Anthropic API key is set, so Spawn App uses its built-in templates.', 'Set Anthropic API Key')
+        .showInformationMessage(templateStandInNotice(appType, prompt, why), 'Set Anthropic API Key')
         .then((pick) => pick && vscode.commands.executeCommand('spawnApp.setAnthropicApiKey'));
     }
-    return choice;
+    return { choice, chat };
   }
 }
 

@@ -25,11 +25,9 @@ import { CancelledError, SpawnError } from '../errors';
 import type { Logger, SpawnEvent } from '../events';
 import { nullLogger } from '../events';
 import { formatUsd, tokenCost } from '../pricing';
-import type { AppSpec, AppType } from '../spec';
-import { parseSpec } from '../spec';
-import { withReactScaffold } from '../stacks';
+import type { AppSpec } from '../spec';
 import { FileStreamExtractor } from './fileStreamExtractor';
-import { APP_TYPE_PROMPTS, systemPrompt, TOOL_NAME, userPrompt } from './prompts';
+import { APP_TYPE_PROMPTS, appSpecTool, specFromToolInput, systemPrompt, userPrompt } from './prompts';
 import type { AppPatch, FailedStep } from '../iterate';
 import { fixMessage, parsePatch, PATCH_TOOL, refineMessage } from '../iterate';
 import type { GenerateRequest, GenerateResult, Generator, Usage } from './types';
@@ -45,53 +43,8 @@ export interface ClaudeOptions {
 
 export const CLAUDE_DEFAULTS = { maxRetries: 2, timeoutMs: 120_000, idleTimeoutMs: 120_000 } as const;
 
-/** The tool Claude must call; its input is exactly the core's app spec. Metadata first, files last. */
-export function appSpecTool(appType: AppType): Tool {
-  return {
-    name: TOOL_NAME,
-    description: 'Writes the complete app: every file in full, how to start it and what it depends on.',
-    input_schema: {
-      type: 'object',
-      properties: {
-        appType: { type: 'string', enum: [appType] },
-        title: { type: 'string', description: 'A short name for the app.' },
-        description: { type: 'string', description: 'One sentence saying what the app does.' },
-        startCommand: { type: 'string', description: 'The shell command that starts the app from its folder.' },
-        dependencies: { type: 'array', items: { type: 'string' }, description: 'Package names to install (npm, or pip for Python), optionally with a version.' },
-        port: { type: 'integer', description: 'The port the app listens on when PORT is not set: 3000.' },
-        files: {
-          type: 'array',
-          minItems: 1,
-          description: 'Every file of the app, complete.',
-          items: {
-            type: 'object',
-            properties: {
-              path: { type: 'string', description: 'Relative path, e.g. "index.html" or "public/app.js".' },
-              content: { type: 'string', description: 'The whole file.' },
-            },
-            required: ['path', 'content'],
-          },
-        },
-      },
-      required: ['appType', 'startCommand', 'dependencies', 'port', 'files'],
-    },
-  };
-}
-
-/** Checks the tool's input against the app spec; throws a TypeError with one sentence saying what is wrong. */
-export function specFromToolInput(rawJson: string, appType: AppType): AppSpec {
-  let input: unknown;
-  try {
-    input = JSON.parse(rawJson);
-  } catch {
-    throw new TypeError('The tool input is not valid JSON.');
-  }
-  const spec = parseSpec(input);
-  if (spec.appType !== appType) throw new TypeError(`appType must be "${appType}".`);
-  if (spec.files.length === 0) throw new TypeError('files must list at least one file.');
-  // A react app's scaffold is ours: merged here, so every front sees the whole app.
-  return withReactScaffold(spec);
-}
+// The app tool and its parser are shared with the other model generators (prompts.ts has no SDK).
+export { appSpecTool, specFromToolInput };
 
 export interface PatchRequest extends Pick<GenerateRequest, 'signal' | 'onEvent' | 'logger'> {
   /** The app as it is now (the user's edits included). */

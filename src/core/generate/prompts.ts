@@ -2,8 +2,9 @@
  * The Claude generator's prompts: one short system prompt per app type, in one table.
  * To add an app type: add it to APP_TYPES in spec.ts and one entry here (the compiler insists).
  */
-import type { AppType } from '../spec';
-import { DEFAULT_PORT } from '../spec';
+import type { AppSpec, AppType } from '../spec';
+import { DEFAULT_PORT, parseSpec } from '../spec';
+import { withReactScaffold } from '../stacks';
 
 /** What each app type must be; one line each, so the prompt stays small (the seed measured ~317 input tokens). */
 export const APP_TYPE_PROMPTS: Readonly<Record<AppType, string>> = {
@@ -45,4 +46,59 @@ export function systemPrompt(appType: AppType): string {
 
 export function userPrompt(prompt: string, appType: AppType): string {
   return `Build this ${appType}: ${prompt.trim()}`;
+}
+
+/** A tool a model must call: a name, what it is for, and its input's JSON Schema (Anthropic's shape). */
+export interface ToolSpec {
+  name: string;
+  description: string;
+  input_schema: { type: 'object'; properties: Record<string, unknown>; required: string[] };
+}
+
+/** The tool Claude must call; its input is exactly the core's app spec. Metadata first, files last. */
+export function appSpecTool(appType: AppType): ToolSpec {
+  return {
+    name: TOOL_NAME,
+    description: 'Writes the complete app: every file in full, how to start it and what it depends on.',
+    input_schema: {
+      type: 'object' as const,
+      properties: {
+        appType: { type: 'string', enum: [appType] },
+        title: { type: 'string', description: 'A short name for the app.' },
+        description: { type: 'string', description: 'One sentence saying what the app does.' },
+        startCommand: { type: 'string', description: 'The shell command that starts the app from its folder.' },
+        dependencies: { type: 'array', items: { type: 'string' }, description: 'Package names to install (npm, or pip for Python), optionally with a version.' },
+        port: { type: 'integer', description: 'The port the app listens on when PORT is not set: 3000.' },
+        files: {
+          type: 'array',
+          minItems: 1,
+          description: 'Every file of the app, complete.',
+          items: {
+            type: 'object',
+            properties: {
+              path: { type: 'string', description: 'Relative path, e.g. "index.html" or "public/app.js".' },
+              content: { type: 'string', description: 'The whole file.' },
+            },
+            required: ['path', 'content'],
+          },
+        },
+      },
+      required: ['appType', 'startCommand', 'dependencies', 'port', 'files'],
+    },
+  };
+}
+
+/** Checks the tool's input against the app spec; throws a TypeError with one sentence saying what is wrong. */
+export function specFromToolInput(rawJson: string, appType: AppType): AppSpec {
+  let input: unknown;
+  try {
+    input = JSON.parse(rawJson);
+  } catch {
+    throw new TypeError('The tool input is not valid JSON.');
+  }
+  const spec = parseSpec(input);
+  if (spec.appType !== appType) throw new TypeError(`appType must be "${appType}".`);
+  if (spec.files.length === 0) throw new TypeError('files must list at least one file.');
+  // A react app's scaffold is ours: merged here, so every front sees the whole app.
+  return withReactScaffold(spec);
 }

@@ -18,3 +18,17 @@ export class TemplateGenerator implements Generator {
     return { spec, generator: 'templates' };
   }
 }
+
+/** The name of the built-in template that stands in for a prompt ("calculator", "todo list", "notes API", …). */
+export function templateNameFor(appType: GenerateRequest['appType'], prompt: string): string {
+  return (templateSpec(appType, prompt).title ?? appType).toLowerCase().replace(/\bapi\b/, 'API');
+}
+
+/**
+ * One sentence that says which built-in template stands in for the prompt and why (no model to write it), so
+ * that "a snake game" answered with a calculator is never a surprise.
+ */
+export function templateStandInNotice(appType: GenerateRequest['appType'], prompt: string, why: string): string {
+  const shown = prompt.length > 60 ? `${prompt.slice(0, 57).trimEnd()}…` : prompt;
+  return `${why}, so the built-in ${templateNameFor(appType, prompt)} template stands in for "${shown}".`;
+}

@@ -2,7 +2,7 @@
 import type { AppSpec, AppType } from '../spec';
 import type { EventSink, Logger } from '../events';
 
-export type GeneratorId = 'templates' | 'claude';
+export type GeneratorId = 'templates' | 'claude' | 'vscode-lm';
 
 export interface GenerateRequest {
   prompt: string;

@@ -10,6 +10,8 @@ import type { CoreConfig } from '../../core/config';
 import { CancelledError, isCancelled, messageOf, SpawnError } from '../../core/errors';
 import type { SpawnEvent } from '../../core/events';
 import type { ClaudeGenerator } from '../../core/generate/claude';
+import { ChatModelGenerator, INCLUDED_IN_PLAN } from '../../core/generate/chatModelGenerator';
+import type { ChatModelSource } from '../generate/vscodeLanguageModels';
 import type { AppPatch, FailedStep, SpecDiff } from '../../core/iterate';
 import { applyPatch, diffSpecs, FixLoop, usefulTail } from '../../core/iterate';
 import { KeyedQueue } from '../../core/keyedQueue';
@@ -86,6 +88,8 @@ export class AppIterator extends Disposable {
     private readonly settings: () => Settings,
     private readonly config: () => Promise<CoreConfig>,
     private readonly logger: Logger,
+    /** VS Code's chat models: refine and fix use one when there is no Anthropic key (`auto`, `vscode-lm`). */
+    private readonly models?: ChatModelSource,
   ) {
     super();
     // The app came up (after a fix, or any deploy): the next failure starts a new fix loop.
@@ -291,7 +295,7 @@ export class AppIterator extends Disposable {
         const onEvent = (e: SpawnEvent) => {
           if (signal.aborted) return;
           if (e.event === 'file' && e.status === 'started') progress.report({ message: `Writing ${e.path}…` });
-          if (e.event === 'cost' && e.kind === 'generation') this.registry.addGenerationCost(e.usd);
+          if (e.event === 'cost' && e.kind === 'generation' && e.note !== INCLUDED_IN_PLAN) this.registry.addGenerationCost(e.usd);
         };
         try {
           return await call(signal, onEvent);
@@ -302,9 +306,18 @@ export class AppIterator extends Disposable {
     );
   }
 
-  /** The Claude generator (its SDK loaded only now); with no key, offers to set one (a user's cancel is silent). */
-  async claude(): Promise<ClaudeGenerator> {
+  /**
+   * The model that refines and fixes: Claude with a key (its SDK loaded only now); without one, a VS Code chat
+   * model when the generator setting allows it (`auto`, `vscode-lm`); else it offers to set a key (a user's
+   * cancel is silent).
+   */
+  async claude(): Promise<Pick<ClaudeGenerator, 'refine' | 'fix'> | ChatModelGenerator> {
     let cfg = await this.config();
+    const generator = this.settings().generator;
+    if ((!cfg.anthropicApiKey && generator === 'auto') || generator === 'vscode-lm') {
+      const chat = await this.models?.model();
+      if (chat) return new ChatModelGenerator(chat);
+    }
     if (!cfg.anthropicApiKey) {
       const pick = await vscode.window.showWarningMessage(
         'Refining and fixing apps needs Claude: set an Anthropic API key.',

@@ -3,6 +3,7 @@ export { AppHistory } from './history';
 import * as vscode from 'vscode';
 import type { AppTree } from '../../core/appTree';
 import type { CoreConfig } from '../../core/config';
+import type { ChatModelSource } from '../generate/vscodeLanguageModels';
 import type { Deployer } from '../deployer';
 import type { AppDiagnostics } from '../diagnostics';
 import type { ErrorReporter } from '../errorReporter';
@@ -28,13 +29,15 @@ export interface IterateDeps {
   settings: () => Settings;
   config: () => Promise<CoreConfig>;
   logger: Logger;
+  /** VS Code's chat models, for refine and fix without an Anthropic key. */
+  models?: ChatModelSource;
 }
 
 export function createIterate(d: IterateDeps): { iterate: AppIterator; hotRedeploy: HotRedeploy; disposables: vscode.Disposable[] } {
   const { history } = d;
   const snapshots = new SnapshotDocuments(d.tree, (appId, id) => history.get(appId, id)?.files);
   const proposals = new ProposalReview(d.tree, snapshots, d.logger.scope('refine'));
-  const iterate = new AppIterator(d.tree, d.registry, d.deployer, d.diagnostics, history, proposals, snapshots, d.secrets, d.settings, d.config, d.logger);
+  const iterate = new AppIterator(d.tree, d.registry, d.deployer, d.diagnostics, history, proposals, snapshots, d.secrets, d.settings, d.config, d.logger, d.models);
   const hotRedeploy = new HotRedeploy(d.tree, iterate, d.reporter, d.settings, d.logger);
   return {
     iterate,

@@ -1,0 +1,429 @@
+/**
+ * The six agent tools over app folders, for the fronts without an editor (the MCP server): apps are folders under
+ * one apps directory (their id is the folder name), generated, validated, deployed, refined and stopped with the
+ * same core the CLI uses. Every result is text an agent can act on; failures carry an error code, one sentence
+ * and, when an app ran, its last output. Nothing model-written runs unsandboxed on this machine unless the person
+ * who started the server allowed it (see trust.ts).
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { loadApp, saveApp, updateApp } from '../appDir';
+import { guessAppType } from '../appType';
+import type { CoreConfig } from '../config';
+import { DEFAULTS } from '../config';
+import type { Deployment } from '../deploy';
+import { deploy, redeploy } from '../deploy';
+import { isCancelled, messageOf, SpawnError } from '../errors';
+import type { Logger, SpawnEvent } from '../events';
+import { nullLogger, TailBuffer } from '../events';
+import { createGenerator, resolveGeneratorId } from '../generate';
+import { templateStandInNotice } from '../generate/templates';
+import { applyPatch } from '../iterate';
+import { KeyedQueue } from '../keyedQueue';
+import { formatUsd, sandboxCost } from '../pricing';
+import type { ProviderChoice } from '../sandbox';
+import { createProvider } from '../sandbox';
+import type { LocalProvider } from '../sandbox/local';
+import type { SandboxProvider } from '../sandbox/types';
+import { allProviders, providerOfSandbox } from '../sandboxes';
+import type { AppSpec, AppType } from '../spec';
+import { appNameFrom, isAppType } from '../spec';
+import type { Finding } from '../validate';
+import { formatFinding, hasErrors, MANIFEST_NAME, validateSpec } from '../validate';
+import type { ToolName } from './definitions';
+import { MAX_LOG_TAIL, MAX_TOOL_PROMPT_LENGTH, toolDefinition } from './definitions';
+import { mayRunWithoutAsking, runsUnsandboxed, specDigest } from './trust';
+
+export interface ToolResult {
+  text: string;
+  isError: boolean;
+}
+
+export interface HeadlessToolsOptions {
+  cfg: CoreConfig;
+  local: LocalProvider;
+  /** Where app folders go (one sub-folder per app). */
+  appsDir: string;
+  provider?: ProviderChoice;
+  /** Run model-written apps on the unsandboxed local runner without refusing. */
+  allowLocalUnsandboxed?: boolean;
+  /** Keep every sandbox when the session ends. */
+  keep?: boolean;
+  logger?: Logger;
+  /** Tag for sandbox metadata (`client`). */
+  client?: string;
+}
+
+interface LiveApp {
+  deployment: Deployment;
+  provider: SandboxProvider;
+  keep: boolean;
+}
+
+/** Refusal code for an app that would run model-written code unsandboxed. */
+export const REFUSED_UNSANDBOXED = 'refused.unsandboxed';
+
+function errorText(code: string, message: string, detail?: string): ToolResult {
+  return { text: `Error [${code}]: ${message}${detail ? `\nLast output:\n${detail}` : ''}`, isError: true };
+}
+
+function fromError(err: unknown): ToolResult {
+  if (isCancelled(err)) return errorText('cancelled', 'Cancelled; nothing is left running.');
+  if (err instanceof SpawnError) return errorText(err.code, err.message, err.detail);
+  return errorText('io', `Unexpected error: ${messageOf(err)}`);
+}
+
+function findingLines(findings: readonly Finding[]): string[] {
+  return findings.length ? ['Findings:', ...findings.map((f) => `  ${formatFinding(f)}`)] : [];
+}
+
+function str(args: Record<string, unknown>, key: string): string | undefined {
+  const v = args[key];
+  return typeof v === 'string' ? v : undefined;
+}
+
+function age(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+export class HeadlessTools {
+  private readonly logger: Logger;
+  /** Digests of exactly what a built-in template wrote in this process: those may run unsandboxed. */
+  private readonly trusted = new Set<string>();
+  private readonly live = new Map<string, LiveApp>();
+  private readonly logs = new Map<string, TailBuffer>();
+  private readonly queue = new KeyedQueue();
+  private readonly session = new AbortController();
+
+  constructor(private readonly opts: HeadlessToolsOptions) {
+    this.logger = opts.logger ?? nullLogger;
+  }
+
+  /** Runs one tool; never throws (errors become results). */
+  async call(name: string, args: Record<string, unknown> = {}, signal?: AbortSignal): Promise<ToolResult> {
+    const def = toolDefinition(name);
+    if (!def) return errorText('usage', `There is no tool named ${name}.`);
+    const sig = signal ? AbortSignal.any([signal, this.session.signal]) : this.session.signal;
+    try {
+      const bad = this.checkArgs(def.name, args);
+      if (bad) return errorText('usage', bad);
+      switch (def.name) {
+        case 'spawn_app':
+          return await this.spawnApp(args, sig);
+        case 'deploy_app':
+          return await this.withApp(args, (id) => this.deployApp(id, args.keep === true, sig));
+        case 'refine_app':
+          return await this.withApp(args, (id) => this.refineApp(id, str(args, 'followUp')!, sig));
+        case 'list_apps_and_sandboxes':
+          return await this.list();
+        case 'get_app_logs':
+          return this.appLogs(this.resolveAppId(str(args, 'appId')!), typeof args.tail === 'number' ? args.tail : 50);
+        case 'destroy_sandbox':
+          return await this.destroy(args);
+      }
+    } catch (err) {
+      if (!(err instanceof SpawnError)) this.logger.error(err instanceof Error ? err : String(err));
+      return fromError(err);
+    }
+  }
+
+  /** The schema check a client may have skipped: one sentence per mistake. */
+  private checkArgs(name: ToolName, args: Record<string, unknown>): string | undefined {
+    const schema = toolDefinition(name)!.inputSchema;
+    for (const key of Object.keys(args)) {
+      if (!schema.properties?.[key]) return `${name} has no parameter "${key}".`;
+    }
+    for (const key of schema.required ?? []) {
+      if (args[key] === undefined) return `${name} needs "${key}".`;
+    }
+    for (const [key, prop] of Object.entries(schema.properties ?? {})) {
+      const v = args[key];
+      if (v === undefined) continue;
+      if (prop.type === 'string') {
+        if (typeof v !== 'string') return `"${key}" must be a string.`;
+        if (!v.trim()) return `"${key}" is empty.`;
+        if (prop.maxLength && v.length > prop.maxLength) return `"${key}" is longer than ${prop.maxLength} characters.`;
+        if (prop.enum && !prop.enum.includes(v)) return `"${key}" must be one of ${prop.enum.join(', ')}.`;
+      } else if (prop.type === 'boolean' && typeof v !== 'boolean') {
+        return `"${key}" must be true or false.`;
+      } else if (prop.type === 'integer' && (typeof v !== 'number' || !Number.isInteger(v) || v < (prop.minimum ?? -Infinity) || v > (prop.maximum ?? Infinity))) {
+        return `"${key}" must be a whole number from ${prop.minimum} to ${prop.maximum}.`;
+      }
+    }
+    return undefined;
+  }
+
+  private async withApp(args: Record<string, unknown>, fn: (id: string) => Promise<ToolResult>): Promise<ToolResult> {
+    const id = this.resolveAppId(str(args, 'appId')!);
+    return this.queue.run(id, () => fn(id));
+  }
+
+  private appDir(id: string): string {
+    return path.join(this.opts.appsDir, id);
+  }
+
+  /** An app id is a folder name under the apps directory; anything else is refused before touching the disk. */
+  private resolveAppId(raw: string): string {
+    const id = raw.trim();
+    if (!/^[a-z0-9][a-z0-9-]{0,63}$/.test(id)) throw new SpawnError('usage', `"${raw}" is not an app id (list_apps_and_sandboxes shows them).`);
+    return id;
+  }
+
+  private load(id: string): { spec: AppSpec; generator?: string } {
+    if (!existsSync(path.join(this.appDir(id), MANIFEST_NAME))) {
+      throw new SpawnError('usage', `There is no app "${id}" in ${this.opts.appsDir} (list_apps_and_sandboxes shows the apps).`);
+    }
+    return loadApp(this.appDir(id));
+  }
+
+  private newAppId(spec: AppSpec, prompt: string): string {
+    const base = appNameFrom(spec.title ?? prompt);
+    let id = base;
+    for (let n = 2; existsSync(this.appDir(id)); n++) id = `${base}-${n}`;
+    return id;
+  }
+
+  private logBuffer(id: string): TailBuffer {
+    let buf = this.logs.get(id);
+    if (!buf) this.logs.set(id, (buf = new TailBuffer(MAX_LOG_TAIL)));
+    return buf;
+  }
+
+  private sink(id: string, findings?: Finding[]): (e: SpawnEvent) => void {
+    const buf = this.logBuffer(id);
+    return (e) => {
+      if (e.event === 'log') buf.push(e.source === 'install' ? `[install] ${e.line}` : e.line);
+      else if (e.event === 'finding' && findings) findings.push(e);
+      else if (e.event === 'phase' && e.status === 'failed') this.logger.warn(`[${id}] ${e.phase} failed`);
+    };
+  }
+
+  private async spawnApp(args: Record<string, unknown>, signal: AbortSignal): Promise<ToolResult> {
+    const prompt = str(args, 'prompt')!.trim();
+    if (prompt.length > MAX_TOOL_PROMPT_LENGTH) throw new SpawnError('usage', `The prompt is longer than ${MAX_TOOL_PROMPT_LENGTH} characters.`);
+    const appType: AppType = isAppType(args.appType) ? args.appType : guessAppType(prompt);
+    const generator = await createGenerator('auto', this.opts.cfg);
+    const lines: string[] = [];
+    if (generator.id === 'templates' && resolveGeneratorId('auto', this.opts.cfg) === 'templates') {
+      lines.push(templateStandInNotice(appType, prompt, 'No Anthropic API key is set (ANTHROPIC_API_KEY)'));
+    }
+    this.logger.info(`[spawn_app] generating a ${appType} with ${generator.id}`);
+    let usd: number | null | undefined;
+    const result = await generator.generate({
+      prompt,
+      appType,
+      signal,
+      logger: this.logger,
+      onEvent: (e) => {
+        if (e.event === 'cost' && e.kind === 'generation') usd = e.usd;
+      },
+    });
+    const spec = result.spec;
+    const findings = validateSpec(spec);
+    if (hasErrors(findings)) {
+      return { text: [`Error [blocked]: Nothing was written: the generated app failed validation.`, ...findingLines(findings)].join('\n'), isError: true };
+    }
+    const id = this.newAppId(spec, prompt);
+    saveApp(this.appDir(id), spec, result.generator);
+    if (result.generator === 'templates') this.trusted.add(specDigest(spec));
+    lines.push(
+      `App "${id}" (${spec.appType}${spec.title ? `, ${spec.title}` : ''}) written by ${result.generator}${usd != null ? ` for ${formatUsd(usd)}` : ''} to ${this.appDir(id)}:`,
+      ...spec.files.map((f) => `  ${f.path}`),
+      `Start command: ${spec.startCommand}${spec.dependencies.length ? `; dependencies: ${spec.dependencies.join(', ')}` : ''}`,
+      ...findingLines(findings),
+    );
+    if (args.deploy === false) {
+      lines.push(`Not deployed; run it with deploy_app {"appId": "${id}"}.`);
+      return { text: lines.join('\n'), isError: false };
+    }
+    const deployed = await this.queue.run(id, () => this.deployApp(id, args.keep === true, signal));
+    return { text: [...lines, deployed.text].join('\n'), isError: deployed.isError };
+  }
+
+  private async deployApp(id: string, keep: boolean, signal: AbortSignal): Promise<ToolResult> {
+    const { spec } = this.load(id);
+    const current = this.live.get(id);
+    const provider = current?.provider ?? (await createProvider(this.opts.provider ?? 'auto', this.opts.cfg, this.opts.local));
+    const decision = mayRunWithoutAsking(spec, provider, this.trusted, this.opts.allowLocalUnsandboxed === true);
+    if (!decision.ok) {
+      return errorText(
+        REFUSED_UNSANDBOXED,
+        `${decision.reason} Nothing was run. To allow it, start the server with --allow-local-unsandboxed; or set E2B_API_KEY to run apps in E2B sandboxes.`,
+      );
+    }
+    const findings: Finding[] = [];
+    const onEvent = this.sink(id, findings);
+    const keepIt = keep || this.opts.keep === true || current?.keep === true;
+    try {
+      let deployment: Deployment;
+      let how = 'Started';
+      if (current && !(await this.exited(current))) {
+        const res = await redeploy(current.deployment, spec, { provider, signal, onEvent, logger: this.logger });
+        deployment = res.deployment;
+        how = res.plan.restart ? 'Updated and restarted' : 'Updated in place (no restart needed)';
+      } else {
+        if (current) await current.deployment.sandbox.destroy().catch(() => undefined);
+        this.live.delete(id);
+        deployment = await deploy({
+          spec,
+          provider,
+          appName: id,
+          signal,
+          onEvent,
+          logger: this.logger,
+          timeoutMs: this.opts.cfg.sandboxTimeoutMs ?? DEFAULTS.sandboxTimeoutMs,
+          metadata: { appType: spec.appType, createdBy: 'spawn-app', client: this.opts.client ?? 'mcp', appId: id },
+        });
+      }
+      this.live.set(id, { deployment, provider, keep: keepIt });
+      const where = provider.id === 'e2b' ? 'an E2B sandbox' : runsUnsandboxed(provider) ? 'the local runner (not sandboxed)' : 'the local runner (sandboxed)';
+      const lifetime = keepIt
+        ? provider.id === 'local'
+          ? 'Kept after this session ends: the server stays running until the app is destroyed (spawn-app destroy ' + deployment.sandbox.id + ').'
+          : 'Kept after this session ends (until its E2B timeout).'
+        : 'Destroyed when this session ends (pass keep: true to keep it).';
+      return {
+        text: [`${how}: app "${id}" is running at ${deployment.url}`, `Sandbox: ${deployment.sandbox.id} in ${where}. ${lifetime}`, ...findingLines(findings)].join('\n'),
+        isError: false,
+      };
+    } catch (err) {
+      if (isCancelled(err)) throw err;
+      const res = fromError(err);
+      return { text: [res.text, ...findingLines(findings)].join('\n'), isError: true };
+    }
+  }
+
+  private async exited(app: LiveApp): Promise<boolean> {
+    const marker = Symbol('running');
+    const r = await Promise.race([app.deployment.process.exited, Promise.resolve(marker)]);
+    return r !== marker;
+  }
+
+  private async refineApp(id: string, followUp: string, signal: AbortSignal): Promise<ToolResult> {
+    const { spec } = this.load(id);
+    if (!this.opts.cfg.anthropicApiKey) {
+      throw new SpawnError('generation.no_key', 'Refining needs a model: set ANTHROPIC_API_KEY for the server (the built-in templates cannot change an app); or edit the files yourself and call deploy_app.');
+    }
+    const { ClaudeGenerator } = await import('../generate/claude');
+    const claude = new ClaudeGenerator(this.opts.cfg);
+    const { patch, usage } = await claude.refine({ spec, followUp, signal, logger: this.logger });
+    const { spec: next, findings } = applyPatch(spec, patch);
+    const diff = updateApp(this.appDir(id), spec, next, 'claude');
+    const lines = [
+      `${patch.summary || 'Changed'} (${usage.model}${usage.usd != null ? `, ${formatUsd(usage.usd)}` : ''}).`,
+      ...diff.added.map((p) => `  A ${p}`),
+      ...diff.changed.map((p) => `  M ${p}`),
+      ...diff.deleted.map((p) => `  D ${p}`),
+      ...findingLines(findings),
+    ];
+    if (diff.added.length + diff.changed.length + diff.deleted.length === 0) lines.push('No file changed.');
+    const current = this.live.get(id);
+    if (current && !(await this.exited(current))) {
+      const deployed = await this.deployApp(id, current.keep, signal);
+      lines.push(deployed.text);
+      return { text: lines.join('\n'), isError: deployed.isError };
+    }
+    lines.push(`Not running; start it with deploy_app {"appId": "${id}"}.`);
+    return { text: lines.join('\n'), isError: false };
+  }
+
+  private async list(): Promise<ToolResult> {
+    const lines: string[] = [];
+    const ids = existsSync(this.opts.appsDir)
+      ? readdirSync(this.opts.appsDir, { withFileTypes: true })
+          .filter((d) => d.isDirectory() && existsSync(path.join(this.opts.appsDir, d.name, MANIFEST_NAME)))
+          .map((d) => d.name)
+          .sort()
+      : [];
+    lines.push(ids.length ? `Apps in ${this.opts.appsDir}:` : `No apps in ${this.opts.appsDir} yet.`);
+    for (const id of ids) {
+      let desc: string;
+      try {
+        const { spec, generator } = loadApp(this.appDir(id));
+        desc = `${spec.appType}${spec.title ? `, ${spec.title}` : ''}${generator ? `, by ${generator}` : ''}`;
+      } catch (err) {
+        desc = `unreadable: ${messageOf(err)}`;
+      }
+      const live = this.live.get(id);
+      const running = live && !(await this.exited(live)) ? `running at ${live.deployment.url} (sandbox ${live.deployment.sandbox.id})` : 'not running';
+      lines.push(`  ${id}  ${desc}  ${running}`);
+    }
+    const now = Date.now();
+    const sandboxes = [];
+    for (const p of await allProviders(this.opts.cfg, this.opts.local)) {
+      try {
+        sandboxes.push(...(await p.list()));
+      } catch (err) {
+        lines.push(`Could not list ${p.id} sandboxes: ${messageOf(err)}`);
+      }
+    }
+    lines.push(sandboxes.length ? 'Sandboxes:' : 'No sandboxes running.');
+    for (const s of sandboxes) {
+      const left = s.endAt ? `${age(s.endAt - now)} left` : 'lives while its owner runs';
+      const cost = s.cpuCount && s.memoryMB ? formatUsd(sandboxCost((now - s.startedAt) / 1000, s.cpuCount, s.memoryMB)) : '$0';
+      lines.push(`  ${s.id}  ${s.provider}  app ${s.metadata.appId ?? s.appName}  ${s.url ?? '(no URL)'}  age ${age(now - s.startedAt)}, ${left}, ${cost}${s.orphan ? ', orphan (its owner is gone)' : ''}`);
+    }
+    return { text: lines.join('\n'), isError: false };
+  }
+
+  private appLogs(id: string, tail: number): ToolResult {
+    const buf = this.logs.get(id);
+    if (!buf) {
+      if (!existsSync(path.join(this.appDir(id), MANIFEST_NAME))) return errorText('usage', `There is no app "${id}" (list_apps_and_sandboxes shows the apps).`);
+      return { text: `App "${id}" has not run in this session, so there is no output yet.`, isError: false };
+    }
+    const n = Math.min(Math.max(1, Math.floor(tail)), MAX_LOG_TAIL);
+    const text = buf.text(n);
+    const live = this.live.get(id);
+    const state = live ? `running at ${live.deployment.url}` : 'not running';
+    return { text: `Last ${n} lines of app "${id}" (${state}):\n${text || '(no output)'}`, isError: false };
+  }
+
+  private async destroy(args: Record<string, unknown>): Promise<ToolResult> {
+    const sandboxId = str(args, 'sandboxId');
+    const appId = str(args, 'appId');
+    if (!sandboxId && !appId) return errorText('usage', 'destroy_sandbox needs "sandboxId" or "appId".');
+    if (sandboxId && appId) return errorText('usage', 'Give either "sandboxId" or "appId", not both.');
+    if (appId) {
+      const id = this.resolveAppId(appId);
+      return this.queue.run(id, async () => {
+        const live = this.live.get(id);
+        if (!live) return errorText('deploy.not_found', `App "${id}" has no sandbox started in this session (list_apps_and_sandboxes shows every sandbox).`);
+        await live.deployment.sandbox.destroy();
+        this.live.delete(id);
+        return { text: `Destroyed sandbox ${live.deployment.sandbox.id} of app "${id}"; its files stay in ${this.appDir(id)}.`, isError: false };
+      });
+    }
+    for (const [id, live] of this.live) {
+      if (live.deployment.sandbox.id === sandboxId) return this.destroy({ appId: id });
+    }
+    const providers = await allProviders(this.opts.cfg, this.opts.local);
+    if (await providerOfSandbox(providers, sandboxId!).destroy(sandboxId!)) return { text: `Destroyed sandbox ${sandboxId}.`, isError: false };
+    return errorText('deploy.not_found', `No sandbox ${sandboxId} was found (it may have ended already).`);
+  }
+
+  /**
+   * Ends the session: cancels what is in flight and destroys every sandbox it started, except kept ones.
+   * Resolves with the kept local apps' exits (the process must outlive them, or they die with it).
+   */
+  async shutdown(): Promise<{ keptLocal: Promise<unknown>[] }> {
+    this.session.abort();
+    const keptLocal: Promise<unknown>[] = [];
+    await Promise.all(
+      [...this.live.entries()].map(async ([id, app]) => {
+        if (app.keep) {
+          this.logger.info(`[mcp] keeping ${app.deployment.sandbox.id} (${id}) running`);
+          if (app.provider.id === 'local') keptLocal.push(app.deployment.process.exited);
+          return;
+        }
+        this.logger.info(`[mcp] destroying ${app.deployment.sandbox.id} (${id})`);
+        await app.deployment.sandbox.destroy().catch((e: unknown) => this.logger.warn(`[mcp] could not destroy ${app.deployment.sandbox.id}: ${messageOf(e)}`));
+        this.live.delete(id);
+      }),
+    );
+    return { keptLocal };
+  }
+}

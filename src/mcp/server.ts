@@ -1,0 +1,112 @@
+/**
+ * `spawn-app mcp`: the agent tools over MCP on stdio, for Claude Code, Cursor, VS Code's MCP support and any
+ * other MCP client. stdout carries JSON-RPC only; every log line goes to stderr. When the client disconnects
+ * (stdin closes) or the process is told to stop, the sandboxes this server started are destroyed, unless kept.
+ */
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { CoreConfig } from '../core/config';
+import type { Logger } from '../core/events';
+import type { ProviderChoice } from '../core/sandbox';
+import type { LocalProvider } from '../core/sandbox/local';
+import { HeadlessTools } from '../core/tools/headlessTools';
+import { TOOL_DEFINITIONS } from '../core/tools/definitions';
+
+export interface McpOptions {
+  cfg: CoreConfig;
+  local: LocalProvider;
+  appsDir: string;
+  provider: ProviderChoice;
+  allowLocalUnsandboxed: boolean;
+  keep: boolean;
+  version: string;
+  stdin?: NodeJS.ReadableStream & { on(event: 'end' | 'close', fn: () => void): unknown };
+  stdout?: NodeJS.WritableStream;
+  /** Where log lines go (stderr). */
+  log: (line: string) => void;
+}
+
+/** The tools as MCP lists them: the shared definitions, plus MCP's behaviour hints. */
+export function mcpTools(): Tool[] {
+  return TOOL_DEFINITIONS.map((t) => ({
+    name: t.name,
+    title: t.title,
+    description: t.modelDescription,
+    inputSchema: t.inputSchema as Tool['inputSchema'],
+    annotations: { title: t.title, readOnlyHint: t.readOnly, destructiveHint: t.destructive, openWorldHint: t.runsCode },
+  }));
+}
+
+function stderrLogger(log: (line: string) => void): Logger {
+  const at = (level: string) => (msg: string | Error, ...args: unknown[]) =>
+    log(`[${level}] ${msg instanceof Error ? msg.message : msg}${args.length ? ' ' + args.map(String).join(' ') : ''}`);
+  return { trace: () => undefined, debug: () => undefined, info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+/** Serves until the client disconnects or a signal arrives; resolves with the exit code. */
+export async function serveMcp(opts: McpOptions): Promise<number> {
+  // Nothing but JSON-RPC may reach stdout: a stray console.log from a dependency goes to stderr instead.
+  console.log = (...args: unknown[]) => opts.log(args.map(String).join(' '));
+  console.info = console.log;
+  const logger = stderrLogger(opts.log);
+  const tools = new HeadlessTools({
+    cfg: opts.cfg,
+    local: opts.local,
+    appsDir: opts.appsDir,
+    provider: opts.provider,
+    allowLocalUnsandboxed: opts.allowLocalUnsandboxed,
+    keep: opts.keep,
+    logger,
+    client: 'mcp',
+  });
+  const mcp = new McpServer(
+    { name: 'spawn-app', title: 'Spawn App', version: opts.version },
+    {
+      capabilities: { tools: {} },
+      instructions:
+        'Spawn App turns a sentence into a running app: spawn_app writes it (to a folder you may edit) and runs it in a sandbox; deploy_app runs it again after edits; refine_app changes it; get_app_logs shows its output; destroy_sandbox stops it.',
+    },
+  );
+  mcp.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: mcpTools() }));
+  mcp.server.setRequestHandler(CallToolRequestSchema, async (req, extra) => {
+    const t0 = performance.now();
+    const res = await tools.call(req.params.name, (req.params.arguments ?? {}) as Record<string, unknown>, extra.signal);
+    logger.info(`[mcp] ${req.params.name} ${res.isError ? 'failed' : 'done'} in ${Math.round(performance.now() - t0)} ms`);
+    return { content: [{ type: 'text', text: res.text }], isError: res.isError };
+  });
+
+  const stdin = opts.stdin ?? process.stdin;
+  const transport = new StdioServerTransport(stdin as never, (opts.stdout ?? process.stdout) as never);
+  let resolveEnded!: (why: string) => void;
+  const ended = new Promise<string>((r) => (resolveEnded = r));
+  stdin.on('end', () => resolveEnded('the client disconnected'));
+  stdin.on('close', () => resolveEnded('the client disconnected'));
+  let stopKept!: () => void;
+  const keptStopped = new Promise<void>((r) => (stopKept = r));
+  const onSignal = (sig: string) => () => {
+    resolveEnded(`${sig} received`);
+    stopKept();
+  };
+  const signals = { SIGINT: onSignal('SIGINT'), SIGTERM: onSignal('SIGTERM'), SIGHUP: onSignal('SIGHUP') };
+  for (const [sig, fn] of Object.entries(signals)) process.on(sig, fn);
+  transport.onclose = () => resolveEnded('the transport closed');
+
+  await mcp.connect(transport);
+  logger.info(
+    `[mcp] spawn-app ${opts.version} serving on stdio; apps in ${opts.appsDir}; ` +
+      (opts.allowLocalUnsandboxed ? 'model-written apps MAY run unsandboxed on the local runner' : 'model-written apps never run unsandboxed') +
+      (opts.keep ? '; sandboxes are kept after the session' : ''),
+  );
+  const why = await ended;
+  logger.info(`[mcp] stopping: ${why}`);
+  const { keptLocal } = await tools.shutdown();
+  await mcp.close().catch(() => undefined);
+  if (keptLocal.length) {
+    logger.info(`[mcp] ${keptLocal.length} kept local app(s) still running; this process stays until they are destroyed (spawn-app destroy ID)`);
+    await Promise.race([Promise.all(keptLocal), keptStopped]);
+  }
+  for (const [sig, fn] of Object.entries(signals)) process.off(sig, fn);
+  return 0;
+}

@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+
+const root = path.resolve(__dirname, '../..');
+const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+const nls = JSON.parse(readFileSync(path.join(root, 'package.nls.json'), 'utf8')) as Record<string, string>;
+
+/** Width and height from a PNG's IHDR chunk. */
+function pngSize(file: string): { width: number; height: number } {
+  const b = readFileSync(file);
+  assert.equal(b.subarray(1, 4).toString('latin1'), 'PNG', `${file} is a PNG`);
+  return { width: b.readUInt32BE(16), height: b.readUInt32BE(20) };
+}
+
+function walk(dir: string): string[] {
+  return readdirSync(dir).flatMap((n) => {
+    const p = path.join(dir, n);
+    return statSync(p).isDirectory() ? walk(p) : [p];
+  });
+}
+
+describe('Marketplace-ready manifest', () => {
+  it('has a 128×128 PNG icon, a banner, repository/homepage/bugs and the AI and Chat categories', () => {
+    assert.deepEqual(pngSize(path.join(root, pkg.icon)), { width: 128, height: 128 });
+    assert.match(pkg.galleryBanner.color, /^#[0-9a-f]{6}$/i);
+    assert.ok(['dark', 'light'].includes(pkg.galleryBanner.theme));
+    assert.match(pkg.repository.url, /^https:\/\//);
+    assert.match(pkg.homepage, /^https:\/\//);
+    assert.match(pkg.bugs.url, /^https:\/\//);
+    assert.deepEqual(pkg.categories, ['AI', 'Chat', 'Other']);
+    assert.ok(pkg.keywords.length >= 5 && pkg.keywords.length <= 30);
+    assert.doesNotMatch(pkg.scripts.package, /--allow-missing-repository|--no-rewrite-relative-links/, 'README images become absolute URLs');
+    assert.equal(pkg.engines.vscode, '^1.100.0');
+  });
+
+  it('every manifest string comes from package.nls.json (node scripts/nls.mjs --check)', () => {
+    execFileSync(process.execPath, [path.join(root, 'scripts/nls.mjs'), '--check'], { cwd: root, stdio: 'pipe' });
+    assert.equal(pkg.displayName, '%displayName%');
+    assert.equal(nls.displayName, 'Spawn App');
+    const spawn = pkg.contributes.commands.find((c: { command: string }) => c.command === 'spawnApp.spawn');
+    assert.equal(spawn.title, '%command.spawn%');
+  });
+
+  it('the walkthrough goes keys → spawn → edit → deploy → refine → agents, with media that ships', () => {
+    const [w] = pkg.contributes.walkthroughs;
+    assert.deepEqual(w.steps.map((s: { id: string }) => s.id), ['keys', 'spawn', 'edit', 'deploy', 'refine', 'agents']);
+    const ignore = readFileSync(path.join(root, '.vscodeignore'), 'utf8');
+    for (const s of w.steps) {
+      const media = s.media.image ?? s.media.markdown;
+      assert.ok(existsSync(path.join(root, media)), media);
+      assert.ok(media.startsWith('media/') || (media.startsWith('docs/screenshots/') && ignore.includes('!docs/screenshots/*.png')), `${media} is shipped`);
+      if (s.media.image) assert.ok(nls[s.media.altText.replace(/%/g, '')], `${s.id} has alt text`);
+      for (const [, cmd] of (nls[s.description.replace(/%/g, '')] ?? '').matchAll(/\(command:([\w.]+)\)/g)) {
+        const known = pkg.contributes.commands.some((c: { command: string }) => c.command === cmd) || cmd === 'spawnApp.apps.focus';
+        assert.ok(known, `${s.id} links to ${cmd}`);
+      }
+    }
+  });
+
+  it('l10n: every vscode.l10n.t string in src/vscode is in the English bundle', () => {
+    assert.equal(pkg.l10n, './l10n');
+    const bundle = JSON.parse(readFileSync(path.join(root, 'l10n/bundle.l10n.json'), 'utf8')) as Record<string, string>;
+    const used = new Set<string>();
+    for (const f of walk(path.join(root, 'src/vscode')).filter((f) => f.endsWith('.ts'))) {
+      for (const m of readFileSync(f, 'utf8').matchAll(/l10n\.t\(\s*'((?:[^'\\]|\\.)*)'/g)) used.add(m[1]!.replace(/\\'/g, "'"));
+    }
+    for (const s of used) assert.equal(bundle[s], s, `"${s}" is in l10n/bundle.l10n.json`);
+  });
+});

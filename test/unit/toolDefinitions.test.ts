@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { languageModelToolContributions, languageModelToolSetContributions, TOOL_DEFINITIONS, TOOLS_READY_CONTEXT_KEY } from '../../src/core/tools/definitions';
+
+const pkg = JSON.parse(readFileSync(path.resolve(__dirname, '../../package.json'), 'utf8'));
+
+describe('agent tool definitions (one source for MCP and VS Code)', () => {
+  it('package.json contributes exactly the shared definitions (run `npm run sync:tools` after changing them)', () => {
+    assert.deepEqual(pkg.contributes.languageModelTools, languageModelToolContributions());
+    // A set whose tools are hidden is dropped by VS Code for good: contributed only once the tools are registered.
+    const hidden = pkg.contributes.languageModelTools.some((t: { when?: string }) => t.when === TOOLS_READY_CONTEXT_KEY);
+    if (hidden) assert.equal(pkg.contributes.languageModelToolSets, undefined);
+    else assert.deepEqual(pkg.contributes.languageModelToolSets, languageModelToolSetContributions());
+    assert.deepEqual(languageModelToolSetContributions()[0]!.tools, TOOL_DEFINITIONS.map((t) => t.name));
+  });
+
+  it('the six tools of issue 14, each with a schema, descriptions and a unique #reference', () => {
+    assert.deepEqual(TOOL_DEFINITIONS.map((t) => t.name), ['spawn_app', 'deploy_app', 'refine_app', 'list_apps_and_sandboxes', 'get_app_logs', 'destroy_sandbox']);
+    const refs = TOOL_DEFINITIONS.map((t) => t.toolReferenceName);
+    assert.equal(new Set(refs).size, refs.length);
+    assert.equal(TOOL_DEFINITIONS[0]!.toolReferenceName, 'spawnApp');
+    for (const t of TOOL_DEFINITIONS) {
+      assert.match(t.name, /^[a-z_]+$/);
+      assert.match(t.toolReferenceName, /^[A-Za-z]+$/, 'no spaces: it is typed after # in chat');
+      assert.ok(t.modelDescription.length > 80 && t.userDescription.length > 10, t.name);
+      assert.equal(t.inputSchema.type, 'object');
+      assert.equal(t.inputSchema.additionalProperties, false);
+      for (const r of t.inputSchema.required ?? []) assert.ok(t.inputSchema.properties?.[r], `${t.name}.${r}`);
+      for (const [k, prop] of Object.entries(t.inputSchema.properties ?? {})) assert.ok(prop.description, `${t.name}.${k} has a description`);
+    }
+    const spawn = TOOL_DEFINITIONS[0]!.inputSchema;
+    assert.deepEqual(Object.keys(spawn.properties!), ['prompt', 'appType', 'deploy', 'keep']);
+    assert.deepEqual(spawn.properties!.appType!.enum, ['webapp', 'react', 'api', 'script']);
+    assert.deepEqual(TOOL_DEFINITIONS[2]!.inputSchema.required, ['appId', 'followUp']);
+    assert.deepEqual(Object.keys(TOOL_DEFINITIONS[4]!.inputSchema.properties!), ['appId', 'tail']);
+  });
+
+  it('the tools stay hidden in VS Code until the extension says it registered them', () => {
+    for (const t of pkg.contributes.languageModelTools) assert.equal(t.when, TOOLS_READY_CONTEXT_KEY);
+  });
+});
