@@ -9,6 +9,7 @@ import type { CoreConfig } from './core/config';
 import { configFromEnv, DEFAULTS } from './core/config';
 import type { Deployment } from './core/deploy';
 import { deploy } from './core/deploy';
+import { cliMessage } from './cliHints';
 import { CancelledError, exitCodeFor, isCancelled, messageOf, SpawnError } from './core/errors';
 import type { SpawnEvent } from './core/events';
 import type { GeneratorChoice } from './core/generate';
@@ -438,8 +439,8 @@ export async function main(argv: string[], io: Io = defaultIo, env: NodeJS.Proce
       else io.err('Interrupted.');
     } else {
       const e = err instanceof SpawnError ? err : new SpawnError('io', `Unexpected error: ${messageOf(err)}`);
-      if (json) io.out(JSON.stringify({ event: 'error', code: e.code, message: e.message, ...(e.detail ? { detail: e.detail } : {}) }));
-      else io.err(`Error: ${e.message}${e.detail ? `\n${indent(e.detail)}` : ''}`);
+      if (json) io.out(JSON.stringify({ event: 'error', code: e.code, message: cliMessage(e), ...(e.detail ? { detail: e.detail } : {}) }));
+      else io.err(`Error: ${cliMessage(e)}${e.detail ? `\n${indent(e.detail)}` : ''}`);
       if (process.env.SPAWN_APP_DEBUG && err instanceof Error) io.err(err.stack ?? '');
     }
     return code === 1 ? 1 : code;

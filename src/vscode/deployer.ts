@@ -9,7 +9,7 @@ import { DEFAULTS } from '../core/config';
 import type { Deployment } from '../core/deploy';
 import { deploy, installCommand, redeploy, startIn } from '../core/deploy';
 import type { RedeployPlan } from '../core/iterate';
-import { CancelledError, isCancelled, SpawnError } from '../core/errors';
+import { aboutApp, CancelledError, isCancelled, SpawnError } from '../core/errors';
 import type { Phase, SpawnEvent } from '../core/events';
 import type { ProviderChoice } from '../core/sandbox';
 import type { Sandbox, SandboxProvider } from '../core/sandbox/types';
@@ -18,7 +18,7 @@ import type { Finding } from '../core/validate';
 import { formatFinding, hasErrors } from '../core/validate';
 import { deployConfirmation } from './deployConfirmation';
 import type { AppDiagnostics } from './diagnostics';
-import { tagApp } from './errorContext';
+
 import { isAppUri } from './fs/appUri';
 import type { Logger } from './logger';
 import type { Providers } from './providers';
@@ -77,7 +77,7 @@ export class Deployer {
       return await this.deployApp(app, opts);
     } catch (err) {
       // The one error path offers actions for this app (Fix with Claude after a failed step).
-      throw tagApp(err, app.id);
+      throw aboutApp(err, app.id);
     }
   }
 

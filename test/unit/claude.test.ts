@@ -228,7 +228,9 @@ describe('ClaudeGenerator (real SDK ↔ fake Messages API)', function () {
     it('never returns half a spec on max_tokens, even when the cut leaves files that look complete', async () => {
       fake.enqueue('max_tokens');
       const run = await generate();
-      const err = assertFails(run, 'generation.truncated', /SPAWN_APP_MAX_TOKENS=16384/);
+      const err = assertFails(run, 'generation.truncated', /8192-token limit/);
+      assert.deepEqual(err.hints, [{ setting: 'maxTokens', value: 16384 }], 'the hint names the setting, front-neutrally');
+      assert.doesNotMatch(err.message, /SPAWN_APP|--/, 'the sentence names no CLI variable or flag');
       assert.equal(run.result, undefined);
       assert.ok(run.events.some((e) => e.event === 'file' && e.status === 'complete'), 'files were shown while streaming');
       assert.equal(err.code, 'generation.truncated');

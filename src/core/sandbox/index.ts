@@ -14,7 +14,7 @@ export function resolveProviderId(choice: ProviderChoice, cfg: CoreConfig): Prov
 export async function createProvider(choice: ProviderChoice, cfg: CoreConfig, local?: LocalProvider): Promise<SandboxProvider> {
   const id = resolveProviderId(choice, cfg);
   if (id === 'local') return local ?? new LocalProvider();
-  if (!cfg.e2bApiKey) throw new SpawnError('deploy.no_key', 'The E2B provider needs an API key (set E2B_API_KEY), or use --provider local.');
+  if (!cfg.e2bApiKey) throw new SpawnError('deploy.no_key', 'The E2B provider needs an API key, or run the app with the local runner.', undefined, { hint: [{ key: 'e2b' }, { use: 'local' }] });
   const { e2bProviderFromConfig } = await import('./e2b');
   return e2bProviderFromConfig(cfg);
 }

@@ -7,7 +7,7 @@
 import * as vscode from 'vscode';
 import type { AppMeta, AppTree } from '../../core/appTree';
 import type { CoreConfig } from '../../core/config';
-import { CancelledError, isCancelled, messageOf, SpawnError } from '../../core/errors';
+import { aboutApp, CancelledError, FIXABLE_CODES, isCancelled, messageOf, SpawnError } from '../../core/errors';
 import type { SpawnEvent } from '../../core/events';
 import type { ClaudeGenerator } from '../../core/generate/claude';
 import type { AppPatch, FailedStep, SpecDiff } from '../../core/iterate';
@@ -23,7 +23,6 @@ import { abortSignalFrom } from '../deployer';
 import type { Deployer } from '../deployer';
 import type { AppDiagnostics } from '../diagnostics';
 import { Disposable } from '../dispose';
-import { FIXABLE_CODES, tagApp } from '../errorContext';
 import { appUri } from '../fs/appUri';
 import type { Logger } from '../logger';
 import type { Secrets } from '../secrets';
@@ -177,7 +176,7 @@ export class AppIterator extends Disposable {
       const { next, diff } = this.patched(app, spec, patch);
       const base = { ...summaryOf(diff), summary: patch.summary, usd: usage.usd, attempts: loop.attempts, loopUsd: loop.costUsd };
       if (!hasChanges(diff)) {
-        throw tagApp(new SpawnError('generation.failed', `Claude found nothing to change in ${app.name}${patch.summary ? `: ${patch.summary}` : '.'}`), app.id);
+        throw new SpawnError('generation.failed', `Claude found nothing to change in ${app.name}${patch.summary ? `: ${patch.summary}` : '.'}`, undefined, { appId: app.id });
       }
       if (!settings.autoFix) {
         const decision = await this.proposals.review(app, spec, next, {
@@ -195,10 +194,7 @@ export class AppIterator extends Disposable {
       } catch (err) {
         if (isCancelled(err) || !(err instanceof SpawnError) || !FIXABLE_CODES.has(err.code) || !settings.autoFix) throw err;
         if (!loop.canAttempt()) {
-          throw tagApp(
-            new SpawnError('generation.failed', `Stopped after ${loop.cap} fix attempt${loop.cap === 1 ? '' : 's'} in a row (${cost(loop.costUsd)}): ${app.name} still fails. ${messageOf(err)}`, err.detail),
-            app.id,
-          );
+          throw new SpawnError('generation.failed', `Stopped after ${loop.cap} fix attempt${loop.cap === 1 ? '' : 's'} in a row (${cost(loop.costUsd)}): ${app.name} still fails. ${messageOf(err)}`, err.detail, { appId: app.id });
         }
         automatic = true;
         void vscode.window.setStatusBarMessage(`$(wrench) ${app.name} still fails; fix attempt ${loop.attempts + 1} of ${loop.cap} (${cost(loop.costUsd)} so far)…`, 5000);
@@ -296,7 +292,7 @@ export class AppIterator extends Disposable {
         try {
           return await call(signal, onEvent);
         } catch (err) {
-          throw isCancelled(err) || signal.aborted ? new CancelledError() : tagApp(err, app.id);
+          throw isCancelled(err) || signal.aborted ? new CancelledError() : aboutApp(err, app.id);
         }
       }),
     );
