@@ -134,9 +134,6 @@ class Renderer {
         this.io.err(`✓ ready in ${e.durationMs ?? '?'} ms (${e.provider} sandbox ${e.sandboxId})`);
         this.io.out(e.url);
         break;
-      case 'error':
-        this.io.err(`Error: ${e.message}${e.detail ? `\n${indent(e.detail)}` : ''}`);
-        break;
       case 'cost':
         if (e.kind === 'generation') {
           this.io.err(`  ${e.model}: ${e.inputTokens ?? 0} input + ${e.outputTokens ?? 0} output tokens, ${formatUsd(e.usd)}`);

@@ -12,13 +12,13 @@ import { createGenerator, resolveGeneratorId } from '../core/generate';
 import type { AppType } from '../core/spec';
 import { mainFileCandidates, mainFileOf, MAX_PROMPT_LENGTH } from '../core/spec';
 import type { Finding } from '../core/validate';
-import { abortSignalFrom } from './deployer';
+import { withSignal } from './cancellation';
 import type { AppDiagnostics } from './diagnostics';
 import { appUri } from './fs/appUri';
 import type { Logger } from './logger';
 import type { Secrets } from './secrets';
 import type { Settings } from './settings';
-import type { SandboxRegistry } from './views/sandboxRegistry';
+import type { SessionCost } from './sandboxes/sessionCost';
 
 export interface SpawnRequest {
   appType: AppType;
@@ -42,7 +42,7 @@ export class Spawner {
   constructor(
     private readonly tree: AppTree,
     private readonly diagnostics: AppDiagnostics,
-    private readonly registry: SandboxRegistry,
+    private readonly cost: SessionCost,
     private readonly secrets: Secrets,
     private readonly settings: () => Settings,
     private readonly config: () => Promise<CoreConfig>,
@@ -61,8 +61,7 @@ export class Spawner {
 
     return vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: 'Spawn App', cancellable: true },
-      async (progress, token) => {
-        const signal = abortSignalFrom(token, req.token);
+      (progress, token) => withSignal([token, req.token], async (signal) => {
         progress.report({ message: generator.id === 'claude' ? `Generating with ${cfg.model ?? 'Claude'}…` : 'Generating from the built-in templates…' });
         const app = this.tree.createApp({ nameHint: nameHint(prompt), generator: generator.id, prompt, manifest: { appType: req.appType, startCommand: 'node server.js', dependencies: [], port: 3000 } });
         const hold = this.diagnostics.hold(app);
@@ -85,7 +84,7 @@ export class Spawner {
             if (e.status === 'started') progress.report({ message: `Writing ${r.path}…` });
             if (e.status === 'complete' && !openedPath && candidates.includes(r.path)) open(r.path);
           } else if (e.event === 'cost' && e.kind === 'generation') {
-            this.registry.addGenerationCost(e.usd);
+            this.cost.addGeneration(e.usd);
             log.info(`${e.model ?? 'model'}: ${e.inputTokens ?? 0} input + ${e.outputTokens ?? 0} output tokens`);
           }
         };
@@ -115,7 +114,7 @@ export class Spawner {
         } finally {
           hold.dispose();
         }
-      },
+      }),
     );
   }
 

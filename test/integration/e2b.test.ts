@@ -40,9 +40,10 @@ describe('deploying to E2B (the fake E2B on loopback, driven by the real SDK)', 
 
   it('extends the timeout', async () => {
     const api = await getApi();
+    const before = api.registry.get(first.sandboxId)!.endAt!;
+    const endAt = await vscode.commands.executeCommand<number>('spawnApp.sandbox.extendTimeout', { sandboxId: first.sandboxId, minutes: 60 });
     const entry = api.registry.get(first.sandboxId)!;
-    const before = entry.endAt!;
-    await vscode.commands.executeCommand('spawnApp.sandbox.extendTimeout', { sandboxId: first.sandboxId, minutes: 60 });
+    assert.equal(endAt, entry.endAt, 'the command resolves with the new end');
     assert.ok(entry.endAt! > before + 40 * 60_000, 'about an hour left now');
     assert.ok(Math.abs(fake.live()[0]!.endAt - entry.endAt!) < 5000, 'E2B agrees');
   });
@@ -66,7 +67,7 @@ describe('deploying to E2B (the fake E2B on loopback, driven by the real SDK)', 
     await vscode.commands.executeCommand('spawnApp.refreshSandboxes');
     const found = api.registry.get(first.sandboxId);
     assert.ok(found, 'listed again');
-    assert.equal(found.found, true);
+    assert.equal(found.origin, 'reloaded', 'this window’s own, listed again');
     assert.equal(found.appId, spawned.appId, 'linked to its app');
     assert.equal(found.status, 'running');
     // Deploying the app again takes that sandbox over (the old app stopped, the edit started) instead of a second one.

@@ -497,8 +497,9 @@ describe('E2B provider (real SDK against the fake E2B)', function () {
       fake.fail('start');
       const r = await runCli(['run', 'a calculator', '--provider', 'e2b', '--json', '--detach'], env);
       assert.equal(r.code, 5);
-      const err = events(r.stdout).find((e) => e.event === 'error');
-      assert.ok(err && err.event === 'error');
+      // The CLI's own error line (not a pipeline event).
+      const err = (events(r.stdout) as { event: string }[]).find((e) => e.event === 'error') as { code: string; detail?: string } | undefined;
+      assert.ok(err);
       assert.equal(err.code, 'deploy.start_failed');
       assert.match(err.detail ?? '', /Cannot find module/);
       await nothingLeft();

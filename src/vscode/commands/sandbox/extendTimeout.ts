@@ -16,6 +16,6 @@ export const extendTimeoutCommand = defineCommand('spawnApp.sandbox.extendTimeou
     if (!pick) throw new CancelledError();
     minutes = pick.minutes;
   }
-  await s.registry.extendTimeout(e, minutes * 60_000);
-  return e.endAt;
+  await s.registry.extendTimeout(e.id, minutes * 60_000);
+  return s.registry.get(e.id)?.endAt;
 });
