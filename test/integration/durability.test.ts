@@ -142,7 +142,8 @@ describe('durability: drafts and sandboxes survive reloads, crashes and full dis
       tree.putFile(app, 'a.txt', 'one');
       await waitFor(() => notices.events.length > 0, 'the failure');
       tree.putFile(app, 'a.txt', 'two');
-      await new Promise((r) => setTimeout(r, 200));
+      const failed = p.failedWrites();
+      await waitFor(() => p.failedWrites() >= failed + 2, 'the edit and a retry to fail too');
       assert.equal(notices.events.length, 1, `reported once, not on every retry or edit: ${notices.events.join(' | ')}`);
       assert.match(notices.events[0]!, /^failed notes: /);
       assert.equal(decodeText(tree.readFile('/notes/a.txt')), 'two', 'the edit is kept');

@@ -203,6 +203,11 @@ export class AppPersistence extends Disposable {
     this.store.flush();
   }
 
+  /** Draft writes that failed so far, retries included. */
+  failedWrites(): number {
+    return this.store.failedWrites;
+  }
+
   /** True while some draft waits to be written (debounce or retry after a failure). */
   hasPendingWrites(): boolean {
     return this.dirty.size > 0 || [...this.onDisk].some((id) => this.store.isPending(id));
