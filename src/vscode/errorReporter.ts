@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import type { ErrorHint, HintSetting } from '../core/errors';
 import { FIXABLE_CODES, isCancelled, messageOf, SpawnError } from '../core/errors';
-import type { Logger } from './logger';
+import type { LogChannel } from './logChannel';
 
 interface Action {
   title: string;
@@ -17,7 +17,7 @@ export class ErrorReporter {
   /** The last error reported (integration tests read it through the testing API). */
   lastError?: { command: string; code?: string; message: string; actions: string[] };
 
-  constructor(private readonly logger: Logger) {}
+  constructor(private readonly logger: LogChannel) {}
 
   report(command: string, err: unknown): void {
     if (isCancelled(err)) {

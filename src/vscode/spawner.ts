@@ -15,7 +15,7 @@ import type { Finding } from '../core/validate';
 import { withSignal } from './cancellation';
 import type { AppDiagnostics } from './diagnostics';
 import { appUri } from './fs/appUri';
-import type { Logger } from './logger';
+import type { LogChannel } from './logChannel';
 import type { Secrets } from './secrets';
 import type { Settings } from './settings';
 import type { SessionCost } from './sandboxes/sessionCost';
@@ -46,7 +46,7 @@ export class Spawner {
     private readonly secrets: Secrets,
     private readonly settings: () => Settings,
     private readonly config: () => Promise<CoreConfig>,
-    private readonly logger: Logger,
+    private readonly logger: LogChannel,
   ) {}
 
   async spawn(req: SpawnRequest): Promise<SpawnResult> {

@@ -110,13 +110,6 @@ describe('ClaudeGenerator (real SDK ↔ fake Messages API)', function () {
         assert.equal(run.result!.spec.appType, appType);
       }
     });
-
-    it('warns (once, in the log) that a configured temperature is not sent', async () => {
-      const run = await generate({ cfg: { temperature: 0.7 } });
-      assert.ifError(run.error);
-      assert.ok(run.logs.some((l) => l.level === 'warn' && /temperature 0\.7 is ignored/.test(l.msg)));
-      assert.ok(!('temperature' in fake.messageRequests()[0]!.body!));
-    });
   });
 
   describe('streaming', () => {

@@ -209,10 +209,6 @@ export class ClaudeGenerator implements Generator {
     const usage = { inputTokens: 0, outputTokens: 0 };
     const toolName = call.tool.name;
     const messages: MessageParam[] = [{ role: 'user', content: call.user }];
-    if (this.cfg.temperature !== undefined && this.cfg.temperature !== DEFAULTS.temperature) {
-      // SDK 1.x sends anthropic-version 2026-10-21, which answers 400 to any temperature/top_p/top_k.
-      log.warn(`[claude] temperature ${this.cfg.temperature} is ignored: the Messages API version this SDK uses no longer accepts sampling parameters`);
-    }
 
     const costOf = (note?: string): Usage & { note?: string } => {
       const usd = tokenCost(model, usage.inputTokens, usage.outputTokens, this.cfg.priceOverrides);

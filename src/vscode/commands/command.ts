@@ -6,7 +6,7 @@ import type { AppDiagnostics } from '../diagnostics';
 import type { AppPersistence } from '../fs/appPersistence';
 import type { ErrorReporter } from '../errorReporter';
 import type { AppIterator } from '../iterate/appIterator';
-import type { Logger } from '../logger';
+import type { LogChannel } from '../logChannel';
 import type { Providers } from '../providers';
 import type { Secrets } from '../secrets';
 import type { Spawner } from '../spawner';
@@ -29,7 +29,7 @@ export interface Services {
   /** The saved drafts (global storage). */
   drafts: AppPersistence;
   secrets: Secrets;
-  logger: Logger;
+  logger: LogChannel;
   reporter: ErrorReporter;
   /** Refine, Fix with Claude, versions (src/vscode/iterate/). */
   iterate: AppIterator;

@@ -7,7 +7,7 @@ import type * as vscode from 'vscode';
 import type { AppMeta } from '../../core/appTree';
 import type { Phase, SpawnEvent } from '../../core/events';
 import { formatFinding } from '../../core/validate';
-import type { Logger } from '../logger';
+import type { LogChannel } from '../logChannel';
 import type { SandboxLogs } from '../sandboxes/sandboxLogs';
 import type { SandboxRegistry } from '../sandboxes/sandboxRegistry';
 import type { SessionCost } from '../sandboxes/sessionCost';
@@ -26,7 +26,7 @@ export interface DeployView {
   registry: SandboxRegistry;
   logs: SandboxLogs;
   cost: SessionCost;
-  logger: Logger;
+  logger: LogChannel;
 }
 
 /** An event sink for one deploy of `app`; `sandboxId()` is the sandbox once known; `onCreated` records a new one. */

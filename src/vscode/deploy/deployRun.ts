@@ -5,7 +5,6 @@
  */
 import * as vscode from 'vscode';
 import type { AppMeta } from '../../core/appTree';
-import { DEFAULTS } from '../../core/config';
 import type { Deployment } from '../../core/deploy';
 import { deploy, redeploy, startIn } from '../../core/deploy';
 import { CancelledError, isCancelled, SpawnError } from '../../core/errors';
@@ -58,7 +57,7 @@ export function firstDeploy(c: RunContext, app: AppMeta, spec: AppSpec, provider
           signal,
           onEvent,
           logger: c.logger.scope(provider.id),
-          timeoutMs: c.settings().sandboxTimeoutMinutes * 60_000 || DEFAULTS.sandboxTimeoutMs,
+          timeoutMs: c.settings().sandboxTimeoutMinutes * 60_000,
           metadata: { client: 'vscode', appId: app.id, appName: app.name, appType: spec.appType },
         });
         if (!id) throw new SpawnError('deploy.failed', 'The sandbox was not recorded.');

@@ -23,7 +23,7 @@ import { firstDeploy, redeployInto } from './deployRun';
 
 export type { DeployResult } from './deployRun';
 
-export interface DeployOptions {
+export interface DeployRequest {
   /** Skip the confirmation dialog (the caller already asked, or a test/script drives it). */
   confirm?: boolean;
   /** Cancels like the progress notification's Cancel button. */
@@ -48,7 +48,7 @@ export class DeployService {
   ) {}
 
   /** Deploys the app (or redeploys it into its sandbox), after any deploy of it already running or queued. */
-  deploy(app: AppMeta, opts: DeployOptions = {}): Promise<DeployResult> {
+  deploy(app: AppMeta, opts: DeployRequest = {}): Promise<DeployResult> {
     return this.queue.run(app.id, () => this.deployNow(app, opts)).catch((err: unknown) => {
       throw aboutApp(err, app.id);
     });
@@ -79,7 +79,7 @@ export class DeployService {
     return isLive(this.run.registry.forApp(appId));
   }
 
-  private async deployNow(app: AppMeta, opts: DeployOptions): Promise<DeployResult> {
+  private async deployNow(app: AppMeta, opts: DeployRequest): Promise<DeployResult> {
     const { registry, logger } = this.run;
     if (!opts.quiet) await saveOpenEditors(app);
     const { spec, findings, generator } = this.tree.specOf(app);

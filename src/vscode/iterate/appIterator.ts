@@ -15,7 +15,7 @@ import type { DeployResult, DeployService } from '../deploy/deployService';
 import type { AppDiagnostics } from '../diagnostics';
 import { Disposable } from '../dispose';
 import { appUri } from '../fs/appUri';
-import type { Logger } from '../logger';
+import type { LogChannel } from '../logChannel';
 import type { SandboxEntry } from '../sandboxes/sandboxEntry';
 import type { SandboxLogs } from '../sandboxes/sandboxLogs';
 import type { SandboxRegistry } from '../sandboxes/sandboxRegistry';
@@ -76,7 +76,7 @@ export class AppIterator extends Disposable {
     readonly proposals: ProposalReview,
     private readonly snapshots: SnapshotDocuments,
     private readonly settings: () => Settings,
-    private readonly logger: Logger,
+    private readonly logger: LogChannel,
   ) {
     super();
     // The app came up (after a fix, or any deploy): the next failure starts a new fix loop.

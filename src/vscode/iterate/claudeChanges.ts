@@ -18,7 +18,7 @@ import { applySpecToTree } from '../../core/treeEdits';
 import type { VersionKind } from '../../core/versions';
 import { withSignal } from '../cancellation';
 import type { AppDiagnostics } from '../diagnostics';
-import type { Logger } from '../logger';
+import type { LogChannel } from '../logChannel';
 import type { SandboxRegistry } from '../sandboxes/sandboxRegistry';
 import type { SessionCost } from '../sandboxes/sessionCost';
 import type { Secrets } from '../secrets';
@@ -36,7 +36,7 @@ export class ClaudeChanges {
     private readonly secrets: Secrets,
     private readonly settings: () => Settings,
     private readonly config: () => Promise<CoreConfig>,
-    private readonly logger: Logger,
+    private readonly logger: LogChannel,
   ) {}
 
   /** The Claude generator (its SDK loaded only now); with no key, offers to set one (a user's cancel is silent). */

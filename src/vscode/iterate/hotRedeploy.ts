@@ -11,7 +11,7 @@ import type { DeployService } from '../deploy/deployService';
 import { Disposable, toDisposable } from '../dispose';
 import type { ErrorReporter } from '../errorReporter';
 import { isAppUri } from '../fs/appUri';
-import type { Logger } from '../logger';
+import type { LogChannel } from '../logChannel';
 import type { Settings } from '../settings';
 
 export const HOT_REDEPLOY_ID = 'spawnApp.redeployOnSave';
@@ -27,7 +27,7 @@ export class HotRedeploy extends Disposable {
     private readonly deploys: DeployService,
     private readonly reporter: ErrorReporter,
     private readonly settings: () => Settings,
-    private readonly logger: Logger,
+    private readonly logger: LogChannel,
     private readonly debounceMs = 100,
   ) {
     super();

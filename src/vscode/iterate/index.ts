@@ -6,7 +6,7 @@ import type { CoreConfig } from '../../core/config';
 import type { DeployService } from '../deploy/deployService';
 import type { AppDiagnostics } from '../diagnostics';
 import type { ErrorReporter } from '../errorReporter';
-import type { Logger } from '../logger';
+import type { LogChannel } from '../logChannel';
 import type { Secrets } from '../secrets';
 import type { Settings } from '../settings';
 import type { SandboxLogs } from '../sandboxes/sandboxLogs';
@@ -32,7 +32,7 @@ export interface IterateDeps {
   reporter: ErrorReporter;
   settings: () => Settings;
   config: () => Promise<CoreConfig>;
-  logger: Logger;
+  logger: LogChannel;
 }
 
 export function createIterate(d: IterateDeps): { iterate: AppIterator; hotRedeploy: HotRedeploy; disposables: vscode.Disposable[] } {
