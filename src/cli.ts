@@ -20,6 +20,7 @@ import { appNameFrom, APP_TYPES, isAppType } from './core/spec';
 import { LocalProvider } from './core/sandbox/local';
 import type { ProviderChoice } from './core/sandbox';
 import { createProvider, resolveProviderId } from './core/sandbox';
+import { PROVIDER_IDS } from './core/sandbox/providers';
 import type { SandboxInfo, SandboxProvider } from './core/sandbox/types';
 import { formatFinding, hasErrors, MANIFEST_NAME, validateSpec } from './core/validate';
 
@@ -222,7 +223,7 @@ async function serve(deployment: Deployment, provider: SandboxProvider, opts: Op
 }
 
 async function checkDetach(opts: Options, ctx: Ctx): Promise<ProviderChoice> {
-  const choice = pick<ProviderChoice>(opts.provider, ['auto', 'local', 'e2b'], 'provider', 'auto');
+  const choice = pick<ProviderChoice>(opts.provider, ['auto', ...PROVIDER_IDS], 'provider', 'auto');
   if (opts.detach && resolveProviderId(choice, ctx.cfg) === 'local') {
     throw usage('--detach needs a remote (E2B) sandbox: local sandboxes live only as long as spawn-app runs.');
   }

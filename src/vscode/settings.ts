@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import type { CoreConfig } from '../core/config';
 import type { GeneratorChoice } from '../core/generate';
 import type { ProviderChoice } from '../core/sandbox';
+import { PROVIDER_IDS } from '../core/sandbox/providers';
 import type { Secrets } from './secrets';
 
 export interface Settings {
@@ -65,7 +66,7 @@ function readSettings(decl: (key: string) => Declared): Settings {
     generator: oneOf('generator', ['auto', 'claude', 'templates']),
     model: str('model') ?? String(declared('model')),
     maxTokens: Math.round(num('maxTokens')),
-    sandboxProvider: oneOf('sandboxProvider', ['auto', 'e2b', 'local']),
+    sandboxProvider: oneOf('sandboxProvider', ['auto', ...PROVIDER_IDS]),
     e2bTemplate: str('e2bTemplate') ?? String(declared('e2bTemplate')),
     sandboxTimeoutMinutes: num('sandboxTimeoutMinutes'),
     anthropicBaseUrl: str('anthropicBaseUrl'),

@@ -1,7 +1,8 @@
 /** The sandbox provider interface: where an app runs (a local temp folder, or an E2B sandbox). */
 import type { AppFile, AppType } from '../spec';
 
-export type ProviderId = 'local' | 'e2b';
+export type { ProviderId } from './providers';
+import type { ProviderId } from './providers';
 
 export interface OutputHandler {
   (stream: 'stdout' | 'stderr', text: string): void;

@@ -10,6 +10,7 @@ import * as vscode from 'vscode';
 import type { Logger } from '../../core/events';
 import { messageOf, SpawnError } from '../../core/errors';
 import type { ProviderId, SandboxInfo, SandboxProvider } from '../../core/sandbox/types';
+import { providerInfo } from '../../core/sandbox/providers';
 import { METADATA_TAG } from '../../core/sandbox/types';
 import { Disposable } from '../dispose';
 import type { SandboxRegistry } from './sandboxRegistry';
@@ -27,8 +28,10 @@ export interface StoppedOrphan {
   appName: string;
 }
 
-/** A local sandbox whose owning process is gone (the provider lists it as not started by a live owner). */
-const ownerGone = (i: SandboxInfo) => i.provider === 'local' && i.orphan === true;
+/** Lives as long as its owning process (the local runner's), rather than until a timeout. */
+const ownerBound = (i: { provider: ProviderId }) => !providerInfo(i.provider).timeout;
+/** Such a sandbox whose owning process is gone (the provider lists it as not started by a live owner). */
+const ownerGone = (i: SandboxInfo) => ownerBound(i) && i.orphan === true;
 
 export class SandboxDiscovery extends Disposable {
   private running?: Promise<void>;
@@ -62,7 +65,7 @@ export class SandboxDiscovery extends Disposable {
   /** Fills in what only the provider's listing knows (E2B: vCPUs and memory), so the cost can be worked out. Best effort. */
   async refreshResources(id: string): Promise<void> {
     const e = this.registry.get(id);
-    if (!e || e.provider === 'local') return;
+    if (!e || ownerBound(e)) return;
     try {
       const info = (await e.providerRef.list()).find((i) => i.id === id);
       if (info) this.registry.updateResources(id, info);
@@ -113,7 +116,7 @@ export class SandboxDiscovery extends Disposable {
       const known = this.registry.get(info.id);
       if (known) {
         if (known.origin !== 'deployed') this.registry.updateResources(info.id, info);
-      } else if (info.provider !== 'local' || ownerGone(info)) {
+      } else if (!ownerBound(info) || ownerGone(info)) {
         // E2B: this session's come back as its own; a local one is listed only when its owner is gone and it could not be stopped.
         this.registry.addListed(provider, info, info.orphan ? 'other' : 'reloaded');
       }

@@ -8,6 +8,7 @@ import type { Deployment } from '../../core/deploy';
 import type { Logger } from '../../core/events';
 import { messageOf, SpawnError } from '../../core/errors';
 import type { Sandbox, SandboxInfo, SandboxProvider } from '../../core/sandbox/types';
+import { providerInfo } from '../../core/sandbox/providers';
 import { setContext } from '../contextKeys';
 import { Disposable, toDisposable } from '../dispose';
 import type { Approval, SandboxEntry, SandboxOrigin } from './sandboxEntry';
@@ -27,8 +28,8 @@ export class SandboxRegistry extends Disposable {
   constructor(private readonly logger: Logger) {
     super();
     this._register(toDisposable(() => {
-      // Local sandboxes live only as long as this window: stop them with it.
-      for (const e of this.entries.values()) if (e.provider === 'local') void e.sandbox?.destroy().catch(() => undefined);
+      // Sandboxes without a timeout (the local runner's) live only as long as this window: stop them with it.
+      for (const e of this.entries.values()) if (!providerInfo(e.provider).timeout) void e.sandbox?.destroy().catch(() => undefined);
     }));
   }
 

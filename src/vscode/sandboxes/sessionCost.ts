@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { sandboxCost } from '../../core/pricing';
+import { providerInfo } from '../../core/sandbox/providers';
 import { Disposable } from '../dispose';
 import type { SandboxEntry } from './sandboxEntry';
 import type { SandboxRegistry } from './sandboxRegistry';
@@ -17,7 +18,7 @@ export interface SessionSpend {
 
 /** Dollars a sandbox has cost so far; null when its resources are unknown. Local runs are free. */
 export function entryCost(e: Pick<SandboxEntry, 'provider' | 'cpuCount' | 'memoryMB' | 'startedAt'>, now = Date.now()): number | null {
-  if (e.provider === 'local') return 0;
+  if (providerInfo(e.provider).onThisMachine) return 0;
   if (!e.cpuCount || !e.memoryMB) return null;
   return sandboxCost((now - e.startedAt) / 1000, e.cpuCount, e.memoryMB);
 }

@@ -1,12 +1,11 @@
 /** The Sandboxes view's items: a sandbox, its details (URL, time left, cost, phase, error), the groups. */
 import * as vscode from 'vscode';
 import { formatUsd } from '../../core/pricing';
+import { providerInfo } from '../../core/sandbox/providers';
 import type { ListError } from '../sandboxes/sandboxDiscovery';
 import type { SandboxEntry, SandboxOrigin } from '../sandboxes/sandboxEntry';
 import { entryCost } from '../sandboxes/sessionCost';
 import type { DetailNode, SandboxNode } from './sandboxTreeProvider';
-
-const PROVIDER_LABELS = { local: 'local runner', e2b: 'E2B' } as const;
 
 const ORIGIN_NOTES: Record<SandboxOrigin, string> = {
   deployed: '',
@@ -36,7 +35,7 @@ export function groupItem(n: number): vscode.TreeItem {
 
 /** A provider whose listing failed: click to retry. */
 export function listErrorItem(err: ListError | undefined): vscode.TreeItem {
-  const label = PROVIDER_LABELS[err?.provider ?? 'e2b'];
+  const label = providerInfo(err?.provider ?? 'e2b').label;
   const item = new vscode.TreeItem(`Could not list ${label} sandboxes`);
   item.id = `sandboxListError:${err?.provider ?? 'e2b'}`;
   item.description = 'click to retry';
@@ -50,7 +49,7 @@ export function listErrorItem(err: ListError | undefined): vscode.TreeItem {
 export function sandboxItem(e: SandboxEntry, node: SandboxNode): vscode.TreeItem {
   const item = new vscode.TreeItem(e.appName, vscode.TreeItemCollapsibleState.Expanded);
   item.id = `sandbox:${e.id}`;
-  item.description = `${PROVIDER_LABELS[e.provider]} · ${e.status}`;
+  item.description = `${providerInfo(e.provider).label} · ${e.status}`;
   item.contextValue = `sandbox:${e.status}:${e.provider}`;
   item.iconPath =
     e.status === 'running'
@@ -60,7 +59,7 @@ export function sandboxItem(e: SandboxEntry, node: SandboxNode): vscode.TreeItem
         : new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
   const md = new vscode.MarkdownString(undefined, true);
   md.appendMarkdown(`**${escapeMd(e.appName)}** — ${e.status}\n\n`);
-  md.appendMarkdown(`${PROVIDER_LABELS[e.provider]} sandbox \`${e.id}\`${ORIGIN_NOTES[e.origin]}\n\n`);
+  md.appendMarkdown(`${providerInfo(e.provider).label} sandbox \`${e.id}\`${ORIGIN_NOTES[e.origin]}\n\n`);
   if (e.url) md.appendMarkdown(`URL: ${e.url}\n\n`);
   if (e.error) md.appendMarkdown(`Error: ${escapeMd(e.error.message)}\n\n`);
   item.tooltip = md;
@@ -103,7 +102,7 @@ export function detailItem(e: SandboxEntry, field: DetailNode['field'], node: Sa
     case 'cost': {
       const c = entryCost(e, now);
       item.label = c === null ? 'cost unknown' : `${formatUsd(c)} so far`;
-      item.description = e.provider === 'local' ? 'runs on this machine' : e.cpuCount && e.memoryMB ? `${e.cpuCount} vCPU, ${e.memoryMB} MB` : undefined;
+      item.description = providerInfo(e.provider).onThisMachine ? 'runs on this machine' : e.cpuCount && e.memoryMB ? `${e.cpuCount} vCPU, ${e.memoryMB} MB` : undefined;
       item.iconPath = new vscode.ThemeIcon('credit-card');
       break;
     }
