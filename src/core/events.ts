@@ -19,8 +19,6 @@ export type SpawnEvent =
 
 export type EventSink = (e: SpawnEvent) => void;
 
-export const noopSink: EventSink = () => undefined;
-
 /** Minimal logger the core writes to; the extension maps it onto a LogOutputChannel, the CLI onto stderr. */
 export interface Logger {
   trace(msg: string, ...args: unknown[]): void;

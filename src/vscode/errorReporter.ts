@@ -43,7 +43,7 @@ function userMessage(err: unknown): string {
 }
 
 /** The extension's setting for each setting a hint names. */
-export const SETTING_OF: Record<HintSetting, string> = {
+const SETTING_OF: Record<HintSetting, string> = {
   model: 'spawnApp.model',
   maxTokens: 'spawnApp.maxTokens',
   e2bTemplate: 'spawnApp.e2bTemplate',

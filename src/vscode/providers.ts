@@ -14,10 +14,6 @@ export class Providers {
     readonly local: LocalProvider = new LocalProvider(),
   ) {}
 
-  async resolve(choice: ProviderChoice): Promise<ProviderId> {
-    return resolveProviderId(choice, await this.config());
-  }
-
   /** The provider for a choice, made once (a provider's SDK is loaded only then) until settings or keys change. */
   async get(choice: ProviderChoice): Promise<SandboxProvider> {
     const cfg = await this.config();
