@@ -507,7 +507,7 @@ describe('E2B provider (real SDK against the fake E2B)', function () {
   });
 });
 
-describe('E2B provider: adopting a sandbox another process made (after a reload or a crash)', function () {
+describe('E2B provider: taking over a sandbox another process made (after a reload or a crash)', function () {
   this.timeout(60_000);
   let fake: FakeE2B;
   before(async () => {
@@ -522,7 +522,7 @@ describe('E2B provider: adopting a sandbox another process made (after a reload 
     assert.equal(fake.liveCount, 1);
     // A new window: a new provider that never saw this sandbox.
     const second = new E2BProvider(fake.connection());
-    const adopted = await second.adopt(d.sandbox.id);
+    const adopted = await second.takeOver(d.sandbox.id);
     assert.equal(adopted.id, d.sandbox.id);
     await until(() => fake.runningProcesses() === 0);
     const next = { ...spec, files: spec.files.map((f) => (f.path === 'index.html' ? { ...f, content: '<h1>adopted</h1>' } : f)) };
@@ -532,6 +532,6 @@ describe('E2B provider: adopting a sandbox another process made (after a reload 
     assert.equal(fake.liveCount, 1, 'no second sandbox');
     await adopted.destroy();
     assert.equal(fake.liveCount, 0);
-    await assert.rejects(second.adopt(d.sandbox.id), (err: SpawnError) => err.code === 'deploy.not_found');
+    await assert.rejects(second.takeOver(d.sandbox.id), (err: SpawnError) => err.code === 'deploy.not_found');
   });
 });

@@ -402,7 +402,7 @@ export class E2BProvider implements SandboxProvider {
     return sb;
   }
 
-  async adopt(id: string, signal?: AbortSignal): Promise<Sandbox> {
+  async takeOver(id: string, signal?: AbortSignal): Promise<Sandbox> {
     const known = this.live.get(id);
     if (known) return known;
     if (signal?.aborted) throw new CancelledError();
@@ -419,7 +419,7 @@ export class E2BProvider implements SandboxProvider {
       if (err instanceof SpawnError) throw err;
       throw this.toError(err, 'connect', id);
     }
-    this.logger.info(`[e2b] adopted sandbox ${id} (${info.appName})`);
+    this.logger.info(`[e2b] took over sandbox ${id} (${info.appName})`);
     const sb = new E2BSandbox(this, sdk, { appName: info.appName, appType: info.appType, metadata: info.metadata, startedAt: info.startedAt, endAt: info.endAt ?? Date.now() });
     this.live.set(id, sb);
     return sb;

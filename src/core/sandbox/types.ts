@@ -84,7 +84,7 @@ export interface SandboxProvider {
    * connects to it and stops what runs in it, so an app can be started there afresh instead of in a new sandbox.
    * Providers whose sandboxes cannot outlive their owner leave it out.
    */
-  adopt?(id: string, signal?: AbortSignal): Promise<Sandbox>;
+  takeOver?(id: string, signal?: AbortSignal): Promise<Sandbox>;
   list(): Promise<SandboxInfo[]>;
   /** Returns false when there was no such sandbox. */
   destroy(id: string): Promise<boolean>;

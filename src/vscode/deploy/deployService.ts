@@ -89,11 +89,11 @@ export class DeployService {
       throw new SpawnError('blocked', `Deploy blocked: ${app.name} has ${n} error${n === 1 ? '' : 's'} (see Problems).`);
     }
     let existing = registry.forApp(app.id);
-    if (existing?.origin === 'reloaded' && existing.providerRef.adopt) {
+    if (existing?.origin === 'reloaded' && existing.providerRef.takeOver) {
       // This window's sandbox from before a reload: take it over rather than start a second one beside it.
       const { id, provider } = existing;
       try {
-        registry.takeOver(id, await existing.providerRef.adopt(id));
+        registry.takeOver(id, await existing.providerRef.takeOver(id));
         logger.scope('deploy').info(`took over ${provider} sandbox ${id} for ${app.name}`);
         existing = registry.get(id);
       } catch (err) {
