@@ -9,6 +9,7 @@ import type { CoreConfig } from './core/config';
 import { configFromEnv, DEFAULTS } from './core/config';
 import type { Deployment } from './core/deploy';
 import { deploy } from './core/deploy';
+import { cliMessage } from './cliHints';
 import { CancelledError, exitCodeFor, isCancelled, messageOf, SpawnError } from './core/errors';
 import type { SpawnEvent } from './core/events';
 import type { GeneratorChoice } from './core/generate';
@@ -22,6 +23,7 @@ import { templateStandInNotice } from './core/generate/templates';
 import { LocalProvider } from './core/sandbox/local';
 import type { ProviderChoice } from './core/sandbox';
 import { createProvider, resolveProviderId } from './core/sandbox';
+import { PROVIDER_IDS } from './core/sandbox/providers';
 import type { SandboxInfo, SandboxProvider } from './core/sandbox/types';
 import { formatFinding, hasErrors, MANIFEST_NAME, validateSpec } from './core/validate';
 
@@ -142,9 +144,6 @@ class Renderer {
         this.io.err(`✓ ready in ${e.durationMs ?? '?'} ms (${e.provider} sandbox ${e.sandboxId})`);
         this.io.out(e.url);
         break;
-      case 'error':
-        this.io.err(`Error: ${e.message}${e.detail ? `\n${indent(e.detail)}` : ''}`);
-        break;
       case 'cost':
         if (e.kind === 'generation') {
           this.io.err(`  ${e.model}: ${e.inputTokens ?? 0} input + ${e.outputTokens ?? 0} output tokens, ${formatUsd(e.usd)}`);
@@ -248,7 +247,7 @@ async function serve(deployment: Deployment, provider: SandboxProvider, opts: Op
 }
 
 async function checkDetach(opts: Options, ctx: Ctx): Promise<ProviderChoice> {
-  const choice = pick<ProviderChoice>(opts.provider, ['auto', 'local', 'e2b'], 'provider', 'auto');
+  const choice = pick<ProviderChoice>(opts.provider, ['auto', ...PROVIDER_IDS], 'provider', 'auto');
   if (opts.detach && resolveProviderId(choice, ctx.cfg) === 'local') {
     throw usage('--detach needs a remote (E2B) sandbox: local sandboxes live only as long as spawn-app runs.');
   }
@@ -484,8 +483,8 @@ export async function main(argv: string[], io: Io = defaultIo, env: NodeJS.Proce
       else io.err('Interrupted.');
     } else {
       const e = err instanceof SpawnError ? err : new SpawnError('io', `Unexpected error: ${messageOf(err)}`);
-      if (json) io.out(JSON.stringify({ event: 'error', code: e.code, message: e.message, ...(e.detail ? { detail: e.detail } : {}) }));
-      else io.err(`Error: ${e.message}${e.detail ? `\n${indent(e.detail)}` : ''}`);
+      if (json) io.out(JSON.stringify({ event: 'error', code: e.code, message: cliMessage(e), ...(e.detail ? { detail: e.detail } : {}) }));
+      else io.err(`Error: ${cliMessage(e)}${e.detail ? `\n${indent(e.detail)}` : ''}`);
       if (process.env.SPAWN_APP_DEBUG && err instanceof Error) io.err(err.stack ?? '');
     }
     return code === 1 ? 1 : code;

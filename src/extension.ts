@@ -8,7 +8,8 @@ import { AppTree } from './core/appTree';
 import type { Services } from './vscode/commands/command';
 import { registerCommands } from './vscode/commands/registerCommands';
 import { setContext } from './vscode/contextKeys';
-import { Deployer } from './vscode/deployer';
+import { DeployDialogs } from './vscode/deploy/deployDialogs';
+import { DeployService } from './vscode/deploy/deployService';
 import { DeployHistory } from './vscode/deployHistory';
 import { AppDiagnostics } from './vscode/diagnostics';
 import { ErrorReporter } from './vscode/errorReporter';
@@ -20,15 +21,19 @@ import { AppPersistence } from './vscode/fs/appPersistence';
 import { WindowDraftNotices } from './vscode/fs/draftNotices';
 import { findingsSection } from './vscode/fs/findingsSection';
 import { SCHEME } from './vscode/fs/appUri';
-import { Logger } from './vscode/logger';
+import { LogChannel } from './vscode/logChannel';
+import { LocalProvider } from './core/sandbox/local';
 import { Providers } from './vscode/providers';
 import { Secrets } from './vscode/secrets';
-import { coreConfig, readSettings } from './vscode/settings';
+import { coreConfig, settingsReader } from './vscode/settings';
 import { Spawner } from './vscode/spawner';
 import { VscodeLanguageModels } from './vscode/generate/vscodeLanguageModels';
 import { SessionStatusBar } from './vscode/statusBar';
 import { AppsTreeProvider } from './vscode/views/appsTreeProvider';
-import { SandboxRegistry } from './vscode/views/sandboxRegistry';
+import { SandboxDiscovery } from './vscode/sandboxes/sandboxDiscovery';
+import { SandboxLogs } from './vscode/sandboxes/sandboxLogs';
+import { SandboxRegistry } from './vscode/sandboxes/sandboxRegistry';
+import { SessionCost } from './vscode/sandboxes/sessionCost';
 import { SandboxTreeProvider } from './vscode/views/sandboxTreeProvider';
 import { PreviewManager } from './vscode/webview/previewManager';
 
@@ -36,6 +41,9 @@ import { PreviewManager } from './vscode/webview/previewManager';
 export interface SpawnAppApi {
   readonly tree: AppTree;
   readonly registry: SandboxRegistry;
+  readonly sandboxLogs: SandboxLogs;
+  readonly sessionCost: SessionCost;
+  readonly discovery: SandboxDiscovery;
   readonly sandboxTree: SandboxTreeProvider;
   readonly appsTree: AppsTreeProvider;
   readonly previews: PreviewManager;
@@ -50,6 +58,8 @@ export interface SpawnAppApi {
     readonly sessionId: string;
     readonly iterate: AppIterator;
     readonly hotRedeploy: HotRedeploy;
+    /** Answers deploy confirmations instead of the modal dialog (`answerWith`). */
+    readonly deployDialogs: DeployDialogs;
   };
 }
 
@@ -58,14 +68,18 @@ export function activate(context: vscode.ExtensionContext): SpawnAppApi {
     context.subscriptions.push(d);
     return d;
   };
-  const logger = push(new Logger());
+  const logger = push(new LogChannel());
   const sessionId = windowSession(context);
+  const readSettings = settingsReader(context.extension.packageJSON as Parameters<typeof settingsReader>[0]);
   const secrets = push(new Secrets(context.secrets, logger));
   const config = async () => coreConfig(readSettings(), secrets, sessionId);
-  const providers = new Providers(config);
+  const providers = new Providers(config, new LocalProvider({ network: () => readSettings().localNetwork }));
 
   const tree = new AppTree();
   const registry = push(new SandboxRegistry(logger.scope('sandboxes')));
+  const sandboxLogs = push(new SandboxLogs(registry));
+  const sessionCost = push(new SessionCost(registry));
+  const discovery = push(new SandboxDiscovery(registry, () => providers.available(), logger.scope('sandboxes')));
   const diagnostics = push(new AppDiagnostics(tree));
   const history = push(new DeployHistory(registry));
   // Drafts: every app (files, findings, deploy history) in global storage, restored before anything reads the tree.
@@ -79,25 +93,26 @@ export function activate(context: vscode.ExtensionContext): SpawnAppApi {
   const fsProvider = push(new AppFileSystemProvider(tree));
   push(vscode.workspace.registerFileSystemProvider(SCHEME, fsProvider, { isCaseSensitive: true }));
 
-  const discover = () => registry.discover(() => providers.available());
-  push(registry.onDidStopOrphans((stopped) => showStoppedOrphans(stopped.map((o) => o.appName))));
+  const discover = () => discovery.discover();
+  push(discovery.onDidStopOrphans((stopped) => showStoppedOrphans(stopped.map((o) => o.appName))));
   const previews = push(new PreviewManager(vscode.Uri.joinPath(context.extensionUri, 'media'), tree, registry, discover));
-  const deployer = new Deployer(tree, registry, providers, previews, diagnostics, secrets, readSettings, logger);
+  const deployDialogs = new DeployDialogs(providers, secrets, readSettings);
+  const deploys = new DeployService(tree, diagnostics, deployDialogs, { registry, logs: sandboxLogs, cost: sessionCost, discovery, previews, settings: readSettings, logger });
   const chatModels = new VscodeLanguageModels(() => readSettings().chatModel);
-  const spawner = new Spawner(tree, diagnostics, registry, secrets, readSettings, config, logger, chatModels);
+  const spawner = new Spawner(tree, diagnostics, sessionCost, secrets, readSettings, config, logger, chatModels);
   const reporter = new ErrorReporter(logger);
-  const { iterate, hotRedeploy, disposables: iterateDisposables } = createIterate({ tree, history: versions, registry, deployer, diagnostics, secrets, reporter, settings: readSettings, config, logger, models: chatModels });
+  const { iterate, hotRedeploy, disposables: iterateDisposables } = createIterate({ tree, history: versions, registry, logs: sandboxLogs, cost: sessionCost, deploys, diagnostics, secrets, reporter, settings: readSettings, config, logger, models: chatModels });
   for (const d of iterateDisposables) push(d);
 
-  const sandboxTree = push(new SandboxTreeProvider(registry, () => void discover()));
+  const sandboxTree = push(new SandboxTreeProvider(registry, discovery, () => void discover()));
   const sandboxView = push(vscode.window.createTreeView('spawnApp.sandboxes', { treeDataProvider: sandboxTree }));
   push(sandboxView.onDidChangeVisibility((e) => sandboxTree.setVisible(e.visible)));
   sandboxTree.setVisible(sandboxView.visible);
   const appsTree = push(new AppsTreeProvider(tree, registry, versions));
   push(vscode.window.createTreeView('spawnApp.apps', { treeDataProvider: appsTree }));
-  push(new SessionStatusBar(registry));
+  push(new SessionStatusBar(registry, sessionCost));
 
-  const services: Services = { tree, registry, providers, spawner, deployer, previews, diagnostics, drafts, secrets, logger, reporter, iterate, config };
+  const services: Services = { tree, registry, logs: sandboxLogs, discovery, providers, spawner, deploys, previews, diagnostics, drafts, secrets, logger, reporter, iterate, config, settings: readSettings };
   for (const d of registerCommands(services)) push(d);
 
   const updateHasApps = () => setContext('spawnApp.hasApps', tree.apps().length > 0);
@@ -120,12 +135,15 @@ export function activate(context: vscode.ExtensionContext): SpawnAppApi {
   return {
     tree,
     registry,
+    sandboxLogs,
+    sessionCost,
+    discovery,
     sandboxTree,
     appsTree,
     previews,
     testing:
       context.extensionMode === vscode.ExtensionMode.Test
-        ? { secrets, reporter, localRoot: providers.local.root, drafts, draftNotices, history, sessionId, iterate, hotRedeploy }
+        ? { secrets, reporter, localRoot: providers.local.root, drafts, draftNotices, history, sessionId, iterate, hotRedeploy, deployDialogs }
         : undefined,
   };
 }

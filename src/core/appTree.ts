@@ -336,6 +336,11 @@ export class AppTree {
     return { ok: true, path: c.path };
   }
 
+  /** Records who wrote the app's code now (e.g. `claude` after an accepted change). */
+  setGenerator(app: AppMeta, generator: string): void {
+    app.generator = generator;
+  }
+
   /** Makes the app hold exactly `spec`'s files and a manifest describing it. */
   setSpec(app: AppMeta, spec: AppSpec, generator?: string): Finding[] {
     const dropped: Finding[] = [];

@@ -6,7 +6,6 @@ export interface CoreConfig {
   anthropicBaseUrl?: string;
   model?: string;
   maxTokens?: number;
-  temperature?: number;
   priceOverrides?: Record<string, ModelPrice>;
   e2bApiKey?: string;
   /** E2B domain (self-hosted E2B); the SDK derives api.<domain> from it. */
@@ -25,7 +24,6 @@ export interface CoreConfig {
 export const DEFAULTS = {
   model: 'claude-haiku-4-5',
   maxTokens: 8192,
-  temperature: 0.1,
   e2bTemplate: 'base',
   sandboxTimeoutMs: 15 * 60_000,
 } as const;
@@ -42,7 +40,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): CoreConfig 
     anthropicBaseUrl: env.ANTHROPIC_BASE_URL || undefined,
     model: env.SPAWN_APP_MODEL || undefined,
     maxTokens: num(env.SPAWN_APP_MAX_TOKENS),
-    temperature: num(env.SPAWN_APP_TEMPERATURE),
     e2bApiKey: env.E2B_API_KEY || undefined,
     e2bDomain: env.E2B_DOMAIN || undefined,
     e2bApiUrl: env.E2B_API_URL || undefined,

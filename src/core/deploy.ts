@@ -123,6 +123,8 @@ export async function deploy(opts: DeployOptions): Promise<Deployment> {
     sandbox = await phases.run('create', () =>
       provider.create({ appName, appType: spec.appType, timeoutMs: opts.timeoutMs, metadata: opts.metadata, signal }),
     );
+    const info = sandbox.info();
+    onEvent({ event: 'created', sandboxId: sandbox.id, provider: sandbox.provider, startedAt: info.startedAt, endAt: info.endAt, cpuCount: info.cpuCount, memoryMB: info.memoryMB });
     logger.info(`[deploy] created ${provider.id} sandbox ${sandbox.id} for ${appName}`);
     check();
     const deployment = sandbox.serving

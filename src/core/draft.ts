@@ -4,6 +4,7 @@
  * (findings, deploy history, and whatever else an app carries later); sections a build does not know are kept.
  */
 import type { SerializedApp } from './appTree';
+import { isProviderId } from './sandbox/providers';
 import type { ProviderId } from './sandbox/types';
 import type { Finding } from './validate';
 
@@ -77,7 +78,7 @@ export function deploysFrom(raw: unknown): DeployRecord[] {
       (d): d is DeployRecord =>
         isObject(d) &&
         typeof d.at === 'number' &&
-        (d.provider === 'local' || d.provider === 'e2b') &&
+        isProviderId(d.provider) &&
         typeof d.sandboxId === 'string' &&
         (d.outcome === 'running' || d.outcome === 'failed' || d.outcome === 'removed'),
     )

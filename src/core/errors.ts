@@ -28,18 +28,63 @@ export type ErrorCode =
   | 'deploy.no_key'
   | 'io';
 
+/**
+ * Something the user can change to get past an error, named the same for both fronts: the CLI renders it as its
+ * environment variable or flag, the extension as its setting (with a button that opens it) or command.
+ */
+export type ErrorHint =
+  /** A key: the extension offers its Set … API Key command, the CLI names the environment variable. */
+  | { key: 'anthropic' | 'e2b' }
+  /** A setting, with a value worth trying. */
+  | { setting: HintSetting; value?: string | number }
+  /** Another choice that avoids the problem ("use the templates", "run locally"). */
+  | { use: 'templates' | 'local' };
+
+export type HintSetting = 'model' | 'maxTokens' | 'e2bTemplate' | 'sandboxTimeout' | 'anthropicBaseUrl';
+
+export interface SpawnErrorOptions {
+  cause?: unknown;
+  /** The app the error is about (the extension offers actions for it, e.g. Fix with Claude). */
+  appId?: string;
+  hint?: ErrorHint | ErrorHint[];
+}
+
 export class SpawnError extends Error {
+  /** What the user can change, best first. */
+  readonly hints: readonly ErrorHint[];
+  /** The app the error is about, when known. */
+  readonly appId?: string;
+
   constructor(
     readonly code: ErrorCode,
     message: string,
     /** Extra lines worth showing (an installer's or app's last output). */
     readonly detail?: string,
-    options?: { cause?: unknown },
+    options: SpawnErrorOptions = {},
   ) {
-    super(message, options);
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'SpawnError';
+    this.appId = options.appId;
+    this.hints = options.hint === undefined ? [] : Array.isArray(options.hint) ? options.hint : [options.hint];
+  }
+
+  /** This error about `appId` (a copy; an error that names its app already keeps it). */
+  about(appId: string): SpawnError {
+    if (this.appId) return this;
+    const copy = new SpawnError(this.code, this.message, this.detail, { cause: this.cause, appId, hint: [...this.hints] });
+    copy.name = this.name;
+    copy.stack = this.stack;
+    return copy;
   }
 }
+
+/** `err` marked as being about `appId` when it is a SpawnError (other errors offer no app actions); cancels stay cancels. */
+export function aboutApp(err: unknown, appId: string): unknown {
+  return err instanceof SpawnError && !(err instanceof CancelledError) ? err.about(appId) : err;
+}
+
+/** Error codes of a failed step that Claude can be asked to fix. */
+export const FIXABLE_CODES: ReadonlySet<string> = new Set<ErrorCode>(['deploy.install_failed', 'deploy.start_failed', 'deploy.health_timeout']);
 
 /** Thrown when the user cancels: callers stay silent about it. */
 export class CancelledError extends SpawnError {

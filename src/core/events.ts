@@ -1,10 +1,10 @@
 /** The one event type that flows from the core to both fronts (the CLI prints it, the extension renders it). */
 import type { Finding } from './validate';
-import type { ErrorCode } from './errors';
+import type { ProviderId } from './sandbox/types';
 
 export type Phase = 'generate' | 'validate' | 'create' | 'write' | 'install' | 'start' | 'health';
 
-export type LogSource = 'install' | 'app' | 'generator' | 'provider';
+export type LogSource = 'install' | 'app';
 
 export type SpawnEvent =
   /** `started`: the path is known (content may be partial); `complete`: the content is final. */
@@ -12,13 +12,12 @@ export type SpawnEvent =
   | ({ event: 'finding' } & Finding)
   | { event: 'phase'; phase: Phase; status: 'started' | 'finished' | 'failed' | 'skipped'; durationMs?: number; detail?: string }
   | { event: 'log'; source: LogSource; stream: 'stdout' | 'stderr'; line: string }
+  /** The sandbox exists (before anything runs in it): a front can list it, and stop it if the user asks. */
+  | { event: 'created'; sandboxId: string; provider: ProviderId; startedAt: number; endAt?: number; cpuCount?: number; memoryMB?: number }
   | { event: 'ready'; url: string; sandboxId: string; provider: string; durationMs?: number }
-  | { event: 'error'; code: ErrorCode; message: string; detail?: string }
-  | { event: 'cost'; kind: 'generation' | 'sandbox'; model?: string; inputTokens?: number; outputTokens?: number; usd: number | null; note?: string };
+  | { event: 'cost'; kind: 'generation'; model?: string; inputTokens?: number; outputTokens?: number; usd: number | null; note?: string };
 
 export type EventSink = (e: SpawnEvent) => void;
-
-export const noopSink: EventSink = () => undefined;
 
 /** Minimal logger the core writes to; the extension maps it onto a LogOutputChannel, the CLI onto stderr. */
 export interface Logger {

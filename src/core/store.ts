@@ -19,7 +19,24 @@ export interface StoreOptions {
   onError?: (err: Error, id: string) => void;
   /** A record whose failure was reported through `onError` has been written after all. */
   onRecovered?: (id: string) => void;
+  /** How delayed writes are scheduled; the default is the real clock (tests pass a manual one). */
+  timers?: Timers;
 }
+
+/** A clock to schedule on: `set` runs `fn` after `ms`, `clear` cancels it. */
+export interface Timers {
+  set(fn: () => void, ms: number): unknown;
+  clear(handle: unknown): void;
+}
+
+const realTimers: Timers = {
+  set(fn, ms) {
+    const t = setTimeout(fn, ms);
+    t.unref?.();
+    return t;
+  },
+  clear: (h) => clearTimeout(h as NodeJS.Timeout),
+};
 
 export interface SetAside {
   file: string;
@@ -55,8 +72,10 @@ export function writeFileAtomic(file: string, data: string): void {
 }
 
 export class JsonStore<T> {
-  private readonly pending = new Map<string, { value: T; timer: NodeJS.Timeout }>();
+  private readonly pending = new Map<string, { value: T; timer: unknown }>();
+  private readonly timers: Timers;
   private readonly reported = new Set<string>();
+  private failed = 0;
   private readonly debounceMs: number;
   private readonly maxRecordBytes: number;
   private readonly maxRecords: number;
@@ -64,6 +83,7 @@ export class JsonStore<T> {
 
   constructor(readonly dir: string, private readonly opts: StoreOptions = {}) {
     this.debounceMs = opts.debounceMs ?? 300;
+    this.timers = opts.timers ?? realTimers;
     this.maxRecordBytes = opts.maxRecordBytes ?? 20 * 1024 * 1024;
     this.maxRecords = opts.maxRecords ?? 200;
     this.retryMs = opts.retryMs ?? 5000;
@@ -107,7 +127,7 @@ export class JsonStore<T> {
    */
   setAside(id: string, reason: string): SetAside {
     const p = this.pending.get(id);
-    if (p) clearTimeout(p.timer);
+    if (p) this.timers.clear(p.timer);
     this.pending.delete(id);
     return this.moveAside(this.fileOf(id), reason);
   }
@@ -125,10 +145,8 @@ export class JsonStore<T> {
   /** Schedules a debounced atomic write of `value` under `id`. */
   save(id: string, value: T): void {
     const prev = this.pending.get(id);
-    if (prev) clearTimeout(prev.timer);
-    const timer = setTimeout(() => this.flushOne(id), this.debounceMs);
-    timer.unref?.();
-    this.pending.set(id, { value, timer });
+    if (prev) this.timers.clear(prev.timer);
+    this.pending.set(id, { value, timer: this.timers.set(() => this.flushOne(id), this.debounceMs) });
   }
 
   /** Writes `value` now (atomically). Throws on failure. */
@@ -162,21 +180,20 @@ export class JsonStore<T> {
   private flushOne(id: string): void {
     const p = this.pending.get(id);
     if (!p) return;
-    clearTimeout(p.timer);
+    this.timers.clear(p.timer);
     this.pending.delete(id);
     try {
       this.saveNow(id, p.value);
       if (this.reported.delete(id)) this.opts.onRecovered?.(id);
     } catch (err) {
+      this.failed++;
       if (!this.reported.has(id)) {
         this.reported.add(id);
         this.opts.onError?.(err instanceof Error ? err : new Error(String(err)), id);
       }
       // Keep the value and retry later, unless a newer save replaced it meanwhile.
       if (!this.pending.has(id)) {
-        const timer = setTimeout(() => this.flushOne(id), this.retryMs);
-        timer.unref?.();
-        this.pending.set(id, { value: p.value, timer });
+        this.pending.set(id, { value: p.value, timer: this.timers.set(() => this.flushOne(id), this.retryMs) });
       }
     }
   }
@@ -188,10 +205,15 @@ export class JsonStore<T> {
 
   delete(id: string): void {
     const p = this.pending.get(id);
-    if (p) clearTimeout(p.timer);
+    if (p) this.timers.clear(p.timer);
     this.pending.delete(id);
     this.reported.delete(id);
     rmSync(this.fileOf(id), { force: true });
+  }
+
+  /** Writes that failed so far (each attempt, retries included). */
+  get failedWrites(): number {
+    return this.failed;
   }
 
   /** True while a write for `id` waits (debounce or retry). */
@@ -201,7 +223,7 @@ export class JsonStore<T> {
 
   dispose(): void {
     this.flush();
-    for (const p of this.pending.values()) clearTimeout(p.timer);
+    for (const p of this.pending.values()) this.timers.clear(p.timer);
     this.pending.clear();
   }
 }

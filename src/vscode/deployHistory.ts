@@ -8,7 +8,8 @@ import type { DeployRecord } from '../core/draft';
 import { DRAFT_LIMITS, deploysFrom } from '../core/draft';
 import { Disposable } from './dispose';
 import type { DraftSection } from './fs/appPersistence';
-import type { SandboxEntry, SandboxRegistry } from './views/sandboxRegistry';
+import type { SandboxEntry } from './sandboxes/sandboxEntry';
+import type { SandboxRegistry } from './sandboxes/sandboxRegistry';
 
 export class DeployHistory extends Disposable implements DraftSection {
   readonly key = 'deploys';
@@ -43,7 +44,7 @@ export class DeployHistory extends Disposable implements DraftSection {
 
   private observe(e: SandboxEntry): void {
     // Sandboxes found by listing were deployed elsewhere (or before a reload, already recorded then).
-    if (!e.appId || e.found) return;
+    if (!e.appId || e.origin !== 'deployed') return;
     const prev = this.seen.get(e.id);
     if (e.status === 'running' && e.deployment && (prev?.outcome !== 'running' || prev.deployment !== e.deployment)) {
       this.record(e, { outcome: 'running', url: e.url }, e.deployment);

@@ -3,9 +3,9 @@
  * sentence with the actions that help. A user's cancel is silent. Secrets are redacted from what is shown.
  */
 import * as vscode from 'vscode';
-import { isCancelled, messageOf, SpawnError } from '../core/errors';
-import { appOfError, FIXABLE_CODES } from './errorContext';
-import type { Logger } from './logger';
+import type { ErrorHint, HintSetting } from '../core/errors';
+import { FIXABLE_CODES, isCancelled, messageOf, SpawnError } from '../core/errors';
+import type { LogChannel } from './logChannel';
 
 interface Action {
   title: string;
@@ -17,7 +17,7 @@ export class ErrorReporter {
   /** The last error reported (integration tests read it through the testing API). */
   lastError?: { command: string; code?: string; message: string; actions: string[] };
 
-  constructor(private readonly logger: Logger) {}
+  constructor(private readonly logger: LogChannel) {}
 
   report(command: string, err: unknown): void {
     if (isCancelled(err)) {
@@ -42,14 +42,31 @@ function userMessage(err: unknown): string {
   return `Spawn App: ${m}`;
 }
 
+/** The extension's setting for each setting a hint names. */
+const SETTING_OF: Record<HintSetting, string> = {
+  model: 'spawnApp.model',
+  maxTokens: 'spawnApp.maxTokens',
+  e2bTemplate: 'spawnApp.e2bTemplate',
+  sandboxTimeout: 'spawnApp.sandboxTimeoutMinutes',
+  anthropicBaseUrl: 'spawnApp.anthropicBaseUrl',
+};
+
+/** A hint as a button: a key's Set … API Key command, or the named setting opened in the Settings editor. */
+function actionOf(h: ErrorHint): Action | undefined {
+  if ('key' in h) return h.key === 'anthropic' ? { title: 'Set Anthropic API Key', command: 'spawnApp.setAnthropicApiKey' } : { title: 'Set E2B API Key', command: 'spawnApp.setE2bApiKey' };
+  if ('setting' in h) return { title: `Open Setting ${SETTING_OF[h.setting]}`, command: 'workbench.action.openSettings', args: [SETTING_OF[h.setting]] };
+  return undefined; // "use the templates / the local runner": the extension asks that itself before it gets here.
+}
+
 function actionsFor(err: unknown): Action[] {
   const out: Action[] = [];
-  const code = err instanceof SpawnError ? err.code : undefined;
-  if (code === 'generation.no_key' || code === 'generation.auth') out.push({ title: 'Set Anthropic API Key', command: 'spawnApp.setAnthropicApiKey' });
-  if (code === 'deploy.no_key' || code === 'deploy.auth') out.push({ title: 'Set E2B API Key', command: 'spawnApp.setE2bApiKey' });
-  if (code === 'blocked') out.push({ title: 'Show Problems', command: 'workbench.actions.view.problems' });
-  const appId = appOfError(err);
-  if (code && FIXABLE_CODES.has(code)) out.push({ title: 'Fix with Claude', command: 'spawnApp.fix', args: appId ? [{ appId }] : [] });
+  const e = err instanceof SpawnError ? err : undefined;
+  for (const h of e?.hints ?? []) {
+    const a = actionOf(h);
+    if (a) out.push(a);
+  }
+  if (e?.code === 'blocked') out.push({ title: 'Show Problems', command: 'workbench.actions.view.problems' });
+  if (e && FIXABLE_CODES.has(e.code)) out.push({ title: 'Fix with Claude', command: 'spawnApp.fix', args: e.appId ? [{ appId: e.appId }] : [] });
   out.push({ title: 'Show Log', command: 'spawnApp.showLog' });
   return out;
 }

@@ -3,49 +3,46 @@ import type { CoreConfig } from '../core/config';
 import type { ProviderChoice } from '../core/sandbox';
 import { createProvider, resolveProviderId } from '../core/sandbox';
 import { LocalProvider } from '../core/sandbox/local';
+import { PROVIDER_IDS, providerInfo } from '../core/sandbox/providers';
 import type { ProviderId, SandboxProvider } from '../core/sandbox/types';
-import { readSettings } from './settings';
 
 export class Providers {
-  private remote?: { key: string; provider: Promise<SandboxProvider> };
+  private readonly made = new Map<ProviderId, Promise<SandboxProvider>>();
 
   constructor(
     private readonly config: () => Promise<CoreConfig>,
-    readonly local: LocalProvider = new LocalProvider({ network: () => readSettings().localNetwork }),
+    readonly local: LocalProvider = new LocalProvider(),
   ) {}
 
-  async resolve(choice: ProviderChoice): Promise<ProviderId> {
-    return resolveProviderId(choice, await this.config());
-  }
-
-  /** The provider for a choice; the E2B SDK is loaded only here, the first time it is needed. */
+  /** The provider for a choice, made once (a provider's SDK is loaded only then) until settings or keys change. */
   async get(choice: ProviderChoice): Promise<SandboxProvider> {
     const cfg = await this.config();
     const id = resolveProviderId(choice, cfg);
-    if (id === 'local') return this.local;
-    const key = JSON.stringify([cfg.e2bApiKey, cfg.e2bDomain, cfg.e2bApiUrl, cfg.e2bSandboxUrl, cfg.e2bTemplate]);
-    if (this.remote?.key !== key) {
-      const provider = createProvider(id, cfg, this.local);
-      provider.catch(() => undefined);
-      this.remote = { key, provider };
+    let made = this.made.get(id);
+    if (!made) {
+      made = createProvider(id, cfg, this.local);
+      this.made.set(id, made);
     }
     try {
-      return await this.remote.provider;
+      return await made;
     } catch (err) {
-      this.remote = undefined;
+      if (this.made.get(id) === made) this.made.delete(id);
       throw err;
     }
   }
 
-  /** Every provider that can list sandboxes now: local always, E2B when a key is set. */
+  /** Every provider that can list sandboxes now: those that need no key, and those whose key is set. */
   async available(): Promise<SandboxProvider[]> {
-    const out: SandboxProvider[] = [this.local];
-    if ((await this.config()).e2bApiKey) out.push(await this.get('e2b'));
-    return out;
+    const cfg = await this.config();
+    const ids = PROVIDER_IDS.filter((id) => {
+      const key = providerInfo(id).key;
+      return !key || cfg[key];
+    });
+    return Promise.all(ids.map((id) => this.get(id)));
   }
 
-  /** Forgets the cached E2B provider (its settings or key changed). */
+  /** Forgets the providers made so far (their settings or keys changed); the local runner stays. */
   reset(): void {
-    this.remote = undefined;
+    this.made.clear();
   }
 }

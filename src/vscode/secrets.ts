@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { CancelledError } from '../core/errors';
 import { setContext } from './contextKeys';
 import { Disposable } from './dispose';
-import type { Logger } from './logger';
+import type { LogChannel } from './logChannel';
 
 export const SECRET_KEYS = {
   anthropic: 'spawnApp.anthropicApiKey',
@@ -24,7 +24,7 @@ export class Secrets extends Disposable {
 
   constructor(
     private readonly storage: vscode.SecretStorage,
-    private readonly logger: Logger,
+    private readonly logger: LogChannel,
   ) {
     super();
     this._register(

@@ -1,9 +1,9 @@
 /** The extension's settings (contributes.configuration) and the CoreConfig built from them and the secrets. */
 import * as vscode from 'vscode';
 import type { CoreConfig } from '../core/config';
-import { DEFAULTS } from '../core/config';
 import type { GeneratorChoice } from '../core/generate';
 import type { ProviderChoice } from '../core/sandbox';
+import { PROVIDER_IDS } from '../core/sandbox/providers';
 import type { Secrets } from './secrets';
 
 export interface Settings {
@@ -12,7 +12,6 @@ export interface Settings {
   /** The VS Code chat model (`vscode.lm`) the vscode-lm generator uses; empty: the first one VS Code offers. */
   chatModel: string;
   maxTokens: number;
-  temperature: number;
   sandboxProvider: ProviderChoice;
   e2bTemplate: string;
   sandboxTimeoutMinutes: number;
@@ -30,37 +29,59 @@ export interface Settings {
   localNetwork: boolean;
 }
 
-function oneOf<T extends string>(value: unknown, allowed: readonly T[], fallback: T): T {
-  return typeof value === 'string' && (allowed as readonly string[]).includes(value) ? (value as T) : fallback;
+/** A setting's declaration in package.json (contributes.configuration.properties). */
+interface Declared {
+  default?: unknown;
+  minimum?: number;
+  maximum?: number;
 }
 
-function num(value: unknown, fallback: number, min: number, max: number): number {
-  return typeof value === 'number' && Number.isFinite(value) ? Math.min(max, Math.max(min, value)) : fallback;
+/**
+ * Reads the settings. Defaults and limits live in package.json (`manifest`, the extension's packageJSON) only: a
+ * value that is missing or of the wrong type falls back to the declared default, and numbers are clamped to the
+ * declared range.
+ */
+export function settingsReader(manifest: { contributes?: { configuration?: { properties?: Record<string, Declared> } } }): () => Settings {
+  const props = manifest.contributes?.configuration?.properties ?? {};
+  return () => readSettings((key) => props[`spawnApp.${key}`] ?? {});
 }
 
-function str(value: unknown): string | undefined {
-  return typeof value === 'string' && value.trim() ? value.trim() : undefined;
-}
-
-export function readSettings(): Settings {
+function readSettings(decl: (key: string) => Declared): Settings {
   const c = vscode.workspace.getConfiguration('spawnApp');
+  const declared = (key: string) => decl(key).default;
+  const str = (key: string): string | undefined => {
+    const v = c.get(key);
+    return typeof v === 'string' && v.trim() ? v.trim() : undefined;
+  };
+  const oneOf = <T extends string>(key: string, allowed: readonly T[]): T => {
+    const v = c.get(key);
+    return (typeof v === 'string' && (allowed as readonly string[]).includes(v) ? v : declared(key)) as T;
+  };
+  const num = (key: string): number => {
+    const v = c.get(key);
+    const { minimum = -Infinity, maximum = Infinity } = decl(key);
+    return Math.min(maximum, Math.max(minimum, typeof v === 'number' && Number.isFinite(v) ? v : (declared(key) as number)));
+  };
+  const bool = (key: string): boolean => {
+    const v = c.get(key);
+    return typeof v === 'boolean' ? v : declared(key) === true;
+  };
   return {
-    generator: oneOf(c.get('generator'), ['auto', 'claude', 'vscode-lm', 'templates'], 'auto'),
-    model: str(c.get('model')) ?? DEFAULTS.model,
-    chatModel: str(c.get('chatModel')) ?? '',
-    maxTokens: Math.round(num(c.get('maxTokens'), DEFAULTS.maxTokens, 256, 64000)),
-    temperature: num(c.get('temperature'), DEFAULTS.temperature, 0, 1),
-    sandboxProvider: oneOf(c.get('sandboxProvider'), ['auto', 'e2b', 'local'], 'auto'),
-    e2bTemplate: str(c.get('e2bTemplate')) ?? DEFAULTS.e2bTemplate,
-    sandboxTimeoutMinutes: num(c.get('sandboxTimeoutMinutes'), DEFAULTS.sandboxTimeoutMs / 60_000, 1, 24 * 60),
-    anthropicBaseUrl: str(c.get('anthropicBaseUrl')),
-    e2bDomain: str(c.get('e2bDomain')),
-    e2bApiUrl: str(c.get('e2bApiUrl')),
-    e2bSandboxUrl: str(c.get('e2bSandboxUrl')),
-    redeployOnSave: c.get('redeployOnSave') !== false,
-    autoFix: c.get('autoFix') === true,
-    fixAttempts: Math.round(num(c.get('fixAttempts'), 2, 1, 10)),
-    localNetwork: c.get('localNetwork') !== false,
+    generator: oneOf('generator', ['auto', 'claude', 'vscode-lm', 'templates']),
+    model: str('model') ?? String(declared('model')),
+    chatModel: str('chatModel') ?? '',
+    maxTokens: Math.round(num('maxTokens')),
+    sandboxProvider: oneOf('sandboxProvider', ['auto', ...PROVIDER_IDS]),
+    e2bTemplate: str('e2bTemplate') ?? String(declared('e2bTemplate')),
+    sandboxTimeoutMinutes: num('sandboxTimeoutMinutes'),
+    anthropicBaseUrl: str('anthropicBaseUrl'),
+    e2bDomain: str('e2bDomain'),
+    e2bApiUrl: str('e2bApiUrl'),
+    e2bSandboxUrl: str('e2bSandboxUrl'),
+    redeployOnSave: bool('redeployOnSave'),
+    autoFix: bool('autoFix'),
+    fixAttempts: Math.round(num('fixAttempts')),
+    localNetwork: bool('localNetwork'),
   };
 }
 
@@ -70,7 +91,6 @@ export async function coreConfig(settings: Settings, secrets: Secrets, sessionId
     anthropicBaseUrl: settings.anthropicBaseUrl,
     model: settings.model,
     maxTokens: settings.maxTokens,
-    temperature: settings.temperature,
     e2bApiKey: await secrets.get('e2b'),
     e2bDomain: settings.e2bDomain,
     e2bApiUrl: settings.e2bApiUrl,

@@ -16,13 +16,13 @@ import type { ChatModelSource } from './generate/vscodeLanguageModels';
 import type { AppType } from '../core/spec';
 import { mainFileCandidates, mainFileOf, MAX_PROMPT_LENGTH } from '../core/spec';
 import type { Finding } from '../core/validate';
-import { abortSignalFrom } from './deployer';
+import { withSignal } from './cancellation';
 import type { AppDiagnostics } from './diagnostics';
 import { appUri } from './fs/appUri';
-import type { Logger } from './logger';
+import type { LogChannel } from './logChannel';
 import type { Secrets } from './secrets';
 import type { Settings } from './settings';
-import type { SandboxRegistry } from './views/sandboxRegistry';
+import type { SessionCost } from './sandboxes/sessionCost';
 
 export interface SpawnRequest {
   appType: AppType;
@@ -44,11 +44,11 @@ export class Spawner {
   constructor(
     private readonly tree: AppTree,
     private readonly diagnostics: AppDiagnostics,
-    private readonly registry: SandboxRegistry,
+    private readonly cost: SessionCost,
     private readonly secrets: Secrets,
     private readonly settings: () => Settings,
     private readonly config: () => Promise<CoreConfig>,
-    private readonly logger: Logger,
+    private readonly logger: LogChannel,
     /** VS Code's chat models (the `vscode-lm` generator, and `auto` without an Anthropic key). */
     private readonly models?: ChatModelSource,
   ) {}
@@ -65,8 +65,7 @@ export class Spawner {
 
     return vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: 'Spawn App', cancellable: true },
-      async (progress, token) => {
-        const signal = abortSignalFrom(token, req.token);
+      (progress, token) => withSignal([token, req.token], async (signal) => {
         progress.report({
           message:
             generator.id === 'claude' ? `Generating with ${cfg.model ?? 'Claude'}…` : generator.id === 'vscode-lm' ? vscode.l10n.t('Generating with {0}…', chat?.name ?? 'a VS Code model') : 'Generating from the built-in templates…',
@@ -94,7 +93,7 @@ export class Spawner {
           } else if (e.event === 'cost' && e.kind === 'generation' && e.note === INCLUDED_IN_PLAN) {
             log.info(`${e.model ?? 'model'}: ${vscode.l10n.t('included in your plan')}`);
           } else if (e.event === 'cost' && e.kind === 'generation') {
-            this.registry.addGenerationCost(e.usd);
+            this.cost.addGeneration(e.usd);
             log.info(`${e.model ?? 'model'}: ${e.inputTokens ?? 0} input + ${e.outputTokens ?? 0} output tokens`);
           }
         };
@@ -124,7 +123,7 @@ export class Spawner {
         } finally {
           hold.dispose();
         }
-      },
+      }),
     );
   }
 

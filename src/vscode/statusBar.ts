@@ -2,16 +2,21 @@
 import * as vscode from 'vscode';
 import { formatUsd } from '../core/pricing';
 import { Disposable, toDisposable } from './dispose';
-import type { SandboxRegistry } from './views/sandboxRegistry';
+import type { SandboxRegistry } from './sandboxes/sandboxRegistry';
+import type { SessionCost } from './sandboxes/sessionCost';
 
 export class SessionStatusBar extends Disposable {
   private readonly item = this._register(vscode.window.createStatusBarItem('spawnApp.session', vscode.StatusBarAlignment.Left, 50));
 
-  constructor(private readonly registry: SandboxRegistry) {
+  constructor(
+    private readonly registry: SandboxRegistry,
+    private readonly cost: SessionCost,
+  ) {
     super();
     this.item.name = 'Spawn App';
     this.item.command = 'spawnApp.sandboxes.focus';
     this._register(registry.onDidChange(() => this.render()));
+    this._register(cost.onDidChange(() => this.render()));
     const timer = setInterval(() => this.render(), 5000);
     this._register(toDisposable(() => clearInterval(timer)));
     this.render();
@@ -20,7 +25,7 @@ export class SessionStatusBar extends Disposable {
   render(): void {
     const entries = this.registry.list();
     const running = entries.filter((e) => e.status === 'running').length;
-    const cost = this.registry.sessionCost();
+    const cost = this.cost.total();
     if (entries.length === 0 && cost.usd === 0 && !cost.partial) {
       this.item.hide();
       return;

@@ -1,6 +1,6 @@
 /**
  * A fake Anthropic Messages API on 127.0.0.1, speaking the wire format the real SDK expects (see
- * ../shared/WIRE.md): POST /v1/messages streamed as SSE (message_start → content_block_start tool_use →
+ * docs/wire.md): POST /v1/messages streamed as SSE (message_start → content_block_start tool_use →
  * content_block_delta input_json_delta… → content_block_stop → message_delta → message_stop, pings between),
  * and GET /v1/models. Faults are chosen per request from a scenario queue (then `defaultScenario`).
  *

@@ -1,6 +1,6 @@
 /**
  * A fake E2B on 127.0.0.1, speaking the wire protocol of the installed `e2b` SDK (2.51.0) closely enough that the
- * real SDK runs unchanged against it (see ../shared/WIRE.md and node_modules/e2b/dist/index.js):
+ * real SDK runs unchanged against it (see docs/wire.md and node_modules/e2b/dist/index.js):
  *
  * - the control plane (`X-API-KEY`, JSON, errors `{code, message}`): POST /v2/sandboxes, GET /v2/sandboxes
  *   (metadata filter, `limit`/`nextToken` paging with `x-next-token`), GET/DELETE /sandboxes/{id},

@@ -24,7 +24,7 @@ describe('generation with Claude (the fake Anthropic API on loopback)', () => {
 
   it('streams the generated files into the virtual workspace; the stored key reaches the API', async () => {
     const api = await getApi();
-    const before = api.registry.sessionCost().generation;
+    const before = api.sessionCost.total().generation;
     const r = await vscode.commands.executeCommand<SpawnResult>('spawnApp.spawn', { appType: 'webapp', prompt: 'a todo list', generator: 'auto' });
     assert.ok(r, `spawn returned (last error: ${api.testing.reporter.lastError?.message})`);
     assert.equal(r.generator, 'claude', 'auto picks Claude once a key is set');
@@ -33,7 +33,7 @@ describe('generation with Claude (the fake Anthropic API on loopback)', () => {
     assert.equal(requests[0]!.apiKey, key, 'the key from SecretStorage is what the API receives');
     for (const f of DEFAULT_WEBAPP.files) assert.equal(await readText(appUri(r.appName, f.path)), f.content);
     assert.equal(vscode.window.activeTextEditor?.document.uri.toString(), appUri(r.appName, 'index.html').toString());
-    assert.ok(api.registry.sessionCost().generation > before, 'the generation cost counts into the session');
+    assert.ok(api.sessionCost.total().generation > before, 'the generation cost counts into the session');
     const appItem = api.appsTree.getTreeItem(api.appsTree.getChildren().find((n) => n.uri.path === `/${r.appName}`)!);
     assert.match(String(appItem.description), /written by Claude/);
   });
@@ -46,7 +46,18 @@ describe('generation with Claude (the fake Anthropic API on loopback)', () => {
     assert.equal(r, undefined);
     assert.equal(api.testing.reporter.lastError?.code, 'generation.auth');
     assert.equal(api.testing.reporter.lastError?.message.includes(key), false);
+    assert.deepEqual(api.testing.reporter.lastError?.actions, ['Set Anthropic API Key', 'Show Log'], 'the key hint is the Set Key command');
     assert.equal(api.tree.apps().length, appsBefore);
+  });
+
+  it('a truncated answer names the setting to raise, as a button that opens it (no CLI variable in the sentence)', async () => {
+    const api = await getApi();
+    fake.enqueue('max_tokens');
+    assert.equal(await vscode.commands.executeCommand('spawnApp.spawn', { appType: 'webapp', prompt: 'a big app', generator: 'claude' }), undefined);
+    const shown = api.testing.reporter.lastError;
+    assert.equal(shown?.code, 'generation.truncated');
+    assert.deepEqual(shown?.actions, ['Open Setting spawnApp.maxTokens', 'Show Log']);
+    assert.doesNotMatch(shown?.message ?? '', /SPAWN_APP|--/);
   });
 
   it('a cancelled stream stops at once and leaves nothing', async () => {

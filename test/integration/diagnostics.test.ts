@@ -30,15 +30,19 @@ describe('diagnostics for a hostile app', () => {
     await reset();
     rmSync(dir, { recursive: true, force: true });
   });
+  // Each test opens the hostile app afresh (none relies on another's leftovers).
+  beforeEach(async () => {
+    await reset();
+    const r = await vscode.commands.executeCommand<{ appId: string; appName: string }>('spawnApp.openFromFolder', { folder: path.join(dir, 'app') });
+    assert.ok(r, 'the app opened');
+    ({ appId, appName } = r);
+  });
 
   function diagnostics(rel: string): vscode.Diagnostic[] {
     return vscode.languages.getDiagnostics(appUri(appName, rel));
   }
 
   it('opens the app from a folder and marks the piped download (error) and eval (warning) on their lines', async () => {
-    const r = await vscode.commands.executeCommand<{ appId: string; appName: string }>('spawnApp.openFromFolder', { folder: path.join(dir, 'app') });
-    assert.ok(r);
-    ({ appId, appName } = r);
     assert.equal(appName, 'hostile');
     const manifestText = await readText(appUri(appName, 'spawn-app.json'));
     const startLine = manifestText.split('\n').findIndex((l) => l.includes('"startCommand"'));
@@ -53,6 +57,7 @@ describe('diagnostics for a hostile app', () => {
 
   it('errors block the deploy: nothing is created', async () => {
     const api = await getApi();
+    await waitFor(() => diagnostics('spawn-app.json').length > 0, 'the manifest error');
     const r = await vscode.commands.executeCommand('spawnApp.deploy', { appId, confirm: true });
     assert.equal(r, undefined);
     assert.equal(api.testing.reporter.lastError?.code, 'blocked');
@@ -73,6 +78,7 @@ describe('diagnostics for a hostile app', () => {
   });
 
   it('clears an app’s diagnostics when the app is deleted', async () => {
+    await waitFor(() => diagnostics('app.js').length > 0, 'the diagnostics first');
     await vscode.commands.executeCommand('spawnApp.file.delete', { uri: appUri(appName), kind: 'app' }, { confirm: true });
     await waitFor(() => diagnostics('app.js').length === 0, 'the diagnostics to clear');
     const api = await getApi();

@@ -18,6 +18,7 @@ import { nullLogger } from '../../src/core/events';
 import { e2bProviderFromConfig } from '../../src/core/sandbox/e2b';
 import { processStartTime } from '../../src/core/sandbox/processes';
 import type { SetAside } from '../../src/core/store';
+import { entryCost } from '../../src/vscode/sandboxes/sessionCost';
 import type { DraftNotices } from '../../src/vscode/fs/appPersistence';
 import { AppPersistence } from '../../src/vscode/fs/appPersistence';
 import type { FakeE2B } from '../fakes/fakeE2B';
@@ -141,7 +142,8 @@ describe('durability: drafts and sandboxes survive reloads, crashes and full dis
       tree.putFile(app, 'a.txt', 'one');
       await waitFor(() => notices.events.length > 0, 'the failure');
       tree.putFile(app, 'a.txt', 'two');
-      await new Promise((r) => setTimeout(r, 200));
+      const failed = p.failedWrites();
+      await waitFor(() => p.failedWrites() >= failed + 2, 'the edit and a retry to fail too');
       assert.equal(notices.events.length, 1, `reported once, not on every retry or edit: ${notices.events.join(' | ')}`);
       assert.match(notices.events[0]!, /^failed notes: /);
       assert.equal(decodeText(tree.readFile('/notes/a.txt')), 'two', 'the edit is kept');
@@ -203,7 +205,7 @@ describe('durability: drafts and sandboxes survive reloads, crashes and full dis
       write('local-orphan1', dead, server.pid!);
       write('local-otherwin', process.ppid, live.pid!); // its owner (a live process) is another window
       const stopped = new Promise<string[]>((resolve) => {
-        const sub = api.registry.onDidStopOrphans((list) => {
+        const sub = api.discovery.onDidStopOrphans((list) => {
           sub.dispose();
           resolve(list.map((o) => o.appName));
         });
@@ -263,17 +265,16 @@ describe('durability: drafts and sandboxes survive reloads, crashes and full dis
       assert.equal(api.sandboxTree.getParent(inGroup[0]!), roots[1]);
       assert.equal(api.sandboxTree.getTreeItem(inGroup[0]!).contextValue, 'sandbox:running:e2b', 'the same actions (Destroy) as any sandbox');
       const theirEntry = api.registry.get(theirs.id)!;
-      assert.ok(theirEntry.foreign);
-      // An hour from now their sandbox has cost something; none of it is this window's spend.
+      assert.equal(theirEntry.origin, 'other');
+      assert.equal(api.registry.get(mine.sandboxId)?.origin, 'reloaded');
+      // An hour from now their sandbox has cost something; none of it is this window's spend (this window's is).
       const later = Date.now() + 3_600_000;
-      const theirCost = api.registry.cost(theirEntry, later)!;
-      assert.ok(theirCost > 0.01);
-      const spend = api.registry.sessionCost(later).usd;
-      theirEntry.foreign = false;
-      assert.ok(Math.abs(api.registry.sessionCost(later).usd - spend - theirCost) < 1e-9, 'counted only when it is this window’s');
-      theirEntry.foreign = true;
+      assert.ok(entryCost(theirEntry, later)! > 0.01);
+      const spend = api.sessionCost.total(later);
+      assert.ok(spend.sandboxes >= entryCost(api.registry.get(mine.sandboxId)!, later)!, 'this window’s sandbox counts');
 
       assert.equal(await vscode.commands.executeCommand('spawnApp.sandbox.destroy', inGroup[0], { confirm: true }), true);
+      assert.ok(Math.abs(api.sessionCost.total(later).usd - spend.usd) < 1e-9, 'destroying theirs adds nothing to this window’s spend');
       assert.deepEqual(fake.live().map((s) => s.id), [mine.sandboxId]);
       assert.deepEqual(api.sandboxTree.getChildren().map((n) => n.kind), ['sandbox'], 'the group goes with its last sandbox');
 
@@ -309,7 +310,7 @@ describe('durability: drafts and sandboxes survive reloads, crashes and full dis
       assert.match(String(offline.tooltip), /Could not reach E2B/);
       await setSetting('e2bApiUrl', fake.url);
       await vscode.commands.executeCommand('spawnApp.refreshSandboxes');
-      assert.equal(api.registry.listErrors().length, 0);
+      assert.equal(api.discovery.listErrors().length, 0);
     });
   });
 });

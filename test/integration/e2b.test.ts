@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { FakeE2B } from '../fakes/fakeE2B';
 import type { DeployResult, SpawnResult } from './helpers';
-import { appUri, fetchText, getApi, readText, spawnCalculator, useFakeE2B, writeText } from './helpers';
+import { appUri, fetchText, getApi, readText, reset, spawnCalculator, useFakeE2B, writeText } from './helpers';
 
 describe('deploying to E2B (the fake E2B on loopback, driven by the real SDK)', () => {
   let fake: FakeE2B;
@@ -18,12 +18,19 @@ describe('deploying to E2B (the fake E2B on loopback, driven by the real SDK)', 
   let spawned: SpawnResult;
   let first: DeployResult;
 
-  it('auto deploys to E2B once a key is set; the tree shows time left and cost', async () => {
-    const api = await getApi();
+  // Each test starts from its own freshly deployed calculator (none relies on another's leftovers).
+  beforeEach(async () => {
+    await reset();
     const r = await spawnCalculator({ deploy: true, confirm: true });
-    assert.ok(r?.url, `spawn + deploy returned (last error: ${api.testing.reporter.lastError?.message})`);
+    assert.ok(r?.url, `spawn + deploy returned (last error: ${(await getApi()).testing.reporter.lastError?.message})`);
     spawned = r;
     first = { sandboxId: r.sandboxId!, url: r.url, provider: 'e2b', redeployed: false };
+  });
+
+  it('auto deploys to E2B once a key is set; the tree shows time left and cost', async () => {
+    const api = await getApi();
+    const r = spawned;
+    assert.ok(r.url);
     assert.match(r.url, new RegExp(`^http://3000-${r.sandboxId}\\.localhost:${fake.port}$`));
     assert.match((await fetchText(r.url)).text, /<h1>Calculator<\/h1>/);
     const live = fake.live();
@@ -40,9 +47,10 @@ describe('deploying to E2B (the fake E2B on loopback, driven by the real SDK)', 
 
   it('extends the timeout', async () => {
     const api = await getApi();
+    const before = api.registry.get(first.sandboxId)!.endAt!;
+    const endAt = await vscode.commands.executeCommand<number>('spawnApp.sandbox.extendTimeout', { sandboxId: first.sandboxId, minutes: 60 });
     const entry = api.registry.get(first.sandboxId)!;
-    const before = entry.endAt!;
-    await vscode.commands.executeCommand('spawnApp.sandbox.extendTimeout', { sandboxId: first.sandboxId, minutes: 60 });
+    assert.equal(endAt, entry.endAt, 'the command resolves with the new end');
     assert.ok(entry.endAt! > before + 40 * 60_000, 'about an hour left now');
     assert.ok(Math.abs(fake.live()[0]!.endAt - entry.endAt!) < 5000, 'E2B agrees');
   });
@@ -66,12 +74,12 @@ describe('deploying to E2B (the fake E2B on loopback, driven by the real SDK)', 
     await vscode.commands.executeCommand('spawnApp.refreshSandboxes');
     const found = api.registry.get(first.sandboxId);
     assert.ok(found, 'listed again');
-    assert.equal(found.found, true);
+    assert.equal(found.origin, 'reloaded', 'this window’s own, listed again');
     assert.equal(found.appId, spawned.appId, 'linked to its app');
     assert.equal(found.status, 'running');
     // Deploying the app again takes that sandbox over (the old app stopped, the edit started) instead of a second one.
     const uri = appUri(spawned.appName, 'index.html');
-    await writeText(uri, (await readText(uri)).replace('Cloud Calculator', 'Adopted Calculator'));
+    await writeText(uri, (await readText(uri)).replace('<h1>Calculator</h1>', '<h1>Adopted Calculator</h1>'));
     const again = await vscode.commands.executeCommand<DeployResult>('spawnApp.deploy', { appId: spawned.appId, confirm: true });
     assert.ok(again, `deployed (last error: ${api.testing.reporter.lastError?.message})`);
     assert.equal(again.sandboxId, first.sandboxId, 'the same sandbox');

@@ -36,10 +36,14 @@ describe('iterate: refine, fix, hot redeploy, versions (fake Anthropic, local ru
   let goodServer: string;
 
   before(async () => {
-    await reset();
     fake = await FakeAnthropic.start();
     await setSetting('anthropicBaseUrl', fake.url);
     await vscode.commands.executeCommand('spawnApp.setAnthropicApiKey', { value: 'sk-ant-iterate-0123456789' });
+  });
+  // Each test starts from its own freshly generated and deployed calculator (none relies on another's leftovers).
+  beforeEach(async () => {
+    fake.reset();
+    await reset();
     const r = await spawnCalculator({ deploy: true, confirm: true });
     assert.ok(r?.url, `the calculator runs (last error: ${(await getApi()).testing.reporter.lastError?.message})`);
     spawned = r;
@@ -55,7 +59,6 @@ describe('iterate: refine, fix, hot redeploy, versions (fake Anthropic, local ru
     await vscode.commands.executeCommand('spawnApp.setAnthropicApiKey', { clear: true });
     await fake.close();
   });
-  beforeEach(() => fake.reset());
 
   const entry = async () => (await getApi()).registry.forApp(spawned.appId)!;
   const versionsOf = async () => {
@@ -219,8 +222,6 @@ describe('iterate: refine, fix, hot redeploy, versions (fake Anthropic, local ru
       assert.equal(await vscode.workspace.saveAll(false), true);
       await waitFor(async () => /saved together: style\.css/.test((await fetchText(`${url}/style.css`)).text) && /saved together: app\.js/.test((await fetchText(`${url}/app.js`)).text), 'both saved files to be served');
       await waitFor(() => redeploys.length >= 2, 'the redeploy of both');
-      await new Promise((r) => setTimeout(r, 300));
-      assert.equal(redeploys.length, 2, 'two saves at once, one redeploy');
 
       const server = await vscode.workspace.openTextDocument(appUri('calculator', 'server.js'));
       const serverEditor = await vscode.window.showTextDocument(server);
@@ -229,8 +230,9 @@ describe('iterate: refine, fix, hot redeploy, versions (fake Anthropic, local ru
       await waitFor(async () => (await entry()).status === 'running' && (await entry()).deployment!.process.pid !== pid, 'the app to restart with the new server code');
       assert.ok(await answers(url));
       assert.equal((await entry()).id, before.id, 'still the same sandbox');
-      await waitFor(() => redeploys.length === 3, 'the third hot redeploy');
-      assert.equal(redeploys[2]!.restarted, true);
+      await waitFor(() => redeploys.some((r) => r.restarted), 'the hot redeploy of the server code');
+      // A second redeploy for the Save All would have come before this one (saves are handled in order).
+      assert.deepEqual(redeploys.map((r) => r.restarted), [false, false, true], 'two saves at once made one redeploy; the server edit the next');
     } finally {
       sub.dispose();
     }
@@ -239,6 +241,10 @@ describe('iterate: refine, fix, hot redeploy, versions (fake Anthropic, local ru
   it('versions: a Versions node in the Apps view; compare opens a diff; going back restores the old content (and the app)', async () => {
     const api = await getApi();
     const app = api.tree.app(spawned.appId)!;
+    // A change of its own, deployed: v1 (generated) and the deployed edit.
+    const index = appUri('calculator', 'index.html');
+    await writeText(index, (await readText(index)).replace('<h1>Calculator</h1>', '<h1>Hot Calculator</h1>'));
+    assert.ok(await vscode.commands.executeCommand('spawnApp.deploy', { appId: spawned.appId, confirm: true }));
     const appNode = api.appsTree.getChildren().find((n) => n.uri.path === '/calculator')!;
     const versionsNode = api.appsTree.getChildren(appNode)[0]!;
     assert.equal(versionsNode.kind, 'versions');
@@ -268,7 +274,7 @@ describe('iterate: refine, fix, hot redeploy, versions (fake Anthropic, local ru
     }
 
     const compared = await vscode.commands.executeCommand<{ differing: number }>('spawnApp.version.compare', first);
-    assert.ok(compared && compared.differing >= 3, `v1 differs from now in index.html, style.css, server.js (${compared?.differing})`);
+    assert.equal(compared?.differing, 1, 'v1 differs from now in index.html');
     await waitFor(() => tabs().find((t) => t.label.includes('v1 · generated')), 'the comparison editor');
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
 

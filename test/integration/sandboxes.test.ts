@@ -25,7 +25,7 @@ describe('the Sandboxes tree', () => {
     assert.equal(details[2]!.label, '$0 so far');
     assert.ok(await answers(r.url));
     const entry = api.registry.get(r.sandboxId)!;
-    assert.match(api.registry.logText(entry), /\[app\] Listening on port \d+/, "the sandbox's own log has the app's output");
+    assert.match(api.sandboxLogs.text(entry.id), /\[app\] Listening on port \d+/, "the sandbox's own log has the app's output");
     await vscode.commands.executeCommand('spawnApp.sandbox.showLogs', roots[0]);
 
     const dir = path.join(api.testing.localRoot, r.sandboxId);

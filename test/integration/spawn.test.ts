@@ -11,19 +11,28 @@ describe('spawn → edit → deploy → redeploy (templates, local runner)', () 
   let deployed: DeployResult;
   let tmp: string;
 
-  before(async () => {
-    await reset();
+  before(() => {
     tmp = mkdtempSync(path.join(os.tmpdir(), 'spawn-it-'));
   });
   after(async () => {
     await reset();
     rmSync(tmp, { recursive: true, force: true });
   });
-
-  it('generates the app into the virtual workspace and opens its main file', async () => {
+  // Each test starts from a freshly generated calculator (none relies on another's leftovers); `deploy()` runs it.
+  beforeEach(async () => {
+    await reset();
     const r = await spawnCalculator();
     assert.ok(r, 'the spawn command returned a result');
     spawned = r;
+  });
+  async function deploy(): Promise<DeployResult> {
+    const r = await vscode.commands.executeCommand<DeployResult>('spawnApp.deploy', { appId: spawned.appId, confirm: true });
+    assert.ok(r, `deployed (last error: ${(await getApi()).testing.reporter.lastError?.message})`);
+    deployed = r;
+    return r;
+  }
+
+  it('generates the app into the virtual workspace and opens its main file', async () => {
     assert.equal(spawned.appName, 'calculator');
     assert.equal(spawned.generator, 'templates');
     const names = (await vscode.workspace.fs.readDirectory(appUri('calculator'))).map(([n]) => n).sort();
@@ -38,7 +47,7 @@ describe('spawn → edit → deploy → redeploy (templates, local runner)', () 
   });
 
   it('deploys what the editor holds (unsaved edits included) and the preview shows it after the health check', async () => {
-    const editor = vscode.window.activeTextEditor!;
+    const editor = await waitFor(() => vscode.window.activeTextEditor, 'the main file’s editor');
     const text = editor.document.getText();
     const at = text.indexOf('<h1>Calculator</h1>');
     assert.ok(at > 0);
@@ -77,6 +86,7 @@ describe('spawn → edit → deploy → redeploy (templates, local runner)', () 
   });
 
   it('opens the app in the integrated (Simple) browser', async () => {
+    await deploy();
     await vscode.commands.executeCommand('spawnApp.sandbox.openInIntegratedBrowser', { sandboxId: deployed.sandboxId });
     await waitFor(
       () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('simpleBrowser.view')),
@@ -85,6 +95,7 @@ describe('spawn → edit → deploy → redeploy (templates, local runner)', () 
   });
 
   it('a preview restored after a window reload (the serializer) shows the app again', async () => {
+    await deploy();
     const api = await getApi();
     api.previews.close(spawned.appId);
     await waitFor(() => api.previews.get(spawned.appId) === undefined, 'the panel to close');
@@ -102,6 +113,7 @@ describe('spawn → edit → deploy → redeploy (templates, local runner)', () 
   });
 
   it('creates, renames and deletes files through the file system; a redeploy updates the running sandbox', async () => {
+    await deploy();
     await writeText(appUri('calculator', 'about.html'), '<p>About page</p>');
     await vscode.workspace.fs.createDirectory(appUri('calculator', 'docs'));
     await writeText(appUri('calculator', 'docs/notes.html'), '<p>Notes</p>');
@@ -125,7 +137,7 @@ describe('spawn → edit → deploy → redeploy (templates, local runner)', () 
     const del = new vscode.WorkspaceEdit();
     del.deleteFile(appUri('calculator', 'info.html'));
     assert.equal(await vscode.workspace.applyEdit(del), true);
-    await writeText(appUri('calculator', 'index.html'), (await readText(appUri('calculator', 'index.html'))).replace('Edited Calculator', 'Edited Twice'));
+    await writeText(appUri('calculator', 'index.html'), (await readText(appUri('calculator', 'index.html'))).replace('<h1>Calculator</h1>', '<h1>Edited Twice</h1>'));
     const r2 = await vscode.commands.executeCommand<DeployResult>('spawnApp.deploy', { appId: spawned.appId, confirm: true });
     assert.ok(r2);
     assert.equal(r2.sandboxId, deployed.sandboxId);
@@ -152,6 +164,10 @@ describe('spawn → edit → deploy → redeploy (templates, local runner)', () 
   });
 
   it('saves the app (with its manifest) to a folder', async () => {
+    const index = appUri('calculator', 'index.html');
+    await writeText(index, (await readText(index)).replace('<h1>Calculator</h1>', '<h1>Edited Twice</h1>'));
+    await vscode.workspace.fs.createDirectory(appUri('calculator', 'docs'));
+    await writeText(appUri('calculator', 'docs/notes.html'), '<p>Notes</p>');
     const dir = path.join(tmp, 'saved');
     const r = await vscode.commands.executeCommand<{ folder: string }>('spawnApp.saveToFolder', { appId: spawned.appId, folder: dir });
     assert.equal(r?.folder, dir);
@@ -163,6 +179,7 @@ describe('spawn → edit → deploy → redeploy (templates, local runner)', () 
   });
 
   it('shows a failed start with its output and actions, and Retry (deploy) recovers', async () => {
+    await deploy();
     const manifestUri = appUri('calculator', 'spawn-app.json');
     const good = await readText(manifestUri);
     await writeText(manifestUri, good.replace('"node server.js"', '"echo starting up; node -e \\"process.exit(3)\\""'));

@@ -122,7 +122,8 @@ describe('spawn-app generate --generator claude (real process ↔ fake Messages 
     assert.deepEqual(events.at(-1), { event: 'error', code: 'cancelled', message: 'Interrupted.' });
     assert.ok(!events.some((e) => e.event === 'cost'));
     assert.ok(nothingWritten());
-    await new Promise((res) => setTimeout(res, 50));
+    // The fake notices the hang-up on its next write (it streams every few ms): wait for that, not a fixed time.
+    for (const end = Date.now() + 2000; !fake.responses[0]!.clientClosed && Date.now() < end; ) await new Promise((res) => setTimeout(res, 5));
     assert.equal(fake.responses[0]!.clientClosed, true, 'the HTTP stream was aborted');
   });
 });

@@ -205,7 +205,7 @@ describe('E2B provider (real SDK against the fake E2B)', function () {
 
     it('a bad key (401)', async () => {
       const err = await rejectsWith(run(templateSpec('webapp', 'x'), provider({ apiKey: 'e2b_wrong' })), 'deploy.auth');
-      assert.match(err.message, /E2B_API_KEY/);
+      assert.deepEqual(err.hints, [{ key: 'e2b' }], 'the hint names the key; each front says how to set it');
       assert.doesNotMatch(`${err.message} ${err.detail ?? ''}`, /e2b_wrong/, 'the key never appears in error text');
       await nothingLeft();
     });
@@ -497,8 +497,9 @@ describe('E2B provider (real SDK against the fake E2B)', function () {
       fake.fail('start');
       const r = await runCli(['run', 'a calculator', '--provider', 'e2b', '--json', '--detach'], env);
       assert.equal(r.code, 5);
-      const err = events(r.stdout).find((e) => e.event === 'error');
-      assert.ok(err && err.event === 'error');
+      // The CLI's own error line (not a pipeline event).
+      const err = (events(r.stdout) as { event: string }[]).find((e) => e.event === 'error') as { code: string; detail?: string } | undefined;
+      assert.ok(err);
       assert.equal(err.code, 'deploy.start_failed');
       assert.match(err.detail ?? '', /Cannot find module/);
       await nothingLeft();
@@ -506,7 +507,7 @@ describe('E2B provider (real SDK against the fake E2B)', function () {
   });
 });
 
-describe('E2B provider: adopting a sandbox another process made (after a reload or a crash)', function () {
+describe('E2B provider: taking over a sandbox another process made (after a reload or a crash)', function () {
   this.timeout(60_000);
   let fake: FakeE2B;
   before(async () => {
@@ -521,7 +522,7 @@ describe('E2B provider: adopting a sandbox another process made (after a reload 
     assert.equal(fake.liveCount, 1);
     // A new window: a new provider that never saw this sandbox.
     const second = new E2BProvider(fake.connection());
-    const adopted = await second.adopt(d.sandbox.id);
+    const adopted = await second.takeOver(d.sandbox.id);
     assert.equal(adopted.id, d.sandbox.id);
     await until(() => fake.runningProcesses() === 0);
     const next = { ...spec, files: spec.files.map((f) => (f.path === 'index.html' ? { ...f, content: '<h1>adopted</h1>' } : f)) };
@@ -531,6 +532,6 @@ describe('E2B provider: adopting a sandbox another process made (after a reload 
     assert.equal(fake.liveCount, 1, 'no second sandbox');
     await adopted.destroy();
     assert.equal(fake.liveCount, 0);
-    await assert.rejects(second.adopt(d.sandbox.id), (err: SpawnError) => err.code === 'deploy.not_found');
+    await assert.rejects(second.takeOver(d.sandbox.id), (err: SpawnError) => err.code === 'deploy.not_found');
   });
 });

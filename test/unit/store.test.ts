@@ -3,7 +3,37 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Timers } from '../../src/core/store';
 import { JsonStore, writeFileAtomic } from '../../src/core/store';
+
+/** A clock the test moves: `advance(ms)` runs what falls due, in order (no real waiting, no fixed sleeps). */
+class ManualClock implements Timers {
+  private now = 0;
+  private seq = 0;
+  private readonly due = new Map<number, { at: number; fn: () => void }>();
+  set(fn: () => void, ms: number): number {
+    this.due.set(++this.seq, { at: this.now + ms, fn });
+    return this.seq;
+  }
+  clear(handle: unknown): void {
+    this.due.delete(handle as number);
+  }
+  /** Delays scheduled, soonest first (what a real clock would wait for). */
+  pending(): number[] {
+    return [...this.due.values()].map((d) => d.at - this.now).sort((a, b) => a - b);
+  }
+  advance(ms: number): void {
+    const until = this.now + ms;
+    for (;;) {
+      const next = [...this.due.entries()].filter(([, d]) => d.at <= until).sort((a, b) => a[1].at - b[1].at)[0];
+      if (!next) break;
+      this.due.delete(next[0]);
+      this.now = next[1].at;
+      next[1].fn();
+    }
+    this.now = until;
+  }
+}
 
 describe('JsonStore (durable drafts)', () => {
   let dir: string;
@@ -13,13 +43,17 @@ describe('JsonStore (durable drafts)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('round-trips records, debounced', async () => {
-    const s = new JsonStore<{ n: number }>(dir, { debounceMs: 20 });
+  it('round-trips records, debounced', () => {
+    const clock = new ManualClock();
+    const s = new JsonStore<{ n: number }>(dir, { debounceMs: 20, timers: clock });
     s.save('a', { n: 1 });
     s.save('a', { n: 2 });
     s.save('b', { n: 3 });
+    assert.deepEqual(clock.pending(), [20, 20], 'one debounced write per record: the second save of a replaced the first');
+    clock.advance(19);
     assert.ok(!existsSync(path.join(dir, 'a.json')), 'not written before the debounce');
-    await new Promise((r) => setTimeout(r, 60));
+    clock.advance(1);
+    assert.ok(!s.isPending('a') && !s.isPending('b'));
     const { records, setAside } = new JsonStore<{ n: number }>(dir).loadAll();
     assert.deepEqual(Object.fromEntries(records), { a: { n: 2 }, b: { n: 3 } });
     assert.deepEqual(setAside, []);
@@ -49,22 +83,26 @@ describe('JsonStore (durable drafts)', () => {
     assert.ok(!existsSync(path.join(dir, 'bad.json')));
   });
 
-  it('a failed write is reported once, kept in memory and retried until it succeeds', async function () {
+  it('a failed write is reported once, kept in memory and retried until it succeeds', function () {
     if (process.getuid?.() === 0) {
       // root ignores permissions: simulate a full/readonly disk by putting a file where the folder should be.
       rmSync(dir, { recursive: true, force: true });
       writeFileSync(dir, 'not a folder');
     } else chmodSync(dir, 0o500);
     const errors: string[] = [];
-    const s = new JsonStore<{ n: number }>(dir, { debounceMs: 5, retryMs: 30, onError: (e) => errors.push(e.message) });
+    const clock = new ManualClock();
+    const s = new JsonStore<{ n: number }>(dir, { debounceMs: 5, retryMs: 30, onError: (e) => errors.push(e.message), timers: clock });
     s.save('x', { n: 1 });
-    await new Promise((r) => setTimeout(r, 120));
-    assert.equal(errors.length, 1, 'reported once, not on every retry');
+    clock.advance(5);
+    assert.equal(errors.length, 1, 'the failed write is reported');
+    assert.deepEqual(clock.pending(), [30], 'and retried after retryMs');
+    clock.advance(90);
+    assert.equal(errors.length, 1, 'reported once, not on each of the three retries since');
     assert.ok(s.isPending('x'), 'still pending');
     if (process.getuid?.() === 0) {
       rmSync(dir, { force: true });
     } else chmodSync(dir, 0o755);
-    await new Promise((r) => setTimeout(r, 100));
+    clock.advance(30);
     assert.ok(!s.isPending('x'));
     assert.deepEqual(JSON.parse(readFileSync(path.join(dir, 'x.json'), 'utf8')), { n: 1 });
     s.dispose();
@@ -102,15 +140,17 @@ describe('JsonStore (durable drafts)', () => {
     assert.equal((r.error as NodeJS.ErrnoException | undefined)?.code, 'ENOTDIR');
   });
 
-  it('says when a record whose failure it reported is written after all', async () => {
+  it('says when a record whose failure it reported is written after all', () => {
     const blocked = path.join(dir, 'sub');
     writeFileSync(blocked, 'a file where the folder should be');
     const events: string[] = [];
-    const s = new JsonStore<number>(blocked, { debounceMs: 1, retryMs: 20, onError: (_e, id) => events.push(`error ${id}`), onRecovered: (id) => events.push(`recovered ${id}`) });
+    const clock = new ManualClock();
+    const s = new JsonStore<number>(blocked, { debounceMs: 1, retryMs: 20, onError: (_e, id) => events.push(`error ${id}`), onRecovered: (id) => events.push(`recovered ${id}`), timers: clock });
     s.save('r', 1);
-    await new Promise((r) => setTimeout(r, 60));
+    clock.advance(41);
+    assert.deepEqual(events, ['error r'], 'two retries failed, reported once');
     rmSync(blocked);
-    await new Promise((r) => setTimeout(r, 80));
+    clock.advance(20);
     assert.deepEqual(events, ['error r', 'recovered r']);
     s.dispose();
   });

@@ -55,23 +55,37 @@ describe('KeyedQueue', () => {
   it('runs tasks of one key one at a time, other keys alongside; errors stay with their caller', async () => {
     const q = new KeyedQueue();
     const log: string[] = [];
-    const task = (name: string, ms: number, fail = false) => async () => {
-      log.push(`${name}+`);
-      await new Promise((r) => setTimeout(r, ms));
-      log.push(`${name}-`);
-      if (fail) throw new Error(name);
-      return name;
+    // Each task runs until the test releases it: the order is decided by the queue, not by timing.
+    const gates = new Map<string, () => void>();
+    const started = new Map<string, Promise<void>>();
+    const task = (name: string, fail = false) => {
+      let begun!: () => void;
+      started.set(name, new Promise<void>((r) => (begun = r)));
+      return async () => {
+        log.push(`${name}+`);
+        begun();
+        await new Promise<void>((r) => gates.set(name, r));
+        log.push(`${name}-`);
+        if (fail) throw new Error(name);
+        return name;
+      };
     };
-    const a = q.run('app', task('a', 30, true));
-    const b = q.run('app', task('b', 5));
-    const c = q.run('other', task('c', 5));
+    const a = q.run('app', task('a', true));
+    const b = q.run('app', task('b'));
+    const c = q.run('other', task('c'));
+    await started.get('a');
+    await started.get('c');
+    assert.deepEqual(log, ['a+', 'c+'], 'another key does not wait; the second task of a key does');
     assert.equal(q.busy('app'), true);
+    gates.get('a')!();
     await assert.rejects(a, /a/);
+    await started.get('b');
+    assert.deepEqual(log, ['a+', 'c+', 'a-', 'b+'], 'b starts after a ended (a failed: its error stays with its caller)');
+    gates.get('b')!();
+    gates.get('c')!();
     assert.equal(await b, 'b');
     assert.equal(await c, 'c');
-    assert.ok(log.indexOf('a-') < log.indexOf('b+'), log.join(' '));
-    assert.ok(log.indexOf('c+') < log.indexOf('a-'), 'another key does not wait');
-    await new Promise((r) => setTimeout(r, 0));
+    await Promise.resolve();
     assert.equal(q.busy('app'), false);
   });
 });

@@ -22,6 +22,7 @@ import type { ContentBlockParam, MessageParam, Tool } from '@anthropic-ai/sdk/re
 import type { CoreConfig } from '../config';
 import { DEFAULTS } from '../config';
 import { CancelledError, SpawnError } from '../errors';
+import type { ErrorHint } from '../errors';
 import type { Logger, SpawnEvent } from '../events';
 import { nullLogger } from '../events';
 import { formatUsd, tokenCost } from '../pricing';
@@ -72,7 +73,7 @@ export class ClaudeGenerator implements Generator {
 
   constructor(private readonly cfg: CoreConfig, opts: ClaudeOptions = {}) {
     if (!cfg.anthropicApiKey) {
-      throw new SpawnError('generation.no_key', 'The Claude generator needs an Anthropic API key (set ANTHROPIC_API_KEY), or use --generator templates.');
+      throw new SpawnError('generation.no_key', 'The Claude generator needs an Anthropic API key, or generate from the built-in templates.', undefined, { hint: [{ key: 'anthropic' }, { use: 'templates' }] });
     }
     this.opts = { ...CLAUDE_DEFAULTS, ...opts };
   }
@@ -163,10 +164,6 @@ export class ClaudeGenerator implements Generator {
     const usage = { inputTokens: 0, outputTokens: 0 };
     const toolName = call.tool.name;
     const messages: MessageParam[] = [{ role: 'user', content: call.user }];
-    if (this.cfg.temperature !== undefined && this.cfg.temperature !== DEFAULTS.temperature) {
-      // SDK 1.x sends anthropic-version 2026-10-21, which answers 400 to any temperature/top_p/top_k.
-      log.warn(`[claude] temperature ${this.cfg.temperature} is ignored: the Messages API version this SDK uses no longer accepts sampling parameters`);
-    }
 
     const costOf = (note?: string): Usage & { note?: string } => {
       const usd = tokenCost(model, usage.inputTokens, usage.outputTokens, this.cfg.priceOverrides);
@@ -204,7 +201,9 @@ export class ClaudeGenerator implements Generator {
         log.warn(`[claude] stopped at max_tokens (${maxTokens}) after ${usage.outputTokens} output tokens`);
         throw new SpawnError(
           'generation.truncated',
-          `Claude stopped at the ${maxTokens}-token limit before the app was complete, so nothing was kept; retry with more tokens (e.g. SPAWN_APP_MAX_TOKENS=${Math.min(maxTokens * 2, 64000)}) or ask for a smaller app.`,
+          `Claude stopped at the ${maxTokens}-token limit before the app was complete, so nothing was kept; retry with more tokens or ask for a smaller app.`,
+          undefined,
+          { hint: { setting: 'maxTokens', value: Math.min(maxTokens * 2, 64000) } },
         );
       }
       if (outcome.stopReason === 'refusal') {
@@ -417,12 +416,12 @@ export function toSpawnError(err: unknown, ctx: ErrorContext): SpawnError {
     }
     return redact(causeText(e), ctx.key) || undefined;
   };
-  const make = (code: ConstructorParameters<typeof SpawnError>[0], message: string) => new SpawnError(code, message, detailOf(err), { cause: err });
+  const make = (code: ConstructorParameters<typeof SpawnError>[0], message: string, hint?: ErrorHint) => new SpawnError(code, message, detailOf(err), { cause: err, hint });
 
   if (err instanceof TruncatedStreamError) return make('generation.network', 'The connection to the Anthropic API closed before the response was complete; try again.');
   if (err instanceof StallError) return make('generation.timeout', 'The Anthropic API stopped sending mid-response; try again.');
-  if (err instanceof AuthenticationError) return make('generation.auth', 'Anthropic rejected the API key (401); check ANTHROPIC_API_KEY or set a new key.');
-  if (err instanceof PermissionDeniedError) return make('generation.auth', `This API key is not allowed to use ${ctx.model} (403); check the key's workspace and permissions.`);
+  if (err instanceof AuthenticationError) return make('generation.auth', 'Anthropic rejected the API key (401); check it or set a new key.', { key: 'anthropic' });
+  if (err instanceof PermissionDeniedError) return make('generation.auth', `This API key is not allowed to use ${ctx.model} (403); check the key's workspace and permissions.`, { key: 'anthropic' });
   if (err instanceof RateLimitError) {
     if (err.errorCode === 'enforced_spend_limit_reached') return make('generation.rate_limited', 'Your Anthropic organisation reached its monthly spend limit; raise the limit or wait for the next month.');
     return make('generation.rate_limited', `Anthropic's rate limit was hit${tries}; wait a minute and try again.`);
@@ -436,8 +435,8 @@ export function toSpawnError(err: unknown, ctx: ErrorContext): SpawnError {
   }
   if (err instanceof APIError && err.type === 'rate_limit_error') return make('generation.rate_limited', "Anthropic's rate limit was hit mid-response; wait a minute and try again.");
   if (err instanceof APIConnectionTimeoutError) return make('generation.timeout', `The Anthropic API at ${hostOf(ctx.baseUrl)} did not answer in time${tries}; try again.`);
-  if (err instanceof APIConnectionError) return make('generation.network', `Could not reach the Anthropic API at ${hostOf(ctx.baseUrl)}${tries}; check the network or ANTHROPIC_BASE_URL.`);
-  if (err instanceof NotFoundError) return make('generation.failed', `The model ${ctx.model} was not found (404); pick another model (SPAWN_APP_MODEL).`);
+  if (err instanceof APIConnectionError) return make('generation.network', `Could not reach the Anthropic API at ${hostOf(ctx.baseUrl)}${tries}; check the network or the API's address.`, { setting: 'anthropicBaseUrl' });
+  if (err instanceof NotFoundError) return make('generation.failed', `The model ${ctx.model} was not found (404); pick another model.`, { setting: 'model' });
   if (err instanceof BadRequestError) return make('generation.failed', 'The Anthropic API refused the request (400); see the details.');
   if (err instanceof APIError && typeof err.status === 'number') {
     return make('generation.failed', `The Anthropic API failed with status ${err.status}${err.status >= 500 ? tries : ''}; try again later.`);

@@ -26,7 +26,7 @@ export async function createGenerator(choice: GeneratorChoice, cfg: CoreConfig, 
     return new ChatModelGenerator(chatModel);
   }
   if (!cfg.anthropicApiKey) {
-    throw new SpawnError('generation.no_key', 'The Claude generator needs an Anthropic API key (set ANTHROPIC_API_KEY), or use --generator templates.');
+    throw new SpawnError('generation.no_key', 'The Claude generator needs an Anthropic API key, or generate from the built-in templates.', undefined, { hint: [{ key: 'anthropic' }, { use: 'templates' }] });
   }
   const { ClaudeGenerator } = await import('./claude');
   return new ClaudeGenerator(cfg);

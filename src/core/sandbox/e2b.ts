@@ -23,7 +23,7 @@ import {
 import type { CoreConfig } from '../config';
 import { DEFAULTS } from '../config';
 import { CancelledError, isCancelled, messageOf, SpawnError } from '../errors';
-import type { ErrorCode } from '../errors';
+import type { ErrorCode, ErrorHint } from '../errors';
 import type { Logger } from '../events';
 import { nullLogger } from '../events';
 import type { AppFile, AppType } from '../spec';
@@ -354,7 +354,7 @@ export class E2BProvider implements SandboxProvider {
   private readonly preinstalledSets: Record<'npm' | 'pip', Set<string>>;
 
   constructor(private readonly opts: E2BProviderOptions) {
-    if (!opts.apiKey) throw new SpawnError('deploy.no_key', 'The E2B provider needs an API key (set E2B_API_KEY), or use --provider local.');
+    if (!opts.apiKey) throw new SpawnError('deploy.no_key', 'The E2B provider needs an API key, or run the app with the local runner.', undefined, { hint: [{ key: 'e2b' }, { use: 'local' }] });
     this.logger = opts.logger ?? nullLogger;
     this.preinstalledSets = {
       npm: new Set((opts.preinstalled?.npm ?? []).map((d) => bareName(d, 'npm'))),
@@ -454,7 +454,7 @@ export class E2BProvider implements SandboxProvider {
     return sb;
   }
 
-  async adopt(id: string, signal?: AbortSignal): Promise<Sandbox> {
+  async takeOver(id: string, signal?: AbortSignal): Promise<Sandbox> {
     const known = this.live.get(id);
     if (known) return known;
     if (signal?.aborted) throw new CancelledError();
@@ -471,7 +471,7 @@ export class E2BProvider implements SandboxProvider {
       if (err instanceof SpawnError) throw err;
       throw this.toError(err, 'connect', id);
     }
-    this.logger.info(`[e2b] adopted sandbox ${id} (${info.appName})`);
+    this.logger.info(`[e2b] took over sandbox ${id} (${info.appName})`);
     const sb = new E2BSandbox(this, sdk, { appName: info.appName, appType: info.appType, metadata: info.metadata, startedAt: info.startedAt, endAt: info.endAt ?? Date.now() });
     this.live.set(id, sb);
     return sb;
@@ -585,18 +585,18 @@ export class E2BProvider implements SandboxProvider {
     const detail = messageOf(err);
     const status = statusOf(err);
     const where = this.opts.apiUrl ?? `https://api.${this.domain}`;
-    const make = (code: ErrorCode, message: string) => new SpawnError(code, message, detail, { cause: err });
+    const make = (code: ErrorCode, message: string, hint?: ErrorHint) => new SpawnError(code, message, detail, { cause: err, hint });
     if (err instanceof AuthenticationError || status === 401) {
-      return make('deploy.auth', 'E2B refused the API key (401). Check E2B_API_KEY, or set a new key.');
+      return make('deploy.auth', 'E2B refused the API key (401); check it, or set a new key.', { key: 'e2b' });
     }
     if (err instanceof RateLimitError || status === 429) {
-      return make('deploy.rate_limited', 'E2B refused: rate limit or concurrent-sandbox quota reached (429). Destroy sandboxes you no longer need (spawn-app destroy --all) or try again in a minute.');
+      return make('deploy.rate_limited', 'E2B refused: rate limit or concurrent-sandbox quota reached (429). Destroy sandboxes you no longer need or try again in a minute.');
     }
     if (status === 400 && /Timeout cannot be greater than|maximum allowed uptime/i.test(detail)) {
-      return make('deploy.timeout_cap', `E2B refused the sandbox timeout: ${E2B_LIFETIME_CAP}. Use a shorter SPAWN_APP_SANDBOX_TIMEOUT_MS.`);
+      return make('deploy.timeout_cap', `E2B refused the sandbox timeout: ${E2B_LIFETIME_CAP}. Use a shorter sandbox lifetime.`, { setting: 'sandboxTimeout' });
     }
     if (step === 'create' && status === 404) {
-      return make('deploy.template_not_found', `E2B has no template "${template}" that this key can use (404). ${template !== this.template ? `Build Spawn App's templates (npx tsx e2b-template/template.ts build) or set` : 'Set'} SPAWN_APP_E2B_TEMPLATE to an existing template, e.g. "base".`);
+      return make('deploy.template_not_found', `E2B has no template "${template}" that this key can use (404). ${template !== this.template ? "Build Spawn App's templates (npx tsx e2b-template/template.ts build) or choose" : 'Choose'} an existing template, e.g. "base".`, { setting: 'e2bTemplate', value: 'base' });
     }
     if (step === 'create' && isTimeoutError(err)) {
       const ms = timeoutMs ?? 60_000;

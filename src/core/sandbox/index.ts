@@ -2,7 +2,9 @@
 import type { CoreConfig } from '../config';
 import { SpawnError } from '../errors';
 import { LocalProvider } from './local';
-import type { ProviderId, SandboxProvider } from './types';
+import type { ProviderId } from './providers';
+import { providerInfo } from './providers';
+import type { SandboxProvider } from './types';
 
 export type ProviderChoice = ProviderId | 'auto';
 
@@ -11,10 +13,12 @@ export function resolveProviderId(choice: ProviderChoice, cfg: CoreConfig): Prov
   return choice;
 }
 
+/** The provider for a choice (see PROVIDERS); a provider whose key is missing says so, with the local runner as the alternative. */
 export async function createProvider(choice: ProviderChoice, cfg: CoreConfig, local?: LocalProvider): Promise<SandboxProvider> {
   const id = resolveProviderId(choice, cfg);
-  if (id === 'local') return local ?? new LocalProvider();
-  if (!cfg.e2bApiKey) throw new SpawnError('deploy.no_key', 'The E2B provider needs an API key (set E2B_API_KEY), or use --provider local.');
-  const { e2bProviderFromConfig } = await import('./e2b');
-  return e2bProviderFromConfig(cfg);
+  const info = providerInfo(id);
+  if (info.key && !cfg[info.key]) {
+    throw new SpawnError('deploy.no_key', `The ${info.label} provider needs an API key, or run the app with the local runner.`, undefined, { hint: [{ key: 'e2b' }, { use: 'local' }] });
+  }
+  return info.create(cfg, () => local ?? new LocalProvider());
 }

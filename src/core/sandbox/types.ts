@@ -1,7 +1,8 @@
 /** The sandbox provider interface: where an app runs (a local temp folder, or an E2B sandbox). */
 import type { AppFile, AppSpec, AppType } from '../spec';
 
-export type ProviderId = 'local' | 'e2b';
+export type { ProviderId } from './providers';
+import type { ProviderId } from './providers';
 
 export interface OutputHandler {
   (stream: 'stdout' | 'stderr', text: string): void;
@@ -100,7 +101,7 @@ export interface SandboxProvider {
    * connects to it and stops what runs in it, so an app can be started there afresh instead of in a new sandbox.
    * Providers whose sandboxes cannot outlive their owner leave it out.
    */
-  adopt?(id: string, signal?: AbortSignal): Promise<Sandbox>;
+  takeOver?(id: string, signal?: AbortSignal): Promise<Sandbox>;
   list(): Promise<SandboxInfo[]>;
   /** Returns false when there was no such sandbox. */
   destroy(id: string): Promise<boolean>;

@@ -1,35 +1,43 @@
 /** What every command gets: the services built in `activate`, injected (no globals). */
 import type { AppTree } from '../../core/appTree';
+import type { Settings } from '../settings';
 import type { CoreConfig } from '../../core/config';
-import type { Deployer } from '../deployer';
+import type { DeployService } from '../deploy/deployService';
 import type { AppDiagnostics } from '../diagnostics';
 import type { AppPersistence } from '../fs/appPersistence';
 import type { ErrorReporter } from '../errorReporter';
 import type { AppIterator } from '../iterate/appIterator';
-import type { Logger } from '../logger';
+import type { LogChannel } from '../logChannel';
 import type { Providers } from '../providers';
 import type { Secrets } from '../secrets';
 import type { Spawner } from '../spawner';
-import type { SandboxRegistry } from '../views/sandboxRegistry';
+import type { SandboxDiscovery } from '../sandboxes/sandboxDiscovery';
+import type { SandboxLogs } from '../sandboxes/sandboxLogs';
+import type { SandboxRegistry } from '../sandboxes/sandboxRegistry';
 import type { PreviewManager } from '../webview/previewManager';
 
 export interface Services {
   tree: AppTree;
   registry: SandboxRegistry;
+  logs: SandboxLogs;
+  discovery: SandboxDiscovery;
   providers: Providers;
   spawner: Spawner;
-  deployer: Deployer;
+  /** Every deploy goes through it (one at a time per app). */
+  deploys: DeployService;
   previews: PreviewManager;
   diagnostics: AppDiagnostics;
   /** The saved drafts (global storage). */
   drafts: AppPersistence;
   secrets: Secrets;
-  logger: Logger;
+  logger: LogChannel;
   reporter: ErrorReporter;
   /** Refine, Fix with Claude, versions (src/vscode/iterate/). */
   iterate: AppIterator;
   /** The core settings now (settings + secrets). */
   config: () => Promise<CoreConfig>;
+  /** The extension's settings now. */
+  settings: () => Settings;
 }
 
 export interface Command {

@@ -10,7 +10,7 @@ import { confirmModal, optionsOf, resolveApp } from './targets';
 
 export const deleteDraftCommand = defineCommand('spawnApp.deleteDraft', async (s, ...args) => {
   const app = await resolveApp(s, args);
-  const sandboxes = s.registry.list().filter((e) => e.appId === app.id && !e.foreign);
+  const sandboxes = s.registry.list().filter((e) => e.appId === app.id && e.origin !== 'other');
   await confirmModal(
     optionsOf(args),
     `Delete the draft ${app.name}?`,

@@ -11,5 +11,5 @@ import { optionsOf, resolveApp } from './targets';
 export const deployAppCommand = defineCommand('spawnApp.deploy', async (s, ...args) => {
   const app = await resolveApp(s, args);
   const o = optionsOf(args) as ReturnType<typeof optionsOf> & { provider?: ProviderChoice };
-  return s.deployer.deploy(app, { confirm: o.confirm, token: o.token, provider: o.provider });
+  return s.deploys.deploy(app, { confirm: o.confirm, token: o.token, provider: o.provider });
 });

@@ -2,6 +2,6 @@
 import { defineCommand } from './command';
 
 export const refreshSandboxesCommand = defineCommand('spawnApp.refreshSandboxes', async (s) => {
-  await s.registry.discover(() => s.providers.available());
+  await s.discovery.discover();
   return s.registry.list().length;
 });

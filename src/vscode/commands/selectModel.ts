@@ -8,14 +8,13 @@
 import * as vscode from 'vscode';
 import { CancelledError } from '../../core/errors';
 import { VscodeLanguageModels } from '../generate/vscodeLanguageModels';
-import { readSettings } from '../settings';
 import { defineCommand } from './command';
 
 type ModelItem = vscode.QuickPickItem & { source?: 'claude' | 'vscode-lm'; id?: string };
 
 export const selectModelCommand = defineCommand('spawnApp.selectModel', async (s) => {
   const cfg = await s.config();
-  const settings = readSettings();
+  const settings = s.settings();
   const { listModels } = await import('../../core/generate/claude');
   const [list, chatModels] = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Listing models…') }, () =>
     Promise.all([listModels(cfg), new VscodeLanguageModels(() => settings.chatModel).list()]),

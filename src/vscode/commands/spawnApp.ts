@@ -58,7 +58,7 @@ export const spawnAppCommand = defineCommand('spawnApp.spawn', async (s, ...args
     generator: result.generator,
   };
   if (a.deploy) {
-    const d = await s.deployer.deploy(result.app, { confirm: a.confirm, token: a.token, provider: a.provider });
+    const d = await s.deploys.deploy(result.app, { confirm: a.confirm, token: a.token, provider: a.provider });
     return { ...out, sandboxId: d.sandboxId, url: d.url };
   }
   const what = result.title ? `“${result.title}”` : result.app.name;

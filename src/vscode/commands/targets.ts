@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import type { AppMeta } from '../../core/appTree';
 import { CancelledError, SpawnError } from '../../core/errors';
 import { isAppUri } from '../fs/appUri';
-import type { SandboxEntry } from '../views/sandboxRegistry';
+import type { SandboxEntry } from '../sandboxes/sandboxEntry';
 import type { Services } from './command';
 
 export interface CommandOptions {

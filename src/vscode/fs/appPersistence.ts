@@ -17,44 +17,11 @@ import type { DraftRecord } from '../../core/draft';
 import { APP_KEYS, DRAFT_LIMITS, draftProblem } from '../../core/draft';
 import { messageOf } from '../../core/errors';
 import type { Logger as CoreLogger } from '../../core/events';
-import type { SetAside } from '../../core/store';
 import { JsonStore } from '../../core/store';
 import { Disposable, toDisposable } from '../dispose';
 
-/** A part of an app's draft record that some service owns. */
-export interface DraftSection {
-  /** The record's property (not one of the app's own: id, name, files, …). */
-  readonly key: string;
-  /** The section's value for an app (plain JSON), or undefined for none. */
-  save(app: AppMeta): unknown;
-  /** Restores a loaded value (the section checks its shape; bad values are ignored). */
-  restore(app: AppMeta, value: unknown): void;
-  /** Subscribes to changes of the section's value; the listener gets the app's id. */
-  onDidChange?(listener: (appId: string) => void): { dispose(): void };
-}
-
-/** How faults reach the user (the extension shows messages; tests record them). */
-export interface DraftNotices {
-  /** A draft could not be written; called once per failure episode, not on every retry. */
-  saveFailed(err: Error, appName: string): void;
-  /** Every draft that failed is written now. */
-  saveRecovered(): void;
-  /** Records that could not be read were set aside at load. */
-  setAside(items: readonly SetAside[]): void;
-  /** The drafts folder could not be read at all. */
-  loadFailed(err: Error, dir: string): void;
-}
-
-export interface AppPersistenceOptions {
-  /** Debounce of writes after a change; default 300 ms. */
-  delayMs?: number;
-  notices?: DraftNotices;
-  /** Overrides of DRAFT_LIMITS (tests). */
-  maxDraftBytes?: number;
-  maxDrafts?: number;
-  /** Retry delay after a failed write; default 5 s. */
-  retryMs?: number;
-}
+export type { AppPersistenceOptions, DraftNotices, DraftSection } from './draftTypes';
+import type { AppPersistenceOptions, DraftSection } from './draftTypes';
 
 export class AppPersistence extends Disposable {
   private readonly store: JsonStore<DraftRecord>;
@@ -234,6 +201,11 @@ export class AppPersistence extends Disposable {
       }
     }
     this.store.flush();
+  }
+
+  /** Draft writes that failed so far, retries included. */
+  failedWrites(): number {
+    return this.store.failedWrites;
   }
 
   /** True while some draft waits to be written (debounce or retry after a failure). */

@@ -15,9 +15,3 @@ export function rootUri(): vscode.Uri {
 export function isAppUri(uri: vscode.Uri | undefined): uri is vscode.Uri {
   return uri?.scheme === SCHEME;
 }
-
-/** The app-relative path of a URI inside an app (undefined for the app folder itself). */
-export function relativePath(uri: vscode.Uri): string | undefined {
-  const parts = uri.path.split('/').filter(Boolean);
-  return parts.length > 1 ? parts.slice(1).join('/') : undefined;
-}

@@ -2,37 +2,28 @@
  * The iterate loop in the extension: Refine (a follow-up prompt), Fix with Claude (a failed step's output), and
  * going back to a version. Claude always gets the app's files as the virtual workspace holds them now (dirty
  * editors are saved first); its patch is validated whole by the core, shown as diffs, and applied only on Accept;
- * a running app is then redeployed in place by the core's redeploy. Per app, redeploys run one at a time.
+ * a running app is then redeployed in place through the DeployService (one deploy of an app at a time).
  */
 import * as vscode from 'vscode';
 import type { AppMeta, AppTree } from '../../core/appTree';
-import type { CoreConfig } from '../../core/config';
-import { CancelledError, isCancelled, messageOf, SpawnError } from '../../core/errors';
-import type { SpawnEvent } from '../../core/events';
-import type { ClaudeGenerator } from '../../core/generate/claude';
-import { ChatModelGenerator, INCLUDED_IN_PLAN } from '../../core/generate/chatModelGenerator';
-import type { ChatModelSource } from '../generate/vscodeLanguageModels';
-import type { AppPatch, FailedStep, SpecDiff } from '../../core/iterate';
-import { applyPatch, diffSpecs, FixLoop, usefulTail } from '../../core/iterate';
-import { KeyedQueue } from '../../core/keyedQueue';
-import { formatUsd } from '../../core/pricing';
-import type { AppSpec } from '../../core/spec';
-import { applySpecToTree, currentFiles } from '../../core/treeEdits';
-import type { VersionKind } from '../../core/versions';
+import { CancelledError, FIXABLE_CODES, isCancelled, messageOf, SpawnError } from '../../core/errors';
+import type { FailedStep } from '../../core/iterate';
+import { FixLoop, usefulTail } from '../../core/iterate';
+import { currentFiles } from '../../core/treeEdits';
 import { compareFiles, versionTitle } from '../../core/versions';
-import type { DeployOptions, DeployResult } from '../deployer';
-import { abortSignalFrom } from '../deployer';
-import type { Deployer } from '../deployer';
+import type { DeployResult, DeployService } from '../deploy/deployService';
 import type { AppDiagnostics } from '../diagnostics';
 import { Disposable } from '../dispose';
-import { FIXABLE_CODES, tagApp } from '../errorContext';
 import { appUri } from '../fs/appUri';
-import type { Logger } from '../logger';
-import type { Secrets } from '../secrets';
+import type { LogChannel } from '../logChannel';
+import type { SandboxEntry } from '../sandboxes/sandboxEntry';
+import type { SandboxLogs } from '../sandboxes/sandboxLogs';
+import type { SandboxRegistry } from '../sandboxes/sandboxRegistry';
 import type { Settings } from '../settings';
-import type { SandboxEntry, SandboxRegistry } from '../views/sandboxRegistry';
 import type { ChangePair } from './changesView';
 import { saveAppEditors, showChanges } from './changesView';
+import type { ClaudeChanges } from './claudeChanges';
+import { costText as cost, hasChanges, summaryOf } from './claudeChanges';
 import type { AppHistory } from './history';
 import type { Decision, ProposalReview } from './proposals';
 import type { SnapshotDocuments } from './snapshotDocuments';
@@ -72,24 +63,20 @@ const STEP_OF_CODE: Record<string, FailedStep> = {
 };
 
 export class AppIterator extends Disposable {
-  /** Per app: redeploys (hot, after accept, after going back) never overlap. */
-  readonly queue = new KeyedQueue();
   private readonly loops = new Map<string, FixLoop>();
 
   constructor(
     private readonly tree: AppTree,
     private readonly registry: SandboxRegistry,
-    private readonly deployer: Deployer,
+    private readonly logs: SandboxLogs,
+    private readonly deploys: DeployService,
+    private readonly changes: ClaudeChanges,
     private readonly diagnostics: AppDiagnostics,
     readonly history: AppHistory,
     readonly proposals: ProposalReview,
     private readonly snapshots: SnapshotDocuments,
-    private readonly secrets: Secrets,
     private readonly settings: () => Settings,
-    private readonly config: () => Promise<CoreConfig>,
-    private readonly logger: Logger,
-    /** VS Code's chat models: refine and fix use one when there is no Anthropic key (`auto`, `vscode-lm`). */
-    private readonly models?: ChatModelSource,
+    private readonly logger: LogChannel,
   ) {
     super();
     // The app came up (after a fix, or any deploy): the next failure starts a new fix loop.
@@ -98,31 +85,20 @@ export class AppIterator extends Disposable {
     }));
   }
 
-  /** Redeploys the app through the deployer, after any redeploy of it already running or queued. */
-  redeploy(app: AppMeta, opts: DeployOptions): Promise<DeployResult> {
-    return this.queue.run(app.id, () => this.deployer.deploy(app, opts));
-  }
-
-  /** Redeploys at once: only from inside a task of `queue` (which already holds the app's turn). */
-  redeployNow(app: AppMeta, opts: DeployOptions): Promise<DeployResult> {
-    return this.deployer.deploy(app, opts);
-  }
-
-  isRunning(app: AppMeta): SandboxEntry | undefined {
-    const e = this.registry.forApp(app.id);
-    return e?.status === 'running' && e.sandbox && e.deployment ? e : undefined;
+  /** The Claude generator; with no key, offers to set one first (Refine asks before the user types a request). */
+  claude(): Promise<unknown> {
+    return this.changes.claude();
   }
 
   // ---- refine -----------------------------------------------------------------------------------------------
 
   async refine(app: AppMeta, followUp: string, opts: IterateOptions = {}): Promise<IterateResult> {
-    const claude = await this.claude();
-    await saveAppEditors(this.tree, app);
-    const spec = this.specOf(app);
-    const { patch, usage } = await this.ask(app, `Refining ${app.name}`, opts, (signal, onEvent) =>
+    const claude = await this.changes.claude();
+    const spec = await this.changes.current(app);
+    const { patch, usage } = await this.changes.ask(app, `Refining ${app.name}`, opts.token, (signal, onEvent) =>
       claude.refine({ spec, followUp, signal, onEvent, logger: this.logger.scope('claude') }),
     );
-    const { next, diff } = this.patched(app, spec, patch);
+    const { next, diff } = this.changes.patched(app, spec, patch);
     const base = { ...summaryOf(diff), summary: patch.summary, usd: usage.usd };
     if (!hasChanges(diff)) {
       void vscode.window.showInformationMessage(`Claude proposed no changes to ${app.name}${patch.summary ? `: ${patch.summary}` : '.'}`);
@@ -130,13 +106,13 @@ export class AppIterator extends Disposable {
     }
     const decision = await this.proposals.review(app, spec, next, {
       title: `${app.name}: ${shorten(followUp, 60)} (proposed)`,
-      message: this.proposalMessage(app, patch, diff, `Claude proposes a change to ${app.name}`),
+      message: this.changes.proposalMessage(app, patch, diff, `Claude proposes a change to ${app.name}`),
       decision: opts.decision,
     });
     if (decision === 'reject') return { accepted: false, ...base };
-    const running = !!this.isRunning(app);
-    const applied = await this.apply(app, spec, next, 'refined', followUp);
-    const deploy = running ? await this.redeploy(app, { confirm: opts.confirm, token: opts.token }) : undefined;
+    const running = this.deploys.isLive(app.id);
+    const applied = await this.changes.apply(app, spec, next, 'refined', followUp);
+    const deploy = running ? await this.deploys.deploy(app, { confirm: opts.confirm, token: opts.token }) : undefined;
     return { accepted: true, ...base, versionId: applied, deploy };
   }
 
@@ -152,7 +128,7 @@ export class AppIterator extends Disposable {
     const settings = this.settings();
     let loop = this.loops.get(app.id);
     if (!loop || (loop.attempts === 0 && loop.cap !== settings.fixAttempts)) loop = this.newLoop(app, settings.fixAttempts);
-    const claude = await this.claude();
+    const claude = await this.changes.claude();
     let automatic = false;
     for (;;) {
       const entry = this.failedEntry(app);
@@ -169,40 +145,36 @@ export class AppIterator extends Disposable {
         await confirm(opts, `Fix attempt ${loop.attempts + 1} of ${loop.cap} for ${app.name}`, `This fix loop has cost ${cost(loop.costUsd)} so far.`, 'Fix Again');
       }
       const step = STEP_OF_CODE[entry.error?.code ?? ''] ?? 'start';
-      const output = usefulTail([entry.error?.message ?? '', entry.error?.detail || this.registry.logText(entry)].join('\n'));
-      await saveAppEditors(this.tree, app);
-      const spec = this.specOf(app);
+      const output = usefulTail([entry.error?.message ?? '', entry.error?.detail || this.logs.text(entry.id)].join('\n'));
+      const spec = await this.changes.current(app);
       const attempt = `attempt ${loop.attempts + 1} of ${loop.cap}${loop.attempts ? `, ${cost(loop.costUsd)} so far` : ''}`;
       this.logger.scope('fix').info(`${app.name}: fixing the failed ${step} (${attempt})`);
-      const { patch, usage } = await this.ask(app, `Fixing ${app.name} with Claude (${attempt})`, opts, (signal, onEvent) =>
+      const { patch, usage } = await this.changes.ask(app, `Fixing ${app.name} with Claude (${attempt})`, opts.token, (signal, onEvent) =>
         claude.fix({ spec, step, output, signal, onEvent, logger: this.logger.scope('claude') }),
       );
       loop.record(usage.usd);
-      const { next, diff } = this.patched(app, spec, patch);
+      const { next, diff } = this.changes.patched(app, spec, patch);
       const base = { ...summaryOf(diff), summary: patch.summary, usd: usage.usd, attempts: loop.attempts, loopUsd: loop.costUsd };
       if (!hasChanges(diff)) {
-        throw tagApp(new SpawnError('generation.failed', `Claude found nothing to change in ${app.name}${patch.summary ? `: ${patch.summary}` : '.'}`), app.id);
+        throw new SpawnError('generation.failed', `Claude found nothing to change in ${app.name}${patch.summary ? `: ${patch.summary}` : '.'}`, undefined, { appId: app.id });
       }
       if (!settings.autoFix) {
         const decision = await this.proposals.review(app, spec, next, {
           title: `${app.name}: fix for the failed ${step} (proposed)`,
-          message: this.proposalMessage(app, patch, diff, `Claude proposes a fix for ${app.name} (this fix loop: ${cost(loop.costUsd)} so far)`),
+          message: this.changes.proposalMessage(app, patch, diff, `Claude proposes a fix for ${app.name} (this fix loop: ${cost(loop.costUsd)} so far)`),
           decision: opts.decision,
         });
         if (decision === 'reject') return { accepted: false, ...base };
       }
-      const versionId = await this.apply(app, spec, next, 'fixed', patch.summary ? `Fix: ${patch.summary}` : `Fix for the failed ${step}`);
+      const versionId = await this.changes.apply(app, spec, next, 'fixed', patch.summary ? `Fix: ${patch.summary}` : `Fix for the failed ${step}`);
       try {
-        const deploy = await this.redeploy(app, { confirm: opts.confirm, token: opts.token });
+        const deploy = await this.deploys.deploy(app, { confirm: opts.confirm, token: opts.token });
         loop.succeeded();
         return { accepted: true, ...base, versionId, deploy };
       } catch (err) {
         if (isCancelled(err) || !(err instanceof SpawnError) || !FIXABLE_CODES.has(err.code) || !settings.autoFix) throw err;
         if (!loop.canAttempt()) {
-          throw tagApp(
-            new SpawnError('generation.failed', `Stopped after ${loop.cap} fix attempt${loop.cap === 1 ? '' : 's'} in a row (${cost(loop.costUsd)}): ${app.name} still fails. ${messageOf(err)}`, err.detail),
-            app.id,
-          );
+          throw new SpawnError('generation.failed', `Stopped after ${loop.cap} fix attempt${loop.cap === 1 ? '' : 's'} in a row (${cost(loop.costUsd)}): ${app.name} still fails. ${messageOf(err)}`, err.detail, { appId: app.id });
         }
         automatic = true;
         void vscode.window.setStatusBarMessage(`$(wrench) ${app.name} still fails; fix attempt ${loop.attempts + 1} of ${loop.cap} (${cost(loop.costUsd)} so far)…`, 5000);
@@ -220,10 +192,10 @@ export class AppIterator extends Disposable {
   /** Goes back to a version (the current files become a version first) and redeploys a running app. */
   async restore(app: AppMeta, id: number, opts: IterateOptions = {}): Promise<{ versionId: number; deploy?: DeployResult }> {
     await saveAppEditors(this.tree, app);
-    const running = !!this.isRunning(app);
+    const running = this.deploys.isLive(app.id);
     const v = this.history.goBack(app, id);
     this.diagnostics.refresh(app);
-    const deploy = running ? await this.redeploy(app, { confirm: opts.confirm, token: opts.token }) : undefined;
+    const deploy = running ? await this.deploys.deploy(app, { confirm: opts.confirm, token: opts.token }) : undefined;
     return { versionId: v.id, deploy };
   }
 
@@ -247,96 +219,6 @@ export class AppIterator extends Disposable {
 
   // ---- shared -----------------------------------------------------------------------------------------------
 
-  /**
-   * Applies an accepted change to the virtual files. Refused when a file it touches changed since Claude read
-   * it (the user's newer edit would be lost). The files before it are kept as a version, then the change is one.
-   */
-  private async apply(app: AppMeta, base: AppSpec, next: AppSpec, kind: VersionKind, label: string): Promise<number> {
-    await saveAppEditors(this.tree, app);
-    const now = this.specOf(app);
-    const diff = diffSpecs(base, next);
-    const touched = [...diff.added, ...diff.changed, ...diff.deleted];
-    const drift = diffSpecs(base, now);
-    const moved = new Set([...drift.added, ...drift.changed, ...drift.deleted]);
-    const conflict = touched.filter((p) => moved.has(p));
-    if (conflict.length || ((diff.startChanged || diff.depsChanged) && (drift.startChanged || drift.depsChanged))) {
-      throw new SpawnError('usage', `${conflict.join(', ') || 'spawn-app.json'} changed while Claude's change was open, so it was not applied. Ask again to include your edit.`);
-    }
-    // Files the proposal does not touch keep any newer edits: apply the change on top of the files now.
-    const target = { ...now, files: mergeFiles(now, next, diff), startCommand: diff.startChanged ? next.startCommand : now.startCommand, dependencies: diff.depsChanged ? next.dependencies : now.dependencies };
-    this.history.record(app, 'edited', 'Your edits');
-    applySpecToTree(this.tree, app, target);
-    if (app.generator !== 'claude') app.generator = 'claude';
-    this.diagnostics.refresh(app);
-    return this.history.record(app, kind, label).id;
-  }
-
-  private patched(app: AppMeta, spec: AppSpec, patch: AppPatch): { next: AppSpec; diff: SpecDiff } {
-    try {
-      const { spec: next } = applyPatch(spec, patch);
-      return { next, diff: diffSpecs(spec, next) };
-    } catch (err) {
-      this.logger.scope('claude').warn(`${app.name}: refused a patch: ${messageOf(err)}`);
-      throw err;
-    }
-  }
-
-  /** One cancellable Claude request with progress; its cost counts into the session. */
-  private ask<T>(
-    app: AppMeta,
-    title: string,
-    opts: IterateOptions,
-    call: (signal: AbortSignal, onEvent: (e: SpawnEvent) => void) => Promise<T>,
-  ): Promise<T> {
-    return Promise.resolve(
-      vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
-        const signal = abortSignalFrom(token, opts.token);
-        progress.report({ message: `Asking ${this.settings().model}…` });
-        const onEvent = (e: SpawnEvent) => {
-          if (signal.aborted) return;
-          if (e.event === 'file' && e.status === 'started') progress.report({ message: `Writing ${e.path}…` });
-          if (e.event === 'cost' && e.kind === 'generation' && e.note !== INCLUDED_IN_PLAN) this.registry.addGenerationCost(e.usd);
-        };
-        try {
-          return await call(signal, onEvent);
-        } catch (err) {
-          throw isCancelled(err) || signal.aborted ? new CancelledError() : tagApp(err, app.id);
-        }
-      }),
-    );
-  }
-
-  /**
-   * The model that refines and fixes: Claude with a key (its SDK loaded only now); without one, a VS Code chat
-   * model when the generator setting allows it (`auto`, `vscode-lm`); else it offers to set a key (a user's
-   * cancel is silent).
-   */
-  async claude(): Promise<Pick<ClaudeGenerator, 'refine' | 'fix'> | ChatModelGenerator> {
-    let cfg = await this.config();
-    const generator = this.settings().generator;
-    if ((!cfg.anthropicApiKey && generator === 'auto') || generator === 'vscode-lm') {
-      const chat = await this.models?.model();
-      if (chat) return new ChatModelGenerator(chat);
-    }
-    if (!cfg.anthropicApiKey) {
-      const pick = await vscode.window.showWarningMessage(
-        'Refining and fixing apps needs Claude: set an Anthropic API key.',
-        { modal: true, detail: 'The key is kept in VS Code’s secret storage, never in settings or logs.' },
-        'Set Anthropic API Key',
-      );
-      if (pick !== 'Set Anthropic API Key' || !(await this.secrets.prompt('anthropic'))) throw new CancelledError();
-      cfg = await this.config();
-    }
-    const { ClaudeGenerator } = await import('../../core/generate/claude');
-    return new ClaudeGenerator(cfg);
-  }
-
-  private specOf(app: AppMeta): AppSpec {
-    const { spec, findings } = this.tree.specOf(app);
-    if (!spec) throw new SpawnError('blocked', `${app.name} cannot be read: ${findings[0]?.message ?? 'its manifest is invalid'}`);
-    return spec;
-  }
-
   private failedEntry(app: AppMeta): SandboxEntry {
     const e = this.registry.forApp(app.id);
     if (!e || e.status !== 'failed' || !e.error) {
@@ -350,39 +232,6 @@ export class AppIterator extends Disposable {
     this.loops.set(app.id, loop);
     return loop;
   }
-
-  private proposalMessage(app: AppMeta, patch: AppPatch, diff: SpecDiff, lead: string): string {
-    const n = diff.added.length + diff.changed.length + diff.deleted.length;
-    const parts = [
-      `${lead}${patch.summary ? `: ${patch.summary}` : '.'}`,
-      `${n} file${n === 1 ? '' : 's'} (${[diff.changed.length && `${diff.changed.length} changed`, diff.added.length && `${diff.added.length} added`, diff.deleted.length && `${diff.deleted.length} deleted`].filter(Boolean).join(', ')})${diff.startChanged ? ', new start command' : ''}${diff.depsChanged ? ', new dependencies' : ''}.`,
-    ];
-    const e = this.registry.forApp(app.id);
-    if (e?.provider === 'local' && e.sandbox) parts.push('Accepting runs it on the local runner (this machine, not sandboxed).');
-    return parts.join(' ');
-  }
-}
-
-/** The files of `now` with the proposal's changes, additions and deletions applied. */
-function mergeFiles(now: AppSpec, next: AppSpec, diff: SpecDiff): AppSpec['files'] {
-  const proposed = new Map(next.files.map((f) => [f.path, f.content]));
-  const touched = new Set([...diff.added, ...diff.changed]);
-  const deleted = new Set(diff.deleted);
-  const out = now.files.filter((f) => !deleted.has(f.path)).map((f) => (touched.has(f.path) && proposed.has(f.path) ? { path: f.path, content: proposed.get(f.path)! } : f));
-  for (const p of diff.added) if (!out.some((f) => f.path === p) && proposed.has(p)) out.push({ path: p, content: proposed.get(p)! });
-  return out;
-}
-
-function hasChanges(d: SpecDiff): boolean {
-  return d.added.length + d.changed.length + d.deleted.length > 0 || d.startChanged || d.depsChanged;
-}
-
-function summaryOf(d: SpecDiff): { added: string[]; changed: string[]; deleted: string[] } {
-  return { added: d.added, changed: d.changed, deleted: d.deleted };
-}
-
-function cost(usd: number | null): string {
-  return usd === null ? 'cost unknown' : formatUsd(usd);
 }
 
 function shorten(s: string, n: number): string {

@@ -1,7 +1,7 @@
 /**
  * Each app's versions: the `versions` section of its draft record (so they are saved with the app and come back
  * after a reload), added at the moments that matter, and restorable. Deployed states are recorded by watching the
- * sandbox registry, so every way of deploying counts without the deployer knowing about history.
+ * sandbox registry, so every way of deploying counts without the deploy service knowing about history.
  */
 import * as vscode from 'vscode';
 import type { AppMeta, AppTree } from '../../core/appTree';
@@ -18,13 +18,14 @@ import type { AppVersion, HistoryLimits, VersionKind } from '../../core/versions
 import { addVersion, parseVersions, versionTitle } from '../../core/versions';
 import { Disposable, toDisposable } from '../dispose';
 import type { DraftSection } from '../fs/appPersistence';
-import type { SandboxEntry, SandboxRegistry } from '../views/sandboxRegistry';
+import type { SandboxEntry } from '../sandboxes/sandboxEntry';
+import type { SandboxRegistry } from '../sandboxes/sandboxRegistry';
 
 export class AppHistory extends Disposable implements DraftSection {
   readonly key = 'versions';
   private readonly byApp = new Map<string, AppVersion[]>();
   /** The deployment last recorded per sandbox entry. */
-  private readonly recorded = new WeakMap<SandboxEntry, Deployment>();
+  private readonly recorded = new Map<string, Deployment>();
   private readonly _onDidChange = this._register(new vscode.EventEmitter<string>());
   /** Fires with the app's id when its versions change. */
   readonly onDidChangeVersions = this._onDidChange.event;
@@ -90,8 +91,8 @@ export class AppHistory extends Disposable implements DraftSection {
 
   private onEntry(entry: SandboxEntry): void {
     const d = entry.deployment;
-    if (entry.status !== 'running' || !d || !entry.appId || this.recorded.get(entry) === d) return;
-    this.recorded.set(entry, d);
+    if (entry.status !== 'running' || !d || !entry.appId || this.recorded.get(entry.id) === d) return;
+    this.recorded.set(entry.id, d);
     const app = this.tree.app(entry.appId);
     if (app) this.record(app, 'deployed', `Deployed (${entry.provider})`, this.filesOf(app, d.spec));
   }

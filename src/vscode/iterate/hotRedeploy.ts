@@ -6,14 +6,13 @@
  */
 import * as vscode from 'vscode';
 import type { AppTree } from '../../core/appTree';
-import { diffSpecs } from '../../core/iterate';
-import { hasErrors } from '../../core/validate';
+import { SpawnError } from '../../core/errors';
+import type { DeployService } from '../deploy/deployService';
 import { Disposable, toDisposable } from '../dispose';
 import type { ErrorReporter } from '../errorReporter';
 import { isAppUri } from '../fs/appUri';
-import type { Logger } from '../logger';
+import type { LogChannel } from '../logChannel';
 import type { Settings } from '../settings';
-import type { AppIterator } from './appIterator';
 
 export const HOT_REDEPLOY_ID = 'spawnApp.redeployOnSave';
 
@@ -25,10 +24,10 @@ export class HotRedeploy extends Disposable {
 
   constructor(
     private readonly tree: AppTree,
-    private readonly iterate: AppIterator,
+    private readonly deploys: DeployService,
     private readonly reporter: ErrorReporter,
     private readonly settings: () => Settings,
-    private readonly logger: Logger,
+    private readonly logger: LogChannel,
     private readonly debounceMs = 100,
   ) {
     super();
@@ -42,7 +41,7 @@ export class HotRedeploy extends Disposable {
   private onSave(doc: vscode.TextDocument): void {
     if (!isAppUri(doc.uri) || !this.settings().redeployOnSave) return;
     const app = this.tree.appOf(doc.uri.path);
-    if (!app || !this.iterate.isRunning(app)) return;
+    if (!app || !this.deploys.isLive(app.id)) return;
     const t = this.timers.get(app.id);
     if (t) clearTimeout(t);
     this.timers.set(
@@ -57,31 +56,20 @@ export class HotRedeploy extends Disposable {
   private async run(appId: string): Promise<void> {
     const app = this.tree.app(appId);
     if (!app) return;
-    const log = this.logger.scope('hot-redeploy');
     try {
-      await this.iterate.queue.run(app.id, async () => {
-        const entry = this.iterate.isRunning(app);
-        // Another deploy is under way (it read the saved files already), or the app stopped: nothing to do.
-        if (!entry?.deployment) return;
-        const { spec, findings } = this.tree.specOf(app);
-        if (!spec || hasErrors(findings)) {
-          const n = findings.filter((f) => f.severity === 'error').length || 1;
-          vscode.window.setStatusBarMessage(`$(error) ${app.name} not redeployed: ${n} error${n === 1 ? '' : 's'} (see Problems)`, 5000);
-          return;
-        }
-        const d = diffSpecs(entry.deployment.spec, spec);
-        const files = [...d.added, ...d.changed, ...d.deleted];
-        if (!files.length && !d.startChanged && !d.depsChanged) return;
-        const t0 = performance.now();
-        const r = await this.iterate.redeployNow(app, { quiet: true });
-        const ms = Math.round(performance.now() - t0);
-        const what = files.length === 1 ? files[0] : `${files.length || 'no'} files`;
-        log.info(`${app.name}: ${what} redeployed in ${ms} ms${r.restarted ? ' (restarted)' : ' (no restart)'}`);
-        vscode.window.setStatusBarMessage(`$(check) ${app.name}: ${what} updated${r.restarted ? ', restarted' : ''} · ${ms} ms`, 3000);
-        this._onDidRedeploy.fire({ appId: app.id, restarted: r.restarted ?? true, ms });
-      });
+      const t0 = performance.now();
+      const r = await this.deploys.redeployIfChanged(app);
+      if (!r) return;
+      const ms = Math.round(performance.now() - t0);
+      const files = [...r.diff.added, ...r.diff.changed, ...r.diff.deleted];
+      const what = files.length === 1 ? files[0] : `${files.length || 'no'} files`;
+      this.logger.scope('hot-redeploy').info(`${app.name}: ${what} redeployed in ${ms} ms${r.result.restarted ? ' (restarted)' : ' (no restart)'}`);
+      vscode.window.setStatusBarMessage(`$(check) ${app.name}: ${what} updated${r.result.restarted ? ', restarted' : ''} · ${ms} ms`, 3000);
+      this._onDidRedeploy.fire({ appId: app.id, restarted: r.result.restarted ?? true, ms });
     } catch (err) {
-      this.reporter.report(HOT_REDEPLOY_ID, err);
+      // Errors in the files show in Problems; a save should not pop up a notification for them.
+      if (err instanceof SpawnError && err.code === 'blocked') vscode.window.setStatusBarMessage(`$(error) ${app.name} not redeployed: fix the errors in Problems`, 5000);
+      else this.reporter.report(HOT_REDEPLOY_ID, err);
     }
   }
 }

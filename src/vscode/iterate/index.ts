@@ -4,14 +4,17 @@ import * as vscode from 'vscode';
 import type { AppTree } from '../../core/appTree';
 import type { CoreConfig } from '../../core/config';
 import type { ChatModelSource } from '../generate/vscodeLanguageModels';
-import type { Deployer } from '../deployer';
+import type { DeployService } from '../deploy/deployService';
 import type { AppDiagnostics } from '../diagnostics';
 import type { ErrorReporter } from '../errorReporter';
-import type { Logger } from '../logger';
+import type { LogChannel } from '../logChannel';
 import type { Secrets } from '../secrets';
 import type { Settings } from '../settings';
-import type { SandboxRegistry } from '../views/sandboxRegistry';
+import type { SandboxLogs } from '../sandboxes/sandboxLogs';
+import type { SandboxRegistry } from '../sandboxes/sandboxRegistry';
+import type { SessionCost } from '../sandboxes/sessionCost';
 import { AppIterator } from './appIterator';
+import { ClaudeChanges } from './claudeChanges';
 import type { AppHistory } from './history';
 import { HotRedeploy } from './hotRedeploy';
 import { ProposalReview } from './proposals';
@@ -22,13 +25,15 @@ export interface IterateDeps {
   /** The app versions (a draft section, so it is made and registered before the drafts load). */
   history: AppHistory;
   registry: SandboxRegistry;
-  deployer: Deployer;
+  logs: SandboxLogs;
+  cost: SessionCost;
+  deploys: DeployService;
   diagnostics: AppDiagnostics;
   secrets: Secrets;
   reporter: ErrorReporter;
   settings: () => Settings;
   config: () => Promise<CoreConfig>;
-  logger: Logger;
+  logger: LogChannel;
   /** VS Code's chat models, for refine and fix without an Anthropic key. */
   models?: ChatModelSource;
 }
@@ -37,8 +42,9 @@ export function createIterate(d: IterateDeps): { iterate: AppIterator; hotRedepl
   const { history } = d;
   const snapshots = new SnapshotDocuments(d.tree, (appId, id) => history.get(appId, id)?.files);
   const proposals = new ProposalReview(d.tree, snapshots, d.logger.scope('refine'));
-  const iterate = new AppIterator(d.tree, d.registry, d.deployer, d.diagnostics, history, proposals, snapshots, d.secrets, d.settings, d.config, d.logger, d.models);
-  const hotRedeploy = new HotRedeploy(d.tree, iterate, d.reporter, d.settings, d.logger);
+  const changes = new ClaudeChanges(d.tree, d.registry, d.cost, d.diagnostics, history, d.secrets, d.settings, d.config, d.logger, d.models);
+  const iterate = new AppIterator(d.tree, d.registry, d.logs, d.deploys, changes, d.diagnostics, history, proposals, snapshots, d.settings, d.logger);
+  const hotRedeploy = new HotRedeploy(d.tree, d.deploys, d.reporter, d.settings, d.logger);
   return {
     iterate,
     hotRedeploy,

@@ -6,7 +6,7 @@ import type { AppVersion } from '../../core/versions';
 import { versionTitle } from '../../core/versions';
 import { SCHEME } from '../fs/appUri';
 import { Disposable, toDisposable } from '../dispose';
-import type { SandboxRegistry } from './sandboxRegistry';
+import type { SandboxRegistry } from '../sandboxes/sandboxRegistry';
 
 /** Where the view reads an app's versions (the AppHistory). */
 export interface AppVersionSource {

@@ -5,8 +5,9 @@
 import * as vscode from 'vscode';
 import type { AppTree } from '../../core/appTree';
 import { Disposable, toDisposable } from '../dispose';
-import { FIXABLE_CODES } from '../errorContext';
-import type { SandboxEntry, SandboxRegistry } from '../views/sandboxRegistry';
+import { FIXABLE_CODES } from '../../core/errors';
+import type { SandboxEntry } from '../sandboxes/sandboxEntry';
+import type { SandboxRegistry } from '../sandboxes/sandboxRegistry';
 import type { PreviewAction, PreviewState } from './messages';
 import { PreviewPanel } from './previewPanel';
 

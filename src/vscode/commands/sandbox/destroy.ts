@@ -1,5 +1,6 @@
 /** Destroy: after a modal confirmation, stops the app and deletes its sandbox. Args: target, `{confirm}`. */
 import * as vscode from 'vscode';
+import { providerInfo } from '../../../core/sandbox/providers';
 import { defineCommand } from '../command';
 import { confirmModal, optionsOf, resolveSandbox } from '../targets';
 
@@ -8,7 +9,7 @@ export const destroySandboxCommand = defineCommand('spawnApp.sandbox.destroy', a
   await confirmModal(
     optionsOf(args),
     `Destroy the sandbox of ${e.appName}?`,
-    `The app stops and its ${e.provider === 'local' ? 'local' : 'E2B'} sandbox (${e.id}) is deleted. The app's files stay in the Apps view.`,
+    `The app stops and its ${providerInfo(e.provider).label} sandbox (${e.id}) is deleted. The app's files stay in the Apps view.`,
     'Destroy',
   );
   return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Destroying ${e.appName}…` }, () => s.registry.destroy(e.id));

@@ -1,12 +1,13 @@
 /** Extend Timeout (E2B): keeps the sandbox alive longer. Args: target, `{minutes}`. */
 import * as vscode from 'vscode';
 import { CancelledError, SpawnError } from '../../../core/errors';
+import { providerInfo } from '../../../core/sandbox/providers';
 import { defineCommand } from '../command';
 import { optionsOf, resolveSandbox } from '../targets';
 
 export const extendTimeoutCommand = defineCommand('spawnApp.sandbox.extendTimeout', async (s, ...args) => {
   const e = await resolveSandbox(s, args);
-  if (e.provider === 'local') throw new SpawnError('usage', 'A local sandbox runs as long as this window; there is no timeout to extend.');
+  if (!providerInfo(e.provider).timeout) throw new SpawnError('usage', `A ${providerInfo(e.provider).label} sandbox runs as long as this window; there is no timeout to extend.`);
   let minutes = (optionsOf(args) as { minutes?: number }).minutes;
   if (minutes === undefined) {
     const pick = await vscode.window.showQuickPick(
@@ -16,6 +17,6 @@ export const extendTimeoutCommand = defineCommand('spawnApp.sandbox.extendTimeou
     if (!pick) throw new CancelledError();
     minutes = pick.minutes;
   }
-  await s.registry.extendTimeout(e, minutes * 60_000);
-  return e.endAt;
+  await s.registry.extendTimeout(e.id, minutes * 60_000);
+  return s.registry.get(e.id)?.endAt;
 });

@@ -4,6 +4,6 @@ import { resolveSandbox } from '../targets';
 
 export const showSandboxLogsCommand = defineCommand('spawnApp.sandbox.showLogs', async (s, ...args) => {
   const e = await resolveSandbox(s, args).catch(() => undefined);
-  if (e) s.registry.showLog(e);
+  if (e) s.logs.show(e);
   else s.logger.show(false);
 });

@@ -20,7 +20,7 @@ export const restoreVersionCommand = defineCommand('spawnApp.version.restore', a
 
 export async function restoreVersion(s: Services, app: AppMeta, id: number, o: CommandOptions): Promise<{ appId: string; versionId: number; redeployed: boolean }> {
   if (!s.iterate.history.get(app.id, id)) throw new SpawnError('usage', `${app.name} has no version ${id}.`);
-  const running = !!s.iterate.isRunning(app);
+  const running = s.deploys.isLive(app.id);
   await confirmModal(o, `Go back to v${id} of ${app.name}?`, `Its files become those of v${id}; the current files are kept as a version, so you can come back.${running ? ' The running app is redeployed.' : ''}`, 'Go Back');
   const r = await s.iterate.restore(app, id, { confirm: o.confirm, token: o.token });
   return { appId: app.id, versionId: r.versionId, redeployed: !!r.deploy };

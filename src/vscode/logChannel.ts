@@ -7,7 +7,7 @@ import type { Logger as CoreLogger } from '../core/events';
 import { SpawnError } from '../core/errors';
 import { Disposable } from './dispose';
 
-export class Logger extends Disposable {
+export class LogChannel extends Disposable {
   private readonly channel: vscode.LogOutputChannel;
   private readonly secrets = new Set<string>();
 

@@ -1,0 +1,40 @@
+/**
+ * Every sandbox provider, in one table. To add one: write `src/core/sandbox/<name>.ts` implementing
+ * `SandboxProvider` (types.ts), and add its id and its line here. Its id then is a `ProviderId`, `createProvider` makes it,
+ * both fronts list its sandboxes and show its label; a unit test checks that the `spawnApp.sandboxProvider`
+ * setting offers it.
+ */
+import type { CoreConfig } from '../config';
+import type { LocalProvider } from './local';
+import type { SandboxProvider } from './types';
+
+export interface ProviderInfo {
+  /** For people: "E2B", "local runner". */
+  readonly label: string;
+  /** The API key it needs (`CoreConfig` field), if any: without it, `createProvider` says so (a `key` hint). */
+  readonly key?: 'e2bApiKey';
+  /** Its sandboxes stop after a timeout that can be extended (else they live as long as the process that owns them). */
+  readonly timeout: boolean;
+  /** It runs apps on this machine (free; the deploy dialog says how isolated). */
+  readonly onThisMachine: boolean;
+  /** Makes the provider; a provider's SDK is loaded only here, when first used. */
+  create(cfg: CoreConfig, local: () => LocalProvider): Promise<SandboxProvider>;
+}
+
+/** The registered ids (TypeScript checks that PROVIDERS has a line for each, and no other). */
+export type ProviderId = 'local' | 'e2b';
+
+export const PROVIDERS: Readonly<Record<ProviderId, ProviderInfo>> = {
+  local: { label: 'local runner', timeout: false, onThisMachine: true, create: async (_cfg, local) => local() },
+  e2b: { label: 'E2B', key: 'e2bApiKey', timeout: true, onThisMachine: false, create: async (cfg) => (await import('./e2b')).e2bProviderFromConfig(cfg) },
+};
+
+export const PROVIDER_IDS = Object.keys(PROVIDERS) as ProviderId[];
+
+export function providerInfo(id: ProviderId): ProviderInfo {
+  return PROVIDERS[id];
+}
+
+export function isProviderId(v: unknown): v is ProviderId {
+  return typeof v === 'string' && Object.hasOwn(PROVIDERS, v);
+}

@@ -1,0 +1,106 @@
+/**
+ * The questions a deploy asks: which provider when E2B has no key, and the modal confirmation (which provider,
+ * what runs, what is installed, the warnings). A redeploy asks again when it would run something the user has not
+ * approved in that sandbox (another start command, other dependencies, new warnings).
+ */
+import * as vscode from 'vscode';
+
+import type { AppMeta } from '../../core/appTree';
+import { CancelledError } from '../../core/errors';
+import type { ProviderChoice } from '../../core/sandbox';
+import type { SandboxProvider } from '../../core/sandbox/types';
+import type { AppSpec } from '../../core/spec';
+import type { Finding } from '../../core/validate';
+import { installCommand } from '../../core/deploy';
+import { sameDependencies } from '../../core/iterate';
+import type { Confirmation } from '../deployConfirmation';
+import { deployConfirmation } from '../deployConfirmation';
+import type { Providers } from '../providers';
+import type { Approval } from '../sandboxes/sandboxEntry';
+import type { Secrets } from '../secrets';
+import type { Settings } from '../settings';
+import { dependenciesOf } from '../../core/stacks';
+
+/** Shows a confirmation and resolves true when the user goes ahead. */
+export type AskConfirmation = (c: Confirmation) => Promise<boolean>;
+
+const modal: AskConfirmation = async (c) => {
+  const ask = c.warn ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+  return (await ask(c.message, { modal: true, detail: c.detail }, c.action)) === c.action;
+};
+
+/** The warning keys of findings (rule, path, message): a redeploy asks again only for new ones. */
+export function warningKeys(findings: readonly Finding[]): string[] {
+  return findings.filter((f) => f.severity === 'warning').map((f) => `${f.rule}|${f.path ?? ''}|${f.message}`);
+}
+
+/** What the user approves by going ahead with `spec`. */
+export function approvalOf(spec: AppSpec, findings: readonly Finding[], before?: Approval): Approval {
+  return { startCommand: spec.startCommand, dependencies: dependenciesOf(spec), warnings: [...new Set([...(before?.warnings ?? []), ...warningKeys(findings)])] };
+}
+
+export class DeployDialogs {
+  /** How confirmations are shown: a modal dialog; integration tests answer through `answerWith` (test mode only). */
+  private ask: AskConfirmation = modal;
+
+  constructor(
+    private readonly providers: Providers,
+    private readonly secrets: Secrets,
+    private readonly settings: () => Settings,
+  ) {}
+
+  /** Test mode: answer confirmations with `fn` (it sees each one) until the returned disposable is disposed. */
+  answerWith(fn: AskConfirmation): vscode.Disposable {
+    this.ask = fn;
+    return new vscode.Disposable(() => (this.ask = modal));
+  }
+
+  /** The provider to use; when E2B is wanted but has no key, offers to set one or to run locally. */
+  async chooseProvider(choice: ProviderChoice): Promise<SandboxProvider> {
+    if (choice === 'e2b' && !(await this.secrets.has('e2b'))) {
+      const pick = await vscode.window.showWarningMessage(
+        'The E2B provider needs an API key.',
+        { modal: true, detail: `Set a key now, or run this app with the local runner on this machine instead (${this.providers.local.isolation().sandboxed ? 'sandboxed' : 'not sandboxed'}).` },
+        'Set E2B API Key',
+        'Use Local Runner',
+      );
+      if (pick === 'Use Local Runner') return this.providers.get('local');
+      if (pick !== 'Set E2B API Key' || !(await this.secrets.prompt('e2b'))) throw new CancelledError();
+    }
+    return this.providers.get(choice);
+  }
+
+  /**
+   * Asks before a deploy, or before a redeploy that runs something not in `approved` (always when nothing is known
+   * to be approved). Throws CancelledError on "no"; returns what is approved now.
+   */
+  async confirm(app: AppMeta, spec: AppSpec, findings: Finding[], generator: string | undefined, provider: SandboxProvider, redeploy?: { approved?: Approval }): Promise<Approval> {
+    const approved = redeploy?.approved;
+    const changed = approved ? whatChanged(approved, spec, findings) : ['what runs'];
+    if (redeploy && approved && changed.length === 0) return approvalOf(spec, findings, approved);
+    const s = this.settings();
+    const c = deployConfirmation({
+      appName: app.name,
+      spec,
+      findings,
+      generator,
+      provider: provider.id,
+      isolation: provider.isolation?.(),
+      install: installCommand(spec, provider),
+      e2bTemplate: s.e2bTemplate,
+      timeoutMinutes: s.sandboxTimeoutMinutes,
+      redeploy: !!redeploy,
+    });
+    const shown = redeploy && approved ? { ...c, detail: `Changed since you approved it: ${changed.join(', ')}.\n\n${c.detail}` } : c;
+    if (!(await this.ask(shown))) throw new CancelledError();
+    return approvalOf(spec, findings, approved);
+  }
+}
+
+function whatChanged(approved: Approval, spec: AppSpec, findings: readonly Finding[]): string[] {
+  const out: string[] = [];
+  if (approved.startCommand.trim() !== spec.startCommand.trim()) out.push(`the start command (was “${approved.startCommand}”)`);
+  if (!sameDependencies(approved.dependencies, dependenciesOf(spec))) out.push(`the dependencies (were ${approved.dependencies.join(', ') || 'none'})`);
+  if (warningKeys(findings).some((k) => !approved.warnings.includes(k))) out.push('new warnings');
+  return out;
+}

@@ -1,0 +1,74 @@
+/**
+ * Renders the pipeline's events for one app's deploy: the progress message, the sandbox entry's phase (tree,
+ * preview), the sandbox's own log, the "Spawn App" log and the session's cost. A `created` event records the
+ * sandbox in the registry the moment it exists.
+ */
+import type * as vscode from 'vscode';
+import type { AppMeta } from '../../core/appTree';
+import type { Phase, SpawnEvent } from '../../core/events';
+import { formatFinding } from '../../core/validate';
+import type { LogChannel } from '../logChannel';
+import type { SandboxLogs } from '../sandboxes/sandboxLogs';
+import type { SandboxRegistry } from '../sandboxes/sandboxRegistry';
+import type { SessionCost } from '../sandboxes/sessionCost';
+
+export const PHASE_LABELS: Record<Phase, string> = {
+  generate: 'Generating…',
+  validate: 'Validating…',
+  create: 'Creating the sandbox…',
+  write: 'Writing files…',
+  install: 'Installing dependencies…',
+  start: 'Starting the app…',
+  health: 'Waiting for the app to answer…',
+};
+
+export interface DeployView {
+  registry: SandboxRegistry;
+  logs: SandboxLogs;
+  cost: SessionCost;
+  logger: LogChannel;
+}
+
+/** An event sink for one deploy of `app`; `sandboxId()` is the sandbox once known; `onCreated` records a new one. */
+export function deployEvents(
+  v: DeployView,
+  app: AppMeta,
+  progress: vscode.Progress<{ message?: string }>,
+  sandboxId: () => string | undefined,
+  onCreated: (e: Extract<SpawnEvent, { event: 'created' }>) => void = () => undefined,
+): (e: SpawnEvent) => void {
+  const log = v.logger.scope(`app:${app.name}`);
+  return (e) => {
+    if (e.event === 'created') {
+      onCreated(e);
+      v.logs.append(e.sandboxId, `Sandbox ${e.sandboxId} created (${e.provider}).`);
+      return;
+    }
+    const id = sandboxId();
+    switch (e.event) {
+      case 'phase':
+        if (e.status === 'started') {
+          progress.report({ message: PHASE_LABELS[e.phase] });
+          if (id) v.registry.setPhase(id, PHASE_LABELS[e.phase]);
+        }
+        if (id) v.logs.append(id, `• ${e.phase} ${e.status}${e.durationMs !== undefined ? ` (${e.durationMs} ms)` : ''}${e.detail ? ` — ${e.detail}` : ''}`);
+        log.debug(`${e.phase} ${e.status}${e.durationMs !== undefined ? ` in ${e.durationMs} ms` : ''}`);
+        break;
+      case 'log':
+        if (id) v.logs.append(id, `[${e.source}] ${e.line}`);
+        log.info(`[${e.source}] ${e.line}`);
+        break;
+      case 'finding':
+        if (id) v.logs.append(id, formatFinding(e));
+        break;
+      case 'ready':
+        log.info(`ready at ${e.url} in ${e.durationMs ?? '?'} ms`);
+        break;
+      case 'cost':
+        v.cost.addGeneration(e.usd);
+        break;
+      case 'file':
+        break;
+    }
+  };
+}

@@ -1,0 +1,141 @@
+/**
+ * Runs one deploy of an app with the core pipeline, rendering its events: a first deploy into a new sandbox
+ * (deploy), or an update of the app's sandbox (redeploy in place, or startIn for a failed or stopped app).
+ * Only the DeployService calls these, inside the app's turn of its queue.
+ */
+import * as vscode from 'vscode';
+import type { AppMeta } from '../../core/appTree';
+import type { Deployment } from '../../core/deploy';
+import { deploy, redeploy, startIn } from '../../core/deploy';
+import { CancelledError, isCancelled, SpawnError } from '../../core/errors';
+import type { RedeployPlan } from '../../core/iterate';
+import { planRedeploy, sameDependencies } from '../../core/iterate';
+import { servesHotUpdates } from '../../core/stacks';
+import type { SandboxProvider } from '../../core/sandbox/types';
+import type { AppSpec } from '../../core/spec';
+import { withSignal } from '../cancellation';
+import type { SandboxDiscovery } from '../sandboxes/sandboxDiscovery';
+import type { Approval, SandboxEntry } from '../sandboxes/sandboxEntry';
+import type { Settings } from '../settings';
+import type { PreviewManager } from '../webview/previewManager';
+import type { DeployView } from './deployEvents';
+import { deployEvents, PHASE_LABELS } from './deployEvents';
+
+export interface DeployResult {
+  sandboxId: string;
+  url: string;
+  provider: string;
+  redeployed: boolean;
+  /** For a redeploy of a running app: whether the app was restarted (false when only static files changed). */
+  restarted?: boolean;
+}
+
+export interface RunContext extends DeployView {
+  previews: PreviewManager;
+  discovery: SandboxDiscovery;
+  settings: () => Settings;
+}
+
+export interface RunOptions {
+  token?: vscode.CancellationToken;
+  quiet?: boolean;
+}
+
+/** A first deploy into a new sandbox; the pipeline destroys it on failure or cancel. */
+export function firstDeploy(c: RunContext, app: AppMeta, spec: AppSpec, provider: SandboxProvider, approved: Approval, opts: RunOptions): Thenable<DeployResult> {
+  c.logger.scope('deploy').info(`deploying ${app.name} to ${provider.id}`);
+  c.previews.createOrShow(app.id, { preserveFocus: true });
+  let id: string | undefined;
+  const progressOptions = { location: vscode.ProgressLocation.Notification, title: `Deploying ${app.name}`, cancellable: true };
+  return vscode.window.withProgress(progressOptions, (progress, token) =>
+    withSignal([token, opts.token], async (signal) => {
+      const onEvent = deployEvents(c, app, progress, () => id, (e) => (id = c.registry.add(e, provider, app, approved).id));
+      try {
+        const deployment = await deploy({
+          spec,
+          provider,
+          appName: app.name,
+          signal,
+          onEvent,
+          logger: c.logger.scope(provider.id),
+          timeoutMs: c.settings().sandboxTimeoutMinutes * 60_000,
+          metadata: { client: 'vscode', appId: app.id, appName: app.name, appType: spec.appType },
+        });
+        if (!id) throw new SpawnError('deploy.failed', 'The sandbox was not recorded.');
+        ready(c, id, deployment, `Ready at ${deployment.url}`);
+        await c.discovery.refreshResources(id);
+        return { sandboxId: id, url: deployment.url, provider: provider.id, redeployed: false };
+      } catch (err) {
+        if (isCancelled(err) || signal.aborted) {
+          if (id) c.registry.remove(id);
+          c.previews.close(app.id);
+          throw new CancelledError();
+        }
+        if (id) c.registry.markFailed(id, err, { sandboxGone: true });
+        throw err;
+      }
+    }),
+  );
+}
+
+/**
+ * Updates the app's sandbox. A running app goes through the core's redeploy (only changed files written, removed
+ * ones deleted, install and restart only when needed); a failed or stopped one is started afresh in it.
+ */
+export function redeployInto(c: RunContext, app: AppMeta, entry: SandboxEntry & { sandbox: NonNullable<SandboxEntry['sandbox']> }, spec: AppSpec, opts: RunOptions): Thenable<DeployResult> {
+  const previous = entry.deployment;
+  const running = entry.status === 'running' && previous !== undefined;
+  c.logger.scope('deploy').info(`redeploying ${app.name} into ${entry.provider} sandbox ${entry.id}${running ? '' : ' (restarting it)'}`);
+  if (!opts.quiet) c.previews.createOrShow(app.id, { preserveFocus: true });
+  // An edit a dev server hot-updates (react, no restart) leaves the app running throughout: the page updates itself.
+  const hot = running && servesHotUpdates(spec) && !planRedeploy(previous.spec, spec).restart;
+  if (hot) c.registry.setPhase(entry.id, PHASE_LABELS.write);
+  else c.registry.markStarting(entry.id, PHASE_LABELS.write);
+  const title = `Redeploying ${app.name}`;
+  const progressOptions = opts.quiet ? { location: vscode.ProgressLocation.Window, title } : { location: vscode.ProgressLocation.Notification, title, cancellable: true };
+  return vscode.window.withProgress(progressOptions, (progress, token) =>
+    withSignal([token, opts.token], async (signal) => {
+      const step = { provider: entry.providerRef, signal, onEvent: deployEvents(c, app, progress, () => entry.id), logger: c.logger.scope(entry.provider) };
+      try {
+        let deployment: Deployment;
+        let restarted = true;
+        if (running) {
+          const r = await redeploy(previous, spec, step);
+          deployment = r.deployment;
+          restarted = r.plan.restart;
+          c.logs.append(entry.id, `Redeploy: ${describePlan(r.plan)}`);
+        } else {
+          await previous?.process.kill();
+          deployment = await startIn(entry.sandbox, spec, { ...step, skipInstall: !!previous && sameDependencies(previous.spec.dependencies, spec.dependencies) });
+        }
+        ready(c, entry.id, deployment, `Redeployed; ready at ${deployment.url}`);
+        // A dev server with HMR (react) updates the page itself; a reload would lose the page's state.
+        if (restarted || !servesHotUpdates(spec)) c.previews.reload(app.id);
+        return { sandboxId: entry.id, url: deployment.url, provider: entry.provider, redeployed: true, restarted };
+      } catch (err) {
+        const cancelled = isCancelled(err) || signal.aborted;
+        c.registry.markFailed(entry.id, cancelled ? new SpawnError('cancelled', 'The redeploy was cancelled; the app may not be running.') : err, { sandboxGone: false });
+        throw cancelled ? new CancelledError() : err;
+      }
+    }),
+  );
+}
+
+/** The app runs: the entry says so, and an app that stops on its own later shows as failed, with its last output. */
+function ready(c: RunContext, id: string, deployment: Deployment, line: string): void {
+  c.registry.markRunning(id, deployment);
+  c.logs.append(id, line);
+  void deployment.process.exited.then(({ exitCode }) => {
+    const e = c.registry.get(id);
+    if (e?.deployment !== deployment || e.status !== 'running') return;
+    c.registry.markFailed(id, new SpawnError('deploy.start_failed', `The app stopped (exit code ${exitCode ?? 'unknown'}).`, deployment.output.text(20) || undefined), { sandboxGone: false });
+  });
+}
+
+function describePlan(plan: RedeployPlan): string {
+  const d = plan.diff;
+  const parts = [`${d.added.length} added, ${d.changed.length} changed, ${d.deleted.length} deleted`];
+  if (plan.install) parts.push('dependencies reinstalled');
+  parts.push(plan.restart ? 'restarted' : 'no restart needed');
+  return parts.join('; ');
+}

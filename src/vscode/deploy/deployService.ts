@@ -1,0 +1,124 @@
+/**
+ * The one owner of deploys. Every path that deploys an app — Deploy App (the command, the preview's Retry), hot
+ * redeploy on save, an accepted refine or fix, going back to a version, and later pre-warming and agent tools —
+ * calls `deploy` (or `redeployIfChanged`), which runs in the app's turn of one per-app queue: two deploys of one
+ * app never overlap. It decides first deploy vs redeploy, takes over this window's sandbox found after a reload,
+ * asks before running anything the user has not approved, and hands the work to the core pipeline (deployRun).
+ */
+import * as vscode from 'vscode';
+import type { AppMeta, AppTree } from '../../core/appTree';
+import { aboutApp, SpawnError } from '../../core/errors';
+import type { SpecDiff } from '../../core/iterate';
+import { diffSpecs } from '../../core/iterate';
+import { KeyedQueue } from '../../core/keyedQueue';
+import type { ProviderChoice } from '../../core/sandbox';
+import { hasErrors } from '../../core/validate';
+import type { AppDiagnostics } from '../diagnostics';
+import { isAppUri } from '../fs/appUri';
+import { isLive } from '../sandboxes/sandboxEntry';
+import type { DeployDialogs } from './deployDialogs';
+import { approvalOf } from './deployDialogs';
+import type { DeployResult, RunContext } from './deployRun';
+import { firstDeploy, redeployInto } from './deployRun';
+
+export type { DeployResult } from './deployRun';
+
+export interface DeployRequest {
+  /** Skip the confirmation dialog (the caller already asked, or a test/script drives it). */
+  confirm?: boolean;
+  /** Cancels like the progress notification's Cancel button. */
+  token?: vscode.CancellationToken;
+  /** Provider for a first deploy, instead of the setting. */
+  provider?: ProviderChoice;
+  /**
+   * A background redeploy of a running app (hot redeploy on save): what is saved runs (other dirty editors are
+   * not saved), progress shows in the status bar, and the preview reloads without being revealed.
+   */
+  quiet?: boolean;
+}
+
+export class DeployService {
+  private readonly queue = new KeyedQueue();
+
+  constructor(
+    private readonly tree: AppTree,
+    private readonly diagnostics: AppDiagnostics,
+    private readonly dialogs: DeployDialogs,
+    private readonly run: RunContext,
+  ) {}
+
+  /** Deploys the app (or redeploys it into its sandbox), after any deploy of it already running or queued. */
+  deploy(app: AppMeta, opts: DeployRequest = {}): Promise<DeployResult> {
+    return this.queue.run(app.id, () => this.deployNow(app, opts)).catch((err: unknown) => {
+      throw aboutApp(err, app.id);
+    });
+  }
+
+  /**
+   * Hot redeploy: in the app's turn, a quiet redeploy when the app still runs from this window and its files differ
+   * from what runs; undefined when there is nothing to do (another deploy already took the saved files, or it stopped).
+   */
+  redeployIfChanged(app: AppMeta): Promise<{ result: DeployResult; diff: SpecDiff } | undefined> {
+    const task = async () => {
+      const entry = this.run.registry.forApp(app.id);
+      if (!isLive(entry)) return undefined;
+      // An unreadable manifest: deployNow says why (blocked).
+      const spec = this.tree.specOf(app).spec ?? entry.deployment.spec;
+      const diff = diffSpecs(entry.deployment.spec, spec);
+      const unchanged = !diff.added.length && !diff.changed.length && !diff.deleted.length && !diff.startChanged && !diff.depsChanged;
+      if (unchanged && this.tree.specOf(app).spec) return undefined;
+      return { result: await this.deployNow(app, { quiet: true }), diff };
+    };
+    return this.queue.run(app.id, task).catch((err: unknown) => {
+      throw aboutApp(err, app.id);
+    });
+  }
+
+  /** Whether the app runs from this window (so a change of its files can be redeployed in place). */
+  isLive(appId: string): boolean {
+    return isLive(this.run.registry.forApp(appId));
+  }
+
+  private async deployNow(app: AppMeta, opts: DeployRequest): Promise<DeployResult> {
+    const { registry, logger } = this.run;
+    if (!opts.quiet) await saveOpenEditors(app);
+    const { spec, findings, generator } = this.tree.specOf(app);
+    this.diagnostics.refresh(app);
+    if (!spec || hasErrors(findings)) {
+      const n = findings.filter((f) => f.severity === 'error').length;
+      throw new SpawnError('blocked', `Deploy blocked: ${app.name} has ${n} error${n === 1 ? '' : 's'} (see Problems).`);
+    }
+    let existing = registry.forApp(app.id);
+    if (existing?.origin === 'reloaded' && existing.providerRef.takeOver) {
+      // This window's sandbox from before a reload: take it over rather than start a second one beside it.
+      const { id, provider } = existing;
+      try {
+        registry.takeOver(id, await existing.providerRef.takeOver(id));
+        logger.scope('deploy').info(`took over ${provider} sandbox ${id} for ${app.name}`);
+        existing = registry.get(id);
+      } catch (err) {
+        if (!(err instanceof SpawnError && err.code === 'deploy.not_found')) throw err;
+        registry.remove(id);
+        existing = undefined;
+      }
+    }
+    if (existing?.origin === 'deployed' && existing.sandbox) {
+      const sandbox = existing.sandbox;
+      const approved = opts.confirm ? approvalOf(spec, findings, existing.approved) : await this.dialogs.confirm(app, spec, findings, generator, existing.providerRef, { approved: existing.approved });
+      registry.approve(existing.id, approved);
+      return redeployInto(this.run, app, { ...existing, sandbox }, spec, opts);
+    }
+    if (existing?.origin === 'deployed') registry.remove(existing.id);
+    const provider = await this.dialogs.chooseProvider(opts.provider ?? this.run.settings().sandboxProvider);
+    const approved = opts.confirm ? approvalOf(spec, findings) : await this.dialogs.confirm(app, spec, findings, generator, provider);
+    return firstDeploy(this.run, app, spec, provider, approved, opts);
+  }
+}
+
+/** Dirty editors of the app are saved first: what the user sees is what runs. */
+async function saveOpenEditors(app: AppMeta): Promise<void> {
+  const prefix = `/${app.name}/`;
+  for (const doc of vscode.workspace.textDocuments) {
+    if (doc.isDirty && isAppUri(doc.uri) && doc.uri.path.startsWith(prefix)) await doc.save();
+  }
+}

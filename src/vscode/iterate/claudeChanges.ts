@@ -1,0 +1,148 @@
+/**
+ * What Refine and Fix with Claude share: the Claude generator (asking for a key when there is none), one
+ * cancellable request with progress, a patch checked whole by the core, the proposal's message, and applying an
+ * accepted change on top of the files now (the core's three-way merge) with versions before and after.
+ */
+import * as vscode from 'vscode';
+import type { AppMeta, AppTree } from '../../core/appTree';
+import type { CoreConfig } from '../../core/config';
+import { aboutApp, CancelledError, isCancelled, messageOf, SpawnError } from '../../core/errors';
+import type { SpawnEvent } from '../../core/events';
+import type { ClaudeGenerator } from '../../core/generate/claude';
+import { ChatModelGenerator, INCLUDED_IN_PLAN } from '../../core/generate/chatModelGenerator';
+import type { ChatModelSource } from '../generate/vscodeLanguageModels';
+import type { AppPatch, SpecDiff } from '../../core/iterate';
+import { applyPatch, diffSpecs } from '../../core/iterate';
+import { mergeAccepted } from '../../core/merge';
+import { formatUsd } from '../../core/pricing';
+import type { AppSpec } from '../../core/spec';
+import { applySpecToTree } from '../../core/treeEdits';
+import type { VersionKind } from '../../core/versions';
+import { withSignal } from '../cancellation';
+import type { AppDiagnostics } from '../diagnostics';
+import type { LogChannel } from '../logChannel';
+import type { SandboxRegistry } from '../sandboxes/sandboxRegistry';
+import type { SessionCost } from '../sandboxes/sessionCost';
+import type { Secrets } from '../secrets';
+import type { Settings } from '../settings';
+import { saveAppEditors } from './changesView';
+import type { AppHistory } from './history';
+
+export class ClaudeChanges {
+  constructor(
+    private readonly tree: AppTree,
+    private readonly registry: SandboxRegistry,
+    private readonly cost: SessionCost,
+    private readonly diagnostics: AppDiagnostics,
+    private readonly history: AppHistory,
+    private readonly secrets: Secrets,
+    private readonly settings: () => Settings,
+    private readonly config: () => Promise<CoreConfig>,
+    private readonly logger: LogChannel,
+    /** VS Code's chat models: refine and fix use one when there is no Anthropic key (`auto`, `vscode-lm`). */
+    private readonly models?: ChatModelSource,
+  ) {}
+
+  /**
+   * The model that refines and fixes: Claude with a key (its SDK loaded only now); without one, a VS Code chat
+   * model when the generator setting allows it (`auto`, `vscode-lm`); else it offers to set a key (a user's
+   * cancel is silent).
+   */
+  async claude(): Promise<Pick<ClaudeGenerator, 'refine' | 'fix'> | ChatModelGenerator> {
+    let cfg = await this.config();
+    const generator = this.settings().generator;
+    if ((!cfg.anthropicApiKey && generator === 'auto') || generator === 'vscode-lm') {
+      const chat = await this.models?.model();
+      if (chat) return new ChatModelGenerator(chat);
+    }
+    if (!cfg.anthropicApiKey) {
+      const pick = await vscode.window.showWarningMessage(
+        'Refining and fixing apps needs Claude: set an Anthropic API key.',
+        { modal: true, detail: 'The key is kept in VS Code’s secret storage, never in settings or logs.' },
+        'Set Anthropic API Key',
+      );
+      if (pick !== 'Set Anthropic API Key' || !(await this.secrets.prompt('anthropic'))) throw new CancelledError();
+      cfg = await this.config();
+    }
+    const { ClaudeGenerator } = await import('../../core/generate/claude');
+    return new ClaudeGenerator(cfg);
+  }
+
+  /** One cancellable Claude request with progress; its cost counts into the session. */
+  ask<T>(app: AppMeta, title: string, token: vscode.CancellationToken | undefined, call: (signal: AbortSignal, onEvent: (e: SpawnEvent) => void) => Promise<T>): Promise<T> {
+    return Promise.resolve(
+      vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (progress, progressToken) =>
+        withSignal([progressToken, token], async (signal) => {
+          progress.report({ message: `Asking ${this.settings().model}…` });
+          const onEvent = (e: SpawnEvent) => {
+            if (signal.aborted) return;
+            if (e.event === 'file' && e.status === 'started') progress.report({ message: `Writing ${e.path}…` });
+            if (e.event === 'cost' && e.note !== INCLUDED_IN_PLAN) this.cost.addGeneration(e.usd);
+          };
+          try {
+            return await call(signal, onEvent);
+          } catch (err) {
+            throw isCancelled(err) || signal.aborted ? new CancelledError() : aboutApp(err, app.id);
+          }
+        }),
+      ),
+    );
+  }
+
+  /** The app's spec now (its editors saved first). */
+  async current(app: AppMeta): Promise<AppSpec> {
+    await saveAppEditors(this.tree, app);
+    return this.specOf(app);
+  }
+
+  /** The spec with the patch applied, and what it changes; a patch the core refuses is logged and thrown. */
+  patched(app: AppMeta, spec: AppSpec, patch: AppPatch): { next: AppSpec; diff: SpecDiff } {
+    try {
+      const { spec: next } = applyPatch(spec, patch);
+      return { next, diff: diffSpecs(spec, next) };
+    } catch (err) {
+      this.logger.scope('claude').warn(`${app.name}: refused a patch: ${messageOf(err)}`);
+      throw err;
+    }
+  }
+
+  /**
+   * Applies an accepted change to the virtual files: on top of the files now (the core's merge), refused when a
+   * file it touches changed since Claude read it. The files before it are kept as a version, then the change is one.
+   */
+  async apply(app: AppMeta, base: AppSpec, next: AppSpec, kind: VersionKind, label: string): Promise<number> {
+    const target = mergeAccepted(base, next, await this.current(app));
+    this.history.record(app, 'edited', 'Your edits');
+    applySpecToTree(this.tree, app, target);
+    this.tree.setGenerator(app, 'claude');
+    this.diagnostics.refresh(app);
+    return this.history.record(app, kind, label).id;
+  }
+
+  proposalMessage(app: AppMeta, patch: AppPatch, diff: SpecDiff, lead: string): string {
+    const n = diff.added.length + diff.changed.length + diff.deleted.length;
+    const counts = [diff.changed.length && `${diff.changed.length} changed`, diff.added.length && `${diff.added.length} added`, diff.deleted.length && `${diff.deleted.length} deleted`].filter(Boolean).join(', ');
+    const parts = [`${lead}${patch.summary ? `: ${patch.summary}` : '.'}`, `${n} file${n === 1 ? '' : 's'} (${counts})${diff.startChanged ? ', new start command' : ''}${diff.depsChanged ? ', new dependencies' : ''}.`];
+    const e = this.registry.forApp(app.id);
+    if (e?.provider === 'local' && e.sandbox) parts.push('Accepting runs it on the local runner (this machine, not sandboxed).');
+    return parts.join(' ');
+  }
+
+  specOf(app: AppMeta): AppSpec {
+    const { spec, findings } = this.tree.specOf(app);
+    if (!spec) throw new SpawnError('blocked', `${app.name} cannot be read: ${findings[0]?.message ?? 'its manifest is invalid'}`);
+    return spec;
+  }
+}
+
+export function hasChanges(d: SpecDiff): boolean {
+  return d.added.length + d.changed.length + d.deleted.length > 0 || d.startChanged || d.depsChanged;
+}
+
+export function summaryOf(d: SpecDiff): { added: string[]; changed: string[]; deleted: string[] } {
+  return { added: d.added, changed: d.changed, deleted: d.deleted };
+}
+
+export function costText(usd: number | null): string {
+  return usd === null ? 'cost unknown' : formatUsd(usd);
+}

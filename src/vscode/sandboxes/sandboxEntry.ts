@@ -1,0 +1,61 @@
+/**
+ * One sandbox as the extension knows it. Entries are immutable: only the SandboxRegistry makes new ones (and
+ * fires `onDidChange`); everyone else reads them.
+ */
+import type { Deployment } from '../../core/deploy';
+import type { ProviderId, Sandbox, SandboxProvider } from '../../core/sandbox/types';
+
+export type SandboxStatus = 'starting' | 'running' | 'failed';
+
+/**
+ * Where an entry comes from (one word, one meaning):
+ * - `deployed`: this window deployed it (or took it over); it holds the live handle while it lives;
+ * - `reloaded`: this window's own, listed by its provider after a window reload; a deploy of its app takes it over;
+ * - `other`: another window's or machine's, listed apart; this window only shows, extends and destroys it.
+ */
+export type SandboxOrigin = 'deployed' | 'reloaded' | 'other';
+
+/** What the user approved to run in this sandbox: a redeploy that runs something else asks again. */
+export interface Approval {
+  readonly startCommand: string;
+  readonly dependencies: readonly string[];
+  /** Warning keys (rule + path) the user went ahead with. */
+  readonly warnings: readonly string[];
+}
+
+export interface EntryError {
+  readonly message: string;
+  readonly detail?: string;
+  /** The SpawnError code (which step failed, for Fix with Claude). */
+  readonly code?: string;
+}
+
+export interface SandboxEntry {
+  readonly id: string;
+  readonly provider: ProviderId;
+  readonly providerRef: SandboxProvider;
+  readonly origin: SandboxOrigin;
+  readonly appId?: string;
+  readonly appName: string;
+  readonly status: SandboxStatus;
+  /** What is happening now, for a status line ("Installing dependencies…"). */
+  readonly phase?: string;
+  readonly url?: string;
+  readonly startedAt: number;
+  readonly endAt?: number;
+  readonly cpuCount?: number;
+  readonly memoryMB?: number;
+  /** The live handle (absent while a first deploy runs, after it failed, and for listed sandboxes). */
+  readonly sandbox?: Sandbox;
+  /** What runs in it now, when this window started it. */
+  readonly deployment?: Deployment;
+  readonly error?: EntryError;
+  /** Being destroyed: its app's exit is expected, not a failure. */
+  readonly stopping: boolean;
+  readonly approved?: Approval;
+}
+
+/** The entry's app runs from this window: it can be redeployed in place. */
+export function isLive(e: SandboxEntry | undefined): e is SandboxEntry & { sandbox: Sandbox; deployment: Deployment } {
+  return e?.status === 'running' && e.sandbox !== undefined && e.deployment !== undefined;
+}

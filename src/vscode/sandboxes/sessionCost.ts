@@ -1,0 +1,59 @@
+/**
+ * What this window has spent: generations (Claude requests) plus every sandbox of its own, running or ended.
+ * Local runs are free; a sandbox whose resources are unknown makes the total a lower bound (`partial`).
+ */
+import * as vscode from 'vscode';
+import { sandboxCost } from '../../core/pricing';
+import { providerInfo } from '../../core/sandbox/providers';
+import { Disposable } from '../dispose';
+import type { SandboxEntry } from './sandboxEntry';
+import type { SandboxRegistry } from './sandboxRegistry';
+
+export interface SessionSpend {
+  usd: number;
+  generation: number;
+  sandboxes: number;
+  partial: boolean;
+}
+
+/** Dollars a sandbox has cost so far; null when its resources are unknown. Local runs are free. */
+export function entryCost(e: Pick<SandboxEntry, 'provider' | 'cpuCount' | 'memoryMB' | 'startedAt'>, now = Date.now()): number | null {
+  if (providerInfo(e.provider).onThisMachine) return 0;
+  if (!e.cpuCount || !e.memoryMB) return null;
+  return sandboxCost((now - e.startedAt) / 1000, e.cpuCount, e.memoryMB);
+}
+
+export class SessionCost extends Disposable {
+  private generationUsd = 0;
+  private generationUnknown = false;
+  private endedSandboxUsd = 0;
+  private readonly _onDidChange = this._register(new vscode.EventEmitter<void>());
+  readonly onDidChange = this._onDidChange.event;
+
+  constructor(private readonly registry: SandboxRegistry) {
+    super();
+    this._register(registry.onDidRemove((e) => {
+      if (e.origin !== 'other') this.endedSandboxUsd += entryCost(e) ?? 0;
+    }));
+  }
+
+  /** A generation request's cost (null: its model's price is unknown). */
+  addGeneration(usd: number | null): void {
+    if (usd === null) this.generationUnknown = true;
+    else this.generationUsd += usd;
+    this._onDidChange.fire();
+  }
+
+  /** The session's spend at `now`: only this window's sandboxes count, not other windows' it lists. */
+  total(now = Date.now()): SessionSpend {
+    let sandboxes = this.endedSandboxUsd;
+    let partial = this.generationUnknown;
+    for (const e of this.registry.list()) {
+      if (e.origin === 'other') continue;
+      const c = entryCost(e, now);
+      if (c === null) partial = true;
+      else sandboxes += c;
+    }
+    return { usd: this.generationUsd + sandboxes, generation: this.generationUsd, sandboxes, partial };
+  }
+}

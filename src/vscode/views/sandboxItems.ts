@@ -1,0 +1,117 @@
+/** The Sandboxes view's items: a sandbox, its details (URL, time left, cost, phase, error), the groups. */
+import * as vscode from 'vscode';
+import { formatUsd } from '../../core/pricing';
+import { providerInfo } from '../../core/sandbox/providers';
+import type { ListError } from '../sandboxes/sandboxDiscovery';
+import type { SandboxEntry, SandboxOrigin } from '../sandboxes/sandboxEntry';
+import { entryCost } from '../sandboxes/sessionCost';
+import type { DetailNode, SandboxNode } from './sandboxTreeProvider';
+
+const ORIGIN_NOTES: Record<SandboxOrigin, string> = {
+  deployed: '',
+  reloaded: ' (this window’s, listed again after a reload)',
+  other: ' (started by another window or machine)',
+};
+
+/** "4:05" / "1:02:03" */
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const ss = String(s % 60).padStart(2, '0');
+  return h ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
+}
+
+/** The group of other windows' and machines' sandboxes. */
+export function groupItem(n: number): vscode.TreeItem {
+  const item = new vscode.TreeItem('Other windows and machines', vscode.TreeItemCollapsibleState.Expanded);
+  item.id = 'sandboxGroup:other';
+  item.description = `${n} sandbox${n === 1 ? '' : 'es'}`;
+  item.tooltip = 'Sandboxes of ours that another VS Code window or machine started (or a window that is gone left running). They cost money until they time out: destroy the ones nobody needs.';
+  item.contextValue = 'sandboxGroup:other';
+  item.iconPath = new vscode.ThemeIcon('remote-explorer');
+  return item;
+}
+
+/** A provider whose listing failed: click to retry. */
+export function listErrorItem(err: ListError | undefined): vscode.TreeItem {
+  const label = providerInfo(err?.provider ?? 'e2b').label;
+  const item = new vscode.TreeItem(`Could not list ${label} sandboxes`);
+  item.id = `sandboxListError:${err?.provider ?? 'e2b'}`;
+  item.description = 'click to retry';
+  item.tooltip = `${err?.message ?? 'The listing failed.'}\n\nSandboxes you started in this window are still shown; click to list again.`;
+  item.contextValue = `sandboxListError${err?.code === 'deploy.auth' || err?.code === 'deploy.no_key' ? ':auth' : ''}`;
+  item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
+  item.command = { command: 'spawnApp.refreshSandboxes', title: 'Retry' };
+  return item;
+}
+
+export function sandboxItem(e: SandboxEntry, node: SandboxNode): vscode.TreeItem {
+  const item = new vscode.TreeItem(e.appName, vscode.TreeItemCollapsibleState.Expanded);
+  item.id = `sandbox:${e.id}`;
+  const iso = e.provider === 'local' ? e.providerRef.isolation?.() : undefined;
+  item.description = `${providerInfo(e.provider).label} · ${e.status}${iso ? (iso.sandboxed ? ' · sandboxed' : ' · not sandboxed') : ''}`;
+  item.contextValue = `sandbox:${e.status}:${e.provider}`;
+  item.iconPath =
+    e.status === 'running'
+      ? new vscode.ThemeIcon('vm-running', new vscode.ThemeColor('testing.iconPassed'))
+      : e.status === 'starting'
+        ? new vscode.ThemeIcon('loading~spin')
+        : new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
+  const md = new vscode.MarkdownString(undefined, true);
+  md.appendMarkdown(`**${escapeMd(e.appName)}** — ${e.status}\n\n`);
+  md.appendMarkdown(`${providerInfo(e.provider).label} sandbox \`${e.id}\`${ORIGIN_NOTES[e.origin]}\n\n`);
+  if (iso) md.appendMarkdown(iso.sandboxed ? `Sandboxed (bubblewrap): an empty home, writes only to its folder, reachable only from this machine${iso.network ? '' : ', no network'}.\n\n` : `Not sandboxed: ${escapeMd(iso.reason ?? 'unknown reason')}.\n\n`);
+  if (e.url) md.appendMarkdown(`URL: ${e.url}\n\n`);
+  if (e.error) md.appendMarkdown(`Error: ${escapeMd(e.error.message)}\n\n`);
+  item.tooltip = md;
+  if (e.status === 'running') item.command = { command: 'spawnApp.sandbox.openPreview', title: 'Open Preview', arguments: [node] };
+  return item;
+}
+
+export function detailItem(e: SandboxEntry, field: DetailNode['field'], node: SandboxNode): vscode.TreeItem {
+  const now = Date.now();
+  const item = new vscode.TreeItem('');
+  item.id = `sandbox:${e.id}:${field}`;
+  item.contextValue = `sandboxDetail:${field}`;
+  switch (field) {
+    case 'phase':
+      item.label = e.phase ?? 'Starting…';
+      item.iconPath = new vscode.ThemeIcon('sync~spin');
+      break;
+    case 'error':
+      item.label = e.error?.message ?? 'Failed';
+      item.tooltip = e.error?.detail ? `${e.error.message}\n\n${e.error.detail}` : e.error?.message;
+      item.iconPath = new vscode.ThemeIcon('warning');
+      item.command = { command: 'spawnApp.sandbox.showLogs', title: 'Show Logs', arguments: [node] };
+      break;
+    case 'url':
+      item.label = e.url ?? '';
+      item.tooltip = 'Open in Browser';
+      item.iconPath = new vscode.ThemeIcon('link-external');
+      item.command = { command: 'spawnApp.sandbox.openInBrowser', title: 'Open in Browser', arguments: [node] };
+      break;
+    case 'time':
+      if (e.endAt !== undefined) {
+        item.label = `${formatDuration(e.endAt - now)} left`;
+        item.description = `up ${formatDuration(now - e.startedAt)}`;
+      } else {
+        item.label = `up ${formatDuration(now - e.startedAt)}`;
+        item.description = 'stops when this window closes';
+      }
+      item.iconPath = new vscode.ThemeIcon('watch');
+      break;
+    case 'cost': {
+      const c = entryCost(e, now);
+      item.label = c === null ? 'cost unknown' : `${formatUsd(c)} so far`;
+      item.description = providerInfo(e.provider).onThisMachine ? 'runs on this machine' : e.cpuCount && e.memoryMB ? `${e.cpuCount} vCPU, ${e.memoryMB} MB` : undefined;
+      item.iconPath = new vscode.ThemeIcon('credit-card');
+      break;
+    }
+  }
+  return item;
+}
+
+function escapeMd(s: string): string {
+  return s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
+}
