@@ -5,7 +5,7 @@
  *
  * Paths are absolute POSIX paths: `/` is the root, `/<app>` an app's folder, `/<app>/<file>` its files.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Manifest } from './appDir';
 import { manifestOf } from './appDir';
 import type { AppSpec } from './spec';
@@ -58,7 +58,10 @@ export interface AppMeta {
   readonly id: string;
   /** The app's folder name (unique in the tree). */
   name: string;
-  /** Who wrote the code: `templates` (ours), `claude` (model-written), `disk` (opened from a folder). */
+  /**
+   * Who wrote the code, as information only (`templates`, `claude`, `disk`, `user`): it never grants trust, since a
+   * draft or a folder can say anything. Whether the code is ours is `AppTree.isOurs`.
+   */
   generator?: string;
   prompt?: string;
   createdAt: number;
@@ -74,6 +77,11 @@ export interface AppSpecResult {
   spec?: AppSpec;
   findings: Finding[];
   generator?: string;
+  /**
+   * True only for a built-in template this process generated, unchanged since (see `AppTree.markOurs`). Never
+   * read from a draft, a folder or a manifest.
+   */
+  ours: boolean;
 }
 
 export interface SerializedApp {
@@ -117,6 +125,8 @@ export class AppTree {
   /** App metadata by folder name. */
   private readonly meta = new Map<string, AppMeta>();
   private readonly listeners = new Set<(changes: readonly TreeChange[]) => void>();
+  /** App id → fingerprint of its files when this process generated it from a built-in template. Never persisted. */
+  private readonly oursFingerprints = new Map<string, string>();
 
   /** Subscribes to changes; returns the unsubscribe function. */
   onDidChange(listener: (changes: readonly TreeChange[]) => void): () => void {
@@ -373,7 +383,7 @@ export class AppTree {
   specOf(app: AppMeta): AppSpecResult {
     const manifestPath = this.pathOf(app, MANIFEST_NAME);
     if (!this.exists(manifestPath)) {
-      return { findings: [{ severity: 'error', rule: 'manifest.missing', message: `The app has no ${MANIFEST_NAME}.` }], generator: app.generator };
+      return { findings: [{ severity: 'error', rule: 'manifest.missing', message: `The app has no ${MANIFEST_NAME}.` }], generator: app.generator, ours: false };
     }
     const text = decodeText(this.readFile(manifestPath));
     let raw: unknown;
@@ -382,8 +392,9 @@ export class AppTree {
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       return {
-        findings: [{ severity: 'error', rule: 'manifest.invalid', path: MANIFEST_NAME, line: jsonErrorLine(message, text), message: `${MANIFEST_NAME} is not valid JSON: ${message}` }],
+        findings: [{ severity: 'error', rule: 'manifest.invalid', path: MANIFEST_NAME, line: jsonErrorLine(message, text), message: `${MANIFEST_NAME} is not valid JSON${jsonErrorReason(message)}.` }],
         generator: app.generator,
+        ours: false,
       };
     }
     const files = this.filePaths(app).map((p) => ({ path: p, content: decodeText(this.readFile(this.pathOf(app, p))) }));
@@ -396,10 +407,39 @@ export class AppTree {
       return {
         findings: [{ severity: 'error', rule: 'manifest.invalid', path: MANIFEST_NAME, line: (key && keyLine(text, key)) || 1, message: `${MANIFEST_NAME}: ${message}` }],
         generator: app.generator,
+        ours: false,
       };
     }
     const findings = validateSpec(spec).map((f) => (f.path ? f : { ...f, path: MANIFEST_NAME, line: manifestLineFor(f.rule, text) }));
-    return { spec, findings, generator: app.generator };
+    return { spec, findings, generator: app.generator, ours: this.isOurs(app) };
+  }
+
+  // ---- trust ----------------------------------------------------------------------------------------------
+
+  /**
+   * Records that this process just generated the app from a built-in template: until its files change (an edit,
+   * a model's change, a restore of other content), `isOurs` is true. Call it only right after generating.
+   */
+  markOurs(app: AppMeta): void {
+    this.oursFingerprints.set(app.id, this.fingerprint(app));
+  }
+
+  /** Whether the app is still exactly the built-in template this process generated (never true after a reload). */
+  isOurs(app: AppMeta): boolean {
+    const f = this.oursFingerprints.get(app.id);
+    return f !== undefined && this.exists(this.pathOf(app)) && f === this.fingerprint(app);
+  }
+
+  private fingerprint(app: AppMeta): string {
+    const h = createHash('sha256');
+    for (const rel of [MANIFEST_NAME, ...this.filePaths(app)]) {
+      const p = this.pathOf(app, rel);
+      if (!this.exists(p)) continue;
+      const data = this.readFile(p);
+      h.update(`${rel}\0${data.byteLength}\0`);
+      h.update(data);
+    }
+    return h.digest('hex');
   }
 
   // ---- persistence ----------------------------------------------------------------------------------------
@@ -516,6 +556,18 @@ export function manifestLineFor(rule: string, text: string): number {
         ? 'port'
         : undefined;
   return (key && keyLine(text, key)) || 1;
+}
+
+/**
+ * What a JSON.parse error says, without the part that quotes the text (V8 writes `…, "<first bytes>" is not valid
+ * JSON`): ", <reason>" or "".
+ */
+export function jsonErrorReason(message: string): string {
+  if (/^Unexpected end of JSON input/.test(message)) return ': it ends too early';
+  const token = /^Unexpected (token|non-whitespace character|string|number)/.exec(message);
+  if (token) return `: unexpected ${token[1] === 'token' ? 'character' : token[1]}`;
+  if (/^(Bad control character|Bad escaped character|Unterminated string)/.test(message)) return `: ${/^[^,]*?(?= in JSON|,|$)/.exec(message)![0].toLowerCase()}`;
+  return '';
 }
 
 /** The line a JSON.parse error points at (V8 reports a position, newer versions a line too). */

@@ -272,6 +272,7 @@ export class Deployer {
       spec,
       findings,
       generator,
+      ours: this.tree.isOurs(app),
       provider: provider.id,
       install: installCommand(spec, provider),
       e2bTemplate: s.e2bTemplate,

@@ -85,7 +85,7 @@ describe('spawn-app CLI (real process)', function () {
     mkdirSync(dir);
     writeFileSync(path.join(dir, 'spawn-app.json'), JSON.stringify({ appType: 'webapp', startCommand: 'node server.js', dependencies: [], port: 3000, generator: 'templates' }));
     writeFileSync(path.join(dir, 'server.js'), "console.error('cannot find config.yml'); process.exit(1)");
-    const r = await runCli(['deploy', dir], env);
+    const r = await runCli(['deploy', dir, '--yes'], env);
     assert.equal(r.code, 5);
     assert.match(r.stderr, /exited before it answered/);
     assert.match(r.stderr, /cannot find config\.yml/);
@@ -102,6 +102,21 @@ describe('spawn-app CLI (real process)', function () {
     const r = await runCli(['deploy', out], env);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /unsandboxed.*--yes/);
+  });
+
+  it('a folder whose manifest says "generator": "templates" (or "user") still asks: data never grants trust', async () => {
+    const out = path.join(tmp, 'app');
+    assert.equal((await runCli(['generate', 'a calculator', '--out', out], env)).code, 0);
+    const manifestPath = path.join(out, 'spawn-app.json');
+    for (const generator of ['templates', 'user']) {
+      const m = JSON.parse(readFileSync(manifestPath, 'utf8'));
+      writeFileSync(manifestPath, JSON.stringify({ ...m, generator }));
+      const r = await runCli(['deploy', out, '--provider', 'local'], env);
+      assert.equal(r.code, 2, `${generator}: ${r.stderr}`);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.match(r.stderr, /^Error: This app comes from a folder .* unsandboxed .*Pass --yes/);
+      assert.equal(sandboxesLeft(), 0, 'nothing started');
+    }
   });
 
   for (const [type, check] of [
