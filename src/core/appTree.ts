@@ -9,6 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Manifest } from './appDir';
 import { manifestOf } from './appDir';
 import type { AppSpec } from './spec';
+import { jsonErrorReason } from './errors';
 import { appNameFrom, DEFAULT_PORT, parseSpec } from './spec';
 import type { Finding } from './validate';
 import { checkPath, MANIFEST_NAME, validateSpec } from './validate';
@@ -99,7 +100,8 @@ export interface SerializedTree {
 }
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+// ignoreBOM: a byte-order mark is content too (files round-trip byte for byte).
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 export function encodeText(s: string): Uint8Array {
   return encoder.encode(s);
@@ -107,6 +109,18 @@ export function encodeText(s: string): Uint8Array {
 
 export function decodeText(data: Uint8Array): string {
   return decoder.decode(data);
+}
+
+const strictDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Whether bytes are UTF-8 text (what an app file must be). */
+export function isUtf8(data: Uint8Array): boolean {
+  try {
+    strictDecoder.decode(data);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The manifest of an app created empty (a folder made in the Explorer). */
@@ -411,6 +425,12 @@ export class AppTree {
       };
     }
     const findings = validateSpec(spec).map((f) => (f.path ? f : { ...f, path: MANIFEST_NAME, line: manifestLineFor(f.rule, text) }));
+    // Apps hold text: a binary file (a dropped image) would be corrupted on its way to a sandbox or a folder.
+    for (const p of this.filePaths(app)) {
+      if (!isUtf8(this.readFile(this.pathOf(app, p)))) {
+        findings.push({ severity: 'error', rule: 'file.binary', path: p, message: `${p} is a binary file (not UTF-8 text); Spawn App apps hold text files only, so it cannot be deployed or saved.` });
+      }
+    }
     return { spec, findings, generator: app.generator, ours: this.isOurs(app) };
   }
 
@@ -556,18 +576,6 @@ export function manifestLineFor(rule: string, text: string): number {
         ? 'port'
         : undefined;
   return (key && keyLine(text, key)) || 1;
-}
-
-/**
- * What a JSON.parse error says, without the part that quotes the text (V8 writes `…, "<first bytes>" is not valid
- * JSON`): ", <reason>" or "".
- */
-export function jsonErrorReason(message: string): string {
-  if (/^Unexpected end of JSON input/.test(message)) return ': it ends too early';
-  const token = /^Unexpected (token|non-whitespace character|string|number)/.exec(message);
-  if (token) return `: unexpected ${token[1] === 'token' ? 'character' : token[1]}`;
-  if (/^(Bad control character|Bad escaped character|Unterminated string)/.test(message)) return `: ${/^[^,]*?(?= in JSON|,|$)/.exec(message)![0].toLowerCase()}`;
-  return '';
 }
 
 /** The line a JSON.parse error points at (V8 reports a position, newer versions a line too). */

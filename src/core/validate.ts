@@ -192,6 +192,10 @@ export function validateSpec(spec: AppSpec): Finding[] {
   }
 
   const cmd = spec.startCommand;
+  // eslint-disable-next-line no-control-regex
+  if (/[\x00-\x08\x0b-\x1f\x7f]/.test(cmd)) {
+    findings.push({ severity: 'error', rule: 'start.control', message: 'The start command contains a NUL or another control character (only tabs and line breaks are allowed).' });
+  }
   for (const r of START_COMMAND_ERRORS) if (r.re.test(cmd)) findings.push({ severity: 'error', rule: r.rule, message: r.message });
   for (const r of START_COMMAND_WARNINGS) if (r.re.test(cmd)) findings.push({ severity: 'warning', rule: r.rule, message: r.message });
   if (spec.port !== 3000) findings.push({ severity: 'warning', rule: 'port.nonstandard', message: `The app says it listens on port ${spec.port}; Spawn App expects 3000.` });

@@ -119,6 +119,10 @@ describe('validate: start command', () => {
     ['cp evil /bin/ls', 'start.system_write'],
     ['dd if=/dev/zero of=/dev/sda', 'start.system_write'],
     ['mkfs.ext4 /dev/sda1', 'start.system_write'],
+    ['node server.js\0--inspect', 'start.control'],
+    ['node server.js\r', 'start.control'],
+    ['node\x1b[2K server.js', 'start.control'],
+    ['node server.js\x7f', 'start.control'],
   ];
   for (const [cmd, rule] of blocked) {
     it(`blocks ${JSON.stringify(cmd)}`, () => {
@@ -137,6 +141,7 @@ describe('validate: start command', () => {
     'curl -o data.json https://example.com/data.json && python3 main.py',
     'PORT=3000 node server.js',
     'python3 -m http.server $PORT',
+    'npm install &&\n\tnode server.js',
   ];
   for (const cmd of allowed) {
     it(`allows ${JSON.stringify(cmd)}`, () => {
