@@ -3,6 +3,7 @@ import { AppTree } from '../../src/core/appTree';
 import { TemplateGenerator } from '../../src/core/generate/templates';
 import { templateSpec } from '../../src/core/generate/templateFiles';
 import { encodeText } from '../../src/core/appTree';
+import { validateSpec } from '../../src/core/validate';
 import { deployConfirmation } from '../../src/vscode/deployConfirmation';
 
 const calculator = templateSpec('webapp', 'a calculator');
@@ -40,6 +41,15 @@ describe('deployConfirmation (the extension’s deploy dialog)', () => {
     assert.match(c.detail, /^8 warnings:$/m);
     assert.match(c.detail, /^• app\.js:1: eval\(\) runs arbitrary code\.$/m);
     assert.match(c.detail, /^• … and 2 more \(see Problems\)$/m);
+  });
+
+  it('shows what the app’s own package.json adds beyond the declared dependencies', () => {
+    const api = templateSpec('api', 'notes');
+    const withPkg = { ...api, files: [...api.files.filter((f) => f.path !== 'package.json'), { path: 'package.json', content: '{\n  "dependencies": {\n    "express": "^4.21.2",\n    "left-pad": "1.3.0"\n  }\n}' }] };
+    const c = deployConfirmation({ ...base, spec: withPkg, findings: validateSpec(withPkg), generator: 'claude', provider: 'e2b', install: 'npm install express' });
+    assert.equal(c.warn, true);
+    assert.match(c.detail, /^Installs: express@\^4\.21\.2$/m);
+    assert.match(c.detail, /^• package\.json:4: package\.json adds "left-pad", which the app's declared dependencies \(the deploy dialog's list\) do not include\.$/m);
   });
 
   it('marks dependencies the sandbox already has', () => {
