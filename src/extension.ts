@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { AppTree } from './core/appTree';
 import type { Services } from './vscode/commands/command';
 import { registerCommands } from './vscode/commands/registerCommands';
+import type { CommandPolicy } from './vscode/commands/scriptedOptions';
 import { setContext } from './vscode/contextKeys';
 import { Deployer } from './vscode/deployer';
 import { DeployHistory } from './vscode/deployHistory';
@@ -49,6 +50,8 @@ export interface SpawnAppApi {
     readonly sessionId: string;
     readonly iterate: AppIterator;
     readonly hotRedeploy: HotRedeploy;
+    /** Turn `scriptedOptions` off to call commands with Production semantics (as another extension would). */
+    readonly commandPolicy: CommandPolicy;
   };
 }
 
@@ -96,7 +99,9 @@ export function activate(context: vscode.ExtensionContext): SpawnAppApi {
   push(new SessionStatusBar(registry));
 
   const services: Services = { tree, registry, providers, spawner, deployer, previews, diagnostics, drafts, secrets, logger, reporter, iterate, config };
-  for (const d of registerCommands(services)) push(d);
+  // Other extensions can execute our commands: options that set keys or skip a confirmation work only in tests.
+  const commandPolicy: CommandPolicy = { scriptedOptions: context.extensionMode === vscode.ExtensionMode.Test };
+  for (const d of registerCommands(services, commandPolicy)) push(d);
 
   const updateHasApps = () => setContext('spawnApp.hasApps', tree.apps().length > 0);
   const offTree = tree.onDidChange(updateHasApps);
@@ -123,7 +128,7 @@ export function activate(context: vscode.ExtensionContext): SpawnAppApi {
     previews,
     testing:
       context.extensionMode === vscode.ExtensionMode.Test
-        ? { secrets, reporter, localRoot: providers.local.root, drafts, draftNotices, history, sessionId, iterate, hotRedeploy }
+        ? { secrets, reporter, localRoot: providers.local.root, drafts, draftNotices, history, sessionId, iterate, hotRedeploy, commandPolicy }
         : undefined,
   };
 }
