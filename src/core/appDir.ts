@@ -84,10 +84,16 @@ function readRegular(abs: string, shown: string, limit: number, opts: { followLi
   }
   try {
     checkRegular(fstatSync(fd), shown, limit);
-    const buf = Buffer.alloc(Math.min(limit + 1, Math.max(st.size, 0) + 1));
+    let buf = Buffer.alloc(Math.min(limit + 1, st.size + 1));
     let n = 0;
     for (;;) {
-      if (n === buf.length) throw usage(`${shown} is larger than ${mb(limit)}, the most Spawn App reads.`);
+      if (n === buf.length) {
+        // It grew since the stat: read on, but never past the limit.
+        if (buf.length > limit) throw usage(`${shown} is larger than ${mb(limit)}, the most Spawn App reads.`);
+        const bigger = Buffer.alloc(Math.min(limit + 1, buf.length * 2));
+        buf.copy(bigger, 0, 0, n);
+        buf = bigger;
+      }
       const r = readSync(fd, buf, n, buf.length - n, null);
       if (r === 0) break;
       n += r;
