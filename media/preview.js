@@ -40,9 +40,25 @@
     if (state && state.url && state.status === 'running') frame.src = state.url;
   }
 
+  /**
+   * Only the extension talks to us, and its messages come through VS Code's webview host: the window we are a frame
+   * of, of our own origin. (VS Code deletes `window.parent` in webviews, so we ask the sender whether we are one of
+   * its frames.) The app's frame and every frame nested inside it can still post to us (`parent.parent`, `top`…):
+   * none of them has us as a child, so whatever they send is ignored.
+   */
+  function fromHost(event) {
+    const sender = event.source;
+    if (!sender || event.origin !== window.origin) return false;
+    try {
+      for (let i = 0; i < sender.length; i++) if (sender[i] === window) return true;
+    } catch {
+      return false;
+    }
+    return false;
+  }
+
   window.addEventListener('message', (event) => {
-    // Only the extension talks to us: ignore whatever the app in the iframe posts.
-    if (event.source === frame.contentWindow) return;
+    if (!fromHost(event)) return;
     const msg = event.data;
     if (!msg || typeof msg !== 'object') return;
     if (msg.type === 'state' && msg.state) render(msg.state);

@@ -192,9 +192,14 @@ function reportIsolation(local: LocalProvider, opts: Options, io: Io): void {
     : `• local runner: not sandboxed: ${iso.reason ?? 'unknown reason'}`);
 }
 
-async function confirmUnsandboxed(opts: Options, io: Io, reason: string | undefined): Promise<void> {
+/**
+ * Asks before code that is not ours runs unsandboxed. "Ours" is decided by this process (a built-in template it
+ * just generated), never by a folder's manifest: `deploy PATH` always asks.
+ */
+async function confirmUnsandboxed(opts: Options, io: Io, origin: 'model' | 'folder', reason: string | undefined): Promise<void> {
   if (opts.yes) return;
-  const warning = `This app was written by a model and the local runner runs it unsandboxed on this machine (${reason ?? 'no sandbox'}).`;
+  const who = origin === 'model' ? 'was written by a model' : 'comes from a folder (not a built-in template generated now)';
+  const warning = `This app ${who} and the local runner runs it unsandboxed on this machine (${reason ?? 'no sandbox'}).`;
   if (!process.stdin.isTTY) throw usage(`${warning} Pass --yes to run it anyway, or use --provider e2b.`);
   io.err(`Warning: ${warning}`);
   const rl = createInterface({ input: process.stdin, output: process.stderr });
@@ -212,7 +217,7 @@ interface Ctx {
   local: LocalProvider;
 }
 
-async function generateSpec(prompt: string, opts: Options, ctx: Ctx, render: Renderer, signal: AbortSignal): Promise<{ spec: AppSpec; generator: string }> {
+async function generateSpec(prompt: string, opts: Options, ctx: Ctx, render: Renderer, signal: AbortSignal): Promise<{ spec: AppSpec; generator: string; ours: boolean }> {
   if (!prompt.trim()) throw usage('The prompt is empty.');
   if (prompt.length > 4000) throw usage('The prompt is longer than 4000 characters.');
   const appType = opts.type !== undefined ? pick<AppType>(opts.type, APP_TYPES, 'type', 'webapp') : guessAppType(prompt);
@@ -226,7 +231,8 @@ async function generateSpec(prompt: string, opts: Options, ctx: Ctx, render: Ren
   try {
     const result = await generator.generate({ prompt, appType, signal, onEvent: render.emit });
     render.emit({ event: 'phase', phase: 'generate', status: 'finished', durationMs: Math.round(performance.now() - t0) });
-    return { spec: result.spec, generator: result.generator };
+    // Ours: this process's own template generator wrote it just now (not a model, not a file).
+    return { spec: result.spec, generator: result.generator, ours: generator.id === 'templates' };
   } catch (err) {
     if (!isCancelled(err)) render.emit({ event: 'phase', phase: 'generate', status: 'failed', durationMs: Math.round(performance.now() - t0) });
     throw err;
@@ -255,12 +261,13 @@ async function checkDetach(opts: Options, ctx: Ctx): Promise<ProviderChoice> {
 }
 
 /** Deploys a spec and serves it until Ctrl-C (or exits after ready with --detach); shared by run and deploy. */
-async function deployAndServe(spec: AppSpec, generator: string | undefined, name: string, choice: ProviderChoice, opts: Options, ctx: Ctx, render: Renderer, stop: ReturnType<typeof interruptible>): Promise<number> {
+async function deployAndServe(spec: AppSpec, origin: 'ours' | 'model' | 'folder', name: string, choice: ProviderChoice, opts: Options, ctx: Ctx, render: Renderer, stop: ReturnType<typeof interruptible>): Promise<number> {
   const provider = await createProvider(choice, ctx.cfg, ctx.local);
   if (provider.id === 'local') {
     reportIsolation(ctx.local, opts, ctx.io);
     const iso = ctx.local.isolation();
-    if (!iso.sandboxed && generator !== 'templates') await confirmUnsandboxed(opts, ctx.io, iso.reason);
+    // A spec with validation errors never runs (deploy refuses it, exit 3): no need to ask about it first.
+    if (!iso.sandboxed && origin !== 'ours' && !hasErrors(validateSpec(spec))) await confirmUnsandboxed(opts, ctx.io, origin, iso.reason);
   }
   const deployment = await deploy({
     spec,
@@ -280,8 +287,8 @@ async function cmdRun(prompt: string | undefined, opts: Options, ctx: Ctx): Prom
   const choice = await checkDetach(opts, ctx);
   const stop = interruptible();
   try {
-    const { spec, generator } = await generateSpec(prompt, opts, ctx, render, stop.controller.signal);
-    return await deployAndServe(spec, generator, prompt, choice, opts, ctx, render, stop);
+    const { spec, ours } = await generateSpec(prompt, opts, ctx, render, stop.controller.signal);
+    return await deployAndServe(spec, ours ? 'ours' : 'model', prompt, choice, opts, ctx, render, stop);
   } finally {
     stop.dispose();
   }
@@ -319,11 +326,12 @@ function cmdValidate(p: string | undefined, opts: Options, ctx: Ctx): number {
 async function cmdDeploy(p: string | undefined, opts: Options, ctx: Ctx): Promise<number> {
   if (!p) throw usage('deploy needs a PATH.');
   const choice = await checkDetach(opts, ctx);
-  const { spec, generator } = loadApp(p);
+  // Whatever the folder's manifest says about who wrote it, code read from disk is not ours.
+  const { spec } = loadApp(p);
   const render = new Renderer(ctx.io, opts.json);
   const stop = interruptible();
   try {
-    return await deployAndServe(spec, generator, p, choice, opts, ctx, render, stop);
+    return await deployAndServe(spec, 'folder', p, choice, opts, ctx, render, stop);
   } finally {
     stop.dispose();
   }

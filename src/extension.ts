@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { AppTree } from './core/appTree';
 import type { Services } from './vscode/commands/command';
 import { registerCommands } from './vscode/commands/registerCommands';
+import type { CommandPolicy } from './vscode/commands/scriptedOptions';
 import { setContext } from './vscode/contextKeys';
 import { DeployDialogs } from './vscode/deploy/deployDialogs';
 import { DeployService } from './vscode/deploy/deployService';
@@ -60,6 +61,8 @@ export interface SpawnAppApi {
     readonly hotRedeploy: HotRedeploy;
     /** Answers deploy confirmations instead of the modal dialog (`answerWith`). */
     readonly deployDialogs: DeployDialogs;
+    /** Turn `scriptedOptions` off to call commands with Production semantics (as another extension would). */
+    readonly commandPolicy: CommandPolicy;
   };
 }
 
@@ -113,7 +116,9 @@ export function activate(context: vscode.ExtensionContext): SpawnAppApi {
   push(new SessionStatusBar(registry, sessionCost));
 
   const services: Services = { tree, registry, logs: sandboxLogs, discovery, providers, spawner, deploys, previews, diagnostics, drafts, secrets, logger, reporter, iterate, config, settings: readSettings };
-  for (const d of registerCommands(services)) push(d);
+  // Other extensions can execute our commands: options that set keys or skip a confirmation work only in tests.
+  const commandPolicy: CommandPolicy = { scriptedOptions: context.extensionMode === vscode.ExtensionMode.Test };
+  for (const d of registerCommands(services, commandPolicy)) push(d);
 
   const updateHasApps = () => setContext('spawnApp.hasApps', tree.apps().length > 0);
   const offTree = tree.onDidChange(updateHasApps);
@@ -143,7 +148,7 @@ export function activate(context: vscode.ExtensionContext): SpawnAppApi {
     previews,
     testing:
       context.extensionMode === vscode.ExtensionMode.Test
-        ? { secrets, reporter, localRoot: providers.local.root, drafts, draftNotices, history, sessionId, iterate, hotRedeploy, deployDialogs }
+        ? { secrets, reporter, localRoot: providers.local.root, drafts, draftNotices, history, sessionId, iterate, hotRedeploy, deployDialogs, commandPolicy }
         : undefined,
   };
 }

@@ -3,9 +3,11 @@
  * (appType, startCommand, dependencies, port, title, description, generator). A single `.json` file holding
  * a whole spec (the seed's format, files included) is accepted too.
  */
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, fchmodSync, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, realpathSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import type { Stats } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { SpawnError } from './errors';
+import { jsonErrorReason, SpawnError } from './errors';
 import type { AppFile, AppSpec } from './spec';
 import type { SpecDiff } from './iterate';
 import { diffSpecs } from './iterate';
@@ -29,26 +31,132 @@ const SKIP_DIRS = new Set(['node_modules', '.git', '__pycache__', '.venv', 'venv
 
 export interface LoadedApp {
   spec: AppSpec;
+  /** What the manifest says about who wrote the code: information only, never trust (see README, "ours"). */
   generator?: string;
 }
 
-export function loadApp(p: string): LoadedApp {
-  if (!existsSync(p)) throw new SpawnError('usage', `${p} does not exist.`);
-  const st = statSync(p);
+/** The largest `spawn-app.json` read; a whole-spec `.json` file may hold an app's files (JSON-escaped). */
+const MAX_MANIFEST_BYTES = 1024 * 1024;
+const MAX_SPEC_FILE_BYTES = 2 * LIMITS.maxTotalBytes + MAX_MANIFEST_BYTES;
+
+const usage = (message: string) => new SpawnError('usage', message);
+
+function mb(bytes: number): string {
+  return `${Math.round(bytes / 1048576)} MB`;
+}
+
+/** One sentence for a file-system error, never the file's content. */
+function ioSentence(shown: string, err: unknown): SpawnError {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOENT') return usage(`${shown} does not exist.`);
+  if (code === 'EACCES' || code === 'EPERM') return usage(`${shown} cannot be read (permission denied).`);
+  if (code === 'ELOOP') return usage(`${shown} is a symbolic link; Spawn App reads only regular files.`);
+  if (code === 'EISDIR') return usage(`${shown} is a folder, not a file.`);
+  return usage(`${shown} cannot be read (${code ?? 'I/O error'}).`);
+}
+
+/** Refuses anything but a regular file within the size limit; says which in one sentence. */
+function checkRegular(st: Stats, shown: string, limit: number): void {
+  if (st.isSymbolicLink()) throw usage(`${shown} is a symbolic link; Spawn App reads only regular files.`);
+  if (st.isDirectory()) throw usage(`${shown} is a folder, not a file.`);
+  if (!st.isFile()) throw usage(`${shown} is not a regular file (a FIFO, socket or device); Spawn App reads only regular files.`);
+  if (st.size > limit) throw usage(`${shown} is larger than ${mb(limit)}, the most Spawn App reads.`);
+}
+
+/**
+ * Reads a regular file, checked before reading: lstat first (no link, FIFO, device or folder; within `limit`),
+ * then opened non-blocking (a FIFO swapped in meanwhile cannot hang us) and checked again with fstat. Reads at
+ * most `limit` bytes whatever the file claims.
+ */
+function readRegular(abs: string, shown: string, limit: number, opts: { followLink?: boolean } = {}): Buffer {
+  let st: Stats;
   try {
-    if (st.isFile()) {
-      const raw = JSON.parse(readFileSync(p, 'utf8')) as Record<string, unknown>;
+    st = opts.followLink ? statSync(abs) : lstatSync(abs);
+  } catch (err) {
+    throw ioSentence(shown, err);
+  }
+  checkRegular(st, shown, limit);
+  let fd: number;
+  try {
+    fd = openSync(abs, constants.O_RDONLY | constants.O_NONBLOCK | (opts.followLink ? 0 : constants.O_NOFOLLOW));
+  } catch (err) {
+    throw ioSentence(shown, err);
+  }
+  try {
+    checkRegular(fstatSync(fd), shown, limit);
+    let buf = Buffer.alloc(Math.min(limit + 1, st.size + 1));
+    let n = 0;
+    for (;;) {
+      if (n === buf.length) {
+        // It grew since the stat: read on, but never past the limit.
+        if (buf.length > limit) throw usage(`${shown} is larger than ${mb(limit)}, the most Spawn App reads.`);
+        const bigger = Buffer.alloc(Math.min(limit + 1, buf.length * 2));
+        buf.copy(bigger, 0, 0, n);
+        buf = bigger;
+      }
+      const r = readSync(fd, buf, n, buf.length - n, null);
+      if (r === 0) break;
+      n += r;
+    }
+    return buf.subarray(0, n);
+  } catch (err) {
+    throw err instanceof SpawnError ? err : ioSentence(shown, err);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** The text of a file, or a sentence: binary files are refused, never silently corrupted. */
+function textOf(data: Buffer, shown: string): string {
+  try {
+    return utf8.decode(data);
+  } catch {
+    throw usage(`${shown} is a binary file (not UTF-8 text); Spawn App apps hold text files only, so move it out of the app folder.`);
+  }
+}
+
+function parseJson(text: string, shown: string): Record<string, unknown> {
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch (err) {
+    // V8's message quotes the text's first bytes: say what is wrong, never what the file holds.
+    throw usage(`${shown} is not valid JSON${jsonErrorReason(err instanceof Error ? err.message : '')}.`);
+  }
+}
+
+/**
+ * Reads an app: a folder with `spawn-app.json`, or a single spec `.json` file. Every bad input is one sentence
+ * (a SpawnError 'usage'): a missing path, a link, FIFO, device or folder where a file belongs, a file too large or
+ * unreadable, a binary file, bad JSON (never quoted), a bad shape.
+ */
+export function loadApp(p: string): LoadedApp {
+  let st: Stats;
+  try {
+    st = statSync(p);
+  } catch (err) {
+    throw ioSentence(p, err);
+  }
+  try {
+    if (!st.isDirectory()) {
+      const raw = parseJson(textOf(readRegular(p, p, MAX_SPEC_FILE_BYTES, { followLink: true }), p), p);
       return { spec: parseSpec(raw), generator: typeof raw.generator === 'string' ? raw.generator : undefined };
     }
     const manifestPath = path.join(p, MANIFEST_NAME);
-    if (!existsSync(manifestPath)) throw new SpawnError('usage', `${p} has no ${MANIFEST_NAME}; it is not a Spawn App folder.`);
-    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Record<string, unknown>;
+    let mst: Stats | undefined;
+    try {
+      mst = lstatSync(manifestPath);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw ioSentence(manifestPath, err);
+    }
+    if (!mst) throw usage(`${p} has no ${MANIFEST_NAME}; it is not a Spawn App folder.`);
+    const manifest = parseJson(textOf(readRegular(manifestPath, manifestPath, MAX_MANIFEST_BYTES), manifestPath), manifestPath);
     const files = readTree(p);
     return { spec: parseSpec({ ...manifest, files }), generator: typeof manifest.generator === 'string' ? manifest.generator : undefined };
   } catch (err) {
     if (err instanceof SpawnError) throw err;
-    if (err instanceof SyntaxError) throw new SpawnError('usage', `${p} is not valid JSON: ${err.message}`);
-    if (err instanceof TypeError) throw new SpawnError('usage', `${p}: ${err.message}`);
+    if (err instanceof TypeError) throw usage(`${p}: ${err.message}`);
     throw err;
   }
 }
@@ -57,14 +165,21 @@ function readTree(root: string): { path: string; content: string }[] {
   const out: { path: string; content: string }[] = [];
   let bytes = 0;
   const walk = (dir: string, rel: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch (err) {
+      throw ioSentence(dir, err);
+    }
+    for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
       const relPath = rel ? `${rel}/${entry.name}` : entry.name;
+      const abs = path.join(dir, entry.name);
       if (entry.isDirectory()) {
-        if (!SKIP_DIRS.has(entry.name)) walk(path.join(dir, entry.name), relPath);
-      } else if (entry.isFile() && relPath !== MANIFEST_NAME) {
+        if (!SKIP_DIRS.has(entry.name)) walk(abs, relPath);
+      } else if (relPath !== MANIFEST_NAME) {
         if (out.length >= LIMITS.maxFiles + 1 || bytes > LIMITS.maxTotalBytes) continue; // validation reports the excess
-        const content = readFileSync(path.join(dir, entry.name), 'utf8');
-        bytes += content.length;
+        const content = textOf(readRegular(abs, abs, LIMITS.maxTotalBytes), abs);
+        bytes += Buffer.byteLength(content);
         out.push({ path: relPath, content });
       }
     }
@@ -118,22 +233,100 @@ function writeApp(dir: string, spec: AppSpec, files: readonly AppFile[], deletio
     if (!target.startsWith(root + path.sep)) throw new SpawnError('blocked', `Refused to write outside ${dir}: ${p}`);
     return { target, rel: c.path };
   };
-  const planned = files.map((f) => ({ ...plan(f.path), content: f.content }));
+  const planned = [
+    ...files.map((f) => ({ ...plan(f.path), content: f.content })),
+    { target: path.join(root, MANIFEST_NAME), rel: MANIFEST_NAME, content: JSON.stringify(manifestOf(spec, generator), null, 2) + '\n' },
+  ];
   const removed = deletions.map(plan);
-  // An existing symlink on the way could lead outside the folder: check every existing ancestor first.
-  for (const p of [...planned, ...removed]) {
-    let cur = root;
-    for (const seg of p.rel.split('/')) {
-      cur = path.join(cur, seg);
-      if (!existsSync(cur)) break;
-      if (lstatSync(cur).isSymbolicLink()) throw new SpawnError('blocked', `Refused to write through a symbolic link: ${p.rel}`);
-    }
-  }
+  // Nothing is written while any path inside the folder has a link on the way (lstat: a dangling link counts too),
+  // or a file where a folder belongs, or something other than a regular file where a file goes.
+  for (const p of [...planned, ...removed]) checkNoLinks(root, dir, p.rel);
   for (const p of planned) {
-    mkdirSync(path.dirname(p.target), { recursive: true });
-    writeFileSync(p.target, p.content);
+    makeDirs(root, dir, path.dirname(p.rel));
+    writeAtomic(p.target, p.content, dir, p.rel);
   }
-  for (const p of removed) rmSync(p.target, { force: true });
-  writeFileSync(path.join(root, MANIFEST_NAME), JSON.stringify(manifestOf(spec, generator), null, 2) + '\n');
+  for (const p of removed) {
+    checkNoLinks(root, dir, p.rel);
+    rmSync(p.target, { force: true });
+  }
   return findings;
+}
+
+function blockedLink(dir: string, rel: string, at: string): SpawnError {
+  return new SpawnError('blocked', `Nothing was written: ${at === rel ? rel : `${at} (on the way to ${rel})`} in ${dir} is a symbolic link, and Spawn App never writes through links.`);
+}
+
+/** Refuses a symlink (dangling or not) at any existing component of `rel` below `root`, and a non-file target. */
+function checkNoLinks(root: string, dir: string, rel: string): void {
+  const segs = rel.split('/');
+  let cur = root;
+  for (let i = 0; i < segs.length; i++) {
+    cur = path.join(cur, segs[i]!);
+    const at = segs.slice(0, i + 1).join('/');
+    let st: Stats;
+    try {
+      st = lstatSync(cur);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw new SpawnError('io', `Nothing was written: ${at} in ${dir} cannot be checked (${(err as NodeJS.ErrnoException).code ?? 'I/O error'}).`);
+    }
+    if (st.isSymbolicLink()) throw blockedLink(dir, rel, at);
+    const last = i === segs.length - 1;
+    if (!last && !st.isDirectory()) throw new SpawnError('blocked', `Nothing was written: ${at} in ${dir} is a file where ${rel} needs a folder.`);
+    if (last && !st.isFile()) throw new SpawnError('blocked', `Nothing was written: ${rel} in ${dir} exists and is not a regular file.`);
+  }
+}
+
+/** Creates the folders of `relDir` one at a time, refusing any link that appears on the way. */
+function makeDirs(root: string, dir: string, relDir: string): void {
+  if (relDir === '.' || relDir === '') return;
+  let cur = root;
+  for (const seg of relDir.split('/')) {
+    cur = path.join(cur, seg);
+    try {
+      mkdirSync(cur);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const st = lstatSync(cur);
+    if (st.isSymbolicLink()) throw blockedLink(dir, relDir, path.relative(root, cur));
+    if (!st.isDirectory()) throw new SpawnError('blocked', `Could not write into ${dir}: ${path.relative(root, cur)} is not a folder.`);
+  }
+}
+
+/**
+ * Writes a file atomically: a fresh temp file in the same folder (O_EXCL | O_NOFOLLOW: never an existing file or
+ * a link), flushed, then renamed over the target (rename replaces the entry; it never follows a link). An existing
+ * file's permissions are kept.
+ */
+function writeAtomic(target: string, content: string, dir: string, rel: string): void {
+  let mode = 0o666;
+  try {
+    const st = lstatSync(target);
+    if (st.isSymbolicLink()) throw blockedLink(dir, rel, rel);
+    if (st.isFile()) mode = st.mode & 0o7777;
+  } catch (err) {
+    if (err instanceof SpawnError) throw err;
+  }
+  const tmp = path.join(path.dirname(target), `.${path.basename(target).slice(0, 200)}.${randomBytes(6).toString('hex')}.spawn-app-tmp`);
+  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o666);
+  try {
+    try {
+      const data = Buffer.from(content, 'utf8');
+      let off = 0;
+      while (off < data.length) off += writeSync(fd, data, off, data.length - off);
+      if (mode !== 0o666) fchmodSync(fd, mode);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, target);
+  } catch (err) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // already gone
+    }
+    throw err;
+  }
 }

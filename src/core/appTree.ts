@@ -5,10 +5,11 @@
  *
  * Paths are absolute POSIX paths: `/` is the root, `/<app>` an app's folder, `/<app>/<file>` its files.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Manifest } from './appDir';
 import { manifestOf } from './appDir';
 import type { AppSpec } from './spec';
+import { jsonErrorReason } from './errors';
 import { appNameFrom, DEFAULT_PORT, parseSpec } from './spec';
 import type { Finding } from './validate';
 import { checkPath, MANIFEST_NAME, validateSpec } from './validate';
@@ -58,7 +59,10 @@ export interface AppMeta {
   readonly id: string;
   /** The app's folder name (unique in the tree). */
   name: string;
-  /** Who wrote the code: `templates` (ours), `claude` (model-written), `disk` (opened from a folder). */
+  /**
+   * Who wrote the code, as information only (`templates`, `claude`, `disk`, `user`): it never grants trust, since a
+   * draft or a folder can say anything. Whether the code is ours is `AppTree.isOurs`.
+   */
   generator?: string;
   prompt?: string;
   createdAt: number;
@@ -74,6 +78,11 @@ export interface AppSpecResult {
   spec?: AppSpec;
   findings: Finding[];
   generator?: string;
+  /**
+   * True only for a built-in template this process generated, unchanged since (see `AppTree.markOurs`). Never
+   * read from a draft, a folder or a manifest.
+   */
+  ours: boolean;
 }
 
 export interface SerializedApp {
@@ -91,7 +100,8 @@ export interface SerializedTree {
 }
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+// ignoreBOM: a byte-order mark is content too (files round-trip byte for byte).
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 export function encodeText(s: string): Uint8Array {
   return encoder.encode(s);
@@ -99,6 +109,18 @@ export function encodeText(s: string): Uint8Array {
 
 export function decodeText(data: Uint8Array): string {
   return decoder.decode(data);
+}
+
+const strictDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Whether bytes are UTF-8 text (what an app file must be). */
+export function isUtf8(data: Uint8Array): boolean {
+  try {
+    strictDecoder.decode(data);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The manifest of an app created empty (a folder made in the Explorer). */
@@ -117,6 +139,8 @@ export class AppTree {
   /** App metadata by folder name. */
   private readonly meta = new Map<string, AppMeta>();
   private readonly listeners = new Set<(changes: readonly TreeChange[]) => void>();
+  /** App id → fingerprint of its files when this process generated it from a built-in template. Never persisted. */
+  private readonly oursFingerprints = new Map<string, string>();
 
   /** Subscribes to changes; returns the unsubscribe function. */
   onDidChange(listener: (changes: readonly TreeChange[]) => void): () => void {
@@ -378,7 +402,7 @@ export class AppTree {
   specOf(app: AppMeta): AppSpecResult {
     const manifestPath = this.pathOf(app, MANIFEST_NAME);
     if (!this.exists(manifestPath)) {
-      return { findings: [{ severity: 'error', rule: 'manifest.missing', message: `The app has no ${MANIFEST_NAME}.` }], generator: app.generator };
+      return { findings: [{ severity: 'error', rule: 'manifest.missing', message: `The app has no ${MANIFEST_NAME}.` }], generator: app.generator, ours: false };
     }
     const text = decodeText(this.readFile(manifestPath));
     let raw: unknown;
@@ -387,8 +411,9 @@ export class AppTree {
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       return {
-        findings: [{ severity: 'error', rule: 'manifest.invalid', path: MANIFEST_NAME, line: jsonErrorLine(message, text), message: `${MANIFEST_NAME} is not valid JSON: ${message}` }],
+        findings: [{ severity: 'error', rule: 'manifest.invalid', path: MANIFEST_NAME, line: jsonErrorLine(message, text), message: `${MANIFEST_NAME} is not valid JSON${jsonErrorReason(message)}.` }],
         generator: app.generator,
+        ours: false,
       };
     }
     const files = this.filePaths(app).map((p) => ({ path: p, content: decodeText(this.readFile(this.pathOf(app, p))) }));
@@ -401,10 +426,45 @@ export class AppTree {
       return {
         findings: [{ severity: 'error', rule: 'manifest.invalid', path: MANIFEST_NAME, line: (key && keyLine(text, key)) || 1, message: `${MANIFEST_NAME}: ${message}` }],
         generator: app.generator,
+        ours: false,
       };
     }
     const findings = validateSpec(spec).map((f) => (f.path ? f : { ...f, path: MANIFEST_NAME, line: manifestLineFor(f.rule, text) }));
-    return { spec, findings, generator: app.generator };
+    // Apps hold text: a binary file (a dropped image) would be corrupted on its way to a sandbox or a folder.
+    for (const p of this.filePaths(app)) {
+      if (!isUtf8(this.readFile(this.pathOf(app, p)))) {
+        findings.push({ severity: 'error', rule: 'file.binary', path: p, message: `${p} is a binary file (not UTF-8 text); Spawn App apps hold text files only, so it cannot be deployed or saved.` });
+      }
+    }
+    return { spec, findings, generator: app.generator, ours: this.isOurs(app) };
+  }
+
+  // ---- trust ----------------------------------------------------------------------------------------------
+
+  /**
+   * Records that this process just generated the app from a built-in template: until its files change (an edit,
+   * a model's change, a restore of other content), `isOurs` is true. Call it only right after generating.
+   */
+  markOurs(app: AppMeta): void {
+    this.oursFingerprints.set(app.id, this.fingerprint(app));
+  }
+
+  /** Whether the app is still exactly the built-in template this process generated (never true after a reload). */
+  isOurs(app: AppMeta): boolean {
+    const f = this.oursFingerprints.get(app.id);
+    return f !== undefined && this.exists(this.pathOf(app)) && f === this.fingerprint(app);
+  }
+
+  private fingerprint(app: AppMeta): string {
+    const h = createHash('sha256');
+    for (const rel of [MANIFEST_NAME, ...this.filePaths(app)]) {
+      const p = this.pathOf(app, rel);
+      if (!this.exists(p)) continue;
+      const data = this.readFile(p);
+      h.update(`${rel}\0${data.byteLength}\0`);
+      h.update(data);
+    }
+    return h.digest('hex');
   }
 
   // ---- persistence ----------------------------------------------------------------------------------------

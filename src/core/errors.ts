@@ -108,6 +108,21 @@ export function messageOf(err: unknown): string {
   return String(err);
 }
 
+/**
+ * What a JSON.parse error says, without the part that quotes the text (V8 writes `…, "<first bytes>" is not valid
+ * JSON`): ", <reason>" or "".
+ */
+export function jsonErrorReason(message: string): string {
+  if (/^Unexpected end of JSON input/.test(message)) return ': it ends too early';
+  const token = /^Unexpected (token|non-whitespace character|string|number)/.exec(message);
+  if (token) return `: unexpected ${token[1] === 'token' ? 'character' : token[1]}`;
+  // "Expected ',' or '}' after property value in JSON at position 51", "Bad control character in string literal …":
+  // the grammar's words only, cut before any position or quoted text.
+  const head = /^(Expected [^"]*?|Bad (?:control|escaped) character[^"]*?|Unterminated string[^"]*?|Exponent part is missing a number[^"]*?|No number after minus sign[^"]*?)(?= in JSON|$)/.exec(message);
+  if (head) return `: ${head[1]!.charAt(0).toLowerCase()}${head[1]!.slice(1)}`;
+  return '';
+}
+
 /** Exit codes of the CLI contract. */
 export function exitCodeFor(err: unknown): number {
   if (isCancelled(err)) return 130;

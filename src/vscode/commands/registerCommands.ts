@@ -2,6 +2,8 @@
 import * as vscode from 'vscode';
 import { addAppsToExplorerCommand } from './addAppsToExplorer';
 import type { Command, Services } from './command';
+import type { CommandPolicy } from './scriptedOptions';
+import { checkScriptedOptions } from './scriptedOptions';
 import { deleteDraftCommand } from './deleteDraft';
 import { deployAppCommand } from './deployApp';
 import { destroyAllSandboxesCommand } from './destroyAllSandboxes';
@@ -65,10 +67,12 @@ export const COMMANDS: readonly Command[] = [
   rejectProposalCommand,
 ];
 
-export function registerCommands(services: Services): vscode.Disposable[] {
+/** `policy`: whether scripted options (`{value}`, `{clear}`, `{confirm: true}`, `{decision}`) are honoured (tests only). */
+export function registerCommands(services: Services, policy: CommandPolicy): vscode.Disposable[] {
   return COMMANDS.map((c) =>
     vscode.commands.registerCommand(c.id, async (...args: unknown[]) => {
       try {
+        checkScriptedOptions(c.id, args, policy);
         return await c.run(services, ...args);
       } catch (err) {
         services.reporter.report(c.id, err);

@@ -12,6 +12,8 @@ export const saveAppToFolderCommand = defineCommand('spawnApp.saveToFolder', asy
   const o = optionsOf(args) as ReturnType<typeof optionsOf> & { folder?: string };
   const { spec, findings, generator } = s.tree.specOf(app);
   if (!spec) throw new SpawnError('blocked', `${app.name} cannot be saved: ${findings[0]?.message ?? 'its manifest is invalid'}`);
+  const binary = findings.find((f) => f.rule === 'file.binary');
+  if (binary) throw new SpawnError('blocked', `${app.name} cannot be saved: ${binary.message}`);
   let dir = o.folder;
   if (!dir) {
     const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, openLabel: 'Save Here', title: `Save ${app.name} to Folder` });

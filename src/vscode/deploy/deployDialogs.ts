@@ -74,7 +74,7 @@ export class DeployDialogs {
    * Asks before a deploy, or before a redeploy that runs something not in `approved` (always when nothing is known
    * to be approved). Throws CancelledError on "no"; returns what is approved now.
    */
-  async confirm(app: AppMeta, spec: AppSpec, findings: Finding[], generator: string | undefined, provider: SandboxProvider, redeploy?: { approved?: Approval }): Promise<Approval> {
+  async confirm(app: AppMeta, spec: AppSpec, findings: Finding[], code: { generator: string | undefined; ours: boolean }, provider: SandboxProvider, redeploy?: { approved?: Approval }): Promise<Approval> {
     const approved = redeploy?.approved;
     const changed = approved ? whatChanged(approved, spec, findings) : ['what runs'];
     if (redeploy && approved && changed.length === 0) return approvalOf(spec, findings, approved);
@@ -83,7 +83,8 @@ export class DeployDialogs {
       appName: app.name,
       spec,
       findings,
-      generator,
+      generator: code.generator,
+      ours: code.ours,
       provider: provider.id,
       isolation: provider.isolation?.(),
       install: installCommand(spec, provider),

@@ -104,13 +104,13 @@ export class DeployService {
     }
     if (existing?.origin === 'deployed' && existing.sandbox) {
       const sandbox = existing.sandbox;
-      const approved = opts.confirm ? approvalOf(spec, findings, existing.approved) : await this.dialogs.confirm(app, spec, findings, generator, existing.providerRef, { approved: existing.approved });
+      const approved = opts.confirm ? approvalOf(spec, findings, existing.approved) : await this.dialogs.confirm(app, spec, findings, { generator, ours: this.tree.isOurs(app) }, existing.providerRef, { approved: existing.approved });
       registry.approve(existing.id, approved);
       return redeployInto(this.run, app, { ...existing, sandbox }, spec, opts);
     }
     if (existing?.origin === 'deployed') registry.remove(existing.id);
     const provider = await this.dialogs.chooseProvider(opts.provider ?? this.run.settings().sandboxProvider);
-    const approved = opts.confirm ? approvalOf(spec, findings) : await this.dialogs.confirm(app, spec, findings, generator, provider);
+    const approved = opts.confirm ? approvalOf(spec, findings) : await this.dialogs.confirm(app, spec, findings, { generator, ours: this.tree.isOurs(app) }, provider);
     return firstDeploy(this.run, app, spec, provider, approved, opts);
   }
 }
