@@ -114,10 +114,13 @@ describe('spawn-app CLI (real process)', function () {
     for (const generator of ['templates', 'user']) {
       const m = JSON.parse(readFileSync(manifestPath, 'utf8'));
       writeFileSync(manifestPath, JSON.stringify({ ...m, generator }));
-      const r = await runCli(['deploy', out, '--provider', 'local'], env);
+      // The runner without bubblewrap: the case in which the question protects anything.
+      const r = await runCli(['deploy', out, '--provider', 'local'], { ...env, SPAWN_APP_SANDBOX: 'off' });
       assert.equal(r.code, 2, `${generator}: ${r.stderr}`);
-      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
-      assert.match(r.stderr, /^Error: This app comes from a folder .* unsandboxed .*Pass --yes/);
+      const lines = r.stderr.trim().split('\n');
+      assert.equal(lines.length, 2, r.stderr);
+      assert.match(lines[0]!, /^• local runner: not sandboxed: /);
+      assert.match(lines[1]!, /^Error: This app comes from a folder .* unsandboxed .*Pass --yes/);
       assert.equal(sandboxesLeft(), 0, 'nothing started');
     }
   });

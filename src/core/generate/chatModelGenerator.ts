@@ -8,11 +8,11 @@ import { CancelledError, SpawnError, throwIfAborted } from '../errors';
 import type { Logger, SpawnEvent } from '../events';
 import { nullLogger } from '../events';
 import type { AppPatch, FailedStep } from '../iterate';
-import { fixMessage, parsePatch, PATCH_TOOL, refineMessage } from '../iterate';
+import { fixMessage, PATCH_TOOL, refineMessage } from '../iterate';
 import type { AppSpec } from '../spec';
 import { FileStreamExtractor } from './fileStreamExtractor';
 import type { ToolSpec } from './prompts';
-import { APP_TYPE_PROMPTS, appSpecTool, specFromToolInput, systemPrompt, userPrompt } from './prompts';
+import { appSpecTool, patchFromToolInput, patchSystemPrompt, specFromToolInput, systemPrompt, userPrompt } from './prompts';
 import type { GenerateRequest, GenerateResult, Generator, Usage } from './types';
 
 /** One piece of a streamed answer. */
@@ -109,19 +109,11 @@ export class ChatModelGenerator implements Generator {
 
   private async patch(req: ChatPatchRequest, user: string): Promise<{ patch: AppPatch; usage: Usage }> {
     const { value, usage } = await this.turn(req, {
-      system: `You change small, complete, runnable apps. Answer only by calling the ${PATCH_TOOL.name} tool once.\n${APP_TYPE_PROMPTS[req.spec.appType]}\nKeep the user's own edits unless asked to change them. Paths are relative; never absolute, never "..".`,
+      system: patchSystemPrompt(req.spec.appType),
       user,
       tool: PATCH_TOOL as ToolSpec,
       arrayKey: 'changes',
-      parse: (json) => {
-        let raw: unknown;
-        try {
-          raw = JSON.parse(json);
-        } catch {
-          throw new TypeError('The tool input is not valid JSON.');
-        }
-        return parsePatch(raw);
-      },
+      parse: patchFromToolInput,
     });
     return { patch: value, usage };
   }

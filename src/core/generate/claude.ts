@@ -28,9 +28,9 @@ import { nullLogger } from '../events';
 import { formatUsd, tokenCost } from '../pricing';
 import type { AppSpec } from '../spec';
 import { FileStreamExtractor } from './fileStreamExtractor';
-import { APP_TYPE_PROMPTS, appSpecTool, specFromToolInput, systemPrompt, userPrompt } from './prompts';
+import { appSpecTool, patchFromToolInput, patchSystemPrompt, specFromToolInput, systemPrompt, userPrompt } from './prompts';
 import type { AppPatch, FailedStep } from '../iterate';
-import { fixMessage, parsePatch, PATCH_TOOL, refineMessage } from '../iterate';
+import { fixMessage, PATCH_TOOL, refineMessage } from '../iterate';
 import type { GenerateRequest, GenerateResult, Generator, Usage } from './types';
 
 export interface ClaudeOptions {
@@ -122,19 +122,11 @@ export class ClaudeGenerator implements Generator {
 
   private async patch(req: PatchRequest, user: string, verb: string): Promise<PatchResult> {
     const { value: patch, usage, durationMs } = await this.callTool(req, {
-      system: `You change small, complete, runnable apps. Answer only by calling the ${PATCH_TOOL.name} tool once.\n${APP_TYPE_PROMPTS[req.spec.appType]}\nKeep the user's own edits unless asked to change them. Paths are relative; never absolute, never "..".`,
+      system: patchSystemPrompt(req.spec.appType),
       tool: PATCH_TOOL as Tool,
       user,
       arrayKey: 'changes',
-      parse: (json) => {
-        let raw: unknown;
-        try {
-          raw = JSON.parse(json);
-        } catch {
-          throw new TypeError('The tool input is not valid JSON.');
-        }
-        return parsePatch(raw);
-      },
+      parse: patchFromToolInput,
       what: 'the changed files',
       format: 'change format',
     });

@@ -5,6 +5,8 @@
 import type { AppSpec, AppType } from '../spec';
 import { DEFAULT_PORT, parseSpec } from '../spec';
 import { withReactScaffold } from '../stacks';
+import type { AppPatch } from '../iterate';
+import { parsePatch, PATCH_TOOL } from '../iterate';
 
 /** What each app type must be; one line each, so the prompt stays small (the seed measured ~317 input tokens). */
 export const APP_TYPE_PROMPTS: Readonly<Record<AppType, string>> = {
@@ -101,4 +103,20 @@ export function specFromToolInput(rawJson: string, appType: AppType): AppSpec {
   if (spec.files.length === 0) throw new TypeError('files must list at least one file.');
   // A react app's scaffold is ours: merged here, so every front sees the whole app.
   return withReactScaffold(spec);
+}
+
+/** The system prompt of a refine or fix turn (any model): change the app through the patch tool, keep the user's edits. */
+export function patchSystemPrompt(appType: AppType): string {
+  return `You change small, complete, runnable apps. Answer only by calling the ${PATCH_TOOL.name} tool once.\n${APP_TYPE_PROMPTS[appType]}\nKeep the user's own edits unless asked to change them. Paths are relative; never absolute, never "..".`;
+}
+
+/** Checks the patch tool's input; throws a TypeError with one sentence saying what is wrong. */
+export function patchFromToolInput(rawJson: string): AppPatch {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(rawJson);
+  } catch {
+    throw new TypeError('The tool input is not valid JSON.');
+  }
+  return parsePatch(raw);
 }
