@@ -60,6 +60,8 @@ export interface SpawnAppApi {
     readonly hotRedeploy: HotRedeploy;
     /** Answers deploy confirmations instead of the modal dialog (`answerWith`). */
     readonly deployDialogs: DeployDialogs;
+    /** The deploy owner (its pre-warms). */
+    readonly deploys: DeployService;
   };
 }
 
@@ -143,7 +145,7 @@ export function activate(context: vscode.ExtensionContext): SpawnAppApi {
     previews,
     testing:
       context.extensionMode === vscode.ExtensionMode.Test
-        ? { secrets, reporter, localRoot: providers.local.root, drafts, draftNotices, history, sessionId, iterate, hotRedeploy, deployDialogs }
+        ? { secrets, reporter, localRoot: providers.local.root, drafts, draftNotices, history, sessionId, iterate, hotRedeploy, deployDialogs, deploys }
         : undefined,
   };
 }

@@ -78,6 +78,7 @@ export class DeployService implements vscode.Disposable {
       onEvent: (e) => {
         if (e.kind === 'created') {
           this.run.registry.addPrewarmed(e.sandbox, provider, app);
+          void this.run.discovery.refreshResources(e.sandbox.id); // CPU and memory: its seconds count in the session's cost
           this.run.logs.append(e.sandbox.id, `Pre-warmed ${provider.id} sandbox ${e.sandbox.id} in ${e.createMs} ms while the model writes; nothing runs in it until Deploy.`);
         } else if (e.kind === 'discarded') {
           if (this.prewarms.get(app.id) === prewarm) this.prewarms.delete(app.id);
