@@ -325,8 +325,9 @@ async function cmdRun(prompt: string | undefined, opts: Options, ctx: Ctx): Prom
   const render = new Renderer(ctx.io, opts.json);
   const choice = await checkDetach(opts, ctx);
   const stop = interruptible();
-  const prewarm = await startPrewarm(checkPrompt(prompt, opts), choice, opts, ctx);
+  let prewarm: Prewarm | undefined;
   try {
+    prewarm = await startPrewarm(checkPrompt(prompt, opts), choice, opts, ctx);
     let generated: { spec: AppSpec; generator: string };
     try {
       generated = await generateSpec(prompt, opts, ctx, render, stop.controller.signal);
