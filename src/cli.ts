@@ -18,6 +18,7 @@ import { formatUsd, sandboxCost } from './core/pricing';
 import type { AppSpec, AppType } from './core/spec';
 import { appNameFrom, APP_TYPES, isAppType } from './core/spec';
 import { guessAppType } from './core/appType';
+import { Prewarm } from './core/prewarm';
 import { allProviders as providersOf } from './core/sandboxes';
 import { templateStandInNotice } from './core/generate/templates';
 import { LocalProvider } from './core/sandbox/local';
@@ -34,6 +35,7 @@ const USAGE = `spawn-app ${VERSION} — turn a sentence into a running app
 Usage:
   spawn-app run "<prompt>" [--type webapp|react|api|script] [--generator auto|claude|templates]
                            [--provider auto|local|e2b] [--json] [--yes] [--detach] [--no-network]
+                           [--no-prewarm]
   spawn-app generate "<prompt>" [--type …] [--generator …] --out DIR [--json]
   spawn-app validate PATH [--json]          PATH: a folder with spawn-app.json, or a spec .json file
   spawn-app deploy PATH [--provider …] [--json] [--yes] [--detach] [--no-network]
@@ -46,6 +48,8 @@ Usage:
 Keys come from the environment: ANTHROPIC_API_KEY (or CLAUDE_API_KEY), E2B_API_KEY.
 With none, "auto" uses the built-in templates and the local runner, which sandboxes apps with bubblewrap
 where it works (SPAWN_APP_SANDBOX=off turns that off); --no-network cuts a local app off the network.
+On E2B, run creates the sandbox while the model writes (pre-warm; --no-prewarm or SPAWN_APP_PREWARM=0 turns it
+off; SPAWN_APP_PREWARM_MINUTES, default 5, is how long it waits before it is killed).
 Exit codes: 0 ok, 2 usage, 3 blocked by validation, 4 generation failed, 5 deploy failed, 130 interrupted.`;
 
 interface Io {
@@ -65,6 +69,7 @@ interface Options {
   detach: boolean;
   all: boolean;
   'no-network': boolean;
+  'no-prewarm': boolean;
   keep: boolean;
   dir?: string;
   'allow-local-unsandboxed': boolean;
@@ -92,6 +97,7 @@ function parse(argv: string[]): { cmd?: string; positionals: string[]; opts: Opt
         detach: { type: 'boolean', default: false },
         all: { type: 'boolean', default: false },
         'no-network': { type: 'boolean', default: false },
+        'no-prewarm': { type: 'boolean', default: false },
         keep: { type: 'boolean', default: false },
         dir: { type: 'string' },
         'allow-local-unsandboxed': { type: 'boolean', default: false },
@@ -217,10 +223,14 @@ interface Ctx {
   local: LocalProvider;
 }
 
-async function generateSpec(prompt: string, opts: Options, ctx: Ctx, render: Renderer, signal: AbortSignal): Promise<{ spec: AppSpec; generator: string; ours: boolean }> {
+function checkPrompt(prompt: string, opts: Options): AppType {
   if (!prompt.trim()) throw usage('The prompt is empty.');
   if (prompt.length > 4000) throw usage('The prompt is longer than 4000 characters.');
-  const appType = opts.type !== undefined ? pick<AppType>(opts.type, APP_TYPES, 'type', 'webapp') : guessAppType(prompt);
+  return opts.type !== undefined ? pick<AppType>(opts.type, APP_TYPES, 'type', 'webapp') : guessAppType(prompt);
+}
+
+async function generateSpec(prompt: string, opts: Options, ctx: Ctx, render: Renderer, signal: AbortSignal): Promise<{ spec: AppSpec; generator: string; ours: boolean }> {
+  const appType = checkPrompt(prompt, opts);
   const choice = pick<GeneratorChoice>(opts.generator, ['auto', 'claude', 'templates'], 'generator', 'auto');
   const generator = await createGenerator(choice, ctx.cfg);
   if (choice === 'auto' && resolveGeneratorId(choice, ctx.cfg) === 'templates' && !opts.json) {
@@ -261,8 +271,8 @@ async function checkDetach(opts: Options, ctx: Ctx): Promise<ProviderChoice> {
 }
 
 /** Deploys a spec and serves it until Ctrl-C (or exits after ready with --detach); shared by run and deploy. */
-async function deployAndServe(spec: AppSpec, origin: 'ours' | 'model' | 'folder', name: string, choice: ProviderChoice, opts: Options, ctx: Ctx, render: Renderer, stop: ReturnType<typeof interruptible>): Promise<number> {
-  const provider = await createProvider(choice, ctx.cfg, ctx.local);
+async function deployAndServe(spec: AppSpec, origin: 'ours' | 'model' | 'folder', name: string, choice: ProviderChoice, opts: Options, ctx: Ctx, render: Renderer, stop: ReturnType<typeof interruptible>, prewarm?: Prewarm): Promise<number> {
+  const provider = prewarm?.provider ?? (await createProvider(choice, ctx.cfg, ctx.local));
   if (provider.id === 'local') {
     reportIsolation(ctx.local, opts, ctx.io);
     const iso = ctx.local.isolation();
@@ -277,8 +287,44 @@ async function deployAndServe(spec: AppSpec, origin: 'ours' | 'model' | 'folder'
     onEvent: render.emit,
     timeoutMs: ctx.cfg.sandboxTimeoutMs ?? DEFAULTS.sandboxTimeoutMs,
     metadata: { appType: spec.appType, createdBy: 'spawn-app', client: 'cli' },
+    // A pre-warmed sandbox of another app type is no use (its template serves another stack): it goes.
+    into: prewarm && prewarm.appType === spec.appType ? await prewarm.take() : undefined,
   });
+  if (prewarm?.state === 'taken') {
+    // It was made with a short lifetime (pre-warm); now it runs the app, it lives as long as any sandbox.
+    await deployment.sandbox.extendTimeout(ctx.cfg.sandboxTimeoutMs ?? DEFAULTS.sandboxTimeoutMs).catch((e: unknown) => {
+      if (!opts.json) ctx.io.err(`Warning: could not extend the sandbox's lifetime: ${messageOf(e)}`);
+    });
+  }
   return serve(deployment, provider, opts, ctx, stop.stopped);
+}
+
+/**
+ * `run` on E2B: the sandbox is created from the app type's template while the model writes (nothing is written
+ * into it before the deploy). Undefined for the local runner, with --no-prewarm or SPAWN_APP_PREWARM=0.
+ */
+async function startPrewarm(appType: AppType, choice: ProviderChoice, opts: Options, ctx: Ctx): Promise<Prewarm | undefined> {
+  if (opts['no-prewarm'] || ctx.cfg.prewarm === false || resolveProviderId(choice, ctx.cfg) !== 'e2b') return undefined;
+  const provider = await createProvider(choice, ctx.cfg, ctx.local);
+  const prewarm = Prewarm.start({
+    provider,
+    appType,
+    idleMs: ctx.cfg.prewarmIdleMs,
+    metadata: { client: 'cli' },
+    onEvent: (e) => {
+      if (e.kind === 'created') renderPrewarm(ctx, opts, { event: 'prewarm', status: 'ready', sandboxId: e.sandbox.id, durationMs: e.createMs });
+      else if (e.kind === 'discarded') renderPrewarm(ctx, opts, { event: 'prewarm', status: 'discarded', reason: e.reason, sandboxId: e.sandboxId });
+      else if (e.kind === 'failed') renderPrewarm(ctx, opts, { event: 'prewarm', status: 'failed', message: messageOf(e.error) });
+    },
+  });
+  return prewarm;
+}
+
+function renderPrewarm(ctx: Ctx, opts: Options, e: { event: 'prewarm'; status: string; sandboxId?: string; reason?: string; durationMs?: number; message?: string }): void {
+  if (opts.json) ctx.io.out(JSON.stringify(e));
+  else if (e.status === 'ready') ctx.io.err(`• pre-warmed E2B sandbox ${e.sandboxId} in ${e.durationMs} ms (nothing runs in it until the deploy)`);
+  else if (e.status === 'discarded') ctx.io.err(`• pre-warmed sandbox ${e.sandboxId ?? '(being created)'} killed (${e.reason})`);
+  else ctx.io.err(`• pre-warm failed (${e.message}); the deploy creates its own sandbox`);
 }
 
 async function cmdRun(prompt: string | undefined, opts: Options, ctx: Ctx): Promise<number> {
@@ -286,10 +332,20 @@ async function cmdRun(prompt: string | undefined, opts: Options, ctx: Ctx): Prom
   const render = new Renderer(ctx.io, opts.json);
   const choice = await checkDetach(opts, ctx);
   const stop = interruptible();
+  let prewarm: Prewarm | undefined;
   try {
-    const { spec, ours } = await generateSpec(prompt, opts, ctx, render, stop.controller.signal);
-    return await deployAndServe(spec, ours ? 'ours' : 'model', prompt, choice, opts, ctx, render, stop);
+    prewarm = await startPrewarm(checkPrompt(prompt, opts), choice, opts, ctx);
+    let generated: { spec: AppSpec; generator: string; ours: boolean };
+    try {
+      generated = await generateSpec(prompt, opts, ctx, render, stop.controller.signal);
+    } catch (err) {
+      await prewarm?.discard(isCancelled(err) || stop.controller.signal.aborted ? 'cancelled' : 'generation-failed');
+      throw err;
+    }
+    return await deployAndServe(generated.spec, generated.ours ? 'ours' : 'model', prompt, choice, opts, ctx, render, stop, prewarm);
   } finally {
+    // Not taken (validation blocked the deploy, an interrupt before it): it goes.
+    await prewarm?.discard(stop.controller.signal.aborted ? 'cancelled' : 'not-used');
     stop.dispose();
   }
 }

@@ -63,6 +63,8 @@ export interface SpawnAppApi {
     readonly deployDialogs: DeployDialogs;
     /** Turn `scriptedOptions` off to call commands with Production semantics (as another extension would). */
     readonly commandPolicy: CommandPolicy;
+    /** The deploy owner (its pre-warms). */
+    readonly deploys: DeployService;
   };
 }
 
@@ -100,9 +102,9 @@ export function activate(context: vscode.ExtensionContext): SpawnAppApi {
   push(discovery.onDidStopOrphans((stopped) => showStoppedOrphans(stopped.map((o) => o.appName))));
   const previews = push(new PreviewManager(vscode.Uri.joinPath(context.extensionUri, 'media'), tree, registry, discover));
   const deployDialogs = new DeployDialogs(providers, secrets, readSettings);
-  const deploys = new DeployService(tree, diagnostics, deployDialogs, { registry, logs: sandboxLogs, cost: sessionCost, discovery, previews, settings: readSettings, logger });
+  const deploys = push(new DeployService(tree, diagnostics, deployDialogs, { registry, logs: sandboxLogs, cost: sessionCost, discovery, previews, settings: readSettings, logger }));
   const chatModels = new VscodeLanguageModels(() => readSettings().chatModel);
-  const spawner = new Spawner(tree, diagnostics, sessionCost, secrets, readSettings, config, logger, chatModels);
+  const spawner = new Spawner(tree, diagnostics, sessionCost, secrets, readSettings, config, logger, chatModels, deploys);
   const reporter = new ErrorReporter(logger);
   const { iterate, hotRedeploy, disposables: iterateDisposables } = createIterate({ tree, history: versions, registry, logs: sandboxLogs, cost: sessionCost, deploys, diagnostics, secrets, reporter, settings: readSettings, config, logger, models: chatModels });
   for (const d of iterateDisposables) push(d);
@@ -148,7 +150,7 @@ export function activate(context: vscode.ExtensionContext): SpawnAppApi {
     previews,
     testing:
       context.extensionMode === vscode.ExtensionMode.Test
-        ? { secrets, reporter, localRoot: providers.local.root, drafts, draftNotices, history, sessionId, iterate, hotRedeploy, deployDialogs, commandPolicy }
+        ? { secrets, reporter, localRoot: providers.local.root, drafts, draftNotices, history, sessionId, iterate, hotRedeploy, deployDialogs, commandPolicy, deploys }
         : undefined,
   };
 }

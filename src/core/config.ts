@@ -19,6 +19,10 @@ export interface CoreConfig {
   sandboxTimeoutMs?: number;
   /** A session/workspace id stored in sandbox metadata. */
   sessionId?: string;
+  /** Pre-warm an E2B sandbox while the model writes (default on when E2B is the provider). */
+  prewarm?: boolean;
+  /** How long a pre-warmed sandbox waits for a deploy before it is killed, in ms (default 5 min). */
+  prewarmIdleMs?: number;
 }
 
 export const DEFAULTS = {
@@ -46,5 +50,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): CoreConfig 
     e2bSandboxUrl: env.E2B_SANDBOX_URL || undefined,
     e2bTemplate: env.SPAWN_APP_E2B_TEMPLATE || undefined,
     sandboxTimeoutMs: num(env.SPAWN_APP_SANDBOX_TIMEOUT_MS),
+    prewarm: env.SPAWN_APP_PREWARM === undefined || env.SPAWN_APP_PREWARM === '' ? undefined : !/^(0|false|off|no)$/i.test(env.SPAWN_APP_PREWARM),
+    prewarmIdleMs: num(env.SPAWN_APP_PREWARM_MINUTES) !== undefined ? num(env.SPAWN_APP_PREWARM_MINUTES)! * 60_000 : undefined,
   };
 }

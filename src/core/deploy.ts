@@ -29,6 +29,11 @@ export interface DeployOptions {
   /** Time between readiness probes; at most 100 ms. */
   pollIntervalMs?: number;
   metadata?: Record<string, string>;
+  /**
+   * A sandbox made beforehand (a pre-warmed one, core/prewarm.ts): the deploy goes into it instead of creating one
+   * (deployInto: only the write and the health check when its template's server runs). It is destroyed on failure.
+   */
+  into?: Sandbox;
 }
 
 export interface Deployment {
@@ -120,12 +125,17 @@ export async function deploy(opts: DeployOptions): Promise<Deployment> {
   const appName = opts.appName ?? appNameFrom(spec.title ?? spec.appType);
   let sandbox: Sandbox | undefined;
   try {
-    sandbox = await phases.run('create', () =>
-      provider.create({ appName, appType: spec.appType, timeoutMs: opts.timeoutMs, metadata: opts.metadata, signal }),
-    );
+    if (opts.into) {
+      sandbox = opts.into;
+      onEvent({ event: 'phase', phase: 'create', status: 'skipped', detail: 'pre-warmed' });
+    } else {
+      sandbox = await phases.run('create', () =>
+        provider.create({ appName, appType: spec.appType, timeoutMs: opts.timeoutMs, metadata: opts.metadata, signal }),
+      );
+    }
     const info = sandbox.info();
     onEvent({ event: 'created', sandboxId: sandbox.id, provider: sandbox.provider, startedAt: info.startedAt, endAt: info.endAt, cpuCount: info.cpuCount, memoryMB: info.memoryMB });
-    logger.info(`[deploy] created ${provider.id} sandbox ${sandbox.id} for ${appName}`);
+    logger.info(`[deploy] ${opts.into ? 'into pre-warmed' : 'created'} ${provider.id} sandbox ${sandbox.id} for ${appName}`);
     check();
     const deployment = sandbox.serving
       ? await deployInto(sandbox, spec, { ...opts, onEvent, logger }, phases)

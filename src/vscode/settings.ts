@@ -15,6 +15,10 @@ export interface Settings {
   sandboxProvider: ProviderChoice;
   e2bTemplate: string;
   sandboxTimeoutMinutes: number;
+  /** Create the E2B sandbox while the model writes (core/prewarm.ts). */
+  prewarm: boolean;
+  /** How long a pre-warmed sandbox waits for a deploy before it is killed. */
+  prewarmMinutes: number;
   anthropicBaseUrl?: string;
   e2bDomain?: string;
   e2bApiUrl?: string;
@@ -74,6 +78,8 @@ function readSettings(decl: (key: string) => Declared): Settings {
     sandboxProvider: oneOf('sandboxProvider', ['auto', ...PROVIDER_IDS]),
     e2bTemplate: str('e2bTemplate') ?? String(declared('e2bTemplate')),
     sandboxTimeoutMinutes: num('sandboxTimeoutMinutes'),
+    prewarm: bool('prewarm'),
+    prewarmMinutes: num('prewarmMinutes'),
     anthropicBaseUrl: str('anthropicBaseUrl'),
     e2bDomain: str('e2bDomain'),
     e2bApiUrl: str('e2bApiUrl'),

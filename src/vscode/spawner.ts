@@ -23,6 +23,7 @@ import type { LogChannel } from './logChannel';
 import type { Secrets } from './secrets';
 import type { Settings } from './settings';
 import type { SessionCost } from './sandboxes/sessionCost';
+import type { DeployService } from './deploy/deployService';
 
 export interface SpawnRequest {
   appType: AppType;
@@ -51,6 +52,8 @@ export class Spawner {
     private readonly logger: LogChannel,
     /** VS Code's chat models (the `vscode-lm` generator, and `auto` without an Anthropic key). */
     private readonly models?: ChatModelSource,
+    /** The deploy owner's pre-warm: started as generation starts, discarded when it fails or is cancelled. */
+    private readonly prewarms?: Pick<DeployService, 'startPrewarm' | 'discardPrewarm'>,
   ) {}
 
   async spawn(req: SpawnRequest): Promise<SpawnResult> {
@@ -72,6 +75,8 @@ export class Spawner {
         });
         const app = this.tree.createApp({ nameHint: nameHint(prompt), generator: generator.id, prompt, manifest: { appType: req.appType, startCommand: 'node server.js', dependencies: [], port: 3000 } });
         const hold = this.diagnostics.hold(app);
+        // Pre-warm while the model writes (E2B only; nothing is written into it before the user confirms a deploy).
+        const prewarming = this.prewarms?.startPrewarm(app, req.appType).catch((err: unknown) => log.warn(`pre-warm not started: ${String(err)}`));
         const dropped: Finding[] = [];
         let opened: Promise<unknown> | undefined;
         let openedPath: string | undefined;
@@ -100,6 +105,7 @@ export class Spawner {
         try {
           const result = await generator.generate({ prompt, appType: req.appType, signal, onEvent, logger: log });
           if (signal.aborted) throw new CancelledError();
+          await prewarming; // registered before a deploy can look for it
           dropped.push(...this.tree.setSpec(app, result.spec, result.generator));
           // Trust is this process's decision: only what our own template generator just wrote counts as ours.
           if (generator.id === 'templates' && dropped.length === 0) this.tree.markOurs(app);
@@ -117,11 +123,14 @@ export class Spawner {
             dropped,
           };
         } catch (err) {
-          // Half an app is no app: remove it and close its editors.
+          // Half an app is no app: remove it and close its editors; its pre-warmed sandbox is killed.
+          const cancelled = isCancelled(err) || signal.aborted;
+          await prewarming;
+          await this.prewarms?.discardPrewarm(app.id, cancelled ? 'cancelled' : 'generation-failed');
           await opened;
           await closeEditorsUnder(appUri(this.tree, app));
           if (this.tree.app(app.id)) this.tree.delete(this.tree.pathOf(app));
-          throw isCancelled(err) || signal.aborted ? new CancelledError() : err;
+          throw cancelled ? new CancelledError() : err;
         } finally {
           hold.dispose();
         }

@@ -55,6 +55,11 @@ export class DeployDialogs {
     return new vscode.Disposable(() => (this.ask = modal));
   }
 
+  /** The provider a deploy would use without asking anything (undefined when it needs a key that is not set). */
+  async providerWithoutAsking(choice: ProviderChoice): Promise<SandboxProvider | undefined> {
+    return this.providers.get(choice).catch(() => undefined);
+  }
+
   /** The provider to use; when E2B is wanted but has no key, offers to set one or to run locally. */
   async chooseProvider(choice: ProviderChoice): Promise<SandboxProvider> {
     if (choice === 'e2b' && !(await this.secrets.has('e2b'))) {

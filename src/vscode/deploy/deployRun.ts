@@ -11,7 +11,7 @@ import { CancelledError, isCancelled, SpawnError } from '../../core/errors';
 import type { RedeployPlan } from '../../core/iterate';
 import { planRedeploy, sameDependencies } from '../../core/iterate';
 import { servesHotUpdates } from '../../core/stacks';
-import type { SandboxProvider } from '../../core/sandbox/types';
+import type { Sandbox, SandboxProvider } from '../../core/sandbox/types';
 import type { AppSpec } from '../../core/spec';
 import { withSignal } from '../cancellation';
 import type { SandboxDiscovery } from '../sandboxes/sandboxDiscovery';
@@ -39,6 +39,8 @@ export interface RunContext extends DeployView {
 export interface RunOptions {
   token?: vscode.CancellationToken;
   quiet?: boolean;
+  /** A pre-warmed sandbox (core/prewarm.ts) the first deploy goes into instead of creating one. */
+  into?: Sandbox;
 }
 
 /** A first deploy into a new sandbox; the pipeline destroys it on failure or cancel. */
@@ -60,9 +62,15 @@ export function firstDeploy(c: RunContext, app: AppMeta, spec: AppSpec, provider
           logger: c.logger.scope(provider.id),
           timeoutMs: c.settings().sandboxTimeoutMinutes * 60_000,
           metadata: { client: 'vscode', appId: app.id, appName: app.name, appType: spec.appType },
+          into: opts.into,
         });
         if (!id) throw new SpawnError('deploy.failed', 'The sandbox was not recorded.');
         ready(c, id, deployment, `Ready at ${deployment.url}`);
+        if (opts.into) {
+          // Pre-warmed with a short lifetime; now it runs the app, it lives as long as any sandbox.
+          const sandboxId = id;
+          await c.registry.extendTimeout(sandboxId, c.settings().sandboxTimeoutMinutes * 60_000).catch((err: unknown) => c.logger.scope('deploy').warn(`could not extend pre-warmed sandbox ${sandboxId}: ${String(err)}`));
+        }
         await c.discovery.refreshResources(id);
         return { sandboxId: id, url: deployment.url, provider: provider.id, redeployed: false };
       } catch (err) {

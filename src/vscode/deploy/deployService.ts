@@ -11,7 +11,10 @@ import { aboutApp, SpawnError } from '../../core/errors';
 import type { SpecDiff } from '../../core/iterate';
 import { diffSpecs } from '../../core/iterate';
 import { KeyedQueue } from '../../core/keyedQueue';
+import type { DiscardReason } from '../../core/prewarm';
+import { Prewarm } from '../../core/prewarm';
 import type { ProviderChoice } from '../../core/sandbox';
+import type { AppType } from '../../core/spec';
 import { hasErrors } from '../../core/validate';
 import type { AppDiagnostics } from '../diagnostics';
 import { isAppUri } from '../fs/appUri';
@@ -37,15 +40,74 @@ export interface DeployRequest {
   quiet?: boolean;
 }
 
-export class DeployService {
+export class DeployService implements vscode.Disposable {
   private readonly queue = new KeyedQueue();
+  /** Sandboxes pre-warmed for apps being generated, by app id; only this service deploys into them. */
+  private readonly prewarms = new Map<string, Prewarm>();
+  private readonly subscription: vscode.Disposable;
 
   constructor(
     private readonly tree: AppTree,
     private readonly diagnostics: AppDiagnostics,
     private readonly dialogs: DeployDialogs,
     private readonly run: RunContext,
-  ) {}
+  ) {
+    // Destroyed from the Sandboxes view (or gone): that pre-warm is over.
+    this.subscription = run.registry.onDidRemove((e) => {
+      if (e.prewarmed && e.appId && this.prewarms.get(e.appId)?.current?.id === e.id) void this.discardPrewarm(e.appId, 'disposed');
+    });
+  }
+
+  /**
+   * Pre-warm (the Spawner calls it as generation starts): when this app's deploy will go to E2B and `spawnApp.prewarm`
+   * is on, a sandbox from the app type's template is created now; nothing is written into it until a deploy takes it.
+   */
+  async startPrewarm(app: AppMeta, appType: AppType): Promise<void> {
+    const s = this.run.settings();
+    if (!s.prewarm || this.prewarms.has(app.id)) return;
+    const provider = await this.dialogs.providerWithoutAsking(s.sandboxProvider);
+    if (provider?.id !== 'e2b') return;
+    const log = this.run.logger.scope('prewarm');
+    const prewarm = Prewarm.start({
+      provider,
+      appType,
+      appName: app.name,
+      idleMs: s.prewarmMinutes * 60_000,
+      metadata: { client: 'vscode', appId: app.id, appName: app.name },
+      logger: log,
+      onEvent: (e) => {
+        if (e.kind === 'created') {
+          this.run.registry.addPrewarmed(e.sandbox, provider, app);
+          void this.run.discovery.refreshResources(e.sandbox.id); // CPU and memory: its seconds count in the session's cost
+          this.run.logs.append(e.sandbox.id, `Pre-warmed ${provider.id} sandbox ${e.sandbox.id} in ${e.createMs} ms while the model writes; nothing runs in it until Deploy.`);
+        } else if (e.kind === 'discarded') {
+          if (this.prewarms.get(app.id) === prewarm) this.prewarms.delete(app.id);
+          if (e.sandboxId && this.run.registry.get(e.sandboxId)?.prewarmed) this.run.registry.remove(e.sandboxId);
+        } else if (e.kind === 'failed') {
+          if (this.prewarms.get(app.id) === prewarm) this.prewarms.delete(app.id);
+        }
+      },
+    });
+    this.prewarms.set(app.id, prewarm);
+  }
+
+  /** Kills the app's pre-warmed sandbox (generation failed or was cancelled, the app was deleted…). */
+  async discardPrewarm(appId: string, reason: DiscardReason): Promise<void> {
+    const prewarm = this.prewarms.get(appId);
+    if (!prewarm) return;
+    this.prewarms.delete(appId);
+    await prewarm.discard(reason);
+  }
+
+  /** The app's pre-warm, for tests and the view (undefined when none is pending). */
+  prewarmOf(appId: string): Prewarm | undefined {
+    return this.prewarms.get(appId);
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    for (const id of [...this.prewarms.keys()]) void this.discardPrewarm(id, 'disposed');
+  }
 
   /** Deploys the app (or redeploys it into its sandbox), after any deploy of it already running or queued. */
   deploy(app: AppMeta, opts: DeployRequest = {}): Promise<DeployResult> {
@@ -89,6 +151,7 @@ export class DeployService {
       throw new SpawnError('blocked', `Deploy blocked: ${app.name} has ${n} error${n === 1 ? '' : 's'} (see Problems).`);
     }
     let existing = registry.forApp(app.id);
+    if (existing?.prewarmed) existing = undefined; // its pre-warmed sandbox: a first deploy (below) takes it
     if (existing?.origin === 'reloaded' && existing.providerRef.takeOver) {
       // This window's sandbox from before a reload: take it over rather than start a second one beside it.
       const { id, provider } = existing;
@@ -109,9 +172,24 @@ export class DeployService {
       return redeployInto(this.run, app, { ...existing, sandbox }, spec, opts);
     }
     if (existing?.origin === 'deployed') registry.remove(existing.id);
-    const provider = await this.dialogs.chooseProvider(opts.provider ?? this.run.settings().sandboxProvider);
-    const approved = opts.confirm ? approvalOf(spec, findings) : await this.dialogs.confirm(app, spec, findings, { generator, ours: this.tree.isOurs(app) }, provider);
-    return firstDeploy(this.run, app, spec, provider, approved, opts);
+    const prewarm = this.prewarms.get(app.id);
+    let provider: Awaited<ReturnType<DeployDialogs['chooseProvider']>>;
+    let approved: ReturnType<typeof approvalOf>;
+    try {
+      provider = await this.dialogs.chooseProvider(opts.provider ?? this.run.settings().sandboxProvider);
+      if (prewarm && provider.id !== prewarm.provider.id) await this.discardPrewarm(app.id, 'local-chosen');
+      approved = opts.confirm ? approvalOf(spec, findings) : await this.dialogs.confirm(app, spec, findings, { generator, ours: this.tree.isOurs(app) }, provider);
+    } catch (err) {
+      await this.discardPrewarm(app.id, 'rejected'); // the user said no (or closed the dialog)
+      throw err;
+    }
+    // Only now, confirmed, does anything of the app reach the pre-warmed sandbox (one of another app type is no use).
+    const current = this.prewarms.get(app.id);
+    this.prewarms.delete(app.id);
+    let into: Awaited<ReturnType<Prewarm['take']>>;
+    if (current && current.appType === spec.appType && current.provider.id === provider.id) into = await current.take();
+    else await current?.discard('not-used');
+    return firstDeploy(this.run, app, spec, into ? current!.provider : provider, approved, { ...opts, into });
   }
 }
 

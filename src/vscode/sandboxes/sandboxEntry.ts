@@ -53,6 +53,8 @@ export interface SandboxEntry {
   /** Being destroyed: its app's exit is expected, not a failure. */
   readonly stopping: boolean;
   readonly approved?: Approval;
+  /** Pre-warmed for an app being generated (core/prewarm.ts): made from its template, nothing of the app's in it yet. */
+  readonly prewarmed?: boolean;
 }
 
 /** The entry's app runs from this window: it can be redeployed in place. */

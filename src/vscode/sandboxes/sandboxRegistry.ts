@@ -66,6 +66,31 @@ export class SandboxRegistry extends Disposable {
     });
   }
 
+  /**
+   * Records a sandbox pre-warmed for an app being generated: shown as such, counted in the session's cost, and
+   * replaced by the deploy's own entry (same id) when the deploy takes it.
+   */
+  addPrewarmed(sandbox: Sandbox, provider: SandboxProvider, app: { id: string; name: string }): SandboxEntry {
+    const info = sandbox.info();
+    return this.insert({
+      id: sandbox.id,
+      provider: provider.id,
+      providerRef: provider,
+      origin: 'deployed',
+      appId: app.id,
+      appName: app.name,
+      status: 'starting',
+      phase: 'Pre-warmed: waiting for Deploy',
+      startedAt: info.startedAt,
+      endAt: info.endAt,
+      cpuCount: info.cpuCount,
+      memoryMB: info.memoryMB,
+      sandbox,
+      stopping: false,
+      prewarmed: true,
+    });
+  }
+
   /** Records a sandbox a provider listed (`reloaded`: this window's from before a reload; `other`: not this window's). */
   addListed(provider: SandboxProvider, info: SandboxInfo, origin: Exclude<SandboxOrigin, 'deployed'>): SandboxEntry | undefined {
     if (this.entries.has(info.id)) return undefined;

@@ -124,7 +124,7 @@ export class AppsTreeProvider extends Disposable implements vscode.TreeDataProvi
       item.contextValue = 'app';
       const sb = app && this.registry.forApp(app.id);
       const by = app?.generator === 'templates' ? 'built-in template' : app?.generator === 'claude' ? 'written by Claude' : app?.generator === 'disk' ? 'opened from a folder' : app?.generator;
-      item.description = [by, sb ? sb.status : undefined].filter(Boolean).join(' · ');
+      item.description = [by, sb ? (sb.prewarmed ? 'sandbox pre-warmed' : sb.status) : undefined].filter(Boolean).join(' · ');
       item.iconPath = new vscode.ThemeIcon(sb?.status === 'running' ? 'vm-running' : 'package');
       item.tooltip = app?.prompt ? `“${app.prompt}”` : undefined;
       return item;
