@@ -30,6 +30,8 @@ import { Spawner } from './vscode/spawner';
 import { VscodeLanguageModels } from './vscode/generate/vscodeLanguageModels';
 import { SessionStatusBar } from './vscode/statusBar';
 import { AppsTreeProvider } from './vscode/views/appsTreeProvider';
+import { AgentTools } from './vscode/lm/agentTools';
+import { registerAgentTools } from './vscode/lm/registerAgentTools';
 import { SandboxDiscovery } from './vscode/sandboxes/sandboxDiscovery';
 import { SandboxLogs } from './vscode/sandboxes/sandboxLogs';
 import { SandboxRegistry } from './vscode/sandboxes/sandboxRegistry';
@@ -114,6 +116,9 @@ export function activate(context: vscode.ExtensionContext): SpawnAppApi {
 
   const services: Services = { tree, registry, logs: sandboxLogs, discovery, providers, spawner, deploys, previews, diagnostics, drafts, secrets, logger, reporter, iterate, config, settings: readSettings };
   for (const d of registerCommands(services)) push(d);
+  // The agent tools (Copilot's agent mode, vscode.lm.invokeTool) go through the same services as the commands.
+  const agentTools = new AgentTools({ ...services, dialogs: deployDialogs });
+  for (const d of registerAgentTools(agentTools, (input) => (typeof input.appId === 'string' ? tree.app(input.appId)?.name : undefined))) push(d);
 
   const updateHasApps = () => setContext('spawnApp.hasApps', tree.apps().length > 0);
   const offTree = tree.onDidChange(updateHasApps);
