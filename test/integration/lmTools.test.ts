@@ -10,7 +10,8 @@ import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { TOOL_DEFINITIONS } from '../../src/core/tools/definitions';
 import type { Confirmation } from '../../src/vscode/deployConfirmation';
-import { answers, fetchText, getApi, reset, setSetting, waitFor } from './helpers';
+import { FakeAnthropic } from '../fakes/fakeAnthropic';
+import { answers, appUri, fetchText, getApi, readText, reset, setSetting, waitFor } from './helpers';
 
 async function invoke(name: string, input: Record<string, unknown>): Promise<string> {
   const r = await vscode.lm.invokeTool(name, { input, toolInvocationToken: undefined });
@@ -113,6 +114,42 @@ describe('language-model tools (vscode.lm.invokeTool, no chat)', function () {
     const kept = await invoke('destroy_sandbox', { appId });
     assert.match(kept, /^Declined: the user did not allow destroying sandbox \S+; nothing ran\. It is still running\./);
     assert.equal((await fetchText(url)).status, 200);
+  });
+
+  it('refine_app asks before it calls the model; a "no" calls nothing; a "yes" changes the running app in place', async () => {
+    const fake = await FakeAnthropic.start();
+    try {
+      await setSetting('anthropicBaseUrl', fake.url);
+      await vscode.commands.executeCommand('spawnApp.setAnthropicApiKey', { value: 'sk-ant-lmtools-0123456789' });
+      const spawned = await invoke('spawn_app', { prompt: 'a calculator', appType: 'webapp', deploy: true });
+      const appId = /^App "([^"]+)"/m.exec(spawned)?.[1];
+      const url = /is running at (\S+)$/m.exec(spawned)?.[1];
+      assert.ok(appId && url, spawned);
+      const api = await getApi();
+      const sandboxed = api.registry.forApp(appId)!.providerRef.isolation?.().sandboxed === true;
+      // Sandboxed, the "yes" covers the change (unsandboxed, it is shown as diffs to accept: the iterate suite drives that).
+      assert.ok(sandboxed, 'this test needs the bubblewrap local sandbox (.ci/run installs it)');
+      const index = await readText(appUri(api.tree.app(appId)!.name, 'index.html'));
+      fake.enqueue({ kind: 'ok', input: { summary: 'Adds a tagline.', changes: [{ path: 'index.html', content: index.replace('<h1>Calculator</h1>', '<h1>Calculator</h1><p>Now with a tagline</p>') }], deletions: [] } });
+
+      answer = false;
+      const declined = await invoke('refine_app', { appId, followUp: 'add a tagline' });
+      assert.match(declined, /^Declined: the user did not allow refining app "[^"]+"; nothing ran\. No model was asked and no file changed\./);
+      assert.equal(fake.messageRequests().length, 0, 'no request reached the model');
+      assert.match(asked.at(-1)!.detail, /^Request: add a tagline$/m);
+
+      answer = true;
+      const refined = await invoke('refine_app', { appId, followUp: 'add a tagline' });
+      assert.equal(fake.messageRequests().length, 1);
+      assert.match(refined, /^Adds a tagline\./);
+      assert.match(refined, /^ {2}M index\.html$/m);
+      assert.match(refined, /^Updated in place \(no restart needed\): app "[^"]+" is running at /m);
+      assert.match((await fetchText(url)).text, /Now with a tagline/);
+    } finally {
+      await vscode.commands.executeCommand('spawnApp.setAnthropicApiKey', { clear: true });
+      await setSetting('anthropicBaseUrl', undefined);
+      await fake.close();
+    }
   });
 
   it('bad input is one sentence with its code, never a stack trace', async () => {

@@ -15,6 +15,7 @@ import type { AppMeta, AppTree } from '../../core/appTree';
 import { guessAppType } from '../../core/appType';
 import { isCancelled, SpawnError } from '../../core/errors';
 import type { SandboxProvider } from '../../core/sandbox/types';
+import { templateStandInNotice } from '../../core/generate/templates';
 import { isAppType } from '../../core/spec';
 import { MAX_LOG_TAIL } from '../../core/tools/definitions';
 import type { ToolResult } from '../../core/tools/toolText';
@@ -108,6 +109,8 @@ export class AgentTools {
     const { spec, findings } = this.s.tree.specOf(r.app);
     if (!spec) return { text: [`Error [blocked]: App "${r.app.id}" was written but its manifest cannot be read.`, ...findingLines(findings)].join('\n'), isError: true };
     const lines = [
+      // The agent should know that its prompt got a stand-in, not the app it asked for.
+      ...(r.generator === 'templates' && this.s.settings().generator === 'auto' ? [templateStandInNotice(appType, prompt, 'No Anthropic API key is set and VS Code has no chat model')] : []),
       ...writtenLines({ id: r.app.id, spec, generator: r.generator, where: `the Apps view as ${r.app.name} (${appUri(this.s.tree, r.app).toString()})` }),
       ...findingLines(findings),
     ];
