@@ -16,13 +16,14 @@ import { guessAppType } from '../../core/appType';
 import { isCancelled, SpawnError } from '../../core/errors';
 import type { SandboxProvider } from '../../core/sandbox/types';
 import { templateStandInNotice } from '../../core/generate/templates';
+import { formatUsd } from '../../core/pricing';
 import { isAppType } from '../../core/spec';
 import { MAX_LOG_TAIL } from '../../core/tools/definitions';
 import type { ToolResult } from '../../core/tools/toolText';
 import { changedLines, declinedText, deployedLines, errorText, findingLines, fromError, logsText, sandboxLine, whereText, writtenLines } from '../../core/tools/toolText';
 import { runsUnsandboxed } from '../../core/tools/trust';
 import type { DeployDialogs } from '../deploy/deployDialogs';
-import type { DeployService } from '../deploy/deployService';
+import type { DeployResult, DeployService } from '../deploy/deployService';
 import { appUri } from '../fs/appUri';
 import type { AppIterator } from '../iterate/appIterator';
 import type { LogChannel } from '../logChannel';
@@ -100,6 +101,11 @@ export class AgentTools {
     return this.s.providers.get(this.s.settings().sandboxProvider).catch(() => undefined);
   }
 
+  private whereOf(d: DeployResult): string {
+    const entry = this.s.registry.get(d.sandboxId);
+    return entry ? whereText(entry.providerRef) : d.provider;
+  }
+
   private async spawn(call: ToolCall): Promise<ToolResult> {
     const prompt = str(call.input, 'prompt');
     if (!prompt) return errorText('usage', 'spawn_app needs "prompt": what the app should do.');
@@ -128,8 +134,7 @@ export class AgentTools {
       // something not approved in that sandbox), exactly as for Deploy App.
       const d = await this.s.deploys.deploy(app, { token: call.token });
       const how = d.redeployed ? (d.restarted === false ? 'Updated in place (no restart needed)' : 'Updated and restarted') : 'Started';
-      const entry = this.s.registry.get(d.sandboxId);
-      const where = entry ? whereText(entry.providerRef) : d.provider;
+      const where = this.whereOf(d);
       const { findings } = this.s.tree.specOf(app);
       return { text: [...deployedLines({ how, id: app.id, url: d.url, sandboxId: d.sandboxId, where, lifetime: 'It shows in the Sandboxes view and the preview.' }), ...findingLines(findings)].join('\n'), isError: false };
     } catch (err) {
@@ -153,14 +158,14 @@ export class AgentTools {
     // the start command or the dependencies change).
     const sandboxed = !!provider && !runsUnsandboxed(provider);
     const r = await this.s.iterate.refine(app, followUp, { decision: sandboxed ? 'accept' : undefined, token: call.token });
-    const lines = [`${r.summary || 'Changed'}${r.usd != null ? ` ($${r.usd.toFixed(4)})` : ''}.`];
+    const lines = [`${r.summary || 'Changed'}${r.usd != null ? ` (${formatUsd(r.usd)})` : ''}.`];
     if (!r.accepted && r.added.length + r.changed.length + r.deleted.length > 0) {
       return { text: `Declined: the user rejected the proposed change to app "${app.id}"; no file was written and nothing ran.`, isError: true };
     }
     lines.push(...changedLines(r));
     const { findings } = this.s.tree.specOf(app);
     lines.push(...findingLines(findings));
-    if (r.deploy) lines.push(...deployedLines({ how: r.deploy.restarted === false ? 'Updated in place (no restart needed)' : 'Updated and restarted', id: app.id, url: r.deploy.url, sandboxId: r.deploy.sandboxId, where: whereText(provider ?? { id: 'local' }) }));
+    if (r.deploy) lines.push(...deployedLines({ how: r.deploy.restarted === false ? 'Updated in place (no restart needed)' : 'Updated and restarted', id: app.id, url: r.deploy.url, sandboxId: r.deploy.sandboxId, where: this.whereOf(r.deploy) }));
     else lines.push(`Not running; start it with deploy_app {"appId": "${app.id}"}.`);
     return { text: lines.join('\n'), isError: false };
   }
