@@ -31,6 +31,8 @@ import { Spawner } from './vscode/spawner';
 import { VscodeLanguageModels } from './vscode/generate/vscodeLanguageModels';
 import { SessionStatusBar } from './vscode/statusBar';
 import { AppsTreeProvider } from './vscode/views/appsTreeProvider';
+import { AgentTools } from './vscode/lm/agentTools';
+import { registerAgentTools } from './vscode/lm/registerAgentTools';
 import { SandboxDiscovery } from './vscode/sandboxes/sandboxDiscovery';
 import { SandboxLogs } from './vscode/sandboxes/sandboxLogs';
 import { SandboxRegistry } from './vscode/sandboxes/sandboxRegistry';
@@ -121,6 +123,9 @@ export function activate(context: vscode.ExtensionContext): SpawnAppApi {
   // Other extensions can execute our commands: options that set keys or skip a confirmation work only in tests.
   const commandPolicy: CommandPolicy = { scriptedOptions: context.extensionMode === vscode.ExtensionMode.Test };
   for (const d of registerCommands(services, commandPolicy)) push(d);
+  // The agent tools (Copilot's agent mode, vscode.lm.invokeTool) go through the same services as the commands.
+  const agentTools = new AgentTools({ ...services, dialogs: deployDialogs });
+  for (const d of registerAgentTools(agentTools, (input) => (typeof input.appId === 'string' ? tree.app(input.appId)?.name : undefined))) push(d);
 
   const updateHasApps = () => setContext('spawnApp.hasApps', tree.apps().length > 0);
   const offTree = tree.onDidChange(updateHasApps);

@@ -1,17 +1,14 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { languageModelToolContributions, languageModelToolSetContributions, TOOL_DEFINITIONS, TOOLS_READY_CONTEXT_KEY } from '../../src/core/tools/definitions';
+import { languageModelToolContributions, languageModelToolSetContributions, TOOL_DEFINITIONS } from '../../src/core/tools/definitions';
 
 const pkg = JSON.parse(readFileSync(path.resolve(__dirname, '../../package.json'), 'utf8'));
 
 describe('agent tool definitions (one source for MCP and VS Code)', () => {
   it('package.json contributes exactly the shared definitions (run `npm run sync:tools` after changing them)', () => {
     assert.deepEqual(pkg.contributes.languageModelTools, languageModelToolContributions());
-    // A set whose tools are hidden is dropped by VS Code for good: contributed only once the tools are registered.
-    const hidden = pkg.contributes.languageModelTools.some((t: { when?: string }) => t.when === TOOLS_READY_CONTEXT_KEY);
-    if (hidden) assert.equal(pkg.contributes.languageModelToolSets, undefined);
-    else assert.deepEqual(pkg.contributes.languageModelToolSets, languageModelToolSetContributions());
+    assert.deepEqual(pkg.contributes.languageModelToolSets, languageModelToolSetContributions());
     assert.deepEqual(languageModelToolSetContributions()[0]!.tools, TOOL_DEFINITIONS.map((t) => t.name));
   });
 
@@ -36,7 +33,9 @@ describe('agent tool definitions (one source for MCP and VS Code)', () => {
     assert.deepEqual(Object.keys(TOOL_DEFINITIONS[4]!.inputSchema.properties!), ['appId', 'tail']);
   });
 
-  it('the tools stay hidden in VS Code until the extension says it registered them', () => {
-    for (const t of pkg.contributes.languageModelTools) assert.equal(t.when, TOOLS_READY_CONTEXT_KEY);
+  it('the tools are not hidden behind a context key: the extension registers them all as it activates', () => {
+    for (const t of pkg.contributes.languageModelTools) assert.equal(t.when, undefined, t.name);
+    const registered = readFileSync(path.resolve(__dirname, '../../src/vscode/lm/registerAgentTools.ts'), 'utf8');
+    assert.match(registered, /vscode\.lm\.registerTool[<(]/);
   });
 });

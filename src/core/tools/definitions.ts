@@ -182,16 +182,12 @@ export function toolDefinition(name: string): ToolDefinition | undefined {
 }
 
 /**
- * The context key the extension sets once it has registered the tools (`vscode.lm.registerTool`); until then
- * VS Code does not offer them, so a contributed but unregistered tool is never called.
+ * The `contributes.languageModelTools` entries package.json must carry (scripts/sync-tools.ts writes them; a unit test
+ * checks). No `when`: the extension registers every tool as it activates (`onLanguageModelTool:<name>` activates it).
  */
-export const TOOLS_READY_CONTEXT_KEY = 'spawnApp.toolsReady';
-
-/** The `contributes.languageModelTools` entries package.json must carry (scripts/sync-tools.ts writes them; a unit test checks). */
 export function languageModelToolContributions(): Record<string, unknown>[] {
   return TOOL_DEFINITIONS.map((t) => ({
     name: t.name,
-    when: TOOLS_READY_CONTEXT_KEY,
     displayName: t.title,
     toolReferenceName: t.toolReferenceName,
     canBeReferencedInPrompt: true,

@@ -20,7 +20,7 @@ import { createGenerator, resolveGeneratorId } from '../generate';
 import { templateStandInNotice } from '../generate/templates';
 import { applyPatch } from '../iterate';
 import { KeyedQueue } from '../keyedQueue';
-import { formatUsd, sandboxCost } from '../pricing';
+import { formatUsd } from '../pricing';
 import type { ProviderChoice } from '../sandbox';
 import { createProvider } from '../sandbox';
 import type { LocalProvider } from '../sandbox/local';
@@ -29,15 +29,14 @@ import { allProviders, providerOfSandbox } from '../sandboxes';
 import type { AppSpec, AppType } from '../spec';
 import { appNameFrom, isAppType } from '../spec';
 import type { Finding } from '../validate';
-import { formatFinding, hasErrors, MANIFEST_NAME, validateSpec } from '../validate';
+import { hasErrors, MANIFEST_NAME, validateSpec } from '../validate';
 import type { ToolName } from './definitions';
 import { MAX_LOG_TAIL, MAX_TOOL_PROMPT_LENGTH, toolDefinition } from './definitions';
-import { mayRunWithoutAsking, runsUnsandboxed, specDigest } from './trust';
+import { mayRunWithoutAsking, specDigest } from './trust';
+import { changedLines, deployedLines, errorText, findingLines, fromError, logsText, sandboxLine, whereText, writtenLines } from './toolText';
+import type { ToolResult } from './toolText';
 
-export interface ToolResult {
-  text: string;
-  isError: boolean;
-}
+export type { ToolResult } from './toolText';
 
 export interface HeadlessToolsOptions {
   cfg: CoreConfig;
@@ -63,30 +62,9 @@ interface LiveApp {
 /** Refusal code for an app that would run model-written code unsandboxed. */
 export const REFUSED_UNSANDBOXED = 'refused.unsandboxed';
 
-function errorText(code: string, message: string, detail?: string): ToolResult {
-  return { text: `Error [${code}]: ${message}${detail ? `\nLast output:\n${detail}` : ''}`, isError: true };
-}
-
-function fromError(err: unknown): ToolResult {
-  if (isCancelled(err)) return errorText('cancelled', 'Cancelled; nothing is left running.');
-  if (err instanceof SpawnError) return errorText(err.code, err.message, err.detail);
-  return errorText('io', `Unexpected error: ${messageOf(err)}`);
-}
-
-function findingLines(findings: readonly Finding[]): string[] {
-  return findings.length ? ['Findings:', ...findings.map((f) => `  ${formatFinding(f)}`)] : [];
-}
-
 function str(args: Record<string, unknown>, key: string): string | undefined {
   const v = args[key];
   return typeof v === 'string' ? v : undefined;
-}
-
-function age(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
 export class HeadlessTools {
@@ -229,12 +207,7 @@ export class HeadlessTools {
     const id = this.newAppId(spec, prompt);
     saveApp(this.appDir(id), spec, result.generator);
     if (result.generator === 'templates') this.trusted.add(specDigest(spec));
-    lines.push(
-      `App "${id}" (${spec.appType}${spec.title ? `, ${spec.title}` : ''}) written by ${result.generator}${usd != null ? ` for ${formatUsd(usd)}` : ''} to ${this.appDir(id)}:`,
-      ...spec.files.map((f) => `  ${f.path}`),
-      `Start command: ${spec.startCommand}${spec.dependencies.length ? `; dependencies: ${spec.dependencies.join(', ')}` : ''}`,
-      ...findingLines(findings),
-    );
+    lines.push(...writtenLines({ id, spec, generator: result.generator, usd, where: this.appDir(id) }), ...findingLines(findings));
     if (args.deploy === false) {
       lines.push(`Not deployed; run it with deploy_app {"appId": "${id}"}.`);
       return { text: lines.join('\n'), isError: false };
@@ -279,14 +252,14 @@ export class HeadlessTools {
         });
       }
       this.live.set(id, { deployment, provider, keep: keepIt });
-      const where = provider.id === 'e2b' ? 'an E2B sandbox' : runsUnsandboxed(provider) ? 'the local runner (not sandboxed)' : 'the local runner (sandboxed)';
+      const where = whereText(provider);
       const lifetime = keepIt
         ? provider.id === 'local'
           ? 'Kept after this session ends: the server stays running until the app is destroyed (spawn-app destroy ' + deployment.sandbox.id + ').'
           : 'Kept after this session ends (until its E2B timeout).'
         : 'Destroyed when this session ends (pass keep: true to keep it).';
       return {
-        text: [`${how}: app "${id}" is running at ${deployment.url}`, `Sandbox: ${deployment.sandbox.id} in ${where}. ${lifetime}`, ...findingLines(findings)].join('\n'),
+        text: [...deployedLines({ how, id, url: deployment.url, sandboxId: deployment.sandbox.id, where, lifetime }), ...findingLines(findings)].join('\n'),
         isError: false,
       };
     } catch (err) {
@@ -314,12 +287,9 @@ export class HeadlessTools {
     const diff = updateApp(this.appDir(id), spec, next, 'claude');
     const lines = [
       `${patch.summary || 'Changed'} (${usage.model}${usage.usd != null ? `, ${formatUsd(usage.usd)}` : ''}).`,
-      ...diff.added.map((p) => `  A ${p}`),
-      ...diff.changed.map((p) => `  M ${p}`),
-      ...diff.deleted.map((p) => `  D ${p}`),
+      ...changedLines(diff),
       ...findingLines(findings),
     ];
-    if (diff.added.length + diff.changed.length + diff.deleted.length === 0) lines.push('No file changed.');
     const current = this.live.get(id);
     if (current && !(await this.exited(current))) {
       const deployed = await this.deployApp(id, current.keep, signal);
@@ -361,11 +331,7 @@ export class HeadlessTools {
       }
     }
     lines.push(sandboxes.length ? 'Sandboxes:' : 'No sandboxes running.');
-    for (const s of sandboxes) {
-      const left = s.endAt ? `${age(s.endAt - now)} left` : 'lives while its owner runs';
-      const cost = s.cpuCount && s.memoryMB ? formatUsd(sandboxCost((now - s.startedAt) / 1000, s.cpuCount, s.memoryMB)) : '$0';
-      lines.push(`  ${s.id}  ${s.provider}  app ${s.metadata.appId ?? s.appName}  ${s.url ?? '(no URL)'}  age ${age(now - s.startedAt)}, ${left}, ${cost}${s.orphan ? ', orphan (its owner is gone)' : ''}`);
-    }
+    for (const s of sandboxes) lines.push(sandboxLine({ ...s, app: s.metadata.appId ?? s.appName, notes: s.orphan ? ['orphan (its owner is gone)'] : [] }, now));
     return { text: lines.join('\n'), isError: false };
   }
 
@@ -376,10 +342,8 @@ export class HeadlessTools {
       return { text: `App "${id}" has not run in this session, so there is no output yet.`, isError: false };
     }
     const n = Math.min(Math.max(1, Math.floor(tail)), MAX_LOG_TAIL);
-    const text = buf.text(n);
     const live = this.live.get(id);
-    const state = live ? `running at ${live.deployment.url}` : 'not running';
-    return { text: `Last ${n} lines of app "${id}" (${state}):\n${text || '(no output)'}`, isError: false };
+    return logsText(id, n, buf.text(n), live ? `running at ${live.deployment.url}` : 'not running');
   }
 
   private async destroy(args: Record<string, unknown>): Promise<ToolResult> {

@@ -60,6 +60,14 @@ export class DeployDialogs {
     return this.providers.get(choice).catch(() => undefined);
   }
 
+  /**
+   * Asks a person about something else a deploy-like action does (an agent tool destroying a sandbox): the same
+   * modal, answered through `answerWith` in test mode. Resolves true when they go ahead.
+   */
+  askPerson(c: Confirmation): Promise<boolean> {
+    return this.ask(c);
+  }
+
   /** The provider to use; when E2B is wanted but has no key, offers to set one or to run locally. */
   async chooseProvider(choice: ProviderChoice): Promise<SandboxProvider> {
     if (choice === 'e2b' && !(await this.secrets.has('e2b'))) {

@@ -1,0 +1,99 @@
+/**
+ * How the agent tools' results read, for both fronts (the MCP server's HeadlessTools and the extension's
+ * language-model tools): text an agent can act on. Failures start `Error [code]: ` with one sentence, then the
+ * app's last output when it ran; a person's "no" starts `Declined: `.
+ */
+import { isCancelled, messageOf, SpawnError } from '../errors';
+import { formatUsd, sandboxCost } from '../pricing';
+import type { SandboxProvider } from '../sandbox/types';
+import type { AppSpec } from '../spec';
+import type { Finding } from '../validate';
+import { formatFinding } from '../validate';
+import { runsUnsandboxed } from './trust';
+
+export interface ToolResult {
+  text: string;
+  isError: boolean;
+}
+
+/** Code of a result a person said no to (a confirmation refused): nothing ran. */
+export const DECLINED = 'declined';
+
+export function errorText(code: string, message: string, detail?: string): ToolResult {
+  return { text: `Error [${code}]: ${message}${detail ? `\nLast output:\n${detail}` : ''}`, isError: true };
+}
+
+export function fromError(err: unknown): ToolResult {
+  if (isCancelled(err)) return errorText('cancelled', 'Cancelled; nothing is left running.');
+  if (err instanceof SpawnError) return errorText(err.code, err.message, err.detail);
+  return errorText('io', `Unexpected error: ${messageOf(err)}`);
+}
+
+/** A refused confirmation: says what was not done, and that nothing ran. */
+export function declinedText(what: string, done?: string): ToolResult {
+  return { text: `Declined: the user did not allow ${what}; nothing ran.${done ? ` ${done}` : ''}`, isError: true };
+}
+
+export function findingLines(findings: readonly Finding[]): string[] {
+  return findings.length ? ['Findings:', ...findings.map((f) => `  ${formatFinding(f)}`)] : [];
+}
+
+export function age(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+/** Where a provider runs apps, as one phrase. */
+export function whereText(provider: Pick<SandboxProvider, 'id' | 'isolation'>): string {
+  return provider.id === 'e2b' ? 'an E2B sandbox' : runsUnsandboxed(provider) ? 'the local runner (not sandboxed)' : 'the local runner (sandboxed)';
+}
+
+/** What spawn_app wrote: the app id, where, the files, what runs, the findings. */
+export function writtenLines(o: { id: string; spec: AppSpec; generator: string; usd?: number | null; where: string }): string[] {
+  const { spec } = o;
+  return [
+    `App "${o.id}" (${spec.appType}${spec.title ? `, ${spec.title}` : ''}) written by ${o.generator}${o.usd != null ? ` for ${formatUsd(o.usd)}` : ''} to ${o.where}:`,
+    ...spec.files.map((f) => `  ${f.path}`),
+    `Start command: ${spec.startCommand}${spec.dependencies.length ? `; dependencies: ${spec.dependencies.join(', ')}` : ''}`,
+  ];
+}
+
+/** The first two lines of a deploy's result: how, where it answers, which sandbox. */
+export function deployedLines(o: { how: string; id: string; url: string; sandboxId: string; where: string; lifetime?: string }): string[] {
+  return [`${o.how}: app "${o.id}" is running at ${o.url}`, `Sandbox: ${o.sandboxId} in ${o.where}.${o.lifetime ? ` ${o.lifetime}` : ''}`];
+}
+
+/** A refine's changed paths, `A`/`M`/`D`, or that nothing changed. */
+export function changedLines(d: { added: readonly string[]; changed: readonly string[]; deleted: readonly string[] }): string[] {
+  const lines = [...d.added.map((p) => `  A ${p}`), ...d.changed.map((p) => `  M ${p}`), ...d.deleted.map((p) => `  D ${p}`)];
+  return lines.length ? lines : ['No file changed.'];
+}
+
+export interface SandboxLine {
+  id: string;
+  provider: string;
+  app: string;
+  url?: string;
+  startedAt: number;
+  endAt?: number;
+  cpuCount?: number;
+  memoryMB?: number;
+  /** Extra words after the cost ("orphan (its owner is gone)", "failed"). */
+  notes?: string[];
+}
+
+/** One sandbox of list_apps_and_sandboxes. */
+export function sandboxLine(s: SandboxLine, now: number): string {
+  const left = s.endAt ? `${age(s.endAt - now)} left` : 'lives while its owner runs';
+  const cost = s.cpuCount && s.memoryMB ? formatUsd(sandboxCost((now - s.startedAt) / 1000, s.cpuCount, s.memoryMB)) : '$0';
+  return `  ${s.id}  ${s.provider}  app ${s.app}  ${s.url ?? '(no URL)'}  age ${age(now - s.startedAt)}, ${left}, ${cost}${(s.notes ?? []).map((n) => `, ${n}`).join('')}`;
+}
+
+/** get_app_logs: the last `n` lines of an app's output. */
+export function logsText(id: string, n: number, text: string, state: string): ToolResult {
+  const lines = text ? text.split('\n') : [];
+  const tail = lines.slice(-n).join('\n');
+  return { text: `Last ${n} lines of app "${id}" (${state}):\n${tail || '(no output)'}`, isError: false };
+}
