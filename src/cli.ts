@@ -17,6 +17,7 @@ import { formatUsd, sandboxCost } from './core/pricing';
 import type { AppSpec, AppType } from './core/spec';
 import { appNameFrom, APP_TYPES, isAppType } from './core/spec';
 import { LocalProvider } from './core/sandbox/local';
+import { cmdCache } from './cliCache';
 import type { ProviderChoice } from './core/sandbox';
 import { createProvider, resolveProviderId } from './core/sandbox';
 import type { SandboxInfo, SandboxProvider } from './core/sandbox/types';
@@ -35,6 +36,7 @@ Usage:
   spawn-app refine PATH "<follow-up>" [--json]   change an app folder with Claude; prints the changed paths
   spawn-app list [--json]
   spawn-app destroy ID|--all
+  spawn-app cache [--clear] [--json]        the local dependency cache: entries and sizes; --clear removes them
 
 Keys come from the environment: ANTHROPIC_API_KEY (or CLAUDE_API_KEY), E2B_API_KEY.
 With none, "auto" uses the built-in templates and the local runner, which sandboxes apps with bubblewrap
@@ -58,6 +60,7 @@ interface Options {
   detach: boolean;
   all: boolean;
   'no-network': boolean;
+  clear: boolean;
   help: boolean;
   version: boolean;
 }
@@ -82,6 +85,7 @@ function parse(argv: string[]): { cmd?: string; positionals: string[]; opts: Opt
         detach: { type: 'boolean', default: false },
         all: { type: 'boolean', default: false },
         'no-network': { type: 'boolean', default: false },
+        clear: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', short: 'v', default: false },
       },
@@ -450,6 +454,8 @@ export async function main(argv: string[], io: Io = defaultIo, env: NodeJS.Proce
         return await cmdList(opts, ctx);
       case 'destroy':
         return await cmdDestroy(positionals[0], opts, ctx);
+      case 'cache':
+        return cmdCache(opts, io, local);
       default:
         throw usage(`Unknown command "${cmd}".`);
     }

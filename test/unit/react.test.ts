@@ -152,7 +152,7 @@ describe('react app on the local runner: Vite serves it, HMR reaches a connected
   let provider: LocalProvider;
   before(() => {
     root = mkdtempSync(path.join(os.tmpdir(), 'spawn-react-test-'));
-    provider = new LocalProvider({ root });
+    provider = new LocalProvider({ root, cacheRoot: path.join(root, 'deps-cache') });
   });
   after(async () => {
     await provider.destroyAll();
