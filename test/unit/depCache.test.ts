@@ -4,7 +4,7 @@
  * unsafe cache folder is refused; a hostile app cannot write into the cache; `spawn-app cache` / `--clear`.
  */
 import assert from 'node:assert/strict';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { deploy } from '../../src/core/deploy';
@@ -121,6 +121,11 @@ describe('the local dependency cache (real npm, fake registry)', function () {
         ['a missing marker (half-written)', () => unlinkSync(path.join(entry.dir, MARKER))],
         ['a corrupt marker', () => writeFileSync(path.join(entry.dir, MARKER), '{"version":1,')],
       ];
+      // A build that died an hour ago left its temporary folder behind.
+      const dead = path.join(cacheRoot, `.tmp-${entry.key}-dead`);
+      mkdirSync(path.join(dead, 'node_modules'), { recursive: true, mode: 0o700 });
+      const hourAgo = new Date(Date.now() - 2 * 3_600_000);
+      utimesSync(dead, hourAgo, hourAgo);
       for (const [what, hurt] of damage) {
         hurt();
         assert.equal(new DepCache(cacheRoot).entries()[0]!.complete, false, what);
@@ -224,6 +229,17 @@ app.get('/', (req, res) => res.json({ real, tries }));`);
     const lines = json.stdout.trim().split('\n').map((l) => JSON.parse(l));
     assert.deepEqual(lines.map((l) => [l.event, l.key, l.stack, l.complete]), [['cacheEntry', entry.key, 'api', true]]);
     assert.ok(lines[0].bytes > 0);
+    // An entry a running app links is kept.
+    const live = new LocalProvider({ root, cacheRoot, env: { ...process.env, npm_config_registry: registry.url } });
+    try {
+      const running = await deployed(live, HELLO);
+      const keep = await runCli(['cache', '--clear'], env);
+      assert.equal(keep.code, 0, keep.stderr);
+      assert.equal(keep.stderr, `Removed 0 dependency cache entries (0.0 KB). Kept ${entry.key}: running apps use it.\n`);
+      assert.equal((await request(running.d.url)).body, 'hello from express');
+    } finally {
+      await live.destroyAll();
+    }
     const cleared = await runCli(['cache', '--clear'], env);
     assert.equal(cleared.code, 0, cleared.stderr);
     assert.match(cleared.stderr, /^Removed 1 dependency cache entry \(\d+(\.\d)? (KB|MB)\)\.\n$/);

@@ -16,7 +16,7 @@
  * - A broken entry (no marker, a package missing or of another version) is removed and rebuilt.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SpawnError } from '../errors';
@@ -253,6 +253,7 @@ export class DepCache {
     if (running) return running;
     const job = (async () => {
       this.ensureRoot();
+      this.removeLeftovers();
       const tmp = path.join(this.root, `.tmp-${plan.key}-${randomBytes(4).toString('hex')}`);
       mkdirSync(tmp, { mode: 0o700 });
       try {
@@ -282,6 +283,19 @@ export class DepCache {
       await job;
     } finally {
       this.building.delete(plan.key);
+    }
+  }
+
+  /** Temporary and trash folders of builds that died (older than an hour: a live build is never that old). */
+  private removeLeftovers(): void {
+    for (const n of readdirSync(this.root)) {
+      if (!n.startsWith('.tmp-') && !n.startsWith('.trash-')) continue;
+      const p = path.join(this.root, n);
+      try {
+        if (Date.now() - lstatSync(p).mtimeMs > 3_600_000 && !notPrivate(p, 'folder')) rmSync(p, { recursive: true, force: true });
+      } catch {
+        // gone meanwhile
+      }
     }
   }
 
@@ -319,6 +333,39 @@ export class DepCache {
     }
     return { removed, kept };
   }
+}
+
+/** The packages of a node_modules folder (`name` or `@scope/name`), without dot entries. */
+function packageNames(dir: string): string[] {
+  const out: string[] = [];
+  for (const n of readdirSync(dir)) {
+    if (n.startsWith('.')) continue;
+    if (n.startsWith('@')) for (const s of readdirSync(path.join(dir, n))) out.push(`${n}/${s}`);
+    else out.push(n);
+  }
+  return out;
+}
+
+/**
+ * LINK_SCRIPT without extras, run by the runner itself: only for an app folder in which nothing has run yet (it
+ * holds just the files Spawn App wrote), so no link planted by app code can redirect these writes.
+ */
+export function linkEntry(appDir: string, src: string): void {
+  const d = path.join(appDir, 'node_modules');
+  rmSync(d, { recursive: true, force: true });
+  mkdirSync(d);
+  for (const n of packageNames(src)) {
+    mkdirSync(path.dirname(path.join(d, n)), { recursive: true });
+    symlinkSync(path.join(src, n), path.join(d, n));
+  }
+  mkdirSync(path.join(d, '.bin'));
+  let bins: string[] = [];
+  try {
+    bins = readdirSync(path.join(src, '.bin'));
+  } catch {
+    // no binaries
+  }
+  for (const b of bins) symlinkSync(readlinkSync(path.join(src, '.bin', b)), path.join(d, '.bin', b));
 }
 
 /**

@@ -19,7 +19,7 @@ import { checkPath } from '../validate';
 import type { Isolation } from './bwrap';
 import { appEnv, bwrapArgs, detectSandbox, INNER_FORWARDER } from './bwrap';
 import type { CachePlan } from './depCache';
-import { DepCache, defaultCacheRoot, LINK_SCRIPT, npmInstall } from './depCache';
+import { DepCache, defaultCacheRoot, LINK_SCRIPT, linkEntry, npmInstall } from './depCache';
 import type { Closer } from './forward';
 import { forwardPortToSocket, outboundProxy } from './forward';
 import type { SpawnedShell } from './processes';
@@ -115,6 +115,8 @@ class LocalSandbox implements Sandbox {
   readonly provider = 'local' as const;
   private readonly running = new Map<number, { kill(): Promise<void> }>();
   private destroyed = false;
+  /** Something ran in the app folder (an install or the app): from then on only sandboxed code touches it. */
+  private ranCode = false;
   /** Host-side forwarder and proxy of a sandboxed run, kept across restarts until destroy. */
   private bridges: Closer[] = [];
   private bridging?: Promise<void>;
@@ -223,6 +225,7 @@ class LocalSandbox implements Sandbox {
     if (opts.signal?.aborted) throw new CancelledError();
     let stdout = '';
     let stderr = '';
+    this.ranCode = true;
     const sh = this.spawn(cmd, {
       ...opts,
       onOutput: (stream, text) => {
@@ -277,6 +280,11 @@ class LocalSandbox implements Sandbox {
     }
     this.record.cacheEntries = [plan.dir];
     this.owner.saveRecord(this.dir, this.record);
+    if (plan.extras.length === 0 && !this.ranCode) {
+      // Nothing has run in the app folder yet (it holds only the files just written): link from here, at once.
+      linkEntry(this.appDir, path.join(plan.dir, 'node_modules'));
+      return { exitCode: 0, stdout: '', stderr: '' };
+    }
     const node = `N=${shellQuote(process.execPath)}; [ -x "$N" ] || N=node; ELECTRON_RUN_AS_NODE=1 "$N" -e ${shellQuote(LINK_SCRIPT)}`;
     const src = shellQuote(path.join(plan.dir, 'node_modules'));
     const own = shellQuote(JSON.stringify(plan.extras.map((d) => splitNpmDependency(d).name)));
@@ -289,6 +297,7 @@ class LocalSandbox implements Sandbox {
   async start(cmd: string, opts: RunOptions = {}): Promise<BackgroundProcess> {
     this.assertAlive();
     if (this.sandboxed) await this.bridge();
+    this.ranCode = true;
     const sh = this.spawn(cmd, opts, true);
     const rec: ProcessRecord = { pid: sh.pid, startTime: processStartTime(sh.pid), cmd };
     this.record.processes.push(rec);
