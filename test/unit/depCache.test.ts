@@ -42,6 +42,8 @@ const apiSpec = (body: string, extra: string[] = []): AppSpec => ({
   files: [{ path: 'server.js', content: `const express = require('express');\nconst app = express();\n${body}\napp.listen(Number(process.env.PORT));\n` }],
 });
 
+const mark = (name: string) => `node -e "require('fs').writeFileSync(require('path').join(process.env.HOME, '${name}'), 'ran')"`;
+
 const HELLO = apiSpec("app.get('/', (req, res) => res.send('hello from express'));");
 
 describe('the local dependency cache (real npm, fake registry)', function () {
@@ -52,8 +54,8 @@ describe('the local dependency cache (real npm, fake registry)', function () {
   before(async function () {
     if (process.platform !== 'linux') this.skip();
     registry = await FakeNpmRegistry.start([
-      { name: 'express', version: '4.21.2', files: { 'index.js': FAKE_EXPRESS } },
-      { name: 'extra-dep', version: '1.0.0', files: { 'index.js': "module.exports = 'extra-dep says hi';" } },
+      { name: 'express', version: '4.21.2', files: { 'index.js': FAKE_EXPRESS }, scripts: { postinstall: mark('express-postinstall-ran') } },
+      { name: 'extra-dep', version: '1.0.0', files: { 'index.js': "module.exports = 'extra-dep says hi';" }, scripts: { postinstall: mark('extra-postinstall-ran') } },
     ]);
   });
   after(() => registry?.close());
@@ -85,6 +87,9 @@ describe('the local dependency cache (real npm, fake registry)', function () {
         assert.deepEqual(first.install, ['started', 'finished']);
         assert.equal((await request(first.d.url)).body, 'hello from express');
         assert.equal(expressFetches(), before + 1, 'the first deploy installed express (into the cache)');
+        const home = path.join(root, first.d.sandbox.id, 'home');
+        assert.equal(existsSync(path.join(home, 'express-postinstall-ran')), mode === 'sandboxed', 'the cache build runs install scripts only in the sandbox');
+        assert.ok(!existsSync(path.join(os.homedir(), 'express-postinstall-ran')));
         const entries = new DepCache(cacheRoot).entries();
         assert.equal(entries.length, 1);
         assert.match(entries[0]!.key, /^api-[0-9a-f]{12}$/);
@@ -100,8 +105,18 @@ describe('the local dependency cache (real npm, fake registry)', function () {
         const link = path.join(root, second.d.sandbox.id, 'app', 'node_modules', 'express');
         assert.equal(path.dirname(path.dirname(readlinkOrEmpty(link))), entries[0]!.dir, 'node_modules/express links into the cache entry');
 
-        const withExtra = await deployed(provider, apiSpec("app.get('/', (req, res) => res.send(require('extra-dep')));", ['extra-dep@1.0.0']));
+        // The app's own npm config and package.json add nothing to its extras' install.
+        const extraSpec = apiSpec("app.get('/', (req, res) => res.send(require('extra-dep')));", ['extra-dep@1.0.0']);
+        extraSpec.files.push(
+          { path: '.npmrc', content: 'registry=http://127.0.0.1:9/\nignore-scripts=false\n' },
+          { path: 'package.json', content: JSON.stringify({ name: 'app', dependencies: { 'evil-dep': 'file:./evil' } }) },
+          { path: 'evil/package.json', content: JSON.stringify({ name: 'evil-dep', version: '6.6.6' }) },
+        );
+        const withExtra = await deployed(provider, extraSpec);
         assert.deepEqual(withExtra.install, ['started', 'finished']);
+        const extraApp = path.join(root, withExtra.d.sandbox.id);
+        assert.ok(!existsSync(path.join(extraApp, 'app', 'node_modules', 'evil-dep')), 'only declared packages');
+        assert.equal(existsSync(path.join(extraApp, 'home', 'extra-postinstall-ran')), mode === 'sandboxed', 'scripts only in the sandbox');
         assert.equal((await request(withExtra.d.url)).body, 'extra-dep says hi');
         assert.equal(expressFetches(), before + 1, 'only the extra was installed');
         assert.ok(registry.seen().includes('/extra-dep'));
