@@ -4,10 +4,10 @@
  * unsafe cache folder is refused; a hostile app cannot write into the cache; `spawn-app cache` / `--clear`.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, chmodSync, chownSync, existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { deploy } from '../../src/core/deploy';
+import { deploy, redeploy } from '../../src/core/deploy';
 import type { SpawnEvent } from '../../src/core/events';
 import { detectSandbox } from '../../src/core/sandbox/bwrap';
 import { DepCache, MARKER } from '../../src/core/sandbox/depCache';
@@ -120,6 +120,12 @@ describe('the local dependency cache (real npm, fake registry)', function () {
         assert.equal((await request(withExtra.d.url)).body, 'extra-dep says hi');
         assert.equal(expressFetches(), before + 1, 'only the extra was installed');
         assert.ok(registry.seen().includes('/extra-dep'));
+
+        // A running app that gains the extra (a redeploy that reinstalls): only the extra installs, then it restarts.
+        const grown = await redeploy(second.d, apiSpec("app.get('/', (req, res) => res.send('grown: ' + require('extra-dep')));", ['extra-dep@1.0.0']), { provider });
+        assert.equal(grown.plan.install, true);
+        assert.equal((await request(grown.deployment.url)).body, 'grown: extra-dep says hi');
+        assert.equal(expressFetches(), before + 1, 'express still comes from the cache');
       } finally {
         await provider.destroyAll();
       }
@@ -191,6 +197,20 @@ describe('the local dependency cache (real npm, fake registry)', function () {
         chownSync(entry.dir, 0, 0);
       }
       assert.equal((await deployed(provider, HELLO)).install[0], `skipped cached: ${entry.key}`, 'usable again once fixed');
+    } finally {
+      await provider.destroyAll();
+    }
+  });
+
+  it('no cache folder can be made (a file where its parent should be): the app installs per app, as before', async () => {
+    const blocker = path.join(path.dirname(cacheRoot), 'not-a-folder');
+    writeFileSync(blocker, 'x');
+    const provider = new LocalProvider({ root, cacheRoot: path.join(blocker, 'deps'), env: { ...process.env, npm_config_registry: registry.url } });
+    try {
+      const d = await deployed(provider, HELLO);
+      assert.deepEqual(d.install, ['started', 'finished']);
+      assert.equal((await request(d.d.url)).body, 'hello from express');
+      assert.ok(lstatSync(path.join(root, d.d.sandbox.id, 'app', 'node_modules', 'express')).isDirectory(), 'installed into the app itself');
     } finally {
       await provider.destroyAll();
     }

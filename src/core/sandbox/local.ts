@@ -254,6 +254,12 @@ class LocalSandbox implements Sandbox {
     const cache = this.owner.depCache;
     const plan = cache.plan(spec, this.sandboxed);
     if (!plan) return undefined;
+    try {
+      cache.ensureRoot();
+    } catch (err) {
+      if (err instanceof SpawnError) throw err; // unsafe: refused with its sentence
+      return undefined; // no cache folder can be made here (a read-only home): install per app, as before
+    }
     const ready = cache.ready(plan);
     return {
       needsInstall: !ready || plan.extras.length > 0,
