@@ -455,6 +455,7 @@ export async function main(argv: string[], io: Io = defaultIo, env: NodeJS.Proce
       case 'destroy':
         return await cmdDestroy(positionals[0], opts, ctx);
       case 'cache':
+        if (positionals.length) throw usage(`cache takes no argument (got "${positionals[0]}").`);
         return cmdCache(opts, io, local);
       default:
         throw usage(`Unknown command "${cmd}".`);
