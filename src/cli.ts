@@ -22,6 +22,7 @@ import { Prewarm } from './core/prewarm';
 import { allProviders as providersOf } from './core/sandboxes';
 import { templateStandInNotice } from './core/generate/templates';
 import { LocalProvider } from './core/sandbox/local';
+import { cmdCache } from './cliCache';
 import type { ProviderChoice } from './core/sandbox';
 import { createProvider, resolveProviderId } from './core/sandbox';
 import { PROVIDER_IDS } from './core/sandbox/providers';
@@ -44,6 +45,7 @@ Usage:
   spawn-app destroy ID|--all
   spawn-app mcp [--dir DIR] [--provider …] [--keep] [--allow-local-unsandboxed]
                                             an MCP server on stdio for agents (Claude Code, Cursor, VS Code)
+  spawn-app cache [--clear] [--json]        the local dependency cache: entries and sizes; --clear removes them
 
 Keys come from the environment: ANTHROPIC_API_KEY (or CLAUDE_API_KEY), E2B_API_KEY.
 With none, "auto" uses the built-in templates and the local runner, which sandboxes apps with bubblewrap
@@ -73,6 +75,7 @@ interface Options {
   keep: boolean;
   dir?: string;
   'allow-local-unsandboxed': boolean;
+  clear: boolean;
   help: boolean;
   version: boolean;
 }
@@ -101,6 +104,7 @@ function parse(argv: string[]): { cmd?: string; positionals: string[]; opts: Opt
         keep: { type: 'boolean', default: false },
         dir: { type: 'string' },
         'allow-local-unsandboxed': { type: 'boolean', default: false },
+        clear: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', short: 'v', default: false },
       },
@@ -537,6 +541,9 @@ export async function main(argv: string[], io: Io = defaultIo, env: NodeJS.Proce
         return await cmdDestroy(positionals[0], opts, ctx);
       case 'mcp':
         return await cmdMcp(opts, ctx);
+      case 'cache':
+        if (positionals.length) throw usage(`cache takes no argument (got "${positionals[0]}").`);
+        return cmdCache(opts, io, local);
       default:
         throw usage(`Unknown command "${cmd}".`);
     }

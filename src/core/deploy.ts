@@ -12,7 +12,7 @@ import type { AppSpec } from './spec';
 import { appNameFrom } from './spec';
 import { dependenciesOf } from './stacks';
 import { packagesSatisfy } from './sandbox/preinstalled';
-import type { BackgroundProcess, Sandbox, SandboxProvider } from './sandbox/types';
+import type { BackgroundProcess, CachedInstall, Sandbox, SandboxProvider } from './sandbox/types';
 import { checkPath, ecosystemOf, hasErrors, validateSpec } from './validate';
 
 export interface DeployOptions {
@@ -164,8 +164,12 @@ export async function startIn(
   const onEvent = opts.onEvent ?? (() => undefined);
   await phases.run('write', () => sandbox.writeFiles(filesToWrite(spec), opts.signal));
   throwIfAborted(opts.signal);
-  const install = opts.skipInstall ? undefined : installCommand(spec, opts.provider);
-  if (!install) {
+  const cached = opts.skipInstall ? undefined : sandbox.cachedInstall?.(spec);
+  const install = opts.skipInstall ? undefined : cached ?? installCommand(spec, opts.provider);
+  if (cached && !cached.needsInstall) {
+    await runInstall(sandbox, cached, opts); // links the stack's cached dependencies; nothing installs
+    onEvent({ event: 'phase', phase: 'install', status: 'skipped', detail: cached.detail });
+  } else if (!install) {
     onEvent({ event: 'phase', phase: 'install', status: 'skipped', detail: spec.dependencies.length ? 'preinstalled' : 'no dependencies' });
   } else {
     await runInstall(sandbox, install, opts, phases);
@@ -216,22 +220,25 @@ async function applyFiles(sandbox: Sandbox, plan: RedeployPlan, signal?: AbortSi
   }
 }
 
-async function runInstall(sandbox: Sandbox, install: string, opts: StepOptions, phases: PhaseTimer): Promise<void> {
+/** Runs an install command (or the local runner's install from its dependency cache) in the install phase (none: no phase). */
+async function runInstall(sandbox: Sandbox, install: string | CachedInstall, opts: StepOptions, phases?: PhaseTimer): Promise<void> {
   const onEvent = opts.onEvent ?? (() => undefined);
-  await phases.run('install', async () => {
+  const step = async () => {
     const tail = new TailBuffer(30);
     const lines = {
       stdout: new LineSplitter((line) => { tail.push(line); onEvent({ event: 'log', source: 'install', stream: 'stdout', line }); }),
       stderr: new LineSplitter((line) => { tail.push(line); onEvent({ event: 'log', source: 'install', stream: 'stderr', line }); }),
     };
-    const res = await sandbox.run(install, { signal: opts.signal, onOutput: (s, t) => lines[s].push(t), timeoutMs: 5 * 60_000 });
+    const runOpts = { signal: opts.signal, onOutput: (s: 'stdout' | 'stderr', t: string) => lines[s].push(t), timeoutMs: 5 * 60_000 };
+    const res = typeof install === 'string' ? await sandbox.run(install, runOpts) : await install.run(runOpts);
     lines.stdout.flush();
     lines.stderr.flush();
     throwIfAborted(opts.signal);
     if (res.exitCode !== 0) {
       throw new SpawnError('deploy.install_failed', `Installing dependencies failed (exit code ${res.exitCode}).`, tail.text(15));
     }
-  });
+  };
+  await (phases ? phases.run('install', step) : step());
 }
 
 /** Starts the app in the background and waits until it answers (or fails fast when it exits). */
@@ -278,7 +285,7 @@ export async function redeploy(current: Deployment, next: AppSpec, opts: StepOpt
   const plan = planRedeploy(current.spec, next);
   await phases.run('write', () => applyFiles(sandbox, plan, opts.signal));
   throwIfAborted(opts.signal);
-  const install = plan.install ? installCommand(next, opts.provider) : undefined;
+  const install = plan.install ? sandbox.cachedInstall?.(next) ?? installCommand(next, opts.provider) : undefined;
   if (install) await runInstall(sandbox, install, opts, phases);
   if (!plan.restart) {
     onEvent({ event: 'phase', phase: 'start', status: 'skipped', detail: 'static files only' });

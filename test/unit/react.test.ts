@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { guessAppType } from '../../src/cli';
@@ -152,7 +152,7 @@ describe('react app on the local runner: Vite serves it, HMR reaches a connected
   let provider: LocalProvider;
   before(() => {
     root = mkdtempSync(path.join(os.tmpdir(), 'spawn-react-test-'));
-    provider = new LocalProvider({ root });
+    provider = new LocalProvider({ root, cacheRoot: path.join(root, 'deps-cache') });
   });
   after(async () => {
     await provider.destroyAll();
@@ -204,6 +204,40 @@ describe('react app on the local runner: Vite serves it, HMR reaches a connected
       hmr.close();
     }
     await d.sandbox.destroy();
+  });
+
+  it('a second react app reuses the dependency cache (nothing installs); one with an extra package installs only it, and Vite resolves both', async () => {
+    const depUrl = async (url: string, module: string, name: string) => {
+      const src = (await request(`${url}/${module}`)).body;
+      const m = new RegExp(`from "(/node_modules/\\.vite/deps/${name}\\.js\\?v=[0-9a-f]+)"`).exec(src);
+      assert.ok(m, `${module} imports ${name} from Vite's pre-bundled deps: ${src.slice(0, 300)}`);
+      const dep = await request(url + m[1]);
+      assert.equal(dep.status, 200);
+      assert.match(dep.headers['content-type'] ?? '', /javascript/);
+    };
+    const phases = (events: SpawnEvent[]) => events.filter((e) => e.event === 'phase' && e.phase === 'install').map((e) => (e as { status: string; detail?: string }).status + (('detail' in e && e.detail) ? ` ${e.detail}` : ''));
+    const events: SpawnEvent[] = [];
+    const second = await deploy({ spec: templateSpec('react', 'a todo list'), provider, onEvent: (e) => events.push(e), readyTimeoutMs: 60_000 });
+    assert.deepEqual(phases(events), [phases(events)[0]!]);
+    assert.match(phases(events)[0]!, /^skipped cached: react-[0-9a-f]{12}$/);
+    assert.ok(!events.some((e) => e.event === 'log' && e.source === 'install'), 'npm did not run');
+    await depUrl(second.url, 'src/main.tsx', 'react');
+    await second.sandbox.destroy();
+
+    const withExtra = withReactScaffold({
+      ...templateSpec('react', 'a counter'),
+      dependencies: ['clsx@2.1.1'],
+      files: [{ path: 'src/App.tsx', content: "import clsx from 'clsx';\nexport default function App() { return <p className={clsx('a', { b: true })}>extra</p>; }\n" }],
+    });
+    const extraEvents: SpawnEvent[] = [];
+    const third = await deploy({ spec: withExtra, provider, onEvent: (e) => extraEvents.push(e), readyTimeoutMs: 60_000 });
+    assert.deepEqual(phases(extraEvents), ['started', 'finished']);
+    const appDir = path.join(root, third.sandbox.id, 'app', 'node_modules');
+    assert.ok(lstatSync(path.join(appDir, 'clsx')).isDirectory(), 'the extra is the app\'s own');
+    assert.ok(lstatSync(path.join(appDir, 'react')).isSymbolicLink(), 'react is linked from the cache');
+    await depUrl(third.url, 'src/App.tsx', 'clsx');
+    await depUrl(third.url, 'src/main.tsx', 'react');
+    await third.sandbox.destroy();
   });
 });
 

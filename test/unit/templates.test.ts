@@ -46,7 +46,8 @@ describe('templates run for real on the local provider', function () {
   let provider: LocalProvider;
   before(() => {
     root = mkdtempSync(path.join(os.tmpdir(), 'spawn-tpl-test-'));
-    provider = new LocalProvider({ root });
+    // A fresh dependency cache: the api app's express is really installed (once, into it).
+    provider = new LocalProvider({ root, cacheRoot: path.join(root, 'deps-cache') });
   });
   after(async () => {
     await provider.destroyAll();

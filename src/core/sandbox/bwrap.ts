@@ -113,11 +113,15 @@ export interface BwrapPlan {
   /** Own network namespace (only loopback inside). */
   isolateNetwork: boolean;
   parentEnv: NodeJS.ProcessEnv;
+  /** More places to hide (the dependency cache root). */
+  hide?: string[];
+  /** Folders shown at their own path after the hidden places: read-only (a dependency cache entry) or writable (its build). */
+  binds?: { path: string; writable: boolean }[];
 }
 
 /** Places hidden behind an empty folder: homes, the user's runtime folder, temp folders. */
-function hiddenPlaces(env: NodeJS.ProcessEnv, root: string): string[] {
-  const places = [os.homedir(), env.HOME, '/home', '/root', '/run/user', '/tmp', '/var/tmp', env.TMPDIR, env.XDG_RUNTIME_DIR, root]
+function hiddenPlaces(env: NodeJS.ProcessEnv, root: string, more: readonly string[] = []): string[] {
+  const places = [os.homedir(), env.HOME, '/home', '/root', '/run/user', '/tmp', '/var/tmp', env.TMPDIR, env.XDG_RUNTIME_DIR, root, ...more]
     .filter((p): p is string => !!p && path.isAbsolute(p))
     .map(real)
     .filter((p) => p !== '/' && existsSync(p));
@@ -142,13 +146,14 @@ export function sandboxPath(env: NodeJS.ProcessEnv, hidden: readonly string[]): 
 
 /** The bwrap arguments (up to and excluding the command) and the PATH to use inside. */
 export function bwrapArgs(p: BwrapPlan): { args: string[]; path: string } {
-  const hidden = hiddenPlaces(p.parentEnv, real(p.root));
+  const hidden = hiddenPlaces(p.parentEnv, real(p.root), p.hide ?? []);
   const { path: innerPath, binds } = sandboxPath(p.parentEnv, hidden);
   const args = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc'];
   for (const h of hidden) args.push('--tmpfs', h);
   for (const b of binds) args.push('--ro-bind', b, b);
   args.push('--bind', p.appDir, p.appDir, '--bind', p.homeDir, p.homeDir);
   if (p.sockDir) args.push('--bind', p.sockDir, p.sockDir);
+  for (const b of p.binds ?? []) args.push(b.writable ? '--bind' : '--ro-bind', b.path, b.path);
   args.push('--unshare-pid', '--unshare-ipc', '--unshare-uts', '--die-with-parent');
   if (p.isolateNetwork) args.push('--unshare-net');
   args.push('--chdir', p.cwd);

@@ -13,16 +13,19 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { CancelledError, SpawnError } from '../errors';
-import type { AppFile, AppType } from '../spec';
+import type { AppFile, AppSpec, AppType } from '../spec';
+import { splitNpmDependency } from '../stacks';
 import { checkPath } from '../validate';
 import type { Isolation } from './bwrap';
 import { appEnv, bwrapArgs, detectSandbox, INNER_FORWARDER } from './bwrap';
+import type { CachePlan } from './depCache';
+import { DepCache, defaultCacheRoot, LINK_SCRIPT, linkEntry, npmInstall } from './depCache';
 import type { Closer } from './forward';
 import { forwardPortToSocket, outboundProxy } from './forward';
 import type { SpawnedShell } from './processes';
 import { isSameProcess, killGroup, killGroupSync, processStartTime, spawnGroup } from './processes';
 import { probeUrl } from './probe';
-import type { BackgroundProcess, CreateOptions, RunOptions, RunResult, Sandbox, SandboxInfo, SandboxProvider } from './types';
+import type { BackgroundProcess, CachedInstall, CreateOptions, RunOptions, RunResult, Sandbox, SandboxInfo, SandboxProvider } from './types';
 import { METADATA_TAG } from './types';
 
 interface ProcessRecord {
@@ -42,6 +45,8 @@ interface LocalRecord {
   metadata: Record<string, string>;
   /** Ran inside bubblewrap. */
   sandboxed?: boolean;
+  /** Dependency cache entries linked into the app (bound read-only into its sandbox; `cache --clear` keeps them). */
+  cacheEntries?: string[];
 }
 
 export interface LocalProviderOptions {
@@ -55,6 +60,8 @@ export interface LocalProviderOptions {
   network?: boolean | (() => boolean);
   /** The environment the allowlist picks from; default process.env. */
   env?: NodeJS.ProcessEnv;
+  /** The per-user dependency cache folder; default defaultCacheRoot (SPAWN_APP_CACHE_DIR, XDG_CACHE_HOME). */
+  cacheRoot?: string;
 }
 
 function uid(): number | undefined {
@@ -108,6 +115,8 @@ class LocalSandbox implements Sandbox {
   readonly provider = 'local' as const;
   private readonly running = new Map<number, { kill(): Promise<void> }>();
   private destroyed = false;
+  /** Something ran in the app folder (an install or the app): from then on only sandboxed code touches it. */
+  private ranCode = false;
   /** Host-side forwarder and proxy of a sandboxed run, kept across restarts until destroy. */
   private bridges: Closer[] = [];
   private bridging?: Promise<void>;
@@ -139,6 +148,10 @@ class LocalSandbox implements Sandbox {
     return this.record.sandboxed === true;
   }
 
+  get cacheEntries(): readonly string[] {
+    return this.record.cacheEntries ?? [];
+  }
+
   async writeFiles(files: readonly AppFile[], signal?: AbortSignal): Promise<void> {
     this.assertAlive();
     for (const f of files) {
@@ -157,7 +170,7 @@ class LocalSandbox implements Sandbox {
    * Starts `cmd` in the app folder: inside bubblewrap when sandboxed (the run step of an app — `serve` — in its own
    * network namespace, bridged to the host), else as a plain process group; either way with the env allowlist.
    */
-  private spawn(cmd: string, opts: RunOptions, serve: boolean): SpawnedShell {
+  private spawn(cmd: string, opts: RunOptions, serve: boolean, writable: string[] = []): SpawnedShell {
     const cwd = this.cwd(opts);
     const parent = this.owner.parentEnv;
     const network = this.owner.isolation().network;
@@ -173,6 +186,8 @@ class LocalSandbox implements Sandbox {
       cwd,
       isolateNetwork: serve,
       parentEnv: parent,
+      hide: [this.owner.depCache.root],
+      binds: [...(this.record.cacheEntries ?? []).map((p) => ({ path: p, writable: false })), ...writable.map((p) => ({ path: p, writable: true }))],
     });
     const proxyPort = this.record.port === INNER_PROXY_PORT ? INNER_PROXY_PORT + 1 : INNER_PROXY_PORT;
     const env = appEnv({
@@ -205,11 +220,12 @@ class LocalSandbox implements Sandbox {
     return this.bridging;
   }
 
-  async run(cmd: string, opts: RunOptions = {}): Promise<RunResult> {
+  async run(cmd: string, opts: RunOptions = {}, writable: string[] = []): Promise<RunResult> {
     this.assertAlive();
     if (opts.signal?.aborted) throw new CancelledError();
     let stdout = '';
     let stderr = '';
+    this.ranCode = true;
     const sh = this.spawn(cmd, {
       ...opts,
       onOutput: (stream, text) => {
@@ -217,7 +233,7 @@ class LocalSandbox implements Sandbox {
         else stderr += text;
         opts.onOutput?.(stream, text);
       },
-    }, false);
+    }, false, writable);
     const kill = () => killGroup(sh.pid, 200);
     this.running.set(sh.pid, { kill });
     const onAbort = () => void kill();
@@ -234,9 +250,60 @@ class LocalSandbox implements Sandbox {
     }
   }
 
+  cachedInstall(spec: AppSpec): CachedInstall | undefined {
+    const cache = this.owner.depCache;
+    const plan = cache.plan(spec, this.sandboxed);
+    if (!plan) return undefined;
+    try {
+      cache.ensureRoot();
+    } catch (err) {
+      if (err instanceof SpawnError) throw err; // unsafe: refused with its sentence
+      return undefined; // no cache folder can be made here (a read-only home): install per app, as before
+    }
+    const ready = cache.ready(plan);
+    return {
+      needsInstall: !ready || plan.extras.length > 0,
+      detail: `cached: ${plan.key}${plan.extras.length ? `, ${plan.extras.length} extra` : ''}`,
+      run: (opts) => this.installFromCache(plan, opts),
+    };
+  }
+
+  /**
+   * Builds the entry when it is missing or broken (inside the install sandbox, which alone may write it), then, in
+   * the app's sandbox with the entry bound read-only, links it into node_modules and installs the extras staged.
+   */
+  private async installFromCache(plan: CachePlan, opts: RunOptions): Promise<RunResult> {
+    const cache = this.owner.depCache;
+    const npm = npmInstall(this.sandboxed);
+    if (!cache.ready(plan)) {
+      opts.onOutput?.('stdout', `Installing the ${plan.stack} dependencies into the cache (once per user): ${plan.dir}\n`);
+      await cache.build(plan, this.sandboxed, async (tmp) => {
+        const locked = Object.entries(cache.lockedSet(plan)).map(([n, v]) => shellQuote(`${n}@${v}`)).join(' ');
+        const res = await this.run(`cd ${shellQuote(tmp)} && echo '{"private":true}' > package.json && ${npm} ${locked}`, { ...opts, timeoutMs: 10 * 60_000 }, [tmp]);
+        if (opts.signal?.aborted) throw new CancelledError();
+        if (res.exitCode !== 0) throw new SpawnError('deploy.install_failed', `Installing the ${plan.stack} dependency cache failed (exit code ${res.exitCode}).`, (res.stderr || res.stdout).trim().split('\n').slice(-15).join('\n'));
+      });
+    }
+    this.record.cacheEntries = [plan.dir];
+    this.owner.saveRecord(this.dir, this.record);
+    if (plan.extras.length === 0 && !this.ranCode) {
+      // Nothing has run in the app folder yet (it holds only the files just written): link from here, at once.
+      linkEntry(this.appDir, path.join(plan.dir, 'node_modules'));
+      return { exitCode: 0, stdout: '', stderr: '' };
+    }
+    const node = `N=${shellQuote(process.execPath)}; [ -x "$N" ] || N=node; ELECTRON_RUN_AS_NODE=1 "$N" -e ${shellQuote(LINK_SCRIPT)}`;
+    const src = shellQuote(path.join(plan.dir, 'node_modules'));
+    const own = shellQuote(JSON.stringify(plan.extras.map((d) => splitNpmDependency(d).name)));
+    const cmd = plan.extras.length === 0
+      ? `${node} ${src} '' ${own}`
+      : `rm -rf .spawn-install && mkdir .spawn-install && cd .spawn-install && echo '{"private":true}' > package.json && ${npm} ${plan.extras.map(shellQuote).join(' ')} && cd .. && ${node} ${src} .spawn-install/node_modules ${own} && rm -rf .spawn-install`;
+    return this.run(cmd, opts);
+  }
+
   async start(cmd: string, opts: RunOptions = {}): Promise<BackgroundProcess> {
     this.assertAlive();
     if (this.sandboxed) await this.bridge();
+    this.ranCode = true;
     const sh = this.spawn(cmd, opts, true);
     const rec: ProcessRecord = { pid: sh.pid, startTime: processStartTime(sh.pid), cmd };
     this.record.processes.push(rec);
@@ -307,10 +374,12 @@ export class LocalProvider implements SandboxProvider {
   private readonly live = new Map<string, LocalSandbox>();
   private exitHandler: (() => void) | undefined;
   private detected?: { sandboxed: boolean; reason?: string };
+  readonly depCache: DepCache;
 
   constructor(private readonly opts: LocalProviderOptions = {}) {
     this.parentEnv = opts.env ?? process.env;
     this.root = opts.root ?? defaultLocalRoot(this.parentEnv);
+    this.depCache = new DepCache(opts.cacheRoot ?? defaultCacheRoot(this.parentEnv));
     this.host = opts.host ?? '127.0.0.1';
   }
 
@@ -409,6 +478,17 @@ export class LocalProvider implements SandboxProvider {
     // Nothing to extend: a local sandbox lives as long as its owner.
   }
 
+  /** Dependency cache entries that running apps (of this process or another of this user's) have linked. */
+  cacheEntriesInUse(): Set<string> {
+    const used = new Set<string>();
+    for (const sb of this.live.values()) for (const e of sb.cacheEntries) used.add(e);
+    for (const { record } of this.readRecords().ours) {
+      const alive = isSameProcess(record.owner.pid, record.owner.startTime) || record.processes.some((p) => isSameProcess(p.pid, p.startTime));
+      if (alive) for (const e of record.cacheEntries ?? []) used.add(e);
+    }
+    return used;
+  }
+
   /** Stops every sandbox this process started. */
   async destroyAll(): Promise<void> {
     await Promise.all([...this.live.values()].map((s) => s.destroy()));
@@ -491,4 +571,8 @@ export class LocalProvider implements SandboxProvider {
     };
     process.once('exit', this.exitHandler);
   }
+}
+
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
 }

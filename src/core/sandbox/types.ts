@@ -60,11 +60,26 @@ export interface Serving {
   process: BackgroundProcess;
 }
 
+/** An install from the local runner's per-user dependency cache (see depCache.ts). */
+export interface CachedInstall {
+  /** False when the entry is ready and the app has no extra dependency: only links are made, nothing installs. */
+  needsInstall: boolean;
+  /** One line for the install phase, e.g. `cached: react-1a2b3c4d5e6f`. */
+  detail: string;
+  /** Builds the entry when missing (once per user), links it into the app, installs the app's extras. */
+  run(opts: RunOptions): Promise<RunResult>;
+}
+
 export interface Sandbox {
   readonly id: string;
   readonly provider: ProviderId;
   /** Set while the template's own server runs and no app was deployed into it yet. */
   serving?: Serving;
+  /**
+   * The local runner: how to install this app from its stack's dependency cache, or undefined when the cache does not
+   * apply (no locked set for its stack, or none of it declared); the pipeline then installs as usual.
+   */
+  cachedInstall?(spec: AppSpec): CachedInstall | undefined;
   /** Writes all files in one call (one request for remote providers). */
   writeFiles(files: readonly AppFile[], signal?: AbortSignal): Promise<void>;
   /** Runs a command in the foreground and streams its output; resolves with the exit code (never throws on non-zero). */
