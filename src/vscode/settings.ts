@@ -15,6 +15,8 @@ export interface Settings {
   sandboxProvider: ProviderChoice;
   e2bTemplate: string;
   sandboxTimeoutMinutes: number;
+  /** Today's spending cap (USD; 0 = none). */
+  budgetUsd: number;
   anthropicBaseUrl?: string;
   e2bDomain?: string;
   e2bApiUrl?: string;
@@ -74,6 +76,7 @@ function readSettings(decl: (key: string) => Declared): Settings {
     sandboxProvider: oneOf('sandboxProvider', ['auto', ...PROVIDER_IDS]),
     e2bTemplate: str('e2bTemplate') ?? String(declared('e2bTemplate')),
     sandboxTimeoutMinutes: num('sandboxTimeoutMinutes'),
+    budgetUsd: num('budgetUsd'),
     anthropicBaseUrl: str('anthropicBaseUrl'),
     e2bDomain: str('e2bDomain'),
     e2bApiUrl: str('e2bApiUrl'),
