@@ -96,7 +96,7 @@ export function secretsPromptLine(names: readonly string[]): string | undefined 
 /** Well-known shapes of credentials that should not sit in an app's files. */
 export const CREDENTIAL_SHAPES: readonly { rule: string; re: RegExp; what: string }[] = [
   { rule: 'secret.anthropic_key', re: /\bsk-ant-[A-Za-z0-9_-]{20,}/, what: 'an Anthropic API key' },
-  { rule: 'secret.openai_key', re: /\bsk-(?:proj-)?[A-Za-z0-9_-]{20,}/, what: 'an API key (sk-…)' },
+  { rule: 'secret.openai_key', re: /\bsk-(?!ant-)(?:proj-)?[A-Za-z0-9_-]{20,}/, what: 'an API key (sk-…)' },
   { rule: 'secret.github_token', re: /\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{30,}/, what: 'a GitHub token' },
   { rule: 'secret.aws_key', re: /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/, what: 'an AWS access key' },
   { rule: 'secret.slack_token', re: /\bxox[abposr]-[A-Za-z0-9-]{10,}/, what: 'a Slack token' },

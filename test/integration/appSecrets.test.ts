@@ -96,7 +96,7 @@ describe('app secrets and the spending cap (fake Anthropic, local runner)', func
     assert.deepEqual(await api.testing.secrets.appSecrets(r.appId), {});
   });
 
-  it('a tiny budget: the second generation asks first; no sends nothing, yes goes ahead; the status bar counts', async () => {
+  it('a tiny budget: the second generation asks first; no sends nothing, yes goes ahead', async () => {
     const api = await getApi();
     // Just above what today's record holds already (it lives in globalState, across test files and reloads).
     await setSetting('budgetUsd', api.testing.spendingCap.budget().today().usd + 1e-9);
