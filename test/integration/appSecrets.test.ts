@@ -11,7 +11,7 @@ import * as vscode from 'vscode';
 import type { FakeSpec } from '../fakes/fakeAnthropic';
 import { FakeAnthropic } from '../fakes/fakeAnthropic';
 import type { DeployResult, SpawnResult } from './helpers';
-import { fetchText, getApi, reset, setSetting } from './helpers';
+import { fetchText, getApi, reset, setSetting, spawnCalculator, useFakeE2B, waitFor } from './helpers';
 
 const SECRET = 'wk-vscode-5e1d2c3b4a69f870';
 
@@ -126,6 +126,33 @@ describe('app secrets and the spending cap (fake Anthropic, local runner)', func
     } finally {
       hook.dispose();
       await setSetting('budgetUsd', undefined);
+    }
+  });
+
+  it("at the cap, this window's running E2B sandbox is paused (the fake E2B sees the request), not killed", async () => {
+    const api = await getApi();
+    const e2b = await useFakeE2B('e2b_integration_cap_0123456789');
+    try {
+      const app = await spawnCalculator();
+      assert.ok(app);
+      await vscode.commands.executeCommand('spawnApp.setAppSecret', { appId: app.appId, name: 'WEATHER_API_KEY', value: SECRET });
+      const d = await vscode.commands.executeCommand<DeployResult>('spawnApp.deploy', { appId: app.appId, confirm: true, provider: 'e2b' });
+      assert.ok(d, `deploy returned (last error: ${api.testing.reporter.lastError?.message})`);
+      const sb = e2b.fake.live().find((x) => x.id === d.sandboxId);
+      assert.ok(sb);
+      // About one second of the fake's 2 vCPU / 512 MB sandbox above what today's record holds.
+      api.testing.spendingCap.sync();
+      await setSetting('budgetUsd', api.testing.spendingCap.budget().today().usd + 0.00003);
+      await waitFor(() => {
+        api.testing.spendingCap.sync();
+        return e2b.fake.paused().includes(d.sandboxId) || undefined;
+      }, 'a pause request for the sandbox');
+      assert.deepEqual(e2b.fake.paused(), [d.sandboxId], 'one pause request');
+      assert.equal(e2b.fake.live().some((x) => x.id === d.sandboxId), true, 'paused, not killed');
+      await waitFor(() => !api.registry.get(d.sandboxId) || undefined, 'the paused sandbox off the running list');
+    } finally {
+      await setSetting('budgetUsd', undefined);
+      await e2b.stop();
     }
   });
 });
