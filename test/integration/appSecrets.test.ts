@@ -76,8 +76,15 @@ describe('app secrets and the spending cap (fake Anthropic, local runner)', func
     assert.equal(bad, undefined);
     assert.match(api.testing.reporter.lastError?.message ?? '', /PATH is set by the runner itself/);
 
-    const d = await vscode.commands.executeCommand<DeployResult>('spawnApp.deploy', { appId: r.appId, confirm: true, provider: 'local' });
+    let dialog = '';
+    const answer = api.testing.deployDialogs.answerWith(async (c) => {
+      dialog = `${c.message}\n${c.detail ?? ''}`;
+      return true;
+    });
+    const d = await vscode.commands.executeCommand<DeployResult>('spawnApp.deploy', { appId: r.appId, provider: 'local' }).then((x) => (answer.dispose(), x));
     assert.ok(d, `deploy returned (last error: ${api.testing.reporter.lastError?.message})`);
+    assert.match(dialog, /Secrets passed to the app: WEATHER_API_KEY \(values hidden\)/, 'the deploy dialog names the secret');
+    assert.ok(!dialog.includes(SECRET), 'the deploy dialog shows the value');
     assert.equal((await fetchText(`${d.url}/secret`)).text, SECRET, 'the app read its secret');
     const logs = api.sandboxLogs.text(d.sandboxId);
     assert.match(logs, /my key is \[redacted\]/);
