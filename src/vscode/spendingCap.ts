@@ -14,6 +14,7 @@ import type { Logger } from '../core/events';
 import type { SandboxLogs } from './sandboxes/sandboxLogs';
 import type { SandboxRegistry } from './sandboxes/sandboxRegistry';
 import type { SessionCost } from './sandboxes/sessionCost';
+import { entryCost } from './sandboxes/sessionCost';
 import type { Settings } from './settings';
 
 const STATE_KEY = 'spawnApp.spend';
@@ -42,6 +43,12 @@ export class SpendingCap extends Disposable {
   private chargedUnknown = false;
   private ask: AskPastCap = modal;
   private pausing = false;
+  /**
+   * A sandbox found after a reload (`reloaded`) is counted by SessionCost from its start, but what it cost before
+   * the reload was charged then: what it had cost when this window first listed it is left out.
+   */
+  private reloadedBaseline = 0;
+  private readonly listed = new Set<string>();
 
   constructor(
     private readonly cost: SessionCost,
@@ -56,6 +63,7 @@ export class SpendingCap extends Disposable {
     super();
     cost.setGate((what) => this.beforeRequest(what));
     this._register(cost.onDidChange(() => this.sync()));
+    this._register(registry.onDidRemove((e) => this.listed.delete(e.id)));
     const timer = setInterval(() => this.sync(), tickMs);
     this._register(toDisposable(() => clearInterval(timer)));
   }
@@ -67,7 +75,14 @@ export class SpendingCap extends Disposable {
 
   /** Charges what the session counted since the last call; warns at 80 %, pauses at the cap. */
   sync(): void {
-    const total = this.cost.total(this.clock());
+    const now = this.clock();
+    for (const e of this.registry.list()) {
+      if (e.origin === 'other' || this.listed.has(e.id)) continue;
+      this.listed.add(e.id);
+      if (e.origin === 'reloaded') this.reloadedBaseline += entryCost(e, now) ?? 0;
+    }
+    const total = this.cost.total(now);
+    total.usd -= this.reloadedBaseline;
     const budget = this.budget();
     const outcomes = [];
     if (total.usd > this.charged) {
