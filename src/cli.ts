@@ -28,6 +28,9 @@ import { createProvider, resolveProviderId } from './core/sandbox';
 import { PROVIDER_IDS } from './core/sandbox/providers';
 import type { SandboxInfo, SandboxProvider } from './core/sandbox/types';
 import { formatFinding, hasErrors, MANIFEST_NAME, validateSpec } from './core/validate';
+import type { AppSecrets } from './core/secrets';
+import { readEnvFile, Redactor } from './core/secrets';
+import { Budget, defaultSpendFile, FileSpendStore, parseBudget, SandboxMeter } from './core/budget';
 
 const VERSION = '0.1.0';
 
@@ -36,11 +39,12 @@ const USAGE = `spawn-app ${VERSION} — turn a sentence into a running app
 Usage:
   spawn-app run "<prompt>" [--type webapp|react|api|script] [--generator auto|claude|templates]
                            [--provider auto|local|e2b] [--json] [--yes] [--detach] [--no-network]
-                           [--no-prewarm]
-  spawn-app generate "<prompt>" [--type …] [--generator …] --out DIR [--json]
-  spawn-app validate PATH [--json]          PATH: a folder with spawn-app.json, or a spec .json file
-  spawn-app deploy PATH [--provider …] [--json] [--yes] [--detach] [--no-network]
-  spawn-app refine PATH "<follow-up>" [--json]   change an app folder with Claude; prints the changed paths
+                           [--no-prewarm] [--env-file FILE] [--budget USD]
+  spawn-app generate "<prompt>" [--type …] [--generator …] --out DIR [--json] [--env-file FILE] [--budget USD]
+  spawn-app validate PATH [--json] [--env-file FILE]   PATH: a folder with spawn-app.json, or a spec .json file
+  spawn-app deploy PATH [--provider …] [--json] [--yes] [--detach] [--no-network] [--env-file FILE] [--budget USD]
+  spawn-app refine PATH "<follow-up>" [--json] [--env-file FILE] [--budget USD]
+                                            change an app folder with Claude; prints the changed paths
   spawn-app list [--json]
   spawn-app destroy ID|--all
   spawn-app mcp [--dir DIR] [--provider …] [--keep] [--allow-local-unsandboxed]
@@ -48,6 +52,10 @@ Usage:
   spawn-app cache [--clear] [--json]        the local dependency cache: entries and sizes; --clear removes them
 
 Keys come from the environment: ANTHROPIC_API_KEY (or CLAUDE_API_KEY), E2B_API_KEY.
+--env-file FILE: the app's secrets (dotenv syntax), passed to the app's processes only; the model is told their
+names, never their values, and every value is redacted from the output.
+--budget USD: today's spending cap (default $2.00, or SPAWN_APP_BUDGET_USD; 0 = none) over generation and E2B time;
+the spend is kept in ~/.local/state/spawn-app/spend.json (or $XDG_STATE_HOME, $SPAWN_APP_STATE_DIR).
 With none, "auto" uses the built-in templates and the local runner, which sandboxes apps with bubblewrap
 where it works (SPAWN_APP_SANDBOX=off turns that off); --no-network cuts a local app off the network.
 On E2B, run creates the sandbox while the model writes (pre-warm; --no-prewarm or SPAWN_APP_PREWARM=0 turns it
@@ -76,6 +84,8 @@ interface Options {
   dir?: string;
   'allow-local-unsandboxed': boolean;
   clear: boolean;
+  'env-file'?: string;
+  budget?: string;
   help: boolean;
   version: boolean;
 }
@@ -105,6 +115,8 @@ function parse(argv: string[]): { cmd?: string; positionals: string[]; opts: Opt
         dir: { type: 'string' },
         'allow-local-unsandboxed': { type: 'boolean', default: false },
         clear: { type: 'boolean', default: false },
+        'env-file': { type: 'string' },
+        budget: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', short: 'v', default: false },
       },
@@ -127,9 +139,22 @@ function pick<T extends string>(value: string | undefined, allowed: readonly T[]
 
 /** Renders events: JSON lines on stdout with --json, else short human lines on stderr. */
 class Renderer {
-  constructor(private readonly io: Io, private readonly json: boolean) {}
+  constructor(private readonly io: Io, private readonly json: boolean, private readonly ctx?: Pick<Ctx, 'redactor' | 'budget'>) {}
 
-  emit = (e: SpawnEvent): void => {
+  /** A line about the budget: a JSON event with --json, else a line on stderr. */
+  budgetNote(status: 'warning' | 'reached', message: string): void {
+    if (this.json) this.io.out(JSON.stringify({ event: 'budget', status, message, spent: this.ctx?.budget.describe() }));
+    else this.io.err(`${status === 'warning' ? 'Warning' : 'Budget'}: ${message}`);
+  }
+
+  emit = (raw: SpawnEvent): void => {
+    // Every value of an app secret is redacted from what is printed (file contents stay out of it anyway).
+    const e = this.ctx ? this.ctx.redactor.event(raw) : raw;
+    if (e.event === 'cost' && this.ctx) {
+      const { warn, reached } = this.ctx.budget.charge(e.usd);
+      if (warn && !reached) this.budgetNote('warning', this.ctx.budget.warning());
+      if (reached) this.budgetNote('reached', `Today's spending cap is reached (${this.ctx.budget.describe()}).`);
+    }
     if (this.json) {
       // File contents stay out of the event stream (they are written to disk or shown in the editor).
       this.io.out(JSON.stringify(e.event === 'file' ? { event: 'file', path: e.path, status: e.status, ...(e.content !== undefined ? { bytes: Buffer.byteLength(e.content) } : {}) } : e));
@@ -225,6 +250,17 @@ interface Ctx {
   cfg: CoreConfig;
   io: Io;
   local: LocalProvider;
+  /** The app's secrets from --env-file (empty without it). */
+  secrets: AppSecrets;
+  redactor: Redactor;
+  budget: Budget;
+  /** How often a running E2B sandbox's seconds are charged (ms). */
+  meterMs: number;
+}
+
+/** Refuses a model request once today's cap is reached (exit 2, one sentence). */
+function checkBudget(ctx: Ctx, what: string): void {
+  if (ctx.budget.capped) throw new SpawnError('usage', ctx.budget.refusal(what));
 }
 
 function checkPrompt(prompt: string, opts: Options): AppType {
@@ -237,13 +273,14 @@ async function generateSpec(prompt: string, opts: Options, ctx: Ctx, render: Ren
   const appType = checkPrompt(prompt, opts);
   const choice = pick<GeneratorChoice>(opts.generator, ['auto', 'claude', 'templates'], 'generator', 'auto');
   const generator = await createGenerator(choice, ctx.cfg);
+  if (generator.id !== 'templates') checkBudget(ctx, 'generation');
   if (choice === 'auto' && resolveGeneratorId(choice, ctx.cfg) === 'templates' && !opts.json) {
     ctx.io.err(templateStandInNotice(appType, prompt, 'No Anthropic API key is set (ANTHROPIC_API_KEY)'));
   }
   const t0 = performance.now();
   render.emit({ event: 'phase', phase: 'generate', status: 'started', detail: `${generator.id}, ${appType}` });
   try {
-    const result = await generator.generate({ prompt, appType, signal, onEvent: render.emit });
+    const result = await generator.generate({ prompt, appType, signal, onEvent: render.emit, secrets: ctx.secrets });
     render.emit({ event: 'phase', phase: 'generate', status: 'finished', durationMs: Math.round(performance.now() - t0) });
     // Ours: this process's own template generator wrote it just now (not a model, not a file).
     return { spec: result.spec, generator: result.generator, ours: generator.id === 'templates' };
@@ -253,16 +290,40 @@ async function generateSpec(prompt: string, opts: Options, ctx: Ctx, render: Ren
   }
 }
 
-async function serve(deployment: Deployment, provider: SandboxProvider, opts: Options, ctx: Ctx, stopped: Promise<void>): Promise<number> {
+async function serve(deployment: Deployment, provider: SandboxProvider, opts: Options, ctx: Ctx, render: Renderer, stopped: Promise<void>): Promise<number> {
   if (opts.detach) {
     if (!opts.json) ctx.io.err(`Left running (destroy with: spawn-app destroy ${deployment.sandbox.id}).`);
     return 0;
   }
   if (!opts.json) ctx.io.err('Serving; press Ctrl-C to stop and destroy the sandbox.');
-  await Promise.race([stopped, deployment.process.exited]);
+  // A remote sandbox's running seconds count against today's budget; at the cap it is paused, not killed.
+  let info = deployment.sandbox.info();
+  const metered = provider.id !== 'local';
+  // E2B's create answer leaves out the sandbox's resources; its listing has them (an unknown price stays unknown).
+  if (metered && !(info.cpuCount && info.memoryMB)) info = (await provider.list().catch(() => [])).find((s) => s.id === info.id) ?? info;
+  const meter = new SandboxMeter(ctx.budget, info);
+  let capped!: () => void;
+  const atCap = new Promise<void>((r) => (capped = r));
+  const tick = () => {
+    const { warn, reached } = meter.tick();
+    if (warn && !reached) render.budgetNote('warning', ctx.budget.warning());
+    if (ctx.budget.capped && provider.pause) capped();
+  };
+  const timer = metered ? setInterval(tick, ctx.meterMs) : undefined;
+  if (metered) tick();
+  try {
+    await Promise.race([stopped, deployment.process.exited, atCap]);
+  } finally {
+    if (timer) clearInterval(timer);
+  }
+  if (metered && ctx.budget.capped && provider.pause) {
+    await provider.pause(deployment.sandbox.id);
+    render.budgetNote('reached', `Today's spending cap is reached (${ctx.budget.describe()}): sandbox ${deployment.sandbox.id} is paused, not deleted (delete it with: spawn-app destroy ${deployment.sandbox.id}).`);
+    return 0;
+  }
+  if (metered) meter.tick();
   if (!opts.json) ctx.io.err('Stopping…');
   await deployment.sandbox.destroy();
-  void provider;
   return 0;
 }
 
@@ -293,6 +354,7 @@ async function deployAndServe(spec: AppSpec, origin: 'ours' | 'model' | 'folder'
     metadata: { appType: spec.appType, createdBy: 'spawn-app', client: 'cli' },
     // A pre-warmed sandbox of another app type is no use (its template serves another stack): it goes.
     into: prewarm && prewarm.appType === spec.appType ? await prewarm.take() : undefined,
+    secrets: ctx.secrets,
   });
   if (prewarm?.state === 'taken') {
     // It was made with a short lifetime (pre-warm); now it runs the app, it lives as long as any sandbox.
@@ -300,7 +362,7 @@ async function deployAndServe(spec: AppSpec, origin: 'ours' | 'model' | 'folder'
       if (!opts.json) ctx.io.err(`Warning: could not extend the sandbox's lifetime: ${messageOf(e)}`);
     });
   }
-  return serve(deployment, provider, opts, ctx, stop.stopped);
+  return serve(deployment, provider, opts, ctx, render, stop.stopped);
 }
 
 /**
@@ -333,7 +395,7 @@ function renderPrewarm(ctx: Ctx, opts: Options, e: { event: 'prewarm'; status: s
 
 async function cmdRun(prompt: string | undefined, opts: Options, ctx: Ctx): Promise<number> {
   if (prompt === undefined) throw usage('run needs a prompt, e.g. spawn-app run "a calculator".');
-  const render = new Renderer(ctx.io, opts.json);
+  const render = new Renderer(ctx.io, opts.json, ctx);
   const choice = await checkDetach(opts, ctx);
   const stop = interruptible();
   let prewarm: Prewarm | undefined;
@@ -357,11 +419,11 @@ async function cmdRun(prompt: string | undefined, opts: Options, ctx: Ctx): Prom
 async function cmdGenerate(prompt: string | undefined, opts: Options, ctx: Ctx): Promise<number> {
   if (prompt === undefined) throw usage('generate needs a prompt.');
   if (!opts.out) throw usage('generate needs --out DIR.');
-  const render = new Renderer(ctx.io, opts.json);
+  const render = new Renderer(ctx.io, opts.json, ctx);
   const stop = interruptible();
   try {
     const { spec, generator } = await generateSpec(prompt, opts, ctx, render, stop.controller.signal);
-    const findings = validateSpec(spec);
+    const findings = validateSpec(spec, { secrets: ctx.secrets });
     for (const f of findings) render.emit({ event: 'finding', ...f });
     if (hasErrors(findings)) throw new SpawnError('blocked', 'Nothing was written: the generated app failed validation.');
     saveApp(opts.out, spec, generator);
@@ -375,8 +437,8 @@ async function cmdGenerate(prompt: string | undefined, opts: Options, ctx: Ctx):
 function cmdValidate(p: string | undefined, opts: Options, ctx: Ctx): number {
   if (!p) throw usage('validate needs a PATH.');
   const { spec } = loadApp(p);
-  const findings = validateSpec(spec);
-  const render = new Renderer(ctx.io, opts.json);
+  const findings = validateSpec(spec, { secrets: ctx.secrets });
+  const render = new Renderer(ctx.io, opts.json, ctx);
   for (const f of findings) render.emit({ event: 'finding', ...f });
   const errors = findings.filter((f) => f.severity === 'error').length;
   if (!opts.json) ctx.io.err(`${errors} error(s), ${findings.length - errors} warning(s).`);
@@ -388,7 +450,7 @@ async function cmdDeploy(p: string | undefined, opts: Options, ctx: Ctx): Promis
   const choice = await checkDetach(opts, ctx);
   // Whatever the folder's manifest says about who wrote it, code read from disk is not ours.
   const { spec } = loadApp(p);
-  const render = new Renderer(ctx.io, opts.json);
+  const render = new Renderer(ctx.io, opts.json, ctx);
   const stop = interruptible();
   try {
     return await deployAndServe(spec, 'folder', p, choice, opts, ctx, render, stop);
@@ -402,15 +464,16 @@ async function cmdRefine(p: string | undefined, followUp: string | undefined, op
   if (!followUp.trim()) throw usage('The follow-up is empty.');
   if (!existsSync(path.join(p, MANIFEST_NAME))) throw usage(`${p} is not a Spawn App folder (no ${MANIFEST_NAME}).`);
   const { spec } = loadApp(p);
-  const render = new Renderer(ctx.io, opts.json);
+  const render = new Renderer(ctx.io, opts.json, ctx);
   const stop = interruptible();
   try {
     // Refining needs a model: the Claude generator (and its SDK) is loaded only here.
     const { ClaudeGenerator } = await import('./core/generate/claude');
     const claude = new ClaudeGenerator(ctx.cfg);
+    checkBudget(ctx, 'refine');
     const t0 = performance.now();
     render.emit({ event: 'phase', phase: 'generate', status: 'started', detail: 'refine' });
-    const { patch } = await claude.refine({ spec, followUp, signal: stop.controller.signal, onEvent: render.emit });
+    const { patch } = await claude.refine({ spec, followUp, signal: stop.controller.signal, onEvent: render.emit, secrets: ctx.secrets });
     render.emit({ event: 'phase', phase: 'generate', status: 'finished', durationMs: Math.round(performance.now() - t0) });
     const { spec: next, findings } = applyPatch(spec, patch);
     for (const f of findings) render.emit({ event: 'finding', ...f });
@@ -507,6 +570,7 @@ async function cmdMcp(opts: Options, ctx: Ctx): Promise<number> {
 export async function main(argv: string[], io: Io = defaultIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   let json = argv.includes('--json');
   let local: LocalProvider | undefined;
+  const redactor = new Redactor();
   try {
     const { cmd, positionals, opts } = parse(argv);
     json = opts.json;
@@ -520,7 +584,17 @@ export async function main(argv: string[], io: Io = defaultIo, env: NodeJS.Proce
       return cmd || opts.help ? 0 : 2;
     }
     if (opts.type !== undefined && !isAppType(opts.type)) throw usage(`--type must be one of ${APP_TYPES.join(', ')}.`);
-    const ctx: Ctx = { cfg: configFromEnv(env), io, local };
+    const secrets = opts['env-file'] !== undefined ? readEnvFile(opts['env-file']) : {};
+    redactor.add(Object.values(secrets));
+    const ctx: Ctx = {
+      cfg: configFromEnv(env),
+      io,
+      local,
+      secrets,
+      redactor,
+      budget: new Budget(new FileSpendStore(defaultSpendFile(env)), parseBudget(opts.budget ?? env.SPAWN_APP_BUDGET_USD)),
+      meterMs: Math.max(20, Number(env.SPAWN_APP_METER_MS) || 5000),
+    };
     const maxPositionals = cmd === 'refine' ? 2 : cmd === 'mcp' ? 0 : 1;
     const extra = positionals.length > maxPositionals ? positionals.slice(maxPositionals) : [];
     if (extra.length) throw usage(`Unexpected argument${extra.length > 1 ? 's' : ''}: ${extra.join(' ')}. Quote the prompt.`);
@@ -553,6 +627,7 @@ export async function main(argv: string[], io: Io = defaultIo, env: NodeJS.Proce
       if (json) io.out(JSON.stringify({ event: 'error', code: 'cancelled', message: 'Interrupted.' }));
       else io.err('Interrupted.');
     } else {
+      redactor.error(err);
       const e = err instanceof SpawnError ? err : new SpawnError('io', `Unexpected error: ${messageOf(err)}`);
       if (json) io.out(JSON.stringify({ event: 'error', code: e.code, message: cliMessage(e), ...(e.detail ? { detail: e.detail } : {}) }));
       else io.err(`Error: ${cliMessage(e)}${e.detail ? `\n${indent(e.detail)}` : ''}`);

@@ -30,6 +30,7 @@ import { coreConfig, settingsReader } from './vscode/settings';
 import { Spawner } from './vscode/spawner';
 import { VscodeLanguageModels } from './vscode/generate/vscodeLanguageModels';
 import { SessionStatusBar } from './vscode/statusBar';
+import { MementoSpendStore, SpendingCap } from './vscode/spendingCap';
 import { AppsTreeProvider } from './vscode/views/appsTreeProvider';
 import { AgentTools } from './vscode/lm/agentTools';
 import { registerAgentTools } from './vscode/lm/registerAgentTools';
@@ -67,6 +68,8 @@ export interface SpawnAppApi {
     readonly commandPolicy: CommandPolicy;
     /** The deploy owner (its pre-warms). */
     readonly deploys: DeployService;
+    /** Today's spending cap; answers "start past the cap?" through `answerWith`. */
+    readonly spendingCap: SpendingCap;
   };
 }
 
@@ -104,7 +107,7 @@ export function activate(context: vscode.ExtensionContext): SpawnAppApi {
   push(discovery.onDidStopOrphans((stopped) => showStoppedOrphans(stopped.map((o) => o.appName))));
   const previews = push(new PreviewManager(vscode.Uri.joinPath(context.extensionUri, 'media'), tree, registry, discover));
   const deployDialogs = new DeployDialogs(providers, secrets, readSettings);
-  const deploys = push(new DeployService(tree, diagnostics, deployDialogs, { registry, logs: sandboxLogs, cost: sessionCost, discovery, previews, settings: readSettings, logger }));
+  const deploys = push(new DeployService(tree, diagnostics, deployDialogs, { registry, logs: sandboxLogs, cost: sessionCost, discovery, previews, settings: readSettings, logger, appSecrets: (id) => secrets.appSecrets(id) }));
   const chatModels = new VscodeLanguageModels(() => readSettings().chatModel);
   const spawner = new Spawner(tree, diagnostics, sessionCost, secrets, readSettings, config, logger, chatModels, deploys);
   const reporter = new ErrorReporter(logger);
@@ -117,7 +120,8 @@ export function activate(context: vscode.ExtensionContext): SpawnAppApi {
   sandboxTree.setVisible(sandboxView.visible);
   const appsTree = push(new AppsTreeProvider(tree, registry, versions));
   push(vscode.window.createTreeView('spawnApp.apps', { treeDataProvider: appsTree }));
-  push(new SessionStatusBar(registry, sessionCost));
+  const spendingCap = push(new SpendingCap(sessionCost, registry, sandboxLogs, new MementoSpendStore(context.globalState), readSettings, logger.scope('budget')));
+  push(new SessionStatusBar(registry, sessionCost, spendingCap));
 
   const services: Services = { tree, registry, logs: sandboxLogs, discovery, providers, spawner, deploys, previews, diagnostics, drafts, secrets, logger, reporter, iterate, config, settings: readSettings };
   // Other extensions can execute our commands: options that set keys or skip a confirmation work only in tests.
@@ -155,7 +159,7 @@ export function activate(context: vscode.ExtensionContext): SpawnAppApi {
     previews,
     testing:
       context.extensionMode === vscode.ExtensionMode.Test
-        ? { secrets, reporter, localRoot: providers.local.root, drafts, draftNotices, history, sessionId, iterate, hotRedeploy, deployDialogs, commandPolicy, deploys }
+        ? { secrets, reporter, localRoot: providers.local.root, drafts, draftNotices, history, sessionId, iterate, hotRedeploy, deployDialogs, commandPolicy, deploys, spendingCap }
         : undefined,
   };
 }

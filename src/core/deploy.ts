@@ -12,6 +12,8 @@ import type { AppSpec } from './spec';
 import { appNameFrom } from './spec';
 import { dependenciesOf } from './stacks';
 import { packagesSatisfy } from './sandbox/preinstalled';
+import type { AppSecrets } from './secrets';
+import { Redactor } from './secrets';
 import type { BackgroundProcess, CachedInstall, Sandbox, SandboxProvider } from './sandbox/types';
 import { checkPath, ecosystemOf, hasErrors, validateSpec } from './validate';
 
@@ -34,6 +36,11 @@ export interface DeployOptions {
    * (deployInto: only the write and the health check when its template's server runs). It is destroyed on failure.
    */
   into?: Sandbox;
+  /**
+   * The app's secrets: passed to its start command's environment and redacted from every event and error this
+   * pipeline reports (validation also looks for the values in the files).
+   */
+  secrets?: AppSecrets;
 }
 
 export interface Deployment {
@@ -102,8 +109,24 @@ class PhaseTimer {
   }
 }
 
+/** An event sink that redacts the secrets' values, and the redactor for errors. */
+function redacting(opts: Pick<DeployOptions, 'onEvent' | 'secrets'>): { onEvent: EventSink; redactor: Redactor } {
+  const sink = opts.onEvent ?? (() => undefined);
+  const redactor = new Redactor(Object.values(opts.secrets ?? {}));
+  return { onEvent: redactor.empty ? sink : (e) => sink(redactor.event(e)), redactor };
+}
+
 export async function deploy(opts: DeployOptions): Promise<Deployment> {
-  const onEvent = opts.onEvent ?? (() => undefined);
+  const { onEvent, redactor } = redacting(opts);
+  try {
+    return await deployRedacted({ ...opts, onEvent });
+  } catch (err) {
+    throw redactor.error(err);
+  }
+}
+
+async function deployRedacted(opts: DeployOptions & { onEvent: EventSink }): Promise<Deployment> {
+  const onEvent = opts.onEvent;
   const logger = opts.logger ?? nullLogger;
   const { spec, provider, signal } = opts;
   const phases = new PhaseTimer(onEvent);
@@ -113,7 +136,7 @@ export async function deploy(opts: DeployOptions): Promise<Deployment> {
   };
 
   await phases.run('validate', async () => {
-    const findings = validateSpec(spec);
+    const findings = validateSpec(spec, { secrets: opts.secrets });
     for (const f of findings) onEvent({ event: 'finding', ...f });
     if (hasErrors(findings)) {
       const n = findings.filter((f) => f.severity === 'error').length;
@@ -152,7 +175,7 @@ export async function deploy(opts: DeployOptions): Promise<Deployment> {
   }
 }
 
-type StepOptions = Pick<DeployOptions, 'signal' | 'onEvent' | 'logger' | 'readyTimeoutMs' | 'pollIntervalMs'>;
+type StepOptions = Pick<DeployOptions, 'signal' | 'onEvent' | 'logger' | 'readyTimeoutMs' | 'pollIntervalMs' | 'secrets'>;
 
 /** Writes, installs, starts and waits for the app in an existing sandbox (used by deploy). */
 export async function startIn(
@@ -201,7 +224,8 @@ export async function deployInto(
   if (install) await runInstall(sandbox, install, opts, phases);
   else onEvent({ event: 'phase', phase: 'install', status: 'skipped', detail: 'preinstalled' });
   throwIfAborted(opts.signal);
-  if (plan.restart || install) {
+  // The template's server started without the app's secrets: with secrets, it restarts with them.
+  if (plan.restart || install || Object.keys(opts.secrets ?? {}).length > 0) {
     await serving.process.kill();
     return startAndWait(sandbox, spec, opts, phases);
   }
@@ -245,12 +269,14 @@ async function runInstall(sandbox: Sandbox, install: string | CachedInstall, opt
 async function startAndWait(sandbox: Sandbox, spec: AppSpec, opts: StepOptions, phases: PhaseTimer): Promise<Deployment> {
   const onEvent = opts.onEvent ?? (() => undefined);
   const output = new TailBuffer(40);
+  // The tail feeds error details and fix requests to a model: it keeps only redacted lines.
+  const redactor = new Redactor(Object.values(opts.secrets ?? {}));
   const appLines = {
-    stdout: new LineSplitter((line) => { output.push(line); onEvent({ event: 'log', source: 'app', stream: 'stdout', line }); }),
-    stderr: new LineSplitter((line) => { output.push(line); onEvent({ event: 'log', source: 'app', stream: 'stderr', line }); }),
+    stdout: new LineSplitter((line) => { output.push(redactor.redact(line)); onEvent({ event: 'log', source: 'app', stream: 'stdout', line }); }),
+    stderr: new LineSplitter((line) => { output.push(redactor.redact(line)); onEvent({ event: 'log', source: 'app', stream: 'stderr', line }); }),
   };
   // $PORT tells the app which port to listen on (a provider may map it, as the local one does).
-  const proc = await phases.run('start', () => sandbox.start(spec.startCommand, { env: { PORT: String(spec.port) }, onOutput: (s, t) => appLines[s].push(t) }));
+  const proc = await phases.run('start', () => sandbox.start(spec.startCommand, { env: { ...opts.secrets, PORT: String(spec.port) }, onOutput: (s, t) => appLines[s].push(t) }));
   const url = sandbox.url(spec.port);
   try {
     await phases.run('health', () => waitReady(sandbox, spec.port, proc, output, opts));
@@ -274,11 +300,20 @@ export interface RedeployResult {
  * sandbox is kept (the user fixes and redeploys); the error says what failed.
  */
 export async function redeploy(current: Deployment, next: AppSpec, opts: StepOptions & Partial<Pick<DeployOptions, 'provider'>> = {}): Promise<RedeployResult> {
-  const onEvent = opts.onEvent ?? (() => undefined);
+  const { onEvent, redactor } = redacting(opts);
+  try {
+    return await redeployRedacted(current, next, { ...opts, onEvent });
+  } catch (err) {
+    throw redactor.error(err);
+  }
+}
+
+async function redeployRedacted(current: Deployment, next: AppSpec, opts: StepOptions & Partial<Pick<DeployOptions, 'provider'>> & { onEvent: EventSink }): Promise<RedeployResult> {
+  const onEvent = opts.onEvent;
   const phases = new PhaseTimer(onEvent);
   const { sandbox } = current;
   await phases.run('validate', async () => {
-    const findings = validateSpec(next);
+    const findings = validateSpec(next, { secrets: opts.secrets });
     for (const f of findings) onEvent({ event: 'finding', ...f });
     if (hasErrors(findings)) throw new SpawnError('blocked', 'Redeploy blocked: validation found errors.');
   });

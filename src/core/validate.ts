@@ -2,6 +2,8 @@
  * Validation of an app spec before anything touches a disk or a sandbox.
  * Errors always block a deploy; warnings are shown and the user decides.
  */
+import type { AppSecrets } from './secrets';
+import { CREDENTIAL_SHAPES } from './secrets';
 import type { AppSpec } from './spec';
 import { SEED_APP_ROOT } from './spec';
 import { dependenciesOf } from './stacks';
@@ -141,8 +143,8 @@ const START_COMMAND_WARNINGS: Rule[] = [
   { rule: 'start.rm_rf', re: /\brm\s+-[a-zA-Z]*(?:r[a-zA-Z]*f|f[a-zA-Z]*r)/, message: 'The start command deletes files recursively.' },
 ];
 
-/** Validates a whole spec and returns every finding (never throws). */
-export function validateSpec(spec: AppSpec): Finding[] {
+/** Validates a whole spec and returns every finding (never throws). `secrets`: the app's secrets (values are looked for, never reported). */
+export function validateSpec(spec: AppSpec, opts: { secrets?: AppSecrets } = {}): Finding[] {
   const findings: Finding[] = [];
   const seen = new Set<string>();
   let total = 0;
@@ -203,7 +205,58 @@ export function validateSpec(spec: AppSpec): Finding[] {
   for (const r of START_COMMAND_WARNINGS) if (r.re.test(cmd)) findings.push({ severity: 'warning', rule: r.rule, message: r.message });
   if (spec.port !== 3000) findings.push({ severity: 'warning', rule: 'port.nonstandard', message: `The app says it listens on port ${spec.port}; Spawn App expects 3000.` });
   if (spec.appType === 'react') findings.push(...reactFindings(spec));
+  findings.push(...secretFindings(spec, opts.secrets ?? {}));
   return findings;
+}
+
+/** Environment variables a browser file may name without leaking anything. */
+const HARMLESS_ENV = /^(?:PORT|HOST|NODE_ENV|DEV|PROD|MODE|BASE_URL|SSR|SPAWN_APP_PUBLIC_HOST|SPAWN_APP_PUBLIC_PROTOCOL)$/;
+
+/**
+ * Whether a file is sent to the browser as it is: HTML anywhere; a react app's `src/` (Vite bundles it for the
+ * browser); a webapp's scripts other than its server; `public/` or `static/` folders.
+ */
+export function isClientFile(spec: Pick<AppSpec, 'appType' | 'startCommand'>, p: string): boolean {
+  if (/\.html?$/i.test(p)) return true;
+  if (/^(?:public|static)\//.test(p)) return true;
+  if (spec.appType === 'react') return p.startsWith('src/');
+  if (spec.appType === 'webapp' && /\.[cm]?js$/.test(p)) {
+    const server = /\bnode\s+(\S+)/.exec(spec.startCommand)?.[1]?.replace(/^\.\//, '');
+    return p !== (server ?? 'server.js');
+  }
+  return false;
+}
+
+/**
+ * Hard-coded credentials (well-known key shapes, or a value the user set as a secret) and secrets read in code the
+ * browser gets. Messages name the rule and the place, never the value.
+ */
+export function secretFindings(spec: AppSpec, secrets: AppSecrets): Finding[] {
+  const out: Finding[] = [];
+  const values = Object.entries(secrets).filter(([, v]) => v.length >= 6);
+  const names = Object.keys(secrets);
+  for (const file of spec.files) {
+    if (file.content.includes('\0')) continue;
+    const lines = file.content.split('\n');
+    const client = isClientFile(spec, file.path);
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i]!;
+      if (line.length > 10000) continue;
+      for (const s of CREDENTIAL_SHAPES) {
+        if (s.re.test(line)) out.push({ severity: 'warning', rule: s.rule, path: file.path, line: i + 1, message: `This looks like ${s.what} written into the file; set it as an app secret instead.` });
+      }
+      for (const [name, value] of values) {
+        if (line.includes(value)) out.push({ severity: 'warning', rule: 'secret.value_in_file', path: file.path, line: i + 1, message: `The value of the secret ${name} is written into the file; read it from process.env.${name} instead.` });
+      }
+      if (!client) continue;
+      const env = /\b(?:process\.env|import\.meta\.env)\.([A-Za-z_]\w*)|\bprocess\.env\[\s*['"]([A-Za-z_]\w*)['"]\s*\]/.exec(line);
+      const used = env ? (env[1] ?? env[2])! : names.find((n) => new RegExp(`\\b${n}\\b`).test(line));
+      if (used && !HARMLESS_ENV.test(used)) {
+        out.push({ severity: 'warning', rule: 'secret.client_side', path: file.path, line: i + 1, message: `${used} is read in a file the browser gets: anyone can see it there. Read secrets only in server code.` });
+      }
+    }
+  }
+  return out;
 }
 
 /**

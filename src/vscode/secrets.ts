@@ -1,6 +1,8 @@
 /** API keys, kept only in VS Code's SecretStorage under typed keys; values never reach settings, logs or errors. */
 import * as vscode from 'vscode';
-import { CancelledError } from '../core/errors';
+import { CancelledError, SpawnError } from '../core/errors';
+import type { AppSecrets } from '../core/secrets';
+import { secretNameProblem } from '../core/secrets';
 import { setContext } from './contextKeys';
 import { Disposable } from './dispose';
 import type { LogChannel } from './logChannel';
@@ -12,6 +14,12 @@ export const SECRET_KEYS = {
 
 export type SecretName = keyof typeof SECRET_KEYS;
 export type SecretKey = (typeof SECRET_KEYS)[SecretName];
+
+/** An app's secrets (name → value, as JSON) are kept under one key per app. */
+export type AppSecretsKey = `spawnApp.appSecrets.${string}`;
+export function appSecretsKey(appId: string): AppSecretsKey {
+  return `spawnApp.appSecrets.${appId}`;
+}
 
 const LABELS: Record<SecretName, { title: string; placeholder: string; where: string }> = {
   anthropic: { title: 'Anthropic API Key', placeholder: 'sk-ant-…', where: 'console.anthropic.com' },
@@ -60,6 +68,45 @@ export class Secrets extends Disposable {
     await this.storage.delete(SECRET_KEYS[name]);
     this.logger.scope('secrets').info(`${LABELS[name].title} removed`);
     await this.refreshContext();
+  }
+
+  /** An app's secrets (name → value); every value is added to what the log redacts. */
+  async appSecrets(appId: string): Promise<AppSecrets> {
+    const raw = await this.storage.get(appSecretsKey(appId));
+    let parsed: unknown;
+    try {
+      parsed = raw ? JSON.parse(raw) : {};
+    } catch {
+      parsed = {};
+    }
+    const out: Record<string, string> = {};
+    if (parsed && typeof parsed === 'object') {
+      for (const [k, v] of Object.entries(parsed)) if (typeof v === 'string' && !secretNameProblem(k)) out[k] = v;
+    }
+    for (const v of Object.values(out)) this.logger.addSecret(v);
+    return out;
+  }
+
+  /** Stores one of an app's secrets (a bad name is one sentence; the value is never in it). */
+  async setAppSecret(appId: string, name: string, value: string): Promise<void> {
+    const problem = secretNameProblem(name);
+    if (problem) throw new SpawnError('usage', problem);
+    if (!value) throw new SpawnError('usage', `The value of ${name} is empty.`);
+    this.logger.addSecret(value);
+    const all = { ...(await this.appSecrets(appId)), [name]: value };
+    await this.storage.store(appSecretsKey(appId), JSON.stringify(all));
+    this.logger.scope('secrets').info(`app secret ${name} stored for ${appId}`);
+  }
+
+  /** Removes one of an app's secrets; false when it had none of that name. */
+  async deleteAppSecret(appId: string, name: string): Promise<boolean> {
+    const all: Record<string, string> = { ...(await this.appSecrets(appId)) };
+    if (!(name in all)) return false;
+    delete all[name];
+    if (Object.keys(all).length) await this.storage.store(appSecretsKey(appId), JSON.stringify(all));
+    else await this.storage.delete(appSecretsKey(appId));
+    this.logger.scope('secrets').info(`app secret ${name} removed from ${appId}`);
+    return true;
   }
 
   /** Updates the context keys the welcome views read. */

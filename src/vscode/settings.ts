@@ -19,6 +19,8 @@ export interface Settings {
   prewarm: boolean;
   /** How long a pre-warmed sandbox waits for a deploy before it is killed. */
   prewarmMinutes: number;
+  /** Today's spending cap (USD; 0 = none). */
+  budgetUsd: number;
   anthropicBaseUrl?: string;
   e2bDomain?: string;
   e2bApiUrl?: string;
@@ -80,6 +82,7 @@ function readSettings(decl: (key: string) => Declared): Settings {
     sandboxTimeoutMinutes: num('sandboxTimeoutMinutes'),
     prewarm: bool('prewarm'),
     prewarmMinutes: num('prewarmMinutes'),
+    budgetUsd: num('budgetUsd'),
     anthropicBaseUrl: str('anthropicBaseUrl'),
     e2bDomain: str('e2bDomain'),
     e2bApiUrl: str('e2bApiUrl'),

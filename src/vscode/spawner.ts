@@ -63,6 +63,8 @@ export class Spawner {
     const { choice, chat } = await this.chooseGenerator(req.generator ?? this.settings().generator, req.appType, prompt);
     const cfg = await this.config();
     const generator = await createGenerator(choice, cfg, chat);
+    // The built-in templates cost nothing; a model request past today's cap asks first.
+    if (generator.id !== 'templates') await this.cost.beforeRequest(`Generating ${nameHint(prompt)}`);
     const log = this.logger.scope('generate');
     log.info(`generating a ${req.appType} with ${generator.id}: ${JSON.stringify(prompt.slice(0, 200))}`);
 

@@ -111,6 +111,8 @@ interface FakeSandbox {
   timer?: NodeJS.Timeout;
   /** Health fault: the edge answers 502 for this sandbox whatever the app does. */
   unhealthy?: boolean;
+  /** Paused by `POST /sandboxes/{id}/pause` (minimal: recorded and listed; its processes are left alone). */
+  paused?: boolean;
 }
 
 export interface FakeSandboxView {
@@ -200,6 +202,7 @@ export class FakeE2B {
   private readonly countsByRoute = new Map<string, number>();
   private readonly faults = new Map<string, Fault>();
   private readonly routeLatency = new Map<string, number>();
+  private readonly pausedIds: string[] = [];
   private latencyMs: number;
   private server?: http.Server;
   private portNumber = 0;
@@ -283,6 +286,11 @@ export class FakeE2B {
     let n = 0;
     for (const [k, v] of this.countsByRoute) if (!k.startsWith('APP ')) n += v;
     return n;
+  }
+
+  /** Ids of the sandboxes paused through the API, in order. */
+  paused(): string[] {
+    return [...this.pausedIds];
   }
 
   resetCounts(): void {
@@ -458,6 +466,14 @@ export class FakeE2B {
         res.writeHead(204).end();
         return;
       }
+      case 'POST /sandboxes/:id/pause': {
+        const sb = this.mustGet(id!);
+        if (sb.paused) throw new HttpError(409, `sandbox "${id}" is already paused`);
+        sb.paused = true;
+        this.pausedIds.push(id!);
+        res.writeHead(204).end();
+        return;
+      }
       case 'POST /v2/sandboxes/:id/connect': {
         const body = JSON.parse((await readBody(req)).toString() || '{}') as { timeout?: number };
         const sb = this.mustGet(id!);
@@ -598,7 +614,7 @@ export class FakeE2B {
       memoryMB: this.opts.memoryMB,
       diskSizeMB: 10_240,
       metadata: sb.metadata,
-      state: 'running',
+      state: sb.paused ? 'paused' : 'running',
       envdVersion: this.opts.envdVersion,
     };
   }
@@ -611,7 +627,7 @@ export class FakeE2B {
     const states = (url.searchParams.get('state') ?? '').split(',').filter(Boolean);
     const all = [...this.sandboxes.values()]
       .filter((s) => Object.entries(filter).every(([k, v]) => s.metadata[k] === v))
-      .filter(() => states.length === 0 || states.includes('running'))
+      .filter((s) => states.length === 0 || states.includes(s.paused ? 'paused' : 'running'))
       .sort((a, b) => a.startedAt - b.startedAt || a.id.localeCompare(b.id));
     const limit = Math.min(Number(url.searchParams.get('limit')) || 100, this.opts.maxPageSize);
     const start = Number(url.searchParams.get('nextToken') ? Buffer.from(url.searchParams.get('nextToken')!, 'base64url').toString() : 0) || 0;

@@ -1,7 +1,11 @@
 /** Runs the built `spawn-app` binary as a real child process. */
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
+
+/** The CLI's spend file (its daily budget) goes to a folder of this test run, never the user's. */
+const STATE_DIR = path.join(os.tmpdir(), `spawn-cli-state-${process.pid}`);
 
 export const ROOT = path.resolve(__dirname, '../..');
 export const BIN = path.join(ROOT, 'bin/spawn-app.js');
@@ -36,9 +40,10 @@ export interface LiveCli {
 }
 
 export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, cwd = ROOT): LiveCli {
-  const child = spawn(process.execPath, [BIN, ...args], {
+  // As the binary's shebang does (`node --`): Node then leaves a script argument `--env-file` alone.
+  const child = spawn(process.execPath, ['--', BIN, ...args], {
     cwd,
-    env: { ...process.env, ANTHROPIC_API_KEY: '', CLAUDE_API_KEY: '', E2B_API_KEY: '', ...env },
+    env: { ...process.env, ANTHROPIC_API_KEY: '', CLAUDE_API_KEY: '', E2B_API_KEY: '', SPAWN_APP_STATE_DIR: STATE_DIR, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

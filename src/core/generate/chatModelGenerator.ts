@@ -12,6 +12,7 @@ import { fixMessage, PATCH_TOOL, refineMessage } from '../iterate';
 import type { AppSpec } from '../spec';
 import { FileStreamExtractor } from './fileStreamExtractor';
 import type { ToolSpec } from './prompts';
+import { forModel } from '../secrets';
 import { appSpecTool, patchFromToolInput, patchSystemPrompt, specFromToolInput, systemPrompt, userPrompt } from './prompts';
 import type { GenerateRequest, GenerateResult, Generator, Usage } from './types';
 
@@ -78,7 +79,7 @@ export async function collectToolCall(parts: AsyncIterable<ChatPart>, toolName: 
   throw new SpawnError('generation.invalid_output', `The model answered without calling ${toolName}${text.trim() ? `: "${text.trim().slice(0, 120)}"` : ''}.`);
 }
 
-export interface ChatPatchRequest extends Pick<GenerateRequest, 'signal' | 'onEvent' | 'logger'> {
+export interface ChatPatchRequest extends Pick<GenerateRequest, 'signal' | 'onEvent' | 'logger' | 'secrets'> {
   spec: AppSpec;
 }
 
@@ -119,13 +120,14 @@ export class ChatModelGenerator implements Generator {
   }
 
   private async turn<T>(
-    req: Pick<GenerateRequest, 'signal' | 'onEvent' | 'logger'>,
+    req: Pick<GenerateRequest, 'signal' | 'onEvent' | 'logger' | 'secrets'>,
     t: { system: string; user: string; tool: ToolSpec; arrayKey: string; parse: (json: string) => T },
   ): Promise<{ value: T; usage: Usage }> {
     const emit = req.onEvent ?? (() => undefined);
     const logger: Logger = req.logger ?? nullLogger;
     throwIfAborted(req.signal);
-    const json = await collectToolCall(this.model.send({ system: t.system, user: t.user, tool: t.tool, signal: req.signal }), t.tool.name, t.arrayKey, emit, req.signal);
+    const text = forModel(req.secrets, t);
+    const json = await collectToolCall(this.model.send({ system: text.system, user: text.user, tool: t.tool, signal: req.signal }), t.tool.name, t.arrayKey, emit, req.signal);
     if (req.signal?.aborted) throw new CancelledError();
     let value: T;
     try {

@@ -31,6 +31,7 @@ import { FileStreamExtractor } from './fileStreamExtractor';
 import { appSpecTool, patchFromToolInput, patchSystemPrompt, specFromToolInput, systemPrompt, userPrompt } from './prompts';
 import type { AppPatch, FailedStep } from '../iterate';
 import { fixMessage, PATCH_TOOL, refineMessage } from '../iterate';
+import { forModel } from '../secrets';
 import type { GenerateRequest, GenerateResult, Generator, Usage } from './types';
 
 export interface ClaudeOptions {
@@ -47,7 +48,7 @@ export const CLAUDE_DEFAULTS = { maxRetries: 2, timeoutMs: 120_000, idleTimeoutM
 // The app tool and its parser are shared with the other model generators (prompts.ts has no SDK).
 export { appSpecTool, specFromToolInput };
 
-export interface PatchRequest extends Pick<GenerateRequest, 'signal' | 'onEvent' | 'logger'> {
+export interface PatchRequest extends Pick<GenerateRequest, 'signal' | 'onEvent' | 'logger' | 'secrets'> {
   /** The app as it is now (the user's edits included). */
   spec: AppSpec;
 }
@@ -139,7 +140,7 @@ export class ClaudeGenerator implements Generator {
    * Emits `file` events for the tool's `arrayKey` entries as they arrive and one `cost` event at the end.
    */
   private async callTool<T>(
-    req: Pick<GenerateRequest, 'signal' | 'onEvent' | 'logger'>,
+    req: Pick<GenerateRequest, 'signal' | 'onEvent' | 'logger' | 'secrets'>,
     call: { system: string; tool: Tool; user: string; arrayKey: string; parse: (json: string) => T; what: string; format: string },
   ): Promise<{ value: T; usage: Usage; attempts: number; durationMs: number }> {
     const log = req.logger ?? nullLogger;
@@ -155,7 +156,8 @@ export class ClaudeGenerator implements Generator {
     const t0 = performance.now();
     const usage = { inputTokens: 0, outputTokens: 0 };
     const toolName = call.tool.name;
-    const messages: MessageParam[] = [{ role: 'user', content: call.user }];
+    const text = forModel(req.secrets, call);
+    const messages: MessageParam[] = [{ role: 'user', content: text.user }];
 
     const costOf = (note?: string): Usage & { note?: string } => {
       const usd = tokenCost(model, usage.inputTokens, usage.outputTokens, this.cfg.priceOverrides);
@@ -173,7 +175,7 @@ export class ClaudeGenerator implements Generator {
       const outcome = await this.attempt(client, {
         model,
         max_tokens: maxTokens,
-        system: call.system,
+        system: text.system,
         tools: [call.tool],
         tool_choice: { type: 'tool', name: toolName },
         messages,

@@ -1,6 +1,7 @@
 /** The generator interface: a prompt and an app type in, an app spec out, streaming files as they are known. */
 import type { AppSpec, AppType } from '../spec';
 import type { EventSink, Logger } from '../events';
+import type { AppSecrets } from '../secrets';
 
 export type GeneratorId = 'templates' | 'claude' | 'vscode-lm';
 
@@ -11,6 +12,8 @@ export interface GenerateRequest {
   /** Receives `file` events as soon as each path, then each full content, is known; and `cost`. */
   onEvent?: EventSink;
   logger?: Logger;
+  /** The app's secrets: the model is told their names only; their values are redacted from what it is sent. */
+  secrets?: AppSecrets;
 }
 
 export interface Usage {

@@ -545,6 +545,20 @@ export class E2BProvider implements SandboxProvider {
   }
 
   /**
+   * Pauses a sandbox (E2B keeps its memory and files; it costs nothing while paused). True when it was paused now,
+   * false when it already was. Used at the spending cap.
+   */
+  async pause(id: string): Promise<boolean> {
+    try {
+      const paused = await SdkSandbox.pause(id, this.conn());
+      this.logger.info(`[e2b] sandbox ${id} ${paused ? 'paused' : 'was already paused'}`);
+      return paused;
+    } catch (err) {
+      throw this.toError(err, 'pause', id);
+    }
+  }
+
+  /**
    * Sets the sandbox to end `ms` from now. E2B silently shortens a timeout past the plan's cap, so the new end is
    * read back: a shorter one is `deploy.timeout_cap`.
    */
@@ -579,7 +593,7 @@ export class E2BProvider implements SandboxProvider {
   }
 
   /** Turns an SDK or network error into one clear sentence with a code. */
-  toError(err: unknown, step: 'create' | 'connect' | 'write' | 'run' | 'start' | 'list' | 'destroy' | 'extend', sandboxId?: string, timeoutMs?: number, template = this.template): SpawnError {
+  toError(err: unknown, step: 'create' | 'connect' | 'write' | 'run' | 'start' | 'list' | 'destroy' | 'extend' | 'pause', sandboxId?: string, timeoutMs?: number, template = this.template): SpawnError {
     if (err instanceof SpawnError) return err;
     if (isCancelled(err)) return new CancelledError();
     const detail = messageOf(err);

@@ -120,6 +120,8 @@ export interface SandboxProvider {
   list(): Promise<SandboxInfo[]>;
   /** Returns false when there was no such sandbox. */
   destroy(id: string): Promise<boolean>;
+  /** Pauses a sandbox without losing it (E2B); false when it already was paused. Local sandboxes leave it out. */
+  pause?(id: string): Promise<boolean>;
   extendTimeout(id: string, ms: number): Promise<void>;
 }
 

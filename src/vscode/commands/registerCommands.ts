@@ -21,6 +21,7 @@ import { openInIntegratedBrowserCommand } from './sandbox/openInIntegratedBrowse
 import { openSandboxPreviewCommand } from './sandbox/openPreview';
 import { showSandboxLogsCommand } from './sandbox/showLogs';
 import { saveAppToFolderCommand } from './saveAppToFolder';
+import { setAppSecretCommand } from './setAppSecret';
 import { selectModelCommand } from './selectModel';
 import { setAnthropicApiKeyCommand } from './setAnthropicApiKey';
 import { setE2bApiKeyCommand } from './setE2bApiKey';
@@ -39,6 +40,7 @@ export const COMMANDS: readonly Command[] = [
   deployAppCommand,
   openPreviewCommand,
   saveAppToFolderCommand,
+  setAppSecretCommand,
   openAppFromFolderCommand,
   addAppsToExplorerCommand,
   setAnthropicApiKeyCommand,

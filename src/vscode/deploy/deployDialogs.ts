@@ -105,7 +105,10 @@ export class DeployDialogs {
       timeoutMinutes: s.sandboxTimeoutMinutes,
       redeploy: !!redeploy,
     });
-    const shown = redeploy && approved ? { ...c, detail: `Changed since you approved it: ${changed.join(', ')}.\n\n${c.detail}` } : c;
+    // The app's secrets by name only: their values are never shown.
+    const names = Object.keys(await this.secrets.appSecrets(app.id));
+    const withSecrets = names.length ? { ...c, detail: `${c.detail}\n\nSecrets passed to the app: ${names.join(', ')} (values hidden).` } : c;
+    const shown = redeploy && approved ? { ...withSecrets, detail: `Changed since you approved it: ${changed.join(', ')}.\n\n${withSecrets.detail}` } : withSecrets;
     if (!(await this.ask(shown))) throw new CancelledError();
     return approvalOf(spec, findings, approved);
   }

@@ -12,6 +12,7 @@ import type { RedeployPlan } from '../../core/iterate';
 import { planRedeploy, sameDependencies } from '../../core/iterate';
 import { servesHotUpdates } from '../../core/stacks';
 import type { Sandbox, SandboxProvider } from '../../core/sandbox/types';
+import type { AppSecrets } from '../../core/secrets';
 import type { AppSpec } from '../../core/spec';
 import { withSignal } from '../cancellation';
 import type { SandboxDiscovery } from '../sandboxes/sandboxDiscovery';
@@ -31,6 +32,8 @@ export interface DeployResult {
 }
 
 export interface RunContext extends DeployView {
+  /** The app's secrets, passed to its processes at start (values redacted from everything the pipeline reports). */
+  appSecrets: (appId: string) => Promise<AppSecrets>;
   previews: PreviewManager;
   discovery: SandboxDiscovery;
   settings: () => Settings;
@@ -53,7 +56,9 @@ export function firstDeploy(c: RunContext, app: AppMeta, spec: AppSpec, provider
     withSignal([token, opts.token], async (signal) => {
       const onEvent = deployEvents(c, app, progress, () => id, (e) => (id = c.registry.add(e, provider, app, approved).id));
       try {
+        const secrets = await c.appSecrets(app.id);
         const deployment = await deploy({
+          secrets,
           spec,
           provider,
           appName: app.name,
@@ -103,7 +108,7 @@ export function redeployInto(c: RunContext, app: AppMeta, entry: SandboxEntry & 
   const progressOptions = opts.quiet ? { location: vscode.ProgressLocation.Window, title } : { location: vscode.ProgressLocation.Notification, title, cancellable: true };
   return vscode.window.withProgress(progressOptions, (progress, token) =>
     withSignal([token, opts.token], async (signal) => {
-      const step = { provider: entry.providerRef, signal, onEvent: deployEvents(c, app, progress, () => entry.id), logger: c.logger.scope(entry.provider) };
+      const step = { secrets: await c.appSecrets(app.id), provider: entry.providerRef, signal, onEvent: deployEvents(c, app, progress, () => entry.id), logger: c.logger.scope(entry.provider) };
       try {
         let deployment: Deployment;
         let restarted = true;

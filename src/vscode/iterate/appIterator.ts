@@ -95,8 +95,8 @@ export class AppIterator extends Disposable {
   async refine(app: AppMeta, followUp: string, opts: IterateOptions = {}): Promise<IterateResult> {
     const claude = await this.changes.claude();
     const spec = await this.changes.current(app);
-    const { patch, usage } = await this.changes.ask(app, `Refining ${app.name}`, opts.token, (signal, onEvent) =>
-      claude.refine({ spec, followUp, signal, onEvent, logger: this.logger.scope('claude') }),
+    const { patch, usage } = await this.changes.ask(app, `Refining ${app.name}`, opts.token, (signal, onEvent, secrets) =>
+      claude.refine({ spec, followUp, signal, onEvent, logger: this.logger.scope('claude'), secrets }),
     );
     const { next, diff } = this.changes.patched(app, spec, patch);
     const base = { ...summaryOf(diff), summary: patch.summary, usd: usage.usd };
@@ -149,8 +149,8 @@ export class AppIterator extends Disposable {
       const spec = await this.changes.current(app);
       const attempt = `attempt ${loop.attempts + 1} of ${loop.cap}${loop.attempts ? `, ${cost(loop.costUsd)} so far` : ''}`;
       this.logger.scope('fix').info(`${app.name}: fixing the failed ${step} (${attempt})`);
-      const { patch, usage } = await this.changes.ask(app, `Fixing ${app.name} with Claude (${attempt})`, opts.token, (signal, onEvent) =>
-        claude.fix({ spec, step, output, signal, onEvent, logger: this.logger.scope('claude') }),
+      const { patch, usage } = await this.changes.ask(app, `Fixing ${app.name} with Claude (${attempt})`, opts.token, (signal, onEvent, secrets) =>
+        claude.fix({ spec, step, output, signal, onEvent, logger: this.logger.scope('claude'), secrets }),
       );
       loop.record(usage.usd);
       const { next, diff } = this.changes.patched(app, spec, patch);

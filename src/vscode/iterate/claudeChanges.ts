@@ -8,6 +8,7 @@ import type { AppMeta, AppTree } from '../../core/appTree';
 import type { CoreConfig } from '../../core/config';
 import { aboutApp, CancelledError, isCancelled, messageOf, SpawnError } from '../../core/errors';
 import type { SpawnEvent } from '../../core/events';
+import type { AppSecrets } from '../../core/secrets';
 import type { ClaudeGenerator } from '../../core/generate/claude';
 import { ChatModelGenerator, INCLUDED_IN_PLAN } from '../../core/generate/chatModelGenerator';
 import type { ChatModelSource } from '../generate/vscodeLanguageModels';
@@ -69,7 +70,10 @@ export class ClaudeChanges {
   }
 
   /** One cancellable Claude request with progress; its cost counts into the session. */
-  ask<T>(app: AppMeta, title: string, token: vscode.CancellationToken | undefined, call: (signal: AbortSignal, onEvent: (e: SpawnEvent) => void) => Promise<T>): Promise<T> {
+  async ask<T>(app: AppMeta, title: string, token: vscode.CancellationToken | undefined, call: (signal: AbortSignal, onEvent: (e: SpawnEvent) => void, secrets: AppSecrets) => Promise<T>): Promise<T> {
+    // Past today's cap, the user decides first; the model is told the app's secrets' names, never their values.
+    await this.cost.beforeRequest(title);
+    const secrets = await this.secrets.appSecrets(app.id);
     return Promise.resolve(
       vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (progress, progressToken) =>
         withSignal([progressToken, token], async (signal) => {
@@ -80,7 +84,7 @@ export class ClaudeChanges {
             if (e.event === 'cost' && e.note !== INCLUDED_IN_PLAN) this.cost.addGeneration(e.usd);
           };
           try {
-            return await call(signal, onEvent);
+            return await call(signal, onEvent, secrets);
           } catch (err) {
             throw isCancelled(err) || signal.aborted ? new CancelledError() : aboutApp(err, app.id);
           }

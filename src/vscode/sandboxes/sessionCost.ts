@@ -37,6 +37,18 @@ export class SessionCost extends Disposable {
     }));
   }
 
+  private gate: ((what: string) => Promise<void>) | undefined;
+
+  /** The spending cap's check before a model request (set once by the composition root). */
+  setGate(gate: (what: string) => Promise<void>): void {
+    this.gate = gate;
+  }
+
+  /** Called before a generation, refine or fix starts: past today's cap, the user is asked first (CancelledError on no). */
+  async beforeRequest(what: string): Promise<void> {
+    await this.gate?.(what);
+  }
+
   /** A generation request's cost (null: its model's price is unknown). */
   addGeneration(usd: number | null): void {
     if (usd === null) this.generationUnknown = true;
