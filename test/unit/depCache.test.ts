@@ -105,13 +105,10 @@ describe('the local dependency cache (real npm, fake registry)', function () {
         const link = path.join(root, second.d.sandbox.id, 'app', 'node_modules', 'express');
         assert.equal(path.dirname(path.dirname(readlinkOrEmpty(link))), entries[0]!.dir, 'node_modules/express links into the cache entry');
 
-        // The app's own npm config and package.json add nothing to its extras' install.
+        // The app's own package.json adds nothing to its extras' install. (An .npmrc or a file: dependency is a
+        // validation error now, so it never reaches a deploy; an undeclared registry package is only a warning.)
         const extraSpec = apiSpec("app.get('/', (req, res) => res.send(require('extra-dep')));", ['extra-dep@1.0.0']);
-        extraSpec.files.push(
-          { path: '.npmrc', content: 'registry=http://127.0.0.1:9/\nignore-scripts=false\n' },
-          { path: 'package.json', content: JSON.stringify({ name: 'app', dependencies: { 'evil-dep': 'file:./evil' } }) },
-          { path: 'evil/package.json', content: JSON.stringify({ name: 'evil-dep', version: '6.6.6' }) },
-        );
+        extraSpec.files.push({ path: 'package.json', content: JSON.stringify({ name: 'app', dependencies: { 'evil-dep': '6.6.6' } }) });
         const withExtra = await deployed(provider, extraSpec);
         assert.deepEqual(withExtra.install, ['started', 'finished']);
         const extraApp = path.join(root, withExtra.d.sandbox.id);
