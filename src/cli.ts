@@ -25,6 +25,8 @@ import type { ProviderChoice } from './core/sandbox';
 import { createProvider, resolveProviderId } from './core/sandbox';
 import { PROVIDER_IDS } from './core/sandbox/providers';
 import type { SandboxInfo, SandboxProvider } from './core/sandbox/types';
+import { ON_TIMEOUT_CHOICES } from './core/sandbox/types';
+import { cmdPause, cmdResume } from './cliLifecycle';
 import { formatFinding, hasErrors, MANIFEST_NAME, validateSpec } from './core/validate';
 
 const VERSION = '0.1.0';
@@ -34,16 +36,20 @@ const USAGE = `spawn-app ${VERSION} — turn a sentence into a running app
 Usage:
   spawn-app run "<prompt>" [--type webapp|react|api|script] [--generator auto|claude|templates]
                            [--provider auto|local|e2b] [--json] [--yes] [--detach] [--no-network]
+                           [--on-timeout pause|kill]
   spawn-app generate "<prompt>" [--type …] [--generator …] --out DIR [--json]
   spawn-app validate PATH [--json]          PATH: a folder with spawn-app.json, or a spec .json file
   spawn-app deploy PATH [--provider …] [--json] [--yes] [--detach] [--no-network]
   spawn-app refine PATH "<follow-up>" [--json]   change an app folder with Claude; prints the changed paths
-  spawn-app list [--json]
+  spawn-app list [--json]                   every sandbox with its state (running, paused)
+  spawn-app pause ID | resume ID            an E2B sandbox: paused costs nothing; resume runs it for the timeout
   spawn-app destroy ID|--all
   spawn-app mcp [--dir DIR] [--provider …] [--keep] [--allow-local-unsandboxed]
                                             an MCP server on stdio for agents (Claude Code, Cursor, VS Code)
 
 Keys come from the environment: ANTHROPIC_API_KEY (or CLAUDE_API_KEY), E2B_API_KEY.
+An E2B sandbox is paused at its timeout (SPAWN_APP_SANDBOX_TIMEOUT_MS, default 15 min) and a request to its URL
+resumes it; --on-timeout kill (or SPAWN_APP_ON_TIMEOUT=kill) kills it instead.
 With none, "auto" uses the built-in templates and the local runner, which sandboxes apps with bubblewrap
 where it works (SPAWN_APP_SANDBOX=off turns that off); --no-network cuts a local app off the network.
 Exit codes: 0 ok, 2 usage, 3 blocked by validation, 4 generation failed, 5 deploy failed, 130 interrupted.`;
@@ -68,6 +74,7 @@ interface Options {
   keep: boolean;
   dir?: string;
   'allow-local-unsandboxed': boolean;
+  'on-timeout'?: string;
   help: boolean;
   version: boolean;
 }
@@ -95,6 +102,7 @@ function parse(argv: string[]): { cmd?: string; positionals: string[]; opts: Opt
         keep: { type: 'boolean', default: false },
         dir: { type: 'string' },
         'allow-local-unsandboxed': { type: 'boolean', default: false },
+        'on-timeout': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', short: 'v', default: false },
       },
@@ -390,10 +398,10 @@ async function cmdList(opts: Options, ctx: Ctx): Promise<number> {
     return 0;
   }
   for (const s of all) {
-    const left = s.endAt ? `${age(s.endAt - now)} left` : 'while its owner runs';
+    const left = s.state === 'paused' ? 'paused (a request to its URL resumes it)' : s.endAt ? `${age(s.endAt - now)} left${s.onTimeout === 'pause' ? ', then paused' : ''}` : 'while its owner runs';
     const cost = s.cpuCount && s.memoryMB ? formatUsd(sandboxCost((now - s.startedAt) / 1000, s.cpuCount, s.memoryMB)) : '$0';
     const iso = s.provider !== 'local' ? '' : s.sandboxed ? ', sandboxed' : `, not sandboxed${ctx.local.isolation().reason ? `: ${ctx.local.isolation().reason}` : ''}`;
-    ctx.io.out(`${s.id}  ${s.provider}  ${s.appName}  ${s.url ?? ''}  age ${age(now - s.startedAt)}, ${left}, ${cost}${iso}${s.orphan ? '  (orphan: its owner is gone)' : ''}`);
+    ctx.io.out(`${s.id}  ${s.provider}  ${s.state ? `${s.state}  ` : ''}${s.appName}  ${s.url ?? ''}  age ${age(now - s.startedAt)}, ${left}, ${cost}${iso}${s.orphan ? '  (orphan: its owner is gone)' : ''}`);
   }
   return 0;
 }
@@ -453,6 +461,7 @@ export async function main(argv: string[], io: Io = defaultIo, env: NodeJS.Proce
     }
     if (opts.type !== undefined && !isAppType(opts.type)) throw usage(`--type must be one of ${APP_TYPES.join(', ')}.`);
     const ctx: Ctx = { cfg: configFromEnv(env), io, local };
+    if (opts['on-timeout'] !== undefined) ctx.cfg.onTimeout = pick(opts['on-timeout'], ON_TIMEOUT_CHOICES, 'on-timeout', 'pause');
     const maxPositionals = cmd === 'refine' ? 2 : cmd === 'mcp' ? 0 : 1;
     const extra = positionals.length > maxPositionals ? positionals.slice(maxPositionals) : [];
     if (extra.length) throw usage(`Unexpected argument${extra.length > 1 ? 's' : ''}: ${extra.join(' ')}. Quote the prompt.`);
@@ -471,6 +480,10 @@ export async function main(argv: string[], io: Io = defaultIo, env: NodeJS.Proce
         return await cmdList(opts, ctx);
       case 'destroy':
         return await cmdDestroy(positionals[0], opts, ctx);
+      case 'pause':
+        return await cmdPause(positionals[0], await allProviders(ctx), ctx.io.err);
+      case 'resume':
+        return await cmdResume(positionals[0], await allProviders(ctx), ctx.cfg, ctx.io.err);
       case 'mcp':
         return await cmdMcp(opts, ctx);
       default:

@@ -32,6 +32,8 @@ import { SessionStatusBar } from './vscode/statusBar';
 import { AppsTreeProvider } from './vscode/views/appsTreeProvider';
 import { SandboxDiscovery } from './vscode/sandboxes/sandboxDiscovery';
 import { SandboxLogs } from './vscode/sandboxes/sandboxLogs';
+import { SandboxTerminals } from './vscode/sandboxes/sandboxTerminals';
+import { SandboxTimeouts } from './vscode/sandboxes/sandboxTimeouts';
 import { SandboxRegistry } from './vscode/sandboxes/sandboxRegistry';
 import { SessionCost } from './vscode/sandboxes/sessionCost';
 import { SandboxTreeProvider } from './vscode/views/sandboxTreeProvider';
@@ -47,6 +49,8 @@ export interface SpawnAppApi {
   readonly sandboxTree: SandboxTreeProvider;
   readonly appsTree: AppsTreeProvider;
   readonly previews: PreviewManager;
+  /** Terminals into sandboxes (Open Terminal). */
+  readonly terminals: SandboxTerminals;
   /** Only when VS Code runs the extension's tests (ExtensionMode.Test). */
   readonly testing?: {
     readonly secrets: Secrets;
@@ -95,7 +99,9 @@ export function activate(context: vscode.ExtensionContext): SpawnAppApi {
 
   const discover = () => discovery.discover();
   push(discovery.onDidStopOrphans((stopped) => showStoppedOrphans(stopped.map((o) => o.appName))));
-  const previews = push(new PreviewManager(vscode.Uri.joinPath(context.extensionUri, 'media'), tree, registry, discover));
+  const previews = push(new PreviewManager(vscode.Uri.joinPath(context.extensionUri, 'media'), tree, registry, discover, () => readSettings().sandboxTimeoutMinutes * 60_000));
+  const terminals = push(new SandboxTerminals(registry, logger.scope('terminal')));
+  push(new SandboxTimeouts(registry, discover));
   const deployDialogs = new DeployDialogs(providers, secrets, readSettings);
   const deploys = new DeployService(tree, diagnostics, deployDialogs, { registry, logs: sandboxLogs, cost: sessionCost, discovery, previews, settings: readSettings, logger });
   const chatModels = new VscodeLanguageModels(() => readSettings().chatModel);
@@ -112,7 +118,7 @@ export function activate(context: vscode.ExtensionContext): SpawnAppApi {
   push(vscode.window.createTreeView('spawnApp.apps', { treeDataProvider: appsTree }));
   push(new SessionStatusBar(registry, sessionCost));
 
-  const services: Services = { tree, registry, logs: sandboxLogs, discovery, providers, spawner, deploys, previews, diagnostics, drafts, secrets, logger, reporter, iterate, config, settings: readSettings };
+  const services: Services = { tree, registry, logs: sandboxLogs, discovery, terminals, providers, spawner, deploys, previews, diagnostics, drafts, secrets, logger, reporter, iterate, config, settings: readSettings };
   for (const d of registerCommands(services)) push(d);
 
   const updateHasApps = () => setContext('spawnApp.hasApps', tree.apps().length > 0);
@@ -141,6 +147,7 @@ export function activate(context: vscode.ExtensionContext): SpawnAppApi {
     sandboxTree,
     appsTree,
     previews,
+    terminals,
     testing:
       context.extensionMode === vscode.ExtensionMode.Test
         ? { secrets, reporter, localRoot: providers.local.root, drafts, draftNotices, history, sessionId, iterate, hotRedeploy, deployDialogs }

@@ -17,6 +17,8 @@ export interface CoreConfig {
   e2bTemplate?: string;
   /** Sandbox lifetime in ms. */
   sandboxTimeoutMs?: number;
+  /** E2B: what a sandbox does at its timeout (default pause, auto-resumed by a request to its URL). */
+  onTimeout?: 'pause' | 'kill';
   /** A session/workspace id stored in sandbox metadata. */
   sessionId?: string;
 }
@@ -26,6 +28,7 @@ export const DEFAULTS = {
   maxTokens: 8192,
   e2bTemplate: 'base',
   sandboxTimeoutMs: 15 * 60_000,
+  onTimeout: 'pause',
 } as const;
 
 function num(v: string | undefined): number | undefined {
@@ -46,5 +49,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): CoreConfig 
     e2bSandboxUrl: env.E2B_SANDBOX_URL || undefined,
     e2bTemplate: env.SPAWN_APP_E2B_TEMPLATE || undefined,
     sandboxTimeoutMs: num(env.SPAWN_APP_SANDBOX_TIMEOUT_MS),
+    onTimeout: env.SPAWN_APP_ON_TIMEOUT === 'kill' || env.SPAWN_APP_ON_TIMEOUT === 'pause' ? env.SPAWN_APP_ON_TIMEOUT : undefined,
   };
 }

@@ -15,6 +15,8 @@ export interface Settings {
   sandboxProvider: ProviderChoice;
   e2bTemplate: string;
   sandboxTimeoutMinutes: number;
+  /** E2B: pause (auto-resumed by a request to its URL) or kill a sandbox at its timeout. */
+  onTimeout: 'pause' | 'kill';
   anthropicBaseUrl?: string;
   e2bDomain?: string;
   e2bApiUrl?: string;
@@ -74,6 +76,7 @@ function readSettings(decl: (key: string) => Declared): Settings {
     sandboxProvider: oneOf('sandboxProvider', ['auto', ...PROVIDER_IDS]),
     e2bTemplate: str('e2bTemplate') ?? String(declared('e2bTemplate')),
     sandboxTimeoutMinutes: num('sandboxTimeoutMinutes'),
+    onTimeout: oneOf('onTimeout', ['pause', 'kill']),
     anthropicBaseUrl: str('anthropicBaseUrl'),
     e2bDomain: str('e2bDomain'),
     e2bApiUrl: str('e2bApiUrl'),
@@ -97,6 +100,7 @@ export async function coreConfig(settings: Settings, secrets: Secrets, sessionId
     e2bSandboxUrl: settings.e2bSandboxUrl,
     e2bTemplate: settings.e2bTemplate,
     sandboxTimeoutMs: settings.sandboxTimeoutMinutes * 60_000,
+    onTimeout: settings.onTimeout,
     sessionId,
   };
 }

@@ -18,6 +18,9 @@ import { openInBrowserCommand } from './sandbox/openInBrowser';
 import { openInIntegratedBrowserCommand } from './sandbox/openInIntegratedBrowser';
 import { openSandboxPreviewCommand } from './sandbox/openPreview';
 import { showSandboxLogsCommand } from './sandbox/showLogs';
+import { openTerminalCommand } from './sandbox/openTerminal';
+import { pauseSandboxCommand, resumeSandboxCommand } from './sandbox/pauseResume';
+import { shareAppCommand } from './sandbox/shareApp';
 import { saveAppToFolderCommand } from './saveAppToFolder';
 import { selectModelCommand } from './selectModel';
 import { setAnthropicApiKeyCommand } from './setAnthropicApiKey';
@@ -49,7 +52,11 @@ export const COMMANDS: readonly Command[] = [
   openInBrowserCommand,
   openInIntegratedBrowserCommand,
   copyUrlCommand,
+  shareAppCommand,
   extendTimeoutCommand,
+  pauseSandboxCommand,
+  resumeSandboxCommand,
+  openTerminalCommand,
   showSandboxLogsCommand,
   destroySandboxCommand,
   newFileCommand,
@@ -71,7 +78,7 @@ export function registerCommands(services: Services): vscode.Disposable[] {
       try {
         return await c.run(services, ...args);
       } catch (err) {
-        services.reporter.report(c.id, err);
+        services.reporter.report(c.id, err, c.retryable ? args : undefined);
         return undefined;
       }
     }),

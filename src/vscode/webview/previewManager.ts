@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import type { AppTree } from '../../core/appTree';
 import { Disposable, toDisposable } from '../dispose';
-import { FIXABLE_CODES } from '../../core/errors';
+import { FIXABLE_CODES, messageOf } from '../../core/errors';
 import type { SandboxEntry } from '../sandboxes/sandboxEntry';
 import type { SandboxRegistry } from '../sandboxes/sandboxRegistry';
 import type { PreviewAction, PreviewState } from './messages';
@@ -33,6 +33,7 @@ export class PreviewManager extends Disposable implements vscode.WebviewPanelSer
   private readonly panels = new Map<string, PreviewPanel>();
   private integrated?: Promise<IntegratedBrowser | undefined>;
   private readonly external = new Map<string, Thenable<vscode.Uri>>();
+  private readonly waking = new Set<string>();
 
   constructor(
     private readonly media: vscode.Uri,
@@ -40,6 +41,8 @@ export class PreviewManager extends Disposable implements vscode.WebviewPanelSer
     private readonly registry: SandboxRegistry,
     /** Lists the providers once, so a restored panel can find a sandbox that outlived the reload. */
     private readonly discover: () => Promise<void>,
+    /** How long a paused sandbox is resumed for when its preview opens (the sandbox lifetime setting). */
+    private readonly resumeMs: () => number = () => 15 * 60_000,
   ) {
     super();
     this._register(vscode.window.registerWebviewPanelSerializer(PREVIEW_VIEW_TYPE, this));
@@ -124,6 +127,7 @@ export class PreviewManager extends Disposable implements vscode.WebviewPanelSer
 
   async stateFor(appId: string): Promise<PreviewState> {
     const entry = this.registry.forApp(appId);
+    if (entry?.status === 'paused') this.wake(entry.id, entry.appName);
     const state = this.baseState(appId, entry);
     if (entry?.status === 'running' && entry.url) {
       state.url = (await this.externalUrl(entry.url)).toString(true);
@@ -141,6 +145,8 @@ export class PreviewManager extends Disposable implements vscode.WebviewPanelSer
       case 'running':
         // The iframe URL is filled in by stateFor; until then a status line, never a blank frame.
         return { appName, status: 'running', message: 'Opening the app…', displayUrl: entry.url, actions: ['reload', 'refine', 'openInBrowser', 'copyUrl', 'showLogs', 'destroy'] };
+      case 'paused':
+        return { appName, status: 'starting', message: 'Resuming the paused sandbox…', displayUrl: entry.url, actions: ['showLogs', 'destroy'] };
       case 'failed':
         return {
           appName,
@@ -150,6 +156,19 @@ export class PreviewManager extends Disposable implements vscode.WebviewPanelSer
           actions: [...(FIXABLE_CODES.has(entry.error?.code ?? '') ? (['fix'] as const) : []), 'retry', 'showLogs', 'destroy'],
         };
     }
+  }
+
+  /** Resumes a paused sandbox whose preview is shown (once at a time); a failure says so, with Retry. */
+  private wake(id: string, appName: string): void {
+    if (this.waking.has(id)) return;
+    this.waking.add(id);
+    void this.registry.resume(id, this.resumeMs()).then(
+      () => this.waking.delete(id),
+      (err: unknown) => {
+        this.waking.delete(id);
+        void vscode.window.showErrorMessage(messageOf(err), 'Retry').then((pick) => pick && this.wake(id, appName));
+      },
+    );
   }
 
   /** The URL a browser (or this webview) reaches the app at: `asExternalUri` maps local ports through remotes. */
