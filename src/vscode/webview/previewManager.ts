@@ -64,6 +64,7 @@ export class PreviewManager extends Disposable implements vscode.WebviewPanelSer
 
   /** Shows the app's panel beside the editor, creating it if needed. */
   createOrShow(appId: string, opts: { preserveFocus?: boolean } = {}): PreviewPanel {
+    this.wakeFor(appId);
     const existing = this.panels.get(appId);
     if (existing) {
       existing.reveal(opts.preserveFocus ?? false);
@@ -92,6 +93,7 @@ export class PreviewManager extends Disposable implements vscode.WebviewPanelSer
     }
     this.attach(panel, appId);
     await this.discover().catch(() => undefined);
+    this.wakeFor(appId);
     await this.refresh(appId);
   }
 
@@ -127,7 +129,6 @@ export class PreviewManager extends Disposable implements vscode.WebviewPanelSer
 
   async stateFor(appId: string): Promise<PreviewState> {
     const entry = this.registry.forApp(appId);
-    if (entry?.status === 'paused') this.wake(entry.id, entry.appName);
     const state = this.baseState(appId, entry);
     if (entry?.status === 'running' && entry.url) {
       state.url = (await this.externalUrl(entry.url)).toString(true);
@@ -146,7 +147,7 @@ export class PreviewManager extends Disposable implements vscode.WebviewPanelSer
         // The iframe URL is filled in by stateFor; until then a status line, never a blank frame.
         return { appName, status: 'running', message: 'Opening the app…', displayUrl: entry.url, actions: ['reload', 'refine', 'openInBrowser', 'copyUrl', 'showLogs', 'destroy'] };
       case 'paused':
-        return { appName, status: 'starting', message: 'Resuming the paused sandbox…', displayUrl: entry.url, actions: ['showLogs', 'destroy'] };
+        return { appName, status: this.waking.has(entry.id) ? 'starting' : 'stopped', message: this.waking.has(entry.id) ? 'Resuming the paused sandbox…' : 'Paused: it costs nothing now. Open the preview again, or Resume it in the Sandboxes view, to wake it.', displayUrl: entry.url, actions: ['showLogs', 'destroy'] };
       case 'failed':
         return {
           appName,
@@ -158,7 +159,12 @@ export class PreviewManager extends Disposable implements vscode.WebviewPanelSer
     }
   }
 
-  /** Resumes a paused sandbox whose preview is shown (once at a time); a failure says so, with Retry. */
+  /** Opening the preview of a paused sandbox resumes it (once at a time); a failure says so, with Retry. */
+  private wakeFor(appId: string): void {
+    const entry = this.registry.forApp(appId);
+    if (entry?.status === 'paused') this.wake(entry.id, entry.appName);
+  }
+
   private wake(id: string, appName: string): void {
     if (this.waking.has(id)) return;
     this.waking.add(id);
