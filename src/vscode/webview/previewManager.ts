@@ -92,8 +92,8 @@ export class PreviewManager extends Disposable implements vscode.WebviewPanelSer
       return;
     }
     this.attach(panel, appId);
+    // A restored panel does not wake a paused sandbox (a reload would otherwise resume every one): it says it is paused.
     await this.discover().catch(() => undefined);
-    this.wakeFor(appId);
     await this.refresh(appId);
   }
 
