@@ -140,6 +140,12 @@ describe('E2B: pause instead of kill, and its terminal (the fake E2B)', function
     const pty = fake.ptys.find((p) => p.sandboxId === r.sandboxId)!;
     assert.equal(pty.cwd, '/home/user/app');
     assert.ok(pty.cols > 0 && pty.rows > 0, 'opened with the terminal\'s size');
+    // Resized with the terminal: a maximized panel has more rows.
+    t.terminal.show();
+    await vscode.commands.executeCommand('workbench.action.toggleMaximizedPanel');
+    const resized = await waitFor(() => fake.resizes.find((x) => x.sandboxId === r.sandboxId), 'the PTY to be resized with the terminal');
+    assert.equal(resized.pid, pty.pid);
+    await vscode.commands.executeCommand('workbench.action.toggleMaximizedPanel');
     await vscode.commands.executeCommand('spawnApp.sandbox.destroy', { sandboxId: r.sandboxId, confirm: true });
     await t.closed;
     assert.equal(api.terminals.list(r.sandboxId).length, 0);
