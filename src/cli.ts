@@ -27,6 +27,8 @@ import type { ProviderChoice } from './core/sandbox';
 import { createProvider, resolveProviderId } from './core/sandbox';
 import { PROVIDER_IDS } from './core/sandbox/providers';
 import type { SandboxInfo, SandboxProvider } from './core/sandbox/types';
+import { ON_TIMEOUT_CHOICES } from './core/sandbox/types';
+import { cmdPause, cmdResume } from './cliLifecycle';
 import { formatFinding, hasErrors, MANIFEST_NAME, validateSpec } from './core/validate';
 import type { AppSecrets } from './core/secrets';
 import { readEnvFile, Redactor } from './core/secrets';
@@ -39,13 +41,14 @@ const USAGE = `spawn-app ${VERSION} — turn a sentence into a running app
 Usage:
   spawn-app run "<prompt>" [--type webapp|react|api|script] [--generator auto|claude|templates]
                            [--provider auto|local|e2b] [--json] [--yes] [--detach] [--no-network]
-                           [--no-prewarm] [--env-file FILE] [--budget USD]
+                           [--no-prewarm] [--env-file FILE] [--budget USD] [--on-timeout pause|kill]
   spawn-app generate "<prompt>" [--type …] [--generator …] --out DIR [--json] [--env-file FILE] [--budget USD]
   spawn-app validate PATH [--json] [--env-file FILE]   PATH: a folder with spawn-app.json, or a spec .json file
   spawn-app deploy PATH [--provider …] [--json] [--yes] [--detach] [--no-network] [--env-file FILE] [--budget USD]
   spawn-app refine PATH "<follow-up>" [--json] [--env-file FILE] [--budget USD]
                                             change an app folder with Claude; prints the changed paths
-  spawn-app list [--json]
+  spawn-app list [--json]                   every sandbox with its state (running, paused)
+  spawn-app pause ID | resume ID            an E2B sandbox: paused costs nothing; resume runs it for the timeout
   spawn-app destroy ID|--all
   spawn-app mcp [--dir DIR] [--provider …] [--keep] [--allow-local-unsandboxed]
                                             an MCP server on stdio for agents (Claude Code, Cursor, VS Code)
@@ -56,6 +59,8 @@ Keys come from the environment: ANTHROPIC_API_KEY (or CLAUDE_API_KEY), E2B_API_K
 names, never their values, and every value is redacted from the output.
 --budget USD: today's spending cap (default $2.00, or SPAWN_APP_BUDGET_USD; 0 = none) over generation and E2B time;
 the spend is kept in ~/.local/state/spawn-app/spend.json (or $XDG_STATE_HOME, $SPAWN_APP_STATE_DIR).
+An E2B sandbox is paused at its timeout (SPAWN_APP_SANDBOX_TIMEOUT_MS, default 15 min) and a request to its URL
+resumes it; --on-timeout kill (or SPAWN_APP_ON_TIMEOUT=kill) kills it instead.
 With none, "auto" uses the built-in templates and the local runner, which sandboxes apps with bubblewrap
 where it works (SPAWN_APP_SANDBOX=off turns that off); --no-network cuts a local app off the network.
 On E2B, run creates the sandbox while the model writes (pre-warm; --no-prewarm or SPAWN_APP_PREWARM=0 turns it
@@ -86,6 +91,7 @@ interface Options {
   clear: boolean;
   'env-file'?: string;
   budget?: string;
+  'on-timeout'?: string;
   help: boolean;
   version: boolean;
 }
@@ -117,6 +123,7 @@ function parse(argv: string[]): { cmd?: string; positionals: string[]; opts: Opt
         clear: { type: 'boolean', default: false },
         'env-file': { type: 'string' },
         budget: { type: 'string' },
+        'on-timeout': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', short: 'v', default: false },
       },
@@ -521,10 +528,10 @@ async function cmdList(opts: Options, ctx: Ctx): Promise<number> {
     return 0;
   }
   for (const s of all) {
-    const left = s.endAt ? `${age(s.endAt - now)} left` : 'while its owner runs';
+    const left = s.state === 'paused' ? 'paused (a request to its URL resumes it)' : s.endAt ? `${age(s.endAt - now)} left${s.onTimeout === 'pause' ? ', then paused' : ''}` : 'while its owner runs';
     const cost = s.cpuCount && s.memoryMB ? formatUsd(sandboxCost((now - s.startedAt) / 1000, s.cpuCount, s.memoryMB)) : '$0';
     const iso = s.provider !== 'local' ? '' : s.sandboxed ? ', sandboxed' : `, not sandboxed${ctx.local.isolation().reason ? `: ${ctx.local.isolation().reason}` : ''}`;
-    ctx.io.out(`${s.id}  ${s.provider}  ${s.appName}  ${s.url ?? ''}  age ${age(now - s.startedAt)}, ${left}, ${cost}${iso}${s.orphan ? '  (orphan: its owner is gone)' : ''}`);
+    ctx.io.out(`${s.id}  ${s.provider}  ${s.state ? `${s.state}  ` : ''}${s.appName}  ${s.url ?? ''}  age ${age(now - s.startedAt)}, ${left}, ${cost}${iso}${s.orphan ? '  (orphan: its owner is gone)' : ''}`);
   }
   return 0;
 }
@@ -595,6 +602,7 @@ export async function main(argv: string[], io: Io = defaultIo, env: NodeJS.Proce
       budget: new Budget(new FileSpendStore(defaultSpendFile(env)), parseBudget(opts.budget ?? env.SPAWN_APP_BUDGET_USD)),
       meterMs: Math.max(20, Number(env.SPAWN_APP_METER_MS) || 5000),
     };
+    if (opts['on-timeout'] !== undefined) ctx.cfg.onTimeout = pick(opts['on-timeout'], ON_TIMEOUT_CHOICES, 'on-timeout', 'pause');
     const maxPositionals = cmd === 'refine' ? 2 : cmd === 'mcp' ? 0 : 1;
     const extra = positionals.length > maxPositionals ? positionals.slice(maxPositionals) : [];
     if (extra.length) throw usage(`Unexpected argument${extra.length > 1 ? 's' : ''}: ${extra.join(' ')}. Quote the prompt.`);
@@ -613,6 +621,10 @@ export async function main(argv: string[], io: Io = defaultIo, env: NodeJS.Proce
         return await cmdList(opts, ctx);
       case 'destroy':
         return await cmdDestroy(positionals[0], opts, ctx);
+      case 'pause':
+        return await cmdPause(positionals[0], await allProviders(ctx), ctx.io.err);
+      case 'resume':
+        return await cmdResume(positionals[0], await allProviders(ctx), ctx.cfg, ctx.io.err);
       case 'mcp':
         return await cmdMcp(opts, ctx);
       case 'cache':

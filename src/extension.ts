@@ -36,6 +36,8 @@ import { AgentTools } from './vscode/lm/agentTools';
 import { registerAgentTools } from './vscode/lm/registerAgentTools';
 import { SandboxDiscovery } from './vscode/sandboxes/sandboxDiscovery';
 import { SandboxLogs } from './vscode/sandboxes/sandboxLogs';
+import { SandboxTerminals } from './vscode/sandboxes/sandboxTerminals';
+import { SandboxTimeouts } from './vscode/sandboxes/sandboxTimeouts';
 import { SandboxRegistry } from './vscode/sandboxes/sandboxRegistry';
 import { SessionCost } from './vscode/sandboxes/sessionCost';
 import { SandboxTreeProvider } from './vscode/views/sandboxTreeProvider';
@@ -51,6 +53,8 @@ export interface SpawnAppApi {
   readonly sandboxTree: SandboxTreeProvider;
   readonly appsTree: AppsTreeProvider;
   readonly previews: PreviewManager;
+  /** Terminals into sandboxes (Open Terminal). */
+  readonly terminals: SandboxTerminals;
   /** Only when VS Code runs the extension's tests (ExtensionMode.Test). */
   readonly testing?: {
     readonly secrets: Secrets;
@@ -105,7 +109,9 @@ export function activate(context: vscode.ExtensionContext): SpawnAppApi {
 
   const discover = () => discovery.discover();
   push(discovery.onDidStopOrphans((stopped) => showStoppedOrphans(stopped.map((o) => o.appName))));
-  const previews = push(new PreviewManager(vscode.Uri.joinPath(context.extensionUri, 'media'), tree, registry, discover));
+  const previews = push(new PreviewManager(vscode.Uri.joinPath(context.extensionUri, 'media'), tree, registry, discover, () => readSettings().sandboxTimeoutMinutes * 60_000));
+  const terminals = push(new SandboxTerminals(registry, logger.scope('terminal')));
+  push(new SandboxTimeouts(registry, discover));
   const deployDialogs = new DeployDialogs(providers, secrets, readSettings);
   const deploys = push(new DeployService(tree, diagnostics, deployDialogs, { registry, logs: sandboxLogs, cost: sessionCost, discovery, previews, settings: readSettings, logger, appSecrets: (id) => secrets.appSecrets(id) }));
   const chatModels = new VscodeLanguageModels(() => readSettings().chatModel);
@@ -123,7 +129,7 @@ export function activate(context: vscode.ExtensionContext): SpawnAppApi {
   const spendingCap = push(new SpendingCap(sessionCost, registry, sandboxLogs, new MementoSpendStore(context.globalState), readSettings, logger.scope('budget')));
   push(new SessionStatusBar(registry, sessionCost, spendingCap));
 
-  const services: Services = { tree, registry, logs: sandboxLogs, discovery, providers, spawner, deploys, previews, diagnostics, drafts, secrets, logger, reporter, iterate, config, settings: readSettings };
+  const services: Services = { tree, registry, logs: sandboxLogs, discovery, terminals, providers, spawner, deploys, previews, diagnostics, drafts, secrets, logger, reporter, iterate, config, settings: readSettings };
   // Other extensions can execute our commands: options that set keys or skip a confirmation work only in tests.
   const commandPolicy: CommandPolicy = { scriptedOptions: context.extensionMode === vscode.ExtensionMode.Test };
   for (const d of registerCommands(services, commandPolicy)) push(d);
@@ -157,6 +163,7 @@ export function activate(context: vscode.ExtensionContext): SpawnAppApi {
     sandboxTree,
     appsTree,
     previews,
+    terminals,
     testing:
       context.extensionMode === vscode.ExtensionMode.Test
         ? { secrets, reporter, localRoot: providers.local.root, drafts, draftNotices, history, sessionId, iterate, hotRedeploy, deployDialogs, commandPolicy, deploys, spendingCap }

@@ -17,6 +17,8 @@ export interface CoreConfig {
   e2bTemplate?: string;
   /** Sandbox lifetime in ms. */
   sandboxTimeoutMs?: number;
+  /** E2B: what a sandbox does at its timeout (default pause, auto-resumed by a request to its URL). */
+  onTimeout?: 'pause' | 'kill';
   /** A session/workspace id stored in sandbox metadata. */
   sessionId?: string;
   /** Pre-warm an E2B sandbox while the model writes (default on when E2B is the provider). */
@@ -30,6 +32,7 @@ export const DEFAULTS = {
   maxTokens: 8192,
   e2bTemplate: 'base',
   sandboxTimeoutMs: 15 * 60_000,
+  onTimeout: 'pause',
 } as const;
 
 function num(v: string | undefined): number | undefined {
@@ -52,5 +55,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): CoreConfig 
     sandboxTimeoutMs: num(env.SPAWN_APP_SANDBOX_TIMEOUT_MS),
     prewarm: env.SPAWN_APP_PREWARM === undefined || env.SPAWN_APP_PREWARM === '' ? undefined : !/^(0|false|off|no)$/i.test(env.SPAWN_APP_PREWARM),
     prewarmIdleMs: num(env.SPAWN_APP_PREWARM_MINUTES) !== undefined ? num(env.SPAWN_APP_PREWARM_MINUTES)! * 60_000 : undefined,
+    onTimeout: env.SPAWN_APP_ON_TIMEOUT === 'kill' || env.SPAWN_APP_ON_TIMEOUT === 'pause' ? env.SPAWN_APP_ON_TIMEOUT : undefined,
   };
 }

@@ -19,14 +19,15 @@ export class ErrorReporter {
 
   constructor(private readonly logger: LogChannel) {}
 
-  report(command: string, err: unknown): void {
+  /** `retryArgs`: the command may simply be tried again (a pause or resume); its message offers Retry. */
+  report(command: string, err: unknown, retryArgs?: unknown[]): void {
     if (isCancelled(err)) {
       this.logger.scope(command).debug('cancelled');
       return;
     }
     this.logger.scope(command).error(err instanceof Error ? err : new Error(String(err)));
     const message = this.logger.redact(userMessage(err));
-    const actions = actionsFor(err);
+    const actions = [...(retryArgs ? [{ title: 'Retry', command, args: retryArgs }] : []), ...actionsFor(err)];
     this.lastError = { command, code: err instanceof SpawnError ? err.code : undefined, message, actions: actions.map((a) => a.title) };
     void vscode.window.showErrorMessage(message, ...actions.map((a) => a.title)).then((pick) => {
       const action = actions.find((a) => a.title === pick);

@@ -21,6 +21,8 @@ export interface Settings {
   prewarmMinutes: number;
   /** Today's spending cap (USD; 0 = none). */
   budgetUsd: number;
+  /** E2B: pause (auto-resumed by a request to its URL) or kill a sandbox at its timeout. */
+  onTimeout: 'pause' | 'kill';
   anthropicBaseUrl?: string;
   e2bDomain?: string;
   e2bApiUrl?: string;
@@ -83,6 +85,7 @@ function readSettings(decl: (key: string) => Declared): Settings {
     prewarm: bool('prewarm'),
     prewarmMinutes: num('prewarmMinutes'),
     budgetUsd: num('budgetUsd'),
+    onTimeout: oneOf('onTimeout', ['pause', 'kill']),
     anthropicBaseUrl: str('anthropicBaseUrl'),
     e2bDomain: str('e2bDomain'),
     e2bApiUrl: str('e2bApiUrl'),
@@ -106,6 +109,7 @@ export async function coreConfig(settings: Settings, secrets: Secrets, sessionId
     e2bSandboxUrl: settings.e2bSandboxUrl,
     e2bTemplate: settings.e2bTemplate,
     sandboxTimeoutMs: settings.sandboxTimeoutMinutes * 60_000,
+    onTimeout: settings.onTimeout,
     sessionId,
   };
 }

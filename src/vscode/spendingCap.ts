@@ -130,11 +130,9 @@ export class SpendingCap extends Disposable {
       const paused: string[] = [];
       for (const e of running) {
         try {
-          await e.providerRef.pause!(e.id);
+          await this.registry.pause(e.id); // listed as paused, with Resume
           paused.push(e.appName);
           this.logs.append(e.id, `Paused at today's spending cap (${budget.describe()}).`);
-          // Off the list (its time stops counting); a paused state in the Sandboxes view comes with pause/resume.
-          this.registry.remove(e.id);
         } catch (err) {
           this.logger.warn(`[budget] could not pause ${e.id}: ${messageOf(err)}`);
         }

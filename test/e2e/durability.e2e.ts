@@ -5,7 +5,8 @@
  * - a reload stops the window's local apps; an extension host killed with SIGKILL takes its sandboxed local app
  *   with it (bubblewrap's --die-with-parent), and the next start finds nothing left (the unsandboxed orphan policy
  *   is covered by the integration suite with planted records);
- * - an E2B sandbox (the fake E2B, started here) deployed before a reload is listed after it, with time left.
+ * - an E2B sandbox (the fake E2B, started here) deployed before a reload is listed after it, with time left; paused
+ *   at its timeout, it is listed after the next reload as paused (and stays paused).
  * Templates + local runner + fake E2B: no keys, no network.
  *
  *   npm run test:e2e
@@ -191,5 +192,13 @@ describe('e2e: drafts and sandboxes survive a window reload and a killed extensi
     await sandboxRow('calculator', 'E2B').waitFor({ timeout: 30_000 });
     await page.locator('.pane-body .monaco-list-row').filter({ hasText: /^1[45]:\d\d left/ }).first().waitFor();
     assert.deepEqual(fake.live().map((s) => s.id), [id], 'the same sandbox, not a new one');
+
+    // Paused at its timeout (E2B's pause lifecycle, here the fake's), it is found after a reload like a running one.
+    await fake.timeUp(id);
+    assert.equal(fake.live()[0]!.state, 'paused');
+    await reload();
+    await page.locator('.pane-body .monaco-list-row').filter({ hasText: 'E2B · paused' }).first().waitFor({ timeout: 30_000 });
+    assert.equal(fake.live()[0]!.state, 'paused', 'a reload (and its restored preview) does not wake it');
+    assert.deepEqual(fake.live().map((s) => s.id), [id]);
   });
 });

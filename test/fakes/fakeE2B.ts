@@ -4,10 +4,14 @@
  *
  * - the control plane (`X-API-KEY`, JSON, errors `{code, message}`): POST /v2/sandboxes, GET /v2/sandboxes
  *   (metadata filter, `limit`/`nextToken` paging with `x-next-token`), GET/DELETE /sandboxes/{id},
- *   POST /sandboxes/{id}/timeout, POST /v2/sandboxes/{id}/connect;
+ *   POST /sandboxes/{id}/timeout, POST /sandboxes/{id}/pause, POST /v2/sandboxes/{id}/connect (resumes a paused one);
+ *   the lifecycle (`autoPause`, `autoResume: {enabled}`): at its timeout a sandbox with autoPause is paused (its
+ *   processes SIGSTOPped, listed with `state: "paused"`), and with autoResume a request to its URL resumes it;
+ *   `state` filters the list (`state=running&state=paused`);
  * - envd for every sandbox on the same origin, told apart by the `E2b-Sandbox-Id` header: GET /health,
  *   GET/POST /files (a batch write is ONE multipart request), and the Connect protocol with JSON:
- *   process.Process/Start and /Connect (server streaming, enveloped frames), /List, /SendSignal, /SendInput,
+ *   process.Process/Start and /Connect (server streaming, enveloped frames; with `pty` a real PTY through util-linux
+ *   `script`, output as `data.pty`), /List, /SendSignal, /SendInput (`input.pty` / `input.stdin`), /Update (PTY size),
  *   /CloseStdin, filesystem.Filesystem/Stat, /MakeDir, /ListDir, /Remove, /Move;
  * - each app's public host `<port>-<id>.localhost:<fakePort>` (Host header routing), proxied to the sandbox's real
  *   port, answering 502 like E2B's edge until something listens.
@@ -21,6 +25,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
@@ -81,13 +86,15 @@ export interface FakeE2BOptions {
 
 interface ProcEvent {
   kind: 'data' | 'end';
-  stream?: 'stdout' | 'stderr';
+  stream?: 'stdout' | 'stderr' | 'pty';
   data?: Buffer;
   end?: { exitCode: number; exited: boolean; status: string; error?: string };
 }
 
 interface FakeProcess {
   pid: number;
+  /** A PTY process: input goes to its terminal. */
+  pty?: boolean;
   tag?: string;
   config: { cmd: string; args: string[]; envs: Record<string, string>; cwd?: string };
   shell: SpawnedShell;
@@ -111,8 +118,12 @@ interface FakeSandbox {
   timer?: NodeJS.Timeout;
   /** Health fault: the edge answers 502 for this sandbox whatever the app does. */
   unhealthy?: boolean;
-  /** Paused by `POST /sandboxes/{id}/pause` (minimal: recorded and listed; its processes are left alone). */
-  paused?: boolean;
+  state: 'running' | 'paused';
+  /** The create's lifecycle: pause at the timeout (else kill), resume on a request to its URL. */
+  autoPause: boolean;
+  autoResume: boolean;
+  /** The create's timeout: what an auto-resume runs it for. */
+  timeoutMs: number;
 }
 
 export interface FakeSandboxView {
@@ -124,6 +135,9 @@ export interface FakeSandboxView {
   dir: string;
   pids: number[];
   ports: Record<number, number>;
+  state: 'running' | 'paused';
+  autoPause: boolean;
+  autoResume: boolean;
 }
 
 interface Fault {
@@ -202,7 +216,6 @@ export class FakeE2B {
   private readonly countsByRoute = new Map<string, number>();
   private readonly faults = new Map<string, Fault>();
   private readonly routeLatency = new Map<string, number>();
-  private readonly pausedIds: string[] = [];
   private latencyMs: number;
   private server?: http.Server;
   private portNumber = 0;
@@ -218,8 +231,17 @@ export class FakeE2B {
   private readonly opts: Required<Pick<FakeE2BOptions, 'maxLengthHours' | 'maxPageSize' | 'envdVersion' | 'cpuCount' | 'memoryMB'>>;
   /** Every sandbox ever created (ids), for tests. */
   readonly created: string[] = [];
+  /** The `state` filter of every GET /v2/sandboxes (empty = none sent). */
+  readonly listStates: string[][] = [];
   /** Every process.Process/Start: the command, its cwd, envs and deadline (Connect-Timeout-Ms; 0 = none). */
   readonly starts: { sandboxId: string; cmd: string; cwd?: string; envs: Record<string, string>; deadlineMs: number }[] = [];
+  /** Every pause: by its timeout (lifecycle) or by a request (POST /sandboxes/{id}/pause). */
+  readonly pauses: { sandboxId: string; by: 'timeout' | 'request' }[] = [];
+  /** Every resume: by connect (with the timeout it asked for, in s; undefined = none sent) or by traffic to its URL. */
+  readonly resumes: { sandboxId: string; by: 'connect' | 'traffic'; timeoutS?: number }[] = [];
+  /** Every PTY started (its size) and every resize (process.Process/Update). */
+  readonly ptys: { sandboxId: string; pid: number; cols: number; rows: number; cwd?: string }[] = [];
+  readonly resizes: { sandboxId: string; pid: number; cols: number; rows: number }[] = [];
 
   private constructor(opts: FakeE2BOptions) {
     this.apiKey = opts.apiKey ?? 'e2b_fake_0000000000000000000000000000000000000000';
@@ -290,7 +312,7 @@ export class FakeE2B {
 
   /** Ids of the sandboxes paused through the API, in order. */
   paused(): string[] {
-    return [...this.pausedIds];
+    return this.pauses.filter((p) => p.by === 'request').map((p) => p.sandboxId);
   }
 
   resetCounts(): void {
@@ -343,6 +365,9 @@ export class FakeE2B {
       dir: s.dir,
       pids: [...s.processes.values()].filter((p) => !p.end).map((p) => p.pid),
       ports: Object.fromEntries(s.ports),
+      state: s.state,
+      autoPause: s.autoPause,
+      autoResume: s.autoResume,
     }));
   }
 
@@ -357,9 +382,16 @@ export class FakeE2B {
     return n;
   }
 
-  /** Ends a sandbox the way its timeout would (the client is not told). */
+  /** Ends a sandbox the way a kill-at-timeout would (the client is not told), whatever its lifecycle. */
   async expire(id: string): Promise<void> {
     await this.killSandbox(id);
+  }
+
+  /** What its timeout does now: paused with the pause lifecycle (autoPause), else killed. */
+  async timeUp(id: string): Promise<void> {
+    const sb = this.sandboxes.get(id);
+    if (sb?.autoPause) this.pauseSandbox(sb, 'timeout');
+    else await this.killSandbox(id);
   }
 
   /** Boots a spare sandbox for each template with a start command that has none (snapshotTemplates); resolves when all are up. */
@@ -466,19 +498,23 @@ export class FakeE2B {
         res.writeHead(204).end();
         return;
       }
-      case 'POST /sandboxes/:id/pause': {
-        const sb = this.mustGet(id!);
-        if (sb.paused) throw new HttpError(409, `sandbox "${id}" is already paused`);
-        sb.paused = true;
-        this.pausedIds.push(id!);
-        res.writeHead(204).end();
-        return;
-      }
       case 'POST /v2/sandboxes/:id/connect': {
         const body = JSON.parse((await readBody(req)).toString() || '{}') as { timeout?: number };
         const sb = this.mustGet(id!);
-        if (body.timeout !== undefined) this.keepAlive(sb, body.timeout * 1000, false);
+        if (sb.state === 'paused') {
+          // E2B resumes a paused sandbox for the timeout sent, or 5 minutes without one.
+          this.resumes.push({ sandboxId: sb.id, by: 'connect', timeoutS: body.timeout });
+          this.resumeSandbox(sb, (body.timeout ?? 300) * 1000);
+        } else if (body.timeout !== undefined) this.keepAlive(sb, body.timeout * 1000, false);
         return sendJson(res, 200, this.created201(sb));
+      }
+      case 'POST /sandboxes/:id/pause': {
+        await readBody(req);
+        const sb = this.mustGet(id!);
+        if (sb.state === 'paused') throw new HttpError(409, `sandbox "${sb.id}" is already paused`);
+        this.pauseSandbox(sb, 'request');
+        res.writeHead(204).end();
+        return;
       }
       default:
         throw new HttpError(404, `Not found: ${route}`);
@@ -505,6 +541,9 @@ export class FakeE2B {
       throw new HttpError(400, `Timeout cannot be greater than ${this.opts.maxLengthHours} hours`);
     }
     const envVars = (body.envVars as Record<string, string> | undefined) ?? {};
+    const autoPause = body.autoPause === true;
+    const autoResume = (body.autoResume as { enabled?: boolean } | undefined)?.enabled === true;
+    if (autoResume && !autoPause) throw new HttpError(400, 'autoResume requires autoPause');
     const snapshot = this.snapshotTemplates && this.templateStarts[templateID] !== undefined;
     let sb = snapshot ? await this.spares.get(templateID) : undefined;
     if (snapshot) this.spares.delete(templateID);
@@ -522,6 +561,10 @@ export class FakeE2B {
       startedAt: now,
       endAt: now + timeoutMs,
       unhealthy: this.takeFault('health') !== undefined,
+      state: 'running',
+      autoPause,
+      autoResume,
+      timeoutMs,
     });
     this.sandboxes.set(sb.id, sb);
     this.created.push(sb.id);
@@ -540,6 +583,7 @@ export class FakeE2B {
     const sb: FakeSandbox = {
       id, templateID, clientID: '6532622b', metadata: {}, envVars, startedAt: Date.now(), endAt: Date.now(), dir,
       envdAccessToken: randomBytes(16).toString('hex'), processes: new Map(), ports: new Map(),
+      state: 'running', autoPause: false, autoResume: false, timeoutMs: 15_000,
     };
     const start = this.templateStarts[templateID];
     if (start) {
@@ -614,8 +658,9 @@ export class FakeE2B {
       memoryMB: this.opts.memoryMB,
       diskSizeMB: 10_240,
       metadata: sb.metadata,
-      state: sb.paused ? 'paused' : 'running',
+      state: sb.state,
       envdVersion: this.opts.envdVersion,
+      lifecycle: { onTimeout: sb.autoPause ? 'pause' : 'kill', autoResume: sb.autoResume },
     };
   }
 
@@ -624,10 +669,12 @@ export class FakeE2B {
     const filter: Record<string, string> = {};
     const raw = url.searchParams.get('metadata');
     if (raw) for (const [k, v] of new URLSearchParams(raw)) filter[decodeURIComponent(k)] = decodeURIComponent(v);
-    const states = (url.searchParams.get('state') ?? '').split(',').filter(Boolean);
+    // `state=running&state=paused` (the SDK's array form) or `state=running,paused`; none = both.
+    const states = url.searchParams.getAll('state').flatMap((v) => v.split(',')).filter(Boolean);
+    this.listStates.push(states);
     const all = [...this.sandboxes.values()]
       .filter((s) => Object.entries(filter).every(([k, v]) => s.metadata[k] === v))
-      .filter((s) => states.length === 0 || states.includes(s.paused ? 'paused' : 'running'))
+      .filter((s) => states.length === 0 || states.includes(s.state))
       .sort((a, b) => a.startedAt - b.startedAt || a.id.localeCompare(b.id));
     const limit = Math.min(Number(url.searchParams.get('limit')) || 100, this.opts.maxPageSize);
     const start = Number(url.searchParams.get('nextToken') ? Buffer.from(url.searchParams.get('nextToken')!, 'base64url').toString() : 0) || 0;
@@ -650,8 +697,38 @@ export class FakeE2B {
 
   private arm(sb: FakeSandbox): void {
     if (sb.timer) clearTimeout(sb.timer);
-    sb.timer = setTimeout(() => void this.killSandbox(sb.id), Math.max(0, sb.endAt - Date.now()));
+    sb.timer = setTimeout(() => void this.timeUp(sb.id), Math.max(0, sb.endAt - Date.now()));
     sb.timer.unref();
+  }
+
+  /** Pauses like E2B's snapshot: every process stops where it is (SIGSTOP), nothing runs until a resume. */
+  private pauseSandbox(sb: FakeSandbox, by: 'timeout' | 'request'): void {
+    if (sb.state === 'paused') return;
+    if (sb.timer) clearTimeout(sb.timer);
+    sb.timer = undefined;
+    sb.state = 'paused';
+    this.signalAll(sb, 'SIGSTOP');
+    this.pauses.push({ sandboxId: sb.id, by });
+  }
+
+  /** Resumes a paused sandbox so that it runs `timeoutMs` from now (within the plan's cap). */
+  private resumeSandbox(sb: FakeSandbox, timeoutMs: number): void {
+    if (sb.state !== 'paused') return;
+    sb.state = 'running';
+    this.signalAll(sb, 'SIGCONT');
+    sb.endAt = Date.now() + Math.min(timeoutMs, Math.max(0, sb.startedAt + this.opts.maxLengthHours * 3_600_000 - Date.now()));
+    this.arm(sb);
+  }
+
+  private signalAll(sb: FakeSandbox, sig: NodeJS.Signals): void {
+    for (const p of sb.processes.values()) {
+      if (p.end) continue;
+      try {
+        process.kill(-p.pid, sig);
+      } catch {
+        // already gone
+      }
+    }
   }
 
   private async killSandbox(id: string): Promise<void> {
@@ -659,6 +736,7 @@ export class FakeE2B {
     if (!sb) return;
     this.sandboxes.delete(id);
     if (sb.timer) clearTimeout(sb.timer);
+    if (sb.state === 'paused') this.signalAll(sb, 'SIGCONT'); // so that they can take their SIGTERM
     // The VM is gone: open streams are cut, not ended.
     for (const p of sb.processes.values()) {
       for (const l of [...p.listeners]) l({ kind: 'end', end: undefined });
@@ -676,6 +754,14 @@ export class FakeE2B {
       // E2B's edge for a sandbox that is gone.
       sendJson(res, 502, { sandboxId: id, message: 'The sandbox was not found', code: 502 });
       return;
+    }
+    if (sb.state === 'paused') {
+      if (!sb.autoResume) {
+        sendJson(res, 502, { sandboxId: id, message: 'The sandbox is paused', code: 502 });
+        return;
+      }
+      this.resumes.push({ sandboxId: sb.id, by: 'traffic' });
+      this.resumeSandbox(sb, sb.timeoutMs);
     }
     if (url.pathname === '/health' && req.method === 'GET') {
       res.writeHead(204).end();
@@ -792,7 +878,20 @@ export class FakeE2B {
         }
         return {};
       }
-      case 'SendInput':
+      case 'SendInput': {
+        const p = find();
+        const input = (msg.input ?? {}) as { pty?: string; stdin?: string };
+        const data = input.pty ?? input.stdin;
+        if (data !== undefined && p.shell.child.stdin && !p.shell.child.stdin.destroyed) p.shell.child.stdin.write(Buffer.from(data, 'base64'));
+        return {};
+      }
+      case 'Update': {
+        const p = find();
+        const size = ((msg.pty ?? {}) as { size?: { cols?: number; rows?: number } }).size;
+        if (!p.pty || !size) throw new ConnectError('invalid_argument', 'not a PTY process, or no size');
+        this.resizes.push({ sandboxId: sb.id, pid: p.pid, cols: size.cols ?? 0, rows: size.rows ?? 0 });
+        return {};
+      }
       case 'CloseStdin':
         find();
         return {};
@@ -939,10 +1038,15 @@ export class FakeE2B {
     if (env.PORT !== undefined) env.PORT = String(await this.hostPort(sb, Number(env.PORT)));
 
     const listeners = new Set<(e: ProcEvent) => void>();
-    const shell = spawnShell(cmd, cwd, env, (stream, text) => {
-      for (const l of listeners) l({ kind: 'data', stream, data: Buffer.from(text) });
-    });
-    const proc: FakeProcess = { pid: shell.pid, config: { cmd: spec.cmd ?? '', args, envs: spec.envs ?? {}, ...(spec.cwd ? { cwd: spec.cwd } : {}) }, shell, listeners };
+    const size = ((msg.pty ?? undefined) as { size?: { cols?: number; rows?: number } } | undefined)?.size;
+    const shell = size
+      ? this.spawnPty(sb, spec, cwd, env, size, (data) => {
+        for (const l of listeners) l({ kind: 'data', stream: 'pty', data });
+      })
+      : spawnShell(cmd, cwd, env, (stream, text) => {
+        for (const l of listeners) l({ kind: 'data', stream, data: Buffer.from(text) });
+      });
+    const proc: FakeProcess = { pid: shell.pid, config: { cmd: spec.cmd ?? '', args, envs: spec.envs ?? {}, ...(spec.cwd ? { cwd: spec.cwd } : {}) }, shell, listeners, pty: !!size };
     if (typeof msg.tag === 'string') proc.tag = msg.tag;
     shell.child.once('close', (code, signal) => {
       proc.end = code !== null
@@ -952,6 +1056,25 @@ export class FakeE2B {
     });
     sb.processes.set(proc.pid, proc);
     return proc;
+  }
+
+  /**
+   * envd's PTY: the command on a real pseudo-terminal (util-linux `script`), in its own process group, stdin open for
+   * SendInput. The SDK asks for `/bin/bash -i -l`; the fake leaves out `-l` (no host profile scripts). Its `$PWD` is
+   * the host folder standing in for the cwd (`<root>/<id>/home/user/app`).
+   */
+  private spawnPty(sb: FakeSandbox, spec: { cmd?: string; args?: string[]; cwd?: string }, cwd: string, env: Record<string, string>, size: { cols?: number; rows?: number }, onData: (b: Buffer) => void): SpawnedShell {
+    const args = (spec.args ?? []).filter((a) => a !== '-l');
+    const cmd = [spec.cmd ?? '/bin/bash', ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+    const inner = `stty cols ${size.cols ?? 80} rows ${size.rows ?? 24}; exec ${cmd}`;
+    const child = spawn('/usr/bin/script', ['-qfec', inner, '/dev/null'], { cwd, env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.stdin.on('error', () => undefined);
+    const exited = new Promise<{ exitCode: number | null }>((resolve) => child.on('close', (code) => resolve({ exitCode: code })));
+    if (child.pid === undefined) throw new ConnectError('internal', 'could not start the PTY');
+    this.ptys.push({ sandboxId: sb.id, pid: child.pid, cols: size.cols ?? 0, rows: size.rows ?? 0, cwd: spec.cwd });
+    return { pid: child.pid, child, exited };
   }
 
   /** The host port standing in for a sandbox port (allocated on first use). */
@@ -993,6 +1116,16 @@ export class FakeE2B {
     if (!sb) {
       sendJson(res, 502, { error: 'Sandbox not found', sandboxId: id });
       return;
+    }
+    if (sb.state === 'paused') {
+      if (!sb.autoResume) {
+        req.resume();
+        sendJson(res, 502, { sandboxId: id, message: 'The sandbox is paused', code: 502 });
+        return;
+      }
+      // Auto-resume: the request that wakes it is answered by the resumed app (for the create's timeout again).
+      this.resumes.push({ sandboxId: sb.id, by: 'traffic' });
+      this.resumeSandbox(sb, sb.timeoutMs);
     }
     const target = sb.ports.get(port);
     const notOpen = () => sendJson(res, 502, { sandboxId: id, message: 'The sandbox is running but port is not open', port, code: 502 });

@@ -33,14 +33,16 @@ import { packagesSatisfy, SPAWN_TEMPLATE_ALIAS, STACK_TEMPLATES, STACK_TEMPLATES
 import { probeUrl } from './probe';
 
 export { probeUrl };
-import type { BackgroundProcess, CreateOptions, RunOptions, RunResult, Sandbox, SandboxInfo, SandboxProvider, Serving } from './types';
+import { openE2BShell } from './e2bShell';
+import type { BackgroundProcess, CreateOptions, OnTimeout, RunOptions, RunResult, Sandbox, SandboxInfo, SandboxProvider, Serving, Shell, ShellOptions } from './types';
 import { METADATA_TAG } from './types';
 
 /** Where the app's files go inside the sandbox (E2B's default user is `user`, home `/home/user`). */
 export const E2B_APP_ROOT = '/home/user/app';
 
-/** E2B caps a sandbox's life, counted from its start (https://e2b.dev/docs/sandbox). */
-export const E2B_LIFETIME_CAP = 'E2B caps a sandbox\'s life at 1 hour on the Hobby plan and 24 hours on Pro, counted from its start';
+import { E2B_LIFETIME_CAP } from './e2bCaps';
+
+export { E2B_LIFETIME_CAP };
 
 /** How long a cancelled create may still take to answer (so that the sandbox it made can be killed). */
 const CANCEL_GRACE_MS = 5_000;
@@ -60,6 +62,8 @@ export interface E2BProviderOptions {
   template?: string;
   /** Sandbox lifetime; default 15 min. */
   timeoutMs?: number;
+  /** At the timeout: pause (default; a request to its URL resumes it) or kill. */
+  onTimeout?: OnTimeout;
   /** Stored in metadata; sandboxes of another session are listed as `orphan`. */
   sessionId?: string;
   /** How long create may take before `deploy.create_timeout`; default 60 s. */
@@ -130,6 +134,8 @@ interface SandboxState {
   metadata: Record<string, string>;
   startedAt: number;
   endAt: number;
+  state?: SandboxInfo['state'];
+  onTimeout?: OnTimeout;
 }
 
 class E2BSandbox implements Sandbox {
@@ -140,7 +146,7 @@ class E2BSandbox implements Sandbox {
 
   constructor(
     private readonly owner: E2BProvider,
-    private readonly sdk: SdkSandbox,
+    readonly sdk: SdkSandbox,
     readonly state: SandboxState,
   ) {}
 
@@ -321,6 +327,8 @@ class E2BSandbox implements Sandbox {
       endAt: this.state.endAt,
       url: this.url(DEFAULT_PORT),
       metadata: { ...this.state.metadata },
+      state: this.state.state ?? 'running',
+      onTimeout: this.state.onTimeout,
     };
   }
 
@@ -401,6 +409,7 @@ export class E2BProvider implements SandboxProvider {
   async create(opts: CreateOptions): Promise<Sandbox> {
     if (opts.signal?.aborted) throw new CancelledError();
     const timeoutMs = opts.timeoutMs ?? this.opts.timeoutMs ?? DEFAULTS.sandboxTimeoutMs;
+    const onTimeout = opts.onTimeout ?? this.opts.onTimeout ?? DEFAULTS.onTimeout;
     // deployId lets a create whose answer was lost (timeout, cancel) be found and killed.
     const deployId = randomBytes(6).toString('hex');
     const metadata: Record<string, string> = {
@@ -410,6 +419,8 @@ export class E2BProvider implements SandboxProvider {
       appName: opts.appName,
       appType: opts.appType,
       deployId,
+      // The list does not return the lifecycle: kept here, so that a reloaded window knows it too.
+      onTimeout,
     };
 
     // The user's cancel does not cut the create request at once: a sandbox may already exist on E2B's side, and
@@ -427,7 +438,9 @@ export class E2BProvider implements SandboxProvider {
     const t0 = Date.now();
     let sdk: SdkSandbox;
     try {
-      sdk = await SdkSandbox.create(template, { ...this.conn(createTimeoutMs), timeoutMs, metadata, signal: request.signal });
+      // Paused at the timeout (not killed), and woken by a request to its URL: the app and its shared URL survive idling.
+      const lifecycle = onTimeout === 'pause' ? { onTimeout: 'pause' as const, autoResume: true } : { onTimeout: 'kill' as const };
+      sdk = await SdkSandbox.create(template, { ...this.conn(createTimeoutMs), timeoutMs, metadata, lifecycle, signal: request.signal });
     } catch (err) {
       if (cancelled || isTimeoutError(err)) await this.sweep(deployId);
       if (cancelled) throw new CancelledError();
@@ -447,6 +460,8 @@ export class E2BProvider implements SandboxProvider {
       metadata,
       startedAt: t0,
       endAt: t0 + timeoutMs,
+      state: 'running',
+      onTimeout,
     });
     const stack = this.stackTemplates ? STACK_TEMPLATES[opts.appType] : undefined;
     if (stack && stack.alias === template) sb.markServing(stack);
@@ -463,7 +478,8 @@ export class E2BProvider implements SandboxProvider {
     try {
       [info] = await this.listSdk({}).then((all) => all.filter((s) => s.sandboxId === id).map((s) => this.toInfo(s)));
       if (!info) throw new SpawnError('deploy.not_found', `Sandbox ${id} is not one of ours, or it has ended.`);
-      sdk = await SdkSandbox.connect(id, { ...this.conn(), signal });
+      // connect resumes a paused sandbox; always with the timeout (without it a resumed sandbox gets 5 minutes).
+      sdk = await SdkSandbox.connect(id, { ...this.conn(), timeoutMs: this.opts.timeoutMs ?? DEFAULTS.sandboxTimeoutMs, signal });
       // Whatever ran there before (the app of the window that was reloaded) goes: the port must be free.
       for (const p of await sdk.commands.list({ signal })) await sdk.commands.kill(p.pid, { signal }).catch(() => false);
     } catch (err) {
@@ -472,7 +488,8 @@ export class E2BProvider implements SandboxProvider {
       throw this.toError(err, 'connect', id);
     }
     this.logger.info(`[e2b] took over sandbox ${id} (${info.appName})`);
-    const sb = new E2BSandbox(this, sdk, { appName: info.appName, appType: info.appType, metadata: info.metadata, startedAt: info.startedAt, endAt: info.endAt ?? Date.now() });
+    const endAt = Date.now() + (this.opts.timeoutMs ?? DEFAULTS.sandboxTimeoutMs);
+    const sb = new E2BSandbox(this, sdk, { appName: info.appName, appType: info.appType, metadata: info.metadata, startedAt: info.startedAt, endAt, state: 'running', onTimeout: info.onTimeout });
     this.live.set(id, sb);
     return sb;
   }
@@ -491,7 +508,8 @@ export class E2BProvider implements SandboxProvider {
   }
 
   private async listSdk(filter: Record<string, string>): Promise<SdkSandboxInfo[]> {
-    const paginator = SdkSandbox.list({ ...this.conn(), query: { metadata: { [METADATA_TAG.key]: METADATA_TAG.value, ...filter } }, limit: 100 });
+    // Both states, explicitly: a paused sandbox is still ours (and still listed after a reload).
+    const paginator = SdkSandbox.list({ ...this.conn(), query: { metadata: { [METADATA_TAG.key]: METADATA_TAG.value, ...filter }, state: ['running', 'paused'] }, limit: 100 });
     const out: SdkSandboxInfo[] = [];
     while (paginator.hasNext) out.push(...(await paginator.nextItems()));
     return out;
@@ -507,6 +525,10 @@ export class E2BProvider implements SandboxProvider {
     }
     const ids = new Set(items.map((s) => s.sandboxId));
     for (const id of [...this.live.keys()]) if (!ids.has(id)) this.vanished(id);
+    for (const s of items) {
+      const mine = this.live.get(s.sandboxId);
+      if (mine) Object.assign(mine.state, { state: s.state, endAt: s.endAt.getTime() });
+    }
     return items.map((s) => this.toInfo(s)).sort((a, b) => a.startedAt - b.startedAt);
   }
 
@@ -525,7 +547,49 @@ export class E2BProvider implements SandboxProvider {
       cpuCount: s.cpuCount,
       memoryMB: s.memoryMB,
       orphan: this.opts.sessionId !== undefined && md.sessionId !== this.opts.sessionId,
+      state: s.state === 'paused' ? 'paused' : 'running',
+      onTimeout: md.onTimeout === 'pause' || md.onTimeout === 'kill' ? md.onTimeout : (s.lifecycle?.onTimeout ?? this.live.get(s.sandboxId)?.state.onTimeout),
     };
+  }
+
+  /** Pauses a sandbox (its memory and files kept; it costs nothing while paused; also used at the spending cap). False when it was paused already. */
+  async pause(id: string): Promise<boolean> {
+    try {
+      const paused = await SdkSandbox.pause(id, this.conn());
+      const mine = this.live.get(id);
+      if (mine) mine.state.state = 'paused';
+      this.logger.info(`[e2b] ${paused ? 'paused' : 'already paused:'} sandbox ${id}`);
+      return paused;
+    } catch (err) {
+      throw this.toError(err, 'pause', id);
+    }
+  }
+
+  /**
+   * Resumes a paused sandbox (or keeps a running one) with `Sandbox.connect(id, { timeoutMs })`: always with the
+   * timeout, since a sandbox resumed without one gets E2B's default of 5 minutes.
+   */
+  async resume(id: string, timeoutMs: number): Promise<void> {
+    try {
+      await SdkSandbox.connect(id, { ...this.conn(), timeoutMs });
+    } catch (err) {
+      throw this.toError(err, 'resume', id);
+    }
+    const mine = this.live.get(id);
+    if (mine) Object.assign(mine.state, { state: 'running', endAt: Date.now() + timeoutMs });
+    this.logger.info(`[e2b] resumed sandbox ${id} for ${Math.round(timeoutMs / 1000)} s`);
+  }
+
+  /** A shell on E2B's PTY in the app folder (a paused sandbox is resumed first, for the configured lifetime). */
+  async openShell(id: string, opts: ShellOptions): Promise<Shell> {
+    const timeoutMs = this.opts.timeoutMs ?? DEFAULTS.sandboxTimeoutMs;
+    let sdk = this.live.get(id)?.sdk;
+    try {
+      if (this.live.get(id)?.state.state === 'paused' || !sdk) sdk = await SdkSandbox.connect(id, { ...this.conn(), timeoutMs });
+      return await openE2BShell(sdk, E2B_APP_ROOT, opts);
+    } catch (err) {
+      throw this.toError(err, 'terminal', id);
+    }
   }
 
   /** Kills a sandbox; false when E2B no longer has it (reported, never retried). Retries server errors twice. */
@@ -541,20 +605,6 @@ export class E2BProvider implements SandboxProvider {
         this.logger.warn(`[e2b] killing ${id} failed (${messageOf(err)}); retrying`);
         await sleep(250 * 2 ** attempt);
       }
-    }
-  }
-
-  /**
-   * Pauses a sandbox (E2B keeps its memory and files; it costs nothing while paused). True when it was paused now,
-   * false when it already was. Used at the spending cap.
-   */
-  async pause(id: string): Promise<boolean> {
-    try {
-      const paused = await SdkSandbox.pause(id, this.conn());
-      this.logger.info(`[e2b] sandbox ${id} ${paused ? 'paused' : 'was already paused'}`);
-      return paused;
-    } catch (err) {
-      throw this.toError(err, 'pause', id);
     }
   }
 
@@ -593,7 +643,7 @@ export class E2BProvider implements SandboxProvider {
   }
 
   /** Turns an SDK or network error into one clear sentence with a code. */
-  toError(err: unknown, step: 'create' | 'connect' | 'write' | 'run' | 'start' | 'list' | 'destroy' | 'extend' | 'pause', sandboxId?: string, timeoutMs?: number, template = this.template): SpawnError {
+  toError(err: unknown, step: 'create' | 'connect' | 'write' | 'run' | 'start' | 'list' | 'destroy' | 'extend' | 'pause' | 'resume' | 'terminal', sandboxId?: string, timeoutMs?: number, template = this.template): SpawnError {
     if (err instanceof SpawnError) return err;
     if (isCancelled(err)) return new CancelledError();
     const detail = messageOf(err);
@@ -629,6 +679,12 @@ export class E2BProvider implements SandboxProvider {
         return make('deploy.write_failed', `Writing the app's files into sandbox ${sandboxId} failed: ${detail}`);
       case 'start':
         return make('deploy.start_failed', `Starting the app in sandbox ${sandboxId} failed: ${detail}`);
+      case 'pause':
+        return make('deploy.failed', `E2B could not pause sandbox ${sandboxId} (${detail || 'unknown error'}); it keeps running. Try again.`);
+      case 'resume':
+        return make('deploy.failed', `E2B could not resume sandbox ${sandboxId} (${detail || 'unknown error'}); it stays paused. Try again.`);
+      case 'terminal':
+        return make('deploy.failed', `Could not open a terminal in sandbox ${sandboxId}: ${detail || 'unknown error'}`);
       default:
         return make('deploy.failed', `E2B ${step} failed${sandboxId ? ` for sandbox ${sandboxId}` : ''}: ${detail || 'unknown error'}`);
     }
@@ -644,6 +700,7 @@ export function e2bProviderFromConfig(cfg: CoreConfig, extra: Partial<E2BProvide
     domain: cfg.e2bDomain,
     template: cfg.e2bTemplate ?? DEFAULTS.e2bTemplate,
     timeoutMs: cfg.sandboxTimeoutMs ?? DEFAULTS.sandboxTimeoutMs,
+    onTimeout: cfg.onTimeout ?? DEFAULTS.onTimeout,
     sessionId: cfg.sessionId,
     ...extra,
   });

@@ -25,7 +25,8 @@ import { forwardPortToSocket, outboundProxy } from './forward';
 import type { SpawnedShell } from './processes';
 import { isSameProcess, killGroup, killGroupSync, processStartTime, spawnGroup } from './processes';
 import { probeUrl } from './probe';
-import type { BackgroundProcess, CachedInstall, CreateOptions, RunOptions, RunResult, Sandbox, SandboxInfo, SandboxProvider } from './types';
+import { ptyCommand, startShell } from './localShell';
+import type { BackgroundProcess, CachedInstall, CreateOptions, RunOptions, RunResult, Sandbox, SandboxInfo, SandboxProvider, Shell, ShellOptions } from './types';
 import { METADATA_TAG } from './types';
 
 interface ProcessRecord {
@@ -120,6 +121,7 @@ class LocalSandbox implements Sandbox {
   /** Host-side forwarder and proxy of a sandboxed run, kept across restarts until destroy. */
   private bridges: Closer[] = [];
   private bridging?: Promise<void>;
+  private shells = 0;
 
   constructor(
     private readonly owner: LocalProvider,
@@ -318,6 +320,31 @@ class LocalSandbox implements Sandbox {
     return { pid: sh.pid, exited: sh.exited, kill };
   }
 
+  /**
+   * An interactive shell in the app folder (localShell.ts): inside bubblewrap with the install step's plan (same app
+   * folder and home, no network namespace of its own), else a plain process group with the same environment allowlist.
+   * Killed with the sandbox.
+   */
+  openShell(opts: ShellOptions): Shell {
+    this.assertAlive();
+    const parent = this.owner.parentEnv;
+    const [file, ...rest] = ptyCommand(opts.cols, opts.rows);
+    const extra = { TERM: 'xterm-256color' };
+    let shell: Shell;
+    if (!this.sandboxed) {
+      const env = appEnv({ parent, home: this.homeDir, port: this.record.port, path: parent.PATH ?? '/usr/bin:/bin', extra });
+      shell = startShell(file!, rest, this.appDir, env, opts);
+    } else {
+      const { args, path: innerPath } = bwrapArgs({ root: this.owner.root, appDir: this.appDir, homeDir: this.homeDir, cwd: this.appDir, isolateNetwork: false, parentEnv: parent });
+      const env = appEnv({ parent, home: this.homeDir, port: this.record.port, path: innerPath, extra });
+      shell = startShell('bwrap', [...args, '--', file!, ...rest], this.appDir, env, opts);
+    }
+    const key = -++this.shells; // beside the pids, so that destroy() kills the shells too
+    this.running.set(key, { kill: () => shell.kill() });
+    void shell.exited.then(() => this.running.delete(key));
+    return shell;
+  }
+
   private cwd(opts?: RunOptions): string {
     if (!opts?.cwd) return this.appDir;
     const checked = checkPath(opts.cwd);
@@ -472,6 +499,12 @@ export class LocalProvider implements SandboxProvider {
     for (const p of found.record.processes) if (isSameProcess(p.pid, p.startTime)) await killGroup(p.pid);
     rmSync(found.dir, { recursive: true, force: true });
     return true;
+  }
+
+  async openShell(id: string, opts: ShellOptions): Promise<Shell> {
+    const sb = this.live.get(id);
+    if (!sb) throw new SpawnError('deploy.not_found', `Sandbox ${id} is not run by this window (a local sandbox's terminal opens only where it runs).`);
+    return sb.openShell(opts);
   }
 
   async extendTimeout(): Promise<void> {

@@ -47,6 +47,32 @@ export interface SandboxInfo {
   orphan?: boolean;
   /** Local sandboxes: ran inside bubblewrap (false: unsandboxed fallback). Remote ones leave it out. */
   sandboxed?: boolean;
+  /** Remote sandboxes that can pause (E2B): `paused` costs nothing and wakes on a request to its URL (auto-resume). */
+  state?: SandboxState;
+  /** What the provider does at the timeout (E2B: pause or kill); left out when it lives as long as its owner. */
+  onTimeout?: OnTimeout;
+}
+
+export type SandboxState = 'running' | 'paused';
+/** What an E2B sandbox does at its timeout: pause (auto-resumed by a request to its URL) or be killed. */
+export type OnTimeout = 'pause' | 'kill';
+export const ON_TIMEOUT_CHOICES: readonly OnTimeout[] = ['pause', 'kill'];
+
+/** A shell in a sandbox's app folder on a terminal (a PTY): what a terminal front writes to and reads from. */
+export interface ShellOptions {
+  cols: number;
+  rows: number;
+  /** The terminal's output (UTF-8 text, escape sequences included). */
+  onData: (text: string) => void;
+}
+
+export interface Shell {
+  write(text: string): Promise<void>;
+  resize(cols: number, rows: number): Promise<void>;
+  /** Kills the shell (never the app). */
+  kill(): Promise<void>;
+  /** Resolves when the shell has ended (exit, kill, or the sandbox went away). */
+  readonly exited: Promise<void>;
 }
 
 /**
@@ -100,6 +126,8 @@ export interface CreateOptions {
   appType: AppType;
   /** How long the sandbox may live before the provider stops it. */
   timeoutMs?: number;
+  /** E2B: pause (default) or kill at the timeout. */
+  onTimeout?: OnTimeout;
   metadata?: Record<string, string>;
   signal?: AbortSignal;
 }
@@ -118,10 +146,14 @@ export interface SandboxProvider {
    */
   takeOver?(id: string, signal?: AbortSignal): Promise<Sandbox>;
   list(): Promise<SandboxInfo[]>;
+  /** Pauses a sandbox (E2B); false when it was paused already. Providers that cannot pause leave it out. */
+  pause?(id: string): Promise<boolean>;
+  /** Resumes a paused sandbox (a no-op for a running one) so that it runs `timeoutMs` from now. */
+  resume?(id: string, timeoutMs: number): Promise<void>;
+  /** Opens an interactive shell in the app folder of one of this process's (or, remotely, our) sandboxes. */
+  openShell?(id: string, opts: ShellOptions): Promise<Shell>;
   /** Returns false when there was no such sandbox. */
   destroy(id: string): Promise<boolean>;
-  /** Pauses a sandbox without losing it (E2B); false when it already was paused. Local sandboxes leave it out. */
-  pause?(id: string): Promise<boolean>;
   extendTimeout(id: string, ms: number): Promise<void>;
 }
 

@@ -14,6 +14,7 @@ import type { Spawner } from '../spawner';
 import type { SandboxDiscovery } from '../sandboxes/sandboxDiscovery';
 import type { SandboxLogs } from '../sandboxes/sandboxLogs';
 import type { SandboxRegistry } from '../sandboxes/sandboxRegistry';
+import type { SandboxTerminals } from '../sandboxes/sandboxTerminals';
 import type { PreviewManager } from '../webview/previewManager';
 
 export interface Services {
@@ -21,6 +22,8 @@ export interface Services {
   registry: SandboxRegistry;
   logs: SandboxLogs;
   discovery: SandboxDiscovery;
+  /** Terminals into sandboxes (Open Terminal). */
+  terminals: SandboxTerminals;
   providers: Providers;
   spawner: Spawner;
   /** Every deploy goes through it (one at a time per app). */
@@ -43,9 +46,11 @@ export interface Services {
 export interface Command {
   readonly id: string;
   run(services: Services, ...args: unknown[]): unknown;
+  /** Its failure message offers Retry (the same command, the same arguments). */
+  readonly retryable?: boolean;
 }
 
 /** Declares a command; `registerCommands` registers it through the one error wrapper. */
-export function defineCommand(id: string, run: (services: Services, ...args: unknown[]) => unknown): Command {
-  return { id, run };
+export function defineCommand(id: string, run: (services: Services, ...args: unknown[]) => unknown, opts: { retryable?: boolean } = {}): Command {
+  return { id, run, ...opts };
 }

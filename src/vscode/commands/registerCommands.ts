@@ -20,6 +20,9 @@ import { openInBrowserCommand } from './sandbox/openInBrowser';
 import { openInIntegratedBrowserCommand } from './sandbox/openInIntegratedBrowser';
 import { openSandboxPreviewCommand } from './sandbox/openPreview';
 import { showSandboxLogsCommand } from './sandbox/showLogs';
+import { openTerminalCommand } from './sandbox/openTerminal';
+import { pauseSandboxCommand, resumeSandboxCommand } from './sandbox/pauseResume';
+import { shareAppCommand } from './sandbox/shareApp';
 import { saveAppToFolderCommand } from './saveAppToFolder';
 import { setAppSecretCommand } from './setAppSecret';
 import { selectModelCommand } from './selectModel';
@@ -53,7 +56,11 @@ export const COMMANDS: readonly Command[] = [
   openInBrowserCommand,
   openInIntegratedBrowserCommand,
   copyUrlCommand,
+  shareAppCommand,
   extendTimeoutCommand,
+  pauseSandboxCommand,
+  resumeSandboxCommand,
+  openTerminalCommand,
   showSandboxLogsCommand,
   destroySandboxCommand,
   newFileCommand,
@@ -77,7 +84,7 @@ export function registerCommands(services: Services, policy: CommandPolicy): vsc
         checkScriptedOptions(c.id, args, policy);
         return await c.run(services, ...args);
       } catch (err) {
-        services.reporter.report(c.id, err);
+        services.reporter.report(c.id, err, c.retryable ? args : undefined);
         return undefined;
       }
     }),

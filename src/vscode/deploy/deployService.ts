@@ -165,6 +165,11 @@ export class DeployService implements vscode.Disposable {
         existing = undefined;
       }
     }
+    if (existing?.origin === 'deployed' && existing.status === 'paused') {
+      // A paused sandbox is resumed first, for the whole configured lifetime (never E2B's 5-minute default).
+      await registry.resume(existing.id, this.run.settings().sandboxTimeoutMinutes * 60_000);
+      existing = registry.get(existing.id);
+    }
     if (existing?.origin === 'deployed' && existing.sandbox) {
       const sandbox = existing.sandbox;
       const approved = opts.confirm ? approvalOf(spec, findings, existing.approved) : await this.dialogs.confirm(app, spec, findings, { generator, ours: this.tree.isOurs(app) }, existing.providerRef, { approved: existing.approved });

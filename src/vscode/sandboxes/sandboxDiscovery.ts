@@ -116,6 +116,7 @@ export class SandboxDiscovery extends Disposable {
       const known = this.registry.get(info.id);
       if (known) {
         if (known.origin !== 'deployed') this.registry.updateResources(info.id, info);
+        else if (info.state) this.registry.setState(info.id, info.state);
       } else if (!ownerBound(info) || ownerGone(info)) {
         // E2B: this session's come back as its own; a local one is listed only when its owner is gone and it could not be stopped.
         this.registry.addListed(provider, info, info.orphan ? 'other' : 'reloaded');

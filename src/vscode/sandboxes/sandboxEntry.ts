@@ -5,7 +5,8 @@
 import type { Deployment } from '../../core/deploy';
 import type { ProviderId, Sandbox, SandboxProvider } from '../../core/sandbox/types';
 
-export type SandboxStatus = 'starting' | 'running' | 'failed';
+/** `paused`: an E2B sandbox paused at its timeout or on request; a request to its URL, or Resume, wakes it. */
+export type SandboxStatus = 'starting' | 'running' | 'paused' | 'failed';
 
 /**
  * Where an entry comes from (one word, one meaning):
@@ -42,6 +43,9 @@ export interface SandboxEntry {
   readonly phase?: string;
   readonly url?: string;
   readonly startedAt: number;
+  /** Time spent paused (E2B bills nothing then): finished pauses, and since when the current one lasts. */
+  readonly pausedMs?: number;
+  readonly pausedSince?: number;
   readonly endAt?: number;
   readonly cpuCount?: number;
   readonly memoryMB?: number;

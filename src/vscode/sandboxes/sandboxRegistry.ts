@@ -14,7 +14,7 @@ import { Disposable, toDisposable } from '../dispose';
 import type { Approval, SandboxEntry, SandboxOrigin } from './sandboxEntry';
 
 /** What a provider says about a sandbox that the entry keeps up to date (E2B reports vCPUs and memory on listing). */
-export type SandboxResources = Pick<SandboxInfo, 'endAt' | 'cpuCount' | 'memoryMB'>;
+export type SandboxResources = Pick<SandboxInfo, 'endAt' | 'cpuCount' | 'memoryMB' | 'state'>;
 
 export class SandboxRegistry extends Disposable {
   private readonly entries = new Map<string, SandboxEntry>();
@@ -101,7 +101,8 @@ export class SandboxRegistry extends Disposable {
       origin,
       appId: info.metadata.appId,
       appName: info.metadata.appName ?? info.appName,
-      status: 'running',
+      status: info.state === 'paused' ? 'paused' : 'running',
+      pausedSince: info.state === 'paused' ? Date.now() : undefined,
       url: info.url,
       startedAt: info.startedAt,
       endAt: info.endAt,
@@ -115,7 +116,7 @@ export class SandboxRegistry extends Disposable {
 
   /** A deploy took over a `reloaded` sandbox: it is this window's again, with a live handle. */
   takeOver(id: string, sandbox: Sandbox): void {
-    this.set(id, { origin: 'deployed', sandbox });
+    this.set(id, { origin: 'deployed', sandbox, ...(this.entries.get(id)?.status === 'paused' ? { status: 'running' as const, endAt: sandbox.info().endAt } : {}) });
   }
 
   setPhase(id: string, phase: string): void {
@@ -147,6 +148,35 @@ export class SandboxRegistry extends Disposable {
   updateResources(id: string, r: SandboxResources): void {
     const e = this.entries.get(id);
     if (e) this.set(id, { endAt: r.endAt ?? e.endAt, cpuCount: r.cpuCount ?? e.cpuCount, memoryMB: r.memoryMB ?? e.memoryMB });
+    if (r.state) this.setState(id, r.state);
+  }
+
+  /** What the provider says now: paused (at its timeout, or elsewhere) or running again (a request to its URL woke it). */
+  setState(id: string, state: 'running' | 'paused'): void {
+    const e = this.entries.get(id);
+    if (!e || e.stopping || (e.status !== 'running' && e.status !== 'paused') || e.status === state) return;
+    this.logger.info(`${e.provider} sandbox ${id} (${e.appName}) is ${state}`);
+    const now = Date.now();
+    // Paused time costs nothing: it is kept apart from the running time that cost counts.
+    this.set(id, state === 'paused' ? { status: state, pausedSince: now } : { status: state, pausedSince: undefined, pausedMs: (e.pausedMs ?? 0) + (e.pausedSince !== undefined ? now - e.pausedSince : 0) });
+  }
+
+  /** Pauses a sandbox (E2B): it keeps its memory and files and costs nothing until resumed. */
+  async pause(id: string): Promise<void> {
+    const e = this.entries.get(id);
+    if (!e) return;
+    if (!e.providerRef.pause) throw new SpawnError('usage', `A ${providerInfo(e.provider).label} sandbox cannot pause: it runs as long as this window.`);
+    await e.providerRef.pause(id);
+    this.setState(id, 'paused');
+  }
+
+  /** Resumes a paused sandbox so that it runs `timeoutMs` from now (E2B: `Sandbox.connect(id, { timeoutMs })`). */
+  async resume(id: string, timeoutMs: number): Promise<void> {
+    const e = this.entries.get(id);
+    if (!e?.providerRef.resume) return;
+    await e.providerRef.resume(id, timeoutMs);
+    this.set(id, { endAt: Date.now() + timeoutMs });
+    this.setState(id, 'running');
   }
 
   /** Forgets an entry whose sandbox is already gone (the pipeline destroyed it, or its provider no longer lists it). */

@@ -17,10 +17,12 @@ export interface SessionSpend {
 }
 
 /** Dollars a sandbox has cost so far; null when its resources are unknown. Local runs are free. */
-export function entryCost(e: Pick<SandboxEntry, 'provider' | 'cpuCount' | 'memoryMB' | 'startedAt'>, now = Date.now()): number | null {
+export function entryCost(e: Pick<SandboxEntry, 'provider' | 'cpuCount' | 'memoryMB' | 'startedAt' | 'pausedMs' | 'pausedSince'>, now = Date.now()): number | null {
   if (providerInfo(e.provider).onThisMachine) return 0;
   if (!e.cpuCount || !e.memoryMB) return null;
-  return sandboxCost((now - e.startedAt) / 1000, e.cpuCount, e.memoryMB);
+  // Time spent paused is not billed (E2B charges running seconds only).
+  const paused = (e.pausedMs ?? 0) + (e.pausedSince !== undefined ? now - e.pausedSince : 0);
+  return sandboxCost(Math.max(0, now - e.startedAt - paused) / 1000, e.cpuCount, e.memoryMB);
 }
 
 export class SessionCost extends Disposable {

@@ -57,6 +57,8 @@ export function sandboxItem(e: SandboxEntry, node: SandboxNode): vscode.TreeItem
       ? new vscode.ThemeIcon('vm-running', new vscode.ThemeColor('testing.iconPassed'))
       : e.status === 'starting'
         ? new vscode.ThemeIcon('loading~spin')
+        : e.status === 'paused'
+          ? new vscode.ThemeIcon('debug-pause')
         : new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
   const md = new vscode.MarkdownString(undefined, true);
   md.appendMarkdown(`**${escapeMd(e.appName)}** — ${e.status}\n\n`);
@@ -66,7 +68,8 @@ export function sandboxItem(e: SandboxEntry, node: SandboxNode): vscode.TreeItem
   if (e.url) md.appendMarkdown(`URL: ${e.url}\n\n`);
   if (e.error) md.appendMarkdown(`Error: ${escapeMd(e.error.message)}\n\n`);
   item.tooltip = md;
-  if (e.status === 'running') item.command = { command: 'spawnApp.sandbox.openPreview', title: 'Open Preview', arguments: [node] };
+  if (e.status === 'paused') md.appendMarkdown('Paused: it keeps its memory and files and costs nothing; opening it (or its URL) resumes it.\n\n');
+  if (e.status === 'running' || e.status === 'paused') item.command = { command: 'spawnApp.sandbox.openPreview', title: 'Open Preview', arguments: [node] };
   return item;
 }
 
@@ -93,7 +96,10 @@ export function detailItem(e: SandboxEntry, field: DetailNode['field'], node: Sa
       item.command = { command: 'spawnApp.sandbox.openInBrowser', title: 'Open in Browser', arguments: [node] };
       break;
     case 'time':
-      if (e.endAt !== undefined) {
+      if (e.status === 'paused') {
+        item.label = 'paused';
+        item.description = `up ${formatDuration(now - e.startedAt)}; a request to its URL resumes it`;
+      } else if (e.endAt !== undefined) {
         item.label = `${formatDuration(e.endAt - now)} left`;
         item.description = `up ${formatDuration(now - e.startedAt)}`;
       } else {

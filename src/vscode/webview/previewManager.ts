@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import type { AppTree } from '../../core/appTree';
 import { Disposable, toDisposable } from '../dispose';
-import { FIXABLE_CODES } from '../../core/errors';
+import { FIXABLE_CODES, messageOf } from '../../core/errors';
 import type { SandboxEntry } from '../sandboxes/sandboxEntry';
 import type { SandboxRegistry } from '../sandboxes/sandboxRegistry';
 import type { PreviewAction, PreviewState } from './messages';
@@ -33,6 +33,7 @@ export class PreviewManager extends Disposable implements vscode.WebviewPanelSer
   private readonly panels = new Map<string, PreviewPanel>();
   private integrated?: Promise<IntegratedBrowser | undefined>;
   private readonly external = new Map<string, Thenable<vscode.Uri>>();
+  private readonly waking = new Set<string>();
 
   constructor(
     private readonly media: vscode.Uri,
@@ -40,6 +41,8 @@ export class PreviewManager extends Disposable implements vscode.WebviewPanelSer
     private readonly registry: SandboxRegistry,
     /** Lists the providers once, so a restored panel can find a sandbox that outlived the reload. */
     private readonly discover: () => Promise<void>,
+    /** How long a paused sandbox is resumed for when its preview opens (the sandbox lifetime setting). */
+    private readonly resumeMs: () => number = () => 15 * 60_000,
   ) {
     super();
     this._register(vscode.window.registerWebviewPanelSerializer(PREVIEW_VIEW_TYPE, this));
@@ -61,6 +64,7 @@ export class PreviewManager extends Disposable implements vscode.WebviewPanelSer
 
   /** Shows the app's panel beside the editor, creating it if needed. */
   createOrShow(appId: string, opts: { preserveFocus?: boolean } = {}): PreviewPanel {
+    this.wakeFor(appId);
     const existing = this.panels.get(appId);
     if (existing) {
       existing.reveal(opts.preserveFocus ?? false);
@@ -88,6 +92,7 @@ export class PreviewManager extends Disposable implements vscode.WebviewPanelSer
       return;
     }
     this.attach(panel, appId);
+    // A restored panel does not wake a paused sandbox (a reload would otherwise resume every one): it says it is paused.
     await this.discover().catch(() => undefined);
     await this.refresh(appId);
   }
@@ -141,6 +146,8 @@ export class PreviewManager extends Disposable implements vscode.WebviewPanelSer
       case 'running':
         // The iframe URL is filled in by stateFor; until then a status line, never a blank frame.
         return { appName, status: 'running', message: 'Opening the app…', displayUrl: entry.url, actions: ['reload', 'refine', 'openInBrowser', 'copyUrl', 'showLogs', 'destroy'] };
+      case 'paused':
+        return { appName, status: this.waking.has(entry.id) ? 'starting' : 'stopped', message: this.waking.has(entry.id) ? 'Resuming the paused sandbox…' : 'Paused: it costs nothing now. Open the preview again, or Resume it in the Sandboxes view, to wake it.', displayUrl: entry.url, actions: ['showLogs', 'destroy'] };
       case 'failed':
         return {
           appName,
@@ -150,6 +157,24 @@ export class PreviewManager extends Disposable implements vscode.WebviewPanelSer
           actions: [...(FIXABLE_CODES.has(entry.error?.code ?? '') ? (['fix'] as const) : []), 'retry', 'showLogs', 'destroy'],
         };
     }
+  }
+
+  /** Opening the preview of a paused sandbox resumes it (once at a time); a failure says so, with Retry. */
+  private wakeFor(appId: string): void {
+    const entry = this.registry.forApp(appId);
+    if (entry?.status === 'paused') this.wake(entry.id, entry.appName);
+  }
+
+  private wake(id: string, appName: string): void {
+    if (this.waking.has(id)) return;
+    this.waking.add(id);
+    void this.registry.resume(id, this.resumeMs()).then(
+      () => this.waking.delete(id),
+      (err: unknown) => {
+        this.waking.delete(id);
+        void vscode.window.showErrorMessage(messageOf(err), 'Retry').then((pick) => pick && this.wake(id, appName));
+      },
+    );
   }
 
   /** The URL a browser (or this webview) reaches the app at: `asExternalUri` maps local ports through remotes. */

@@ -1,0 +1,50 @@
+/**
+ * An interactive shell for the local runner's terminal: `bash -i` on a pseudo-terminal made by util-linux `script`
+ * (no native module needed), started as its own process group so that killing it never touches the app.
+ *
+ * Inside bubblewrap the shell gets the same plan as the app's install step (bwrap.ts): the same app folder and private
+ * home, writable; the system read-only; homes, /tmp and other sandboxes hidden; the same environment allowlist. It
+ * cannot join the running app's namespaces (bwrap cannot enter an existing sandbox), so it has its own PID namespace
+ * (it does not see the app's processes) and the machine's network, where the app answers on 127.0.0.1:$PORT.
+ * The terminal's size is set when it opens (`script` does not pass later resizes on).
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { killGroup } from './processes';
+import type { Shell, ShellOptions } from './types';
+
+/** `file args…` wrapped so that it runs `bash -i` on a PTY of the given size (falls back to pipes without `script`). */
+export function ptyCommand(cols: number, rows: number): string[] {
+  const inner = `stty cols ${Math.max(1, Math.floor(cols))} rows ${Math.max(1, Math.floor(rows))} 2>/dev/null; exec /bin/bash -i`;
+  if (process.platform === 'linux' && existsSync('/usr/bin/script')) return ['/usr/bin/script', '-qfec', inner, '/dev/null'];
+  return ['/bin/bash', '-i'];
+}
+
+export function startShell(file: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv, opts: ShellOptions): Shell {
+  const child = spawn(file, args, { cwd, env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+  const decoder = new TextDecoder();
+  const onData = (b: Buffer) => opts.onData(decoder.decode(b, { stream: true }));
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
+  child.stdin.on('error', () => undefined);
+  const exited = new Promise<void>((resolve) => {
+    child.on('error', (err) => {
+      opts.onData(`${err.message}\r\n`);
+      resolve();
+    });
+    child.on('close', () => resolve());
+  });
+  return {
+    write: async (text) => {
+      if (!child.stdin.writableEnded && !child.stdin.destroyed) child.stdin.write(text);
+    },
+    resize: async () => {
+      // `script` keeps the size it was started with.
+    },
+    kill: async () => {
+      if (child.pid !== undefined) await killGroup(child.pid, 200);
+      await exited;
+    },
+    exited,
+  };
+}
