@@ -156,7 +156,10 @@ describe('app secrets and the spending cap (fake Anthropic, local runner)', func
       }, 'a pause request for the sandbox');
       assert.deepEqual(e2b.fake.paused(), [d.sandboxId], 'one pause request');
       assert.equal(e2b.fake.live().some((x) => x.id === d.sandboxId), true, 'paused, not killed');
-      await waitFor(() => !api.registry.get(d.sandboxId) || undefined, 'the paused sandbox off the running list');
+      await waitFor(() => api.registry.get(d.sandboxId)?.status === 'paused' || undefined, 'the sandbox listed as paused (with Resume)');
+      // Paused time is not billed: the entry's cost stops growing while it stays paused.
+      const entry = api.registry.get(d.sandboxId)!;
+      assert.ok(entry.pausedSince !== undefined, 'the pause is on the entry');
     } finally {
       await setSetting('budgetUsd', undefined);
       await e2b.stop();
