@@ -65,6 +65,8 @@ describe('e2e: a frame inside the previewed app cannot talk to the preview', fun
       folder: work,
       viewport: { width: 1440, height: 900 },
       settings: { 'spawnApp.generator': 'templates', 'spawnApp.sandboxProvider': 'local' },
+      // The local runner without bubblewrap (the fallback): where the ⚠ and the question are what protects the user.
+      env: { SPAWN_APP_SANDBOX: 'off' },
     });
     page = host.page;
   });
@@ -95,6 +97,7 @@ describe('e2e: a frame inside the previewed app cannot talk to the preview', fun
     await runCommand(page, 'Spawn App: Deploy App');
     const dialog = page.locator('.monaco-dialog-box');
     await dialog.getByText('to the local runner?').waitFor();
+    await dialog.getByText('not sandboxed', { exact: false }).first().waitFor();
     await dialog.getByText('⚠ This code was not a built-in template generated in this window', { exact: false }).waitFor();
     await page.screenshot({ path: path.join(shots, 'hostile-01-confirm.png') });
     await dialog.getByRole('button', { name: 'Deploy', exact: true }).click();
