@@ -20,7 +20,7 @@ import { formatUsd, sandboxCost } from '../src/core/pricing';
 import { E2BProvider, probeUrl } from '../src/core/sandbox/e2b';
 import { SPAWN_TEMPLATE_ALIAS, STACK_TEMPLATES_CHOICE, TEMPLATE_PACKAGES } from '../src/core/sandbox/preinstalled';
 import { stackTemplateOptions } from '../test/helpers/stackImages';
-import { connectHmr, viteWsToken } from '../test/helpers/viteHmr';
+import { connectHmr, loadPage, viteWsToken } from '../test/helpers/viteHmr';
 import { APP_TYPES } from '../src/core/spec';
 import { FakeAnthropic } from '../test/fakes/fakeAnthropic';
 import { FakeE2B } from '../test/fakes/fakeE2B';
@@ -344,12 +344,16 @@ async function confirmToReadyCold(latencyMs = 50): Promise<{ webapp: number; rea
       }
       out[appType] = Math.round(median(samples));
     }
-    // A saved edit of src/App.tsx → Vite's HMR update reaches a connected client (through the fake's edge), median of 5.
+    // A saved edit of src/App.tsx → Vite's HMR update reaches a connected client that loaded the page (through the fake's
+    // edge), median of 5.
     await fake.sparesReady();
     const spec = templateSpec('react', 'a counter');
     const d = await deploy({ spec, provider });
     const u = new URL(d.url);
     const viaEdge = { base: `http://127.0.0.1:${u.port}`, headers: { Host: u.host } };
+    // The page and its modules, as the preview's browser loads them: Vite sends updates only for modules requested.
+    const loaded = await loadPage(viaEdge.base, viaEdge.headers);
+    if (!loaded.includes('/src/App.tsx')) throw new Error(`the page did not load /src/App.tsx: ${loaded.join(', ')}`);
     const hmr = await connectHmr(viaEdge.base, await viaEdgeToken(viaEdge), viaEdge.headers);
     try {
       await hmr.next((m) => m.type === 'connected');

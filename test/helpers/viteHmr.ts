@@ -118,3 +118,28 @@ function client(socket: Socket, head: Buffer): HmrClient {
     },
   };
 }
+
+/**
+ * Loads a page and its module graph as the browser does before its HMR client gets any update: the HTML, then every
+ * same-origin module it imports (script `src`, inline and static `import`s), transitively. Vite only sends `update`
+ * for modules some client has requested; without this, whether an edit reaches HMR depends on Vite's pre-transform
+ * of the HTML's entry having finished. Returns the paths loaded.
+ */
+export async function loadPage(baseUrl: string, headers: Record<string, string> = {}, page = '/'): Promise<string[]> {
+  const seen = new Set<string>();
+  const refs = (text: string, html: boolean): string[] => {
+    const out: string[] = [];
+    if (html) for (const m of text.matchAll(/<script\b[^>]*\bsrc="([^"]+)"/g)) out.push(m[1]!);
+    for (const m of text.matchAll(/(?:\bimport\s*|\bfrom\s*|\bimport\s*\(\s*)["']([^"']+)["']/g)) out.push(m[1]!);
+    return out.filter((p) => p.startsWith('/') && !p.startsWith('//'));
+  };
+  const load = async (p: string, html: boolean): Promise<void> => {
+    if (seen.has(p)) return;
+    seen.add(p);
+    const res = await request(`${baseUrl.replace(/\/$/, '')}${p}`, { headers });
+    if (res.status !== 200) throw new Error(`${p} answered ${res.status}`);
+    await Promise.all(refs(res.body, html).map((r) => load(r, false)));
+  };
+  await load(page, true);
+  return [...seen];
+}
