@@ -20,14 +20,21 @@ export class SandboxTimeouts extends Disposable {
   private arm(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    const ends = this.registry.list().filter((e) => e.status === 'running' && e.endAt !== undefined).map((e) => e.endAt!);
+    const now = Date.now();
+    // A sandbox still listed as running a minute after its end is left alone (the provider says it runs; Refresh
+    // still works); every other running one's end is watched.
+    const ends = this.registry
+      .list()
+      .filter((e) => e.status === 'running' && e.endAt !== undefined && e.endAt + AFTER_END_MS >= now - 60_000)
+      .map((e) => e.endAt!);
     if (ends.length === 0) return;
-    const wait = Math.max(0, Math.min(...ends) + AFTER_END_MS - Date.now());
-    // Past ends listed already would loop: at most one look per end.
-    if (Math.min(...ends) + AFTER_END_MS < Date.now() - 60_000) return;
+    const end = Math.min(...ends);
+    // First look just after the end; while the provider still says running (a listing that began before the pause,
+    // a slow provider), look again every AFTER_END_MS.
+    const wait = end + AFTER_END_MS > now ? end + AFTER_END_MS - now : AFTER_END_MS;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      void this.discover();
+      void this.discover().finally(() => this.arm());
     }, Math.min(wait, 2 ** 31 - 1));
     this.timer.unref?.();
   }
