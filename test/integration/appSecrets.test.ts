@@ -160,6 +160,8 @@ describe('app secrets and the spending cap (fake Anthropic, local runner)', func
       // Paused time is not billed: the entry's cost stops growing while it stays paused.
       const entry = api.registry.get(d.sandboxId)!;
       assert.ok(entry.pausedSince !== undefined, 'the pause is on the entry');
+      // This test's sandbox goes with it (paused, it would otherwise outlive the fake it lives in).
+      assert.equal(await api.registry.destroy(d.sandboxId), true);
     } finally {
       await setSetting('budgetUsd', undefined);
       await e2b.stop();

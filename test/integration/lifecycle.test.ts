@@ -72,6 +72,8 @@ describe('E2B: pause instead of kill, and its terminal (the fake E2B)', function
     assert.equal(sb.autoPause, true);
     assert.equal(sb.autoResume, true);
     assert.equal(await contextOf(r.sandboxId), 'sandbox:running:e2b');
+    // Idle means no traffic: an open preview's frame is a visitor whose requests would wake it (auto-resume).
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     // A short timeout: 3 s from now. E2B (the fake) pauses it then, and the tree learns it at its end.
     await vscode.commands.executeCommand('spawnApp.sandbox.extendTimeout', { sandboxId: r.sandboxId, minutes: 0.05 });
     await waitFor(async () => (await contextOf(r.sandboxId)) === 'sandbox:paused:e2b', 'the tree to show it paused');
