@@ -47,6 +47,10 @@ cat > "$dir/package.json" <<JSON
 JSON
 (
   cd "$dir"
+  # Run under `npm test`, the outer npm (Node 20) exports its config as npm_* variables, and the inner npm would take
+  # them as its own: code-server's postinstall reads the Node version from npm_config_user_agent ("node/v20") and
+  # refuses. Start this npm with none of them.
+  for v in $(compgen -e | grep '^npm_' || true); do unset "$v"; done
   # Node 22 first on PATH runs code-server's postinstall; nodedir gives node-gyp Node 22's headers.
   export PATH=$nodedir/bin:$PATH npm_config_nodedir=$nodedir npm_config_yes=true npm_config_unsafe_perm=true
   npm install --ignore-scripts --no-audit --no-fund --loglevel=error
