@@ -13,7 +13,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import type { Host } from '../../scripts/vscode-host/host.mjs';
 import { runCommand, startHost } from '../../scripts/vscode-host/host.mjs';
-import { answers, frameWith, killStrays, root, screenshotIfFailed, shots } from './helpers';
+import { answers, closeHost, frameWith, root, screenshotIfFailed, shots } from './helpers';
 
 
 describe('e2e: prompt → files → deploy → the calculator computes in the preview → destroy', function () {
@@ -38,12 +38,7 @@ describe('e2e: prompt → files → deploy → the calculator computes in the pr
     await screenshotIfFailed(this.currentTest, page);
   });
 
-  after(async () => {
-    if (!host) return;
-    const tmp = host.tmp;
-    await host.close();
-    killStrays(tmp);
-  });
+  after(() => closeHost(host));
 
   it('shows its own activity-bar view with a welcome', async () => {
     await page.locator('.activitybar .action-item a[aria-label="Spawn App"]').click({ timeout: 30_000 });

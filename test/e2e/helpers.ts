@@ -61,6 +61,14 @@ export async function frameWith(page: Page, selector: string, timeoutMs = 30_000
 }
 
 /** For a mocha `afterEach`: a screenshot of the page when the test failed, under test-results/. */
+/** Closes a test's VS Code host and kills what its run left behind in its temp folder. */
+export async function closeHost(host: { tmp: string; close(): Promise<void> } | undefined): Promise<void> {
+  if (!host) return;
+  const tmp = host.tmp;
+  await host.close();
+  killStrays(tmp);
+}
+
 export async function screenshotIfFailed(test: Mocha.Test | undefined, page: Page | undefined): Promise<void> {
   if (test?.state !== 'failed' || !page) return;
   mkdirSync(failures, { recursive: true });

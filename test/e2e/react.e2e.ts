@@ -16,7 +16,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import type { Host } from '../../scripts/vscode-host/host.mjs';
 import { runCommand, startHost } from '../../scripts/vscode-host/host.mjs';
-import { frameWith, killStrays, root, screenshotIfFailed, shots } from './helpers';
+import { closeHost, frameWith, root, screenshotIfFailed, shots } from './helpers';
 
 describe('e2e: a React app, deployed, hot-reloaded from the editor without a page reload', function () {
   this.timeout(300_000);
@@ -40,12 +40,7 @@ describe('e2e: a React app, deployed, hot-reloaded from the editor without a pag
     await screenshotIfFailed(this.currentTest, page);
   });
 
-  after(async () => {
-    if (!host) return;
-    const tmp = host.tmp;
-    await host.close();
-    killStrays(tmp);
-  });
+  after(() => closeHost(host));
 
   it('React app from the quick pick: the files open at src/App.tsx', async () => {
     await page.locator('.activitybar .action-item a[aria-label="Spawn App"]').click({ timeout: 30_000 });

@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import type { Host } from '../../scripts/vscode-host/host.mjs';
 import { runCommand, startHost } from '../../scripts/vscode-host/host.mjs';
-import { killStrays, root, screenshotIfFailed, shots } from './helpers';
+import { closeHost, root, screenshotIfFailed, shots } from './helpers';
 
 describe('e2e: a new user without keys: the walkthrough from the Welcome page, and the template that stands in', function () {
   this.timeout(180_000);
@@ -27,12 +27,7 @@ describe('e2e: a new user without keys: the walkthrough from the Welcome page, a
     await screenshotIfFailed(this.currentTest, page);
   });
 
-  after(async () => {
-    if (!host) return;
-    const tmp = host.tmp;
-    await host.close();
-    killStrays(tmp);
-  });
+  after(() => closeHost(host));
 
   it('lists "Get started with Spawn App" on the Welcome page and opens it with its steps and images', async () => {
     await runCommand(page, 'Help: Welcome', { timeout: 30_000 });
