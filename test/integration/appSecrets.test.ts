@@ -4,7 +4,7 @@
  * the second generation asks first (answered through the test hook), and a no sends nothing.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
@@ -12,6 +12,7 @@ import type { FakeSpec } from '../fakes/fakeAnthropic';
 import { FakeAnthropic } from '../fakes/fakeAnthropic';
 import type { DeployResult, SpawnResult } from './helpers';
 import { fetchText, getApi, reset, setSetting, spawnCalculator, useFakeE2B, waitFor } from './helpers';
+import { readTree } from '../helpers/files';
 
 const SECRET = 'wk-vscode-5e1d2c3b4a69f870';
 
@@ -34,15 +35,6 @@ const READS_SECRET: FakeSpec = {
     },
   ],
 };
-
-function readTree(dir: string): string {
-  let out = '';
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    out += e.isDirectory() ? readTree(p) : readFileSync(p, 'utf8');
-  }
-  return out;
-}
 
 describe('app secrets and the spending cap (fake Anthropic, local runner)', function () {
   this.timeout(120_000);

@@ -12,6 +12,7 @@ import { request } from '../helpers/http';
 import type { FakeSpec } from '../fakes/fakeAnthropic';
 import { FakeAnthropic } from '../fakes/fakeAnthropic';
 import { FakeE2B } from '../fakes/fakeE2B';
+import { readTree } from '../helpers/files';
 
 const SECRET = 'wk-live-7f3a9c1e5b2d4f60';
 
@@ -50,15 +51,6 @@ function findFile(dir: string, name: string): string | undefined {
     }
   }
   return undefined;
-}
-
-function readTree(dir: string): string {
-  let out = '';
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    out += e.isDirectory() ? readTree(p) : readFileSync(p, 'utf8');
-  }
-  return out;
 }
 
 describe('spawn-app: app secrets and the spending cap (real process)', function () {

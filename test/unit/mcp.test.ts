@@ -271,16 +271,11 @@ describe('spawn-app mcp (the built CLI over stdio)', function () {
       await anthropic.close();
       await e2b.close();
     });
+    /** The settings a user of self-hosted E2B would set, pointing at the fake. */
+    const e2bEnv = () => ({ E2B_API_KEY: e2b.apiKey, E2B_API_URL: e2b.url, E2B_SANDBOX_URL: e2b.url, E2B_DOMAIN: e2b.domain });
 
     it('a model-written app runs in E2B without any flag, and the sandbox is destroyed on disconnect', async () => {
-      const { client } = await connect([], {
-        ANTHROPIC_API_KEY: 'x',
-        ANTHROPIC_BASE_URL: anthropic.url,
-        E2B_API_KEY: e2b.apiKey,
-        E2B_API_URL: e2b.url,
-        E2B_SANDBOX_URL: e2b.url,
-        E2B_DOMAIN: e2b.domain,
-      });
+      const { client } = await connect([], { ANTHROPIC_API_KEY: 'x', ANTHROPIC_BASE_URL: anthropic.url, ...e2bEnv() });
       const res = await client.callTool({ name: 'spawn_app', arguments: { prompt: 'a todo list', appType: 'webapp' } });
       const text = textOf(res);
       assert.equal((res as Text).isError, false, text);
@@ -293,19 +288,12 @@ describe('spawn-app mcp (the built CLI over stdio)', function () {
       const page = await request(`${e2b.url}/`, { headers: { host } });
       assert.equal(page.status, 200);
       await client.close();
-      const listed = await runCli(['list', '--json'], { E2B_API_KEY: e2b.apiKey, E2B_API_URL: e2b.url, E2B_SANDBOX_URL: e2b.url, E2B_DOMAIN: e2b.domain, ...env }, tmp);
+      const listed = await runCli(['list', '--json'], { ...e2bEnv(), ...env }, tmp);
       assert.doesNotMatch(listed.stdout, new RegExp(id), 'destroyed when the client disconnected');
     });
 
     it('refine_app writes the changed files and updates the running app in place', async () => {
-      const { client } = await connect([], {
-        ANTHROPIC_API_KEY: 'x',
-        ANTHROPIC_BASE_URL: anthropic.url,
-        E2B_API_KEY: e2b.apiKey,
-        E2B_API_URL: e2b.url,
-        E2B_SANDBOX_URL: e2b.url,
-        E2B_DOMAIN: e2b.domain,
-      });
+      const { client } = await connect([], { ANTHROPIC_API_KEY: 'x', ANTHROPIC_BASE_URL: anthropic.url, ...e2bEnv() });
       const text = textOf(await client.callTool({ name: 'spawn_app', arguments: { prompt: 'a todo list', appType: 'webapp' } }));
       const appId = /App "([^"]+)"/.exec(text)![1]!;
       const host = new URL(urlIn(text)).host;
