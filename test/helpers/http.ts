@@ -31,3 +31,18 @@ export async function isDown(url: string): Promise<boolean> {
     return true;
   }
 }
+
+/** A GET of a sandbox URL through the fake E2B's edge: to loopback at the URL's port, with the URL's Host header. */
+export function getViaEdge(url: string): Promise<{ status: number; body: string }> {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: '127.0.0.1', port: u.port, path: u.pathname + u.search, headers: { Host: u.host }, agent: false }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      })
+      .on('error', reject);
+  });
+}

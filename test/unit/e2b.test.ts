@@ -4,7 +4,6 @@
  * ending with no sandbox left, cancellation, list/destroy/extend, and the CLI's Done-when path.
  */
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,22 +19,9 @@ import { E2BProvider, probeUrl } from '../../src/core/sandbox/e2b';
 import type { E2BProviderOptions } from '../../src/core/sandbox/e2b';
 import { FakeE2B } from '../fakes/fakeE2B';
 import { ensureBuilt, runCli, startCli } from '../helpers/cli';
+import { getViaEdge } from '../helpers/http';
 
 /** GET through an app URL; `*.localhost` is dialled on loopback with the Host header, as a browser would resolve it. */
-function get(url: string): Promise<{ status: number; body: string }> {
-  const u = new URL(url);
-  return new Promise((resolve, reject) => {
-    http
-      .get({ host: '127.0.0.1', port: u.port, path: u.pathname + u.search, headers: { Host: u.host }, agent: false }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => (body += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      })
-      .on('error', reject);
-  });
-}
-
 function withFiles(n: number): AppSpec {
   const spec = templateSpec('webapp', 'a calculator');
   // Exactly n files: the static server, its page (n >= 2), then filler files.
@@ -102,7 +88,7 @@ describe('E2B provider (real SDK against the fake E2B)', function () {
       const events: SpawnEvent[] = [];
       const d = await run(templateSpec('webapp', 'a calculator'), provider(), { onEvent: (e) => events.push(e) });
       assert.match(d.url, new RegExp(`^http://3000-${d.sandbox.id}\\.localhost:${fake.port}$`));
-      const res = await get(d.url);
+      const res = await getViaEdge(d.url);
       assert.equal(res.status, 200);
       assert.match(res.body, /Calculator/);
       const counts = fake.counts();
@@ -121,7 +107,7 @@ describe('E2B provider (real SDK against the fake E2B)', function () {
 
     it('a script (Python) that writes a report and serves it', async () => {
       const d = await run(templateSpec('script', 'analyse visits'));
-      const res = await get(d.url);
+      const res = await getViaEdge(d.url);
       assert.equal(res.status, 200);
       assert.match(res.body, /<html/i);
     });
@@ -129,7 +115,7 @@ describe('E2B provider (real SDK against the fake E2B)', function () {
     it('an api (Express from the registry): the install streams its output, then the API answers', async () => {
       const events: SpawnEvent[] = [];
       const d = await run(templateSpec('api', 'a notes api'), provider(), { onEvent: (e) => events.push(e) });
-      const res = await get(`${d.url}/api/health`);
+      const res = await getViaEdge(`${d.url}/api/health`);
       assert.equal(res.status, 200);
       assert.equal((JSON.parse(res.body) as { status: string }).status, 'ok');
       assert.ok(events.some((e) => e.event === 'phase' && e.phase === 'install' && e.status === 'finished'));
@@ -145,8 +131,8 @@ describe('E2B provider (real SDK against the fake E2B)', function () {
         const ms = Math.round(performance.now() - t0);
         measured[n] = { requests: fake.apiRequests(), ms, counts: fake.counts() };
         assert.equal(d.spec.files.length, n);
-        assert.equal((await get(`${d.url}/`)).status, n >= 2 ? 200 : 404);
-        if (n > 2) assert.equal((await get(`${d.url}/assets/part-${n - 3}.txt`)).status, 200);
+        assert.equal((await getViaEdge(`${d.url}/`)).status, n >= 2 ? 200 : 404);
+        if (n > 2) assert.equal((await getViaEdge(`${d.url}/assets/part-${n - 3}.txt`)).status, 200);
         await d.sandbox.destroy();
       }
       if (process.env.SPAWN_APP_REPORT) console.log(JSON.stringify(measured, null, 2));
@@ -220,7 +206,7 @@ describe('E2B provider (real SDK against the fake E2B)', function () {
     it('a 429 with Retry-After is retried by the SDK and the deploy goes on', async () => {
       fake.rateLimit(1, 1);
       const d = await run(templateSpec('webapp', 'x'));
-      assert.equal((await get(d.url)).status, 200);
+      assert.equal((await getViaEdge(d.url)).status, 200);
       assert.equal(fake.counts()['POST /v2/sandboxes'], 2);
     });
 
@@ -462,7 +448,7 @@ describe('E2B provider (real SDK against the fake E2B)', function () {
       const ready = events(r.stdout).find((e) => e.event === 'ready');
       assert.ok(ready && ready.event === 'ready', 'a ready event');
       assert.equal(ready.provider, 'e2b');
-      const res = await get(ready.url);
+      const res = await getViaEdge(ready.url);
       assert.equal(res.status, 200);
       assert.match(res.body, /Calculator/);
 
@@ -485,7 +471,7 @@ describe('E2B provider (real SDK against the fake E2B)', function () {
     it('run without --detach serves until SIGINT, then destroys the sandbox', async () => {
       const cli = startCli(['run', 'a calculator', '--provider', 'e2b', '--json'], env);
       const ready = (await cli.waitFor((e) => e.event === 'ready')) as { url: string };
-      assert.equal((await get(ready.url)).status, 200);
+      assert.equal((await getViaEdge(ready.url)).status, 200);
       assert.equal(fake.liveCount, 1);
       cli.child.kill('SIGINT');
       const r = await cli.done;
@@ -528,7 +514,7 @@ describe('E2B provider: taking over a sandbox another process made (after a relo
     const next = { ...spec, files: spec.files.map((f) => (f.path === 'index.html' ? { ...f, content: '<h1>adopted</h1>' } : f)) };
     const { startIn } = await import('../../src/core/deploy');
     const again = await startIn(adopted, next, { provider: second });
-    assert.equal((await get(`${again.url}/`)).body, '<h1>adopted</h1>');
+    assert.equal((await getViaEdge(`${again.url}/`)).body, '<h1>adopted</h1>');
     assert.equal(fake.liveCount, 1, 'no second sandbox');
     await adopted.destroy();
     assert.equal(fake.liveCount, 0);

@@ -4,7 +4,6 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { saveApp } from '../../src/core/appDir';
@@ -18,20 +17,7 @@ import { E2BProvider } from '../../src/core/sandbox/e2b';
 import type { AppSpec } from '../../src/core/spec';
 import { FakeAnthropic } from '../fakes/fakeAnthropic';
 import { FakeE2B } from '../fakes/fakeE2B';
-
-function get(url: string): Promise<{ status: number; body: string }> {
-  const u = new URL(url);
-  return new Promise((resolve, reject) => {
-    http
-      .get({ host: '127.0.0.1', port: u.port, path: u.pathname, headers: { Host: u.host }, agent: false }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => (body += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      })
-      .on('error', reject);
-  });
-}
+import { getViaEdge } from '../helpers/http';
 
 const SERVER = `const http=require('http'),fs=require('fs'),path=require('path');
 http.createServer((q,s)=>{fs.readFile(path.join(__dirname,q.url==='/'?'index.html':q.url),(e,d)=>{if(e){s.writeHead(404);return s.end('nf')}s.end(d)})}).listen(process.env.PORT||3000)`;
@@ -68,7 +54,7 @@ describe('iterate with the fake Anthropic and the fake E2B', function () {
   it('refine sends the edited files, the patch shows as a diff, and accepting it redeploys: the new content is served', async () => {
     const d = await deploy({ spec: app, provider: provider() });
     deployments.push(d);
-    assert.match((await get(d.url + '/')).body, /Hello/);
+    assert.match((await getViaEdge(d.url + '/')).body, /Hello/);
     // The user edits the page in the editor before asking for a change.
     const edited = applyPatch(app, { changes: [{ path: 'index.html', content: '<h1>Hello, my edit</h1>' }], deletions: [] }).spec;
     claudeFake.enqueue({ kind: 'ok', input: { summary: 'Adds a subtitle.', changes: [{ path: 'index.html', content: '<h1>Hello, my edit</h1><p>Subtitle</p>' }, { path: 'about.html', content: 'About' }], deletions: [] } });
@@ -86,8 +72,8 @@ describe('iterate with the fake Anthropic and the fake E2B', function () {
     assert.equal(plan.restart, false, 'static files need no restart');
     assert.equal(e2bFake.counts()['POST /files'], 1, 'one batched write');
     assert.equal(e2bFake.counts()['POST /process.Process/Start'] ?? 0, 0, 'no restart, no install');
-    assert.equal((await get(deployment.url + '/')).body, '<h1>Hello, my edit</h1><p>Subtitle</p>');
-    assert.equal((await get(deployment.url + '/about.html')).body, 'About');
+    assert.equal((await getViaEdge(deployment.url + '/')).body, '<h1>Hello, my edit</h1><p>Subtitle</p>');
+    assert.equal((await getViaEdge(deployment.url + '/about.html')).body, 'About');
   });
 
   it('a crashing start → Fix with Claude (failing output sent) → the fixed app answers', async () => {
@@ -109,7 +95,7 @@ describe('iterate with the fake Anthropic and the fake E2B', function () {
     const d = await deploy({ spec: fixed, provider: provider() });
     deployments.push(d);
     loop.succeeded();
-    assert.equal((await get(d.url + '/')).body, '<h1>Hello</h1>');
+    assert.equal((await getViaEdge(d.url + '/')).body, '<h1>Hello</h1>');
   });
 
   it('a server change restarts the app in place, in the same sandbox', async () => {
@@ -122,7 +108,7 @@ describe('iterate with the fake Anthropic and the fake E2B', function () {
     assert.equal(deployment.sandbox.id, d.sandbox.id);
     assert.equal(e2bFake.counts()['POST /files'], 1);
     assert.equal(e2bFake.counts()['POST /process.Process/Start'], 1, 'one start, no install');
-    assert.equal((await get(deployment.url + '/')).body, 'v2 <h1>Hello</h1>');
+    assert.equal((await getViaEdge(deployment.url + '/')).body, 'v2 <h1>Hello</h1>');
     assert.equal(e2bFake.liveCount, 1);
   });
 

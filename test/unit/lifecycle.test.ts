@@ -5,7 +5,6 @@
  * shell inside the app's bubblewrap plan.
  */
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,20 +18,7 @@ import { LocalProvider } from '../../src/core/sandbox/local';
 import type { Shell } from '../../src/core/sandbox/types';
 import { FakeE2B } from '../fakes/fakeE2B';
 import { ensureBuilt, runCli } from '../helpers/cli';
-
-function get(url: string): Promise<{ status: number; body: string }> {
-  const u = new URL(url);
-  return new Promise((resolve, reject) => {
-    http
-      .get({ host: '127.0.0.1', port: u.port, path: u.pathname, headers: { Host: u.host }, agent: false }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => (body += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      })
-      .on('error', reject);
-  });
-}
+import { getViaEdge } from '../helpers/http';
 
 async function until<T>(what: string, cond: () => T | undefined | false | Promise<T | undefined | false>, ms = 10_000): Promise<T> {
   const end = Date.now() + ms;
@@ -83,7 +69,7 @@ describe('pause instead of kill, and terminals (issue 15 parts 1 and 4)', functi
     assert.equal(listed.find((s) => s.id === d.sandbox.id)?.state, 'paused');
     assert.deepEqual(fake.listStates.at(-1)?.sort(), ['paused', 'running'], 'list asks for both states');
     // Auto-resume: the request that wakes it is answered by the app.
-    const res = await get(d.url);
+    const res = await getViaEdge(d.url);
     assert.equal(res.status, 200);
     assert.match(res.body, /Calculator/);
     assert.ok(fake.resumes.some((x) => x.sandboxId === d.sandbox.id && x.by === 'traffic'));
@@ -104,7 +90,7 @@ describe('pause instead of kill, and terminals (issue 15 parts 1 and 4)', functi
     assert.equal(sb!.state, 'running');
     assert.ok(sb!.endAt - Date.now() > 6 * 60_000, 'runs for the timeout it was resumed with');
     assert.equal(d.sandbox.info().state, 'running');
-    assert.equal((await get(d.url)).status, 200);
+    assert.equal((await getViaEdge(d.url)).status, 200);
   });
 
   it('a paused sandbox is found after a reload (a new provider lists it) and a takeover resumes it with the timeout', async () => {
@@ -150,7 +136,7 @@ describe('pause instead of kill, and terminals (issue 15 parts 1 and 4)', functi
     await shell.kill();
     await shell.exited;
     await until('the PTY to end', () => !fake.live()[0]!.pids.includes(ptyPid));
-    assert.equal((await get(d.url)).status, 200, 'the app still runs');
+    assert.equal((await getViaEdge(d.url)).status, 200, 'the app still runs');
   });
 
   it('an E2B terminal into a paused sandbox resumes it first, with the timeout', async () => {
@@ -190,7 +176,7 @@ describe('pause instead of kill, and terminals (issue 15 parts 1 and 4)', functi
         }
         await first.shell.kill();
         await first.shell.exited;
-        assert.equal((await get(d.url)).status, 200, 'the app still runs after its terminal closed');
+        assert.equal((await getViaEdge(d.url)).status, 200, 'the app still runs after its terminal closed');
         const second = await echoPwd((onData) => local.openShell(d.sandbox.id, { cols: 80, rows: 24, onData }));
         await d.sandbox.destroy();
         await second.shell.exited; // destroying the sandbox ends its shells
