@@ -47,7 +47,13 @@ export class SandboxRegistry extends Disposable {
   }
 
   /** Records a sandbox the moment the pipeline created it (before anything runs in it), so a cancel or failure can find it. */
-  add(created: { sandboxId: string; startedAt: number } & SandboxResources, provider: SandboxProvider, app: { id: string; name: string }, approved?: Approval): SandboxEntry {
+  add(
+    created: { sandboxId: string; startedAt: number } & SandboxResources,
+    provider: SandboxProvider,
+    app: { id: string; name: string },
+    approved?: Approval,
+    more: Pick<SandboxEntry, 'phase' | 'sandbox' | 'prewarmed'> = {},
+  ): SandboxEntry {
     return this.insert({
       id: created.sandboxId,
       provider: provider.id,
@@ -63,6 +69,7 @@ export class SandboxRegistry extends Disposable {
       memoryMB: created.memoryMB,
       stopping: false,
       approved,
+      ...more,
     });
   }
 
@@ -71,24 +78,8 @@ export class SandboxRegistry extends Disposable {
    * replaced by the deploy's own entry (same id) when the deploy takes it.
    */
   addPrewarmed(sandbox: Sandbox, provider: SandboxProvider, app: { id: string; name: string }): SandboxEntry {
-    const info = sandbox.info();
-    return this.insert({
-      id: sandbox.id,
-      provider: provider.id,
-      providerRef: provider,
-      origin: 'deployed',
-      appId: app.id,
-      appName: app.name,
-      status: 'starting',
-      phase: 'Pre-warmed: waiting for Deploy',
-      startedAt: info.startedAt,
-      endAt: info.endAt,
-      cpuCount: info.cpuCount,
-      memoryMB: info.memoryMB,
-      sandbox,
-      stopping: false,
-      prewarmed: true,
-    });
+    const { startedAt, endAt, cpuCount, memoryMB } = sandbox.info();
+    return this.add({ sandboxId: sandbox.id, startedAt, endAt, cpuCount, memoryMB }, provider, app, undefined, { phase: 'Pre-warmed: waiting for Deploy', sandbox, prewarmed: true });
   }
 
   /** Records a sandbox a provider listed (`reloaded`: this window's from before a reload; `other`: not this window's). */
