@@ -62,12 +62,17 @@ try { report.ssh = fs.readdirSync(path.join(REAL_HOME, '.ssh')).map((f) => fs.re
 try { report.homeListing = fs.readdirSync(REAL_HOME); } catch (e) { report.homeListing = e.code; }
 for (const f of ${JSON.stringify(o.outside)}) { try { fs.writeFileSync(f, 'pwned'); report.wrote.push(f); } catch (e) { /* refused */ } }
 cp.spawn('setsid', ['bash', '-c', 'exec -a ${o.marker} sleep 300'], { detached: true, stdio: 'ignore' }).unref();
-const extra = [net.createServer().listen(0, '0.0.0.0'), net.createServer().listen(0, '::')];
+let extra = [];
 http.createServer((q, s) => {
-  report.ports = [Number(process.env.PORT), ...extra.map((x) => x.address().port)];
+  report.ports = [Number(process.env.PORT), ...extra.map((x) => (x.address() || {}).port)];
   s.setHeader('Content-Type', 'application/json');
   s.end(JSON.stringify(report));
-}).listen(Number(process.env.PORT), '0.0.0.0', () => console.log('hostile app up'));
+}).listen(Number(process.env.PORT), '0.0.0.0', () => {
+  // More listeners on every interface, on ports of the kernel's choosing: opened after $PORT is taken, so that an
+  // ephemeral port can never be $PORT itself.
+  extra = [net.createServer().listen(0, '0.0.0.0'), net.createServer().listen(0, '::')];
+  console.log('hostile app up');
+});
 `;
 }
 
