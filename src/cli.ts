@@ -14,7 +14,8 @@ import { CancelledError, exitCodeFor, isCancelled, messageOf, SpawnError } from 
 import type { SpawnEvent } from './core/events';
 import type { GeneratorChoice } from './core/generate';
 import { createGenerator, resolveGeneratorId } from './core/generate';
-import { formatUsd, sandboxCost } from './core/pricing';
+import { formatSandboxSpend, sandboxSpend } from './core/cost';
+import { formatUsd } from './core/pricing';
 import type { AppSpec, AppType } from './core/spec';
 import { appNameFrom, APP_TYPES, isAppType } from './core/spec';
 import { guessAppType } from './core/appType';
@@ -518,8 +519,9 @@ async function cmdList(opts: Options, ctx: Ctx): Promise<number> {
   const now = Date.now();
   if (opts.json) {
     for (const s of all) {
-      const cost = s.cpuCount && s.memoryMB ? sandboxCost((now - s.startedAt) / 1000, s.cpuCount, s.memoryMB) : 0;
-      ctx.io.out(JSON.stringify({ event: 'sandbox', ...s, ageMs: now - s.startedAt, timeLeftMs: s.endAt ? s.endAt - now : null, costUsd: cost }));
+      // costUsd: null when its price is unknown (never 0 for that); costAtMost: paused at a moment not known here.
+      const cost = sandboxSpend(s, now);
+      ctx.io.out(JSON.stringify({ event: 'sandbox', ...s, ageMs: now - s.startedAt, timeLeftMs: s.endAt ? s.endAt - now : null, costUsd: cost.usd, ...(cost.atMost ? { costAtMost: true } : {}) }));
     }
     return 0;
   }
@@ -529,7 +531,7 @@ async function cmdList(opts: Options, ctx: Ctx): Promise<number> {
   }
   for (const s of all) {
     const left = s.state === 'paused' ? 'paused (a request to its URL resumes it)' : s.endAt ? `${age(s.endAt - now)} left${s.onTimeout === 'pause' ? ', then paused' : ''}` : 'while its owner runs';
-    const cost = s.cpuCount && s.memoryMB ? formatUsd(sandboxCost((now - s.startedAt) / 1000, s.cpuCount, s.memoryMB)) : '$0';
+    const cost = formatSandboxSpend(s, now);
     const iso = s.provider !== 'local' ? '' : s.sandboxed ? ', sandboxed' : `, not sandboxed${ctx.local.isolation().reason ? `: ${ctx.local.isolation().reason}` : ''}`;
     ctx.io.out(`${s.id}  ${s.provider}  ${s.state ? `${s.state}  ` : ''}${s.appName}  ${s.url ?? ''}  age ${age(now - s.startedAt)}, ${left}, ${cost}${iso}${s.orphan ? '  (orphan: its owner is gone)' : ''}`);
   }

@@ -7,7 +7,8 @@ import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'n
 import os from 'node:os';
 import path from 'node:path';
 import { SpawnError } from './errors';
-import { formatUsd, sandboxCost } from './pricing';
+import { runningCost } from './cost';
+import { formatUsd } from './pricing';
 
 export const DEFAULT_BUDGET_USD = 2;
 /** The share of the budget at which a front warns (once a day). */
@@ -112,8 +113,7 @@ export class SandboxMeter {
     const seconds = (now - this.last) / 1000;
     this.last = now;
     if (seconds <= 0) return { warn: false, reached: false };
-    const usd = this.res.cpuCount && this.res.memoryMB ? sandboxCost(seconds, this.res.cpuCount, this.res.memoryMB) : null;
-    return this.budget.charge(usd);
+    return this.budget.charge(runningCost(seconds, this.res));
   }
 }
 

@@ -17,6 +17,10 @@ export interface ProviderInfo {
   readonly timeout: boolean;
   /** It runs apps on this machine (free; the deploy dialog says how isolated). */
   readonly onThisMachine: boolean;
+  /** Its running seconds are billed (core/cost.ts prices them; the spending cap counts them; a past-cap front asks or refuses before creating one). */
+  readonly billed: boolean;
+  /** A sandbox can be created while the model writes (core/prewarm.ts), so that the deploy goes into it. */
+  readonly prewarm: boolean;
   /** Makes the provider; a provider's SDK is loaded only here, when first used. */
   create(cfg: CoreConfig, local: () => LocalProvider): Promise<SandboxProvider>;
 }
@@ -25,8 +29,8 @@ export interface ProviderInfo {
 export type ProviderId = 'local' | 'e2b';
 
 export const PROVIDERS: Readonly<Record<ProviderId, ProviderInfo>> = {
-  local: { label: 'local runner', timeout: false, onThisMachine: true, create: async (_cfg, local) => local() },
-  e2b: { label: 'E2B', key: 'e2bApiKey', timeout: true, onThisMachine: false, create: async (cfg) => (await import('./e2b')).e2bProviderFromConfig(cfg) },
+  local: { label: 'local runner', timeout: false, onThisMachine: true, billed: false, prewarm: false, create: async (_cfg, local) => local() },
+  e2b: { label: 'E2B', key: 'e2bApiKey', timeout: true, onThisMachine: false, billed: true, prewarm: true, create: async (cfg) => (await import('./e2b')).e2bProviderFromConfig(cfg) },
 };
 
 export const PROVIDER_IDS = Object.keys(PROVIDERS) as ProviderId[];

@@ -4,7 +4,9 @@
  * app's last output when it ran; a person's "no" starts `Declined: `.
  */
 import { isCancelled, messageOf, SpawnError } from '../errors';
-import { formatUsd, sandboxCost } from '../pricing';
+import type { CostedSandbox } from '../cost';
+import { formatSandboxSpend } from '../cost';
+import { formatUsd } from '../pricing';
 import type { SandboxProvider } from '../sandbox/types';
 import type { AppSpec } from '../spec';
 import type { Finding } from '../validate';
@@ -71,15 +73,10 @@ export function changedLines(d: { added: readonly string[]; changed: readonly st
   return lines.length ? lines : ['No file changed.'];
 }
 
-export interface SandboxLine {
+export interface SandboxLine extends CostedSandbox {
   id: string;
-  provider: string;
   app: string;
   url?: string;
-  startedAt: number;
-  endAt?: number;
-  cpuCount?: number;
-  memoryMB?: number;
   /** Extra words after the cost ("orphan (its owner is gone)", "failed"). */
   notes?: string[];
 }
@@ -87,7 +84,7 @@ export interface SandboxLine {
 /** One sandbox of list_apps_and_sandboxes. */
 export function sandboxLine(s: SandboxLine, now: number): string {
   const left = s.endAt ? `${age(s.endAt - now)} left` : 'lives while its owner runs';
-  const cost = s.cpuCount && s.memoryMB ? formatUsd(sandboxCost((now - s.startedAt) / 1000, s.cpuCount, s.memoryMB)) : '$0';
+  const cost = formatSandboxSpend(s, now);
   return `  ${s.id}  ${s.provider}  app ${s.app}  ${s.url ?? '(no URL)'}  age ${age(now - s.startedAt)}, ${left}, ${cost}${(s.notes ?? []).map((n) => `, ${n}`).join('')}`;
 }
 

@@ -3,8 +3,7 @@
  * Local runs are free; a sandbox whose resources are unknown makes the total a lower bound (`partial`).
  */
 import * as vscode from 'vscode';
-import { sandboxCost } from '../../core/pricing';
-import { providerInfo } from '../../core/sandbox/providers';
+import { sandboxUsd } from '../../core/cost';
 import { Disposable } from '../dispose';
 import type { SandboxEntry } from './sandboxEntry';
 import type { SandboxRegistry } from './sandboxRegistry';
@@ -16,26 +15,27 @@ export interface SessionSpend {
   partial: boolean;
 }
 
-/** Dollars a sandbox has cost so far; null when its resources are unknown. Local runs are free. */
+/** Dollars a sandbox has cost so far (core/cost.ts); null when its resources are unknown. Local runs are free. */
 export function entryCost(e: Pick<SandboxEntry, 'provider' | 'cpuCount' | 'memoryMB' | 'startedAt' | 'pausedMs' | 'pausedSince'>, now = Date.now()): number | null {
-  if (providerInfo(e.provider).onThisMachine) return 0;
-  if (!e.cpuCount || !e.memoryMB) return null;
-  // Time spent paused is not billed (E2B charges running seconds only).
-  const paused = (e.pausedMs ?? 0) + (e.pausedSince !== undefined ? now - e.pausedSince : 0);
-  return sandboxCost(Math.max(0, now - e.startedAt - paused) / 1000, e.cpuCount, e.memoryMB);
+  return sandboxUsd(e, now);
 }
 
 export class SessionCost extends Disposable {
   private generationUsd = 0;
   private generationUnknown = false;
   private endedSandboxUsd = 0;
+  /** An ended sandbox's cost was unknown: the total stays a lower bound (never counted as zero). */
+  private endedUnknown = false;
   private readonly _onDidChange = this._register(new vscode.EventEmitter<void>());
   readonly onDidChange = this._onDidChange.event;
 
   constructor(private readonly registry: SandboxRegistry) {
     super();
     this._register(registry.onDidRemove((e) => {
-      if (e.origin !== 'other') this.endedSandboxUsd += entryCost(e) ?? 0;
+      if (e.origin === 'other') return;
+      const c = entryCost(e);
+      if (c === null) this.endedUnknown = true;
+      else this.endedSandboxUsd += c;
     }));
   }
 
@@ -61,7 +61,7 @@ export class SessionCost extends Disposable {
   /** The session's spend at `now`: only this window's sandboxes count, not other windows' it lists. */
   total(now = Date.now()): SessionSpend {
     let sandboxes = this.endedSandboxUsd;
-    let partial = this.generationUnknown;
+    let partial = this.generationUnknown || this.endedUnknown;
     for (const e of this.registry.list()) {
       if (e.origin === 'other') continue;
       const c = entryCost(e, now);
