@@ -17,7 +17,7 @@ import { createGenerator, resolveGeneratorId } from './core/generate';
 import { formatSandboxSpend, sandboxSpend } from './core/cost';
 import { formatUsd } from './core/pricing';
 import type { AppSpec, AppType } from './core/spec';
-import { appNameFrom, APP_TYPES, isAppType } from './core/spec';
+import { appNameFrom, APP_TYPES, isAppType, promptTooLong } from './core/spec';
 import { guessAppType } from './core/appType';
 import { Prewarm } from './core/prewarm';
 import { allProviders as providersOf } from './core/sandboxes';
@@ -26,7 +26,8 @@ import { LocalProvider } from './core/sandbox/local';
 import { cmdCache } from './cliCache';
 import type { ProviderChoice } from './core/sandbox';
 import { createProvider, resolveProviderId } from './core/sandbox';
-import { PROVIDER_IDS } from './core/sandbox/providers';
+import { PROVIDER_IDS, providerInfo } from './core/sandbox/providers';
+import { isolationWords } from './core/whereItRuns';
 import type { SandboxInfo, SandboxProvider } from './core/sandbox/types';
 import { ON_TIMEOUT_CHOICES } from './core/sandbox/types';
 import { cmdPause, cmdResume } from './cliLifecycle';
@@ -230,9 +231,7 @@ function reportIsolation(local: LocalProvider, opts: Options, io: Io): void {
     io.out(JSON.stringify({ event: 'isolation', provider: 'local', ...iso }));
     return;
   }
-  io.err(iso.sandboxed
-    ? `• local runner: sandboxed (bubblewrap: empty home, writes only to its folder, reachable only from this machine${iso.network ? '' : ', no network'})`
-    : `• local runner: not sandboxed: ${iso.reason ?? 'unknown reason'}`);
+  io.err(`• local runner: ${isolationWords(iso, true)}`);
 }
 
 /**
@@ -271,15 +270,30 @@ function checkBudget(ctx: Ctx, what: string): void {
   if (ctx.budget.capped) throw new SpawnError('usage', ctx.budget.refusal(what));
 }
 
+/**
+ * Past today's cap, refuses a command whose generation or sandbox would be paid before any paid call starts (the
+ * pre-warm's sandbox is one: it is created before the model is asked).
+ */
+function checkPaidStart(choice: ProviderChoice, ctx: Ctx, generator?: GeneratorChoice): void {
+  const provider = providerInfo(resolveProviderId(choice, ctx.cfg));
+  const paid = [generator && resolveGeneratorId(generator, ctx.cfg) !== 'templates' ? 'generation' : undefined, provider.billed ? `${provider.label} sandbox` : undefined].filter((x) => x !== undefined);
+  if (paid.length) checkBudget(ctx, paid.join(' or '));
+}
+
 function checkPrompt(prompt: string, opts: Options): AppType {
   if (!prompt.trim()) throw usage('The prompt is empty.');
-  if (prompt.length > 4000) throw usage('The prompt is longer than 4000 characters.');
+  const tooLong = promptTooLong(prompt);
+  if (tooLong) throw usage(tooLong);
   return opts.type !== undefined ? pick<AppType>(opts.type, APP_TYPES, 'type', 'webapp') : guessAppType(prompt);
+}
+
+function generatorChoice(opts: Options): GeneratorChoice {
+  return pick<GeneratorChoice>(opts.generator, ['auto', 'claude', 'templates'], 'generator', 'auto');
 }
 
 async function generateSpec(prompt: string, opts: Options, ctx: Ctx, render: Renderer, signal: AbortSignal): Promise<{ spec: AppSpec; generator: string; ours: boolean }> {
   const appType = checkPrompt(prompt, opts);
-  const choice = pick<GeneratorChoice>(opts.generator, ['auto', 'claude', 'templates'], 'generator', 'auto');
+  const choice = generatorChoice(opts);
   const generator = await createGenerator(choice, ctx.cfg);
   if (generator.id !== 'templates') checkBudget(ctx, 'generation');
   if (choice === 'auto' && resolveGeneratorId(choice, ctx.cfg) === 'templates' && !opts.json) {
@@ -408,7 +422,9 @@ async function cmdRun(prompt: string | undefined, opts: Options, ctx: Ctx): Prom
   const stop = interruptible();
   let prewarm: Prewarm | undefined;
   try {
-    prewarm = await startPrewarm(checkPrompt(prompt, opts), choice, opts, ctx);
+    const appType = checkPrompt(prompt, opts);
+    checkPaidStart(choice, ctx, generatorChoice(opts));
+    prewarm = await startPrewarm(appType, choice, opts, ctx);
     let generated: { spec: AppSpec; generator: string; ours: boolean };
     try {
       generated = await generateSpec(prompt, opts, ctx, render, stop.controller.signal);
@@ -458,6 +474,7 @@ async function cmdDeploy(p: string | undefined, opts: Options, ctx: Ctx): Promis
   const choice = await checkDetach(opts, ctx);
   // Whatever the folder's manifest says about who wrote it, code read from disk is not ours.
   const { spec } = loadApp(p);
+  checkPaidStart(choice, ctx);
   const render = new Renderer(ctx.io, opts.json, ctx);
   const stop = interruptible();
   try {
@@ -470,6 +487,8 @@ async function cmdDeploy(p: string | undefined, opts: Options, ctx: Ctx): Promis
 async function cmdRefine(p: string | undefined, followUp: string | undefined, opts: Options, ctx: Ctx): Promise<number> {
   if (!p || followUp === undefined) throw usage('refine needs a PATH and a follow-up, e.g. spawn-app refine ./app "make it blue".');
   if (!followUp.trim()) throw usage('The follow-up is empty.');
+  const tooLong = promptTooLong(followUp, 'follow-up');
+  if (tooLong) throw usage(tooLong);
   if (!existsSync(path.join(p, MANIFEST_NAME))) throw usage(`${p} is not a Spawn App folder (no ${MANIFEST_NAME}).`);
   const { spec } = loadApp(p);
   const render = new Renderer(ctx.io, opts.json, ctx);
@@ -532,7 +551,8 @@ async function cmdList(opts: Options, ctx: Ctx): Promise<number> {
   for (const s of all) {
     const left = s.state === 'paused' ? 'paused (a request to its URL resumes it)' : s.endAt ? `${age(s.endAt - now)} left${s.onTimeout === 'pause' ? ', then paused' : ''}` : 'while its owner runs';
     const cost = formatSandboxSpend(s, now);
-    const iso = s.provider !== 'local' ? '' : s.sandboxed ? ', sandboxed' : `, not sandboxed${ctx.local.isolation().reason ? `: ${ctx.local.isolation().reason}` : ''}`;
+    // A listed sandbox says for itself whether it ran sandboxed (another process may have started it); the why is this runner's.
+    const iso = !providerInfo(s.provider).onThisMachine ? '' : `, ${isolationWords({ ...ctx.local.isolation(), sandboxed: s.sandboxed === true })}`;
     ctx.io.out(`${s.id}  ${s.provider}  ${s.state ? `${s.state}  ` : ''}${s.appName}  ${s.url ?? ''}  age ${age(now - s.startedAt)}, ${left}, ${cost}${iso}${s.orphan ? '  (orphan: its owner is gone)' : ''}`);
   }
   return 0;

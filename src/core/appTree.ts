@@ -8,6 +8,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Manifest } from './appDir';
 import { manifestOf } from './appDir';
+import type { AppSecrets } from './secrets';
 import type { AppSpec } from './spec';
 import { jsonErrorReason } from './errors';
 import { appNameFrom, DEFAULT_PORT, parseSpec } from './spec';
@@ -398,8 +399,12 @@ export class AppTree {
     return out.sort();
   }
 
-  /** The app as a spec (what deploy runs) plus every finding, located on a file and line where possible. */
-  specOf(app: AppMeta): AppSpecResult {
+  /**
+   * The app as a spec (what deploy runs) plus every finding, located on a file and line where possible. With the
+   * app's `secrets`, the findings include theirs (a value written into a file, a secret read in browser code), as
+   * the deploy pipeline finds them: a front asks with these findings, never learns of them only after a yes.
+   */
+  specOf(app: AppMeta, opts: { secrets?: AppSecrets } = {}): AppSpecResult {
     const manifestPath = this.pathOf(app, MANIFEST_NAME);
     if (!this.exists(manifestPath)) {
       return { findings: [{ severity: 'error', rule: 'manifest.missing', message: `The app has no ${MANIFEST_NAME}.` }], generator: app.generator, ours: false };
@@ -429,7 +434,7 @@ export class AppTree {
         ours: false,
       };
     }
-    const findings = validateSpec(spec).map((f) => (f.path ? f : { ...f, path: MANIFEST_NAME, line: manifestLineFor(f.rule, text) }));
+    const findings = validateSpec(spec, { secrets: opts.secrets }).map((f) => (f.path ? f : { ...f, path: MANIFEST_NAME, line: manifestLineFor(f.rule, text) }));
     // Apps hold text: a binary file (a dropped image) would be corrupted on its way to a sandbox or a folder.
     for (const p of this.filePaths(app)) {
       if (!isUtf8(this.readFile(this.pathOf(app, p)))) {

@@ -5,7 +5,7 @@
  */
 import { CancelledError, isCancelled, SpawnError, throwIfAborted } from './errors';
 import type { RedeployPlan } from './iterate';
-import { planRedeploy } from './iterate';
+import { needsInstall, planRedeploy } from './iterate';
 import type { EventSink, Logger, Phase } from './events';
 import { LineSplitter, nullLogger, TailBuffer } from './events';
 import type { AppSpec } from './spec';
@@ -181,19 +181,21 @@ type StepOptions = Pick<DeployOptions, 'signal' | 'onEvent' | 'logger' | 'readyT
 export async function startIn(
   sandbox: Sandbox,
   spec: AppSpec,
-  opts: StepOptions & Pick<DeployOptions, 'provider'> & { skipInstall?: boolean },
+  opts: StepOptions & Pick<DeployOptions, 'provider'> & { installed?: AppSpec },
   phases = new PhaseTimer(opts.onEvent ?? (() => undefined)),
 ): Promise<Deployment> {
   const onEvent = opts.onEvent ?? (() => undefined);
   await phases.run('write', () => sandbox.writeFiles(filesToWrite(spec), opts.signal));
   throwIfAborted(opts.signal);
-  const cached = opts.skipInstall ? undefined : sandbox.cachedInstall?.(spec);
-  const install = opts.skipInstall ? undefined : cached ?? installCommand(spec, opts.provider);
+  // `installed`: the app ran here before (a restart in place); the install runs again only when needsInstall says so.
+  const skipInstall = opts.installed !== undefined && !needsInstall(opts.installed, spec);
+  const cached = skipInstall ? undefined : sandbox.cachedInstall?.(spec);
+  const install = skipInstall ? undefined : cached ?? installCommand(spec, opts.provider);
   if (cached && !cached.needsInstall) {
     await runInstall(sandbox, cached, opts); // links the stack's cached dependencies; nothing installs
     onEvent({ event: 'phase', phase: 'install', status: 'skipped', detail: cached.detail });
   } else if (!install) {
-    onEvent({ event: 'phase', phase: 'install', status: 'skipped', detail: spec.dependencies.length ? 'preinstalled' : 'no dependencies' });
+    onEvent({ event: 'phase', phase: 'install', status: 'skipped', detail: skipInstall ? 'installed before' : spec.dependencies.length ? 'preinstalled' : 'no dependencies' });
   } else {
     await runInstall(sandbox, install, opts, phases);
   }

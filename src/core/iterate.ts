@@ -156,7 +156,19 @@ export interface RedeployPlan {
   diff: SpecDiff;
 }
 
-/** Only the changed files are written; install when dependencies changed; restart only when the process must. */
+/**
+ * The install decision, for every path that puts an app into a sandbox that already ran it (a redeploy in place, a
+ * restart of a failed or stopped app): install when nothing is known to be installed there, when the declared
+ * dependencies changed (and some remain), or when a react app's package.json changed (it installs from it).
+ */
+export function needsInstall(installed: AppSpec | undefined, next: AppSpec): boolean {
+  if (!installed) return true;
+  const diff = diffSpecs(installed, next);
+  const manifestChanged = next.appType === 'react' && [...diff.added, ...diff.changed].includes('package.json');
+  return (diff.depsChanged && next.dependencies.length > 0) || manifestChanged;
+}
+
+/** Only the changed files are written; install when needsInstall says so; restart only when the process must. */
 export function planRedeploy(prev: AppSpec, next: AppSpec): RedeployPlan {
   const diff = diffSpecs(prev, next);
   const touched = new Set([...diff.added, ...diff.changed]);
@@ -167,9 +179,7 @@ export function planRedeploy(prev: AppSpec, next: AppSpec): RedeployPlan {
     diff.startChanged ||
     diff.depsChanged ||
     [...diff.added, ...diff.changed, ...diff.deleted].some((p) => isServerFile(next, p) || isServerFile(prev, p));
-  // A react app installs from its package.json: a change to it reinstalls.
-  const manifestChanged = next.appType === 'react' && [...diff.added, ...diff.changed].includes('package.json');
-  return { write, remove: diff.deleted, install: (diff.depsChanged && next.dependencies.length > 0) || manifestChanged, restart, diff };
+  return { write, remove: diff.deleted, install: needsInstall(prev, next), restart, diff };
 }
 
 /** The useful tail of a failing step's output, for a fix request. */

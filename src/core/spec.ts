@@ -106,8 +106,13 @@ export function appNameFrom(text: string, fallback = 'app'): string {
   return slug || fallback;
 }
 
-/** The longest prompt the fronts accept. */
+/** The longest prompt (or refine request) every front accepts: the CLI, the extension, the MCP server, the chat tools. */
 export const MAX_PROMPT_LENGTH = 4000;
+
+/** The one sentence when a prompt (or a refine request) is too long to send; undefined when it fits. */
+export function promptTooLong(text: string, what = 'prompt'): string | undefined {
+  return text.length > MAX_PROMPT_LENGTH ? `The ${what} is longer than ${MAX_PROMPT_LENGTH} characters (it has ${text.length}).` : undefined;
+}
 
 /** The paths a user most wants to see first, best first, per app type. */
 export function mainFileCandidates(appType: AppType): readonly string[] {

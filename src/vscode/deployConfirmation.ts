@@ -5,6 +5,10 @@
 import type { AppSpec } from '../core/spec';
 import { dependenciesOf } from '../core/stacks';
 import type { Finding } from '../core/validate';
+import type { ProviderId } from '../core/sandbox/providers';
+import { providerInfo } from '../core/sandbox/providers';
+import type { IsolationReport } from '../core/whereItRuns';
+import { whereItRuns } from '../core/whereItRuns';
 
 export interface ConfirmationInput {
   appName: string;
@@ -17,9 +21,9 @@ export interface ConfirmationInput {
    * Only then does the local runner go without the "unsandboxed" warning.
    */
   ours: boolean;
-  provider: 'local' | 'e2b';
+  provider: ProviderId;
   /** What the local runner isolates (LocalProvider.isolation()); without it, local counts as not sandboxed. */
-  isolation?: { sandboxed: boolean; reason?: string; network: boolean };
+  isolation?: IsolationReport;
   /** The install command the provider will run, if any (undefined: nothing to install, or all preinstalled). */
   install?: string;
   e2bTemplate: string;
@@ -38,13 +42,9 @@ export interface Confirmation {
 }
 
 export function deployConfirmation(i: ConfirmationInput): Confirmation {
-  const sandboxed = i.provider === 'local' && i.isolation?.sandboxed === true;
-  const where =
-    i.provider === 'e2b'
-      ? `an E2B sandbox (template ${i.e2bTemplate}, stops after ${i.timeoutMinutes} min unless extended)`
-      : sandboxed
-        ? `the local runner (this machine, sandboxed: no access to your home folder or keys, writes only to its own folder, reachable only from this machine${i.isolation?.network ? '' : ', no network'})`
-        : `the local runner (this machine, not sandboxed${i.isolation?.reason ? `: ${i.isolation.reason}` : ''})`;
+  const onThisMachine = providerInfo(i.provider).onThisMachine;
+  const sandboxed = onThisMachine && i.isolation?.sandboxed === true;
+  const where = whereItRuns(i.provider, i.isolation, { detail: true, remote: providerInfo(i.provider).timeout ? `template ${i.e2bTemplate}, stops after ${i.timeoutMinutes} min unless extended` : undefined });
   const warnings = i.findings.filter((f) => f.severity === 'warning');
   const deps = dependenciesOf(i.spec);
   const lines = [`Provider: ${where}`, `Runs: ${i.spec.startCommand}`, `Installs: ${deps.length ? deps.join(', ') : 'nothing'}${deps.length && !i.install ? ' (preinstalled)' : ''}`];
@@ -53,7 +53,7 @@ export function deployConfirmation(i: ConfirmationInput): Confirmation {
     for (const w of warnings.slice(0, 6)) lines.push(`• ${w.path ? `${w.path}${w.line ? `:${w.line}` : ''}: ` : ''}${w.message}`);
     if (warnings.length > 6) lines.push(`• … and ${warnings.length - 6} more (see Problems)`);
   }
-  const unsandboxedModelCode = i.provider === 'local' && !sandboxed && !i.ours;
+  const unsandboxedModelCode = onThisMachine && !sandboxed && !i.ours;
   if (unsandboxedModelCode) {
     const who = i.generator === 'claude' ? 'written by a model' : 'not a built-in template generated in this window (it was opened, restored or edited)';
     lines.push('', `⚠ This code was ${who}. The local runner runs it unsandboxed, with your permissions on this machine. Set an E2B API key to run it in a sandbox instead.`);
@@ -61,7 +61,7 @@ export function deployConfirmation(i: ConfirmationInput): Confirmation {
   const action = i.redeploy ? 'Redeploy' : 'Deploy';
   const title = i.spec.title ? `“${i.spec.title}” (${i.appName})` : i.appName;
   return {
-    message: `${action} ${title} to ${i.provider === 'local' ? 'the local runner' : 'E2B'}?`,
+    message: `${action} ${title} to ${onThisMachine ? providerInfo(i.provider).where : providerInfo(i.provider).label}?`,
     detail: lines.join('\n'),
     action,
     warn: warnings.length > 0 || unsandboxedModelCode,

@@ -14,7 +14,7 @@ import { INCLUDED_IN_PLAN } from '../core/generate/chatModelGenerator';
 import { templateStandInNotice } from '../core/generate/templates';
 import type { ChatModelSource } from './generate/vscodeLanguageModels';
 import type { AppType } from '../core/spec';
-import { mainFileCandidates, mainFileOf, MAX_PROMPT_LENGTH } from '../core/spec';
+import { mainFileCandidates, mainFileOf, promptTooLong } from '../core/spec';
 import type { Finding } from '../core/validate';
 import { withSignal } from './cancellation';
 import type { AppDiagnostics } from './diagnostics';
@@ -170,8 +170,7 @@ export class Spawner {
 
 export function validatePrompt(prompt: string): string | undefined {
   if (!prompt.trim()) return 'Describe the app in a few words.';
-  if (prompt.length > MAX_PROMPT_LENGTH) return `Keep the description under ${MAX_PROMPT_LENGTH} characters (it has ${prompt.length}).`;
-  return undefined;
+  return promptTooLong(prompt, 'description');
 }
 
 /** "a calculator with memory" → "calculator with memory": the app's folder name reads better without articles. */

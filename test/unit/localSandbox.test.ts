@@ -163,7 +163,7 @@ describe('local sandbox (hostile app, real spawn-app binary)', function () {
     it('run "a calculator" says it runs sandboxed, and list says so too', async () => {
       const cli = startCli(['run', 'a calculator', '--generator', 'templates'], env);
       const err = await stderrMatch(cli, /Serving; press Ctrl-C/);
-      assert.match(err, /local runner: sandboxed \(bubblewrap/);
+      assert.match(err, /local runner: sandboxed: no access to your home folder or keys/);
       assert.doesNotMatch(err, /unsandboxed|Warning/);
       const list = await runCli(['list'], env);
       assert.match(list.stdout, /local-\w+ {2}local {2}calculator .*, sandboxed/);

@@ -11,6 +11,8 @@ import type { SandboxProvider } from './types';
 export interface ProviderInfo {
   /** For people: "E2B", "local runner". */
   readonly label: string;
+  /** Where it runs an app, as the start of a sentence (core/whereItRuns.ts adds the isolation): "an E2B sandbox". */
+  readonly where: string;
   /** The API key it needs (`CoreConfig` field), if any: without it, `createProvider` says so (a `key` hint). */
   readonly key?: 'e2bApiKey';
   /** Its sandboxes stop after a timeout that can be extended (else they live as long as the process that owns them). */
@@ -29,8 +31,8 @@ export interface ProviderInfo {
 export type ProviderId = 'local' | 'e2b';
 
 export const PROVIDERS: Readonly<Record<ProviderId, ProviderInfo>> = {
-  local: { label: 'local runner', timeout: false, onThisMachine: true, billed: false, prewarm: false, create: async (_cfg, local) => local() },
-  e2b: { label: 'E2B', key: 'e2bApiKey', timeout: true, onThisMachine: false, billed: true, prewarm: true, create: async (cfg) => (await import('./e2b')).e2bProviderFromConfig(cfg) },
+  local: { label: 'local runner', where: 'the local runner', timeout: false, onThisMachine: true, billed: false, prewarm: false, create: async (_cfg, local) => local() },
+  e2b: { label: 'E2B', where: 'an E2B sandbox', key: 'e2bApiKey', timeout: true, onThisMachine: false, billed: true, prewarm: true, create: async (cfg) => (await import('./e2b')).e2bProviderFromConfig(cfg) },
 };
 
 export const PROVIDER_IDS = Object.keys(PROVIDERS) as ProviderId[];

@@ -3,7 +3,7 @@
  * and the extension contributes them as `languageModelTools` (package.json is checked against this file by
  * test/unit/toolDefinitions.test.ts). Names, schemas and descriptions must not drift between the two.
  */
-import { APP_TYPES } from '../spec';
+import { APP_TYPES, MAX_PROMPT_LENGTH } from '../spec';
 
 /** A JSON Schema subset: what both MCP and VS Code's `inputSchema` accept. */
 export interface JsonSchema {
@@ -47,7 +47,6 @@ const APP_ID: JsonSchema = {
   description: 'The app id that spawn_app or list_apps_and_sandboxes returned.',
 };
 
-export const MAX_TOOL_PROMPT_LENGTH = 4000;
 export const MAX_LOG_TAIL = 500;
 
 export const TOOL_DEFINITIONS: readonly ToolDefinition[] = [
@@ -63,7 +62,7 @@ export const TOOL_DEFINITIONS: readonly ToolDefinition[] = [
     inputSchema: {
       type: 'object',
       properties: {
-        prompt: { type: 'string', minLength: 1, maxLength: MAX_TOOL_PROMPT_LENGTH, description: 'What the app should do, in one or two sentences.' },
+        prompt: { type: 'string', minLength: 1, maxLength: MAX_PROMPT_LENGTH, description: 'What the app should do, in one or two sentences.' },
         appType: { type: 'string', enum: APP_TYPES, description: 'webapp: a page served by a small server; react: a React + Vite + TypeScript app; api: an HTTP JSON API; script: a Python script that prints a report. Guessed from the prompt when left out.' },
         deploy: { type: 'boolean', default: true, description: 'Start the app after writing it (default true).' },
         keep: { type: 'boolean', default: false, description: 'Keep its sandbox running after this session ends (default false: destroyed when the client disconnects).' },
@@ -108,7 +107,7 @@ export const TOOL_DEFINITIONS: readonly ToolDefinition[] = [
       type: 'object',
       properties: {
         appId: APP_ID,
-        followUp: { type: 'string', minLength: 1, maxLength: MAX_TOOL_PROMPT_LENGTH, description: 'What to change, in a sentence or two.' },
+        followUp: { type: 'string', minLength: 1, maxLength: MAX_PROMPT_LENGTH, description: 'What to change, in a sentence or two.' },
       },
       required: ['appId', 'followUp'],
       additionalProperties: false,

@@ -27,11 +27,11 @@ import type { LocalProvider } from '../sandbox/local';
 import type { SandboxProvider } from '../sandbox/types';
 import { allProviders, providerOfSandbox } from '../sandboxes';
 import type { AppSpec, AppType } from '../spec';
-import { appNameFrom, isAppType } from '../spec';
+import { appNameFrom, isAppType, promptTooLong } from '../spec';
 import type { Finding } from '../validate';
 import { hasErrors, MANIFEST_NAME, validateSpec } from '../validate';
 import type { ToolName } from './definitions';
-import { MAX_LOG_TAIL, MAX_TOOL_PROMPT_LENGTH, toolDefinition } from './definitions';
+import { MAX_LOG_TAIL, toolDefinition } from './definitions';
 import { mayRunWithoutAsking, specDigest } from './trust';
 import { changedLines, deployedLines, errorText, findingLines, fromError, logsText, sandboxLine, whereText, writtenLines } from './toolText';
 import type { ToolResult } from './toolText';
@@ -181,7 +181,8 @@ export class HeadlessTools {
 
   private async spawnApp(args: Record<string, unknown>, signal: AbortSignal): Promise<ToolResult> {
     const prompt = str(args, 'prompt')!.trim();
-    if (prompt.length > MAX_TOOL_PROMPT_LENGTH) throw new SpawnError('usage', `The prompt is longer than ${MAX_TOOL_PROMPT_LENGTH} characters.`);
+    const tooLong = promptTooLong(prompt);
+    if (tooLong) throw new SpawnError('usage', tooLong);
     const appType: AppType = isAppType(args.appType) ? args.appType : guessAppType(prompt);
     const generator = await createGenerator('auto', this.opts.cfg);
     const lines: string[] = [];

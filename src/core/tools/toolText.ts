@@ -11,7 +11,7 @@ import type { SandboxProvider } from '../sandbox/types';
 import type { AppSpec } from '../spec';
 import type { Finding } from '../validate';
 import { formatFinding } from '../validate';
-import { runsUnsandboxed } from './trust';
+import { whereProviderRuns } from '../whereItRuns';
 
 export interface ToolResult {
   text: string;
@@ -47,9 +47,9 @@ export function age(ms: number): string {
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
-/** Where a provider runs apps, as one phrase. */
+/** Where a provider runs apps, as one phrase (core/whereItRuns.ts). */
 export function whereText(provider: Pick<SandboxProvider, 'id' | 'isolation'>): string {
-  return provider.id === 'e2b' ? 'an E2B sandbox' : runsUnsandboxed(provider) ? 'the local runner (not sandboxed)' : 'the local runner (sandboxed)';
+  return whereProviderRuns(provider);
 }
 
 /** What spawn_app wrote: the app id, where, the files, what runs, the findings. */

@@ -8,7 +8,7 @@
  */
 import * as vscode from 'vscode';
 import { CancelledError, SpawnError } from '../../core/errors';
-import { MAX_PROMPT_LENGTH } from '../../core/spec';
+import { promptTooLong } from '../../core/spec';
 import type { IterateOptions } from '../iterate/appIterator';
 import { defineCommand } from './command';
 import { resolveIterateApp } from './iterateTargets';
@@ -36,6 +36,5 @@ export const refineAppCommand = defineCommand('spawnApp.refine', async (s, ...ar
 
 export function validateFollowUp(text: string): string | undefined {
   if (!text.trim()) return 'Say what should change, in a few words.';
-  if (text.length > MAX_PROMPT_LENGTH) return `Keep it under ${MAX_PROMPT_LENGTH} characters (it has ${text.length}).`;
-  return undefined;
+  return promptTooLong(text, 'request');
 }

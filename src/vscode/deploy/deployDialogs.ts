@@ -16,6 +16,7 @@ import { sameDependencies } from '../../core/iterate';
 import type { Confirmation } from '../deployConfirmation';
 import { deployConfirmation } from '../deployConfirmation';
 import type { Providers } from '../providers';
+import { whereProviderRuns } from '../../core/whereItRuns';
 import type { Approval } from '../sandboxes/sandboxEntry';
 import type { Secrets } from '../secrets';
 import type { Settings } from '../settings';
@@ -73,7 +74,7 @@ export class DeployDialogs {
     if (choice === 'e2b' && !(await this.secrets.has('e2b'))) {
       const pick = await vscode.window.showWarningMessage(
         'The E2B provider needs an API key.',
-        { modal: true, detail: `Set a key now, or run this app with the local runner on this machine instead (${this.providers.local.isolation().sandboxed ? 'sandboxed' : 'not sandboxed'}).` },
+        { modal: true, detail: `Set a key now, or run this app on ${whereProviderRuns(this.providers.local)} instead.` },
         'Set E2B API Key',
         'Use Local Runner',
       );

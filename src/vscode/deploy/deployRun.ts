@@ -9,7 +9,7 @@ import type { Deployment } from '../../core/deploy';
 import { deploy, redeploy, startIn } from '../../core/deploy';
 import { CancelledError, isCancelled, SpawnError } from '../../core/errors';
 import type { RedeployPlan } from '../../core/iterate';
-import { planRedeploy, sameDependencies } from '../../core/iterate';
+import { planRedeploy } from '../../core/iterate';
 import { servesHotUpdates } from '../../core/stacks';
 import type { Sandbox, SandboxProvider } from '../../core/sandbox/types';
 import type { AppSecrets } from '../../core/secrets';
@@ -119,7 +119,8 @@ export function redeployInto(c: RunContext, app: AppMeta, entry: SandboxEntry & 
           c.logs.append(entry.id, `Redeploy: ${describePlan(r.plan)}`);
         } else {
           await previous?.process.kill();
-          deployment = await startIn(entry.sandbox, spec, { ...step, skipInstall: !!previous && sameDependencies(previous.spec.dependencies, spec.dependencies) });
+          // What ran here before is installed: the core decides whether this spec needs an install again.
+          deployment = await startIn(entry.sandbox, spec, { ...step, installed: previous?.spec });
         }
         ready(c, entry.id, deployment, `Redeployed; ready at ${deployment.url}`);
         // A dev server with HMR (react) updates the page itself; a reload would lose the page's state.

@@ -144,7 +144,8 @@ export class DeployService implements vscode.Disposable {
   private async deployNow(app: AppMeta, opts: DeployRequest): Promise<DeployResult> {
     const { registry, logger } = this.run;
     if (!opts.quiet) await saveOpenEditors(app);
-    const { spec, findings, generator } = this.tree.specOf(app);
+    // Validated with the app's secrets, as the pipeline will: their findings are in the dialog, before the yes.
+    const { spec, findings, generator } = this.tree.specOf(app, { secrets: await this.run.appSecrets(app.id) });
     this.diagnostics.refresh(app);
     if (!spec || hasErrors(findings)) {
       const n = findings.filter((f) => f.severity === 'error').length;

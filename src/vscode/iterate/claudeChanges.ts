@@ -24,6 +24,8 @@ import type { AppDiagnostics } from '../diagnostics';
 import type { LogChannel } from '../logChannel';
 import type { SandboxRegistry } from '../sandboxes/sandboxRegistry';
 import type { SessionCost } from '../sandboxes/sessionCost';
+import { providerInfo } from '../../core/sandbox/providers';
+import { whereProviderRuns } from '../../core/whereItRuns';
 import type { Secrets } from '../secrets';
 import type { Settings } from '../settings';
 import { saveAppEditors } from './changesView';
@@ -128,7 +130,8 @@ export class ClaudeChanges {
     const counts = [diff.changed.length && `${diff.changed.length} changed`, diff.added.length && `${diff.added.length} added`, diff.deleted.length && `${diff.deleted.length} deleted`].filter(Boolean).join(', ');
     const parts = [`${lead}${patch.summary ? `: ${patch.summary}` : '.'}`, `${n} file${n === 1 ? '' : 's'} (${counts})${diff.startChanged ? ', new start command' : ''}${diff.depsChanged ? ', new dependencies' : ''}.`];
     const e = this.registry.forApp(app.id);
-    if (e?.provider === 'local' && e.sandbox) parts.push('Accepting runs it on the local runner (this machine, not sandboxed).');
+    // Said only on this machine (a remote sandbox needs no word), and as isolated as its runner really is.
+    if (e?.sandbox && providerInfo(e.provider).onThisMachine) parts.push(`Accepting runs it on ${whereProviderRuns(e.providerRef)}.`);
     return parts.join(' ');
   }
 

@@ -7,13 +7,13 @@ import * as vscode from 'vscode';
 import type { AppMeta } from '../../core/appTree';
 import type { SandboxProvider } from '../../core/sandbox/types';
 import { runsUnsandboxed } from '../../core/tools/trust';
+import { whereProviderRuns } from '../../core/whereItRuns';
 import type { Confirmation } from '../deployConfirmation';
 import type { SandboxEntry } from '../sandboxes/sandboxEntry';
 
 function whereFor(provider: Pick<SandboxProvider, 'id' | 'isolation'> | undefined): string {
   if (!provider) return vscode.l10n.t('the provider the spawnApp.sandboxProvider setting picks');
-  if (provider.id === 'e2b') return vscode.l10n.t('an E2B sandbox');
-  return runsUnsandboxed(provider) ? vscode.l10n.t('the local runner (this machine, not sandboxed)') : vscode.l10n.t('the local runner (this machine, sandboxed)');
+  return whereProviderRuns(provider);
 }
 
 /** Asked before refine_app sends an app to a model (it may cost money) and, when it runs, updates it. */

@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import { formatUsd } from '../../core/pricing';
 import { providerInfo } from '../../core/sandbox/providers';
+import { whereItRuns } from '../../core/whereItRuns';
 import type { ListError } from '../sandboxes/sandboxDiscovery';
 import type { SandboxEntry, SandboxOrigin } from '../sandboxes/sandboxEntry';
 import { entryCost } from '../sandboxes/sessionCost';
@@ -49,8 +50,9 @@ export function listErrorItem(err: ListError | undefined): vscode.TreeItem {
 export function sandboxItem(e: SandboxEntry, node: SandboxNode): vscode.TreeItem {
   const item = new vscode.TreeItem(e.appName, vscode.TreeItemCollapsibleState.Expanded);
   item.id = `sandbox:${e.id}`;
-  const iso = e.provider === 'local' ? e.providerRef.isolation?.() : undefined;
-  item.description = `${providerInfo(e.provider).label} · ${e.prewarmed ? 'pre-warmed' : e.status}${iso ? (iso.sandboxed ? ' · sandboxed' : ' · not sandboxed') : ''}`;
+  const onThisMachine = providerInfo(e.provider).onThisMachine;
+  const iso = onThisMachine ? e.providerRef.isolation?.() : undefined;
+  item.description = `${providerInfo(e.provider).label} · ${e.prewarmed ? 'pre-warmed' : e.status}${onThisMachine ? ` · ${iso?.sandboxed ? 'sandboxed' : 'not sandboxed'}` : ''}`;
   item.contextValue = `sandbox:${e.status}:${e.provider}`;
   item.iconPath =
     e.status === 'running'
@@ -64,7 +66,7 @@ export function sandboxItem(e: SandboxEntry, node: SandboxNode): vscode.TreeItem
   md.appendMarkdown(`**${escapeMd(e.appName)}** — ${e.status}\n\n`);
   md.appendMarkdown(`${providerInfo(e.provider).label} sandbox \`${e.id}\`${ORIGIN_NOTES[e.origin]}\n\n`);
   if (e.prewarmed) md.appendMarkdown('Pre-warmed while the model writes: nothing of the app runs in it until you deploy; it is killed if you do not.\n\n');
-  if (iso) md.appendMarkdown(iso.sandboxed ? `Sandboxed (bubblewrap): an empty home, writes only to its folder, reachable only from this machine${iso.network ? '' : ', no network'}.\n\n` : `Not sandboxed: ${escapeMd(iso.reason ?? 'unknown reason')}.\n\n`);
+  if (onThisMachine) md.appendMarkdown(`Runs on ${escapeMd(whereItRuns(e.provider, iso, { detail: true }))}.\n\n`);
   if (e.url) md.appendMarkdown(`URL: ${e.url}\n\n`);
   if (e.error) md.appendMarkdown(`Error: ${escapeMd(e.error.message)}\n\n`);
   item.tooltip = md;
