@@ -320,7 +320,7 @@ async function serve(deployment: Deployment, provider: SandboxProvider, opts: Op
   if (!opts.json) ctx.io.err('Serving; press Ctrl-C to stop and destroy the sandbox.');
   // A remote sandbox's running seconds count against today's budget; at the cap it is paused, not killed.
   let info = deployment.sandbox.info();
-  const metered = provider.id !== 'local';
+  const metered = providerInfo(provider.id).billed;
   // E2B's create answer leaves out the sandbox's resources; its listing has them (an unknown price stays unknown).
   if (metered && !(info.cpuCount && info.memoryMB)) info = (await provider.list().catch(() => [])).find((s) => s.id === info.id) ?? info;
   const meter = new SandboxMeter(ctx.budget, info);
@@ -351,7 +351,7 @@ async function serve(deployment: Deployment, provider: SandboxProvider, opts: Op
 
 async function checkDetach(opts: Options, ctx: Ctx): Promise<ProviderChoice> {
   const choice = pick<ProviderChoice>(opts.provider, ['auto', ...PROVIDER_IDS], 'provider', 'auto');
-  if (opts.detach && resolveProviderId(choice, ctx.cfg) === 'local') {
+  if (opts.detach && !providerInfo(resolveProviderId(choice, ctx.cfg)).timeout) {
     throw usage('--detach needs a remote (E2B) sandbox: local sandboxes live only as long as spawn-app runs.');
   }
   return choice;
@@ -360,7 +360,7 @@ async function checkDetach(opts: Options, ctx: Ctx): Promise<ProviderChoice> {
 /** Deploys a spec and serves it until Ctrl-C (or exits after ready with --detach); shared by run and deploy. */
 async function deployAndServe(spec: AppSpec, origin: 'ours' | 'model' | 'folder', name: string, choice: ProviderChoice, opts: Options, ctx: Ctx, render: Renderer, stop: ReturnType<typeof interruptible>, prewarm?: Prewarm): Promise<number> {
   const provider = prewarm?.provider ?? (await createProvider(choice, ctx.cfg, ctx.local));
-  if (provider.id === 'local') {
+  if (providerInfo(provider.id).onThisMachine) {
     reportIsolation(ctx.local, opts, ctx.io);
     const iso = ctx.local.isolation();
     // A spec with validation errors never runs (deploy refuses it, exit 3): no need to ask about it first.
@@ -392,7 +392,7 @@ async function deployAndServe(spec: AppSpec, origin: 'ours' | 'model' | 'folder'
  * into it before the deploy). Undefined for the local runner, with --no-prewarm or SPAWN_APP_PREWARM=0.
  */
 async function startPrewarm(appType: AppType, choice: ProviderChoice, opts: Options, ctx: Ctx): Promise<Prewarm | undefined> {
-  if (opts['no-prewarm'] || ctx.cfg.prewarm === false || resolveProviderId(choice, ctx.cfg) !== 'e2b') return undefined;
+  if (opts['no-prewarm'] || ctx.cfg.prewarm === false || !providerInfo(resolveProviderId(choice, ctx.cfg)).prewarm) return undefined;
   const provider = await createProvider(choice, ctx.cfg, ctx.local);
   const prewarm = Prewarm.start({
     provider,

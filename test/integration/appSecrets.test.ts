@@ -95,6 +95,37 @@ describe('app secrets and the spending cap (fake Anthropic, local runner)', func
     assert.deepEqual(await api.testing.secrets.appSecrets(r.appId), {});
   });
 
+  it("the deploy dialog shows the secrets' findings (a value in a file, a secret read in browser code) before the yes", async () => {
+    const api = await getApi();
+    const leaky: FakeSpec = {
+      ...READS_SECRET,
+      files: [
+        ...READS_SECRET.files,
+        { path: 'config.js', content: `module.exports = { key: '${SECRET}' };` },
+        { path: 'app.js', content: 'const k = WEATHER_API_KEY;' },
+      ],
+    };
+    fake.enqueue({ kind: 'ok', spec: leaky });
+    const r = await vscode.commands.executeCommand<SpawnResult>('spawnApp.spawn', { appType: 'webapp', prompt: 'the weather, leaky', generator: 'claude' });
+    assert.ok(r, `spawn returned (last error: ${api.testing.reporter.lastError?.message})`);
+    await vscode.commands.executeCommand('spawnApp.setAppSecret', { appId: r.appId, name: 'WEATHER_API_KEY', value: SECRET });
+    let dialog: string | undefined;
+    const answer = api.testing.deployDialogs.answerWith(async (c) => {
+      dialog = `${c.message}\n${c.detail ?? ''}`;
+      return false; // no: nothing runs, and the findings were shown before it
+    });
+    try {
+      await vscode.commands.executeCommand('spawnApp.deploy', { appId: r.appId, provider: 'local' });
+    } finally {
+      answer.dispose();
+    }
+    assert.ok(dialog, 'the dialog was shown');
+    assert.match(dialog, /config\.js:1: The value of the secret WEATHER_API_KEY is written into the file/);
+    assert.match(dialog, /app\.js:1: WEATHER_API_KEY is read in a file the browser gets/);
+    assert.ok(!dialog.includes(SECRET), 'the dialog shows the value');
+    assert.equal(api.registry.forApp(r.appId), undefined, 'a no runs nothing');
+  });
+
   it('a tiny budget: the second generation asks first; no sends nothing, yes goes ahead', async () => {
     const api = await getApi();
     // Just above what today's record holds already (it lives in globalState, across test files and reloads).

@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { AppSpec } from '../spec';
+import { providerInfo } from '../sandbox/providers';
 import type { SandboxProvider } from '../sandbox/types';
 
 /** What a local provider may report about its isolation (the bubblewrap runner will). */
@@ -16,7 +17,7 @@ interface MaybeIsolated {
  * runner is unsandboxed unless it reports `isolation().sandboxed` (the bubblewrap runner).
  */
 export function runsUnsandboxed(provider: Pick<SandboxProvider, 'id'> & MaybeIsolated): boolean {
-  if (provider.id !== 'local') return false;
+  if (!providerInfo(provider.id).onThisMachine) return false;
   return !(typeof provider.isolation === 'function' && provider.isolation().sandboxed);
 }
 

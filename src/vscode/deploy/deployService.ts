@@ -14,6 +14,7 @@ import { KeyedQueue } from '../../core/keyedQueue';
 import type { DiscardReason } from '../../core/prewarm';
 import { Prewarm } from '../../core/prewarm';
 import type { ProviderChoice } from '../../core/sandbox';
+import { providerInfo } from '../../core/sandbox/providers';
 import type { AppType } from '../../core/spec';
 import { hasErrors } from '../../core/validate';
 import type { AppDiagnostics } from '../diagnostics';
@@ -66,7 +67,7 @@ export class DeployService implements vscode.Disposable {
     const s = this.run.settings();
     if (!s.prewarm || this.prewarms.has(app.id)) return;
     const provider = await this.dialogs.providerWithoutAsking(s.sandboxProvider);
-    if (provider?.id !== 'e2b') return;
+    if (!provider || !providerInfo(provider.id).prewarm) return;
     const log = this.run.logger.scope('prewarm');
     const prewarm = Prewarm.start({
       provider,
