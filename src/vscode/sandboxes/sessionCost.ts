@@ -16,8 +16,9 @@ export interface SessionSpend {
 }
 
 /** Dollars a sandbox has cost so far (core/cost.ts); null when its resources are unknown. Local runs are free. */
-export function entryCost(e: Pick<SandboxEntry, 'provider' | 'cpuCount' | 'memoryMB' | 'startedAt' | 'pausedMs' | 'pausedSince'>, now = Date.now()): number | null {
-  return sandboxUsd(e, now);
+export function entryCost(e: Pick<SandboxEntry, 'provider' | 'cpuCount' | 'memoryMB' | 'startedAt' | 'pausedMs' | 'pausedSince' | 'status' | 'endAt'>, now = Date.now()): number | null {
+  // A sandbox found paused (after a reload) has no pausedSince: the core bills it up to its timeout at most.
+  return sandboxUsd({ ...e, state: e.status === 'paused' ? 'paused' : 'running' }, now);
 }
 
 export class SessionCost extends Disposable {
