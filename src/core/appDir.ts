@@ -12,7 +12,7 @@ import type { AppFile, AppSpec } from './spec';
 import type { SpecDiff } from './iterate';
 import { diffSpecs } from './iterate';
 import { parseSpec } from './spec';
-import { checkPath, hasErrors, LIMITS, MANIFEST_NAME, validateSpec } from './validate';
+import { binaryFileSentence, checkPath, hasErrors, LIMITS, MANIFEST_NAME, validateSpec } from './validate';
 import type { Finding } from './validate';
 
 export interface Manifest {
@@ -108,13 +108,17 @@ function readRegular(abs: string, shown: string, limit: number, opts: { followLi
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-/** The text of a file, or a sentence: binary files are refused, never silently corrupted. */
+/** The text of a file, or a sentence: binary files (not UTF-8, or holding a NUL) are refused, never silently corrupted. */
 function textOf(data: Buffer, shown: string): string {
+  const binary = (why: 'not UTF-8 text' | 'it holds a NUL byte') => usage(binaryFileSentence(shown, why, 'so move it out of the app folder'));
+  let text: string;
   try {
-    return utf8.decode(data);
+    text = utf8.decode(data);
   } catch {
-    throw usage(`${shown} is a binary file (not UTF-8 text); Spawn App apps hold text files only, so move it out of the app folder.`);
+    throw binary('not UTF-8 text');
   }
+  if (text.includes('\0')) throw binary('it holds a NUL byte');
+  return text;
 }
 
 function parseJson(text: string, shown: string): Record<string, unknown> {

@@ -32,6 +32,14 @@ export const LIMITS = {
 /** The on-disk manifest name; an app file may not take it. */
 export const MANIFEST_NAME = 'spawn-app.json';
 
+/**
+ * The one sentence for a file that is not text: not UTF-8, or holding a NUL byte (which no text file does, and
+ * which would make line-based rules useless). The folder reader, the editor's workspace and the validator say it.
+ */
+export function binaryFileSentence(shown: string, why: 'not UTF-8 text' | 'it holds a NUL byte', fix = 'so it cannot be deployed or saved'): string {
+  return `${shown} is a binary file (${why}); Spawn App apps hold text files only, ${fix}.`;
+}
+
 export function hasErrors(findings: readonly Finding[]): boolean {
   return findings.some((f) => f.severity === 'error');
 }
@@ -167,7 +175,9 @@ export function validateSpec(spec: AppSpec, opts: { secrets?: AppSecrets } = {})
     seen.add(key);
     total += Buffer.byteLength(file.content, 'utf8');
     findings.push(...scanPlace(key));
-    if (!file.content.includes('\0')) findings.push(...scanCode(key, file.content));
+    // A NUL byte makes a file binary: refused whole, so no rule is skipped for a file that then runs.
+    if (file.content.includes('\0')) findings.push({ severity: 'error', rule: 'file.binary', path: file.path, message: binaryFileSentence(key, 'it holds a NUL byte') });
+    else findings.push(...scanCode(key, file.content));
   }
   findings.push(...scanDependencyFiles(spec));
   // A file and a folder of the same name cannot both exist.

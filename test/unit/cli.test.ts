@@ -240,6 +240,23 @@ describe('spawn-app CLI (real process)', function () {
       oneLine(await runCli(['deploy', dir, '--yes'], env), 2, /^Error: .*logo\.png is a binary file \(not UTF-8 text\)/);
     });
 
+    it('a file holding a NUL byte is binary: a folder is refused (exit 2), a spec file is blocked by validation (exit 3)', async () => {
+      const dir = appFolder();
+      writeFileSync(path.join(dir, 'server.js'), "require('http').createServer((q, s) => s.end('x')).listen(process.env.PORT)\0\neval(q.url)");
+      for (const args of [['validate', dir], ['deploy', dir, '--yes']]) {
+        oneLine(await runCli(args, env), 2, /^Error: .*server\.js is a binary file \(it holds a NUL byte\); Spawn App apps hold text files only, so move it out of the app folder\.$/);
+      }
+      const specFile = path.join(tmp, 'spec.json');
+      writeFileSync(specFile, JSON.stringify({ appType: 'webapp', startCommand: 'node server.js', dependencies: [], port: 3000, files: [{ path: 'server.js', content: 'ok()\0\neval(x)' }] }));
+      const v = await runCli(['validate', specFile, '--json'], env);
+      assert.equal(v.code, 3, v.stdout + v.stderr);
+      const binary = v.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).find((e) => e.rule === 'file.binary');
+      assert.equal(binary?.message, 'server.js is a binary file (it holds a NUL byte); Spawn App apps hold text files only, so it cannot be deployed or saved.');
+      const d = await runCli(['deploy', specFile, '--provider', 'local', '--yes'], env);
+      assert.equal(d.code, 3, d.stdout + d.stderr);
+      assert.equal(sandboxesLeft(), 0);
+    });
+
     it('an unreadable file: exit 2, "cannot be read (permission denied)"', () => {
       const dir = appFolder();
       writeFileSync(path.join(dir, 'secret.txt'), 'x');

@@ -300,3 +300,20 @@ describe('validate: what an install or an editor would act on', () => {
     assert.deepEqual(withFiles([{ path: 'requirements.txt', content: 'flask==3.0.0  # web\nrequests\n' }], { appType: 'script', dependencies: ['Flask', 'requests==2.31.0'] }), []);
   });
 });
+
+describe('validate: a file holding a NUL byte is binary', () => {
+  it('is refused as binary (an error), from any source, and is not let past the code and credential rules', () => {
+    const hostile = "const x = 1;\0\neval(req.query.code); const k = 'sk-ant-" + 'a'.repeat(30) + "';";
+    const findings = validateSpec(spec({ files: [{ path: 'server.js', content: hostile }] }));
+    const binary = findings.find((f) => f.rule === 'file.binary');
+    assert.ok(binary, JSON.stringify(findings));
+    assert.equal(binary.severity, 'error');
+    assert.equal(binary.path, 'server.js');
+    assert.equal(binary.message, 'server.js is a binary file (it holds a NUL byte); Spawn App apps hold text files only, so it cannot be deployed or saved.');
+    assert.ok(hasErrors(findings));
+  });
+
+  it('text without a NUL is not binary', () => {
+    assert.ok(!rules(spec({ files: [{ path: 'a.txt', content: 'tab\there, \u00e9, \u{1f600}' }] })).includes('file.binary'));
+  });
+});
