@@ -10,6 +10,7 @@ import { configFromEnv, DEFAULTS } from './core/config';
 import type { Deployment } from './core/deploy';
 import { deploy } from './core/deploy';
 import { cliMessage } from './cliHints';
+import { terminalSafe, terminalSafeIo } from './cliText';
 import { CancelledError, exitCodeFor, isCancelled, messageOf, SpawnError } from './core/errors';
 import type { SpawnEvent } from './core/events';
 import type { GeneratorChoice } from './core/generate';
@@ -574,7 +575,9 @@ async function cmdMcp(opts: Options, ctx: Ctx): Promise<number> {
   });
 }
 
-export async function main(argv: string[], io: Io = defaultIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function main(argv: string[], rawIo: Io = defaultIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  // File names, findings and an app's output are untrusted: no control character of theirs reaches the terminal.
+  const io = terminalSafeIo(rawIo);
   let json = argv.includes('--json');
   let local: LocalProvider | undefined;
   const redactor = new Redactor();
@@ -656,7 +659,7 @@ export function runCli(): void {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err: unknown) => {
-      process.stderr.write(`Error: ${messageOf(err)}\n`);
+      process.stderr.write(`Error: ${terminalSafe(messageOf(err))}\n`);
       process.exit(1);
     },
   );

@@ -69,7 +69,7 @@ export function checkPath(raw: string): { ok: true; path: string } | { ok: false
     if (s === '' || s === '.') return bad('path.invalid', `The path ${JSON.stringify(raw)} has an empty or "." segment.`);
     if (s.length > LIMITS.maxSegmentLength) return bad('path.too_long', `A name in ${JSON.stringify(raw.slice(0, 60))}… is longer than ${LIMITS.maxSegmentLength} characters.`);
     // eslint-disable-next-line no-control-regex
-    if (/[\x00-\x1f]/.test(s)) return bad('path.invalid', `The path ${JSON.stringify(raw)} contains control characters.`);
+    if (/[\x00-\x1f\x7f-\x9f]/.test(s)) return bad('path.invalid', `The path ${JSON.stringify(raw)} contains control characters.`);
   }
   if (p === MANIFEST_NAME) return bad('path.reserved', `${MANIFEST_NAME} is reserved for the app's manifest.`);
   return { ok: true, path: p };

@@ -13,6 +13,7 @@ import type { ProviderChoice } from '../core/sandbox';
 import type { LocalProvider } from '../core/sandbox/local';
 import { HeadlessTools } from '../core/tools/headlessTools';
 import { TOOL_DEFINITIONS } from '../core/tools/definitions';
+import { terminalSafe } from '../cliText';
 
 export interface McpOptions {
   cfg: CoreConfig;
@@ -74,7 +75,8 @@ export async function serveMcp(opts: McpOptions): Promise<number> {
     const t0 = performance.now();
     const res = await tools.call(req.params.name, (req.params.arguments ?? {}) as Record<string, unknown>, extra.signal);
     logger.info(`[mcp] ${req.params.name} ${res.isError ? 'failed' : 'done'} in ${Math.round(performance.now() - t0)} ms`);
-    return { content: [{ type: 'text', text: res.text }], isError: res.isError };
+    // Clients show results on a terminal too (Claude Code): file names and app output arrive with controls escaped.
+    return { content: [{ type: 'text', text: terminalSafe(res.text) }], isError: res.isError };
   });
 
   const stdin = opts.stdin ?? process.stdin;

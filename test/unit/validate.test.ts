@@ -30,6 +30,8 @@ describe('validate: paths', () => {
     ['a/./b', 'path.invalid'],
     ['dir/', 'path.invalid'],
     ['a\nb', 'path.invalid'],
+    ['a\x7fb', 'path.invalid'],
+    ['\u009b2Jc1.js', 'path.invalid'],
     ['x'.repeat(300), 'path.too_long'],
     ['a/'.repeat(600) + 'b', 'path.too_long'],
     ['spawn-app.json', 'path.reserved'],
