@@ -11,7 +11,7 @@ import type { Deployment } from './core/deploy';
 import { deploy } from './core/deploy';
 import { cliMessage } from './cliHints';
 import { terminalSafe, terminalSafeIo } from './cliText';
-import { CancelledError, exitCodeFor, isCancelled, messageOf, SpawnError } from './core/errors';
+import { asSpawnError, CancelledError, exitCodeFor, isCancelled, messageOf, SpawnError } from './core/errors';
 import type { SpawnEvent } from './core/events';
 import type { GeneratorChoice } from './core/generate';
 import { createGenerator, resolveGeneratorId } from './core/generate';
@@ -637,13 +637,13 @@ export async function main(argv: string[], rawIo: Io = defaultIo, env: NodeJS.Pr
         throw usage(`Unknown command "${cmd}".`);
     }
   } catch (err) {
-    const code = exitCodeFor(err);
+    const code = exitCodeFor(isCancelled(err) ? err : asSpawnError(err));
     if (code === 130) {
       if (json) io.out(JSON.stringify({ event: 'error', code: 'cancelled', message: 'Interrupted.' }));
       else io.err('Interrupted.');
     } else {
       redactor.error(err);
-      const e = err instanceof SpawnError ? err : new SpawnError('io', `Unexpected error: ${messageOf(err)}`);
+      const e = asSpawnError(err);
       if (json) io.out(JSON.stringify({ event: 'error', code: e.code, message: cliMessage(e), ...(e.detail ? { detail: e.detail } : {}) }));
       else io.err(`Error: ${cliMessage(e)}${e.detail ? `\n${indent(e.detail)}` : ''}`);
       if (process.env.SPAWN_APP_DEBUG && err instanceof Error) io.err(err.stack ?? '');

@@ -27,6 +27,8 @@ export const LIMITS = {
   maxPathLength: 1024,
   maxSegmentLength: 255,
   maxDependencies: 100,
+  /** Far below what the kernel takes for one argument (128 KiB): no start command needs more. */
+  maxStartCommandLength: 8192,
 } as const;
 
 /** The on-disk manifest name; an app file may not take it. */
@@ -207,12 +209,17 @@ export function validateSpec(spec: AppSpec, opts: { secrets?: AppSecrets } = {})
   }
 
   const cmd = spec.startCommand;
+  if (cmd.length > LIMITS.maxStartCommandLength) {
+    findings.push({ severity: 'error', rule: 'limits.start_command', message: `The start command is ${cmd.length} characters long; the limit is ${LIMITS.maxStartCommandLength}.` });
+  }
   // eslint-disable-next-line no-control-regex
   if (/[\x00-\x08\x0b-\x1f\x7f]/.test(cmd)) {
     findings.push({ severity: 'error', rule: 'start.control', message: 'The start command contains a NUL or another control character (only tabs and line breaks are allowed).' });
   }
-  for (const r of START_COMMAND_ERRORS) if (r.re.test(cmd)) findings.push({ severity: 'error', rule: r.rule, message: r.message });
-  for (const r of START_COMMAND_WARNINGS) if (r.re.test(cmd)) findings.push({ severity: 'warning', rule: r.rule, message: r.message });
+  // A command over the limit is refused already; the rules' regexes would take minutes on it.
+  const scanned = cmd.length > LIMITS.maxStartCommandLength ? '' : cmd;
+  for (const r of START_COMMAND_ERRORS) if (r.re.test(scanned)) findings.push({ severity: 'error', rule: r.rule, message: r.message });
+  for (const r of START_COMMAND_WARNINGS) if (r.re.test(scanned)) findings.push({ severity: 'warning', rule: r.rule, message: r.message });
   if (spec.port !== 3000) findings.push({ severity: 'warning', rule: 'port.nonstandard', message: `The app says it listens on port ${spec.port}; Spawn App expects 3000.` });
   if (spec.appType === 'react') findings.push(...reactFindings(spec));
   findings.push(...secretFindings(spec, opts.secrets ?? {}));
@@ -305,6 +312,10 @@ function reactFindings(spec: AppSpec): Finding[] {
   const scripts = pkg.scripts && typeof pkg.scripts === 'object' ? (pkg.scripts as Record<string, unknown>) : {};
   for (const [name, value] of Object.entries(scripts)) {
     if (typeof value !== 'string') continue;
+    if (value.length > LIMITS.maxStartCommandLength) {
+      out.push({ severity: 'error', rule: 'limits.start_command', path: 'package.json', message: `The "${name}" script is ${value.length} characters long; the limit is ${LIMITS.maxStartCommandLength}.` });
+      continue;
+    }
     for (const r of START_COMMAND_ERRORS) if (r.re.test(value)) out.push({ severity: 'error', rule: r.rule, path: 'package.json', message: `The "${name}" script: ${r.message.replace(/^The start command /, '')}` });
     for (const r of START_COMMAND_WARNINGS) if (r.re.test(value)) out.push({ severity: 'warning', rule: r.rule, path: 'package.json', message: `The "${name}" script: ${r.message.replace(/^The start command /, '')}` });
   }

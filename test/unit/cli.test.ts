@@ -217,6 +217,17 @@ describe('spawn-app CLI (real process)', function () {
       assert.equal(sandboxesLeft(), 0);
     });
 
+    it('a 200 KB start command is a validation error (exit 3), never "Unexpected error: spawn E2BIG" or a hang', async () => {
+      const dir = appFolder({ startCommand: `node server.js # ${'x'.repeat(200 * 1024)}` });
+      for (const extra of [{}, { SPAWN_APP_SANDBOX: 'off' }]) {
+        const d = await runCli(['deploy', dir, '--provider', 'local', '--yes', '--json'], { ...env, ...extra });
+        assert.equal(d.code, 3, d.stdout.slice(0, 2000) + d.stderr);
+        assert.ok(d.stdout.includes('"rule":"limits.start_command"'), d.stdout.slice(0, 2000));
+        assert.doesNotMatch(d.stdout, /E2BIG|Unexpected error/);
+      }
+      assert.equal(sandboxesLeft(), 0);
+    });
+
     it('a FIFO named spawn-app.json: exit 2 at once (no hang), for validate, deploy and refine', async () => {
       const dir = appFolder();
       rmSync(path.join(dir, 'spawn-app.json'));

@@ -82,6 +82,11 @@ describe('validate: limits', () => {
     assert.ok(rules(spec({ files: [{ path: 'a', content: big }, { path: 'b', content: big + 'z' }] })).includes('limits.bytes'));
     assert.ok(!rules(spec({ files: [{ path: 'a', content: big }, { path: 'b', content: big }] })).includes('limits.bytes'));
   });
+  it(`refuses a start command longer than ${LIMITS.maxStartCommandLength} characters (no process could be given it), accepts exactly that`, () => {
+    const cmd = (n: number) => `node server.js #${'x'.repeat(n - 16)}`;
+    assert.ok(rules(spec({ startCommand: cmd(LIMITS.maxStartCommandLength + 1) })).includes('limits.start_command'));
+    assert.ok(!rules(spec({ startCommand: cmd(LIMITS.maxStartCommandLength) })).includes('limits.start_command'));
+  });
 });
 
 describe('validate: dependencies', () => {
