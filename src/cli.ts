@@ -15,7 +15,7 @@ import { asSpawnError, CancelledError, exitCodeFor, isCancelled, messageOf, Spaw
 import type { SpawnEvent } from './core/events';
 import type { GeneratorChoice } from './core/generate';
 import { createGenerator, resolveGeneratorId } from './core/generate';
-import { formatUsd, sandboxCost } from './core/pricing';
+import { formatUsd } from './core/pricing';
 import type { AppSpec, AppType } from './core/spec';
 import { appNameFrom, APP_TYPES, isAppType } from './core/spec';
 import { guessAppType } from './core/appType';
@@ -27,9 +27,10 @@ import { cmdCache } from './cliCache';
 import type { ProviderChoice } from './core/sandbox';
 import { createProvider, resolveProviderId } from './core/sandbox';
 import { PROVIDER_IDS } from './core/sandbox/providers';
-import type { SandboxInfo, SandboxProvider } from './core/sandbox/types';
+import type { SandboxProvider } from './core/sandbox/types';
 import { ON_TIMEOUT_CHOICES } from './core/sandbox/types';
 import { cmdPause, cmdResume } from './cliLifecycle';
+import { cmdDestroy as destroySandboxes, cmdList } from './cliSandboxes';
 import { formatFinding, hasErrors, MANIFEST_NAME, validateSpec } from './core/validate';
 import type { AppSecrets } from './core/secrets';
 import { readEnvFile, Redactor } from './core/secrets';
@@ -506,57 +507,10 @@ function allProviders(ctx: Ctx): Promise<SandboxProvider[]> {
   return providersOf(ctx.cfg, ctx.local);
 }
 
-function age(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
-}
-
-async function cmdList(opts: Options, ctx: Ctx): Promise<number> {
-  const all: SandboxInfo[] = [];
-  for (const p of await allProviders(ctx)) all.push(...(await p.list()));
-  const now = Date.now();
-  if (opts.json) {
-    for (const s of all) {
-      const cost = s.cpuCount && s.memoryMB ? sandboxCost((now - s.startedAt) / 1000, s.cpuCount, s.memoryMB) : 0;
-      ctx.io.out(JSON.stringify({ event: 'sandbox', ...s, ageMs: now - s.startedAt, timeLeftMs: s.endAt ? s.endAt - now : null, costUsd: cost }));
-    }
-    return 0;
-  }
-  if (all.length === 0) {
-    ctx.io.err('No sandboxes.');
-    return 0;
-  }
-  for (const s of all) {
-    const left = s.state === 'paused' ? 'paused (a request to its URL resumes it)' : s.endAt ? `${age(s.endAt - now)} left${s.onTimeout === 'pause' ? ', then paused' : ''}` : 'while its owner runs';
-    const cost = s.cpuCount && s.memoryMB ? formatUsd(sandboxCost((now - s.startedAt) / 1000, s.cpuCount, s.memoryMB)) : '$0';
-    const iso = s.provider !== 'local' ? '' : s.sandboxed ? ', sandboxed' : `, not sandboxed${ctx.local.isolation().reason ? `: ${ctx.local.isolation().reason}` : ''}`;
-    ctx.io.out(`${s.id}  ${s.provider}  ${s.state ? `${s.state}  ` : ''}${s.appName}  ${s.url ?? ''}  age ${age(now - s.startedAt)}, ${left}, ${cost}${iso}${s.orphan ? '  (orphan: its owner is gone)' : ''}`);
-  }
-  return 0;
-}
-
 async function cmdDestroy(id: string | undefined, opts: Options, ctx: Ctx): Promise<number> {
   if (!id && !opts.all) throw usage('destroy needs a sandbox ID or --all.');
   if (id && opts.all) throw usage('Give either a sandbox ID or --all, not both.');
-  const providers = await allProviders(ctx);
-  if (opts.all) {
-    let n = 0;
-    for (const p of providers) {
-      for (const s of await p.list()) {
-        if (await p.destroy(s.id)) n++;
-      }
-    }
-    ctx.io.err(`Destroyed ${n} sandbox${n === 1 ? '' : 'es'}.`);
-    return 0;
-  }
-  const target = providers.find((p) => id!.startsWith(`${p.id}-`)) ?? providers[providers.length - 1]!;
-  if (await target.destroy(id!)) {
-    ctx.io.err(`Destroyed ${id}.`);
-    return 0;
-  }
-  throw new SpawnError('deploy.not_found', `No sandbox ${id} was found (it may have ended already).`);
+  return destroySandboxes(id, opts.all, await allProviders(ctx), ctx.io);
 }
 
 async function cmdMcp(opts: Options, ctx: Ctx): Promise<number> {
@@ -621,7 +575,7 @@ export async function main(argv: string[], rawIo: Io = defaultIo, env: NodeJS.Pr
       case 'refine':
         return await cmdRefine(positionals[0], positionals[1], opts, ctx);
       case 'list':
-        return await cmdList(opts, ctx);
+        return await cmdList(opts, await allProviders(ctx), ctx.io, ctx.local);
       case 'destroy':
         return await cmdDestroy(positionals[0], opts, ctx);
       case 'pause':

@@ -1,12 +1,25 @@
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { isAlive } from '../../src/core/sandbox/processes';
 import { BIN, ensureBuilt, runCli, startCli } from '../helpers/cli';
 import type { CliResult } from '../helpers/cli';
 import { isDown, request } from '../helpers/http';
+
+/** A loopback port nothing listens on (bound, then closed). */
+function closedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
 
 describe('spawn-app CLI (real process)', function () {
   this.timeout(120_000);
@@ -173,6 +186,43 @@ describe('spawn-app CLI (real process)', function () {
     assert.equal(sandboxesLeft(), 0);
     assert.equal((await runCli(['destroy', 'local-nope'], env)).code, 5);
   });
+
+  it('E2B unreachable: list and destroy --all still show and stop the local apps, name E2B in one sentence, and exit 5 after', async () => {
+    const closed = await closedPort();
+    const e2bDown = { E2B_API_KEY: 'e2b_test', E2B_API_URL: `http://127.0.0.1:${closed}`, E2B_SANDBOX_URL: `http://127.0.0.1:${closed}`, E2B_DOMAIN: `127.0.0.1:${closed}` };
+    const cli = startCli(['run', 'a counter', '--json', '--provider', 'local'], env);
+    try {
+      await listAndDestroy(cli, e2bDown, closed);
+    } finally {
+      if (cli.child.exitCode === null && cli.child.signalCode === null) cli.child.kill('SIGINT');
+    }
+  });
+
+  async function listAndDestroy(cli: ReturnType<typeof startCli>, e2bDown: NodeJS.ProcessEnv, closed: number): Promise<void> {
+    const ready = await cli.waitFor((e) => e.event === 'ready');
+    const id = String(ready.sandboxId);
+
+    const list = await runCli(['list'], { ...env, ...e2bDown });
+    assert.equal(list.code, 5, list.stdout + list.stderr);
+    assert.match(list.stdout, new RegExp(`^${id}  local  `, 'm'));
+    assert.match(list.stderr.trim(), new RegExp(`^Error: Could not reach E2B at http://127\\.0\\.0\\.1:${closed} \\(.+\\); its sandboxes are not listed\\.$`));
+
+    const json = await runCli(['list', '--json'], { ...env, ...e2bDown });
+    assert.equal(json.code, 5, json.stdout + json.stderr);
+    const events = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.ok(events.some((e) => e.event === 'sandbox' && e.id === id), json.stdout);
+    assert.equal(events.at(-1)!.event, 'error');
+    assert.equal(events.at(-1)!.code, 'deploy.network');
+
+    const d = await runCli(['destroy', '--all'], { ...env, ...e2bDown });
+    assert.equal(d.code, 5, d.stdout + d.stderr);
+    const lines = d.stderr.trim().split('\n');
+    assert.equal(lines[0], 'Destroyed 1 sandbox.');
+    assert.match(lines[1]!, /^Error: Could not reach E2B at .*; its sandboxes were not destroyed\.$/);
+    assert.ok(await isDown(String(ready.url)));
+    await cli.done;
+    assert.equal(sandboxesLeft(), 0);
+  }
 
   it('SIGINT during deploy exits 130 and leaves nothing', async () => {
     const dir = path.join(tmp, 'slow');
