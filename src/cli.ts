@@ -52,7 +52,7 @@ Usage:
   spawn-app list [--json]                   every sandbox with its state (running, paused)
   spawn-app pause ID | resume ID            an E2B sandbox: paused costs nothing; resume runs it for the timeout
   spawn-app destroy ID|--all
-  spawn-app mcp [--dir DIR] [--provider …] [--keep] [--allow-local-unsandboxed]
+  spawn-app mcp [--dir DIR] [--provider …] [--keep] [--allow-local-unsandboxed] [--allow-destroy-any]
                                             an MCP server on stdio for agents (Claude Code, Cursor, VS Code)
   spawn-app cache [--clear] [--json]        the local dependency cache: entries and sizes; --clear removes them
 
@@ -90,6 +90,7 @@ interface Options {
   keep: boolean;
   dir?: string;
   'allow-local-unsandboxed': boolean;
+  'allow-destroy-any': boolean;
   clear: boolean;
   'env-file'?: string;
   budget?: string;
@@ -122,6 +123,7 @@ function parse(argv: string[]): { cmd?: string; positionals: string[]; opts: Opt
         keep: { type: 'boolean', default: false },
         dir: { type: 'string' },
         'allow-local-unsandboxed': { type: 'boolean', default: false },
+        'allow-destroy-any': { type: 'boolean', default: false },
         clear: { type: 'boolean', default: false },
         'env-file': { type: 'string' },
         budget: { type: 'string' },
@@ -320,10 +322,15 @@ async function serve(deployment: Deployment, provider: SandboxProvider, opts: Op
   };
   const timer = metered ? setInterval(tick, ctx.meterMs) : undefined;
   if (metered) tick();
+  let ended: 'stopped' | 'exited' | 'cap';
   try {
-    await Promise.race([stopped, deployment.process.exited, atCap]);
+    ended = await Promise.race([stopped.then(() => 'stopped' as const), deployment.process.exited.then(() => 'exited' as const), atCap.then(() => 'cap' as const)]);
   } finally {
     if (timer) clearInterval(timer);
+  }
+  if (ended === 'exited') {
+    if (metered) meter.tick();
+    return appEnded(deployment, provider, opts, ctx);
   }
   if (metered && ctx.budget.capped && provider.pause) {
     await provider.pause(deployment.sandbox.id);
@@ -333,6 +340,26 @@ async function serve(deployment: Deployment, provider: SandboxProvider, opts: Op
   if (metered) meter.tick();
   if (!opts.json) ctx.io.err('Stopping…');
   await deployment.sandbox.destroy();
+  return 0;
+}
+
+/**
+ * The served app's process ended without a Ctrl-C: either its sandbox was destroyed from outside (spawn-app
+ * destroy, an MCP client, the editor), said in one sentence (exit 5), or the app exited by itself, said too.
+ */
+async function appEnded(deployment: Deployment, provider: SandboxProvider, opts: Options, ctx: Ctx): Promise<number> {
+  const id = deployment.sandbox.id;
+  const { exitCode } = await deployment.process.exited;
+  const isListed = () => provider.list().then((all) => all.some((s) => s.id === id), () => undefined);
+  let listed = await isListed();
+  // A local destroy from another process kills the app's process group first and removes its record after that:
+  // an app ended by a signal may be listed a moment longer, so look again (for a few seconds at most).
+  for (const deadline = Date.now() + 5000; listed === true && exitCode === -1 && Date.now() < deadline; listed = await isListed()) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await deployment.sandbox.destroy().catch(() => undefined);
+  if (listed === false) throw new SpawnError('deploy.not_found', `Sandbox ${id} was destroyed by another process (spawn-app destroy, an MCP client or the editor), so the app stopped.`);
+  if (!opts.json) ctx.io.err(`The app exited by itself${exitCode === null ? '' : ` (exit code ${exitCode})`}; sandbox ${id} is destroyed.`);
   return 0;
 }
 
@@ -523,6 +550,7 @@ async function cmdMcp(opts: Options, ctx: Ctx): Promise<number> {
     appsDir: path.resolve(opts.dir ?? 'spawn-apps'),
     provider,
     allowLocalUnsandboxed: opts['allow-local-unsandboxed'],
+    allowDestroyAny: opts['allow-destroy-any'],
     keep: opts.keep,
     version: VERSION,
     log: ctx.io.err,

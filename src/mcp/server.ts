@@ -21,6 +21,8 @@ export interface McpOptions {
   appsDir: string;
   provider: ProviderChoice;
   allowLocalUnsandboxed: boolean;
+  /** destroy_sandbox may stop any of the user's sandboxes (else only this server's and those of its apps folder). */
+  allowDestroyAny?: boolean;
   keep: boolean;
   version: string;
   stdin?: NodeJS.ReadableStream & { on(event: 'end' | 'close', fn: () => void): unknown };
@@ -58,6 +60,7 @@ export async function serveMcp(opts: McpOptions): Promise<number> {
     appsDir: opts.appsDir,
     provider: opts.provider,
     allowLocalUnsandboxed: opts.allowLocalUnsandboxed,
+    allowDestroyAny: opts.allowDestroyAny,
     keep: opts.keep,
     logger,
     client: 'mcp',
@@ -99,7 +102,8 @@ export async function serveMcp(opts: McpOptions): Promise<number> {
   logger.info(
     `[mcp] spawn-app ${opts.version} serving on stdio; apps in ${opts.appsDir}; ` +
       (opts.allowLocalUnsandboxed ? 'model-written apps MAY run unsandboxed on the local runner' : 'model-written apps never run unsandboxed') +
-      (opts.keep ? '; sandboxes are kept after the session' : ''),
+      (opts.keep ? '; sandboxes are kept after the session' : '') +
+      (opts.allowDestroyAny ? '; destroy_sandbox may stop any of your sandboxes' : ''),
   );
   const why = await ended;
   logger.info(`[mcp] stopping: ${why}`);

@@ -220,7 +220,9 @@ describe('spawn-app CLI (real process)', function () {
     assert.equal(lines[0], 'Destroyed 1 sandbox.');
     assert.match(lines[1]!, /^Error: Could not reach E2B at .*; its sandboxes were not destroyed\.$/);
     assert.ok(await isDown(String(ready.url)));
-    await cli.done;
+    const run = await cli.done;
+    assert.equal(run.code, 5, 'the run whose sandbox was destroyed says so');
+    assert.match(run.stdout.trim().split('\n').at(-1)!, new RegExp(`"message":"Sandbox ${id} was destroyed by another process`));
     assert.equal(sandboxesLeft(), 0);
   }
 
