@@ -350,16 +350,23 @@ async function serve(deployment: Deployment, provider: SandboxProvider, opts: Op
 async function appEnded(deployment: Deployment, provider: SandboxProvider, opts: Options, ctx: Ctx): Promise<number> {
   const id = deployment.sandbox.id;
   const { exitCode } = await deployment.process.exited;
-  const isListed = () => provider.list().then((all) => all.some((s) => s.id === id), () => undefined);
-  let listed = await isListed();
+  // undefined: not listed; null: the provider could not say.
+  const find = () => provider.list().then((all) => all.find((s) => s.id === id), () => null);
+  let found = await find();
   // A local destroy from another process kills the app's process group first and removes its record after that:
   // an app ended by a signal may be listed a moment longer, so look again (for a few seconds at most).
-  for (const deadline = Date.now() + 5000; listed === true && exitCode === -1 && Date.now() < deadline; listed = await isListed()) {
+  for (const deadline = Date.now() + 5000; found && found.state !== 'paused' && exitCode === -1 && Date.now() < deadline; found = await find()) {
     await new Promise((r) => setTimeout(r, 50));
   }
   await deployment.sandbox.destroy().catch(() => undefined);
-  if (listed === false) throw new SpawnError('deploy.not_found', `Sandbox ${id} was destroyed by another process (spawn-app destroy, an MCP client or the editor), so the app stopped.`);
-  if (!opts.json) ctx.io.err(`The app exited by itself${exitCode === null ? '' : ` (exit code ${exitCode})`}; sandbox ${id} is destroyed.`);
+  const endAt = deployment.sandbox.info().endAt;
+  if (found === undefined && endAt !== undefined && Date.now() >= endAt) throw new SpawnError('deploy.not_found', `Sandbox ${id} ended at its timeout, so the app stopped.`);
+  if (found === undefined) throw new SpawnError('deploy.not_found', `Sandbox ${id} was destroyed by another process (spawn-app destroy, an MCP client or the editor), so the app stopped.`);
+  if (!opts.json) {
+    ctx.io.err(found?.state === 'paused'
+      ? `Sandbox ${id} was paused (at its timeout, or by another process), so the app stopped; the sandbox is destroyed.`
+      : `The app exited by itself${exitCode === null ? '' : ` (exit code ${exitCode})`}; sandbox ${id} is destroyed.`);
+  }
   return 0;
 }
 
