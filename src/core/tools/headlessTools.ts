@@ -68,7 +68,7 @@ export const REFUSED_UNSANDBOXED = 'refused.unsandboxed';
 export const REFUSED_NOT_OURS = 'refused.not_ours';
 
 /**
- * Marks the sandboxes of one apps folder (a hash: the folder's path never leaves this machine in E2B's metadata), so
+ * Marks the sandboxes of one apps folder (a hash of its path, not the path, goes into E2B's metadata), so
  * a later server on the same folder may stop the kept ones, and no other process's sandbox is taken for one.
  */
 export function appsDirId(appsDir: string): string {
