@@ -10,11 +10,11 @@ import { configFromEnv, DEFAULTS } from './core/config';
 import type { Deployment } from './core/deploy';
 import { deploy } from './core/deploy';
 import { cliMessage } from './cliHints';
-import { CancelledError, exitCodeFor, isCancelled, messageOf, SpawnError } from './core/errors';
+import { terminalSafe, terminalSafeIo } from './cliText';
+import { asSpawnError, CancelledError, exitCodeFor, isCancelled, messageOf, SpawnError } from './core/errors';
 import type { SpawnEvent } from './core/events';
 import type { GeneratorChoice } from './core/generate';
 import { createGenerator, resolveGeneratorId } from './core/generate';
-import { formatSandboxSpend, sandboxSpend } from './core/cost';
 import { formatUsd } from './core/pricing';
 import type { AppSpec, AppType } from './core/spec';
 import { appNameFrom, APP_TYPES, isAppType, promptTooLong } from './core/spec';
@@ -28,9 +28,10 @@ import type { ProviderChoice } from './core/sandbox';
 import { createProvider, resolveProviderId } from './core/sandbox';
 import { PROVIDER_IDS, providerInfo } from './core/sandbox/providers';
 import { isolationWords } from './core/whereItRuns';
-import type { SandboxInfo, SandboxProvider } from './core/sandbox/types';
+import type { SandboxProvider } from './core/sandbox/types';
 import { ON_TIMEOUT_CHOICES } from './core/sandbox/types';
 import { cmdPause, cmdResume } from './cliLifecycle';
+import { cmdDestroy as destroySandboxes, cmdList } from './cliSandboxes';
 import { formatFinding, hasErrors, MANIFEST_NAME, validateSpec } from './core/validate';
 import type { AppSecrets } from './core/secrets';
 import { readEnvFile, Redactor } from './core/secrets';
@@ -52,7 +53,7 @@ Usage:
   spawn-app list [--json]                   every sandbox with its state (running, paused)
   spawn-app pause ID | resume ID            an E2B sandbox: paused costs nothing; resume runs it for the timeout
   spawn-app destroy ID|--all
-  spawn-app mcp [--dir DIR] [--provider …] [--keep] [--allow-local-unsandboxed]
+  spawn-app mcp [--dir DIR] [--provider …] [--keep] [--allow-local-unsandboxed] [--allow-destroy-any]
                                             an MCP server on stdio for agents (Claude Code, Cursor, VS Code)
   spawn-app cache [--clear] [--json]        the local dependency cache: entries and sizes; --clear removes them
 
@@ -90,6 +91,7 @@ interface Options {
   keep: boolean;
   dir?: string;
   'allow-local-unsandboxed': boolean;
+  'allow-destroy-any': boolean;
   clear: boolean;
   'env-file'?: string;
   budget?: string;
@@ -122,6 +124,7 @@ function parse(argv: string[]): { cmd?: string; positionals: string[]; opts: Opt
         keep: { type: 'boolean', default: false },
         dir: { type: 'string' },
         'allow-local-unsandboxed': { type: 'boolean', default: false },
+        'allow-destroy-any': { type: 'boolean', default: false },
         clear: { type: 'boolean', default: false },
         'env-file': { type: 'string' },
         budget: { type: 'string' },
@@ -333,10 +336,15 @@ async function serve(deployment: Deployment, provider: SandboxProvider, opts: Op
   };
   const timer = metered ? setInterval(tick, ctx.meterMs) : undefined;
   if (metered) tick();
+  let ended: 'stopped' | 'exited' | 'cap';
   try {
-    await Promise.race([stopped, deployment.process.exited, atCap]);
+    ended = await Promise.race([stopped.then(() => 'stopped' as const), deployment.process.exited.then(() => 'exited' as const), atCap.then(() => 'cap' as const)]);
   } finally {
     if (timer) clearInterval(timer);
+  }
+  if (ended === 'exited') {
+    if (metered) meter.tick();
+    return appEnded(deployment, provider, opts, ctx);
   }
   if (metered && ctx.budget.capped && provider.pause) {
     await provider.pause(deployment.sandbox.id);
@@ -346,6 +354,33 @@ async function serve(deployment: Deployment, provider: SandboxProvider, opts: Op
   if (metered) meter.tick();
   if (!opts.json) ctx.io.err('Stopping…');
   await deployment.sandbox.destroy();
+  return 0;
+}
+
+/**
+ * The served app's process ended without a Ctrl-C: either its sandbox was destroyed from outside (spawn-app
+ * destroy, an MCP client, the editor), said in one sentence (exit 5), or the app exited by itself, said too.
+ */
+async function appEnded(deployment: Deployment, provider: SandboxProvider, opts: Options, ctx: Ctx): Promise<number> {
+  const id = deployment.sandbox.id;
+  const { exitCode } = await deployment.process.exited;
+  // undefined: not listed; null: the provider could not say.
+  const find = () => provider.list().then((all) => all.find((s) => s.id === id), () => null);
+  let found = await find();
+  // A local destroy from another process kills the app's process group first and removes its record after that:
+  // an app ended by a signal may be listed a moment longer, so look again (for a few seconds at most).
+  for (const deadline = Date.now() + 5000; found && found.state !== 'paused' && exitCode === -1 && Date.now() < deadline; found = await find()) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await deployment.sandbox.destroy().catch(() => undefined);
+  const endAt = deployment.sandbox.info().endAt;
+  if (found === undefined && endAt !== undefined && Date.now() >= endAt) throw new SpawnError('deploy.not_found', `Sandbox ${id} ended at its timeout, so the app stopped.`);
+  if (found === undefined) throw new SpawnError('deploy.not_found', `Sandbox ${id} was destroyed by another process (spawn-app destroy, an MCP client or the editor), so the app stopped.`);
+  if (!opts.json) {
+    ctx.io.err(found?.state === 'paused'
+      ? `Sandbox ${id} was paused (at its timeout, or by another process), so the app stopped; the sandbox is destroyed.`
+      : `The app exited by itself${exitCode === null ? '' : ` (exit code ${exitCode})`}; sandbox ${id} is destroyed.`);
+  }
   return 0;
 }
 
@@ -525,59 +560,10 @@ function allProviders(ctx: Ctx): Promise<SandboxProvider[]> {
   return providersOf(ctx.cfg, ctx.local);
 }
 
-function age(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
-}
-
-async function cmdList(opts: Options, ctx: Ctx): Promise<number> {
-  const all: SandboxInfo[] = [];
-  for (const p of await allProviders(ctx)) all.push(...(await p.list()));
-  const now = Date.now();
-  if (opts.json) {
-    for (const s of all) {
-      // costUsd: null when its price is unknown (never 0 for that); costAtMost: paused at a moment not known here.
-      const cost = sandboxSpend(s, now);
-      ctx.io.out(JSON.stringify({ event: 'sandbox', ...s, ageMs: now - s.startedAt, timeLeftMs: s.endAt ? s.endAt - now : null, costUsd: cost.usd, ...(cost.atMost ? { costAtMost: true } : {}) }));
-    }
-    return 0;
-  }
-  if (all.length === 0) {
-    ctx.io.err('No sandboxes.');
-    return 0;
-  }
-  for (const s of all) {
-    const left = s.state === 'paused' ? 'paused (a request to its URL resumes it)' : s.endAt ? `${age(s.endAt - now)} left${s.onTimeout === 'pause' ? ', then paused' : ''}` : 'while its owner runs';
-    const cost = formatSandboxSpend(s, now);
-    // A listed sandbox says for itself whether it ran sandboxed (another process may have started it); the why is this runner's.
-    const iso = !providerInfo(s.provider).onThisMachine ? '' : `, ${isolationWords({ ...ctx.local.isolation(), sandboxed: s.sandboxed === true })}`;
-    ctx.io.out(`${s.id}  ${s.provider}  ${s.state ? `${s.state}  ` : ''}${s.appName}  ${s.url ?? ''}  age ${age(now - s.startedAt)}, ${left}, ${cost}${iso}${s.orphan ? '  (orphan: its owner is gone)' : ''}`);
-  }
-  return 0;
-}
-
 async function cmdDestroy(id: string | undefined, opts: Options, ctx: Ctx): Promise<number> {
   if (!id && !opts.all) throw usage('destroy needs a sandbox ID or --all.');
   if (id && opts.all) throw usage('Give either a sandbox ID or --all, not both.');
-  const providers = await allProviders(ctx);
-  if (opts.all) {
-    let n = 0;
-    for (const p of providers) {
-      for (const s of await p.list()) {
-        if (await p.destroy(s.id)) n++;
-      }
-    }
-    ctx.io.err(`Destroyed ${n} sandbox${n === 1 ? '' : 'es'}.`);
-    return 0;
-  }
-  const target = providers.find((p) => id!.startsWith(`${p.id}-`)) ?? providers[providers.length - 1]!;
-  if (await target.destroy(id!)) {
-    ctx.io.err(`Destroyed ${id}.`);
-    return 0;
-  }
-  throw new SpawnError('deploy.not_found', `No sandbox ${id} was found (it may have ended already).`);
+  return destroySandboxes(id, opts.all, await allProviders(ctx), ctx.io);
 }
 
 async function cmdMcp(opts: Options, ctx: Ctx): Promise<number> {
@@ -590,13 +576,16 @@ async function cmdMcp(opts: Options, ctx: Ctx): Promise<number> {
     appsDir: path.resolve(opts.dir ?? 'spawn-apps'),
     provider,
     allowLocalUnsandboxed: opts['allow-local-unsandboxed'],
+    allowDestroyAny: opts['allow-destroy-any'],
     keep: opts.keep,
     version: VERSION,
     log: ctx.io.err,
   });
 }
 
-export async function main(argv: string[], io: Io = defaultIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function main(argv: string[], rawIo: Io = defaultIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  // File names, findings and an app's output are untrusted: no control character of theirs reaches the terminal.
+  const io = terminalSafeIo(rawIo);
   let json = argv.includes('--json');
   let local: LocalProvider | undefined;
   const redactor = new Redactor();
@@ -640,7 +629,7 @@ export async function main(argv: string[], io: Io = defaultIo, env: NodeJS.Proce
       case 'refine':
         return await cmdRefine(positionals[0], positionals[1], opts, ctx);
       case 'list':
-        return await cmdList(opts, ctx);
+        return await cmdList(opts, await allProviders(ctx), ctx.io, ctx.local);
       case 'destroy':
         return await cmdDestroy(positionals[0], opts, ctx);
       case 'pause':
@@ -656,13 +645,13 @@ export async function main(argv: string[], io: Io = defaultIo, env: NodeJS.Proce
         throw usage(`Unknown command "${cmd}".`);
     }
   } catch (err) {
-    const code = exitCodeFor(err);
+    const code = exitCodeFor(isCancelled(err) ? err : asSpawnError(err));
     if (code === 130) {
       if (json) io.out(JSON.stringify({ event: 'error', code: 'cancelled', message: 'Interrupted.' }));
       else io.err('Interrupted.');
     } else {
       redactor.error(err);
-      const e = err instanceof SpawnError ? err : new SpawnError('io', `Unexpected error: ${messageOf(err)}`);
+      const e = asSpawnError(err);
       if (json) io.out(JSON.stringify({ event: 'error', code: e.code, message: cliMessage(e), ...(e.detail ? { detail: e.detail } : {}) }));
       else io.err(`Error: ${cliMessage(e)}${e.detail ? `\n${indent(e.detail)}` : ''}`);
       if (process.env.SPAWN_APP_DEBUG && err instanceof Error) io.err(err.stack ?? '');
@@ -678,7 +667,7 @@ export function runCli(): void {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err: unknown) => {
-      process.stderr.write(`Error: ${messageOf(err)}\n`);
+      process.stderr.write(`Error: ${terminalSafe(messageOf(err))}\n`);
       process.exit(1);
     },
   );

@@ -3,7 +3,7 @@
  * (appType, startCommand, dependencies, port, title, description, generator). A single `.json` file holding
  * a whole spec (the seed's format, files included) is accepted too.
  */
-import { closeSync, constants, fchmodSync, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, realpathSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fchmodSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, realpathSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -12,7 +12,8 @@ import type { AppFile, AppSpec } from './spec';
 import type { SpecDiff } from './iterate';
 import { diffSpecs } from './iterate';
 import { parseSpec } from './spec';
-import { checkPath, hasErrors, LIMITS, MANIFEST_NAME, validateSpec } from './validate';
+import { ioSentence, readRegular } from './regularFile';
+import { binaryFileSentence, checkPath, hasErrors, LIMITS, MANIFEST_NAME, validateSpec } from './validate';
 import type { Finding } from './validate';
 
 export interface Manifest {
@@ -41,80 +42,19 @@ const MAX_SPEC_FILE_BYTES = 2 * LIMITS.maxTotalBytes + MAX_MANIFEST_BYTES;
 
 const usage = (message: string) => new SpawnError('usage', message);
 
-function mb(bytes: number): string {
-  return `${Math.round(bytes / 1048576)} MB`;
-}
-
-/** One sentence for a file-system error, never the file's content. */
-function ioSentence(shown: string, err: unknown): SpawnError {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ENOENT') return usage(`${shown} does not exist.`);
-  if (code === 'EACCES' || code === 'EPERM') return usage(`${shown} cannot be read (permission denied).`);
-  if (code === 'ELOOP') return usage(`${shown} is a symbolic link; Spawn App reads only regular files.`);
-  if (code === 'EISDIR') return usage(`${shown} is a folder, not a file.`);
-  return usage(`${shown} cannot be read (${code ?? 'I/O error'}).`);
-}
-
-/** Refuses anything but a regular file within the size limit; says which in one sentence. */
-function checkRegular(st: Stats, shown: string, limit: number): void {
-  if (st.isSymbolicLink()) throw usage(`${shown} is a symbolic link; Spawn App reads only regular files.`);
-  if (st.isDirectory()) throw usage(`${shown} is a folder, not a file.`);
-  if (!st.isFile()) throw usage(`${shown} is not a regular file (a FIFO, socket or device); Spawn App reads only regular files.`);
-  if (st.size > limit) throw usage(`${shown} is larger than ${mb(limit)}, the most Spawn App reads.`);
-}
-
-/**
- * Reads a regular file, checked before reading: lstat first (no link, FIFO, device or folder; within `limit`),
- * then opened non-blocking (a FIFO swapped in meanwhile cannot hang us) and checked again with fstat. Reads at
- * most `limit` bytes whatever the file claims.
- */
-function readRegular(abs: string, shown: string, limit: number, opts: { followLink?: boolean } = {}): Buffer {
-  let st: Stats;
-  try {
-    st = opts.followLink ? statSync(abs) : lstatSync(abs);
-  } catch (err) {
-    throw ioSentence(shown, err);
-  }
-  checkRegular(st, shown, limit);
-  let fd: number;
-  try {
-    fd = openSync(abs, constants.O_RDONLY | constants.O_NONBLOCK | (opts.followLink ? 0 : constants.O_NOFOLLOW));
-  } catch (err) {
-    throw ioSentence(shown, err);
-  }
-  try {
-    checkRegular(fstatSync(fd), shown, limit);
-    let buf = Buffer.alloc(Math.min(limit + 1, st.size + 1));
-    let n = 0;
-    for (;;) {
-      if (n === buf.length) {
-        // It grew since the stat: read on, but never past the limit.
-        if (buf.length > limit) throw usage(`${shown} is larger than ${mb(limit)}, the most Spawn App reads.`);
-        const bigger = Buffer.alloc(Math.min(limit + 1, buf.length * 2));
-        buf.copy(bigger, 0, 0, n);
-        buf = bigger;
-      }
-      const r = readSync(fd, buf, n, buf.length - n, null);
-      if (r === 0) break;
-      n += r;
-    }
-    return buf.subarray(0, n);
-  } catch (err) {
-    throw err instanceof SpawnError ? err : ioSentence(shown, err);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-/** The text of a file, or a sentence: binary files are refused, never silently corrupted. */
+/** The text of a file, or a sentence: binary files (not UTF-8, or holding a NUL) are refused, never silently corrupted. */
 function textOf(data: Buffer, shown: string): string {
+  const binary = (why: 'not UTF-8 text' | 'it holds a NUL byte') => usage(binaryFileSentence(shown, why, 'so move it out of the app folder'));
+  let text: string;
   try {
-    return utf8.decode(data);
+    text = utf8.decode(data);
   } catch {
-    throw usage(`${shown} is a binary file (not UTF-8 text); Spawn App apps hold text files only, so move it out of the app folder.`);
+    throw binary('not UTF-8 text');
   }
+  if (text.includes('\0')) throw binary('it holds a NUL byte');
+  return text;
 }
 
 function parseJson(text: string, shown: string): Record<string, unknown> {

@@ -13,7 +13,7 @@ import type { AppSpec } from './spec';
 import { jsonErrorReason } from './errors';
 import { appNameFrom, DEFAULT_PORT, parseSpec } from './spec';
 import type { Finding } from './validate';
-import { checkPath, MANIFEST_NAME, validateSpec } from './validate';
+import { binaryFileSentence, checkPath, MANIFEST_NAME, validateSpec } from './validate';
 
 export type TreeErrorCode = 'FileNotFound' | 'FileExists' | 'FileNotADirectory' | 'FileIsADirectory' | 'NoPermissions';
 
@@ -437,8 +437,8 @@ export class AppTree {
     const findings = validateSpec(spec, { secrets: opts.secrets }).map((f) => (f.path ? f : { ...f, path: MANIFEST_NAME, line: manifestLineFor(f.rule, text) }));
     // Apps hold text: a binary file (a dropped image) would be corrupted on its way to a sandbox or a folder.
     for (const p of this.filePaths(app)) {
-      if (!isUtf8(this.readFile(this.pathOf(app, p)))) {
-        findings.push({ severity: 'error', rule: 'file.binary', path: p, message: `${p} is a binary file (not UTF-8 text); Spawn App apps hold text files only, so it cannot be deployed or saved.` });
+      if (!findings.some((f) => f.rule === 'file.binary' && f.path === p) && !isUtf8(this.readFile(this.pathOf(app, p)))) {
+        findings.push({ severity: 'error', rule: 'file.binary', path: p, message: binaryFileSentence(p, 'not UTF-8 text') });
       }
     }
     return { spec, findings, generator: app.generator, ours: this.isOurs(app) };

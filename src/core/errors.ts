@@ -123,6 +123,20 @@ export function jsonErrorReason(message: string): string {
   return '';
 }
 
+/**
+ * Any error as a SpawnError for a user: a SpawnError as it is; a system error the user can act on as its sentence
+ * (a process whose command line and environment exceed what the kernel takes fails with E2BIG); anything else as
+ * "Unexpected error: <its first line>".
+ */
+export function asSpawnError(err: unknown): SpawnError {
+  if (err instanceof SpawnError) return err;
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'E2BIG') {
+    return new SpawnError('deploy.failed', 'A process could not be started: its command line and environment are larger than the system allows (E2BIG); make the start command or the app\'s secrets smaller.', undefined, { cause: err });
+  }
+  return new SpawnError('io', `Unexpected error: ${messageOf(err)}`, undefined, { cause: err });
+}
+
 /** Exit codes of the CLI contract. */
 export function exitCodeFor(err: unknown): number {
   if (isCancelled(err)) return 130;

@@ -3,8 +3,8 @@
  * app's processes at start and nowhere else: every line a front logs or emits passes a Redactor, and the model is
  * told only the names.
  */
-import { readFileSync } from 'node:fs';
 import { parse } from 'dotenv';
+import { readRegular } from './regularFile';
 import { SpawnError } from './errors';
 import type { SpawnEvent } from './events';
 
@@ -23,20 +23,41 @@ export function secretNameProblem(name: string): string | undefined {
   return undefined;
 }
 
-/** Reads a dotenv file (the `dotenv` package's syntax). Bad names are one sentence; values never appear in errors. */
-export function readEnvFile(file: string): AppSecrets {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new SpawnError('usage', code === 'ENOENT' ? `The env file ${file} does not exist.` : `The env file ${file} could not be read (${code ?? 'error'}).`);
+/**
+ * The most an env file may hold, and one secret's value: the app's environment must stay well under what the
+ * kernel takes for a new process (128 KiB per variable, ARG_MAX for all), or starting it fails (E2BIG).
+ */
+export const SECRET_LIMITS = { fileBytes: 64 * 1024, valueBytes: 32 * 1024, totalBytes: 64 * 1024 } as const;
+
+const kb = (n: number) => `${Math.ceil(n / 1024)} KB`;
+
+/** Why these secrets cannot be given to a process, in one sentence naming the secret (never its value); undefined when they can. */
+export function secretsSizeProblem(secrets: AppSecrets): string | undefined {
+  let total = 0;
+  for (const [name, value] of Object.entries(secrets)) {
+    if (value.includes('\0')) return `the value of ${name} holds a NUL byte, which no environment variable can.`;
+    const bytes = Buffer.byteLength(value);
+    if (bytes > SECRET_LIMITS.valueBytes) return `the value of ${name} is ${kb(bytes)}; a secret's value may be at most ${kb(SECRET_LIMITS.valueBytes)}.`;
+    total += Buffer.byteLength(name) + bytes + 2; // NAME=value\0
   }
-  const parsed = parse(text);
+  if (total > SECRET_LIMITS.totalBytes) return `the secrets hold ${kb(total)} together; they may hold at most ${kb(SECRET_LIMITS.totalBytes)}.`;
+  return undefined;
+}
+
+/**
+ * Reads a dotenv file (the `dotenv` package's syntax): a regular file of at most 64 KB (a FIFO, a device or a
+ * growing file is refused, never waited on or read without end). Bad names and sizes are one sentence; values
+ * never appear in errors.
+ */
+export function readEnvFile(file: string): AppSecrets {
+  const data = readRegular(file, `The env file ${file}`, SECRET_LIMITS.fileBytes, { followLink: true });
+  const parsed = parse(data.toString('utf8'));
   for (const name of Object.keys(parsed)) {
     const problem = secretNameProblem(name);
     if (problem) throw new SpawnError('usage', `In ${file}: ${problem}`);
   }
+  const tooBig = secretsSizeProblem(parsed);
+  if (tooBig) throw new SpawnError('usage', `In ${file}: ${tooBig}`);
   return parsed;
 }
 

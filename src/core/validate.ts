@@ -27,10 +27,20 @@ export const LIMITS = {
   maxPathLength: 1024,
   maxSegmentLength: 255,
   maxDependencies: 100,
+  /** Far below what the kernel takes for one argument (128 KiB): no start command needs more. */
+  maxStartCommandLength: 8192,
 } as const;
 
 /** The on-disk manifest name; an app file may not take it. */
 export const MANIFEST_NAME = 'spawn-app.json';
+
+/**
+ * The one sentence for a file that is not text: not UTF-8, or holding a NUL byte (which no text file does, and
+ * which would make line-based rules useless). The folder reader, the editor's workspace and the validator say it.
+ */
+export function binaryFileSentence(shown: string, why: 'not UTF-8 text' | 'it holds a NUL byte', fix = 'so it cannot be deployed or saved'): string {
+  return `${shown} is a binary file (${why}); Spawn App apps hold text files only, ${fix}.`;
+}
 
 export function hasErrors(findings: readonly Finding[]): boolean {
   return findings.some((f) => f.severity === 'error');
@@ -61,7 +71,7 @@ export function checkPath(raw: string): { ok: true; path: string } | { ok: false
     if (s === '' || s === '.') return bad('path.invalid', `The path ${JSON.stringify(raw)} has an empty or "." segment.`);
     if (s.length > LIMITS.maxSegmentLength) return bad('path.too_long', `A name in ${JSON.stringify(raw.slice(0, 60))}… is longer than ${LIMITS.maxSegmentLength} characters.`);
     // eslint-disable-next-line no-control-regex
-    if (/[\x00-\x1f]/.test(s)) return bad('path.invalid', `The path ${JSON.stringify(raw)} contains control characters.`);
+    if (/[\x00-\x1f\x7f-\x9f]/.test(s)) return bad('path.invalid', `The path ${JSON.stringify(raw)} contains control characters.`);
   }
   if (p === MANIFEST_NAME) return bad('path.reserved', `${MANIFEST_NAME} is reserved for the app's manifest.`);
   return { ok: true, path: p };
@@ -167,7 +177,9 @@ export function validateSpec(spec: AppSpec, opts: { secrets?: AppSecrets } = {})
     seen.add(key);
     total += Buffer.byteLength(file.content, 'utf8');
     findings.push(...scanPlace(key));
-    if (!file.content.includes('\0')) findings.push(...scanCode(key, file.content));
+    // A NUL byte makes a file binary: refused whole, so no rule is skipped for a file that then runs.
+    if (file.content.includes('\0')) findings.push({ severity: 'error', rule: 'file.binary', path: file.path, message: binaryFileSentence(key, 'it holds a NUL byte') });
+    else findings.push(...scanCode(key, file.content));
   }
   findings.push(...scanDependencyFiles(spec));
   // A file and a folder of the same name cannot both exist.
@@ -197,12 +209,17 @@ export function validateSpec(spec: AppSpec, opts: { secrets?: AppSecrets } = {})
   }
 
   const cmd = spec.startCommand;
+  if (cmd.length > LIMITS.maxStartCommandLength) {
+    findings.push({ severity: 'error', rule: 'limits.start_command', message: `The start command is ${cmd.length} characters long; the limit is ${LIMITS.maxStartCommandLength}.` });
+  }
   // eslint-disable-next-line no-control-regex
   if (/[\x00-\x08\x0b-\x1f\x7f]/.test(cmd)) {
     findings.push({ severity: 'error', rule: 'start.control', message: 'The start command contains a NUL or another control character (only tabs and line breaks are allowed).' });
   }
-  for (const r of START_COMMAND_ERRORS) if (r.re.test(cmd)) findings.push({ severity: 'error', rule: r.rule, message: r.message });
-  for (const r of START_COMMAND_WARNINGS) if (r.re.test(cmd)) findings.push({ severity: 'warning', rule: r.rule, message: r.message });
+  // A command over the limit is refused already; the rules' regexes would take minutes on it.
+  const scanned = cmd.length > LIMITS.maxStartCommandLength ? '' : cmd;
+  for (const r of START_COMMAND_ERRORS) if (r.re.test(scanned)) findings.push({ severity: 'error', rule: r.rule, message: r.message });
+  for (const r of START_COMMAND_WARNINGS) if (r.re.test(scanned)) findings.push({ severity: 'warning', rule: r.rule, message: r.message });
   if (spec.port !== 3000) findings.push({ severity: 'warning', rule: 'port.nonstandard', message: `The app says it listens on port ${spec.port}; Spawn App expects 3000.` });
   if (spec.appType === 'react') findings.push(...reactFindings(spec));
   findings.push(...secretFindings(spec, opts.secrets ?? {}));
@@ -295,6 +312,10 @@ function reactFindings(spec: AppSpec): Finding[] {
   const scripts = pkg.scripts && typeof pkg.scripts === 'object' ? (pkg.scripts as Record<string, unknown>) : {};
   for (const [name, value] of Object.entries(scripts)) {
     if (typeof value !== 'string') continue;
+    if (value.length > LIMITS.maxStartCommandLength) {
+      out.push({ severity: 'error', rule: 'limits.start_command', path: 'package.json', message: `The "${name}" script is ${value.length} characters long; the limit is ${LIMITS.maxStartCommandLength}.` });
+      continue;
+    }
     for (const r of START_COMMAND_ERRORS) if (r.re.test(value)) out.push({ severity: 'error', rule: r.rule, path: 'package.json', message: `The "${name}" script: ${r.message.replace(/^The start command /, '')}` });
     for (const r of START_COMMAND_WARNINGS) if (r.re.test(value)) out.push({ severity: 'warning', rule: r.rule, path: 'package.json', message: `The "${name}" script: ${r.message.replace(/^The start command /, '')}` });
   }

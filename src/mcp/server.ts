@@ -13,6 +13,7 @@ import type { ProviderChoice } from '../core/sandbox';
 import type { LocalProvider } from '../core/sandbox/local';
 import { HeadlessTools } from '../core/tools/headlessTools';
 import { TOOL_DEFINITIONS } from '../core/tools/definitions';
+import { terminalSafe } from '../cliText';
 
 export interface McpOptions {
   cfg: CoreConfig;
@@ -20,6 +21,8 @@ export interface McpOptions {
   appsDir: string;
   provider: ProviderChoice;
   allowLocalUnsandboxed: boolean;
+  /** destroy_sandbox may stop any of the user's sandboxes (else only this server's and those of its apps folder). */
+  allowDestroyAny?: boolean;
   keep: boolean;
   version: string;
   stdin?: NodeJS.ReadableStream & { on(event: 'end' | 'close', fn: () => void): unknown };
@@ -57,6 +60,7 @@ export async function serveMcp(opts: McpOptions): Promise<number> {
     appsDir: opts.appsDir,
     provider: opts.provider,
     allowLocalUnsandboxed: opts.allowLocalUnsandboxed,
+    allowDestroyAny: opts.allowDestroyAny,
     keep: opts.keep,
     logger,
     client: 'mcp',
@@ -74,7 +78,8 @@ export async function serveMcp(opts: McpOptions): Promise<number> {
     const t0 = performance.now();
     const res = await tools.call(req.params.name, (req.params.arguments ?? {}) as Record<string, unknown>, extra.signal);
     logger.info(`[mcp] ${req.params.name} ${res.isError ? 'failed' : 'done'} in ${Math.round(performance.now() - t0)} ms`);
-    return { content: [{ type: 'text', text: res.text }], isError: res.isError };
+    // Clients show results on a terminal too (Claude Code): file names and app output arrive with controls escaped.
+    return { content: [{ type: 'text', text: terminalSafe(res.text) }], isError: res.isError };
   });
 
   const stdin = opts.stdin ?? process.stdin;
@@ -97,7 +102,8 @@ export async function serveMcp(opts: McpOptions): Promise<number> {
   logger.info(
     `[mcp] spawn-app ${opts.version} serving on stdio; apps in ${opts.appsDir}; ` +
       (opts.allowLocalUnsandboxed ? 'model-written apps MAY run unsandboxed on the local runner' : 'model-written apps never run unsandboxed') +
-      (opts.keep ? '; sandboxes are kept after the session' : ''),
+      (opts.keep ? '; sandboxes are kept after the session' : '') +
+      (opts.allowDestroyAny ? '; destroy_sandbox may stop any of your sandboxes' : ''),
   );
   const why = await ended;
   logger.info(`[mcp] stopping: ${why}`);

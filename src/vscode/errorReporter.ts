@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import type { ErrorHint, HintSetting } from '../core/errors';
-import { FIXABLE_CODES, isCancelled, messageOf, SpawnError } from '../core/errors';
+import { asSpawnError, FIXABLE_CODES, isCancelled, messageOf, SpawnError } from '../core/errors';
 import type { LogChannel } from './logChannel';
 
 interface Action {
@@ -39,6 +39,9 @@ export class ErrorReporter {
 function userMessage(err: unknown): string {
   const m = messageOf(err);
   if (err instanceof SpawnError) return m;
+  // A system error with a sentence of its own (a process too large to start: E2BIG).
+  const known = asSpawnError(err);
+  if (known.code !== 'io') return known.message;
   if (err instanceof vscode.FileSystemError) return m.replace(/\s*\(FileSystemError\)$/, '');
   return `Spawn App: ${m}`;
 }

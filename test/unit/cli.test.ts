@@ -1,12 +1,25 @@
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { isAlive } from '../../src/core/sandbox/processes';
 import { BIN, ensureBuilt, runCli, startCli } from '../helpers/cli';
 import type { CliResult } from '../helpers/cli';
 import { isDown, request } from '../helpers/http';
+
+/** A loopback port nothing listens on (bound, then closed). */
+function closedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
 
 describe('spawn-app CLI (real process)', function () {
   this.timeout(120_000);
@@ -174,6 +187,45 @@ describe('spawn-app CLI (real process)', function () {
     assert.equal((await runCli(['destroy', 'local-nope'], env)).code, 5);
   });
 
+  it('E2B unreachable: list and destroy --all still show and stop the local apps, name E2B in one sentence, and exit 5 after', async () => {
+    const closed = await closedPort();
+    const e2bDown = { E2B_API_KEY: 'e2b_test', E2B_API_URL: `http://127.0.0.1:${closed}`, E2B_SANDBOX_URL: `http://127.0.0.1:${closed}`, E2B_DOMAIN: `127.0.0.1:${closed}` };
+    const cli = startCli(['run', 'a counter', '--json', '--provider', 'local'], env);
+    try {
+      await listAndDestroy(cli, e2bDown, closed);
+    } finally {
+      if (cli.child.exitCode === null && cli.child.signalCode === null) cli.child.kill('SIGINT');
+    }
+  });
+
+  async function listAndDestroy(cli: ReturnType<typeof startCli>, e2bDown: NodeJS.ProcessEnv, closed: number): Promise<void> {
+    const ready = await cli.waitFor((e) => e.event === 'ready');
+    const id = String(ready.sandboxId);
+
+    const list = await runCli(['list'], { ...env, ...e2bDown });
+    assert.equal(list.code, 5, list.stdout + list.stderr);
+    assert.match(list.stdout, new RegExp(`^${id}  local  `, 'm'));
+    assert.match(list.stderr.trim(), new RegExp(`^Error: Could not reach E2B at http://127\\.0\\.0\\.1:${closed} \\(.+\\); its sandboxes are not listed\\.$`));
+
+    const json = await runCli(['list', '--json'], { ...env, ...e2bDown });
+    assert.equal(json.code, 5, json.stdout + json.stderr);
+    const events = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.ok(events.some((e) => e.event === 'sandbox' && e.id === id), json.stdout);
+    assert.equal(events.at(-1)!.event, 'error');
+    assert.equal(events.at(-1)!.code, 'deploy.network');
+
+    const d = await runCli(['destroy', '--all'], { ...env, ...e2bDown });
+    assert.equal(d.code, 5, d.stdout + d.stderr);
+    const lines = d.stderr.trim().split('\n');
+    assert.equal(lines[0], 'Destroyed 1 sandbox.');
+    assert.match(lines[1]!, /^Error: Could not reach E2B at .*; its sandboxes were not destroyed\.$/);
+    assert.ok(await isDown(String(ready.url)));
+    const run = await cli.done;
+    assert.equal(run.code, 5, 'the run whose sandbox was destroyed says so');
+    assert.match(run.stdout.trim().split('\n').at(-1)!, new RegExp(`"message":"Sandbox ${id} was destroyed by another process`));
+    assert.equal(sandboxesLeft(), 0);
+  }
+
   it('SIGINT during deploy exits 130 and leaves nothing', async () => {
     const dir = path.join(tmp, 'slow');
     mkdirSync(dir);
@@ -217,6 +269,17 @@ describe('spawn-app CLI (real process)', function () {
       assert.equal(sandboxesLeft(), 0);
     });
 
+    it('a 200 KB start command is a validation error (exit 3), never "Unexpected error: spawn E2BIG" or a hang', async () => {
+      const dir = appFolder({ startCommand: `node server.js # ${'x'.repeat(200 * 1024)}` });
+      for (const extra of [{}, { SPAWN_APP_SANDBOX: 'off' }]) {
+        const d = await runCli(['deploy', dir, '--provider', 'local', '--yes', '--json'], { ...env, ...extra });
+        assert.equal(d.code, 3, d.stdout.slice(0, 2000) + d.stderr);
+        assert.ok(d.stdout.includes('"rule":"limits.start_command"'), d.stdout.slice(0, 2000));
+        assert.doesNotMatch(d.stdout, /E2BIG|Unexpected error/);
+      }
+      assert.equal(sandboxesLeft(), 0);
+    });
+
     it('a FIFO named spawn-app.json: exit 2 at once (no hang), for validate, deploy and refine', async () => {
       const dir = appFolder();
       rmSync(path.join(dir, 'spawn-app.json'));
@@ -238,6 +301,23 @@ describe('spawn-app CLI (real process)', function () {
       rmSync(path.join(dir, 'video.mp4'));
       writeFileSync(path.join(dir, 'logo.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52]));
       oneLine(await runCli(['deploy', dir, '--yes'], env), 2, /^Error: .*logo\.png is a binary file \(not UTF-8 text\)/);
+    });
+
+    it('a file holding a NUL byte is binary: a folder is refused (exit 2), a spec file is blocked by validation (exit 3)', async () => {
+      const dir = appFolder();
+      writeFileSync(path.join(dir, 'server.js'), "require('http').createServer((q, s) => s.end('x')).listen(process.env.PORT)\0\neval(q.url)");
+      for (const args of [['validate', dir], ['deploy', dir, '--yes']]) {
+        oneLine(await runCli(args, env), 2, /^Error: .*server\.js is a binary file \(it holds a NUL byte\); Spawn App apps hold text files only, so move it out of the app folder\.$/);
+      }
+      const specFile = path.join(tmp, 'spec.json');
+      writeFileSync(specFile, JSON.stringify({ appType: 'webapp', startCommand: 'node server.js', dependencies: [], port: 3000, files: [{ path: 'server.js', content: 'ok()\0\neval(x)' }] }));
+      const v = await runCli(['validate', specFile, '--json'], env);
+      assert.equal(v.code, 3, v.stdout + v.stderr);
+      const binary = v.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).find((e) => e.rule === 'file.binary');
+      assert.equal(binary?.message, 'server.js is a binary file (it holds a NUL byte); Spawn App apps hold text files only, so it cannot be deployed or saved.');
+      const d = await runCli(['deploy', specFile, '--provider', 'local', '--yes'], env);
+      assert.equal(d.code, 3, d.stdout + d.stderr);
+      assert.equal(sandboxesLeft(), 0);
     });
 
     it('an unreadable file: exit 2, "cannot be read (permission denied)"', () => {

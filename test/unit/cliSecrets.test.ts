@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { ensureBuilt, runCli, startCli } from '../helpers/cli';
@@ -138,6 +139,59 @@ describe('spawn-app: app secrets and the spending cap (real process)', function 
     const missing = await runCli(['validate', tmp, '--env-file', path.join(tmp, 'nope.env')], env);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /does not exist/);
+  });
+
+  describe('an env file that is not a small regular text file: one sentence (exit 2), never a hang, a growing read or E2BIG', () => {
+    const live: ReturnType<typeof startCli>[] = [];
+    afterEach(() => {
+      // Before the fix a FIFO hung the CLI: never leave one behind.
+      for (const c of live.splice(0)) if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
+    });
+    const run = (args: string[]) => {
+      const c = startCli(args, env);
+      live.push(c);
+      return c.done;
+    };
+    const appDir = () => {
+      const dir = path.join(tmp, 'app');
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(path.join(dir, 'spawn-app.json'), JSON.stringify({ appType: 'webapp', startCommand: 'node server.js', dependencies: [], port: 3000 }));
+      writeFileSync(path.join(dir, 'server.js'), "require('http').createServer((q, s) => s.end('x')).listen(process.env.PORT)");
+      return dir;
+    };
+    const oneSentence = (r: { code: number | null; stderr: string }, re: RegExp) => {
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr.trim(), re);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.doesNotMatch(r.stderr, /Unexpected error|E2BIG|\n\s+at /);
+    };
+
+    it('a FIFO: refused at once, though nothing ever writes to it (the CLI exits by itself)', async () => {
+      const fifo = path.join(tmp, 'secrets.fifo');
+      execFileSync('mkfifo', [fifo]);
+      oneSentence(await run(['validate', appDir(), '--env-file', fifo]), /^Error: The env file .*secrets\.fifo is not a regular file \(a FIFO, socket or device\); Spawn App reads only regular files\.$/);
+    });
+
+    it('a character device (/dev/zero, /dev/urandom): refused, not read', async () => {
+      for (const dev of ['/dev/zero', '/dev/urandom']) {
+        oneSentence(await run(['validate', appDir(), '--env-file', dev]), new RegExp(`^Error: The env file ${dev} is not a regular file \\(a FIFO, socket or device\\); Spawn App reads only regular files\\.$`));
+      }
+    });
+
+    it('a 200 KB value: deploy refuses the file by its size (before: "Unexpected error: spawn E2BIG", exit 1)', async () => {
+      writeFileSync(envFile, `BIG=${'x'.repeat(200 * 1024)}\n`);
+      oneSentence(await run(['deploy', appDir(), '--env-file', envFile, '--provider', 'local', '--yes']), /^Error: The env file .*\.env is larger than 64 KB, the most Spawn App reads\.$/);
+      assert.ok(!existsSync(env.SPAWN_APP_LOCAL_ROOT!) || readdirSync(env.SPAWN_APP_LOCAL_ROOT!).length === 0, 'nothing started');
+    });
+
+    it('one value over 32 KB, or a value holding a NUL: refused by name, the value never shown', async () => {
+      writeFileSync(envFile, `SMALL=${SECRET}\nBLOB=${'y'.repeat(40 * 1024)}\n`);
+      oneSentence(await run(['validate', appDir(), '--env-file', envFile]), /^Error: In .*\.env: the value of BLOB is 40 KB; a secret's value may be at most 32 KB\.$/);
+      writeFileSync(envFile, `NULLY="a\0b${SECRET}"\n`);
+      const r = await run(['validate', appDir(), '--env-file', envFile]);
+      oneSentence(r, /^Error: In .*\.env: the value of NULLY holds a NUL byte, which no environment variable can\.$/);
+      assert.ok(!r.stderr.includes(SECRET));
+    });
   });
 
   it('a tiny budget: the first generation runs and reaches the cap, the second is refused (exit 2, one sentence); the spend file is 0600', async () => {

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { cliMessage } from '../../src/cliHints';
-import { aboutApp, CancelledError, exitCodeFor, SpawnError } from '../../src/core/errors';
+import { aboutApp, asSpawnError, CancelledError, exitCodeFor, SpawnError } from '../../src/core/errors';
 import { createGenerator } from '../../src/core/generate';
 import { createProvider } from '../../src/core/sandbox';
 
@@ -37,5 +37,19 @@ describe('SpawnError', () => {
     assert.ok(prov instanceof SpawnError, String(prov));
     assert.doesNotMatch(prov.message, /E2B_API_KEY|--provider/);
     assert.match(cliMessage(prov), /Set E2B_API_KEY, or use --provider local\.$/);
+  });
+});
+
+describe('asSpawnError', () => {
+  it('a process too large to start (E2BIG) is a sentence and exit 5, not "Unexpected error: spawn E2BIG"', () => {
+    const e = asSpawnError(Object.assign(new Error('spawn E2BIG'), { code: 'E2BIG', errno: -7, syscall: 'spawn' }));
+    assert.equal(e.code, 'deploy.failed');
+    assert.equal(exitCodeFor(e), 5);
+    assert.match(e.message, /^A process could not be started: its command line and environment are larger than the system allows \(E2BIG\)/);
+  });
+  it('a SpawnError stays itself; anything else is "Unexpected error: <first line>"', () => {
+    const s = new SpawnError('usage', 'x.');
+    assert.equal(asSpawnError(s), s);
+    assert.equal(asSpawnError(new Error('boom\nstack')).message, 'Unexpected error: boom');
   });
 });

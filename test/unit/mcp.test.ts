@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { TOOL_DEFINITIONS } from '../../src/core/tools/definitions';
-import { BIN, ensureBuilt, runCli } from '../helpers/cli';
+import { BIN, ensureBuilt, runCli, startCli } from '../helpers/cli';
 import { isDown, request } from '../helpers/http';
 import { DEFAULT_WEBAPP, FakeAnthropic } from '../fakes/fakeAnthropic';
 import { FakeE2B } from '../fakes/fakeE2B';
@@ -241,6 +241,53 @@ describe('spawn-app mcp (the built CLI over stdio)', function () {
     for (const line of s.stdoutLines) assert.equal((JSON.parse(line) as { jsonrpc: string }).jsonrpc, '2.0', line);
     assert.match(s.stderr, /\[mcp\] stopping: the client disconnected/);
     assert.match(s.stderr, /\[mcp\] destroying local-/);
+  });
+
+  it('destroy_sandbox leaves a sandbox another process started (a CLI run) running; --allow-destroy-any stops it, and the run says so', async () => {
+    const run = startCli(['run', 'a counter', '--json', '--provider', 'local'], env, tmp);
+    try {
+      const ready = await run.waitFor((e) => e.event === 'ready');
+      const id = String(ready.sandboxId);
+      const { client } = await connect();
+      const refused = await client.callTool({ name: 'destroy_sandbox', arguments: { sandboxId: id } });
+      assert.equal((refused as Text).isError, true);
+      assert.equal(
+        textOf(refused),
+        `Error [refused.not_ours]: Sandbox ${id} was not started by this server (another process runs it: a spawn-app run, an editor, another agent), so it was left running. Stop it there, or start the server with --allow-destroy-any to let destroy_sandbox stop any of your sandboxes.`,
+      );
+      assert.equal((await request(String(ready.url))).status, 200, 'still serving');
+      assert.equal(run.child.exitCode, null, 'the run still runs');
+
+      const { client: any } = await connect(['--allow-destroy-any']);
+      const destroyed = await any.callTool({ name: 'destroy_sandbox', arguments: { sandboxId: id } });
+      assert.equal(textOf(destroyed), `Destroyed sandbox ${id}.`);
+      const res = await run.done;
+      assert.equal(res.code, 5, res.stdout + res.stderr);
+      const last = JSON.parse(res.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
+      assert.deepEqual(last, { event: 'error', code: 'deploy.not_found', message: `Sandbox ${id} was destroyed by another process (spawn-app destroy, an MCP client or the editor), so the app stopped.` });
+      assert.ok(await isDown(String(ready.url)));
+    } finally {
+      if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGINT');
+    }
+  });
+
+  it('destroy_sandbox may stop a kept sandbox of an app in its own --dir, started by an earlier server; not one of another --dir', async () => {
+    const first = new RawSession([], env, tmp);
+    await first.request(1, 'initialize', { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '0' } });
+    first.send({ method: 'notifications/initialized' });
+    const text = textOf((await first.request(2, 'tools/call', { name: 'spawn_app', arguments: { prompt: 'a counter', keep: true } })).result);
+    const id = sandboxIn(text);
+    first.child.stdin.end();
+    await first.stderrMatches(/kept local app\(s\) still running/);
+    try {
+      const { client: other } = await connect(['--dir', path.join(tmp, 'other-apps')]);
+      assert.match(textOf(await other.callTool({ name: 'destroy_sandbox', arguments: { sandboxId: id } })), /^Error \[refused\.not_ours\]/);
+      const { client: same } = await connect();
+      assert.equal(textOf(await same.callTool({ name: 'destroy_sandbox', arguments: { sandboxId: id } })), `Destroyed sandbox ${id}.`);
+      assert.equal(await first.exited, 0, 'the first server ends once its kept app is gone');
+    } finally {
+      if (first.child.exitCode === null) first.child.kill('SIGTERM');
+    }
   });
 
   it('keep: true keeps a local app after the client disconnects, until it is destroyed', async () => {

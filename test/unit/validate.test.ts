@@ -30,6 +30,8 @@ describe('validate: paths', () => {
     ['a/./b', 'path.invalid'],
     ['dir/', 'path.invalid'],
     ['a\nb', 'path.invalid'],
+    ['a\x7fb', 'path.invalid'],
+    ['\u009b2Jc1.js', 'path.invalid'],
     ['x'.repeat(300), 'path.too_long'],
     ['a/'.repeat(600) + 'b', 'path.too_long'],
     ['spawn-app.json', 'path.reserved'],
@@ -79,6 +81,11 @@ describe('validate: limits', () => {
     const big = 'y'.repeat(LIMITS.maxTotalBytes / 2);
     assert.ok(rules(spec({ files: [{ path: 'a', content: big }, { path: 'b', content: big + 'z' }] })).includes('limits.bytes'));
     assert.ok(!rules(spec({ files: [{ path: 'a', content: big }, { path: 'b', content: big }] })).includes('limits.bytes'));
+  });
+  it(`refuses a start command longer than ${LIMITS.maxStartCommandLength} characters (no process could be given it), accepts exactly that`, () => {
+    const cmd = (n: number) => `node server.js #${'x'.repeat(n - 16)}`;
+    assert.ok(rules(spec({ startCommand: cmd(LIMITS.maxStartCommandLength + 1) })).includes('limits.start_command'));
+    assert.ok(!rules(spec({ startCommand: cmd(LIMITS.maxStartCommandLength) })).includes('limits.start_command'));
   });
 });
 
@@ -298,5 +305,22 @@ describe('validate: what an install or an editor would act on', () => {
     assert.deepEqual(found(f, 'install.non_registry').map((x) => [x.severity, x.line]), [['error', 5], ['error', 6], ['error', 7], ['error', 8], ['error', 9], ['error', 10]]);
     assert.deepEqual(found(f, 'install.undeclared').map((x) => [x.severity, x.line, x.message]), [['warning', 4, 'requirements.txt adds "numpy", which the app\'s declared dependencies (the deploy dialog\'s list) do not include.']]);
     assert.deepEqual(withFiles([{ path: 'requirements.txt', content: 'flask==3.0.0  # web\nrequests\n' }], { appType: 'script', dependencies: ['Flask', 'requests==2.31.0'] }), []);
+  });
+});
+
+describe('validate: a file holding a NUL byte is binary', () => {
+  it('is refused as binary (an error), from any source, and is not let past the code and credential rules', () => {
+    const hostile = "const x = 1;\0\neval(req.query.code); const k = 'sk-ant-" + 'a'.repeat(30) + "';";
+    const findings = validateSpec(spec({ files: [{ path: 'server.js', content: hostile }] }));
+    const binary = findings.find((f) => f.rule === 'file.binary');
+    assert.ok(binary, JSON.stringify(findings));
+    assert.equal(binary.severity, 'error');
+    assert.equal(binary.path, 'server.js');
+    assert.equal(binary.message, 'server.js is a binary file (it holds a NUL byte); Spawn App apps hold text files only, so it cannot be deployed or saved.');
+    assert.ok(hasErrors(findings));
+  });
+
+  it('text without a NUL is not binary', () => {
+    assert.ok(!rules(spec({ files: [{ path: 'a.txt', content: 'tab\there, \u00e9, \u{1f600}' }] })).includes('file.binary'));
   });
 });

@@ -5,6 +5,7 @@
  * and, when an app ran, its last output. Nothing model-written runs unsandboxed on this machine unless the person
  * who started the server allowed it (see trust.ts).
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { loadApp, saveApp, updateApp } from '../appDir';
@@ -48,6 +49,8 @@ export interface HeadlessToolsOptions {
   allowLocalUnsandboxed?: boolean;
   /** Keep every sandbox when the session ends. */
   keep?: boolean;
+  /** destroy_sandbox may stop any of the user's sandboxes, not only those of this server or of its apps folder. */
+  allowDestroyAny?: boolean;
   logger?: Logger;
   /** Tag for sandbox metadata (`client`). */
   client?: string;
@@ -61,6 +64,16 @@ interface LiveApp {
 
 /** Refusal code for an app that would run model-written code unsandboxed. */
 export const REFUSED_UNSANDBOXED = 'refused.unsandboxed';
+/** Refusal code for destroying a sandbox another process started (a CLI run, an editor, another agent). */
+export const REFUSED_NOT_OURS = 'refused.not_ours';
+
+/**
+ * Marks the sandboxes of one apps folder (a hash of its path, not the path, goes into E2B's metadata), so
+ * a later server on the same folder may stop the kept ones, and no other process's sandbox is taken for one.
+ */
+export function appsDirId(appsDir: string): string {
+  return createHash('sha256').update(path.resolve(appsDir)).digest('hex').slice(0, 16);
+}
 
 function str(args: Record<string, unknown>, key: string): string | undefined {
   const v = args[key];
@@ -249,7 +262,7 @@ export class HeadlessTools {
           onEvent,
           logger: this.logger,
           timeoutMs: this.opts.cfg.sandboxTimeoutMs ?? DEFAULTS.sandboxTimeoutMs,
-          metadata: { appType: spec.appType, createdBy: 'spawn-app', client: this.opts.client ?? 'mcp', appId: id },
+          metadata: { appType: spec.appType, createdBy: 'spawn-app', client: this.opts.client ?? 'mcp', appId: id, appsDirId: appsDirId(this.opts.appsDir) },
         });
       }
       this.live.set(id, { deployment, provider, keep: keepIt });
@@ -365,9 +378,23 @@ export class HeadlessTools {
     for (const [id, live] of this.live) {
       if (live.deployment.sandbox.id === sandboxId) return this.destroy({ appId: id });
     }
-    const providers = await allProviders(this.opts.cfg, this.opts.local);
-    if (await providerOfSandbox(providers, sandboxId!).destroy(sandboxId!)) return { text: `Destroyed sandbox ${sandboxId}.`, isError: false };
-    return errorText('deploy.not_found', `No sandbox ${sandboxId} was found (it may have ended already).`);
+    const provider = providerOfSandbox(await allProviders(this.opts.cfg, this.opts.local), sandboxId!);
+    const notFound = () => errorText('deploy.not_found', `No sandbox ${sandboxId} was found (it may have ended already).`);
+    if (!this.opts.allowDestroyAny) {
+      // Not started in this session: only a sandbox of an app of this apps folder (a kept one of an earlier server).
+      const info = (await provider.list()).find((s) => s.id === sandboxId);
+      if (!info) return notFound();
+      const app = info.metadata.appId;
+      const ofThisFolder = info.metadata.appsDirId === appsDirId(this.opts.appsDir) && app !== undefined && /^[a-z0-9][a-z0-9-]{0,63}$/.test(app) && existsSync(path.join(this.appDir(app), MANIFEST_NAME));
+      if (!ofThisFolder) {
+        return errorText(
+          REFUSED_NOT_OURS,
+          `Sandbox ${sandboxId} was not started by this server (another process runs it: a spawn-app run, an editor, another agent), so it was left running. Stop it there, or start the server with --allow-destroy-any to let destroy_sandbox stop any of your sandboxes.`,
+        );
+      }
+    }
+    if (await provider.destroy(sandboxId!)) return { text: `Destroyed sandbox ${sandboxId}.`, isError: false };
+    return notFound();
   }
 
   /**

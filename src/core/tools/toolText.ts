@@ -3,7 +3,7 @@
  * language-model tools): text an agent can act on. Failures start `Error [code]: ` with one sentence, then the
  * app's last output when it ran; a person's "no" starts `Declined: `.
  */
-import { isCancelled, messageOf, SpawnError } from '../errors';
+import { asSpawnError, isCancelled } from '../errors';
 import type { CostedSandbox } from '../cost';
 import { formatSandboxSpend } from '../cost';
 import { formatUsd } from '../pricing';
@@ -27,8 +27,8 @@ export function errorText(code: string, message: string, detail?: string): ToolR
 
 export function fromError(err: unknown): ToolResult {
   if (isCancelled(err)) return errorText('cancelled', 'Cancelled; nothing is left running.');
-  if (err instanceof SpawnError) return errorText(err.code, err.message, err.detail);
-  return errorText('io', `Unexpected error: ${messageOf(err)}`);
+  const e = asSpawnError(err);
+  return errorText(e.code, e.message, e.detail);
 }
 
 /** A refused confirmation: says what was not done, and that nothing ran. */

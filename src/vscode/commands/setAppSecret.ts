@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { CancelledError } from '../../core/errors';
-import { secretNameProblem } from '../../core/secrets';
+import { secretNameProblem, secretsSizeProblem } from '../../core/secrets';
 import { defineCommand } from './command';
 import { optionsOf, resolveApp } from './targets';
 
@@ -66,7 +66,11 @@ export const setAppSecretCommand = defineCommand('spawnApp.setAppSecret', async 
       prompt: 'Its value: kept in VS Code’s secret storage, passed only to the app’s processes, never to the model, never shown.',
       password: true,
       ignoreFocusOut: true,
-      validateInput: (v) => (v ? undefined : 'Paste a value, or press Escape to cancel.'),
+      validateInput: (v) => {
+        if (!v) return 'Paste a value, or press Escape to cancel.';
+        const tooBig = secretsSizeProblem({ [name!]: v });
+        return tooBig && `${tooBig[0]!.toUpperCase()}${tooBig.slice(1)}`;
+      },
     });
     if (value === undefined) throw new CancelledError();
   }
