@@ -7,12 +7,12 @@
  * (`spawn-app list` / `destroy`) can find and stop it; records and the root must be the user's own and private.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { CancelledError, SpawnError } from '../errors';
+import { removeTree, writeTree } from '../noFollow';
 import type { AppFile, AppSpec, AppType } from '../spec';
 import { splitNpmDependency } from '../stacks';
 import { checkPath } from '../validate';
@@ -154,18 +154,21 @@ class LocalSandbox implements Sandbox {
     return this.record.cacheEntries ?? [];
   }
 
+  /**
+   * Writes files into the app folder from the host. Once the app has run, the folder is its own to change: it may
+   * have swapped any file or folder for a link to a file of the user's, or a FIFO. So the writes go through the
+   * no-follow writer (noFollow.ts): never through a link, nothing at all when any path is refused (one sentence).
+   */
   async writeFiles(files: readonly AppFile[], signal?: AbortSignal): Promise<void> {
     this.assertAlive();
-    for (const f of files) {
-      if (signal?.aborted) throw new CancelledError();
+    if (signal?.aborted) throw new CancelledError();
+    const planned = files.map((f) => {
       // Defence in depth: the pipeline validated already, but nothing outside the app folder is ever written.
       const checked = checkPath(f.path);
       if (!checked.ok) throw new SpawnError('blocked', checked.message);
-      const target = path.join(this.appDir, checked.path);
-      if (!target.startsWith(this.appDir + path.sep)) throw new SpawnError('blocked', `Refused to write outside the app folder: ${f.path}`);
-      await mkdir(path.dirname(target), { recursive: true });
-      await writeFile(target, f.content);
-    }
+      return { rel: checked.path, content: f.content };
+    });
+    writeTree({ root: this.appDir, shown: `the app folder of sandbox ${this.id}` }, planned);
   }
 
   /**
@@ -379,7 +382,7 @@ class LocalSandbox implements Sandbox {
     for (const p of this.record.processes) if (isSameProcess(p.pid, p.startTime)) await killGroup(p.pid);
     await this.bridging?.catch(() => undefined);
     await Promise.all(this.bridges.map((b) => b.close()));
-    rmSync(this.dir, { recursive: true, force: true });
+    removeTree(this.dir); // never through a link the app left (noFollow.ts)
     this.owner.forget(this.id);
   }
 
@@ -475,7 +478,7 @@ export class LocalProvider implements SandboxProvider {
       const ownerAlive = isSameProcess(record.owner.pid, record.owner.startTime);
       const running = record.processes.filter((p) => isSameProcess(p.pid, p.startTime));
       if (!ownerAlive && running.length === 0) {
-        rmSync(dir, { recursive: true, force: true }); // stale: nothing runs, nobody owns it
+        removeTree(dir); // stale: nothing runs, nobody owns it
         continue;
       }
       out.push(this.toInfo(record, !ownerAlive, this.host));
@@ -497,7 +500,7 @@ export class LocalProvider implements SandboxProvider {
       return false;
     }
     for (const p of found.record.processes) if (isSameProcess(p.pid, p.startTime)) await killGroup(p.pid);
-    rmSync(found.dir, { recursive: true, force: true });
+    removeTree(found.dir);
     return true;
   }
 
@@ -596,7 +599,7 @@ export class LocalProvider implements SandboxProvider {
       for (const sb of this.live.values()) {
         sb.killAllSync();
         try {
-          rmSync(sb.dir, { recursive: true, force: true });
+          removeTree(sb.dir);
         } catch {
           // best effort at exit
         }
