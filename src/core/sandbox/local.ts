@@ -59,6 +59,14 @@ export interface LocalProviderOptions {
   sandbox?: 'auto' | 'off';
   /** Whether apps may open outbound connections at run time (read at each start); default true. */
   network?: boolean | (() => boolean);
+  /**
+   * Whether a sandboxed app's outbound proxy also reaches private ranges (the LAN: 10/8, 172.16/12, 192.168/16,
+   * 100.64/10, fc00::/7); read when its proxy starts. Default: `SPAWN_APP_ALLOW_LAN=1` in `env`, else false. This
+   * machine, link-local (cloud metadata) and reserved ranges stay out of reach either way.
+   */
+  allowLan?: boolean | (() => boolean);
+  /** Exact `host:port` pairs a sandboxed app's proxy reaches whatever their address (a service of yours on this machine). */
+  allow?: { host: string; port: number }[];
   /** The environment the allowlist picks from; default process.env. */
   env?: NodeJS.ProcessEnv;
   /** The per-user dependency cache folder; default defaultCacheRoot (SPAWN_APP_CACHE_DIR, XDG_CACHE_HOME). */
@@ -220,7 +228,7 @@ class LocalSandbox implements Sandbox {
       }
       mkdirSync(this.sockDir, { recursive: true, mode: 0o700 });
       this.bridges.push(await forwardPortToSocket(this.record.port, path.join(this.sockDir, 'app')));
-      if (this.owner.isolation().network) this.bridges.push(await outboundProxy(path.join(this.sockDir, 'proxy')));
+      if (this.owner.isolation().network) this.bridges.push(await outboundProxy(path.join(this.sockDir, 'proxy'), { allowLan: this.owner.allowLan(), allow: this.owner.proxyAllow }));
     })();
     return this.bridging;
   }
@@ -418,6 +426,17 @@ export class LocalProvider implements SandboxProvider {
     this.detected ??= this.opts.sandbox === 'off' ? { sandboxed: false, reason: 'the sandbox is turned off for this runner' } : detectSandbox(this.parentEnv);
     const network = typeof this.opts.network === 'function' ? this.opts.network() : this.opts.network ?? true;
     return { ...this.detected, network };
+  }
+
+  get proxyAllow(): { host: string; port: number }[] {
+    return this.opts.allow ?? [];
+  }
+
+  /** Whether a sandboxed app may reach private ranges (the LAN) through its proxy (see LocalProviderOptions.allowLan). */
+  allowLan(): boolean {
+    const o = this.opts.allowLan;
+    if (o !== undefined) return typeof o === 'function' ? o() : o;
+    return /^(1|true|yes|on)$/i.test(this.parentEnv.SPAWN_APP_ALLOW_LAN ?? '');
   }
 
   /** Creates the root (0700) when missing; refuses one that is not this user's own private folder. */
