@@ -14,6 +14,7 @@ import path from 'node:path';
 import { classifyAddress, formatAddress, parseAddress } from '../../src/core/sandbox/addresses';
 import type { Closer } from '../../src/core/sandbox/forward';
 import { outboundProxy, resolveTarget } from '../../src/core/sandbox/forward';
+import { LocalProvider } from '../../src/core/sandbox/local';
 
 describe('address classification (bytes, every spelling)', () => {
   const cases: [string, string][] = [
@@ -214,5 +215,19 @@ describe('the outbound proxy, from the app\'s side (real proxy, real listeners o
     assert.match(await connect(`127.0.0.1:${port4 === 65535 ? 1 : port4 + 1}`), /^HTTP\/1\.1 403 /);
     if (port6) assert.match(await connect(`[::1]:${port6}`), /^HTTP\/1\.1 403 /);
     assert.equal(seen, 2);
+  });
+});
+
+describe('allowing the LAN (off by default)', () => {
+  it('the provider option wins; else SPAWN_APP_ALLOW_LAN=1; else off', () => {
+    assert.equal(new LocalProvider({ env: {} }).allowLan(), false);
+    assert.equal(new LocalProvider({ env: { SPAWN_APP_ALLOW_LAN: '1' } }).allowLan(), true);
+    assert.equal(new LocalProvider({ env: { SPAWN_APP_ALLOW_LAN: 'nope' } }).allowLan(), false);
+    assert.equal(new LocalProvider({ env: { SPAWN_APP_ALLOW_LAN: '1' }, allowLan: false }).allowLan(), false);
+    let setting = false;
+    const p = new LocalProvider({ env: {}, allowLan: () => setting });
+    assert.equal(p.allowLan(), false);
+    setting = true;
+    assert.equal(p.allowLan(), true, 'a setting is read when asked (at the proxy\'s start)');
   });
 });
