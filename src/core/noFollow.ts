@@ -12,7 +12,8 @@
  * runner has no sandbox) the same checks run on paths, which holds against links planted beforehand.
  *
  * Before anything is written, every path is checked: a link anywhere on the way, a file where a folder belongs,
- * or something other than a regular file where a file goes, refuses the whole write in one sentence.
+ * or something other than a regular file where a file goes, refuses the whole write in one sentence. (One that
+ * appears while the files are written stops the write where it is met, with the same sentence.)
  */
 import { closeSync, constants, existsSync, fchmodSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmdirSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import type { Stats } from 'node:fs';
@@ -27,6 +28,7 @@ function viaFd(): boolean {
   return procFd;
 }
 
+// (libuv opens every descriptor close-on-exec: none of these leaks into a child process.)
 const DIR_FLAGS = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
 
 /** A folder opened for work: its descriptor (Linux) or its checked path (elsewhere). */
