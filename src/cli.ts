@@ -44,16 +44,17 @@ const USAGE = `spawn-app ${VERSION} — turn a sentence into a running app
 Usage:
   spawn-app run "<prompt>" [--type webapp|react|api|script] [--generator auto|claude|templates]
                            [--provider auto|local|e2b] [--json] [--yes] [--detach] [--no-network]
-                           [--no-prewarm] [--env-file FILE] [--budget USD] [--on-timeout pause|kill]
+                           [--allow-lan] [--no-prewarm] [--env-file FILE] [--budget USD] [--on-timeout pause|kill]
   spawn-app generate "<prompt>" [--type …] [--generator …] --out DIR [--json] [--env-file FILE] [--budget USD]
   spawn-app validate PATH [--json] [--env-file FILE]   PATH: a folder with spawn-app.json, or a spec .json file
-  spawn-app deploy PATH [--provider …] [--json] [--yes] [--detach] [--no-network] [--env-file FILE] [--budget USD]
+  spawn-app deploy PATH [--provider …] [--json] [--yes] [--detach] [--no-network] [--allow-lan] [--env-file FILE]
+                    [--budget USD]
   spawn-app refine PATH "<follow-up>" [--json] [--env-file FILE] [--budget USD]
                                             change an app folder with Claude; prints the changed paths
   spawn-app list [--json]                   every sandbox with its state (running, paused)
   spawn-app pause ID | resume ID            an E2B sandbox: paused costs nothing; resume runs it for the timeout
   spawn-app destroy ID|--all
-  spawn-app mcp [--dir DIR] [--provider …] [--keep] [--allow-local-unsandboxed] [--allow-destroy-any]
+  spawn-app mcp [--dir DIR] [--provider …] [--keep] [--allow-local-unsandboxed] [--allow-destroy-any] [--no-network] [--allow-lan]
                                             an MCP server on stdio for agents (Claude Code, Cursor, VS Code)
   spawn-app cache [--clear] [--json]        the local dependency cache: entries and sizes; --clear removes them
 
@@ -65,7 +66,9 @@ the spend is kept in ~/.local/state/spawn-app/spend.json (or $XDG_STATE_HOME, $S
 An E2B sandbox is paused at its timeout (SPAWN_APP_SANDBOX_TIMEOUT_MS, default 15 min) and a request to its URL
 resumes it; --on-timeout kill (or SPAWN_APP_ON_TIMEOUT=kill) kills it instead.
 With none, "auto" uses the built-in templates and the local runner, which sandboxes apps with bubblewrap
-where it works (SPAWN_APP_SANDBOX=off turns that off); --no-network cuts a local app off the network.
+where it works (SPAWN_APP_SANDBOX=off turns that off); --no-network cuts a local app off the network. A sandboxed
+local app reaches public addresses only (never this machine, link-local or cloud metadata addresses);
+--allow-lan (or SPAWN_APP_ALLOW_LAN=1) lets it reach private ranges (your LAN) too.
 On E2B, run creates the sandbox while the model writes (pre-warm; --no-prewarm or SPAWN_APP_PREWARM=0 turns it
 off; SPAWN_APP_PREWARM_MINUTES, default 5, is how long it waits before it is killed).
 Exit codes: 0 ok, 2 usage, 3 blocked by validation, 4 generation failed, 5 deploy failed, 130 interrupted.`;
@@ -87,6 +90,7 @@ interface Options {
   detach: boolean;
   all: boolean;
   'no-network': boolean;
+  'allow-lan': boolean;
   'no-prewarm': boolean;
   keep: boolean;
   dir?: string;
@@ -120,6 +124,7 @@ function parse(argv: string[]): { cmd?: string; positionals: string[]; opts: Opt
         detach: { type: 'boolean', default: false },
         all: { type: 'boolean', default: false },
         'no-network': { type: 'boolean', default: false },
+        'allow-lan': { type: 'boolean', default: false },
         'no-prewarm': { type: 'boolean', default: false },
         keep: { type: 'boolean', default: false },
         dir: { type: 'string' },
@@ -592,7 +597,7 @@ export async function main(argv: string[], rawIo: Io = defaultIo, env: NodeJS.Pr
   try {
     const { cmd, positionals, opts } = parse(argv);
     json = opts.json;
-    local = new LocalProvider({ env, network: !opts['no-network'] });
+    local = new LocalProvider({ env, network: !opts['no-network'], ...(opts['allow-lan'] ? { allowLan: true } : {}) });
     if (opts.version) {
       io.out(VERSION);
       return 0;

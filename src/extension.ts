@@ -87,7 +87,7 @@ export function activate(context: vscode.ExtensionContext): SpawnAppApi {
   const readSettings = settingsReader(context.extension.packageJSON as Parameters<typeof settingsReader>[0]);
   const secrets = push(new Secrets(context.secrets, logger));
   const config = async () => coreConfig(readSettings(), secrets, sessionId);
-  const providers = new Providers(config, new LocalProvider({ network: () => readSettings().localNetwork }));
+  const providers = new Providers(config, new LocalProvider({ network: () => readSettings().localNetwork, allowLan: () => readSettings().localAllowLan }));
 
   const tree = new AppTree();
   const registry = push(new SandboxRegistry(logger.scope('sandboxes')));

@@ -3,11 +3,11 @@
  * (appType, startCommand, dependencies, port, title, description, generator). A single `.json` file holding
  * a whole spec (the seed's format, files included) is accepted too.
  */
-import { closeSync, constants, fchmodSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, realpathSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import type { Stats } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { jsonErrorReason, SpawnError } from './errors';
+import { writeTree } from './noFollow';
 import type { AppFile, AppSpec } from './spec';
 import type { SpecDiff } from './iterate';
 import { diffSpecs } from './iterate';
@@ -178,95 +178,8 @@ function writeApp(dir: string, spec: AppSpec, files: readonly AppFile[], deletio
     { target: path.join(root, MANIFEST_NAME), rel: MANIFEST_NAME, content: JSON.stringify(manifestOf(spec, generator), null, 2) + '\n' },
   ];
   const removed = deletions.map(plan);
-  // Nothing is written while any path inside the folder has a link on the way (lstat: a dangling link counts too),
-  // or a file where a folder belongs, or something other than a regular file where a file goes.
-  for (const p of [...planned, ...removed]) checkNoLinks(root, dir, p.rel);
-  for (const p of planned) {
-    makeDirs(root, dir, path.dirname(p.rel));
-    writeAtomic(p.target, p.content, dir, p.rel);
-  }
-  for (const p of removed) {
-    checkNoLinks(root, dir, p.rel);
-    rmSync(p.target, { force: true });
-  }
+  // Never through a link (lstat: a dangling link counts too), a file where a folder belongs, or something other than
+  // a regular file where a file goes: all checked before anything is written (noFollow.ts).
+  writeTree({ root, shown: dir }, planned.map((p) => ({ rel: p.rel, content: p.content })), removed.map((p) => p.rel));
   return findings;
-}
-
-function blockedLink(dir: string, rel: string, at: string): SpawnError {
-  return new SpawnError('blocked', `Nothing was written: ${at === rel ? rel : `${at} (on the way to ${rel})`} in ${dir} is a symbolic link, and Spawn App never writes through links.`);
-}
-
-/** Refuses a symlink (dangling or not) at any existing component of `rel` below `root`, and a non-file target. */
-function checkNoLinks(root: string, dir: string, rel: string): void {
-  const segs = rel.split('/');
-  let cur = root;
-  for (let i = 0; i < segs.length; i++) {
-    cur = path.join(cur, segs[i]!);
-    const at = segs.slice(0, i + 1).join('/');
-    let st: Stats;
-    try {
-      st = lstatSync(cur);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw new SpawnError('io', `Nothing was written: ${at} in ${dir} cannot be checked (${(err as NodeJS.ErrnoException).code ?? 'I/O error'}).`);
-    }
-    if (st.isSymbolicLink()) throw blockedLink(dir, rel, at);
-    const last = i === segs.length - 1;
-    if (!last && !st.isDirectory()) throw new SpawnError('blocked', `Nothing was written: ${at} in ${dir} is a file where ${rel} needs a folder.`);
-    if (last && !st.isFile()) throw new SpawnError('blocked', `Nothing was written: ${rel} in ${dir} exists and is not a regular file.`);
-  }
-}
-
-/** Creates the folders of `relDir` one at a time, refusing any link that appears on the way. */
-function makeDirs(root: string, dir: string, relDir: string): void {
-  if (relDir === '.' || relDir === '') return;
-  let cur = root;
-  for (const seg of relDir.split('/')) {
-    cur = path.join(cur, seg);
-    try {
-      mkdirSync(cur);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    const st = lstatSync(cur);
-    if (st.isSymbolicLink()) throw blockedLink(dir, relDir, path.relative(root, cur));
-    if (!st.isDirectory()) throw new SpawnError('blocked', `Could not write into ${dir}: ${path.relative(root, cur)} is not a folder.`);
-  }
-}
-
-/**
- * Writes a file atomically: a fresh temp file in the same folder (O_EXCL | O_NOFOLLOW: never an existing file or
- * a link), flushed, then renamed over the target (rename replaces the entry; it never follows a link). An existing
- * file's permissions are kept.
- */
-function writeAtomic(target: string, content: string, dir: string, rel: string): void {
-  let mode = 0o666;
-  try {
-    const st = lstatSync(target);
-    if (st.isSymbolicLink()) throw blockedLink(dir, rel, rel);
-    if (st.isFile()) mode = st.mode & 0o7777;
-  } catch (err) {
-    if (err instanceof SpawnError) throw err;
-  }
-  const tmp = path.join(path.dirname(target), `.${path.basename(target).slice(0, 200)}.${randomBytes(6).toString('hex')}.spawn-app-tmp`);
-  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o666);
-  try {
-    try {
-      const data = Buffer.from(content, 'utf8');
-      let off = 0;
-      while (off < data.length) off += writeSync(fd, data, off, data.length - off);
-      if (mode !== 0o666) fchmodSync(fd, mode);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, target);
-  } catch (err) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // already gone
-    }
-    throw err;
-  }
 }

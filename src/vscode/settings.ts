@@ -35,6 +35,8 @@ export interface Settings {
   fixAttempts: number;
   /** Local runner: apps may open outbound connections at run time. */
   localNetwork: boolean;
+  /** Local runner: a sandboxed app's outbound connections may reach private ranges (the LAN). */
+  localAllowLan: boolean;
 }
 
 /** A setting's declaration in package.json (contributes.configuration.properties). */
@@ -94,6 +96,7 @@ function readSettings(decl: (key: string) => Declared): Settings {
     autoFix: bool('autoFix'),
     fixAttempts: Math.round(num('fixAttempts')),
     localNetwork: bool('localNetwork'),
+    localAllowLan: bool('localAllowLan'),
   };
 }
 

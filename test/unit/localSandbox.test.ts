@@ -301,8 +301,11 @@ describe('a sandboxed app\'s network (real processes)', function () {
     return (s.address() as AddressInfo).port;
   };
 
-  /** The app tries: another host through the proxy, this machine's loopback through it (plain and CONNECT), and a direct connection. */
-  const probeApp = (ip: string, outsidePort: number, hostOnlyPort: number) => `
+  /**
+   * The app tries: a service the user allowed (reached through the proxy), this machine's loopback through it
+   * (plain and CONNECT, written every way), this machine's own interface address, and a direct connection.
+   */
+  const probeApp = (ip: string | undefined, allowedPort: number, hostOnlyPort: number) => `
 const http = require('http'), net = require('net');
 const proxy = process.env.HTTP_PROXY ? new URL(process.env.HTTP_PROXY) : null;
 const viaProxy = (target) => new Promise((res) => {
@@ -315,40 +318,45 @@ const connect = (host, port) => new Promise((res) => {
   s.once('data', (d) => { res(String(d).split('\\r\\n')[0]); s.destroy(); });
   s.on('error', (e) => res(e.code));
 });
-const direct = () => new Promise((res) => { const s = net.connect(${outsidePort}, ${JSON.stringify(ip)}, () => { res('connected'); s.destroy(); }); s.on('error', (e) => res(e.code)); });
+// Inside its own network namespace (only loopback there): no route, so nothing is ever sent.
+const direct = () => new Promise((res) => { const s = net.connect(${hostOnlyPort}, ${JSON.stringify(ip ?? '192.0.2.1')}, () => { res('connected'); s.destroy(); }); s.on('error', (e) => res(e.code)); });
 http.createServer(async (q, s) => s.end(JSON.stringify({
-  outside: await viaProxy('http://${ip}:${outsidePort}/'),
+  allowed: await viaProxy('http://127.0.0.1:${allowedPort}/'),
+  allowedConnect: await connect('127.0.0.1', ${allowedPort}),
   hostLoopback: await viaProxy('http://127.0.0.1:${hostOnlyPort}/'),
   hostLoopbackConnect: await connect('127.0.0.1', ${hostOnlyPort}),
   localhostConnect: await connect('localhost', ${hostOnlyPort}),
+  mappedConnect: await connect('[::ffff:7f00:1]', ${hostOnlyPort}),
+  unspecifiedConnect: await connect('[::ffff:0.0.0.0]', ${hostOnlyPort}),
   decimalConnect: await connect('2130706433', ${hostOnlyPort}),
   decimalHttp: await viaProxy('http://2130706433:${hostOnlyPort}/'),
+  ownAddressConnect: ${ip ? `await connect(${JSON.stringify(ip.includes(':') ? `[${ip}]` : ip)}, ${hostOnlyPort})` : "'none'"},
   direct: await direct(),
 }))).listen(process.env.PORT);
 `;
 
   for (const network of [true, false]) {
-    it(network ? 'network on: other hosts through the proxy only; services on this machine\'s loopback never' : 'network off: nothing at all', async function () {
+    it(network ? 'network on: what the user allowed through the proxy; this machine (loopback in any spelling, its own address) never' : 'network off: nothing at all', async function () {
+      // This machine's own address on its network (if any): it reaches what listens on 0.0.0.0 here.
       const ip = Object.values(os.networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
-      if (!ip) this.skip(); // a machine with only loopback has no "other host" to reach
-      const outsidePort = await listen('0.0.0.0', 'outside');
-      const hostOnlyPort = await listen('127.0.0.1', 'host-only service');
-      const provider = new LocalProvider({ root, network });
+      const allowedPort = await listen('127.0.0.1', 'allowed service');
+      const hostOnlyPort = await listen('0.0.0.0', 'host-only service');
+      const provider = new LocalProvider({ root, network, allowLan: true, allow: [{ host: '127.0.0.1', port: allowedPort }] });
       try {
-        const spec: AppSpec = { appType: 'webapp', startCommand: 'node server.js', dependencies: [], port: 3000, files: [{ path: 'server.js', content: probeApp(ip!, outsidePort, hostOnlyPort) }] };
+        const spec: AppSpec = { appType: 'webapp', startCommand: 'node server.js', dependencies: [], port: 3000, files: [{ path: 'server.js', content: probeApp(ip, allowedPort, hostOnlyPort) }] };
         const d = await deploy({ spec, provider });
         const seen = JSON.parse((await request(d.url)).body) as Record<string, string>;
         assert.equal(seen.direct, 'ENETUNREACH', 'no route out of its own network namespace');
         if (network) {
-          assert.equal(seen.outside, '200 outside');
+          assert.equal(seen.allowed, '200 allowed service');
+          assert.match(seen.allowedConnect!, /^HTTP\/1\.1 200 /);
+          for (const k of ['hostLoopbackConnect', 'localhostConnect', 'mappedConnect', 'unspecifiedConnect', 'decimalConnect', ...(ip ? ['ownAddressConnect'] : [])]) {
+            assert.match(seen[k]!, /^HTTP\/1\.1 403 /, `${k}: ${seen[k]}`);
+          }
           assert.match(seen.hostLoopback!, /^403 /);
-          assert.match(seen.hostLoopbackConnect!, /^HTTP\/1\.1 403/);
-          assert.match(seen.localhostConnect!, /^HTTP\/1\.1 403/);
-          // A name that resolves to loopback (127.0.0.1 written as one number) is refused after the lookup.
-          assert.match(seen.decimalConnect!, /^HTTP\/1\.1 502/);
-          assert.match(seen.decimalHttp!, /^(403|502) /, 'refused');
+          assert.match(seen.decimalHttp!, /^403 /);
         } else {
-          assert.deepEqual([seen.outside, seen.hostLoopback, seen.hostLoopbackConnect], ['no proxy', 'no proxy', 'no proxy']);
+          assert.deepEqual([seen.allowed, seen.hostLoopback, seen.hostLoopbackConnect], ['no proxy', 'no proxy', 'no proxy']);
         }
       } finally {
         await provider.destroyAll();

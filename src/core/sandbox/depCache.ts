@@ -16,10 +16,11 @@
  * - A broken entry (no marker, a package missing or of another version) is removed and rebuilt.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SpawnError } from '../errors';
+import { inFolder, removeTree, writeTree } from '../noFollow';
 import type { AppSpec } from '../spec';
 import { dependenciesOf, REACT_PACKAGES } from '../stacks';
 import { ecosystemOf } from '../validate';
@@ -125,13 +126,19 @@ function readMarker(dir: string): CacheMarker | undefined {
   }
 }
 
+/** The version in a package's package.json; read without following a link (the install ran code of the packages). */
 function installedVersion(pkgDir: string): string | undefined {
   const file = path.join(pkgDir, 'package.json');
+  let fd: number | undefined;
   try {
     if (!lstatSync(pkgDir).isDirectory() || !lstatSync(file).isFile()) return undefined;
-    return (JSON.parse(readFileSync(file, 'utf8')) as { version?: string }).version;
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    if (!fstatSync(fd).isFile()) return undefined;
+    return (JSON.parse(readFileSync(fd, 'utf8')) as { version?: string }).version;
   } catch {
     return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
@@ -151,13 +158,15 @@ function installedPackages(dir: string): { path: string; version: string }[] {
   const walk = (rel: string) => {
     let names: string[];
     try {
+      if (!lstatSync(path.join(dir, rel)).isDirectory()) return; // a link is not walked into
       names = readdirSync(path.join(dir, rel));
     } catch {
       return;
     }
     for (const n of names) {
       if (n.startsWith('.')) continue;
-      const pkgs = n.startsWith('@') ? readdirSync(path.join(dir, rel, n)).map((s) => `${n}/${s}`) : [n];
+      const scope = path.join(dir, rel, n);
+      const pkgs = !n.startsWith('@') ? [n] : lstatSync(scope).isDirectory() ? readdirSync(scope).map((s) => `${n}/${s}`) : [];
       for (const pkg of pkgs) {
         const p = `${rel}/${pkg}`;
         const version = installedVersion(path.join(dir, p));
@@ -264,7 +273,8 @@ export class DepCache {
           if (installedVersion(path.join(tmp, 'node_modules', n)) !== v) throw new SpawnError('deploy.install_failed', `The ${plan.stack} dependency cache was not built: ${n}@${v} is missing after the install.`);
         }
         const marker: CacheMarker = { version: MARKER_VERSION, key: plan.key, stack: plan.stack, packages: locked, installed, scripts, builtAt: Date.now(), bytes: dirSize(tmp) };
-        writeFileSync(path.join(tmp, MARKER), JSON.stringify(marker, null, 2), { mode: 0o600 });
+        // The install ran package scripts in this folder: the marker is written without following what they left.
+        writeTree({ root: tmp, shown: `the dependency cache build folder ${tmp}` }, [{ rel: MARKER, content: JSON.stringify(marker, null, 2), mode: 0o600 }]);
         try {
           renameSync(tmp, plan.dir);
         } catch (err) {
@@ -348,24 +358,31 @@ function packageNames(dir: string): string[] {
 
 /**
  * LINK_SCRIPT without extras, run by the runner itself: only for an app folder in which nothing has run yet (it
- * holds just the files Spawn App wrote), so no link planted by app code can redirect these writes.
+ * holds just the files Spawn App wrote); even so, no link in it is followed (noFollow.ts: removed, then made by
+ * descriptor), so a link planted there could not redirect these writes either.
  */
 export function linkEntry(appDir: string, src: string): void {
-  const d = path.join(appDir, 'node_modules');
-  rmSync(d, { recursive: true, force: true });
-  mkdirSync(d);
+  const w = { root: appDir, shown: 'the app folder' };
+  removeTree(path.join(appDir, 'node_modules'));
+  const scoped = new Map<string, string[]>();
   for (const n of packageNames(src)) {
-    mkdirSync(path.dirname(path.join(d, n)), { recursive: true });
-    symlinkSync(path.join(src, n), path.join(d, n));
+    const [scope, name] = n.includes('/') ? n.split('/') as [string, string] : ['', n];
+    scoped.set(scope, [...(scoped.get(scope) ?? []), name]);
   }
-  mkdirSync(path.join(d, '.bin'));
+  for (const [scope, names] of scoped) {
+    inFolder(w, scope ? `node_modules/${scope}` : 'node_modules', (at) => {
+      for (const name of names) symlinkSync(path.join(src, scope, name), at(name));
+    });
+  }
   let bins: string[] = [];
   try {
     bins = readdirSync(path.join(src, '.bin'));
   } catch {
     // no binaries
   }
-  for (const b of bins) symlinkSync(readlinkSync(path.join(src, '.bin', b)), path.join(d, '.bin', b));
+  inFolder(w, 'node_modules/.bin', (at) => {
+    for (const b of bins) symlinkSync(readlinkSync(path.join(src, '.bin', b)), at(b));
+  });
 }
 
 /**

@@ -7,12 +7,12 @@
  * (`spawn-app list` / `destroy`) can find and stop it; records and the root must be the user's own and private.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { CancelledError, SpawnError } from '../errors';
+import { removeTree, writeTree } from '../noFollow';
 import type { AppFile, AppSpec, AppType } from '../spec';
 import { splitNpmDependency } from '../stacks';
 import { checkPath } from '../validate';
@@ -59,6 +59,14 @@ export interface LocalProviderOptions {
   sandbox?: 'auto' | 'off';
   /** Whether apps may open outbound connections at run time (read at each start); default true. */
   network?: boolean | (() => boolean);
+  /**
+   * Whether a sandboxed app's outbound proxy also reaches private ranges (the LAN: 10/8, 172.16/12, 192.168/16,
+   * 100.64/10, fc00::/7); read when its proxy starts. Default: `SPAWN_APP_ALLOW_LAN=1` in `env`, else false. This
+   * machine, link-local (cloud metadata) and reserved ranges stay out of reach either way.
+   */
+  allowLan?: boolean | (() => boolean);
+  /** Exact `host:port` pairs a sandboxed app's proxy reaches whatever their address (a service of yours on this machine). */
+  allow?: { host: string; port: number }[];
   /** The environment the allowlist picks from; default process.env. */
   env?: NodeJS.ProcessEnv;
   /** The per-user dependency cache folder; default defaultCacheRoot (SPAWN_APP_CACHE_DIR, XDG_CACHE_HOME). */
@@ -154,18 +162,21 @@ class LocalSandbox implements Sandbox {
     return this.record.cacheEntries ?? [];
   }
 
+  /**
+   * Writes files into the app folder from the host. Once the app has run, the folder is its own to change: it may
+   * have swapped any file or folder for a link to a file of the user's, or a FIFO. So the writes go through the
+   * no-follow writer (noFollow.ts): never through a link, nothing at all when any path is refused (one sentence).
+   */
   async writeFiles(files: readonly AppFile[], signal?: AbortSignal): Promise<void> {
     this.assertAlive();
-    for (const f of files) {
-      if (signal?.aborted) throw new CancelledError();
+    if (signal?.aborted) throw new CancelledError();
+    const planned = files.map((f) => {
       // Defence in depth: the pipeline validated already, but nothing outside the app folder is ever written.
       const checked = checkPath(f.path);
       if (!checked.ok) throw new SpawnError('blocked', checked.message);
-      const target = path.join(this.appDir, checked.path);
-      if (!target.startsWith(this.appDir + path.sep)) throw new SpawnError('blocked', `Refused to write outside the app folder: ${f.path}`);
-      await mkdir(path.dirname(target), { recursive: true });
-      await writeFile(target, f.content);
-    }
+      return { rel: checked.path, content: f.content };
+    });
+    writeTree({ root: this.appDir, shown: `the app folder of sandbox ${this.id}` }, planned);
   }
 
   /**
@@ -217,7 +228,7 @@ class LocalSandbox implements Sandbox {
       }
       mkdirSync(this.sockDir, { recursive: true, mode: 0o700 });
       this.bridges.push(await forwardPortToSocket(this.record.port, path.join(this.sockDir, 'app')));
-      if (this.owner.isolation().network) this.bridges.push(await outboundProxy(path.join(this.sockDir, 'proxy')));
+      if (this.owner.isolation().network) this.bridges.push(await outboundProxy(path.join(this.sockDir, 'proxy'), { allowLan: this.owner.allowLan(), allow: this.owner.proxyAllow }));
     })();
     return this.bridging;
   }
@@ -379,7 +390,7 @@ class LocalSandbox implements Sandbox {
     for (const p of this.record.processes) if (isSameProcess(p.pid, p.startTime)) await killGroup(p.pid);
     await this.bridging?.catch(() => undefined);
     await Promise.all(this.bridges.map((b) => b.close()));
-    rmSync(this.dir, { recursive: true, force: true });
+    removeTree(this.dir); // never through a link the app left (noFollow.ts)
     this.owner.forget(this.id);
   }
 
@@ -415,6 +426,17 @@ export class LocalProvider implements SandboxProvider {
     this.detected ??= this.opts.sandbox === 'off' ? { sandboxed: false, reason: 'the sandbox is turned off for this runner' } : detectSandbox(this.parentEnv);
     const network = typeof this.opts.network === 'function' ? this.opts.network() : this.opts.network ?? true;
     return { ...this.detected, network };
+  }
+
+  get proxyAllow(): { host: string; port: number }[] {
+    return this.opts.allow ?? [];
+  }
+
+  /** Whether a sandboxed app may reach private ranges (the LAN) through its proxy (see LocalProviderOptions.allowLan). */
+  allowLan(): boolean {
+    const o = this.opts.allowLan;
+    if (o !== undefined) return typeof o === 'function' ? o() : o;
+    return /^(1|true|yes|on)$/i.test(this.parentEnv.SPAWN_APP_ALLOW_LAN ?? '');
   }
 
   /** Creates the root (0700) when missing; refuses one that is not this user's own private folder. */
@@ -475,7 +497,7 @@ export class LocalProvider implements SandboxProvider {
       const ownerAlive = isSameProcess(record.owner.pid, record.owner.startTime);
       const running = record.processes.filter((p) => isSameProcess(p.pid, p.startTime));
       if (!ownerAlive && running.length === 0) {
-        rmSync(dir, { recursive: true, force: true }); // stale: nothing runs, nobody owns it
+        removeTree(dir); // stale: nothing runs, nobody owns it
         continue;
       }
       out.push(this.toInfo(record, !ownerAlive, this.host));
@@ -497,7 +519,7 @@ export class LocalProvider implements SandboxProvider {
       return false;
     }
     for (const p of found.record.processes) if (isSameProcess(p.pid, p.startTime)) await killGroup(p.pid);
-    rmSync(found.dir, { recursive: true, force: true });
+    removeTree(found.dir);
     return true;
   }
 
@@ -596,7 +618,7 @@ export class LocalProvider implements SandboxProvider {
       for (const sb of this.live.values()) {
         sb.killAllSync();
         try {
-          rmSync(sb.dir, { recursive: true, force: true });
+          removeTree(sb.dir);
         } catch {
           // best effort at exit
         }
