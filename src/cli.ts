@@ -28,6 +28,7 @@ import type { ProviderChoice } from './core/sandbox';
 import { createProvider, resolveProviderId } from './core/sandbox';
 import { PROVIDER_IDS, providerInfo } from './core/sandbox/providers';
 import { isolationWords } from './core/whereItRuns';
+import { mayRunWithoutAsking, TrustedSpecs } from './core/tools/trust';
 import type { SandboxInfo, SandboxProvider } from './core/sandbox/types';
 import { ON_TIMEOUT_CHOICES } from './core/sandbox/types';
 import { cmdPause, cmdResume } from './cliLifecycle';
@@ -236,7 +237,7 @@ function reportIsolation(local: LocalProvider, opts: Options, io: Io): void {
 
 /**
  * Asks before code that is not ours runs unsandboxed. "Ours" is decided by this process (a built-in template it
- * just generated), never by a folder's manifest: `deploy PATH` always asks.
+ * just generated, `Ctx.trusted`), never by a folder's manifest: `deploy PATH` always asks.
  */
 async function confirmUnsandboxed(opts: Options, io: Io, origin: 'model' | 'folder', reason: string | undefined): Promise<void> {
   if (opts.yes) return;
@@ -263,6 +264,8 @@ interface Ctx {
   budget: Budget;
   /** How often a running E2B sandbox's seconds are charged (ms). */
   meterMs: number;
+  /** What this process's template generator wrote (core/tools/trust.ts): only that runs unsandboxed without asking. */
+  trusted: TrustedSpecs;
 }
 
 /** Refuses a model request once today's cap is reached (exit 2, one sentence). */
@@ -291,7 +294,7 @@ function generatorChoice(opts: Options): GeneratorChoice {
   return pick<GeneratorChoice>(opts.generator, ['auto', 'claude', 'templates'], 'generator', 'auto');
 }
 
-async function generateSpec(prompt: string, opts: Options, ctx: Ctx, render: Renderer, signal: AbortSignal): Promise<{ spec: AppSpec; generator: string; ours: boolean }> {
+async function generateSpec(prompt: string, opts: Options, ctx: Ctx, render: Renderer, signal: AbortSignal): Promise<{ spec: AppSpec; generator: string }> {
   const appType = checkPrompt(prompt, opts);
   const choice = generatorChoice(opts);
   const generator = await createGenerator(choice, ctx.cfg);
@@ -304,8 +307,9 @@ async function generateSpec(prompt: string, opts: Options, ctx: Ctx, render: Ren
   try {
     const result = await generator.generate({ prompt, appType, signal, onEvent: render.emit, secrets: ctx.secrets });
     render.emit({ event: 'phase', phase: 'generate', status: 'finished', durationMs: Math.round(performance.now() - t0) });
-    // Ours: this process's own template generator wrote it just now (not a model, not a file).
-    return { spec: result.spec, generator: result.generator, ours: generator.id === 'templates' };
+    // Ours: this process's own template generator wrote it just now (not a model, not a file): the core's one digest.
+    if (generator.id === 'templates') ctx.trusted.markOurs(result.spec);
+    return { spec: result.spec, generator: result.generator };
   } catch (err) {
     if (!isCancelled(err)) render.emit({ event: 'phase', phase: 'generate', status: 'failed', durationMs: Math.round(performance.now() - t0) });
     throw err;
@@ -358,13 +362,13 @@ async function checkDetach(opts: Options, ctx: Ctx): Promise<ProviderChoice> {
 }
 
 /** Deploys a spec and serves it until Ctrl-C (or exits after ready with --detach); shared by run and deploy. */
-async function deployAndServe(spec: AppSpec, origin: 'ours' | 'model' | 'folder', name: string, choice: ProviderChoice, opts: Options, ctx: Ctx, render: Renderer, stop: ReturnType<typeof interruptible>, prewarm?: Prewarm): Promise<number> {
+async function deployAndServe(spec: AppSpec, origin: 'model' | 'folder', name: string, choice: ProviderChoice, opts: Options, ctx: Ctx, render: Renderer, stop: ReturnType<typeof interruptible>, prewarm?: Prewarm): Promise<number> {
   const provider = prewarm?.provider ?? (await createProvider(choice, ctx.cfg, ctx.local));
   if (providerInfo(provider.id).onThisMachine) {
     reportIsolation(ctx.local, opts, ctx.io);
-    const iso = ctx.local.isolation();
-    // A spec with validation errors never runs (deploy refuses it, exit 3): no need to ask about it first.
-    if (!iso.sandboxed && origin !== 'ours' && !hasErrors(validateSpec(spec))) await confirmUnsandboxed(opts, ctx.io, origin, iso.reason);
+    // The one trust rule (core/tools/trust.ts), as the MCP server and the extension decide it. A spec with
+    // validation errors never runs (deploy refuses it, exit 3): no need to ask about it first.
+    if (!mayRunWithoutAsking(spec, provider, ctx.trusted, false).ok && !hasErrors(validateSpec(spec))) await confirmUnsandboxed(opts, ctx.io, origin, ctx.local.isolation().reason);
   }
   const deployment = await deploy({
     spec,
@@ -425,14 +429,14 @@ async function cmdRun(prompt: string | undefined, opts: Options, ctx: Ctx): Prom
     const appType = checkPrompt(prompt, opts);
     checkPaidStart(choice, ctx, generatorChoice(opts));
     prewarm = await startPrewarm(appType, choice, opts, ctx);
-    let generated: { spec: AppSpec; generator: string; ours: boolean };
+    let generated: { spec: AppSpec; generator: string };
     try {
       generated = await generateSpec(prompt, opts, ctx, render, stop.controller.signal);
     } catch (err) {
       await prewarm?.discard(isCancelled(err) || stop.controller.signal.aborted ? 'cancelled' : 'generation-failed');
       throw err;
     }
-    return await deployAndServe(generated.spec, generated.ours ? 'ours' : 'model', prompt, choice, opts, ctx, render, stop, prewarm);
+    return await deployAndServe(generated.spec, 'model', prompt, choice, opts, ctx, render, stop, prewarm);
   } finally {
     // Not taken (validation blocked the deploy, an interrupt before it): it goes.
     await prewarm?.discard(stop.controller.signal.aborted ? 'cancelled' : 'not-used');
@@ -623,6 +627,7 @@ export async function main(argv: string[], io: Io = defaultIo, env: NodeJS.Proce
       redactor,
       budget: new Budget(new FileSpendStore(defaultSpendFile(env)), parseBudget(opts.budget ?? env.SPAWN_APP_BUDGET_USD)),
       meterMs: Math.max(20, Number(env.SPAWN_APP_METER_MS) || 5000),
+      trusted: new TrustedSpecs(),
     };
     if (opts['on-timeout'] !== undefined) ctx.cfg.onTimeout = pick(opts['on-timeout'], ON_TIMEOUT_CHOICES, 'on-timeout', 'pause');
     const maxPositionals = cmd === 'refine' ? 2 : cmd === 'mcp' ? 0 : 1;

@@ -32,7 +32,7 @@ import type { Finding } from '../validate';
 import { hasErrors, MANIFEST_NAME, validateSpec } from '../validate';
 import type { ToolName } from './definitions';
 import { MAX_LOG_TAIL, toolDefinition } from './definitions';
-import { mayRunWithoutAsking, specDigest } from './trust';
+import { mayRunWithoutAsking, TrustedSpecs } from './trust';
 import { changedLines, deployedLines, errorText, findingLines, fromError, logsText, sandboxLine, whereText, writtenLines } from './toolText';
 import type { ToolResult } from './toolText';
 
@@ -70,7 +70,7 @@ function str(args: Record<string, unknown>, key: string): string | undefined {
 export class HeadlessTools {
   private readonly logger: Logger;
   /** Digests of exactly what a built-in template wrote in this process: those may run unsandboxed. */
-  private readonly trusted = new Set<string>();
+  private readonly trusted = new TrustedSpecs();
   private readonly live = new Map<string, LiveApp>();
   private readonly logs = new Map<string, TailBuffer>();
   private readonly queue = new KeyedQueue();
@@ -207,7 +207,7 @@ export class HeadlessTools {
     }
     const id = this.newAppId(spec, prompt);
     saveApp(this.appDir(id), spec, result.generator);
-    if (result.generator === 'templates') this.trusted.add(specDigest(spec));
+    if (generator.id === 'templates') this.trusted.markOurs(spec);
     lines.push(...writtenLines({ id, spec, generator: result.generator, usd, where: this.appDir(id) }), ...findingLines(findings));
     if (args.deploy === false) {
       lines.push(`Not deployed; run it with deploy_app {"appId": "${id}"}.`);
