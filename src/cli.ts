@@ -35,7 +35,8 @@ import { cmdPause, cmdResume } from './cliLifecycle';
 import { formatFinding, hasErrors, MANIFEST_NAME, validateSpec } from './core/validate';
 import type { AppSecrets } from './core/secrets';
 import { readEnvFile, Redactor } from './core/secrets';
-import { Budget, defaultSpendFile, FileSpendStore, parseBudget, SandboxMeter } from './core/budget';
+import type { Budget } from './core/budget';
+import { budgetFromEnv, checkPaidStart, meterFor } from './core/budget';
 
 const VERSION = '0.1.0';
 
@@ -53,7 +54,7 @@ Usage:
   spawn-app list [--json]                   every sandbox with its state (running, paused)
   spawn-app pause ID | resume ID            an E2B sandbox: paused costs nothing; resume runs it for the timeout
   spawn-app destroy ID|--all
-  spawn-app mcp [--dir DIR] [--provider …] [--keep] [--allow-local-unsandboxed]
+  spawn-app mcp [--dir DIR] [--provider …] [--keep] [--allow-local-unsandboxed] [--env-file FILE] [--budget USD]
                                             an MCP server on stdio for agents (Claude Code, Cursor, VS Code)
   spawn-app cache [--clear] [--json]        the local dependency cache: entries and sizes; --clear removes them
 
@@ -268,19 +269,21 @@ interface Ctx {
   trusted: TrustedSpecs;
 }
 
-/** Refuses a model request once today's cap is reached (exit 2, one sentence). */
-function checkBudget(ctx: Ctx, what: string): void {
-  if (ctx.budget.capped) throw new SpawnError('usage', ctx.budget.refusal(what));
+/** Refuses a model request once today's cap is reached (exit 2, one sentence): core/budget.ts checkPaidStart. */
+function checkBudget(ctx: Ctx, what: 'generation' | 'refine'): void {
+  checkPaidStart(ctx.budget, { generation: what });
 }
 
 /**
  * Past today's cap, refuses a command whose generation or sandbox would be paid before any paid call starts (the
- * pre-warm's sandbox is one: it is created before the model is asked).
+ * pre-warm's sandbox is one: it is created before the model is asked). The rule is the core's, as for MCP.
  */
-function checkPaidStart(choice: ProviderChoice, ctx: Ctx, generator?: GeneratorChoice): void {
+function checkCliPaidStart(choice: ProviderChoice, ctx: Ctx, generator?: GeneratorChoice): void {
   const provider = providerInfo(resolveProviderId(choice, ctx.cfg));
-  const paid = [generator && resolveGeneratorId(generator, ctx.cfg) !== 'templates' ? 'generation' : undefined, provider.billed ? `${provider.label} sandbox` : undefined].filter((x) => x !== undefined);
-  if (paid.length) checkBudget(ctx, paid.join(' or '));
+  checkPaidStart(ctx.budget, {
+    generation: generator !== undefined && resolveGeneratorId(generator, ctx.cfg) !== 'templates',
+    billedSandbox: provider.billed ? provider.label : undefined,
+  });
 }
 
 function checkPrompt(prompt: string, opts: Options): AppType {
@@ -323,15 +326,12 @@ async function serve(deployment: Deployment, provider: SandboxProvider, opts: Op
   }
   if (!opts.json) ctx.io.err('Serving; press Ctrl-C to stop and destroy the sandbox.');
   // A remote sandbox's running seconds count against today's budget; at the cap it is paused, not killed.
-  let info = deployment.sandbox.info();
   const metered = providerInfo(provider.id).billed;
-  // E2B's create answer leaves out the sandbox's resources; its listing has them (an unknown price stays unknown).
-  if (metered && !(info.cpuCount && info.memoryMB)) info = (await provider.list().catch(() => [])).find((s) => s.id === info.id) ?? info;
-  const meter = new SandboxMeter(ctx.budget, info);
+  const meter = metered ? await meterFor(ctx.budget, deployment.sandbox, provider) : undefined;
   let capped!: () => void;
   const atCap = new Promise<void>((r) => (capped = r));
   const tick = () => {
-    const { warn, reached } = meter.tick();
+    const { warn, reached } = meter!.tick();
     if (warn && !reached) render.budgetNote('warning', ctx.budget.warning());
     if (ctx.budget.capped && provider.pause) capped();
   };
@@ -347,7 +347,7 @@ async function serve(deployment: Deployment, provider: SandboxProvider, opts: Op
     render.budgetNote('reached', `Today's spending cap is reached (${ctx.budget.describe()}): sandbox ${deployment.sandbox.id} is paused, not deleted (delete it with: spawn-app destroy ${deployment.sandbox.id}).`);
     return 0;
   }
-  if (metered) meter.tick();
+  meter?.tick();
   if (!opts.json) ctx.io.err('Stopping…');
   await deployment.sandbox.destroy();
   return 0;
@@ -427,7 +427,7 @@ async function cmdRun(prompt: string | undefined, opts: Options, ctx: Ctx): Prom
   let prewarm: Prewarm | undefined;
   try {
     const appType = checkPrompt(prompt, opts);
-    checkPaidStart(choice, ctx, generatorChoice(opts));
+    checkCliPaidStart(choice, ctx, generatorChoice(opts));
     prewarm = await startPrewarm(appType, choice, opts, ctx);
     let generated: { spec: AppSpec; generator: string };
     try {
@@ -478,7 +478,7 @@ async function cmdDeploy(p: string | undefined, opts: Options, ctx: Ctx): Promis
   const choice = await checkDetach(opts, ctx);
   // Whatever the folder's manifest says about who wrote it, code read from disk is not ours.
   const { spec } = loadApp(p);
-  checkPaidStart(choice, ctx);
+  checkCliPaidStart(choice, ctx);
   const render = new Renderer(ctx.io, opts.json, ctx);
   const stop = interruptible();
   try {
@@ -595,6 +595,10 @@ async function cmdMcp(opts: Options, ctx: Ctx): Promise<number> {
     provider,
     allowLocalUnsandboxed: opts['allow-local-unsandboxed'],
     keep: opts.keep,
+    // The same secrets and cap as every other command (--env-file, --budget, SPAWN_APP_BUDGET_USD).
+    budget: ctx.budget,
+    secrets: ctx.secrets,
+    meterMs: ctx.meterMs,
     version: VERSION,
     log: ctx.io.err,
   });
@@ -625,7 +629,7 @@ export async function main(argv: string[], io: Io = defaultIo, env: NodeJS.Proce
       local,
       secrets,
       redactor,
-      budget: new Budget(new FileSpendStore(defaultSpendFile(env)), parseBudget(opts.budget ?? env.SPAWN_APP_BUDGET_USD)),
+      budget: budgetFromEnv(opts.budget, env),
       meterMs: Math.max(20, Number(env.SPAWN_APP_METER_MS) || 5000),
       trusted: new TrustedSpecs(),
     };
