@@ -243,6 +243,31 @@ describe('spawn-app mcp (the built CLI over stdio)', function () {
     assert.match(stderr(), /app secrets: WEATHER_API_KEY/, 'the server names the secrets it holds, never their values');
   });
 
+  it('a stopped app is restarted in place by deploy_app: the same sandbox, no new one (the extension’s rule)', async () => {
+    mkdirSync(path.join(appsDir, 'stopper'), { recursive: true });
+    writeFileSync(path.join(appsDir, 'stopper', 'spawn-app.json'), JSON.stringify({ appType: 'webapp', startCommand: 'node server.js', dependencies: [], port: 3000, generator: 'user' }));
+    writeFileSync(
+      path.join(appsDir, 'stopper', 'server.js'),
+      `require('http').createServer((q, s) => { s.end(q.url === '/exit' ? 'bye' : 'up'); if (q.url === '/exit') setImmediate(() => process.exit(3)); }).listen(process.env.PORT, process.env.HOST);\n`,
+    );
+    const { client } = await connect(['--allow-local-unsandboxed']);
+    const first = textOf(await client.callTool({ name: 'deploy_app', arguments: { appId: 'stopper' } }));
+    assert.match(first, /^Started/m, first);
+    const sandboxId = sandboxIn(first);
+    assert.equal((await request(urlIn(first) + '/exit')).body, 'bye');
+    // The server sees the app's exit (its list says so) before the next deploy.
+    for (;;) {
+      const listed = textOf(await client.callTool({ name: 'list_apps_and_sandboxes', arguments: {} }));
+      if (/stopper .* not running/.test(listed)) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const again = textOf(await client.callTool({ name: 'deploy_app', arguments: { appId: 'stopper' } }));
+    assert.match(again, /^Restarted in place \(same sandbox\)/m, again);
+    assert.equal(sandboxIn(again), sandboxId, 'the same sandbox');
+    assert.equal(sandboxesLeft(), 1, 'no second sandbox');
+    assert.equal((await request(urlIn(again) + '/')).body, 'up');
+  });
+
   it('the bubblewrap-sandboxed local runner needs no flag for a model-written app', async function () {
     if (!detectSandbox().sandboxed) this.skip(); // this machine has no usable bubblewrap (the refusal above covers it)
     mkdirSync(path.join(appsDir, 'by-model'), { recursive: true });

@@ -12,13 +12,13 @@ import { guessAppType } from '../appType';
 import type { CoreConfig } from '../config';
 import { DEFAULTS } from '../config';
 import type { Deployment } from '../deploy';
-import { deploy, redeploy } from '../deploy';
+import { deploy, redeploy, restartInPlace } from '../deploy';
 import { isCancelled, messageOf, SpawnError } from '../errors';
 import type { Logger, SpawnEvent } from '../events';
 import { nullLogger, TailBuffer } from '../events';
 import { createGenerator, resolveGeneratorId } from '../generate';
 import { templateStandInNotice } from '../generate/templates';
-import { applyPatch } from '../iterate';
+import { applyPatch, deployKind } from '../iterate';
 import { KeyedQueue } from '../keyedQueue';
 import { formatUsd } from '../pricing';
 import type { ProviderChoice } from '../sandbox';
@@ -299,8 +299,14 @@ export class HeadlessTools {
     try {
       let deployment: Deployment;
       let how = 'Started';
-      if (current && !(await this.exited(current))) {
-        const res = await redeploy(current.deployment, spec, { provider, signal, onEvent, logger: this.logger, secrets: this.opts.secrets });
+      // Update the running app, restart a stopped one in its sandbox, or create one: the core's rule (deployKind).
+      const running = current !== undefined && !(await this.exited(current));
+      const kind = deployKind(current && { running, sandboxExists: running || (await this.sandboxExists(current)) });
+      if (kind === 'restart') {
+        deployment = await restartInPlace(current!.deployment, spec, { provider, signal, onEvent, logger: this.logger, secrets: this.opts.secrets });
+        how = 'Restarted in place (same sandbox)';
+      } else if (kind === 'redeploy') {
+        const res = await redeploy(current!.deployment, spec, { provider, signal, onEvent, logger: this.logger, secrets: this.opts.secrets });
         deployment = res.deployment;
         how = res.plan.restart ? 'Updated and restarted' : 'Updated in place (no restart needed)';
       } else {
@@ -319,7 +325,7 @@ export class HeadlessTools {
           metadata: { appType: spec.appType, createdBy: 'spawn-app', client: this.opts.client ?? 'mcp', appId: id },
         });
       }
-      const meter = this.opts.budget && providerInfo(provider.id).billed ? (current?.deployment === deployment ? current.meter : undefined) ?? (await meterFor(this.opts.budget, deployment.sandbox, provider)) : undefined;
+      const meter = this.opts.budget && providerInfo(provider.id).billed ? (current?.deployment.sandbox.id === deployment.sandbox.id ? current.meter : undefined) ?? (await meterFor(this.opts.budget, deployment.sandbox, provider)) : undefined;
       this.live.set(id, { deployment, provider, keep: keepIt, meter });
       if (meter) this.startMeters();
       const where = whereText(provider);
@@ -337,6 +343,12 @@ export class HeadlessTools {
       const res = fromError(err);
       return { text: [res.text, ...findingLines(findings)].join('\n'), isError: true };
     }
+  }
+
+  /** Whether the app's sandbox is still there (its provider lists it): then a stopped app restarts in it. */
+  private async sandboxExists(app: LiveApp): Promise<boolean> {
+    const id = app.deployment.sandbox.id;
+    return (await app.provider.list().catch(() => [])).some((s) => s.id === id);
   }
 
   private async exited(app: LiveApp): Promise<boolean> {

@@ -6,9 +6,9 @@
 import * as vscode from 'vscode';
 import type { AppMeta } from '../../core/appTree';
 import type { Deployment } from '../../core/deploy';
-import { deploy, redeploy, startIn } from '../../core/deploy';
+import { deploy, redeploy, restartInPlace } from '../../core/deploy';
 import { CancelledError, isCancelled, SpawnError } from '../../core/errors';
-import type { RedeployPlan } from '../../core/iterate';
+import type { DeployKind, RedeployPlan } from '../../core/iterate';
 import { planRedeploy } from '../../core/iterate';
 import { servesHotUpdates } from '../../core/stacks';
 import type { Sandbox, SandboxProvider } from '../../core/sandbox/types';
@@ -95,9 +95,9 @@ export function firstDeploy(c: RunContext, app: AppMeta, spec: AppSpec, provider
  * Updates the app's sandbox. A running app goes through the core's redeploy (only changed files written, removed
  * ones deleted, install and restart only when needed); a failed or stopped one is started afresh in it.
  */
-export function redeployInto(c: RunContext, app: AppMeta, entry: SandboxEntry & { sandbox: NonNullable<SandboxEntry['sandbox']> }, spec: AppSpec, opts: RunOptions): Thenable<DeployResult> {
+export function redeployInto(c: RunContext, app: AppMeta, entry: SandboxEntry & { sandbox: NonNullable<SandboxEntry['sandbox']> }, spec: AppSpec, kind: Exclude<DeployKind, 'first'>, opts: RunOptions): Thenable<DeployResult> {
   const previous = entry.deployment;
-  const running = entry.status === 'running' && previous !== undefined;
+  const running = kind === 'redeploy' && previous !== undefined;
   c.logger.scope('deploy').info(`redeploying ${app.name} into ${entry.provider} sandbox ${entry.id}${running ? '' : ' (restarting it)'}`);
   if (!opts.quiet) c.previews.createOrShow(app.id, { preserveFocus: true });
   // An edit a dev server hot-updates (react, no restart) leaves the app running throughout: the page updates itself.
@@ -118,9 +118,8 @@ export function redeployInto(c: RunContext, app: AppMeta, entry: SandboxEntry & 
           restarted = r.plan.restart;
           c.logs.append(entry.id, `Redeploy: ${describePlan(r.plan)}`);
         } else {
-          await previous?.process.kill();
-          // What ran here before is installed: the core decides whether this spec needs an install again.
-          deployment = await startIn(entry.sandbox, spec, { ...step, installed: previous?.spec });
+          // Restarted in place, as every front does (core/deploy.ts): the core decides whether to install again.
+          deployment = await restartInPlace({ sandbox: entry.sandbox, spec: previous?.spec, process: previous?.process }, spec, step);
         }
         ready(c, entry.id, deployment, `Redeployed; ready at ${deployment.url}`);
         // A dev server with HMR (react) updates the page itself; a reload would lose the page's state.

@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import type { AppMeta, AppTree } from '../../core/appTree';
 import { aboutApp, SpawnError } from '../../core/errors';
 import type { SpecDiff } from '../../core/iterate';
-import { diffSpecs } from '../../core/iterate';
+import { deployKind, diffSpecs } from '../../core/iterate';
 import { KeyedQueue } from '../../core/keyedQueue';
 import type { DiscardReason } from '../../core/prewarm';
 import { Prewarm } from '../../core/prewarm';
@@ -172,11 +172,13 @@ export class DeployService implements vscode.Disposable {
       await registry.resume(existing.id, this.run.settings().sandboxTimeoutMinutes * 60_000);
       existing = registry.get(existing.id);
     }
-    if (existing?.origin === 'deployed' && existing.sandbox) {
+    // First deploy, update of the running app, or restart in place of a stopped one: the core's one rule.
+    const kind = deployKind(existing?.origin === 'deployed' ? { running: existing.status === 'running' && existing.deployment !== undefined, sandboxExists: existing.sandbox !== undefined } : undefined);
+    if (existing?.origin === 'deployed' && existing.sandbox && kind !== 'first') {
       const sandbox = existing.sandbox;
       const approved = opts.confirm ? approvalOf(spec, findings, existing.approved) : await this.dialogs.confirm(app, spec, findings, { generator, ours: this.tree.isOurs(app) }, existing.providerRef, { approved: existing.approved });
       registry.approve(existing.id, approved);
-      return redeployInto(this.run, app, { ...existing, sandbox }, spec, opts);
+      return redeployInto(this.run, app, { ...existing, sandbox }, spec, kind, opts);
     }
     if (existing?.origin === 'deployed') registry.remove(existing.id);
     const prewarm = this.prewarms.get(app.id);
