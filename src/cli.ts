@@ -19,7 +19,7 @@ import { formatUsd } from './core/pricing';
 import type { AppSpec, AppType } from './core/spec';
 import { appNameFrom, APP_TYPES, isAppType, promptTooLong } from './core/spec';
 import { guessAppType } from './core/appType';
-import { Prewarm } from './core/prewarm';
+import { extendAfterTake, Prewarm, prewarmWanted, takePrewarm } from './core/prewarm';
 import { allProviders as providersOf } from './core/sandboxes';
 import { templateStandInNotice } from './core/generate/templates';
 import { LocalProvider } from './core/sandbox/local';
@@ -370,6 +370,7 @@ async function deployAndServe(spec: AppSpec, origin: 'model' | 'folder', name: s
     // validation errors never runs (deploy refuses it, exit 3): no need to ask about it first.
     if (!mayRunWithoutAsking(spec, provider, ctx.trusted, false).ok && !hasErrors(validateSpec(spec))) await confirmUnsandboxed(opts, ctx.io, origin, ctx.local.isolation().reason);
   }
+  let into: Awaited<ReturnType<typeof takePrewarm>>;
   const deployment = await deploy({
     spec,
     provider,
@@ -378,16 +379,13 @@ async function deployAndServe(spec: AppSpec, origin: 'model' | 'folder', name: s
     onEvent: render.emit,
     timeoutMs: ctx.cfg.sandboxTimeoutMs ?? DEFAULTS.sandboxTimeoutMs,
     metadata: { appType: spec.appType, createdBy: 'spawn-app', client: 'cli' },
-    // A pre-warmed sandbox of another app type is no use (its template serves another stack): it goes.
-    into: prewarm && prewarm.appType === spec.appType ? await prewarm.take() : undefined,
+    // The take rule and extend-after-take are the core's (core/prewarm.ts), as in the extension.
+    into: (into = await takePrewarm(prewarm, spec.appType, provider.id)),
     secrets: ctx.secrets,
   });
-  if (prewarm?.state === 'taken') {
-    // It was made with a short lifetime (pre-warm); now it runs the app, it lives as long as any sandbox.
-    await deployment.sandbox.extendTimeout(ctx.cfg.sandboxTimeoutMs ?? DEFAULTS.sandboxTimeoutMs).catch((e: unknown) => {
-      if (!opts.json) ctx.io.err(`Warning: could not extend the sandbox's lifetime: ${messageOf(e)}`);
-    });
-  }
+  await extendAfterTake(into, (ms) => deployment.sandbox.extendTimeout(ms), ctx.cfg.sandboxTimeoutMs ?? DEFAULTS.sandboxTimeoutMs, (m) => {
+    if (!opts.json) ctx.io.err(`Warning: ${m}`);
+  });
   return serve(deployment, provider, opts, ctx, render, stop.stopped);
 }
 
@@ -396,7 +394,7 @@ async function deployAndServe(spec: AppSpec, origin: 'model' | 'folder', name: s
  * into it before the deploy). Undefined for the local runner, with --no-prewarm or SPAWN_APP_PREWARM=0.
  */
 async function startPrewarm(appType: AppType, choice: ProviderChoice, opts: Options, ctx: Ctx): Promise<Prewarm | undefined> {
-  if (opts['no-prewarm'] || ctx.cfg.prewarm === false || !providerInfo(resolveProviderId(choice, ctx.cfg)).prewarm) return undefined;
+  if (!prewarmWanted(!opts['no-prewarm'] && ctx.cfg.prewarm !== false, resolveProviderId(choice, ctx.cfg))) return undefined;
   const provider = await createProvider(choice, ctx.cfg, ctx.local);
   const prewarm = Prewarm.start({
     provider,

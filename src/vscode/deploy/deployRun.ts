@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { AppMeta } from '../../core/appTree';
 import type { Deployment } from '../../core/deploy';
 import { deploy, redeploy, restartInPlace } from '../../core/deploy';
+import { extendAfterTake } from '../../core/prewarm';
 import { CancelledError, isCancelled, SpawnError } from '../../core/errors';
 import type { DeployKind, RedeployPlan } from '../../core/iterate';
 import { planRedeploy } from '../../core/iterate';
@@ -71,11 +72,9 @@ export function firstDeploy(c: RunContext, app: AppMeta, spec: AppSpec, provider
         });
         if (!id) throw new SpawnError('deploy.failed', 'The sandbox was not recorded.');
         ready(c, id, deployment, `Ready at ${deployment.url}`);
-        if (opts.into) {
-          // Pre-warmed with a short lifetime; now it runs the app, it lives as long as any sandbox.
-          const sandboxId = id;
-          await c.registry.extendTimeout(sandboxId, c.settings().sandboxTimeoutMinutes * 60_000).catch((err: unknown) => c.logger.scope('deploy').warn(`could not extend pre-warmed sandbox ${sandboxId}: ${String(err)}`));
-        }
+        // Pre-warmed with a short lifetime: extended once it runs the app (core/prewarm.ts, as in the CLI).
+        const sandboxId = id;
+        await extendAfterTake(opts.into, (ms) => c.registry.extendTimeout(sandboxId, ms), c.settings().sandboxTimeoutMinutes * 60_000, (m) => c.logger.scope('deploy').warn(m));
         await c.discovery.refreshResources(id);
         return { sandboxId: id, url: deployment.url, provider: provider.id, redeployed: false };
       } catch (err) {

@@ -12,9 +12,8 @@ import type { SpecDiff } from '../../core/iterate';
 import { deployKind, diffSpecs } from '../../core/iterate';
 import { KeyedQueue } from '../../core/keyedQueue';
 import type { DiscardReason } from '../../core/prewarm';
-import { Prewarm } from '../../core/prewarm';
+import { Prewarm, prewarmWanted, takePrewarm } from '../../core/prewarm';
 import type { ProviderChoice } from '../../core/sandbox';
-import { providerInfo } from '../../core/sandbox/providers';
 import type { AppType } from '../../core/spec';
 import { hasErrors } from '../../core/validate';
 import type { AppDiagnostics } from '../diagnostics';
@@ -67,7 +66,7 @@ export class DeployService implements vscode.Disposable {
     const s = this.run.settings();
     if (!s.prewarm || this.prewarms.has(app.id)) return;
     const provider = await this.dialogs.providerWithoutAsking(s.sandboxProvider);
-    if (!provider || !providerInfo(provider.id).prewarm) return;
+    if (!provider || !prewarmWanted(s.prewarm, provider.id)) return;
     const log = this.run.logger.scope('prewarm');
     const prewarm = Prewarm.start({
       provider,
@@ -195,9 +194,7 @@ export class DeployService implements vscode.Disposable {
     // Only now, confirmed, does anything of the app reach the pre-warmed sandbox (one of another app type is no use).
     const current = this.prewarms.get(app.id);
     this.prewarms.delete(app.id);
-    let into: Awaited<ReturnType<Prewarm['take']>>;
-    if (current && current.appType === spec.appType && current.provider.id === provider.id) into = await current.take();
-    else await current?.discard('not-used');
+    const into = await takePrewarm(current, spec.appType, provider.id);
     return firstDeploy(this.run, app, spec, into ? current!.provider : provider, approved, { ...opts, into });
   }
 }
