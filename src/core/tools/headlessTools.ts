@@ -36,8 +36,8 @@ import type { AppSpec, AppType } from '../spec';
 import { appNameFrom, isAppType, promptTooLong } from '../spec';
 import type { Finding } from '../validate';
 import { hasErrors, MANIFEST_NAME, validateSpec } from '../validate';
-import type { ToolName } from './definitions';
 import { MAX_LOG_TAIL, toolDefinition } from './definitions';
+import { checkToolArgs } from './schemas';
 import { mayRunWithoutAsking, TrustedSpecs } from './trust';
 import { changedLines, deployedLines, errorText, findingLines, fromError, logsText, sandboxLine, whereText, writtenLines } from './toolText';
 import type { ToolResult } from './toolText';
@@ -111,7 +111,8 @@ export class HeadlessTools {
     if (!def) return errorText('usage', `There is no tool named ${name}.`);
     const sig = signal ? AbortSignal.any([signal, this.session.signal]) : this.session.signal;
     try {
-      const bad = this.checkArgs(def.name, args);
+      // The tool's one schema (schemas.ts), as the chat tools check it: the same sentence for the same mistake.
+      const bad = checkToolArgs(def.name, args);
       if (bad) return errorText('usage', bad);
       switch (def.name) {
         case 'spawn_app':
@@ -168,32 +169,6 @@ export class HeadlessTools {
     if (this.meterTimer || !this.opts.budget) return;
     this.meterTimer = setInterval(() => void this.tickMeters(), this.opts.meterMs ?? 5000);
     this.meterTimer.unref();
-  }
-
-  /** The schema check a client may have skipped: one sentence per mistake. */
-  private checkArgs(name: ToolName, args: Record<string, unknown>): string | undefined {
-    const schema = toolDefinition(name)!.inputSchema;
-    for (const key of Object.keys(args)) {
-      if (!schema.properties?.[key]) return `${name} has no parameter "${key}".`;
-    }
-    for (const key of schema.required ?? []) {
-      if (args[key] === undefined) return `${name} needs "${key}".`;
-    }
-    for (const [key, prop] of Object.entries(schema.properties ?? {})) {
-      const v = args[key];
-      if (v === undefined) continue;
-      if (prop.type === 'string') {
-        if (typeof v !== 'string') return `"${key}" must be a string.`;
-        if (!v.trim()) return `"${key}" is empty.`;
-        if (prop.maxLength && v.length > prop.maxLength) return `"${key}" is longer than ${prop.maxLength} characters.`;
-        if (prop.enum && !prop.enum.includes(v)) return `"${key}" must be one of ${prop.enum.join(', ')}.`;
-      } else if (prop.type === 'boolean' && typeof v !== 'boolean') {
-        return `"${key}" must be true or false.`;
-      } else if (prop.type === 'integer' && (typeof v !== 'number' || !Number.isInteger(v) || v < (prop.minimum ?? -Infinity) || v > (prop.maximum ?? Infinity))) {
-        return `"${key}" must be a whole number from ${prop.minimum} to ${prop.maximum}.`;
-      }
-    }
-    return undefined;
   }
 
   private async withApp(args: Record<string, unknown>, fn: (id: string) => Promise<ToolResult>): Promise<ToolResult> {
@@ -433,8 +408,6 @@ export class HeadlessTools {
   private async destroy(args: Record<string, unknown>): Promise<ToolResult> {
     const sandboxId = str(args, 'sandboxId');
     const appId = str(args, 'appId');
-    if (!sandboxId && !appId) return errorText('usage', 'destroy_sandbox needs "sandboxId" or "appId".');
-    if (sandboxId && appId) return errorText('usage', 'Give either "sandboxId" or "appId", not both.');
     if (appId) {
       const id = this.resolveAppId(appId);
       return this.queue.run(id, async () => {
