@@ -375,6 +375,9 @@ describe('spawn-app mcp (the built CLI over stdio)', function () {
       const ok = await open.client.callTool({ name: 'spawn_app', arguments: { prompt: 'a todo list', appType: 'webapp' } });
       assert.equal((ok as Text).isError, false, textOf(ok));
       assert.equal(e2b.created.length, sandboxes + 1);
+      // The generation's cost went to the same spend file the CLI uses (the E2B seconds are metered as it runs).
+      const record = JSON.parse(readFileSync(path.join(env.SPAWN_APP_STATE_DIR!, 'spend.json'), 'utf8')) as { usd: number };
+      assert.ok(record.usd > 5, `charged: ${record.usd}`);
     });
 
     it('refine_app writes the changed files and updates the running app in place', async () => {
