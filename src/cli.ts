@@ -19,7 +19,7 @@ import { formatUsd } from './core/pricing';
 import type { AppSpec, AppType } from './core/spec';
 import { appNameFrom, APP_TYPES, isAppType, promptTooLong } from './core/spec';
 import { guessAppType } from './core/appType';
-import { Prewarm } from './core/prewarm';
+import { extendAfterTake, Prewarm, prewarmWanted, takePrewarm } from './core/prewarm';
 import { allProviders as providersOf } from './core/sandboxes';
 import { templateStandInNotice } from './core/generate/templates';
 import { LocalProvider } from './core/sandbox/local';
@@ -28,6 +28,7 @@ import type { ProviderChoice } from './core/sandbox';
 import { createProvider, resolveProviderId } from './core/sandbox';
 import { PROVIDER_IDS, providerInfo } from './core/sandbox/providers';
 import { isolationWords } from './core/whereItRuns';
+import { mayRunWithoutAsking, TrustedSpecs } from './core/tools/trust';
 import type { SandboxProvider } from './core/sandbox/types';
 import { ON_TIMEOUT_CHOICES } from './core/sandbox/types';
 import { cmdPause, cmdResume } from './cliLifecycle';
@@ -35,7 +36,8 @@ import { cmdDestroy as destroySandboxes, cmdList } from './cliSandboxes';
 import { formatFinding, hasErrors, MANIFEST_NAME, validateSpec } from './core/validate';
 import type { AppSecrets } from './core/secrets';
 import { readEnvFile, Redactor } from './core/secrets';
-import { Budget, defaultSpendFile, FileSpendStore, parseBudget, SandboxMeter } from './core/budget';
+import type { Budget } from './core/budget';
+import { budgetFromEnv, checkPaidStart, meterFor } from './core/budget';
 
 const VERSION = '0.1.0';
 
@@ -54,7 +56,8 @@ Usage:
   spawn-app list [--json]                   every sandbox with its state (running, paused)
   spawn-app pause ID | resume ID            an E2B sandbox: paused costs nothing; resume runs it for the timeout
   spawn-app destroy ID|--all
-  spawn-app mcp [--dir DIR] [--provider …] [--keep] [--allow-local-unsandboxed] [--allow-destroy-any] [--no-network] [--allow-lan]
+  spawn-app mcp [--dir DIR] [--provider …] [--keep] [--allow-local-unsandboxed] [--allow-destroy-any]
+                [--no-network] [--allow-lan] [--env-file FILE] [--budget USD]
                                             an MCP server on stdio for agents (Claude Code, Cursor, VS Code)
   spawn-app cache [--clear] [--json]        the local dependency cache: entries and sizes; --clear removes them
 
@@ -244,7 +247,7 @@ function reportIsolation(local: LocalProvider, opts: Options, io: Io): void {
 
 /**
  * Asks before code that is not ours runs unsandboxed. "Ours" is decided by this process (a built-in template it
- * just generated), never by a folder's manifest: `deploy PATH` always asks.
+ * just generated, `Ctx.trusted`), never by a folder's manifest: `deploy PATH` always asks.
  */
 async function confirmUnsandboxed(opts: Options, io: Io, origin: 'model' | 'folder', reason: string | undefined): Promise<void> {
   if (opts.yes) return;
@@ -271,21 +274,25 @@ interface Ctx {
   budget: Budget;
   /** How often a running E2B sandbox's seconds are charged (ms). */
   meterMs: number;
+  /** What this process's template generator wrote (core/tools/trust.ts): only that runs unsandboxed without asking. */
+  trusted: TrustedSpecs;
 }
 
-/** Refuses a model request once today's cap is reached (exit 2, one sentence). */
-function checkBudget(ctx: Ctx, what: string): void {
-  if (ctx.budget.capped) throw new SpawnError('usage', ctx.budget.refusal(what));
+/** Refuses a model request once today's cap is reached (exit 2, one sentence): core/budget.ts checkPaidStart. */
+function checkBudget(ctx: Ctx, what: 'generation' | 'refine'): void {
+  checkPaidStart(ctx.budget, { generation: what });
 }
 
 /**
  * Past today's cap, refuses a command whose generation or sandbox would be paid before any paid call starts (the
- * pre-warm's sandbox is one: it is created before the model is asked).
+ * pre-warm's sandbox is one: it is created before the model is asked). The rule is the core's, as for MCP.
  */
-function checkPaidStart(choice: ProviderChoice, ctx: Ctx, generator?: GeneratorChoice): void {
+function checkCliPaidStart(choice: ProviderChoice, ctx: Ctx, generator?: GeneratorChoice): void {
   const provider = providerInfo(resolveProviderId(choice, ctx.cfg));
-  const paid = [generator && resolveGeneratorId(generator, ctx.cfg) !== 'templates' ? 'generation' : undefined, provider.billed ? `${provider.label} sandbox` : undefined].filter((x) => x !== undefined);
-  if (paid.length) checkBudget(ctx, paid.join(' or '));
+  checkPaidStart(ctx.budget, {
+    generation: generator !== undefined && resolveGeneratorId(generator, ctx.cfg) !== 'templates',
+    billedSandbox: provider.billed ? provider.label : undefined,
+  });
 }
 
 function checkPrompt(prompt: string, opts: Options): AppType {
@@ -299,7 +306,7 @@ function generatorChoice(opts: Options): GeneratorChoice {
   return pick<GeneratorChoice>(opts.generator, ['auto', 'claude', 'templates'], 'generator', 'auto');
 }
 
-async function generateSpec(prompt: string, opts: Options, ctx: Ctx, render: Renderer, signal: AbortSignal): Promise<{ spec: AppSpec; generator: string; ours: boolean }> {
+async function generateSpec(prompt: string, opts: Options, ctx: Ctx, render: Renderer, signal: AbortSignal): Promise<{ spec: AppSpec; generator: string }> {
   const appType = checkPrompt(prompt, opts);
   const choice = generatorChoice(opts);
   const generator = await createGenerator(choice, ctx.cfg);
@@ -312,8 +319,9 @@ async function generateSpec(prompt: string, opts: Options, ctx: Ctx, render: Ren
   try {
     const result = await generator.generate({ prompt, appType, signal, onEvent: render.emit, secrets: ctx.secrets });
     render.emit({ event: 'phase', phase: 'generate', status: 'finished', durationMs: Math.round(performance.now() - t0) });
-    // Ours: this process's own template generator wrote it just now (not a model, not a file).
-    return { spec: result.spec, generator: result.generator, ours: generator.id === 'templates' };
+    // Ours: this process's own template generator wrote it just now (not a model, not a file): the core's one digest.
+    if (generator.id === 'templates') ctx.trusted.markOurs(result.spec);
+    return { spec: result.spec, generator: result.generator };
   } catch (err) {
     if (!isCancelled(err)) render.emit({ event: 'phase', phase: 'generate', status: 'failed', durationMs: Math.round(performance.now() - t0) });
     throw err;
@@ -327,15 +335,12 @@ async function serve(deployment: Deployment, provider: SandboxProvider, opts: Op
   }
   if (!opts.json) ctx.io.err('Serving; press Ctrl-C to stop and destroy the sandbox.');
   // A remote sandbox's running seconds count against today's budget; at the cap it is paused, not killed.
-  let info = deployment.sandbox.info();
   const metered = providerInfo(provider.id).billed;
-  // E2B's create answer leaves out the sandbox's resources; its listing has them (an unknown price stays unknown).
-  if (metered && !(info.cpuCount && info.memoryMB)) info = (await provider.list().catch(() => [])).find((s) => s.id === info.id) ?? info;
-  const meter = new SandboxMeter(ctx.budget, info);
+  const meter = metered ? await meterFor(ctx.budget, deployment.sandbox, provider) : undefined;
   let capped!: () => void;
   const atCap = new Promise<void>((r) => (capped = r));
   const tick = () => {
-    const { warn, reached } = meter.tick();
+    const { warn, reached } = meter!.tick();
     if (warn && !reached) render.budgetNote('warning', ctx.budget.warning());
     if (ctx.budget.capped && provider.pause) capped();
   };
@@ -348,7 +353,7 @@ async function serve(deployment: Deployment, provider: SandboxProvider, opts: Op
     if (timer) clearInterval(timer);
   }
   if (ended === 'exited') {
-    if (metered) meter.tick();
+    meter?.tick();
     return appEnded(deployment, provider, opts, ctx);
   }
   if (metered && ctx.budget.capped && provider.pause) {
@@ -356,7 +361,7 @@ async function serve(deployment: Deployment, provider: SandboxProvider, opts: Op
     render.budgetNote('reached', `Today's spending cap is reached (${ctx.budget.describe()}): sandbox ${deployment.sandbox.id} is paused, not deleted (delete it with: spawn-app destroy ${deployment.sandbox.id}).`);
     return 0;
   }
-  if (metered) meter.tick();
+  meter?.tick();
   if (!opts.json) ctx.io.err('Stopping…');
   await deployment.sandbox.destroy();
   return 0;
@@ -398,14 +403,15 @@ async function checkDetach(opts: Options, ctx: Ctx): Promise<ProviderChoice> {
 }
 
 /** Deploys a spec and serves it until Ctrl-C (or exits after ready with --detach); shared by run and deploy. */
-async function deployAndServe(spec: AppSpec, origin: 'ours' | 'model' | 'folder', name: string, choice: ProviderChoice, opts: Options, ctx: Ctx, render: Renderer, stop: ReturnType<typeof interruptible>, prewarm?: Prewarm): Promise<number> {
+async function deployAndServe(spec: AppSpec, origin: 'model' | 'folder', name: string, choice: ProviderChoice, opts: Options, ctx: Ctx, render: Renderer, stop: ReturnType<typeof interruptible>, prewarm?: Prewarm): Promise<number> {
   const provider = prewarm?.provider ?? (await createProvider(choice, ctx.cfg, ctx.local));
   if (providerInfo(provider.id).onThisMachine) {
     reportIsolation(ctx.local, opts, ctx.io);
-    const iso = ctx.local.isolation();
-    // A spec with validation errors never runs (deploy refuses it, exit 3): no need to ask about it first.
-    if (!iso.sandboxed && origin !== 'ours' && !hasErrors(validateSpec(spec))) await confirmUnsandboxed(opts, ctx.io, origin, iso.reason);
+    // The one trust rule (core/tools/trust.ts), as the MCP server and the extension decide it. A spec with
+    // validation errors never runs (deploy refuses it, exit 3): no need to ask about it first.
+    if (!mayRunWithoutAsking(spec, provider, ctx.trusted, false).ok && !hasErrors(validateSpec(spec))) await confirmUnsandboxed(opts, ctx.io, origin, ctx.local.isolation().reason);
   }
+  let into: Awaited<ReturnType<typeof takePrewarm>>;
   const deployment = await deploy({
     spec,
     provider,
@@ -414,16 +420,13 @@ async function deployAndServe(spec: AppSpec, origin: 'ours' | 'model' | 'folder'
     onEvent: render.emit,
     timeoutMs: ctx.cfg.sandboxTimeoutMs ?? DEFAULTS.sandboxTimeoutMs,
     metadata: { appType: spec.appType, createdBy: 'spawn-app', client: 'cli' },
-    // A pre-warmed sandbox of another app type is no use (its template serves another stack): it goes.
-    into: prewarm && prewarm.appType === spec.appType ? await prewarm.take() : undefined,
+    // The take rule and extend-after-take are the core's (core/prewarm.ts), as in the extension.
+    into: (into = await takePrewarm(prewarm, spec.appType, provider.id)),
     secrets: ctx.secrets,
   });
-  if (prewarm?.state === 'taken') {
-    // It was made with a short lifetime (pre-warm); now it runs the app, it lives as long as any sandbox.
-    await deployment.sandbox.extendTimeout(ctx.cfg.sandboxTimeoutMs ?? DEFAULTS.sandboxTimeoutMs).catch((e: unknown) => {
-      if (!opts.json) ctx.io.err(`Warning: could not extend the sandbox's lifetime: ${messageOf(e)}`);
-    });
-  }
+  await extendAfterTake(into, (ms) => deployment.sandbox.extendTimeout(ms), ctx.cfg.sandboxTimeoutMs ?? DEFAULTS.sandboxTimeoutMs, (m) => {
+    if (!opts.json) ctx.io.err(`Warning: ${m}`);
+  });
   return serve(deployment, provider, opts, ctx, render, stop.stopped);
 }
 
@@ -432,7 +435,7 @@ async function deployAndServe(spec: AppSpec, origin: 'ours' | 'model' | 'folder'
  * into it before the deploy). Undefined for the local runner, with --no-prewarm or SPAWN_APP_PREWARM=0.
  */
 async function startPrewarm(appType: AppType, choice: ProviderChoice, opts: Options, ctx: Ctx): Promise<Prewarm | undefined> {
-  if (opts['no-prewarm'] || ctx.cfg.prewarm === false || !providerInfo(resolveProviderId(choice, ctx.cfg)).prewarm) return undefined;
+  if (!prewarmWanted(!opts['no-prewarm'] && ctx.cfg.prewarm !== false, resolveProviderId(choice, ctx.cfg))) return undefined;
   const provider = await createProvider(choice, ctx.cfg, ctx.local);
   const prewarm = Prewarm.start({
     provider,
@@ -463,16 +466,16 @@ async function cmdRun(prompt: string | undefined, opts: Options, ctx: Ctx): Prom
   let prewarm: Prewarm | undefined;
   try {
     const appType = checkPrompt(prompt, opts);
-    checkPaidStart(choice, ctx, generatorChoice(opts));
+    checkCliPaidStart(choice, ctx, generatorChoice(opts));
     prewarm = await startPrewarm(appType, choice, opts, ctx);
-    let generated: { spec: AppSpec; generator: string; ours: boolean };
+    let generated: { spec: AppSpec; generator: string };
     try {
       generated = await generateSpec(prompt, opts, ctx, render, stop.controller.signal);
     } catch (err) {
       await prewarm?.discard(isCancelled(err) || stop.controller.signal.aborted ? 'cancelled' : 'generation-failed');
       throw err;
     }
-    return await deployAndServe(generated.spec, generated.ours ? 'ours' : 'model', prompt, choice, opts, ctx, render, stop, prewarm);
+    return await deployAndServe(generated.spec, 'model', prompt, choice, opts, ctx, render, stop, prewarm);
   } finally {
     // Not taken (validation blocked the deploy, an interrupt before it): it goes.
     await prewarm?.discard(stop.controller.signal.aborted ? 'cancelled' : 'not-used');
@@ -514,7 +517,7 @@ async function cmdDeploy(p: string | undefined, opts: Options, ctx: Ctx): Promis
   const choice = await checkDetach(opts, ctx);
   // Whatever the folder's manifest says about who wrote it, code read from disk is not ours.
   const { spec } = loadApp(p);
-  checkPaidStart(choice, ctx);
+  checkCliPaidStart(choice, ctx);
   const render = new Renderer(ctx.io, opts.json, ctx);
   const stop = interruptible();
   try {
@@ -583,6 +586,10 @@ async function cmdMcp(opts: Options, ctx: Ctx): Promise<number> {
     allowLocalUnsandboxed: opts['allow-local-unsandboxed'],
     allowDestroyAny: opts['allow-destroy-any'],
     keep: opts.keep,
+    // The same secrets and cap as every other command (--env-file, --budget, SPAWN_APP_BUDGET_USD).
+    budget: ctx.budget,
+    secrets: ctx.secrets,
+    meterMs: ctx.meterMs,
     version: VERSION,
     log: ctx.io.err,
   });
@@ -615,8 +622,9 @@ export async function main(argv: string[], rawIo: Io = defaultIo, env: NodeJS.Pr
       local,
       secrets,
       redactor,
-      budget: new Budget(new FileSpendStore(defaultSpendFile(env)), parseBudget(opts.budget ?? env.SPAWN_APP_BUDGET_USD)),
+      budget: budgetFromEnv(opts.budget, env),
       meterMs: Math.max(20, Number(env.SPAWN_APP_METER_MS) || 5000),
+      trusted: new TrustedSpecs(),
     };
     if (opts['on-timeout'] !== undefined) ctx.cfg.onTimeout = pick(opts['on-timeout'], ON_TIMEOUT_CHOICES, 'on-timeout', 'pause');
     const maxPositionals = cmd === 'refine' ? 2 : cmd === 'mcp' ? 0 : 1;

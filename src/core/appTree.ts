@@ -5,7 +5,7 @@
  *
  * Paths are absolute POSIX paths: `/` is the root, `/<app>` an app's folder, `/<app>/<file>` its files.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Manifest } from './appDir';
 import { manifestOf } from './appDir';
 import type { AppSecrets } from './secrets';
@@ -14,6 +14,7 @@ import { jsonErrorReason } from './errors';
 import { appNameFrom, DEFAULT_PORT, parseSpec } from './spec';
 import type { Finding } from './validate';
 import { binaryFileSentence, checkPath, MANIFEST_NAME, validateSpec } from './validate';
+import { TrustedSpecs } from './tools/trust';
 
 export type TreeErrorCode = 'FileNotFound' | 'FileExists' | 'FileNotADirectory' | 'FileIsADirectory' | 'NoPermissions';
 
@@ -140,8 +141,8 @@ export class AppTree {
   /** App metadata by folder name. */
   private readonly meta = new Map<string, AppMeta>();
   private readonly listeners = new Set<(changes: readonly TreeChange[]) => void>();
-  /** App id → fingerprint of its files when this process generated it from a built-in template. Never persisted. */
-  private readonly oursFingerprints = new Map<string, string>();
+  /** What this process generated from a built-in template (digests of what runs). Never persisted. */
+  private readonly trusted = new TrustedSpecs();
 
   /** Subscribes to changes; returns the unsubscribe function. */
   onDidChange(listener: (changes: readonly TreeChange[]) => void): () => void {
@@ -405,35 +406,9 @@ export class AppTree {
    * the deploy pipeline finds them: a front asks with these findings, never learns of them only after a yes.
    */
   specOf(app: AppMeta, opts: { secrets?: AppSecrets } = {}): AppSpecResult {
-    const manifestPath = this.pathOf(app, MANIFEST_NAME);
-    if (!this.exists(manifestPath)) {
-      return { findings: [{ severity: 'error', rule: 'manifest.missing', message: `The app has no ${MANIFEST_NAME}.` }], generator: app.generator, ours: false };
-    }
-    const text = decodeText(this.readFile(manifestPath));
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text);
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      return {
-        findings: [{ severity: 'error', rule: 'manifest.invalid', path: MANIFEST_NAME, line: jsonErrorLine(message, text), message: `${MANIFEST_NAME} is not valid JSON${jsonErrorReason(message)}.` }],
-        generator: app.generator,
-        ours: false,
-      };
-    }
-    const files = this.filePaths(app).map((p) => ({ path: p, content: decodeText(this.readFile(this.pathOf(app, p))) }));
-    let spec: AppSpec;
-    try {
-      spec = parseSpec(raw && typeof raw === 'object' && !Array.isArray(raw) ? { ...(raw as Record<string, unknown>), files } : raw);
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      const key = /^(\w+)/.exec(message)?.[1];
-      return {
-        findings: [{ severity: 'error', rule: 'manifest.invalid', path: MANIFEST_NAME, line: (key && keyLine(text, key)) || 1, message: `${MANIFEST_NAME}: ${message}` }],
-        generator: app.generator,
-        ours: false,
-      };
-    }
+    const read = this.readSpec(app);
+    if (!read.spec) return { findings: read.findings, generator: app.generator, ours: false };
+    const { spec, text } = read;
     const findings = validateSpec(spec, { secrets: opts.secrets }).map((f) => (f.path ? f : { ...f, path: MANIFEST_NAME, line: manifestLineFor(f.rule, text) }));
     // Apps hold text: a binary file (a dropped image) would be corrupted on its way to a sandbox or a folder.
     for (const p of this.filePaths(app)) {
@@ -441,7 +416,31 @@ export class AppTree {
         findings.push({ severity: 'error', rule: 'file.binary', path: p, message: binaryFileSentence(p, 'not UTF-8 text') });
       }
     }
-    return { spec, findings, generator: app.generator, ours: this.isOurs(app) };
+    return { spec, findings, generator: app.generator, ours: this.trusted.isOurs(spec) };
+  }
+
+  /** The app's manifest and files as a spec, without validation; the findings say why when it cannot be read. */
+  private readSpec(app: AppMeta): { spec: AppSpec; text: string } | { spec?: undefined; findings: Finding[] } {
+    const manifestPath = this.pathOf(app, MANIFEST_NAME);
+    if (!this.exists(manifestPath)) {
+      return { findings: [{ severity: 'error', rule: 'manifest.missing', message: `The app has no ${MANIFEST_NAME}.` }] };
+    }
+    const text = decodeText(this.readFile(manifestPath));
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      return { findings: [{ severity: 'error', rule: 'manifest.invalid', path: MANIFEST_NAME, line: jsonErrorLine(message, text), message: `${MANIFEST_NAME} is not valid JSON${jsonErrorReason(message)}.` }] };
+    }
+    const files = this.filePaths(app).map((p) => ({ path: p, content: decodeText(this.readFile(this.pathOf(app, p))) }));
+    try {
+      return { spec: parseSpec(raw && typeof raw === 'object' && !Array.isArray(raw) ? { ...(raw as Record<string, unknown>), files } : raw), text };
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      const key = /^(\w+)/.exec(message)?.[1];
+      return { findings: [{ severity: 'error', rule: 'manifest.invalid', path: MANIFEST_NAME, line: (key && keyLine(text, key)) || 1, message: `${MANIFEST_NAME}: ${message}` }] };
+    }
   }
 
   // ---- trust ----------------------------------------------------------------------------------------------
@@ -451,25 +450,17 @@ export class AppTree {
    * a model's change, a restore of other content), `isOurs` is true. Call it only right after generating.
    */
   markOurs(app: AppMeta): void {
-    this.oursFingerprints.set(app.id, this.fingerprint(app));
+    const { spec } = this.readSpec(app);
+    if (spec) this.trusted.markOurs(spec);
   }
 
-  /** Whether the app is still exactly the built-in template this process generated (never true after a reload). */
+  /**
+   * Whether the app is still exactly a built-in template this process generated (never true after a reload): the
+   * core's one digest (tools/trust.ts), the same the CLI and the MCP server use.
+   */
   isOurs(app: AppMeta): boolean {
-    const f = this.oursFingerprints.get(app.id);
-    return f !== undefined && this.exists(this.pathOf(app)) && f === this.fingerprint(app);
-  }
-
-  private fingerprint(app: AppMeta): string {
-    const h = createHash('sha256');
-    for (const rel of [MANIFEST_NAME, ...this.filePaths(app)]) {
-      const p = this.pathOf(app, rel);
-      if (!this.exists(p)) continue;
-      const data = this.readFile(p);
-      h.update(`${rel}\0${data.byteLength}\0`);
-      h.update(data);
-    }
-    return h.digest('hex');
+    const { spec } = this.readSpec(app);
+    return spec !== undefined && this.trusted.isOurs(spec);
   }
 
   // ---- persistence ----------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { SpawnError } from './errors';
 import { runningCost } from './cost';
 import { formatUsd } from './pricing';
+import type { Sandbox, SandboxProvider } from './sandbox/types';
 
 export const DEFAULT_BUDGET_USD = 2;
 /** The share of the budget at which a front warns (once a day). */
@@ -152,4 +153,39 @@ export function parseBudget(raw: string | number | undefined, fallback = DEFAULT
   const n = typeof raw === 'number' ? raw : Number(String(raw).replace(/^\$/, ''));
   if (!Number.isFinite(n) || n < 0) throw new SpawnError('usage', `The budget must be a number of dollars, 0 or more (0 = no cap), not "${String(raw).slice(0, 20)}".`);
   return n;
+}
+
+/**
+ * Today's budget for a headless front (the CLI, the MCP server): `--budget USD`, else SPAWN_APP_BUDGET_USD, else
+ * $2; the spend in the per-user file (defaultSpendFile). One constructor, so both fronts count against one cap.
+ */
+export function budgetFromEnv(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): Budget {
+  return new Budget(new FileSpendStore(defaultSpendFile(env)), parseBudget(flag ?? env.SPAWN_APP_BUDGET_USD));
+}
+
+/** What a start would pay for: a model's generation, a billed provider's sandbox (its label, e.g. "E2B"). */
+export interface PaidStart {
+  /** A model is asked (true: "generation"; or the word for it, e.g. "refine"). */
+  generation?: boolean | string;
+  /** The provider's label when it bills its sandboxes (core/sandbox/providers.ts `billed`), else undefined. */
+  billedSandbox?: string;
+}
+
+/**
+ * The one check before any paid call (a model, a billed sandbox, a pre-warm's sandbox): past today's cap it throws
+ * the budget's sentence (code `usage`) and nothing was started. Free work (templates, the local runner) always passes.
+ */
+export function checkPaidStart(budget: Budget, paid: PaidStart): void {
+  const parts = [paid.generation ? (paid.generation === true ? 'generation' : paid.generation) : undefined, paid.billedSandbox ? `${paid.billedSandbox} sandbox` : undefined].filter((x) => x !== undefined);
+  if (parts.length && budget.capped) throw new SpawnError('usage', budget.refusal(parts.join(' or ')));
+}
+
+/**
+ * A meter over a billed sandbox's running seconds. E2B's create answer leaves out the sandbox's resources; its
+ * listing has them (an unknown price stays unknown), so they are looked up there when missing.
+ */
+export async function meterFor(budget: Budget, sandbox: Pick<Sandbox, 'info'>, provider: Pick<SandboxProvider, 'list'>): Promise<SandboxMeter> {
+  let info = sandbox.info();
+  if (!(info.cpuCount && info.memoryMB)) info = (await provider.list().catch(() => [])).find((s) => s.id === info.id) ?? info;
+  return new SandboxMeter(budget, info);
 }

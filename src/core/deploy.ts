@@ -368,3 +368,21 @@ async function waitReady(
     await Promise.race([new Promise((r) => setTimeout(r, interval)), proc.exited]);
   }
 }
+
+/**
+ * A stopped app (its process exited or failed) is restarted in place when its sandbox still exists (deployKind):
+ * validated with its secrets, its files written, installed only when needsInstall says so (what ran there before is
+ * installed), started. Every front restarts a stopped app this way; only a gone sandbox means a new one.
+ */
+export async function restartInPlace(previous: { sandbox: Sandbox; spec?: AppSpec; process?: BackgroundProcess }, spec: AppSpec, opts: StepOptions & Pick<DeployOptions, 'provider'>): Promise<Deployment> {
+  const { onEvent, redactor } = redacting(opts);
+  try {
+    const findings = validateSpec(spec, { secrets: opts.secrets });
+    for (const f of findings) onEvent({ event: 'finding', ...f });
+    if (hasErrors(findings)) throw new SpawnError('blocked', 'Restart blocked: validation found errors.');
+    await previous.process?.kill();
+    return await startIn(previous.sandbox, spec, { ...opts, onEvent, installed: previous.spec });
+  } catch (err) {
+    throw redactor.error(err);
+  }
+}

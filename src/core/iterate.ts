@@ -246,3 +246,15 @@ export class FixLoop {
     this.unknownPrice = false;
   }
 }
+
+/** How an app's next deploy goes: a new sandbox, an update of the running app, or a restart in its sandbox. */
+export type DeployKind = 'first' | 'redeploy' | 'restart';
+
+/**
+ * The one rule for every front: a running app is updated in place (redeploy); a stopped one (exited, failed) is
+ * restarted in place while its sandbox still exists; only without a sandbox is a new one created.
+ */
+export function deployKind(current: { running: boolean; sandboxExists: boolean } | undefined): DeployKind {
+  if (!current || !current.sandboxExists) return 'first';
+  return current.running ? 'redeploy' : 'restart';
+}

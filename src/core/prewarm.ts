@@ -16,6 +16,8 @@ import type { Logger } from './events';
 import { nullLogger } from './events';
 import type { AppType } from './spec';
 import type { Sandbox, SandboxProvider } from './sandbox/types';
+import type { ProviderId } from './sandbox/providers';
+import { providerInfo } from './sandbox/providers';
 
 export type PrewarmState = 'creating' | 'ready' | 'taken' | 'discarded' | 'failed';
 
@@ -185,4 +187,36 @@ export class Prewarm {
       this.logger.warn(`[prewarm] event handler failed: ${messageOf(err)}`);
     }
   }
+}
+
+// ---- the decisions every front takes from here (the CLI's run, the extension's Spawner and DeployService) ----
+
+/** "E2B only": a front pre-warms when its flag or setting allows it and the provider the deploy will use can. */
+export function prewarmWanted(enabled: boolean, provider: ProviderId): boolean {
+  return enabled && providerInfo(provider).prewarm;
+}
+
+/**
+ * The take rule: the pre-warmed sandbox goes to a deploy of the same app type (its template serves that stack) on
+ * the same provider; otherwise it is discarded at once (`not-used`) and the deploy creates its own. Undefined also
+ * when the create failed or it was discarded already.
+ */
+export async function takePrewarm(prewarm: Prewarm | undefined, appType: AppType, provider: ProviderId): Promise<Sandbox | undefined> {
+  if (!prewarm) return undefined;
+  if (prewarm.appType === appType && prewarm.provider.id === provider) return prewarm.take();
+  await prewarm.discard('not-used');
+  return undefined;
+}
+
+/**
+ * Extend after take: a pre-warmed sandbox was made with a short lifetime; once it runs the app it lives as long as
+ * any sandbox (`timeoutMs`). Nothing to do when the deploy did not go into a pre-warmed sandbox. A failure is only
+ * reported (`warn`): the app runs, with the shorter lifetime.
+ */
+export async function extendAfterTake(taken: Sandbox | undefined, extend: (ms: number) => Promise<unknown>, timeoutMs: number, warn: (message: string) => void): Promise<void> {
+  if (!taken) return;
+  await extend(timeoutMs).then(
+    () => undefined,
+    (e: unknown) => warn(`could not extend the pre-warmed sandbox ${taken.id}'s lifetime: ${messageOf(e)}`),
+  );
 }

@@ -7,7 +7,9 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Budget } from '../core/budget';
 import type { CoreConfig } from '../core/config';
+import type { AppSecrets } from '../core/secrets';
 import type { Logger } from '../core/events';
 import type { ProviderChoice } from '../core/sandbox';
 import type { LocalProvider } from '../core/sandbox/local';
@@ -24,6 +26,11 @@ export interface McpOptions {
   /** destroy_sandbox may stop any of the user's sandboxes (else only this server's and those of its apps folder). */
   allowDestroyAny?: boolean;
   keep: boolean;
+  /** Today's spending cap, as the CLI builds it (core/budget.ts budgetFromEnv: --budget, SPAWN_APP_BUDGET_USD). */
+  budget?: Budget;
+  /** The apps' secrets from --env-file (read as the CLI reads them). */
+  secrets?: AppSecrets;
+  meterMs?: number;
   version: string;
   stdin?: NodeJS.ReadableStream & { on(event: 'end' | 'close', fn: () => void): unknown };
   stdout?: NodeJS.WritableStream;
@@ -64,6 +71,9 @@ export async function serveMcp(opts: McpOptions): Promise<number> {
     keep: opts.keep,
     logger,
     client: 'mcp',
+    budget: opts.budget,
+    secrets: opts.secrets,
+    meterMs: opts.meterMs,
   });
   const mcp = new McpServer(
     { name: 'spawn-app', title: 'Spawn App', version: opts.version },
@@ -103,7 +113,9 @@ export async function serveMcp(opts: McpOptions): Promise<number> {
     `[mcp] spawn-app ${opts.version} serving on stdio; apps in ${opts.appsDir}; ` +
       (opts.allowLocalUnsandboxed ? 'model-written apps MAY run unsandboxed on the local runner' : 'model-written apps never run unsandboxed') +
       (opts.keep ? '; sandboxes are kept after the session' : '') +
-      (opts.allowDestroyAny ? '; destroy_sandbox may stop any of your sandboxes' : ''),
+      (opts.allowDestroyAny ? '; destroy_sandbox may stop any of your sandboxes' : '') +
+      (opts.budget ? `; budget ${opts.budget.describe()}` : '') +
+      (opts.secrets && Object.keys(opts.secrets).length ? `; app secrets: ${Object.keys(opts.secrets).join(', ')}` : ''),
   );
   const why = await ended;
   logger.info(`[mcp] stopping: ${why}`);

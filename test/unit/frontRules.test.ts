@@ -10,7 +10,7 @@ import path from 'node:path';
 import { AppTree, encodeText } from '../../src/core/appTree';
 import { startIn } from '../../src/core/deploy';
 import { templateSpec } from '../../src/core/generate/templateFiles';
-import { needsInstall, planRedeploy, sameDependencies } from '../../src/core/iterate';
+import { deployKind, needsInstall, planRedeploy, sameDependencies } from '../../src/core/iterate';
 import type { BackgroundProcess, Sandbox, SandboxProvider } from '../../src/core/sandbox/types';
 import type { AppSpec } from '../../src/core/spec';
 import { MAX_PROMPT_LENGTH, promptTooLong } from '../../src/core/spec';
@@ -23,6 +23,13 @@ import { FakeE2B } from '../fakes/fakeE2B';
 import { ensureBuilt, runCli } from '../helpers/cli';
 
 describe('one rule for every front (issue 19)', () => {
+  it('a stopped app: update the running app, restart a stopped one in its sandbox while it exists, else a new sandbox', () => {
+    assert.equal(deployKind(undefined), 'first');
+    assert.equal(deployKind({ running: true, sandboxExists: true }), 'redeploy');
+    assert.equal(deployKind({ running: false, sandboxExists: true }), 'restart', 'the extension and the MCP server restart it in place');
+    assert.equal(deployKind({ running: false, sandboxExists: false }), 'first', 'its sandbox is gone (timeout, destroyed)');
+  });
+
   describe('the prompt limit', () => {
     it('is one constant: the tools’ schemas, the core check and its one sentence', () => {
       for (const t of TOOL_DEFINITIONS) {

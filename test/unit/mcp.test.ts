@@ -12,6 +12,7 @@ import { isDown, request } from '../helpers/http';
 import { DEFAULT_WEBAPP, FakeAnthropic } from '../fakes/fakeAnthropic';
 import { FakeE2B } from '../fakes/fakeE2B';
 import { detectSandbox } from '../../src/core/sandbox/bwrap';
+import { dayOf } from '../../src/core/budget';
 
 type Text = { content: { type: string; text: string }[]; isError?: boolean };
 
@@ -99,8 +100,14 @@ describe('spawn-app mcp (the built CLI over stdio)', function () {
     tmp = mkdtempSync(path.join(os.tmpdir(), 'spawn-mcp-test-'));
     localRoot = path.join(tmp, 'sandboxes');
     appsDir = path.join(tmp, 'spawn-apps');
-    env = { SPAWN_APP_LOCAL_ROOT: localRoot };
+    // The spending cap's file is this test's, never the user's.
+    env = { SPAWN_APP_LOCAL_ROOT: localRoot, SPAWN_APP_STATE_DIR: path.join(tmp, 'state') };
   });
+  /** Today's spend in the server's spend file, as if earlier runs had spent it. */
+  const spent = (usd: number) => {
+    mkdirSync(env.SPAWN_APP_STATE_DIR!, { recursive: true });
+    writeFileSync(path.join(env.SPAWN_APP_STATE_DIR!, 'spend.json'), JSON.stringify({ day: dayOf(Date.now()), usd, unknown: 0, warned: true, capped: true }));
+  };
   afterEach(async () => {
     for (const c of clients.splice(0)) await c.close().catch(() => undefined);
     rmSync(tmp, { recursive: true, force: true });
@@ -110,7 +117,8 @@ describe('spawn-app mcp (the built CLI over stdio)', function () {
   async function connect(args: string[] = [], extraEnv: NodeJS.ProcessEnv = {}): Promise<{ client: Client; stderr: () => string }> {
     const transport = new StdioClientTransport({
       command: process.execPath,
-      args: [BIN, 'mcp', ...args],
+      // As the binary's shebang does (`node --`), so that Node leaves a script argument `--env-file` alone.
+      args: ['--', BIN, 'mcp', ...args],
       cwd: tmp,
       env: { ...(process.env as Record<string, string>), ...NO_KEYS, ...env, ...extraEnv } as Record<string, string>,
       stderr: 'pipe',
@@ -210,6 +218,54 @@ describe('spawn-app mcp (the built CLI over stdio)', function () {
     const res = textOf(await allowed.client.callTool({ name: 'deploy_app', arguments: { appId: 'by-model' } }));
     assert.equal((await request(urlIn(res) + '/')).body, 'hostile');
     assert.equal(readFileSync(marker, 'utf8'), 'ran', 'with the flag it runs, so the refusal above was the flag\'s doing');
+  });
+
+  it('--env-file: a secret reaches the app’s environment, never a tool result nor the server’s log (SDK client)', async () => {
+    const secret = 'wx-7f3a9c1e5b2d44';
+    const envFile = path.join(tmp, 'app.env');
+    writeFileSync(envFile, `WEATHER_API_KEY=${secret}\n`);
+    mkdirSync(path.join(appsDir, 'weather'), { recursive: true });
+    writeFileSync(path.join(appsDir, 'weather', 'spawn-app.json'), JSON.stringify({ appType: 'api', startCommand: 'node server.js', dependencies: [], port: 3000, generator: 'claude' }));
+    writeFileSync(
+      path.join(appsDir, 'weather', 'server.js'),
+      `const k = String(process.env.WEATHER_API_KEY);\nconsole.log('my key is ' + k);\nrequire('http').createServer((q, s) => s.end('key=' + k)).listen(process.env.PORT, process.env.HOST);\n`,
+    );
+    // Unsandboxed where bubblewrap is missing: the flag is about trust, this test is about the secret.
+    const { client, stderr } = await connect(['--env-file', envFile, '--allow-local-unsandboxed']);
+    const deployed = await client.callTool({ name: 'deploy_app', arguments: { appId: 'weather' } });
+    const text = textOf(deployed);
+    assert.equal((deployed as Text).isError, false, text);
+    assert.equal((await request(urlIn(text) + '/')).body, `key=${secret}`, 'the app read its secret from its environment');
+    const logs = textOf(await client.callTool({ name: 'get_app_logs', arguments: { appId: 'weather' } }));
+    assert.match(logs, /my key is \[redacted\]/);
+    const listed = textOf(await client.callTool({ name: 'list_apps_and_sandboxes', arguments: {} }));
+    for (const t of [text, logs, listed, stderr()]) assert.ok(!t.includes(secret), `a value leaked: ${t}`);
+    assert.match(stderr(), /app secrets: WEATHER_API_KEY/, 'the server names the secrets it holds, never their values');
+  });
+
+  it('a stopped app is restarted in place by deploy_app: the same sandbox, no new one (the extension’s rule)', async () => {
+    mkdirSync(path.join(appsDir, 'stopper'), { recursive: true });
+    writeFileSync(path.join(appsDir, 'stopper', 'spawn-app.json'), JSON.stringify({ appType: 'webapp', startCommand: 'node server.js', dependencies: [], port: 3000, generator: 'user' }));
+    writeFileSync(
+      path.join(appsDir, 'stopper', 'server.js'),
+      `require('http').createServer((q, s) => { s.end(q.url === '/exit' ? 'bye' : 'up'); if (q.url === '/exit') setImmediate(() => process.exit(3)); }).listen(process.env.PORT, process.env.HOST);\n`,
+    );
+    const { client } = await connect(['--allow-local-unsandboxed']);
+    const first = textOf(await client.callTool({ name: 'deploy_app', arguments: { appId: 'stopper' } }));
+    assert.match(first, /^Started/m, first);
+    const sandboxId = sandboxIn(first);
+    assert.equal((await request(urlIn(first) + '/exit')).body, 'bye');
+    // The server sees the app's exit (its list says so) before the next deploy.
+    for (;;) {
+      const listed = textOf(await client.callTool({ name: 'list_apps_and_sandboxes', arguments: {} }));
+      if (/stopper .* not running/.test(listed)) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const again = textOf(await client.callTool({ name: 'deploy_app', arguments: { appId: 'stopper' } }));
+    assert.match(again, /^Restarted in place \(same sandbox\)/m, again);
+    assert.equal(sandboxIn(again), sandboxId, 'the same sandbox');
+    assert.equal(sandboxesLeft(), 1, 'no second sandbox');
+    assert.equal((await request(urlIn(again) + '/')).body, 'up');
   });
 
   it('the bubblewrap-sandboxed local runner needs no flag for a model-written app', async function () {
@@ -339,8 +395,41 @@ describe('spawn-app mcp (the built CLI over stdio)', function () {
       assert.doesNotMatch(listed.stdout, new RegExp(id), 'destroyed when the client disconnected');
     });
 
+    it('--budget: past today’s cap spawn_app and deploy_app on E2B are refused before any paid call (no model request, no sandbox)', async () => {
+      spent(5);
+      mkdirSync(path.join(appsDir, 'by-hand'), { recursive: true });
+      writeFileSync(path.join(appsDir, 'by-hand', 'spawn-app.json'), JSON.stringify({ appType: 'webapp', startCommand: 'node server.js', dependencies: [], port: 3000, generator: 'user' }));
+      writeFileSync(path.join(appsDir, 'by-hand', 'server.js'), `require('http').createServer((q, s) => s.end('hi')).listen(process.env.PORT);\n`);
+      const sandboxes = e2b.created.length;
+      const asked = anthropic.messageRequests().length;
+      const keys = { ANTHROPIC_API_KEY: 'x', ANTHROPIC_BASE_URL: anthropic.url, ...e2bEnv() };
+      // The flag, and the CLI's environment variable without it: the same cap.
+      for (const [args, extra] of [[['--budget', '1'], {}], [[], { SPAWN_APP_BUDGET_USD: '1' }]] as const) {
+        const { client } = await connect([...args], { ...keys, ...extra });
+        const res = await client.callTool({ name: 'spawn_app', arguments: { prompt: 'a todo list', appType: 'webapp' } });
+        assert.equal((res as Text).isError, true);
+        assert.match(textOf(res), /^Error \[usage\]: Today's spending cap is reached \(\$5[.0-9]* \/ \$1[.0-9]* today\): no generation or E2B sandbox was started; raise the budget or wait until tomorrow\.$/);
+        const dep = await client.callTool({ name: 'deploy_app', arguments: { appId: 'by-hand' } });
+        assert.equal((dep as Text).isError, true);
+        assert.match(textOf(dep), /^Error \[usage\]: Today's spending cap is reached .*: no E2B sandbox was started/);
+        await client.close();
+      }
+      assert.equal(e2b.created.length, sandboxes, 'no sandbox was created');
+      assert.equal(anthropic.messageRequests().length, asked, 'the model was never asked');
+      assert.deepEqual(readdirSync(appsDir), ['by-hand'], 'nothing was written');
+      // With no cap the same call runs: the refusal above was the cap's doing.
+      const open = await connect(['--budget', '0'], keys);
+      const ok = await open.client.callTool({ name: 'spawn_app', arguments: { prompt: 'a todo list', appType: 'webapp' } });
+      assert.equal((ok as Text).isError, false, textOf(ok));
+      assert.equal(e2b.created.length, sandboxes + 1);
+      // The generation's cost went to the same spend file the CLI uses (the E2B seconds are metered as it runs).
+      const record = JSON.parse(readFileSync(path.join(env.SPAWN_APP_STATE_DIR!, 'spend.json'), 'utf8')) as { usd: number };
+      assert.ok(record.usd > 5, `charged: ${record.usd}`);
+    });
+
     it('refine_app writes the changed files and updates the running app in place', async () => {
       const { client } = await connect([], { ANTHROPIC_API_KEY: 'x', ANTHROPIC_BASE_URL: anthropic.url, ...e2bEnv() });
+      const before = e2b.created.length;
       const text = textOf(await client.callTool({ name: 'spawn_app', arguments: { prompt: 'a todo list', appType: 'webapp' } }));
       const appId = /App "([^"]+)"/.exec(text)![1]!;
       const host = new URL(urlIn(text)).host;
@@ -353,7 +442,7 @@ describe('spawn-app mcp (the built CLI over stdio)', function () {
       assert.match(rt, /Updated in place \(no restart needed\)/);
       assert.equal(readFileSync(path.join(appsDir, appId, 'index.html'), 'utf8'), '<h1 style="color:red">Todos, refined</h1>');
       assert.match((await request(`${e2b.url}/`, { headers: { host } })).body, /Todos, refined/);
-      assert.equal(e2b.created.length, 2, 'one new sandbox for this test\'s app, none for the refine');
+      assert.equal(e2b.created.length, before + 1, 'one new sandbox for this test\'s app, none for the refine');
     });
   });
 });

@@ -3,7 +3,7 @@
  * and the extension contributes them as `languageModelTools` (package.json is checked against this file by
  * test/unit/toolDefinitions.test.ts). Names, schemas and descriptions must not drift between the two.
  */
-import { APP_TYPES, MAX_PROMPT_LENGTH } from '../spec';
+import { toolJsonSchema } from './schemas';
 
 /** A JSON Schema subset: what both MCP and VS Code's `inputSchema` accept. */
 export interface JsonSchema {
@@ -41,13 +41,12 @@ export interface ToolDefinition {
   destructive: boolean;
 }
 
-const APP_ID: JsonSchema = {
-  type: 'string',
-  minLength: 1,
-  description: 'The app id that spawn_app or list_apps_and_sandboxes returned.',
-};
+/** A tool's published schema, generated from its zod schema (schemas.ts): one schema, validated and published alike. */
+function schemaOf(name: ToolName): JsonSchema & { type: 'object' } {
+  return toolJsonSchema(name) as unknown as JsonSchema & { type: 'object' };
+}
 
-export const MAX_LOG_TAIL = 500;
+export { MAX_LOG_TAIL } from './schemas';
 
 export const TOOL_DEFINITIONS: readonly ToolDefinition[] = [
   {
@@ -59,17 +58,7 @@ export const TOOL_DEFINITIONS: readonly ToolDefinition[] = [
       'Returns the app id (use it with the other spawn-app tools), the files written, validation findings and, when deployed, the URL and the sandbox id. ' +
       'On failure it returns an error code, one sentence and the app\'s last output. Call it when the user asks for a new app, demo, prototype or tool that should run.',
     userDescription: 'Generate an app from a sentence and run it in a sandbox.',
-    inputSchema: {
-      type: 'object',
-      properties: {
-        prompt: { type: 'string', minLength: 1, maxLength: MAX_PROMPT_LENGTH, description: 'What the app should do, in one or two sentences.' },
-        appType: { type: 'string', enum: APP_TYPES, description: 'webapp: a page served by a small server; react: a React + Vite + TypeScript app; api: an HTTP JSON API; script: a Python script that prints a report. Guessed from the prompt when left out.' },
-        deploy: { type: 'boolean', default: true, description: 'Start the app after writing it (default true).' },
-        keep: { type: 'boolean', default: false, description: 'Keep its sandbox running after this session ends (default false: destroyed when the client disconnects).' },
-      },
-      required: ['prompt'],
-      additionalProperties: false,
-    },
+    inputSchema: schemaOf('spawn_app'),
     runsCode: true,
     readOnly: false,
     destructive: false,
@@ -82,15 +71,7 @@ export const TOOL_DEFINITIONS: readonly ToolDefinition[] = [
       'Starts (or restarts with its current files) an existing app in a sandbox and returns its URL. Use it after editing an app\'s files, or to run an app spawn_app wrote with deploy false. ' +
       'A running app is updated in place: only changed files are written and it restarts only when needed. On failure it returns the error code, one sentence and the app\'s last output.',
     userDescription: 'Run an app in a sandbox (again) and return its URL.',
-    inputSchema: {
-      type: 'object',
-      properties: {
-        appId: APP_ID,
-        keep: { type: 'boolean', default: false, description: 'Keep its sandbox running after this session ends.' },
-      },
-      required: ['appId'],
-      additionalProperties: false,
-    },
+    inputSchema: schemaOf('deploy_app'),
     runsCode: true,
     readOnly: false,
     destructive: false,
@@ -103,15 +84,7 @@ export const TOOL_DEFINITIONS: readonly ToolDefinition[] = [
       'Changes an existing app as a follow-up instruction says ("make the buttons bigger", "add a /health endpoint"), writes the changed files and, when the app is running, updates it in place. ' +
       'Returns the changed paths, a one-line summary and, when running, the URL. Needs a model (an Anthropic API key or, in VS Code, a chat model).',
     userDescription: 'Change an app with a follow-up instruction.',
-    inputSchema: {
-      type: 'object',
-      properties: {
-        appId: APP_ID,
-        followUp: { type: 'string', minLength: 1, maxLength: MAX_PROMPT_LENGTH, description: 'What to change, in a sentence or two.' },
-      },
-      required: ['appId', 'followUp'],
-      additionalProperties: false,
-    },
+    inputSchema: schemaOf('refine_app'),
     runsCode: true,
     readOnly: false,
     destructive: false,
@@ -123,7 +96,7 @@ export const TOOL_DEFINITIONS: readonly ToolDefinition[] = [
     modelDescription:
       'Lists the apps (id, title, type, folder or draft, whether running and where) and every running sandbox (id, provider, app, URL, age, time left, cost). Call it to find an app id or a sandbox id.',
     userDescription: 'List apps and running sandboxes.',
-    inputSchema: { type: 'object', properties: {}, additionalProperties: false },
+    inputSchema: schemaOf('list_apps_and_sandboxes'),
     runsCode: false,
     readOnly: true,
     destructive: false,
@@ -135,15 +108,7 @@ export const TOOL_DEFINITIONS: readonly ToolDefinition[] = [
     modelDescription:
       'Returns the last lines a running (or failed) app printed, install output included, oldest first. Use it to see why an app fails or what it logged.',
     userDescription: 'Show the last lines an app printed.',
-    inputSchema: {
-      type: 'object',
-      properties: {
-        appId: APP_ID,
-        tail: { type: 'integer', minimum: 1, maximum: MAX_LOG_TAIL, default: 50, description: 'How many of the last lines to return (default 50).' },
-      },
-      required: ['appId'],
-      additionalProperties: false,
-    },
+    inputSchema: schemaOf('get_app_logs'),
     runsCode: false,
     readOnly: true,
     destructive: false,
@@ -155,14 +120,7 @@ export const TOOL_DEFINITIONS: readonly ToolDefinition[] = [
     modelDescription:
       'Stops an app and destroys its sandbox (its files in the app folder or draft stay). Give the sandbox id, or the app id to destroy the sandbox that app runs in.',
     userDescription: 'Stop an app and destroy its sandbox.',
-    inputSchema: {
-      type: 'object',
-      properties: {
-        sandboxId: { type: 'string', minLength: 1, description: 'The sandbox id (from spawn_app, deploy_app or list_apps_and_sandboxes).' },
-        appId: { ...APP_ID, description: 'Or the app id: destroys the sandbox that app runs in.' },
-      },
-      additionalProperties: false,
-    },
+    inputSchema: schemaOf('destroy_sandbox'),
     runsCode: false,
     readOnly: false,
     destructive: true,

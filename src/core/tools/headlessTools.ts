@@ -13,17 +13,23 @@ import { guessAppType } from '../appType';
 import type { CoreConfig } from '../config';
 import { DEFAULTS } from '../config';
 import type { Deployment } from '../deploy';
-import { deploy, redeploy } from '../deploy';
+import { deploy, redeploy, restartInPlace } from '../deploy';
 import { isCancelled, messageOf, SpawnError } from '../errors';
 import type { Logger, SpawnEvent } from '../events';
 import { nullLogger, TailBuffer } from '../events';
 import { createGenerator, resolveGeneratorId } from '../generate';
 import { templateStandInNotice } from '../generate/templates';
-import { applyPatch } from '../iterate';
+import { applyPatch, deployKind } from '../iterate';
 import { KeyedQueue } from '../keyedQueue';
 import { formatUsd } from '../pricing';
 import type { ProviderChoice } from '../sandbox';
-import { createProvider } from '../sandbox';
+import { createProvider, resolveProviderId } from '../sandbox';
+import type { ProviderId } from '../sandbox/providers';
+import { providerInfo } from '../sandbox/providers';
+import type { Budget, SandboxMeter } from '../budget';
+import { checkPaidStart, meterFor } from '../budget';
+import type { AppSecrets } from '../secrets';
+import { Redactor } from '../secrets';
 import type { LocalProvider } from '../sandbox/local';
 import type { SandboxProvider } from '../sandbox/types';
 import { allProviders, providerOfSandbox } from '../sandboxes';
@@ -31,9 +37,9 @@ import type { AppSpec, AppType } from '../spec';
 import { appNameFrom, isAppType, promptTooLong } from '../spec';
 import type { Finding } from '../validate';
 import { hasErrors, MANIFEST_NAME, validateSpec } from '../validate';
-import type { ToolName } from './definitions';
 import { MAX_LOG_TAIL, toolDefinition } from './definitions';
-import { mayRunWithoutAsking, specDigest } from './trust';
+import { checkToolArgs } from './schemas';
+import { mayRunWithoutAsking, TrustedSpecs } from './trust';
 import { changedLines, deployedLines, errorText, findingLines, fromError, logsText, sandboxLine, whereText, writtenLines } from './toolText';
 import type { ToolResult } from './toolText';
 
@@ -54,12 +60,23 @@ export interface HeadlessToolsOptions {
   logger?: Logger;
   /** Tag for sandbox metadata (`client`). */
   client?: string;
+  /**
+   * Today's spending cap (core/budget.ts, `--budget` / SPAWN_APP_BUDGET_USD, the CLI's spend file): checked before
+   * any paid call (a model, a billed sandbox), charged with generation costs and billed sandboxes' running seconds.
+   */
+  budget?: Budget;
+  /** The apps' secrets (`--env-file`): to their processes only; the model gets their names; results redact their values. */
+  secrets?: AppSecrets;
+  /** How often billed sandboxes' seconds are charged (ms; default 5 s). */
+  meterMs?: number;
 }
 
 interface LiveApp {
   deployment: Deployment;
   provider: SandboxProvider;
   keep: boolean;
+  /** Its running seconds against the budget (billed providers only). */
+  meter?: SandboxMeter;
 }
 
 /** Refusal code for an app that would run model-written code unsandboxed. */
@@ -83,23 +100,32 @@ function str(args: Record<string, unknown>, key: string): string | undefined {
 export class HeadlessTools {
   private readonly logger: Logger;
   /** Digests of exactly what a built-in template wrote in this process: those may run unsandboxed. */
-  private readonly trusted = new Set<string>();
+  private readonly trusted = new TrustedSpecs();
   private readonly live = new Map<string, LiveApp>();
   private readonly logs = new Map<string, TailBuffer>();
   private readonly queue = new KeyedQueue();
   private readonly session = new AbortController();
+  private readonly redactor: Redactor;
+  private meterTimer?: NodeJS.Timeout;
 
   constructor(private readonly opts: HeadlessToolsOptions) {
     this.logger = opts.logger ?? nullLogger;
+    this.redactor = new Redactor(Object.values(opts.secrets ?? {}));
   }
 
-  /** Runs one tool; never throws (errors become results). */
+  /** Runs one tool; never throws (errors become results). No secret's value is ever in a result. */
   async call(name: string, args: Record<string, unknown> = {}, signal?: AbortSignal): Promise<ToolResult> {
+    const res = await this.callNow(name, args, signal);
+    return this.redactor.empty ? res : { text: this.redactor.redact(res.text), isError: res.isError };
+  }
+
+  private async callNow(name: string, args: Record<string, unknown>, signal?: AbortSignal): Promise<ToolResult> {
     const def = toolDefinition(name);
     if (!def) return errorText('usage', `There is no tool named ${name}.`);
     const sig = signal ? AbortSignal.any([signal, this.session.signal]) : this.session.signal;
     try {
-      const bad = this.checkArgs(def.name, args);
+      // The tool's one schema (schemas.ts), as the chat tools check it: the same sentence for the same mistake.
+      const bad = checkToolArgs(def.name, args);
       if (bad) return errorText('usage', bad);
       switch (def.name) {
         case 'spawn_app':
@@ -116,35 +142,46 @@ export class HeadlessTools {
           return await this.destroy(args);
       }
     } catch (err) {
+      this.redactor.error(err);
       if (!(err instanceof SpawnError)) this.logger.error(err instanceof Error ? err : String(err));
       return fromError(err);
     }
   }
 
-  /** The schema check a client may have skipped: one sentence per mistake. */
-  private checkArgs(name: ToolName, args: Record<string, unknown>): string | undefined {
-    const schema = toolDefinition(name)!.inputSchema;
-    for (const key of Object.keys(args)) {
-      if (!schema.properties?.[key]) return `${name} has no parameter "${key}".`;
-    }
-    for (const key of schema.required ?? []) {
-      if (args[key] === undefined) return `${name} needs "${key}".`;
-    }
-    for (const [key, prop] of Object.entries(schema.properties ?? {})) {
-      const v = args[key];
-      if (v === undefined) continue;
-      if (prop.type === 'string') {
-        if (typeof v !== 'string') return `"${key}" must be a string.`;
-        if (!v.trim()) return `"${key}" is empty.`;
-        if (prop.maxLength && v.length > prop.maxLength) return `"${key}" is longer than ${prop.maxLength} characters.`;
-        if (prop.enum && !prop.enum.includes(v)) return `"${key}" must be one of ${prop.enum.join(', ')}.`;
-      } else if (prop.type === 'boolean' && typeof v !== 'boolean') {
-        return `"${key}" must be true or false.`;
-      } else if (prop.type === 'integer' && (typeof v !== 'number' || !Number.isInteger(v) || v < (prop.minimum ?? -Infinity) || v > (prop.maximum ?? Infinity))) {
-        return `"${key}" must be a whole number from ${prop.minimum} to ${prop.maximum}.`;
+  /** The core's check before a paid call (core/budget.ts), as the CLI makes it: past the cap nothing starts. */
+  private checkPaid(generation: boolean | string, provider?: ProviderId): void {
+    if (!this.opts.budget) return;
+    const info = provider ? providerInfo(provider) : undefined;
+    checkPaidStart(this.opts.budget, { generation, billedSandbox: info?.billed ? info.label : undefined });
+  }
+
+  private charge(usd: number | null | undefined): void {
+    if (usd === undefined || !this.opts.budget) return;
+    const { warn, reached } = this.opts.budget.charge(usd);
+    if (warn && !reached) this.logger.warn(`[budget] ${this.opts.budget.warning()}`);
+    if (reached) this.logger.warn(`[budget] Today's spending cap is reached (${this.opts.budget.describe()}).`);
+  }
+
+  /** Charges every billed sandbox's seconds since the last tick; at the cap they are paused (not deleted), as the CLI does. */
+  private async tickMeters(): Promise<void> {
+    const budget = this.opts.budget;
+    if (!budget) return;
+    for (const [id, app] of this.live) {
+      if (!app.meter) continue;
+      const { warn, reached } = app.meter.tick();
+      if (warn && !reached) this.logger.warn(`[budget] ${budget.warning()}`);
+      if (budget.capped && app.provider.pause) {
+        await app.provider.pause(app.deployment.sandbox.id).catch((e: unknown) => this.logger.warn(`[budget] could not pause ${app.deployment.sandbox.id}: ${messageOf(e)}`));
+        this.live.delete(id);
+        this.logger.warn(`[budget] Today's spending cap is reached (${budget.describe()}): sandbox ${app.deployment.sandbox.id} of app "${id}" is paused, not deleted.`);
       }
     }
-    return undefined;
+  }
+
+  private startMeters(): void {
+    if (this.meterTimer || !this.opts.budget) return;
+    this.meterTimer = setInterval(() => void this.tickMeters(), this.opts.meterMs ?? 5000);
+    this.meterTimer.unref();
   }
 
   private async withApp(args: Record<string, unknown>, fn: (id: string) => Promise<ToolResult>): Promise<ToolResult> {
@@ -197,6 +234,8 @@ export class HeadlessTools {
     const tooLong = promptTooLong(prompt);
     if (tooLong) throw new SpawnError('usage', tooLong);
     const appType: AppType = isAppType(args.appType) ? args.appType : guessAppType(prompt);
+    // Before any paid call: the model, and the sandbox the deploy would create.
+    this.checkPaid(resolveGeneratorId('auto', this.opts.cfg) !== 'templates', args.deploy === false ? undefined : resolveProviderId(this.opts.provider ?? 'auto', this.opts.cfg));
     const generator = await createGenerator('auto', this.opts.cfg);
     const lines: string[] = [];
     if (generator.id === 'templates' && resolveGeneratorId('auto', this.opts.cfg) === 'templates') {
@@ -209,18 +248,19 @@ export class HeadlessTools {
       appType,
       signal,
       logger: this.logger,
+      secrets: this.opts.secrets,
       onEvent: (e) => {
-        if (e.event === 'cost' && e.kind === 'generation') usd = e.usd;
+        if (e.event === 'cost' && e.kind === 'generation') this.charge((usd = e.usd));
       },
     });
     const spec = result.spec;
-    const findings = validateSpec(spec);
+    const findings = validateSpec(spec, { secrets: this.opts.secrets });
     if (hasErrors(findings)) {
       return { text: [`Error [blocked]: Nothing was written: the generated app failed validation.`, ...findingLines(findings)].join('\n'), isError: true };
     }
     const id = this.newAppId(spec, prompt);
     saveApp(this.appDir(id), spec, result.generator);
-    if (result.generator === 'templates') this.trusted.add(specDigest(spec));
+    if (generator.id === 'templates') this.trusted.markOurs(spec);
     lines.push(...writtenLines({ id, spec, generator: result.generator, usd, where: this.appDir(id) }), ...findingLines(findings));
     if (args.deploy === false) {
       lines.push(`Not deployed; run it with deploy_app {"appId": "${id}"}.`);
@@ -247,14 +287,22 @@ export class HeadlessTools {
     try {
       let deployment: Deployment;
       let how = 'Started';
-      if (current && !(await this.exited(current))) {
-        const res = await redeploy(current.deployment, spec, { provider, signal, onEvent, logger: this.logger });
+      // Update the running app, restart a stopped one in its sandbox, or create one: the core's rule (deployKind).
+      const running = current !== undefined && !(await this.exited(current));
+      const kind = deployKind(current && { running, sandboxExists: running || (await this.sandboxExists(current)) });
+      if (kind === 'restart') {
+        deployment = await restartInPlace(current!.deployment, spec, { provider, signal, onEvent, logger: this.logger, secrets: this.opts.secrets });
+        how = 'Restarted in place (same sandbox)';
+      } else if (kind === 'redeploy') {
+        const res = await redeploy(current!.deployment, spec, { provider, signal, onEvent, logger: this.logger, secrets: this.opts.secrets });
         deployment = res.deployment;
         how = res.plan.restart ? 'Updated and restarted' : 'Updated in place (no restart needed)';
       } else {
+        this.checkPaid(false, provider.id);
         if (current) await current.deployment.sandbox.destroy().catch(() => undefined);
         this.live.delete(id);
         deployment = await deploy({
+          secrets: this.opts.secrets,
           spec,
           provider,
           appName: id,
@@ -265,7 +313,9 @@ export class HeadlessTools {
           metadata: { appType: spec.appType, createdBy: 'spawn-app', client: this.opts.client ?? 'mcp', appId: id, appsDirId: appsDirId(this.opts.appsDir) },
         });
       }
-      this.live.set(id, { deployment, provider, keep: keepIt });
+      const meter = this.opts.budget && providerInfo(provider.id).billed ? (current?.deployment.sandbox.id === deployment.sandbox.id ? current.meter : undefined) ?? (await meterFor(this.opts.budget, deployment.sandbox, provider)) : undefined;
+      this.live.set(id, { deployment, provider, keep: keepIt, meter });
+      if (meter) this.startMeters();
       const where = whereText(provider);
       const lifetime = keepIt
         ? provider.id === 'local'
@@ -283,6 +333,12 @@ export class HeadlessTools {
     }
   }
 
+  /** Whether the app's sandbox is still there (its provider lists it): then a stopped app restarts in it. */
+  private async sandboxExists(app: LiveApp): Promise<boolean> {
+    const id = app.deployment.sandbox.id;
+    return (await app.provider.list().catch(() => [])).some((s) => s.id === id);
+  }
+
   private async exited(app: LiveApp): Promise<boolean> {
     const marker = Symbol('running');
     const r = await Promise.race([app.deployment.process.exited, Promise.resolve(marker)]);
@@ -294,9 +350,11 @@ export class HeadlessTools {
     if (!this.opts.cfg.anthropicApiKey) {
       throw new SpawnError('generation.no_key', 'Refining needs a model: set ANTHROPIC_API_KEY for the server (the built-in templates cannot change an app); or edit the files yourself and call deploy_app.');
     }
+    this.checkPaid('refine');
     const { ClaudeGenerator } = await import('../generate/claude');
     const claude = new ClaudeGenerator(this.opts.cfg);
-    const { patch, usage } = await claude.refine({ spec, followUp, signal, logger: this.logger });
+    const { patch, usage } = await claude.refine({ spec, followUp, signal, logger: this.logger, secrets: this.opts.secrets });
+    this.charge(usage.usd);
     const { spec: next, findings } = applyPatch(spec, patch);
     const diff = updateApp(this.appDir(id), spec, next, 'claude');
     const lines = [
@@ -363,13 +421,12 @@ export class HeadlessTools {
   private async destroy(args: Record<string, unknown>): Promise<ToolResult> {
     const sandboxId = str(args, 'sandboxId');
     const appId = str(args, 'appId');
-    if (!sandboxId && !appId) return errorText('usage', 'destroy_sandbox needs "sandboxId" or "appId".');
-    if (sandboxId && appId) return errorText('usage', 'Give either "sandboxId" or "appId", not both.');
     if (appId) {
       const id = this.resolveAppId(appId);
       return this.queue.run(id, async () => {
         const live = this.live.get(id);
         if (!live) return errorText('deploy.not_found', `App "${id}" has no sandbox started in this session (list_apps_and_sandboxes shows every sandbox).`);
+        live.meter?.tick();
         await live.deployment.sandbox.destroy();
         this.live.delete(id);
         return { text: `Destroyed sandbox ${live.deployment.sandbox.id} of app "${id}"; its files stay in ${this.appDir(id)}.`, isError: false };
@@ -403,6 +460,8 @@ export class HeadlessTools {
    */
   async shutdown(): Promise<{ keptLocal: Promise<unknown>[] }> {
     this.session.abort();
+    if (this.meterTimer) clearInterval(this.meterTimer);
+    for (const app of this.live.values()) if (!app.keep) app.meter?.tick();
     const keptLocal: Promise<unknown>[] = [];
     await Promise.all(
       [...this.live.entries()].map(async ([id, app]) => {

@@ -21,31 +21,57 @@ export function runsUnsandboxed(provider: Pick<SandboxProvider, 'id'> & MaybeIso
   return !(typeof provider.isolation === 'function' && provider.isolation().sandboxed);
 }
 
-/** A digest of everything that runs: files, start command, dependencies. */
-export function specDigest(spec: Pick<AppSpec, 'files' | 'startCommand' | 'dependencies'>): string {
+/**
+ * The one digest of everything that runs: the app type (which stack installs and serves it), files, start command,
+ * dependencies and port. Title and description do not run, so they are left out. Every front's "ours" is this
+ * digest (TrustedSpecs): the CLI, the MCP server and the extension's AppTree.
+ */
+export function specDigest(spec: Pick<AppSpec, 'appType' | 'files' | 'startCommand' | 'dependencies' | 'port'>): string {
   const h = createHash('sha256');
-  h.update(JSON.stringify([spec.startCommand, [...spec.dependencies]]));
+  h.update(JSON.stringify([spec.appType, spec.startCommand, [...spec.dependencies], spec.port]));
   for (const f of [...spec.files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
     h.update('\0' + f.path + '\0' + f.content);
   }
   return h.digest('hex');
 }
 
+/**
+ * "Ours": exactly what a built-in template generated in this process. A front marks a spec right after its own
+ * template generator wrote it; any change to what runs (an edit, a model's change) makes it not ours. Never
+ * persisted and never read from a manifest, a draft or a folder: anyone can write "generator": "templates".
+ */
+export class TrustedSpecs {
+  private readonly digests = new Set<string>();
+
+  /** Call only right after this process's template generator wrote `spec`. */
+  markOurs(spec: Parameters<typeof specDigest>[0]): void {
+    this.digests.add(specDigest(spec));
+  }
+
+  isOurs(spec: Parameters<typeof specDigest>[0]): boolean {
+    return this.digests.has(specDigest(spec));
+  }
+}
+
+/** The one rule: a person's say-so is needed when code that is not ours would run unsandboxed on this machine. */
+export function needsSayso(unsandboxed: boolean, ours: boolean): boolean {
+  return unsandboxed && !ours;
+}
+
 export type RunDecision = { ok: true } | { ok: false; reason: string };
 
 /**
  * May this app run with this provider without asking? Yes in a sandbox; yes for exactly the files a built-in
- * template produced in this process (`trustedDigests`: a manifest saying "templates" is not enough, since
+ * template produced in this process (`trusted`: a manifest saying "templates" is not enough, since
  * anyone can edit the folder); otherwise only when the person who started the front allowed it.
  */
 export function mayRunWithoutAsking(
   spec: AppSpec,
   provider: Pick<SandboxProvider, 'id'> & MaybeIsolated,
-  trustedDigests: ReadonlySet<string>,
+  trusted: TrustedSpecs,
   allowLocalUnsandboxed: boolean,
 ): RunDecision {
-  if (!runsUnsandboxed(provider)) return { ok: true };
-  if (trustedDigests.has(specDigest(spec))) return { ok: true };
+  if (!needsSayso(runsUnsandboxed(provider), trusted.isOurs(spec))) return { ok: true };
   if (allowLocalUnsandboxed) return { ok: true };
   return {
     ok: false,

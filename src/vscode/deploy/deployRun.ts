@@ -6,9 +6,10 @@
 import * as vscode from 'vscode';
 import type { AppMeta } from '../../core/appTree';
 import type { Deployment } from '../../core/deploy';
-import { deploy, redeploy, startIn } from '../../core/deploy';
+import { deploy, redeploy, restartInPlace } from '../../core/deploy';
+import { extendAfterTake } from '../../core/prewarm';
 import { CancelledError, isCancelled, SpawnError } from '../../core/errors';
-import type { RedeployPlan } from '../../core/iterate';
+import type { DeployKind, RedeployPlan } from '../../core/iterate';
 import { planRedeploy } from '../../core/iterate';
 import { servesHotUpdates } from '../../core/stacks';
 import type { Sandbox, SandboxProvider } from '../../core/sandbox/types';
@@ -71,11 +72,9 @@ export function firstDeploy(c: RunContext, app: AppMeta, spec: AppSpec, provider
         });
         if (!id) throw new SpawnError('deploy.failed', 'The sandbox was not recorded.');
         ready(c, id, deployment, `Ready at ${deployment.url}`);
-        if (opts.into) {
-          // Pre-warmed with a short lifetime; now it runs the app, it lives as long as any sandbox.
-          const sandboxId = id;
-          await c.registry.extendTimeout(sandboxId, c.settings().sandboxTimeoutMinutes * 60_000).catch((err: unknown) => c.logger.scope('deploy').warn(`could not extend pre-warmed sandbox ${sandboxId}: ${String(err)}`));
-        }
+        // Pre-warmed with a short lifetime: extended once it runs the app (core/prewarm.ts, as in the CLI).
+        const sandboxId = id;
+        await extendAfterTake(opts.into, (ms) => c.registry.extendTimeout(sandboxId, ms), c.settings().sandboxTimeoutMinutes * 60_000, (m) => c.logger.scope('deploy').warn(m));
         await c.discovery.refreshResources(id);
         return { sandboxId: id, url: deployment.url, provider: provider.id, redeployed: false };
       } catch (err) {
@@ -95,9 +94,9 @@ export function firstDeploy(c: RunContext, app: AppMeta, spec: AppSpec, provider
  * Updates the app's sandbox. A running app goes through the core's redeploy (only changed files written, removed
  * ones deleted, install and restart only when needed); a failed or stopped one is started afresh in it.
  */
-export function redeployInto(c: RunContext, app: AppMeta, entry: SandboxEntry & { sandbox: NonNullable<SandboxEntry['sandbox']> }, spec: AppSpec, opts: RunOptions): Thenable<DeployResult> {
+export function redeployInto(c: RunContext, app: AppMeta, entry: SandboxEntry & { sandbox: NonNullable<SandboxEntry['sandbox']> }, spec: AppSpec, kind: Exclude<DeployKind, 'first'>, opts: RunOptions): Thenable<DeployResult> {
   const previous = entry.deployment;
-  const running = entry.status === 'running' && previous !== undefined;
+  const running = kind === 'redeploy' && previous !== undefined;
   c.logger.scope('deploy').info(`redeploying ${app.name} into ${entry.provider} sandbox ${entry.id}${running ? '' : ' (restarting it)'}`);
   if (!opts.quiet) c.previews.createOrShow(app.id, { preserveFocus: true });
   // An edit a dev server hot-updates (react, no restart) leaves the app running throughout: the page updates itself.
@@ -118,9 +117,8 @@ export function redeployInto(c: RunContext, app: AppMeta, entry: SandboxEntry & 
           restarted = r.plan.restart;
           c.logs.append(entry.id, `Redeploy: ${describePlan(r.plan)}`);
         } else {
-          await previous?.process.kill();
-          // What ran here before is installed: the core decides whether this spec needs an install again.
-          deployment = await startIn(entry.sandbox, spec, { ...step, installed: previous?.spec });
+          // Restarted in place, as every front does (core/deploy.ts): the core decides whether to install again.
+          deployment = await restartInPlace({ sandbox: entry.sandbox, spec: previous?.spec, process: previous?.process }, spec, step);
         }
         ready(c, entry.id, deployment, `Redeployed; ready at ${deployment.url}`);
         // A dev server with HMR (react) updates the page itself; a reload would lose the page's state.

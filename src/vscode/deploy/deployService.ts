@@ -9,12 +9,11 @@ import * as vscode from 'vscode';
 import type { AppMeta, AppTree } from '../../core/appTree';
 import { aboutApp, SpawnError } from '../../core/errors';
 import type { SpecDiff } from '../../core/iterate';
-import { diffSpecs } from '../../core/iterate';
+import { deployKind, diffSpecs } from '../../core/iterate';
 import { KeyedQueue } from '../../core/keyedQueue';
 import type { DiscardReason } from '../../core/prewarm';
-import { Prewarm } from '../../core/prewarm';
+import { Prewarm, prewarmWanted, takePrewarm } from '../../core/prewarm';
 import type { ProviderChoice } from '../../core/sandbox';
-import { providerInfo } from '../../core/sandbox/providers';
 import type { AppType } from '../../core/spec';
 import { hasErrors } from '../../core/validate';
 import type { AppDiagnostics } from '../diagnostics';
@@ -67,7 +66,7 @@ export class DeployService implements vscode.Disposable {
     const s = this.run.settings();
     if (!s.prewarm || this.prewarms.has(app.id)) return;
     const provider = await this.dialogs.providerWithoutAsking(s.sandboxProvider);
-    if (!provider || !providerInfo(provider.id).prewarm) return;
+    if (!provider || !prewarmWanted(s.prewarm, provider.id)) return;
     const log = this.run.logger.scope('prewarm');
     const prewarm = Prewarm.start({
       provider,
@@ -172,11 +171,13 @@ export class DeployService implements vscode.Disposable {
       await registry.resume(existing.id, this.run.settings().sandboxTimeoutMinutes * 60_000);
       existing = registry.get(existing.id);
     }
-    if (existing?.origin === 'deployed' && existing.sandbox) {
+    // First deploy, update of the running app, or restart in place of a stopped one: the core's one rule.
+    const kind = deployKind(existing?.origin === 'deployed' ? { running: existing.status === 'running' && existing.deployment !== undefined, sandboxExists: existing.sandbox !== undefined } : undefined);
+    if (existing?.origin === 'deployed' && existing.sandbox && kind !== 'first') {
       const sandbox = existing.sandbox;
       const approved = opts.confirm ? approvalOf(spec, findings, existing.approved) : await this.dialogs.confirm(app, spec, findings, { generator, ours: this.tree.isOurs(app) }, existing.providerRef, { approved: existing.approved });
       registry.approve(existing.id, approved);
-      return redeployInto(this.run, app, { ...existing, sandbox }, spec, opts);
+      return redeployInto(this.run, app, { ...existing, sandbox }, spec, kind, opts);
     }
     if (existing?.origin === 'deployed') registry.remove(existing.id);
     const prewarm = this.prewarms.get(app.id);
@@ -193,9 +194,7 @@ export class DeployService implements vscode.Disposable {
     // Only now, confirmed, does anything of the app reach the pre-warmed sandbox (one of another app type is no use).
     const current = this.prewarms.get(app.id);
     this.prewarms.delete(app.id);
-    let into: Awaited<ReturnType<Prewarm['take']>>;
-    if (current && current.appType === spec.appType && current.provider.id === provider.id) into = await current.take();
-    else await current?.discard('not-used');
+    const into = await takePrewarm(current, spec.appType, provider.id);
     return firstDeploy(this.run, app, spec, into ? current!.provider : provider, approved, { ...opts, into });
   }
 }

@@ -18,7 +18,8 @@ import type { SandboxProvider } from '../../core/sandbox/types';
 import { templateStandInNotice } from '../../core/generate/templates';
 import { formatUsd } from '../../core/pricing';
 import { isAppType } from '../../core/spec';
-import { MAX_LOG_TAIL } from '../../core/tools/definitions';
+import { MAX_LOG_TAIL, toolDefinition } from '../../core/tools/definitions';
+import { checkToolArgs } from '../../core/tools/schemas';
 import type { ToolResult } from '../../core/tools/toolText';
 import { changedLines, declinedText, deployedLines, errorText, findingLines, fromError, logsText, sandboxLine, whereText, writtenLines } from '../../core/tools/toolText';
 import { runsUnsandboxed } from '../../core/tools/trust';
@@ -62,8 +63,13 @@ export class AgentTools {
   constructor(private readonly s: AgentToolServices) {}
 
   async call(name: string, call: ToolCall): Promise<ToolResult> {
+    const def = toolDefinition(name);
+    if (!def) return errorText('usage', `There is no tool named ${name}.`);
+    // The tool's one schema (core/tools/schemas.ts), as the MCP server checks it: the same sentence for the same mistake.
+    const bad = checkToolArgs(def.name, call.input);
+    if (bad) return errorText('usage', bad);
     try {
-      switch (name) {
+      switch (def.name) {
         case 'spawn_app':
           return await this.spawn(call);
         case 'deploy_app':
@@ -76,8 +82,6 @@ export class AgentTools {
           return this.appLogs(this.app(call.input), typeof call.input.tail === 'number' ? call.input.tail : 50);
         case 'destroy_sandbox':
           return await this.destroy(call);
-        default:
-          return errorText('usage', `There is no tool named ${name}.`);
       }
     } catch (err) {
       if (!(err instanceof SpawnError)) this.s.logger.scope('tools').error(err instanceof Error ? err : String(err));
