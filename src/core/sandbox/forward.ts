@@ -69,7 +69,7 @@ const safeLookup: net.LookupFunction = (hostname, options, callback) => {
  * An HTTP proxy (CONNECT tunnels and plain `http://` requests) on the Unix socket `sockPath`, for the app's
  * outbound traffic. It refuses loopback: the sandbox reaches the network, not the host's local-only services.
  */
-export function outboundProxy(sockPath: string): Promise<Closer> {
+export function outboundProxy(sockPath: string, _opts?: { allow?: { host: string; port: number }[] }): Promise<Closer> {
   const server = http.createServer((req, res) => {
     let target: URL;
     try {

@@ -15,9 +15,9 @@ import type { Shell, ShellOptions } from './types';
 
 /** `file args…` wrapped so that it runs `bash -i` on a PTY of the given size (falls back to pipes without `script`). */
 export function ptyCommand(cols: number, rows: number): string[] {
-  const inner = `stty cols ${Math.max(1, Math.floor(cols))} rows ${Math.max(1, Math.floor(rows))} 2>/dev/null; exec /bin/bash -i`;
+  const inner = `stty cols ${Math.max(1, Math.floor(cols))} rows ${Math.max(1, Math.floor(rows))} 2>/dev/null; exec /bin/bash --norc --noprofile -i`;
   if (process.platform === 'linux' && existsSync('/usr/bin/script')) return ['/usr/bin/script', '-qfec', inner, '/dev/null'];
-  return ['/bin/bash', '-i'];
+  return ['/bin/bash', '--norc', '--noprofile', '-i'];
 }
 
 export function startShell(file: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv, opts: ShellOptions): Shell {
