@@ -102,9 +102,7 @@ export function withoutCredentials(value: string): string | undefined {
       if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*@/.test(tok)) return undefined; // an empty user before @: not ours to guess
       continue;
     }
-    u.username = '';
-    u.password = '';
-    parts[i] = u.toString();
+    parts[i] = tok.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/?#]*@/, '$1');
   }
   return parts.join('');
 }

@@ -216,7 +216,7 @@ class LocalSandbox implements Sandbox {
       limits,
       cgroup: this.sandboxCgroup(),
       extraEnv: opts.env,
-      command: ['/bin/bash', '-c', cmd],
+      command: ['/bin/bash', '--norc', '--noprofile', '-c', cmd],
     });
     const sh = spawnGroup(prof.file, prof.args, cwd, prof.env, onOutput, cmd);
     void sh.exited.then(({ exitCode }) => {

@@ -136,7 +136,8 @@ export function sandboxProfile(p: ProfilePlan): Profile {
     String(p.limits.fileMB * 1024),
     rules.proxy === 'registries' && p.proxySocket ? '1' : '0',
   ];
-  const bwrap = [...args, '--', '/bin/bash', '-c', LAUNCHER, 'spawn-app', ...launcher, ...p.command];
+  // --norc: Debian's bash reads ~/.bashrc (the app's) even for `-c` when its stdin is a socket, as Node's pipes are.
+  const bwrap = [...args, '--', '/bin/bash', '--norc', '--noprofile', '-c', LAUNCHER, 'spawn-app', ...launcher, ...p.command];
   if (!p.cgroup) return { file: 'bwrap', args: bwrap, env };
   // Join the sandbox's cgroup before bwrap starts, so that nothing of it runs outside the cgroup's bounds.
   const join = 'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 125; shift; n=$((n-1)); done; exec "$@"';
