@@ -23,16 +23,9 @@ import { FakePyPI } from '../fakes/fakePyPI';
 import { ROOT } from '../helpers/cli';
 import { processesWith, untilProcesses } from '../helpers/hostile';
 import { request } from '../helpers/http';
+import { requireSandbox } from '../helpers/sandbox';
 
 const asRoot = process.getuid?.() === 0;
-
-/** Skips without a working bwrap, or fails when SPAWN_APP_REQUIRE_SANDBOX=1 (CI: never skip silently). */
-export function requireSandbox(ctx: Mocha.Context): void {
-  const d = detectSandbox();
-  if (d.sandboxed) return;
-  if (process.env.SPAWN_APP_REQUIRE_SANDBOX === '1') throw new Error(`SPAWN_APP_REQUIRE_SANDBOX=1, but this machine cannot sandbox: ${d.reason}`);
-  ctx.skip();
-}
 
 /** A listener the attacker must not reach; counts what got through. */
 interface Trap {

@@ -107,6 +107,11 @@ export function withoutCredentials(value: string): string | undefined {
   return parts.join('');
 }
 
+/** True when `s` holds a control character (an escape sequence, a newline). */
+export function hasControl(s: string): boolean {
+  return [...s].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
+}
+
 export interface EnvPlan {
   parent: NodeJS.ProcessEnv;
   home: string;
@@ -135,7 +140,7 @@ export function appEnv(p: EnvPlan): Record<string, string> {
       if (shape.test(v)) out[k] = v;
     } else if (p.registries && (REGISTRY_ENV.test(k) || (p.proxy === undefined && PROXY_ENV.test(k)))) {
       const clean = withoutCredentials(v);
-      if (clean !== undefined && !/[\x00-\x1f\x7f]/.test(clean)) out[k] = clean;
+      if (clean !== undefined && !hasControl(clean)) out[k] = clean;
     }
   }
   if (p.proxy) {

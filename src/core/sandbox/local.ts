@@ -192,7 +192,8 @@ class LocalSandbox implements Sandbox {
     const cwd = this.cwd(opts);
     const parent = this.owner.parentEnv;
     const limits = this.owner.limits;
-    const onOutput = this.limitWatch(opts.onOutput);
+    const watch = this.limitWatch(opts.onOutput);
+    const onOutput = watch.onOutput;
     if (!this.sandboxed) {
       const env = appEnv({ parent, home: this.homeDir, port: this.record.port, path: parent.PATH ?? '/usr/bin:/bin', extra: opts.env, registries: STEPS[step].proxy === 'registries' });
       return spawnGroup('/bin/bash', ['-c', cmd], cwd, env, onOutput, cmd);
@@ -219,23 +220,25 @@ class LocalSandbox implements Sandbox {
       command: ['/bin/bash', '--norc', '--noprofile', '-c', cmd],
     });
     const sh = spawnGroup(prof.file, prof.args, cwd, prof.env, onOutput, cmd);
-    void sh.exited.then(({ exitCode }) => {
-      const hit = exitCode === 153 ? 'file' : this.cgroup?.hit();
-      if (hit) onOutput?.('stderr', `${limitSentence(hit, limits)}\n`);
-    });
+    // 153: killed by SIGXFSZ (128 + 25), a file over the size limit; a cgroup counts the processes and memory it refused.
+    void sh.exited.then(({ exitCode }) => watch.say(exitCode === 153 ? 'file' : this.cgroup?.hit()));
     return sh;
   }
 
-  /** Passes output on, adding one sentence the first time it shows the app hit a limit. */
-  private limitWatch(onOutput: RunOptions['onOutput']): RunOptions['onOutput'] {
+  /** Passes output on, adding one sentence (once) when it, or the step's end, shows the app hit a limit. */
+  private limitWatch(onOutput: RunOptions['onOutput']): { onOutput: NonNullable<RunOptions['onOutput']>; say: (hit: 'procs' | 'file' | 'memory' | undefined) => void } {
     let said = false;
-    return (stream, text) => {
-      onOutput?.(stream, text);
-      const hit = said ? undefined : limitInOutput(text);
-      if (hit) {
-        said = true;
-        onOutput?.('stderr', `\n${limitSentence(hit, this.owner.limits)}\n`);
-      }
+    const say = (hit: 'procs' | 'file' | 'memory' | undefined) => {
+      if (!hit || said) return;
+      said = true;
+      onOutput?.('stderr', `\n${limitSentence(hit, this.owner.limits)}\n`);
+    };
+    return {
+      onOutput: (stream, text) => {
+        onOutput?.(stream, text);
+        if (!said) say(limitInOutput(text));
+      },
+      say,
     };
   }
 

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { withoutCredentials } from './bwrap';
+import { hasControl, withoutCredentials } from './bwrap';
 
 const PIP_KEYS = new Set(['index-url', 'extra-index-url', 'find-links', 'trusted-host', 'no-index']);
 
@@ -62,7 +62,7 @@ export function pipIndexSettings(files: readonly string[]): Record<string, strin
   }
   for (const [k, v] of Object.entries(out)) {
     const clean = withoutCredentials(v);
-    if (clean === undefined || /[\x00-\x1f\x7f]/.test(clean)) delete out[k];
+    if (clean === undefined || hasControl(clean)) delete out[k];
     else out[k] = clean;
   }
   return out;
