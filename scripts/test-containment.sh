@@ -14,7 +14,8 @@ if [ ${#SUITES[@]} -eq 0 ]; then
   SUITES=(test/unit/containment.test.ts test/unit/localSandbox.test.ts test/unit/depCache.test.ts)
 fi
 export SPAWN_APP_REQUIRE_SANDBOX=1
-mocha() { npx mocha --no-config -n import=tsx --timeout 20000 --exit "$@"; }
+# mocha directly, not through npx (npx would ask the registry whether npm is up to date).
+mocha() { node node_modules/mocha/bin/mocha.js --no-config -n import=tsx --timeout 20000 --exit "$@"; }
 
 echo "== containment suites as $(id -un) (uid $(id -u))"
 node esbuild.mjs >/dev/null
@@ -52,5 +53,5 @@ cd "$work/checkout"
 # PATH without root's own folders (pyenv shims and the like under /root, which that user cannot read).
 userpath=$(printf '%s' "$PATH" | tr ':' '\n' | grep -v '^/root' | paste -sd: -)
 runuser -u "$user" -- env -i PATH="$userpath" HOME="$work/home" LANG="${LANG:-C.UTF-8}" SPAWN_APP_REQUIRE_SANDBOX=1 TMPDIR=/tmp \
-  bash -c 'node esbuild.mjs >/dev/null && npx mocha --no-config -n import=tsx --timeout 20000 --exit "$@"' mocha "${SUITES[@]}"
+  bash -c 'node esbuild.mjs >/dev/null && node node_modules/mocha/bin/mocha.js --no-config -n import=tsx --timeout 20000 --exit "$@"' mocha "${SUITES[@]}"
 echo "== both runs passed (root and $user)"

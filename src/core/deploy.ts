@@ -75,7 +75,7 @@ export function installCommand(spec: AppSpec, provider?: Pick<SandboxProvider, '
     const pip = `PIP_CONFIG_FILE="\${SPAWN_APP_PIP_CONFIG:-/dev/null}" python3 -I -m pip install --quiet --disable-pip-version-check${sandboxed ? '' : ' --only-binary=:all:'} ${quoted}`;
     return `rm -rf .spawn-install && mkdir .spawn-install && cd .spawn-install && ${pip}; s=$?; cd .. && rm -rf .spawn-install; exit $s`;
   }
-  const npm = `npm install --no-audit --no-fund --no-progress --loglevel=error --userconfig=/dev/null --workspaces=false --package-lock=false${sandboxed ? '' : ' --ignore-scripts'}`;
+  const npm = `npm install --no-audit --no-fund --no-progress --no-update-notifier --loglevel=error --userconfig=/dev/null --workspaces=false --package-lock=false${sandboxed ? '' : ' --ignore-scripts'}`;
   const needed = declared.filter((d) => !has(d));
   if (needed.length < declared.length) {
     // The sandbox's image (a Spawn App E2B template) has the rest in the app folder's node_modules: add only what

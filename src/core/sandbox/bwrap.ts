@@ -185,6 +185,9 @@ export function hiddenPlaces(env: NodeJS.ProcessEnv, root: string, more: readonl
 
 /** System folders the sandbox shows read-only, scanned for what must still be hidden in them. */
 const SCANNED = ['/etc', '/var', '/srv', '/opt', '/boot', '/usr/local', '/mnt', '/media'];
+const SECRET_PLACES = ['/etc', '/var', '/srv', '/boot'];
+/** Big folders of package metadata, world-readable by design: not worth their scan time. */
+const NOT_SCANNED = new Set(['/var/lib/dpkg/info', '/var/lib/apt/lists', '/var/cache/apt/archives', '/var/lib/rpm', '/var/cache/dnf', '/var/lib/pacman/local', '/var/cache/pacman', '/usr/local/lib', '/usr/local/share', '/usr/local/include']);
 const scans = new Map<boolean, { files: string[]; dirs: string[] }>();
 
 /**
@@ -199,17 +202,23 @@ export function systemPlacesToHide(asRoot: boolean, hidden: readonly string[]): 
   const files: string[] = [];
   const dirs: string[] = [];
   let budget = 40_000;
-  const walk = (dir: string, depth: number) => {
-    let names: string[];
+  const skip = new Set(hidden);
+  const walk = (dir: string, depth: number, secrets: boolean) => {
+    let entries;
     try {
-      names = readdirSync(dir);
+      entries = readdirSync(dir, { withFileTypes: true });
     } catch {
       return;
     }
-    for (const n of names) {
+    for (const e of entries) {
       if (--budget < 0) return;
-      const p = path.join(dir, n);
-      if (hidden.some((h) => under(p, h))) continue;
+      const p = `${dir}/${e.name}`;
+      if (e.isSocket()) {
+        files.push(p);
+        continue;
+      }
+      if (!e.isDirectory() && !(secrets && e.isFile())) continue;
+      if (e.isDirectory() && (skip.has(p) || NOT_SCANNED.has(p))) continue;
       let st;
       try {
         st = lstatSync(p);
@@ -217,12 +226,13 @@ export function systemPlacesToHide(asRoot: boolean, hidden: readonly string[]): 
         continue;
       }
       const rootOnly = asRoot && (st.mode & 0o004) === 0 && ((st.uid === 0 && (st.mode & 0o400) !== 0) || (st.gid === 0 && (st.mode & 0o040) !== 0));
-      if (st.isSocket() || (rootOnly && st.isFile())) files.push(p);
+      if (rootOnly && st.isFile()) files.push(p);
       else if (st.isDirectory() && (rootOnly || (asRoot && st.uid === 0 && (st.mode & 0o001) === 0))) dirs.push(p);
-      else if (st.isDirectory() && depth > 0) walk(p, depth - 1);
+      else if (st.isDirectory() && depth > 0) walk(p, depth - 1, secrets);
     }
   };
-  for (const r of SCANNED) if (!hidden.some((h) => under(r, h))) walk(r, 5);
+  // Root-only files are looked for where systems keep them (configuration, state, logs, boot); sockets everywhere.
+  for (const r of SCANNED) if (!hidden.some((h) => under(r, h))) walk(r, 5, asRoot && SECRET_PLACES.includes(r));
   const found = { files, dirs };
   scans.set(asRoot, found);
   return found;
