@@ -243,7 +243,7 @@ require('http').createServer((q, s) => s.end(JSON.stringify(report))).listen(pro
     });
   }
 
-  it('the terminal runs none of the app\'s rc files and has its own network namespace', async () => {
+  it('the terminal runs none of the app\'s rc files and has its own network namespace (where 127.0.0.1:$PORT is the app)', async () => {
     const { tcp } = await traps3();
     const rcMarker = `rc-ran-${marker}`;
     const rc = `touch "$HOME/${rcMarker}"; (exec 3<>/dev/tcp/127.0.0.1/${tcp.port}) 2>/dev/null\n`;
@@ -258,9 +258,10 @@ require('http').createServer((q, s) => s.end('ok')).listen(process.env.PORT);`;
     let out = '';
     const shell = await p.openShell(d.sandbox.id, { cols: 100, rows: 30, onData: (t) => (out += t) });
     try {
-      await shell.write(`echo "IFACES=[$(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' | tr '\\n' ',')]"; echo "UID=[$(id -u)]"\n`);
+      await shell.write(`echo "IFACES=[$(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' | tr '\\n' ',')]"; exec 3<>/dev/tcp/127.0.0.1/$PORT && printf 'GET / HTTP/1.0\\r\\n\\r\\n' >&3 && echo "APP=[$(tail -n 1 <&3)]"; echo "UID=[$(id -u)]"\n`);
       for (let i = 0; i < 200 && !/UID=\[\d+\]/.test(out); i++) await new Promise((r) => setTimeout(r, 25));
       assert.match(out, /IFACES=\[lo,\]/, `only loopback: ${out}`);
+      assert.match(out, /APP=\[ok\]/, `the running app answers at 127.0.0.1:$PORT: ${out}`);
       assert.doesNotMatch(out, /UID=\[0\]/);
       assert.ok(!existsSync(path.join(home, rcMarker)), 'an rc file of the app ran');
       assert.equal(tcp.hits(), 0, 'the terminal reached a host loopback port');

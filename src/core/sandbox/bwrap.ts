@@ -256,10 +256,12 @@ export function sandboxPath(env: NodeJS.ProcessEnv, hidden: readonly string[]): 
 /**
  * The forwarder that runs inside a step's network namespace (started with `node -e`): for the run step, the app's
  * port served on a Unix socket the host connects to (argv 1-2, empty for other steps); with a proxy, `127.0.0.1:<proxy
- * port>` inside bridged to the host's proxy socket (argv 3-4). Kept tiny: it starts in parallel with the app.
+ * port>` inside bridged to the host's proxy socket (argv 3-4); for the terminal, `127.0.0.1:<app port>` inside
+ * bridged to the running app's socket (argv 5). Kept tiny: it starts in parallel with the app.
  */
-export const INNER_FORWARDER = `const n=require('net'),f=require('fs');const[s,p,ps,pp]=process.argv.slice(1);
+export const INNER_FORWARDER = `const n=require('net'),f=require('fs');const[s,p,ps,pp,rs]=process.argv.slice(1);
 const pipe=(a,b)=>{a.on('error',()=>b.destroy());b.on('error',()=>a.destroy());a.pipe(b).pipe(a)};
 if(s){try{f.unlinkSync(s)}catch{}
 n.createServer(c=>pipe(c,n.connect({port:+p,host:'localhost'}))).listen(s)}
-if(ps)n.createServer(c=>pipe(c,n.connect(ps))).listen(+pp,'127.0.0.1');`;
+if(ps)n.createServer(c=>pipe(c,n.connect(ps))).listen(+pp,'127.0.0.1');
+if(rs)n.createServer(c=>pipe(c,n.connect(rs))).listen(+p,'127.0.0.1');`;

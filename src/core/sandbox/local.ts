@@ -405,7 +405,7 @@ class LocalSandbox implements Sandbox {
     this.assertAlive();
     const parent = this.owner.parentEnv;
     const [file, ...rest] = ptyCommand(opts.cols, opts.rows);
-    const extra = { TERM: 'xterm-256color', PS1: '\\w \\$ ' };
+    const extra = { TERM: 'xterm-256color' };
     let shell: Shell;
     if (!this.sandboxed) {
       const env = appEnv({ parent, home: this.homeDir, port: this.record.port, path: parent.PATH ?? '/usr/bin:/bin', extra });
@@ -421,6 +421,7 @@ class LocalSandbox implements Sandbox {
         port: this.record.port,
         proxyPort: this.record.port === INNER_PROXY_PORT ? INNER_PROXY_PORT + 1 : INNER_PROXY_PORT,
         proxySocket: await this.proxyFor('terminal'),
+        sockDir: this.sockDir,
         hide: [this.owner.depCache.root],
         binds: (this.record.cacheEntries ?? []).map((p) => ({ path: p, writable: false })),
         limits: this.owner.limits,

@@ -6,6 +6,7 @@
  * namespaces, a new session), one environment rule (bwrap.ts appEnv) and one set of limits (limits.ts). What differs
  * per step is only what STEPS says.
  */
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { appEnv, hiddenPlaces, INNER_FORWARDER, ISOLATION_ARGS, sandboxPath, systemPlacesToHide } from './bwrap';
@@ -21,20 +22,24 @@ export interface StepRules {
    * the app's proxy only while the network is on; nothing else has a way out.
    */
   proxy: 'registries' | 'network';
-  /** The app's port is forwarded to the host (the in-sandbox forwarder serves it on the socket folder). */
-  serve: boolean;
+  /**
+   * The app's port: `serve` (the in-sandbox forwarder serves it on the socket folder, which the host forwards
+   * `127.0.0.1:<port>` to), `reach` (the socket folder read-only, and `127.0.0.1:$PORT` inside leads to the running
+   * app), or `none`.
+   */
+  port: 'serve' | 'reach' | 'none';
   /** Runs on a pseudo-terminal (the terminal's `script` makes it inside the sandbox, so job control works). */
   tty: boolean;
 }
 
 /** The differences between the steps, and nothing else. */
 export const STEPS: Record<Step, StepRules> = {
-  build: { proxy: 'registries', serve: false, tty: false },
-  install: { proxy: 'registries', serve: false, tty: false },
-  run: { proxy: 'network', serve: true, tty: false },
+  build: { proxy: 'registries', port: 'none', tty: false },
+  install: { proxy: 'registries', port: 'none', tty: false },
+  run: { proxy: 'network', port: 'serve', tty: false },
   /** A one-off command in the app folder (the delete of removed files): the run step without the port. */
-  command: { proxy: 'network', serve: false, tty: false },
-  terminal: { proxy: 'network', serve: false, tty: true },
+  command: { proxy: 'network', port: 'none', tty: false },
+  terminal: { proxy: 'network', port: 'reach', tty: true },
 };
 
 /** Where the sandbox's own files appear inside it: on the private /run, which the app cannot replace. */
@@ -56,7 +61,7 @@ export interface ProfilePlan {
   proxyPort: number;
   /** The host's proxy socket for this step (bound read-only at INNER_PROXY_SOCKET), or none: no way out. */
   proxySocket?: string;
-  /** The folder the run step's forwarder makes the app's socket in (run step only). */
+  /** The folder the run step's forwarder makes the app's socket in (writable in the run step, read-only to reach it). */
   sockDir?: string;
   /** A pip config file of the user's index settings (install steps; bound read-only at INNER_PIP_CONFIG). */
   pipConfig?: string;
@@ -80,17 +85,17 @@ export interface Profile {
 }
 
 /**
- * The launcher inside the sandbox (bash): sets the rlimits, starts the forwarder/bridge when the step has one, waits
- * for the bridge when the step starts by using it (installs), then execs the command. Its arguments: node, script,
- * app socket, app port, proxy socket, proxy port, process limit (empty: a cgroup bounds it), file limit (KiB),
- * wait (1/0), then the command.
+ * The launcher inside the sandbox (bash): sets the rlimits, starts the forwarder/bridges when the step has one, waits
+ * for the proxy bridge when the step starts by using it (installs), then execs the command. Its arguments: node,
+ * script, app socket to serve, app port, proxy socket, proxy port, app socket to reach, process limit (empty: a
+ * cgroup bounds it), file limit (KiB), the port to wait for (empty: none), then the command.
  */
 const LAUNCHER = [
-  'ulimit -f "$8" 2>/dev/null',
-  'if [ -n "$7" ]; then ulimit -H -u "$7" 2>/dev/null; ulimit -S -u "$7" 2>/dev/null; fi',
-  'if [ -n "$3$5" ]; then N="$1"; [ -x "$N" ] || N=node; ELECTRON_RUN_AS_NODE=1 "$N" -e "$2" "$3" "$4" "$5" "$6" </dev/null >/dev/null 2>&1 & fi',
-  'if [ "$9" = 1 ]; then i=0; until (exec 3<>"/dev/tcp/127.0.0.1/$6") 2>/dev/null || [ $i -ge 500 ]; do i=$((i+1)); sleep 0.01; done; fi',
-  'shift 9; exec "$@"',
+  'ulimit -f "$9" 2>/dev/null',
+  'if [ -n "$8" ]; then ulimit -H -u "$8" 2>/dev/null; ulimit -S -u "$8" 2>/dev/null; fi',
+  'if [ -n "$3$5$7" ]; then N="$1"; [ -x "$N" ] || N=node; ELECTRON_RUN_AS_NODE=1 "$N" -e "$2" "$3" "$4" "$5" "$6" "$7" </dev/null >/dev/null 2>&1 & fi',
+  'if [ -n "${10}" ]; then i=0; until (exec 3<>"/dev/tcp/127.0.0.1/${10}") 2>/dev/null || [ $i -ge 500 ]; do i=$((i+1)); sleep 0.01; done; fi',
+  'shift 10; exec "$@"',
 ].join('\n');
 
 /** The bwrap command line and environment of one step (see the module comment). */
@@ -108,7 +113,9 @@ export function sandboxProfile(p: ProfilePlan): Profile {
   for (const f of system.files) args.push('--ro-bind', '/dev/null', f);
   for (const b of binds) args.push('--ro-bind', b, b);
   args.push('--bind', p.appDir, p.appDir, '--bind', p.homeDir, p.homeDir);
-  if (rules.serve && p.sockDir) args.push('--bind', p.sockDir, p.sockDir);
+  // The folder itself is bound, never the socket in it: bwrap would follow a link the app put in its place.
+  if (rules.port === 'serve' && p.sockDir) args.push('--bind', p.sockDir, p.sockDir);
+  if (rules.port === 'reach' && p.sockDir && existsSync(p.sockDir)) args.push('--ro-bind', p.sockDir, p.sockDir);
   if (p.proxySocket) args.push('--ro-bind', p.proxySocket, INNER_PROXY_SOCKET);
   if (rules.proxy === 'registries' && p.pipConfig) args.push('--ro-bind', p.pipConfig, INNER_PIP_CONFIG);
   for (const b of p.binds ?? []) args.push(b.writable ? '--bind' : '--ro-bind', b.path, b.path);
@@ -125,16 +132,19 @@ export function sandboxProfile(p: ProfilePlan): Profile {
     extra: { ...(rules.proxy === 'registries' && p.pipConfig ? { SPAWN_APP_PIP_CONFIG: INNER_PIP_CONFIG } : {}), ...p.extraEnv },
   });
   const procs = p.cgroup?.bounds.procs ? '' : String(p.limits.procs);
+  const reach = rules.port === 'reach' && p.sockDir && existsSync(p.sockDir) ? path.join(p.sockDir, 'app') : '';
   const launcher = [
     process.execPath,
     INNER_FORWARDER,
-    rules.serve && p.sockDir ? path.join(p.sockDir, 'app') : '',
+    rules.port === 'serve' && p.sockDir ? path.join(p.sockDir, 'app') : '',
     String(p.port),
     p.proxySocket ? INNER_PROXY_SOCKET : '',
     String(p.proxyPort),
+    reach,
     procs,
     String(p.limits.fileMB * 1024),
-    rules.proxy === 'registries' && p.proxySocket ? '1' : '0',
+    // Installs start by using the proxy; a terminal's user may start by reaching the app: both wait for their bridge.
+    rules.proxy === 'registries' && p.proxySocket ? String(p.proxyPort) : reach ? String(p.port) : '',
   ];
   // --norc: Debian's bash reads ~/.bashrc (the app's) even for `-c` when its stdin is a socket, as Node's pipes are.
   const bwrap = [...args, '--', '/bin/bash', '--norc', '--noprofile', '-c', LAUNCHER, 'spawn-app', ...launcher, ...p.command];
