@@ -14,6 +14,7 @@ import { deploy } from '../../src/core/deploy';
 import type { Deployment } from '../../src/core/deploy';
 import type { SpawnEvent } from '../../src/core/events';
 import { appEnv, detectSandbox, ISOLATION_ARGS, withoutCredentials } from '../../src/core/sandbox/bwrap';
+import { DEFAULT_LIMITS, makeCgroup } from '../../src/core/sandbox/limits';
 import { LocalProvider } from '../../src/core/sandbox/local';
 import type { LocalProviderOptions } from '../../src/core/sandbox/local';
 import { pipIndexSettings, registryHosts } from '../../src/core/sandbox/registries';
@@ -326,6 +327,19 @@ require('http').createServer((q, s) => s.end(String(started))).listen(process.en
     assert.ok(log.some((l) => l.includes(`The app hit the sandbox's process limit (${limit})`)), `the log says so: ${log.join('\n')}`);
     await d.sandbox.destroy();
     assert.deepEqual(await untilProcesses(marker, (ps) => ps.length === 0), []);
+  });
+
+  it('limits: memory, where a memory cgroup can be made (root here): an app over it is stopped, and the error says so', async function () {
+    const probe = makeCgroup(`spawn-test-${marker}`, { ...DEFAULT_LIMITS, memoryMB: 64 });
+    probe?.remove();
+    if (!probe?.bounds.memory) this.skip(); // an unprivileged user without a delegated cgroup: memory is not bounded (README)
+    const server = `const keep = []; for (let i = 0; i < 64; i++) keep.push(Buffer.alloc(16 * 1024 * 1024, 1));
+require('http').createServer((q, s) => s.end(String(keep.length))).listen(process.env.PORT);`;
+    const p = provider({ limits: { memoryMB: 64 } });
+    await assert.rejects(deploy({ spec: webapp({ 'server.js': server }), provider: p }), (err: Error & { detail?: string }) => {
+      assert.match(String(err.detail), /The app hit the sandbox's memory limit \(64 MiB\)/, String(err.detail));
+      return true;
+    });
   });
 
   it('limits: a huge file stops at the file size limit (and says so), and /tmp at its size', async () => {

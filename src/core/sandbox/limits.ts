@@ -12,7 +12,7 @@
  * Defaults fit a React/Vite app's npm install and dev server; `SPAWN_APP_LIMIT_{PROCS,FILE_MB,TMP_MB,MEMORY_MB}`
  * (or the provider's `limits` option) change them. When an app hits one, its log gets one sentence saying which.
  */
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -64,8 +64,33 @@ export interface SandboxCgroup {
   bounds: { procs: boolean; memory: boolean };
   /** Which limit was hit so far (read from the controllers' counters). */
   hit(): 'procs' | 'memory' | undefined;
-  /** Removes the cgroup (once nothing runs in it). */
-  remove(): void;
+  /** Makes the cgroup again when it was removed meanwhile (a sweep by another process); false when it cannot. */
+  ensure(): boolean;
+  /** Removes the cgroup; false while something still runs in it. */
+  remove(): boolean;
+}
+
+/** The cgroup name of a sandbox: swept by any later makeCgroup once it is empty, old, and `stale(id)` says so. */
+const NAME = /^spawn-app-(local-[0-9a-f]+)$/;
+
+/** Removes leftover sandbox cgroups under `parent`: empty, older than a minute, and `stale(id)` (their sandbox is gone). */
+function sweep(parent: string, stale: (id: string) => boolean): void {
+  let names: string[];
+  try {
+    names = readdirSync(parent);
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    const id = NAME.exec(n)?.[1];
+    const dir = path.join(parent, n);
+    try {
+      if (!id || !stale(id) || read(path.join(dir, 'cgroup.procs')).trim() !== '' || Date.now() - statSync(dir).mtimeMs < 60_000) continue;
+      rmdirSync(dir);
+    } catch {
+      // busy or gone
+    }
+  }
 }
 
 function own(controller: string): string | undefined {
@@ -103,12 +128,13 @@ function read(file: string): string {
  * Makes a cgroup for one sandbox where this user may (root, or a delegated v2 subtree): v1 `pids` and `memory`
  * controllers when mounted, else v2 when its controllers are enabled. Undefined when none can be made.
  */
-export function makeCgroup(name: string, limits: Limits): SandboxCgroup | undefined {
+export function makeCgroup(name: string, limits: Limits, stale: (id: string) => boolean = () => false): SandboxCgroup | undefined {
   if (process.platform !== 'linux') return undefined;
   const dirs: { ctrl: 'procs' | 'memory'; dir: string }[] = [];
   const made: string[] = [];
   const mk = (parent: string): string | undefined => {
     const dir = path.join(parent, name);
+    sweep(parent, stale);
     try {
       mkdirSync(dir);
       made.push(dir);
@@ -124,6 +150,7 @@ export function makeCgroup(name: string, limits: Limits): SandboxCgroup | undefi
   };
   const pidsParent = v1('pids');
   const memParent = v1('memory');
+  const v2 = !pidsParent && !memParent;
   if (pidsParent || memParent) {
     const p = pidsParent && mk(pidsParent);
     if (p && tryWrite(path.join(p, 'pids.max'), String(limits.procs))) dirs.push({ ctrl: 'procs', dir: p });
@@ -144,20 +171,35 @@ export function makeCgroup(name: string, limits: Limits): SandboxCgroup | undefi
     }
   }
   const remove = () => {
-    for (const dir of made.reverse()) {
+    let all = true;
+    for (const dir of [...made].reverse()) {
       try {
         rmdirSync(dir);
-      } catch {
-        // still busy or gone
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') all = false;
       }
     }
+    return all;
   };
+  const limitFiles = (d: { ctrl: 'procs' | 'memory'; dir: string }): [string, string][] =>
+    d.ctrl === 'procs' ? [['pids.max', String(limits.procs)]] : [[v2 ? 'memory.max' : 'memory.limit_in_bytes', String(limits.memoryMB * 2 ** 20)]];
   if (dirs.length === 0) {
     remove();
     return undefined;
   }
-  const v2 = !pidsParent && !memParent;
   return {
+    ensure: () => {
+      for (const d of dirs) {
+        if (existsSync(d.dir)) continue;
+        try {
+          mkdirSync(d.dir);
+        } catch {
+          return false;
+        }
+        for (const [f, v] of limitFiles(d)) if (!tryWrite(path.join(d.dir, f), v)) return false;
+      }
+      return true;
+    },
     procsFiles: [...new Set(dirs.map((d) => path.join(d.dir, 'cgroup.procs')))],
     bounds: { procs: dirs.some((d) => d.ctrl === 'procs'), memory: dirs.some((d) => d.ctrl === 'memory') },
     hit: () => {

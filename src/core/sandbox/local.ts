@@ -244,7 +244,11 @@ class LocalSandbox implements Sandbox {
 
   /** The sandbox's cgroup, made once (undefined where this user cannot make one: rlimits bound what they can). */
   private sandboxCgroup(): SandboxCgroup | undefined {
-    if (this.cgroup === undefined) this.cgroup = makeCgroup(`spawn-app-${this.id}`, this.owner.limits) ?? null;
+    if (this.cgroup === undefined) {
+      // Leftovers of sandboxes of this root that are gone (a killed owner) are swept on the way.
+      this.cgroup = makeCgroup(`spawn-app-${this.id}`, this.owner.limits, (id) => !existsSync(path.join(this.owner.root, id))) ?? null;
+    }
+    if (this.cgroup && !this.cgroup.ensure()) this.cgroup = null;
     return this.cgroup ?? undefined;
   }
 
@@ -459,9 +463,10 @@ class LocalSandbox implements Sandbox {
     // Local sandboxes live as long as the process that started them.
   }
 
-  /** Kills every process synchronously (for process exit handlers). */
+  /** Kills every process synchronously (for process exit handlers); its cgroup goes when it can (else a later sweep). */
   killAllSync(): void {
     for (const p of this.record.processes) killGroupSync(p.pid);
+    this.cgroup?.remove();
   }
 
   async destroy(): Promise<void> {
@@ -472,7 +477,8 @@ class LocalSandbox implements Sandbox {
     await this.bridging?.catch(() => undefined);
     await Promise.all(this.proxies.values()).catch(() => undefined);
     await Promise.all(this.bridges.map((b) => b.close()));
-    this.cgroup?.remove();
+    // The kernel frees a cgroup once its last process is reaped: a short wait after the kill.
+    for (let i = 0; i < 100 && this.cgroup && !this.cgroup.remove(); i++) await new Promise((r) => setTimeout(r, 20));
     rmSync(this.dir, { recursive: true, force: true });
     this.owner.forget(this.id);
   }
