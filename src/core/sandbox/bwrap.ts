@@ -1,9 +1,8 @@
 /**
- * The local runner's sandbox: bubblewrap (`bwrap`) used directly. Every install and run of a local sandbox is one
- * `bwrap` process with the system read-only, the user's home (and every other home, /tmp, /run/user and the
- * sandboxes root) hidden behind empty folders, only the app folder and a private $HOME writable, its own PID
- * namespace and `--die-with-parent`. The run step also gets its own network namespace: a forwarder inside it
- * serves the app on a Unix socket that the host forwards `127.0.0.1:<port>` to (see forward.ts).
+ * The local runner's sandbox: bubblewrap (`bwrap`) used directly. This file holds its parts: whether bwrap works
+ * here (`detectSandbox`, testing exactly ISOLATION_ARGS), the namespaces and privileges every step gets, the
+ * environment rule (`appEnv`), the places hidden from the read-only system view, and the in-sandbox forwarder.
+ * profile.ts puts them together into one command line per step (build, install, run, command, terminal).
  *
  * Where bwrap is missing or cannot create namespaces, the runner falls back to plain processes; `detectSandbox`
  * says which, and why, once per provider.

@@ -217,13 +217,6 @@ export function makeCgroup(name: string, limits: Limits, stale: (id: string) => 
   };
 }
 
-/** What the sandbox's limits bound on this machine, as one sentence (for the README-level "what is not bounded"). */
-export function limitsSummary(limits: Limits, cg: Pick<SandboxCgroup, 'bounds'> | undefined, root: boolean): string {
-  const procs = cg?.bounds.procs || !root ? `${limits.procs} processes` : 'processes not bounded (root without a pids cgroup)';
-  const memory = cg?.bounds.memory ? `${limits.memoryMB} MiB of memory` : 'memory not bounded (no memory cgroup can be made here)';
-  return `${procs}, files up to ${limits.fileMB} MiB, /tmp ${limits.tmpMB} MiB, ${memory}`;
-}
-
 /** Output that says a limit was hit: bash's and Node's words for a refused fork, the shell's for SIGXFSZ. */
 const PROCS_HIT = /fork: (retry: )?Resource temporarily unavailable|spawn \S+ EAGAIN|Cannot fork|pthread_create: Resource temporarily unavailable/;
 const FILE_HIT = /File size limit exceeded|EFBIG|file too large/i;

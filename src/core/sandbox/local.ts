@@ -1,7 +1,8 @@
 /**
  * The local provider: a private folder per sandbox, real child processes in their own process groups, a free
- * port mapped to the app's port through $PORT. Where bubblewrap works, every install and run happens inside it
- * (bwrap.ts): the app sees an empty home, writes only to its folder and is reachable only from this machine, and
+ * port mapped to the app's port through $PORT. Where bubblewrap works, every step that runs code of the app or of
+ * its dependencies (cache build, install, run, command, terminal) is one step of the containment profile
+ * (profile.ts): the app sees an empty home, writes only to its folder and is reachable only from this machine, and
  * everything it started dies with its sandbox or its owner. Elsewhere the processes run unsandboxed, with the same
  * environment allowlist. Each sandbox keeps a record (sandbox.json) beside its files so that another process
  * (`spawn-app list` / `destroy`) can find and stop it; records and the root must be the user's own and private.
