@@ -18,7 +18,7 @@ import type { AppFile, AppSpec, AppType } from '../spec';
 import { splitNpmDependency } from '../stacks';
 import { checkPath } from '../validate';
 import type { Isolation } from './bwrap';
-import { appEnv, detectSandbox } from './bwrap';
+import { appEnv, detectSandbox, hiddenPlaces, systemPlacesToHide } from './bwrap';
 import type { CachePlan } from './depCache';
 import { DepCache, defaultCacheRoot, LINK_SCRIPT, linkEntry, npmInstall } from './depCache';
 import type { Closer } from './forward';
@@ -502,6 +502,7 @@ export class LocalProvider implements SandboxProvider {
   private readonly live = new Map<string, LocalSandbox>();
   private exitHandler: (() => void) | undefined;
   private detected?: { sandboxed: boolean; reason?: string };
+  private scanQueued = false;
   readonly depCache: DepCache;
   readonly limits: Limits;
 
@@ -516,6 +517,12 @@ export class LocalProvider implements SandboxProvider {
   /** Whether apps run sandboxed here (bubblewrap is checked once, at first use) and whether they reach the network. */
   isolation(): Isolation {
     this.detected ??= this.opts.sandbox === 'off' ? { sandboxed: false, reason: 'the sandbox is turned off for this runner' } : detectSandbox(this.parentEnv);
+    if (this.detected.sandboxed && !this.scanQueued) {
+      // The scan of the system view (bwrap.ts) runs once per process: do it while this process waits for something
+      // (a generation, say) rather than in the first step's start; that step does it itself when it comes first.
+      this.scanQueued = true;
+      setImmediate(() => systemPlacesToHide(process.getuid?.() === 0, hiddenPlaces(this.parentEnv, this.root, [this.depCache.root]))).unref();
+    }
     const network = typeof this.opts.network === 'function' ? this.opts.network() : this.opts.network ?? true;
     return { ...this.detected, network };
   }
