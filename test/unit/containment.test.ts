@@ -342,20 +342,24 @@ require('http').createServer((q, s) => s.end(String(keep.length))).listen(proces
     });
   });
 
-  it('limits: a huge file stops at the file size limit (and says so), and /tmp at its size', async () => {
+  it('limits: a huge file stops at the file size limit (and says so), and /tmp and /dev/shm at their size', async () => {
     const server = `const { spawnSync } = require('child_process'), fs = require('fs');
 const big = spawnSync('/bin/bash', ['-c', 'head -c 16777216 /dev/zero > big.bin'], { encoding: 'utf8' });
 process.stderr.write(big.stderr);
 const tmp = spawnSync('/bin/bash', ['-c', 'ulimit -f unlimited 2>/dev/null; head -c 16777216 /dev/zero > /tmp/fill'], { encoding: 'utf8' });
 let tmpSize = -1; try { tmpSize = fs.statSync('/tmp/fill').size; } catch {}
-require('http').createServer((q, s) => s.end(JSON.stringify({ bigStatus: big.status, tmpStatus: tmp.status, tmpSize }))).listen(process.env.PORT);`;
+const shm = spawnSync('/bin/bash', ['-c', 'head -c 16777216 /dev/zero > /dev/shm/fill'], { encoding: 'utf8' });
+let shmSize = -1; try { shmSize = fs.statSync('/dev/shm/fill').size; } catch {}
+require('http').createServer((q, s) => s.end(JSON.stringify({ bigStatus: big.status, tmpStatus: tmp.status, tmpSize, shmStatus: shm.status, shmSize }))).listen(process.env.PORT);`;
     const log: string[] = [];
     const d = await deployed(webapp({ 'server.js': server }), provider({ limits: { fileMB: 4, tmpMB: 2 } }), log);
-    const r = JSON.parse((await request(d.url)).body) as { bigStatus: number; tmpStatus: number; tmpSize: number };
+    const r = JSON.parse((await request(d.url)).body) as { bigStatus: number; tmpStatus: number; tmpSize: number; shmStatus: number; shmSize: number };
     assert.notEqual(r.bigStatus, 0);
     assert.ok(statSync(path.join(sandboxDir(d), 'app', 'big.bin')).size <= 4 * 2 ** 20, 'the file stopped at 4 MiB');
     assert.notEqual(r.tmpStatus, 0);
     assert.ok(r.tmpSize <= 2 * 2 ** 20, `/tmp held ${r.tmpSize} bytes`);
+    assert.notEqual(r.shmStatus, 0);
+    assert.ok(r.shmSize >= 0 && r.shmSize <= 2 * 2 ** 20, `/dev/shm held ${r.shmSize} bytes`);
     assert.ok(log.some((l) => l.includes("The app hit the sandbox's file size limit (4 MiB)")), `the log says so: ${log.join('\n')}`);
   });
 });

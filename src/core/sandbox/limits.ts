@@ -3,7 +3,7 @@
  * build, install, run, terminal) runs under the same limits (profile.ts applies them):
  *
  * - file size: `ulimit -f` inside the sandbox (every user);
- * - tmpfs: bwrap `--size` on every tmpfs the sandbox mounts (/tmp and the hidden places);
+ * - tmpfs: bwrap `--size` on every tmpfs the sandbox mounts (/tmp, /dev/shm and the hidden places);
  * - processes: a `pids` cgroup where this user may make one (root, or a delegated cgroup), else `ulimit -u` inside
  *   the sandbox's own user namespace, which counts only the sandbox's processes (kernel 5.14+); for root that rlimit
  *   does not apply (the kernel exempts uid 0), so without a cgroup root's sandbox has no process bound;

@@ -109,6 +109,8 @@ export function sandboxProfile(p: ProfilePlan): Profile {
   const args = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc'];
   for (const h of hidden) args.push('--size', String((h === '/tmp' || h === tmp ? p.limits.tmpMB : HIDDEN_TMPFS_MB) * 2 ** 20), '--tmpfs', h);
   if (!hidden.includes('/tmp')) args.push('--size', String(p.limits.tmpMB * 2 ** 20), '--tmpfs', '/tmp');
+  // bwrap's /dev is an unsized tmpfs: its shared-memory folder gets the /tmp bound too.
+  args.push('--size', String(p.limits.tmpMB * 2 ** 20), '--tmpfs', '/dev/shm');
   for (const d of system.dirs) args.push('--size', '4096', '--tmpfs', d);
   for (const f of system.files) args.push('--ro-bind', '/dev/null', f);
   for (const b of binds) args.push('--ro-bind', b, b);
