@@ -217,6 +217,20 @@ export function makeCgroup(name: string, limits: Limits, stale: (id: string) => 
   };
 }
 
+/** Removes the (empty) cgroup of a sandbox whose owner is gone, under each controller it may have been made in. */
+export function removeCgroup(name: string): void {
+  if (process.platform !== 'linux') return;
+  const parents = [own('pids') && path.join('/sys/fs/cgroup/pids', own('pids')!), own('memory') && path.join('/sys/fs/cgroup/memory', own('memory')!), own('') !== undefined && path.join('/sys/fs/cgroup', own('')!)];
+  for (const parent of parents) {
+    if (!parent) continue;
+    try {
+      rmdirSync(path.join(parent, name));
+    } catch {
+      // none there, or still busy
+    }
+  }
+}
+
 /** Output that says a limit was hit: bash's and Node's words for a refused fork, the shell's for SIGXFSZ. */
 const PROCS_HIT = /fork: (retry: )?Resource temporarily unavailable|spawn \S+ EAGAIN|Cannot fork|pthread_create: Resource temporarily unavailable/;
 const FILE_HIT = /File size limit exceeded|EFBIG|file too large/i;

@@ -28,7 +28,7 @@ import { isSameProcess, killGroup, killGroupSync, processStartTime, spawnGroup }
 import { probeUrl } from './probe';
 import { ptyCommand, startShell } from './localShell';
 import type { Limits, SandboxCgroup } from './limits';
-import { limitInOutput, limitSentence, makeCgroup, resolveLimits } from './limits';
+import { limitInOutput, limitSentence, makeCgroup, removeCgroup, resolveLimits } from './limits';
 import type { Step } from './profile';
 import { sandboxProfile, STEPS } from './profile';
 import { pipConfigText, registryHosts } from './registries';
@@ -586,6 +586,7 @@ export class LocalProvider implements SandboxProvider {
       const running = record.processes.filter((p) => isSameProcess(p.pid, p.startTime));
       if (!ownerAlive && running.length === 0) {
         rmSync(dir, { recursive: true, force: true }); // stale: nothing runs, nobody owns it
+        removeCgroup(`spawn-app-${record.id}`);
         continue;
       }
       out.push(this.toInfo(record, !ownerAlive, this.host));
@@ -608,6 +609,7 @@ export class LocalProvider implements SandboxProvider {
     }
     for (const p of found.record.processes) if (isSameProcess(p.pid, p.startTime)) await killGroup(p.pid);
     rmSync(found.dir, { recursive: true, force: true });
+    removeCgroup(`spawn-app-${found.record.id}`);
     return true;
   }
 
