@@ -68,10 +68,14 @@ export function installCommand(spec: AppSpec, provider?: Pick<SandboxProvider, '
   const sandboxed = provider?.isolation?.().sandboxed ?? true;
   if (ecosystem === 'pip') {
     const quoted = declared.filter((d) => !has(d)).map(shellQuote).join(' ');
+    // From a staging folder, isolated (-I: no current folder on sys.path, no user site, no PYTHON* variables), so no
+    // file of the app's (a pip/__main__.py) runs. No config file of the app's home: the one the provider gives
+    // (the local sandbox's copy of the user's index settings, SPAWN_APP_PIP_CONFIG) or none.
     // Unsandboxed, only wheels: a source package's setup.py would run with the user's permissions.
-    return `PIP_CONFIG_FILE=/dev/null python3 -m pip install --quiet --disable-pip-version-check${sandboxed ? '' : ' --only-binary=:all:'} ${quoted}`;
+    const pip = `PIP_CONFIG_FILE="\${SPAWN_APP_PIP_CONFIG:-/dev/null}" python3 -I -m pip install --quiet --disable-pip-version-check${sandboxed ? '' : ' --only-binary=:all:'} ${quoted}`;
+    return `rm -rf .spawn-install && mkdir .spawn-install && cd .spawn-install && ${pip}; s=$?; cd .. && rm -rf .spawn-install; exit $s`;
   }
-  const npm = `npm install --no-audit --no-fund --no-progress --loglevel=error --userconfig=/dev/null --workspaces=false --package-lock=false${sandboxed ? '' : ' --ignore-scripts'}`;
+  const npm = `npm install --no-audit --no-fund --no-progress --no-update-notifier --loglevel=error --userconfig=/dev/null --workspaces=false --package-lock=false${sandboxed ? '' : ' --ignore-scripts'}`;
   const needed = declared.filter((d) => !has(d));
   if (needed.length < declared.length) {
     // The sandbox's image (a Spawn App E2B template) has the rest in the app folder's node_modules: add only what
@@ -255,7 +259,7 @@ async function runInstall(sandbox: Sandbox, install: string | CachedInstall, opt
       stdout: new LineSplitter((line) => { tail.push(line); onEvent({ event: 'log', source: 'install', stream: 'stdout', line }); }),
       stderr: new LineSplitter((line) => { tail.push(line); onEvent({ event: 'log', source: 'install', stream: 'stderr', line }); }),
     };
-    const runOpts = { signal: opts.signal, onOutput: (s: 'stdout' | 'stderr', t: string) => lines[s].push(t), timeoutMs: 5 * 60_000 };
+    const runOpts = { signal: opts.signal, onOutput: (s: 'stdout' | 'stderr', t: string) => lines[s].push(t), timeoutMs: 5 * 60_000, purpose: 'install' as const };
     const res = typeof install === 'string' ? await sandbox.run(install, runOpts) : await install.run(runOpts);
     lines.stdout.flush();
     lines.stderr.flush();

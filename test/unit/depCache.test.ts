@@ -9,12 +9,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { deploy, redeploy } from '../../src/core/deploy';
 import type { SpawnEvent } from '../../src/core/events';
-import { detectSandbox } from '../../src/core/sandbox/bwrap';
 import { DepCache, MARKER } from '../../src/core/sandbox/depCache';
 import { LocalProvider } from '../../src/core/sandbox/local';
 import type { AppSpec } from '../../src/core/spec';
 import { FakeNpmRegistry } from '../fakes/fakeNpmRegistry';
 import { ensureBuilt, runCli } from '../helpers/cli';
+import { requireSandbox } from '../helpers/sandbox';
 import { request } from '../helpers/http';
 
 /** Just enough of express for these apps: express(), app.get, res.send / res.json, app.listen. */
@@ -79,7 +79,7 @@ describe('the local dependency cache (real npm, fake registry)', function () {
 
   for (const mode of ['sandboxed', 'fallback'] as const) {
     it(`${mode}: the second api deploy runs no npm install of express; an extra installs per app, beside the cached express`, async function () {
-      if (mode === 'sandboxed' && !detectSandbox().sandboxed) this.skip();
+      if (mode === 'sandboxed') requireSandbox(this);
       const provider = new LocalProvider({ root, cacheRoot, sandbox: mode === 'sandboxed' ? 'auto' : 'off', env: { ...process.env, npm_config_registry: registry.url } });
       try {
         const before = expressFetches();
@@ -214,7 +214,7 @@ describe('the local dependency cache (real npm, fake registry)', function () {
   });
 
   it('sandboxed: the cache is read-only from inside the app (a hostile app tries to write into it)', async function () {
-    if (!detectSandbox().sandboxed) this.skip();
+    requireSandbox(this);
     const provider = new LocalProvider({ root, cacheRoot, env: { ...process.env, npm_config_registry: registry.url } });
     try {
       const hostile = apiSpec(`const fs = require('fs'), path = require('path');

@@ -144,8 +144,9 @@ describe('deploy pipeline (local provider)', function () {
     assert.doesNotMatch(npm, /--ignore-scripts/);
     assert.match(installCommand(webapp({ dependencies: ['left-pad'] }), bare)!, /--ignore-scripts/);
     const pip = (p?: Iso) => installCommand(webapp({ appType: 'script', dependencies: ['requests'] }), p)!;
-    assert.match(pip(sandboxed), /^PIP_CONFIG_FILE=\/dev\/null python3 -m pip install /);
+    // pip runs isolated from a staging folder (no pip/__main__.py of the app's), with no config file of the app's home.
+    assert.match(pip(sandboxed), /^rm -rf \.spawn-install && mkdir \.spawn-install && cd \.spawn-install && PIP_CONFIG_FILE="\$\{SPAWN_APP_PIP_CONFIG:-\/dev\/null\}" python3 -I -m pip install /);
     assert.doesNotMatch(pip(sandboxed), /only-binary/);
-    assert.match(pip(bare), /--only-binary=:all: 'requests'$/);
+    assert.match(pip(bare), /--only-binary=:all: 'requests'; s=\$\?; cd \.\. && rm -rf \.spawn-install; exit \$s$/);
   });
 });

@@ -13,11 +13,11 @@ import type { Deployment } from '../../src/core/deploy';
 import { SpawnError } from '../../src/core/errors';
 import { templateSpec } from '../../src/core/generate/templateFiles';
 import { E2BProvider } from '../../src/core/sandbox/e2b';
-import { detectSandbox } from '../../src/core/sandbox/bwrap';
 import { LocalProvider } from '../../src/core/sandbox/local';
 import type { Shell } from '../../src/core/sandbox/types';
 import { FakeE2B } from '../fakes/fakeE2B';
 import { ensureBuilt, runCli } from '../helpers/cli';
+import { requireSandbox } from '../helpers/sandbox';
 import { getViaEdge } from '../helpers/http';
 
 async function until<T>(what: string, cond: () => T | undefined | false | Promise<T | undefined | false>, ms = 10_000): Promise<T> {
@@ -162,7 +162,7 @@ describe('pause instead of kill, and terminals (issue 15 parts 1 and 4)', functi
 
     for (const mode of ['sandboxed', 'off'] as const) {
       it(`opens a shell in the app folder (${mode}); closing it leaves the app, destroying the sandbox ends it`, async function () {
-        if (mode === 'sandboxed' && !detectSandbox().sandboxed) this.skip();
+        if (mode === 'sandboxed') requireSandbox(this);
         local = new LocalProvider({ root, sandbox: mode === 'off' ? 'off' : undefined });
         const d = await deploy({ spec: templateSpec('webapp', 'a calculator'), provider: local });
         const appDir = path.join(root, d.sandbox.id, 'app');

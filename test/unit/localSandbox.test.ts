@@ -18,6 +18,7 @@ import { ensureBuilt, ROOT, runCli, startCli } from '../helpers/cli';
 import type { LiveCli } from '../helpers/cli';
 import { FAKE_SECRETS, FAKE_SSH_KEY, hostileServer, hostListeners, processesWith, untilProcesses } from '../helpers/hostile';
 import { isDown, request } from '../helpers/http';
+import { requireSandbox } from '../helpers/sandbox';
 
 interface Report {
   env: Record<string, string>;
@@ -285,7 +286,7 @@ describe('a sandboxed app\'s network (real processes)', function () {
   let root: string;
   const servers: http.Server[] = [];
   before(function () {
-    if (!detectSandbox().sandboxed) this.skip();
+    requireSandbox(this);
   });
   beforeEach(() => {
     root = mkdtempSync(path.join(os.tmpdir(), 'spawn-net-test-'));

@@ -1,15 +1,14 @@
 /**
- * The local runner's sandbox: bubblewrap (`bwrap`) used directly. Every install and run of a local sandbox is one
- * `bwrap` process with the system read-only, the user's home (and every other home, /tmp, /run/user and the
- * sandboxes root) hidden behind empty folders, only the app folder and a private $HOME writable, its own PID
- * namespace and `--die-with-parent`. The run step also gets its own network namespace: a forwarder inside it
- * serves the app on a Unix socket that the host forwards `127.0.0.1:<port>` to (see forward.ts).
+ * The local runner's sandbox: bubblewrap (`bwrap`) used directly. This file holds its parts: whether bwrap works
+ * here (`detectSandbox`, testing exactly ISOLATION_ARGS), the namespaces and privileges every step gets, the
+ * environment rule (`appEnv`), the places hidden from the read-only system view, and the in-sandbox forwarder.
+ * profile.ts puts them together into one command line per step (build, install, run, command, terminal).
  *
  * Where bwrap is missing or cannot create namespaces, the runner falls back to plain processes; `detectSandbox`
  * says which, and why, once per provider.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, realpathSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -30,11 +29,26 @@ export function sandboxForcedOff(env: NodeJS.ProcessEnv = process.env): boolean 
 
 export const INSTALL_HINT = 'install bubblewrap (e.g. sudo apt-get install bubblewrap, or dnf/pacman install bubblewrap)';
 
-/** Whether bwrap can sandbox here: runs a trivial command with every namespace the runner uses. ~10 ms. */
+/** The app's uid and gid inside its user namespace: never 0, whoever runs the runner (root included). */
+export const SANDBOX_UID = 1000;
+
+/**
+ * Namespaces and privileges of every sandboxed step, the same for all: its own user namespace (the app runs as
+ * SANDBOX_UID, no capability, so a runner started as root gives it no root power: no mount, umount or nsenter), its
+ * own PID, IPC, UTS and network namespaces, a new session (no TIOCSTI into the caller's terminal), and death with
+ * its parent. `detectSandbox` tests exactly these.
+ */
+export const ISOLATION_ARGS: readonly string[] = [
+  '--unshare-user', '--uid', String(SANDBOX_UID), '--gid', String(SANDBOX_UID),
+  '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-net',
+  '--cap-drop', 'ALL', '--new-session', '--die-with-parent',
+];
+
+/** Whether bwrap can sandbox here: runs a trivial command with every namespace and limit the runner uses. ~10 ms. */
 export function detectSandbox(env: NodeJS.ProcessEnv = process.env): { sandboxed: boolean; reason?: string } {
   if (sandboxForcedOff(env)) return { sandboxed: false, reason: 'the sandbox is turned off (SPAWN_APP_SANDBOX=off)' };
   if (process.platform !== 'linux') return { sandboxed: false, reason: `bubblewrap is Linux-only and this is ${process.platform}` };
-  const r = spawnSync('bwrap', ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp', '--unshare-pid', '--unshare-net', '--die-with-parent', '/bin/true'], {
+  const r = spawnSync('bwrap', ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--size', String(2 ** 20), '--tmpfs', '/tmp', ...ISOLATION_ARGS, '/bin/true'], {
     encoding: 'utf8',
     timeout: 5000,
     env: { PATH: env.PATH ?? '/usr/bin:/bin' },
@@ -47,8 +61,55 @@ export function detectSandbox(env: NodeJS.ProcessEnv = process.env): { sandboxed
   return { sandboxed: true };
 }
 
-const PASSED_ENV = /^(LANG|LANGUAGE|LC_[A-Z_]+|TZ|TERM|COLORTERM|NODE_ENV|https?_proxy|HTTPS?_PROXY|no_proxy|NO_PROXY|all_proxy|ALL_PROXY|npm_config_registry|NPM_CONFIG_REGISTRY|PIP_INDEX_URL|PIP_EXTRA_INDEX_URL)$/;
+/** Variables every step gets, each only with a value of its shape (no URL, no escape sequence, no credential). */
+const PASSED_ENV: Record<string, RegExp> = {
+  TZ: /^:?[A-Za-z0-9_+./-]{1,64}$/,
+  TERM: /^[A-Za-z0-9_.+-]{1,64}$/,
+  COLORTERM: /^[A-Za-z0-9_.+-]{1,64}$/,
+  NODE_ENV: /^[A-Za-z0-9_.-]{1,32}$/,
+  LANG: /^[A-Za-z0-9_.@-]{1,64}$/,
+  LANGUAGE: /^[A-Za-z0-9_.@:-]{1,128}$/,
+};
+const LOCALE_NAME = /^LC_[A-Z_]{1,32}$/;
+const LOCALE_VALUE = /^[A-Za-z0-9_.@-]{1,64}$/;
+/** Where the package managers look (install steps only): passed with any `user:password@` removed. */
+/** The parent's proxy: only for an unsandboxed install (a sandboxed step goes through the sandbox's own proxy). */
 const PROXY_ENV = /^(https?_proxy|HTTPS?_PROXY|no_proxy|NO_PROXY|all_proxy|ALL_PROXY)$/;
+const REGISTRY_ENV = /^(npm_config_registry|NPM_CONFIG_REGISTRY|PIP_INDEX_URL|PIP_EXTRA_INDEX_URL|PIP_FIND_LINKS|PIP_TRUSTED_HOST|PIP_CERT|PIP_DEFAULT_TIMEOUT|PIP_NO_INDEX)$/;
+
+/**
+ * `value` without the credentials of the URLs it holds (space-separated lists too): `https://user:token@host/x`
+ * becomes `https://host/x`. Undefined when a part looks like a URL with credentials that cannot be parsed (the
+ * variable is then dropped).
+ */
+export function withoutCredentials(value: string): string | undefined {
+  const parts = value.split(/(\s+)/);
+  for (let i = 0; i < parts.length; i++) {
+    const tok = parts[i]!;
+    if (!tok.includes('@')) continue;
+    if (!/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(tok)) {
+      if (/:[^/]*@|\/\/[^/]*@/.test(tok)) return undefined; // credential-shaped but not a URL we can clean
+      continue;
+    }
+    let u: URL;
+    try {
+      u = new URL(tok);
+    } catch {
+      return undefined;
+    }
+    if (!u.username && !u.password) {
+      if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*@/.test(tok)) return undefined; // an empty user before @: not ours to guess
+      continue;
+    }
+    parts[i] = tok.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/?#]*@/, '$1');
+  }
+  return parts.join('');
+}
+
+/** True when `s` holds a control character (an escape sequence, a newline). */
+export function hasControl(s: string): boolean {
+  return [...s].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
+}
 
 export interface EnvPlan {
   parent: NodeJS.ProcessEnv;
@@ -58,23 +119,32 @@ export interface EnvPlan {
   path: string;
   /** The pipeline's own variables for this command (e.g. PORT). */
   extra?: Record<string, string>;
-  /** Inside a network namespace: the proxy the app reaches the network through, or none at all. */
+  /** An install step: the registry variables pass (credentials removed), and no `no_proxy` (registries on loopback go through the proxy). */
+  registries?: boolean;
+  /** Inside a network namespace: the proxy the step reaches the network through, or none at all (undefined: unsandboxed). */
   proxy?: string | null;
 }
 
 /**
- * The environment an app sees: an allowlist, never the parent's keys, tokens or editor variables. Proxy variables
- * pass for installs; in the run step they point at the sandbox's own proxy (or are removed with the network off).
+ * The environment an app sees: an allowlist, never the parent's keys, tokens or editor variables, each value of the
+ * shape its name promises. The parent's proxy variables never pass: a sandboxed step gets its own proxy; registry
+ * variables reach only install steps.
  */
 export function appEnv(p: EnvPlan): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(p.parent)) if (v !== undefined && PASSED_ENV.test(k)) out[k] = v;
-  if (p.proxy !== undefined) {
-    for (const k of Object.keys(out)) if (PROXY_ENV.test(k)) delete out[k];
-    if (p.proxy) {
-      for (const k of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY']) out[k] = p.proxy;
-      out.no_proxy = out.NO_PROXY = 'localhost,127.0.0.1,::1';
+  for (const [k, v] of Object.entries(p.parent)) {
+    if (v === undefined) continue;
+    const shape = PASSED_ENV[k] ?? (LOCALE_NAME.test(k) ? LOCALE_VALUE : undefined);
+    if (shape) {
+      if (shape.test(v)) out[k] = v;
+    } else if (p.registries && (REGISTRY_ENV.test(k) || (p.proxy === undefined && PROXY_ENV.test(k)))) {
+      const clean = withoutCredentials(v);
+      if (clean !== undefined && !hasControl(clean)) out[k] = clean;
     }
+  }
+  if (p.proxy) {
+    for (const k of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY']) out[k] = p.proxy;
+    if (!p.registries) out.no_proxy = out.NO_PROXY = 'localhost,127.0.0.1,::1';
   }
   Object.assign(out, {
     PATH: p.path,
@@ -102,31 +172,69 @@ function under(p: string, dir: string): boolean {
   return p === dir || p.startsWith(dir.endsWith('/') ? dir : dir + '/');
 }
 
-export interface BwrapPlan {
-  /** The sandboxes root (hidden: other sandboxes are not visible). */
-  root: string;
-  appDir: string;
-  homeDir: string;
-  /** Folder with the forwarder's sockets (run step only). */
-  sockDir?: string;
-  cwd: string;
-  /** Own network namespace (only loopback inside). */
-  isolateNetwork: boolean;
-  parentEnv: NodeJS.ProcessEnv;
-  /** More places to hide (the dependency cache root). */
-  hide?: string[];
-  /** Folders shown at their own path after the hidden places: read-only (a dependency cache entry) or writable (its build). */
-  binds?: { path: string; writable: boolean }[];
-}
-
-/** Places hidden behind an empty folder: homes, the user's runtime folder, temp folders. */
-function hiddenPlaces(env: NodeJS.ProcessEnv, root: string, more: readonly string[] = []): string[] {
-  const places = [os.homedir(), env.HOME, '/home', '/root', '/run/user', '/tmp', '/var/tmp', env.TMPDIR, env.XDG_RUNTIME_DIR, root, ...more]
-    .filter((p): p is string => !!p && path.isAbsolute(p))
-    .map(real)
-    .filter((p) => p !== '/' && existsSync(p));
+/** Places hidden behind an empty folder: homes, runtime and socket folders (/run, /var/run), temp folders. */
+export function hiddenPlaces(env: NodeJS.ProcessEnv, root: string, more: readonly string[] = []): string[] {
+  const abs = (list: (string | undefined)[]) => list.filter((p): p is string => !!p && path.isAbsolute(p)).map(real).filter((p) => p !== '/' && existsSync(p));
+  const places = abs([os.homedir(), env.HOME, '/home', '/root', '/run', '/var/run', '/var/lock', '/tmp', '/var/tmp', env.TMPDIR, env.XDG_RUNTIME_DIR, root]);
+  // More places (the dependency cache) only where not hidden already: hiding them again would show their parents.
+  places.push(...abs([...more]).filter((m) => !places.some((h) => under(m, h))));
   // Outer folders first, so that a hidden folder inside another one is hidden again on top of it.
   return [...new Set(places)].sort((a, b) => a.length - b.length);
+}
+
+/** System folders the sandbox shows read-only, scanned for what must still be hidden in them. */
+const SCANNED = ['/etc', '/var', '/srv', '/opt', '/boot', '/usr/local', '/mnt', '/media'];
+const SECRET_PLACES = ['/etc', '/var', '/srv', '/boot'];
+/** Big folders of package metadata, world-readable by design: not worth their scan time. */
+const NOT_SCANNED = new Set(['/var/lib/dpkg/info', '/var/lib/apt/lists', '/var/cache/apt/archives', '/var/lib/rpm', '/var/cache/dnf', '/var/lib/pacman/local', '/var/cache/pacman', '/usr/local/lib', '/usr/local/share', '/usr/local/include']);
+const scans = new Map<boolean, { files: string[]; dirs: string[] }>();
+
+/**
+ * What the read-only system view must still hide, found once per process: every Unix socket under the scanned
+ * system folders (a database's, a daemon's: the app must not connect to them), and, when the runner is root, the
+ * files and folders only root may read (the app's uid maps to root's on the host, so it would own them: /etc/shadow,
+ * /etc/ssl/private, …). Bounded (depth and entries), so a huge /opt or /var costs little.
+ */
+export function systemPlacesToHide(asRoot: boolean, hidden: readonly string[]): { files: string[]; dirs: string[] } {
+  const cached = scans.get(asRoot);
+  if (cached) return cached;
+  const files: string[] = [];
+  const dirs: string[] = [];
+  let budget = 40_000;
+  const skip = new Set(hidden);
+  const walk = (dir: string, depth: number, secrets: boolean) => {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (--budget < 0) return;
+      const p = `${dir}/${e.name}`;
+      if (e.isSocket()) {
+        files.push(p);
+        continue;
+      }
+      if (!e.isDirectory() && !(secrets && e.isFile())) continue;
+      if (e.isDirectory() && (skip.has(p) || NOT_SCANNED.has(p))) continue;
+      let st;
+      try {
+        st = lstatSync(p);
+      } catch {
+        continue;
+      }
+      const rootOnly = asRoot && (st.mode & 0o004) === 0 && ((st.uid === 0 && (st.mode & 0o400) !== 0) || (st.gid === 0 && (st.mode & 0o040) !== 0));
+      if (rootOnly && st.isFile()) files.push(p);
+      else if (st.isDirectory() && (rootOnly || (asRoot && st.uid === 0 && (st.mode & 0o001) === 0))) dirs.push(p);
+      else if (st.isDirectory() && depth > 0) walk(p, depth - 1, secrets);
+    }
+  };
+  // Root-only files are looked for where systems keep them (configuration, state, logs, boot); sockets everywhere.
+  for (const r of SCANNED) if (!hidden.some((h) => under(r, h))) walk(r, 5, asRoot && SECRET_PLACES.includes(r));
+  const found = { files, dirs };
+  scans.set(asRoot, found);
+  return found;
 }
 
 /** PATH inside the sandbox: the parent's entries that stay visible, plus the running Node's folder when hidden. */
@@ -144,29 +252,15 @@ export function sandboxPath(env: NodeJS.ProcessEnv, hidden: readonly string[]): 
   return { path: [...new Set(visible)].join(':'), binds };
 }
 
-/** The bwrap arguments (up to and excluding the command) and the PATH to use inside. */
-export function bwrapArgs(p: BwrapPlan): { args: string[]; path: string } {
-  const hidden = hiddenPlaces(p.parentEnv, real(p.root), p.hide ?? []);
-  const { path: innerPath, binds } = sandboxPath(p.parentEnv, hidden);
-  const args = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc'];
-  for (const h of hidden) args.push('--tmpfs', h);
-  for (const b of binds) args.push('--ro-bind', b, b);
-  args.push('--bind', p.appDir, p.appDir, '--bind', p.homeDir, p.homeDir);
-  if (p.sockDir) args.push('--bind', p.sockDir, p.sockDir);
-  for (const b of p.binds ?? []) args.push(b.writable ? '--bind' : '--ro-bind', b.path, b.path);
-  args.push('--unshare-pid', '--unshare-ipc', '--unshare-uts', '--die-with-parent');
-  if (p.isolateNetwork) args.push('--unshare-net');
-  args.push('--chdir', p.cwd);
-  return { args, path: innerPath };
-}
-
 /**
- * The forwarder that runs inside the run step's network namespace (started with `node -e`): the app's port is
- * served on a Unix socket the host connects to; with the network on, `127.0.0.1:<proxy port>` inside is bridged to
- * the host's proxy socket. Kept tiny: it starts in parallel with the app.
+ * The forwarder that runs inside a step's network namespace (started with `node -e`): for the run step, the app's
+ * port served on a Unix socket the host connects to (argv 1-2, empty for other steps); with a proxy, `127.0.0.1:<proxy
+ * port>` inside bridged to the host's proxy socket (argv 3-4); for the terminal, `127.0.0.1:<app port>` inside
+ * bridged to the running app's socket (argv 5). Kept tiny: it starts in parallel with the app.
  */
-export const INNER_FORWARDER = `const n=require('net'),f=require('fs');const[s,p,ps,pp]=process.argv.slice(1);
+export const INNER_FORWARDER = `const n=require('net'),f=require('fs');const[s,p,ps,pp,rs]=process.argv.slice(1);
 const pipe=(a,b)=>{a.on('error',()=>b.destroy());b.on('error',()=>a.destroy());a.pipe(b).pipe(a)};
-try{f.unlinkSync(s)}catch{}
-n.createServer(c=>pipe(c,n.connect({port:+p,host:'localhost'}))).listen(s);
-if(ps)n.createServer(c=>pipe(c,n.connect(ps))).listen(+pp,'127.0.0.1');`;
+if(s){try{f.unlinkSync(s)}catch{}
+n.createServer(c=>pipe(c,n.connect({port:+p,host:'localhost'}))).listen(s)}
+if(ps)n.createServer(c=>pipe(c,n.connect(ps))).listen(+pp,'127.0.0.1');
+if(rs)n.createServer(c=>pipe(c,n.connect(rs))).listen(+p,'127.0.0.1');`;

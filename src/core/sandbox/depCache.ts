@@ -29,7 +29,7 @@ import { packagesSatisfy, TEMPLATE_PACKAGES } from './preinstalled';
 
 /** npm as every local install runs it (installCommand's flags): no user config, no lock file, scripts only sandboxed. */
 export function npmInstall(sandboxed: boolean): string {
-  return `npm install --no-audit --no-fund --no-progress --loglevel=error --userconfig=/dev/null --workspaces=false --package-lock=false${sandboxed ? '' : ' --ignore-scripts'}`;
+  return `npm install --no-audit --no-fund --no-progress --no-update-notifier --loglevel=error --userconfig=/dev/null --workspaces=false --package-lock=false${sandboxed ? '' : ' --ignore-scripts'}`;
 }
 
 /** The locked dependency set of each stack that has one (exact versions). */

@@ -1,7 +1,8 @@
 /**
  * The local provider: a private folder per sandbox, real child processes in their own process groups, a free
- * port mapped to the app's port through $PORT. Where bubblewrap works, every install and run happens inside it
- * (bwrap.ts): the app sees an empty home, writes only to its folder and is reachable only from this machine, and
+ * port mapped to the app's port through $PORT. Where bubblewrap works, every step that runs code of the app or of
+ * its dependencies (cache build, install, run, command, terminal) is one step of the containment profile
+ * (profile.ts): the app sees an empty home, writes only to its folder and is reachable only from this machine, and
  * everything it started dies with its sandbox or its owner. Elsewhere the processes run unsandboxed, with the same
  * environment allowlist. Each sandbox keeps a record (sandbox.json) beside its files so that another process
  * (`spawn-app list` / `destroy`) can find and stop it; records and the root must be the user's own and private.
@@ -17,7 +18,7 @@ import type { AppFile, AppSpec, AppType } from '../spec';
 import { splitNpmDependency } from '../stacks';
 import { checkPath } from '../validate';
 import type { Isolation } from './bwrap';
-import { appEnv, bwrapArgs, detectSandbox, INNER_FORWARDER } from './bwrap';
+import { appEnv, detectSandbox, hiddenPlaces, systemPlacesToHide } from './bwrap';
 import type { CachePlan } from './depCache';
 import { DepCache, defaultCacheRoot, LINK_SCRIPT, linkEntry, npmInstall } from './depCache';
 import type { Closer } from './forward';
@@ -26,6 +27,11 @@ import type { SpawnedShell } from './processes';
 import { isSameProcess, killGroup, killGroupSync, processStartTime, spawnGroup } from './processes';
 import { probeUrl } from './probe';
 import { ptyCommand, startShell } from './localShell';
+import type { Limits, SandboxCgroup } from './limits';
+import { limitInOutput, limitSentence, makeCgroup, removeCgroup, resolveLimits } from './limits';
+import type { Step } from './profile';
+import { sandboxProfile, STEPS } from './profile';
+import { pipConfigText, registryHosts } from './registries';
 import type { BackgroundProcess, CachedInstall, CreateOptions, RunOptions, RunResult, Sandbox, SandboxInfo, SandboxProvider, Shell, ShellOptions } from './types';
 import { METADATA_TAG } from './types';
 
@@ -71,6 +77,8 @@ export interface LocalProviderOptions {
   env?: NodeJS.ProcessEnv;
   /** The per-user dependency cache folder; default defaultCacheRoot (SPAWN_APP_CACHE_DIR, XDG_CACHE_HOME). */
   cacheRoot?: string;
+  /** The sandbox's resource limits (limits.ts); default DEFAULT_LIMITS, then SPAWN_APP_LIMIT_* of `env`. */
+  limits?: Partial<Limits>;
 }
 
 function uid(): number | undefined {
@@ -130,6 +138,10 @@ class LocalSandbox implements Sandbox {
   private bridges: Closer[] = [];
   private bridging?: Promise<void>;
   private shells = 0;
+  /** The host's proxy sockets, one per kind of way out (profile.ts STEPS), started at first use. */
+  private readonly proxies = new Map<'registries' | 'network', Promise<string>>();
+  /** The sandbox's cgroup (null: none can be made here), made at its first sandboxed step. */
+  private cgroup?: SandboxCgroup | null;
 
   constructor(
     private readonly owner: LocalProvider,
@@ -152,6 +164,11 @@ class LocalSandbox implements Sandbox {
 
   private get sockDir(): string {
     return path.join(this.dir, 'sock');
+  }
+
+  /** Host-only folder (never shown to the app) of the proxy sockets and the install steps' pip config. */
+  private get netDir(): string {
+    return path.join(this.dir, 'net');
   }
 
   get sandboxed(): boolean {
@@ -180,73 +197,138 @@ class LocalSandbox implements Sandbox {
   }
 
   /**
-   * Starts `cmd` in the app folder: inside bubblewrap when sandboxed (the run step of an app — `serve` — in its own
-   * network namespace, bridged to the host), else as a plain process group; either way with the env allowlist.
+   * Starts `cmd` in the app folder as one step of the containment profile (profile.ts) when sandboxed, else as a
+   * plain process group; either way with the env allowlist. Output is watched for a hit limit (one sentence then).
    */
-  private spawn(cmd: string, opts: RunOptions, serve: boolean, writable: string[] = []): SpawnedShell {
+  private async spawn(cmd: string, opts: RunOptions, step: Step, writable: string[] = []): Promise<SpawnedShell> {
     const cwd = this.cwd(opts);
     const parent = this.owner.parentEnv;
-    const network = this.owner.isolation().network;
+    const limits = this.owner.limits;
+    const watch = this.limitWatch(opts.onOutput);
+    const onOutput = watch.onOutput;
     if (!this.sandboxed) {
-      const env = appEnv({ parent, home: this.homeDir, port: this.record.port, path: parent.PATH ?? '/usr/bin:/bin', extra: opts.env });
-      return spawnGroup('/bin/bash', ['-c', cmd], cwd, env, opts.onOutput, cmd);
+      const env = appEnv({ parent, home: this.homeDir, port: this.record.port, path: parent.PATH ?? '/usr/bin:/bin', extra: opts.env, registries: STEPS[step].proxy === 'registries' });
+      return spawnGroup('/bin/bash', ['-c', cmd], cwd, env, onOutput, cmd);
     }
-    const { args, path: innerPath } = bwrapArgs({
+    const proxySocket = await this.proxyFor(step);
+    const registries = STEPS[step].proxy === 'registries';
+    const prof = sandboxProfile({
+      step,
       root: this.owner.root,
       appDir: this.appDir,
       homeDir: this.homeDir,
-      sockDir: serve ? this.sockDir : undefined,
       cwd,
-      isolateNetwork: serve,
       parentEnv: parent,
+      port: this.record.port,
+      proxyPort: this.record.port === INNER_PROXY_PORT ? INNER_PROXY_PORT + 1 : INNER_PROXY_PORT,
+      proxySocket,
+      sockDir: this.sockDir,
+      pipConfig: registries ? this.pipConfig() : undefined,
       hide: [this.owner.depCache.root],
       binds: [...(this.record.cacheEntries ?? []).map((p) => ({ path: p, writable: false })), ...writable.map((p) => ({ path: p, writable: true }))],
+      limits,
+      cgroup: this.sandboxCgroup(),
+      extraEnv: opts.env,
+      command: ['/bin/bash', '--norc', '--noprofile', '-c', cmd],
     });
-    const proxyPort = this.record.port === INNER_PROXY_PORT ? INNER_PROXY_PORT + 1 : INNER_PROXY_PORT;
-    const env = appEnv({
-      parent,
-      home: this.homeDir,
-      port: this.record.port,
-      path: innerPath,
-      extra: opts.env,
-      ...(serve ? { proxy: network ? `http://127.0.0.1:${proxyPort}` : null } : {}),
-    });
-    if (!serve) return spawnGroup('bwrap', [...args, '--', '/bin/bash', '-c', cmd], cwd, env, opts.onOutput, cmd);
-    // The forwarder starts beside the app (not before it), so it adds no time to the start.
-    // This process's Node (or Electron, as Node) runs it; should that binary be hidden, the `node` on PATH does.
-    const script = 'N="$1"; [ -x "$N" ] || N=node; ELECTRON_RUN_AS_NODE=1 "$N" -e "$2" "$3" "$4" "$5" "$6" </dev/null >/dev/null 2>&1 & exec /bin/bash -c "$7"';
-    const inner = [process.execPath, INNER_FORWARDER, path.join(this.sockDir, 'app'), String(this.record.port), network ? path.join(this.sockDir, 'proxy') : '', String(proxyPort), cmd];
-    return spawnGroup('bwrap', [...args, '--', '/bin/bash', '-c', script, 'spawn-app', ...inner], cwd, env, opts.onOutput, cmd);
+    const sh = spawnGroup(prof.file, prof.args, cwd, prof.env, onOutput, cmd);
+    // 153: killed by SIGXFSZ (128 + 25), a file over the size limit; a cgroup counts the processes and memory it refused.
+    void sh.exited.then(({ exitCode }) => watch.say(exitCode === 153 ? 'file' : this.cgroup?.hit()));
+    return sh;
   }
 
-  /** The host side of a sandboxed run: 127.0.0.1:<port> → the app's socket, and the outbound proxy. Once. */
+  /** Passes output on, adding one sentence (once) when it, or the step's end, shows the app hit a limit. */
+  private limitWatch(onOutput: RunOptions['onOutput']): { onOutput: NonNullable<RunOptions['onOutput']>; say: (hit: 'procs' | 'file' | 'memory' | undefined) => void } {
+    let said = false;
+    const say = (hit: 'procs' | 'file' | 'memory' | undefined) => {
+      if (!hit || said) return;
+      said = true;
+      onOutput?.('stderr', `\n${limitSentence(hit, this.owner.limits)}\n`);
+    };
+    return {
+      onOutput: (stream, text) => {
+        onOutput?.(stream, text);
+        if (!said) say(limitInOutput(text));
+      },
+      say,
+    };
+  }
+
+  /** The sandbox's cgroup, made once (undefined where this user cannot make one: rlimits bound what they can). */
+  private sandboxCgroup(): SandboxCgroup | undefined {
+    if (this.cgroup === undefined) {
+      // Leftovers of sandboxes of this root that are gone (a killed owner) are swept on the way.
+      this.cgroup = makeCgroup(`spawn-app-${this.id}`, this.owner.limits, (id) => !existsSync(path.join(this.owner.root, id))) ?? null;
+    }
+    if (this.cgroup && !this.cgroup.ensure()) this.cgroup = null;
+    return this.cgroup ?? undefined;
+  }
+
+  /** The pip config the install steps read (the user's index settings), written once into the host-only folder. */
+  private pipConfig(): string {
+    const file = path.join(this.netDir, 'pip.conf');
+    if (!existsSync(file)) {
+      mkdirSync(this.netDir, { recursive: true, mode: 0o700 });
+      writeFileSync(file, pipConfigText(this.owner.parentEnv), { mode: 0o600 });
+    }
+    return file;
+  }
+
+  /** The host's proxy socket for a step: the install proxy (registries allowed), the app's (network on), or none. */
+  private proxyFor(step: Step): Promise<string | undefined> {
+    const kind = STEPS[step].proxy;
+    if (kind === 'network' && !this.owner.isolation().network) return Promise.resolve(undefined);
+    let started = this.proxies.get(kind);
+    if (!started) {
+      const sock = path.join(this.netDir, kind === 'registries' ? 'install.sock' : 'app.sock');
+      // Unix socket paths are limited to 107 bytes on Linux.
+      if (Buffer.byteLength(sock) > 100) {
+        throw new SpawnError('deploy.start_failed', `The local sandboxes folder ${this.owner.root} is too deeply nested for the sandbox's sockets; set SPAWN_APP_LOCAL_ROOT to a shorter path.`);
+      }
+      mkdirSync(this.netDir, { recursive: true, mode: 0o700 });
+      // Installs: public addresses and the exact registries; the app: public addresses, the LAN when allowed, its exact pairs.
+      const opts = kind === 'registries' ? { allow: registryHosts(this.owner.parentEnv) } : { allowLan: this.owner.allowLan(), allow: this.owner.proxyAllow };
+      started = outboundProxy(sock, opts).then((closer) => {
+        this.bridges.push(closer);
+        return sock;
+      });
+      this.proxies.set(kind, started);
+    }
+    return started;
+  }
+
+  /** The host side of a sandboxed run: 127.0.0.1:<port> → the app's socket. Once. */
   private bridge(): Promise<void> {
     this.bridging ??= (async () => {
       // Unix socket paths are limited to 107 bytes on Linux.
-      if (Buffer.byteLength(path.join(this.sockDir, 'proxy')) > 100) {
+      if (Buffer.byteLength(path.join(this.sockDir, 'app')) > 100) {
         throw new SpawnError('deploy.start_failed', `The local sandboxes folder ${this.owner.root} is too deeply nested for the sandbox's sockets; set SPAWN_APP_LOCAL_ROOT to a shorter path.`);
       }
       mkdirSync(this.sockDir, { recursive: true, mode: 0o700 });
       this.bridges.push(await forwardPortToSocket(this.record.port, path.join(this.sockDir, 'app')));
-      if (this.owner.isolation().network) this.bridges.push(await outboundProxy(path.join(this.sockDir, 'proxy'), { allowLan: this.owner.allowLan(), allow: this.owner.proxyAllow }));
     })();
     return this.bridging;
   }
 
-  async run(cmd: string, opts: RunOptions = {}, writable: string[] = []): Promise<RunResult> {
+  async run(cmd: string, opts: RunOptions = {}): Promise<RunResult> {
+    return this.exec(cmd, opts, opts.purpose === 'install' ? 'install' : 'command');
+  }
+
+  /** Runs `cmd` to its end as one step (`writable`: more folders the step may write, the cache build's). */
+  private async exec(cmd: string, opts: RunOptions, step: Step, writable: string[] = []): Promise<RunResult> {
     this.assertAlive();
     if (opts.signal?.aborted) throw new CancelledError();
     let stdout = '';
     let stderr = '';
     this.ranCode = true;
-    const sh = this.spawn(cmd, {
+    const sh = await this.spawn(cmd, {
       ...opts,
       onOutput: (stream, text) => {
         if (stream === 'stdout') stdout += text;
         else stderr += text;
         opts.onOutput?.(stream, text);
       },
-    }, false, writable);
+    }, step, writable);
     const kill = () => killGroup(sh.pid, 200);
     this.running.set(sh.pid, { kill });
     const onAbort = () => void kill();
@@ -292,7 +374,7 @@ class LocalSandbox implements Sandbox {
       opts.onOutput?.('stdout', `Installing the ${plan.stack} dependencies into the cache (once per user): ${plan.dir}\n`);
       await cache.build(plan, this.sandboxed, async (tmp) => {
         const locked = Object.entries(cache.lockedSet(plan)).map(([n, v]) => shellQuote(`${n}@${v}`)).join(' ');
-        const res = await this.run(`cd ${shellQuote(tmp)} && echo '{"private":true}' > package.json && ${npm} ${locked}`, { ...opts, timeoutMs: 10 * 60_000 }, [tmp]);
+        const res = await this.exec(`cd ${shellQuote(tmp)} && echo '{"private":true}' > package.json && ${npm} ${locked}`, { ...opts, cwd: undefined, timeoutMs: 10 * 60_000 }, 'build', [tmp]);
         if (opts.signal?.aborted) throw new CancelledError();
         if (res.exitCode !== 0) throw new SpawnError('deploy.install_failed', `Installing the ${plan.stack} dependency cache failed (exit code ${res.exitCode}).`, (res.stderr || res.stdout).trim().split('\n').slice(-15).join('\n'));
       });
@@ -310,14 +392,14 @@ class LocalSandbox implements Sandbox {
     const cmd = plan.extras.length === 0
       ? `${node} ${src} '' ${own}`
       : `rm -rf .spawn-install && mkdir .spawn-install && cd .spawn-install && echo '{"private":true}' > package.json && ${npm} ${plan.extras.map(shellQuote).join(' ')} && cd .. && ${node} ${src} .spawn-install/node_modules ${own} && rm -rf .spawn-install`;
-    return this.run(cmd, opts);
+    return this.exec(cmd, opts, 'install');
   }
 
   async start(cmd: string, opts: RunOptions = {}): Promise<BackgroundProcess> {
     this.assertAlive();
     if (this.sandboxed) await this.bridge();
     this.ranCode = true;
-    const sh = this.spawn(cmd, opts, true);
+    const sh = await this.spawn(cmd, opts, 'run');
     const rec: ProcessRecord = { pid: sh.pid, startTime: processStartTime(sh.pid), cmd };
     this.record.processes.push(rec);
     this.owner.saveRecord(this.dir, this.record);
@@ -332,11 +414,12 @@ class LocalSandbox implements Sandbox {
   }
 
   /**
-   * An interactive shell in the app folder (localShell.ts): inside bubblewrap with the install step's plan (same app
-   * folder and home, no network namespace of its own), else a plain process group with the same environment allowlist.
-   * Killed with the sandbox.
+   * An interactive shell in the app folder (localShell.ts): the terminal step of the containment profile when
+   * sandboxed (the app's file system view, limits and network rule, its own network namespace with the app's proxy
+   * when the network is on), else a plain process group with the same environment allowlist. Either way bash starts
+   * without rc files (the app can write its home's .bashrc). Killed with the sandbox.
    */
-  openShell(opts: ShellOptions): Shell {
+  async openShell(opts: ShellOptions): Promise<Shell> {
     this.assertAlive();
     const parent = this.owner.parentEnv;
     const [file, ...rest] = ptyCommand(opts.cols, opts.rows);
@@ -346,9 +429,25 @@ class LocalSandbox implements Sandbox {
       const env = appEnv({ parent, home: this.homeDir, port: this.record.port, path: parent.PATH ?? '/usr/bin:/bin', extra });
       shell = startShell(file!, rest, this.appDir, env, opts);
     } else {
-      const { args, path: innerPath } = bwrapArgs({ root: this.owner.root, appDir: this.appDir, homeDir: this.homeDir, cwd: this.appDir, isolateNetwork: false, parentEnv: parent });
-      const env = appEnv({ parent, home: this.homeDir, port: this.record.port, path: innerPath, extra });
-      shell = startShell('bwrap', [...args, '--', file!, ...rest], this.appDir, env, opts);
+      const prof = sandboxProfile({
+        step: 'terminal',
+        root: this.owner.root,
+        appDir: this.appDir,
+        homeDir: this.homeDir,
+        cwd: this.appDir,
+        parentEnv: parent,
+        port: this.record.port,
+        proxyPort: this.record.port === INNER_PROXY_PORT ? INNER_PROXY_PORT + 1 : INNER_PROXY_PORT,
+        proxySocket: await this.proxyFor('terminal'),
+        sockDir: this.sockDir,
+        hide: [this.owner.depCache.root],
+        binds: (this.record.cacheEntries ?? []).map((p) => ({ path: p, writable: false })),
+        limits: this.owner.limits,
+        cgroup: this.sandboxCgroup(),
+        extraEnv: extra,
+        command: [file!, ...rest],
+      });
+      shell = startShell(prof.file, prof.args, this.appDir, prof.env, opts);
     }
     const key = -++this.shells; // beside the pids, so that destroy() kills the shells too
     this.running.set(key, { kill: () => shell.kill() });
@@ -378,9 +477,10 @@ class LocalSandbox implements Sandbox {
     // Local sandboxes live as long as the process that started them.
   }
 
-  /** Kills every process synchronously (for process exit handlers). */
+  /** Kills every process synchronously (for process exit handlers); its cgroup goes when it can (else a later sweep). */
   killAllSync(): void {
     for (const p of this.record.processes) killGroupSync(p.pid);
+    this.cgroup?.remove();
   }
 
   async destroy(): Promise<void> {
@@ -389,7 +489,10 @@ class LocalSandbox implements Sandbox {
     await Promise.all([...this.running.values()].map((r) => r.kill()));
     for (const p of this.record.processes) if (isSameProcess(p.pid, p.startTime)) await killGroup(p.pid);
     await this.bridging?.catch(() => undefined);
+    await Promise.all(this.proxies.values()).catch(() => undefined);
     await Promise.all(this.bridges.map((b) => b.close()));
+    // The kernel frees a cgroup once its last process is reaped: a short wait after the kill.
+    for (let i = 0; i < 100 && this.cgroup && !this.cgroup.remove(); i++) await new Promise((r) => setTimeout(r, 20));
     removeTree(this.dir); // never through a link the app left (noFollow.ts)
     this.owner.forget(this.id);
   }
@@ -412,10 +515,13 @@ export class LocalProvider implements SandboxProvider {
   private readonly live = new Map<string, LocalSandbox>();
   private exitHandler: (() => void) | undefined;
   private detected?: { sandboxed: boolean; reason?: string };
+  private scanQueued = false;
   readonly depCache: DepCache;
+  readonly limits: Limits;
 
   constructor(private readonly opts: LocalProviderOptions = {}) {
     this.parentEnv = opts.env ?? process.env;
+    this.limits = resolveLimits(this.parentEnv, opts.limits);
     this.root = opts.root ?? defaultLocalRoot(this.parentEnv);
     this.depCache = new DepCache(opts.cacheRoot ?? defaultCacheRoot(this.parentEnv));
     this.host = opts.host ?? '127.0.0.1';
@@ -424,6 +530,12 @@ export class LocalProvider implements SandboxProvider {
   /** Whether apps run sandboxed here (bubblewrap is checked once, at first use) and whether they reach the network. */
   isolation(): Isolation {
     this.detected ??= this.opts.sandbox === 'off' ? { sandboxed: false, reason: 'the sandbox is turned off for this runner' } : detectSandbox(this.parentEnv);
+    if (this.detected.sandboxed && !this.scanQueued) {
+      // The scan of the system view (bwrap.ts) runs once per process: do it while this process waits for something
+      // (a generation, say) rather than in the first step's start; that step does it itself when it comes first.
+      this.scanQueued = true;
+      setImmediate(() => systemPlacesToHide(process.getuid?.() === 0, hiddenPlaces(this.parentEnv, this.root, [this.depCache.root]))).unref();
+    }
     const network = typeof this.opts.network === 'function' ? this.opts.network() : this.opts.network ?? true;
     return { ...this.detected, network };
   }
@@ -498,6 +610,7 @@ export class LocalProvider implements SandboxProvider {
       const running = record.processes.filter((p) => isSameProcess(p.pid, p.startTime));
       if (!ownerAlive && running.length === 0) {
         removeTree(dir); // stale: nothing runs, nobody owns it
+        removeCgroup(`spawn-app-${record.id}`);
         continue;
       }
       out.push(this.toInfo(record, !ownerAlive, this.host));
@@ -520,6 +633,7 @@ export class LocalProvider implements SandboxProvider {
     }
     for (const p of found.record.processes) if (isSameProcess(p.pid, p.startTime)) await killGroup(p.pid);
     removeTree(found.dir);
+    removeCgroup(`spawn-app-${found.record.id}`);
     return true;
   }
 

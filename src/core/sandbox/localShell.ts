@@ -2,10 +2,10 @@
  * An interactive shell for the local runner's terminal: `bash -i` on a pseudo-terminal made by util-linux `script`
  * (no native module needed), started as its own process group so that killing it never touches the app.
  *
- * Inside bubblewrap the shell gets the same plan as the app's install step (bwrap.ts): the same app folder and private
- * home, writable; the system read-only; homes, /tmp and other sandboxes hidden; the same environment allowlist. It
- * cannot join the running app's namespaces (bwrap cannot enter an existing sandbox), so it has its own PID namespace
- * (it does not see the app's processes) and the machine's network, where the app answers on 127.0.0.1:$PORT.
+ * Inside bubblewrap the shell is the terminal step of the containment profile (profile.ts): the app's file system
+ * view, environment rule and limits, and a network namespace of its own (bwrap cannot enter the running app's), where
+ * a bridge makes 127.0.0.1:$PORT lead to the app. bash starts with --norc --noprofile: the rc files the app may have
+ * written in its home never run. `script` makes the PTY inside the sandbox, so `--new-session` keeps job control.
  * The terminal's size is set when it opens (`script` does not pass later resizes on).
  */
 import { spawn } from 'node:child_process';
@@ -15,9 +15,9 @@ import type { Shell, ShellOptions } from './types';
 
 /** `file args…` wrapped so that it runs `bash -i` on a PTY of the given size (falls back to pipes without `script`). */
 export function ptyCommand(cols: number, rows: number): string[] {
-  const inner = `stty cols ${Math.max(1, Math.floor(cols))} rows ${Math.max(1, Math.floor(rows))} 2>/dev/null; exec /bin/bash -i`;
+  const inner = `stty cols ${Math.max(1, Math.floor(cols))} rows ${Math.max(1, Math.floor(rows))} 2>/dev/null; exec /bin/bash --norc --noprofile -i`;
   if (process.platform === 'linux' && existsSync('/usr/bin/script')) return ['/usr/bin/script', '-qfec', inner, '/dev/null'];
-  return ['/bin/bash', '-i'];
+  return ['/bin/bash', '--norc', '--noprofile', '-i'];
 }
 
 export function startShell(file: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv, opts: ShellOptions): Shell {

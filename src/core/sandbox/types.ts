@@ -14,6 +14,8 @@ export interface RunOptions {
   onOutput?: OutputHandler;
   signal?: AbortSignal;
   timeoutMs?: number;
+  /** An install step: the local sandbox then lets it reach the package registries (and nothing else differs). */
+  purpose?: 'install';
 }
 
 export interface RunResult {
