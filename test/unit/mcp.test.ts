@@ -11,7 +11,7 @@ import { BIN, ensureBuilt, runCli, startCli } from '../helpers/cli';
 import { isDown, request } from '../helpers/http';
 import { DEFAULT_WEBAPP, FakeAnthropic } from '../fakes/fakeAnthropic';
 import { FakeE2B } from '../fakes/fakeE2B';
-import { detectSandbox } from '../../src/core/sandbox/bwrap';
+import { requireSandbox } from '../helpers/sandbox';
 import { dayOf } from '../../src/core/budget';
 
 type Text = { content: { type: string; text: string }[]; isError?: boolean };
@@ -269,7 +269,7 @@ describe('spawn-app mcp (the built CLI over stdio)', function () {
   });
 
   it('the bubblewrap-sandboxed local runner needs no flag for a model-written app', async function () {
-    if (!detectSandbox().sandboxed) this.skip(); // this machine has no usable bubblewrap (the refusal above covers it)
+    requireSandbox(this); // skips where bubblewrap cannot sandbox (the refusal above covers that), fails in CI
     mkdirSync(path.join(appsDir, 'by-model'), { recursive: true });
     writeFileSync(path.join(appsDir, 'by-model', 'spawn-app.json'), JSON.stringify({ appType: 'webapp', startCommand: 'node server.js', dependencies: [], port: 3000, generator: 'claude' }));
     writeFileSync(path.join(appsDir, 'by-model', 'server.js'), `require('http').createServer((q, s) => s.end('model-written')).listen(process.env.PORT, process.env.HOST);\n`);
