@@ -13,7 +13,7 @@ import path from 'node:path';
 import { deploy } from '../../src/core/deploy';
 import type { Deployment } from '../../src/core/deploy';
 import type { SpawnEvent } from '../../src/core/events';
-import { appEnv, detectSandbox, ISOLATION_ARGS, withoutCredentials } from '../../src/core/sandbox/bwrap';
+import { appEnv, detectSandbox, forgetSystemScan, ISOLATION_ARGS, withoutCredentials } from '../../src/core/sandbox/bwrap';
 import { DEFAULT_LIMITS, makeCgroup } from '../../src/core/sandbox/limits';
 import { LocalProvider } from '../../src/core/sandbox/local';
 import type { LocalProviderOptions } from '../../src/core/sandbox/local';
@@ -166,6 +166,32 @@ require('http').createServer((q, s) => s.end(JSON.stringify(report))).listen(pro
     }
     assert.equal(r.secretSeen, false, 'no process environment of the host (the runner\'s) is readable');
     assert.ok(!existsSync(`/etc/spawn-test-${marker}`));
+  });
+
+  it('a socket of a system folder (found by the scan) is hidden; once it is gone, the next app still starts (a long-lived window)', async function () {
+    if (process.getuid?.() !== 0) this.skip(); // only root can make a socket in a system folder such as /srv
+    const sock = `/srv/spawn-test-${marker}.sock`;
+    const server = net.createServer((c) => c.destroy());
+    await new Promise<void>((r) => server.listen(sock, r));
+    try {
+      forgetSystemScan(); // the scan runs once per process: this one must see the socket
+      const probe = `const net = require('net'), http = require('http');
+const c = net.connect(${JSON.stringify(sock)}, () => { c.destroy(); serve('connected'); });
+c.on('error', (e) => serve(e.code));
+function serve(r) { http.createServer((q, s) => s.end(r)).listen(Number(process.env.PORT), process.env.HOST); }`;
+      const p = provider();
+      const first = await deployed(webapp({ 'server.js': probe }), p);
+      assert.notEqual((await request(first.url + '/')).body, 'connected', 'the app reached the system socket');
+      await first.sandbox.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+      rmSync(sock, { force: true });
+      const second = await deployed(webapp({ 'server.js': probe }), p);
+      assert.equal((await request(second.url + '/')).body, 'ENOENT', 'the next app started, and the socket is gone');
+    } finally {
+      server.close();
+      rmSync(sock, { force: true });
+      forgetSystemScan();
+    }
   });
 
   it('install step: a hostile npm install script reaches no host loopback port, no abstract socket, writes nothing outside; the install still works', async () => {

@@ -187,7 +187,14 @@ const SCANNED = ['/etc', '/var', '/srv', '/opt', '/boot', '/usr/local', '/mnt', 
 const SECRET_PLACES = ['/etc', '/var', '/srv', '/boot'];
 /** Big folders of package metadata, world-readable by design: not worth their scan time. */
 const NOT_SCANNED = new Set(['/var/lib/dpkg/info', '/var/lib/apt/lists', '/var/cache/apt/archives', '/var/lib/rpm', '/var/cache/dnf', '/var/lib/pacman/local', '/var/cache/pacman', '/usr/local/lib', '/usr/local/share', '/usr/local/include']);
-const scans = new Map<boolean, { files: string[]; dirs: string[] }>();
+const scans = new Map<boolean, { found: { files: string[]; dirs: string[] }; at: number; refreshing?: boolean }>();
+/** A scan older than this is done again in the background (a long-lived window sees daemons start and stop). */
+const RESCAN_MS = 60_000;
+
+/** Forgets the scan of the system view (tests: the next step scans again). */
+export function forgetSystemScan(): void {
+  scans.clear();
+}
 
 /**
  * What the read-only system view must still hide, found once per process: every Unix socket under the scanned
@@ -197,7 +204,16 @@ const scans = new Map<boolean, { files: string[]; dirs: string[] }>();
  */
 export function systemPlacesToHide(asRoot: boolean, hidden: readonly string[]): { files: string[]; dirs: string[] } {
   const cached = scans.get(asRoot);
-  if (cached) return cached;
+  if (cached) {
+    if (Date.now() - cached.at > RESCAN_MS && !cached.refreshing) {
+      cached.refreshing = true;
+      setImmediate(() => {
+        scans.delete(asRoot);
+        systemPlacesToHide(asRoot, hidden);
+      }).unref();
+    }
+    return cached.found;
+  }
   const files: string[] = [];
   const dirs: string[] = [];
   let budget = 40_000;
@@ -233,7 +249,7 @@ export function systemPlacesToHide(asRoot: boolean, hidden: readonly string[]): 
   // Root-only files are looked for where systems keep them (configuration, state, logs, boot); sockets everywhere.
   for (const r of SCANNED) if (!hidden.some((h) => under(r, h))) walk(r, 5, asRoot && SECRET_PLACES.includes(r));
   const found = { files, dirs };
-  scans.set(asRoot, found);
+  scans.set(asRoot, { found, at: Date.now() });
   return found;
 }
 

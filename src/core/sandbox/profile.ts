@@ -6,7 +6,7 @@
  * namespaces, a new session), one environment rule (bwrap.ts appEnv) and one set of limits (limits.ts). What differs
  * per step is only what STEPS says.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, lstatSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { appEnv, hiddenPlaces, INNER_FORWARDER, ISOLATION_ARGS, sandboxPath, systemPlacesToHide } from './bwrap';
@@ -104,7 +104,10 @@ export function sandboxProfile(p: ProfilePlan): Profile {
   const hidden = hiddenPlaces(p.parentEnv, p.root, p.hide ?? []);
   const { path: innerPath, binds } = sandboxPath(p.parentEnv, hidden);
   const asRoot = process.getuid?.() === 0;
-  const system = systemPlacesToHide(asRoot, hidden);
+  // A socket or file found by the scan may be gone since (a daemon stopped): bwrap cannot cover what is not there,
+  // and would refuse the whole step, so only what still exists is covered.
+  const scanned = systemPlacesToHide(asRoot, hidden);
+  const system = { files: scanned.files.filter(exists), dirs: scanned.dirs.filter(exists) };
   const tmp = os.tmpdir();
   const args = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc'];
   for (const h of hidden) args.push('--size', String((h === '/tmp' || h === tmp ? p.limits.tmpMB : HIDDEN_TMPFS_MB) * 2 ** 20), '--tmpfs', h);
@@ -154,4 +157,13 @@ export function sandboxProfile(p: ProfilePlan): Profile {
   // Join the sandbox's cgroup before bwrap starts, so that nothing of it runs outside the cgroup's bounds.
   const join = 'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 125; shift; n=$((n-1)); done; exec "$@"';
   return { file: '/bin/sh', args: ['-c', join, 'sh', String(p.cgroup.procsFiles.length), ...p.cgroup.procsFiles, 'bwrap', ...bwrap], env };
+}
+
+function exists(p: string): boolean {
+  try {
+    lstatSync(p);
+    return true;
+  } catch {
+    return false;
+  }
 }
