@@ -4,7 +4,7 @@
 // integration suites that need no fake servers against the *installed* files (the minified bundle and only what
 // .vscodeignore ships), in the real extension host. Exit code: 0 when all of that passed.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,8 +18,10 @@ run('npm', ['run', 'package']);
 const files = execFileSync('npx', ['vsce', 'ls', '--no-dependencies'], { cwd: root, encoding: 'utf8' }).trim().split('\n').map((l) => l.trim());
 const mustShip = ['media/icon.png', 'dist/extension.js', 'package.nls.json', 'l10n/bundle.l10n.json', 'media/walkthrough/agents.md', 'docs/screenshots/03-prompt.png'];
 for (const f of mustShip) if (!files.includes(f)) throw new Error(`vsce ls does not list ${f}:\n${files.join('\n')}`);
-const stray = files.filter((f) => /^(src|test|scripts|out|node_modules|\.vscode-host)\/|\.ts$|\.map$|\.vsix$/.test(f));
-if (stray.length) throw new Error(`the .vsix would ship sources or tests: ${stray.join(', ')}`);
+// Screenshots ship only for the walkthrough; the README's are shown from the repository (vsce rewrites their links).
+const walkthroughImages = new Set(JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).contributes.walkthroughs.flatMap((w) => w.steps.map((s) => s.media.image)).filter(Boolean));
+const stray = files.filter((f) => /^(src|test|scripts|out|node_modules|\.vscode-host)\/|\.ts$|\.map$|\.vsix$/.test(f) || (/^docs\//.test(f) && !walkthroughImages.has(f)));
+if (stray.length) throw new Error(`the .vsix would ship sources, tests or docs it does not show: ${stray.join(', ')}`);
 console.log(`[vsix] vsce ls: ${files.length} files, icon included, no sources or tests`);
 run('npm', ['run', 'build:tests']);
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'spawn-vsix-'));

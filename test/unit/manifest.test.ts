@@ -50,13 +50,30 @@ describe('Marketplace-ready manifest', () => {
     for (const s of w.steps) {
       const media = s.media.image ?? s.media.markdown;
       assert.ok(existsSync(path.join(root, media)), media);
-      assert.ok(media.startsWith('media/') || (media.startsWith('docs/screenshots/') && ignore.includes('!docs/screenshots/*.png')), `${media} is shipped`);
+      assert.ok(media.startsWith('media/') || (media.startsWith('docs/screenshots/') && ignore.split('\n').includes(`!${media}`)), `${media} is shipped`);
       if (s.media.image) assert.ok(nls[s.media.altText.replace(/%/g, '')], `${s.id} has alt text`);
       for (const [, cmd] of (nls[s.description.replace(/%/g, '')] ?? '').matchAll(/\(command:([\w.]+)\)/g)) {
         const known = pkg.contributes.commands.some((c: { command: string }) => c.command === cmd) || cmd === 'spawnApp.apps.focus';
         assert.ok(known, `${s.id} links to ${cmd}`);
       }
     }
+  });
+
+  it("the .vsix ships only the screenshots the walkthrough shows; the README's come from the repository", async () => {
+    const shown = pkg.contributes.walkthroughs.flatMap((w: { steps: { media: { image?: string } }[] }) => w.steps.map((s) => s.media.image)).filter(Boolean);
+    const ignore = readFileSync(path.join(root, '.vscodeignore'), 'utf8').split('\n');
+    const shipped = ignore.filter((l) => l.startsWith('!docs/')).map((l) => l.slice(1));
+    assert.deepEqual([...shipped].sort(), [...shown].sort(), '.vscodeignore names exactly the walkthrough images under docs/');
+    // vsce rewrites the README's relative links to the repository's URLs (package.json repository), as it packages.
+    const vscePackage = '@vscode/vsce/out/package.js'; // vsce's own README processing (no types shipped for it)
+    const { ReadmeProcessor } = (await import(vscePackage)) as {
+      ReadmeProcessor: new (m: unknown, o: object) => { processFile(f: { path: string; contents: string }): Promise<{ contents: Buffer | string }> };
+    };
+    const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+    const out = String((await new ReadmeProcessor(pkg, {}).processFile({ path: 'extension/readme.md', contents: readme })).contents);
+    const images = [...out.matchAll(/!\[[^\]]*\]\(([^)]+)\)/g)].map((m) => m[1]!);
+    assert.ok(images.length > 0, 'the README shows screenshots');
+    for (const src of images) assert.match(src, /^https:\/\/github\.com\/spawn-app\/spawn-app\/raw\/HEAD\/docs\/screenshots\/[\w-]+\.png$/);
   });
 
   it('l10n: every vscode.l10n.t string in src/vscode is in the English bundle', () => {
