@@ -32,7 +32,7 @@ const SKIP_DIRS = new Set(['node_modules', '.git', '__pycache__', '.venv', 'venv
 
 export interface LoadedApp {
   spec: AppSpec;
-  /** What the manifest says about who wrote the code: information only, never trust (see README, "ours"). */
+  /** What the manifest says about who wrote the code: information only, never trust (see docs/security.md, "The dialog is a control": "ours"). */
   generator?: string;
 }
 

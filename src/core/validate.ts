@@ -20,7 +20,7 @@ export interface Finding {
   message: string;
 }
 
-/** Documented limits (README "Limits"). */
+/** Documented limits (docs/security.md, Validation). */
 export const LIMITS = {
   maxFiles: 500,
   maxTotalBytes: 10 * 1024 * 1024,

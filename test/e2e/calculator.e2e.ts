@@ -3,7 +3,7 @@
  * the quick pick and the input box, the generated files in the editor, the modal confirmation, the preview
  * webview showing the running calculator (its buttons clicked inside the nested iframes), and Destroy from the
  * Sandboxes tree. Templates + local runner: no keys, no network. Screenshots go to test-results/screenshots/ (or to
- * $SPAWN_APP_SCREENSHOTS_DIR; `npm run screenshots` refreshes the README's docs/screenshots/).
+ * $SPAWN_APP_SCREENSHOTS_DIR; `npm run screenshots` refreshes docs/screenshots/, the pictures of the README and docs/).
  *
  *   npm run test:e2e
  */

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 
 export const root = path.resolve(__dirname, '../..');
-/** test-results/screenshots, or SPAWN_APP_SCREENSHOTS_DIR (`npm run screenshots` sets docs/screenshots, the README's). */
+/** test-results/screenshots, or SPAWN_APP_SCREENSHOTS_DIR (`npm run screenshots` sets docs/screenshots, the pictures of the README and docs/). */
 export const shots = path.resolve(root, process.env.SPAWN_APP_SCREENSHOTS_DIR || 'test-results/screenshots');
 export const failures = path.join(root, 'test-results');
 

@@ -4,7 +4,7 @@
  * - an app deployed to E2B (the fake E2B, started here), then Pause (Sandboxes view item): the row says `paused` and
  *   the fake E2B holds it paused;
  * - the status bar shows today's spend against `spawnApp.budgetUsd`.
- * Each step takes the README's screenshot (terminal.png, sandboxes-paused.png, budget.png) into test-results/screenshots/
+ * Each step takes a screenshot of the docs (terminal.png, sandboxes-paused.png, budget.png) into test-results/screenshots/
  * (or $SPAWN_APP_SCREENSHOTS_DIR; `npm run screenshots` refreshes docs/screenshots/). Templates + local runner +
  * fake E2B: no keys, no network.
  *

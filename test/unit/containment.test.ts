@@ -358,7 +358,7 @@ require('http').createServer((q, s) => s.end(String(started))).listen(process.en
   it('limits: memory, where a memory cgroup can be made (root here): an app over it is stopped, and the error says so', async function () {
     const probe = makeCgroup(`spawn-test-${marker}`, { ...DEFAULT_LIMITS, memoryMB: 64 });
     probe?.remove();
-    if (!probe?.bounds.memory) this.skip(); // an unprivileged user without a delegated cgroup: memory is not bounded (README)
+    if (!probe?.bounds.memory) this.skip(); // an unprivileged user without a delegated cgroup: memory is not bounded (docs/security.md, Local sandbox limits)
     const server = `const keep = []; for (let i = 0; i < 64; i++) keep.push(Buffer.alloc(16 * 1024 * 1024, 1));
 require('http').createServer((q, s) => s.end(String(keep.length))).listen(process.env.PORT);`;
     const p = provider({ limits: { memoryMB: 64 } });

@@ -3,7 +3,7 @@
  * - this window's E2B sandboxes that outlived a reload come back as `reloaded`; other windows' and machines' are
  *   listed apart as `other`; listed entries the provider no longer lists go;
  * - a local app whose window is gone (its extension host crashed or was killed) is stopped: the orphan policy
- *   (README, Durability); a local app of another window that still runs is that window's business.
+ *   (docs/extension.md, Durability); a local app of another window that still runs is that window's business.
  * A listing that fails is kept as a ListError (the tree offers a retry) and leaves the rest as it was.
  */
 import * as vscode from 'vscode';
