@@ -307,6 +307,84 @@ require('http').createServer((q, s) => s.end('ok')).listen(process.env.PORT);`;
     }
   });
 
+  it('keyrings: the app can neither read a key of its owner\'s session keyring nor add one to it (install and run steps)', async function () {
+    // The syscall numbers below are x86-64's; python3 (ctypes) makes the calls on both sides.
+    if (process.arch !== 'x64' || !existsSync('/usr/bin/python3')) this.skip();
+    const secret = `keyring-secret-${marker}`;
+    // Inside: search the session keyring for the owner's key, read it, and plant a key of the app's there.
+    const attack = `import ctypes, json
+libc = ctypes.CDLL(None, use_errno=True)
+k = libc.syscall(250, 10, ctypes.c_long(-3), b"user", b"spawn-test-${marker}", 0)
+buf = ctypes.create_string_buffer(256)
+n = libc.syscall(250, 11, ctypes.c_long(k), buf, 256) if k > 0 else -1
+a = libc.syscall(248, b"user", b"planted-${marker}", b"x", 1, ctypes.c_long(-3))
+print(json.dumps({"read": buf.raw[:n].decode() if n > 0 else None, "added": a > 0}))
+`;
+    // The runner: a process of the user's with a session keyring holding a key (as a login's would), which runs the
+    // attack as the install step and as a command of the app, then looks for the planted key in its keyring.
+    const runner = `import { LocalProvider } from ${JSON.stringify(path.join(ROOT, 'src/core/sandbox/local.ts'))};
+const p = new LocalProvider({ root: ${JSON.stringify(root)} });
+const sb = await p.create({ appName: 'keys', appType: 'script' });
+await sb.writeFiles([{ path: 'keys.py', content: ${JSON.stringify(attack)} }]);
+const out = {};
+for (const purpose of ['install', 'command']) out[purpose] = (await sb.run('/usr/bin/python3 keys.py', { purpose: purpose === 'install' ? 'install' : undefined })).stdout.trim();
+await sb.destroy();
+console.log(JSON.stringify(out));
+process.exit(0);`;
+    writeFileSync(path.join(tmp, 'runner.mts'), runner);
+    const host = `import ctypes, json, subprocess, sys
+libc = ctypes.CDLL(None, use_errno=True)
+assert libc.syscall(250, 1, None) > 0
+assert libc.syscall(248, b"user", b"spawn-test-${marker}", ${JSON.stringify(secret)}.encode(), ${secret.length}, ctypes.c_long(-3)) > 0
+r = subprocess.run([${JSON.stringify(process.execPath)}, "--import", "tsx", sys.argv[1]], capture_output=True, text=True)
+planted = libc.syscall(250, 10, ctypes.c_long(-3), b"user", b"planted-${marker}", 0) > 0
+print(json.dumps({"runner": r.stdout.strip().splitlines()[-1] if r.stdout.strip() else r.stderr[-2000:], "planted": planted}))
+`;
+    const { spawnSync } = await import('node:child_process');
+    const r = spawnSync('/usr/bin/python3', ['-c', host, path.join(tmp, 'runner.mts')], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const res = JSON.parse(r.stdout) as { runner: string; planted: boolean };
+    const steps = JSON.parse(res.runner) as Record<string, string>;
+    for (const [step, text] of Object.entries(steps)) {
+      const seen = JSON.parse(text) as { read: string | null; added: boolean };
+      assert.notEqual(seen.read, secret, `the ${step} step read its owner's key`);
+      assert.equal(seen.added, false, `the ${step} step added a key to a keyring`);
+    }
+    assert.equal(res.planted, false, "a key of the app's is in its owner's session keyring");
+  });
+
+  it('as root: root-only files in every scanned system folder (/opt, /usr/local) and at the top level (/swapfile-like) stay unreadable', async function () {
+    if (!asRoot) this.skip(); // an unprivileged app cannot read another user's 0600 files anyway
+    const places = [`/opt/spawn-test-${marker}/key`, `/usr/local/etc/spawn-test-${marker}.key`, `/spawn-test-${marker}.swap`];
+    const made: string[] = [];
+    try {
+      for (const f of places) {
+        if (!existsSync(path.dirname(f))) {
+          mkdirSync(path.dirname(f), { recursive: true, mode: 0o755 });
+          made.push(path.dirname(f));
+        }
+        writeFileSync(f, `root-only-${marker}\n`, { mode: 0o600 });
+        made.push(f);
+      }
+      // A fresh process: the runner scans the system view once per process, and these files must exist before it.
+      const runner = `import { LocalProvider } from ${JSON.stringify(path.join(ROOT, 'src/core/sandbox/local.ts'))};
+const p = new LocalProvider({ root: ${JSON.stringify(root)} });
+const sb = await p.create({ appName: 'peek', appType: 'script' });
+const r = await sb.run(${JSON.stringify(places.map((f) => `cat ${f} 2>/dev/null;`).join(' ') + ' true')});
+await sb.destroy();
+console.log(JSON.stringify(r.stdout));
+process.exit(0);`;
+      writeFileSync(path.join(tmp, 'peek.mts'), runner);
+      const { spawnSync } = await import('node:child_process');
+      const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(tmp, 'peek.mts')], { cwd: ROOT, encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      const seen = JSON.parse(r.stdout.trim().split('\n').pop()!) as string;
+      assert.ok(!seen.includes(`root-only-${marker}`), `the app read a root-only file: ${seen}`);
+    } finally {
+      for (const f of made.reverse()) rmSync(f, { recursive: true, force: true });
+    }
+  });
+
   it('limits: a fork bomb stops at the process limit (and says so); the host never gets that many processes', async () => {
     const limit = 64;
     const server = `const cp = require('child_process');
