@@ -353,7 +353,7 @@ print(json.dumps({"runner": r.stdout.strip().splitlines()[-1] if r.stdout.strip(
     assert.equal(res.planted, false, "a key of the app's is in its owner's session keyring");
   });
 
-  it('as root: root-only files in every scanned system folder (/opt, /usr/local) and at the top level (/swapfile-like) stay unreadable', async function () {
+  it('as root: root-only files in every scanned system folder (/opt, /usr/local), at the top level (/swapfile-like) and in /proc (slabinfo) stay unreadable', async function () {
     if (!asRoot) this.skip(); // an unprivileged app cannot read another user's 0600 files anyway
     const places = [`/opt/spawn-test-${marker}/key`, `/usr/local/etc/spawn-test-${marker}.key`, `/spawn-test-${marker}.swap`];
     const made: string[] = [];
@@ -370,7 +370,7 @@ print(json.dumps({"runner": r.stdout.strip().splitlines()[-1] if r.stdout.strip(
       const runner = `import { LocalProvider } from ${JSON.stringify(path.join(ROOT, 'src/core/sandbox/local.ts'))};
 const p = new LocalProvider({ root: ${JSON.stringify(root)} });
 const sb = await p.create({ appName: 'peek', appType: 'script' });
-const r = await sb.run(${JSON.stringify(places.map((f) => `cat ${f} 2>/dev/null;`).join(' ') + ' true')});
+const r = await sb.run(${JSON.stringify(places.map((f) => `cat ${f} 2>/dev/null;`).join(' ') + ' head -c 64 /proc/slabinfo /proc/timer_list 2>/dev/null; true')});
 await sb.destroy();
 console.log(JSON.stringify(r.stdout));
 process.exit(0);`;
@@ -380,6 +380,8 @@ process.exit(0);`;
       assert.equal(r.status, 0, r.stderr);
       const seen = JSON.parse(r.stdout.trim().split('\n').pop()!) as string;
       assert.ok(!seen.includes(`root-only-${marker}`), `the app read a root-only file: ${seen}`);
+      // The kernel's root-only reports (0400 in /proc), which the sandbox's own /proc shows too.
+      assert.doesNotMatch(seen, /slabinfo - version|Timer List Version/, `the app read a root-only kernel report: ${seen}`);
     } finally {
       for (const f of made.reverse()) rmSync(f, { recursive: true, force: true });
     }

@@ -236,6 +236,9 @@ export function systemPlacesToHide(asRoot: boolean, hidden: readonly string[]): 
   // /lost+found or folder of someone's), without going down into the folders there.
   for (const r of SCANNED) if (!hidden.some((h) => under(r, h))) walk(r, 5, asRoot);
   walk('/', 0, asRoot);
+  // The kernel's root-only reports (/proc/slabinfo, /proc/timer_list, /proc/vmallocinfo: what kernel exploits are
+  // aimed with), which the sandbox's own /proc shows too; nothing under its process folders.
+  if (asRoot) walk('/proc', 0, true);
   const found = { files, dirs };
   scans.set(asRoot, found);
   return found;

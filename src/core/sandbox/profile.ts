@@ -4,8 +4,7 @@
  * environment from `sandboxProfile`, so they share one file system view, one set of namespaces and privileges
  * (bwrap.ts ISOLATION_ARGS: own user namespace as an unprivileged uid, no capability, own PID/IPC/UTS/network
  * namespaces, a new session; seccomp.ts: no key management calls), one environment rule (bwrap.ts appEnv) and one
- * set of limits (limits.ts). What differs
- * per step is only what STEPS says.
+ * set of limits (limits.ts). What differs per step is only what STEPS says.
  */
 import { existsSync } from 'node:fs';
 import os from 'node:os';
