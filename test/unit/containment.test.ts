@@ -307,7 +307,7 @@ require('http').createServer((q, s) => s.end('ok')).listen(process.env.PORT);`;
     }
   });
 
-  it('keyrings: the app can neither read a key of its owner\'s session keyring nor add one to it (install and run steps)', async function () {
+  it('keyrings: the app can neither read a key of its owner\'s session keyring, nor see its name, nor add one to it (install and run steps)', async function () {
     // The syscall numbers below are x86-64's; python3 (ctypes) makes the calls on both sides.
     if (process.arch !== 'x64' || !existsSync('/usr/bin/python3')) this.skip();
     const secret = `keyring-secret-${marker}`;
@@ -318,7 +318,11 @@ k = libc.syscall(250, 10, ctypes.c_long(-3), b"user", b"spawn-test-${marker}", 0
 buf = ctypes.create_string_buffer(256)
 n = libc.syscall(250, 11, ctypes.c_long(k), buf, 256) if k > 0 else -1
 a = libc.syscall(248, b"user", b"planted-${marker}", b"x", 1, ctypes.c_long(-3))
-print(json.dumps({"read": buf.raw[:n].decode() if n > 0 else None, "added": a > 0}))
+try:
+    listed = "spawn-test-${marker}" in open("/proc/keys").read()
+except OSError:
+    listed = False
+print(json.dumps({"read": buf.raw[:n].decode() if n > 0 else None, "added": a > 0, "listed": listed}))
 `;
     // The runner: a process of the user's with a session keyring holding a key (as a login's would), which runs the
     // attack as the install step and as a command of the app, then looks for the planted key in its keyring.
@@ -346,8 +350,9 @@ print(json.dumps({"runner": r.stdout.strip().splitlines()[-1] if r.stdout.strip(
     const res = JSON.parse(r.stdout) as { runner: string; planted: boolean };
     const steps = JSON.parse(res.runner) as Record<string, string>;
     for (const [step, text] of Object.entries(steps)) {
-      const seen = JSON.parse(text) as { read: string | null; added: boolean };
+      const seen = JSON.parse(text) as { read: string | null; added: boolean; listed: boolean };
       assert.notEqual(seen.read, secret, `the ${step} step read its owner's key`);
+      assert.equal(seen.listed, false, `the ${step} step saw its owner's key named in /proc/keys`);
       assert.equal(seen.added, false, `the ${step} step added a key to a keyring`);
     }
     assert.equal(res.planted, false, "a key of the app's is in its owner's session keyring");

@@ -115,6 +115,8 @@ export function sandboxProfile(p: ProfilePlan): Profile {
   args.push('--size', String(p.limits.tmpMB * 2 ** 20), '--tmpfs', '/dev/shm');
   for (const d of system.dirs) args.push('--size', '4096', '--tmpfs', d);
   for (const f of system.files) args.push('--ro-bind', '/dev/null', f);
+  // The kernel's list of keys (names of its owner's keys and keyrings); the keys themselves: seccomp.ts.
+  for (const f of ['/proc/keys', '/proc/key-users']) if (existsSync(f)) args.push('--ro-bind', '/dev/null', f);
   for (const b of binds) args.push('--ro-bind', b, b);
   args.push('--bind', p.appDir, p.appDir, '--bind', p.homeDir, p.homeDir);
   // The folder itself is bound, never the socket in it: bwrap would follow a link the app put in its place.
