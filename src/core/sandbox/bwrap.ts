@@ -232,13 +232,13 @@ export function systemPlacesToHide(asRoot: boolean, hidden: readonly string[]): 
       else if (st.isDirectory() && depth > 0) walk(p, depth - 1, secrets);
     }
   };
-  // Sockets and (as root) root-only files in every scanned folder, then the top level itself (a root-only /swapfile,
-  // /lost+found or folder of someone's), without going down into the folders there.
-  for (const r of SCANNED) if (!hidden.some((h) => under(r, h))) walk(r, 5, asRoot);
+  // First the cheap, bounded places (before a big /opt or /var uses up the budget): the top level itself (a root-only
+  // /swapfile, /lost+found or folder of someone's), without going down into its folders, and, as root, the kernel's
+  // root-only reports (/proc/slabinfo, /proc/timer_list, /proc/vmallocinfo: what kernel exploits are aimed with),
+  // which the sandbox's own /proc shows too. Then sockets and (as root) root-only files in every scanned folder.
   walk('/', 0, asRoot);
-  // The kernel's root-only reports (/proc/slabinfo, /proc/timer_list, /proc/vmallocinfo: what kernel exploits are
-  // aimed with), which the sandbox's own /proc shows too; nothing under its process folders.
   if (asRoot) walk('/proc', 0, true);
+  for (const r of SCANNED) if (!hidden.some((h) => under(r, h))) walk(r, 5, asRoot);
   const found = { files, dirs };
   scans.set(asRoot, found);
   return found;
