@@ -129,7 +129,7 @@ describe('containment profile (hostile app and dependencies, real bubblewrap)', 
     return { tcp, abstract };
   };
 
-  it('root is not special: no capability, not uid 0, and umount, remount, nsenter and the host\'s /proc all fail', async () => {
+  it('root is not special: no capability, not uid 0, and umount, remount, nsenter, the host\'s /proc and turning core dumps on all fail', async () => {
     const secret = `spawn-test-secret-${marker}`;
     const home = os.homedir();
     const probe = `const { spawnSync } = require('child_process'), fs = require('fs');
@@ -141,6 +141,7 @@ const report = {
   uid: process.getuid(),
   capEff: /CapEff:\\s*(\\w+)/.exec(status)[1],
   capBnd: /CapBnd:\\s*(\\w+)/.exec(status)[1],
+  coreDumps: sh('ulimit -c unlimited || ulimit -c 1'),
   umountHome: sh('umount -l ${home}'),
   umountRoot: sh('umount -l /root'),
   umountProc: sh('umount /proc'),
@@ -161,7 +162,7 @@ require('http').createServer((q, s) => s.end(JSON.stringify(report))).listen(pro
     assert.notEqual(r.uid, 0, 'the app is not root inside');
     assert.equal(r.capEff, '0000000000000000', 'no effective capability');
     assert.equal(r.capBnd, '0000000000000000', 'no capability can be gained back');
-    for (const k of ['umountHome', 'umountRoot', 'umountProc', 'umountProcLazy', 'remount', 'mountTmpfs', 'nsenterNet', 'nsenterAll', 'writeEtc', 'shadow']) {
+    for (const k of ['coreDumps', 'umountHome', 'umountRoot', 'umountProc', 'umountProcLazy', 'remount', 'mountTmpfs', 'nsenterNet', 'nsenterAll', 'writeEtc', 'shadow']) {
       assert.notEqual(r[k], 0, `${k} succeeded inside the sandbox`);
     }
     assert.equal(r.secretSeen, false, 'no process environment of the host (the runner\'s) is readable');

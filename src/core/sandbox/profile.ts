@@ -94,6 +94,10 @@ export interface Profile {
 const LAUNCHER = [
   `exec ${SECCOMP_FD}<&-`,
   'ulimit -f "$9" 2>/dev/null',
+  // No core dumps, for good (hard limit): a crash hands the app's memory to the host's core handler when core_pattern
+  // is a pipe (systemd-coredump, apport run outside the sandbox as root and store it outside the app folder); with the
+  // limit at 0 they store nothing, and a plain core_pattern writes no file.
+  'ulimit -c 0 2>/dev/null',
   'if [ -n "$8" ]; then ulimit -H -u "$8" 2>/dev/null; ulimit -S -u "$8" 2>/dev/null; fi',
   'if [ -n "$3$5$7" ]; then N="$1"; [ -x "$N" ] || N=node; ELECTRON_RUN_AS_NODE=1 "$N" -e "$2" "$3" "$4" "$5" "$6" "$7" </dev/null >/dev/null 2>&1 & fi',
   'if [ -n "${10}" ]; then i=0; until (exec 3<>"/dev/tcp/127.0.0.1/${10}") 2>/dev/null || [ $i -ge 500 ]; do i=$((i+1)); sleep 0.01; done; fi',
