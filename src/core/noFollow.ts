@@ -243,8 +243,20 @@ export function inFolder<T>(w: Where, rel: string, fn: (at: (name: string) => st
   }
 }
 
+/**
+ * Deeper than this, a folder is not walked into but moved up into the folder being removed (by rename, which follows
+ * no link), to be removed in a later round: the walk's stack and its open descriptors stay bounded however deep a
+ * chain of folders the app made (a 20 000-deep one overflowed the stack, and the sandbox could not be removed).
+ */
+const MAX_DEPTH = 64;
+/** Rounds of removeTree (a chain of MAX_ROUNDS × MAX_DEPTH folders): finite even if something kept adding folders. */
+const MAX_ROUNDS = 100_000;
+
+/** Moves the folder `name` of `from` into `top` under a fresh name; false when it is not a folder (removed in place). */
+type Spill = (from: Dir, name: string) => boolean;
+
 /** Removes the entry `name` of `dir`: a folder's content first, each sub-folder opened from its parent; a link is removed, never followed. */
-function removeIn(dir: Dir, name: string, again = true): void {
+function removeIn(dir: Dir, name: string, spill: Spill, depth: number, again = true): void {
   let sub: Dir | undefined;
   try {
     sub = dir.child(name);
@@ -260,7 +272,10 @@ function removeIn(dir: Dir, name: string, again = true): void {
     return;
   }
   try {
-    for (const n of readdirSync(sub.at('.'))) removeIn(sub, n);
+    for (const n of readdirSync(sub.at('.'))) {
+      if (depth >= MAX_DEPTH && spill(sub, n)) continue;
+      removeIn(sub, n, spill, depth + 1);
+    }
   } finally {
     sub.close();
   }
@@ -268,14 +283,15 @@ function removeIn(dir: Dir, name: string, again = true): void {
     rmdirSync(dir.at(name));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if ((code === 'ENOTEMPTY' || code === 'EEXIST') && again) removeIn(dir, name, false); // something was added meanwhile
+    if ((code === 'ENOTEMPTY' || code === 'EEXIST') && again) removeIn(dir, name, spill, depth, false); // something was added meanwhile
     else if (code !== 'ENOENT') throw err;
   }
 }
 
 /**
  * `rm -rf` that never follows a link, not even one swapped in while it runs: for a sandbox's folders (its app
- * folder, its home), which code of the app may still be changing. Nothing there: nothing to do.
+ * folder, its home), which code of the app may still be changing. Nothing there: nothing to do. Folders deeper than
+ * MAX_DEPTH are moved up into the target and removed in further rounds.
  */
 export function removeTree(target: string): void {
   if (!viaFd()) {
@@ -283,8 +299,33 @@ export function removeTree(target: string): void {
     return;
   }
   const parent = Dir.root(path.dirname(path.resolve(target)));
+  const base = path.basename(path.resolve(target));
   try {
-    removeIn(parent, path.basename(path.resolve(target)));
+    for (let round = 0; ; round++) {
+      let top: Dir | undefined;
+      try {
+        top = parent.child(base);
+      } catch (err) {
+        if (!(err instanceof NotAFolder)) throw err;
+      }
+      let spilled = 0;
+      const spill: Spill = (from, n) => {
+        if (!top || !lstatOr(from.at(n))?.isDirectory()) return false;
+        renameSync(from.at(n), top.at(`.spawn-app-rm-${randomBytes(6).toString('hex')}`));
+        spilled++;
+        return true;
+      };
+      try {
+        removeIn(parent, base, spill, 0);
+        return;
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        // Folders moved up this round are still in the target: another round (each one is MAX_DEPTH shallower).
+        if (!(spilled > 0 && round < MAX_ROUNDS && (code === 'ENOTEMPTY' || code === 'EEXIST'))) throw err;
+      } finally {
+        top?.close();
+      }
+    }
   } finally {
     parent.close();
   }

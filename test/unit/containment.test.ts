@@ -129,7 +129,7 @@ describe('containment profile (hostile app and dependencies, real bubblewrap)', 
     return { tcp, abstract };
   };
 
-  it('root is not special: no capability, not uid 0, and umount, remount, nsenter and the host\'s /proc all fail', async () => {
+  it('root is not special: no capability, not uid 0, and umount, remount, nsenter, the host\'s /proc and turning core dumps on all fail', async () => {
     const secret = `spawn-test-secret-${marker}`;
     const home = os.homedir();
     const probe = `const { spawnSync } = require('child_process'), fs = require('fs');
@@ -141,6 +141,7 @@ const report = {
   uid: process.getuid(),
   capEff: /CapEff:\\s*(\\w+)/.exec(status)[1],
   capBnd: /CapBnd:\\s*(\\w+)/.exec(status)[1],
+  coreDumps: sh('ulimit -c unlimited || ulimit -c 1'),
   umountHome: sh('umount -l ${home}'),
   umountRoot: sh('umount -l /root'),
   umountProc: sh('umount /proc'),
@@ -161,7 +162,7 @@ require('http').createServer((q, s) => s.end(JSON.stringify(report))).listen(pro
     assert.notEqual(r.uid, 0, 'the app is not root inside');
     assert.equal(r.capEff, '0000000000000000', 'no effective capability');
     assert.equal(r.capBnd, '0000000000000000', 'no capability can be gained back');
-    for (const k of ['umountHome', 'umountRoot', 'umountProc', 'umountProcLazy', 'remount', 'mountTmpfs', 'nsenterNet', 'nsenterAll', 'writeEtc', 'shadow']) {
+    for (const k of ['coreDumps', 'umountHome', 'umountRoot', 'umountProc', 'umountProcLazy', 'remount', 'mountTmpfs', 'nsenterNet', 'nsenterAll', 'writeEtc', 'shadow']) {
       assert.notEqual(r[k], 0, `${k} succeeded inside the sandbox`);
     }
     assert.equal(r.secretSeen, false, 'no process environment of the host (the runner\'s) is readable');
@@ -330,6 +331,91 @@ require('http').createServer((q, s) => s.end('ok')).listen(process.env.PORT);`;
       assert.equal(runEnv.PIP_EXTRA_INDEX_URL, undefined);
     } finally {
       await registry.close();
+    }
+  });
+
+  it('keyrings: the app can neither read a key of its owner\'s session keyring, nor see its name, nor add one to it (install and run steps)', async function () {
+    // The syscall numbers below are x86-64's; python3 (ctypes) makes the calls on both sides.
+    if (process.arch !== 'x64' || !existsSync('/usr/bin/python3')) this.skip();
+    const secret = `keyring-secret-${marker}`;
+    // Inside: search the session keyring for the owner's key, read it, and plant a key of the app's there.
+    const attack = `import ctypes, json
+libc = ctypes.CDLL(None, use_errno=True)
+k = libc.syscall(250, 10, ctypes.c_long(-3), b"user", b"spawn-test-${marker}", 0)
+buf = ctypes.create_string_buffer(256)
+n = libc.syscall(250, 11, ctypes.c_long(k), buf, 256) if k > 0 else -1
+a = libc.syscall(248, b"user", b"planted-${marker}", b"x", 1, ctypes.c_long(-3))
+try:
+    listed = "spawn-test-${marker}" in open("/proc/keys").read()
+except OSError:
+    listed = False
+print(json.dumps({"read": buf.raw[:n].decode() if n > 0 else None, "added": a > 0, "listed": listed}))
+`;
+    // The runner: a process of the user's with a session keyring holding a key (as a login's would), which runs the
+    // attack as the install step and as a command of the app, then looks for the planted key in its keyring.
+    const runner = `import { LocalProvider } from ${JSON.stringify(path.join(ROOT, 'src/core/sandbox/local.ts'))};
+const p = new LocalProvider({ root: ${JSON.stringify(root)} });
+const sb = await p.create({ appName: 'keys', appType: 'script' });
+await sb.writeFiles([{ path: 'keys.py', content: ${JSON.stringify(attack)} }]);
+const out = {};
+for (const purpose of ['install', 'command']) out[purpose] = (await sb.run('/usr/bin/python3 keys.py', { purpose: purpose === 'install' ? 'install' : undefined })).stdout.trim();
+await sb.destroy();
+console.log(JSON.stringify(out));
+process.exit(0);`;
+    writeFileSync(path.join(tmp, 'runner.mts'), runner);
+    const host = `import ctypes, json, subprocess, sys
+libc = ctypes.CDLL(None, use_errno=True)
+assert libc.syscall(250, 1, None) > 0
+assert libc.syscall(248, b"user", b"spawn-test-${marker}", ${JSON.stringify(secret)}.encode(), ${secret.length}, ctypes.c_long(-3)) > 0
+r = subprocess.run([${JSON.stringify(process.execPath)}, "--import", "tsx", sys.argv[1]], capture_output=True, text=True)
+planted = libc.syscall(250, 10, ctypes.c_long(-3), b"user", b"planted-${marker}", 0) > 0
+print(json.dumps({"runner": r.stdout.strip().splitlines()[-1] if r.stdout.strip() else r.stderr[-2000:], "planted": planted}))
+`;
+    const { spawnSync } = await import('node:child_process');
+    const r = spawnSync('/usr/bin/python3', ['-c', host, path.join(tmp, 'runner.mts')], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const res = JSON.parse(r.stdout) as { runner: string; planted: boolean };
+    const steps = JSON.parse(res.runner) as Record<string, string>;
+    for (const [step, text] of Object.entries(steps)) {
+      const seen = JSON.parse(text) as { read: string | null; added: boolean; listed: boolean };
+      assert.notEqual(seen.read, secret, `the ${step} step read its owner's key`);
+      assert.equal(seen.listed, false, `the ${step} step saw its owner's key named in /proc/keys`);
+      assert.equal(seen.added, false, `the ${step} step added a key to a keyring`);
+    }
+    assert.equal(res.planted, false, "a key of the app's is in its owner's session keyring");
+  });
+
+  it('as root: root-only files in every scanned system folder (/opt, /usr/local), at the top level (/swapfile-like) and in /proc (slabinfo) stay unreadable', async function () {
+    if (!asRoot) this.skip(); // an unprivileged app cannot read another user's 0600 files anyway
+    const places = [`/opt/spawn-test-${marker}/key`, `/usr/local/etc/spawn-test-${marker}.key`, `/spawn-test-${marker}.swap`];
+    const made: string[] = [];
+    try {
+      for (const f of places) {
+        if (!existsSync(path.dirname(f))) {
+          mkdirSync(path.dirname(f), { recursive: true, mode: 0o755 });
+          made.push(path.dirname(f));
+        }
+        writeFileSync(f, `root-only-${marker}\n`, { mode: 0o600 });
+        made.push(f);
+      }
+      // A fresh process: the runner scans the system view once per process, and these files must exist before it.
+      const runner = `import { LocalProvider } from ${JSON.stringify(path.join(ROOT, 'src/core/sandbox/local.ts'))};
+const p = new LocalProvider({ root: ${JSON.stringify(root)} });
+const sb = await p.create({ appName: 'peek', appType: 'script' });
+const r = await sb.run(${JSON.stringify(places.map((f) => `cat ${f} 2>/dev/null;`).join(' ') + ' head -c 64 /proc/slabinfo /proc/timer_list 2>/dev/null; true')});
+await sb.destroy();
+console.log(JSON.stringify(r.stdout));
+process.exit(0);`;
+      writeFileSync(path.join(tmp, 'peek.mts'), runner);
+      const { spawnSync } = await import('node:child_process');
+      const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(tmp, 'peek.mts')], { cwd: ROOT, encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      const seen = JSON.parse(r.stdout.trim().split('\n').pop()!) as string;
+      assert.ok(!seen.includes(`root-only-${marker}`), `the app read a root-only file: ${seen}`);
+      // The kernel's root-only reports (0400 in /proc), which the sandbox's own /proc shows too.
+      assert.doesNotMatch(seen, /slabinfo - version|Timer List Version/, `the app read a root-only kernel report: ${seen}`);
+    } finally {
+      for (const f of made.reverse()) rmSync(f, { recursive: true, force: true });
     }
   });
 

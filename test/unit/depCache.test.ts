@@ -88,7 +88,8 @@ describe('the local dependency cache (real npm, fake registry)', function () {
         assert.equal((await request(first.d.url)).body, 'hello from express');
         assert.equal(expressFetches(), before + 1, 'the first deploy installed express (into the cache)');
         const home = path.join(root, first.d.sandbox.id, 'home');
-        assert.equal(existsSync(path.join(home, 'express-postinstall-ran')), mode === 'sandboxed', 'the cache build runs install scripts only in the sandbox');
+        assert.ok(!existsSync(path.join(home, 'express-postinstall-ran')), "the cache build's home is not the app's");
+        assert.equal(existsSync(path.join(root, first.d.sandbox.id, 'net', 'build-home', 'express-postinstall-ran')), mode === 'sandboxed', 'the cache build runs install scripts only in the sandbox');
         assert.ok(!existsSync(path.join(os.homedir(), 'express-postinstall-ran')));
         const entries = new DepCache(cacheRoot).entries();
         assert.equal(entries.length, 1);
@@ -208,6 +209,28 @@ describe('the local dependency cache (real npm, fake registry)', function () {
       assert.deepEqual(d.install, ['started', 'finished']);
       assert.equal((await request(d.d.url)).body, 'hello from express');
       assert.ok(lstatSync(path.join(root, d.d.sandbox.id, 'app', 'node_modules', 'express')).isDirectory(), 'installed into the app itself');
+    } finally {
+      await provider.destroyAll();
+    }
+  });
+
+  it('sandboxed: a cache build in a sandbox whose app already ran does not run in the app\'s home (npm would read a cache the app planted in ~/.npm)', async function () {
+    requireSandbox(this);
+    const provider = new LocalProvider({ root, cacheRoot, env: { ...process.env, npm_config_registry: registry.url } });
+    try {
+      const sb = await provider.create({ appName: 'first-api', appType: 'api' });
+      const home = path.join(root, sb.id, 'home');
+      // The app ran before the entry is built (a restart in place after the entry was removed): its code left an npm
+      // cache in its home, where npm looks by default, and a file in its folder (which the build does not get either).
+      const planted = await sb.run('mkdir -p "$HOME/.npm/_cacache" && echo poisoned > "$HOME/.npm/_cacache/planted" && echo planted > planted.txt');
+      assert.equal(planted.exitCode, 0, planted.stderr);
+      const cached = sb.cachedInstall!(HELLO)!;
+      assert.equal(cached.needsInstall, true);
+      const res = await cached.run({});
+      assert.equal(res.exitCode, 0, res.stderr);
+      assert.ok(new DepCache(cacheRoot).entries()[0]!.complete);
+      assert.ok(!existsSync(path.join(home, 'express-postinstall-ran')), "the build's install scripts ran with the app's home");
+      assert.deepEqual(readdirSync(path.join(home, '.npm', '_cacache')), ['planted'], "the build's npm used the app's ~/.npm as its cache");
     } finally {
       await provider.destroyAll();
     }

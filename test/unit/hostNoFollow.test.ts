@@ -249,3 +249,25 @@ describe('a FIFO the app left where a file goes never hangs a host-side write', 
     }
   });
 });
+
+describe('a sandbox the app filled with a very deep chain of folders is still removed', () => {
+  it('destroy removes a 20 000-deep chain (the walk overflowed the stack; the sandbox stayed, destroy failed raw)', async function () {
+    if (process.platform !== 'linux') this.skip();
+    this.timeout(120_000);
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'spawn-nofollow-deep-'));
+    const root = path.join(tmp, 'sandboxes');
+    const provider = new LocalProvider({ root, network: false });
+    try {
+      const sb = await provider.create({ appName: 'deep', appType: 'webapp' });
+      // The app's code (sandboxed where bwrap works) makes the chain in its own folder, one level at a time.
+      const made = await sb.run(`${JSON.stringify(process.execPath)} -e "const f=require('fs');for(let i=0;i<20000;i++){f.mkdirSync('d');process.chdir('d')}console.log('made')"`);
+      assert.match(made.stdout, /made/, made.stderr);
+      await sb.destroy();
+      assert.ok(!existsSync(path.join(root, sb.id)), 'the sandbox folder is gone');
+      assert.deepEqual(readdirSync(root), [], 'nothing is left in the sandboxes folder');
+    } finally {
+      await provider.destroyAll();
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});

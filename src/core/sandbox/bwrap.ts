@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, readdirSync, realpathSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { keyringFilterFile, OPEN_FILTER, SECCOMP_FD } from './seccomp';
 
 /** What the local runner isolates on this machine. */
 export interface Isolation {
@@ -48,12 +49,14 @@ export const ISOLATION_ARGS: readonly string[] = [
 export function detectSandbox(env: NodeJS.ProcessEnv = process.env): { sandboxed: boolean; reason?: string } {
   if (sandboxForcedOff(env)) return { sandboxed: false, reason: 'the sandbox is turned off (SPAWN_APP_SANDBOX=off)' };
   if (process.platform !== 'linux') return { sandboxed: false, reason: `bubblewrap is Linux-only and this is ${process.platform}` };
-  const r = spawnSync('bwrap', ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--size', String(2 ** 20), '--tmpfs', '/tmp', ...ISOLATION_ARGS, '/bin/true'], {
+  const probe = ['bwrap', '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--size', String(2 ** 20), '--tmpfs', '/tmp', ...ISOLATION_ARGS, '--seccomp', SECCOMP_FD, '/bin/true'];
+  const r = spawnSync('/bin/sh', ['-c', `${OPEN_FILTER}; exec "$@"`, 'sh', keyringFilterFile(), ...probe], {
     encoding: 'utf8',
     timeout: 5000,
     env: { PATH: env.PATH ?? '/usr/bin:/bin' },
   });
-  if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT') return { sandboxed: false, reason: `bubblewrap (bwrap) is not installed; ${INSTALL_HINT}` };
+  const missing = (r.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT' || (r.status === 127 && /bwrap/.test(r.stderr ?? ''));
+  if (missing) return { sandboxed: false, reason: `bubblewrap (bwrap) is not installed; ${INSTALL_HINT}` };
   if (r.error || r.status !== 0) {
     const why = (r.stderr || r.error?.message || `exit code ${r.status}`).trim().split('\n')[0]!.replace(/^bwrap: /, '').replace(/\.$/, '');
     return { sandboxed: false, reason: `bwrap is installed but cannot create a sandbox here (${why}); unprivileged user namespaces may be disabled` };
@@ -184,7 +187,6 @@ export function hiddenPlaces(env: NodeJS.ProcessEnv, root: string, more: readonl
 
 /** System folders the sandbox shows read-only, scanned for what must still be hidden in them. */
 const SCANNED = ['/etc', '/var', '/srv', '/opt', '/boot', '/usr/local', '/mnt', '/media'];
-const SECRET_PLACES = ['/etc', '/var', '/srv', '/boot'];
 /** Big folders of package metadata, world-readable by design: not worth their scan time. */
 const NOT_SCANNED = new Set(['/var/lib/dpkg/info', '/var/lib/apt/lists', '/var/cache/apt/archives', '/var/lib/rpm', '/var/cache/dnf', '/var/lib/pacman/local', '/var/cache/pacman', '/usr/local/lib', '/usr/local/share', '/usr/local/include']);
 const scans = new Map<boolean, { found: { files: string[]; dirs: string[] }; at: number; refreshing?: boolean }>();
@@ -227,7 +229,7 @@ export function systemPlacesToHide(asRoot: boolean, hidden: readonly string[]): 
     }
     for (const e of entries) {
       if (--budget < 0) return;
-      const p = `${dir}/${e.name}`;
+      const p = dir === '/' ? `/${e.name}` : `${dir}/${e.name}`;
       if (e.isSocket()) {
         files.push(p);
         continue;
@@ -246,8 +248,13 @@ export function systemPlacesToHide(asRoot: boolean, hidden: readonly string[]): 
       else if (st.isDirectory() && depth > 0) walk(p, depth - 1, secrets);
     }
   };
-  // Root-only files are looked for where systems keep them (configuration, state, logs, boot); sockets everywhere.
-  for (const r of SCANNED) if (!hidden.some((h) => under(r, h))) walk(r, 5, asRoot && SECRET_PLACES.includes(r));
+  // First the cheap, bounded places (before a big /opt or /var uses up the budget): the top level itself (a root-only
+  // /swapfile, /lost+found or folder of someone's), without going down into its folders, and, as root, the kernel's
+  // root-only reports (/proc/slabinfo, /proc/timer_list, /proc/vmallocinfo: what kernel exploits are aimed with),
+  // which the sandbox's own /proc shows too. Then sockets and (as root) root-only files in every scanned folder.
+  walk('/', 0, asRoot);
+  if (asRoot) walk('/proc', 0, true);
+  for (const r of SCANNED) if (!hidden.some((h) => under(r, h))) walk(r, 5, asRoot);
   const found = { files, dirs };
   scans.set(asRoot, { found, at: Date.now() });
   return found;

@@ -201,13 +201,18 @@ class LocalSandbox implements Sandbox {
    * plain process group; either way with the env allowlist. Output is watched for a hit limit (one sentence then).
    */
   private async spawn(cmd: string, opts: RunOptions, step: Step, writable: string[] = []): Promise<SpawnedShell> {
-    const cwd = this.cwd(opts);
+    // The dependency cache build fills an entry every later app of the stack uses: it gets a fresh folder of its own
+    // as its folder and home, never the app's (whose code may have run and left, say, a poisoned npm cache in ~/.npm).
+    const own = step === 'build' ? this.buildHome() : undefined;
+    const appDir = own ?? this.appDir;
+    const homeDir = own ?? this.homeDir;
+    const cwd = own ?? this.cwd(opts);
     const parent = this.owner.parentEnv;
     const limits = this.owner.limits;
     const watch = this.limitWatch(opts.onOutput);
     const onOutput = watch.onOutput;
     if (!this.sandboxed) {
-      const env = appEnv({ parent, home: this.homeDir, port: this.record.port, path: parent.PATH ?? '/usr/bin:/bin', extra: opts.env, registries: STEPS[step].proxy === 'registries' });
+      const env = appEnv({ parent, home: homeDir, port: this.record.port, path: parent.PATH ?? '/usr/bin:/bin', extra: opts.env, registries: STEPS[step].proxy === 'registries' });
       return spawnGroup('/bin/bash', ['-c', cmd], cwd, env, onOutput, cmd);
     }
     const proxySocket = await this.proxyFor(step);
@@ -215,8 +220,8 @@ class LocalSandbox implements Sandbox {
     const prof = sandboxProfile({
       step,
       root: this.owner.root,
-      appDir: this.appDir,
-      homeDir: this.homeDir,
+      appDir,
+      homeDir,
       cwd,
       parentEnv: parent,
       port: this.record.port,
@@ -262,6 +267,15 @@ class LocalSandbox implements Sandbox {
     }
     if (this.cgroup && !this.cgroup.ensure()) this.cgroup = null;
     return this.cgroup ?? undefined;
+  }
+
+  /** A fresh, empty folder (host-only place, removed with the sandbox) that a cache build uses as its folder and home. */
+  private buildHome(): string {
+    const dir = path.join(this.netDir, 'build-home');
+    mkdirSync(this.netDir, { recursive: true, mode: 0o700 });
+    removeTree(dir);
+    mkdirSync(dir, { mode: 0o700 });
+    return dir;
   }
 
   /** The pip config the install steps read (the user's index settings), written once into the host-only folder. */

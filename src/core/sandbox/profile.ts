@@ -3,8 +3,8 @@
  * dependency cache build, an install, the app's run and restarts, its terminal) gets its bubblewrap command line and
  * environment from `sandboxProfile`, so they share one file system view, one set of namespaces and privileges
  * (bwrap.ts ISOLATION_ARGS: own user namespace as an unprivileged uid, no capability, own PID/IPC/UTS/network
- * namespaces, a new session), one environment rule (bwrap.ts appEnv) and one set of limits (limits.ts). What differs
- * per step is only what STEPS says.
+ * namespaces, a new session; seccomp.ts: no key management calls), one environment rule (bwrap.ts appEnv) and one
+ * set of limits (limits.ts). What differs per step is only what STEPS says.
  */
 import { existsSync, lstatSync } from 'node:fs';
 import os from 'node:os';
@@ -12,6 +12,7 @@ import path from 'node:path';
 import { appEnv, hiddenPlaces, INNER_FORWARDER, ISOLATION_ARGS, sandboxPath, systemPlacesToHide } from './bwrap';
 import type { Limits, SandboxCgroup } from './limits';
 import { HIDDEN_TMPFS_MB } from './limits';
+import { keyringFilterFile, OPEN_FILTER, SECCOMP_FD } from './seccomp';
 
 export type Step = 'build' | 'install' | 'run' | 'command' | 'terminal';
 
@@ -91,7 +92,12 @@ export interface Profile {
  * cgroup bounds it), file limit (KiB), the port to wait for (empty: none), then the command.
  */
 const LAUNCHER = [
+  `exec ${SECCOMP_FD}<&-`,
   'ulimit -f "$9" 2>/dev/null',
+  // No core dumps, for good (hard limit): a crash hands the app's memory to the host's core handler when core_pattern
+  // is a pipe (systemd-coredump, apport run outside the sandbox as root and store it outside the app folder); with the
+  // limit at 0 they store nothing, and a plain core_pattern writes no file.
+  'ulimit -c 0 2>/dev/null',
   'if [ -n "$8" ]; then ulimit -H -u "$8" 2>/dev/null; ulimit -S -u "$8" 2>/dev/null; fi',
   'if [ -n "$3$5$7" ]; then N="$1"; [ -x "$N" ] || N=node; ELECTRON_RUN_AS_NODE=1 "$N" -e "$2" "$3" "$4" "$5" "$6" "$7" </dev/null >/dev/null 2>&1 & fi',
   'if [ -n "${10}" ]; then i=0; until (exec 3<>"/dev/tcp/127.0.0.1/${10}") 2>/dev/null || [ $i -ge 500 ]; do i=$((i+1)); sleep 0.01; done; fi',
@@ -116,6 +122,8 @@ export function sandboxProfile(p: ProfilePlan): Profile {
   args.push('--size', String(p.limits.tmpMB * 2 ** 20), '--tmpfs', '/dev/shm');
   for (const d of system.dirs) args.push('--size', '4096', '--tmpfs', d);
   for (const f of system.files) args.push('--ro-bind', '/dev/null', f);
+  // The kernel's list of keys (names of its owner's keys and keyrings); the keys themselves: seccomp.ts.
+  for (const f of ['/proc/keys', '/proc/key-users']) if (existsSync(f)) args.push('--ro-bind', '/dev/null', f);
   for (const b of binds) args.push('--ro-bind', b, b);
   args.push('--bind', p.appDir, p.appDir, '--bind', p.homeDir, p.homeDir);
   // The folder itself is bound, never the socket in it: bwrap would follow a link the app put in its place.
@@ -124,7 +132,8 @@ export function sandboxProfile(p: ProfilePlan): Profile {
   if (p.proxySocket) args.push('--ro-bind', p.proxySocket, INNER_PROXY_SOCKET);
   if (rules.proxy === 'registries' && p.pipConfig) args.push('--ro-bind', p.pipConfig, INNER_PIP_CONFIG);
   for (const b of p.binds ?? []) args.push(b.writable ? '--bind' : '--ro-bind', b.path, b.path);
-  args.push(...ISOLATION_ARGS, '--chdir', p.cwd);
+  // The key management calls fail inside (seccomp.ts): keyrings are in no namespace; the launcher opens the filter.
+  args.push(...ISOLATION_ARGS, '--seccomp', SECCOMP_FD, '--chdir', p.cwd);
 
   const proxy = p.proxySocket ? `http://127.0.0.1:${p.proxyPort}` : null;
   const env = appEnv({
@@ -153,10 +162,11 @@ export function sandboxProfile(p: ProfilePlan): Profile {
   ];
   // --norc: Debian's bash reads ~/.bashrc (the app's) even for `-c` when its stdin is a socket, as Node's pipes are.
   const bwrap = [...args, '--', '/bin/bash', '--norc', '--noprofile', '-c', LAUNCHER, 'spawn-app', ...launcher, ...p.command];
-  if (!p.cgroup) return { file: 'bwrap', args: bwrap, env };
-  // Join the sandbox's cgroup before bwrap starts, so that nothing of it runs outside the cgroup's bounds.
-  const join = 'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 125; shift; n=$((n-1)); done; exec "$@"';
-  return { file: '/bin/sh', args: ['-c', join, 'sh', String(p.cgroup.procsFiles.length), ...p.cgroup.procsFiles, 'bwrap', ...bwrap], env };
+  // Open the seccomp filter for bwrap, and join the sandbox's cgroup (when there is one) before bwrap starts, so that
+  // nothing of it runs outside the cgroup's bounds.
+  const join = `${OPEN_FILTER}; n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 125; shift; n=$((n-1)); done; exec "$@"`;
+  const procsFiles = p.cgroup?.procsFiles ?? [];
+  return { file: '/bin/sh', args: ['-c', join, 'sh', keyringFilterFile(), String(procsFiles.length), ...procsFiles, 'bwrap', ...bwrap], env };
 }
 
 function exists(p: string): boolean {
