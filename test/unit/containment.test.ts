@@ -13,7 +13,7 @@ import path from 'node:path';
 import { deploy } from '../../src/core/deploy';
 import type { Deployment } from '../../src/core/deploy';
 import type { SpawnEvent } from '../../src/core/events';
-import { appEnv, detectSandbox, forgetSystemScan, ISOLATION_ARGS, withoutCredentials } from '../../src/core/sandbox/bwrap';
+import { appEnv, detectSandbox, forgetSystemScan, ISOLATION_ARGS, isolationArgs, withoutCredentials } from '../../src/core/sandbox/bwrap';
 import { DEFAULT_LIMITS, makeCgroup } from '../../src/core/sandbox/limits';
 import { LocalProvider } from '../../src/core/sandbox/local';
 import type { LocalProviderOptions } from '../../src/core/sandbox/local';
@@ -151,6 +151,7 @@ const report = {
   nsenterNet: sh('nsenter -t 1 -n true'),
   nsenterAll: sh('nsenter -t 1 -a true'),
   unshare: sh('unshare -r true'),
+  unshareUser: sh('unshare -U true'),
   writeEtc: sh('echo pwned > /etc/spawn-test-${marker}'),
   secretSeen: environs.some((e) => e.includes(${JSON.stringify(secret)})),
   shadow: sh('head -c1 /etc/shadow'),
@@ -162,7 +163,7 @@ require('http').createServer((q, s) => s.end(JSON.stringify(report))).listen(pro
     assert.notEqual(r.uid, 0, 'the app is not root inside');
     assert.equal(r.capEff, '0000000000000000', 'no effective capability');
     assert.equal(r.capBnd, '0000000000000000', 'no capability can be gained back');
-    for (const k of ['coreDumps', 'umountHome', 'umountRoot', 'umountProc', 'umountProcLazy', 'remount', 'mountTmpfs', 'nsenterNet', 'nsenterAll', 'writeEtc', 'shadow']) {
+    for (const k of ['coreDumps', 'umountHome', 'umountRoot', 'umountProc', 'umountProcLazy', 'remount', 'mountTmpfs', 'nsenterNet', 'nsenterAll', 'writeEtc', 'shadow', 'unshare', 'unshareUser']) {
       assert.notEqual(r[k], 0, `${k} succeeded inside the sandbox`);
     }
     assert.equal(r.secretSeen, false, 'no process environment of the host (the runner\'s) is readable');
@@ -491,6 +492,26 @@ describe('containment profile: detection and environment rules', () => {
       assert.ok(ISOLATION_ARGS[ISOLATION_ARGS.indexOf('--uid') + 1] !== '0');
     } finally {
       rmSync(bin, { recursive: true, force: true });
+    }
+  });
+
+  it('no user namespace inside where bwrap can (--disable-userns); an older bwrap that refuses the option still sandboxes, without it', function () {
+    if (process.platform !== 'linux') this.skip();
+    const bin = mkdtempSync(path.join(os.tmpdir(), 'fake-bwrap-'));
+    try {
+      const argsFile = path.join(bin, 'args');
+      writeFileSync(path.join(bin, 'bwrap'), `#!/bin/sh\nprintf '%s\\n' "$@" > ${argsFile}\n`, { mode: 0o755 });
+      assert.equal(detectSandbox({ PATH: bin }).sandboxed, true);
+      assert.ok(readFileSync(argsFile, 'utf8').split('\n').includes('--disable-userns'), 'the probe asks for it');
+      assert.ok(isolationArgs().includes('--disable-userns'), 'every step gets it');
+      // bwrap before 0.8: "Unknown option --disable-userns".
+      writeFileSync(path.join(bin, 'bwrap'), `#!/bin/sh\nfor a in "$@"; do [ "$a" = --disable-userns ] && { echo "bwrap: Unknown option --disable-userns" >&2; exit 1; }; done\nexit 0\n`, { mode: 0o755 });
+      assert.equal(detectSandbox({ PATH: bin }).sandboxed, true, 'still sandboxed');
+      assert.ok(!isolationArgs().includes('--disable-userns'), 'without the option it does not know');
+      assert.deepEqual(isolationArgs().slice(0, ISOLATION_ARGS.length), [...ISOLATION_ARGS]);
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+      detectSandbox(); // this machine's own answer again, for the tests after this one
     }
   });
 

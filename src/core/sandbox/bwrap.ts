@@ -45,16 +45,33 @@ export const ISOLATION_ARGS: readonly string[] = [
   '--cap-drop', 'ALL', '--new-session', '--die-with-parent',
 ];
 
+/**
+ * No user namespace inside the sandbox (`unshare -U` there is kernel attack surface the app does not need): bwrap
+ * 0.8 and later. An older bwrap, or a kernel where it cannot be done, still sandboxes without it (detectSandbox).
+ */
+export const NO_NESTED_USERNS: readonly string[] = ['--disable-userns'];
+let nestedUsernsOff = true;
+
+/** The namespace and privilege arguments of every step: ISOLATION_ARGS, plus NO_NESTED_USERNS where bwrap can. */
+export function isolationArgs(): string[] {
+  return nestedUsernsOff ? [...ISOLATION_ARGS, ...NO_NESTED_USERNS] : [...ISOLATION_ARGS];
+}
+
 /** Whether bwrap can sandbox here: runs a trivial command with every namespace and limit the runner uses. ~10 ms. */
 export function detectSandbox(env: NodeJS.ProcessEnv = process.env): { sandboxed: boolean; reason?: string } {
   if (sandboxForcedOff(env)) return { sandboxed: false, reason: 'the sandbox is turned off (SPAWN_APP_SANDBOX=off)' };
   if (process.platform !== 'linux') return { sandboxed: false, reason: `bubblewrap is Linux-only and this is ${process.platform}` };
-  const probe = ['bwrap', '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--size', String(2 ** 20), '--tmpfs', '/tmp', ...ISOLATION_ARGS, '--seccomp', SECCOMP_FD, '/bin/true'];
-  const r = spawnSync('/bin/sh', ['-c', `${OPEN_FILTER}; exec "$@"`, 'sh', keyringFilterFile(), ...probe], {
-    encoding: 'utf8',
-    timeout: 5000,
-    env: { PATH: env.PATH ?? '/usr/bin:/bin' },
-  });
+  const attempt = (extra: readonly string[]) => {
+    const probe = ['bwrap', '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--size', String(2 ** 20), '--tmpfs', '/tmp', ...ISOLATION_ARGS, ...extra, '--seccomp', SECCOMP_FD, '/bin/true'];
+    return spawnSync('/bin/sh', ['-c', `${OPEN_FILTER}; exec "$@"`, 'sh', keyringFilterFile(), ...probe], {
+      encoding: 'utf8',
+      timeout: 5000,
+      env: { PATH: env.PATH ?? '/usr/bin:/bin' },
+    });
+  };
+  let r = attempt(NO_NESTED_USERNS);
+  nestedUsernsOff = !r.error && r.status === 0;
+  if (!nestedUsernsOff) r = attempt([]); // an older bwrap: the same sandbox, a user namespace inside still possible
   const missing = (r.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT' || (r.status === 127 && /bwrap/.test(r.stderr ?? ''));
   if (missing) return { sandboxed: false, reason: `bubblewrap (bwrap) is not installed; ${INSTALL_HINT}` };
   if (r.error || r.status !== 0) {

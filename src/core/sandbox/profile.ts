@@ -2,14 +2,14 @@
  * The local sandbox's one containment profile: every step that runs code of an app or of its dependencies (the
  * dependency cache build, an install, the app's run and restarts, its terminal) gets its bubblewrap command line and
  * environment from `sandboxProfile`, so they share one file system view, one set of namespaces and privileges
- * (bwrap.ts ISOLATION_ARGS: own user namespace as an unprivileged uid, no capability, own PID/IPC/UTS/network
+ * (bwrap.ts isolationArgs: own user namespace as an unprivileged uid, no capability, own PID/IPC/UTS/network
  * namespaces, a new session; seccomp.ts: no key management calls), one environment rule (bwrap.ts appEnv) and one
  * set of limits (limits.ts). What differs per step is only what STEPS says.
  */
 import { existsSync, lstatSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { appEnv, hiddenPlaces, INNER_FORWARDER, ISOLATION_ARGS, sandboxPath, systemPlacesToHide } from './bwrap';
+import { appEnv, hiddenPlaces, INNER_FORWARDER, isolationArgs, sandboxPath, systemPlacesToHide } from './bwrap';
 import type { Limits, SandboxCgroup } from './limits';
 import { HIDDEN_TMPFS_MB } from './limits';
 import { keyringFilterFile, OPEN_FILTER, SECCOMP_FD } from './seccomp';
@@ -133,7 +133,7 @@ export function sandboxProfile(p: ProfilePlan): Profile {
   if (rules.proxy === 'registries' && p.pipConfig) args.push('--ro-bind', p.pipConfig, INNER_PIP_CONFIG);
   for (const b of p.binds ?? []) args.push(b.writable ? '--bind' : '--ro-bind', b.path, b.path);
   // The key management calls fail inside (seccomp.ts): keyrings are in no namespace; the launcher opens the filter.
-  args.push(...ISOLATION_ARGS, '--seccomp', SECCOMP_FD, '--chdir', p.cwd);
+  args.push(...isolationArgs(), '--seccomp', SECCOMP_FD, '--chdir', p.cwd);
 
   const proxy = p.proxySocket ? `http://127.0.0.1:${p.proxyPort}` : null;
   const env = appEnv({
