@@ -15,6 +15,17 @@ export function processesWith(marker: string): number[] {
   return out;
 }
 
+/** Kills every host process whose command line contains `marker` (what a hostile app left behind). */
+export function killMarked(marker: string): void {
+  for (const pid of processesWith(marker)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
+}
+
 /** Waits (on a short poll of /proc, bounded) until `pred` holds for the marked processes. */
 export async function untilProcesses(marker: string, pred: (pids: number[]) => boolean, timeoutMs = 5000): Promise<number[]> {
   const deadline = Date.now() + timeoutMs;

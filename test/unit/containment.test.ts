@@ -22,7 +22,7 @@ import type { AppSpec } from '../../src/core/spec';
 import { FakeNpmRegistry } from '../fakes/fakeNpmRegistry';
 import { FakePyPI } from '../fakes/fakePyPI';
 import { ROOT } from '../helpers/cli';
-import { processesWith, untilProcesses } from '../helpers/hostile';
+import { killMarked, untilProcesses } from '../helpers/hostile';
 import { request } from '../helpers/http';
 import { requireSandbox } from '../helpers/sandbox';
 
@@ -91,13 +91,7 @@ describe('containment profile (hostile app and dependencies, real bubblewrap)', 
     for (const d of deployments.splice(0)) await d.sandbox.destroy().catch(() => undefined);
     for (const p of providers.splice(0)) await p.destroyAll();
     for (const t of traps) await t.close();
-    for (const pid of processesWith(marker)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone
-      }
-    }
+    killMarked(marker);
     for (const f of outside) rmSync(f, { force: true });
     rmSync(tmp, { recursive: true, force: true });
   });

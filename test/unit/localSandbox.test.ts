@@ -16,7 +16,7 @@ import type { AppSpec } from '../../src/core/spec';
 import { FakeNpmRegistry } from '../fakes/fakeNpmRegistry';
 import { ensureBuilt, ROOT, runCli, startCli } from '../helpers/cli';
 import type { LiveCli } from '../helpers/cli';
-import { FAKE_SECRETS, FAKE_SSH_KEY, hostileServer, hostListeners, processesWith, untilProcesses } from '../helpers/hostile';
+import { FAKE_SECRETS, FAKE_SSH_KEY, hostileServer, hostListeners, killMarked, processesWith, untilProcesses } from '../helpers/hostile';
 import { isDown, request } from '../helpers/http';
 import { requireSandbox } from '../helpers/sandbox';
 
@@ -93,13 +93,7 @@ describe('local sandbox (hostile app, real spawn-app binary)', function () {
     env = { SPAWN_APP_LOCAL_ROOT: path.join(tmp, 'sandboxes'), HOME: fakeHome, ...FAKE_SECRETS };
   });
   afterEach(() => {
-    for (const pid of processesWith(marker)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone
-      }
-    }
+    killMarked(marker);
     for (const f of outside) rmSync(f, { force: true });
     rmSync(tmp, { recursive: true, force: true });
   });
