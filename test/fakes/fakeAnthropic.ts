@@ -36,6 +36,8 @@ export interface Scenario {
   chunkDelayMs?: number;
   chunkSize?: number;
   retryAfterMs?: number;
+  /** The answer's last piece waits for this (a test holds the generation open until something else happened). */
+  holdUntil?: Promise<void>;
 }
 
 export interface FakeFile {
@@ -544,6 +546,8 @@ export class FakeAnthropic {
       if (i % 20 === 19) await send('ping', { type: 'ping' });
       if (delay > 0) await sleep(delay);
     }
+    if (scenario.holdUntil) await scenario.holdUntil;
+    if (gone()) return;
     await send('content_block_stop', { type: 'content_block_stop', index: 0 });
     await send('message_delta', { type: 'message_delta', delta: { stop_reason: p.stopReason, stop_sequence: null }, usage: { output_tokens: usage.output_tokens } });
     await send('message_stop', { type: 'message_stop' });

@@ -55,8 +55,13 @@ describe('spawn-app run: pre-warm on E2B (real process ↔ fake E2B + fake Messa
 
   it('react: creates the sandbox while the model writes and deploys into it: one create, one write, no start; its lifetime extended after', async () => {
     await e2b.sparesReady();
-    claude.enqueue({ kind: 'slow', chunkDelayMs: 20 });
-    const r = await runCli(['run', 'a counter', '--type', 'react', '--generator', 'claude', '--json', '--detach'], env, tmp);
+    // The model's answer is held open until the pre-warmed sandbox is ready: it can only be, if it was made while the model wrote.
+    let release!: () => void;
+    claude.enqueue({ kind: 'ok', holdUntil: new Promise<void>((r) => (release = r)) });
+    const cli = startCli(['run', 'a counter', '--type', 'react', '--generator', 'claude', '--json', '--detach'], env, tmp);
+    await cli.waitFor((e) => e.event === 'prewarm' && e.status === 'ready');
+    release();
+    const r = await cli.done;
     assert.equal(r.code, 0, r.stderr);
     const events = parseLines(r.stdout);
     const ready = events.findIndex((e) => e.event === 'prewarm' && e.status === 'ready');
