@@ -68,7 +68,8 @@ describe('spawn → edit → deploy → redeploy (templates, local runner)', () 
     const panel = await waitFor(() => api.previews.get(spawned.appId), 'the preview panel');
     const state = await waitFor(() => (panel.current?.status === 'running' && panel.current.url ? panel.current : undefined), 'the preview to show the running app');
     assert.deepEqual([...state.actions].sort(), ['copyUrl', 'destroy', 'openInBrowser', 'openInIntegratedBrowser', 'refine', 'reload', 'showLogs']);
-    await waitFor(() => panel.isReady, 'the webview ready handshake');
+    // The first webview of a fresh host loads the workbench's webview code cold: seen past 15 s on a loaded 2-core machine.
+    await waitFor(() => panel.isReady, 'the webview ready handshake', 45_000);
     const tab = vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('spawnApp.preview'));
     assert.ok(tab, 'a spawnApp.preview webview tab is open');
     assert.equal(tab.label, 'Preview: calculator');
