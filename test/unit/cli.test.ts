@@ -31,7 +31,7 @@ describe('spawn-app CLI (real process)', function () {
     env = { SPAWN_APP_LOCAL_ROOT: path.join(tmp, 'sandboxes') };
   });
   afterEach(() => rmSync(tmp, { recursive: true, force: true }));
-  const sandboxesLeft = () => (existsSync(env.SPAWN_APP_LOCAL_ROOT!) ? readdirSync(env.SPAWN_APP_LOCAL_ROOT!).length : 0);
+  const sandboxesLeft = () => (existsSync(env.SPAWN_APP_LOCAL_ROOT!) ? readdirSync(env.SPAWN_APP_LOCAL_ROOT!).filter((n) => n.startsWith('local-')).length : 0);
 
   it('usage errors exit 2 with one clear sentence, no stack trace', async () => {
     for (const args of [['frobnicate'], ['run'], ['run', 'x', '--type', 'desktop'], ['run', 'x', '--bogus'], ['generate', 'x'], ['destroy'], ['run', 'a', 'b'], ['run', '   ']]) {

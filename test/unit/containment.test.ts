@@ -6,14 +6,14 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { deploy } from '../../src/core/deploy';
 import type { Deployment } from '../../src/core/deploy';
 import type { SpawnEvent } from '../../src/core/events';
-import { appEnv, detectSandbox, forgetSystemScan, ISOLATION_ARGS, isolationArgs, withoutCredentials } from '../../src/core/sandbox/bwrap';
+import { appEnv, detectSandbox, forgetSystemScan, ISOLATION_ARGS, isolationArgs, systemPlacesToHide, systemScanStore, withoutCredentials } from '../../src/core/sandbox/bwrap';
 import { DEFAULT_LIMITS, makeCgroup } from '../../src/core/sandbox/limits';
 import { LocalProvider } from '../../src/core/sandbox/local';
 import type { LocalProviderOptions } from '../../src/core/sandbox/local';
@@ -506,6 +506,39 @@ describe('containment profile: detection and environment rules', () => {
     } finally {
       rmSync(bin, { recursive: true, force: true });
       detectSandbox(); // this machine's own answer again, for the tests after this one
+    }
+  });
+
+  it('the system scan is reused by the next process only from this user\'s own private file in the sandboxes folder', () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'spawn-scan-'));
+    const store = systemScanStore(root);
+    const asRoot = process.getuid?.() === 0;
+    const planted = `/spawn-test-${randomBytes(4).toString('hex')}.sock`;
+    const stored = (mode: number) => {
+      rmSync(store, { force: true });
+      writeFileSync(store, JSON.stringify({ asRoot, at: Date.now(), files: [planted], dirs: [] }), { mode });
+      chmodSync(store, mode);
+    };
+    try {
+      stored(0o600);
+      forgetSystemScan();
+      assert.deepEqual(systemPlacesToHide(asRoot, [], store).files, [planted], 'a fresh, private scan of an earlier process is used');
+      stored(0o644);
+      forgetSystemScan();
+      assert.ok(!systemPlacesToHide(asRoot, [], store).files.includes(planted), 'a scan file others may write is not trusted');
+      const elsewhere = path.join(root, 'elsewhere.json');
+      writeFileSync(elsewhere, JSON.stringify({ asRoot, at: Date.now(), files: [planted], dirs: [] }), { mode: 0o600 });
+      rmSync(store, { force: true });
+      symlinkSync(elsewhere, store);
+      forgetSystemScan();
+      assert.ok(!systemPlacesToHide(asRoot, [], store).files.includes(planted), 'a link is not followed');
+      rmSync(store, { force: true });
+      writeFileSync(store, JSON.stringify({ asRoot, at: Date.now() - 10 * 60_000, files: [planted], dirs: [] }), { mode: 0o600 });
+      forgetSystemScan();
+      assert.ok(!systemPlacesToHide(asRoot, [], store).files.includes(planted), 'an old scan is done again');
+    } finally {
+      forgetSystemScan();
+      rmSync(root, { recursive: true, force: true });
     }
   });
 

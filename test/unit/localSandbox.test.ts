@@ -71,7 +71,7 @@ describe('local sandbox (hostile app, real spawn-app binary)', function () {
   let marker: string;
   let outside: string[];
   let env: NodeJS.ProcessEnv;
-  const sandboxesLeft = () => (existsSync(env.SPAWN_APP_LOCAL_ROOT!) ? readdirSync(env.SPAWN_APP_LOCAL_ROOT!).length : 0);
+  const sandboxesLeft = () => (existsSync(env.SPAWN_APP_LOCAL_ROOT!) ? readdirSync(env.SPAWN_APP_LOCAL_ROOT!).filter((n) => n.startsWith('local-')).length : 0);
 
   before(function () {
     if (process.platform !== 'linux') this.skip();

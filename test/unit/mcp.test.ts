@@ -112,7 +112,7 @@ describe('spawn-app mcp (the built CLI over stdio)', function () {
     for (const c of clients.splice(0)) await c.close().catch(() => undefined);
     rmSync(tmp, { recursive: true, force: true });
   });
-  const sandboxesLeft = () => (existsSync(localRoot) ? readdirSync(localRoot).length : 0);
+  const sandboxesLeft = () => (existsSync(localRoot) ? readdirSync(localRoot).filter((n) => n.startsWith('local-')).length : 0);
 
   async function connect(args: string[] = [], extraEnv: NodeJS.ProcessEnv = {}): Promise<{ client: Client; stderr: () => string }> {
     const transport = new StdioClientTransport({

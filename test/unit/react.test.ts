@@ -270,6 +270,6 @@ describe('spawn-app run --type react (templates + local runner, no keys)', funct
     assert.equal(res.code, 0, res.stderr);
     assert.ok(await isDown(url), 'Vite is gone');
     assert.ok(!pids.some(isAlive), 'no process of the app is left');
-    assert.ok(!existsSync(root) || readdirSync(root).length === 0, 'its folder is gone');
+    assert.ok(!existsSync(root) || readdirSync(root).filter((n) => n.startsWith('local-')).length === 0, 'its folder is gone');
   });
 });

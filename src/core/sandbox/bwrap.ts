@@ -8,7 +8,7 @@
  * says which, and why, once per provider.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, readdirSync, realpathSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { keyringFilterFile, OPEN_FILTER, SECCOMP_FD } from './seccomp';
@@ -211,8 +211,14 @@ const scans = new Map<boolean, { found: { files: string[]; dirs: string[] }; at:
 const RESCAN_MS = 60_000;
 
 /** Forgets the scan of the system view (tests: the next step scans again). */
-export function forgetSystemScan(): void {
+export function forgetSystemScan(store?: string): void {
   scans.clear();
+  if (store) rmSync(store, { force: true });
+}
+
+/** Where a provider keeps its scan of the system view (see readStoredScan). */
+export function systemScanStore(root: string): string {
+  return path.join(root, '.system-scan.json');
 }
 
 /**
@@ -221,14 +227,15 @@ export function forgetSystemScan(): void {
  * files and folders only root may read (the app's uid maps to root's on the host, so it would own them: /etc/shadow,
  * /etc/ssl/private, …). Bounded (depth and entries), so a huge /opt or /var costs little.
  */
-export function systemPlacesToHide(asRoot: boolean, hidden: readonly string[]): { files: string[]; dirs: string[] } {
-  const cached = scans.get(asRoot);
+export function systemPlacesToHide(asRoot: boolean, hidden: readonly string[], store?: string): { files: string[]; dirs: string[] } {
+  const cached = scans.get(asRoot) ?? readStoredScan(store, asRoot);
   if (cached) {
+    scans.set(asRoot, cached);
     if (Date.now() - cached.at > RESCAN_MS && !cached.refreshing) {
       cached.refreshing = true;
       setImmediate(() => {
         scans.delete(asRoot);
-        systemPlacesToHide(asRoot, hidden);
+        systemPlacesToHide(asRoot, hidden, store);
       }).unref();
     }
     return cached.found;
@@ -274,7 +281,38 @@ export function systemPlacesToHide(asRoot: boolean, hidden: readonly string[]): 
   for (const r of SCANNED) if (!hidden.some((h) => under(r, h))) walk(r, 5, asRoot);
   const found = { files, dirs };
   scans.set(asRoot, { found, at: Date.now() });
+  writeStoredScan(store, asRoot, found);
   return found;
+}
+
+/**
+ * The scan takes ~100 ms as root: a later process of this user (the next `spawn-app run`) reuses a scan made less
+ * than RESCAN_MS ago, kept in the private sandboxes folder (never shown to an app). A file that is not this user's
+ * own regular, private file is ignored, so nobody else can make the sandbox show what it hides.
+ */
+function readStoredScan(store: string | undefined, asRoot: boolean): { found: { files: string[]; dirs: string[] }; at: number; refreshing?: boolean } | undefined {
+  if (!store) return undefined;
+  try {
+    const st = lstatSync(store);
+    if (!st.isFile() || st.uid !== process.getuid?.() || (st.mode & 0o077) !== 0 || st.size > 4 * 2 ** 20) return undefined;
+    const j = JSON.parse(readFileSync(store, 'utf8')) as { asRoot?: unknown; at?: unknown; files?: unknown; dirs?: unknown };
+    const strings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string' && x.startsWith('/'));
+    if (j.asRoot !== asRoot || typeof j.at !== 'number' || Date.now() - j.at > RESCAN_MS || j.at > Date.now() || !strings(j.files) || !strings(j.dirs)) return undefined;
+    return { found: { files: j.files, dirs: j.dirs }, at: j.at };
+  } catch {
+    return undefined;
+  }
+}
+
+function writeStoredScan(store: string | undefined, asRoot: boolean, found: { files: string[]; dirs: string[] }): void {
+  if (!store) return;
+  const tmp = `${store}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, JSON.stringify({ asRoot, at: Date.now(), ...found }), { mode: 0o600, flag: 'wx' });
+    renameSync(tmp, store);
+  } catch {
+    rmSync(tmp, { force: true }); // no sandboxes folder yet, or read-only: the next process scans again
+  }
 }
 
 /** PATH inside the sandbox: the parent's entries that stay visible, plus the running Node's folder when hidden. */

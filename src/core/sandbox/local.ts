@@ -18,7 +18,7 @@ import type { AppFile, AppSpec, AppType } from '../spec';
 import { splitNpmDependency } from '../stacks';
 import { checkPath } from '../validate';
 import type { Isolation } from './bwrap';
-import { appEnv, detectSandbox, hiddenPlaces, systemPlacesToHide } from './bwrap';
+import { appEnv, detectSandbox, hiddenPlaces, systemPlacesToHide, systemScanStore } from './bwrap';
 import type { CachePlan } from './depCache';
 import { DepCache, defaultCacheRoot, LINK_SCRIPT, linkEntry, npmInstall } from './depCache';
 import type { Closer } from './forward';
@@ -548,7 +548,7 @@ export class LocalProvider implements SandboxProvider {
       // The scan of the system view (bwrap.ts) runs once per process: do it while this process waits for something
       // (a generation, say) rather than in the first step's start; that step does it itself when it comes first.
       this.scanQueued = true;
-      setImmediate(() => systemPlacesToHide(process.getuid?.() === 0, hiddenPlaces(this.parentEnv, this.root, [this.depCache.root]))).unref();
+      setImmediate(() => systemPlacesToHide(process.getuid?.() === 0, hiddenPlaces(this.parentEnv, this.root, [this.depCache.root]), systemScanStore(this.root))).unref();
     }
     const network = typeof this.opts.network === 'function' ? this.opts.network() : this.opts.network ?? true;
     return { ...this.detected, network };
@@ -722,6 +722,7 @@ export class LocalProvider implements SandboxProvider {
       return { ours, refused };
     }
     for (const name of names) {
+      if (name.startsWith('.')) continue; // the runner's own files (the system scan), not sandboxes
       const dir = path.join(this.root, name);
       const file = path.join(dir, 'sandbox.json');
       const why = notPrivate(dir, 'folder') ?? (existsSync(file) ? notPrivate(file, 'file') : undefined);

@@ -9,7 +9,7 @@
 import { existsSync, lstatSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { appEnv, hiddenPlaces, INNER_FORWARDER, isolationArgs, sandboxPath, systemPlacesToHide } from './bwrap';
+import { appEnv, hiddenPlaces, INNER_FORWARDER, isolationArgs, sandboxPath, systemPlacesToHide, systemScanStore } from './bwrap';
 import type { Limits, SandboxCgroup } from './limits';
 import { HIDDEN_TMPFS_MB } from './limits';
 import { keyringFilterFile, OPEN_FILTER, SECCOMP_FD } from './seccomp';
@@ -112,7 +112,7 @@ export function sandboxProfile(p: ProfilePlan): Profile {
   const asRoot = process.getuid?.() === 0;
   // A socket or file found by the scan may be gone since (a daemon stopped): bwrap cannot cover what is not there,
   // and would refuse the whole step, so only what still exists is covered.
-  const scanned = systemPlacesToHide(asRoot, hidden);
+  const scanned = systemPlacesToHide(asRoot, hidden, systemScanStore(p.root));
   const system = { files: scanned.files.filter(exists), dirs: scanned.dirs.filter(exists) };
   const tmp = os.tmpdir();
   const args = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc'];
