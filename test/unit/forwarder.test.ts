@@ -9,7 +9,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { deploy } from '../../src/core/deploy';
-import { detectSandbox } from '../../src/core/sandbox/bwrap';
+import { requireSandbox } from '../helpers/sandbox';
 import { connectChecked } from '../../src/core/sandbox/forward';
 import { LocalProvider } from '../../src/core/sandbox/local';
 import type { AppSpec } from '../../src/core/spec';
@@ -45,7 +45,7 @@ describe('the host forwarder connects only to the app\'s own socket (real bubble
   let delivered: string[];
   before(function () {
     if (process.platform !== 'linux') this.skip();
-    assert.ok(detectSandbox().sandboxed, `these tests need a working bwrap: ${detectSandbox().reason}`);
+    requireSandbox(this); // skips without a working bwrap; fails instead in CI (SPAWN_APP_REQUIRE_SANDBOX=1)
   });
   beforeEach(async () => {
     tmp = mkdtempSync(path.join(os.tmpdir(), 'spawn-forwarder-'));

@@ -13,7 +13,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { deploy, redeploy } from '../../src/core/deploy';
 import type { Deployment } from '../../src/core/deploy';
-import { detectSandbox } from '../../src/core/sandbox/bwrap';
+import { requireSandbox } from '../helpers/sandbox';
 import { DepCache, MARKER } from '../../src/core/sandbox/depCache';
 import { LocalProvider } from '../../src/core/sandbox/local';
 import type { AppSpec } from '../../src/core/spec';
@@ -96,7 +96,7 @@ describe('host-side writes never follow what the app planted (real bubblewrap)',
   let targets: Record<string, string>;
   before(function () {
     if (process.platform !== 'linux') this.skip();
-    assert.ok(detectSandbox().sandboxed, `these tests need a working bwrap: ${detectSandbox().reason}`);
+    requireSandbox(this); // skips without a working bwrap; fails instead in CI (SPAWN_APP_REQUIRE_SANDBOX=1)
   });
   beforeEach(() => {
     tmp = mkdtempSync(path.join(os.tmpdir(), 'spawn-nofollow-'));
