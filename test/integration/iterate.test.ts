@@ -213,13 +213,16 @@ describe('iterate: refine, fix, hot redeploy, versions (fake Anthropic, local ru
       assert.equal(after.id, before.id, 'same sandbox');
       assert.equal(after.deployment?.process.pid, pid, 'same process: no restart');
 
-      // Saves in quick succession (Save All of two edited files) make one redeploy.
+      // Saves in quick succession (two edited files saved at once) make one redeploy. Exactly these two documents are
+      // saved: Save All would also save whatever earlier suites left dirty, and fail on a file of an app they deleted.
+      const edited: vscode.TextDocument[] = [];
       for (const rel of ['style.css', 'app.js']) {
         const d = await vscode.workspace.openTextDocument(appUri('calculator', rel));
         const ed = await vscode.window.showTextDocument(d);
         await ed.edit((e) => e.insert(new vscode.Position(0, 0), `/* saved together: ${rel} */\n`));
+        edited.push(d);
       }
-      assert.equal(await vscode.workspace.saveAll(false), true);
+      assert.deepEqual(await Promise.all(edited.map((d) => d.save())), [true, true]);
       await waitFor(async () => /saved together: style\.css/.test((await fetchText(`${url}/style.css`)).text) && /saved together: app\.js/.test((await fetchText(`${url}/app.js`)).text), 'both saved files to be served');
       await waitFor(() => redeploys.length >= 2, 'the redeploy of both');
 
