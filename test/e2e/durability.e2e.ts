@@ -171,7 +171,7 @@ describe('e2e: drafts and sandboxes survive a window reload and a killed extensi
 
     await reload();
     await page.locator('.pane-body .monaco-list-row').filter({ hasText: 'calculator' }).first().waitFor({ timeout: 30_000 });
-    await until(() => readdirSync(localRoot).length === 0, 'the stale record to be cleaned up', 15_000);
+    await until(() => readdirSync(localRoot).filter((n) => n.startsWith('local-')).length === 0, 'the stale record to be cleaned up', 15_000);
     assert.equal(await page.locator('.notifications-toasts').getByText('left running by a window that closed unexpectedly', { exact: false }).count(), 0, 'no orphan to stop');
     await runCommand(page, 'Notifications: Clear All Notifications');
   });

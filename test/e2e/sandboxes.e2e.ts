@@ -101,7 +101,8 @@ describe('e2e: a terminal into a local app, Pause of an E2B sandbox, and the bud
     await deploy('the local runner');
     const row = sandboxRow('calculator', 'local runner');
     await row.waitFor({ timeout: 60_000 });
-    const [id] = await until(() => (readdirSync(localRoot).length ? readdirSync(localRoot) : undefined), 'the local sandbox folder');
+    const sandboxFolders = () => readdirSync(localRoot).filter((n) => n.startsWith('local-')); // not the runner's own .system-scan.json
+    const [id] = await until(() => (sandboxFolders().length ? sandboxFolders() : undefined), 'the local sandbox folder');
     const appDir = path.join(localRoot, id!, 'app');
     const { port } = await until(() => {
       try {
