@@ -137,7 +137,8 @@ describe('e2e: drafts and sandboxes survive a window reload and a killed extensi
 
     await reload();
     await tab.waitFor({ timeout: 30_000 });
-    await page.locator('.view-lines').getByText('Edited before the reload').waitFor({ timeout: 30_000 }) // a reloaded workbench restoring its editors: seen past 15 s on this 2-core machine;
+    // A reloaded workbench restoring its editors: seen past 15 s on this 2-core machine.
+    await page.locator('.view-lines').getByText('Edited before the reload').waitFor({ timeout: 30_000 });
     // Not VS Code's backup of an unsaved editor: the saved draft, read back through the file system provider.
     assert.equal(await tab.evaluate((el) => el.classList.contains('dirty')), false, 'the restored editor is not dirty');
     const drafts = readdirSync(draftsDir).filter((n) => n.endsWith('.json'));
