@@ -471,40 +471,45 @@ require('http').createServer((q, s) => s.end(JSON.stringify({ bigStatus: big.sta
   });
 });
 
+/** Runs `fn` with a fake `bwrap` in a folder of its own that records its arguments in `argsFile` and succeeds. */
+function withFakeBwrap(fn: (bin: string, argsFile: string) => void): void {
+  const bin = mkdtempSync(path.join(os.tmpdir(), 'fake-bwrap-'));
+  const argsFile = path.join(bin, 'args');
+  try {
+    writeFileSync(path.join(bin, 'bwrap'), `#!/bin/sh\nprintf '%s\\n' "$@" > ${argsFile}\n`, { mode: 0o755 });
+    fn(bin, argsFile);
+  } finally {
+    rmSync(bin, { recursive: true, force: true });
+  }
+}
+
 describe('containment profile: detection and environment rules', () => {
   it('detectSandbox tests exactly the namespaces and privileges every step uses', function () {
     if (process.platform !== 'linux') this.skip();
-    const bin = mkdtempSync(path.join(os.tmpdir(), 'fake-bwrap-'));
-    try {
-      const argsFile = path.join(bin, 'args');
-      writeFileSync(path.join(bin, 'bwrap'), `#!/bin/sh\nprintf '%s\\n' "$@" > ${argsFile}\n`, { mode: 0o755 });
+    withFakeBwrap((bin, argsFile) => {
       assert.equal(detectSandbox({ PATH: bin }).sandboxed, true);
       const args = readFileSync(argsFile, 'utf8').trim().split('\n');
       const at = args.indexOf(ISOLATION_ARGS[0]!);
       assert.deepEqual(args.slice(at, at + ISOLATION_ARGS.length), [...ISOLATION_ARGS]);
       for (const a of ['--unshare-user', '--cap-drop', '--new-session', '--unshare-net', '--unshare-pid', '--die-with-parent']) assert.ok(ISOLATION_ARGS.includes(a), a);
       assert.ok(ISOLATION_ARGS[ISOLATION_ARGS.indexOf('--uid') + 1] !== '0');
-    } finally {
-      rmSync(bin, { recursive: true, force: true });
-    }
+    });
   });
 
   it('no user namespace inside where bwrap can (--disable-userns); an older bwrap that refuses the option still sandboxes, without it', function () {
     if (process.platform !== 'linux') this.skip();
-    const bin = mkdtempSync(path.join(os.tmpdir(), 'fake-bwrap-'));
     try {
-      const argsFile = path.join(bin, 'args');
-      writeFileSync(path.join(bin, 'bwrap'), `#!/bin/sh\nprintf '%s\\n' "$@" > ${argsFile}\n`, { mode: 0o755 });
-      assert.equal(detectSandbox({ PATH: bin }).sandboxed, true);
-      assert.ok(readFileSync(argsFile, 'utf8').split('\n').includes('--disable-userns'), 'the probe asks for it');
-      assert.ok(isolationArgs().includes('--disable-userns'), 'every step gets it');
-      // bwrap before 0.8: "Unknown option --disable-userns".
-      writeFileSync(path.join(bin, 'bwrap'), `#!/bin/sh\nfor a in "$@"; do [ "$a" = --disable-userns ] && { echo "bwrap: Unknown option --disable-userns" >&2; exit 1; }; done\nexit 0\n`, { mode: 0o755 });
-      assert.equal(detectSandbox({ PATH: bin }).sandboxed, true, 'still sandboxed');
-      assert.ok(!isolationArgs().includes('--disable-userns'), 'without the option it does not know');
-      assert.deepEqual(isolationArgs().slice(0, ISOLATION_ARGS.length), [...ISOLATION_ARGS]);
+      withFakeBwrap((bin, argsFile) => {
+        assert.equal(detectSandbox({ PATH: bin }).sandboxed, true);
+        assert.ok(readFileSync(argsFile, 'utf8').split('\n').includes('--disable-userns'), 'the probe asks for it');
+        assert.ok(isolationArgs().includes('--disable-userns'), 'every step gets it');
+        // bwrap before 0.8: "Unknown option --disable-userns".
+        writeFileSync(path.join(bin, 'bwrap'), `#!/bin/sh\nfor a in "$@"; do [ "$a" = --disable-userns ] && { echo "bwrap: Unknown option --disable-userns" >&2; exit 1; }; done\nexit 0\n`, { mode: 0o755 });
+        assert.equal(detectSandbox({ PATH: bin }).sandboxed, true, 'still sandboxed');
+        assert.ok(!isolationArgs().includes('--disable-userns'), 'without the option it does not know');
+        assert.deepEqual(isolationArgs().slice(0, ISOLATION_ARGS.length), [...ISOLATION_ARGS]);
+      });
     } finally {
-      rmSync(bin, { recursive: true, force: true });
       detectSandbox(); // this machine's own answer again, for the tests after this one
     }
   });
