@@ -521,24 +521,27 @@ describe('containment profile: detection and environment rules', () => {
     const planted = `/spawn-test-${randomBytes(4).toString('hex')}.sock`;
     const stored = (mode: number) => {
       rmSync(store, { force: true });
-      writeFileSync(store, JSON.stringify({ asRoot, at: Date.now(), files: [planted], dirs: [] }), { mode });
+      writeFileSync(store, JSON.stringify({ key: JSON.stringify([asRoot, []]), at: Date.now(), files: [planted], dirs: [] }), { mode });
       chmodSync(store, mode);
     };
     try {
       stored(0o600);
       forgetSystemScan();
       assert.deepEqual(systemPlacesToHide(asRoot, [], store).files, [planted], 'a fresh, private scan of an earlier process is used');
+      forgetSystemScan();
+      assert.ok(!systemPlacesToHide(asRoot, ['/srv'], store).files.includes(planted), 'a scan made with other hidden places (it skipped other folders) is not used');
+      stored(0o600);
       stored(0o644);
       forgetSystemScan();
       assert.ok(!systemPlacesToHide(asRoot, [], store).files.includes(planted), 'a scan file others may write is not trusted');
       const elsewhere = path.join(root, 'elsewhere.json');
-      writeFileSync(elsewhere, JSON.stringify({ asRoot, at: Date.now(), files: [planted], dirs: [] }), { mode: 0o600 });
+      writeFileSync(elsewhere, JSON.stringify({ key: JSON.stringify([asRoot, []]), at: Date.now(), files: [planted], dirs: [] }), { mode: 0o600 });
       rmSync(store, { force: true });
       symlinkSync(elsewhere, store);
       forgetSystemScan();
       assert.ok(!systemPlacesToHide(asRoot, [], store).files.includes(planted), 'a link is not followed');
       rmSync(store, { force: true });
-      writeFileSync(store, JSON.stringify({ asRoot, at: Date.now() - 10 * 60_000, files: [planted], dirs: [] }), { mode: 0o600 });
+      writeFileSync(store, JSON.stringify({ key: JSON.stringify([asRoot, []]), at: Date.now() - 10 * 60_000, files: [planted], dirs: [] }), { mode: 0o600 });
       forgetSystemScan();
       assert.ok(!systemPlacesToHide(asRoot, [], store).files.includes(planted), 'an old scan is done again');
     } finally {

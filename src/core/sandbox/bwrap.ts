@@ -70,7 +70,8 @@ export function detectSandbox(env: NodeJS.ProcessEnv = process.env): { sandboxed
     });
   };
   let r = attempt(NO_NESTED_USERNS);
-  nestedUsernsOff = !r.error && r.status === 0;
+  // Only a bwrap that does not know the option (before 0.8) goes without it; any other failure is the sandbox's.
+  nestedUsernsOff = !(r.status !== 0 && /disable-userns/.test(r.stderr ?? ''));
   if (!nestedUsernsOff) r = attempt([]); // an older bwrap: the same sandbox, a user namespace inside still possible
   const missing = (r.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT' || (r.status === 127 && /bwrap/.test(r.stderr ?? ''));
   if (missing) return { sandboxed: false, reason: `bubblewrap (bwrap) is not installed; ${INSTALL_HINT}` };
@@ -206,7 +207,10 @@ export function hiddenPlaces(env: NodeJS.ProcessEnv, root: string, more: readonl
 const SCANNED = ['/etc', '/var', '/srv', '/opt', '/boot', '/usr/local', '/mnt', '/media'];
 /** Big folders of package metadata, world-readable by design: not worth their scan time. */
 const NOT_SCANNED = new Set(['/var/lib/dpkg/info', '/var/lib/apt/lists', '/var/cache/apt/archives', '/var/lib/rpm', '/var/cache/dnf', '/var/lib/pacman/local', '/var/cache/pacman', '/usr/local/lib', '/usr/local/share', '/usr/local/include']);
-const scans = new Map<boolean, { found: { files: string[]; dirs: string[] }; at: number; refreshing?: boolean }>();
+/** Scans by what they were made for: root or not, and the places hidden anyway (the scan skips those, so a scan made
+ * with other hidden places would leave out what they hold). */
+const scans = new Map<string, { found: { files: string[]; dirs: string[] }; at: number; refreshing?: boolean }>();
+const scanKey = (asRoot: boolean, hidden: readonly string[]) => JSON.stringify([asRoot, [...hidden].sort()]);
 /** A scan older than this is done again in the background (a long-lived window sees daemons start and stop). */
 const RESCAN_MS = 60_000;
 
@@ -228,13 +232,14 @@ export function systemScanStore(root: string): string {
  * /etc/ssl/private, …). Bounded (depth and entries), so a huge /opt or /var costs little.
  */
 export function systemPlacesToHide(asRoot: boolean, hidden: readonly string[], store?: string): { files: string[]; dirs: string[] } {
-  const cached = scans.get(asRoot) ?? readStoredScan(store, asRoot);
+  const key = scanKey(asRoot, hidden);
+  const cached = scans.get(key) ?? readStoredScan(store, key);
   if (cached) {
-    scans.set(asRoot, cached);
+    scans.set(key, cached);
     if (Date.now() - cached.at > RESCAN_MS && !cached.refreshing) {
       cached.refreshing = true;
       setImmediate(() => {
-        scans.delete(asRoot);
+        scans.delete(key);
         systemPlacesToHide(asRoot, hidden, store);
       }).unref();
     }
@@ -280,8 +285,8 @@ export function systemPlacesToHide(asRoot: boolean, hidden: readonly string[], s
   if (asRoot) walk('/proc', 0, true);
   for (const r of SCANNED) if (!hidden.some((h) => under(r, h))) walk(r, 5, asRoot);
   const found = { files, dirs };
-  scans.set(asRoot, { found, at: Date.now() });
-  writeStoredScan(store, asRoot, found);
+  scans.set(key, { found, at: Date.now() });
+  writeStoredScan(store, key, found);
   return found;
 }
 
@@ -290,25 +295,25 @@ export function systemPlacesToHide(asRoot: boolean, hidden: readonly string[], s
  * than RESCAN_MS ago, kept in the private sandboxes folder (never shown to an app). A file that is not this user's
  * own regular, private file is ignored, so nobody else can make the sandbox show what it hides.
  */
-function readStoredScan(store: string | undefined, asRoot: boolean): { found: { files: string[]; dirs: string[] }; at: number; refreshing?: boolean } | undefined {
+function readStoredScan(store: string | undefined, key: string): { found: { files: string[]; dirs: string[] }; at: number; refreshing?: boolean } | undefined {
   if (!store) return undefined;
   try {
     const st = lstatSync(store);
     if (!st.isFile() || st.uid !== process.getuid?.() || (st.mode & 0o077) !== 0 || st.size > 4 * 2 ** 20) return undefined;
-    const j = JSON.parse(readFileSync(store, 'utf8')) as { asRoot?: unknown; at?: unknown; files?: unknown; dirs?: unknown };
+    const j = JSON.parse(readFileSync(store, 'utf8')) as { key?: unknown; at?: unknown; files?: unknown; dirs?: unknown };
     const strings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string' && x.startsWith('/'));
-    if (j.asRoot !== asRoot || typeof j.at !== 'number' || Date.now() - j.at > RESCAN_MS || j.at > Date.now() || !strings(j.files) || !strings(j.dirs)) return undefined;
+    if (j.key !== key || typeof j.at !== 'number' || Date.now() - j.at > RESCAN_MS || j.at > Date.now() || !strings(j.files) || !strings(j.dirs)) return undefined;
     return { found: { files: j.files, dirs: j.dirs }, at: j.at };
   } catch {
     return undefined;
   }
 }
 
-function writeStoredScan(store: string | undefined, asRoot: boolean, found: { files: string[]; dirs: string[] }): void {
+function writeStoredScan(store: string | undefined, key: string, found: { files: string[]; dirs: string[] }): void {
   if (!store) return;
   const tmp = `${store}.${process.pid}.tmp`;
   try {
-    writeFileSync(tmp, JSON.stringify({ asRoot, at: Date.now(), ...found }), { mode: 0o600, flag: 'wx' });
+    writeFileSync(tmp, JSON.stringify({ key, at: Date.now(), ...found }), { mode: 0o600, flag: 'wx' });
     renameSync(tmp, store);
   } catch {
     rmSync(tmp, { force: true }); // no sandboxes folder yet, or read-only: the next process scans again
