@@ -86,6 +86,24 @@ describe('local provider (real processes, real HTTP)', function () {
     assert.ok(Date.now() - t0 < 3000);
   });
 
+  it('run() cancelled while its step is still being set up (the sandbox profile, the system scan) kills the command', async () => {
+    const sb = await provider.create({ appName: 't', appType: 'webapp' });
+    const ac = new AbortController();
+    const running = sb.run('sleep 30', { signal: ac.signal });
+    ac.abort(); // before run() has spawned anything: its set-up awaits (before the fix, it waited out the sleep)
+    await assert.rejects(running, { name: 'CancelledError' });
+  });
+
+  it('a command whose set-up is still under way when the sandbox is destroyed is killed, not left running', async () => {
+    const sb = await provider.create({ appName: 't', appType: 'webapp' });
+    const marker = `spawn-app-destroyed-${process.pid}-${Date.now()}`;
+    const running = sb.run(`sleep 30 # ${marker}`);
+    await sb.destroy(); // while run() awaits its set-up
+    await assert.rejects(running, /was destroyed/);
+    const left = spawnSync('pgrep', ['-f', marker]).stdout.toString().trim();
+    assert.equal(left, '', `processes left: ${left}`);
+  });
+
   it('matches processes by pid and start time (a reused pid is not the same process)', () => {
     const st = processStartTime(process.pid);
     assert.ok(st, 'start time readable on Linux');

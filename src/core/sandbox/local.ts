@@ -343,10 +343,12 @@ class LocalSandbox implements Sandbox {
         opts.onOutput?.(stream, text);
       },
     }, step, writable);
+    await this.unlessDestroyed(sh.pid);
     const kill = () => killGroup(sh.pid, 200);
     this.running.set(sh.pid, { kill });
     const onAbort = () => void kill();
     opts.signal?.addEventListener('abort', onAbort, { once: true });
+    if (opts.signal?.aborted) void kill(); // aborted while the step was being set up, before the listener was there
     const timer = opts.timeoutMs ? setTimeout(() => void kill(), opts.timeoutMs) : undefined;
     try {
       const { exitCode } = await sh.exited;
@@ -414,6 +416,7 @@ class LocalSandbox implements Sandbox {
     if (this.sandboxed) await this.bridge();
     this.ranCode = true;
     const sh = await this.spawn(cmd, opts, 'run');
+    await this.unlessDestroyed(sh.pid);
     const rec: ProcessRecord = { pid: sh.pid, startTime: processStartTime(sh.pid), cmd };
     this.record.processes.push(rec);
     this.owner.saveRecord(this.dir, this.record);
@@ -509,6 +512,13 @@ class LocalSandbox implements Sandbox {
     for (let i = 0; i < 100 && this.cgroup && !this.cgroup.remove(); i++) await new Promise((r) => setTimeout(r, 20));
     removeTree(this.dir); // never through a link the app left (noFollow.ts)
     this.owner.forget(this.id);
+  }
+
+  /** A process spawned while the sandbox was being destroyed (its set-up awaits) is killed, never left running. */
+  private async unlessDestroyed(pid: number): Promise<void> {
+    if (!this.destroyed) return;
+    await killGroup(pid, 200);
+    this.assertAlive();
   }
 
   private assertAlive(): void {
