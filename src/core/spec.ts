@@ -27,7 +27,22 @@ export interface AppSpec {
   port: number;
   title?: string;
   description?: string;
+  /** Requests the app declares it answers (the manifest's optional `checks`), run by the verification step. */
+  checks?: AppCheck[];
 }
+
+/** One request an app declares, and the status it must answer with (core/verify runs them after each deploy). */
+export interface AppCheck {
+  method: string;
+  /** From the app's root, starting with `/`. */
+  path: string;
+  status: number;
+  /** A request body, sent as JSON (`content-type: application/json`). */
+  body?: string;
+}
+
+/** The most checks an app may declare (each runs after every deploy). */
+export const MAX_CHECKS = 20;
 
 export function isAppType(value: unknown): value is AppType {
   return typeof value === 'string' && (APP_TYPES as readonly string[]).includes(value);
@@ -62,7 +77,24 @@ export function parseSpec(raw: unknown): AppSpec {
   };
   if (typeof r.title === 'string' && r.title.trim()) spec.title = r.title.trim();
   if (typeof r.description === 'string' && r.description.trim()) spec.description = r.description.trim();
+  const checks = parseChecks(r.checks);
+  if (checks) spec.checks = checks;
   return spec;
+}
+
+function parseChecks(raw: unknown): AppCheck[] | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (!Array.isArray(raw)) throw new TypeError('checks must be an array of {method, path, status}.');
+  if (raw.length > MAX_CHECKS) throw new TypeError(`checks may list at most ${MAX_CHECKS} requests.`);
+  return raw.map((c, i) => {
+    const { method, path, status, body } = (c && typeof c === 'object' ? c : {}) as Record<string, unknown>;
+    const m = typeof method === 'string' ? method.trim().toUpperCase() : 'GET';
+    if (!/^(GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS)$/.test(m)) throw new TypeError(`checks[${i}].method must be GET, POST, PUT, PATCH, DELETE, HEAD or OPTIONS.`);
+    if (typeof path !== 'string' || !path.startsWith('/') || path.startsWith('//')) throw new TypeError(`checks[${i}].path must be a path starting with "/".`);
+    if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599) throw new TypeError(`checks[${i}].status must be an HTTP status (100-599).`);
+    if (body !== undefined && typeof body !== 'string') throw new TypeError(`checks[${i}].body must be a string (JSON).`);
+    return { method: m, path, status, ...(body !== undefined ? { body } : {}) };
+  });
 }
 
 function parseDependencies(raw: unknown): string[] {

@@ -3,7 +3,7 @@
  * To add an app type: add it to APP_TYPES in spec.ts and one entry here (the compiler insists).
  */
 import type { AppSpec, AppType } from '../spec';
-import { DEFAULT_PORT, parseSpec } from '../spec';
+import { DEFAULT_PORT, MAX_CHECKS, parseSpec } from '../spec';
 import { withReactScaffold } from '../stacks';
 import type { AppPatch } from '../iterate';
 import { parsePatch, PATCH_TOOL } from '../iterate';
@@ -21,7 +21,9 @@ export const APP_TYPE_PROMPTS: Readonly<Record<AppType, string>> = {
     'react-dom and tailwindcss, usually [].',
   api:
     'A REST API in Node with Express (server.js) that also answers GET / with a small HTML page listing its ' +
-    'endpoints. startCommand "node server.js", dependencies ["express"].',
+    'endpoints. startCommand "node server.js", dependencies ["express"]. Declare 2-5 checks: requests that must ' +
+    'answer as stated once it starts (e.g. {"method": "GET", "path": "/api/items", "status": 200}); a check must not ' +
+    'change data others rely on.',
   script:
     'A Python 3 script (main.py, standard library preferred) that computes something, writes report.html, then ' +
     'serves that report over HTTP. startCommand "python3 main.py"; dependencies are pip names, usually [].',
@@ -71,6 +73,21 @@ export function appSpecTool(appType: AppType): ToolSpec {
         startCommand: { type: 'string', description: 'The shell command that starts the app from its folder.' },
         dependencies: { type: 'array', items: { type: 'string' }, description: 'Package names to install (npm, or pip for Python), optionally with a version.' },
         port: { type: 'integer', description: 'The port the app listens on when PORT is not set: 3000.' },
+        checks: {
+          type: 'array',
+          maxItems: MAX_CHECKS,
+          description: 'Requests the running app must answer as stated (checked after every deploy); APIs declare a few.',
+          items: {
+            type: 'object',
+            properties: {
+              method: { type: 'string', enum: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] },
+              path: { type: 'string', description: 'From the root, e.g. "/api/items".' },
+              status: { type: 'integer', description: 'The status it must answer with, e.g. 200.' },
+              body: { type: 'string', description: 'A JSON request body, when the method takes one.' },
+            },
+            required: ['method', 'path', 'status'],
+          },
+        },
         files: {
           type: 'array',
           minItems: 1,

@@ -373,6 +373,12 @@ export function templateSpec(appType: AppSpec['appType'], prompt: string): AppSp
         port: 3000,
         title: 'Notes API',
         description: 'An Express REST API for notes (built-in template).',
+        checks: [
+          { method: 'GET', path: '/api/health', status: 200 },
+          { method: 'GET', path: '/api/notes', status: 200 },
+          { method: 'GET', path: '/api/notes/999999', status: 404 },
+          { method: 'POST', path: '/api/notes', status: 400, body: '{}' },
+        ],
       };
     case 'script':
       return {

@@ -1,0 +1,202 @@
+/**
+ * The headless browser: one per process, started on the first check and reused (playwright-core over the DevTools
+ * protocol, with a browser found on the machine; nothing is downloaded). A page check collects, with a bounded
+ * wait, uncaught exceptions, console errors, failed same-origin requests, whether the page shows nothing, the
+ * title and two screenshots. Every check closes its page when it ends or its signal aborts.
+ */
+import type { Browser, BrowserContext, ConsoleMessage, Request, Response } from 'playwright-core';
+import { CancelledError } from '../errors';
+import type { Screenshots, VerifyProblem } from './types';
+import { NARROW_VIEWPORT, WIDE_VIEWPORT } from './types';
+
+export interface PageCheck {
+  problems: VerifyProblem[];
+  title?: string;
+  screenshots: Screenshots;
+}
+
+export interface PageCheckOptions {
+  signal?: AbortSignal;
+  /** How long the page may take to load; default 10 s. */
+  loadTimeoutMs?: number;
+  /** How long to wait for the network to go quiet after the load (module graphs, fetches); default 2.5 s. */
+  settleMs?: number;
+}
+
+/** A file path from the app's root and a line, from a URL on the app's origin (`http://h/src/App.tsx?t=1` → `src/App.tsx`). */
+function appFile(url: string | undefined, origin: string): string | undefined {
+  if (!url) return undefined;
+  try {
+    const u = new URL(url);
+    if (u.origin !== origin) return undefined;
+    // The page itself (an inline script): its index.html.
+    const p = decodeURIComponent(u.pathname).replace(/^\/+/, '');
+    return !p || p.endsWith('/') ? `${p}index.html` : p;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The first frame of a stack that points into the app: `at f (http://h/app.js:12:5)` → app.js, 12. */
+export function whereInStack(stack: string | undefined, origin: string): { file?: string; line?: number } {
+  for (const m of (stack ?? '').matchAll(/(https?:\/\/[^\s()]+?):(\d+):(\d+)/g)) {
+    const file = appFile(m[1], origin);
+    if (file) return { file, line: Number(m[2]) };
+  }
+  return {};
+}
+
+/** What a request was for, in the words of a sentence. */
+function what(req: Request): string {
+  switch (req.resourceType()) {
+    case 'script':
+      return 'a script';
+    case 'stylesheet':
+      return 'a stylesheet';
+    case 'image':
+      return 'an image';
+    case 'font':
+      return 'a font';
+    case 'fetch':
+    case 'xhr':
+      return 'a request';
+    case 'document':
+      return 'the page';
+    default:
+      return 'a file';
+  }
+}
+
+function oneLine(s: string, max = 300): string {
+  const t = s.replace(/\s+/g, ' ').trim();
+  return t.length > max ? `${t.slice(0, max - 1)}…` : t;
+}
+
+/**
+ * In the page (a string, so no compiler helper leaks into it): whether it shows nothing — `root` for an empty React
+ * root, `body` for no visible text or element in the body — else null.
+ */
+const BLANK_CHECK = `(() => {
+  const root = document.getElementById('root');
+  if (root && root.childElementCount === 0 && !(root.textContent || '').trim()) return 'root';
+  const body = document.body;
+  if (!body) return 'body';
+  if (body.innerText.trim()) return null;
+  for (const el of body.querySelectorAll('img,svg,canvas,video,iframe,input,button,select,textarea,object,embed,picture')) {
+    const r = el.getBoundingClientRect();
+    if (r.width > 0 && r.height > 0 && getComputedStyle(el).visibility !== 'hidden') return null;
+  }
+  return 'body';
+})()`;
+
+/** One browser for the process: launched on first use, relaunched if it died, closed by `close()`. */
+export class BrowserHost {
+  private browser?: Promise<Browser>;
+
+  constructor(private readonly executablePath: string) {}
+
+  /** Whether the browser is running already (a check then pays no start-up). */
+  get warm(): boolean {
+    return this.browser !== undefined;
+  }
+
+  private launch(): Promise<Browser> {
+    if (!this.browser) {
+      this.browser = import('playwright-core').then(async ({ chromium }) => {
+        const b = await chromium.launch({ executablePath: this.executablePath, headless: true, args: ['--disable-gpu', '--no-first-run', '--no-default-browser-check', '--disable-extensions'] });
+        b.on('disconnected', () => (this.browser = undefined));
+        return b;
+      });
+      this.browser.catch(() => (this.browser = undefined));
+    }
+    return this.browser;
+  }
+
+  /** Starts the browser now (a front may warm it while the app deploys). */
+  async start(): Promise<void> {
+    await this.launch();
+  }
+
+  async close(): Promise<void> {
+    const b = this.browser;
+    this.browser = undefined;
+    await (await b?.catch(() => undefined))?.close().catch(() => undefined);
+  }
+
+  /** Loads `url` in a fresh context and reports what went wrong, with the title and screenshots. */
+  async check(url: string, opts: PageCheckOptions = {}): Promise<PageCheck> {
+    const { signal } = opts;
+    if (signal?.aborted) throw new CancelledError();
+    const browser = await this.launch();
+    if (signal?.aborted) throw new CancelledError();
+    const context = await browser.newContext({ viewport: WIDE_VIEWPORT, serviceWorkers: 'block' });
+    const onAbort = () => void context.close().catch(() => undefined);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await this.checkIn(context, url, opts);
+    } catch (err) {
+      if (signal?.aborted) throw new CancelledError();
+      throw err;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      await context.close().catch(() => undefined);
+    }
+  }
+
+  private async checkIn(context: BrowserContext, url: string, opts: PageCheckOptions): Promise<PageCheck> {
+    const origin = new URL(url).origin;
+    const page = await context.newPage();
+    const problems: VerifyProblem[] = [];
+    const seen = new Set<string>();
+    const add = (p: VerifyProblem) => {
+      const key = `${p.kind}|${p.message}|${p.file ?? ''}|${p.line ?? ''}`;
+      if (!seen.has(key)) {
+        seen.add(key);
+        problems.push(p);
+      }
+    };
+    page.on('pageerror', (err) => add({ kind: 'exception', message: `The page threw an uncaught ${oneLine(`${err.name}: ${err.message}`)}.`, ...whereInStack(err.stack, origin) }));
+    page.on('console', (msg: ConsoleMessage) => {
+      if (msg.type() !== 'error') return;
+      const text = msg.text();
+      // A failed load is reported once, by its response or failure below.
+      if (/^Failed to load resource\b/.test(text)) return;
+      const loc = msg.location();
+      const file = appFile(loc.url, origin);
+      add({ kind: 'console', message: `The page logged an error: ${oneLine(text)}.`, ...(file ? { file, line: loc.lineNumber + 1 } : {}) });
+    });
+    const answered = new Set<Request>(); // a failed answer is reported once (the browser may also abort its load)
+    page.on('response', (res: Response) => {
+      const req = res.request();
+      if (res.status() < 400 || new URL(req.url()).origin !== origin) return;
+      answered.add(req);
+      const u = new URL(req.url());
+      add({ kind: 'request', message: `${req.method()} ${u.pathname}${u.search} (${what(req)}) answered ${res.status()}.`, file: appFile(req.url(), origin) });
+    });
+    page.on('requestfailed', (req: Request) => {
+      // The page's own load is reported by goto below.
+      if (answered.has(req) || new URL(req.url()).origin !== origin || req.isNavigationRequest()) return;
+      const errorText = req.failure()?.errorText ?? 'failed';
+      if (/ERR_ABORTED/.test(errorText) && req.resourceType() !== 'script') return; // navigations and media the page itself cancelled
+      const u = new URL(req.url());
+      add({ kind: 'request', message: `Loading ${u.pathname}${u.search} (${what(req)}) failed (${errorText}).`, file: appFile(req.url(), origin) });
+    });
+    try {
+      const res = await page.goto(url, { waitUntil: 'load', timeout: opts.loadTimeoutMs ?? 10_000 });
+      if (res && res.status() >= 400) add({ kind: 'load', message: `The page answered ${res.status()}.` });
+    } catch (err) {
+      if (opts.signal?.aborted) throw new CancelledError();
+      add({ kind: 'load', message: `The page did not load: ${oneLine((err as Error).message.split('\n')[0] ?? String(err))}.` });
+    }
+    await page.waitForLoadState('networkidle', { timeout: opts.settleMs ?? 2500 }).catch(() => undefined);
+    if (opts.signal?.aborted) throw new CancelledError();
+    const blank = await page.evaluate<'root' | 'body' | null>(BLANK_CHECK).catch(() => null);
+    if (blank === 'root') add({ kind: 'blank', message: 'The page shows nothing: its React root (#root) is empty.' });
+    else if (blank === 'body') add({ kind: 'blank', message: 'The page shows nothing: no visible text or element in its body.' });
+    const title = (await page.title().catch(() => '')).trim() || undefined;
+    const wide = await page.screenshot({ type: 'png' });
+    await page.setViewportSize(NARROW_VIEWPORT);
+    const narrow = await page.screenshot({ type: 'png' });
+    return { problems, title, screenshots: { wide: new Uint8Array(wide), narrow: new Uint8Array(narrow) } };
+  }
+}
