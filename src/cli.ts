@@ -1,7 +1,7 @@
 /** `spawn-app`: the headless front over the same core the extension uses. */
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadApp, saveApp, updateApp } from './core/appDir';
 import { applyPatch } from './core/iterate';
@@ -38,6 +38,7 @@ import type { AppSecrets } from './core/secrets';
 import { readEnvFile, Redactor } from './core/secrets';
 import type { Budget } from './core/budget';
 import { budgetFromEnv, checkPaidStart, meterFor } from './core/budget';
+import { formatProblem, Verifier } from './core/verify';
 
 const VERSION = '0.1.0';
 
@@ -47,10 +48,11 @@ Usage:
   spawn-app run "<prompt>" [--type webapp|react|api|script] [--generator auto|claude|templates]
                            [--provider auto|local|e2b] [--json] [--yes] [--detach] [--no-network]
                            [--allow-lan] [--no-prewarm] [--env-file FILE] [--budget USD] [--on-timeout pause|kill]
+                           [--screenshot FILE]
   spawn-app generate "<prompt>" [--type …] [--generator …] --out DIR [--json] [--env-file FILE] [--budget USD]
   spawn-app validate PATH [--json] [--env-file FILE]   PATH: a folder with spawn-app.json, or a spec .json file
   spawn-app deploy PATH [--provider …] [--json] [--yes] [--detach] [--no-network] [--allow-lan] [--env-file FILE]
-                    [--budget USD]
+                    [--budget USD] [--screenshot FILE]
   spawn-app refine PATH "<follow-up>" [--json] [--env-file FILE] [--budget USD]
                                             change an app folder with Claude; prints the changed paths
   spawn-app list [--json]                   every sandbox with its state (running, paused)
@@ -74,7 +76,10 @@ local app reaches public addresses only (never this machine, link-local or cloud
 --allow-lan (or SPAWN_APP_ALLOW_LAN=1) lets it reach private ranges (your LAN) too.
 On E2B, run creates the sandbox while the model writes (pre-warm; --no-prewarm or SPAWN_APP_PREWARM=0 turns it
 off; SPAWN_APP_PREWARM_MINUTES, default 5, is how long it waits before it is killed).
-Exit codes: 0 ok, 2 usage, 3 blocked by validation, 4 generation failed, 5 deploy failed, 130 interrupted.`;
+run and deploy then check the app in a headless Chromium, Chrome or Edge (SPAWN_APP_BROWSER, else one found on
+this machine; without one, over HTTP only); --screenshot FILE writes what the browser saw (PNG, 1280×800).
+Exit codes: 0 ok, 2 usage, 3 blocked by validation, 4 generation failed, 5 deploy failed, 6 the app runs but
+failed its verification, 130 interrupted.`;
 
 interface Io {
   out: (s: string) => void;
@@ -103,6 +108,7 @@ interface Options {
   'env-file'?: string;
   budget?: string;
   'on-timeout'?: string;
+  screenshot?: string;
   help: boolean;
   version: boolean;
 }
@@ -137,6 +143,7 @@ function parse(argv: string[]): { cmd?: string; positionals: string[]; opts: Opt
         'env-file': { type: 'string' },
         budget: { type: 'string' },
         'on-timeout': { type: 'string' },
+        screenshot: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', short: 'v', default: false },
       },
@@ -198,6 +205,16 @@ class Renderer {
       case 'ready':
         this.io.err(`✓ ready in ${e.durationMs ?? '?'} ms (${e.provider} sandbox ${e.sandboxId})`);
         this.io.out(e.url);
+        break;
+      case 'verify':
+        if (e.status === 'started') this.io.err('• verify…');
+        else if (e.state === 'verified') this.io.err(`✓ verified (${e.ms} ms)${e.title ? ` — "${e.title}"` : ''}`);
+        else {
+          if (e.problems.length) this.io.err(`✗ verification found ${e.problems.length} problem${e.problems.length === 1 ? '' : 's'} (${e.ms} ms):`);
+          else this.io.err(`✓ HTTP checks passed (${e.ms} ms)`);
+          for (const p of e.problems) this.io.err(`  - ${formatProblem(p)}`);
+          if (e.note) this.io.err(`  ${e.note}`);
+        }
         break;
       case 'cost':
         if (e.kind === 'generation') {
@@ -276,6 +293,8 @@ interface Ctx {
   meterMs: number;
   /** What this process's template generator wrote (core/tools/trust.ts): only that runs unsandboxed without asking. */
   trusted: TrustedSpecs;
+  /** Checks each deployed app (core/verify): this process's one browser (SPAWN_APP_BROWSER, else one found). */
+  verifier: Verifier;
 }
 
 /** Refuses a model request once today's cap is reached (exit 2, one sentence): core/budget.ts checkPaidStart. */
@@ -423,11 +442,31 @@ async function deployAndServe(spec: AppSpec, origin: 'model' | 'folder', name: s
     // The take rule and extend-after-take are the core's (core/prewarm.ts), as in the extension.
     into: (into = await takePrewarm(prewarm, spec.appType, provider.id)),
     secrets: ctx.secrets,
+    verify: ctx.verifier,
   });
   await extendAfterTake(into, (ms) => deployment.sandbox.extendTimeout(ms), ctx.cfg.sandboxTimeoutMs ?? DEFAULTS.sandboxTimeoutMs, (m) => {
     if (!opts.json) ctx.io.err(`Warning: ${m}`);
   });
-  return serve(deployment, provider, opts, ctx, render, stop.stopped);
+  if (opts.screenshot !== undefined) writeScreenshot(deployment, opts.screenshot, ctx.io);
+  const served = await serve(deployment, provider, opts, ctx, render, stop.stopped);
+  return served === 0 && deployment.verification?.state === 'problems' ? EXIT_NOT_VERIFIED : served;
+}
+
+/** The exit code of an app that runs but failed its verification (docs/cli.md). */
+const EXIT_NOT_VERIFIED = 6;
+
+/** --screenshot FILE: the browser's picture of the app (1280×800 PNG), or one sentence why there is none. */
+function writeScreenshot(deployment: Deployment, file: string, io: Io): void {
+  const shot = deployment.verification?.screenshots?.wide;
+  if (!shot) {
+    io.err(`Warning: no screenshot written to ${file}: ${deployment.verification?.note ?? 'the app was not checked in a browser.'}`);
+    return;
+  }
+  try {
+    writeFileSync(file, shot);
+  } catch (err) {
+    io.err(`Warning: could not write the screenshot to ${file} (${(err as NodeJS.ErrnoException).code ?? messageOf(err)}).`);
+  }
 }
 
 /**
@@ -600,6 +639,7 @@ export async function main(argv: string[], rawIo: Io = defaultIo, env: NodeJS.Pr
   const io = terminalSafeIo(rawIo);
   let json = argv.includes('--json');
   let local: LocalProvider | undefined;
+  let verifier: Verifier | undefined;
   const redactor = new Redactor();
   try {
     const { cmd, positionals, opts } = parse(argv);
@@ -616,8 +656,9 @@ export async function main(argv: string[], rawIo: Io = defaultIo, env: NodeJS.Pr
     if (opts.type !== undefined && !isAppType(opts.type)) throw usage(`--type must be one of ${APP_TYPES.join(', ')}.`);
     const secrets = opts['env-file'] !== undefined ? readEnvFile(opts['env-file']) : {};
     redactor.add(Object.values(secrets));
+    const cfg = configFromEnv(env);
     const ctx: Ctx = {
-      cfg: configFromEnv(env),
+      cfg,
       io,
       local,
       secrets,
@@ -625,6 +666,7 @@ export async function main(argv: string[], rawIo: Io = defaultIo, env: NodeJS.Pr
       budget: budgetFromEnv(opts.budget, env),
       meterMs: Math.max(20, Number(env.SPAWN_APP_METER_MS) || 5000),
       trusted: new TrustedSpecs(),
+      verifier: (verifier = new Verifier({ browserPath: cfg.browserPath, env })),
     };
     if (opts['on-timeout'] !== undefined) ctx.cfg.onTimeout = pick(opts['on-timeout'], ON_TIMEOUT_CHOICES, 'on-timeout', 'pause');
     const maxPositionals = cmd === 'refine' ? 2 : cmd === 'mcp' ? 0 : 1;
@@ -671,6 +713,7 @@ export async function main(argv: string[], rawIo: Io = defaultIo, env: NodeJS.Pr
     }
     return code === 1 ? 1 : code;
   } finally {
+    await verifier?.close();
     await local?.destroyAll();
   }
 }

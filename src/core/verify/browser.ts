@@ -4,7 +4,7 @@
  * wait, uncaught exceptions, console errors, failed same-origin requests, whether the page shows nothing, the
  * title and two screenshots. Every check closes its page when it ends or its signal aborts.
  */
-import type { Browser, BrowserContext, ConsoleMessage, Request, Response } from 'playwright-core';
+import type { Browser, BrowserContext, ConsoleMessage, Page, Request, Response } from 'playwright-core';
 import { CancelledError } from '../errors';
 import type { Screenshots, VerifyProblem } from './types';
 import { NARROW_VIEWPORT, WIDE_VIEWPORT } from './types';
@@ -72,6 +72,20 @@ function oneLine(s: string, max = 300): string {
   return t.length > max ? `${t.slice(0, max - 1)}…` : t;
 }
 
+/** Waits until no request is in flight for QUIET_MS (modules, fetches the page starts after its load), at most `maxMs`. */
+async function quiet(page: Page, inflight: Set<Request>, maxMs: number): Promise<void> {
+  const deadline = Date.now() + maxMs;
+  let calmSince = Date.now();
+  while (Date.now() < deadline && !page.isClosed()) {
+    if (inflight.size > 0) calmSince = Date.now();
+    else if (Date.now() - calmSince >= QUIET_MS) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** How long the network must stay quiet after the load before the page is judged. */
+const QUIET_MS = 150;
+
 /**
  * In the page (a string, so no compiler helper leaks into it): whether it shows nothing — `root` for an empty React
  * root, `body` for no visible text or element in the body — else null.
@@ -89,9 +103,19 @@ const BLANK_CHECK = `(() => {
   return 'body';
 })()`;
 
-/** One browser for the process: launched on first use, relaunched if it died, closed by `close()`. */
+/** A fresh context and its page, made ahead of the next check (a page costs a renderer process: ~0.5 s). */
+interface Tab {
+  context: BrowserContext;
+  page: Page;
+}
+
+/**
+ * One browser for the process: launched on first use, relaunched if it died, closed by `close()`. It keeps one
+ * spare tab (its own context) ready for the next check.
+ */
 export class BrowserHost {
   private browser?: Promise<Browser>;
+  private spare?: Promise<Tab | undefined>;
 
   constructor(private readonly executablePath: string) {}
 
@@ -117,9 +141,32 @@ export class BrowserHost {
     await this.launch();
   }
 
+  private async newTab(): Promise<Tab> {
+    const browser = await this.launch();
+    const context = await browser.newContext({ viewport: WIDE_VIEWPORT, serviceWorkers: 'block' });
+    try {
+      return { context, page: await context.newPage() };
+    } catch (err) {
+      await context.close().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** The spare tab if it is alive (a new one is made for the check after), else a new one. */
+  private async takeTab(): Promise<Tab> {
+    const spare = await this.spare?.catch(() => undefined);
+    this.spare = undefined;
+    const tab = spare && !spare.page.isClosed() ? spare : await this.newTab();
+    this.spare = this.newTab().catch(() => undefined);
+    return tab;
+  }
+
   async close(): Promise<void> {
     const b = this.browser;
+    const spare = this.spare;
     this.browser = undefined;
+    this.spare = undefined;
+    await (await spare)?.context.close().catch(() => undefined);
     await (await b?.catch(() => undefined))?.close().catch(() => undefined);
   }
 
@@ -127,13 +174,12 @@ export class BrowserHost {
   async check(url: string, opts: PageCheckOptions = {}): Promise<PageCheck> {
     const { signal } = opts;
     if (signal?.aborted) throw new CancelledError();
-    const browser = await this.launch();
-    if (signal?.aborted) throw new CancelledError();
-    const context = await browser.newContext({ viewport: WIDE_VIEWPORT, serviceWorkers: 'block' });
+    const { context, page } = await this.takeTab();
     const onAbort = () => void context.close().catch(() => undefined);
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      return await this.checkIn(context, url, opts);
+      if (signal?.aborted) throw new CancelledError();
+      return await this.checkIn(page, url, opts);
     } catch (err) {
       if (signal?.aborted) throw new CancelledError();
       throw err;
@@ -143,9 +189,8 @@ export class BrowserHost {
     }
   }
 
-  private async checkIn(context: BrowserContext, url: string, opts: PageCheckOptions): Promise<PageCheck> {
+  private async checkIn(page: Page, url: string, opts: PageCheckOptions): Promise<PageCheck> {
     const origin = new URL(url).origin;
-    const page = await context.newPage();
     const problems: VerifyProblem[] = [];
     const seen = new Set<string>();
     const add = (p: VerifyProblem) => {
@@ -165,6 +210,10 @@ export class BrowserHost {
       const file = appFile(loc.url, origin);
       add({ kind: 'console', message: `The page logged an error: ${oneLine(text)}.`, ...(file ? { file, line: loc.lineNumber + 1 } : {}) });
     });
+    const inflight = new Set<Request>();
+    page.on('request', (req) => inflight.add(req));
+    page.on('requestfinished', (req) => inflight.delete(req));
+    page.on('requestfailed', (req) => inflight.delete(req));
     const answered = new Set<Request>(); // a failed answer is reported once (the browser may also abort its load)
     page.on('response', (res: Response) => {
       const req = res.request();
@@ -188,7 +237,7 @@ export class BrowserHost {
       if (opts.signal?.aborted) throw new CancelledError();
       add({ kind: 'load', message: `The page did not load: ${oneLine((err as Error).message.split('\n')[0] ?? String(err))}.` });
     }
-    await page.waitForLoadState('networkidle', { timeout: opts.settleMs ?? 2500 }).catch(() => undefined);
+    await quiet(page, inflight, opts.settleMs ?? 2500);
     if (opts.signal?.aborted) throw new CancelledError();
     const blank = await page.evaluate<'root' | 'body' | null>(BLANK_CHECK).catch(() => null);
     if (blank === 'root') add({ kind: 'blank', message: 'The page shows nothing: its React root (#root) is empty.' });

@@ -39,7 +39,7 @@ export interface FindBrowserOptions {
   platform?: NodeJS.Platform;
 }
 
-export type BrowserLookup = { path: string } | { path?: undefined; reason: string };
+export type BrowserLookup = { path: string; reason?: undefined } | { path?: undefined; reason: string };
 
 /** The browser to verify with, or why there is none (one sentence). */
 export function findBrowser(opts: FindBrowserOptions = {}): BrowserLookup {

@@ -12,7 +12,7 @@ import { checkIndex, runChecks } from './httpChecks';
 import type { VerifyProblem, VerifyResult } from './types';
 
 export type { VerifyProblem, VerifyResult, VerifyState, Screenshots, ProblemKind } from './types';
-export { formatProblem, verifySummary } from './types';
+export { formatProblem, verifyLines, verifySummary } from './types';
 export { findBrowser, HOW_TO_GET_A_BROWSER } from './findBrowser';
 
 export interface VerifierOptions {
@@ -30,6 +30,16 @@ export interface VerifyRequest {
 }
 
 const DEFAULT_TIMEOUT_MS = 20_000;
+
+let shared: Verifier | undefined;
+
+/**
+ * The process's verifier for a deploy that names none (a browser found on the machine). The fronts pass their own
+ * (with the user's browser path) and close it; this one's browser ends with the process.
+ */
+export function sharedVerifier(): Verifier {
+  return (shared ??= new Verifier());
+}
 
 /** Checks deployed apps; holds the one browser of its owner (a window, a CLI or MCP process) until `close()`. */
 export class Verifier {
@@ -49,6 +59,7 @@ export class Verifier {
   }
 
   async verify(req: VerifyRequest): Promise<VerifyResult> {
+    if (req.signal?.aborted) throw new CancelledError();
     const t0 = performance.now();
     const bound = new AbortController();
     const timer = setTimeout(() => bound.abort(), req.timeoutMs ?? DEFAULT_TIMEOUT_MS);
@@ -68,8 +79,8 @@ export class Verifier {
         return { state: problems.length ? 'problems' : 'verified', problems, title: page.title, screenshots: page.screenshots, ms: ms() };
       }
       const problems = [...(await checkIndex(req.url, req.spec.appType, bound.signal)), ...declared];
-      const why = page?.failed ?? found.reason ?? '';
-      return { state: problems.length ? 'problems' : 'http-only', problems, ms: ms(), note: `${why} Only the HTTP checks ran. ${HOW_TO_GET_A_BROWSER}`.trim() };
+      const note = page ? `${page.failed} Only the HTTP checks ran.` : `${found.reason} Only the HTTP checks ran. ${HOW_TO_GET_A_BROWSER}`;
+      return { state: problems.length ? 'problems' : 'http-only', problems, ms: ms(), note };
     } catch (err) {
       if (req.signal?.aborted) throw new CancelledError();
       if (!bound.signal.aborted) throw err;

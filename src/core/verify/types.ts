@@ -47,3 +47,8 @@ export function formatProblem(p: VerifyProblem): string {
   const where = p.file ? ` (${p.file}${p.line !== undefined ? `:${p.line}` : ''})` : '';
   return `${p.message}${where}`;
 }
+
+/** The result as lines of text (agent tool results, logs): the summary, each problem, the note. */
+export function verifyLines(r: Pick<VerifyResult, 'state' | 'problems' | 'ms' | 'note'>): string[] {
+  return [`Verification: ${verifySummary(r)}${r.problems.length ? ':' : '.'}`, ...r.problems.map((p) => `- ${formatProblem(p)}`), ...(r.note ? [r.note] : [])];
+}
