@@ -27,10 +27,13 @@ import { FakeAnthropic } from '../test/fakes/fakeAnthropic';
 import { FakeE2B } from '../test/fakes/fakeE2B';
 import { LocalProvider } from '../src/core/sandbox/local';
 import type { AppSpec } from '../src/core/spec';
+import { findBrowser, Verifier } from '../src/core/verify';
 
 const ROOT = path.resolve(__dirname, '..');
 const json = process.argv.includes('--json');
 const write = process.argv.includes('--write');
+/** `--only verify`: run only that part (no --write then: the doc holds whole runs). */
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const BENCH_DOC = path.join(ROOT, 'docs/benchmarks.md');
 const LATEST = '## Latest run';
 const report: string[] = [];
@@ -476,6 +479,49 @@ async function hotRedeploy(): Promise<{ staticEditVisibleMs: number; restarted: 
   }
 }
 
+/**
+ * The verification step on the local runner (templates): health passed → verified. Cold: a new verifier's first
+ * check (loading playwright-core and starting the browser); warm: later checks with the browser running, median of 5.
+ */
+async function verifyBench(): Promise<{ coldMs: number; webappMs: number; reactMs: number; webappSamples: number[]; reactSamples: number[]; browser: string }> {
+  const browser = findBrowser();
+  if (!browser.path) throw new Error(`the verify bench needs a browser: ${browser.reason}`);
+  const root = mkdtempSync(path.join(os.tmpdir(), 'spawn-bench-verify-'));
+  // The user's dependency cache, as a later deploy of the react stack would have it (secondReady builds it too).
+  const provider = new LocalProvider({ root });
+  const verifier = new Verifier({ browserPath: browser.path });
+  const warm = async (d: { url: string; spec: AppSpec }) => {
+    const samples: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const r = await verifier.verify({ url: d.url, spec: d.spec });
+      if (r.state !== 'verified') throw new Error(`${d.spec.appType} not verified: ${r.problems.map((p) => p.message).join(' ')}`);
+      samples.push(r.ms);
+    }
+    return samples;
+  };
+  try {
+    const webapp = await deploy({ spec: templateSpec('webapp', 'a calculator'), provider, verify: false });
+    const cold = await verifier.verify({ url: webapp.url, spec: webapp.spec });
+    if (cold.state !== 'verified') throw new Error(`webapp not verified: ${cold.problems.map((p) => p.message).join(' ')}`);
+    const webappSamples = await warm(webapp);
+    const react = await deploy({ spec: templateSpec('react', 'a counter'), provider, verify: false, readyTimeoutMs: 120_000 });
+    const reactSamples = await warm(react);
+    return { coldMs: cold.ms, webappMs: median(webappSamples), reactMs: median(reactSamples), webappSamples, reactSamples, browser: browser.path };
+  } finally {
+    await verifier.close();
+    await provider.destroyAll();
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+function logVerify(v: Awaited<ReturnType<typeof verifyBench>>): void {
+  log(`\n## Verification (local runner, templates, ${v.browser}): health passed → verified`);
+  log('| measure | value | samples | target |\n|---|---|---|---|');
+  log(`| verify.coldMs (first check: playwright-core loaded, browser started) | ${v.coldMs} ms | | ≤ 4000 ms |`);
+  log(`| verify.webappMs (calculator, warm browser), median of 5 | ${v.webappMs} ms | ${v.webappSamples.join(', ')} ms | ≤ 1500 ms |`);
+  log(`| verify.reactMs (react counter on Vite, warm browser), median of 5 | ${v.reactMs} ms | ${v.reactSamples.join(', ')} ms | ≤ 1500 ms |`);
+}
+
 function cpuModel(): string {
   return `${os.cpus()[0]?.model ?? 'unknown CPU'} × ${os.cpus().length}, Node ${process.version}`;
 }
@@ -484,6 +530,14 @@ async function main(): Promise<void> {
   execFileSync(process.execPath, [path.join(ROOT, 'esbuild.mjs')], { cwd: ROOT, stdio: 'ignore' });
   log(`# Spawn App benchmark — ${cpuModel()}`);
   const result: Record<string, unknown> = { machine: cpuModel() };
+  if (only === 'verify') {
+    const v = await verifyBench();
+    result.verify = { coldMs: v.coldMs, webappMs: v.webappMs, reactMs: v.reactMs };
+    logVerify(v);
+    if (json) process.stdout.write(JSON.stringify(result) + '\n');
+    return;
+  }
+  if (only !== undefined) throw new Error(`--only takes: verify (got ${only})`);
 
   const dep = await deployComparison();
   result.deploy = dep;
@@ -558,6 +612,10 @@ async function main(): Promise<void> {
   result.hotRedeploy = hot;
   log(`\n## Hot redeploy (local runner): a static edit of a running webapp → served`);
   log(`| median of 5 | app restarted | target |\n|---|---|---|\n| ${hot.staticEditVisibleMs} ms | ${hot.restarted} | ≤ 1000 ms |`);
+
+  const v = await verifyBench();
+  result.verify = { coldMs: v.coldMs, webappMs: v.webappMs, reactMs: v.reactMs };
+  logVerify(v);
 
   const b = await bundle();
   result.bundle = b;

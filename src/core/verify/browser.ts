@@ -87,20 +87,23 @@ async function quiet(page: Page, inflight: Set<Request>, maxMs: number): Promise
 const QUIET_MS = 150;
 
 /**
- * In the page (a string, so no compiler helper leaks into it): whether it shows nothing — `root` for an empty React
- * root, `body` for no visible text or element in the body — else null.
+ * In the page (a string, so no compiler helper leaks into it): its title, and whether it shows nothing — `root` for
+ * an empty React root, `body` for no visible text or element in the body — else null.
  */
 const BLANK_CHECK = `(() => {
-  const root = document.getElementById('root');
-  if (root && root.childElementCount === 0 && !(root.textContent || '').trim()) return 'root';
-  const body = document.body;
-  if (!body) return 'body';
-  if (body.innerText.trim()) return null;
-  for (const el of body.querySelectorAll('img,svg,canvas,video,iframe,input,button,select,textarea,object,embed,picture')) {
-    const r = el.getBoundingClientRect();
-    if (r.width > 0 && r.height > 0 && getComputedStyle(el).visibility !== 'hidden') return null;
-  }
-  return 'body';
+  const blank = () => {
+    const root = document.getElementById('root');
+    if (root && root.childElementCount === 0 && !(root.textContent || '').trim()) return 'root';
+    const body = document.body;
+    if (!body) return 'body';
+    if (body.innerText.trim()) return null;
+    for (const el of body.querySelectorAll('img,svg,canvas,video,iframe,input,button,select,textarea,object,embed,picture')) {
+      const r = el.getBoundingClientRect();
+      if (r.width > 0 && r.height > 0 && getComputedStyle(el).visibility !== 'hidden') return null;
+    }
+    return 'body';
+  };
+  return { blank: blank(), title: document.title };
 })()`;
 
 /** A fresh context and its page, made ahead of the next check (a page costs a renderer process: ~0.5 s). */
@@ -156,9 +159,7 @@ export class BrowserHost {
   private async takeTab(): Promise<Tab> {
     const spare = await this.spare?.catch(() => undefined);
     this.spare = undefined;
-    const tab = spare && !spare.page.isClosed() ? spare : await this.newTab();
-    this.spare = this.newTab().catch(() => undefined);
-    return tab;
+    return spare && !spare.page.isClosed() ? spare : await this.newTab();
   }
 
   async close(): Promise<void> {
@@ -185,7 +186,10 @@ export class BrowserHost {
       throw err;
     } finally {
       signal?.removeEventListener('abort', onAbort);
-      await context.close().catch(() => undefined);
+      // Closed and replaced after the check, not during it (a new renderer competes with the page for the CPU).
+      void context.close().catch(() => undefined).then(() => {
+        if (this.browser && !this.spare) this.spare = this.newTab().catch(() => undefined);
+      });
     }
   }
 
@@ -239,13 +243,16 @@ export class BrowserHost {
     }
     await quiet(page, inflight, opts.settleMs ?? 2500);
     if (opts.signal?.aborted) throw new CancelledError();
-    const blank = await page.evaluate<'root' | 'body' | null>(BLANK_CHECK).catch(() => null);
+    const { blank, title: rawTitle } = await page.evaluate<{ blank: 'root' | 'body' | null; title: string }>(BLANK_CHECK).catch(() => ({ blank: null, title: '' }));
     if (blank === 'root') add({ kind: 'blank', message: 'The page shows nothing: its React root (#root) is empty.' });
     else if (blank === 'body') add({ kind: 'blank', message: 'The page shows nothing: no visible text or element in its body.' });
-    const title = (await page.title().catch(() => '')).trim() || undefined;
-    const wide = await page.screenshot({ type: 'png' });
+    const title = rawTitle.trim() || undefined;
+    // Straight over the DevTools protocol: Playwright's screenshot first waits for fonts and animation frames.
+    const cdp = await page.context().newCDPSession(page);
+    const shot = async () => Buffer.from(((await cdp.send('Page.captureScreenshot', { format: 'png', optimizeForSpeed: true })) as { data: string }).data, 'base64');
+    const wide = await shot();
     await page.setViewportSize(NARROW_VIEWPORT);
-    const narrow = await page.screenshot({ type: 'png' });
+    const narrow = await shot();
     return { problems, title, screenshots: { wide: new Uint8Array(wide), narrow: new Uint8Array(narrow) } };
   }
 }
