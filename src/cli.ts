@@ -431,12 +431,16 @@ async function deployAndServe(spec: AppSpec, origin: 'model' | 'folder', name: s
     if (!mayRunWithoutAsking(spec, provider, ctx.trusted, false).ok && !hasErrors(validateSpec(spec))) await confirmUnsandboxed(opts, ctx.io, origin, ctx.local.isolation().reason);
   }
   let into: Awaited<ReturnType<typeof takePrewarm>>;
-  const deployment = await deploy({
+  let ready = false;
+  const deploying = deploy({
     spec,
     provider,
     appName: appNameFrom(spec.title ?? name),
     signal: stop.controller.signal,
-    onEvent: render.emit,
+    onEvent: (e) => {
+      ready ||= e.event === 'ready';
+      render.emit(e);
+    },
     timeoutMs: ctx.cfg.sandboxTimeoutMs ?? DEFAULTS.sandboxTimeoutMs,
     metadata: { appType: spec.appType, createdBy: 'spawn-app', client: 'cli' },
     // The take rule and extend-after-take are the core's (core/prewarm.ts), as in the extension.
@@ -444,6 +448,15 @@ async function deployAndServe(spec: AppSpec, origin: 'model' | 'folder', name: s
     secrets: ctx.secrets,
     verify: ctx.verifier,
   });
+  // Stopped after `ready` (while the app was being verified) is a stop like one while it is served: exit 0.
+  const deployment = await deploying.catch((err: unknown) => {
+    if (ready && isCancelled(err)) return undefined;
+    throw err;
+  });
+  if (!deployment) {
+    if (!opts.json) ctx.io.err('Stopped.');
+    return 0;
+  }
   await extendAfterTake(into, (ms) => deployment.sandbox.extendTimeout(ms), ctx.cfg.sandboxTimeoutMs ?? DEFAULTS.sandboxTimeoutMs, (m) => {
     if (!opts.json) ctx.io.err(`Warning: ${m}`);
   });

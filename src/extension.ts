@@ -11,6 +11,7 @@ import type { CommandPolicy } from './vscode/commands/scriptedOptions';
 import { setContext } from './vscode/contextKeys';
 import { DeployDialogs } from './vscode/deploy/deployDialogs';
 import { DeployService } from './vscode/deploy/deployService';
+import { WindowVerifier } from './vscode/deploy/windowVerifier';
 import { DeployHistory } from './vscode/deployHistory';
 import { AppDiagnostics } from './vscode/diagnostics';
 import { ErrorReporter } from './vscode/errorReporter';
@@ -113,7 +114,8 @@ export function activate(context: vscode.ExtensionContext): SpawnAppApi {
   const terminals = push(new SandboxTerminals(registry, logger.scope('terminal')));
   push(new SandboxTimeouts(registry, discover));
   const deployDialogs = new DeployDialogs(providers, secrets, readSettings);
-  const deploys = push(new DeployService(tree, diagnostics, deployDialogs, { registry, logs: sandboxLogs, cost: sessionCost, discovery, previews, settings: readSettings, logger, appSecrets: (id) => secrets.appSecrets(id) }));
+  const verifier = push(new WindowVerifier(() => readSettings().browserPath));
+  const deploys = push(new DeployService(tree, diagnostics, deployDialogs, { registry, logs: sandboxLogs, cost: sessionCost, discovery, previews, settings: readSettings, logger, appSecrets: (id) => secrets.appSecrets(id), verifier: () => verifier.get() }));
   const chatModels = new VscodeLanguageModels(() => readSettings().chatModel);
   const spawner = new Spawner(tree, diagnostics, sessionCost, secrets, readSettings, config, logger, chatModels, deploys);
   const reporter = new ErrorReporter(logger);

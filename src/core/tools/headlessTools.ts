@@ -42,6 +42,7 @@ import { checkToolArgs } from './schemas';
 import { mayRunWithoutAsking, TrustedSpecs } from './trust';
 import { changedLines, deployedLines, errorText, findingLines, fromError, logsText, sandboxLine, whereText, writtenLines } from './toolText';
 import type { ToolResult } from './toolText';
+import { Verifier, verifyLines } from '../verify';
 
 export type { ToolResult } from './toolText';
 
@@ -107,10 +108,13 @@ export class HeadlessTools {
   private readonly session = new AbortController();
   private readonly redactor: Redactor;
   private meterTimer?: NodeJS.Timeout;
+  /** The session's one browser for the verification step (SPAWN_APP_BROWSER, else one found). */
+  private readonly verifier: Verifier;
 
   constructor(private readonly opts: HeadlessToolsOptions) {
     this.logger = opts.logger ?? nullLogger;
     this.redactor = new Redactor(Object.values(opts.secrets ?? {}));
+    this.verifier = new Verifier({ browserPath: opts.cfg.browserPath });
   }
 
   /** Runs one tool; never throws (errors become results). No secret's value is ever in a result. */
@@ -291,10 +295,10 @@ export class HeadlessTools {
       const running = current !== undefined && !(await this.exited(current));
       const kind = deployKind(current && { running, sandboxExists: running || (await this.sandboxExists(current)) });
       if (kind === 'restart') {
-        deployment = await restartInPlace(current!.deployment, spec, { provider, signal, onEvent, logger: this.logger, secrets: this.opts.secrets });
+        deployment = await restartInPlace(current!.deployment, spec, { provider, signal, onEvent, logger: this.logger, secrets: this.opts.secrets, verify: this.verifier });
         how = 'Restarted in place (same sandbox)';
       } else if (kind === 'redeploy') {
-        const res = await redeploy(current!.deployment, spec, { provider, signal, onEvent, logger: this.logger, secrets: this.opts.secrets });
+        const res = await redeploy(current!.deployment, spec, { provider, signal, onEvent, logger: this.logger, secrets: this.opts.secrets, verify: this.verifier });
         deployment = res.deployment;
         how = res.plan.restart ? 'Updated and restarted' : 'Updated in place (no restart needed)';
       } else {
@@ -311,6 +315,7 @@ export class HeadlessTools {
           logger: this.logger,
           timeoutMs: this.opts.cfg.sandboxTimeoutMs ?? DEFAULTS.sandboxTimeoutMs,
           metadata: { appType: spec.appType, createdBy: 'spawn-app', client: this.opts.client ?? 'mcp', appId: id, appsDirId: appsDirId(this.opts.appsDir) },
+          verify: this.verifier,
         });
       }
       const meter = this.opts.budget && providerInfo(provider.id).billed ? (current?.deployment.sandbox.id === deployment.sandbox.id ? current.meter : undefined) ?? (await meterFor(this.opts.budget, deployment.sandbox, provider)) : undefined;
@@ -323,7 +328,7 @@ export class HeadlessTools {
           : 'Kept after this session ends (until its E2B timeout).'
         : 'Destroyed when this session ends (pass keep: true to keep it).';
       return {
-        text: [...deployedLines({ how, id, url: deployment.url, sandboxId: deployment.sandbox.id, where, lifetime }), ...findingLines(findings)].join('\n'),
+        text: [...deployedLines({ how, id, url: deployment.url, sandboxId: deployment.sandbox.id, where, lifetime }), ...(deployment.verification ? verifyLines(deployment.verification) : []), ...findingLines(findings)].join('\n'),
         isError: false,
       };
     } catch (err) {
@@ -461,6 +466,7 @@ export class HeadlessTools {
   async shutdown(): Promise<{ keptLocal: Promise<unknown>[] }> {
     this.session.abort();
     if (this.meterTimer) clearInterval(this.meterTimer);
+    await this.verifier.close();
     for (const app of this.live.values()) if (!app.keep) app.meter?.tick();
     const keptLocal: Promise<unknown>[] = [];
     await Promise.all(

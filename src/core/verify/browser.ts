@@ -130,7 +130,15 @@ export class BrowserHost {
   private launch(): Promise<Browser> {
     if (!this.browser) {
       this.browser = import('playwright-core').then(async ({ chromium }) => {
-        const b = await chromium.launch({ executablePath: this.executablePath, headless: true, args: ['--disable-gpu', '--no-first-run', '--no-default-browser-check', '--disable-extensions'] });
+        // The process's signals are its owner's (the CLI's Ctrl-C stops the app): Playwright's own handlers would exit.
+        const b = await chromium.launch({
+          executablePath: this.executablePath,
+          headless: true,
+          handleSIGINT: false,
+          handleSIGTERM: false,
+          handleSIGHUP: false,
+          args: ['--disable-gpu', '--no-first-run', '--no-default-browser-check', '--disable-extensions'],
+        });
         b.on('disconnected', () => (this.browser = undefined));
         return b;
       });

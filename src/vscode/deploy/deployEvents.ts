@@ -7,6 +7,7 @@ import type * as vscode from 'vscode';
 import type { AppMeta } from '../../core/appTree';
 import type { Phase, SpawnEvent } from '../../core/events';
 import { formatFinding } from '../../core/validate';
+import { formatProblem, verifySummary } from '../../core/verify';
 import type { LogChannel } from '../logChannel';
 import type { SandboxLogs } from '../sandboxes/sandboxLogs';
 import type { SandboxRegistry } from '../sandboxes/sandboxRegistry';
@@ -63,6 +64,16 @@ export function deployEvents(
         break;
       case 'ready':
         log.info(`ready at ${e.url} in ${e.durationMs ?? '?'} ms`);
+        break;
+      case 'verify':
+        if (e.status === 'started') {
+          progress.report({ message: 'Checking the app in a browser…' });
+          break;
+        }
+        for (const line of [`Verification: ${verifySummary(e)}`, ...e.problems.map((p) => `  - ${formatProblem(p)}`), ...(e.note ? [`  ${e.note}`] : [])]) {
+          if (id) v.logs.append(id, line);
+          log.info(line);
+        }
         break;
       case 'cost':
         v.cost.addGeneration(e.usd);
