@@ -144,6 +144,7 @@ async function readiness(): Promise<{ lagMs: number; crashReportMs: number }> {
         onEvent: (e) => {
           if (e.event === 'log' && e.line.startsWith('LISTENING ')) listenedAt = Number(e.line.slice(10));
         },
+        verify: false, // the readiness lag, without the check that follows it
       });
       lags.push(Date.now() - listenedAt);
       await d.sandbox.destroy();
@@ -158,6 +159,7 @@ async function readiness(): Promise<{ lagMs: number; crashReportMs: number }> {
           onEvent: (e) => {
             if (e.event === 'phase' && e.phase === 'start' && e.status === 'started') startedAt = performance.now();
           },
+          verify: false,
         });
       } catch {
         crashes.push(performance.now() - startedAt);
@@ -263,7 +265,7 @@ async function deployComparison(latencyMs = 50): Promise<DeployBench> {
       const spec = filesApp(n);
       fake.resetCounts();
       let t0 = performance.now();
-      const d = await deploy({ spec, provider: new E2BProvider(fake.connection()) });
+      const d = await deploy({ spec, provider: new E2BProvider(fake.connection()), verify: false });
       out.ms[n] = Math.round(performance.now() - t0);
       await d.sandbox.destroy();
       out.requests[n] = fake.apiRequests() - 1; // the kill is not part of the deploy
@@ -297,7 +299,7 @@ async function templateSaving(latencyMs = 50): Promise<{ baseMs: number; templat
       const t0 = performance.now();
       const d = await deploy({ spec, provider: new E2BProvider({ ...fake.connection(), template }), onEvent: (e) => {
         if (e.event === 'phase' && e.phase === 'install' && e.status === 'skipped') skipped = true;
-      } });
+      }, verify: false });
       const ms = performance.now() - t0;
       if ((await probeUrl(d.url + '/api/notes')) !== true) throw new Error('the api did not answer');
       await d.sandbox.destroy();
@@ -343,7 +345,7 @@ async function confirmToReadyCold(latencyMs = 50): Promise<{ webapp: number; rea
         if (!(await prewarm.settled())) throw new Error('the pre-warm failed');
         fake.resetCounts();
         const t0 = performance.now();
-        const d = await deploy({ spec, provider, into: await prewarm.take() });
+        const d = await deploy({ spec, provider, into: await prewarm.take(), verify: false });
         samples.push(performance.now() - t0);
         out.prewarmed.requests[appType] = fake.counts();
         await d.sandbox.destroy();
@@ -357,7 +359,7 @@ async function confirmToReadyCold(latencyMs = 50): Promise<{ webapp: number; rea
         await fake.sparesReady(); // E2B's snapshot of the template is always there
         fake.resetCounts();
         const t0 = performance.now();
-        const d = await deploy({ spec, provider });
+        const d = await deploy({ spec, provider, verify: false });
         samples.push(performance.now() - t0);
         out.requests[appType] = fake.counts();
         await d.sandbox.destroy();
@@ -368,7 +370,7 @@ async function confirmToReadyCold(latencyMs = 50): Promise<{ webapp: number; rea
     // edge), median of 5.
     await fake.sparesReady();
     const spec = templateSpec('react', 'a counter');
-    const d = await deploy({ spec, provider });
+    const d = await deploy({ spec, provider, verify: false });
     const u = new URL(d.url);
     const viaEdge = { base: `http://127.0.0.1:${u.port}`, headers: { Host: u.host } };
     // The page and its modules, as the preview's browser loads them: Vite sends updates only for modules requested.
@@ -383,7 +385,7 @@ async function confirmToReadyCold(latencyMs = 50): Promise<{ webapp: number; rea
         const before = hmr.messages.length;
         const app = spec.files.find((f) => f.path === 'src/App.tsx')!.content.replace('>Counter<', `>Counter ${i}<`);
         const t0 = performance.now();
-        const r = await redeploy(current, applyPatch(current.spec, { changes: [{ path: 'src/App.tsx', content: app }], deletions: [] }).spec, { provider });
+        const r = await redeploy(current, applyPatch(current.spec, { changes: [{ path: 'src/App.tsx', content: app }], deletions: [] }).spec, { provider, verify: false });
         current = r.deployment;
         await hmr.next((m) => hmr.messages.indexOf(m) >= before && m.type === 'update');
         hot.push(performance.now() - t0);
@@ -452,14 +454,14 @@ async function hotRedeploy(): Promise<{ staticEditVisibleMs: number; restarted: 
   const provider = new LocalProvider({ root });
   try {
     const spec = templateSpec('webapp', 'a calculator');
-    let d = await deploy({ spec, provider });
+    let d = await deploy({ spec, provider, verify: false });
     const samples: number[] = [];
     let restarted = false;
     for (let i = 0; i < 5; i++) {
       const marker = `edit-${i}`;
       const next = applyPatch(d.spec, { changes: [{ path: 'style.css', content: `/* ${marker} */\n` + spec.files.find((f) => f.path === 'style.css')!.content }], deletions: [] }).spec;
       const t0 = performance.now();
-      const r = await redeploy(d, next);
+      const r = await redeploy(d, next, { verify: false });
       restarted ||= r.plan.restart;
       d = r.deployment;
       for (;;) {

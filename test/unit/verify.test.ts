@@ -147,7 +147,7 @@ describe('verify: the broken-app gallery in a real browser', function () {
     await app.close();
     const r = await verifier.verify({ url: app.url, spec: { appType: 'webapp' } });
     assert.equal(r.state, 'problems');
-    assert.match(r.problems[0]!.message, /^The page did not load: .*ERR_CONNECTION_REFUSED/);
+    assert.match(r.problems[0]!.message, /^The page did not load: .*ERR_CONNECTION_REFUSED/, r.note);
   });
 
   it('a cancelled check stops with CancelledError and leaves the browser usable', async () => {

@@ -271,7 +271,7 @@ export class HeadlessTools {
       return { text: lines.join('\n'), isError: false };
     }
     const deployed = await this.queue.run(id, () => this.deployApp(id, args.keep === true, signal));
-    return { text: [...lines, deployed.text].join('\n'), isError: deployed.isError };
+    return { ...deployed, text: [...lines, deployed.text].join('\n') };
   }
 
   private async deployApp(id: string, keep: boolean, signal: AbortSignal): Promise<ToolResult> {
@@ -322,6 +322,7 @@ export class HeadlessTools {
       this.live.set(id, { deployment, provider, keep: keepIt, meter });
       if (meter) this.startMeters();
       const where = whereText(provider);
+      const shot = deployment.verification?.screenshots?.wide;
       const lifetime = keepIt
         ? provider.id === 'local'
           ? 'Kept after this session ends: the server stays running until the app is destroyed (spawn-app destroy ' + deployment.sandbox.id + ').'
@@ -330,6 +331,7 @@ export class HeadlessTools {
       return {
         text: [...deployedLines({ how, id, url: deployment.url, sandboxId: deployment.sandbox.id, where, lifetime }), ...(deployment.verification ? verifyLines(deployment.verification) : []), ...findingLines(findings)].join('\n'),
         isError: false,
+        ...(shot ? { image: { data: shot, mimeType: 'image/png' as const } } : {}),
       };
     } catch (err) {
       if (isCancelled(err)) throw err;
@@ -371,7 +373,7 @@ export class HeadlessTools {
     if (current && !(await this.exited(current))) {
       const deployed = await this.deployApp(id, current.keep, signal);
       lines.push(deployed.text);
-      return { text: lines.join('\n'), isError: deployed.isError };
+      return { ...deployed, text: lines.join('\n') };
     }
     lines.push(`Not running; start it with deploy_app {"appId": "${id}"}.`);
     return { text: lines.join('\n'), isError: false };

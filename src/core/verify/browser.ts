@@ -12,7 +12,7 @@ import { NARROW_VIEWPORT, WIDE_VIEWPORT } from './types';
 export interface PageCheck {
   problems: VerifyProblem[];
   title?: string;
-  screenshots: Screenshots;
+  screenshots?: Screenshots;
 }
 
 export interface PageCheckOptions {
@@ -80,6 +80,27 @@ async function quiet(page: Page, inflight: Set<Request>, maxMs: number): Promise
     if (inflight.size > 0) calmSince = Date.now();
     else if (Date.now() - calmSince >= QUIET_MS) return;
     await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/**
+ * The page at 1280×800 and at 390×844. Straight over the DevTools protocol (Playwright's screenshot first waits for
+ * fonts and animation frames), else Playwright's (a browser error page may not take the former); none if both fail.
+ */
+async function screenshots(page: Page): Promise<Screenshots | undefined> {
+  const cdp = await page.context().newCDPSession(page).catch(() => undefined);
+  const shot = async () => {
+    const fast = await cdp?.send('Page.captureScreenshot', { format: 'png', optimizeForSpeed: true }).catch(() => undefined);
+    return new Uint8Array(fast ? Buffer.from(fast.data, 'base64') : await page.screenshot({ type: 'png' }));
+  };
+  try {
+    const wide = await shot();
+    await page.setViewportSize(NARROW_VIEWPORT);
+    return { wide, narrow: await shot() };
+  } catch {
+    return undefined;
+  } finally {
+    await cdp?.detach().catch(() => undefined);
   }
 }
 
@@ -255,12 +276,6 @@ export class BrowserHost {
     if (blank === 'root') add({ kind: 'blank', message: 'The page shows nothing: its React root (#root) is empty.' });
     else if (blank === 'body') add({ kind: 'blank', message: 'The page shows nothing: no visible text or element in its body.' });
     const title = rawTitle.trim() || undefined;
-    // Straight over the DevTools protocol: Playwright's screenshot first waits for fonts and animation frames.
-    const cdp = await page.context().newCDPSession(page);
-    const shot = async () => Buffer.from(((await cdp.send('Page.captureScreenshot', { format: 'png', optimizeForSpeed: true })) as { data: string }).data, 'base64');
-    const wide = await shot();
-    await page.setViewportSize(NARROW_VIEWPORT);
-    const narrow = await shot();
-    return { problems, title, screenshots: { wide: new Uint8Array(wide), narrow: new Uint8Array(narrow) } };
+    return { problems, title, screenshots: await screenshots(page) };
   }
 }
