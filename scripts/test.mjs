@@ -18,7 +18,6 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const node = process.execPath;
-const bin = (name) => path.join(root, 'node_modules/.bin', name);
 const mocha = [node, 'node_modules/mocha/bin/mocha.js'];
 const unitMocha = [...mocha, '--no-config', '-n', 'import=tsx', '--require', 'test/helpers/noProcesses.ts', '--timeout', '20000', '--exit'];
 const host = [node, 'scripts/vscode-host/run-tests.mjs', '--extension', '.'];
@@ -27,16 +26,17 @@ const host = [node, 'scripts/vscode-host/run-tests.mjs', '--extension', '.'];
 const SETUP = [
   { name: 'install hosts', cmd: ['bash', 'scripts/vscode-host/install.sh'], for: ['integration', 'e2e', 'vsix'] },
   { name: 'install next host', cmd: ['bash', 'scripts/vscode-host/install-next.sh'], for: ['lm'] },
-  { name: 'package .vsix', cmd: [node, bin('vsce'), 'package', '--no-dependencies', '--out', 'spawn-app.vsix'], for: ['vsix'] },
-  { name: 'build', cmd: [node, 'esbuild.mjs'], for: 'all' },
-  { name: 'build host suites', cmd: [node, 'scripts/build-tests.mjs'], for: ['integration', 'lm', 'vsix'] },
+  { name: 'package .vsix', cmd: ['npm', 'run', '--silent', 'package'], for: ['vsix'] },
+  { name: 'build', cmd: ['npm', 'run', '--silent', 'build'], for: 'all' },
+  { name: 'build host suites', cmd: ['npm', 'run', '--silent', 'build:tests'], for: ['integration', 'lm', 'vsix'] },
 ];
 
 /** The stages, in their lane's order. Lane "a" mostly waits (processes, sandboxes); lane "b" runs the hosts. */
 const STAGES = [
-  { name: 'lint', lane: 'a', cmd: [node, bin('eslint'), '.'] },
-  { name: 'typecheck', lane: 'a', cmd: [node, bin('tsc'), '--noEmit'] },
-  { name: 'commands', lane: 'a', cmd: [node, 'scripts/check-commands.mjs'] },
+  // package.json's own scripts: what `npm run lint` checks is written there once.
+  { name: 'lint', lane: 'a', cmd: ['npm', 'run', '--silent', 'lint'] },
+  { name: 'typecheck', lane: 'a', cmd: ['npm', 'run', '--silent', 'typecheck'] },
+  { name: 'commands', lane: 'a', cmd: ['npm', 'run', '--silent', 'check:commands'] },
   { name: 'node', lane: 'a', cmd: [...unitMocha, 'test/node/**/*.test.ts'] },
   { name: 'process', lane: 'a', cmd: [...unitMocha, 'test/process/**/*.test.ts'] },
   // As root: the containment suites once more as a throwaway unprivileged user (the root run is `process`'s).
