@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { AppTree } from './core/appTree';
+import { AppTree } from './core/workspace/appTree';
 import type { Services } from './vscode/commands/command';
 import { registerCommands } from './vscode/commands/registerCommands';
 import type { CommandPolicy } from './vscode/commands/scriptedOptions';
@@ -23,7 +23,7 @@ import { WindowDraftNotices } from './vscode/fs/draftNotices';
 import { findingsSection } from './vscode/fs/findingsSection';
 import { SCHEME } from './vscode/fs/appUri';
 import { LogChannel } from './vscode/logChannel';
-import { LocalProvider } from './core/sandbox/local';
+import { LocalProvider } from './core/sandbox/local/local';
 import { Providers } from './vscode/providers';
 import { Secrets } from './vscode/secrets';
 import { coreConfig, settingsReader } from './vscode/settings';

@@ -3,9 +3,9 @@
  * registry's changes and saved with the app's draft (the `deploys` section), so it survives a reload.
  */
 import * as vscode from 'vscode';
-import type { AppMeta } from '../core/appTree';
-import type { DeployRecord } from '../core/draft';
-import { DRAFT_LIMITS, deploysFrom } from '../core/draft';
+import type { AppMeta } from '../core/workspace/appTree';
+import type { DeployRecord } from '../core/workspace/draft';
+import { DRAFT_LIMITS, deploysFrom } from '../core/workspace/draft';
 import { Disposable } from './dispose';
 import type { DraftSection } from './fs/appPersistence';
 import type { SandboxEntry } from './sandboxes/sandboxEntry';

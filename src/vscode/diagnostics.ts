@@ -3,9 +3,9 @@
  * deploy) and warnings. Recomputed shortly after any change to an app; apps being generated are skipped.
  */
 import * as vscode from 'vscode';
-import type { AppMeta, AppTree } from '../core/appTree';
-import { decodeText } from '../core/appTree';
-import type { Finding } from '../core/validate';
+import type { AppMeta, AppTree } from '../core/workspace/appTree';
+import { decodeText } from '../core/workspace/appTree';
+import type { Finding } from '../core/base/finding';
 import { appUri } from './fs/appUri';
 import { Disposable, toDisposable } from './dispose';
 

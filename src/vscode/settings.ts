@@ -1,9 +1,9 @@
 /** The extension's settings (contributes.configuration) and the CoreConfig built from them and the secrets. */
 import * as vscode from 'vscode';
-import type { CoreConfig } from '../core/config';
+import type { CoreConfig } from '../core/base/config';
 import type { GeneratorChoice } from '../core/generate';
 import type { ProviderChoice } from '../core/sandbox';
-import { PROVIDER_IDS } from '../core/sandbox/providers';
+import { PROVIDER_IDS } from '../core/base/providerId';
 import type { Secrets } from './secrets';
 
 export interface Settings {
@@ -15,7 +15,7 @@ export interface Settings {
   sandboxProvider: ProviderChoice;
   e2bTemplate: string;
   sandboxTimeoutMinutes: number;
-  /** Create the E2B sandbox while the model writes (core/prewarm.ts). */
+  /** Create the E2B sandbox while the model writes (core/deploy/prewarm.ts). */
   prewarm: boolean;
   /** How long a pre-warmed sandbox waits for a deploy before it is killed. */
   prewarmMinutes: number;

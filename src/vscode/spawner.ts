@@ -3,19 +3,19 @@
  * the main file opens as soon as it is complete. Cancellable; a cancelled or failed generation leaves nothing.
  */
 import * as vscode from 'vscode';
-import type { AppMeta, AppTree } from '../core/appTree';
-import type { CoreConfig } from '../core/config';
-import { CancelledError, isCancelled, SpawnError } from '../core/errors';
-import type { SpawnEvent } from '../core/events';
+import type { AppMeta, AppTree } from '../core/workspace/appTree';
+import type { CoreConfig } from '../core/base/config';
+import { CancelledError, isCancelled, SpawnError } from '../core/base/errors';
+import type { SpawnEvent } from '../core/base/events';
 import type { GeneratorChoice } from '../core/generate';
 import { createGenerator, resolveGeneratorId } from '../core/generate';
 import type { ChatModel } from '../core/generate/chatModelGenerator';
 import { INCLUDED_IN_PLAN } from '../core/generate/chatModelGenerator';
 import { templateStandInNotice } from '../core/generate/templates';
 import type { ChatModelSource } from './generate/vscodeLanguageModels';
-import type { AppType } from '../core/spec';
-import { mainFileCandidates, mainFileOf, promptTooLong } from '../core/spec';
-import type { Finding } from '../core/validate';
+import type { AppType } from '../core/app/spec';
+import { mainFileCandidates, mainFileOf, promptTooLong } from '../core/app/spec';
+import type { Finding } from '../core/base/finding';
 import { withSignal } from './cancellation';
 import type { AppDiagnostics } from './diagnostics';
 import { appUri } from './fs/appUri';

@@ -5,12 +5,12 @@
  * sandboxes (not deleting them) with one message. An unknown price is counted as unknown, never as zero.
  */
 import * as vscode from 'vscode';
-import type { SpendRecord, SpendStore } from '../core/budget';
-import { Budget } from '../core/budget';
-import { CancelledError, messageOf } from '../core/errors';
+import type { SpendRecord, SpendStore } from '../core/deploy/budget';
+import { Budget } from '../core/deploy/budget';
+import { CancelledError, messageOf } from '../core/base/errors';
 import { providerInfo } from '../core/sandbox/providers';
 import { Disposable, toDisposable } from './dispose';
-import type { Logger } from '../core/events';
+import type { Logger } from '../core/base/events';
 import type { SandboxLogs } from './sandboxes/sandboxLogs';
 import type { SandboxRegistry } from './sandboxes/sandboxRegistry';
 import type { SessionCost } from './sandboxes/sessionCost';

@@ -1,6 +1,6 @@
 /** A status bar item: running sandboxes and what this session has cost; it opens the Sandboxes view. */
 import * as vscode from 'vscode';
-import { formatUsd } from '../core/pricing';
+import { formatUsd } from '../core/base/pricing';
 import { Disposable, toDisposable } from './dispose';
 import type { SandboxRegistry } from './sandboxes/sandboxRegistry';
 import type { SessionCost } from './sandboxes/sessionCost';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { AppTree, decodeText, encodeText, jsonErrorLine, TreeError } from '../../src/core/appTree';
+import { AppTree, decodeText, encodeText, jsonErrorLine, TreeError } from '../../src/core/workspace/appTree';
 import { templateSpec } from '../../src/core/generate/templateFiles';
-import { MANIFEST_NAME } from '../../src/core/validate';
+import { MANIFEST_NAME } from '../../src/core/validate/validate';
 
 function withCalculator() {
   const tree = new AppTree();

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { AppTree } from '../../src/core/appTree';
+import { AppTree } from '../../src/core/workspace/appTree';
 import { TemplateGenerator } from '../../src/core/generate/templates';
 import { templateSpec } from '../../src/core/generate/templateFiles';
-import { encodeText } from '../../src/core/appTree';
-import { validateSpec } from '../../src/core/validate';
+import { encodeText } from '../../src/core/workspace/appTree';
+import { validateSpec } from '../../src/core/validate/validate';
 import { deployConfirmation } from '../../src/vscode/deployConfirmation';
 
 const calculator = templateSpec('webapp', 'a calculator');

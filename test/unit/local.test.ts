@@ -3,8 +3,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { defaultLocalRoot, LocalProvider } from '../../src/core/sandbox/local';
-import { isAlive, isSameProcess, killGroupSync, processStartTime } from '../../src/core/sandbox/processes';
+import { defaultLocalRoot, LocalProvider } from '../../src/core/sandbox/local/local';
+import { isAlive, isSameProcess, killGroupSync, processStartTime } from '../../src/core/sandbox/local/processes';
 import { isDown, request } from '../helpers/http';
 
 describe('local provider (real processes, real HTTP)', function () {

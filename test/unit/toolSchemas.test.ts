@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { MAX_PROMPT_LENGTH } from '../../src/core/spec';
+import { MAX_PROMPT_LENGTH } from '../../src/core/app/spec';
 import { TOOL_DEFINITIONS } from '../../src/core/tools/definitions';
 import type { ToolName } from '../../src/core/tools/definitions';
 import { HeadlessTools } from '../../src/core/tools/headlessTools';

@@ -7,12 +7,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { AppTree, encodeText } from '../../src/core/appTree';
+import { AppTree, encodeText } from '../../src/core/workspace/appTree';
 import { TemplateGenerator } from '../../src/core/generate/templates';
-import { LocalProvider } from '../../src/core/sandbox/local';
-import type { AppSpec } from '../../src/core/spec';
+import { LocalProvider } from '../../src/core/sandbox/local/local';
+import type { AppSpec } from '../../src/core/app/spec';
 import { HeadlessTools, REFUSED_UNSANDBOXED } from '../../src/core/tools/headlessTools';
-import { mayRunWithoutAsking, needsSayso, TrustedSpecs } from '../../src/core/tools/trust';
+import { mayRunWithoutAsking, needsSayso } from '../../src/core/tools/trust';
+import { TrustedSpecs } from '../../src/core/app/trust';
 import { deployConfirmation } from '../../src/vscode/deployConfirmation';
 import { ensureBuilt, runCli } from '../helpers/cli';
 

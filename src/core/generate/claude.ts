@@ -19,19 +19,21 @@ import Anthropic, {
   RateLimitError,
 } from '@anthropic-ai/sdk';
 import type { ContentBlockParam, MessageParam, Tool } from '@anthropic-ai/sdk/resources/messages';
-import type { CoreConfig } from '../config';
-import { DEFAULTS } from '../config';
-import { CancelledError, SpawnError } from '../errors';
-import type { ErrorHint } from '../errors';
-import type { Logger, SpawnEvent } from '../events';
-import { nullLogger } from '../events';
-import { formatUsd, tokenCost } from '../pricing';
-import type { AppSpec } from '../spec';
+import type { CoreConfig } from '../base/config';
+import { DEFAULTS } from '../base/config';
+import { CancelledError, SpawnError } from '../base/errors';
+import type { ErrorHint } from '../base/errors';
+import type { Logger, SpawnEvent } from '../base/events';
+import { nullLogger } from '../base/events';
+import { formatUsd, tokenCost } from '../base/pricing';
+import type { AppSpec } from '../app/spec';
 import { FileStreamExtractor } from './fileStreamExtractor';
 import { appSpecTool, patchFromToolInput, patchSystemPrompt, specFromToolInput, systemPrompt, userPrompt } from './prompts';
-import type { AppPatch, FailedStep } from '../iterate';
-import { fixMessage, PATCH_TOOL, refineMessage } from '../iterate';
-import { forModel } from '../secrets';
+import type { AppPatch } from '../workspace/patch';
+import type { FailedStep } from './fixLoop';
+import { fixMessage, refineMessage } from './fixLoop';
+import { PATCH_TOOL } from '../workspace/patch';
+import { forModel } from '../base/secrets';
 import type { GenerateRequest, GenerateResult, Generator, Usage } from './types';
 
 export interface ClaudeOptions {

@@ -5,7 +5,7 @@
  * so a bad argument is refused with the same sentence wherever it comes from.
  */
 import { z } from 'zod';
-import { APP_TYPES, MAX_PROMPT_LENGTH } from '../spec';
+import { APP_TYPES, MAX_PROMPT_LENGTH } from '../app/spec';
 import type { ToolName } from './definitions';
 
 export const MAX_LOG_TAIL = 500;

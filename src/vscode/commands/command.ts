@@ -1,7 +1,7 @@
 /** What every command gets: the services built in `activate`, injected (no globals). */
-import type { AppTree } from '../../core/appTree';
+import type { AppTree } from '../../core/workspace/appTree';
 import type { Settings } from '../settings';
-import type { CoreConfig } from '../../core/config';
+import type { CoreConfig } from '../../core/base/config';
 import type { DeployService } from '../deploy/deployService';
 import type { AppDiagnostics } from '../diagnostics';
 import type { AppPersistence } from '../fs/appPersistence';

@@ -6,7 +6,7 @@
  * runs, never at activation.
  */
 import * as vscode from 'vscode';
-import { CancelledError } from '../../core/errors';
+import { CancelledError } from '../../core/base/errors';
 import { VscodeLanguageModels } from '../generate/vscodeLanguageModels';
 import { defineCommand } from './command';
 

@@ -1,5 +1,5 @@
 /** Set Anthropic API Key: a password box into SecretStorage. Scripts/tests: `{value}` stores, `{clear: true}` removes. */
-import { SpawnError } from '../../core/errors';
+import { SpawnError } from '../../core/base/errors';
 import { validateKey } from '../secrets';
 import { defineCommand } from './command';
 import { optionsOf } from './targets';

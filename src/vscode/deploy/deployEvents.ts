@@ -4,9 +4,9 @@
  * sandbox in the registry the moment it exists.
  */
 import type * as vscode from 'vscode';
-import type { AppMeta } from '../../core/appTree';
-import type { Phase, SpawnEvent } from '../../core/events';
-import { formatFinding } from '../../core/validate';
+import type { AppMeta } from '../../core/workspace/appTree';
+import type { Phase, SpawnEvent } from '../../core/base/events';
+import { formatFinding } from '../../core/validate/validate';
 import type { LogChannel } from '../logChannel';
 import type { SandboxLogs } from '../sandboxes/sandboxLogs';
 import type { SandboxRegistry } from '../sandboxes/sandboxRegistry';

@@ -3,8 +3,8 @@
  * TreeErrors into FileSystemErrors and batches the tree's change events.
  */
 import * as vscode from 'vscode';
-import type { AppTree, NodeKind, TreeChange } from '../../core/appTree';
-import { TreeError } from '../../core/appTree';
+import type { AppTree, NodeKind, TreeChange } from '../../core/workspace/appTree';
+import { TreeError } from '../../core/workspace/appTree';
 import { Disposable, toDisposable } from '../dispose';
 import { SCHEME } from './appUri';
 

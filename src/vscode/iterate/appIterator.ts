@@ -5,12 +5,12 @@
  * a running app is then redeployed in place through the DeployService (one deploy of an app at a time).
  */
 import * as vscode from 'vscode';
-import type { AppMeta, AppTree } from '../../core/appTree';
-import { CancelledError, FIXABLE_CODES, isCancelled, messageOf, SpawnError } from '../../core/errors';
-import type { FailedStep } from '../../core/iterate';
-import { FixLoop, usefulTail } from '../../core/iterate';
-import { currentFiles } from '../../core/treeEdits';
-import { compareFiles, versionTitle } from '../../core/versions';
+import type { AppMeta, AppTree } from '../../core/workspace/appTree';
+import { CancelledError, FIXABLE_CODES, isCancelled, messageOf, SpawnError } from '../../core/base/errors';
+import type { FailedStep } from '../../core/generate/fixLoop';
+import { FixLoop, usefulTail } from '../../core/generate/fixLoop';
+import { currentFiles } from '../../core/workspace/treeEdits';
+import { compareFiles, versionTitle } from '../../core/app/versions';
 import type { DeployResult, DeployService } from '../deploy/deployService';
 import type { AppDiagnostics } from '../diagnostics';
 import { Disposable } from '../dispose';

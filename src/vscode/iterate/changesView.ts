@@ -3,7 +3,7 @@
  * in the multi-file changes editor (`vscode.changes`), and closes them again.
  */
 import * as vscode from 'vscode';
-import type { AppMeta, AppTree } from '../../core/appTree';
+import type { AppMeta, AppTree } from '../../core/workspace/appTree';
 import { isAppUri } from '../fs/appUri';
 
 export interface ChangePair {

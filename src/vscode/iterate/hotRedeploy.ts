@@ -5,8 +5,8 @@
  * the outcome show briefly in the status bar; failures go through the one error path. `spawnApp.redeployOnSave`.
  */
 import * as vscode from 'vscode';
-import type { AppTree } from '../../core/appTree';
-import { SpawnError } from '../../core/errors';
+import type { AppTree } from '../../core/workspace/appTree';
+import { SpawnError } from '../../core/base/errors';
 import type { DeployService } from '../deploy/deployService';
 import { Disposable, toDisposable } from '../dispose';
 import type { ErrorReporter } from '../errorReporter';

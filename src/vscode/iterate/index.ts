@@ -1,8 +1,8 @@
 /** Builds the iterate services (refine, fix, versions, hot redeploy) for the composition root. */
 export { AppHistory } from './history';
 import * as vscode from 'vscode';
-import type { AppTree } from '../../core/appTree';
-import type { CoreConfig } from '../../core/config';
+import type { AppTree } from '../../core/workspace/appTree';
+import type { CoreConfig } from '../../core/base/config';
 import type { ChatModelSource } from '../generate/vscodeLanguageModels';
 import type { DeployService } from '../deploy/deployService';
 import type { AppDiagnostics } from '../diagnostics';

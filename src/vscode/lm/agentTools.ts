@@ -11,13 +11,13 @@
  * "no" is a result starting `Declined:`, and nothing ran.
  */
 import type * as vscode from 'vscode';
-import type { AppMeta, AppTree } from '../../core/appTree';
-import { guessAppType } from '../../core/appType';
-import { isCancelled, SpawnError } from '../../core/errors';
+import type { AppMeta, AppTree } from '../../core/workspace/appTree';
+import { guessAppType } from '../../core/app/appType';
+import { isCancelled, SpawnError } from '../../core/base/errors';
 import type { SandboxProvider } from '../../core/sandbox/types';
 import { templateStandInNotice } from '../../core/generate/templates';
-import { formatUsd } from '../../core/pricing';
-import { isAppType } from '../../core/spec';
+import { formatUsd } from '../../core/base/pricing';
+import { isAppType } from '../../core/app/spec';
 import { MAX_LOG_TAIL, toolDefinition } from '../../core/tools/definitions';
 import { checkToolArgs } from '../../core/tools/schemas';
 import type { ToolResult } from '../../core/tools/toolText';

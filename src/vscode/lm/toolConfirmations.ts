@@ -4,10 +4,10 @@
  * anything (deploys ask with the deploy dialog itself, deployConfirmation.ts). Same modal, same facts.
  */
 import * as vscode from 'vscode';
-import type { AppMeta } from '../../core/appTree';
+import type { AppMeta } from '../../core/workspace/appTree';
 import type { SandboxProvider } from '../../core/sandbox/types';
 import { runsUnsandboxed } from '../../core/tools/trust';
-import { whereProviderRuns } from '../../core/whereItRuns';
+import { whereProviderRuns } from '../../core/deploy/whereItRuns';
 import type { Confirmation } from '../deployConfirmation';
 import type { SandboxEntry } from '../sandboxes/sandboxEntry';
 

@@ -7,9 +7,10 @@
  * A listing that fails is kept as a ListError (the tree offers a retry) and leaves the rest as it was.
  */
 import * as vscode from 'vscode';
-import type { Logger } from '../../core/events';
-import { messageOf, SpawnError } from '../../core/errors';
-import type { ProviderId, SandboxInfo, SandboxProvider } from '../../core/sandbox/types';
+import type { Logger } from '../../core/base/events';
+import { messageOf, SpawnError } from '../../core/base/errors';
+import type { ProviderId } from '../../core/base/providerId';
+import type { SandboxInfo, SandboxProvider } from '../../core/sandbox/types';
 import { providerInfo } from '../../core/sandbox/providers';
 import { METADATA_TAG } from '../../core/sandbox/types';
 import { Disposable } from '../dispose';

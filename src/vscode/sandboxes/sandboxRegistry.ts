@@ -4,9 +4,9 @@
  * `onDidChange`; the tree, the status bar, the preview and the deploy history only read it.
  */
 import * as vscode from 'vscode';
-import type { Deployment } from '../../core/deploy';
-import type { Logger } from '../../core/events';
-import { messageOf, SpawnError } from '../../core/errors';
+import type { Deployment } from '../../core/deploy/deploy';
+import type { Logger } from '../../core/base/events';
+import { messageOf, SpawnError } from '../../core/base/errors';
 import type { Sandbox, SandboxInfo, SandboxProvider } from '../../core/sandbox/types';
 import { providerInfo } from '../../core/sandbox/providers';
 import { setContext } from '../contextKeys';

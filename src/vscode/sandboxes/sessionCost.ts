@@ -3,7 +3,7 @@
  * Local runs are free; a sandbox whose resources are unknown makes the total a lower bound (`partial`).
  */
 import * as vscode from 'vscode';
-import { sandboxUsd } from '../../core/cost';
+import { sandboxUsd } from '../../core/deploy/cost';
 import { Disposable } from '../dispose';
 import type { SandboxEntry } from './sandboxEntry';
 import type { SandboxRegistry } from './sandboxRegistry';
@@ -15,7 +15,7 @@ export interface SessionSpend {
   partial: boolean;
 }
 
-/** Dollars a sandbox has cost so far (core/cost.ts); null when its resources are unknown. Local runs are free. */
+/** Dollars a sandbox has cost so far (core/deploy/cost.ts); null when its resources are unknown. Local runs are free. */
 export function entryCost(e: Pick<SandboxEntry, 'provider' | 'cpuCount' | 'memoryMB' | 'startedAt' | 'pausedMs' | 'pausedSince' | 'status' | 'endAt'>, now = Date.now()): number | null {
   // A sandbox found paused (after a reload) has no pausedSince: the core bills it up to its timeout at most.
   return sandboxUsd({ ...e, state: e.status === 'paused' ? 'paused' : 'running' }, now);

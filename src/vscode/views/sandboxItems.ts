@@ -1,8 +1,8 @@
 /** The Sandboxes view's items: a sandbox, its details (URL, time left, cost, phase, error), the groups. */
 import * as vscode from 'vscode';
-import { formatUsd } from '../../core/pricing';
+import { formatUsd } from '../../core/base/pricing';
 import { providerInfo } from '../../core/sandbox/providers';
-import { whereItRuns } from '../../core/whereItRuns';
+import { whereItRuns } from '../../core/deploy/whereItRuns';
 import type { ListError } from '../sandboxes/sandboxDiscovery';
 import type { SandboxEntry, SandboxOrigin } from '../sandboxes/sandboxEntry';
 import { entryCost } from '../sandboxes/sessionCost';

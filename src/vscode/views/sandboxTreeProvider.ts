@@ -1,6 +1,6 @@
 /** Maps the sandbox registry to tree items (the Sandboxes view); a 1 s tick keeps countdowns and costs live. */
 import * as vscode from 'vscode';
-import type { ProviderId } from '../../core/sandbox/types';
+import type { ProviderId } from '../../core/base/providerId';
 import { Disposable, toDisposable } from '../dispose';
 import type { SandboxDiscovery } from '../sandboxes/sandboxDiscovery';
 import type { SandboxEntry } from '../sandboxes/sandboxEntry';

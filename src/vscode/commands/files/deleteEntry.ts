@@ -1,6 +1,6 @@
 /** Delete (Apps view): deletes a file or folder; deleting a whole app also destroys its sandbox. Args: node, `{confirm}`. */
 import * as vscode from 'vscode';
-import { SpawnError } from '../../../core/errors';
+import { SpawnError } from '../../../core/base/errors';
 import { isAppUri } from '../../fs/appUri';
 import { closeEditorsUnder } from '../../spawner';
 import { defineCommand } from '../command';

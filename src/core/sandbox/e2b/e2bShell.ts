@@ -3,7 +3,7 @@
  * streamed back, input and resizes sent as unary calls. Killing it kills that shell only (never the app's process).
  */
 import type { Sandbox as SdkSandbox } from 'e2b';
-import type { Shell, ShellOptions } from './types';
+import type { Shell, ShellOptions } from '../types';
 
 export async function openE2BShell(sdk: SdkSandbox, cwd: string, opts: ShellOptions): Promise<Shell> {
   const decoder = new TextDecoder();

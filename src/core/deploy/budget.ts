@@ -6,10 +6,10 @@
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { SpawnError } from './errors';
+import { SpawnError } from '../base/errors';
 import { runningCost } from './cost';
-import { formatUsd } from './pricing';
-import type { Sandbox, SandboxProvider } from './sandbox/types';
+import { formatUsd } from '../base/pricing';
+import type { Sandbox, SandboxProvider } from '../sandbox/types';
 
 export const DEFAULT_BUDGET_USD = 2;
 /** The share of the budget at which a front warns (once a day). */

@@ -4,9 +4,9 @@
  * a provider that does not bill (the local runner) costs nothing; a billed sandbox whose resources are unknown has
  * an unknown cost (null, shown "price unknown", never `$0`); time spent paused is not billed.
  */
-import { formatUsd, sandboxCost } from './pricing';
-import type { ProviderId } from './sandbox/providers';
-import { providerInfo } from './sandbox/providers';
+import { formatUsd, sandboxCost } from '../base/pricing';
+import type { ProviderId } from '../base/providerId';
+import { providerInfo } from '../sandbox/providers';
 
 /** The resources a running second is priced by (E2B's listing has them; its create answer does not). */
 export interface SandboxResources {

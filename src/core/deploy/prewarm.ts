@@ -11,13 +11,13 @@
  * With a non-template E2B setting (`e2bTemplate` = base or a custom template) pre-warm still applies: the sandbox
  * has no server running, so the deploy writes, installs and starts in it, but the create is already done.
  */
-import { isCancelled, messageOf } from './errors';
-import type { Logger } from './events';
-import { nullLogger } from './events';
-import type { AppType } from './spec';
-import type { Sandbox, SandboxProvider } from './sandbox/types';
-import type { ProviderId } from './sandbox/providers';
-import { providerInfo } from './sandbox/providers';
+import { isCancelled, messageOf } from '../base/errors';
+import type { Logger } from '../base/events';
+import { nullLogger } from '../base/events';
+import type { AppType } from '../app/spec';
+import type { Sandbox, SandboxProvider } from '../sandbox/types';
+import type { ProviderId } from '../base/providerId';
+import { providerInfo } from '../sandbox/providers';
 
 export type PrewarmState = 'creating' | 'ready' | 'taken' | 'discarded' | 'failed';
 

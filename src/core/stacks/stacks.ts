@@ -4,7 +4,7 @@
  * is fixed; a model writes src/App.tsx, components and CSS. The same scaffold is baked into the E2B template
  * (e2b-template/), whose dev server is already running when a sandbox starts.
  */
-import type { AppFile, AppSpec } from './spec';
+import type { AppFile, AppSpec } from '../app/spec';
 
 /** Exact versions that install on Node ≥ 20.19 from the npm registry (Vite 7: Vite 8 needs npm 11). */
 export const REACT_PACKAGES = {

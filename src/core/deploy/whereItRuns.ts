@@ -3,9 +3,9 @@
  * dialog, the Sandboxes view, the agent tools' text and confirmations, and the proposal of a model's change.
  * Remote: "an E2B sandbox"; on this machine: "the local runner (this machine, sandboxed)" or "… not sandboxed: <why>".
  */
-import type { ProviderId } from './sandbox/providers';
-import { providerInfo } from './sandbox/providers';
-import type { SandboxProvider } from './sandbox/types';
+import type { ProviderId } from '../base/providerId';
+import { providerInfo } from '../sandbox/providers';
+import type { SandboxProvider } from '../sandbox/types';
 
 /** What the local runner reports about its isolation (LocalProvider.isolation()). */
 export interface IsolationReport {

@@ -4,9 +4,9 @@
  * (findings, deploy history, and whatever else an app carries later); sections a build does not know are kept.
  */
 import type { SerializedApp } from './appTree';
-import { isProviderId } from './sandbox/providers';
-import type { ProviderId } from './sandbox/types';
-import type { Finding } from './validate';
+import { isProviderId } from '../base/providerId';
+import type { ProviderId } from '../base/providerId';
+import type { Finding } from '../base/finding';
 
 /** One event in an app's deploy history. */
 export interface DeployRecord {

@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { notPrivate } from '../../base/notPrivate';
 import { keyringFilterFile, OPEN_FILTER, SECCOMP_FD } from './seccomp';
 
 /** What the local runner isolates on this machine. */
@@ -298,8 +299,9 @@ export function systemPlacesToHide(asRoot: boolean, hidden: readonly string[], s
 function readStoredScan(store: string | undefined, key: string): { found: { files: string[]; dirs: string[] }; at: number; refreshing?: boolean } | undefined {
   if (!store) return undefined;
   try {
+    if (notPrivate(store, 'file') !== undefined) return undefined;
     const st = lstatSync(store);
-    if (!st.isFile() || st.uid !== process.getuid?.() || (st.mode & 0o077) !== 0 || st.size > 4 * 2 ** 20) return undefined;
+    if (st.uid !== process.getuid?.() || (st.mode & 0o077) !== 0 || st.size > 4 * 2 ** 20) return undefined;
     const j = JSON.parse(readFileSync(store, 'utf8')) as { key?: unknown; at?: unknown; files?: unknown; dirs?: unknown };
     const strings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string' && x.startsWith('/'));
     if (j.key !== key || typeof j.at !== 'number' || Date.now() - j.at > RESCAN_MS || j.at > Date.now() || !strings(j.files) || !strings(j.dirs)) return undefined;

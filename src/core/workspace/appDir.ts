@@ -6,15 +6,15 @@
 import { lstatSync, mkdirSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import path from 'node:path';
-import { jsonErrorReason, SpawnError } from './errors';
-import { writeTree } from './noFollow';
-import type { AppFile, AppSpec } from './spec';
-import type { SpecDiff } from './iterate';
-import { diffSpecs } from './iterate';
-import { parseSpec } from './spec';
-import { ioSentence, readRegular } from './regularFile';
-import { binaryFileSentence, checkPath, hasErrors, LIMITS, MANIFEST_NAME, validateSpec } from './validate';
-import type { Finding } from './validate';
+import { jsonErrorReason, SpawnError } from '../base/errors';
+import { writeTree } from '../base/noFollow';
+import type { AppFile, AppSpec } from '../app/spec';
+import type { SpecDiff } from './specDiff';
+import { diffSpecs } from './specDiff';
+import { parseSpec } from '../app/spec';
+import { ioSentence, readRegular } from '../base/regularFile';
+import { binaryFileSentence, checkPath, hasErrors, LIMITS, MANIFEST_NAME, validateSpec } from '../validate/validate';
+import type { Finding } from '../base/finding';
 
 export interface Manifest {
   appType: AppSpec['appType'];

@@ -3,19 +3,19 @@
  * It emits typed events for both fronts, polls fast, fails fast, and destroys what it created on any failure
  * or cancellation.
  */
-import { CancelledError, isCancelled, SpawnError, throwIfAborted } from './errors';
-import type { RedeployPlan } from './iterate';
-import { needsInstall, planRedeploy } from './iterate';
-import type { EventSink, Logger, Phase } from './events';
-import { LineSplitter, nullLogger, TailBuffer } from './events';
-import type { AppSpec } from './spec';
-import { appNameFrom } from './spec';
-import { dependenciesOf } from './stacks';
-import { packagesSatisfy } from './sandbox/preinstalled';
-import type { AppSecrets } from './secrets';
-import { Redactor } from './secrets';
-import type { BackgroundProcess, CachedInstall, Sandbox, SandboxProvider } from './sandbox/types';
-import { checkPath, ecosystemOf, hasErrors, validateSpec } from './validate';
+import { CancelledError, isCancelled, SpawnError, throwIfAborted } from '../base/errors';
+import type { RedeployPlan } from './redeployPlan';
+import { needsInstall, planRedeploy } from './redeployPlan';
+import type { EventSink, Logger, Phase } from '../base/events';
+import { LineSplitter, nullLogger, TailBuffer } from '../base/events';
+import type { AppSpec } from '../app/spec';
+import { appNameFrom } from '../app/spec';
+import { dependenciesOf } from '../stacks/stacks';
+import { packagesSatisfy } from '../sandbox/preinstalled';
+import type { AppSecrets } from '../base/secrets';
+import { Redactor } from '../base/secrets';
+import type { BackgroundProcess, CachedInstall, Sandbox, SandboxProvider } from '../sandbox/types';
+import { checkPath, ecosystemOf, hasErrors, validateSpec } from '../validate/validate';
 
 export interface DeployOptions {
   spec: AppSpec;
@@ -32,7 +32,7 @@ export interface DeployOptions {
   pollIntervalMs?: number;
   metadata?: Record<string, string>;
   /**
-   * A sandbox made beforehand (a pre-warmed one, core/prewarm.ts): the deploy goes into it instead of creating one
+   * A sandbox made beforehand (a pre-warmed one, core/deploy/prewarm.ts): the deploy goes into it instead of creating one
    * (deployInto: only the write and the health check when its template's server runs). It is destroyed on failure.
    */
   into?: Sandbox;

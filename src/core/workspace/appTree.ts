@@ -8,13 +8,13 @@
 import { randomBytes } from 'node:crypto';
 import type { Manifest } from './appDir';
 import { manifestOf } from './appDir';
-import type { AppSecrets } from './secrets';
-import type { AppSpec } from './spec';
-import { jsonErrorReason } from './errors';
-import { appNameFrom, DEFAULT_PORT, parseSpec } from './spec';
-import type { Finding } from './validate';
-import { binaryFileSentence, checkPath, MANIFEST_NAME, validateSpec } from './validate';
-import { TrustedSpecs } from './tools/trust';
+import type { AppSecrets } from '../base/secrets';
+import type { AppSpec } from '../app/spec';
+import { jsonErrorReason } from '../base/errors';
+import { appNameFrom, DEFAULT_PORT, parseSpec } from '../app/spec';
+import type { Finding } from '../base/finding';
+import { binaryFileSentence, checkPath, MANIFEST_NAME, validateSpec } from '../validate/validate';
+import { TrustedSpecs } from '../app/trust';
 
 export type TreeErrorCode = 'FileNotFound' | 'FileExists' | 'FileNotADirectory' | 'FileIsADirectory' | 'NoPermissions';
 

@@ -11,7 +11,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { killGroup } from './processes';
-import type { Shell, ShellOptions } from './types';
+import type { Shell, ShellOptions } from '../types';
 
 /** `file args…` wrapped so that it runs `bash -i` on a PTY of the given size (falls back to pipes without `script`). */
 export function ptyCommand(cols: number, rows: number): string[] {

@@ -8,15 +8,16 @@
  * (`spawn-app list` / `destroy`) can find and stop it; records and the root must be the user's own and private.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { CancelledError, SpawnError } from '../errors';
-import { removeTree, writeTree } from '../noFollow';
-import type { AppFile, AppSpec, AppType } from '../spec';
-import { splitNpmDependency } from '../stacks';
-import { checkPath } from '../validate';
+import { CancelledError, SpawnError } from '../../base/errors';
+import { removeTree, writeTree } from '../../base/noFollow';
+import { notPrivate } from '../../base/notPrivate';
+import type { AppFile, AppSpec, AppType } from '../../app/spec';
+import { splitNpmDependency } from '../../stacks/stacks';
+import { checkPath } from '../../validate/validate';
 import type { Isolation } from './bwrap';
 import { appEnv, detectSandbox, hiddenPlaces, systemPlacesToHide, systemScanStore } from './bwrap';
 import type { CachePlan } from './depCache';
@@ -25,15 +26,15 @@ import type { Closer } from './forward';
 import { forwardPortToSocket, outboundProxy } from './forward';
 import type { SpawnedShell } from './processes';
 import { isSameProcess, killGroup, killGroupSync, processStartTime, spawnGroup } from './processes';
-import { probeUrl } from './probe';
+import { probeUrl } from '../probe';
 import { ptyCommand, startShell } from './localShell';
 import type { Limits, SandboxCgroup } from './limits';
 import { limitInOutput, limitSentence, makeCgroup, removeCgroup, resolveLimits } from './limits';
 import type { Step } from './profile';
 import { sandboxProfile, STEPS } from './profile';
 import { pipConfigText, registryHosts } from './registries';
-import type { BackgroundProcess, CachedInstall, CreateOptions, RunOptions, RunResult, Sandbox, SandboxInfo, SandboxProvider, Shell, ShellOptions } from './types';
-import { METADATA_TAG } from './types';
+import type { BackgroundProcess, CachedInstall, CreateOptions, RunOptions, RunResult, Sandbox, SandboxInfo, SandboxProvider, Shell, ShellOptions } from '../types';
+import { METADATA_TAG } from '../types';
 
 interface ProcessRecord {
   pid: number;
@@ -94,22 +95,6 @@ export function defaultLocalRoot(env: NodeJS.ProcessEnv = process.env): string {
   const xdg = env.XDG_RUNTIME_DIR;
   if (xdg && path.isAbsolute(xdg) && notPrivate(xdg, 'folder') === undefined) return path.join(xdg, 'spawn-app');
   return path.join(os.tmpdir(), `spawn-app-${uid() ?? 'user'}`);
-}
-
-/** Why `p` is not this user's own private file or folder, or undefined when it is. */
-export function notPrivate(p: string, kind: 'folder' | 'file'): string | undefined {
-  let st;
-  try {
-    st = lstatSync(p);
-  } catch {
-    return 'it cannot be read';
-  }
-  if (st.isSymbolicLink()) return 'it is a symbolic link';
-  if (kind === 'folder' ? !st.isDirectory() : !st.isFile()) return `it is not a ${kind}`;
-  const me = uid();
-  if (me !== undefined && st.uid !== me) return `it is owned by another user (uid ${st.uid})`;
-  if (me !== undefined && (st.mode & 0o022) !== 0) return `it is writable by other users (mode ${(st.mode & 0o777).toString(8)})`;
-  return undefined;
 }
 
 /** A free TCP port on loopback. */

@@ -19,13 +19,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, constants, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { SpawnError } from '../errors';
-import { inFolder, removeTree, writeTree } from '../noFollow';
-import type { AppSpec } from '../spec';
-import { dependenciesOf, REACT_PACKAGES } from '../stacks';
-import { ecosystemOf } from '../validate';
-import { notPrivate } from './local';
-import { packagesSatisfy, TEMPLATE_PACKAGES } from './preinstalled';
+import { SpawnError } from '../../base/errors';
+import { inFolder, removeTree, writeTree } from '../../base/noFollow';
+import type { AppSpec } from '../../app/spec';
+import { dependenciesOf, REACT_PACKAGES } from '../../stacks/stacks';
+import { ecosystemOf } from '../../validate/validate';
+import { notPrivate } from '../../base/notPrivate';
+import { packagesSatisfy, TEMPLATE_PACKAGES } from '../preinstalled';
 
 /** npm as every local install runs it (installCommand's flags): no user config, no lock file, scripts only sandboxed. */
 export function npmInstall(sandboxed: boolean): string {

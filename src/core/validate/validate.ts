@@ -2,23 +2,12 @@
  * Validation of an app spec before anything touches a disk or a sandbox.
  * Errors always block a deploy; warnings are shown and the user decides.
  */
-import type { AppSecrets } from './secrets';
-import { CREDENTIAL_SHAPES } from './secrets';
-import type { AppSpec } from './spec';
-import { SEED_APP_ROOT } from './spec';
-import { dependenciesOf } from './stacks';
-
-export type Severity = 'error' | 'warning';
-
-export interface Finding {
-  severity: Severity;
-  rule: string;
-  /** App-relative path of the file concerned; absent for spec-level findings (start command, limits). */
-  path?: string;
-  /** 1-based line number in that file. */
-  line?: number;
-  message: string;
-}
+import type { AppSecrets } from '../base/secrets';
+import { CREDENTIAL_SHAPES } from '../base/secrets';
+import type { AppSpec } from '../app/spec';
+import { SEED_APP_ROOT } from '../app/spec';
+import { dependenciesOf } from '../stacks/stacks';
+import type { Finding } from '../base/finding';
 
 /** Documented limits (docs/security.md, Validation). */
 export const LIMITS = {

@@ -2,10 +2,10 @@
  * Applying an accepted change (a refine or a fix) when the user may have edited the app while it was open: a
  * three-way merge of the files Claude read (`base`), what it proposed (`proposed`) and the files now (`now`).
  */
-import { SpawnError } from './errors';
-import type { SpecDiff } from './iterate';
-import { diffSpecs } from './iterate';
-import type { AppSpec } from './spec';
+import { SpawnError } from '../base/errors';
+import type { SpecDiff } from './specDiff';
+import { diffSpecs } from './specDiff';
+import type { AppSpec } from '../app/spec';
 
 /** The files of `now` with the proposal's changes, additions and deletions applied (other files keep `now`'s content). */
 export function mergeFiles(now: AppSpec, proposed: AppSpec, diff: SpecDiff): AppSpec['files'] {

@@ -6,11 +6,11 @@
 import type { AppMeta, AppTree } from './appTree';
 import { decodeText, encodeText, manifestText } from './appTree';
 import { manifestOf } from './appDir';
-import { SpawnError } from './errors';
-import type { SpecDiff } from './iterate';
-import { diffSpecs } from './iterate';
-import type { AppFile, AppSpec } from './spec';
-import { checkPath, MANIFEST_NAME } from './validate';
+import { SpawnError } from '../base/errors';
+import type { SpecDiff } from './specDiff';
+import { diffSpecs } from './specDiff';
+import type { AppFile, AppSpec } from '../app/spec';
+import { checkPath, MANIFEST_NAME } from '../validate/validate';
 
 /** The app's files as they are now, manifest included (what a version stores). */
 export function currentFiles(tree: AppTree, app: AppMeta): AppFile[] {

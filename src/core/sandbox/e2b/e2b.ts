@@ -20,22 +20,22 @@ import {
   Sandbox as SdkSandbox,
   TimeoutError,
 } from 'e2b';
-import type { CoreConfig } from '../config';
-import { DEFAULTS } from '../config';
-import { CancelledError, isCancelled, messageOf, SpawnError } from '../errors';
-import type { ErrorCode, ErrorHint } from '../errors';
-import type { Logger } from '../events';
-import { nullLogger } from '../events';
-import type { AppFile, AppType } from '../spec';
-import { DEFAULT_PORT, isAppType } from '../spec';
-import { checkPath } from '../validate';
-import { packagesSatisfy, SPAWN_TEMPLATE_ALIAS, STACK_TEMPLATES, STACK_TEMPLATES_CHOICE, templateSatisfies } from './preinstalled';
-import { probeUrl } from './probe';
+import type { CoreConfig } from '../../base/config';
+import { DEFAULTS } from '../../base/config';
+import { CancelledError, isCancelled, messageOf, SpawnError } from '../../base/errors';
+import type { ErrorCode, ErrorHint } from '../../base/errors';
+import type { Logger } from '../../base/events';
+import { nullLogger } from '../../base/events';
+import type { AppFile, AppType } from '../../app/spec';
+import { DEFAULT_PORT, isAppType } from '../../app/spec';
+import { checkPath } from '../../validate/validate';
+import { packagesSatisfy, SPAWN_TEMPLATE_ALIAS, STACK_TEMPLATES, STACK_TEMPLATES_CHOICE, templateSatisfies } from '../preinstalled';
+import { probeUrl } from '../probe';
 
 export { probeUrl };
 import { openE2BShell } from './e2bShell';
-import type { BackgroundProcess, CreateOptions, OnTimeout, RunOptions, RunResult, Sandbox, SandboxInfo, SandboxProvider, Serving, Shell, ShellOptions } from './types';
-import { METADATA_TAG } from './types';
+import type { BackgroundProcess, CreateOptions, OnTimeout, RunOptions, RunResult, Sandbox, SandboxInfo, SandboxProvider, Serving, Shell, ShellOptions } from '../types';
+import { METADATA_TAG } from '../types';
 
 /** Where the app's files go inside the sandbox (E2B's default user is `user`, home `/home/user`). */
 export const E2B_APP_ROOT = '/home/user/app';

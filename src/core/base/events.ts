@@ -1,6 +1,6 @@
 /** The one event type that flows from the core to both fronts (the CLI prints it, the extension renders it). */
-import type { Finding } from './validate';
-import type { ProviderId } from './sandbox/types';
+import type { Finding } from './finding';
+import type { ProviderId } from './providerId';
 
 export type Phase = 'generate' | 'validate' | 'create' | 'write' | 'install' | 'start' | 'health';
 
