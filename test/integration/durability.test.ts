@@ -18,7 +18,7 @@ import { nullLogger } from '../../src/core/base/events';
 import { e2bProviderFromConfig } from '../../src/core/sandbox/e2b/e2b';
 import { processStartTime } from '../../src/core/sandbox/local/processes';
 import type { SetAside } from '../../src/core/base/store';
-import { entryCost } from '../../src/vscode/sandboxes/sessionCost';
+import { entryCost } from '../../src/vscode/cost/sessionCost';
 import type { DraftNotices } from '../../src/vscode/fs/appPersistence';
 import { AppPersistence } from '../../src/vscode/fs/appPersistence';
 import type { FakeE2B } from '../fakes/fakeE2B';

@@ -19,7 +19,7 @@ import { reactTemplateSpec } from '../../src/core/stacks/stacks';
 import { TOOL_DEFINITIONS } from '../../src/core/tools/definitions';
 import { whereText } from '../../src/core/tools/toolText';
 import { isolationWords, whereItRuns } from '../../src/core/deploy/whereItRuns';
-import { deployConfirmation } from '../../src/vscode/deployConfirmation';
+import { deployConfirmation } from '../../src/vscode/deploy/deployConfirmation';
 import { FakeE2B } from '../fakes/fakeE2B';
 import { ensureBuilt, runCli } from '../helpers/cli';
 

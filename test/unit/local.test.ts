@@ -156,7 +156,7 @@ describe('local provider (real processes, real HTTP)', function () {
 
   it('unsandboxed: an owner killed with SIGKILL leaves an orphan that another provider lists and stops', async () => {
     const script = `
-      const { LocalProvider } = require(${JSON.stringify(path.resolve(__dirname, '../../src/core/sandbox/local.ts'))});
+      const { LocalProvider } = require(${JSON.stringify(path.resolve(__dirname, '../../src/core/sandbox/local/local.ts'))});
       (async () => {
         const p = new LocalProvider({ root: ${JSON.stringify(root)}, sandbox: 'off' });
         const sb = await p.create({ appName: 'orphaned', appType: 'webapp', metadata: { client: 'vscode' } });

@@ -16,7 +16,7 @@ import { mainFileOf } from '../../src/core/app/spec';
 import type { AppSpec } from '../../src/core/app/spec';
 import { packageJsonDependencies, REACT_PACKAGES, reactPackageJson, withReactScaffold } from '../../src/core/stacks/stacks';
 import { validateSpec } from '../../src/core/validate/validate';
-import { deployConfirmation } from '../../src/vscode/deployConfirmation';
+import { deployConfirmation } from '../../src/vscode/deploy/deployConfirmation';
 import { isAlive } from '../../src/core/sandbox/local/processes';
 import { ensureBuilt, startCli } from '../helpers/cli';
 import { isDown, request } from '../helpers/http';

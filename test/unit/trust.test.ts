@@ -14,7 +14,7 @@ import type { AppSpec } from '../../src/core/app/spec';
 import { HeadlessTools, REFUSED_UNSANDBOXED } from '../../src/core/tools/headlessTools';
 import { mayRunWithoutAsking, needsSayso } from '../../src/core/tools/trust';
 import { TrustedSpecs } from '../../src/core/app/trust';
-import { deployConfirmation } from '../../src/vscode/deployConfirmation';
+import { deployConfirmation } from '../../src/vscode/deploy/deployConfirmation';
 import { ensureBuilt, runCli } from '../helpers/cli';
 
 const generate = async (): Promise<AppSpec> => (await new TemplateGenerator().generate({ prompt: 'a calculator', appType: 'webapp' })).spec;

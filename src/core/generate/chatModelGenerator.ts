@@ -1,6 +1,6 @@
 /**
  * A generator over any chat model that can be forced to call one tool and streams its answer in parts (VS Code's
- * language models are the first: src/vscode/generate/vscodeLmModel.ts adapts them). The same prompts, the same
+ * language models are the first: src/vscode/generate/vscodeLanguageModels.ts adapts them). The same prompts, the same
  * tools, the same stream extractor (file events while the answer arrives) and the same validation as the Claude
  * generator; the price is whatever the model's owner charges ("included in your plan"), never a number here.
  */

@@ -12,7 +12,7 @@ import type { GeneratorChoice } from '../../core/generate';
 import type { ProviderChoice } from '../../core/sandbox';
 import type { AppType } from '../../core/app/spec';
 import { APP_TYPE_DESCRIPTIONS, APP_TYPES, isAppType } from '../../core/app/spec';
-import { validatePrompt } from '../spawner';
+import { validatePrompt } from '../generate/spawner';
 import { defineCommand } from './command';
 import { optionsOf } from './targets';
 

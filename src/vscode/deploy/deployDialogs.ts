@@ -13,13 +13,13 @@ import type { AppSpec } from '../../core/app/spec';
 import type { Finding } from '../../core/base/finding';
 import { installCommand } from '../../core/deploy/deploy';
 import { sameDependencies } from '../../core/workspace/specDiff';
-import type { Confirmation } from '../deployConfirmation';
-import { deployConfirmation } from '../deployConfirmation';
-import type { Providers } from '../providers';
+import type { Confirmation } from './deployConfirmation';
+import { deployConfirmation } from './deployConfirmation';
+import type { Providers } from '../sandboxes/providers';
 import { whereProviderRuns } from '../../core/deploy/whereItRuns';
 import type { Approval } from '../sandboxes/sandboxEntry';
-import type { Secrets } from '../secrets';
-import type { Settings } from '../settings';
+import type { Secrets } from '../base/secrets';
+import type { Settings } from '../base/settings';
 import { dependenciesOf } from '../../core/stacks/stacks';
 
 /** Shows a confirmation and resolves true when the user goes ahead. */

@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import type { AppTree, NodeKind, TreeChange } from '../../core/workspace/appTree';
 import { TreeError } from '../../core/workspace/appTree';
-import { Disposable, toDisposable } from '../dispose';
+import { Disposable, toDisposable } from '../base/dispose';
 import { SCHEME } from './appUri';
 
 const CHANGE_TYPES: Record<TreeChange['type'], vscode.FileChangeType> = {

@@ -18,7 +18,7 @@ import { APP_KEYS, DRAFT_LIMITS, draftProblem } from '../../core/workspace/draft
 import { messageOf } from '../../core/base/errors';
 import type { Logger as CoreLogger } from '../../core/base/events';
 import { JsonStore } from '../../core/base/store';
-import { Disposable, toDisposable } from '../dispose';
+import { Disposable, toDisposable } from '../base/dispose';
 
 export type { AppPersistenceOptions, DraftNotices, DraftSection } from './draftTypes';
 import type { AppPersistenceOptions, DraftSection } from './draftTypes';

@@ -5,7 +5,7 @@
 import type { AppMeta } from '../../core/workspace/appTree';
 import type { FindingsRecord } from '../../core/workspace/draft';
 import { DRAFT_LIMITS, findingsFrom } from '../../core/workspace/draft';
-import type { AppDiagnostics } from '../diagnostics';
+import type { AppDiagnostics } from './diagnostics';
 import type { DraftSection } from './appPersistence';
 
 export function findingsSection(diagnostics: AppDiagnostics): DraftSection {

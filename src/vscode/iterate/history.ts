@@ -16,7 +16,7 @@ import { currentFiles, replaceAppFiles } from '../../core/workspace/treeEdits';
 import { checkPath, MANIFEST_NAME } from '../../core/validate/validate';
 import type { AppVersion, HistoryLimits, VersionKind } from '../../core/app/versions';
 import { addVersion, parseVersions, versionTitle } from '../../core/app/versions';
-import { Disposable, toDisposable } from '../dispose';
+import { Disposable, toDisposable } from '../base/dispose';
 import type { DraftSection } from '../fs/appPersistence';
 import type { SandboxEntry } from '../sandboxes/sandboxEntry';
 import type { SandboxRegistry } from '../sandboxes/sandboxRegistry';

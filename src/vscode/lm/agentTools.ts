@@ -27,12 +27,12 @@ import type { DeployDialogs } from '../deploy/deployDialogs';
 import type { DeployResult, DeployService } from '../deploy/deployService';
 import { appUri } from '../fs/appUri';
 import type { AppIterator } from '../iterate/appIterator';
-import type { LogChannel } from '../logChannel';
-import type { Providers } from '../providers';
+import type { LogChannel } from '../base/logChannel';
+import type { Providers } from '../sandboxes/providers';
 import type { SandboxLogs } from '../sandboxes/sandboxLogs';
 import type { SandboxRegistry } from '../sandboxes/sandboxRegistry';
-import type { Settings } from '../settings';
-import type { Spawner } from '../spawner';
+import type { Settings } from '../base/settings';
+import type { Spawner } from '../generate/spawner';
 import { destroyConfirmation, refineConfirmation } from './toolConfirmations';
 
 export interface AgentToolServices {

@@ -8,7 +8,7 @@ import type { AppMeta } from '../../core/workspace/appTree';
 import type { SandboxProvider } from '../../core/sandbox/types';
 import { runsUnsandboxed } from '../../core/tools/trust';
 import { whereProviderRuns } from '../../core/deploy/whereItRuns';
-import type { Confirmation } from '../deployConfirmation';
+import type { Confirmation } from '../deploy/deployConfirmation';
 import type { SandboxEntry } from '../sandboxes/sandboxEntry';
 
 function whereFor(provider: Pick<SandboxProvider, 'id' | 'isolation'> | undefined): string {

@@ -13,7 +13,7 @@ import type { ProviderId } from '../../core/base/providerId';
 import type { SandboxInfo, SandboxProvider } from '../../core/sandbox/types';
 import { providerInfo } from '../../core/sandbox/providers';
 import { METADATA_TAG } from '../../core/sandbox/types';
-import { Disposable } from '../dispose';
+import { Disposable } from '../base/dispose';
 import type { SandboxRegistry } from './sandboxRegistry';
 
 /** A provider whose listing failed (offline, bad key). */

@@ -8,7 +8,7 @@ import { messageOf, SpawnError } from '../../core/base/errors';
 import type { Logger } from '../../core/base/events';
 import { providerInfo } from '../../core/sandbox/providers';
 import type { Shell } from '../../core/sandbox/types';
-import { Disposable } from '../dispose';
+import { Disposable } from '../base/dispose';
 import type { SandboxEntry } from './sandboxEntry';
 import type { SandboxRegistry } from './sandboxRegistry';
 

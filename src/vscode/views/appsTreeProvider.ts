@@ -5,7 +5,7 @@ import { MANIFEST_NAME } from '../../core/validate/validate';
 import type { AppVersion } from '../../core/app/versions';
 import { versionTitle } from '../../core/app/versions';
 import { SCHEME } from '../fs/appUri';
-import { Disposable, toDisposable } from '../dispose';
+import { Disposable, toDisposable } from '../base/dispose';
 import type { SandboxRegistry } from '../sandboxes/sandboxRegistry';
 
 /** Where the view reads an app's versions (the AppHistory). */

@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import type { AppTree } from '../../core/workspace/appTree';
-import { Disposable, toDisposable } from '../dispose';
+import { Disposable, toDisposable } from '../base/dispose';
 import { FIXABLE_CODES, messageOf } from '../../core/base/errors';
 import type { SandboxEntry } from '../sandboxes/sandboxEntry';
 import type { SandboxRegistry } from '../sandboxes/sandboxRegistry';

@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import { SpawnError } from '../../../core/base/errors';
 import { isAppUri } from '../../fs/appUri';
-import { closeEditorsUnder } from '../../spawner';
+import { closeEditorsUnder } from '../../generate/spawner';
 import { defineCommand } from '../command';
 import { confirmModal, optionsOf } from '../targets';
 

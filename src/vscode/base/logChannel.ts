@@ -3,8 +3,8 @@
  * `[component]` and implements the core's Logger interface. Known secret values are redacted from every line.
  */
 import * as vscode from 'vscode';
-import type { Logger as CoreLogger } from '../core/base/events';
-import { SpawnError } from '../core/base/errors';
+import type { Logger as CoreLogger } from '../../core/base/events';
+import { SpawnError } from '../../core/base/errors';
 import { Disposable } from './dispose';
 
 export class LogChannel extends Disposable {

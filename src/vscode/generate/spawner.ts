@@ -3,27 +3,27 @@
  * the main file opens as soon as it is complete. Cancellable; a cancelled or failed generation leaves nothing.
  */
 import * as vscode from 'vscode';
-import type { AppMeta, AppTree } from '../core/workspace/appTree';
-import type { CoreConfig } from '../core/base/config';
-import { CancelledError, isCancelled, SpawnError } from '../core/base/errors';
-import type { SpawnEvent } from '../core/base/events';
-import type { GeneratorChoice } from '../core/generate';
-import { createGenerator, resolveGeneratorId } from '../core/generate';
-import type { ChatModel } from '../core/generate/chatModelGenerator';
-import { INCLUDED_IN_PLAN } from '../core/generate/chatModelGenerator';
-import { templateStandInNotice } from '../core/generate/templates';
-import type { ChatModelSource } from './generate/vscodeLanguageModels';
-import type { AppType } from '../core/app/spec';
-import { mainFileCandidates, mainFileOf, promptTooLong } from '../core/app/spec';
-import type { Finding } from '../core/base/finding';
-import { withSignal } from './cancellation';
-import type { AppDiagnostics } from './diagnostics';
-import { appUri } from './fs/appUri';
-import type { LogChannel } from './logChannel';
-import type { Secrets } from './secrets';
-import type { Settings } from './settings';
-import type { SessionCost } from './sandboxes/sessionCost';
-import type { DeployService } from './deploy/deployService';
+import type { AppMeta, AppTree } from '../../core/workspace/appTree';
+import type { CoreConfig } from '../../core/base/config';
+import { CancelledError, isCancelled, SpawnError } from '../../core/base/errors';
+import type { SpawnEvent } from '../../core/base/events';
+import type { GeneratorChoice } from '../../core/generate';
+import { createGenerator, resolveGeneratorId } from '../../core/generate';
+import type { ChatModel } from '../../core/generate/chatModelGenerator';
+import { INCLUDED_IN_PLAN } from '../../core/generate/chatModelGenerator';
+import { templateStandInNotice } from '../../core/generate/templates';
+import type { ChatModelSource } from './vscodeLanguageModels';
+import type { AppType } from '../../core/app/spec';
+import { mainFileCandidates, mainFileOf, promptTooLong } from '../../core/app/spec';
+import type { Finding } from '../../core/base/finding';
+import { withSignal } from '../base/cancellation';
+import type { AppDiagnostics } from '../fs/diagnostics';
+import { appUri } from '../fs/appUri';
+import type { LogChannel } from '../base/logChannel';
+import type { Secrets } from '../base/secrets';
+import type { Settings } from '../base/settings';
+import type { SessionCost } from '../cost/sessionCost';
+import type { DeployService } from '../deploy/deployService';
 
 export interface SpawnRequest {
   appType: AppType;

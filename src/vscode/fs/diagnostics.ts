@@ -3,11 +3,11 @@
  * deploy) and warnings. Recomputed shortly after any change to an app; apps being generated are skipped.
  */
 import * as vscode from 'vscode';
-import type { AppMeta, AppTree } from '../core/workspace/appTree';
-import { decodeText } from '../core/workspace/appTree';
-import type { Finding } from '../core/base/finding';
-import { appUri } from './fs/appUri';
-import { Disposable, toDisposable } from './dispose';
+import type { AppMeta, AppTree } from '../../core/workspace/appTree';
+import { decodeText } from '../../core/workspace/appTree';
+import type { Finding } from '../../core/base/finding';
+import { appUri } from './appUri';
+import { Disposable, toDisposable } from '../base/dispose';
 
 export class AppDiagnostics extends Disposable {
   private readonly collection = this._register(vscode.languages.createDiagnosticCollection('spawnApp'));

@@ -1,10 +1,10 @@
 /** A status bar item: running sandboxes and what this session has cost; it opens the Sandboxes view. */
 import * as vscode from 'vscode';
-import { formatUsd } from '../core/base/pricing';
-import { Disposable, toDisposable } from './dispose';
-import type { SandboxRegistry } from './sandboxes/sandboxRegistry';
-import type { SessionCost } from './sandboxes/sessionCost';
-import type { SpendingCap } from './spendingCap';
+import { formatUsd } from '../../core/base/pricing';
+import { Disposable, toDisposable } from '../base/dispose';
+import type { SandboxRegistry } from '../sandboxes/sandboxRegistry';
+import type { SessionCost } from '../cost/sessionCost';
+import type { SpendingCap } from '../cost/spendingCap';
 
 export class SessionStatusBar extends Disposable {
   private readonly item = this._register(vscode.window.createStatusBarItem('spawnApp.session', vscode.StatusBarAlignment.Left, 50));

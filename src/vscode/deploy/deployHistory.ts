@@ -3,13 +3,13 @@
  * registry's changes and saved with the app's draft (the `deploys` section), so it survives a reload.
  */
 import * as vscode from 'vscode';
-import type { AppMeta } from '../core/workspace/appTree';
-import type { DeployRecord } from '../core/workspace/draft';
-import { DRAFT_LIMITS, deploysFrom } from '../core/workspace/draft';
-import { Disposable } from './dispose';
-import type { DraftSection } from './fs/appPersistence';
-import type { SandboxEntry } from './sandboxes/sandboxEntry';
-import type { SandboxRegistry } from './sandboxes/sandboxRegistry';
+import type { AppMeta } from '../../core/workspace/appTree';
+import type { DeployRecord } from '../../core/workspace/draft';
+import { DRAFT_LIMITS, deploysFrom } from '../../core/workspace/draft';
+import { Disposable } from '../base/dispose';
+import type { DraftSection } from '../fs/appPersistence';
+import type { SandboxEntry } from '../sandboxes/sandboxEntry';
+import type { SandboxRegistry } from '../sandboxes/sandboxRegistry';
 
 export class DeployHistory extends Disposable implements DraftSection {
   readonly key = 'deploys';

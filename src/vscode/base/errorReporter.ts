@@ -3,8 +3,8 @@
  * sentence with the actions that help. A user's cancel is silent. Secrets are redacted from what is shown.
  */
 import * as vscode from 'vscode';
-import type { ErrorHint, HintSetting } from '../core/base/errors';
-import { asSpawnError, FIXABLE_CODES, isCancelled, messageOf, SpawnError } from '../core/base/errors';
+import type { ErrorHint, HintSetting } from '../../core/base/errors';
+import { asSpawnError, FIXABLE_CODES, isCancelled, messageOf, SpawnError } from '../../core/base/errors';
 import type { LogChannel } from './logChannel';
 
 interface Action {

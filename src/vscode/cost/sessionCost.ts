@@ -4,9 +4,9 @@
  */
 import * as vscode from 'vscode';
 import { sandboxUsd } from '../../core/deploy/cost';
-import { Disposable } from '../dispose';
-import type { SandboxEntry } from './sandboxEntry';
-import type { SandboxRegistry } from './sandboxRegistry';
+import { Disposable } from '../base/dispose';
+import type { SandboxEntry } from '../sandboxes/sandboxEntry';
+import type { SandboxRegistry } from '../sandboxes/sandboxRegistry';
 
 export interface SessionSpend {
   usd: number;

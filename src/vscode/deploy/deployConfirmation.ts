@@ -2,13 +2,13 @@
  * What the deploy confirmation says: which provider, what will run, what gets installed, the warnings, and a
  * warning before model-written code runs unsandboxed on this machine. Pure (no `vscode`), so it is unit-tested.
  */
-import type { AppSpec } from '../core/app/spec';
-import { dependenciesOf } from '../core/stacks/stacks';
-import type { Finding } from '../core/base/finding';
-import type { ProviderId } from '../core/base/providerId';
-import { providerInfo } from '../core/sandbox/providers';
-import type { IsolationReport } from '../core/deploy/whereItRuns';
-import { whereItRuns } from '../core/deploy/whereItRuns';
+import type { AppSpec } from '../../core/app/spec';
+import { dependenciesOf } from '../../core/stacks/stacks';
+import type { Finding } from '../../core/base/finding';
+import type { ProviderId } from '../../core/base/providerId';
+import { providerInfo } from '../../core/sandbox/providers';
+import type { IsolationReport } from '../../core/deploy/whereItRuns';
+import { whereItRuns } from '../../core/deploy/whereItRuns';
 
 export interface ConfirmationInput {
   appName: string;

@@ -1,12 +1,12 @@
 /** Sandbox providers for this window: one local runner, and the E2B provider created (lazily) when a key exists. */
-import type { CoreConfig } from '../core/base/config';
-import type { ProviderChoice } from '../core/sandbox';
-import { createProvider, resolveProviderId } from '../core/sandbox';
-import { LocalProvider } from '../core/sandbox/local/local';
-import { PROVIDER_IDS } from '../core/base/providerId';
-import { providerInfo } from '../core/sandbox/providers';
-import type { ProviderId } from '../core/base/providerId';
-import type { SandboxProvider } from '../core/sandbox/types';
+import type { CoreConfig } from '../../core/base/config';
+import type { ProviderChoice } from '../../core/sandbox';
+import { createProvider, resolveProviderId } from '../../core/sandbox';
+import { LocalProvider } from '../../core/sandbox/local/local';
+import { PROVIDER_IDS } from '../../core/base/providerId';
+import { providerInfo } from '../../core/sandbox/providers';
+import type { ProviderId } from '../../core/base/providerId';
+import type { SandboxProvider } from '../../core/sandbox/types';
 
 export class Providers {
   private readonly made = new Map<ProviderId, Promise<SandboxProvider>>();

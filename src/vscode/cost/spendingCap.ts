@@ -5,17 +5,17 @@
  * sandboxes (not deleting them) with one message. An unknown price is counted as unknown, never as zero.
  */
 import * as vscode from 'vscode';
-import type { SpendRecord, SpendStore } from '../core/deploy/budget';
-import { Budget } from '../core/deploy/budget';
-import { CancelledError, messageOf } from '../core/base/errors';
-import { providerInfo } from '../core/sandbox/providers';
-import { Disposable, toDisposable } from './dispose';
-import type { Logger } from '../core/base/events';
-import type { SandboxLogs } from './sandboxes/sandboxLogs';
-import type { SandboxRegistry } from './sandboxes/sandboxRegistry';
-import type { SessionCost } from './sandboxes/sessionCost';
-import { entryCost } from './sandboxes/sessionCost';
-import type { Settings } from './settings';
+import type { SpendRecord, SpendStore } from '../../core/deploy/budget';
+import { Budget } from '../../core/deploy/budget';
+import { CancelledError, messageOf } from '../../core/base/errors';
+import { providerInfo } from '../../core/sandbox/providers';
+import { Disposable, toDisposable } from '../base/dispose';
+import type { Logger } from '../../core/base/events';
+import type { SandboxLogs } from '../sandboxes/sandboxLogs';
+import type { SandboxRegistry } from '../sandboxes/sandboxRegistry';
+import type { SessionCost } from './sessionCost';
+import { entryCost } from './sessionCost';
+import type { Settings } from '../base/settings';
 
 const STATE_KEY = 'spawnApp.spend';
 

@@ -1,8 +1,8 @@
 /** API keys, kept only in VS Code's SecretStorage under typed keys; values never reach settings, logs or errors. */
 import * as vscode from 'vscode';
-import { CancelledError, SpawnError } from '../core/base/errors';
-import type { AppSecrets } from '../core/base/secrets';
-import { secretNameProblem } from '../core/base/secrets';
+import { CancelledError, SpawnError } from '../../core/base/errors';
+import type { AppSecrets } from '../../core/base/secrets';
+import { secretNameProblem } from '../../core/base/secrets';
 import { setContext } from './contextKeys';
 import { Disposable } from './dispose';
 import type { LogChannel } from './logChannel';

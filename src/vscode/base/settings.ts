@@ -1,9 +1,9 @@
 /** The extension's settings (contributes.configuration) and the CoreConfig built from them and the secrets. */
 import * as vscode from 'vscode';
-import type { CoreConfig } from '../core/base/config';
-import type { GeneratorChoice } from '../core/generate';
-import type { ProviderChoice } from '../core/sandbox';
-import { PROVIDER_IDS } from '../core/base/providerId';
+import type { CoreConfig } from '../../core/base/config';
+import type { GeneratorChoice } from '../../core/generate';
+import type { ProviderChoice } from '../../core/sandbox';
+import { PROVIDER_IDS } from '../../core/base/providerId';
 import type { Secrets } from './secrets';
 
 export interface Settings {
