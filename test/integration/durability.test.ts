@@ -15,7 +15,7 @@ import * as vscode from 'vscode';
 import { AppTree, decodeText } from '../../src/core/workspace/appTree';
 import type { DraftRecord } from '../../src/core/workspace/draft';
 import { nullLogger } from '../../src/core/base/events';
-import { e2bProviderFromConfig } from '../../src/core/sandbox/e2b/e2b';
+import { e2bProviderFromConfig } from '../../src/core/sandbox/e2b/provider';
 import { processStartTime } from '../../src/core/sandbox/local/processes';
 import type { SetAside } from '../../src/core/base/store';
 import { entryCost } from '../../src/vscode/cost/sessionCost';

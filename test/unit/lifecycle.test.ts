@@ -12,7 +12,7 @@ import { deploy } from '../../src/core/deploy/deploy';
 import type { Deployment } from '../../src/core/deploy/deploy';
 import { SpawnError } from '../../src/core/base/errors';
 import { templateSpec } from '../../src/core/generate/templateFiles';
-import { E2BProvider } from '../../src/core/sandbox/e2b/e2b';
+import { E2BProvider } from '../../src/core/sandbox/e2b/provider';
 import { LocalProvider } from '../../src/core/sandbox/local/local';
 import type { Shell } from '../../src/core/sandbox/types';
 import { FakeE2B } from '../fakes/fakeE2B';
