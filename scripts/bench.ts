@@ -25,7 +25,7 @@ import { connectHmr, loadPage, viteWsToken } from '../test/helpers/viteHmr';
 import { APP_TYPES } from '../src/core/app/spec';
 import { FakeAnthropic } from '../test/fakes/fakeAnthropic';
 import { FakeE2B } from '../test/fakes/fakeE2B';
-import { LocalProvider } from '../src/core/sandbox/local/local';
+import { LocalProvider } from '../src/core/sandbox/local/provider';
 import type { AppSpec } from '../src/core/app/spec';
 
 const ROOT = path.resolve(__dirname, '..');

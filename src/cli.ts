@@ -22,7 +22,7 @@ import { guessAppType } from './core/app/appType';
 import { extendAfterTake, Prewarm, prewarmWanted, takePrewarm } from './core/deploy/prewarm';
 import { allProviders as providersOf } from './core/deploy/sandboxes';
 import { templateStandInNotice } from './core/generate/templates';
-import { LocalProvider } from './core/sandbox/local/local';
+import { LocalProvider } from './core/sandbox/local/provider';
 import { cmdCache } from './cliCache';
 import type { ProviderChoice } from './core/sandbox';
 import { createProvider, resolveProviderId } from './core/sandbox';

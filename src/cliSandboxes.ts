@@ -8,7 +8,7 @@ import { formatSandboxSpend, sandboxSpend } from './core/deploy/cost';
 import { providerInfo } from './core/sandbox/providers';
 import { isolationWords } from './core/deploy/whereItRuns';
 import { providerOfSandbox } from './core/deploy/sandboxes';
-import type { LocalProvider } from './core/sandbox/local/local';
+import type { LocalProvider } from './core/sandbox/local/provider';
 import type { SandboxInfo, SandboxProvider } from './core/sandbox/types';
 
 interface ListIo {

@@ -23,7 +23,7 @@ import { WindowDraftNotices } from './vscode/fs/draftNotices';
 import { findingsSection } from './vscode/fs/findingsSection';
 import { SCHEME } from './vscode/fs/appUri';
 import { LogChannel } from './vscode/base/logChannel';
-import { LocalProvider } from './core/sandbox/local/local';
+import { LocalProvider } from './core/sandbox/local/provider';
 import { Providers } from './vscode/sandboxes/providers';
 import { Secrets } from './vscode/base/secrets';
 import { coreConfig, settingsReader } from './vscode/base/settings';

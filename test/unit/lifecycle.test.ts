@@ -13,7 +13,7 @@ import type { Deployment } from '../../src/core/deploy/deploy';
 import { SpawnError } from '../../src/core/base/errors';
 import { templateSpec } from '../../src/core/generate/templateFiles';
 import { E2BProvider } from '../../src/core/sandbox/e2b/provider';
-import { LocalProvider } from '../../src/core/sandbox/local/local';
+import { LocalProvider } from '../../src/core/sandbox/local/provider';
 import type { Shell } from '../../src/core/sandbox/types';
 import { FakeE2B } from '../fakes/fakeE2B';
 import { ensureBuilt, runCli } from '../helpers/cli';

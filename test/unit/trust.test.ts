@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { AppTree, encodeText } from '../../src/core/workspace/appTree';
 import { TemplateGenerator } from '../../src/core/generate/templates';
-import { LocalProvider } from '../../src/core/sandbox/local/local';
+import { LocalProvider } from '../../src/core/sandbox/local/provider';
 import type { AppSpec } from '../../src/core/app/spec';
 import { HeadlessTools, REFUSED_UNSANDBOXED } from '../../src/core/tools/headlessTools';
 import { mayRunWithoutAsking, needsSayso } from '../../src/core/tools/trust';

@@ -6,7 +6,7 @@
  */
 import type { CoreConfig } from '../base/config';
 import type { ProviderId } from '../base/providerId';
-import type { LocalProvider } from './local/local';
+import type { LocalProvider } from './local/provider';
 import type { SandboxProvider } from './types';
 
 export interface ProviderInfo {

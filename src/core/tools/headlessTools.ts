@@ -31,7 +31,7 @@ import type { Budget, SandboxMeter } from '../deploy/budget';
 import { checkPaidStart, meterFor } from '../deploy/budget';
 import type { AppSecrets } from '../base/secrets';
 import { Redactor } from '../base/secrets';
-import type { LocalProvider } from '../sandbox/local/local';
+import type { LocalProvider } from '../sandbox/local/provider';
 import type { SandboxProvider } from '../sandbox/types';
 import { allProviders, providerOfSandbox } from '../deploy/sandboxes';
 import type { AppSpec, AppType } from '../app/spec';

@@ -2,7 +2,7 @@
 import type { CoreConfig } from '../../core/base/config';
 import type { ProviderChoice } from '../../core/sandbox';
 import { createProvider, resolveProviderId } from '../../core/sandbox';
-import { LocalProvider } from '../../core/sandbox/local/local';
+import { LocalProvider } from '../../core/sandbox/local/provider';
 import { PROVIDER_IDS } from '../../core/base/providerId';
 import { providerInfo } from '../../core/sandbox/providers';
 import type { ProviderId } from '../../core/base/providerId';
