@@ -5,9 +5,9 @@
  * title and two screenshots. Every check closes its page when it ends or its signal aborts.
  */
 import type { Browser, BrowserContext, ConsoleMessage, Page, Request, Response } from 'playwright-core';
-import { CancelledError } from '../errors';
-import type { Screenshots, VerifyProblem } from './types';
-import { NARROW_VIEWPORT, WIDE_VIEWPORT } from './types';
+import { CancelledError } from '../base/errors';
+import type { Screenshots, VerifyProblem } from '../base/verification';
+import { NARROW_VIEWPORT, WIDE_VIEWPORT } from '../base/verification';
 
 export interface PageCheck {
   problems: VerifyProblem[];

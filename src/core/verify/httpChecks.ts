@@ -4,8 +4,8 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import type { AppCheck, AppType } from '../spec';
-import type { VerifyProblem } from './types';
+import type { AppCheck, AppType } from '../app/spec';
+import type { VerifyProblem } from '../base/verification';
 
 export interface HttpAnswer {
   status: number;

@@ -3,16 +3,16 @@
  * an api's index) is loaded in a headless browser found on this machine; the requests an app declares (`checks`)
  * are sent. Without a browser, only the HTTP checks run, and the result says how to get the full check.
  */
-import { CancelledError } from '../errors';
-import type { AppSpec } from '../spec';
+import { CancelledError } from '../base/errors';
+import type { AppSpec } from '../app/spec';
 import { BrowserHost } from './browser';
 import type { BrowserLookup } from './findBrowser';
 import { findBrowser, HOW_TO_GET_A_BROWSER } from './findBrowser';
 import { checkIndex, runChecks } from './httpChecks';
-import type { VerifyProblem, VerifyResult } from './types';
+import type { VerifyProblem, VerifyResult } from '../base/verification';
 
-export type { VerifyProblem, VerifyResult, VerifyState, Screenshots, ProblemKind } from './types';
-export { formatProblem, verifyLines, verifySummary } from './types';
+export type { VerifyProblem, VerifyResult, VerifyState, Screenshots, ProblemKind } from '../base/verification';
+export { formatProblem, verifyLines, verifySummary } from '../base/verification';
 export { findBrowser, HOW_TO_GET_A_BROWSER } from './findBrowser';
 
 export interface VerifierOptions {
