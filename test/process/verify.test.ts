@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { AppCheck, AppType } from '../../src/core/app/spec';
@@ -10,6 +10,7 @@ import { findBrowser, formatProblem, Verifier } from '../../src/core/verify';
 import { referencedAssets } from '../../src/core/verify/httpChecks';
 import type { VerifyResult } from '../../src/core/verify';
 import { requireBrowser } from '../helpers/browser';
+import { ensureBuilt, startCli } from '../helpers/cli';
 
 type Route = { status?: number; type?: string; body: string };
 
@@ -233,5 +234,40 @@ describe('manifest checks', () => {
     assert.throws(() => parseSpec({ ...base, checks: [{ path: 'api', status: 200 }] }), /checks\[0\]\.path must be a path starting with "\/"/);
     assert.throws(() => parseSpec({ ...base, checks: [{ path: '/', status: 99 }] }), /checks\[0\]\.status must be an HTTP status/);
     assert.throws(() => parseSpec({ ...base, checks: [{ method: 'TRACE', path: '/', status: 200 }] }), /checks\[0\]\.method/);
+  });
+});
+
+describe('verify: the CLI prints the problems, writes --screenshot and exits 6', function () {
+  this.timeout(120_000);
+  let tmp: string;
+  before(function () {
+    requireBrowser(this);
+    ensureBuilt();
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'spawn-verify-cli-'));
+  });
+  after(() => tmp && rmSync(tmp, { recursive: true, force: true }));
+
+  it('deploy DIR of an app whose script throws: the problems, the screenshot, and exit 6 when stopped', async () => {
+    const app = path.join(tmp, 'broken');
+    mkdirSync(app);
+    writeFileSync(path.join(app, 'spawn-app.json'), JSON.stringify({ appType: 'webapp', startCommand: 'node server.js', dependencies: [], port: 3000 }));
+    writeFileSync(path.join(app, 'index.html'), page('<h1>Broken</h1><script src="/app.js"></script>'));
+    writeFileSync(path.join(app, 'app.js'), 'undefinedFunction();\n');
+    writeFileSync(
+      path.join(app, 'server.js'),
+      "const fs = require('fs');\nrequire('http').createServer((q, s) => { const f = q.url === '/' ? 'index.html' : q.url.slice(1); " +
+        "fs.readFile(__dirname + '/' + f, (e, b) => e ? s.writeHead(404).end() : s.writeHead(200, { 'content-type': f.endsWith('.js') ? 'text/javascript' : 'text/html' }).end(b)); })" +
+        ".listen(Number(process.env.PORT) || 3000, process.env.HOST || '127.0.0.1');\n",
+    );
+    const shot = path.join(tmp, 'shot.png');
+    const cli = startCli(['deploy', app, '--yes', '--json', '--screenshot', shot], { SPAWN_APP_LOCAL_ROOT: path.join(tmp, 'sandboxes') });
+    const verified = await cli.waitFor((e) => e.event === 'verify' && e.status === 'finished');
+    assert.equal(verified.state, 'problems');
+    assert.deepEqual(verified.problems, [{ kind: 'exception', message: 'The page threw an uncaught ReferenceError: undefinedFunction is not defined.', file: 'app.js', line: 1 }]);
+    cli.child.kill('SIGINT');
+    const res = await cli.done;
+    assert.equal(res.code, 6, res.stderr);
+    const png = readFileSync(shot);
+    assert.deepEqual([png.subarray(1, 4).toString('latin1'), png.readUInt32BE(16), png.readUInt32BE(20)], ['PNG', 1280, 800]);
   });
 });
