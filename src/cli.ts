@@ -17,8 +17,8 @@ import type { GeneratorChoice } from './core/generate';
 import { createGenerator, resolveGeneratorId } from './core/generate';
 import { formatUsd } from './core/pricing';
 import type { AppSpec, AppType } from './core/spec';
-import { appNameFrom, APP_TYPES, isAppType, promptTooLong } from './core/spec';
-import { guessAppType } from './core/appType';
+import { appNameFrom, promptTooLong } from './core/spec';
+import { APP_TYPES, DEFAULT_APP_TYPE, guessAppType, isAppType } from './core/stacks';
 import { extendAfterTake, Prewarm, prewarmWanted, takePrewarm } from './core/prewarm';
 import { allProviders as providersOf } from './core/sandboxes';
 import { templateStandInNotice } from './core/generate/templates';
@@ -299,7 +299,7 @@ function checkPrompt(prompt: string, opts: Options): AppType {
   if (!prompt.trim()) throw usage('The prompt is empty.');
   const tooLong = promptTooLong(prompt);
   if (tooLong) throw usage(tooLong);
-  return opts.type !== undefined ? pick<AppType>(opts.type, APP_TYPES, 'type', 'webapp') : guessAppType(prompt);
+  return opts.type !== undefined ? pick<AppType>(opts.type, APP_TYPES, 'type', DEFAULT_APP_TYPE) : guessAppType(prompt);
 }
 
 function generatorChoice(opts: Options): GeneratorChoice {

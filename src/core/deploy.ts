@@ -10,12 +10,12 @@ import type { EventSink, Logger, Phase } from './events';
 import { LineSplitter, nullLogger, TailBuffer } from './events';
 import type { AppSpec } from './spec';
 import { appNameFrom } from './spec';
-import { dependenciesOf } from './stacks';
+import { dependenciesOf, ecosystemOf } from './stacks';
 import { packagesSatisfy } from './sandbox/preinstalled';
 import type { AppSecrets } from './secrets';
 import { Redactor } from './secrets';
 import type { BackgroundProcess, CachedInstall, Sandbox, SandboxProvider } from './sandbox/types';
-import { checkPath, ecosystemOf, hasErrors, validateSpec } from './validate';
+import { checkPath, hasErrors, validateSpec } from './validate';
 
 export interface DeployOptions {
   spec: AppSpec;

@@ -1,18 +1,13 @@
 /** The app spec: the structured form of a generated app, shared by generators, validation and deploy. */
 
-export const APP_TYPES = ['webapp', 'react', 'api', 'script'] as const;
-export type AppType = (typeof APP_TYPES)[number];
+import { normaliseAppPath } from './base/appPath';
+import type { AppType } from './stacks';
+import { APP_TYPES, isAppType, stackOf } from './stacks';
 
-export const APP_TYPE_DESCRIPTIONS: Record<AppType, string> = {
-  webapp: 'HTML, CSS and JavaScript served on port 3000',
-  react: 'React + Vite + TypeScript with Tailwind CSS, hot reload on save',
-  api: 'Node + Express REST API with a small HTML index',
-  script: 'Python that writes an HTML report and serves it',
-};
+export type { AppType } from './stacks';
+export { normaliseAppPath, SEED_APP_ROOT } from './base/appPath';
 
 export const DEFAULT_PORT = 3000;
-/** The seed's absolute app root: `/app/x` is accepted and normalised to `x`. */
-export const SEED_APP_ROOT = '/app';
 
 export interface AppFile {
   path: string;
@@ -27,10 +22,6 @@ export interface AppSpec {
   port: number;
   title?: string;
   description?: string;
-}
-
-export function isAppType(value: unknown): value is AppType {
-  return typeof value === 'string' && (APP_TYPES as readonly string[]).includes(value);
 }
 
 /**
@@ -82,15 +73,6 @@ function parseDependencies(raw: unknown): string[] {
   throw new TypeError('dependencies must be an array of package names.');
 }
 
-/** Strips the seed's `/app/` prefix and leading `./`; does not validate (see validate.ts). */
-export function normaliseAppPath(path: string): string {
-  let p = path;
-  if (p === SEED_APP_ROOT) return '';
-  if (p.startsWith(SEED_APP_ROOT + '/')) p = p.slice(SEED_APP_ROOT.length + 1);
-  while (p.startsWith('./')) p = p.slice(2);
-  return p;
-}
-
 /** A short, filesystem-friendly name for an app, from its title or prompt. */
 export function appNameFrom(text: string, fallback = 'app'): string {
   const slug = text
@@ -114,23 +96,9 @@ export function promptTooLong(text: string, what = 'prompt'): string | undefined
   return text.length > MAX_PROMPT_LENGTH ? `The ${what} is longer than ${MAX_PROMPT_LENGTH} characters (it has ${text.length}).` : undefined;
 }
 
-/** The paths a user most wants to see first, best first, per app type. */
-export function mainFileCandidates(appType: AppType): readonly string[] {
-  switch (appType) {
-    case 'webapp':
-      return ['index.html', 'public/index.html'];
-    case 'react':
-      return ['src/App.tsx', 'src/App.jsx'];
-    case 'api':
-      return ['server.js', 'index.js', 'app.js'];
-    case 'script':
-      return ['main.py', 'report.py', 'app.py'];
-  }
-}
-
 /** The file a user most wants to see first. */
 export function mainFileOf(spec: Pick<AppSpec, 'appType' | 'files'>): AppFile | undefined {
-  const prefer = mainFileCandidates(spec.appType);
+  const prefer = stackOf(spec.appType).mainFiles;
   for (const p of prefer) {
     const f = spec.files.find((x) => normaliseAppPath(x.path) === p);
     if (f) return f;

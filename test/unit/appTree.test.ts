@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { AppTree, decodeText, encodeText, jsonErrorLine, TreeError } from '../../src/core/appTree';
-import { templateSpec } from '../../src/core/generate/templateFiles';
+import { templateSpec } from '../../src/core/stacks';
 import { MANIFEST_NAME } from '../../src/core/validate';
 
 function withCalculator() {

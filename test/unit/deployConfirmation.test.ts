@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { AppTree } from '../../src/core/appTree';
 import { TemplateGenerator } from '../../src/core/generate/templates';
-import { templateSpec } from '../../src/core/generate/templateFiles';
+import { templateSpec } from '../../src/core/stacks';
 import { encodeText } from '../../src/core/appTree';
 import { validateSpec } from '../../src/core/validate';
 import { deployConfirmation } from '../../src/vscode/deployConfirmation';

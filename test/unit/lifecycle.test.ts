@@ -11,7 +11,7 @@ import path from 'node:path';
 import { deploy } from '../../src/core/deploy';
 import type { Deployment } from '../../src/core/deploy';
 import { SpawnError } from '../../src/core/errors';
-import { templateSpec } from '../../src/core/generate/templateFiles';
+import { templateSpec } from '../../src/core/stacks';
 import { E2BProvider } from '../../src/core/sandbox/e2b';
 import { LocalProvider } from '../../src/core/sandbox/local';
 import type { Shell } from '../../src/core/sandbox/types';

@@ -5,9 +5,9 @@ import path from 'node:path';
 import { deploy } from '../../src/core/deploy';
 import type { SpawnEvent } from '../../src/core/events';
 import { TemplateGenerator } from '../../src/core/generate/templates';
-import { webappKindFor } from '../../src/core/generate/templateFiles';
+import { webappKindFor } from '../../src/core/stacks/webapp';
 import { LocalProvider } from '../../src/core/sandbox/local';
-import { APP_TYPES } from '../../src/core/spec';
+import { APP_TYPES } from '../../src/core/stacks';
 import { validateSpec } from '../../src/core/validate';
 import { request } from '../helpers/http';
 

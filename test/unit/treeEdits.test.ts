@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { AppTree, decodeText, encodeText } from '../../src/core/appTree';
-import { templateSpec } from '../../src/core/generate/templateFiles';
+import { templateSpec } from '../../src/core/stacks';
 import { applyPatch } from '../../src/core/iterate';
 import { KeyedQueue } from '../../src/core/keyedQueue';
 import { applySpecToTree, currentFiles, replaceAppFiles } from '../../src/core/treeEdits';

@@ -27,7 +27,9 @@ import type { ErrorCode, ErrorHint } from '../errors';
 import type { Logger } from '../events';
 import { nullLogger } from '../events';
 import type { AppFile, AppType } from '../spec';
-import { DEFAULT_PORT, isAppType } from '../spec';
+import { DEFAULT_PORT } from '../spec';
+import { isAppType } from '../stacks';
+import { dependencyName } from '../stacks/packageSpec';
 import { checkPath } from '../validate';
 import { packagesSatisfy, SPAWN_TEMPLATE_ALIAS, STACK_TEMPLATES, STACK_TEMPLATES_CHOICE, templateSatisfies } from './preinstalled';
 import { probeUrl } from './probe';
@@ -87,13 +89,6 @@ interface ConnOpts {
   domain?: string;
   requestTimeoutMs?: number;
   debug: false;
-}
-
-/** The bare name of a dependency spec (`express@^4` → `express`, `flask==3.0` → `flask`). */
-function bareName(dep: string, ecosystem: 'npm' | 'pip'): string {
-  if (ecosystem === 'pip') return dep.split(/[<>=!~;[\s]/)[0]!.toLowerCase();
-  const at = dep.indexOf('@', dep.startsWith('@') ? 1 : 0);
-  return at > 0 ? dep.slice(0, at) : dep;
 }
 
 function sleep(ms: number): Promise<void> {
@@ -365,8 +360,8 @@ export class E2BProvider implements SandboxProvider {
     if (!opts.apiKey) throw new SpawnError('deploy.no_key', 'The E2B provider needs an API key, or run the app with the local runner.', undefined, { hint: [{ key: 'e2b' }, { use: 'local' }] });
     this.logger = opts.logger ?? nullLogger;
     this.preinstalledSets = {
-      npm: new Set((opts.preinstalled?.npm ?? []).map((d) => bareName(d, 'npm'))),
-      pip: new Set((opts.preinstalled?.pip ?? []).map((d) => bareName(d, 'pip'))),
+      npm: new Set((opts.preinstalled?.npm ?? []).map((d) => dependencyName(d, 'npm'))),
+      pip: new Set((opts.preinstalled?.pip ?? []).map((d) => dependencyName(d, 'pip'))),
     };
   }
 
@@ -403,7 +398,7 @@ export class E2BProvider implements SandboxProvider {
     const stack = this.stackTemplates && appType ? STACK_TEMPLATES[appType] : undefined;
     if (stack) return ecosystem === 'npm' && packagesSatisfy(stack.npm, dep);
     if (this.templateFor(appType) === SPAWN_TEMPLATE_ALIAS && templateSatisfies(dep, ecosystem)) return true;
-    return this.preinstalledSets[ecosystem].has(bareName(dep, ecosystem));
+    return this.preinstalledSets[ecosystem].has(dependencyName(dep, ecosystem));
   }
 
   async create(opts: CreateOptions): Promise<Sandbox> {

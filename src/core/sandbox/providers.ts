@@ -1,8 +1,8 @@
 /**
  * Every sandbox provider, in one table. To add one: write `src/core/sandbox/<name>.ts` implementing
- * `SandboxProvider` (types.ts), and add its id and its line here. Its id then is a `ProviderId`, `createProvider` makes it,
- * both fronts list its sandboxes and show its label; a unit test checks that the `spawnApp.sandboxProvider`
- * setting offers it.
+ * `SandboxProvider` (types.ts), and add its line here. Its id then is a `ProviderId`, `createProvider` makes it,
+ * both fronts list its sandboxes and show its label (test/unit/stackTable.test.ts proves it with a fixture
+ * provider); a unit test checks that the `spawnApp.sandboxProvider` setting offers it.
  */
 import type { CoreConfig } from '../config';
 import type { LocalProvider } from './local';
@@ -27,13 +27,13 @@ export interface ProviderInfo {
   create(cfg: CoreConfig, local: () => LocalProvider): Promise<SandboxProvider>;
 }
 
-/** The registered ids (TypeScript checks that PROVIDERS has a line for each, and no other). */
-export type ProviderId = 'local' | 'e2b';
+export const PROVIDERS = {
+  local: { label: 'local runner', where: 'the local runner', timeout: false, onThisMachine: true, billed: false, prewarm: false, create: async (_cfg: CoreConfig, local: () => LocalProvider): Promise<SandboxProvider> => local() },
+  e2b: { label: 'E2B', where: 'an E2B sandbox', key: 'e2bApiKey', timeout: true, onThisMachine: false, billed: true, prewarm: true, create: async (cfg: CoreConfig): Promise<SandboxProvider> => (await import('./e2b')).e2bProviderFromConfig(cfg) },
+} satisfies Readonly<Record<string, ProviderInfo>>;
 
-export const PROVIDERS: Readonly<Record<ProviderId, ProviderInfo>> = {
-  local: { label: 'local runner', where: 'the local runner', timeout: false, onThisMachine: true, billed: false, prewarm: false, create: async (_cfg, local) => local() },
-  e2b: { label: 'E2B', where: 'an E2B sandbox', key: 'e2bApiKey', timeout: true, onThisMachine: false, billed: true, prewarm: true, create: async (cfg) => (await import('./e2b')).e2bProviderFromConfig(cfg) },
-};
+/** A registered provider's id. */
+export type ProviderId = keyof typeof PROVIDERS;
 
 export const PROVIDER_IDS = Object.keys(PROVIDERS) as ProviderId[];
 

@@ -12,12 +12,11 @@
  */
 import type * as vscode from 'vscode';
 import type { AppMeta, AppTree } from '../../core/appTree';
-import { guessAppType } from '../../core/appType';
 import { isCancelled, SpawnError } from '../../core/errors';
 import type { SandboxProvider } from '../../core/sandbox/types';
 import { templateStandInNotice } from '../../core/generate/templates';
 import { formatUsd } from '../../core/pricing';
-import { isAppType } from '../../core/spec';
+import { guessAppType, isAppType } from '../../core/stacks';
 import { MAX_LOG_TAIL, toolDefinition } from '../../core/tools/definitions';
 import { checkToolArgs } from '../../core/tools/schemas';
 import type { ToolResult } from '../../core/tools/toolText';
