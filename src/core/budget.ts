@@ -3,13 +3,14 @@
  * "Per day" is the local calendar day; the spend is kept where the front keeps state (the extension: globalState;
  * the CLI: a small per-user file, mode 0600). An unknown price is counted as unknown, never as zero.
  */
-import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SpawnError } from './errors';
 import { runningCost } from './cost';
 import { formatUsd } from './pricing';
 import type { Sandbox, SandboxProvider } from './sandbox/types';
+import { writeFileAtomic } from './base/atomicWrite';
 
 export const DEFAULT_BUDGET_USD = 2;
 /** The share of the budget at which a front warns (once a day). */
@@ -140,10 +141,7 @@ export class FileSpendStore implements SpendStore {
 
   save(r: SpendRecord): void {
     mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(r) + '\n', { mode: 0o600 });
-    chmodSync(tmp, 0o600);
-    renameSync(tmp, this.file);
+    writeFileAtomic(this.file, JSON.stringify(r) + '\n', { mode: 0o600 });
   }
 }
 

@@ -8,7 +8,7 @@
  * (`spawn-app list` / `destroy`) can find and stop it; records and the root must be the user's own and private.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -34,6 +34,7 @@ import { sandboxProfile, STEPS } from './profile';
 import { pipConfigText, registryHosts } from './registries';
 import type { BackgroundProcess, CachedInstall, CreateOptions, RunOptions, RunResult, Sandbox, SandboxInfo, SandboxProvider, Shell, ShellOptions } from './types';
 import { METADATA_TAG } from './types';
+import { writeFileAtomic } from '../base/atomicWrite';
 
 interface ProcessRecord {
   pid: number;
@@ -703,9 +704,7 @@ export class LocalProvider implements SandboxProvider {
 
   saveRecord(dir: string, record: LocalRecord): void {
     if (!existsSync(dir)) return;
-    const tmp = path.join(dir, `sandbox.json.${process.pid}.tmp`);
-    writeFileSync(tmp, JSON.stringify(record, null, 2), { mode: 0o600 });
-    renameSync(tmp, path.join(dir, 'sandbox.json'));
+    writeFileAtomic(path.join(dir, 'sandbox.json'), JSON.stringify(record, null, 2), { mode: 0o600 });
   }
 
   forget(id: string): void {
