@@ -1,8 +1,9 @@
 /**
- * Dependency specs, parsed in one place: what counts as a registry package, its name and its range. Every caller
- * (validation, the scaffold's package.json, the dependency cache, the E2B templates' preinstalled sets, the local
- * runner's install) asks here instead of splitting on `@` itself.
+ * Dependency specs, parsed in one place: what counts as a registry package, its name and its range, as npm itself
+ * reads them (npm-package-arg). Every caller (validation, the scaffold's package.json, the dependency cache, the E2B
+ * templates' preinstalled sets, the local runner's install) asks here instead of splitting on `@` itself.
  */
+import npa from 'npm-package-arg';
 import type { AppSpec } from '../spec';
 import { normaliseAppPath } from '../base/appPath';
 
@@ -21,37 +22,41 @@ export interface NpmSpec {
   readonly plain: boolean;
 }
 
+/** What the validator calls plain: a lowercase name npm would publish today, and a version, range or tag of these characters. */
 const NPM_NAME = /^(@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*$/;
 const NPM_RANGE = /^[0-9A-Za-z.^~<>=*+-]+$/;
 const MAX_NAME = 214;
 
-/** An npm spec that fetches something other than a registry package: local paths, links, git, URLs, GitHub shorthands, aliases. */
-function nonRegistry(v: string): boolean {
-  return (
-    /^(?:file|link|portal|git|git\+[a-z]+|github|gitlab|bitbucket|gist|https?|ftp|npm|workspace):/i.test(v) ||
-    /^(?:\.{0,2}\/|~\/|[A-Za-z]:[\\/])/.test(v) ||
-    /\.(?:tgz|tar\.gz|tar)$/i.test(v) ||
-    /^[\w.-]+\/[\w.-]+(?:#.*)?$/.test(v)
-  );
+/** npm's own reading (npm-package-arg); undefined for what npm would refuse (an unknown protocol, a bad tag). */
+function parsed(read: () => npa.Result): npa.Result | undefined {
+  try {
+    return read();
+  } catch {
+    return undefined;
+  }
+}
+
+function specOf(r: npa.Result | undefined, fallbackName: string, empty: boolean): NpmSpec {
+  const name = r?.name ?? fallbackName;
+  const raw = r?.rawSpec ?? '';
+  const range = raw === '' || raw === '*' ? undefined : raw;
+  // An `npm:` alias comes from the registry but installs a package of another name than the one listed.
+  const registry = r?.registry === true && r.type !== 'alias';
+  const plain = registry && !empty && name.length > 0 && name.length <= MAX_NAME && NPM_NAME.test(name) && (range === undefined || NPM_RANGE.test(range));
+  return { name, range, registry, plain };
 }
 
 /** A package.json entry (`"name": "value"`), as npm reads it. */
 export function npmEntry(name: string, value: string): NpmSpec {
-  const v = value.trim();
-  const range = v === '' || v === '*' ? undefined : v;
-  const registry = !nonRegistry(v);
-  const plain = registry && name.length > 0 && name.length <= MAX_NAME && NPM_NAME.test(name) && (range === undefined || NPM_RANGE.test(range));
-  return { name, range, registry, plain };
+  return specOf(parsed(() => npa.resolve(name, value.trim())), name, false);
 }
 
 /** A dependency as written in a spec's `dependencies` or on a command line: `name` or `name@range`. */
 export function npmSpec(dep: string): NpmSpec {
   const d = dep.trim();
-  const at = d.indexOf('@', d.startsWith('@') ? 1 : 0);
-  if (at <= 0) return npmEntry(d, '');
-  const spec = npmEntry(d.slice(0, at), d.slice(at + 1));
-  // `name@` asks for nothing: not a plain dependency.
-  return d.length === at + 1 || d.length > MAX_NAME ? { ...spec, plain: false } : spec;
+  // `name@` asks for nothing (npm reads it as "any"): not a plain dependency.
+  const empty = d.endsWith('@') && d.lastIndexOf('@') > 0;
+  return specOf(parsed(() => npa(d)), d, empty || d.length > MAX_NAME);
 }
 
 /** The normalised name of a pip requirement (`Flask==2.0` → `flask`, `requests[socks]` → `requests`). */
