@@ -3,7 +3,7 @@
  * reads them (npm-package-arg). Every caller (validation, the scaffold's package.json, the dependency cache, the E2B
  * templates' preinstalled sets, the local runner's install) asks here instead of splitting on `@` itself.
  */
-import npa from 'npm-package-arg';
+import type npaType from 'npm-package-arg';
 import type { AppSpec } from '../spec';
 import { normaliseAppPath } from '../base/appPath';
 
@@ -27,16 +27,27 @@ const NPM_NAME = /^(@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*$/;
 const NPM_RANGE = /^[0-9A-Za-z.^~<>=*+-]+$/;
 const MAX_NAME = 214;
 
+type Npa = typeof npaType;
+
+/**
+ * npm-package-arg, loaded when first asked (require caches it): loaded at start it would add ~30 ms of CPU to every
+ * CLI start, most of which never parse a spec.
+ */
+function npa(): Npa {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('npm-package-arg') as Npa;
+}
+
 /** npm's own reading (npm-package-arg); undefined for what npm would refuse (an unknown protocol, a bad tag). */
-function parsed(read: () => npa.Result): npa.Result | undefined {
+function parsed(read: (npa: Npa) => npaType.Result): npaType.Result | undefined {
   try {
-    return read();
+    return read(npa());
   } catch {
     return undefined;
   }
 }
 
-function specOf(r: npa.Result | undefined, fallbackName: string, empty: boolean): NpmSpec {
+function specOf(r: npaType.Result | undefined, fallbackName: string, empty: boolean): NpmSpec {
   const name = r?.name ?? fallbackName;
   const raw = r?.rawSpec ?? '';
   const range = raw === '' || raw === '*' ? undefined : raw;
@@ -48,7 +59,7 @@ function specOf(r: npa.Result | undefined, fallbackName: string, empty: boolean)
 
 /** A package.json entry (`"name": "value"`), as npm reads it. */
 export function npmEntry(name: string, value: string): NpmSpec {
-  return specOf(parsed(() => npa.resolve(name, value.trim())), name, false);
+  return specOf(parsed((p) => p.resolve(name, value.trim())), name, false);
 }
 
 /** A dependency as written in a spec's `dependencies` or on a command line: `name` or `name@range`. */
@@ -56,7 +67,7 @@ export function npmSpec(dep: string): NpmSpec {
   const d = dep.trim();
   // `name@` asks for nothing (npm reads it as "any"): not a plain dependency.
   const empty = d.endsWith('@') && d.lastIndexOf('@') > 0;
-  return specOf(parsed(() => npa(d)), d, empty || d.length > MAX_NAME);
+  return specOf(parsed((p) => p(d)), d, empty || d.length > MAX_NAME);
 }
 
 /** The normalised name of a pip requirement (`Flask==2.0` → `flask`, `requests[socks]` → `requests`). */
