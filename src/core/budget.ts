@@ -11,6 +11,7 @@ import { runningCost } from './cost';
 import { formatUsd } from './pricing';
 import type { Sandbox, SandboxProvider } from './sandbox/types';
 import { writeFileAtomic } from './base/atomicWrite';
+import { shapeOrUndefined, z } from './base/shape';
 
 export const DEFAULT_BUDGET_USD = 2;
 /** The share of the budget at which a front warns (once a day). */
@@ -125,14 +126,17 @@ export function defaultSpendFile(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(dir, 'spend.json');
 }
 
+/** The spend file's shape: a day and a total (older files may lack the counters, read as 0 / false). */
+const SPEND_SHAPE = z.object({ day: z.string(), usd: z.number(), unknown: z.optional(z.unknown()), warned: z.optional(z.unknown()), capped: z.optional(z.unknown()) });
+
 /** A spend record in a small JSON file only its user can read (0600), written atomically. */
 export class FileSpendStore implements SpendStore {
   constructor(readonly file: string) {}
 
   load(): SpendRecord | undefined {
     try {
-      const r = JSON.parse(readFileSync(this.file, 'utf8')) as Partial<SpendRecord>;
-      if (typeof r.day !== 'string' || typeof r.usd !== 'number') return undefined;
+      const r = shapeOrUndefined(SPEND_SHAPE, JSON.parse(readFileSync(this.file, 'utf8')));
+      if (!r) return undefined;
       return { day: r.day, usd: r.usd, unknown: Number(r.unknown) || 0, warned: r.warned === true, capped: r.capped === true };
     } catch {
       return undefined;

@@ -2,7 +2,9 @@
 
 import { normaliseAppPath } from './base/appPath';
 import type { AppType } from './stacks';
-import { APP_TYPES, isAppType, stackOf } from './stacks';
+import type { ShapePath } from './base/shape';
+import { FILE_SHAPE, parseShape, z } from './base/shape';
+import { APP_TYPES, stackOf } from './stacks';
 
 export type { AppType } from './stacks';
 export { normaliseAppPath, SEED_APP_ROOT } from './base/appPath';
@@ -25,52 +27,66 @@ export interface AppSpec {
 }
 
 /**
+ * The spec's shape as a manifest, a model's tool call or the seed's format writes it (the schema of every reader).
+ * Keys in the order they are reported: the first problem found is the one sentence shown.
+ */
+export const SPEC_SHAPE = z.object({
+  appType: z.enum(APP_TYPES),
+  files: z.array(FILE_SHAPE),
+  startCommand: z.string().check(z.refine((s) => s.trim().length > 0)),
+  port: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(65535))),
+  // An array of names, or package.json style {name: version}.
+  dependencies: z.optional(z.nullable(z.union([z.array(z.string()), z.record(z.string(), z.unknown())]))),
+  title: z.optional(z.unknown()),
+  description: z.optional(z.unknown()),
+});
+
+function specSentence(raw: unknown, path: ShapePath): string {
+  const [key, i, field] = path;
+  switch (key) {
+    case undefined:
+      return 'The app spec must be a JSON object.';
+    case 'appType':
+      return `appType must be one of ${APP_TYPES.join(', ')}.`;
+    case 'files':
+      if (i === undefined) return 'files must be an array of {path, content}.';
+      return field === undefined ? `files[${String(i)}] must be an object with path and content.` : `files[${String(i)}].${String(field)} must be a string.`;
+    case 'startCommand':
+      return 'startCommand must be a non-empty string.';
+    case 'port':
+      return 'port must be an integer between 1 and 65535.';
+    default: {
+      const deps = (raw as { dependencies?: unknown }).dependencies;
+      const bad = Array.isArray(deps) ? deps.findIndex((d) => typeof d !== 'string') : -1;
+      return bad >= 0 ? `dependencies[${bad}] must be a string.` : 'dependencies must be an array of package names.';
+    }
+  }
+}
+
+/**
  * Turns loosely shaped input (a manifest, a model's tool call, the seed's format) into an AppSpec.
  * Shape problems throw with a clear sentence; path and content problems are left to validation,
  * which reports every one of them instead of stopping at the first.
  */
 export function parseSpec(raw: unknown): AppSpec {
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new TypeError('The app spec must be a JSON object.');
-  const r = raw as Record<string, unknown>;
-  if (!isAppType(r.appType)) throw new TypeError(`appType must be one of ${APP_TYPES.join(', ')}.`);
-  if (!Array.isArray(r.files)) throw new TypeError('files must be an array of {path, content}.');
-  const files = r.files.map((f, i) => {
-    if (!f || typeof f !== 'object') throw new TypeError(`files[${i}] must be an object with path and content.`);
-    const { path, content } = f as Record<string, unknown>;
-    if (typeof path !== 'string') throw new TypeError(`files[${i}].path must be a string.`);
-    if (typeof content !== 'string') throw new TypeError(`files[${i}].content must be a string.`);
-    return { path, content };
-  });
-  if (typeof r.startCommand !== 'string' || !r.startCommand.trim()) throw new TypeError('startCommand must be a non-empty string.');
-  const port = r.port === undefined ? DEFAULT_PORT : r.port;
-  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) throw new TypeError('port must be an integer between 1 and 65535.');
+  const r = parseShape(SPEC_SHAPE, raw, (path) => specSentence(raw, path));
   const spec: AppSpec = {
     appType: r.appType,
-    files,
+    files: r.files.map((f) => ({ path: f.path, content: f.content })),
     startCommand: r.startCommand,
-    dependencies: parseDependencies(r.dependencies),
-    port,
+    dependencies: dependencyList(r.dependencies),
+    port: r.port ?? DEFAULT_PORT,
   };
   if (typeof r.title === 'string' && r.title.trim()) spec.title = r.title.trim();
   if (typeof r.description === 'string' && r.description.trim()) spec.description = r.description.trim();
   return spec;
 }
 
-function parseDependencies(raw: unknown): string[] {
-  if (raw === undefined || raw === null) return [];
-  if (Array.isArray(raw)) {
-    return raw.map((d, i) => {
-      if (typeof d !== 'string') throw new TypeError(`dependencies[${i}] must be a string.`);
-      return d.trim();
-    });
-  }
-  if (typeof raw === 'object') {
-    // package.json style {name: version}
-    return Object.entries(raw as Record<string, unknown>).map(([name, version]) =>
-      typeof version === 'string' && version.trim() && version.trim() !== '*' ? `${name}@${version.trim()}` : name,
-    );
-  }
-  throw new TypeError('dependencies must be an array of package names.');
+function dependencyList(raw: readonly string[] | Record<string, unknown> | null | undefined): string[] {
+  if (!raw) return [];
+  if (Array.isArray(raw)) return raw.map((d: string) => d.trim());
+  // package.json style {name: version}
+  return Object.entries(raw).map(([name, version]) => (typeof version === 'string' && version.trim() && version.trim() !== '*' ? `${name}@${version.trim()}` : name));
 }
 
 /** A short, filesystem-friendly name for an app, from its title or prompt. */
