@@ -7,16 +7,16 @@ const NO_ONLY = {
   selector: "CallExpression[callee.object.name=/^(describe|it|suite|test)$/][callee.property.name='only']",
   message: 'No .only in committed tests.',
 };
-/** Internals a front must not import: each rule has its owner (core/budget.ts, core/tools/trust.ts, core/deploy.ts). */
+/** Internals a front must not import: each rule has its owner (core/deploy/budget.ts, core/app/trust.ts, core/deploy/deploy.ts). */
 const FRONT_RULES = [
-  { group: ['**/core/budget'], importNames: ['FileSpendStore', 'defaultSpendFile', 'SandboxMeter', 'parseBudget'], message: 'A headless front builds and checks the cap with budgetFromEnv, checkPaidStart and meterFor (core/budget.ts).' },
-  { group: ['**/core/tools/trust'], importNames: ['specDigest'], message: 'Trust is TrustedSpecs and mayRunWithoutAsking (core/tools/trust.ts): one digest for every front.' },
-  { group: ['**/core/deploy'], importNames: ['startIn', 'deployInto'], message: 'A stopped app restarts with restartInPlace, as deployKind decides (core/deploy.ts, core/iterate.ts).' },
+  { group: ['**/core/deploy/budget'], importNames: ['FileSpendStore', 'defaultSpendFile', 'SandboxMeter', 'parseBudget'], message: 'A headless front builds and checks the cap with budgetFromEnv, checkPaidStart and meterFor (core/deploy/budget.ts).' },
+  { group: ['**/core/app/trust'], importNames: ['specDigest'], message: 'Trust is TrustedSpecs (core/app/trust.ts) and mayRunWithoutAsking (core/tools/trust.ts): one digest for every front.' },
+  { group: ['**/core/deploy/deploy'], importNames: ['startIn', 'deployInto'], message: 'A stopped app restarts with restartInPlace, as deployKind decides (core/deploy/deploy.ts, core/deploy/redeployPlan.ts).' },
 ];
-/** Pre-warm decisions are core/prewarm.ts's: prewarmWanted ("E2B only"), takePrewarm (the take rule), extendAfterTake. */
+/** Pre-warm decisions are core/deploy/prewarm.ts's: prewarmWanted ("E2B only"), takePrewarm (the take rule), extendAfterTake. */
 const FRONT_SYNTAX = [
-  { selector: "MemberExpression[property.name='prewarm'][object.type='CallExpression'][object.callee.name='providerInfo']", message: 'Whether to pre-warm is prewarmWanted (core/prewarm.ts).' },
-  { selector: "CallExpression[callee.property.name='take'][arguments.length=0]", message: 'A pre-warmed sandbox is taken with takePrewarm (core/prewarm.ts): the same app type on the same provider.' },
+  { selector: "MemberExpression[property.name='prewarm'][object.type='CallExpression'][object.callee.name='providerInfo']", message: 'Whether to pre-warm is prewarmWanted (core/deploy/prewarm.ts).' },
+  { selector: "CallExpression[callee.property.name='take'][arguments.length=0]", message: 'A pre-warmed sandbox is taken with takePrewarm (core/deploy/prewarm.ts): the same app type on the same provider.' },
 ];
 
 export default tseslint.config(

@@ -3,41 +3,43 @@ import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { loadApp, saveApp, updateApp } from './core/appDir';
-import { applyPatch } from './core/iterate';
-import type { CoreConfig } from './core/config';
-import { configFromEnv, DEFAULTS } from './core/config';
-import type { Deployment } from './core/deploy';
-import { deploy } from './core/deploy';
+import { loadApp, saveApp, updateApp } from './core/workspace/appDir';
+import { applyPatch } from './core/workspace/patch';
+import type { CoreConfig } from './core/base/config';
+import { configFromEnv, DEFAULTS } from './core/base/config';
+import type { Deployment } from './core/deploy/deploy';
+import { deploy } from './core/deploy/deploy';
 import { cliMessage } from './cliHints';
 import { terminalSafe, terminalSafeIo } from './cliText';
-import { asSpawnError, CancelledError, exitCodeFor, isCancelled, messageOf, SpawnError } from './core/errors';
-import type { SpawnEvent } from './core/events';
+import { asSpawnError, CancelledError, exitCodeFor, isCancelled, messageOf, SpawnError } from './core/base/errors';
+import type { SpawnEvent } from './core/base/events';
 import type { GeneratorChoice } from './core/generate';
 import { createGenerator, resolveGeneratorId } from './core/generate';
-import { formatUsd } from './core/pricing';
-import type { AppSpec, AppType } from './core/spec';
-import { appNameFrom, promptTooLong } from './core/spec';
+import { formatUsd } from './core/base/pricing';
+import type { AppSpec, AppType } from './core/app/spec';
+import { appNameFrom, promptTooLong } from './core/app/spec';
 import { APP_TYPES, DEFAULT_APP_TYPE, guessAppType, isAppType } from './core/stacks';
-import { extendAfterTake, Prewarm, prewarmWanted, takePrewarm } from './core/prewarm';
-import { allProviders as providersOf } from './core/sandboxes';
+import { extendAfterTake, Prewarm, prewarmWanted, takePrewarm } from './core/deploy/prewarm';
+import { allProviders as providersOf } from './core/deploy/sandboxes';
 import { templateStandInNotice } from './core/generate/templates';
-import { LocalProvider } from './core/sandbox/local';
+import { LocalProvider } from './core/sandbox/local/provider';
 import { cmdCache } from './cliCache';
 import type { ProviderChoice } from './core/sandbox';
 import { createProvider, resolveProviderId } from './core/sandbox';
-import { PROVIDER_IDS, providerInfo } from './core/sandbox/providers';
-import { isolationWords } from './core/whereItRuns';
-import { mayRunWithoutAsking, TrustedSpecs } from './core/tools/trust';
+import { PROVIDER_IDS } from './core/base/providerId';
+import { providerInfo } from './core/sandbox/providers';
+import { isolationWords } from './core/deploy/whereItRuns';
+import { mayRunWithoutAsking } from './core/tools/trust';
+import { TrustedSpecs } from './core/app/trust';
 import type { SandboxProvider } from './core/sandbox/types';
 import { ON_TIMEOUT_CHOICES } from './core/sandbox/types';
 import { cmdPause, cmdResume } from './cliLifecycle';
 import { cmdDestroy as destroySandboxes, cmdList } from './cliSandboxes';
 import { formatFinding, hasErrors, MANIFEST_NAME, validateSpec } from './core/validate';
-import type { AppSecrets } from './core/secrets';
-import { readEnvFile, Redactor } from './core/secrets';
-import type { Budget } from './core/budget';
-import { budgetFromEnv, checkPaidStart, meterFor } from './core/budget';
+import type { AppSecrets } from './core/base/secrets';
+import { readEnvFile, Redactor } from './core/base/secrets';
+import type { Budget } from './core/deploy/budget';
+import { budgetFromEnv, checkPaidStart, meterFor } from './core/deploy/budget';
 
 const VERSION = '0.1.0';
 
@@ -278,7 +280,7 @@ interface Ctx {
   trusted: TrustedSpecs;
 }
 
-/** Refuses a model request once today's cap is reached (exit 2, one sentence): core/budget.ts checkPaidStart. */
+/** Refuses a model request once today's cap is reached (exit 2, one sentence): core/deploy/budget.ts checkPaidStart. */
 function checkBudget(ctx: Ctx, what: 'generation' | 'refine'): void {
   checkPaidStart(ctx.budget, { generation: what });
 }
@@ -420,7 +422,7 @@ async function deployAndServe(spec: AppSpec, origin: 'model' | 'folder', name: s
     onEvent: render.emit,
     timeoutMs: ctx.cfg.sandboxTimeoutMs ?? DEFAULTS.sandboxTimeoutMs,
     metadata: { appType: spec.appType, createdBy: 'spawn-app', client: 'cli' },
-    // The take rule and extend-after-take are the core's (core/prewarm.ts), as in the extension.
+    // The take rule and extend-after-take are the core's (core/deploy/prewarm.ts), as in the extension.
     into: (into = await takePrewarm(prewarm, spec.appType, provider.id)),
     secrets: ctx.secrets,
   });

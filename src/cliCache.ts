@@ -1,6 +1,6 @@
-/** `spawn-app cache [--clear] [--json]`: the local runner's per-user dependency cache (see core/sandbox/depCache.ts). */
-import type { CacheEntryInfo } from './core/sandbox/depCache';
-import type { LocalProvider } from './core/sandbox/local';
+/** `spawn-app cache [--clear] [--json]`: the local runner's per-user dependency cache (see core/sandbox/local/depCache.ts). */
+import type { CacheEntryInfo } from './core/sandbox/local/depCache';
+import type { LocalProvider } from './core/sandbox/local/provider';
 
 interface CacheIo {
   out: (s: string) => void;

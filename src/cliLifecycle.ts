@@ -1,9 +1,9 @@
 /** The CLI's `pause ID` / `resume ID`: E2B sandboxes paused at their timeout (or on request) and woken again. */
-import { DEFAULTS } from './core/config';
-import type { CoreConfig } from './core/config';
-import { SpawnError } from './core/errors';
+import { DEFAULTS } from './core/base/config';
+import type { CoreConfig } from './core/base/config';
+import { SpawnError } from './core/base/errors';
 import { providerInfo } from './core/sandbox/providers';
-import { providerOfSandbox } from './core/sandboxes';
+import { providerOfSandbox } from './core/deploy/sandboxes';
 import type { SandboxProvider } from './core/sandbox/types';
 
 function target(providers: readonly SandboxProvider[], id: string | undefined, verb: 'pause' | 'resume'): SandboxProvider & Required<Pick<SandboxProvider, 'pause' | 'resume'>> {

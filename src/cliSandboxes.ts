@@ -3,12 +3,12 @@
  * a proxy in the way) does not hide the others: what could be listed is shown (or destroyed) first, then the
  * provider is named in one sentence and the command exits non-zero (5 for E2B's network and API errors).
  */
-import { asSpawnError, SpawnError } from './core/errors';
-import { formatSandboxSpend, sandboxSpend } from './core/cost';
+import { asSpawnError, SpawnError } from './core/base/errors';
+import { formatSandboxSpend, sandboxSpend } from './core/deploy/cost';
 import { providerInfo } from './core/sandbox/providers';
-import { isolationWords } from './core/whereItRuns';
-import { providerOfSandbox } from './core/sandboxes';
-import type { LocalProvider } from './core/sandbox/local';
+import { isolationWords } from './core/deploy/whereItRuns';
+import { providerOfSandbox } from './core/deploy/sandboxes';
+import type { LocalProvider } from './core/sandbox/local/provider';
 import type { SandboxInfo, SandboxProvider } from './core/sandbox/types';
 
 interface ListIo {

@@ -7,12 +7,12 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
-import type { Budget } from '../core/budget';
-import type { CoreConfig } from '../core/config';
-import type { AppSecrets } from '../core/secrets';
-import type { Logger } from '../core/events';
+import type { Budget } from '../core/deploy/budget';
+import type { CoreConfig } from '../core/base/config';
+import type { AppSecrets } from '../core/base/secrets';
+import type { Logger } from '../core/base/events';
 import type { ProviderChoice } from '../core/sandbox';
-import type { LocalProvider } from '../core/sandbox/local';
+import type { LocalProvider } from '../core/sandbox/local/provider';
 import { HeadlessTools } from '../core/tools/headlessTools';
 import { TOOL_DEFINITIONS } from '../core/tools/definitions';
 import { terminalSafe } from '../cliText';
@@ -26,7 +26,7 @@ export interface McpOptions {
   /** destroy_sandbox may stop any of the user's sandboxes (else only this server's and those of its apps folder). */
   allowDestroyAny?: boolean;
   keep: boolean;
-  /** Today's spending cap, as the CLI builds it (core/budget.ts budgetFromEnv: --budget, SPAWN_APP_BUDGET_USD). */
+  /** Today's spending cap, as the CLI builds it (core/deploy/budget.ts budgetFromEnv: --budget, SPAWN_APP_BUDGET_USD). */
   budget?: Budget;
   /** The apps' secrets from --env-file (read as the CLI reads them). */
   secrets?: AppSecrets;

@@ -2,11 +2,11 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { FileSpendStore } from '../../src/core/budget';
-import { draftProblem } from '../../src/core/draft';
-import { parsePatch } from '../../src/core/iterate';
-import { parseSpec } from '../../src/core/spec';
-import { parseVersions } from '../../src/core/versions';
+import { FileSpendStore } from '../../src/core/deploy/budget';
+import { draftProblem } from '../../src/core/workspace/draft';
+import { parsePatch } from '../../src/core/workspace/patch';
+import { parseSpec } from '../../src/core/app/spec';
+import { parseVersions } from '../../src/core/app/versions';
 import { parseFromWebview } from '../../src/vscode/webview/messages';
 
 /** Each on-disk or wire shape has one schema; a bad shape is one sentence, never zod's text. */

@@ -2,11 +2,11 @@
  * The Claude generator's prompts: one short system prompt per app type, its stack's part from the stack table
  * (core/stacks; the seed measured ~317 input tokens).
  */
-import type { AppSpec, AppType } from '../spec';
-import { DEFAULT_PORT, parseSpec } from '../spec';
+import type { AppSpec, AppType } from '../app/spec';
+import { DEFAULT_PORT, parseSpec } from '../app/spec';
 import { stackOf, withScaffold } from '../stacks';
-import type { AppPatch } from '../iterate';
-import { parsePatch, PATCH_TOOL } from '../iterate';
+import type { AppPatch } from '../workspace/patch';
+import { parsePatch, PATCH_TOOL } from '../workspace/patch';
 
 /** Rules every app shares. */
 const COMMON_RULES = [

@@ -4,7 +4,7 @@
  */
 import semverSatisfies from 'semver/functions/satisfies';
 
-import type { AppSpec, AppType } from '../spec';
+import type { AppSpec, AppType } from '../app/spec';
 import { APP_TYPES, stackOf } from '../stacks';
 import { API_PACKAGES } from '../stacks/api';
 import { npmSpec } from '../stacks/packageSpec';

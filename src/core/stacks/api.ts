@@ -1,5 +1,5 @@
 /** The `api` stack: a REST API in Node with Express (server.js) that answers GET / with a small HTML index. */
-import type { AppSpec } from '../spec';
+import type { AppSpecOf } from '../base/appSpec';
 import type { Stack } from './types';
 
 const API_SERVER = `// A small REST API with Express: in-memory notes, plus an HTML index at /.
@@ -66,7 +66,7 @@ app.listen(Number(process.env.PORT) || 3000, process.env.HOST || '0.0.0.0');
 /** Express, at the version Spawn App's E2B templates install. */
 export const API_PACKAGES: Readonly<Record<string, string>> = { express: '4.21.2' };
 
-export const api: Stack = {
+export const api: Stack<'api'> = {
   id: 'api',
   label: 'API',
   icon: 'server',
@@ -78,7 +78,7 @@ export const api: Stack = {
   guess: { keywords: /\b(api|rest|endpoints?|backend|express|crud|json service)\b/, rank: 3 },
   ecosystem: 'npm',
   mainFiles: ['server.js', 'index.js', 'app.js'],
-  template(): AppSpec {
+  template(): AppSpecOf<'api'> {
     return {
       appType: 'api',
       files: [{ path: 'server.js', content: API_SERVER }],

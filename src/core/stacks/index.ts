@@ -4,7 +4,7 @@
  * offer it, a manifest may name it, the templates generator serves its built-in app and the generation prompt
  * carries its part (test/unit/stackTable.test.ts proves it with a fixture stack).
  */
-import type { AppSpec } from '../spec';
+import type { AppSpecOf } from '../base/appSpec';
 import { api } from './api';
 import { npmSpec, packageJsonDependencies } from './packageSpec';
 import { react } from './react';
@@ -17,7 +17,7 @@ export const STACKS = {
   react,
   api,
   script,
-} as const satisfies Readonly<Record<string, Stack>>;
+} as const;
 
 /** A registered stack's id. */
 export type AppType = keyof typeof STACKS;
@@ -32,9 +32,11 @@ export function isAppType(value: unknown): value is AppType {
   return typeof value === 'string' && Object.hasOwn(STACKS, value);
 }
 
-export function stackOf(appType: AppType): Stack {
+export function stackOf(appType: AppType): Stack<AppType> {
   return STACKS[appType];
 }
+
+type AppSpec = AppSpecOf<AppType>;
 
 /** The app type a prompt most likely asks for, when the caller did not say (shared by the CLI, the MCP server and the chat tools). */
 export function guessAppType(prompt: string): AppType {

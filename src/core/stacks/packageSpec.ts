@@ -4,7 +4,7 @@
  * templates' preinstalled sets, the local runner's install) asks here instead of splitting on `@` itself.
  */
 import type npaType from 'npm-package-arg';
-import type { AppSpec } from '../spec';
+import type { AppSpecOf } from '../base/appSpec';
 import { normaliseAppPath } from '../base/appPath';
 
 /** One npm dependency: `express`, `express@^4`, `@scope/x@1.2.3`, or a package.json entry's name and value. */
@@ -87,7 +87,7 @@ export function isPlainPipRequirement(req: string): boolean {
  * What an app's package.json installs: its dependencies and devDependencies (as `name@version`); undefined when
  * the app has no readable package.json.
  */
-export function packageJsonDependencies(spec: Pick<AppSpec, 'files'>): string[] | undefined {
+export function packageJsonDependencies(spec: Pick<AppSpecOf<string>, 'files'>): string[] | undefined {
   const f = spec.files.find((x) => normaliseAppPath(x.path) === 'package.json');
   if (!f) return undefined;
   try {

@@ -4,7 +4,7 @@
  * is fixed; a model writes src/App.tsx, components and CSS. The same scaffold is baked into the E2B template
  * (e2b-template/), whose dev server is already running when a sandbox starts.
  */
-import type { AppFile, AppSpec } from '../spec';
+import type { AppFile, AppSpecOf } from '../base/appSpec';
 import { normaliseAppPath } from '../base/appPath';
 import { npmSpec } from './packageSpec';
 import type { Stack } from './types';
@@ -156,7 +156,7 @@ function reactDefaults(): AppFile[] {
  * supplied when missing, and the start command and port are the scaffold's. Extra dependencies stay in
  * `dependencies` and are also written into package.json.
  */
-export function withReactScaffold(spec: AppSpec): AppSpec {
+export function withReactScaffold<S extends AppSpecOf<string>>(spec: S): S {
   if (spec.appType !== 'react') return spec;
   const extra = spec.dependencies.filter((d) => {
     const n = npmSpec(d).name;
@@ -244,7 +244,7 @@ export default function App() {
 `;
 
 /** The built-in react app for a prompt: a todo list when it asks for one, else a counter. */
-export function reactTemplateSpec(prompt: string): AppSpec {
+export function reactTemplateSpec(prompt: string): AppSpecOf<'react'> {
   const todo = /\b(todo|to-do|task|tasks|checklist|list)\b/i.test(prompt);
   const title = todo ? 'Todo list' : 'Counter';
   return withReactScaffold({
@@ -261,7 +261,7 @@ export function reactTemplateSpec(prompt: string): AppSpec {
   });
 }
 
-export const react: Stack = {
+export const react: Stack<'react'> = {
   id: 'react',
   label: 'React app',
   icon: 'symbol-class',

@@ -1,5 +1,5 @@
 /** The `script` stack: a Python 3 script that computes something, writes report.html and serves it. */
-import type { AppSpec } from '../spec';
+import type { AppSpecOf } from '../base/appSpec';
 import type { Stack } from './types';
 
 const SCRIPT_MAIN = `"""Writes an HTML report (report.html) from a small data set, then serves it on $PORT (default 3000)."""
@@ -63,7 +63,7 @@ if __name__ == "__main__":
     main()
 `;
 
-export const script: Stack = {
+export const script: Stack<'script'> = {
   id: 'script',
   label: 'Script',
   icon: 'terminal',
@@ -75,7 +75,7 @@ export const script: Stack = {
   guess: { keywords: /\b(python|script|report|analy[sz]e|analysis|csv|chart of)\b/, rank: 2 },
   ecosystem: 'pip',
   mainFiles: ['main.py', 'report.py', 'app.py'],
-  template(): AppSpec {
+  template(): AppSpecOf<'script'> {
     return {
       appType: 'script',
       files: [{ path: 'main.py', content: SCRIPT_MAIN }],

@@ -2,22 +2,23 @@
  * What a stack (an app type) is: every fact the rest of Spawn App asks about one kind of app, in one object. Each
  * stack is one file in this folder implementing `Stack`; `index.ts` lists them in one table.
  */
-import type { AppSpec } from '../spec';
+import type { AppSpecOf } from '../base/appSpec';
 
 /** The package manager a stack's dependencies are installed with. */
 export type Ecosystem = 'npm' | 'pip';
 
 /** One of Spawn App's per-stack E2B templates (e2b-template/): a baseline app whose server already runs there. */
-export interface StackE2bTemplate {
+export interface StackE2bTemplate<Id extends string = string> {
   /** The E2B template's alias, e.g. `spawn-app-react`. */
   readonly alias: string;
   /** What runs in the template: its files in /home/user/app, start command and port. */
-  readonly baseline: AppSpec;
+  readonly baseline: AppSpecOf<Id>;
 }
 
-export interface Stack {
+/** A stack whose app type is `Id` (its file declares `Stack<'id'>`). */
+export interface Stack<Id extends string = string> {
   /** The app type's id, as written in a manifest (`appType`), the CLI's `--type` and the tools' `appType`. */
-  readonly id: string;
+  readonly id: Id;
   /** For people, in a pick list: "React app" (the editor adds its icon). */
   readonly label: string;
   /** A codicon for the editor's pick list, e.g. `globe`. */
@@ -35,12 +36,12 @@ export interface Stack {
   /** The paths a user most wants to see first, best first. */
   readonly mainFiles: readonly string[];
   /** The built-in app for a prompt (the offline `templates` generator; no key needed). */
-  template(prompt: string): AppSpec;
+  template(prompt: string): AppSpecOf<Id>;
   /**
    * The stack's fixed files merged into a generated app (the model is told not to write them), when the stack
    * has a scaffold; the spec is returned unchanged otherwise.
    */
-  scaffold?(spec: AppSpec): AppSpec;
+  scaffold?(spec: AppSpecOf<Id>): AppSpecOf<Id>;
   /**
    * Dependencies installed from the app's own package.json (its packages are the declared list, a change to it
    * means an install, and its scripts are checked like start commands); else from the spec's `dependencies`.
@@ -56,9 +57,9 @@ export interface Stack {
    * Whether a changed file is loaded by the running process (a change restarts the app). Absent: code files
    * (`.js`, `.ts`, `.py`, `.json`) are; a manifest or a file the start command names always is.
    */
-  serverFile?(path: string, spec: AppSpec): boolean;
+  serverFile?(path: string, spec: AppSpecOf<Id>): boolean;
   /** Whether a file is sent to the browser as it is (secrets read there leak). HTML and public/ always are. */
-  clientFile?(path: string, spec: Pick<AppSpec, 'startCommand'>): boolean;
+  clientFile?(path: string, spec: Pick<AppSpecOf<Id>, 'startCommand'>): boolean;
   /** Spawn App's E2B template for this stack, when it has one. */
-  readonly e2b?: StackE2bTemplate;
+  readonly e2b?: StackE2bTemplate<Id>;
 }

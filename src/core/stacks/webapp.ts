@@ -2,7 +2,7 @@
  * The `webapp` stack: static HTML, CSS and JavaScript served by a dependency-free Node server (server.js). Its
  * built-in apps are a calculator, a todo list and a counter.
  */
-import type { AppFile, AppSpec } from '../spec';
+import type { AppFile, AppSpecOf } from '../base/appSpec';
 import type { Stack } from './types';
 
 /** A dependency-free static file server for webapps; listens on $HOST:$PORT (default 127.0.0.1:3000). */
@@ -248,7 +248,7 @@ function serverOf(startCommand: string): string {
   return /\bnode\s+(\S+)/.exec(startCommand)?.[1]?.replace(/^\.\//, '') ?? 'server.js';
 }
 
-export const webapp: Stack = {
+export const webapp: Stack<'webapp'> = {
   id: 'webapp',
   label: 'Web app',
   icon: 'globe',
@@ -259,7 +259,7 @@ export const webapp: Stack = {
     'Node http server that serves those files. startCommand "node server.js", dependencies [].',
   ecosystem: 'npm',
   mainFiles: ['index.html', 'public/index.html'],
-  template(prompt: string): AppSpec {
+  template(prompt: string): AppSpecOf<'webapp'> {
     const kind = webappKindFor(prompt);
     const files = kind === 'todo' ? TODO : kind === 'counter' ? COUNTER : CALCULATOR;
     const title = kind === 'todo' ? 'Todo list' : kind === 'counter' ? 'Counter' : 'Calculator';

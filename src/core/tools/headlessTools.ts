@@ -8,38 +8,40 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { loadApp, saveApp, updateApp } from '../appDir';
-import type { CoreConfig } from '../config';
-import { DEFAULTS } from '../config';
-import type { Deployment } from '../deploy';
-import { deploy, redeploy, restartInPlace } from '../deploy';
-import { isCancelled, messageOf, SpawnError } from '../errors';
-import type { Logger, SpawnEvent } from '../events';
-import { nullLogger, TailBuffer } from '../events';
+import { loadApp, saveApp, updateApp } from '../workspace/appDir';
+import type { CoreConfig } from '../base/config';
+import { DEFAULTS } from '../base/config';
+import type { Deployment } from '../deploy/deploy';
+import { deploy, redeploy, restartInPlace } from '../deploy/deploy';
+import { isCancelled, messageOf, SpawnError } from '../base/errors';
+import type { Logger, SpawnEvent } from '../base/events';
+import { nullLogger, TailBuffer } from '../base/events';
 import { createGenerator, resolveGeneratorId } from '../generate';
 import { templateStandInNotice } from '../generate/templates';
-import { applyPatch, deployKind } from '../iterate';
-import { KeyedQueue } from '../keyedQueue';
-import { formatUsd } from '../pricing';
+import { applyPatch } from '../workspace/patch';
+import { deployKind } from '../deploy/redeployPlan';
+import { KeyedQueue } from '../base/keyedQueue';
+import { formatUsd } from '../base/pricing';
 import type { ProviderChoice } from '../sandbox';
 import { createProvider, resolveProviderId } from '../sandbox';
-import type { ProviderId } from '../sandbox/providers';
+import type { ProviderId } from '../base/providerId';
 import { providerInfo } from '../sandbox/providers';
-import type { Budget, SandboxMeter } from '../budget';
-import { checkPaidStart, meterFor } from '../budget';
-import type { AppSecrets } from '../secrets';
-import { Redactor } from '../secrets';
-import type { LocalProvider } from '../sandbox/local';
+import type { Budget, SandboxMeter } from '../deploy/budget';
+import { checkPaidStart, meterFor } from '../deploy/budget';
+import type { AppSecrets } from '../base/secrets';
+import { Redactor } from '../base/secrets';
+import type { LocalProvider } from '../sandbox/local/provider';
 import type { SandboxProvider } from '../sandbox/types';
-import { allProviders, providerOfSandbox } from '../sandboxes';
-import type { AppSpec, AppType } from '../spec';
-import { appNameFrom, promptTooLong } from '../spec';
+import { allProviders, providerOfSandbox } from '../deploy/sandboxes';
+import type { AppSpec, AppType } from '../app/spec';
+import { appNameFrom, promptTooLong } from '../app/spec';
 import { guessAppType, isAppType } from '../stacks';
-import type { Finding } from '../validate';
+import type { Finding } from '../base/finding';
 import { hasErrors, MANIFEST_NAME, validateSpec } from '../validate';
 import { MAX_LOG_TAIL, toolDefinition } from './definitions';
 import { checkToolArgs } from './schemas';
-import { mayRunWithoutAsking, TrustedSpecs } from './trust';
+import { mayRunWithoutAsking } from './trust';
+import { TrustedSpecs } from '../app/trust';
 import { changedLines, deployedLines, errorText, findingLines, fromError, logsText, sandboxLine, whereText, writtenLines } from './toolText';
 import type { ToolResult } from './toolText';
 
@@ -61,7 +63,7 @@ export interface HeadlessToolsOptions {
   /** Tag for sandbox metadata (`client`). */
   client?: string;
   /**
-   * Today's spending cap (core/budget.ts, `--budget` / SPAWN_APP_BUDGET_USD, the CLI's spend file): checked before
+   * Today's spending cap (core/deploy/budget.ts, `--budget` / SPAWN_APP_BUDGET_USD, the CLI's spend file): checked before
    * any paid call (a model, a billed sandbox), charged with generation costs and billed sandboxes' running seconds.
    */
   budget?: Budget;
@@ -148,7 +150,7 @@ export class HeadlessTools {
     }
   }
 
-  /** The core's check before a paid call (core/budget.ts), as the CLI makes it: past the cap nothing starts. */
+  /** The core's check before a paid call (core/deploy/budget.ts), as the CLI makes it: past the cap nothing starts. */
   private checkPaid(generation: boolean | string, provider?: ProviderId): void {
     if (!this.opts.budget) return;
     const info = provider ? providerInfo(provider) : undefined;

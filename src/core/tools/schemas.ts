@@ -5,9 +5,11 @@
  * so a bad argument is refused with the same sentence wherever it comes from.
  */
 import { z } from 'zod';
-import { MAX_PROMPT_LENGTH } from '../spec';
+import { MAX_PROMPT_LENGTH } from '../app/spec';
 import { APP_TYPES, stackOf } from '../stacks';
-import type { ToolName } from './definitions';
+
+/** The agent tools' names (definitions.ts describes each). */
+export type ToolName = 'spawn_app' | 'deploy_app' | 'refine_app' | 'list_apps_and_sandboxes' | 'get_app_logs' | 'destroy_sandbox';
 
 export const MAX_LOG_TAIL = 500;
 

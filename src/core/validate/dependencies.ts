@@ -2,7 +2,7 @@
  * Dependencies: the declared list (plain registry packages, within the limit) and the app's own dependency
  * manifests against it (package.json, requirements files). What a spec is parsed into lives in stacks/packageSpec.ts.
  */
-import type { AppSpec } from '../spec';
+import type { AppSpec } from '../app/spec';
 import { dependenciesOf, ecosystemOf } from '../stacks';
 import type { Ecosystem } from '../stacks';
 import { dependencyName, isPlainPipRequirement, npmEntry, npmSpec, pipName } from '../stacks/packageSpec';

@@ -1,16 +1,8 @@
-/** What validation reports: findings with a severity, a rule id and, where it has one, a place. */
+/** What validation reports (the Finding type lives in base/finding.ts): errors or not, one line each, and a rule. */
 
-export type Severity = 'error' | 'warning';
+import type { Finding } from '../base/finding';
 
-export interface Finding {
-  severity: Severity;
-  rule: string;
-  /** App-relative path of the file concerned; absent for spec-level findings (start command, limits). */
-  path?: string;
-  /** 1-based line number in that file. */
-  line?: number;
-  message: string;
-}
+export type { Finding, Severity } from '../base/finding';
 
 export function hasErrors(findings: readonly Finding[]): boolean {
   return findings.some((f) => f.severity === 'error');

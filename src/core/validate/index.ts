@@ -3,8 +3,8 @@
  * binary files, places and install configuration, code warnings, dependencies, the start command, secrets and the
  * stack's own checks. Errors always block a deploy; warnings are shown and the user decides.
  */
-import type { AppSecrets } from '../secrets';
-import type { AppSpec } from '../spec';
+import type { AppSecrets } from '../base/secrets';
+import type { AppSpec } from '../app/spec';
 import { binaryFindings } from './binary';
 import { scanCode } from './code';
 import { dependencyFindings, scanDependencyFiles } from './dependencies';

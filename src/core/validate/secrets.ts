@@ -1,7 +1,7 @@
 /** Secrets: hard-coded credentials, a secret's value written into a file, a secret read in code the browser gets. */
-import type { AppSecrets } from '../secrets';
-import { CREDENTIAL_SHAPES } from '../secrets';
-import type { AppSpec } from '../spec';
+import type { AppSecrets } from '../base/secrets';
+import { CREDENTIAL_SHAPES } from '../base/secrets';
+import type { AppSpec } from '../app/spec';
 import { isClientFile } from '../stacks';
 import type { Finding } from './finding';
 

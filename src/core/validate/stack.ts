@@ -3,7 +3,7 @@
  * through its scripts (react: `npm run dev`; npm also runs install scripts) has them checked like dependencies and
  * start commands are; the files it needs to start should be there.
  */
-import type { AppSpec } from '../spec';
+import type { AppSpec } from '../app/spec';
 import { stackOf } from '../stacks';
 import { npmSpec } from '../stacks/packageSpec';
 import type { Finding } from './finding';

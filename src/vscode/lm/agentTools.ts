@@ -11,11 +11,12 @@
  * "no" is a result starting `Declined:`, and nothing ran.
  */
 import type * as vscode from 'vscode';
-import type { AppMeta, AppTree } from '../../core/appTree';
-import { isCancelled, SpawnError } from '../../core/errors';
+import type { AppMeta } from '../../core/workspace/treeTypes';
+import type { AppTree } from '../../core/workspace/appTree';
+import { isCancelled, SpawnError } from '../../core/base/errors';
 import type { SandboxProvider } from '../../core/sandbox/types';
 import { templateStandInNotice } from '../../core/generate/templates';
-import { formatUsd } from '../../core/pricing';
+import { formatUsd } from '../../core/base/pricing';
 import { guessAppType, isAppType } from '../../core/stacks';
 import { MAX_LOG_TAIL, toolDefinition } from '../../core/tools/definitions';
 import { checkToolArgs } from '../../core/tools/schemas';
@@ -26,12 +27,12 @@ import type { DeployDialogs } from '../deploy/deployDialogs';
 import type { DeployResult, DeployService } from '../deploy/deployService';
 import { appUri } from '../fs/appUri';
 import type { AppIterator } from '../iterate/appIterator';
-import type { LogChannel } from '../logChannel';
-import type { Providers } from '../providers';
+import type { LogChannel } from '../base/logChannel';
+import type { Providers } from '../sandboxes/providers';
 import type { SandboxLogs } from '../sandboxes/sandboxLogs';
 import type { SandboxRegistry } from '../sandboxes/sandboxRegistry';
-import type { Settings } from '../settings';
-import type { Spawner } from '../spawner';
+import type { Settings } from '../base/settings';
+import type { Spawner } from '../generate/spawner';
 import { destroyConfirmation, refineConfirmation } from './toolConfirmations';
 
 export interface AgentToolServices {

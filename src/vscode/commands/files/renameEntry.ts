@@ -1,7 +1,7 @@
 /** Rename… (Apps view): renames a file, folder or whole app; open editors follow. */
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { CancelledError, SpawnError } from '../../../core/errors';
+import { CancelledError, SpawnError } from '../../../core/base/errors';
 import { checkPath } from '../../../core/validate';
 import { isAppUri } from '../../fs/appUri';
 import { defineCommand } from '../command';
