@@ -17,8 +17,8 @@ import type { GeneratorChoice } from './core/generate';
 import { createGenerator, resolveGeneratorId } from './core/generate';
 import { formatUsd } from './core/base/pricing';
 import type { AppSpec, AppType } from './core/app/spec';
-import { appNameFrom, APP_TYPES, isAppType, promptTooLong } from './core/app/spec';
-import { guessAppType } from './core/app/appType';
+import { appNameFrom, promptTooLong } from './core/app/spec';
+import { APP_TYPES, DEFAULT_APP_TYPE, guessAppType, isAppType } from './core/stacks';
 import { extendAfterTake, Prewarm, prewarmWanted, takePrewarm } from './core/deploy/prewarm';
 import { allProviders as providersOf } from './core/deploy/sandboxes';
 import { templateStandInNotice } from './core/generate/templates';
@@ -35,7 +35,7 @@ import type { SandboxProvider } from './core/sandbox/types';
 import { ON_TIMEOUT_CHOICES } from './core/sandbox/types';
 import { cmdPause, cmdResume } from './cliLifecycle';
 import { cmdDestroy as destroySandboxes, cmdList } from './cliSandboxes';
-import { formatFinding, hasErrors, MANIFEST_NAME, validateSpec } from './core/validate/validate';
+import { formatFinding, hasErrors, MANIFEST_NAME, validateSpec } from './core/validate';
 import type { AppSecrets } from './core/base/secrets';
 import { readEnvFile, Redactor } from './core/base/secrets';
 import type { Budget } from './core/deploy/budget';
@@ -320,7 +320,7 @@ function checkPrompt(prompt: string, opts: Options): AppType {
   if (!prompt.trim()) throw usage('The prompt is empty.');
   const tooLong = promptTooLong(prompt);
   if (tooLong) throw usage(tooLong);
-  return opts.type !== undefined ? pick<AppType>(opts.type, APP_TYPES, 'type', 'webapp') : guessAppType(prompt);
+  return opts.type !== undefined ? pick<AppType>(opts.type, APP_TYPES, 'type', DEFAULT_APP_TYPE) : guessAppType(prompt);
 }
 
 function generatorChoice(opts: Options): GeneratorChoice {

@@ -6,7 +6,7 @@ import type { Deployment } from '../../src/core/deploy/deploy';
 import { deploy, redeploy } from '../../src/core/deploy/deploy';
 import type { SpawnEvent } from '../../src/core/base/events';
 import { applyPatch } from '../../src/core/workspace/patch';
-import { templateSpec } from '../../src/core/generate/templateFiles';
+import { templateSpec } from '../../src/core/stacks';
 import { LocalProvider } from '../../src/core/sandbox/local/provider';
 import type { AppType } from '../../src/core/app/spec';
 import { formatProblem, Verifier } from '../../src/core/verify';

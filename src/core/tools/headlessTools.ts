@@ -9,7 +9,6 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { loadApp, saveApp, updateApp } from '../workspace/appDir';
-import { guessAppType } from '../app/appType';
 import type { CoreConfig } from '../base/config';
 import { DEFAULTS } from '../base/config';
 import type { Deployment } from '../deploy/deploy';
@@ -35,9 +34,10 @@ import type { LocalProvider } from '../sandbox/local/provider';
 import type { SandboxProvider } from '../sandbox/types';
 import { allProviders, providerOfSandbox } from '../deploy/sandboxes';
 import type { AppSpec, AppType } from '../app/spec';
-import { appNameFrom, isAppType, promptTooLong } from '../app/spec';
+import { appNameFrom, promptTooLong } from '../app/spec';
+import { guessAppType, isAppType } from '../stacks';
 import type { Finding } from '../base/finding';
-import { hasErrors, MANIFEST_NAME, validateSpec } from '../validate/validate';
+import { hasErrors, MANIFEST_NAME, validateSpec } from '../validate';
 import { MAX_LOG_TAIL, toolDefinition } from './definitions';
 import { checkToolArgs } from './schemas';
 import { mayRunWithoutAsking } from './trust';
@@ -326,9 +326,9 @@ export class HeadlessTools {
       const where = whereText(provider);
       const shot = deployment.verification?.screenshots?.wide;
       const lifetime = keepIt
-        ? provider.id === 'local'
+        ? !providerInfo(provider.id).timeout
           ? 'Kept after this session ends: the server stays running until the app is destroyed (spawn-app destroy ' + deployment.sandbox.id + ').'
-          : 'Kept after this session ends (until its E2B timeout).'
+          : `Kept after this session ends (until its ${providerInfo(provider.id).label} timeout).`
         : 'Destroyed when this session ends (pass keep: true to keep it).';
       return {
         text: [...deployedLines({ how, id, url: deployment.url, sandboxId: deployment.sandbox.id, where, lifetime }), ...(deployment.verification ? verifyLines(deployment.verification) : []), ...findingLines(findings)].join('\n'),
@@ -477,7 +477,8 @@ export class HeadlessTools {
       [...this.live.entries()].map(async ([id, app]) => {
         if (app.keep) {
           this.logger.info(`[mcp] keeping ${app.deployment.sandbox.id} (${id}) running`);
-          if (app.provider.id === 'local') keptLocal.push(app.deployment.process.exited);
+          // A provider without a timeout: its sandbox lives as long as the process that owns it (this one).
+          if (!providerInfo(app.provider.id).timeout) keptLocal.push(app.deployment.process.exited);
           return;
         }
         this.logger.info(`[mcp] destroying ${app.deployment.sandbox.id} (${id})`);

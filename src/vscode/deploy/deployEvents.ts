@@ -6,7 +6,7 @@
 import type * as vscode from 'vscode';
 import type { AppMeta } from '../../core/workspace/treeTypes';
 import type { Phase, SpawnEvent } from '../../core/base/events';
-import { formatFinding } from '../../core/validate/validate';
+import { formatFinding } from '../../core/validate';
 import type { LogChannel } from '../base/logChannel';
 import { formatProblem, verifySummary } from '../../core/verify';
 import type { SandboxLogs } from '../sandboxes/sandboxLogs';
