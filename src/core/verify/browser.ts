@@ -4,6 +4,7 @@
  * wait, uncaught exceptions, console errors, failed same-origin requests, whether the page shows nothing, the
  * title and two screenshots. Every check closes its page when it ends or its signal aborts.
  */
+import net from 'node:net';
 import type { Browser, BrowserContext, ConsoleMessage, Page, Request, Response } from 'playwright-core';
 import { CancelledError } from '../base/errors';
 import type { Screenshots, VerifyProblem } from '../base/verification';
@@ -131,6 +132,41 @@ const BLANK_CHECK = `(() => {
 interface Tab {
   context: BrowserContext;
   page: Page;
+  /** The only origin the tab's page may reach. */
+  origin: string;
+}
+
+/**
+ * Switches the browser never needs: the ones that reach out without a page's request (background updates, DNS
+ * prefetch, hyperlink pings) and WebRTC's UDP past the proxy.
+ */
+const QUIET_ARGS = ['--disable-background-networking', '--dns-prefetch-disable', '--no-pings', '--force-webrtc-ip-handling-policy=disable_non_proxied_udp', '--disable-features=NetworkPrediction'];
+
+/** A proxy that answers nothing: every connection is closed at once (what the page may not reach is sent here). */
+async function refusingProxy(): Promise<net.Server> {
+  const server = net.createServer((socket) => socket.destroy());
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  server.unref();
+  return server;
+}
+
+/** `host:port` of an origin, the port always written (a proxy bypass rule). */
+function hostPort(origin: string): string {
+  const u = new URL(origin);
+  return `${u.hostname}:${u.port || (u.protocol === 'https:' ? '443' : '80')}`;
+}
+
+/** Whether a page's request may leave the browser: to the app's own origin only (data: stays in the page). */
+export function mayReach(url: string, origin: string): boolean {
+  if (url.startsWith('data:')) return true;
+  try {
+    return new URL(url).origin === origin;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -139,6 +175,7 @@ interface Tab {
  */
 export class BrowserHost {
   private browser?: Promise<Browser>;
+  private proxy?: Promise<net.Server>;
   private spare?: Promise<Tab | undefined>;
 
   constructor(private readonly executablePath: string) {}
@@ -152,14 +189,20 @@ export class BrowserHost {
     if (!this.browser) {
       this.browser = import('playwright-core').then(async ({ chromium }) => {
         // The process's signals are its owner's (the CLI's Ctrl-C stops the app): Playwright's own handlers would exit.
-        const b = await chromium.launch({
+        const options = {
           executablePath: this.executablePath,
           headless: true,
           handleSIGINT: false,
           handleSIGTERM: false,
           handleSIGHUP: false,
-          args: ['--disable-gpu', '--no-first-run', '--no-default-browser-check', '--disable-extensions'],
-        });
+          args: ['--disable-gpu', '--no-first-run', '--no-default-browser-check', '--disable-extensions', ...QUIET_ARGS],
+        };
+        // Chromium's own sandbox for the page, except as root (Chromium refuses it there); then only the network
+        // rules below hold the page (docs/security.md). A sandbox the machine cannot give falls back the same way.
+        const asRoot = process.getuid?.() === 0;
+        const b = asRoot
+          ? await chromium.launch({ ...options, chromiumSandbox: false })
+          : await chromium.launch({ ...options, chromiumSandbox: true }).catch(() => chromium.launch({ ...options, chromiumSandbox: false }));
         b.on('disconnected', () => (this.browser = undefined));
         return b;
       });
@@ -173,38 +216,66 @@ export class BrowserHost {
     await this.launch();
   }
 
-  private async newTab(): Promise<Tab> {
+  private refusing(): Promise<net.Server> {
+    if (!this.proxy) {
+      this.proxy = refusingProxy();
+      this.proxy.catch(() => (this.proxy = undefined));
+    }
+    return this.proxy;
+  }
+
+  /**
+   * A context whose page reaches only `origin` (the app runs untrusted code, and this browser runs on the host, with
+   * its network): every request to another origin is aborted before it leaves (`route`), and what a route does not
+   * see (websockets, a same-origin answer's redirect elsewhere, a worker's connections) goes to a proxy that answers
+   * nothing: only the app's host:port bypasses it, loopback included (Playwright proxies loopback unless bypassed).
+   * Service workers are blocked.
+   */
+  private async newTab(origin: string): Promise<Tab> {
     const browser = await this.launch();
-    const context = await browser.newContext({ viewport: WIDE_VIEWPORT, serviceWorkers: 'block' });
+    const proxy = (await this.refusing()).address() as net.AddressInfo;
+    const context = await browser.newContext({
+      viewport: WIDE_VIEWPORT,
+      serviceWorkers: 'block',
+      proxy: { server: `http://127.0.0.1:${proxy.port}`, bypass: hostPort(origin) },
+    });
     try {
-      return { context, page: await context.newPage() };
+      await context.route('**/*', (route) => (mayReach(route.request().url(), origin) ? route.continue() : route.abort('blockedbyclient')));
+      return { context, page: await context.newPage(), origin };
     } catch (err) {
       await context.close().catch(() => undefined);
       throw err;
     }
   }
 
-  /** The spare tab if it is alive (a new one is made for the check after), else a new one. */
-  private async takeTab(): Promise<Tab> {
+  /** The spare tab if it is alive and made for this origin (a new one is made for the check after), else a new one. */
+  private async takeTab(origin: string): Promise<Tab> {
     const spare = await this.spare?.catch(() => undefined);
     this.spare = undefined;
-    return spare && !spare.page.isClosed() ? spare : await this.newTab();
+    if (spare && !spare.page.isClosed() && spare.origin === origin) return spare;
+    void spare?.context.close().catch(() => undefined);
+    return await this.newTab(origin);
   }
 
   async close(): Promise<void> {
     const b = this.browser;
     const spare = this.spare;
+    const proxy = this.proxy;
     this.browser = undefined;
     this.spare = undefined;
+    this.proxy = undefined;
     await (await spare)?.context.close().catch(() => undefined);
     await (await b?.catch(() => undefined))?.close().catch(() => undefined);
+    const server = await proxy?.catch(() => undefined);
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
   }
 
   /** Loads `url` in a fresh context and reports what went wrong, with the title and screenshots. */
   async check(url: string, opts: PageCheckOptions = {}): Promise<PageCheck> {
     const { signal } = opts;
     if (signal?.aborted) throw new CancelledError();
-    const { context, page } = await this.takeTab();
+    const origin = new URL(url).origin;
+    const { context, page } = await this.takeTab(origin);
     const onAbort = () => void context.close().catch(() => undefined);
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
@@ -217,7 +288,8 @@ export class BrowserHost {
       signal?.removeEventListener('abort', onAbort);
       // Closed and replaced after the check, not during it (a new renderer competes with the page for the CPU).
       void context.close().catch(() => undefined).then(() => {
-        if (this.browser && !this.spare) this.spare = this.newTab().catch(() => undefined);
+        // For the same origin: a redeploy's check is the next one, usually.
+        if (this.browser && !this.spare) this.spare = this.newTab(origin).catch(() => undefined);
       });
     }
   }
