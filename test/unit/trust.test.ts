@@ -11,7 +11,7 @@ import { AppTree, encodeText } from '../../src/core/appTree';
 import { TemplateGenerator } from '../../src/core/generate/templates';
 import { LocalProvider } from '../../src/core/sandbox/local';
 import type { AppSpec } from '../../src/core/spec';
-import { HeadlessTools, REFUSED_UNSANDBOXED } from '../../src/core/tools/headlessTools';
+import { HeadlessTools, REFUSED_UNSANDBOXED } from '../../src/mcp/headlessTools';
 import { mayRunWithoutAsking, needsSayso, TrustedSpecs } from '../../src/core/tools/trust';
 import { deployConfirmation } from '../../src/vscode/deployConfirmation';
 import { ensureBuilt, runCli } from '../helpers/cli';
