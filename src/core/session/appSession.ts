@@ -139,6 +139,7 @@ export class AppSession {
     const { spec, generator } = this.session.readFolder(dir);
     this.setSpec(spec, generator);
     this.dir = dir;
+    this.origin = 'folder';
     return spec;
   }
 
@@ -294,8 +295,10 @@ export class AppSession {
       this.emit({ event: 'isolation', provider: provider.id, ...iso });
       // A spec with validation errors never runs (the deploy refuses it): no need to ask about it first.
       const decision = mayRunWithoutAsking(spec, provider, this.session.trusted, false);
-      if (!decision.ok && !hasErrors(this.session.validate(spec))) {
-        const yes = await ask.unsandboxedRun({ app: this.id ?? this.hint ?? spec.appType, spec, origin: this.origin, reason: iso.reason, message: decision.reason, where: this.session.where(provider) });
+      // Validated with the secrets before the question: their findings are part of it.
+      const findings = decision.ok ? [] : this.session.validate(spec);
+      if (!decision.ok && !hasErrors(findings)) {
+        const yes = await ask.unsandboxedRun({ app: this.id ?? this.hint ?? spec.appType, spec, origin: this.origin, reason: iso.reason, message: decision.reason, where: this.session.where(provider), findings });
         if (!yes) throw new CancelledError();
       }
     }
