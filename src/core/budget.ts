@@ -155,14 +155,6 @@ export function parseBudget(raw: string | number | undefined, fallback = DEFAULT
   return n;
 }
 
-/**
- * Today's budget for a headless front (the CLI, the MCP server): `--budget USD`, else SPAWN_APP_BUDGET_USD, else
- * $2; the spend in the per-user file (defaultSpendFile). One constructor, so both fronts count against one cap.
- */
-export function budgetFromEnv(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): Budget {
-  return new Budget(new FileSpendStore(defaultSpendFile(env)), parseBudget(flag ?? env.SPAWN_APP_BUDGET_USD));
-}
-
 /** What a start would pay for: a model's generation, a billed provider's sandbox (its label, e.g. "E2B"). */
 export interface PaidStart {
   /** A model is asked (true: "generation"; or the word for it, e.g. "refine"). */

@@ -251,7 +251,10 @@ export class AppSession {
     // A new sandbox is a paid call on a billed provider (a pre-warmed one was checked and paid for already).
     if (kind === 'first' && !this.prewarm) await this.session.checkPaid({ provider: current?.provider.id ?? this.session.providerFor(choice) }, this.id);
     const provider = current?.provider ?? (this.prewarm && this.prewarm.provider.id === this.session.providerFor(choice) ? this.prewarm.provider : await this.session.provider(choice));
-    await this.mayRun(spec, provider, kind);
+    await this.mayRun(spec, provider, kind).catch(async (err: unknown) => {
+      await this.discardPrewarm('rejected'); // a "no": nothing of the app reaches the pre-warmed sandbox
+      throw err;
+    });
     const step = { provider, signal: req.signal, onEvent: (e: SessionEvent) => this.emit(e), logger: this.session.logger, secrets: this.session.secrets };
     let deployment: Deployment;
     let how: string;
