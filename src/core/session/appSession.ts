@@ -25,8 +25,45 @@ import { appNameFrom } from '../spec';
 import { mayRunWithoutAsking } from '../tools/trust';
 import type { Finding } from '../validate';
 import { hasErrors } from '../validate';
-import type { SessionEvent } from './ports';
-import type { Session } from './session';
+import type { Budget } from '../budget';
+import type { CoreConfig } from '../config';
+import type { Logger } from '../events';
+import type { ChatModel } from '../generate/chatModelGenerator';
+import type { ProviderId } from '../sandbox/providers';
+import type { AppSecrets } from '../secrets';
+import type { AppType } from '../spec';
+import type { TrustedSpecs } from '../tools/trust';
+import type { LoadedApp } from '../appDir';
+import type { AskPort, SessionEvent } from './ports';
+
+/**
+ * What an app's life takes from its session (session.ts implements it): the shared rules. An interface, so that
+ * the session may make its apps without an import circle.
+ */
+export interface SessionHost {
+  readonly cfg: CoreConfig;
+  readonly client: string;
+  readonly logger: Logger;
+  readonly trusted: TrustedSpecs;
+  readonly budget?: Budget;
+  readonly secrets: AppSecrets;
+  readonly meterMs: number;
+  readonly sandboxTimeoutMs: number;
+  readonly prewarmEnabled: boolean;
+  readonly ask: AskPort;
+  readonly chatModel?: ChatModel;
+  emit(e: SessionEvent, app: string | undefined): void;
+  checkPrompt(prompt: string, appType?: string, what?: 'prompt' | 'follow-up'): AppType;
+  generatorFor(choice?: GeneratorChoice): string;
+  validate(spec: AppSpec): Finding[];
+  readFolder(dir: string): LoadedApp;
+  checkPaid(paid: { generation?: boolean | string; provider?: ProviderId }, app?: string): Promise<void>;
+  charge(usd: number | null, app: string | undefined): void;
+  providerFor(choice?: ProviderChoice): ProviderId;
+  provider(choice?: ProviderChoice): Promise<SandboxProvider>;
+  where(provider: Pick<SandboxProvider, 'id' | 'isolation'>): string;
+  localIsolation(detail?: boolean): { sandboxed: boolean; reason?: string; network: boolean; words: string };
+}
 
 export interface GenerateRequest {
   prompt: string;
@@ -109,7 +146,7 @@ export class AppSession {
   private readonly cappedOnce: Promise<'capped'>;
 
   constructor(
-    private readonly session: Session,
+    private readonly session: SessionHost,
     public id: string | undefined,
     /** What the app was made from (a prompt, a path): its sandbox's name when it has no title. */
     readonly hint?: string,
@@ -167,7 +204,7 @@ export class AppSession {
     let usd: number | null | undefined;
     const t0 = performance.now();
     try {
-      const generator = await createGenerator(choice, this.session.cfg, this.session.opts.chatModel);
+      const generator = await createGenerator(choice, this.session.cfg, this.session.chatModel);
       if (choice === 'auto' && generatorId === 'templates') {
         notice = templateStandInNotice(appType, req.prompt, 'No Anthropic API key is set (ANTHROPIC_API_KEY)');
         this.emit({ event: 'notice', kind: 'template-stand-in', message: notice });
@@ -247,7 +284,7 @@ export class AppSession {
     const current = this.live;
     const running = current !== undefined && !(await exited(current.deployment));
     const kind = deployKind(current && { running, sandboxExists: running || (await this.listed()) != null });
-    const choice = req.provider ?? this.session.opts.provider ?? 'auto';
+    const choice = req.provider;
     // A new sandbox is a paid call on a billed provider (a pre-warmed one was checked and paid for already).
     if (kind === 'first' && !this.prewarm) await this.session.checkPaid({ provider: current?.provider.id ?? this.session.providerFor(choice) }, this.id);
     const provider = current?.provider ?? (this.prewarm && this.prewarm.provider.id === this.session.providerFor(choice) ? this.prewarm.provider : await this.session.provider(choice));
@@ -292,7 +329,7 @@ export class AppSession {
 
   /** The one trust rule, and a change of what runs since the approval: the front is asked, through its port. */
   private async mayRun(spec: AppSpec, provider: SandboxProvider, kind: DeployKind): Promise<void> {
-    const ask = this.session.opts.ports.ask;
+    const ask = this.session.ask;
     if (providerInfo(provider.id).onThisMachine) {
       const iso = this.session.localIsolation(true);
       this.emit({ event: 'isolation', provider: provider.id, ...iso });

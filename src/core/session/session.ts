@@ -36,6 +36,7 @@ import type { Finding } from '../validate';
 import { validateSpec } from '../validate';
 import { isolationWords, whereProviderRuns } from '../whereItRuns';
 import type { AppSpec } from '../spec';
+import type { SessionHost } from './appSession';
 import { AppSession } from './appSession';
 import type { SessionEvent, SessionPorts } from './ports';
 
@@ -91,7 +92,7 @@ export function readSecrets(file: string): AppSecrets {
   return readEnvFile(file);
 }
 
-export class Session {
+export class Session implements SessionHost {
   readonly cfg: CoreConfig;
   readonly local: LocalProvider;
   readonly logger: Logger;
@@ -121,6 +122,14 @@ export class Session {
   /** The secrets' names (what a model and a log may be told). */
   get secretNames(): string[] {
     return Object.keys(this.secrets);
+  }
+
+  get ask(): SessionPorts['ask'] {
+    return this.opts.ports.ask;
+  }
+
+  get chatModel(): ChatModel | undefined {
+    return this.opts.chatModel;
   }
 
   get meterMs(): number {
