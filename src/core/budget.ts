@@ -168,8 +168,13 @@ export interface PaidStart {
  * the budget's sentence (code `usage`) and nothing was started. Free work (templates, the local runner) always passes.
  */
 export function checkPaidStart(budget: Budget, paid: PaidStart): void {
-  const parts = [paid.generation ? (paid.generation === true ? 'generation' : paid.generation) : undefined, paid.billedSandbox ? `${paid.billedSandbox} sandbox` : undefined].filter((x) => x !== undefined);
-  if (parts.length && budget.capped) throw new SpawnError('usage', budget.refusal(parts.join(' or ')));
+  const what = paidWhat(paid);
+  if (what && budget.capped) throw new SpawnError('usage', budget.refusal(what));
+}
+
+/** What a start pays for, in words ("generation or E2B sandbox"); empty when it is free. */
+export function paidWhat(paid: PaidStart): string {
+  return [paid.generation ? (paid.generation === true ? 'generation' : paid.generation) : undefined, paid.billedSandbox ? `${paid.billedSandbox} sandbox` : undefined].filter((x) => x !== undefined).join(' or ');
 }
 
 /**

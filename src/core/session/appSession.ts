@@ -202,7 +202,7 @@ export class AppSession {
     if (provider && prewarmWanted(this.session.prewarmEnabled, provider)) await this.startPrewarm(appType, req.deployTo!);
     let notice: string | undefined;
     let usd: number | null | undefined;
-    const t0 = performance.now();
+    let t0: number | undefined;
     try {
       const generator = await createGenerator(choice, this.session.cfg, this.session.chatModel);
       if (choice === 'auto' && generatorId === 'templates') {
@@ -210,6 +210,7 @@ export class AppSession {
         this.emit({ event: 'notice', kind: 'template-stand-in', message: notice });
       }
       this.session.logger.info(`[session] generating a ${appType} with ${generator.id}`);
+      t0 = performance.now();
       this.emit({ event: 'phase', phase: 'generate', status: 'started', detail: `${generator.id}, ${appType}` });
       const result = await generator.generate({
         prompt: req.prompt,
@@ -231,7 +232,7 @@ export class AppSession {
       return { spec: result.spec, generator: result.generator, usd, notice, findings: this.session.validate(result.spec) };
     } catch (err) {
       const cancelled = isCancelled(err) || req.signal?.aborted === true;
-      if (!cancelled) this.emit({ event: 'phase', phase: 'generate', status: 'failed', durationMs: Math.round(performance.now() - t0) });
+      if (!cancelled && t0 !== undefined) this.emit({ event: 'phase', phase: 'generate', status: 'failed', durationMs: Math.round(performance.now() - t0) });
       await this.discardPrewarm(cancelled ? 'cancelled' : 'generation-failed');
       throw err;
     }

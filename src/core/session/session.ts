@@ -7,7 +7,7 @@
 import { DEFAULTS } from '../config';
 import type { CoreConfig } from '../config';
 import type { Budget, SpendStore } from '../budget';
-import { Budget as BudgetImpl, checkPaidStart, DEFAULT_BUDGET_USD, defaultSpendFile, FileSpendStore, parseBudget } from '../budget';
+import { Budget as BudgetImpl, checkPaidStart, DEFAULT_BUDGET_USD, defaultSpendFile, FileSpendStore, paidWhat, parseBudget } from '../budget';
 import type { SandboxSpend } from '../cost';
 import { formatSandboxSpend, sandboxSpend } from '../cost';
 import { asSpawnError, SpawnError } from '../errors';
@@ -226,7 +226,7 @@ export class Session implements SessionHost {
     try {
       checkPaidStart(budget, start);
     } catch (err) {
-      const what = [start.generation ? (start.generation === true ? 'generation' : start.generation) : undefined, start.billedSandbox ? `${start.billedSandbox} sandbox` : undefined].filter(Boolean).join(' or ');
+      const what = paidWhat(start);
       if (await this.opts.ports.ask.pastCap({ what, spent: budget.describe(), refusal: budget.refusal(what) })) {
         this.logger.warn(`[budget] past the cap, allowed by the front: ${what}${app ? ` for ${app}` : ''}`);
         return;
