@@ -14,15 +14,15 @@ const NO_ONLY = {
  */
 const FRONT_LEAVES = [
   'session', // the one object a front calls (core/session/index.ts)
-  'errors', // SpawnError, exit codes, messages
-  'events', // the event and logger types, TailBuffer
-  'config', // configFromEnv, DEFAULTS
-  'pricing', // formatUsd
-  'spec', // the app spec's shape and its pure helpers (APP_TYPES, appNameFrom)
-  'appType', // guessAppType
-  'keyedQueue', // one turn per key
-  'whereItRuns', // the one sentence (words only)
-  'cost', // the one cost function (format only; the session lists sandboxes with their cost)
+  'base/errors', // SpawnError, exit codes, messages
+  'base/events', // the event and logger types, TailBuffer
+  'base/config', // configFromEnv, DEFAULTS
+  'base/pricing', // formatUsd
+  'base/keyedQueue', // one turn per key
+  'app/spec', // the app spec's shape and its pure helpers (APP_TYPES, appNameFrom)
+  'app/appType', // guessAppType
+  'deploy/whereItRuns', // the one sentence (words only)
+  'deploy/cost', // the one cost function (format only; the session lists sandboxes with their cost)
   'tools/definitions', // the agent tools' names and descriptions
   'tools/schemas', // one zod schema per tool
   'tools/toolText', // how the agent tools' results read
@@ -35,16 +35,16 @@ const FRONT_ONLY_SESSION = {
   message: 'A front calls the app session (core/session) and imports types; the pipeline, pre-warm, budget, providers, generators, trust and secrets are the session\'s (issue 19). A front-neutral leaf helper goes in FRONT_LEAVES.',
 };
 
-/** Until src/vscode is on the session (TODO below): internals the extension must not import: each rule has its owner (core/budget.ts, core/tools/trust.ts, core/deploy.ts). */
+/** Until src/vscode is on the session (TODO below): internals the extension must not import: each rule has its owner (core/deploy/budget.ts, core/app/trust.ts, core/deploy/deploy.ts). */
 const FRONT_RULES = [
-  { group: ['**/core/budget'], importNames: ['FileSpendStore', 'defaultSpendFile', 'SandboxMeter', 'parseBudget'], message: 'A headless front builds and checks the cap with budgetFromEnv, checkPaidStart and meterFor (core/budget.ts).' },
-  { group: ['**/core/tools/trust'], importNames: ['specDigest'], message: 'Trust is TrustedSpecs and mayRunWithoutAsking (core/tools/trust.ts): one digest for every front.' },
-  { group: ['**/core/deploy'], importNames: ['startIn', 'deployInto'], message: 'A stopped app restarts with restartInPlace, as deployKind decides (core/deploy.ts, core/iterate.ts).' },
+  { group: ['**/core/deploy/budget'], importNames: ['FileSpendStore', 'defaultSpendFile', 'SandboxMeter', 'parseBudget'], message: 'The cap is checked with checkPaidStart and metered with meterFor (core/deploy/budget.ts); the CLI and the MCP server have it from the app session (core/session).' },
+  { group: ['**/core/app/trust'], importNames: ['specDigest'], message: 'Trust is TrustedSpecs (core/app/trust.ts) and mayRunWithoutAsking (core/tools/trust.ts): one digest for every front.' },
+  { group: ['**/core/deploy/deploy'], importNames: ['startIn', 'deployInto'], message: 'A stopped app restarts with restartInPlace, as deployKind decides (core/deploy/deploy.ts, core/deploy/redeployPlan.ts).' },
 ];
-/** Pre-warm decisions are core/prewarm.ts's: prewarmWanted ("E2B only"), takePrewarm (the take rule), extendAfterTake. */
+/** Pre-warm decisions are core/deploy/prewarm.ts's: prewarmWanted ("E2B only"), takePrewarm (the take rule), extendAfterTake. */
 const FRONT_SYNTAX = [
-  { selector: "MemberExpression[property.name='prewarm'][object.type='CallExpression'][object.callee.name='providerInfo']", message: 'Whether to pre-warm is prewarmWanted (core/prewarm.ts).' },
-  { selector: "CallExpression[callee.property.name='take'][arguments.length=0]", message: 'A pre-warmed sandbox is taken with takePrewarm (core/prewarm.ts): the same app type on the same provider.' },
+  { selector: "MemberExpression[property.name='prewarm'][object.type='CallExpression'][object.callee.name='providerInfo']", message: 'Whether to pre-warm is prewarmWanted (core/deploy/prewarm.ts).' },
+  { selector: "CallExpression[callee.property.name='take'][arguments.length=0]", message: 'A pre-warmed sandbox is taken with takePrewarm (core/deploy/prewarm.ts): the same app type on the same provider.' },
 ];
 
 export default tseslint.config(
@@ -71,17 +71,18 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { paths: [NO_VSCODE], patterns: [FRONT_ONLY_SESSION] }] },
   },
   // TODO(issue 19, the extension's move onto the session): give src/vscode/** FRONT_ONLY_SESSION too (without
-  // NO_VSCODE) once these 36 files (of src/vscode/, at the session API commit) no longer import core internals
-  // (the app tree, versions, drafts and edits may join FRONT_LEAVES as the editor's model):
-  //   commands/files/newFile.ts commands/files/renameEntry.ts commands/openAppFromFolder.ts
-  //   commands/sandbox/destroy.ts commands/sandbox/extendTimeout.ts commands/sandbox/pauseResume.ts
-  //   commands/sandbox/shareApp.ts commands/saveAppToFolder.ts commands/setAppSecret.ts
-  //   commands/showVersions.ts deploy/deployDialogs.ts deploy/deployEvents.ts deploy/deployRun.ts
-  //   deploy/deployService.ts deployConfirmation.ts deployHistory.ts diagnostics.ts fs/appFileSystemProvider.ts
-  //   fs/appPersistence.ts fs/findingsSection.ts iterate/appIterator.ts iterate/claudeChanges.ts
-  //   iterate/history.ts iterate/proposals.ts lm/agentTools.ts lm/toolConfirmations.ts providers.ts
-  //   sandboxes/sandboxDiscovery.ts sandboxes/sandboxRegistry.ts sandboxes/sandboxTerminals.ts secrets.ts
-  //   settings.ts spawner.ts spendingCap.ts views/appsTreeProvider.ts views/sandboxItems.ts
+  // NO_VSCODE) once these 36 files of src/vscode/ no longer import core internals (the app tree, versions, drafts and
+  // edits may join FRONT_LEAVES as the editor's model):
+  //   base/secrets.ts base/settings.ts commands/files/newFile.ts commands/files/renameEntry.ts
+  //   commands/openAppFromFolder.ts commands/sandbox/destroy.ts commands/sandbox/extendTimeout.ts
+  //   commands/sandbox/pauseResume.ts commands/sandbox/shareApp.ts commands/saveAppToFolder.ts
+  //   commands/setAppSecret.ts commands/showVersions.ts cost/spendingCap.ts deploy/deployConfirmation.ts
+  //   deploy/deployDialogs.ts deploy/deployEvents.ts deploy/deployHistory.ts deploy/deployRun.ts
+  //   deploy/deployService.ts fs/appFileSystemProvider.ts fs/appPersistence.ts fs/diagnostics.ts
+  //   fs/findingsSection.ts generate/spawner.ts iterate/appIterator.ts iterate/claudeChanges.ts
+  //   iterate/history.ts iterate/proposals.ts lm/agentTools.ts lm/toolConfirmations.ts sandboxes/providers.ts
+  //   sandboxes/sandboxDiscovery.ts sandboxes/sandboxRegistry.ts sandboxes/sandboxTerminals.ts
+  //   views/appsTreeProvider.ts views/sandboxItems.ts
   {
     files: ['src/vscode/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: FRONT_RULES }], 'no-restricted-syntax': ['error', NO_ONLY, ...FRONT_SYNTAX] },

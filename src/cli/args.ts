@@ -3,7 +3,7 @@
  * is generated from these declarations, and an option of another command is refused in one sentence (exit 2).
  */
 import { parseArgs } from 'node:util';
-import { SpawnError } from '../core/errors';
+import { SpawnError } from '../core/base/errors';
 
 export type OptionName =
   | 'type' | 'generator' | 'provider' | 'out' | 'json' | 'yes' | 'detach' | 'all' | 'no-network' | 'allow-lan'

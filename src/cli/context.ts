@@ -4,8 +4,8 @@
  * progress is the renderer.
  */
 import { createInterface } from 'node:readline/promises';
-import type { CoreConfig } from '../core/config';
-import { CancelledError } from '../core/errors';
+import type { CoreConfig } from '../core/base/config';
+import { CancelledError } from '../core/base/errors';
 import type { UnsandboxedRun } from '../core/session';
 import { budgetUsdFrom, readSecrets, Session, spendFile } from '../core/session';
 import type { ParsedOptions } from './args';

@@ -1,6 +1,6 @@
 /** `spawn-app`: the headless front over the app session (core/session), one file per command (commands/). */
-import { configFromEnv } from '../core/config';
-import { asSpawnError, exitCodeFor, isCancelled, messageOf } from '../core/errors';
+import { configFromEnv } from '../core/base/config';
+import { asSpawnError, exitCodeFor, isCancelled, messageOf } from '../core/base/errors';
 import type { Session } from '../core/session';
 import { synopses, parse } from './args';
 import type { CommandName } from './args';
@@ -22,7 +22,7 @@ import type { Io } from './render';
 import { Renderer } from './render';
 import { terminalSafe, terminalSafeIo } from './text';
 
-export { guessAppType } from '../core/appType';
+export { guessAppType } from '../core/app/appType';
 
 const VERSION = '0.1.0';
 

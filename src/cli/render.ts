@@ -2,7 +2,7 @@
  * How the CLI shows a session's progress: JSON lines on stdout with --json, else short human lines on stderr (the
  * app's URL on stdout). Every string passes the session's redaction (the app's secrets) before it is printed.
  */
-import { formatUsd } from '../core/pricing';
+import { formatUsd } from '../core/base/pricing';
 import type { SessionEvent } from '../core/session';
 import { formatFinding } from '../core/session';
 

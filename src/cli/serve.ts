@@ -2,7 +2,7 @@
  * `run` and `deploy` after the session deployed the app: with --detach it is left running; else it is served until
  * Ctrl-C (then destroyed), until it ends by itself (said in one sentence), or until the session paused it at the cap.
  */
-import { SpawnError } from '../core/errors';
+import { SpawnError } from '../core/base/errors';
 import type { AppSession, Deployed } from '../core/session';
 import { usage } from './args';
 import type { Ctx } from './context';

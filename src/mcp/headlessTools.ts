@@ -8,25 +8,25 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import type { CoreConfig } from '../core/config';
-import { isCancelled, messageOf, SpawnError } from '../core/errors';
-import type { Logger } from '../core/events';
-import { nullLogger, TailBuffer } from '../core/events';
-import { KeyedQueue } from '../core/keyedQueue';
-import { formatUsd } from '../core/pricing';
+import type { CoreConfig } from '../core/base/config';
+import { isCancelled, messageOf, SpawnError } from '../core/base/errors';
+import type { Logger } from '../core/base/events';
+import { nullLogger, TailBuffer } from '../core/base/events';
+import { KeyedQueue } from '../core/base/keyedQueue';
+import { formatUsd } from '../core/base/pricing';
 import type { ProviderChoice } from '../core/sandbox';
-import type { LocalProvider, LocalProviderOptions } from '../core/sandbox/local';
-import type { AppSecrets } from '../core/secrets';
-import type { SpendStore } from '../core/budget';
+import type { LocalProvider, LocalProviderOptions } from '../core/sandbox/local/provider';
+import type { AppSecrets } from '../core/base/secrets';
+import type { SpendStore } from '../core/deploy/budget';
 import type { AppSession, SessionEvent } from '../core/session';
 import { hasErrors, MANIFEST_NAME, Session } from '../core/session';
-import type { Finding } from '../core/validate';
-import { isAppType } from '../core/spec';
+import type { Finding } from '../core/base/finding';
+import { isAppType } from '../core/app/spec';
 import { MAX_LOG_TAIL, toolDefinition } from '../core/tools/definitions';
 import { checkToolArgs } from '../core/tools/schemas';
 import { changedLines, deployedLines, errorText, findingLines, fromError, logsText, sandboxLine, writtenLines } from '../core/tools/toolText';
 import type { ToolResult } from '../core/tools/toolText';
-import { appNameFrom } from '../core/spec';
+import { appNameFrom } from '../core/app/spec';
 
 export type { ToolResult } from '../core/tools/toolText';
 

@@ -1,5 +1,5 @@
 /** The containment suites' guard: without a working bubblewrap they skip, or fail with SPAWN_APP_REQUIRE_SANDBOX=1 (CI). */
-import { detectSandbox } from '../../src/core/sandbox/bwrap';
+import { detectSandbox } from '../../src/core/sandbox/local/bwrap';
 
 /** Skips the suite or test (`ctx`) where bwrap cannot sandbox; throws instead when SPAWN_APP_REQUIRE_SANDBOX=1. */
 export function requireSandbox(ctx: Mocha.Context): void {

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { STACK_TEMPLATES } from '../../src/core/sandbox/preinstalled';
-import type { AppType } from '../../src/core/spec';
+import type { AppType } from '../../src/core/app/spec';
 import type { FakeE2BOptions } from '../fakes/fakeE2B';
 
 export type StackType = 'react' | 'webapp' | 'api';

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { Confirmation } from '../../src/vscode/deployConfirmation';
+import type { Confirmation } from '../../src/vscode/deploy/deployConfirmation';
 import type { SpawnResult } from './helpers';
 import { appUri, getApi, readText, reset, spawnCalculator, waitFor, writeText } from './helpers';
 

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { TOOL_DEFINITIONS } from '../../src/core/tools/definitions';
-import type { Confirmation } from '../../src/vscode/deployConfirmation';
+import type { Confirmation } from '../../src/vscode/deploy/deployConfirmation';
 import { FakeAnthropic } from '../fakes/fakeAnthropic';
 import { answers, appUri, fetchText, getApi, readText, reset, setSetting, waitFor } from './helpers';
 

@@ -9,7 +9,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { detectSandbox } from '../../src/core/sandbox/bwrap';
+import { detectSandbox } from '../../src/core/sandbox/local/bwrap';
 import { FAKE_SECRETS, FAKE_SSH_KEY, hostileServer, hostListeners, processesWith, untilProcesses } from '../helpers/hostile';
 import { answers, appUri, fetchText, getApi, reset, writeText } from './helpers';
 

@@ -3,9 +3,9 @@ import { chmodSync, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, rea
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
-import { loadApp, saveApp, updateApp } from '../../src/core/appDir';
-import { appNameFrom, mainFileOf, parseSpec } from '../../src/core/spec';
-import type { AppSpec } from '../../src/core/spec';
+import { loadApp, saveApp, updateApp } from '../../src/core/workspace/appDir';
+import { appNameFrom, mainFileOf, parseSpec } from '../../src/core/app/spec';
+import type { AppSpec } from '../../src/core/app/spec';
 
 const good: AppSpec = {
   appType: 'webapp',

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import type { ChatModel, ChatPart, ChatTurn } from '../../src/core/generate/chatModelGenerator';
 import { ChatModelGenerator, collectToolCall, INCLUDED_IN_PLAN } from '../../src/core/generate/chatModelGenerator';
 import { createGenerator, resolveGeneratorId } from '../../src/core/generate';
-import type { SpawnEvent } from '../../src/core/events';
-import { isCancelled } from '../../src/core/errors';
+import type { SpawnEvent } from '../../src/core/base/events';
+import { isCancelled } from '../../src/core/base/errors';
 
 const APP = {
   appType: 'webapp',

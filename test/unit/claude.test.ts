@@ -5,16 +5,18 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { CoreConfig } from '../../src/core/config';
-import { CancelledError, exitCodeFor, SpawnError } from '../../src/core/errors';
-import type { SpawnEvent } from '../../src/core/events';
-import type { ClaudeOptions } from '../../src/core/generate/claude';
-import { BUILTIN_MODELS, ClaudeGenerator, listModels, redact } from '../../src/core/generate/claude';
+import type { CoreConfig } from '../../src/core/base/config';
+import { CancelledError, exitCodeFor, SpawnError } from '../../src/core/base/errors';
+import type { SpawnEvent } from '../../src/core/base/events';
+import type { ClaudeOptions } from '../../src/core/generate/claudeClient';
+import { BUILTIN_MODELS, listModels } from '../../src/core/generate/claudeModels';
+import { ClaudeGenerator } from '../../src/core/generate/claude';
+import { redact } from '../../src/core/generate/claudeClient';
 import { createGenerator } from '../../src/core/generate';
 import { APP_TYPE_PROMPTS, systemPrompt, TOOL_NAME } from '../../src/core/generate/prompts';
-import { tokenCost } from '../../src/core/pricing';
-import { APP_TYPES } from '../../src/core/spec';
-import type { AppType } from '../../src/core/spec';
+import { tokenCost } from '../../src/core/base/pricing';
+import { APP_TYPES } from '../../src/core/app/spec';
+import type { AppType } from '../../src/core/app/spec';
 import { DEFAULT_WEBAPP, FAKE_MODELS, FakeAnthropic } from '../fakes/fakeAnthropic';
 import type { Scenario, ScenarioKind } from '../fakes/fakeAnthropic';
 

@@ -4,7 +4,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { isAlive } from '../../src/core/sandbox/processes';
+import { isAlive } from '../../src/core/sandbox/local/processes';
 import { BIN, ensureBuilt, runCli, startCli } from '../helpers/cli';
 import type { CliResult } from '../helpers/cli';
 import { isDown, request } from '../helpers/http';

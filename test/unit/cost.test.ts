@@ -1,5 +1,5 @@
 /**
- * The cost of a sandbox, one rule for every front (core/cost.ts): an unknown price stays unknown (never `$0`), and
+ * The cost of a sandbox, one rule for every front (core/deploy/cost.ts): an unknown price stays unknown (never `$0`), and
  * paused time is not billed. Checked on the function, on the agent tools' listing line (toolText.ts), and on the
  * built `spawn-app list` against the fake E2B (a plan whose listing has no resources; a sandbox paused at its timeout).
  */
@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { formatSandboxSpend, sandboxSpend, sandboxUsd } from '../../src/core/cost';
-import { sandboxCost } from '../../src/core/pricing';
-import { E2BProvider } from '../../src/core/sandbox/e2b';
+import { formatSandboxSpend, sandboxSpend, sandboxUsd } from '../../src/core/deploy/cost';
+import { sandboxCost } from '../../src/core/base/pricing';
+import { E2BProvider } from '../../src/core/sandbox/e2b/provider';
 import { sandboxLine } from '../../src/core/tools/toolText';
 import { FakeE2B } from '../fakes/fakeE2B';
 import { ensureBuilt, runCli } from '../helpers/cli';

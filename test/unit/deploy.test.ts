@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { deploy, installCommand } from '../../src/core/deploy';
-import type { SpawnEvent } from '../../src/core/events';
-import type { Isolation } from '../../src/core/sandbox/bwrap';
-import { LocalProvider } from '../../src/core/sandbox/local';
-import type { AppSpec } from '../../src/core/spec';
+import { deploy, installCommand } from '../../src/core/deploy/deploy';
+import type { SpawnEvent } from '../../src/core/base/events';
+import type { Isolation } from '../../src/core/sandbox/local/bwrap';
+import { LocalProvider } from '../../src/core/sandbox/local/provider';
+import type { AppSpec } from '../../src/core/app/spec';
 import { isDown, request } from '../helpers/http';
 
 const SERVER = "require('http').createServer((q,s)=>s.end('hello from '+q.url)).listen(process.env.PORT||3000, ()=>console.log('listening'))";

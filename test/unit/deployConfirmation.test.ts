@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { AppTree } from '../../src/core/appTree';
+import { AppTree } from '../../src/core/workspace/appTree';
 import { TemplateGenerator } from '../../src/core/generate/templates';
 import { templateSpec } from '../../src/core/generate/templateFiles';
-import { encodeText } from '../../src/core/appTree';
-import { validateSpec } from '../../src/core/validate';
-import { deployConfirmation } from '../../src/vscode/deployConfirmation';
+import { encodeText } from '../../src/core/workspace/treeText';
+import { validateSpec } from '../../src/core/validate/validate';
+import { deployConfirmation } from '../../src/vscode/deploy/deployConfirmation';
 
 const calculator = templateSpec('webapp', 'a calculator');
 const base = { appName: 'calculator', spec: calculator, findings: [], e2bTemplate: 'base', timeoutMinutes: 15, ours: false };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { AppTree } from '../../src/core/appTree';
-import { DRAFT_LIMITS, deploysFrom, draftProblem, findingsFrom } from '../../src/core/draft';
+import { AppTree } from '../../src/core/workspace/appTree';
+import { DRAFT_LIMITS, deploysFrom, draftProblem, findingsFrom } from '../../src/core/workspace/draft';
 
 describe('draft records', () => {
   it('accepts what AppTree.serializeApp writes, with sections', () => {

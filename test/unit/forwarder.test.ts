@@ -8,11 +8,11 @@ import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { deploy } from '../../src/core/deploy';
+import { deploy } from '../../src/core/deploy/deploy';
 import { requireSandbox } from '../helpers/sandbox';
-import { connectChecked } from '../../src/core/sandbox/forward';
-import { LocalProvider } from '../../src/core/sandbox/local';
-import type { AppSpec } from '../../src/core/spec';
+import { connectChecked } from '../../src/core/sandbox/local/forward';
+import { LocalProvider } from '../../src/core/sandbox/local/provider';
+import type { AppSpec } from '../../src/core/app/spec';
 import { request } from '../helpers/http';
 
 /** The hostile app: `/swap?to=<path>&how=<link|chain|file>` replaces its forwarder's socket with what it names. */

@@ -11,12 +11,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { deploy, redeploy } from '../../src/core/deploy';
-import type { Deployment } from '../../src/core/deploy';
+import { deploy, redeploy } from '../../src/core/deploy/deploy';
+import type { Deployment } from '../../src/core/deploy/deploy';
 import { requireSandbox } from '../helpers/sandbox';
-import { DepCache, MARKER } from '../../src/core/sandbox/depCache';
-import { LocalProvider } from '../../src/core/sandbox/local';
-import type { AppSpec } from '../../src/core/spec';
+import { DepCache, MARKER } from '../../src/core/sandbox/local/depCache';
+import { LocalProvider } from '../../src/core/sandbox/local/provider';
+import type { AppSpec } from '../../src/core/app/spec';
 import { BIN, ensureBuilt } from '../helpers/cli';
 import { request } from '../helpers/http';
 

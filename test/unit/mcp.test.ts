@@ -12,7 +12,7 @@ import { isDown, request } from '../helpers/http';
 import { DEFAULT_WEBAPP, FakeAnthropic } from '../fakes/fakeAnthropic';
 import { FakeE2B } from '../fakes/fakeE2B';
 import { requireSandbox } from '../helpers/sandbox';
-import { dayOf } from '../../src/core/budget';
+import { dayOf } from '../../src/core/deploy/budget';
 
 type Text = { content: { type: string; text: string }[]; isError?: boolean };
 

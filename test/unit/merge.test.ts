@@ -1,8 +1,8 @@
 import { strict as assert } from 'node:assert';
-import { changesWhatRuns, diffSpecs, sameDependencies } from '../../src/core/iterate';
-import { mergeAccepted, mergeConflicts, mergeFiles } from '../../src/core/merge';
-import type { AppSpec } from '../../src/core/spec';
-import { SpawnError } from '../../src/core/errors';
+import { changesWhatRuns, diffSpecs, sameDependencies } from '../../src/core/workspace/specDiff';
+import { mergeAccepted, mergeConflicts, mergeFiles } from '../../src/core/workspace/merge';
+import type { AppSpec } from '../../src/core/app/spec';
+import { SpawnError } from '../../src/core/base/errors';
 
 function spec(files: Record<string, string>, extra: Partial<AppSpec> = {}): AppSpec {
   return { appType: 'webapp', startCommand: 'node server.js', port: 3000, dependencies: [], files: Object.entries(files).map(([path, content]) => ({ path, content })), ...extra };

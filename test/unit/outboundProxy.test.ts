@@ -11,10 +11,10 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { classifyAddress, formatAddress, parseAddress } from '../../src/core/sandbox/addresses';
-import type { Closer } from '../../src/core/sandbox/forward';
-import { outboundProxy, resolveTarget } from '../../src/core/sandbox/forward';
-import { LocalProvider } from '../../src/core/sandbox/local';
+import { classifyAddress, formatAddress, parseAddress } from '../../src/core/sandbox/local/addresses';
+import type { Closer } from '../../src/core/sandbox/local/forward';
+import { outboundProxy, resolveTarget } from '../../src/core/sandbox/local/forward';
+import { LocalProvider } from '../../src/core/sandbox/local/provider';
 
 describe('address classification (bytes, every spelling)', () => {
   const cases: [string, string][] = [

@@ -1,15 +1,15 @@
 /**
- * The pre-warm owner (core/prewarm.ts) on the fake E2B through the real SDK: a sandbox from the app type's template
+ * The pre-warm owner (core/deploy/prewarm.ts) on the fake E2B through the real SDK: a sandbox from the app type's template
  * is made while the model writes, nothing is written into it before the deploy takes it, a pre-warmed react deploy
  * is the file write and the health check only, and every way of abandoning it kills it.
  */
 import assert from 'node:assert/strict';
-import { deploy } from '../../src/core/deploy';
-import type { SpawnEvent } from '../../src/core/events';
+import { deploy } from '../../src/core/deploy/deploy';
+import type { SpawnEvent } from '../../src/core/base/events';
 import { templateSpec } from '../../src/core/generate/templateFiles';
-import type { DiscardReason, PrewarmClock, PrewarmEvent } from '../../src/core/prewarm';
-import { Prewarm } from '../../src/core/prewarm';
-import { E2BProvider } from '../../src/core/sandbox/e2b';
+import type { DiscardReason, PrewarmClock, PrewarmEvent } from '../../src/core/deploy/prewarm';
+import { Prewarm } from '../../src/core/deploy/prewarm';
+import { E2BProvider } from '../../src/core/sandbox/e2b/provider';
 import { STACK_TEMPLATES_CHOICE } from '../../src/core/sandbox/preinstalled';
 import { FakeE2B } from '../fakes/fakeE2B';
 import { request } from '../helpers/http';

@@ -1,11 +1,12 @@
 /**
- * The pre-warm decisions every front takes from core/prewarm.ts (issue 19): "E2B only" (the provider table says
+ * The pre-warm decisions every front takes from core/deploy/prewarm.ts (issue 19): "E2B only" (the provider table says
  * which provider pre-warms), the take rule (same app type, same provider; otherwise discarded at once) and
  * extend-after-take. The CLI's `run` and the extension's Spawner/DeployService call these, not their own copies.
  */
 import assert from 'node:assert/strict';
-import { extendAfterTake, Prewarm, prewarmWanted, takePrewarm } from '../../src/core/prewarm';
-import { PROVIDER_IDS, providerInfo } from '../../src/core/sandbox/providers';
+import { extendAfterTake, Prewarm, prewarmWanted, takePrewarm } from '../../src/core/deploy/prewarm';
+import { PROVIDER_IDS } from '../../src/core/base/providerId';
+import { providerInfo } from '../../src/core/sandbox/providers';
 import type { Sandbox, SandboxProvider } from '../../src/core/sandbox/types';
 
 /** A provider whose create answers at once with a sandbox that records being destroyed. */

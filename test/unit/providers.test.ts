@@ -1,9 +1,10 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { SpawnError } from '../../src/core/errors';
+import { SpawnError } from '../../src/core/base/errors';
 import { createProvider } from '../../src/core/sandbox';
-import { PROVIDER_IDS, PROVIDERS, providerInfo } from '../../src/core/sandbox/providers';
+import { PROVIDER_IDS } from '../../src/core/base/providerId';
+import { PROVIDERS, providerInfo } from '../../src/core/sandbox/providers';
 
 /** Adding a provider is one file and its line in PROVIDERS: these tests say what else would be out of step. */
 describe('sandbox providers: one table', () => {

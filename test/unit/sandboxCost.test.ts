@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { E2B_PRICE, formatUsd, sandboxCost } from '../../src/core/pricing';
+import { E2B_PRICE, formatUsd, sandboxCost } from '../../src/core/base/pricing';
 
 describe('sandboxCost (E2B, per second of vCPU and memory)', () => {
   it('charges vCPU-seconds plus GiB-seconds at the dated E2B rates', () => {

@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Budget, FileSpendStore, parseBudget, SandboxMeter } from '../../src/core/budget';
-import type { SpendRecord, SpendStore } from '../../src/core/budget';
-import { SpawnError } from '../../src/core/errors';
-import { forModel, readEnvFile, Redactor, secretNameProblem } from '../../src/core/secrets';
-import type { AppSpec } from '../../src/core/spec';
-import { isClientFile, validateSpec } from '../../src/core/validate';
+import { Budget, FileSpendStore, parseBudget, SandboxMeter } from '../../src/core/deploy/budget';
+import type { SpendRecord, SpendStore } from '../../src/core/deploy/budget';
+import { SpawnError } from '../../src/core/base/errors';
+import { forModel, readEnvFile, Redactor, secretNameProblem } from '../../src/core/base/secrets';
+import type { AppSpec } from '../../src/core/app/spec';
+import { isClientFile, validateSpec } from '../../src/core/validate/validate';
 
 const spec = (files: Record<string, string>, appType: AppSpec['appType'] = 'webapp'): AppSpec => ({
   appType,

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { isCancelled } from '../../src/core/errors';
-import { LocalProvider } from '../../src/core/sandbox/local';
+import { isCancelled } from '../../src/core/base/errors';
+import { LocalProvider } from '../../src/core/sandbox/local/provider';
 import type { ChangedApproval, SessionEvent } from '../../src/core/session';
 import { MemorySpend, Session } from '../../src/core/session';
 

@@ -4,11 +4,11 @@
  * the server restarts only when its start command or server code differs. Real SDK, real Vite, real processes.
  */
 import assert from 'node:assert/strict';
-import { deploy, deployInto, redeploy } from '../../src/core/deploy';
-import type { SpawnEvent } from '../../src/core/events';
+import { deploy, deployInto, redeploy } from '../../src/core/deploy/deploy';
+import type { SpawnEvent } from '../../src/core/base/events';
 import { templateSpec } from '../../src/core/generate/templateFiles';
-import { applyPatch } from '../../src/core/iterate';
-import { E2BProvider } from '../../src/core/sandbox/e2b';
+import { applyPatch } from '../../src/core/workspace/patch';
+import { E2BProvider } from '../../src/core/sandbox/e2b/provider';
 import { STACK_TEMPLATES, STACK_TEMPLATES_CHOICE } from '../../src/core/sandbox/preinstalled';
 import { FakeE2B } from '../fakes/fakeE2B';
 import { request } from '../helpers/http';

@@ -3,8 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Timers } from '../../src/core/store';
-import { JsonStore, writeFileAtomic } from '../../src/core/store';
+import type { Timers } from '../../src/core/base/store';
+import { JsonStore, writeFileAtomic } from '../../src/core/base/store';
 
 /** A clock the test moves: `advance(ms)` runs what falls due, in order (no real waiting, no fixed sleeps). */
 class ManualClock implements Timers {

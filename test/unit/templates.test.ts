@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { deploy } from '../../src/core/deploy';
-import type { SpawnEvent } from '../../src/core/events';
+import { deploy } from '../../src/core/deploy/deploy';
+import type { SpawnEvent } from '../../src/core/base/events';
 import { TemplateGenerator } from '../../src/core/generate/templates';
 import { webappKindFor } from '../../src/core/generate/templateFiles';
-import { LocalProvider } from '../../src/core/sandbox/local';
-import { APP_TYPES } from '../../src/core/spec';
-import { validateSpec } from '../../src/core/validate';
+import { LocalProvider } from '../../src/core/sandbox/local/provider';
+import { APP_TYPES } from '../../src/core/app/spec';
+import { validateSpec } from '../../src/core/validate/validate';
 import { request } from '../helpers/http';
 
 describe('templates generator', () => {

@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { MAX_PROMPT_LENGTH } from '../../src/core/spec';
+import { MAX_PROMPT_LENGTH } from '../../src/core/app/spec';
 import { TOOL_DEFINITIONS } from '../../src/core/tools/definitions';
-import type { ToolName } from '../../src/core/tools/definitions';
+import type { ToolName } from '../../src/core/tools/schemas';
 import { HeadlessTools } from '../../src/mcp/headlessTools';
 import { checkToolArgs, toolJsonSchema } from '../../src/core/tools/schemas';
 

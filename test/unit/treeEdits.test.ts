@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { AppTree, decodeText, encodeText } from '../../src/core/appTree';
+import { AppTree } from '../../src/core/workspace/appTree';
+import { decodeText, encodeText } from '../../src/core/workspace/treeText';
 import { templateSpec } from '../../src/core/generate/templateFiles';
-import { applyPatch } from '../../src/core/iterate';
-import { KeyedQueue } from '../../src/core/keyedQueue';
-import { applySpecToTree, currentFiles, replaceAppFiles } from '../../src/core/treeEdits';
+import { applyPatch } from '../../src/core/workspace/patch';
+import { KeyedQueue } from '../../src/core/base/keyedQueue';
+import { applySpecToTree, currentFiles, replaceAppFiles } from '../../src/core/workspace/treeEdits';
 
 function calculator() {
   const tree = new AppTree();

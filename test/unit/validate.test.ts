@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { checkPath, hasErrors, isPlainDependency, LIMITS, scanCode, validateSpec } from '../../src/core/validate';
-import type { AppSpec } from '../../src/core/spec';
+import { checkPath, hasErrors, isPlainDependency, LIMITS, scanCode, validateSpec } from '../../src/core/validate/validate';
+import type { AppSpec } from '../../src/core/app/spec';
 
 function spec(over: Partial<AppSpec> = {}): AppSpec {
   return { appType: 'webapp', files: [{ path: 'index.html', content: '<h1>hi</h1>' }], startCommand: 'node server.js', dependencies: [], port: 3000, ...over };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import type { AppVersion } from '../../src/core/versions';
-import { addVersion, compareFiles, parseVersions, sameFiles, versionTitle } from '../../src/core/versions';
+import type { AppVersion } from '../../src/core/app/versions';
+import { addVersion, compareFiles, parseVersions, sameFiles, versionTitle } from '../../src/core/app/versions';
 
 const files = (n: string) => [
   { path: 'spawn-app.json', content: '{}' },

@@ -1,5 +1,5 @@
-/** `spawn-app cache [--clear] [--json]`: the local runner's per-user dependency cache (see core/sandbox/depCache.ts). */
-import type { CacheEntryInfo } from '../../core/sandbox/depCache';
+/** `spawn-app cache [--clear] [--json]`: the local runner's per-user dependency cache (see core/sandbox/local/depCache.ts). */
+import type { CacheEntryInfo } from '../../core/sandbox/local/depCache';
 import type { Ctx } from '../context';
 
 export function formatBytes(n: number): string {

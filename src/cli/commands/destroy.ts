@@ -1,5 +1,5 @@
 /** `spawn-app destroy ID|--all`: what could be reached is destroyed first; an unreachable provider is one sentence. */
-import { SpawnError } from '../../core/errors';
+import { SpawnError } from '../../core/base/errors';
 import { usage } from '../args';
 import type { Ctx } from '../context';
 import { unreachable } from './list';

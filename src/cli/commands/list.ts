@@ -4,7 +4,7 @@
  * listed is shown first, then the provider is named in one sentence and the command exits non-zero (5 for E2B's
  * network and API errors).
  */
-import { SpawnError } from '../../core/errors';
+import { SpawnError } from '../../core/base/errors';
 import type { ProviderFailure } from '../../core/session';
 import type { Ctx } from '../context';
 

@@ -1,18 +1,20 @@
 /**
  * A generator over any chat model that can be forced to call one tool and streams its answer in parts (VS Code's
- * language models are the first: src/vscode/generate/vscodeLmModel.ts adapts them). The same prompts, the same
+ * language models are the first: src/vscode/generate/vscodeLanguageModels.ts adapts them). The same prompts, the same
  * tools, the same stream extractor (file events while the answer arrives) and the same validation as the Claude
  * generator; the price is whatever the model's owner charges ("included in your plan"), never a number here.
  */
-import { CancelledError, SpawnError, throwIfAborted } from '../errors';
-import type { Logger, SpawnEvent } from '../events';
-import { nullLogger } from '../events';
-import type { AppPatch, FailedStep } from '../iterate';
-import { fixMessage, PATCH_TOOL, refineMessage } from '../iterate';
-import type { AppSpec } from '../spec';
+import { CancelledError, SpawnError, throwIfAborted } from '../base/errors';
+import type { Logger, SpawnEvent } from '../base/events';
+import { nullLogger } from '../base/events';
+import type { AppPatch } from '../workspace/patch';
+import type { FailedStep } from './fixLoop';
+import { fixMessage, refineMessage } from './fixLoop';
+import { PATCH_TOOL } from '../workspace/patch';
+import type { AppSpec } from '../app/spec';
 import { FileStreamExtractor } from './fileStreamExtractor';
 import type { ToolSpec } from './prompts';
-import { forModel } from '../secrets';
+import { forModel } from '../base/secrets';
 import { appSpecTool, patchFromToolInput, patchSystemPrompt, specFromToolInput, systemPrompt, userPrompt } from './prompts';
 import type { GenerateRequest, GenerateResult, Generator, Usage } from './types';
 

@@ -1,6 +1,6 @@
 /** Picks a generator. The Claude generator (and its SDK) is loaded only when used. */
-import type { CoreConfig } from '../config';
-import { SpawnError } from '../errors';
+import type { CoreConfig } from '../base/config';
+import { SpawnError } from '../base/errors';
 import type { ChatModel } from './chatModelGenerator';
 import { ChatModelGenerator } from './chatModelGenerator';
 import type { Generator, GeneratorId } from './types';

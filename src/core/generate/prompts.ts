@@ -2,11 +2,11 @@
  * The Claude generator's prompts: one short system prompt per app type, in one table.
  * To add an app type: add it to APP_TYPES in spec.ts and one entry here (the compiler insists).
  */
-import type { AppSpec, AppType } from '../spec';
-import { DEFAULT_PORT, parseSpec } from '../spec';
-import { withReactScaffold } from '../stacks';
-import type { AppPatch } from '../iterate';
-import { parsePatch, PATCH_TOOL } from '../iterate';
+import type { AppSpec, AppType } from '../app/spec';
+import { DEFAULT_PORT, parseSpec } from '../app/spec';
+import { withReactScaffold } from '../stacks/stacks';
+import type { AppPatch } from '../workspace/patch';
+import { parsePatch, PATCH_TOOL } from '../workspace/patch';
 
 /** What each app type must be; one line each, so the prompt stays small (the seed measured ~317 input tokens). */
 export const APP_TYPE_PROMPTS: Readonly<Record<AppType, string>> = {

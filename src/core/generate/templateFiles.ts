@@ -1,6 +1,6 @@
 /** The built-in apps the offline `templates` generator serves: one good app per type, no key needed. */
-import type { AppFile, AppSpec } from '../spec';
-import { reactTemplateSpec } from '../stacks';
+import type { AppFile, AppSpec } from '../app/spec';
+import { reactTemplateSpec } from '../stacks/stacks';
 
 /** A dependency-free static file server for webapps; listens on $HOST:$PORT (default 127.0.0.1:3000). */
 export const STATIC_SERVER = `const http = require('http');

@@ -1,5 +1,5 @@
 /** The offline generator: built-in apps chosen from the prompt, streamed file by file like a model would. */
-import { throwIfAborted } from '../errors';
+import { throwIfAborted } from '../base/errors';
 import type { GenerateRequest, GenerateResult, Generator } from './types';
 import { templateSpec } from './templateFiles';
 

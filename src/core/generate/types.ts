@@ -1,7 +1,7 @@
 /** The generator interface: a prompt and an app type in, an app spec out, streaming files as they are known. */
-import type { AppSpec, AppType } from '../spec';
-import type { EventSink, Logger } from '../events';
-import type { AppSecrets } from '../secrets';
+import type { AppSpec, AppType } from '../app/spec';
+import type { EventSink, Logger } from '../base/events';
+import type { AppSecrets } from '../base/secrets';
 
 export type GeneratorId = 'templates' | 'claude' | 'vscode-lm';
 

@@ -1,8 +1,8 @@
 /** Picks a sandbox provider. The E2B provider (and its SDK) is loaded only when used. */
-import type { CoreConfig } from '../config';
-import { SpawnError } from '../errors';
-import { LocalProvider } from './local';
-import type { ProviderId } from './providers';
+import type { CoreConfig } from '../base/config';
+import { SpawnError } from '../base/errors';
+import { LocalProvider } from './local/provider';
+import type { ProviderId } from '../base/providerId';
 import { providerInfo } from './providers';
 import type { SandboxProvider } from './types';
 

@@ -5,8 +5,8 @@
 import semverSatisfies from 'semver/functions/satisfies';
 
 import { STATIC_SERVER } from '../generate/templateFiles';
-import type { AppSpec, AppType } from '../spec';
-import { REACT_PACKAGES, REACT_START_COMMAND, withReactScaffold } from '../stacks';
+import type { AppSpec, AppType } from '../app/spec';
+import { REACT_PACKAGES, REACT_START_COMMAND, withReactScaffold } from '../stacks/stacks';
 
 export const SPAWN_TEMPLATE_ALIAS = 'spawn-app-node-python';
 

@@ -1,17 +1,18 @@
 /**
- * Every sandbox provider, in one table. To add one: write `src/core/sandbox/<name>.ts` implementing
- * `SandboxProvider` (types.ts), and add its id and its line here. Its id then is a `ProviderId`, `createProvider` makes it,
+ * Every sandbox provider, in one table. To add one: write `src/core/sandbox/<name>/` implementing
+ * `SandboxProvider` (types.ts), add its id to `PROVIDER_IDS` (core/base/providerId.ts) and its line here. Its id then is a `ProviderId`, `createProvider` makes it,
  * both fronts list its sandboxes and show its label; a unit test checks that the `spawnApp.sandboxProvider`
  * setting offers it.
  */
-import type { CoreConfig } from '../config';
-import type { LocalProvider } from './local';
+import type { CoreConfig } from '../base/config';
+import type { ProviderId } from '../base/providerId';
+import type { LocalProvider } from './local/provider';
 import type { SandboxProvider } from './types';
 
 export interface ProviderInfo {
   /** For people: "E2B", "local runner". */
   readonly label: string;
-  /** Where it runs an app, as the start of a sentence (core/whereItRuns.ts adds the isolation): "an E2B sandbox". */
+  /** Where it runs an app, as the start of a sentence (core/deploy/whereItRuns.ts adds the isolation): "an E2B sandbox". */
   readonly where: string;
   /** The API key it needs (`CoreConfig` field), if any: without it, `createProvider` says so (a `key` hint). */
   readonly key?: 'e2bApiKey';
@@ -19,28 +20,20 @@ export interface ProviderInfo {
   readonly timeout: boolean;
   /** It runs apps on this machine (free; the deploy dialog says how isolated). */
   readonly onThisMachine: boolean;
-  /** Its running seconds are billed (core/cost.ts prices them; the spending cap counts them; a past-cap front asks or refuses before creating one). */
+  /** Its running seconds are billed (core/deploy/cost.ts prices them; the spending cap counts them; a past-cap front asks or refuses before creating one). */
   readonly billed: boolean;
-  /** A sandbox can be created while the model writes (core/prewarm.ts), so that the deploy goes into it. */
+  /** A sandbox can be created while the model writes (core/deploy/prewarm.ts), so that the deploy goes into it. */
   readonly prewarm: boolean;
   /** Makes the provider; a provider's SDK is loaded only here, when first used. */
   create(cfg: CoreConfig, local: () => LocalProvider): Promise<SandboxProvider>;
 }
 
-/** The registered ids (TypeScript checks that PROVIDERS has a line for each, and no other). */
-export type ProviderId = 'local' | 'e2b';
 
 export const PROVIDERS: Readonly<Record<ProviderId, ProviderInfo>> = {
   local: { label: 'local runner', where: 'the local runner', timeout: false, onThisMachine: true, billed: false, prewarm: false, create: async (_cfg, local) => local() },
-  e2b: { label: 'E2B', where: 'an E2B sandbox', key: 'e2bApiKey', timeout: true, onThisMachine: false, billed: true, prewarm: true, create: async (cfg) => (await import('./e2b')).e2bProviderFromConfig(cfg) },
+  e2b: { label: 'E2B', where: 'an E2B sandbox', key: 'e2bApiKey', timeout: true, onThisMachine: false, billed: true, prewarm: true, create: async (cfg) => (await import('./e2b/provider')).e2bProviderFromConfig(cfg) },
 };
-
-export const PROVIDER_IDS = Object.keys(PROVIDERS) as ProviderId[];
 
 export function providerInfo(id: ProviderId): ProviderInfo {
   return PROVIDERS[id];
-}
-
-export function isProviderId(v: unknown): v is ProviderId {
-  return typeof v === 'string' && Object.hasOwn(PROVIDERS, v);
 }

@@ -1,8 +1,7 @@
 /** The sandbox provider interface: where an app runs (a local temp folder, or an E2B sandbox). */
-import type { AppFile, AppSpec, AppType } from '../spec';
+import type { AppFile, AppSpec, AppType } from '../app/spec';
 
-export type { ProviderId } from './providers';
-import type { ProviderId } from './providers';
+import type { ProviderId } from '../base/providerId';
 
 export interface OutputHandler {
   (stream: 'stdout' | 'stderr', text: string): void;

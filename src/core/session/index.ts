@@ -35,4 +35,4 @@ export { budgetUsdFrom, MemorySpend, readSecrets, Session, spendFile } from './s
 export type { Deployed, DeployRequest, Generated, GenerateRequest, Refined } from './appSession';
 export { AppSession } from './appSession';
 // Front-neutral helpers a front needs with the session's results (validation's verdict and words, the manifest's name).
-export { formatFinding, hasErrors, MANIFEST_NAME } from '../validate';
+export { formatFinding, hasErrors, MANIFEST_NAME } from '../validate/validate';

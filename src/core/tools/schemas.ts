@@ -5,8 +5,10 @@
  * so a bad argument is refused with the same sentence wherever it comes from.
  */
 import { z } from 'zod';
-import { APP_TYPES, MAX_PROMPT_LENGTH } from '../spec';
-import type { ToolName } from './definitions';
+import { APP_TYPES, MAX_PROMPT_LENGTH } from '../app/spec';
+
+/** The agent tools' names (definitions.ts describes each). */
+export type ToolName = 'spawn_app' | 'deploy_app' | 'refine_app' | 'list_apps_and_sandboxes' | 'get_app_logs' | 'destroy_sandbox';
 
 export const MAX_LOG_TAIL = 500;
 

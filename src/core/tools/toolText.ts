@@ -3,15 +3,15 @@
  * language-model tools): text an agent can act on. Failures start `Error [code]: ` with one sentence, then the
  * app's last output when it ran; a person's "no" starts `Declined: `.
  */
-import { asSpawnError, isCancelled } from '../errors';
-import type { CostedSandbox } from '../cost';
-import { formatSandboxSpend } from '../cost';
-import { formatUsd } from '../pricing';
+import { asSpawnError, isCancelled } from '../base/errors';
+import type { CostedSandbox } from '../deploy/cost';
+import { formatSandboxSpend } from '../deploy/cost';
+import { formatUsd } from '../base/pricing';
 import type { SandboxProvider } from '../sandbox/types';
-import type { AppSpec } from '../spec';
-import type { Finding } from '../validate';
-import { formatFinding } from '../validate';
-import { whereProviderRuns } from '../whereItRuns';
+import type { AppSpec } from '../app/spec';
+import type { Finding } from '../base/finding';
+import { formatFinding } from '../validate/validate';
+import { whereProviderRuns } from '../deploy/whereItRuns';
 
 export interface ToolResult {
   text: string;
@@ -47,7 +47,7 @@ export function age(ms: number): string {
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
-/** Where a provider runs apps, as one phrase (core/whereItRuns.ts). */
+/** Where a provider runs apps, as one phrase (core/deploy/whereItRuns.ts). */
 export function whereText(provider: Pick<SandboxProvider, 'id' | 'isolation'>): string {
   return whereProviderRuns(provider);
 }

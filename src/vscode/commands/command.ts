@@ -1,16 +1,16 @@
 /** What every command gets: the services built in `activate`, injected (no globals). */
-import type { AppTree } from '../../core/appTree';
-import type { Settings } from '../settings';
-import type { CoreConfig } from '../../core/config';
+import type { AppTree } from '../../core/workspace/appTree';
+import type { Settings } from '../base/settings';
+import type { CoreConfig } from '../../core/base/config';
 import type { DeployService } from '../deploy/deployService';
-import type { AppDiagnostics } from '../diagnostics';
+import type { AppDiagnostics } from '../fs/diagnostics';
 import type { AppPersistence } from '../fs/appPersistence';
-import type { ErrorReporter } from '../errorReporter';
+import type { ErrorReporter } from '../base/errorReporter';
 import type { AppIterator } from '../iterate/appIterator';
-import type { LogChannel } from '../logChannel';
-import type { Providers } from '../providers';
-import type { Secrets } from '../secrets';
-import type { Spawner } from '../spawner';
+import type { LogChannel } from '../base/logChannel';
+import type { Providers } from '../sandboxes/providers';
+import type { Secrets } from '../base/secrets';
+import type { Spawner } from '../generate/spawner';
 import type { SandboxDiscovery } from '../sandboxes/sandboxDiscovery';
 import type { SandboxLogs } from '../sandboxes/sandboxLogs';
 import type { SandboxRegistry } from '../sandboxes/sandboxRegistry';

@@ -4,7 +4,7 @@
  * `{appId | appName, confirm}`. Resolves with true.
  */
 import { appUri } from '../fs/appUri';
-import { closeEditorsUnder } from '../spawner';
+import { closeEditorsUnder } from '../generate/spawner';
 import { defineCommand } from './command';
 import { confirmModal, optionsOf, resolveApp } from './targets';
 

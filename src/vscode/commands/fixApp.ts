@@ -6,8 +6,8 @@
  * further one. Args: a node, or `{appId | sandboxId, decision?, confirm?, token?}`.
  */
 import * as vscode from 'vscode';
-import type { AppMeta } from '../../core/appTree';
-import { CancelledError } from '../../core/errors';
+import type { AppMeta } from '../../core/workspace/treeTypes';
+import { CancelledError } from '../../core/base/errors';
 import type { IterateOptions } from '../iterate/appIterator';
 import type { Services } from './command';
 import { defineCommand } from './command';

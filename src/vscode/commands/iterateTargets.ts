@@ -2,8 +2,8 @@
  * What the iterate commands act on: an app from a Sandboxes-view node (its sandbox's app), an Apps-view node
  * (an app, a file, or a version), a `spawnapp:` URI, an options object, or nothing (see resolveApp).
  */
-import type { AppMeta } from '../../core/appTree';
-import { SpawnError } from '../../core/errors';
+import type { AppMeta } from '../../core/workspace/treeTypes';
+import { SpawnError } from '../../core/base/errors';
 import type { Services } from './command';
 import { optionsOf, resolveApp } from './targets';
 

@@ -4,9 +4,9 @@
  */
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { loadApp } from '../../core/appDir';
-import { CancelledError } from '../../core/errors';
-import { mainFileOf } from '../../core/spec';
+import { loadApp } from '../../core/workspace/appDir';
+import { CancelledError } from '../../core/base/errors';
+import { mainFileOf } from '../../core/app/spec';
 import { appUri } from '../fs/appUri';
 import { defineCommand } from './command';
 import { optionsOf } from './targets';

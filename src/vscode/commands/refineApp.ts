@@ -7,8 +7,8 @@
  * deploy, usd}`.
  */
 import * as vscode from 'vscode';
-import { CancelledError, SpawnError } from '../../core/errors';
-import { promptTooLong } from '../../core/spec';
+import { CancelledError, SpawnError } from '../../core/base/errors';
+import { promptTooLong } from '../../core/app/spec';
 import type { IterateOptions } from '../iterate/appIterator';
 import { defineCommand } from './command';
 import { resolveIterateApp } from './iterateTargets';

@@ -2,8 +2,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { saveApp } from '../../core/appDir';
-import { CancelledError, SpawnError } from '../../core/errors';
+import { saveApp } from '../../core/workspace/appDir';
+import { CancelledError, SpawnError } from '../../core/base/errors';
 import { defineCommand } from './command';
 import { confirmModal, optionsOf, resolveApp } from './targets';
 

@@ -5,7 +5,7 @@
  * with one sentence and nothing happens. The UI never passes them.
  */
 import * as vscode from 'vscode';
-import { SpawnError } from '../../core/errors';
+import { SpawnError } from '../../core/base/errors';
 
 /** Whether scripted options are honoured now; `activate` sets it from the extension mode, tests may turn it off. */
 export interface CommandPolicy {

@@ -6,7 +6,7 @@
  * runs, never at activation.
  */
 import * as vscode from 'vscode';
-import { CancelledError } from '../../core/errors';
+import { CancelledError } from '../../core/base/errors';
 import { VscodeLanguageModels } from '../generate/vscodeLanguageModels';
 import { defineCommand } from './command';
 
@@ -15,7 +15,7 @@ type ModelItem = vscode.QuickPickItem & { source?: 'claude' | 'vscode-lm'; id?: 
 export const selectModelCommand = defineCommand('spawnApp.selectModel', async (s) => {
   const cfg = await s.config();
   const settings = s.settings();
-  const { listModels } = await import('../../core/generate/claude');
+  const { listModels } = await import('../../core/generate/claudeModels');
   const [list, chatModels] = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Listing models…') }, () =>
     Promise.all([listModels(cfg), new VscodeLanguageModels(() => settings.chatModel).list()]),
   );

@@ -1,6 +1,6 @@
 /** Set Anthropic API Key: a password box into SecretStorage. Scripts/tests: `{value}` stores, `{clear: true}` removes. */
-import { SpawnError } from '../../core/errors';
-import { validateKey } from '../secrets';
+import { SpawnError } from '../../core/base/errors';
+import { validateKey } from '../base/secrets';
 import { defineCommand } from './command';
 import { optionsOf } from './targets';
 

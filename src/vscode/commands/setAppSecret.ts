@@ -4,8 +4,8 @@
  * remove. Args: target, `{name, value}` to set, `{remove: name}` to remove (tests, scripts).
  */
 import * as vscode from 'vscode';
-import { CancelledError } from '../../core/errors';
-import { secretNameProblem, secretsSizeProblem } from '../../core/secrets';
+import { CancelledError } from '../../core/base/errors';
+import { secretNameProblem, secretsSizeProblem } from '../../core/base/secrets';
 import { defineCommand } from './command';
 import { optionsOf, resolveApp } from './targets';
 

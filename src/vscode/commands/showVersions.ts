@@ -3,8 +3,8 @@
  * Args: an app target, or `{appId, versionId, action: 'compare' | 'restore', confirm?}` to skip the pickers.
  */
 import * as vscode from 'vscode';
-import { CancelledError, SpawnError } from '../../core/errors';
-import { versionTitle } from '../../core/versions';
+import { CancelledError, SpawnError } from '../../core/base/errors';
+import { versionTitle } from '../../core/app/versions';
 import { defineCommand } from './command';
 import { resolveIterateApp, versionIdOf } from './iterateTargets';
 import { optionsOf } from './targets';

@@ -7,12 +7,12 @@
  * `{appId, appName, mainFile, files, generator, sandboxId?, url?}`.
  */
 import * as vscode from 'vscode';
-import { CancelledError, SpawnError } from '../../core/errors';
+import { CancelledError, SpawnError } from '../../core/base/errors';
 import type { GeneratorChoice } from '../../core/generate';
 import type { ProviderChoice } from '../../core/sandbox';
-import type { AppType } from '../../core/spec';
-import { APP_TYPE_DESCRIPTIONS, APP_TYPES, isAppType } from '../../core/spec';
-import { validatePrompt } from '../spawner';
+import type { AppType } from '../../core/app/spec';
+import { APP_TYPE_DESCRIPTIONS, APP_TYPES, isAppType } from '../../core/app/spec';
+import { validatePrompt } from '../generate/spawner';
 import { defineCommand } from './command';
 import { optionsOf } from './targets';
 

@@ -4,8 +4,8 @@
  * nothing (the active editor, the only app/sandbox, or a quick pick).
  */
 import * as vscode from 'vscode';
-import type { AppMeta } from '../../core/appTree';
-import { CancelledError, SpawnError } from '../../core/errors';
+import type { AppMeta } from '../../core/workspace/treeTypes';
+import { CancelledError, SpawnError } from '../../core/base/errors';
 import { isAppUri } from '../fs/appUri';
 import type { SandboxEntry } from '../sandboxes/sandboxEntry';
 import type { Services } from './command';

@@ -5,22 +5,22 @@
  */
 import * as vscode from 'vscode';
 
-import type { AppMeta } from '../../core/appTree';
-import { CancelledError } from '../../core/errors';
+import type { AppMeta } from '../../core/workspace/treeTypes';
+import { CancelledError } from '../../core/base/errors';
 import type { ProviderChoice } from '../../core/sandbox';
 import type { SandboxProvider } from '../../core/sandbox/types';
-import type { AppSpec } from '../../core/spec';
-import type { Finding } from '../../core/validate';
-import { installCommand } from '../../core/deploy';
-import { sameDependencies } from '../../core/iterate';
-import type { Confirmation } from '../deployConfirmation';
-import { deployConfirmation } from '../deployConfirmation';
-import type { Providers } from '../providers';
-import { whereProviderRuns } from '../../core/whereItRuns';
+import type { AppSpec } from '../../core/app/spec';
+import type { Finding } from '../../core/base/finding';
+import { installCommand } from '../../core/deploy/deploy';
+import { sameDependencies } from '../../core/workspace/specDiff';
+import type { Confirmation } from './deployConfirmation';
+import { deployConfirmation } from './deployConfirmation';
+import type { Providers } from '../sandboxes/providers';
+import { whereProviderRuns } from '../../core/deploy/whereItRuns';
 import type { Approval } from '../sandboxes/sandboxEntry';
-import type { Secrets } from '../secrets';
-import type { Settings } from '../settings';
-import { dependenciesOf } from '../../core/stacks';
+import type { Secrets } from '../base/secrets';
+import type { Settings } from '../base/settings';
+import { dependenciesOf } from '../../core/stacks/stacks';
 
 /** Shows a confirmation and resolves true when the user goes ahead. */
 export type AskConfirmation = (c: Confirmation) => Promise<boolean>;

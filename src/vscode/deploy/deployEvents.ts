@@ -4,13 +4,13 @@
  * sandbox in the registry the moment it exists.
  */
 import type * as vscode from 'vscode';
-import type { AppMeta } from '../../core/appTree';
-import type { Phase, SpawnEvent } from '../../core/events';
-import { formatFinding } from '../../core/validate';
-import type { LogChannel } from '../logChannel';
+import type { AppMeta } from '../../core/workspace/treeTypes';
+import type { Phase, SpawnEvent } from '../../core/base/events';
+import { formatFinding } from '../../core/validate/validate';
+import type { LogChannel } from '../base/logChannel';
 import type { SandboxLogs } from '../sandboxes/sandboxLogs';
 import type { SandboxRegistry } from '../sandboxes/sandboxRegistry';
-import type { SessionCost } from '../sandboxes/sessionCost';
+import type { SessionCost } from '../cost/sessionCost';
 
 export const PHASE_LABELS: Record<Phase, string> = {
   generate: 'Generating…',

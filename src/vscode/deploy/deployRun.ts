@@ -4,21 +4,21 @@
  * Only the DeployService calls these, inside the app's turn of its queue.
  */
 import * as vscode from 'vscode';
-import type { AppMeta } from '../../core/appTree';
-import type { Deployment } from '../../core/deploy';
-import { deploy, redeploy, restartInPlace } from '../../core/deploy';
-import { extendAfterTake } from '../../core/prewarm';
-import { CancelledError, isCancelled, SpawnError } from '../../core/errors';
-import type { DeployKind, RedeployPlan } from '../../core/iterate';
-import { planRedeploy } from '../../core/iterate';
-import { servesHotUpdates } from '../../core/stacks';
+import type { AppMeta } from '../../core/workspace/treeTypes';
+import type { Deployment } from '../../core/deploy/deploy';
+import { deploy, redeploy, restartInPlace } from '../../core/deploy/deploy';
+import { extendAfterTake } from '../../core/deploy/prewarm';
+import { CancelledError, isCancelled, SpawnError } from '../../core/base/errors';
+import type { DeployKind, RedeployPlan } from '../../core/deploy/redeployPlan';
+import { planRedeploy } from '../../core/deploy/redeployPlan';
+import { servesHotUpdates } from '../../core/stacks/stacks';
 import type { Sandbox, SandboxProvider } from '../../core/sandbox/types';
-import type { AppSecrets } from '../../core/secrets';
-import type { AppSpec } from '../../core/spec';
-import { withSignal } from '../cancellation';
+import type { AppSecrets } from '../../core/base/secrets';
+import type { AppSpec } from '../../core/app/spec';
+import { withSignal } from '../base/cancellation';
 import type { SandboxDiscovery } from '../sandboxes/sandboxDiscovery';
 import type { Approval, SandboxEntry } from '../sandboxes/sandboxEntry';
-import type { Settings } from '../settings';
+import type { Settings } from '../base/settings';
 import type { PreviewManager } from '../webview/previewManager';
 import type { DeployView } from './deployEvents';
 import { deployEvents, PHASE_LABELS } from './deployEvents';
@@ -43,7 +43,7 @@ export interface RunContext extends DeployView {
 export interface RunOptions {
   token?: vscode.CancellationToken;
   quiet?: boolean;
-  /** A pre-warmed sandbox (core/prewarm.ts) the first deploy goes into instead of creating one. */
+  /** A pre-warmed sandbox (core/deploy/prewarm.ts) the first deploy goes into instead of creating one. */
   into?: Sandbox;
 }
 
@@ -72,7 +72,7 @@ export function firstDeploy(c: RunContext, app: AppMeta, spec: AppSpec, provider
         });
         if (!id) throw new SpawnError('deploy.failed', 'The sandbox was not recorded.');
         ready(c, id, deployment, `Ready at ${deployment.url}`);
-        // Pre-warmed with a short lifetime: extended once it runs the app (core/prewarm.ts, as in the CLI).
+        // Pre-warmed with a short lifetime: extended once it runs the app (core/deploy/prewarm.ts, as in the CLI).
         const sandboxId = id;
         await extendAfterTake(opts.into, (ms) => c.registry.extendTimeout(sandboxId, ms), c.settings().sandboxTimeoutMinutes * 60_000, (m) => c.logger.scope('deploy').warn(m));
         await c.discovery.refreshResources(id);
@@ -117,7 +117,7 @@ export function redeployInto(c: RunContext, app: AppMeta, entry: SandboxEntry & 
           restarted = r.plan.restart;
           c.logs.append(entry.id, `Redeploy: ${describePlan(r.plan)}`);
         } else {
-          // Restarted in place, as every front does (core/deploy.ts): the core decides whether to install again.
+          // Restarted in place, as every front does (core/deploy/deploy.ts): the core decides whether to install again.
           deployment = await restartInPlace({ sandbox: entry.sandbox, spec: previous?.spec, process: previous?.process }, spec, step);
         }
         ready(c, entry.id, deployment, `Redeployed; ready at ${deployment.url}`);

@@ -6,17 +6,19 @@
  * asks before running anything the user has not approved, and hands the work to the core pipeline (deployRun).
  */
 import * as vscode from 'vscode';
-import type { AppMeta, AppTree } from '../../core/appTree';
-import { aboutApp, SpawnError } from '../../core/errors';
-import type { SpecDiff } from '../../core/iterate';
-import { deployKind, diffSpecs } from '../../core/iterate';
-import { KeyedQueue } from '../../core/keyedQueue';
-import type { DiscardReason } from '../../core/prewarm';
-import { Prewarm, prewarmWanted, takePrewarm } from '../../core/prewarm';
+import type { AppMeta } from '../../core/workspace/treeTypes';
+import type { AppTree } from '../../core/workspace/appTree';
+import { aboutApp, SpawnError } from '../../core/base/errors';
+import type { SpecDiff } from '../../core/workspace/specDiff';
+import { deployKind } from '../../core/deploy/redeployPlan';
+import { diffSpecs } from '../../core/workspace/specDiff';
+import { KeyedQueue } from '../../core/base/keyedQueue';
+import type { DiscardReason } from '../../core/deploy/prewarm';
+import { Prewarm, prewarmWanted, takePrewarm } from '../../core/deploy/prewarm';
 import type { ProviderChoice } from '../../core/sandbox';
-import type { AppType } from '../../core/spec';
-import { hasErrors } from '../../core/validate';
-import type { AppDiagnostics } from '../diagnostics';
+import type { AppType } from '../../core/app/spec';
+import { hasErrors } from '../../core/validate/validate';
+import type { AppDiagnostics } from '../fs/diagnostics';
 import { isAppUri } from '../fs/appUri';
 import { isLive } from '../sandboxes/sandboxEntry';
 import type { DeployDialogs } from './deployDialogs';

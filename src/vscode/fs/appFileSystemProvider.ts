@@ -3,9 +3,10 @@
  * TreeErrors into FileSystemErrors and batches the tree's change events.
  */
 import * as vscode from 'vscode';
-import type { AppTree, NodeKind, TreeChange } from '../../core/appTree';
-import { TreeError } from '../../core/appTree';
-import { Disposable, toDisposable } from '../dispose';
+import type { AppTree } from '../../core/workspace/appTree';
+import type { NodeKind, TreeChange } from '../../core/workspace/treeTypes';
+import { TreeError } from '../../core/workspace/treeTypes';
+import { Disposable, toDisposable } from '../base/dispose';
 import { SCHEME } from './appUri';
 
 const CHANGE_TYPES: Record<TreeChange['type'], vscode.FileChangeType> = {

@@ -1,6 +1,6 @@
 /**
  * Keeps the virtual workspace across window reloads, extension-host crashes and restarts: each app is one draft
- * record (core/draft.ts) of the core's JsonStore in the extension's global storage, written atomically shortly
+ * record (core/workspace/draft.ts) of the core's JsonStore in the extension's global storage, written atomically shortly
  * after it changes, and restored at activation.
  *
  * A record holds the app's files and metadata (the AppTree's serialization) plus named sections other services
@@ -12,13 +12,14 @@
  * memory and the write is retried.
  */
 import path from 'node:path';
-import type { AppMeta, AppTree } from '../../core/appTree';
-import type { DraftRecord } from '../../core/draft';
-import { APP_KEYS, DRAFT_LIMITS, draftProblem } from '../../core/draft';
-import { messageOf } from '../../core/errors';
-import type { Logger as CoreLogger } from '../../core/events';
-import { JsonStore } from '../../core/store';
-import { Disposable, toDisposable } from '../dispose';
+import type { AppMeta } from '../../core/workspace/treeTypes';
+import type { AppTree } from '../../core/workspace/appTree';
+import type { DraftRecord } from '../../core/workspace/draft';
+import { APP_KEYS, DRAFT_LIMITS, draftProblem } from '../../core/workspace/draft';
+import { messageOf } from '../../core/base/errors';
+import type { Logger as CoreLogger } from '../../core/base/events';
+import { JsonStore } from '../../core/base/store';
+import { Disposable, toDisposable } from '../base/dispose';
 
 export type { AppPersistenceOptions, DraftNotices, DraftSection } from './draftTypes';
 import type { AppPersistenceOptions, DraftSection } from './draftTypes';

@@ -1,6 +1,6 @@
 /** The user-facing side of draft faults: one short message per episode, with the actions that help. */
 import * as vscode from 'vscode';
-import type { SetAside } from '../../core/store';
+import type { SetAside } from '../../core/base/store';
 import type { DraftNotices } from './appPersistence';
 
 export class WindowDraftNotices implements DraftNotices {

@@ -1,6 +1,6 @@
 /** What the draft persistence works with: sections other services own, how faults reach the user, its options. */
-import type { AppMeta } from '../../core/appTree';
-import type { SetAside } from '../../core/store';
+import type { AppMeta } from '../../core/workspace/treeTypes';
+import type { SetAside } from '../../core/base/store';
 
 /** A part of an app's draft record that some service owns. */
 export interface DraftSection {

@@ -6,7 +6,7 @@
  */
 import * as vscode from 'vscode';
 import type { ChatModel, ChatPart, ChatTurn } from '../../core/generate/chatModelGenerator';
-import { CancelledError, SpawnError } from '../../core/errors';
+import { CancelledError, SpawnError } from '../../core/base/errors';
 
 /** What Spawn App needs from `vscode.lm` (the real one; tests in a newer VS Code register a fake provider). */
 export interface ChatModelSource {

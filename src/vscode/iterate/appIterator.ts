@@ -5,21 +5,22 @@
  * a running app is then redeployed in place through the DeployService (one deploy of an app at a time).
  */
 import * as vscode from 'vscode';
-import type { AppMeta, AppTree } from '../../core/appTree';
-import { CancelledError, FIXABLE_CODES, isCancelled, messageOf, SpawnError } from '../../core/errors';
-import type { FailedStep } from '../../core/iterate';
-import { FixLoop, usefulTail } from '../../core/iterate';
-import { currentFiles } from '../../core/treeEdits';
-import { compareFiles, versionTitle } from '../../core/versions';
+import type { AppMeta } from '../../core/workspace/treeTypes';
+import type { AppTree } from '../../core/workspace/appTree';
+import { CancelledError, FIXABLE_CODES, isCancelled, messageOf, SpawnError } from '../../core/base/errors';
+import type { FailedStep } from '../../core/generate/fixLoop';
+import { FixLoop, usefulTail } from '../../core/generate/fixLoop';
+import { currentFiles } from '../../core/workspace/treeEdits';
+import { compareFiles, versionTitle } from '../../core/app/versions';
 import type { DeployResult, DeployService } from '../deploy/deployService';
-import type { AppDiagnostics } from '../diagnostics';
-import { Disposable } from '../dispose';
+import type { AppDiagnostics } from '../fs/diagnostics';
+import { Disposable } from '../base/dispose';
 import { appUri } from '../fs/appUri';
-import type { LogChannel } from '../logChannel';
+import type { LogChannel } from '../base/logChannel';
 import type { SandboxEntry } from '../sandboxes/sandboxEntry';
 import type { SandboxLogs } from '../sandboxes/sandboxLogs';
 import type { SandboxRegistry } from '../sandboxes/sandboxRegistry';
-import type { Settings } from '../settings';
+import type { Settings } from '../base/settings';
 import type { ChangePair } from './changesView';
 import { saveAppEditors, showChanges } from './changesView';
 import type { ClaudeChanges } from './claudeChanges';

@@ -4,19 +4,20 @@
  * sandbox registry, so every way of deploying counts without the deploy service knowing about history.
  */
 import * as vscode from 'vscode';
-import type { AppMeta, AppTree } from '../../core/appTree';
-import { manifestText } from '../../core/appTree';
-import { manifestOf } from '../../core/appDir';
-import type { Deployment } from '../../core/deploy';
-import { SpawnError } from '../../core/errors';
-import type { Logger as CoreLogger } from '../../core/events';
-import { diffSpecs } from '../../core/iterate';
-import type { AppFile, AppSpec } from '../../core/spec';
-import { currentFiles, replaceAppFiles } from '../../core/treeEdits';
-import { checkPath, MANIFEST_NAME } from '../../core/validate';
-import type { AppVersion, HistoryLimits, VersionKind } from '../../core/versions';
-import { addVersion, parseVersions, versionTitle } from '../../core/versions';
-import { Disposable, toDisposable } from '../dispose';
+import type { AppMeta } from '../../core/workspace/treeTypes';
+import type { AppTree } from '../../core/workspace/appTree';
+import { manifestText } from '../../core/workspace/treeText';
+import { manifestOf } from '../../core/workspace/appDir';
+import type { Deployment } from '../../core/deploy/deploy';
+import { SpawnError } from '../../core/base/errors';
+import type { Logger as CoreLogger } from '../../core/base/events';
+import { diffSpecs } from '../../core/workspace/specDiff';
+import type { AppFile, AppSpec } from '../../core/app/spec';
+import { currentFiles, replaceAppFiles } from '../../core/workspace/treeEdits';
+import { checkPath, MANIFEST_NAME } from '../../core/validate/validate';
+import type { AppVersion, HistoryLimits, VersionKind } from '../../core/app/versions';
+import { addVersion, parseVersions, versionTitle } from '../../core/app/versions';
+import { Disposable, toDisposable } from '../base/dispose';
 import type { DraftSection } from '../fs/appPersistence';
 import type { SandboxEntry } from '../sandboxes/sandboxEntry';
 import type { SandboxRegistry } from '../sandboxes/sandboxRegistry';

@@ -5,14 +5,14 @@
  * the outcome show briefly in the status bar; failures go through the one error path. `spawnApp.redeployOnSave`.
  */
 import * as vscode from 'vscode';
-import type { AppTree } from '../../core/appTree';
-import { SpawnError } from '../../core/errors';
+import type { AppTree } from '../../core/workspace/appTree';
+import { SpawnError } from '../../core/base/errors';
 import type { DeployService } from '../deploy/deployService';
-import { Disposable, toDisposable } from '../dispose';
-import type { ErrorReporter } from '../errorReporter';
+import { Disposable, toDisposable } from '../base/dispose';
+import type { ErrorReporter } from '../base/errorReporter';
 import { isAppUri } from '../fs/appUri';
-import type { LogChannel } from '../logChannel';
-import type { Settings } from '../settings';
+import type { LogChannel } from '../base/logChannel';
+import type { Settings } from '../base/settings';
 
 export const HOT_REDEPLOY_ID = 'spawnApp.redeployOnSave';
 

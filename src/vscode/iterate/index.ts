@@ -1,18 +1,18 @@
 /** Builds the iterate services (refine, fix, versions, hot redeploy) for the composition root. */
 export { AppHistory } from './history';
 import * as vscode from 'vscode';
-import type { AppTree } from '../../core/appTree';
-import type { CoreConfig } from '../../core/config';
+import type { AppTree } from '../../core/workspace/appTree';
+import type { CoreConfig } from '../../core/base/config';
 import type { ChatModelSource } from '../generate/vscodeLanguageModels';
 import type { DeployService } from '../deploy/deployService';
-import type { AppDiagnostics } from '../diagnostics';
-import type { ErrorReporter } from '../errorReporter';
-import type { LogChannel } from '../logChannel';
-import type { Secrets } from '../secrets';
-import type { Settings } from '../settings';
+import type { AppDiagnostics } from '../fs/diagnostics';
+import type { ErrorReporter } from '../base/errorReporter';
+import type { LogChannel } from '../base/logChannel';
+import type { Secrets } from '../base/secrets';
+import type { Settings } from '../base/settings';
 import type { SandboxLogs } from '../sandboxes/sandboxLogs';
 import type { SandboxRegistry } from '../sandboxes/sandboxRegistry';
-import type { SessionCost } from '../sandboxes/sessionCost';
+import type { SessionCost } from '../cost/sessionCost';
 import { AppIterator } from './appIterator';
 import { ClaudeChanges } from './claudeChanges';
 import type { AppHistory } from './history';

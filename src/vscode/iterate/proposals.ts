@@ -6,16 +6,16 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import type { AppMeta } from '../../core/appTree';
-import type { Logger as CoreLogger } from '../../core/events';
-import type { SpecDiff } from '../../core/iterate';
-import { diffSpecs } from '../../core/iterate';
-import type { AppSpec } from '../../core/spec';
-import { checkPath } from '../../core/validate';
-import { setContext } from '../contextKeys';
-import { Disposable, toDisposable } from '../dispose';
+import type { AppMeta } from '../../core/workspace/treeTypes';
+import type { Logger as CoreLogger } from '../../core/base/events';
+import type { SpecDiff } from '../../core/workspace/specDiff';
+import { diffSpecs } from '../../core/workspace/specDiff';
+import type { AppSpec } from '../../core/app/spec';
+import { checkPath } from '../../core/validate/validate';
+import { setContext } from '../base/contextKeys';
+import { Disposable, toDisposable } from '../base/dispose';
 import { appUri } from '../fs/appUri';
-import type { AppTree } from '../../core/appTree';
+import type { AppTree } from '../../core/workspace/appTree';
 import type { ChangePair } from './changesView';
 import { closeChanges, showChanges } from './changesView';
 import type { SnapshotDocuments } from './snapshotDocuments';

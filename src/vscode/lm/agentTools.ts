@@ -11,13 +11,14 @@
  * "no" is a result starting `Declined:`, and nothing ran.
  */
 import type * as vscode from 'vscode';
-import type { AppMeta, AppTree } from '../../core/appTree';
-import { guessAppType } from '../../core/appType';
-import { isCancelled, SpawnError } from '../../core/errors';
+import type { AppMeta } from '../../core/workspace/treeTypes';
+import type { AppTree } from '../../core/workspace/appTree';
+import { guessAppType } from '../../core/app/appType';
+import { isCancelled, SpawnError } from '../../core/base/errors';
 import type { SandboxProvider } from '../../core/sandbox/types';
 import { templateStandInNotice } from '../../core/generate/templates';
-import { formatUsd } from '../../core/pricing';
-import { isAppType } from '../../core/spec';
+import { formatUsd } from '../../core/base/pricing';
+import { isAppType } from '../../core/app/spec';
 import { MAX_LOG_TAIL, toolDefinition } from '../../core/tools/definitions';
 import { checkToolArgs } from '../../core/tools/schemas';
 import type { ToolResult } from '../../core/tools/toolText';
@@ -27,12 +28,12 @@ import type { DeployDialogs } from '../deploy/deployDialogs';
 import type { DeployResult, DeployService } from '../deploy/deployService';
 import { appUri } from '../fs/appUri';
 import type { AppIterator } from '../iterate/appIterator';
-import type { LogChannel } from '../logChannel';
-import type { Providers } from '../providers';
+import type { LogChannel } from '../base/logChannel';
+import type { Providers } from '../sandboxes/providers';
 import type { SandboxLogs } from '../sandboxes/sandboxLogs';
 import type { SandboxRegistry } from '../sandboxes/sandboxRegistry';
-import type { Settings } from '../settings';
-import type { Spawner } from '../spawner';
+import type { Settings } from '../base/settings';
+import type { Spawner } from '../generate/spawner';
 import { destroyConfirmation, refineConfirmation } from './toolConfirmations';
 
 export interface AgentToolServices {

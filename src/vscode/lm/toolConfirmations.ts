@@ -4,11 +4,11 @@
  * anything (deploys ask with the deploy dialog itself, deployConfirmation.ts). Same modal, same facts.
  */
 import * as vscode from 'vscode';
-import type { AppMeta } from '../../core/appTree';
+import type { AppMeta } from '../../core/workspace/treeTypes';
 import type { SandboxProvider } from '../../core/sandbox/types';
 import { runsUnsandboxed } from '../../core/tools/trust';
-import { whereProviderRuns } from '../../core/whereItRuns';
-import type { Confirmation } from '../deployConfirmation';
+import { whereProviderRuns } from '../../core/deploy/whereItRuns';
+import type { Confirmation } from '../deploy/deployConfirmation';
 import type { SandboxEntry } from '../sandboxes/sandboxEntry';
 
 function whereFor(provider: Pick<SandboxProvider, 'id' | 'isolation'> | undefined): string {

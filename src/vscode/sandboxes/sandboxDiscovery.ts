@@ -7,12 +7,13 @@
  * A listing that fails is kept as a ListError (the tree offers a retry) and leaves the rest as it was.
  */
 import * as vscode from 'vscode';
-import type { Logger } from '../../core/events';
-import { messageOf, SpawnError } from '../../core/errors';
-import type { ProviderId, SandboxInfo, SandboxProvider } from '../../core/sandbox/types';
+import type { Logger } from '../../core/base/events';
+import { messageOf, SpawnError } from '../../core/base/errors';
+import type { ProviderId } from '../../core/base/providerId';
+import type { SandboxInfo, SandboxProvider } from '../../core/sandbox/types';
 import { providerInfo } from '../../core/sandbox/providers';
 import { METADATA_TAG } from '../../core/sandbox/types';
-import { Disposable } from '../dispose';
+import { Disposable } from '../base/dispose';
 import type { SandboxRegistry } from './sandboxRegistry';
 
 /** A provider whose listing failed (offline, bad key). */

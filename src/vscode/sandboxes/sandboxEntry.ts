@@ -2,8 +2,9 @@
  * One sandbox as the extension knows it. Entries are immutable: only the SandboxRegistry makes new ones (and
  * fires `onDidChange`); everyone else reads them.
  */
-import type { Deployment } from '../../core/deploy';
-import type { ProviderId, Sandbox, SandboxProvider } from '../../core/sandbox/types';
+import type { Deployment } from '../../core/deploy/deploy';
+import type { ProviderId } from '../../core/base/providerId';
+import type { Sandbox, SandboxProvider } from '../../core/sandbox/types';
 
 /** `paused`: an E2B sandbox paused at its timeout or on request; a request to its URL, or Resume, wakes it. */
 export type SandboxStatus = 'starting' | 'running' | 'paused' | 'failed';
@@ -57,7 +58,7 @@ export interface SandboxEntry {
   /** Being destroyed: its app's exit is expected, not a failure. */
   readonly stopping: boolean;
   readonly approved?: Approval;
-  /** Pre-warmed for an app being generated (core/prewarm.ts): made from its template, nothing of the app's in it yet. */
+  /** Pre-warmed for an app being generated (core/deploy/prewarm.ts): made from its template, nothing of the app's in it yet. */
   readonly prewarmed?: boolean;
 }
 

@@ -4,7 +4,7 @@
  * went (why did it stop?) until the window closes; the others go with their sandbox.
  */
 import * as vscode from 'vscode';
-import { Disposable, toDisposable } from '../dispose';
+import { Disposable, toDisposable } from '../base/dispose';
 import type { SandboxEntry } from './sandboxEntry';
 import type { SandboxRegistry } from './sandboxRegistry';
 

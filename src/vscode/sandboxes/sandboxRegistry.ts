@@ -4,13 +4,13 @@
  * `onDidChange`; the tree, the status bar, the preview and the deploy history only read it.
  */
 import * as vscode from 'vscode';
-import type { Deployment } from '../../core/deploy';
-import type { Logger } from '../../core/events';
-import { messageOf, SpawnError } from '../../core/errors';
+import type { Deployment } from '../../core/deploy/deploy';
+import type { Logger } from '../../core/base/events';
+import { messageOf, SpawnError } from '../../core/base/errors';
 import type { Sandbox, SandboxInfo, SandboxProvider } from '../../core/sandbox/types';
 import { providerInfo } from '../../core/sandbox/providers';
-import { setContext } from '../contextKeys';
-import { Disposable, toDisposable } from '../dispose';
+import { setContext } from '../base/contextKeys';
+import { Disposable, toDisposable } from '../base/dispose';
 import type { Approval, SandboxEntry, SandboxOrigin } from './sandboxEntry';
 
 /** What a provider says about a sandbox that the entry keeps up to date (E2B reports vCPUs and memory on listing). */

@@ -4,11 +4,11 @@
  * bubblewrap plan). Closing the terminal kills the shell, not the app; when a sandbox goes, its terminals close.
  */
 import * as vscode from 'vscode';
-import { messageOf, SpawnError } from '../../core/errors';
-import type { Logger } from '../../core/events';
+import { messageOf, SpawnError } from '../../core/base/errors';
+import type { Logger } from '../../core/base/events';
 import { providerInfo } from '../../core/sandbox/providers';
 import type { Shell } from '../../core/sandbox/types';
-import { Disposable } from '../dispose';
+import { Disposable } from '../base/dispose';
 import type { SandboxEntry } from './sandboxEntry';
 import type { SandboxRegistry } from './sandboxRegistry';
 

@@ -2,7 +2,7 @@
  * Notices a sandbox's timeout: when a running E2B sandbox reaches its end, its provider pauses it (or kills it), so the
  * providers are listed again then, and the registry learns `paused` (or that it is gone). One timer, on the earliest end.
  */
-import { Disposable } from '../dispose';
+import { Disposable } from '../base/dispose';
 import type { SandboxRegistry } from './sandboxRegistry';
 
 /** How long after the end to look: E2B pauses a sandbox within a moment of its timeout. */

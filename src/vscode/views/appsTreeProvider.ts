@@ -1,11 +1,12 @@
 /** The Apps view: the virtual workspace (each app's folder and files) straight from the AppTree, and each app's versions. */
 import * as vscode from 'vscode';
-import type { AppMeta, AppTree } from '../../core/appTree';
-import { MANIFEST_NAME } from '../../core/validate';
-import type { AppVersion } from '../../core/versions';
-import { versionTitle } from '../../core/versions';
+import type { AppMeta } from '../../core/workspace/treeTypes';
+import type { AppTree } from '../../core/workspace/appTree';
+import { MANIFEST_NAME } from '../../core/validate/validate';
+import type { AppVersion } from '../../core/app/versions';
+import { versionTitle } from '../../core/app/versions';
 import { SCHEME } from '../fs/appUri';
-import { Disposable, toDisposable } from '../dispose';
+import { Disposable, toDisposable } from '../base/dispose';
 import type { SandboxRegistry } from '../sandboxes/sandboxRegistry';
 
 /** Where the view reads an app's versions (the AppHistory). */

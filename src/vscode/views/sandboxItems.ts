@@ -1,12 +1,37 @@
 /** The Sandboxes view's items: a sandbox, its details (URL, time left, cost, phase, error), the groups. */
 import * as vscode from 'vscode';
-import { formatUsd } from '../../core/pricing';
+import { formatUsd } from '../../core/base/pricing';
 import { providerInfo } from '../../core/sandbox/providers';
-import { whereItRuns } from '../../core/whereItRuns';
+import { whereItRuns } from '../../core/deploy/whereItRuns';
 import type { ListError } from '../sandboxes/sandboxDiscovery';
 import type { SandboxEntry, SandboxOrigin } from '../sandboxes/sandboxEntry';
-import { entryCost } from '../sandboxes/sessionCost';
-import type { DetailNode, SandboxNode } from './sandboxTreeProvider';
+import { entryCost } from '../cost/sessionCost';
+import type { ProviderId } from '../../core/base/providerId';
+
+export interface SandboxNode {
+  readonly kind: 'sandbox';
+  readonly id: string;
+}
+
+export interface DetailNode {
+  readonly kind: 'detail';
+  readonly id: string;
+  readonly field: 'url' | 'time' | 'cost' | 'phase' | 'error';
+}
+
+/** Sandboxes of other windows and machines (and local ones a gone window left), apart from this window's. */
+export interface GroupNode {
+  readonly kind: 'group';
+  readonly id: 'other';
+}
+
+/** A provider whose listing failed: click to retry. */
+export interface ListErrorNode {
+  readonly kind: 'listError';
+  readonly id: ProviderId;
+}
+
+export type SandboxTreeNode = SandboxNode | DetailNode | GroupNode | ListErrorNode;
 
 const ORIGIN_NOTES: Record<SandboxOrigin, string> = {
   deployed: '',

@@ -1,36 +1,12 @@
 /** Maps the sandbox registry to tree items (the Sandboxes view); a 1 s tick keeps countdowns and costs live. */
 import * as vscode from 'vscode';
-import type { ProviderId } from '../../core/sandbox/types';
-import { Disposable, toDisposable } from '../dispose';
+import { Disposable, toDisposable } from '../base/dispose';
 import type { SandboxDiscovery } from '../sandboxes/sandboxDiscovery';
 import type { SandboxEntry } from '../sandboxes/sandboxEntry';
 import type { SandboxRegistry } from '../sandboxes/sandboxRegistry';
+import type { ProviderId } from '../../core/base/providerId';
+import type { DetailNode, GroupNode, ListErrorNode, SandboxNode, SandboxTreeNode } from './sandboxItems';
 import { detailItem, groupItem, listErrorItem, sandboxItem } from './sandboxItems';
-
-export interface SandboxNode {
-  readonly kind: 'sandbox';
-  readonly id: string;
-}
-
-export interface DetailNode {
-  readonly kind: 'detail';
-  readonly id: string;
-  readonly field: 'url' | 'time' | 'cost' | 'phase' | 'error';
-}
-
-/** Sandboxes of other windows and machines (and local ones a gone window left), apart from this window's. */
-export interface GroupNode {
-  readonly kind: 'group';
-  readonly id: 'other';
-}
-
-/** A provider whose listing failed: click to retry. */
-export interface ListErrorNode {
-  readonly kind: 'listError';
-  readonly id: ProviderId;
-}
-
-export type SandboxTreeNode = SandboxNode | DetailNode | GroupNode | ListErrorNode;
 
 export class SandboxTreeProvider extends Disposable implements vscode.TreeDataProvider<SandboxTreeNode> {
   private readonly _onDidChangeTreeData = this._register(new vscode.EventEmitter<SandboxTreeNode | undefined>());

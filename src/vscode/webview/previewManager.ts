@@ -3,9 +3,9 @@
  * sandbox registry, and turns toolbar clicks into commands (so they share the commands' error path).
  */
 import * as vscode from 'vscode';
-import type { AppTree } from '../../core/appTree';
-import { Disposable, toDisposable } from '../dispose';
-import { FIXABLE_CODES, messageOf } from '../../core/errors';
+import type { AppTree } from '../../core/workspace/appTree';
+import { Disposable, toDisposable } from '../base/dispose';
+import { FIXABLE_CODES, messageOf } from '../../core/base/errors';
 import type { SandboxEntry } from '../sandboxes/sandboxEntry';
 import type { SandboxRegistry } from '../sandboxes/sandboxRegistry';
 import type { PreviewAction, PreviewState } from './messages';

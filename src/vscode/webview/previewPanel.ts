@@ -1,6 +1,6 @@
 /** One preview panel (one per app): holds its webview, waits for "ready", then keeps it in step with the state. */
 import type * as vscode from 'vscode';
-import { Disposable } from '../dispose';
+import { Disposable } from '../base/dispose';
 import type { PreviewAction, PreviewState, ToWebview } from './messages';
 import { parseFromWebview } from './messages';
 import { originOf, previewHtml } from './previewHtml';

@@ -1,8 +1,8 @@
 /** Delete (Apps view): deletes a file or folder; deleting a whole app also destroys its sandbox. Args: node, `{confirm}`. */
 import * as vscode from 'vscode';
-import { SpawnError } from '../../../core/errors';
+import { SpawnError } from '../../../core/base/errors';
 import { isAppUri } from '../../fs/appUri';
-import { closeEditorsUnder } from '../../spawner';
+import { closeEditorsUnder } from '../../generate/spawner';
 import { defineCommand } from '../command';
 import { confirmModal, optionsOf } from '../targets';
 

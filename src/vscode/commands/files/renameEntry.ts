@@ -1,8 +1,8 @@
 /** Rename… (Apps view): renames a file, folder or whole app; open editors follow. */
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { CancelledError, SpawnError } from '../../../core/errors';
-import { checkPath } from '../../../core/validate';
+import { CancelledError, SpawnError } from '../../../core/base/errors';
+import { checkPath } from '../../../core/validate/validate';
 import { isAppUri } from '../../fs/appUri';
 import { defineCommand } from '../command';
 

@@ -1,5 +1,5 @@
 /** Accept (the proposed change's diff editor title, or the palette): applies Claude's open proposal. Args: `{appId}`. */
-import { SpawnError } from '../../../core/errors';
+import { SpawnError } from '../../../core/base/errors';
 import { defineCommand } from '../command';
 import { optionsOf } from '../targets';
 

@@ -1,5 +1,5 @@
 /** Reject (the proposed change's diff editor title, or the palette): drops Claude's open proposal; nothing changes. Args: `{appId}`. */
-import { SpawnError } from '../../../core/errors';
+import { SpawnError } from '../../../core/base/errors';
 import { defineCommand } from '../command';
 import { optionsOf } from '../targets';
 

@@ -1,6 +1,6 @@
 /** Copy URL: the URL a browser reaches the app at. */
 import * as vscode from 'vscode';
-import { SpawnError } from '../../../core/errors';
+import { SpawnError } from '../../../core/base/errors';
 import { defineCommand } from '../command';
 import { resolveSandbox } from '../targets';
 

@@ -1,6 +1,6 @@
 /** Extend Timeout (E2B): keeps the sandbox alive longer. Args: target, `{minutes}`. */
 import * as vscode from 'vscode';
-import { CancelledError, SpawnError } from '../../../core/errors';
+import { CancelledError, SpawnError } from '../../../core/base/errors';
 import { providerInfo } from '../../../core/sandbox/providers';
 import { defineCommand } from '../command';
 import { optionsOf, resolveSandbox } from '../targets';

@@ -1,6 +1,6 @@
 /** Open in Browser: the app's URL (mapped through `asExternalUri`, so local ports work from remotes too). */
 import * as vscode from 'vscode';
-import { SpawnError } from '../../../core/errors';
+import { SpawnError } from '../../../core/base/errors';
 import { defineCommand } from '../command';
 import { resolveSandbox } from '../targets';
 

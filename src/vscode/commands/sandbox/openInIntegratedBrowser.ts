@@ -1,6 +1,6 @@
 /** Open in Integrated Browser: VS Code's own browser where it has one, else the Simple Browser, else the system's. */
 import * as vscode from 'vscode';
-import { SpawnError } from '../../../core/errors';
+import { SpawnError } from '../../../core/base/errors';
 import { defineCommand } from '../command';
 import { resolveSandbox } from '../targets';
 

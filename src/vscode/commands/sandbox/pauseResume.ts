@@ -4,7 +4,7 @@
  * a timeout, since E2B gives a sandbox resumed without one only 5 minutes. A failure offers Retry.
  */
 import * as vscode from 'vscode';
-import { SpawnError } from '../../../core/errors';
+import { SpawnError } from '../../../core/base/errors';
 import { providerInfo } from '../../../core/sandbox/providers';
 import { defineCommand } from '../command';
 import { optionsOf, resolveSandbox } from '../targets';

@@ -4,8 +4,8 @@
  * timeout, until then.
  */
 import * as vscode from 'vscode';
-import { SpawnError } from '../../../core/errors';
-import { E2B_LIFETIME_CAP } from '../../../core/sandbox/e2bCaps';
+import { SpawnError } from '../../../core/base/errors';
+import { E2B_LIFETIME_CAP } from '../../../core/sandbox/e2b/e2bCaps';
 import { defineCommand } from '../command';
 import { resolveSandbox } from '../targets';
 

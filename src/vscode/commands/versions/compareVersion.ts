@@ -1,5 +1,5 @@
 /** Compare with Current (a version in the Apps view): the version ↔ the app's files now, as diffs. Args: node or `{appId, versionId}`. */
-import { SpawnError } from '../../../core/errors';
+import { SpawnError } from '../../../core/base/errors';
 import { defineCommand } from '../command';
 import { resolveIterateApp, versionIdOf } from '../iterateTargets';
 

@@ -1,0 +1,443 @@
+/** One local sandbox: its folder, its processes (inside the containment profile where bubblewrap works), its install, its terminal. */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { CancelledError, SpawnError } from '../../base/errors';
+import { removeTree, writeTree } from '../../base/noFollow';
+import type { AppFile, AppSpec } from '../../app/spec';
+import { splitNpmDependency } from '../../stacks/stacks';
+import { checkPath } from '../../validate/validate';
+import type { Isolation } from './bwrap';
+import { appEnv } from './bwrap';
+import type { CachePlan, DepCache } from './depCache';
+import { LINK_SCRIPT, linkEntry, npmInstall } from './depCache';
+import type { Closer } from './forward';
+import { forwardPortToSocket, outboundProxy } from './forward';
+import type { SpawnedShell } from './processes';
+import { isSameProcess, killGroup, killGroupSync, processStartTime, spawnGroup } from './processes';
+import { probeUrl } from '../probe';
+import { ptyCommand, startShell } from './localShell';
+import type { Limits, SandboxCgroup } from './limits';
+import { limitInOutput, limitSentence, makeCgroup } from './limits';
+import type { Step } from './profile';
+import { sandboxProfile, STEPS } from './profile';
+import { pipConfigText, registryHosts } from './registries';
+import type { BackgroundProcess, CachedInstall, RunOptions, RunResult, Sandbox, SandboxInfo, Shell, ShellOptions } from '../types';
+import type { LocalRecord, ProcessRecord } from './records';
+import { recordInfo, saveRecord } from './records';
+
+/** What a sandbox asks of the provider that made it (the LocalProvider). */
+export interface LocalSandboxOwner {
+  readonly root: string;
+  readonly parentEnv: NodeJS.ProcessEnv;
+  readonly depCache: DepCache;
+  readonly limits: Limits;
+  readonly proxyAllow: { host: string; port: number }[];
+  isolation(): Isolation;
+  allowLan(): boolean;
+  forget(id: string): void;
+}
+
+/** The in-sandbox port of the outbound proxy bridge (inside the app's own network namespace). */
+const INNER_PROXY_PORT = 3128;
+
+export class LocalSandbox implements Sandbox {
+  readonly provider = 'local' as const;
+  private readonly running = new Map<number, { kill(): Promise<void> }>();
+  private destroyed = false;
+  /** Something ran in the app folder (an install or the app): from then on only sandboxed code touches it. */
+  private ranCode = false;
+  /** Host-side forwarder and proxy of a sandboxed run, kept across restarts until destroy. */
+  private bridges: Closer[] = [];
+  private bridging?: Promise<void>;
+  private shells = 0;
+  /** The host's proxy sockets, one per kind of way out (profile.ts STEPS), started at first use. */
+  private readonly proxies = new Map<'registries' | 'network', Promise<string>>();
+  /** The sandbox's cgroup (null: none can be made here), made at its first sandboxed step. */
+  private cgroup?: SandboxCgroup | null;
+
+  constructor(
+    private readonly owner: LocalSandboxOwner,
+    private readonly record: LocalRecord,
+    readonly dir: string,
+    private readonly host: string,
+  ) {}
+
+  get id(): string {
+    return this.record.id;
+  }
+
+  get appDir(): string {
+    return path.join(this.dir, 'app');
+  }
+
+  private get homeDir(): string {
+    return path.join(this.dir, 'home');
+  }
+
+  private get sockDir(): string {
+    return path.join(this.dir, 'sock');
+  }
+
+  /** Host-only folder (never shown to the app) of the proxy sockets and the install steps' pip config. */
+  private get netDir(): string {
+    return path.join(this.dir, 'net');
+  }
+
+  get sandboxed(): boolean {
+    return this.record.sandboxed === true;
+  }
+
+  get cacheEntries(): readonly string[] {
+    return this.record.cacheEntries ?? [];
+  }
+
+  /**
+   * Writes files into the app folder from the host. Once the app has run, the folder is its own to change: it may
+   * have swapped any file or folder for a link to a file of the user's, or a FIFO. So the writes go through the
+   * no-follow writer (noFollow.ts): never through a link, nothing at all when any path is refused (one sentence).
+   */
+  async writeFiles(files: readonly AppFile[], signal?: AbortSignal): Promise<void> {
+    this.assertAlive();
+    if (signal?.aborted) throw new CancelledError();
+    const planned = files.map((f) => {
+      // Defence in depth: the pipeline validated already, but nothing outside the app folder is ever written.
+      const checked = checkPath(f.path);
+      if (!checked.ok) throw new SpawnError('blocked', checked.message);
+      return { rel: checked.path, content: f.content };
+    });
+    writeTree({ root: this.appDir, shown: `the app folder of sandbox ${this.id}` }, planned);
+  }
+
+  /**
+   * Starts `cmd` in the app folder as one step of the containment profile (profile.ts) when sandboxed, else as a
+   * plain process group; either way with the env allowlist. Output is watched for a hit limit (one sentence then).
+   */
+  private async spawn(cmd: string, opts: RunOptions, step: Step, writable: string[] = []): Promise<SpawnedShell> {
+    // The dependency cache build fills an entry every later app of the stack uses: it gets a fresh folder of its own
+    // as its folder and home, never the app's (whose code may have run and left, say, a poisoned npm cache in ~/.npm).
+    const own = step === 'build' ? this.buildHome() : undefined;
+    const appDir = own ?? this.appDir;
+    const homeDir = own ?? this.homeDir;
+    const cwd = own ?? this.cwd(opts);
+    const parent = this.owner.parentEnv;
+    const limits = this.owner.limits;
+    const watch = this.limitWatch(opts.onOutput);
+    const onOutput = watch.onOutput;
+    if (!this.sandboxed) {
+      const env = appEnv({ parent, home: homeDir, port: this.record.port, path: parent.PATH ?? '/usr/bin:/bin', extra: opts.env, registries: STEPS[step].proxy === 'registries' });
+      return spawnGroup('/bin/bash', ['-c', cmd], cwd, env, onOutput, cmd);
+    }
+    const proxySocket = await this.proxyFor(step);
+    const registries = STEPS[step].proxy === 'registries';
+    const prof = sandboxProfile({
+      step,
+      root: this.owner.root,
+      appDir,
+      homeDir,
+      cwd,
+      parentEnv: parent,
+      port: this.record.port,
+      proxyPort: this.record.port === INNER_PROXY_PORT ? INNER_PROXY_PORT + 1 : INNER_PROXY_PORT,
+      proxySocket,
+      sockDir: this.sockDir,
+      pipConfig: registries ? this.pipConfig() : undefined,
+      hide: [this.owner.depCache.root],
+      binds: [...(this.record.cacheEntries ?? []).map((p) => ({ path: p, writable: false })), ...writable.map((p) => ({ path: p, writable: true }))],
+      limits,
+      cgroup: this.sandboxCgroup(),
+      extraEnv: opts.env,
+      command: ['/bin/bash', '--norc', '--noprofile', '-c', cmd],
+    });
+    const sh = spawnGroup(prof.file, prof.args, cwd, prof.env, onOutput, cmd);
+    // 153: killed by SIGXFSZ (128 + 25), a file over the size limit; a cgroup counts the processes and memory it refused.
+    void sh.exited.then(({ exitCode }) => watch.say(exitCode === 153 ? 'file' : this.cgroup?.hit()));
+    return sh;
+  }
+
+  /** Passes output on, adding one sentence (once) when it, or the step's end, shows the app hit a limit. */
+  private limitWatch(onOutput: RunOptions['onOutput']): { onOutput: NonNullable<RunOptions['onOutput']>; say: (hit: 'procs' | 'file' | 'memory' | undefined) => void } {
+    let said = false;
+    const say = (hit: 'procs' | 'file' | 'memory' | undefined) => {
+      if (!hit || said) return;
+      said = true;
+      onOutput?.('stderr', `\n${limitSentence(hit, this.owner.limits)}\n`);
+    };
+    return {
+      onOutput: (stream, text) => {
+        onOutput?.(stream, text);
+        if (!said) say(limitInOutput(text));
+      },
+      say,
+    };
+  }
+
+  /** The sandbox's cgroup, made once (undefined where this user cannot make one: rlimits bound what they can). */
+  private sandboxCgroup(): SandboxCgroup | undefined {
+    if (this.cgroup === undefined) {
+      // Leftovers of sandboxes of this root that are gone (a killed owner) are swept on the way.
+      this.cgroup = makeCgroup(`spawn-app-${this.id}`, this.owner.limits, (id) => !existsSync(path.join(this.owner.root, id))) ?? null;
+    }
+    if (this.cgroup && !this.cgroup.ensure()) this.cgroup = null;
+    return this.cgroup ?? undefined;
+  }
+
+  /** A fresh, empty folder (host-only place, removed with the sandbox) that a cache build uses as its folder and home. */
+  private buildHome(): string {
+    const dir = path.join(this.netDir, 'build-home');
+    mkdirSync(this.netDir, { recursive: true, mode: 0o700 });
+    removeTree(dir);
+    mkdirSync(dir, { mode: 0o700 });
+    return dir;
+  }
+
+  /** The pip config the install steps read (the user's index settings), written once into the host-only folder. */
+  private pipConfig(): string {
+    const file = path.join(this.netDir, 'pip.conf');
+    if (!existsSync(file)) {
+      mkdirSync(this.netDir, { recursive: true, mode: 0o700 });
+      writeFileSync(file, pipConfigText(this.owner.parentEnv), { mode: 0o600 });
+    }
+    return file;
+  }
+
+  /** The host's proxy socket for a step: the install proxy (registries allowed), the app's (network on), or none. */
+  private proxyFor(step: Step): Promise<string | undefined> {
+    const kind = STEPS[step].proxy;
+    if (kind === 'network' && !this.owner.isolation().network) return Promise.resolve(undefined);
+    let started = this.proxies.get(kind);
+    if (!started) {
+      const sock = path.join(this.netDir, kind === 'registries' ? 'install.sock' : 'app.sock');
+      // Unix socket paths are limited to 107 bytes on Linux.
+      if (Buffer.byteLength(sock) > 100) {
+        throw new SpawnError('deploy.start_failed', `The local sandboxes folder ${this.owner.root} is too deeply nested for the sandbox's sockets; set SPAWN_APP_LOCAL_ROOT to a shorter path.`);
+      }
+      mkdirSync(this.netDir, { recursive: true, mode: 0o700 });
+      // Installs: public addresses and the exact registries; the app: public addresses, the LAN when allowed, its exact pairs.
+      const opts = kind === 'registries' ? { allow: registryHosts(this.owner.parentEnv) } : { allowLan: this.owner.allowLan(), allow: this.owner.proxyAllow };
+      started = outboundProxy(sock, opts).then((closer) => {
+        this.bridges.push(closer);
+        return sock;
+      });
+      this.proxies.set(kind, started);
+    }
+    return started;
+  }
+
+  /** The host side of a sandboxed run: 127.0.0.1:<port> → the app's socket. Once. */
+  private bridge(): Promise<void> {
+    this.bridging ??= (async () => {
+      // Unix socket paths are limited to 107 bytes on Linux.
+      if (Buffer.byteLength(path.join(this.sockDir, 'app')) > 100) {
+        throw new SpawnError('deploy.start_failed', `The local sandboxes folder ${this.owner.root} is too deeply nested for the sandbox's sockets; set SPAWN_APP_LOCAL_ROOT to a shorter path.`);
+      }
+      mkdirSync(this.sockDir, { recursive: true, mode: 0o700 });
+      this.bridges.push(await forwardPortToSocket(this.record.port, path.join(this.sockDir, 'app')));
+    })();
+    return this.bridging;
+  }
+
+  async run(cmd: string, opts: RunOptions = {}): Promise<RunResult> {
+    return this.exec(cmd, opts, opts.purpose === 'install' ? 'install' : 'command');
+  }
+
+  /** Runs `cmd` to its end as one step (`writable`: more folders the step may write, the cache build's). */
+  private async exec(cmd: string, opts: RunOptions, step: Step, writable: string[] = []): Promise<RunResult> {
+    this.assertAlive();
+    if (opts.signal?.aborted) throw new CancelledError();
+    let stdout = '';
+    let stderr = '';
+    this.ranCode = true;
+    const sh = await this.spawn(cmd, {
+      ...opts,
+      onOutput: (stream, text) => {
+        if (stream === 'stdout') stdout += text;
+        else stderr += text;
+        opts.onOutput?.(stream, text);
+      },
+    }, step, writable);
+    await this.unlessDestroyed(sh.pid);
+    const kill = () => killGroup(sh.pid, 200);
+    this.running.set(sh.pid, { kill });
+    const onAbort = () => void kill();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    if (opts.signal?.aborted) void kill(); // aborted while the step was being set up, before the listener was there
+    const timer = opts.timeoutMs ? setTimeout(() => void kill(), opts.timeoutMs) : undefined;
+    try {
+      const { exitCode } = await sh.exited;
+      if (opts.signal?.aborted) throw new CancelledError();
+      return { exitCode: exitCode ?? -1, stdout, stderr };
+    } finally {
+      if (timer) clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+      this.running.delete(sh.pid);
+    }
+  }
+
+  cachedInstall(spec: AppSpec): CachedInstall | undefined {
+    const cache = this.owner.depCache;
+    const plan = cache.plan(spec, this.sandboxed);
+    if (!plan) return undefined;
+    try {
+      cache.ensureRoot();
+    } catch (err) {
+      if (err instanceof SpawnError) throw err; // unsafe: refused with its sentence
+      return undefined; // no cache folder can be made here (a read-only home): install per app, as before
+    }
+    const ready = cache.ready(plan);
+    return {
+      needsInstall: !ready || plan.extras.length > 0,
+      detail: `cached: ${plan.key}${plan.extras.length ? `, ${plan.extras.length} extra` : ''}`,
+      run: (opts) => this.installFromCache(plan, opts),
+    };
+  }
+
+  /**
+   * Builds the entry when it is missing or broken (inside the install sandbox, which alone may write it), then, in
+   * the app's sandbox with the entry bound read-only, links it into node_modules and installs the extras staged.
+   */
+  private async installFromCache(plan: CachePlan, opts: RunOptions): Promise<RunResult> {
+    const cache = this.owner.depCache;
+    const npm = npmInstall(this.sandboxed);
+    if (!cache.ready(plan)) {
+      opts.onOutput?.('stdout', `Installing the ${plan.stack} dependencies into the cache (once per user): ${plan.dir}\n`);
+      await cache.build(plan, this.sandboxed, async (tmp) => {
+        const locked = Object.entries(cache.lockedSet(plan)).map(([n, v]) => shellQuote(`${n}@${v}`)).join(' ');
+        const res = await this.exec(`cd ${shellQuote(tmp)} && echo '{"private":true}' > package.json && ${npm} ${locked}`, { ...opts, cwd: undefined, timeoutMs: 10 * 60_000 }, 'build', [tmp]);
+        if (opts.signal?.aborted) throw new CancelledError();
+        if (res.exitCode !== 0) throw new SpawnError('deploy.install_failed', `Installing the ${plan.stack} dependency cache failed (exit code ${res.exitCode}).`, (res.stderr || res.stdout).trim().split('\n').slice(-15).join('\n'));
+      });
+    }
+    this.record.cacheEntries = [plan.dir];
+    saveRecord(this.dir, this.record);
+    if (plan.extras.length === 0 && !this.ranCode) {
+      // Nothing has run in the app folder yet (it holds only the files just written): link from here, at once.
+      linkEntry(this.appDir, path.join(plan.dir, 'node_modules'));
+      return { exitCode: 0, stdout: '', stderr: '' };
+    }
+    const node = `N=${shellQuote(process.execPath)}; [ -x "$N" ] || N=node; ELECTRON_RUN_AS_NODE=1 "$N" -e ${shellQuote(LINK_SCRIPT)}`;
+    const src = shellQuote(path.join(plan.dir, 'node_modules'));
+    const own = shellQuote(JSON.stringify(plan.extras.map((d) => splitNpmDependency(d).name)));
+    const cmd = plan.extras.length === 0
+      ? `${node} ${src} '' ${own}`
+      : `rm -rf .spawn-install && mkdir .spawn-install && cd .spawn-install && echo '{"private":true}' > package.json && ${npm} ${plan.extras.map(shellQuote).join(' ')} && cd .. && ${node} ${src} .spawn-install/node_modules ${own} && rm -rf .spawn-install`;
+    return this.exec(cmd, opts, 'install');
+  }
+
+  async start(cmd: string, opts: RunOptions = {}): Promise<BackgroundProcess> {
+    this.assertAlive();
+    if (this.sandboxed) await this.bridge();
+    this.ranCode = true;
+    const sh = await this.spawn(cmd, opts, 'run');
+    await this.unlessDestroyed(sh.pid);
+    const rec: ProcessRecord = { pid: sh.pid, startTime: processStartTime(sh.pid), cmd };
+    this.record.processes.push(rec);
+    saveRecord(this.dir, this.record);
+    const kill = async () => {
+      await killGroup(sh.pid);
+      this.record.processes = this.record.processes.filter((p) => p.pid !== sh.pid);
+      if (!this.destroyed) saveRecord(this.dir, this.record);
+    };
+    this.running.set(sh.pid, { kill });
+    void sh.exited.then(() => this.running.delete(sh.pid));
+    return { pid: sh.pid, exited: sh.exited, kill };
+  }
+
+  /**
+   * An interactive shell in the app folder (localShell.ts): the terminal step of the containment profile when
+   * sandboxed (the app's file system view, limits and network rule, its own network namespace with the app's proxy
+   * when the network is on), else a plain process group with the same environment allowlist. Either way bash starts
+   * without rc files (the app can write its home's .bashrc). Killed with the sandbox.
+   */
+  async openShell(opts: ShellOptions): Promise<Shell> {
+    this.assertAlive();
+    const parent = this.owner.parentEnv;
+    const [file, ...rest] = ptyCommand(opts.cols, opts.rows);
+    const extra = { TERM: 'xterm-256color' };
+    let shell: Shell;
+    if (!this.sandboxed) {
+      const env = appEnv({ parent, home: this.homeDir, port: this.record.port, path: parent.PATH ?? '/usr/bin:/bin', extra });
+      shell = startShell(file!, rest, this.appDir, env, opts);
+    } else {
+      const prof = sandboxProfile({
+        step: 'terminal',
+        root: this.owner.root,
+        appDir: this.appDir,
+        homeDir: this.homeDir,
+        cwd: this.appDir,
+        parentEnv: parent,
+        port: this.record.port,
+        proxyPort: this.record.port === INNER_PROXY_PORT ? INNER_PROXY_PORT + 1 : INNER_PROXY_PORT,
+        proxySocket: await this.proxyFor('terminal'),
+        sockDir: this.sockDir,
+        hide: [this.owner.depCache.root],
+        binds: (this.record.cacheEntries ?? []).map((p) => ({ path: p, writable: false })),
+        limits: this.owner.limits,
+        cgroup: this.sandboxCgroup(),
+        extraEnv: extra,
+        command: [file!, ...rest],
+      });
+      shell = startShell(prof.file, prof.args, this.appDir, prof.env, opts);
+    }
+    const key = -++this.shells; // beside the pids, so that destroy() kills the shells too
+    this.running.set(key, { kill: () => shell.kill() });
+    void shell.exited.then(() => this.running.delete(key));
+    return shell;
+  }
+
+  private cwd(opts?: RunOptions): string {
+    if (!opts?.cwd) return this.appDir;
+    const checked = checkPath(opts.cwd);
+    return checked.ok ? path.join(this.appDir, checked.path) : this.appDir;
+  }
+
+  url(_port: number): string {
+    return `http://${this.host}:${this.record.port}`;
+  }
+
+  probe(port: number, signal?: AbortSignal): Promise<boolean> {
+    return probeUrl(this.url(port) + '/', signal);
+  }
+
+  info(): SandboxInfo {
+    return recordInfo(this.record, false, this.host);
+  }
+
+  async extendTimeout(): Promise<void> {
+    // Local sandboxes live as long as the process that started them.
+  }
+
+  /** Kills every process synchronously (for process exit handlers); its cgroup goes when it can (else a later sweep). */
+  killAllSync(): void {
+    for (const p of this.record.processes) killGroupSync(p.pid);
+    this.cgroup?.remove();
+  }
+
+  async destroy(): Promise<void> {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    await Promise.all([...this.running.values()].map((r) => r.kill()));
+    for (const p of this.record.processes) if (isSameProcess(p.pid, p.startTime)) await killGroup(p.pid);
+    await this.bridging?.catch(() => undefined);
+    await Promise.all(this.proxies.values()).catch(() => undefined);
+    await Promise.all(this.bridges.map((b) => b.close()));
+    // The kernel frees a cgroup once its last process is reaped: a short wait after the kill.
+    for (let i = 0; i < 100 && this.cgroup && !this.cgroup.remove(); i++) await new Promise((r) => setTimeout(r, 20));
+    removeTree(this.dir); // never through a link the app left (noFollow.ts)
+    this.owner.forget(this.id);
+  }
+
+  /** A process spawned while the sandbox was being destroyed (its set-up awaits) is killed, never left running. */
+  private async unlessDestroyed(pid: number): Promise<void> {
+    if (!this.destroyed) return;
+    await killGroup(pid, 200);
+    this.assertAlive();
+  }
+
+  private assertAlive(): void {
+    if (this.destroyed) throw new SpawnError('deploy.not_found', `Sandbox ${this.id} was destroyed.`);
+  }
+}
+
+export function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
