@@ -1,12 +1,11 @@
 /**
  * The CLI's arguments are declared per command (src/cli/args.ts): each command takes only its own options, an
  * option of another command is one sentence naming who takes it (exit 2), and the usage text is generated from the
- * same declarations, so it lists every command with exactly its options.
+ * same declarations, so it lists every command with exactly its options (the built CLI: test/process/cli.test.ts).
  */
 import assert from 'node:assert/strict';
 import { COMMANDS, OPTIONS, parse, synopses } from '../../src/cli/args';
 import type { CommandName } from '../../src/cli/args';
-import { ensureBuilt, runCli } from '../helpers/cli';
 
 describe('CLI arguments per command (issue 19)', () => {
   it('an option of another command is refused in one sentence naming the command that takes it', () => {
@@ -29,14 +28,5 @@ describe('CLI arguments per command (issue 19)', () => {
       const shown = [...block.matchAll(/--([a-z-]+)/g)].map((m) => m[1]!).filter((o) => o in OPTIONS);
       for (const o of shown) assert.ok((decl.options as readonly string[]).includes(o) || block.includes(`ID|--${o}`), `${name} shows --${o} it does not take`);
     }
-  });
-
-  it('the built CLI: `spawn-app list --out x` exits 2 with that one sentence', async function () {
-    this.timeout(30_000);
-    ensureBuilt();
-    const r = await runCli(['list', '--out', 'x']);
-    assert.equal(r.code, 2);
-    assert.equal(r.stderr, 'Error: list takes no --out option (generate takes it). Run "spawn-app --help" for usage.\n');
-    assert.equal(r.stdout, '');
   });
 });
