@@ -19,8 +19,7 @@ const FRONT_LEAVES = [
   'base/config', // configFromEnv, DEFAULTS
   'base/pricing', // formatUsd
   'base/keyedQueue', // one turn per key
-  'app/spec', // the app spec's shape and its pure helpers (APP_TYPES, appNameFrom)
-  'app/appType', // guessAppType
+  'app/spec', // the app spec's shape and its pure helpers (appNameFrom, promptTooLong)
   'deploy/whereItRuns', // the one sentence (words only)
   'deploy/cost', // the one cost function (format only; the session lists sandboxes with their cost)
   'tools/definitions', // the agent tools' names and descriptions

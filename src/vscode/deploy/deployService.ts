@@ -17,7 +17,7 @@ import type { DiscardReason } from '../../core/deploy/prewarm';
 import { Prewarm, prewarmWanted, takePrewarm } from '../../core/deploy/prewarm';
 import type { ProviderChoice } from '../../core/sandbox';
 import type { AppType } from '../../core/app/spec';
-import { hasErrors } from '../../core/validate/validate';
+import { hasErrors } from '../../core/validate';
 import type { AppDiagnostics } from '../fs/diagnostics';
 import { isAppUri } from '../fs/appUri';
 import { isLive } from '../sandboxes/sandboxEntry';

@@ -13,12 +13,11 @@
 import type * as vscode from 'vscode';
 import type { AppMeta } from '../../core/workspace/treeTypes';
 import type { AppTree } from '../../core/workspace/appTree';
-import { guessAppType } from '../../core/app/appType';
 import { isCancelled, SpawnError } from '../../core/base/errors';
 import type { SandboxProvider } from '../../core/sandbox/types';
 import { templateStandInNotice } from '../../core/generate/templates';
 import { formatUsd } from '../../core/base/pricing';
-import { isAppType } from '../../core/app/spec';
+import { guessAppType, isAppType } from '../../core/stacks';
 import { MAX_LOG_TAIL, toolDefinition } from '../../core/tools/definitions';
 import { checkToolArgs } from '../../core/tools/schemas';
 import type { ToolResult } from '../../core/tools/toolText';
