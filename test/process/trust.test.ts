@@ -12,7 +12,7 @@ import { encodeText } from '../../src/core/workspace/treeText';
 import { TemplateGenerator } from '../../src/core/generate/templates';
 import { LocalProvider } from '../../src/core/sandbox/local/provider';
 import type { AppSpec } from '../../src/core/app/spec';
-import { HeadlessTools, REFUSED_UNSANDBOXED } from '../../src/core/tools/headlessTools';
+import { HeadlessTools, REFUSED_UNSANDBOXED } from '../../src/mcp/headlessTools';
 import { mayRunWithoutAsking, needsSayso } from '../../src/core/tools/trust';
 import { TrustedSpecs } from '../../src/core/app/trust';
 import { deployConfirmation } from '../../src/vscode/deploy/deployConfirmation';
