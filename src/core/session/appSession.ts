@@ -1,0 +1,440 @@
+/**
+ * One app's life, for every front: generate, save, deploy (first deploy, update in place, restart in place),
+ * refine, pause, resume, stop. Each decision is taken here, once, from its owner in the core; the front is asked only
+ * through its ports (ports.ts) and shown progress as events.
+ */
+import { saveApp, updateApp } from '../appDir';
+import type { SandboxMeter } from '../budget';
+import { meterFor } from '../budget';
+import type { Deployment } from '../deploy';
+import { deploy, redeploy, restartInPlace } from '../deploy';
+import { CancelledError, isCancelled, messageOf, SpawnError } from '../errors';
+import type { GeneratorChoice } from '../generate';
+import { createGenerator } from '../generate';
+import { templateStandInNotice } from '../generate/templates';
+import type { Usage } from '../generate/types';
+import type { AppPatch, DeployKind, SpecDiff } from '../iterate';
+import { applyPatch, changesWhatRuns, deployKind } from '../iterate';
+import type { DiscardReason } from '../prewarm';
+import { extendAfterTake, Prewarm, prewarmWanted, takePrewarm } from '../prewarm';
+import type { ProviderChoice } from '../sandbox';
+import { providerInfo } from '../sandbox/providers';
+import type { SandboxInfo, SandboxProvider } from '../sandbox/types';
+import type { AppSpec } from '../spec';
+import { appNameFrom } from '../spec';
+import { mayRunWithoutAsking } from '../tools/trust';
+import type { Finding } from '../validate';
+import { hasErrors } from '../validate';
+import type { SessionEvent } from './ports';
+import type { Session } from './session';
+
+export interface GenerateRequest {
+  prompt: string;
+  /** One of APP_TYPES; guessed from the prompt when left out. */
+  appType?: string;
+  generator?: GeneratorChoice;
+  signal?: AbortSignal;
+  /**
+   * The deploy that follows at once (`run`, `spawn_app`): its sandbox counts in the cap check before anything starts,
+   * and an E2B sandbox is pre-warmed while the model writes. Left out: nothing is deployed after.
+   */
+  deployTo?: ProviderChoice;
+}
+
+export interface Generated {
+  spec: AppSpec;
+  generator: string;
+  /** What the generation cost (null: unknown; undefined: free). */
+  usd?: number | null;
+  /** "A template stands in…" when no model could be asked. */
+  notice?: string;
+  /** Validation with the app's secrets. */
+  findings: Finding[];
+}
+
+export interface DeployRequest {
+  /** For a first deploy (the app's sandbox decides otherwise): default the session's. */
+  provider?: ProviderChoice;
+  signal?: AbortSignal;
+  /** The sandbox's name in lists; default from the app's title or hint. */
+  appName?: string;
+  /** More sandbox metadata (appType, createdBy and client are the session's). */
+  metadata?: Record<string, string>;
+  /** Count a billed sandbox's seconds against the cap while it runs, pausing it at the cap (default true). */
+  metered?: boolean;
+}
+
+export interface Deployed {
+  kind: DeployKind;
+  /** "Started", "Restarted in place (same sandbox)", "Updated and restarted", "Updated in place (no restart needed)". */
+  how: string;
+  deployment: Deployment;
+  provider: SandboxProvider;
+  url: string;
+  sandboxId: string;
+}
+
+export interface Refined {
+  patch: AppPatch;
+  usage: Usage;
+  spec: AppSpec;
+  /** Against the folder, when the app has one. */
+  diff?: SpecDiff;
+  findings: Finding[];
+}
+
+interface Live {
+  deployment: Deployment;
+  provider: SandboxProvider;
+  meter?: SandboxMeter;
+  timer?: NodeJS.Timeout;
+}
+
+export class AppSession {
+  spec?: AppSpec;
+  generator?: string;
+  /** The app's folder, when it has one (saved to, read from). */
+  dir?: string;
+  /** Who wrote what runs, as far as this process knows. */
+  private origin: 'model' | 'folder' = 'folder';
+  private live?: Live;
+  private prewarm?: Prewarm;
+  /** What the person approved to run (start command, dependencies) at the last deploy. */
+  private approved?: { startCommand: string; dependencies: string[] };
+  private capped?: () => void;
+  private readonly cappedOnce: Promise<'capped'>;
+
+  constructor(
+    private readonly session: Session,
+    public id: string | undefined,
+    /** What the app was made from (a prompt, a path): its sandbox's name when it has no title. */
+    readonly hint?: string,
+  ) {
+    this.cappedOnce = new Promise((r) => (this.capped = () => r('capped')));
+  }
+
+  /** The sandbox the app runs in (undefined: none). */
+  get sandboxId(): string | undefined {
+    return this.live?.deployment.sandbox.id;
+  }
+
+  get deployment(): Deployment | undefined {
+    return this.live?.deployment;
+  }
+
+  get providerId(): string | undefined {
+    return this.live?.provider.id;
+  }
+
+  private emit(e: SessionEvent): void {
+    this.session.emit(e, this.id);
+  }
+
+  /** The app as read from a folder (or edited): never ours, whatever its manifest says. */
+  open(dir: string): AppSpec {
+    const { spec, generator } = this.session.readFolder(dir);
+    this.setSpec(spec, generator);
+    this.dir = dir;
+    return spec;
+  }
+
+  /** The app's files changed (an editor, an agent): what runs is what is given here. Trust stays the digest's. */
+  setSpec(spec: AppSpec, generator?: string): void {
+    this.spec = spec;
+    if (generator !== undefined) this.generator = generator;
+  }
+
+  // ---- generate ----
+
+  /**
+   * Checks the prompt, the cap (the model and, with `deployTo`, the sandbox), pre-warms an E2B sandbox for the deploy
+   * that follows, says when a template stands in, and generates. What a built-in template wrote here is ours.
+   */
+  async generate(req: GenerateRequest): Promise<Generated> {
+    const appType = this.session.checkPrompt(req.prompt, req.appType);
+    const choice = req.generator ?? 'auto';
+    const generatorId = this.session.generatorFor(choice);
+    const provider = req.deployTo !== undefined ? this.session.providerFor(req.deployTo) : undefined;
+    // Before any paid call: the model, and the sandbox of the deploy that follows (the pre-warm creates it now).
+    await this.session.checkPaid({ generation: generatorId !== 'templates', provider }, this.id);
+    if (provider && prewarmWanted(this.session.prewarmEnabled, provider)) await this.startPrewarm(appType, req.deployTo!);
+    let notice: string | undefined;
+    let usd: number | null | undefined;
+    const t0 = performance.now();
+    try {
+      const generator = await createGenerator(choice, this.session.cfg, this.session.opts.chatModel);
+      if (choice === 'auto' && generatorId === 'templates') {
+        notice = templateStandInNotice(appType, req.prompt, 'No Anthropic API key is set (ANTHROPIC_API_KEY)');
+        this.emit({ event: 'notice', kind: 'template-stand-in', message: notice });
+      }
+      this.session.logger.info(`[session] generating a ${appType} with ${generator.id}`);
+      this.emit({ event: 'phase', phase: 'generate', status: 'started', detail: `${generator.id}, ${appType}` });
+      const result = await generator.generate({
+        prompt: req.prompt,
+        appType,
+        signal: req.signal,
+        logger: this.session.logger,
+        secrets: this.session.secrets,
+        onEvent: (e) => {
+          if (e.event === 'cost' && e.kind === 'generation') this.session.charge((usd = e.usd), this.id);
+          this.emit(e);
+        },
+      });
+      this.emit({ event: 'phase', phase: 'generate', status: 'finished', durationMs: Math.round(performance.now() - t0) });
+      // Ours: this process's own template generator wrote it just now (not a model, not a file): the one digest.
+      if (generator.id === 'templates') this.session.trusted.markOurs(result.spec);
+      this.spec = result.spec;
+      this.generator = result.generator;
+      this.origin = 'model';
+      return { spec: result.spec, generator: result.generator, usd, notice, findings: this.session.validate(result.spec) };
+    } catch (err) {
+      const cancelled = isCancelled(err) || req.signal?.aborted === true;
+      if (!cancelled) this.emit({ event: 'phase', phase: 'generate', status: 'failed', durationMs: Math.round(performance.now() - t0) });
+      await this.discardPrewarm(cancelled ? 'cancelled' : 'generation-failed');
+      throw err;
+    }
+  }
+
+  private async startPrewarm(appType: AppSpec['appType'], choice: ProviderChoice): Promise<void> {
+    const provider = await this.session.provider(choice);
+    this.prewarm = Prewarm.start({
+      provider,
+      appType,
+      idleMs: this.session.cfg.prewarmIdleMs,
+      metadata: { client: this.session.client, ...(this.id ? { appId: this.id } : {}) },
+      logger: this.session.logger,
+      onEvent: (e) => {
+        if (e.kind === 'created') this.emit({ event: 'prewarm', status: 'ready', sandboxId: e.sandbox.id, durationMs: e.createMs });
+        else if (e.kind === 'discarded') this.emit({ event: 'prewarm', status: 'discarded', reason: e.reason, sandboxId: e.sandboxId });
+        else if (e.kind === 'failed') this.emit({ event: 'prewarm', status: 'failed', message: messageOf(e.error) });
+      },
+    });
+  }
+
+  /** Kills a pre-warmed sandbox nobody took (validation blocked the deploy, a "no", an interrupt). Idempotent. */
+  async discardPrewarm(reason: DiscardReason): Promise<void> {
+    const prewarm = this.prewarm;
+    this.prewarm = undefined;
+    await prewarm?.discard(reason);
+  }
+
+  /** Writes the app to a folder; nothing is written when validation (with the secrets) finds an error. */
+  save(dir: string, findings: readonly Finding[] = this.session.validate(this.need())): void {
+    if (hasErrors(findings)) throw new SpawnError('blocked', 'Nothing was written: the generated app failed validation.');
+    saveApp(dir, this.need(), this.generator);
+    this.dir = dir;
+  }
+
+  private need(): AppSpec {
+    if (!this.spec) throw new SpawnError('usage', `App ${this.id ?? ''} has no files yet.`.replace('  ', ' '));
+    return this.spec;
+  }
+
+  // ---- deploy, restart, redeploy ----
+
+  /**
+   * Runs the app: a first deploy into a new (or the pre-warmed) sandbox, an update in place of the running app, or a
+   * restart in place of a stopped one (deployKind); the install decision is the pipeline's (needsInstall). Asks before
+   * code that is not ours runs unsandboxed on this machine, and before a new paid sandbox past the cap.
+   */
+  async deploy(req: DeployRequest = {}): Promise<Deployed> {
+    const spec = this.need();
+    const current = this.live;
+    const running = current !== undefined && !(await exited(current.deployment));
+    const kind = deployKind(current && { running, sandboxExists: running || (await this.listed()) != null });
+    const choice = req.provider ?? this.session.opts.provider ?? 'auto';
+    // A new sandbox is a paid call on a billed provider (a pre-warmed one was checked and paid for already).
+    if (kind === 'first' && !this.prewarm) await this.session.checkPaid({ provider: current?.provider.id ?? this.session.providerFor(choice) }, this.id);
+    const provider = current?.provider ?? (this.prewarm && this.prewarm.provider.id === this.session.providerFor(choice) ? this.prewarm.provider : await this.session.provider(choice));
+    await this.mayRun(spec, provider, kind);
+    const step = { provider, signal: req.signal, onEvent: (e: SessionEvent) => this.emit(e), logger: this.session.logger, secrets: this.session.secrets };
+    let deployment: Deployment;
+    let how: string;
+    if (kind === 'restart') {
+      deployment = await restartInPlace(current!.deployment, spec, step);
+      how = 'Restarted in place (same sandbox)';
+    } else if (kind === 'redeploy') {
+      const res = await redeploy(current!.deployment, spec, step);
+      deployment = res.deployment;
+      how = res.plan.restart ? 'Updated and restarted' : 'Updated in place (no restart needed)';
+    } else {
+      if (current) await this.stop().catch(() => false); // its sandbox is gone already
+      // The take rule: the same app type on the same provider takes the pre-warmed sandbox; anything else discards it.
+      const prewarm = this.prewarm;
+      this.prewarm = undefined;
+      const into = await takePrewarm(prewarm, spec.appType, provider.id);
+      deployment = await deploy({
+        ...step,
+        spec,
+        appName: req.appName ?? appNameFrom(spec.title ?? this.hint ?? this.id ?? spec.appType),
+        timeoutMs: this.session.sandboxTimeoutMs,
+        metadata: { appType: spec.appType, createdBy: 'spawn-app', client: this.session.client, ...req.metadata },
+        into,
+      });
+      await extendAfterTake(into, (ms) => deployment.sandbox.extendTimeout(ms), this.session.sandboxTimeoutMs, (message) => this.emit({ event: 'warning', message }));
+      how = 'Started';
+    }
+    this.approved = { startCommand: spec.startCommand, dependencies: [...spec.dependencies] };
+    const sameSandbox = current?.deployment.sandbox.id === deployment.sandbox.id;
+    this.live = { deployment, provider, meter: sameSandbox ? current?.meter : undefined, timer: sameSandbox ? current?.timer : undefined };
+    if (!sameSandbox && current?.timer) clearInterval(current.timer);
+    if (req.metered !== false) await this.startMeter();
+    return { kind, how, deployment, provider, url: deployment.url, sandboxId: deployment.sandbox.id };
+  }
+
+  /** The one trust rule, and a change of what runs since the approval: the front is asked, through its port. */
+  private async mayRun(spec: AppSpec, provider: SandboxProvider, kind: DeployKind): Promise<void> {
+    const ask = this.session.opts.ports.ask;
+    if (providerInfo(provider.id).onThisMachine) {
+      const iso = this.session.localIsolation(true);
+      this.emit({ event: 'isolation', provider: provider.id, ...iso });
+      // A spec with validation errors never runs (the deploy refuses it): no need to ask about it first.
+      const decision = mayRunWithoutAsking(spec, provider, this.session.trusted, false);
+      if (!decision.ok && !hasErrors(this.session.validate(spec))) {
+        const yes = await ask.unsandboxedRun({ app: this.id ?? this.hint ?? spec.appType, spec, origin: this.origin, reason: iso.reason, message: decision.reason, where: this.session.where(provider) });
+        if (!yes) throw new CancelledError();
+      }
+    }
+    if (kind !== 'first' && this.approved && ask.changedApproval && changesWhatRuns(this.approved, spec)) {
+      if (!(await ask.changedApproval({ app: this.id ?? spec.appType, spec, approved: this.approved }))) throw new CancelledError();
+    }
+  }
+
+  /** A billed sandbox's running seconds against the cap; at the cap it is paused, not deleted. */
+  private async startMeter(): Promise<void> {
+    const live = this.live;
+    const budget = this.session.budget;
+    if (!live || !budget || live.timer || !providerInfo(live.provider.id).billed) return;
+    live.meter ??= await meterFor(budget, live.deployment.sandbox, live.provider);
+    live.timer = setInterval(() => void this.tick(live), this.session.meterMs);
+    live.timer.unref();
+    await this.tick(live);
+  }
+
+  private async tick(live: Live): Promise<void> {
+    const budget = this.session.budget;
+    if (!live.meter || !budget || this.live !== live) return;
+    const { warn, reached } = live.meter.tick();
+    if (warn && !reached) this.emit({ event: 'budget', status: 'warning', message: budget.warning(), spent: budget.describe() });
+    if (!budget.capped || !live.provider.pause) return;
+    clearInterval(live.timer);
+    this.live = undefined;
+    const id = live.deployment.sandbox.id;
+    await live.provider.pause(id).catch((e: unknown) => this.session.logger.warn(`[budget] could not pause ${id}: ${messageOf(e)}`));
+    this.emit({ event: 'budget', status: 'paused', message: `Today's spending cap is reached (${budget.describe()}): sandbox ${id} is paused, not deleted.`, spent: budget.describe(), sandboxId: id });
+    this.capped?.();
+  }
+
+  /** Resolves when the app's process ends, or its sandbox is paused at the cap. */
+  ended(): Promise<'exited' | 'capped'> {
+    const live = this.live;
+    if (!live) return Promise.resolve('exited');
+    return Promise.race([live.deployment.process.exited.then(() => 'exited' as const), this.cappedOnce]);
+  }
+
+  /** Whether the app's process still runs. */
+  async running(): Promise<boolean> {
+    return this.live !== undefined && !(await exited(this.live.deployment));
+  }
+
+  /** The app's sandbox as its provider lists it: undefined when it is not listed, null when the provider could not say. */
+  async listed(): Promise<SandboxInfo | undefined | null> {
+    const live = this.live;
+    if (!live) return undefined;
+    const id = live.deployment.sandbox.id;
+    return live.provider.list().then((all) => all.find((s) => s.id === id), () => null);
+  }
+
+  // ---- refine ----
+
+  /** A model's change to the app (the cap checked first); written to the app's folder when it has one. */
+  async refine(req: { followUp: string; signal?: AbortSignal }): Promise<Refined> {
+    this.session.checkPrompt(req.followUp, undefined, 'follow-up');
+    const spec = this.need();
+    // Refining needs a model: the Claude generator (and its SDK) is loaded only here.
+    const { ClaudeGenerator } = await import('../generate/claude');
+    const claude = new ClaudeGenerator(this.session.cfg);
+    await this.session.checkPaid({ generation: 'refine' }, this.id);
+    const t0 = performance.now();
+    this.emit({ event: 'phase', phase: 'generate', status: 'started', detail: 'refine' });
+    const { patch, usage } = await claude.refine({
+      spec,
+      followUp: req.followUp,
+      signal: req.signal,
+      logger: this.session.logger,
+      secrets: this.session.secrets,
+      onEvent: (e) => {
+        if (e.event === 'cost' && e.kind === 'generation') this.session.charge(e.usd, this.id);
+        this.emit(e);
+      },
+    });
+    this.emit({ event: 'phase', phase: 'generate', status: 'finished', durationMs: Math.round(performance.now() - t0) });
+    const { spec: next, findings } = applyPatch(spec, patch);
+    const diff = this.dir ? updateApp(this.dir, spec, next, 'claude') : undefined;
+    this.spec = next;
+    this.generator = 'claude';
+    this.origin = 'model';
+    return { patch, usage, spec: next, diff, findings };
+  }
+
+  // ---- pause, resume, stop ----
+
+  /** Pauses the app's sandbox (it costs nothing paused; a request to its URL resumes it). */
+  async pause(): Promise<boolean> {
+    const live = this.needLive();
+    if (!live.provider.pause) throw new SpawnError('usage', `Sandbox ${live.deployment.sandbox.id} runs on the ${providerInfo(live.provider.id).label}, which cannot pause.`);
+    live.meter?.tick();
+    return live.provider.pause(live.deployment.sandbox.id);
+  }
+
+  /** Resumes it for the whole configured lifetime. */
+  async resume(): Promise<void> {
+    const live = this.needLive();
+    if (!live.provider.resume) throw new SpawnError('usage', `Sandbox ${live.deployment.sandbox.id} runs on the ${providerInfo(live.provider.id).label}, which cannot pause.`);
+    await live.provider.resume(live.deployment.sandbox.id, this.session.sandboxTimeoutMs);
+  }
+
+  private needLive(): Live {
+    if (!this.live) throw new SpawnError('deploy.not_found', `App ${this.id ?? ''} has no sandbox.`.replace('  ', ' '));
+    return this.live;
+  }
+
+  /** Destroys the app's sandbox (its files stay); its seconds so far are charged. False when it had none. */
+  async stop(): Promise<boolean> {
+    const live = this.live;
+    if (!live) return false;
+    this.live = undefined;
+    if (live.timer) clearInterval(live.timer);
+    live.meter?.tick();
+    await live.deployment.sandbox.destroy();
+    return true;
+  }
+
+  /**
+   * The app outlives this session (`--detach`, a kept MCP app): its sandbox is left running and forgotten. Resolves
+   * with its process's exit when it runs on this machine (the process must outlive it).
+   */
+  keepRunning(): { exited?: Promise<unknown> } {
+    const live = this.live;
+    if (!live) return {};
+    this.live = undefined;
+    if (live.timer) clearInterval(live.timer);
+    live.meter?.tick();
+    this.session.logger.info(`[session] keeping ${live.deployment.sandbox.id}${this.id ? ` (${this.id})` : ''} running`);
+    return providerInfo(live.provider.id).onThisMachine ? { exited: live.deployment.process.exited } : {};
+  }
+
+  /** Ends the app's part of the session: its pre-warm discarded, its sandbox destroyed. */
+  async close(): Promise<void> {
+    await this.discardPrewarm('disposed');
+    const id = this.sandboxId;
+    if (!id) return;
+    this.session.logger.info(`[session] destroying ${id}${this.id ? ` (${this.id})` : ''}`);
+    await this.stop().catch((e: unknown) => this.session.logger.warn(`[session] could not destroy ${id}: ${messageOf(e)}`));
+  }
+}
+
+async function exited(deployment: Deployment): Promise<boolean> {
+  const marker = Symbol('running');
+  return (await Promise.race([deployment.process.exited, Promise.resolve(marker)])) !== marker;
+}

@@ -1,0 +1,36 @@
+/**
+ * The app session: one object owns an app's life for every front (the CLI, the MCP server, the extension, its chat
+ * tools). A front builds one `Session` and supplies only its ports; it never re-decides a rule the session owns.
+ *
+ * Ports (ports.ts, `SessionPorts`), all a front implements:
+ * - `ask.unsandboxedRun(q)`: code not ours would run unsandboxed on this machine (CLI: a TTY prompt or `--yes`;
+ *   MCP: refusal unless `--allow-local-unsandboxed`; extension and chat tools: their dialog). false → cancelled.
+ * - `ask.pastCap(q)`: a paid call (model, billed sandbox, pre-warm) would start past today's cap (CLI, MCP: false,
+ *   the refusal sentence `q.refusal`; extension: its dialog).
+ * - `ask.changedApproval?(q)`: the start command or dependencies changed since the approval (extension: its dialog;
+ *   left out by the headless fronts: the change goes on).
+ * - `spend`: where today's spend is kept (`spendFile(env)` for the CLI and MCP; the extension's globalState).
+ * - `progress(event, appId)`: pipeline events (SpawnEvent) plus `notice` (a template stands in), `prewarm`,
+ *   `budget` (warning / reached / paused), `isolation`, `warning`; every string redacted of the app's secrets.
+ * - `logger`.
+ *
+ * `Session` (session.ts, one per front process): `new Session({ cfg, ports, client, local?, budgetUsd?, secrets?,
+ * provider?, prewarm?, meterMs?, chatModel? })`; `app(id, hint?)` / `newApp(hint)` + `name(app, id)` → AppSession;
+ * `checkPrompt`, `generatorFor`, `validate` (with the secrets), `readFolder`, `redact` / `redactError`,
+ * `budgetText`, `providerFor`, `outlivesProcess`, `onThisMachine`, `where` (the one sentence), `localIsolation`;
+ * every sandbox of the user: `listSandboxes` (with cost: unknown stays unknown, paused time not billed),
+ * `sandboxInfo`, `destroySandbox`, `destroyAllSandboxes`, `pauseSandbox`, `resumeSandbox`; `dependencyCache`;
+ * `close(keep?)` (its apps' sandboxes, except kept ones) and `dispose()` (the local runner's too).
+ *
+ * `AppSession` (appSession.ts, one app): `generate({ prompt, appType?, generator?, deployTo?, signal })` (prompt
+ * checks, cap, pre-warm for the deploy that follows, the template notice, trust marked for its own templates);
+ * `open(dir)` / `setSpec(spec)` / `save(dir)`; `deploy({ provider?, signal, appName?, metadata?, metered? })` (first
+ * deploy vs update in place vs restart in place, the trust and changed-approval asks, the cap before a new sandbox,
+ * pre-warm take/extend/discard, secrets to the app's processes, the meter that pauses at the cap); `refine`;
+ * `pause`, `resume`, `stop`, `keepRunning`, `close`, `discardPrewarm`; `ended()`, `running()`, `listed()`.
+ */
+export type { AskPort, ChangedApproval, PastCap, SessionEvent, SessionPorts, UnsandboxedRun } from './ports';
+export type { SessionOptions, ListedSandbox, ProviderFailure } from './session';
+export { budgetUsdFrom, MemorySpend, readSecrets, Session, spendFile } from './session';
+export type { Deployed, DeployRequest, Generated, GenerateRequest, Refined } from './appSession';
+export { AppSession } from './appSession';

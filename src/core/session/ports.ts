@@ -1,0 +1,80 @@
+/**
+ * What a front supplies to a session (index.ts): how to ask a person, where today's spend is kept, how progress is
+ * shown, and a logger. Nothing else: every decision (trust, cap, pre-warm, restart vs recreate, install, secrets,
+ * cost, where it runs) is the session's.
+ */
+import type { SpendStore } from '../budget';
+import type { Logger, SpawnEvent } from '../events';
+import type { DiscardReason } from '../prewarm';
+import type { ProviderId } from '../sandbox/providers';
+import type { AppSpec } from '../spec';
+
+/** Code not ours (a model's, a folder's, an edited template) would run unsandboxed on this machine. */
+export interface UnsandboxedRun {
+  /** The app id or name the question is about. */
+  app: string;
+  spec: AppSpec;
+  /** Who wrote it as far as this process knows: a model it asked now, or a folder (read from disk, edited). */
+  origin: 'model' | 'folder';
+  /** Why the local runner does not sandbox (its isolation report), when it says. */
+  reason?: string;
+  /** The session's sentence for it (the MCP refusal and the chat tools' dialog use it). */
+  message: string;
+  /** Where it would run: the one sentence (core/whereItRuns.ts). */
+  where: string;
+}
+
+/** A paid call (a model, a billed sandbox) would start past today's cap. */
+export interface PastCap {
+  /** What would start: "generation", "refine", "E2B sandbox", "generation or E2B sandbox". */
+  what: string;
+  /** "$2.10 / $2.00 today". */
+  spent: string;
+  /** The session's refusal sentence (the error's message when the answer is no). */
+  refusal: string;
+}
+
+/** What runs (start command, dependencies) changed since the person approved the app for its sandbox. */
+export interface ChangedApproval {
+  app: string;
+  spec: AppSpec;
+  approved: { startCommand: string; dependencies: readonly string[] };
+}
+
+/**
+ * How a front asks a person. Each answer: true to go on; false for "no" (the session then throws a CancelledError
+ * for the unsandboxed run and the changed approval, or the budget's refusal sentence for the cap). A port may also
+ * throw its own error (the CLI without a terminal: a usage sentence naming --yes; the MCP server: a refusal naming
+ * its flag).
+ */
+export interface AskPort {
+  unsandboxedRun(q: UnsandboxedRun): Promise<boolean>;
+  pastCap(q: PastCap): Promise<boolean>;
+  /** Left out: nobody approves what runs (the headless fronts); the change goes on. */
+  changedApproval?(q: ChangedApproval): Promise<boolean>;
+}
+
+/** What a session reports beyond the pipeline's events (SpawnEvent), every string redacted of the app's secrets. */
+export type SessionEvent =
+  | SpawnEvent
+  /** A built-in template stands in for a model (no key): said once, before it is generated. */
+  | { event: 'notice'; kind: 'template-stand-in'; message: string }
+  | { event: 'prewarm'; status: 'ready' | 'discarded' | 'failed'; sandboxId?: string; reason?: DiscardReason; durationMs?: number; message?: string }
+  /**
+   * The cap: `warning` at 80 %, `reached` when a charge reaches it, `paused` when a billed sandbox of this session was
+   * paused (not deleted) at the cap (`sandboxId`). `spent` is the budget's "$0.42 / $2.00 today".
+   */
+  | { event: 'budget'; status: 'warning' | 'reached' | 'paused'; message: string; spent: string; sandboxId?: string }
+  /** Before a deploy on this machine: what the local runner isolates. `words`: the one sentence's detail. */
+  | { event: 'isolation'; provider: ProviderId; sandboxed: boolean; reason?: string; network: boolean; words: string }
+  /** Something went wrong that does not stop the app (a pre-warmed sandbox's lifetime could not be extended). */
+  | { event: 'warning'; message: string };
+
+export interface SessionPorts {
+  ask: AskPort;
+  /** Where today's spend is kept (the headless fronts: spendFile(); the extension: its globalState). None: no cap. */
+  spend?: SpendStore;
+  /** Progress of every app of the session; `app` is the app's id (undefined for a session-wide event). */
+  progress(e: SessionEvent, app: string | undefined): void;
+  logger?: Logger;
+}

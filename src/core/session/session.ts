@@ -1,0 +1,396 @@
+/**
+ * The rules every app of a front shares: one trust digest, one budget, the app's secrets (validation with them,
+ * redaction, names to the model), the providers (the local runner, E2B), the prompt checks, and the sandboxes this
+ * user has anywhere (list with their cost, pause, resume, destroy). One per front process (the CLI's command, the
+ * MCP server, the extension's window); its apps are AppSessions (appSession.ts).
+ */
+import { DEFAULTS } from '../config';
+import type { CoreConfig } from '../config';
+import type { Budget, SpendStore } from '../budget';
+import { Budget as BudgetImpl, checkPaidStart, DEFAULT_BUDGET_USD, defaultSpendFile, FileSpendStore, parseBudget } from '../budget';
+import type { SandboxSpend } from '../cost';
+import { formatSandboxSpend, sandboxSpend } from '../cost';
+import { asSpawnError, SpawnError } from '../errors';
+import type { Logger } from '../events';
+import { nullLogger } from '../events';
+import type { ChatModel } from '../generate/chatModelGenerator';
+import type { GeneratorChoice } from '../generate';
+import { resolveGeneratorId } from '../generate';
+import { guessAppType } from '../appType';
+import { loadApp } from '../appDir';
+import type { LoadedApp } from '../appDir';
+import type { ProviderChoice } from '../sandbox';
+import { createProvider, resolveProviderId } from '../sandbox';
+import type { LocalProviderOptions } from '../sandbox/local';
+import { LocalProvider } from '../sandbox/local';
+import type { ProviderId } from '../sandbox/providers';
+import { providerInfo } from '../sandbox/providers';
+import type { SandboxInfo, SandboxProvider } from '../sandbox/types';
+import { allProviders, providerOfSandbox } from '../sandboxes';
+import type { AppSecrets } from '../secrets';
+import { readEnvFile, Redactor } from '../secrets';
+import type { AppType } from '../spec';
+import { APP_TYPES, isAppType, promptTooLong } from '../spec';
+import { TrustedSpecs } from '../tools/trust';
+import type { Finding } from '../validate';
+import { validateSpec } from '../validate';
+import { isolationWords, whereProviderRuns } from '../whereItRuns';
+import type { AppSpec } from '../spec';
+import { AppSession } from './appSession';
+import type { SessionEvent, SessionPorts } from './ports';
+
+export interface SessionOptions {
+  cfg: CoreConfig;
+  ports: SessionPorts;
+  /** The local runner: the options the session makes it with, or one made already (a test's, the extension's). */
+  local?: LocalProvider | LocalProviderOptions;
+  /** Today's cap in USD (0: no cap; default $2). Counted only with a `spend` port. */
+  budgetUsd?: number;
+  /** The apps' secrets: to their processes only; the model gets their names; every event and error is redacted. */
+  secrets?: AppSecrets;
+  /** Tag in sandbox metadata: 'cli', 'mcp', 'vscode'. */
+  client: string;
+  /** Where apps run unless a request says: 'auto' (E2B with a key, else the local runner). */
+  provider?: ProviderChoice;
+  /** Pre-warm an E2B sandbox while the model writes (the front's flag or setting; SPAWN_APP_PREWARM=0 turns it off too). */
+  prewarm?: boolean;
+  /** How often a billed sandbox's running seconds are charged (ms; default 5 s). */
+  meterMs?: number;
+  /** The front's chat model (VS Code's language models), for generator 'vscode-lm' and 'auto' without a key. */
+  chatModel?: ChatModel;
+}
+
+/** A provider whose sandboxes could not be listed (E2B unreachable): the others are listed anyway. */
+export interface ProviderFailure {
+  provider: ProviderId;
+  label: string;
+  error: SpawnError;
+}
+
+/** A listed sandbox with what it cost (core/cost.ts: unknown stays unknown) and, on this machine, how it is isolated. */
+export interface ListedSandbox extends SandboxInfo {
+  cost: SandboxSpend;
+  /** "$0.0123", "at most $0.0123", "price unknown", "free (this machine)". */
+  costText: string;
+  /** On this machine: "sandboxed" or "not sandboxed: <why>" (undefined for a remote sandbox). */
+  isolation?: string;
+}
+
+/** The spend file of the headless fronts (the CLI, the MCP server): one per user, so both count against one cap. */
+export function spendFile(env: NodeJS.ProcessEnv = process.env): SpendStore {
+  return new FileSpendStore(defaultSpendFile(env));
+}
+
+/** The cap of a headless front: `--budget USD`, else SPAWN_APP_BUDGET_USD, else $2 (one sentence when not a number ≥ 0). */
+export function budgetUsdFrom(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): number {
+  return parseBudget(flag ?? env.SPAWN_APP_BUDGET_USD);
+}
+
+/** An app's secrets from a dotenv file (`--env-file`): at most 64 KB, values of at most 32 KB, no NUL. */
+export function readSecrets(file: string): AppSecrets {
+  return readEnvFile(file);
+}
+
+export class Session {
+  readonly cfg: CoreConfig;
+  readonly local: LocalProvider;
+  readonly logger: Logger;
+  readonly client: string;
+  /** Digests of exactly what a built-in template wrote in this process: only those run unsandboxed without asking. */
+  readonly trusted = new TrustedSpecs();
+  /** Undefined without a spend port: nothing is counted. */
+  readonly budget?: Budget;
+  private readonly redactor: Redactor;
+  private readonly apps = new Map<string, AppSession>();
+  private readonly ownsLocal: boolean;
+
+  constructor(readonly opts: SessionOptions) {
+    this.cfg = opts.cfg;
+    this.client = opts.client;
+    this.logger = opts.ports.logger ?? nullLogger;
+    this.ownsLocal = !(opts.local instanceof LocalProvider);
+    this.local = opts.local instanceof LocalProvider ? opts.local : new LocalProvider(opts.local);
+    this.budget = opts.ports.spend ? new BudgetImpl(opts.ports.spend, opts.budgetUsd ?? DEFAULT_BUDGET_USD) : undefined;
+    this.redactor = new Redactor(Object.values(opts.secrets ?? {}));
+  }
+
+  get secrets(): AppSecrets {
+    return this.opts.secrets ?? {};
+  }
+
+  /** The secrets' names (what a model and a log may be told). */
+  get secretNames(): string[] {
+    return Object.keys(this.secrets);
+  }
+
+  get meterMs(): number {
+    return this.opts.meterMs ?? 5000;
+  }
+
+  get sandboxTimeoutMs(): number {
+    return this.cfg.sandboxTimeoutMs ?? DEFAULTS.sandboxTimeoutMs;
+  }
+
+  /** One app's life: the same object for the same id. */
+  app(id: string, hint?: string): AppSession {
+    let app = this.apps.get(id);
+    if (!app) this.apps.set(id, (app = new AppSession(this, id, hint)));
+    return app;
+  }
+
+  /** An app whose id is known only later (named with `name`): the MCP server's spawn_app names it after its title. */
+  newApp(hint?: string): AppSession {
+    return new AppSession(this, undefined, hint);
+  }
+
+  /** Gives an app its id (the session keeps it under that id from now on). */
+  name(app: AppSession, id: string): AppSession {
+    app.id = id;
+    this.apps.set(id, app);
+    return app;
+  }
+
+  /** The app with this id, if the session has it. */
+  existing(id: string): AppSession | undefined {
+    return this.apps.get(id);
+  }
+
+  // ---- the prompt, the generator, validation ----
+
+  /** The prompt checks (empty, too long), then the app type: the one asked for, else guessed from the prompt. */
+  checkPrompt(prompt: string, appType?: string, what: 'prompt' | 'follow-up' = 'prompt'): AppType {
+    if (!prompt.trim()) throw new SpawnError('usage', `The ${what} is empty.`);
+    const tooLong = promptTooLong(prompt, what);
+    if (tooLong) throw new SpawnError('usage', tooLong);
+    if (appType !== undefined && !isAppType(appType)) throw new SpawnError('usage', `--type must be one of ${APP_TYPES.join(', ')}.`);
+    return appType ?? guessAppType(prompt);
+  }
+
+  /** Which generator a choice comes to here ('auto': Claude with a key, else the front's chat model, else the templates). */
+  generatorFor(choice: GeneratorChoice = 'auto'): ReturnType<typeof resolveGeneratorId> {
+    return resolveGeneratorId(choice, this.cfg, this.opts.chatModel !== undefined);
+  }
+
+  /** Validation with the app's secrets (a secret's value in a file, a secret read in browser code), before any ask. */
+  validate(spec: AppSpec): Finding[] {
+    return validateSpec(spec, { secrets: this.secrets });
+  }
+
+  /** An app folder (spawn-app.json and its files, or a spec .json file). */
+  readFolder(dir: string): LoadedApp {
+    return loadApp(dir);
+  }
+
+  // ---- secrets ----
+
+  redact(text: string): string {
+    return this.redactor.redact(text);
+  }
+
+  /** The error with every secret's value redacted from its message and detail. */
+  redactError<T>(err: T): T {
+    return this.redactor.error(err) as T;
+  }
+
+  /** Reports an event to the front, redacted. */
+  emit(e: SessionEvent, app: string | undefined): void {
+    const out = this.redactor.empty ? e : (this.redactor.event(e as never) as SessionEvent);
+    this.opts.ports.progress(out, app);
+  }
+
+  // ---- the budget ----
+
+  /** "$0.42 / $2.00 today" (undefined: nothing is counted). */
+  budgetText(): string | undefined {
+    return this.budget?.describe();
+  }
+
+  /**
+   * The one check before any paid call (a model, a billed sandbox, a pre-warm's sandbox): past today's cap the front
+   * is asked (pastCap); no means the budget's refusal sentence (usage) and nothing was started.
+   */
+  async checkPaid(paid: { generation?: boolean | string; provider?: ProviderId }, app?: string): Promise<void> {
+    const budget = this.budget;
+    if (!budget) return;
+    const info = paid.provider ? providerInfo(paid.provider) : undefined;
+    const start = { generation: paid.generation, billedSandbox: info?.billed ? info.label : undefined };
+    try {
+      checkPaidStart(budget, start);
+    } catch (err) {
+      const what = [start.generation ? (start.generation === true ? 'generation' : start.generation) : undefined, start.billedSandbox ? `${start.billedSandbox} sandbox` : undefined].filter(Boolean).join(' or ');
+      if (await this.opts.ports.ask.pastCap({ what, spent: budget.describe(), refusal: budget.refusal(what) })) {
+        this.logger.warn(`[budget] past the cap, allowed by the front: ${what}${app ? ` for ${app}` : ''}`);
+        return;
+      }
+      throw err;
+    }
+  }
+
+  /** Counts a generation's price (null: unknown) and reports the 80 % warning and the cap. */
+  charge(usd: number | null, app: string | undefined): void {
+    if (!this.budget) return;
+    this.report(this.budget.charge(usd), app);
+  }
+
+  /** The warning and cap notes of one charge. */
+  report(outcome: { warn: boolean; reached: boolean }, app: string | undefined): void {
+    const budget = this.budget;
+    if (!budget) return;
+    if (outcome.warn && !outcome.reached) this.emit({ event: 'budget', status: 'warning', message: budget.warning(), spent: budget.describe() }, app);
+    if (outcome.reached) this.emit({ event: 'budget', status: 'reached', message: `Today's spending cap is reached (${budget.describe()}).`, spent: budget.describe() }, app);
+  }
+
+  // ---- providers and where apps run ----
+
+  /** Which provider a choice comes to here (auto: E2B with a key, else the local runner). */
+  providerFor(choice: ProviderChoice = this.opts.provider ?? 'auto'): ProviderId {
+    return resolveProviderId(choice, this.cfg);
+  }
+
+  /** The provider for a choice (a missing key says so, with the local runner as the alternative). */
+  provider(choice: ProviderChoice = this.opts.provider ?? 'auto'): Promise<SandboxProvider> {
+    return createProvider(choice, this.cfg, this.local);
+  }
+
+  /** Whether a deploy there outlives this process (E2B: until its timeout; the local runner: no). */
+  outlivesProcess(choice?: ProviderChoice): boolean {
+    return providerInfo(this.providerFor(choice)).timeout;
+  }
+
+  /** Whether a choice runs apps on this machine. */
+  onThisMachine(choice?: ProviderChoice): boolean {
+    return providerInfo(this.providerFor(choice)).onThisMachine;
+  }
+
+  /** The one sentence that says where a provider runs apps. */
+  where(provider: Pick<SandboxProvider, 'id' | 'isolation'>): string {
+    return whereProviderRuns(provider);
+  }
+
+  /** Pre-warm is wanted for this session (its flag, SPAWN_APP_PREWARM). */
+  get prewarmEnabled(): boolean {
+    return this.opts.prewarm !== false && this.cfg.prewarm !== false;
+  }
+
+  // ---- every sandbox of this user ----
+
+  private providers(): Promise<SandboxProvider[]> {
+    return allProviders(this.cfg, this.local);
+  }
+
+  /** Every provider's sandboxes with their cost; a provider that cannot be reached is a failure, never the end of the list. */
+  async listSandboxes(now = Date.now()): Promise<{ sandboxes: ListedSandbox[]; failed: ProviderFailure[] }> {
+    const sandboxes: ListedSandbox[] = [];
+    const failed: ProviderFailure[] = [];
+    for (const provider of await this.providers()) {
+      try {
+        for (const s of await provider.list()) sandboxes.push(this.listed(s, now));
+      } catch (err) {
+        failed.push({ provider: provider.id, label: providerInfo(provider.id).label, error: asSpawnError(err) });
+      }
+    }
+    return { sandboxes, failed };
+  }
+
+  private listed(s: SandboxInfo, now: number): ListedSandbox {
+    // A listed sandbox says for itself whether it ran sandboxed (another process may have started it); the why is this runner's.
+    const isolation = providerInfo(s.provider).onThisMachine ? isolationWords({ ...this.local.isolation(), sandboxed: s.sandboxed === true }) : undefined;
+    return { ...s, cost: sandboxSpend(s, now), costText: formatSandboxSpend(s, now), isolation };
+  }
+
+  /** One sandbox as its provider lists it (undefined: not listed). */
+  async sandboxInfo(id: string): Promise<SandboxInfo | undefined> {
+    return (await providerOfSandbox(await this.providers(), id).list()).find((s) => s.id === id);
+  }
+
+  /** Destroys a sandbox by id (an app of this session's is stopped first); false when there was none. */
+  async destroySandbox(id: string): Promise<boolean> {
+    for (const app of this.apps.values()) if (app.sandboxId === id) return app.stop();
+    return providerOfSandbox(await this.providers(), id).destroy(id);
+  }
+
+  /** Destroys every sandbox that could be listed; the providers that could not be reached are failures. */
+  async destroyAllSandboxes(): Promise<{ destroyed: number; failed: ProviderFailure[] }> {
+    let destroyed = 0;
+    const failed: ProviderFailure[] = [];
+    for (const provider of await this.providers()) {
+      try {
+        for (const s of await provider.list()) if (await provider.destroy(s.id)) destroyed++;
+      } catch (err) {
+        failed.push({ provider: provider.id, label: providerInfo(provider.id).label, error: asSpawnError(err) });
+      }
+    }
+    return { destroyed, failed };
+  }
+
+  private async pausable(id: string): Promise<SandboxProvider & Required<Pick<SandboxProvider, 'pause' | 'resume'>>> {
+    const p = providerOfSandbox(await this.providers(), id);
+    if (!p.pause || !p.resume) {
+      throw new SpawnError('usage', `Sandbox ${id} runs on the ${providerInfo(p.id).label}, which cannot pause: it lives as long as the process that started it.`);
+    }
+    return p as SandboxProvider & Required<Pick<SandboxProvider, 'pause' | 'resume'>>;
+  }
+
+  /** Pauses a sandbox (it costs nothing while paused); false when it was paused already. */
+  async pauseSandbox(id: string): Promise<boolean> {
+    return (await this.pausable(id)).pause(id);
+  }
+
+  /** Resumes a sandbox for the whole configured lifetime; resolves with that lifetime (ms). */
+  async resumeSandbox(id: string): Promise<number> {
+    await (await this.pausable(id)).resume(id, this.sandboxTimeoutMs);
+    return this.sandboxTimeoutMs;
+  }
+
+  /** The local runner's per-user dependency cache: its entries, and a clear that keeps those running apps use. */
+  dependencyCache(): { root: string; entries: () => ReturnType<LocalProvider['depCache']['entries']>; clear: () => ReturnType<LocalProvider['depCache']['clear']> } {
+    const cache = this.local.depCache;
+    return { root: cache.root, entries: () => cache.entries(), clear: () => cache.clear(this.local.cacheEntriesInUse()) };
+  }
+
+  /** What the local runner isolates, in the one sentence's words. */
+  localIsolation(detail = false): { sandboxed: boolean; reason?: string; network: boolean; words: string } {
+    const iso = this.local.isolation();
+    return { ...iso, words: isolationWords(iso, detail) };
+  }
+
+  /**
+   * Ends the session's apps: stops their meters and pre-warms, destroys their sandboxes except the kept ones (`keep`).
+   * Resolves with the kept local apps' exits (the process must outlive them).
+   */
+  async close(keep: (app: AppSession) => boolean = () => false): Promise<{ keptLocal: Promise<unknown>[] }> {
+    const keptLocal: Promise<unknown>[] = [];
+    await Promise.all(
+      [...this.apps.values()].map(async (app) => {
+        if (app.sandboxId && keep(app)) {
+          const { exited } = app.keepRunning();
+          if (exited) keptLocal.push(exited);
+          return;
+        }
+        await app.close();
+      }),
+    );
+    return { keptLocal };
+  }
+
+  /** Closes the session and stops every sandbox of the local runner it made (the process is about to end). */
+  async dispose(): Promise<void> {
+    await this.close();
+    if (this.ownsLocal) await this.local.destroyAll();
+  }
+}
+
+/** A spend store kept in memory (tests; a front that keeps its spend elsewhere passes its own). */
+export class MemorySpend implements SpendStore {
+  private r?: ReturnType<SpendStore['load']>;
+  load(): ReturnType<SpendStore['load']> {
+    return this.r && { ...this.r };
+  }
+  save(r: NonNullable<ReturnType<SpendStore['load']>>): void {
+    this.r = { ...r };
+  }
+}
+
+export type { Budget };
+export { DEFAULT_BUDGET_USD };
+export type { GeneratorChoice, ProviderChoice };
