@@ -3,28 +3,32 @@
  * refine, pause, resume, stop. Each decision is taken here, once, from its owner in the core; the front is asked only
  * through its ports (ports.ts) and shown progress as events.
  */
-import { saveApp, updateApp } from '../appDir';
-import type { SandboxMeter } from '../budget';
-import { meterFor } from '../budget';
-import type { Deployment } from '../deploy';
-import { deploy, redeploy, restartInPlace } from '../deploy';
-import { CancelledError, isCancelled, messageOf, SpawnError } from '../errors';
+import { saveApp, updateApp } from '../workspace/appDir';
+import type { SandboxMeter } from '../deploy/budget';
+import { meterFor } from '../deploy/budget';
+import type { Deployment } from '../deploy/deploy';
+import { deploy, redeploy, restartInPlace } from '../deploy/deploy';
+import { CancelledError, isCancelled, messageOf, SpawnError } from '../base/errors';
 import type { GeneratorChoice } from '../generate';
 import { createGenerator } from '../generate';
 import { templateStandInNotice } from '../generate/templates';
 import type { Usage } from '../generate/types';
-import type { AppPatch, DeployKind, SpecDiff } from '../iterate';
-import { applyPatch, changesWhatRuns, deployKind } from '../iterate';
-import type { DiscardReason } from '../prewarm';
-import { extendAfterTake, Prewarm, prewarmWanted, takePrewarm } from '../prewarm';
+import type { DeployKind } from '../deploy/redeployPlan';
+import { deployKind } from '../deploy/redeployPlan';
+import type { AppPatch } from '../workspace/patch';
+import { applyPatch } from '../workspace/patch';
+import type { SpecDiff } from '../workspace/specDiff';
+import { changesWhatRuns } from '../workspace/specDiff';
+import type { DiscardReason } from '../deploy/prewarm';
+import { extendAfterTake, Prewarm, prewarmWanted, takePrewarm } from '../deploy/prewarm';
 import type { ProviderChoice } from '../sandbox';
 import { providerInfo } from '../sandbox/providers';
 import type { SandboxInfo, SandboxProvider } from '../sandbox/types';
-import type { AppSpec } from '../spec';
-import { appNameFrom } from '../spec';
+import type { AppSpec } from '../app/spec';
+import { appNameFrom } from '../app/spec';
 import { mayRunWithoutAsking } from '../tools/trust';
-import type { Finding } from '../validate';
-import { hasErrors } from '../validate';
+import type { Finding } from '../base/finding';
+import { hasErrors } from '../validate/validate';
 import type { SessionEvent } from './ports';
 import type { Session } from './session';
 

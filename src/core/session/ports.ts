@@ -3,11 +3,11 @@
  * shown, and a logger. Nothing else: every decision (trust, cap, pre-warm, restart vs recreate, install, secrets,
  * cost, where it runs) is the session's.
  */
-import type { SpendStore } from '../budget';
-import type { Logger, SpawnEvent } from '../events';
-import type { DiscardReason } from '../prewarm';
-import type { ProviderId } from '../sandbox/providers';
-import type { AppSpec } from '../spec';
+import type { SpendStore } from '../deploy/budget';
+import type { Logger, SpawnEvent } from '../base/events';
+import type { DiscardReason } from '../deploy/prewarm';
+import type { ProviderId } from '../base/providerId';
+import type { AppSpec } from '../app/spec';
 
 /** Code not ours (a model's, a folder's, an edited template) would run unsandboxed on this machine. */
 export interface UnsandboxedRun {
