@@ -198,7 +198,7 @@ async function bundle(): Promise<{ sdkLoadMsAvoided: number; extensionBytes: num
       }
     }
     const cliOut = path.join(outdir, 'cli.js');
-    await esbuild.build({ entryPoints: [path.join(ROOT, 'src/cli.ts')], outfile: cliOut, bundle: true, platform: 'node', format: 'cjs', target: 'node20', minify: true, logLevel: 'silent' });
+    await esbuild.build({ entryPoints: [path.join(ROOT, 'src/cli/index.ts')], outfile: cliOut, bundle: true, platform: 'node', format: 'cjs', target: 'node20', minify: true, logLevel: 'silent' });
     // What activation would cost if the SDKs were loaded eagerly: requiring both in a fresh process, median of 3.
     const sdkLoads: number[] = [];
     for (let i = 0; i < 3; i++) {

@@ -7,27 +7,29 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
-import type { Budget } from '../core/deploy/budget';
+import type { SpendStore } from '../core/deploy/budget';
 import type { CoreConfig } from '../core/base/config';
 import type { AppSecrets } from '../core/base/secrets';
 import type { Logger } from '../core/base/events';
 import type { ProviderChoice } from '../core/sandbox';
-import type { LocalProvider } from '../core/sandbox/local/local';
-import { HeadlessTools } from '../core/tools/headlessTools';
+import type { LocalProvider, LocalProviderOptions } from '../core/sandbox/local/local';
 import { TOOL_DEFINITIONS } from '../core/tools/definitions';
-import { terminalSafe } from '../cliText';
+import { terminalSafe } from '../cli/text';
+import { HeadlessTools } from './headlessTools';
 
 export interface McpOptions {
   cfg: CoreConfig;
-  local: LocalProvider;
+  /** The local runner (the CLI's), or its options (the session makes it). */
+  local: LocalProvider | LocalProviderOptions;
   appsDir: string;
   provider: ProviderChoice;
   allowLocalUnsandboxed: boolean;
   /** destroy_sandbox may stop any of the user's sandboxes (else only this server's and those of its apps folder). */
   allowDestroyAny?: boolean;
   keep: boolean;
-  /** Today's spending cap, as the CLI builds it (core/deploy/budget.ts budgetFromEnv: --budget, SPAWN_APP_BUDGET_USD). */
-  budget?: Budget;
+  /** Where today's spend is kept (the CLI's spend file) and the cap (--budget, SPAWN_APP_BUDGET_USD), as the CLI reads them. */
+  spend?: SpendStore;
+  budgetUsd?: number;
   /** The apps' secrets from --env-file (read as the CLI reads them). */
   secrets?: AppSecrets;
   meterMs?: number;
@@ -71,7 +73,8 @@ export async function serveMcp(opts: McpOptions): Promise<number> {
     keep: opts.keep,
     logger,
     client: 'mcp',
-    budget: opts.budget,
+    spend: opts.spend,
+    budgetUsd: opts.budgetUsd,
     secrets: opts.secrets,
     meterMs: opts.meterMs,
   });
@@ -114,7 +117,7 @@ export async function serveMcp(opts: McpOptions): Promise<number> {
       (opts.allowLocalUnsandboxed ? 'model-written apps MAY run unsandboxed on the local runner' : 'model-written apps never run unsandboxed') +
       (opts.keep ? '; sandboxes are kept after the session' : '') +
       (opts.allowDestroyAny ? '; destroy_sandbox may stop any of your sandboxes' : '') +
-      (opts.budget ? `; budget ${opts.budget.describe()}` : '') +
+      (tools.session.budgetText() ? `; budget ${tools.session.budgetText()}` : '') +
       (opts.secrets && Object.keys(opts.secrets).length ? `; app secrets: ${Object.keys(opts.secrets).join(', ')}` : ''),
   );
   const why = await ended;
@@ -126,5 +129,6 @@ export async function serveMcp(opts: McpOptions): Promise<number> {
     await Promise.race([Promise.all(keptLocal), keptStopped]);
   }
   for (const [sig, fn] of Object.entries(signals)) process.off(sig, fn);
+  await tools.session.dispose();
   return 0;
 }

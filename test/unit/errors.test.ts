@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { cliMessage } from '../../src/cliHints';
+import { cliMessage } from '../../src/cli/hints';
 import { aboutApp, asSpawnError, CancelledError, exitCodeFor, SpawnError } from '../../src/core/base/errors';
 import { createGenerator } from '../../src/core/generate';
 import { createProvider } from '../../src/core/sandbox';

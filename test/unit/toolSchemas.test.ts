@@ -9,7 +9,7 @@ import path from 'node:path';
 import { MAX_PROMPT_LENGTH } from '../../src/core/app/spec';
 import { TOOL_DEFINITIONS } from '../../src/core/tools/definitions';
 import type { ToolName } from '../../src/core/tools/definitions';
-import { HeadlessTools } from '../../src/core/tools/headlessTools';
+import { HeadlessTools } from '../../src/mcp/headlessTools';
 import { checkToolArgs, toolJsonSchema } from '../../src/core/tools/schemas';
 
 const BAD: [ToolName, Record<string, unknown>, string][] = [

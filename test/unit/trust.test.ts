@@ -11,7 +11,7 @@ import { AppTree, encodeText } from '../../src/core/workspace/appTree';
 import { TemplateGenerator } from '../../src/core/generate/templates';
 import { LocalProvider } from '../../src/core/sandbox/local/local';
 import type { AppSpec } from '../../src/core/app/spec';
-import { HeadlessTools, REFUSED_UNSANDBOXED } from '../../src/core/tools/headlessTools';
+import { HeadlessTools, REFUSED_UNSANDBOXED } from '../../src/mcp/headlessTools';
 import { mayRunWithoutAsking, needsSayso } from '../../src/core/tools/trust';
 import { TrustedSpecs } from '../../src/core/app/trust';
 import { deployConfirmation } from '../../src/vscode/deploy/deployConfirmation';

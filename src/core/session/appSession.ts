@@ -76,6 +76,10 @@ export interface Deployed {
   provider: SandboxProvider;
   url: string;
   sandboxId: string;
+  /** Where it runs: the one sentence (core/whereItRuns.ts). */
+  where: string;
+  /** It lives on after this process (E2B, until its timeout); a local app lives as long as its owner. */
+  outlivesProcess: boolean;
 }
 
 export interface Refined {
@@ -283,7 +287,7 @@ export class AppSession {
     this.live = { deployment, provider, meter: sameSandbox ? current?.meter : undefined, timer: sameSandbox ? current?.timer : undefined };
     if (!sameSandbox && current?.timer) clearInterval(current.timer);
     if (req.metered !== false) await this.startMeter();
-    return { kind, how, deployment, provider, url: deployment.url, sandboxId: deployment.sandbox.id };
+    return { kind, how, deployment, provider, url: deployment.url, sandboxId: deployment.sandbox.id, where: this.session.where(provider), outlivesProcess: providerInfo(provider.id).timeout };
   }
 
   /** The one trust rule, and a change of what runs since the approval: the front is asked, through its port. */
@@ -424,7 +428,7 @@ export class AppSession {
     this.live = undefined;
     if (live.timer) clearInterval(live.timer);
     live.meter?.tick();
-    this.session.logger.info(`[session] keeping ${live.deployment.sandbox.id}${this.id ? ` (${this.id})` : ''} running`);
+    this.session.logger.info(`[${this.session.client}] keeping ${live.deployment.sandbox.id}${this.id ? ` (${this.id})` : ''} running`);
     return providerInfo(live.provider.id).onThisMachine ? { exited: live.deployment.process.exited } : {};
   }
 
@@ -433,8 +437,8 @@ export class AppSession {
     await this.discardPrewarm('disposed');
     const id = this.sandboxId;
     if (!id) return;
-    this.session.logger.info(`[session] destroying ${id}${this.id ? ` (${this.id})` : ''}`);
-    await this.stop().catch((e: unknown) => this.session.logger.warn(`[session] could not destroy ${id}: ${messageOf(e)}`));
+    this.session.logger.info(`[${this.session.client}] destroying ${id}${this.id ? ` (${this.id})` : ''}`);
+    await this.stop().catch((e: unknown) => this.session.logger.warn(`[${this.session.client}] could not destroy ${id}: ${messageOf(e)}`));
   }
 }
 

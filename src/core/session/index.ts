@@ -34,3 +34,5 @@ export type { SessionOptions, ListedSandbox, ProviderFailure } from './session';
 export { budgetUsdFrom, MemorySpend, readSecrets, Session, spendFile } from './session';
 export type { Deployed, DeployRequest, Generated, GenerateRequest, Refined } from './appSession';
 export { AppSession } from './appSession';
+// Front-neutral helpers a front needs with the session's results (validation's verdict and words, the manifest's name).
+export { formatFinding, hasErrors, MANIFEST_NAME } from '../validate/validate';

@@ -303,9 +303,16 @@ export class Session {
     return (await providerOfSandbox(await this.providers(), id).list()).find((s) => s.id === id);
   }
 
-  /** Destroys a sandbox by id (an app of this session's is stopped first); false when there was none. */
+  /** The app of this session that runs in this sandbox. */
+  appIn(sandboxId: string): AppSession | undefined {
+    for (const app of this.apps.values()) if (app.sandboxId === sandboxId) return app;
+    return undefined;
+  }
+
+  /** Destroys a sandbox by id (an app of this session's is stopped); false when there was none. */
   async destroySandbox(id: string): Promise<boolean> {
-    for (const app of this.apps.values()) if (app.sandboxId === id) return app.stop();
+    const app = this.appIn(id);
+    if (app) return app.stop();
     return providerOfSandbox(await this.providers(), id).destroy(id);
   }
 
@@ -314,10 +321,11 @@ export class Session {
     let destroyed = 0;
     const failed: ProviderFailure[] = [];
     for (const provider of await this.providers()) {
-      try {
-        for (const s of await provider.list()) if (await provider.destroy(s.id)) destroyed++;
-      } catch (err) {
-        failed.push({ provider: provider.id, label: providerInfo(provider.id).label, error: asSpawnError(err) });
+      const fail = (err: unknown) => failed.push({ provider: provider.id, label: providerInfo(provider.id).label, error: asSpawnError(err) });
+      const listed = await provider.list().catch((err: unknown) => void fail(err));
+      for (const s of listed ?? []) {
+        const app = this.appIn(s.id);
+        await (app ? app.stop() : provider.destroy(s.id)).then((gone) => gone && destroyed++, fail);
       }
     }
     return { destroyed, failed };

@@ -1,11 +1,6 @@
-/** `spawn-app cache [--clear] [--json]`: the local runner's per-user dependency cache (see core/sandbox/local/depCache.ts). */
-import type { CacheEntryInfo } from './core/sandbox/local/depCache';
-import type { LocalProvider } from './core/sandbox/local/local';
-
-interface CacheIo {
-  out: (s: string) => void;
-  err: (s: string) => void;
-}
+/** `spawn-app cache [--clear] [--json]`: the local runner's per-user dependency cache (see core/sandbox/depCache.ts). */
+import type { CacheEntryInfo } from '../../core/sandbox/local/depCache';
+import type { Ctx } from '../context';
 
 export function formatBytes(n: number): string {
   return n >= 1024 * 1024 ? `${(n / (1024 * 1024)).toFixed(1)} MB` : `${(n / 1024).toFixed(1)} KB`;
@@ -19,10 +14,10 @@ function line(e: CacheEntryInfo): string {
 }
 
 /** Lists the entries with their size, or (with `clear`) removes those no running app uses. */
-export function cmdCache(opts: { json: boolean; clear: boolean }, io: CacheIo, local: LocalProvider): number {
-  const cache = local.depCache;
+export function cmdCache({ opts, io, session }: Ctx): number {
+  const cache = session.dependencyCache();
   if (opts.clear) {
-    const { removed, kept } = cache.clear(local.cacheEntriesInUse());
+    const { removed, kept } = cache.clear();
     const bytes = removed.reduce((s, e) => s + e.bytes, 0);
     if (opts.json) {
       io.out(JSON.stringify({ event: 'cacheCleared', removed: removed.map((e) => e.key), kept, bytes }));

@@ -1,5 +1,5 @@
 /** How the CLI names what an error's hint says to change: its environment variables and flags. */
-import type { ErrorHint, HintSetting, SpawnError } from './core/base/errors';
+import type { ErrorHint, HintSetting, SpawnError } from '../core/base/errors';
 
 const ENV_OF: Record<HintSetting, string> = {
   model: 'SPAWN_APP_MODEL',

@@ -1,0 +1,68 @@
+/**
+ * What every CLI command gets: its parsed arguments, the outputs, the renderer, and the app session built with the
+ * CLI's ports: asking is a TTY prompt or --yes (past the cap: the refusal), the spend is the per-user spend file,
+ * progress is the renderer.
+ */
+import { createInterface } from 'node:readline/promises';
+import type { CoreConfig } from '../core/base/config';
+import { CancelledError } from '../core/base/errors';
+import type { UnsandboxedRun } from '../core/session';
+import { budgetUsdFrom, readSecrets, Session, spendFile } from '../core/session';
+import type { ParsedOptions } from './args';
+import { usage } from './args';
+import type { Io } from './render';
+import type { Renderer } from './render';
+
+export interface Ctx {
+  cfg: CoreConfig;
+  io: Io;
+  opts: ParsedOptions;
+  positionals: string[];
+  env: NodeJS.ProcessEnv;
+  render: Renderer;
+  session: Session;
+}
+
+/**
+ * Asks before code that is not ours runs unsandboxed. "Ours" is the session's (a built-in template it just
+ * generated), never a folder's manifest: `deploy PATH` always asks. Without a terminal, --yes is the answer.
+ */
+async function confirmUnsandboxed(yes: boolean, io: Io, q: UnsandboxedRun): Promise<boolean> {
+  if (yes) return true;
+  const who = q.origin === 'model' ? 'was written by a model' : 'comes from a folder (not a built-in template generated now)';
+  const warning = `This app ${who} and the local runner runs it unsandboxed on this machine (${q.reason ?? 'no sandbox'}).`;
+  if (!process.stdin.isTTY) throw usage(`${warning} Pass --yes to run it anyway, or use --provider e2b.`);
+  io.err(`Warning: ${warning}`);
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await rl.question('Run it locally? [y/N] ');
+    if (!/^y(es)?$/i.test(answer.trim())) throw new CancelledError();
+    return true;
+  } finally {
+    rl.close();
+  }
+}
+
+/** The session of one CLI command. */
+export function cliSession(cfg: CoreConfig, opts: ParsedOptions, io: Io, render: Renderer, env: NodeJS.ProcessEnv): Session {
+  return new Session({
+    cfg,
+    client: 'cli',
+    local: { env, network: !opts['no-network'], ...(opts['allow-lan'] ? { allowLan: true } : {}) },
+    // The same secrets and cap for every command (--env-file, --budget, SPAWN_APP_BUDGET_USD).
+    secrets: opts['env-file'] !== undefined ? readSecrets(opts['env-file']) : {},
+    budgetUsd: budgetUsdFrom(opts.budget, env),
+    provider: (opts.provider as 'auto' | 'local' | 'e2b' | undefined) ?? 'auto',
+    prewarm: !opts['no-prewarm'],
+    meterMs: Math.max(20, Number(env.SPAWN_APP_METER_MS) || 5000),
+    ports: {
+      ask: {
+        unsandboxedRun: (q) => confirmUnsandboxed(opts.yes, io, q),
+        // The CLI refuses past the cap (exit 2, the budget's sentence): no paid call starts.
+        pastCap: async () => false,
+      },
+      spend: spendFile(env),
+      progress: (e) => render.emit(e),
+    },
+  });
+}
