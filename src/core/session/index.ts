@@ -21,6 +21,9 @@
  * every sandbox of the user: `listSandboxes` (with cost: unknown stays unknown, paused time not billed),
  * `sandboxInfo`, `destroySandbox`, `destroyAllSandboxes`, `pauseSandbox`, `resumeSandbox`; `dependencyCache`;
  * `close(keep?)` (its apps' sandboxes, except kept ones) and `dispose()` (the local runner's too).
+ * For a front whose settings change while it runs (the extension): `configure(cfg)`, `budgetUsd` as a function
+ * (read at each check), `generator(choice, chatModel?)` (it streams a generation itself), `templateNotice`,
+ * `runsUnsandboxed(provider)`, `resumeSandbox(id, timeoutMs?)`.
  *
  * `AppSession` (appSession.ts, one app): `generate({ prompt, appType?, generator?, deployTo?, signal })` (prompt
  * checks, cap, pre-warm for the deploy that follows, the template notice, trust marked for its own templates);
@@ -36,3 +39,7 @@ export type { Deployed, DeployRequest, Generated, GenerateRequest, Refined } fro
 export { AppSession } from './appSession';
 // Front-neutral helpers a front needs with the session's results (validation's verdict and words, the manifest's name).
 export { formatFinding, hasErrors, MANIFEST_NAME } from '../validate/validate';
+// The provider table (labels, billed, on this machine, can pause) and the note of a generation a plan includes: data a
+// front shows, no decision.
+export { providerInfo } from '../sandbox/providers';
+export { INCLUDED_IN_PLAN } from '../generate/chatModelGenerator';

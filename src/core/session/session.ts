@@ -15,7 +15,9 @@ import type { Logger } from '../base/events';
 import { nullLogger } from '../base/events';
 import type { ChatModel } from '../generate/chatModelGenerator';
 import type { GeneratorChoice } from '../generate';
-import { resolveGeneratorId } from '../generate';
+import { createGenerator, resolveGeneratorId } from '../generate';
+import { templateStandInNotice } from '../generate/templates';
+import type { Generator } from '../generate/types';
 import { guessAppType } from '../app/appType';
 import { loadApp } from '../workspace/appDir';
 import type { LoadedApp } from '../workspace/appDir';
@@ -32,6 +34,7 @@ import { readEnvFile, Redactor } from '../base/secrets';
 import type { AppType } from '../app/spec';
 import { APP_TYPES, isAppType, promptTooLong } from '../app/spec';
 import { TrustedSpecs } from '../app/trust';
+import { runsUnsandboxed } from '../tools/trust';
 import type { Finding } from '../base/finding';
 import { validateSpec } from '../validate/validate';
 import { isolationWords, whereProviderRuns } from '../deploy/whereItRuns';
@@ -44,8 +47,13 @@ export interface SessionOptions {
   ports: SessionPorts;
   /** The local runner: the options the session makes it with, or one made already (a test's, the extension's). */
   local?: LocalProvider | LocalProviderOptions;
-  /** Today's cap in USD (0: no cap; default $2). Counted only with a `spend` port. */
-  budgetUsd?: number;
+  /**
+   * Today's cap in USD (0: no cap; default $2). Counted only with a `spend` port. A function is read at each check
+   * (the extension's setting may change while it runs; not a number ≥ 0: the default).
+   */
+  budgetUsd?: number | (() => number);
+  /** The budget's clock (tests); default Date.now. */
+  clock?: () => number;
   /** The apps' secrets: to their processes only; the model gets their names; every event and error is redacted. */
   secrets?: AppSecrets;
   /** Tag in sandbox metadata: 'cli', 'mcp', 'vscode'. */
@@ -92,26 +100,41 @@ export function readSecrets(file: string): AppSecrets {
 }
 
 export class Session {
-  readonly cfg: CoreConfig;
+  private config: CoreConfig;
   readonly local: LocalProvider;
   readonly logger: Logger;
   readonly client: string;
   /** Digests of exactly what a built-in template wrote in this process: only those run unsandboxed without asking. */
   readonly trusted = new TrustedSpecs();
-  /** Undefined without a spend port: nothing is counted. */
-  readonly budget?: Budget;
   private readonly redactor: Redactor;
   private readonly apps = new Map<string, AppSession>();
   private readonly ownsLocal: boolean;
 
   constructor(readonly opts: SessionOptions) {
-    this.cfg = opts.cfg;
+    this.config = opts.cfg;
     this.client = opts.client;
     this.logger = opts.ports.logger ?? nullLogger;
     this.ownsLocal = !(opts.local instanceof LocalProvider);
     this.local = opts.local instanceof LocalProvider ? opts.local : new LocalProvider(opts.local);
-    this.budget = opts.ports.spend ? new BudgetImpl(opts.ports.spend, opts.budgetUsd ?? DEFAULT_BUDGET_USD) : undefined;
     this.redactor = new Redactor(Object.values(opts.secrets ?? {}));
+  }
+
+  /** The configuration every decision reads (keys, models, E2B, timeouts). */
+  get cfg(): CoreConfig {
+    return this.config;
+  }
+
+  /** A front whose settings and keys change while it runs (the extension) gives the session the new ones. */
+  configure(cfg: CoreConfig): void {
+    this.config = cfg;
+  }
+
+  /** Today's cap over the spend port, with the cap as it is now. Undefined without a spend port: nothing is counted. */
+  get budget(): Budget | undefined {
+    const spend = this.opts.ports.spend;
+    if (!spend) return undefined;
+    const raw = typeof this.opts.budgetUsd === 'function' ? this.opts.budgetUsd() : (this.opts.budgetUsd ?? DEFAULT_BUDGET_USD);
+    return new BudgetImpl(spend, Number.isFinite(raw) && raw >= 0 ? raw : DEFAULT_BUDGET_USD, this.opts.clock);
   }
 
   get secrets(): AppSecrets {
@@ -167,8 +190,21 @@ export class Session {
   }
 
   /** Which generator a choice comes to here ('auto': Claude with a key, else the front's chat model, else the templates). */
-  generatorFor(choice: GeneratorChoice = 'auto'): ReturnType<typeof resolveGeneratorId> {
-    return resolveGeneratorId(choice, this.cfg, this.opts.chatModel !== undefined);
+  generatorFor(choice: GeneratorChoice = 'auto', chatModel: ChatModel | undefined = this.opts.chatModel): ReturnType<typeof resolveGeneratorId> {
+    return resolveGeneratorId(choice, this.cfg, chatModel !== undefined);
+  }
+
+  /**
+   * The generator for a choice, for a front that streams a generation itself (the extension writes each file into its
+   * editor as it comes); `chatModel`: the front's model picked for this generation (default the session's).
+   */
+  generator(choice: GeneratorChoice = 'auto', chatModel: ChatModel | undefined = this.opts.chatModel): Promise<Generator> {
+    return createGenerator(choice, this.cfg, chatModel);
+  }
+
+  /** "A template stands in…": what a front says when no model could be asked (`why`: which model is missing). */
+  templateNotice(appType: AppType, prompt: string, why: string): string {
+    return templateStandInNotice(appType, prompt, why);
   }
 
   /** Validation with the app's secrets (a secret's value in a file, a secret read in browser code), before any ask. */
@@ -262,6 +298,11 @@ export class Session {
     return providerInfo(this.providerFor(choice)).onThisMachine;
   }
 
+  /** Whether code run there runs unsandboxed on this machine (the local runner without its sandbox). */
+  runsUnsandboxed(provider: Pick<SandboxProvider, 'id' | 'isolation'>): boolean {
+    return runsUnsandboxed(provider);
+  }
+
   /** The one sentence that says where a provider runs apps. */
   where(provider: Pick<SandboxProvider, 'id' | 'isolation'>): string {
     return whereProviderRuns(provider);
@@ -344,10 +385,10 @@ export class Session {
     return (await this.pausable(id)).pause(id);
   }
 
-  /** Resumes a sandbox for the whole configured lifetime; resolves with that lifetime (ms). */
-  async resumeSandbox(id: string): Promise<number> {
-    await (await this.pausable(id)).resume(id, this.sandboxTimeoutMs);
-    return this.sandboxTimeoutMs;
+  /** Resumes a sandbox for the whole configured lifetime (or `timeoutMs`); resolves with that lifetime (ms). */
+  async resumeSandbox(id: string, timeoutMs = this.sandboxTimeoutMs): Promise<number> {
+    await (await this.pausable(id)).resume(id, timeoutMs);
+    return timeoutMs;
   }
 
   /** The local runner's per-user dependency cache: its entries, and a clear that keeps those running apps use. */
