@@ -43,3 +43,6 @@ export { formatFinding, hasErrors, MANIFEST_NAME } from '../validate/validate';
 // front shows, no decision.
 export { providerInfo } from '../sandbox/providers';
 export { INCLUDED_IN_PLAN } from '../generate/chatModelGenerator';
+// The metadata tag every sandbox of Spawn App carries, and the sentence on E2B's lifetime cap: words and data a front shows.
+export { METADATA_TAG } from '../sandbox/types';
+export { E2B_LIFETIME_CAP } from '../sandbox/e2b/e2bCaps';
