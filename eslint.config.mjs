@@ -19,6 +19,57 @@ const FRONT_SYNTAX = [
   { selector: "CallExpression[callee.property.name='take'][arguments.length=0]", message: 'A pre-warmed sandbox is taken with takePrewarm (core/deploy/prewarm.ts): the same app type on the same provider.' },
 ];
 
+/**
+ * What the extension (src/vscode) may import from src/core (issue 19): the app session (core/session), types from
+ * anywhere (`import type`), and these front-neutral helpers. Never the pipeline (deploy), pre-warm, the budget, the
+ * providers and sandboxes, the generators or trust directly: those decisions are the session's.
+ */
+const VSCODE_LEAVES = [
+  'session', // the one object a front calls (core/session/index.ts), and the provider table through it
+  'base/errors', // SpawnError, its codes and messages
+  'base/events', // the event and logger types
+  'base/config', // CoreConfig, DEFAULTS
+  'base/pricing', // formatUsd
+  'base/providerId', // the provider ids
+  'base/keyedQueue', // one turn per key
+  'base/store', // durable JSON records (the drafts)
+  'base/secrets', // the app secrets' names and values checks (setAppSecret, SecretStorage)
+  'app/spec', // the app spec's shape and its pure helpers (main file, prompt length for the input box)
+  'app/appType', // guessAppType
+  'app/versions', // an app's versions (the Apps view, go back)
+  'workspace/appTree', // the virtual workspace the editor shows
+  'workspace/appDir', // an app folder's form (open, save)
+  'workspace/draft', // the drafts' record
+  'workspace/specDiff', // what changed between two specs (the diff views)
+  'workspace/treeEdits', // edits of the virtual workspace
+  'validate/validate', // findings of the files the editor shows (diagnostics)
+  'deploy/whereItRuns', // the one sentence (words only)
+  'deploy/cost', // the one cost function
+  'tools/definitions', // the agent tools' names and descriptions
+  'tools/schemas', // one zod schema per tool
+  'tools/toolText', // how the agent tools' results read
+];
+const VSCODE_ONLY_SESSION = {
+  // A regex, not a gitignore group: a group cannot re-include core/base/errors once core/base is excluded.
+  regex: `(^|/)core/(?!(?:${VSCODE_LEAVES.join('|')})(?:/.*)?$)`,
+  allowTypeImports: true,
+  message: "The extension calls the app session (core/session) and imports types; the pipeline, pre-warm, budget, providers, generators and trust are the session's (issue 19). A front-neutral helper goes in VSCODE_LEAVES.",
+};
+/**
+ * The extension's files that still call core internals (issue 19: not yet moved onto AppSession; see the report of the
+ * vscodefront branch). Each keeps the older, narrower FRONT_RULES; remove a file here once it goes through the session.
+ */
+const VSCODE_NOT_YET = [
+  'src/vscode/deploy/deployService.ts', // pre-warm (Prewarm, takePrewarm) and deployKind: the registry's reload take-over is not in AppSession yet
+  'src/vscode/deploy/deployRun.ts', // the pipeline (deploy, redeploy, restartInPlace, extendAfterTake) with the registry's per-sandbox rendering
+  'src/vscode/deploy/deployDialogs.ts', // installCommand and dependenciesOf for the confirmation's text
+  'src/vscode/deploy/deployConfirmation.ts', // the stacks' dependency list for the confirmation's text
+  'src/vscode/iterate/appIterator.ts', // the fix loop (generate/fixLoop): AppSession.refine writes a folder, the extension proposes diffs
+  'src/vscode/iterate/claudeChanges.ts', // refine/fix with Claude or a chat model, patch and merge of proposals
+  'src/vscode/iterate/history.ts', // versions through the workspace (fine) and validate; no session call needed
+  'src/vscode/iterate/proposals.ts', // validate of a proposal
+];
+
 export default tseslint.config(
   { ignores: ['dist/**', 'out/**', 'node_modules/**', '.vscode-host/**', '.vscode-test/**', 'media/**/*.min.js'] },
   js.configs.recommended,
@@ -45,6 +96,11 @@ export default tseslint.config(
   },
   {
     files: ['src/vscode/**/*.ts'],
+    ignores: VSCODE_NOT_YET,
+    rules: { 'no-restricted-imports': ['error', { patterns: [VSCODE_ONLY_SESSION] }], 'no-restricted-syntax': ['error', NO_ONLY, ...FRONT_SYNTAX] },
+  },
+  {
+    files: VSCODE_NOT_YET,
     rules: { 'no-restricted-imports': ['error', { patterns: FRONT_RULES }], 'no-restricted-syntax': ['error', NO_ONLY, ...FRONT_SYNTAX] },
   },
   {
