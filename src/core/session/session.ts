@@ -27,7 +27,11 @@ import type { LocalProviderOptions } from '../sandbox/local/local';
 import { LocalProvider } from '../sandbox/local/local';
 import type { ProviderId } from '../base/providerId';
 import { providerInfo } from '../sandbox/providers';
-import type { SandboxInfo, SandboxProvider } from '../sandbox/types';
+import type { Sandbox, SandboxInfo, SandboxProvider } from '../sandbox/types';
+import type { PrewarmOptions } from '../deploy/prewarm';
+import { extendAfterTake, Prewarm, prewarmWanted, takePrewarm } from '../deploy/prewarm';
+import type { DeployKind } from '../deploy/redeployPlan';
+import { deployKind } from '../deploy/redeployPlan';
 import { allProviders, providerOfSandbox } from '../deploy/sandboxes';
 import type { AppSecrets } from '../base/secrets';
 import { readEnvFile, Redactor } from '../base/secrets';
@@ -311,6 +315,32 @@ export class Session {
   /** Pre-warm is wanted for this session (its flag, SPAWN_APP_PREWARM). */
   get prewarmEnabled(): boolean {
     return this.opts.prewarm !== false && this.cfg.prewarm !== false;
+  }
+
+  /**
+   * For a front that keeps its own deploys (the extension): a sandbox pre-warmed on `provider` for an app of `appType`
+   * while its model writes, when pre-warm is wanted (the session's flag, the front's `enabled`, E2B only); undefined
+   * otherwise. Nothing runs in it until a deploy takes it (takePrewarm).
+   */
+  startPrewarm(provider: SandboxProvider, appType: AppType, o: Omit<PrewarmOptions, 'provider' | 'appType'> & { enabled?: boolean } = {}): Prewarm | undefined {
+    const { enabled = true, ...rest } = o;
+    if (!prewarmWanted(this.prewarmEnabled && enabled, provider.id)) return undefined;
+    return Prewarm.start({ idleMs: this.cfg.prewarmIdleMs, logger: this.logger, ...rest, provider, appType, metadata: { client: this.client, ...rest.metadata } });
+  }
+
+  /** The take rule (the same app type on the same provider takes it; anything else discards it), for such a front. */
+  takePrewarm(prewarm: Prewarm | undefined, appType: AppType, provider: ProviderId): Promise<Sandbox | undefined> {
+    return takePrewarm(prewarm, appType, provider);
+  }
+
+  /** Extend after take: a taken pre-warmed sandbox lives as long as any (`timeoutMs`, default the session's). */
+  extendAfterTake(taken: Sandbox | undefined, extend: (ms: number) => Promise<unknown>, warn: (message: string) => void, timeoutMs = this.sandboxTimeoutMs): Promise<void> {
+    return extendAfterTake(taken, extend, timeoutMs, warn);
+  }
+
+  /** First deploy, update of the running app, or restart in place of a stopped one (the one rule, redeployPlan.ts). */
+  deployKind(current: Parameters<typeof deployKind>[0]): DeployKind {
+    return deployKind(current);
   }
 
   // ---- every sandbox of this user ----
