@@ -134,7 +134,7 @@ export function activate(context: vscode.ExtensionContext): SpawnAppApi {
   const terminals = push(new SandboxTerminals(registry, logger.scope('terminal')));
   push(new SandboxTimeouts(registry, discover));
   const deployDialogs = (late.dialogs = new DeployDialogs(providers, secrets, readSettings));
-  const deploys = push(new DeployService(tree, diagnostics, deployDialogs, { registry, logs: sandboxLogs, cost: sessionCost, discovery, previews, settings: readSettings, logger, appSecrets: (id) => secrets.appSecrets(id) }));
+  const deploys = push(new DeployService(tree, diagnostics, deployDialogs, { registry, logs: sandboxLogs, cost: sessionCost, discovery, previews, settings: readSettings, logger, appSecrets: (id) => secrets.appSecrets(id) }, sessions));
   const chatModels = new VscodeLanguageModels(() => readSettings().chatModel);
   const spawner = new Spawner(tree, diagnostics, sessionCost, secrets, readSettings, sessions, logger, chatModels, deploys);
   const reporter = new ErrorReporter(logger);
