@@ -46,3 +46,5 @@ export { INCLUDED_IN_PLAN } from '../generate/chatModelGenerator';
 // The metadata tag every sandbox of Spawn App carries, and the sentence on E2B's lifetime cap: words and data a front shows.
 export { METADATA_TAG } from '../sandbox/types';
 export { E2B_LIFETIME_CAP } from '../sandbox/e2b/e2bCaps';
+// What a deploy would install on a provider (the deploy dialog shows it before the yes).
+export { installCommand } from '../deploy/deploy';
