@@ -43,6 +43,7 @@ const VSCODE_LEAVES = [
   'workspace/specDiff', // what changed between two specs (the diff views)
   'workspace/treeEdits', // edits of the virtual workspace
   'validate/validate', // findings of the files the editor shows (diagnostics)
+  'stacks/stacks', // the stacks' table (a stack's dependencies, as the deploy dialog lists them)
   'deploy/whereItRuns', // the one sentence (words only)
   'deploy/cost', // the one cost function
   'tools/definitions', // the agent tools' names and descriptions
@@ -61,12 +62,8 @@ const VSCODE_ONLY_SESSION = {
  */
 const VSCODE_NOT_YET = [
   'src/vscode/deploy/deployRun.ts', // the pipeline (deploy, redeploy, restartInPlace, extendAfterTake) with the registry's per-sandbox rendering
-  'src/vscode/deploy/deployDialogs.ts', // installCommand and dependenciesOf for the confirmation's text
-  'src/vscode/deploy/deployConfirmation.ts', // the stacks' dependency list for the confirmation's text
   'src/vscode/iterate/appIterator.ts', // the fix loop (generate/fixLoop): AppSession.refine writes a folder, the extension proposes diffs
   'src/vscode/iterate/claudeChanges.ts', // refine/fix with Claude or a chat model, patch and merge of proposals
-  'src/vscode/iterate/history.ts', // versions through the workspace (fine) and validate; no session call needed
-  'src/vscode/iterate/proposals.ts', // validate of a proposal
 ];
 
 export default tseslint.config(

@@ -11,7 +11,7 @@ import type { ProviderChoice } from '../../core/sandbox';
 import type { SandboxProvider } from '../../core/sandbox/types';
 import type { AppSpec } from '../../core/app/spec';
 import type { Finding } from '../../core/base/finding';
-import { installCommand } from '../../core/deploy/deploy';
+import { installCommand } from '../../core/session';
 import { sameDependencies } from '../../core/workspace/specDiff';
 import type { Confirmation } from './deployConfirmation';
 import { deployConfirmation } from './deployConfirmation';
