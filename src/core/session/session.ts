@@ -14,6 +14,8 @@ import { asSpawnError, SpawnError } from '../base/errors';
 import type { Logger } from '../base/events';
 import { nullLogger } from '../base/events';
 import type { ChatModel } from '../generate/chatModelGenerator';
+import { ChatModelGenerator } from '../generate/chatModelGenerator';
+import type { ClaudeGenerator } from '../generate/claude';
 import type { GeneratorChoice } from '../generate';
 import { createGenerator, resolveGeneratorId } from '../generate';
 import { templateStandInNotice } from '../generate/templates';
@@ -204,6 +206,16 @@ export class Session {
    */
   generator(choice: GeneratorChoice = 'auto', chatModel: ChatModel | undefined = this.opts.chatModel): Promise<Generator> {
     return createGenerator(choice, this.cfg, chatModel);
+  }
+
+  /**
+   * The model that refines and fixes an app, for a front that shows the change before it is written (the extension):
+   * the front's chat model when given, else Claude with the session's key (its SDK loaded only now).
+   */
+  async refiner(chatModel?: ChatModel): Promise<Pick<ClaudeGenerator, 'refine' | 'fix'> | ChatModelGenerator> {
+    if (chatModel) return new ChatModelGenerator(chatModel);
+    const { ClaudeGenerator } = await import('../generate/claude');
+    return new ClaudeGenerator(this.cfg);
   }
 
   /** "A template stands in…": what a front says when no model could be asked (`why`: which model is missing). */
