@@ -42,6 +42,8 @@ const VSCODE_LEAVES = [
   'workspace/draft', // the drafts' record
   'workspace/specDiff', // what changed between two specs (the diff views)
   'workspace/treeEdits', // edits of the virtual workspace
+  'workspace/patch', // a model's patch applied to an app's files (a proposal)
+  'workspace/merge', // the accepted part of a proposal merged with the user's edits
   'validate/validate', // findings of the files the editor shows (diagnostics)
   'stacks/stacks', // the stacks' table (a stack's dependencies, as the deploy dialog lists them)
   'deploy/whereItRuns', // the one sentence (words only)
@@ -63,7 +65,6 @@ const VSCODE_ONLY_SESSION = {
 const VSCODE_NOT_YET = [
   'src/vscode/deploy/deployRun.ts', // the pipeline (deploy, redeploy, restartInPlace, extendAfterTake) with the registry's per-sandbox rendering
   'src/vscode/iterate/appIterator.ts', // the fix loop (generate/fixLoop): AppSession.refine writes a folder, the extension proposes diffs
-  'src/vscode/iterate/claudeChanges.ts', // refine/fix with Claude or a chat model, patch and merge of proposals
 ];
 
 export default tseslint.config(

@@ -138,7 +138,7 @@ export function activate(context: vscode.ExtensionContext): SpawnAppApi {
   const chatModels = new VscodeLanguageModels(() => readSettings().chatModel);
   const spawner = new Spawner(tree, diagnostics, sessionCost, secrets, readSettings, sessions, logger, chatModels, deploys);
   const reporter = new ErrorReporter(logger);
-  const { iterate, hotRedeploy, disposables: iterateDisposables } = createIterate({ tree, history: versions, registry, logs: sandboxLogs, cost: sessionCost, deploys, diagnostics, secrets, reporter, settings: readSettings, config, logger, models: chatModels });
+  const { iterate, hotRedeploy, disposables: iterateDisposables } = createIterate({ tree, history: versions, registry, logs: sandboxLogs, cost: sessionCost, deploys, diagnostics, secrets, reporter, settings: readSettings, sessions, logger, models: chatModels });
   for (const d of iterateDisposables) push(d);
 
   const sandboxTree = push(new SandboxTreeProvider(registry, discovery, () => void discover()));
