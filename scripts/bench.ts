@@ -18,14 +18,14 @@ import { Prewarm } from '../src/core/deploy/prewarm';
 import { ClaudeGenerator } from '../src/core/generate/claude';
 import { templateSpec } from '../src/core/generate/templateFiles';
 import { formatUsd, sandboxCost } from '../src/core/base/pricing';
-import { E2BProvider, probeUrl } from '../src/core/sandbox/e2b/e2b';
+import { E2BProvider, probeUrl } from '../src/core/sandbox/e2b/provider';
 import { SPAWN_TEMPLATE_ALIAS, STACK_TEMPLATES_CHOICE, TEMPLATE_PACKAGES } from '../src/core/sandbox/preinstalled';
 import { stackTemplateOptions } from '../test/helpers/stackImages';
 import { connectHmr, loadPage, viteWsToken } from '../test/helpers/viteHmr';
 import { APP_TYPES } from '../src/core/app/spec';
 import { FakeAnthropic } from '../test/fakes/fakeAnthropic';
 import { FakeE2B } from '../test/fakes/fakeE2B';
-import { LocalProvider } from '../src/core/sandbox/local/local';
+import { LocalProvider } from '../src/core/sandbox/local/provider';
 import type { AppSpec } from '../src/core/app/spec';
 
 const ROOT = path.resolve(__dirname, '..');

@@ -15,7 +15,7 @@ import { nullLogger, TailBuffer } from '../core/base/events';
 import { KeyedQueue } from '../core/base/keyedQueue';
 import { formatUsd } from '../core/base/pricing';
 import type { ProviderChoice } from '../core/sandbox';
-import type { LocalProvider, LocalProviderOptions } from '../core/sandbox/local/local';
+import type { LocalProvider, LocalProviderOptions } from '../core/sandbox/local/provider';
 import type { AppSecrets } from '../core/base/secrets';
 import type { SpendStore } from '../core/deploy/budget';
 import type { AppSession, SessionEvent } from '../core/session';

@@ -12,7 +12,7 @@ import type { CoreConfig } from '../core/base/config';
 import type { AppSecrets } from '../core/base/secrets';
 import type { Logger } from '../core/base/events';
 import type { ProviderChoice } from '../core/sandbox';
-import type { LocalProvider, LocalProviderOptions } from '../core/sandbox/local/local';
+import type { LocalProvider, LocalProviderOptions } from '../core/sandbox/local/provider';
 import { TOOL_DEFINITIONS } from '../core/tools/definitions';
 import { terminalSafe } from '../cli/text';
 import { HeadlessTools } from './headlessTools';

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { AppTree, decodeText, encodeText, jsonErrorLine, TreeError } from '../../src/core/workspace/appTree';
+import { AppTree } from '../../src/core/workspace/appTree';
+import { decodeText, encodeText, jsonErrorLine } from '../../src/core/workspace/treeText';
+import { TreeError } from '../../src/core/workspace/treeTypes';
 import { templateSpec } from '../../src/core/generate/templateFiles';
 import { MANIFEST_NAME } from '../../src/core/validate/validate';
 

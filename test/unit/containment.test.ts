@@ -15,8 +15,8 @@ import type { Deployment } from '../../src/core/deploy/deploy';
 import type { SpawnEvent } from '../../src/core/base/events';
 import { appEnv, detectSandbox, forgetSystemScan, ISOLATION_ARGS, isolationArgs, systemPlacesToHide, systemScanStore, withoutCredentials } from '../../src/core/sandbox/local/bwrap';
 import { DEFAULT_LIMITS, makeCgroup } from '../../src/core/sandbox/local/limits';
-import { LocalProvider } from '../../src/core/sandbox/local/local';
-import type { LocalProviderOptions } from '../../src/core/sandbox/local/local';
+import { LocalProvider } from '../../src/core/sandbox/local/provider';
+import type { LocalProviderOptions } from '../../src/core/sandbox/local/provider';
 import { pipIndexSettings, registryHosts } from '../../src/core/sandbox/local/registries';
 import type { AppSpec } from '../../src/core/app/spec';
 import { FakeNpmRegistry } from '../fakes/fakeNpmRegistry';
@@ -348,7 +348,7 @@ print(json.dumps({"read": buf.raw[:n].decode() if n > 0 else None, "added": a > 
 `;
     // The runner: a process of the user's with a session keyring holding a key (as a login's would), which runs the
     // attack as the install step and as a command of the app, then looks for the planted key in its keyring.
-    const runner = `import { LocalProvider } from ${JSON.stringify(path.join(ROOT, 'src/core/sandbox/local/local.ts'))};
+    const runner = `import { LocalProvider } from ${JSON.stringify(path.join(ROOT, 'src/core/sandbox/local/provider.ts'))};
 const p = new LocalProvider({ root: ${JSON.stringify(root)} });
 const sb = await p.create({ appName: 'keys', appType: 'script' });
 await sb.writeFiles([{ path: 'keys.py', content: ${JSON.stringify(attack)} }]);
@@ -394,7 +394,7 @@ print(json.dumps({"runner": r.stdout.strip().splitlines()[-1] if r.stdout.strip(
         made.push(f);
       }
       // A fresh process: the runner scans the system view once per process, and these files must exist before it.
-      const runner = `import { LocalProvider } from ${JSON.stringify(path.join(ROOT, 'src/core/sandbox/local/local.ts'))};
+      const runner = `import { LocalProvider } from ${JSON.stringify(path.join(ROOT, 'src/core/sandbox/local/provider.ts'))};
 const p = new LocalProvider({ root: ${JSON.stringify(root)} });
 const sb = await p.create({ appName: 'peek', appType: 'script' });
 const r = await sb.run(${JSON.stringify(places.map((f) => `cat ${f} 2>/dev/null;`).join(' ') + ' head -c 64 /proc/slabinfo /proc/timer_list 2>/dev/null; true')});

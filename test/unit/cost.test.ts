@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { formatSandboxSpend, sandboxSpend, sandboxUsd } from '../../src/core/deploy/cost';
 import { sandboxCost } from '../../src/core/base/pricing';
-import { E2BProvider } from '../../src/core/sandbox/e2b/e2b';
+import { E2BProvider } from '../../src/core/sandbox/e2b/provider';
 import { sandboxLine } from '../../src/core/tools/toolText';
 import { FakeE2B } from '../fakes/fakeE2B';
 import { ensureBuilt, runCli } from '../helpers/cli';

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { deploy, redeploy } from '../../src/core/deploy/deploy';
 import type { SpawnEvent } from '../../src/core/base/events';
 import { DepCache, MARKER } from '../../src/core/sandbox/local/depCache';
-import { LocalProvider } from '../../src/core/sandbox/local/local';
+import { LocalProvider } from '../../src/core/sandbox/local/provider';
 import type { AppSpec } from '../../src/core/app/spec';
 import { FakeNpmRegistry } from '../fakes/fakeNpmRegistry';
 import { ensureBuilt, runCli } from '../helpers/cli';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { deploy, installCommand } from '../../src/core/deploy/deploy';
 import type { SpawnEvent } from '../../src/core/base/events';
 import type { Isolation } from '../../src/core/sandbox/local/bwrap';
-import { LocalProvider } from '../../src/core/sandbox/local/local';
+import { LocalProvider } from '../../src/core/sandbox/local/provider';
 import type { AppSpec } from '../../src/core/app/spec';
 import { isDown, request } from '../helpers/http';
 

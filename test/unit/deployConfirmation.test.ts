@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { AppTree } from '../../src/core/workspace/appTree';
 import { TemplateGenerator } from '../../src/core/generate/templates';
 import { templateSpec } from '../../src/core/generate/templateFiles';
-import { encodeText } from '../../src/core/workspace/appTree';
+import { encodeText } from '../../src/core/workspace/treeText';
 import { validateSpec } from '../../src/core/validate/validate';
 import { deployConfirmation } from '../../src/vscode/deploy/deployConfirmation';
 

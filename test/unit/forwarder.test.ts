@@ -11,7 +11,7 @@ import path from 'node:path';
 import { deploy } from '../../src/core/deploy/deploy';
 import { requireSandbox } from '../helpers/sandbox';
 import { connectChecked } from '../../src/core/sandbox/local/forward';
-import { LocalProvider } from '../../src/core/sandbox/local/local';
+import { LocalProvider } from '../../src/core/sandbox/local/provider';
 import type { AppSpec } from '../../src/core/app/spec';
 import { request } from '../helpers/http';
 

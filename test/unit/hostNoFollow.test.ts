@@ -15,7 +15,7 @@ import { deploy, redeploy } from '../../src/core/deploy/deploy';
 import type { Deployment } from '../../src/core/deploy/deploy';
 import { requireSandbox } from '../helpers/sandbox';
 import { DepCache, MARKER } from '../../src/core/sandbox/local/depCache';
-import { LocalProvider } from '../../src/core/sandbox/local/local';
+import { LocalProvider } from '../../src/core/sandbox/local/provider';
 import type { AppSpec } from '../../src/core/app/spec';
 import { BIN, ensureBuilt } from '../helpers/cli';
 import { request } from '../helpers/http';

@@ -8,7 +8,7 @@ import { applyPatch, parsePatch } from '../../src/core/workspace/patch';
 import { diffSpecs } from '../../src/core/workspace/specDiff';
 import { FixLoop, fixMessage, refineMessage, usefulTail } from '../../src/core/generate/fixLoop';
 import { planRedeploy } from '../../src/core/deploy/redeployPlan';
-import { LocalProvider } from '../../src/core/sandbox/local/local';
+import { LocalProvider } from '../../src/core/sandbox/local/provider';
 import type { Sandbox } from '../../src/core/sandbox/types';
 import type { AppSpec } from '../../src/core/app/spec';
 import { request } from '../helpers/http';

@@ -14,7 +14,7 @@ import type { SpawnEvent } from '../../src/core/base/events';
 import { ClaudeGenerator } from '../../src/core/generate/claude';
 import { applyPatch } from '../../src/core/workspace/patch';
 import { FixLoop } from '../../src/core/generate/fixLoop';
-import { E2BProvider } from '../../src/core/sandbox/e2b/e2b';
+import { E2BProvider } from '../../src/core/sandbox/e2b/provider';
 import type { AppSpec } from '../../src/core/app/spec';
 import { FakeAnthropic } from '../fakes/fakeAnthropic';
 import { FakeE2B } from '../fakes/fakeE2B';

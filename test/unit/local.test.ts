@@ -3,7 +3,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { defaultLocalRoot, LocalProvider } from '../../src/core/sandbox/local/local';
+import { defaultLocalRoot } from '../../src/core/sandbox/local/records';
+import { LocalProvider } from '../../src/core/sandbox/local/provider';
 import { isAlive, isSameProcess, killGroupSync, processStartTime } from '../../src/core/sandbox/local/processes';
 import { isDown, request } from '../helpers/http';
 
@@ -156,7 +157,7 @@ describe('local provider (real processes, real HTTP)', function () {
 
   it('unsandboxed: an owner killed with SIGKILL leaves an orphan that another provider lists and stops', async () => {
     const script = `
-      const { LocalProvider } = require(${JSON.stringify(path.resolve(__dirname, '../../src/core/sandbox/local/local.ts'))});
+      const { LocalProvider } = require(${JSON.stringify(path.resolve(__dirname, '../../src/core/sandbox/local/provider.ts'))});
       (async () => {
         const p = new LocalProvider({ root: ${JSON.stringify(root)}, sandbox: 'off' });
         const sb = await p.create({ appName: 'orphaned', appType: 'webapp', metadata: { client: 'vscode' } });

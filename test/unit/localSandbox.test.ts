@@ -11,7 +11,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { deploy, startIn } from '../../src/core/deploy/deploy';
 import { detectSandbox } from '../../src/core/sandbox/local/bwrap';
-import { LocalProvider } from '../../src/core/sandbox/local/local';
+import { LocalProvider } from '../../src/core/sandbox/local/provider';
 import type { AppSpec } from '../../src/core/app/spec';
 import { FakeNpmRegistry } from '../fakes/fakeNpmRegistry';
 import { ensureBuilt, ROOT, runCli, startCli } from '../helpers/cli';

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { classifyAddress, formatAddress, parseAddress } from '../../src/core/sandbox/local/addresses';
 import type { Closer } from '../../src/core/sandbox/local/forward';
 import { outboundProxy, resolveTarget } from '../../src/core/sandbox/local/forward';
-import { LocalProvider } from '../../src/core/sandbox/local/local';
+import { LocalProvider } from '../../src/core/sandbox/local/provider';
 
 describe('address classification (bytes, every spelling)', () => {
   const cases: [string, string][] = [

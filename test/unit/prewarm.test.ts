@@ -9,7 +9,7 @@ import type { SpawnEvent } from '../../src/core/base/events';
 import { templateSpec } from '../../src/core/generate/templateFiles';
 import type { DiscardReason, PrewarmClock, PrewarmEvent } from '../../src/core/deploy/prewarm';
 import { Prewarm } from '../../src/core/deploy/prewarm';
-import { E2BProvider } from '../../src/core/sandbox/e2b/e2b';
+import { E2BProvider } from '../../src/core/sandbox/e2b/provider';
 import { STACK_TEMPLATES_CHOICE } from '../../src/core/sandbox/preinstalled';
 import { FakeE2B } from '../fakes/fakeE2B';
 import { request } from '../helpers/http';

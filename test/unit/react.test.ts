@@ -11,7 +11,7 @@ import { systemPrompt } from '../../src/core/generate/prompts';
 import { templateSpec } from '../../src/core/generate/templateFiles';
 import { applyPatch } from '../../src/core/workspace/patch';
 import { planRedeploy } from '../../src/core/deploy/redeployPlan';
-import { LocalProvider } from '../../src/core/sandbox/local/local';
+import { LocalProvider } from '../../src/core/sandbox/local/provider';
 import { mainFileOf } from '../../src/core/app/spec';
 import type { AppSpec } from '../../src/core/app/spec';
 import { packageJsonDependencies, REACT_PACKAGES, reactPackageJson, withReactScaffold } from '../../src/core/stacks/stacks';

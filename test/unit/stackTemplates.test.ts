@@ -8,7 +8,7 @@ import { deploy, deployInto, redeploy } from '../../src/core/deploy/deploy';
 import type { SpawnEvent } from '../../src/core/base/events';
 import { templateSpec } from '../../src/core/generate/templateFiles';
 import { applyPatch } from '../../src/core/workspace/patch';
-import { E2BProvider } from '../../src/core/sandbox/e2b/e2b';
+import { E2BProvider } from '../../src/core/sandbox/e2b/provider';
 import { STACK_TEMPLATES, STACK_TEMPLATES_CHOICE } from '../../src/core/sandbox/preinstalled';
 import { FakeE2B } from '../fakes/fakeE2B';
 import { request } from '../helpers/http';

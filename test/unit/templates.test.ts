@@ -6,7 +6,7 @@ import { deploy } from '../../src/core/deploy/deploy';
 import type { SpawnEvent } from '../../src/core/base/events';
 import { TemplateGenerator } from '../../src/core/generate/templates';
 import { webappKindFor } from '../../src/core/generate/templateFiles';
-import { LocalProvider } from '../../src/core/sandbox/local/local';
+import { LocalProvider } from '../../src/core/sandbox/local/provider';
 import { APP_TYPES } from '../../src/core/app/spec';
 import { validateSpec } from '../../src/core/validate/validate';
 import { request } from '../helpers/http';

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { MAX_PROMPT_LENGTH } from '../../src/core/app/spec';
 import { TOOL_DEFINITIONS } from '../../src/core/tools/definitions';
-import type { ToolName } from '../../src/core/tools/definitions';
+import type { ToolName } from '../../src/core/tools/schemas';
 import { HeadlessTools } from '../../src/mcp/headlessTools';
 import { checkToolArgs, toolJsonSchema } from '../../src/core/tools/schemas';
 

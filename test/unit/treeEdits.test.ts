@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { AppTree, decodeText, encodeText } from '../../src/core/workspace/appTree';
+import { AppTree } from '../../src/core/workspace/appTree';
+import { decodeText, encodeText } from '../../src/core/workspace/treeText';
 import { templateSpec } from '../../src/core/generate/templateFiles';
 import { applyPatch } from '../../src/core/workspace/patch';
 import { KeyedQueue } from '../../src/core/base/keyedQueue';

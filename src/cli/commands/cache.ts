@@ -1,4 +1,4 @@
-/** `spawn-app cache [--clear] [--json]`: the local runner's per-user dependency cache (see core/sandbox/depCache.ts). */
+/** `spawn-app cache [--clear] [--json]`: the local runner's per-user dependency cache (see core/sandbox/local/depCache.ts). */
 import type { CacheEntryInfo } from '../../core/sandbox/local/depCache';
 import type { Ctx } from '../context';
 

@@ -1,7 +1,7 @@
 /** Every provider whose sandboxes this process can see: the local runner always, E2B when a key is set. */
 import type { CoreConfig } from '../base/config';
 import { createProvider } from '../sandbox';
-import type { LocalProvider } from '../sandbox/local/local';
+import type { LocalProvider } from '../sandbox/local/provider';
 import type { SandboxProvider } from '../sandbox/types';
 
 export async function allProviders(cfg: CoreConfig, local: LocalProvider): Promise<SandboxProvider[]> {

@@ -1,7 +1,7 @@
 /** Picks a sandbox provider. The E2B provider (and its SDK) is loaded only when used. */
 import type { CoreConfig } from '../base/config';
 import { SpawnError } from '../base/errors';
-import { LocalProvider } from './local/local';
+import { LocalProvider } from './local/provider';
 import type { ProviderId } from '../base/providerId';
 import { providerInfo } from './providers';
 import type { SandboxProvider } from './types';

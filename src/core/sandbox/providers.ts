@@ -6,7 +6,7 @@
  */
 import type { CoreConfig } from '../base/config';
 import type { ProviderId } from '../base/providerId';
-import type { LocalProvider } from './local/local';
+import type { LocalProvider } from './local/provider';
 import type { SandboxProvider } from './types';
 
 export interface ProviderInfo {
@@ -31,7 +31,7 @@ export interface ProviderInfo {
 
 export const PROVIDERS: Readonly<Record<ProviderId, ProviderInfo>> = {
   local: { label: 'local runner', where: 'the local runner', timeout: false, onThisMachine: true, billed: false, prewarm: false, create: async (_cfg, local) => local() },
-  e2b: { label: 'E2B', where: 'an E2B sandbox', key: 'e2bApiKey', timeout: true, onThisMachine: false, billed: true, prewarm: true, create: async (cfg) => (await import('./e2b/e2b')).e2bProviderFromConfig(cfg) },
+  e2b: { label: 'E2B', where: 'an E2B sandbox', key: 'e2bApiKey', timeout: true, onThisMachine: false, billed: true, prewarm: true, create: async (cfg) => (await import('./e2b/provider')).e2bProviderFromConfig(cfg) },
 };
 
 export function providerInfo(id: ProviderId): ProviderInfo {

@@ -3,6 +3,7 @@
  * and the extension contributes them as `languageModelTools` (package.json is checked against this file by
  * test/unit/toolDefinitions.test.ts). Names, schemas and descriptions must not drift between the two.
  */
+import type { ToolName } from './schemas';
 import { toolJsonSchema } from './schemas';
 
 /** A JSON Schema subset: what both MCP and VS Code's `inputSchema` accept. */
@@ -19,8 +20,6 @@ export interface JsonSchema {
   default?: unknown;
   additionalProperties?: boolean;
 }
-
-export type ToolName = 'spawn_app' | 'deploy_app' | 'refine_app' | 'list_apps_and_sandboxes' | 'get_app_logs' | 'destroy_sandbox';
 
 export interface ToolDefinition {
   name: ToolName;

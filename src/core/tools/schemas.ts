@@ -6,7 +6,9 @@
  */
 import { z } from 'zod';
 import { APP_TYPES, MAX_PROMPT_LENGTH } from '../app/spec';
-import type { ToolName } from './definitions';
+
+/** The agent tools' names (definitions.ts describes each). */
+export type ToolName = 'spawn_app' | 'deploy_app' | 'refine_app' | 'list_apps_and_sandboxes' | 'get_app_logs' | 'destroy_sandbox';
 
 export const MAX_LOG_TAIL = 500;
 

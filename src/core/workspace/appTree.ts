@@ -15,29 +15,9 @@ import { appNameFrom, DEFAULT_PORT, parseSpec } from '../app/spec';
 import type { Finding } from '../base/finding';
 import { binaryFileSentence, checkPath, MANIFEST_NAME, validateSpec } from '../validate/validate';
 import { TrustedSpecs } from '../app/trust';
-
-export type TreeErrorCode = 'FileNotFound' | 'FileExists' | 'FileNotADirectory' | 'FileIsADirectory' | 'NoPermissions';
-
-/** A refused tree operation; the codes match VS Code's FileSystemError factories. */
-export class TreeError extends Error {
-  constructor(
-    readonly code: TreeErrorCode,
-    message: string,
-    readonly path: string,
-  ) {
-    super(message);
-    this.name = 'TreeError';
-  }
-}
-
-export type NodeKind = 'file' | 'directory';
-
-export interface NodeStat {
-  kind: NodeKind;
-  ctime: number;
-  mtime: number;
-  size: number;
-}
+import type { AppMeta, AppSpecResult, NodeKind, NodeStat, SerializedApp, SerializedTree, TreeChange } from './treeTypes';
+import { TreeError } from './treeTypes';
+import { decodeText, encodeText, isUtf8, jsonErrorLine, keyLine, manifestLineFor, manifestText } from './treeText';
 
 interface FileNode {
   kind: 'file';
@@ -54,76 +34,6 @@ interface DirNode {
 }
 
 type TreeNode = FileNode | DirNode;
-
-/** What the tree knows about an app besides its files. */
-export interface AppMeta {
-  /** Stable across renames; sandboxes and previews refer to apps by it. */
-  readonly id: string;
-  /** The app's folder name (unique in the tree). */
-  name: string;
-  /**
-   * Who wrote the code, as information only (`templates`, `claude`, `disk`, `user`): it never grants trust, since a
-   * draft or a folder can say anything. Whether the code is ours is `AppTree.isOurs`.
-   */
-  generator?: string;
-  prompt?: string;
-  createdAt: number;
-}
-
-export interface TreeChange {
-  type: 'created' | 'changed' | 'deleted';
-  path: string;
-}
-
-export interface AppSpecResult {
-  /** Undefined when the manifest cannot be read; the findings say why. */
-  spec?: AppSpec;
-  findings: Finding[];
-  generator?: string;
-  /**
-   * True only for a built-in template this process generated, unchanged since (see `AppTree.markOurs`). Never
-   * read from a draft, a folder or a manifest.
-   */
-  ours: boolean;
-}
-
-export interface SerializedApp {
-  id: string;
-  name: string;
-  generator?: string;
-  prompt?: string;
-  createdAt: number;
-  files: { path: string; content: string }[];
-}
-
-export interface SerializedTree {
-  version: 1;
-  apps: SerializedApp[];
-}
-
-const encoder = new TextEncoder();
-// ignoreBOM: a byte-order mark is content too (files round-trip byte for byte).
-const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
-
-export function encodeText(s: string): Uint8Array {
-  return encoder.encode(s);
-}
-
-export function decodeText(data: Uint8Array): string {
-  return decoder.decode(data);
-}
-
-const strictDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
-/** Whether bytes are UTF-8 text (what an app file must be). */
-export function isUtf8(data: Uint8Array): boolean {
-  try {
-    strictDecoder.decode(data);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The manifest of an app created empty (a folder made in the Explorer). */
 export const BLANK_MANIFEST: Manifest = { appType: 'webapp', startCommand: 'node server.js', dependencies: [], port: DEFAULT_PORT };
@@ -554,36 +464,4 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.byteLength !== b.byteLength) return false;
   for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-export function manifestText(m: Manifest): string {
-  return JSON.stringify(m, null, 2) + '\n';
-}
-
-/** The 1-based line of `"key":` in a manifest's text, or undefined. */
-export function keyLine(text: string, key: string): number | undefined {
-  const re = new RegExp(`^\\s*"${key}"\\s*:`);
-  const i = text.split('\n').findIndex((l) => re.test(l));
-  return i >= 0 ? i + 1 : undefined;
-}
-
-/** Where in the manifest a spec-level finding belongs: the line of the key its rule is about. */
-export function manifestLineFor(rule: string, text: string): number {
-  const key = rule.startsWith('start.')
-    ? 'startCommand'
-    : rule.startsWith('dependency.') || rule === 'limits.dependencies'
-      ? 'dependencies'
-      : rule.startsWith('port.')
-        ? 'port'
-        : undefined;
-  return (key && keyLine(text, key)) || 1;
-}
-
-/** The line a JSON.parse error points at (V8 reports a position, newer versions a line too). */
-export function jsonErrorLine(message: string, text: string): number {
-  const line = /line (\d+)/.exec(message);
-  if (line) return Number(line[1]);
-  const pos = /position (\d+)/.exec(message);
-  if (pos) return text.slice(0, Number(pos[1])).split('\n').length;
-  return 1;
 }

@@ -3,7 +3,7 @@
  * record per app). The record is the AppTree's serialization of the app plus named sections that other parts add
  * (findings, deploy history, and whatever else an app carries later); sections a build does not know are kept.
  */
-import type { SerializedApp } from './appTree';
+import type { SerializedApp } from './treeTypes';
 import { isProviderId } from '../base/providerId';
 import type { ProviderId } from '../base/providerId';
 import type { Finding } from '../base/finding';

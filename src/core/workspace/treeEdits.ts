@@ -3,8 +3,9 @@
  * exact files of a version (going back). Only what differs is written, so open editors of untouched files and
  * the file watchers see nothing.
  */
-import type { AppMeta, AppTree } from './appTree';
-import { decodeText, encodeText, manifestText } from './appTree';
+import type { AppMeta } from './treeTypes';
+import type { AppTree } from './appTree';
+import { decodeText, encodeText, manifestText } from './treeText';
 import { manifestOf } from './appDir';
 import { SpawnError } from '../base/errors';
 import type { SpecDiff } from './specDiff';

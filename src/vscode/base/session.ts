@@ -7,7 +7,7 @@
 import type { CoreConfig } from '../../core/base/config';
 import type { SessionPorts } from '../../core/session';
 import { Session } from '../../core/session';
-import type { LocalProviderOptions } from '../../core/sandbox/local/local';
+import type { LocalProviderOptions } from '../../core/sandbox/local/provider';
 
 export interface SessionHostOptions {
   /** The core settings now (settings + keys from SecretStorage). */

@@ -6,7 +6,7 @@
  * further one. Args: a node, or `{appId | sandboxId, decision?, confirm?, token?}`.
  */
 import * as vscode from 'vscode';
-import type { AppMeta } from '../../core/workspace/appTree';
+import type { AppMeta } from '../../core/workspace/treeTypes';
 import { CancelledError } from '../../core/base/errors';
 import type { IterateOptions } from '../iterate/appIterator';
 import type { Services } from './command';

@@ -2,7 +2,7 @@
  * What the iterate commands act on: an app from a Sandboxes-view node (its sandbox's app), an Apps-view node
  * (an app, a file, or a version), a `spawnapp:` URI, an options object, or nothing (see resolveApp).
  */
-import type { AppMeta } from '../../core/workspace/appTree';
+import type { AppMeta } from '../../core/workspace/treeTypes';
 import { SpawnError } from '../../core/base/errors';
 import type { Services } from './command';
 import { optionsOf, resolveApp } from './targets';

@@ -15,7 +15,7 @@ type ModelItem = vscode.QuickPickItem & { source?: 'claude' | 'vscode-lm'; id?: 
 export const selectModelCommand = defineCommand('spawnApp.selectModel', async (s) => {
   const cfg = await s.config();
   const settings = s.settings();
-  const { listModels } = await import('../../core/generate/claude');
+  const { listModels } = await import('../../core/generate/claudeModels');
   const [list, chatModels] = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Listing models…') }, () =>
     Promise.all([listModels(cfg), new VscodeLanguageModels(() => settings.chatModel).list()]),
   );

@@ -4,7 +4,7 @@
  * nothing (the active editor, the only app/sandbox, or a quick pick).
  */
 import * as vscode from 'vscode';
-import type { AppMeta } from '../../core/workspace/appTree';
+import type { AppMeta } from '../../core/workspace/treeTypes';
 import { CancelledError, SpawnError } from '../../core/base/errors';
 import { isAppUri } from '../fs/appUri';
 import type { SandboxEntry } from '../sandboxes/sandboxEntry';

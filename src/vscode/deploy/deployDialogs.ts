@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 
-import type { AppMeta } from '../../core/workspace/appTree';
+import type { AppMeta } from '../../core/workspace/treeTypes';
 import { CancelledError } from '../../core/base/errors';
 import type { ProviderChoice } from '../../core/sandbox';
 import type { SandboxProvider } from '../../core/sandbox/types';

@@ -4,7 +4,7 @@
  * sandbox in the registry the moment it exists.
  */
 import type * as vscode from 'vscode';
-import type { AppMeta } from '../../core/workspace/appTree';
+import type { AppMeta } from '../../core/workspace/treeTypes';
 import type { Phase, SpawnEvent } from '../../core/base/events';
 import { formatFinding } from '../../core/validate/validate';
 import type { LogChannel } from '../base/logChannel';

@@ -3,7 +3,7 @@
  * registry's changes and saved with the app's draft (the `deploys` section), so it survives a reload.
  */
 import * as vscode from 'vscode';
-import type { AppMeta } from '../../core/workspace/appTree';
+import type { AppMeta } from '../../core/workspace/treeTypes';
 import type { DeployRecord } from '../../core/workspace/draft';
 import { DRAFT_LIMITS, deploysFrom } from '../../core/workspace/draft';
 import { Disposable } from '../base/dispose';

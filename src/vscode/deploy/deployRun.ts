@@ -4,7 +4,7 @@
  * Only the DeployService calls these, inside the app's turn of its queue.
  */
 import * as vscode from 'vscode';
-import type { AppMeta } from '../../core/workspace/appTree';
+import type { AppMeta } from '../../core/workspace/treeTypes';
 import type { Deployment } from '../../core/deploy/deploy';
 import { deploy, redeploy, restartInPlace } from '../../core/deploy/deploy';
 import { extendAfterTake } from '../../core/deploy/prewarm';

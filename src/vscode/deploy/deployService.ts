@@ -6,7 +6,8 @@
  * asks before running anything the user has not approved, and hands the work to the core pipeline (deployRun).
  */
 import * as vscode from 'vscode';
-import type { AppMeta, AppTree } from '../../core/workspace/appTree';
+import type { AppMeta } from '../../core/workspace/treeTypes';
+import type { AppTree } from '../../core/workspace/appTree';
 import { aboutApp, SpawnError } from '../../core/base/errors';
 import type { SpecDiff } from '../../core/workspace/specDiff';
 import { diffSpecs } from '../../core/workspace/specDiff';

@@ -3,8 +3,9 @@
  * TreeErrors into FileSystemErrors and batches the tree's change events.
  */
 import * as vscode from 'vscode';
-import type { AppTree, NodeKind, TreeChange } from '../../core/workspace/appTree';
-import { TreeError } from '../../core/workspace/appTree';
+import type { AppTree } from '../../core/workspace/appTree';
+import type { NodeKind, TreeChange } from '../../core/workspace/treeTypes';
+import { TreeError } from '../../core/workspace/treeTypes';
 import { Disposable, toDisposable } from '../base/dispose';
 import { SCHEME } from './appUri';
 

@@ -12,7 +12,8 @@
  * memory and the write is retried.
  */
 import path from 'node:path';
-import type { AppMeta, AppTree } from '../../core/workspace/appTree';
+import type { AppMeta } from '../../core/workspace/treeTypes';
+import type { AppTree } from '../../core/workspace/appTree';
 import type { DraftRecord } from '../../core/workspace/draft';
 import { APP_KEYS, DRAFT_LIMITS, draftProblem } from '../../core/workspace/draft';
 import { messageOf } from '../../core/base/errors';

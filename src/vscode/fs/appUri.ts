@@ -1,6 +1,7 @@
 /** URIs of the virtual workspace: `spawnapp:/<app>/<path>`. */
 import * as vscode from 'vscode';
-import type { AppMeta, AppTree } from '../../core/workspace/appTree';
+import type { AppMeta } from '../../core/workspace/treeTypes';
+import type { AppTree } from '../../core/workspace/appTree';
 
 export const SCHEME = 'spawnapp';
 

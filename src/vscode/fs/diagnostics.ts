@@ -3,8 +3,9 @@
  * deploy) and warnings. Recomputed shortly after any change to an app; apps being generated are skipped.
  */
 import * as vscode from 'vscode';
-import type { AppMeta, AppTree } from '../../core/workspace/appTree';
-import { decodeText } from '../../core/workspace/appTree';
+import type { AppMeta } from '../../core/workspace/treeTypes';
+import type { AppTree } from '../../core/workspace/appTree';
+import { decodeText } from '../../core/workspace/treeText';
 import type { Finding } from '../../core/base/finding';
 import { appUri } from './appUri';
 import { Disposable, toDisposable } from '../base/dispose';

@@ -1,5 +1,5 @@
 /** What the draft persistence works with: sections other services own, how faults reach the user, its options. */
-import type { AppMeta } from '../../core/workspace/appTree';
+import type { AppMeta } from '../../core/workspace/treeTypes';
 import type { SetAside } from '../../core/base/store';
 
 /** A part of an app's draft record that some service owns. */

@@ -2,7 +2,7 @@
  * The `findings` section of a draft: what the Problems view showed for the app, and the findings validation
  * cannot recompute (generated files that were dropped), which are restored with the draft.
  */
-import type { AppMeta } from '../../core/workspace/appTree';
+import type { AppMeta } from '../../core/workspace/treeTypes';
 import type { FindingsRecord } from '../../core/workspace/draft';
 import { DRAFT_LIMITS, findingsFrom } from '../../core/workspace/draft';
 import type { AppDiagnostics } from './diagnostics';

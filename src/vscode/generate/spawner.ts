@@ -3,7 +3,8 @@
  * the main file opens as soon as it is complete. Cancellable; a cancelled or failed generation leaves nothing.
  */
 import * as vscode from 'vscode';
-import type { AppMeta, AppTree } from '../../core/workspace/appTree';
+import type { AppMeta } from '../../core/workspace/treeTypes';
+import type { AppTree } from '../../core/workspace/appTree';
 import { CancelledError, isCancelled } from '../../core/base/errors';
 import type { SpawnEvent } from '../../core/base/events';
 import type { GeneratorChoice } from '../../core/generate';

@@ -5,7 +5,8 @@
  * a running app is then redeployed in place through the DeployService (one deploy of an app at a time).
  */
 import * as vscode from 'vscode';
-import type { AppMeta, AppTree } from '../../core/workspace/appTree';
+import type { AppMeta } from '../../core/workspace/treeTypes';
+import type { AppTree } from '../../core/workspace/appTree';
 import { CancelledError, FIXABLE_CODES, isCancelled, messageOf, SpawnError } from '../../core/base/errors';
 import type { FailedStep } from '../../core/generate/fixLoop';
 import { FixLoop, usefulTail } from '../../core/generate/fixLoop';

@@ -3,7 +3,8 @@
  * in the multi-file changes editor (`vscode.changes`), and closes them again.
  */
 import * as vscode from 'vscode';
-import type { AppMeta, AppTree } from '../../core/workspace/appTree';
+import type { AppMeta } from '../../core/workspace/treeTypes';
+import type { AppTree } from '../../core/workspace/appTree';
 import { isAppUri } from '../fs/appUri';
 
 export interface ChangePair {

@@ -4,7 +4,8 @@
  * accepted change on top of the files now (the core's three-way merge) with versions before and after.
  */
 import * as vscode from 'vscode';
-import type { AppMeta, AppTree } from '../../core/workspace/appTree';
+import type { AppMeta } from '../../core/workspace/treeTypes';
+import type { AppTree } from '../../core/workspace/appTree';
 import { aboutApp, CancelledError, isCancelled, messageOf, SpawnError } from '../../core/base/errors';
 import type { SpawnEvent } from '../../core/base/events';
 import type { AppSecrets } from '../../core/base/secrets';

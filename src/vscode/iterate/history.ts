@@ -4,8 +4,9 @@
  * sandbox registry, so every way of deploying counts without the deploy service knowing about history.
  */
 import * as vscode from 'vscode';
-import type { AppMeta, AppTree } from '../../core/workspace/appTree';
-import { manifestText } from '../../core/workspace/appTree';
+import type { AppMeta } from '../../core/workspace/treeTypes';
+import type { AppTree } from '../../core/workspace/appTree';
+import { manifestText } from '../../core/workspace/treeText';
 import { manifestOf } from '../../core/workspace/appDir';
 import type { Deployment } from '../../core/deploy/deploy';
 import { SpawnError } from '../../core/base/errors';

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import type { AppMeta } from '../../core/workspace/appTree';
+import type { AppMeta } from '../../core/workspace/treeTypes';
 import type { Logger as CoreLogger } from '../../core/base/events';
 import type { SpecDiff } from '../../core/workspace/specDiff';
 import { diffSpecs } from '../../core/workspace/specDiff';

@@ -4,7 +4,8 @@
  * `spawnapp:` path, so the diff shows the right name and language; the query says which snapshot.
  */
 import * as vscode from 'vscode';
-import type { AppMeta, AppTree } from '../../core/workspace/appTree';
+import type { AppMeta } from '../../core/workspace/treeTypes';
+import type { AppTree } from '../../core/workspace/appTree';
 import type { AppFile } from '../../core/app/spec';
 
 export const SNAPSHOT_SCHEME = 'spawnapp-snapshot';

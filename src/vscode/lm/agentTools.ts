@@ -11,7 +11,8 @@
  * "no" is a result starting `Declined:`, and nothing ran.
  */
 import type * as vscode from 'vscode';
-import type { AppMeta, AppTree } from '../../core/workspace/appTree';
+import type { AppMeta } from '../../core/workspace/treeTypes';
+import type { AppTree } from '../../core/workspace/appTree';
 import { isCancelled, SpawnError } from '../../core/base/errors';
 import type { SandboxProvider } from '../../core/sandbox/types';
 import { formatUsd } from '../../core/base/pricing';

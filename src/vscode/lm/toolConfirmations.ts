@@ -4,7 +4,7 @@
  * anything (deploys ask with the deploy dialog itself, deployConfirmation.ts). Same modal, same facts.
  */
 import * as vscode from 'vscode';
-import type { AppMeta } from '../../core/workspace/appTree';
+import type { AppMeta } from '../../core/workspace/treeTypes';
 import type { SandboxProvider } from '../../core/sandbox/types';
 import { whereProviderRuns } from '../../core/deploy/whereItRuns';
 import type { Confirmation } from '../deploy/deployConfirmation';

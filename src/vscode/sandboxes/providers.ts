@@ -6,7 +6,7 @@ import type { ProviderChoice } from '../../core/sandbox';
 import { providerInfo } from '../../core/session';
 import { PROVIDER_IDS } from '../../core/base/providerId';
 import type { ProviderId } from '../../core/base/providerId';
-import type { LocalProvider } from '../../core/sandbox/local/local';
+import type { LocalProvider } from '../../core/sandbox/local/provider';
 import type { SandboxProvider } from '../../core/sandbox/types';
 import type { SessionHost } from '../base/session';
 

@@ -1,6 +1,7 @@
 /** The Apps view: the virtual workspace (each app's folder and files) straight from the AppTree, and each app's versions. */
 import * as vscode from 'vscode';
-import type { AppMeta, AppTree } from '../../core/workspace/appTree';
+import type { AppMeta } from '../../core/workspace/treeTypes';
+import type { AppTree } from '../../core/workspace/appTree';
 import { MANIFEST_NAME } from '../../core/validate/validate';
 import type { AppVersion } from '../../core/app/versions';
 import { versionTitle } from '../../core/app/versions';

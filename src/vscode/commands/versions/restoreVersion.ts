@@ -3,7 +3,7 @@
  * version's (the current ones are kept as a version first, so it can be undone); a running app is redeployed.
  * Args: node or `{appId, versionId, confirm?}`.
  */
-import type { AppMeta } from '../../../core/workspace/appTree';
+import type { AppMeta } from '../../../core/workspace/treeTypes';
 import { SpawnError } from '../../../core/base/errors';
 import type { Services } from '../command';
 import { defineCommand } from '../command';

@@ -1,27 +1,15 @@
-/**
- * The local provider: a private folder per sandbox, real child processes in their own process groups, a free
- * port mapped to the app's port through $PORT. Where bubblewrap works, every step that runs code of the app or of
- * its dependencies (cache build, install, run, command, terminal) is one step of the containment profile
- * (profile.ts): the app sees an empty home, writes only to its folder and is reachable only from this machine, and
- * everything it started dies with its sandbox or its owner. Elsewhere the processes run unsandboxed, with the same
- * environment allowlist. Each sandbox keeps a record (sandbox.json) beside its files so that another process
- * (`spawn-app list` / `destroy`) can find and stop it; records and the root must be the user's own and private.
- */
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
+/** One local sandbox: its folder, its processes (inside the containment profile where bubblewrap works), its install, its terminal. */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CancelledError, SpawnError } from '../../base/errors';
 import { removeTree, writeTree } from '../../base/noFollow';
-import { notPrivate } from '../../base/notPrivate';
-import type { AppFile, AppSpec, AppType } from '../../app/spec';
+import type { AppFile, AppSpec } from '../../app/spec';
 import { splitNpmDependency } from '../../stacks/stacks';
 import { checkPath } from '../../validate/validate';
 import type { Isolation } from './bwrap';
-import { appEnv, detectSandbox, hiddenPlaces, systemPlacesToHide, systemScanStore } from './bwrap';
-import type { CachePlan } from './depCache';
-import { DepCache, defaultCacheRoot, LINK_SCRIPT, linkEntry, npmInstall } from './depCache';
+import { appEnv } from './bwrap';
+import type { CachePlan, DepCache } from './depCache';
+import { LINK_SCRIPT, linkEntry, npmInstall } from './depCache';
 import type { Closer } from './forward';
 import { forwardPortToSocket, outboundProxy } from './forward';
 import type { SpawnedShell } from './processes';
@@ -29,91 +17,30 @@ import { isSameProcess, killGroup, killGroupSync, processStartTime, spawnGroup }
 import { probeUrl } from '../probe';
 import { ptyCommand, startShell } from './localShell';
 import type { Limits, SandboxCgroup } from './limits';
-import { limitInOutput, limitSentence, makeCgroup, removeCgroup, resolveLimits } from './limits';
+import { limitInOutput, limitSentence, makeCgroup } from './limits';
 import type { Step } from './profile';
 import { sandboxProfile, STEPS } from './profile';
 import { pipConfigText, registryHosts } from './registries';
-import type { BackgroundProcess, CachedInstall, CreateOptions, RunOptions, RunResult, Sandbox, SandboxInfo, SandboxProvider, Shell, ShellOptions } from '../types';
-import { METADATA_TAG } from '../types';
+import type { BackgroundProcess, CachedInstall, RunOptions, RunResult, Sandbox, SandboxInfo, Shell, ShellOptions } from '../types';
+import type { LocalRecord, ProcessRecord } from './records';
+import { recordInfo, saveRecord } from './records';
 
-interface ProcessRecord {
-  pid: number;
-  startTime?: string;
-  cmd: string;
-}
-
-interface LocalRecord {
-  id: string;
-  appName: string;
-  appType: AppType;
-  startedAt: number;
-  port: number;
-  owner: ProcessRecord;
-  processes: ProcessRecord[];
-  metadata: Record<string, string>;
-  /** Ran inside bubblewrap. */
-  sandboxed?: boolean;
-  /** Dependency cache entries linked into the app (bound read-only into its sandbox; `cache --clear` keeps them). */
-  cacheEntries?: string[];
-}
-
-export interface LocalProviderOptions {
-  /** Folder holding one sub-folder per sandbox; default per user (see defaultLocalRoot). */
-  root?: string;
-  /** Host the app is reached on from outside; default 127.0.0.1. */
-  host?: string;
-  /** `off` runs unsandboxed even where bubblewrap works (also `SPAWN_APP_SANDBOX=off`). */
-  sandbox?: 'auto' | 'off';
-  /** Whether apps may open outbound connections at run time (read at each start); default true. */
-  network?: boolean | (() => boolean);
-  /**
-   * Whether a sandboxed app's outbound proxy also reaches private ranges (the LAN: 10/8, 172.16/12, 192.168/16,
-   * 100.64/10, fc00::/7); read when its proxy starts. Default: `SPAWN_APP_ALLOW_LAN=1` in `env`, else false. This
-   * machine, link-local (cloud metadata) and reserved ranges stay out of reach either way.
-   */
-  allowLan?: boolean | (() => boolean);
-  /** Exact `host:port` pairs a sandboxed app's proxy reaches whatever their address (a service of yours on this machine). */
-  allow?: { host: string; port: number }[];
-  /** The environment the allowlist picks from; default process.env. */
-  env?: NodeJS.ProcessEnv;
-  /** The per-user dependency cache folder; default defaultCacheRoot (SPAWN_APP_CACHE_DIR, XDG_CACHE_HOME). */
-  cacheRoot?: string;
-  /** The sandbox's resource limits (limits.ts); default DEFAULT_LIMITS, then SPAWN_APP_LIMIT_* of `env`. */
-  limits?: Partial<Limits>;
-}
-
-function uid(): number | undefined {
-  return process.getuid?.();
-}
-
-/**
- * The default root, private to this user: `$XDG_RUNTIME_DIR/spawn-app` (a per-user 0700 folder on systemd
- * machines), else `$TMPDIR/spawn-app-<uid>`. `SPAWN_APP_LOCAL_ROOT` overrides it.
- */
-export function defaultLocalRoot(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.SPAWN_APP_LOCAL_ROOT) return env.SPAWN_APP_LOCAL_ROOT;
-  const xdg = env.XDG_RUNTIME_DIR;
-  if (xdg && path.isAbsolute(xdg) && notPrivate(xdg, 'folder') === undefined) return path.join(xdg, 'spawn-app');
-  return path.join(os.tmpdir(), `spawn-app-${uid() ?? 'user'}`);
-}
-
-/** A free TCP port on loopback. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
+/** What a sandbox asks of the provider that made it (the LocalProvider). */
+export interface LocalSandboxOwner {
+  readonly root: string;
+  readonly parentEnv: NodeJS.ProcessEnv;
+  readonly depCache: DepCache;
+  readonly limits: Limits;
+  readonly proxyAllow: { host: string; port: number }[];
+  isolation(): Isolation;
+  allowLan(): boolean;
+  forget(id: string): void;
 }
 
 /** The in-sandbox port of the outbound proxy bridge (inside the app's own network namespace). */
 const INNER_PROXY_PORT = 3128;
 
-class LocalSandbox implements Sandbox {
+export class LocalSandbox implements Sandbox {
   readonly provider = 'local' as const;
   private readonly running = new Map<number, { kill(): Promise<void> }>();
   private destroyed = false;
@@ -129,7 +56,7 @@ class LocalSandbox implements Sandbox {
   private cgroup?: SandboxCgroup | null;
 
   constructor(
-    private readonly owner: LocalProvider,
+    private readonly owner: LocalSandboxOwner,
     private readonly record: LocalRecord,
     readonly dir: string,
     private readonly host: string,
@@ -381,7 +308,7 @@ class LocalSandbox implements Sandbox {
       });
     }
     this.record.cacheEntries = [plan.dir];
-    this.owner.saveRecord(this.dir, this.record);
+    saveRecord(this.dir, this.record);
     if (plan.extras.length === 0 && !this.ranCode) {
       // Nothing has run in the app folder yet (it holds only the files just written): link from here, at once.
       linkEntry(this.appDir, path.join(plan.dir, 'node_modules'));
@@ -404,11 +331,11 @@ class LocalSandbox implements Sandbox {
     await this.unlessDestroyed(sh.pid);
     const rec: ProcessRecord = { pid: sh.pid, startTime: processStartTime(sh.pid), cmd };
     this.record.processes.push(rec);
-    this.owner.saveRecord(this.dir, this.record);
+    saveRecord(this.dir, this.record);
     const kill = async () => {
       await killGroup(sh.pid);
       this.record.processes = this.record.processes.filter((p) => p.pid !== sh.pid);
-      if (!this.destroyed) this.owner.saveRecord(this.dir, this.record);
+      if (!this.destroyed) saveRecord(this.dir, this.record);
     };
     this.running.set(sh.pid, { kill });
     void sh.exited.then(() => this.running.delete(sh.pid));
@@ -472,7 +399,7 @@ class LocalSandbox implements Sandbox {
   }
 
   info(): SandboxInfo {
-    return this.owner.toInfo(this.record, false, this.host);
+    return recordInfo(this.record, false, this.host);
   }
 
   async extendTimeout(): Promise<void> {
@@ -511,247 +438,6 @@ class LocalSandbox implements Sandbox {
   }
 }
 
-interface FoundRecord {
-  dir: string;
-  record: LocalRecord;
-}
-
-export class LocalProvider implements SandboxProvider {
-  readonly id = 'local' as const;
-  readonly root: string;
-  readonly parentEnv: NodeJS.ProcessEnv;
-  private readonly host: string;
-  private readonly live = new Map<string, LocalSandbox>();
-  private exitHandler: (() => void) | undefined;
-  private detected?: { sandboxed: boolean; reason?: string };
-  private scanQueued = false;
-  readonly depCache: DepCache;
-  readonly limits: Limits;
-
-  constructor(private readonly opts: LocalProviderOptions = {}) {
-    this.parentEnv = opts.env ?? process.env;
-    this.limits = resolveLimits(this.parentEnv, opts.limits);
-    this.root = opts.root ?? defaultLocalRoot(this.parentEnv);
-    this.depCache = new DepCache(opts.cacheRoot ?? defaultCacheRoot(this.parentEnv));
-    this.host = opts.host ?? '127.0.0.1';
-  }
-
-  /** Whether apps run sandboxed here (bubblewrap is checked once, at first use) and whether they reach the network. */
-  isolation(): Isolation {
-    this.detected ??= this.opts.sandbox === 'off' ? { sandboxed: false, reason: 'the sandbox is turned off for this runner' } : detectSandbox(this.parentEnv);
-    if (this.detected.sandboxed && !this.scanQueued) {
-      // The scan of the system view (bwrap.ts) runs once per process: do it while this process waits for something
-      // (a generation, say) rather than in the first step's start; that step does it itself when it comes first.
-      this.scanQueued = true;
-      setImmediate(() => systemPlacesToHide(process.getuid?.() === 0, hiddenPlaces(this.parentEnv, this.root, [this.depCache.root]), systemScanStore(this.root))).unref();
-    }
-    const network = typeof this.opts.network === 'function' ? this.opts.network() : this.opts.network ?? true;
-    return { ...this.detected, network };
-  }
-
-  get proxyAllow(): { host: string; port: number }[] {
-    return this.opts.allow ?? [];
-  }
-
-  /** Whether a sandboxed app may reach private ranges (the LAN) through its proxy (see LocalProviderOptions.allowLan). */
-  allowLan(): boolean {
-    const o = this.opts.allowLan;
-    if (o !== undefined) return typeof o === 'function' ? o() : o;
-    return /^(1|true|yes|on)$/i.test(this.parentEnv.SPAWN_APP_ALLOW_LAN ?? '');
-  }
-
-  /** Creates the root (0700) when missing; refuses one that is not this user's own private folder. */
-  private ensureRoot(): void {
-    if (!existsSync(this.root)) mkdirSync(this.root, { recursive: true, mode: 0o700 });
-    this.assertPrivateRoot();
-  }
-
-  private assertPrivateRoot(): void {
-    const why = notPrivate(this.root, 'folder');
-    if (why) {
-      throw new SpawnError('blocked', `The local sandboxes folder ${this.root} is not safe to use: ${why}. Remove it, or set SPAWN_APP_LOCAL_ROOT to a private folder of yours.`);
-    }
-  }
-
-  async create(opts: CreateOptions): Promise<Sandbox> {
-    if (opts.signal?.aborted) throw new CancelledError();
-    this.ensureRoot();
-    const { sandboxed } = this.isolation();
-    const id = `local-${randomBytes(5).toString('hex')}`;
-    const dir = path.join(this.root, id);
-    mkdirSync(dir, { mode: 0o700 });
-    for (const sub of ['app', 'home']) mkdirSync(path.join(dir, sub), { mode: 0o700 });
-    const record: LocalRecord = {
-      id,
-      appName: opts.appName,
-      appType: opts.appType,
-      startedAt: Date.now(),
-      port: await freePort(),
-      owner: { pid: process.pid, startTime: processStartTime(process.pid), cmd: process.argv.slice(1).join(' ') },
-      processes: [],
-      metadata: { [METADATA_TAG.key]: METADATA_TAG.value, ...opts.metadata },
-      sandboxed,
-    };
-    this.saveRecord(dir, record);
-    const sb = new LocalSandbox(this, record, dir, this.host);
-    this.live.set(id, sb);
-    this.installExitHook();
-    return sb;
-  }
-
-  /** Sandboxes started by this process, without touching the disk. */
-  liveSandboxes(): LocalSandbox[] {
-    return [...this.live.values()];
-  }
-
-  get(id: string): Sandbox | undefined {
-    return this.live.get(id);
-  }
-
-  async list(): Promise<SandboxInfo[]> {
-    const out: SandboxInfo[] = [];
-    for (const { dir, record } of this.readRecords().ours) {
-      if (this.live.has(record.id)) {
-        out.push(this.toInfo(record, false, this.host));
-        continue;
-      }
-      const ownerAlive = isSameProcess(record.owner.pid, record.owner.startTime);
-      const running = record.processes.filter((p) => isSameProcess(p.pid, p.startTime));
-      if (!ownerAlive && running.length === 0) {
-        removeTree(dir); // stale: nothing runs, nobody owns it
-        removeCgroup(`spawn-app-${record.id}`);
-        continue;
-      }
-      out.push(this.toInfo(record, !ownerAlive, this.host));
-    }
-    return out.sort((a, b) => a.startedAt - b.startedAt);
-  }
-
-  async destroy(id: string): Promise<boolean> {
-    const mine = this.live.get(id);
-    if (mine) {
-      await mine.destroy();
-      return true;
-    }
-    const { ours, refused } = this.readRecords();
-    const found = ours.find((r) => r.record.id === id);
-    if (!found) {
-      const why = refused.get(id);
-      if (why) throw new SpawnError('blocked', `Sandbox ${id} was left alone: its record is not safe to act on (${why}).`);
-      return false;
-    }
-    for (const p of found.record.processes) if (isSameProcess(p.pid, p.startTime)) await killGroup(p.pid);
-    removeTree(found.dir);
-    removeCgroup(`spawn-app-${found.record.id}`);
-    return true;
-  }
-
-  async openShell(id: string, opts: ShellOptions): Promise<Shell> {
-    const sb = this.live.get(id);
-    if (!sb) throw new SpawnError('deploy.not_found', `Sandbox ${id} is not run by this window (a local sandbox's terminal opens only where it runs).`);
-    return sb.openShell(opts);
-  }
-
-  async extendTimeout(): Promise<void> {
-    // Nothing to extend: a local sandbox lives as long as its owner.
-  }
-
-  /** Dependency cache entries that running apps (of this process or another of this user's) have linked. */
-  cacheEntriesInUse(): Set<string> {
-    const used = new Set<string>();
-    for (const sb of this.live.values()) for (const e of sb.cacheEntries) used.add(e);
-    for (const { record } of this.readRecords().ours) {
-      const alive = isSameProcess(record.owner.pid, record.owner.startTime) || record.processes.some((p) => isSameProcess(p.pid, p.startTime));
-      if (alive) for (const e of record.cacheEntries ?? []) used.add(e);
-    }
-    return used;
-  }
-
-  /** Stops every sandbox this process started. */
-  async destroyAll(): Promise<void> {
-    await Promise.all([...this.live.values()].map((s) => s.destroy()));
-  }
-
-  toInfo(record: LocalRecord, orphan: boolean, host: string): SandboxInfo {
-    return {
-      id: record.id,
-      provider: 'local',
-      appName: record.appName,
-      appType: record.appType,
-      startedAt: record.startedAt,
-      url: `http://${host}:${record.port}`,
-      metadata: record.metadata,
-      orphan,
-      sandboxed: record.sandboxed === true,
-    };
-  }
-
-  saveRecord(dir: string, record: LocalRecord): void {
-    if (!existsSync(dir)) return;
-    const tmp = path.join(dir, `sandbox.json.${process.pid}.tmp`);
-    writeFileSync(tmp, JSON.stringify(record, null, 2), { mode: 0o600 });
-    renameSync(tmp, path.join(dir, 'sandbox.json'));
-  }
-
-  forget(id: string): void {
-    this.live.delete(id);
-    if (this.live.size === 0 && this.exitHandler) {
-      process.off('exit', this.exitHandler);
-      this.exitHandler = undefined;
-    }
-  }
-
-  /**
-   * The records under the root that this user may act on. A record (or its folder) owned by another user,
-   * writable by others, or a link is refused: never listed, stopped or removed. No root yet: nothing.
-   */
-  private readRecords(): { ours: FoundRecord[]; refused: Map<string, string> } {
-    const ours: FoundRecord[] = [];
-    const refused = new Map<string, string>();
-    if (!existsSync(this.root)) return { ours, refused };
-    this.assertPrivateRoot();
-    let names: string[];
-    try {
-      names = readdirSync(this.root);
-    } catch {
-      return { ours, refused };
-    }
-    for (const name of names) {
-      if (name.startsWith('.')) continue; // the runner's own files (the system scan), not sandboxes
-      const dir = path.join(this.root, name);
-      const file = path.join(dir, 'sandbox.json');
-      const why = notPrivate(dir, 'folder') ?? (existsSync(file) ? notPrivate(file, 'file') : undefined);
-      if (why) {
-        refused.set(name, why);
-        continue;
-      }
-      try {
-        const record = JSON.parse(readFileSync(file, 'utf8')) as LocalRecord;
-        if (record && record.id === name && Array.isArray(record.processes)) ours.push({ dir, record });
-      } catch {
-        // A folder being created, or not ours: skip it.
-      }
-    }
-    return { ours, refused };
-  }
-
-  /** On any exit of this process, no local app is left running. */
-  private installExitHook(): void {
-    if (this.exitHandler) return;
-    this.exitHandler = () => {
-      for (const sb of this.live.values()) {
-        sb.killAllSync();
-        try {
-          removeTree(sb.dir);
-        } catch {
-          // best effort at exit
-        }
-      }
-    };
-    process.once('exit', this.exitHandler);
-  }
-}
-
-function shellQuote(s: string): string {
+export function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }

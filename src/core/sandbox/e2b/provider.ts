@@ -9,13 +9,10 @@
  * through the app's public URL (E2B's edge answers 502 until the port is open).
  */
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
-import type { CommandHandle, SandboxInfo as SdkSandboxInfo } from 'e2b';
+import type { SandboxInfo as SdkSandboxInfo } from 'e2b';
 import {
   AuthenticationError,
-  CommandExitError,
   NotEnoughSpaceError,
-  NotFoundError,
   RateLimitError,
   Sandbox as SdkSandbox,
   TimeoutError,
@@ -26,20 +23,19 @@ import { CancelledError, isCancelled, messageOf, SpawnError } from '../../base/e
 import type { ErrorCode, ErrorHint } from '../../base/errors';
 import type { Logger } from '../../base/events';
 import { nullLogger } from '../../base/events';
-import type { AppFile, AppType } from '../../app/spec';
+import type { AppType } from '../../app/spec';
 import { DEFAULT_PORT, isAppType } from '../../app/spec';
-import { checkPath } from '../../validate/validate';
 import { packagesSatisfy, SPAWN_TEMPLATE_ALIAS, STACK_TEMPLATES, STACK_TEMPLATES_CHOICE, templateSatisfies } from '../preinstalled';
 import { probeUrl } from '../probe';
 
 export { probeUrl };
 import { openE2BShell } from './e2bShell';
-import type { BackgroundProcess, CreateOptions, OnTimeout, RunOptions, RunResult, Sandbox, SandboxInfo, SandboxProvider, Serving, Shell, ShellOptions } from '../types';
+import type { E2BStep } from './errors';
+import { isNotFound, isTimeoutError, isTransient, networkCause, statusOf } from './errors';
+import type { E2BSandboxOwner } from './sandbox';
+import { E2B_APP_ROOT, E2BSandbox, sleep } from './sandbox';
+import type { CreateOptions, OnTimeout, Sandbox, SandboxInfo, SandboxProvider, Shell, ShellOptions } from '../types';
 import { METADATA_TAG } from '../types';
-
-/** Where the app's files go inside the sandbox (E2B's default user is `user`, home `/home/user`). */
-export const E2B_APP_ROOT = '/home/user/app';
-
 import { E2B_LIFETIME_CAP } from './e2bCaps';
 
 export { E2B_LIFETIME_CAP };
@@ -96,266 +92,8 @@ function bareName(dep: string, ecosystem: 'npm' | 'pip'): string {
   return at > 0 ? dep.slice(0, at) : dep;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
 
-function statusOf(err: unknown): number | undefined {
-  const s = (err as { statusCode?: unknown })?.statusCode;
-  return typeof s === 'number' ? s : undefined;
-}
-
-function isTimeoutError(err: unknown): boolean {
-  return err instanceof Error && (err.name === 'TimeoutError' || err instanceof TimeoutError);
-}
-
-/** A network failure below HTTP (connection refused, DNS, TLS, reset). */
-function networkCause(err: unknown): string | undefined {
-  if (!(err instanceof Error)) return undefined;
-  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-  if (err.name === 'TypeError' && /fetch failed|network/i.test(err.message)) return cause?.code ?? cause?.message ?? err.message;
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code && /^(ECONN|ENOTFOUND|EAI_|ETIMEDOUT|EPIPE|UND_ERR)/.test(code)) return code;
-  return undefined;
-}
-
-function isTransient(err: unknown): boolean {
-  const s = statusOf(err);
-  return (s !== undefined && s >= 500) || networkCause(err) !== undefined || (err instanceof Error && err.name === 'ServiceBusyError');
-}
-
-function isNotFound(err: unknown): boolean {
-  return err instanceof NotFoundError || statusOf(err) === 404;
-}
-
-interface SandboxState {
-  appName: string;
-  appType?: SandboxInfo['appType'];
-  metadata: Record<string, string>;
-  startedAt: number;
-  endAt: number;
-  state?: SandboxInfo['state'];
-  onTimeout?: OnTimeout;
-}
-
-class E2BSandbox implements Sandbox {
-  readonly provider = 'e2b' as const;
-  private destroyed = false;
-  private readonly handles = new Set<CommandHandle>();
-  serving?: Serving;
-
-  constructor(
-    private readonly owner: E2BProvider,
-    readonly sdk: SdkSandbox,
-    readonly state: SandboxState,
-  ) {}
-
-  /** Marks the template's server as running here (created from a per-stack template). */
-  markServing(template: { baseline: Serving['spec']; npm: Record<string, string> }): void {
-    let done!: (v: { exitCode: number | null }) => void;
-    const exited = new Promise<{ exitCode: number | null }>((r) => (done = r));
-    this.serving = {
-      spec: template.baseline,
-      npm: template.npm,
-      process: {
-        // envd started it at build time; its pid is not known without asking (one more request), and not needed.
-        pid: 0,
-        exited,
-        kill: async () => {
-          const procs = await this.sdk.commands.list().catch(() => []);
-          for (const p of procs) await this.sdk.commands.kill(p.pid).catch(() => false);
-          done({ exitCode: -1 });
-        },
-      },
-    };
-  }
-
-  get id(): string {
-    return this.sdk.sandboxId;
-  }
-
-  async writeFiles(files: readonly AppFile[], signal?: AbortSignal): Promise<void> {
-    this.assertAlive();
-    if (signal?.aborted) throw new CancelledError();
-    // Defence in depth: the pipeline validated already; nothing outside the app folder is ever written.
-    const entries = files.map((f) => {
-      const checked = checkPath(f.path);
-      if (!checked.ok) throw new SpawnError('blocked', checked.message);
-      return { path: path.posix.join(E2B_APP_ROOT, checked.path), data: f.content };
-    });
-    if (entries.length === 0) return;
-    try {
-      // One multipart request for all files (the SDK batches an array into one POST /files).
-      await this.sdk.files.write(entries, { signal });
-    } catch (err) {
-      if (signal?.aborted || isCancelled(err)) throw new CancelledError();
-      throw this.owner.toError(err, 'write', this.id);
-    }
-  }
-
-  private cwd(sub?: string): string {
-    if (!sub) return E2B_APP_ROOT;
-    const checked = checkPath(sub);
-    return checked.ok ? path.posix.join(E2B_APP_ROOT, checked.path) : E2B_APP_ROOT;
-  }
-
-  async run(cmd: string, opts: RunOptions = {}): Promise<RunResult> {
-    this.assertAlive();
-    if (opts.signal?.aborted) throw new CancelledError();
-    let stdout = '';
-    let stderr = '';
-    let handle: CommandHandle;
-    try {
-      // Started as a handle so that a cancel can kill it: envd keeps a command running when its stream is cut.
-      handle = await this.sdk.commands.run(cmd, {
-        background: true,
-        cwd: this.cwd(opts.cwd),
-        envs: opts.env,
-        timeoutMs: opts.timeoutMs ?? 0,
-        onStdout: (d) => {
-          stdout += d;
-          opts.onOutput?.('stdout', d);
-        },
-        onStderr: (d) => {
-          stderr += d;
-          opts.onOutput?.('stderr', d);
-        },
-      });
-    } catch (err) {
-      throw this.owner.toError(err, 'run', this.id);
-    }
-    this.handles.add(handle);
-    const outcome = handle.wait().then(
-      (r) => ({ exitCode: r.exitCode }),
-      (err: unknown) => {
-        if (err instanceof CommandExitError) return { exitCode: err.exitCode };
-        // envd kills a command at its deadline (timeoutMs); report it like a killed process.
-        if (opts.timeoutMs && isTimeoutError(err)) {
-          const note = `(stopped after ${Math.round(opts.timeoutMs / 1000)} s)\n`;
-          stderr += note;
-          opts.onOutput?.('stderr', note);
-          return { exitCode: -1 };
-        }
-        return { error: err };
-      },
-    );
-    let onAbort: (() => void) | undefined;
-    const aborted = new Promise<'aborted'>((resolve) => {
-      onAbort = () => resolve('aborted');
-      if (opts.signal?.aborted) onAbort();
-      else opts.signal?.addEventListener('abort', onAbort, { once: true });
-    });
-    try {
-      const r = await Promise.race([outcome, aborted]);
-      if (r === 'aborted') {
-        await handle.kill().catch(() => false);
-        throw new CancelledError();
-      }
-      if ('error' in r) throw this.owner.toError(r.error, 'run', this.id);
-      return { exitCode: r.exitCode, stdout, stderr };
-    } finally {
-      if (onAbort) opts.signal?.removeEventListener('abort', onAbort);
-      this.handles.delete(handle);
-      await handle.disconnect().catch(() => undefined);
-    }
-  }
-
-  async start(cmd: string, opts: RunOptions = {}): Promise<BackgroundProcess> {
-    this.assertAlive();
-    let handle: CommandHandle;
-    try {
-      handle = await this.sdk.commands.run(cmd, {
-        background: true,
-        // Without timeoutMs: 0 the SDK's 60 s default becomes the command's deadline and envd kills the app.
-        timeoutMs: 0,
-        cwd: this.cwd(opts.cwd),
-        envs: this.appEnv(opts.env),
-        onStdout: (d) => opts.onOutput?.('stdout', d),
-        onStderr: (d) => opts.onOutput?.('stderr', d),
-      });
-    } catch (err) {
-      throw this.owner.toError(err, 'start', this.id);
-    }
-    this.handles.add(handle);
-    const exited = handle.wait().then(
-      (r) => ({ exitCode: r.exitCode as number | null }),
-      // A non-zero exit, a kill (-1), or the stream dropping because the sandbox went away (null).
-      (err: unknown) => ({ exitCode: err instanceof CommandExitError ? err.exitCode : null }),
-    );
-    void exited.then(() => this.handles.delete(handle));
-    return {
-      pid: handle.pid,
-      exited,
-      kill: async () => {
-        await handle.kill().catch(() => false);
-        await Promise.race([exited, sleep(3000)]);
-        await handle.disconnect().catch(() => undefined);
-      },
-    };
-  }
-
-  url(port: number): string {
-    return `${this.owner.scheme}://${this.sdk.getHost(port)}`;
-  }
-
-  /**
-   * An app's environment: listen on every interface of the VM (E2B's edge reaches it there), and know the host the
-   * browser uses (a dev server such as Vite checks the Host header and points its HMR websocket at it).
-   */
-  appEnv(extra?: Record<string, string>): Record<string, string> {
-    const port = Number(extra?.PORT) || DEFAULT_PORT;
-    return {
-      PORT: String(DEFAULT_PORT),
-      HOST: '0.0.0.0',
-      SPAWN_APP_PUBLIC_HOST: this.sdk.getHost(port),
-      SPAWN_APP_PUBLIC_PROTOCOL: this.owner.scheme,
-      ...extra,
-    };
-  }
-
-  probe(port: number, signal?: AbortSignal): Promise<boolean> {
-    return probeUrl(`${this.url(port)}/`, signal);
-  }
-
-  info(): SandboxInfo {
-    return {
-      id: this.id,
-      provider: 'e2b',
-      appName: this.state.appName,
-      appType: this.state.appType,
-      startedAt: this.state.startedAt,
-      endAt: this.state.endAt,
-      url: this.url(DEFAULT_PORT),
-      metadata: { ...this.state.metadata },
-      state: this.state.state ?? 'running',
-      onTimeout: this.state.onTimeout,
-    };
-  }
-
-  async extendTimeout(ms: number): Promise<void> {
-    this.assertAlive();
-    await this.owner.extendTimeout(this.id, ms);
-  }
-
-  async destroy(): Promise<void> {
-    if (this.destroyed) return;
-    this.destroyed = true;
-    for (const h of this.handles) void h.disconnect().catch(() => undefined);
-    this.handles.clear();
-    try {
-      await this.owner.destroy(this.id);
-    } catch (err) {
-      this.destroyed = false; // a later destroy() tries again
-      throw err;
-    }
-  }
-
-  private assertAlive(): void {
-    if (this.destroyed) throw new SpawnError('deploy.not_found', `Sandbox ${this.id} was destroyed.`);
-  }
-}
-
-export class E2BProvider implements SandboxProvider {
+export class E2BProvider implements SandboxProvider, E2BSandboxOwner {
   readonly id = 'e2b' as const;
   private readonly live = new Map<string, E2BSandbox>();
   private readonly logger: Logger;
@@ -643,7 +381,7 @@ export class E2BProvider implements SandboxProvider {
   }
 
   /** Turns an SDK or network error into one clear sentence with a code. */
-  toError(err: unknown, step: 'create' | 'connect' | 'write' | 'run' | 'start' | 'list' | 'destroy' | 'extend' | 'pause' | 'resume' | 'terminal', sandboxId?: string, timeoutMs?: number, template = this.template): SpawnError {
+  toError(err: unknown, step: E2BStep, sandboxId?: string, timeoutMs?: number, template = this.template): SpawnError {
     if (err instanceof SpawnError) return err;
     if (isCancelled(err)) return new CancelledError();
     const detail = messageOf(err);
