@@ -38,6 +38,8 @@ const VSCODE_LEAVES = [
   'app/appType', // guessAppType
   'app/versions', // an app's versions (the Apps view, go back)
   'workspace/appTree', // the virtual workspace the editor shows
+  'workspace/treeTypes', // its public types and their helpers
+  'workspace/treeText', // its text and manifest-line helpers
   'workspace/appDir', // an app folder's form (open, save)
   'workspace/draft', // the drafts' record
   'workspace/specDiff', // what changed between two specs (the diff views)
