@@ -23,7 +23,7 @@ import { WindowDraftNotices } from './vscode/fs/draftNotices';
 import { findingsSection } from './vscode/fs/findingsSection';
 import { SCHEME } from './vscode/fs/appUri';
 import { LogChannel } from './vscode/base/logChannel';
-import { SessionHost } from './vscode/base/session';
+import { WindowSession } from './vscode/base/session';
 import { Providers } from './vscode/sandboxes/providers';
 import { Secrets } from './vscode/base/secrets';
 import { coreConfig, settingsReader } from './vscode/base/settings';
@@ -91,7 +91,7 @@ export function activate(context: vscode.ExtensionContext): SpawnAppApi {
   // everything below is built (a deploy dialog, the cap's question), never during activation.
   const sessionLog = logger.scope('session');
   const late: { dialogs?: DeployDialogs; cap?: SpendingCap } = {};
-  const sessions = new SessionHost({
+  const sessions = new WindowSession({
     config,
     local: { network: () => readSettings().localNetwork, allowLan: () => readSettings().localAllowLan },
     budgetUsd: () => readSettings().budgetUsd,

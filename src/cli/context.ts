@@ -57,7 +57,11 @@ export function cliSession(cfg: CoreConfig, opts: ParsedOptions, io: Io, render:
     meterMs: Math.max(20, Number(env.SPAWN_APP_METER_MS) || 5000),
     ports: {
       ask: {
-        unsandboxedRun: (q) => confirmUnsandboxed(opts.yes, io, q),
+        unsandboxedRun: (q) => {
+          // What validation found (with the secrets) is shown before the question, not after the yes.
+          if (!opts.yes) for (const f of q.findings) render.emit({ event: 'finding', ...f });
+          return confirmUnsandboxed(opts.yes, io, q);
+        },
         // The CLI refuses past the cap (exit 2, the budget's sentence): no paid call starts.
         pastCap: async () => false,
       },

@@ -61,7 +61,14 @@ export const REFUSED_UNSANDBOXED = 'refused.unsandboxed';
 export const REFUSED_NOT_OURS = 'refused.not_ours';
 
 /** The MCP server's answer to "run it unsandboxed?": no, unless the person who started it allowed it. */
-class Refusal extends Error {}
+class Refusal extends Error {
+  constructor(
+    message: string,
+    readonly findings: readonly Finding[],
+  ) {
+    super(message);
+  }
+}
 
 /**
  * Marks the sandboxes of one apps folder (a hash of its path, not the path, goes into E2B's metadata), so
@@ -103,7 +110,7 @@ export class HeadlessTools {
         ask: {
           unsandboxedRun: async (q) => {
             if (opts.allowLocalUnsandboxed) return true;
-            throw new Refusal(`${q.message} Nothing was run. To allow it, start the server with --allow-local-unsandboxed; or set E2B_API_KEY to run apps in E2B sandboxes.`);
+            throw new Refusal(`${q.message} Nothing was run. To allow it, start the server with --allow-local-unsandboxed; or set E2B_API_KEY to run apps in E2B sandboxes.`, q.findings);
           },
           pastCap: async () => false,
         },
@@ -151,7 +158,7 @@ export class HeadlessTools {
           return await this.destroy(args);
       }
     } catch (err) {
-      if (err instanceof Refusal) return errorText(REFUSED_UNSANDBOXED, err.message);
+      if (err instanceof Refusal) return { text: [errorText(REFUSED_UNSANDBOXED, err.message).text, ...findingLines(err.findings)].join('\n'), isError: true };
       this.session.redactError(err);
       if (!(err instanceof SpawnError)) this.logger.error(err instanceof Error ? err : String(err));
       return fromError(err);

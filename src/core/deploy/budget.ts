@@ -155,14 +155,6 @@ export function parseBudget(raw: string | number | undefined, fallback = DEFAULT
   return n;
 }
 
-/**
- * Today's budget for a headless front (the CLI, the MCP server): `--budget USD`, else SPAWN_APP_BUDGET_USD, else
- * $2; the spend in the per-user file (defaultSpendFile). One constructor, so both fronts count against one cap.
- */
-export function budgetFromEnv(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): Budget {
-  return new Budget(new FileSpendStore(defaultSpendFile(env)), parseBudget(flag ?? env.SPAWN_APP_BUDGET_USD));
-}
-
 /** What a start would pay for: a model's generation, a billed provider's sandbox (its label, e.g. "E2B"). */
 export interface PaidStart {
   /** A model is asked (true: "generation"; or the word for it, e.g. "refine"). */
@@ -176,8 +168,13 @@ export interface PaidStart {
  * the budget's sentence (code `usage`) and nothing was started. Free work (templates, the local runner) always passes.
  */
 export function checkPaidStart(budget: Budget, paid: PaidStart): void {
-  const parts = [paid.generation ? (paid.generation === true ? 'generation' : paid.generation) : undefined, paid.billedSandbox ? `${paid.billedSandbox} sandbox` : undefined].filter((x) => x !== undefined);
-  if (parts.length && budget.capped) throw new SpawnError('usage', budget.refusal(parts.join(' or ')));
+  const what = paidWhat(paid);
+  if (what && budget.capped) throw new SpawnError('usage', budget.refusal(what));
+}
+
+/** What a start pays for, in words ("generation or E2B sandbox"); empty when it is free. */
+export function paidWhat(paid: PaidStart): string {
+  return [paid.generation ? (paid.generation === true ? 'generation' : paid.generation) : undefined, paid.billedSandbox ? `${paid.billedSandbox} sandbox` : undefined].filter((x) => x !== undefined).join(' or ');
 }
 
 /**

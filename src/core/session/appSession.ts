@@ -29,8 +29,45 @@ import { appNameFrom } from '../app/spec';
 import { mayRunWithoutAsking } from '../tools/trust';
 import type { Finding } from '../base/finding';
 import { hasErrors } from '../validate/validate';
-import type { SessionEvent } from './ports';
-import type { Session } from './session';
+import type { Budget } from '../deploy/budget';
+import type { CoreConfig } from '../base/config';
+import type { Logger } from '../base/events';
+import type { ChatModel } from '../generate/chatModelGenerator';
+import type { ProviderId } from '../base/providerId';
+import type { AppSecrets } from '../base/secrets';
+import type { AppType } from '../app/spec';
+import type { TrustedSpecs } from '../app/trust';
+import type { LoadedApp } from '../workspace/appDir';
+import type { AskPort, SessionEvent } from './ports';
+
+/**
+ * What an app's life takes from its session (session.ts implements it): the shared rules. An interface, so that
+ * the session may make its apps without an import circle.
+ */
+export interface SessionHost {
+  readonly cfg: CoreConfig;
+  readonly client: string;
+  readonly logger: Logger;
+  readonly trusted: TrustedSpecs;
+  readonly budget?: Budget;
+  readonly secrets: AppSecrets;
+  readonly meterMs: number;
+  readonly sandboxTimeoutMs: number;
+  readonly prewarmEnabled: boolean;
+  readonly ask: AskPort;
+  readonly chatModel?: ChatModel;
+  emit(e: SessionEvent, app: string | undefined): void;
+  checkPrompt(prompt: string, appType?: string, what?: 'prompt' | 'follow-up'): AppType;
+  generatorFor(choice?: GeneratorChoice): string;
+  validate(spec: AppSpec): Finding[];
+  readFolder(dir: string): LoadedApp;
+  checkPaid(paid: { generation?: boolean | string; provider?: ProviderId }, app?: string): Promise<void>;
+  charge(usd: number | null, app: string | undefined): void;
+  providerFor(choice?: ProviderChoice): ProviderId;
+  provider(choice?: ProviderChoice): Promise<SandboxProvider>;
+  where(provider: Pick<SandboxProvider, 'id' | 'isolation'>): string;
+  localIsolation(detail?: boolean): { sandboxed: boolean; reason?: string; network: boolean; words: string };
+}
 
 export interface GenerateRequest {
   prompt: string;
@@ -113,7 +150,7 @@ export class AppSession {
   private readonly cappedOnce: Promise<'capped'>;
 
   constructor(
-    private readonly session: Session,
+    private readonly session: SessionHost,
     public id: string | undefined,
     /** What the app was made from (a prompt, a path): its sandbox's name when it has no title. */
     readonly hint?: string,
@@ -143,6 +180,7 @@ export class AppSession {
     const { spec, generator } = this.session.readFolder(dir);
     this.setSpec(spec, generator);
     this.dir = dir;
+    this.origin = 'folder';
     return spec;
   }
 
@@ -168,14 +206,15 @@ export class AppSession {
     if (provider && prewarmWanted(this.session.prewarmEnabled, provider)) await this.startPrewarm(appType, req.deployTo!);
     let notice: string | undefined;
     let usd: number | null | undefined;
-    const t0 = performance.now();
+    let t0: number | undefined;
     try {
-      const generator = await createGenerator(choice, this.session.cfg, this.session.opts.chatModel);
+      const generator = await createGenerator(choice, this.session.cfg, this.session.chatModel);
       if (choice === 'auto' && generatorId === 'templates') {
         notice = templateStandInNotice(appType, req.prompt, 'No Anthropic API key is set (ANTHROPIC_API_KEY)');
         this.emit({ event: 'notice', kind: 'template-stand-in', message: notice });
       }
       this.session.logger.info(`[session] generating a ${appType} with ${generator.id}`);
+      t0 = performance.now();
       this.emit({ event: 'phase', phase: 'generate', status: 'started', detail: `${generator.id}, ${appType}` });
       const result = await generator.generate({
         prompt: req.prompt,
@@ -197,7 +236,7 @@ export class AppSession {
       return { spec: result.spec, generator: result.generator, usd, notice, findings: this.session.validate(result.spec) };
     } catch (err) {
       const cancelled = isCancelled(err) || req.signal?.aborted === true;
-      if (!cancelled) this.emit({ event: 'phase', phase: 'generate', status: 'failed', durationMs: Math.round(performance.now() - t0) });
+      if (!cancelled && t0 !== undefined) this.emit({ event: 'phase', phase: 'generate', status: 'failed', durationMs: Math.round(performance.now() - t0) });
       await this.discardPrewarm(cancelled ? 'cancelled' : 'generation-failed');
       throw err;
     }
@@ -250,11 +289,14 @@ export class AppSession {
     const current = this.live;
     const running = current !== undefined && !(await exited(current.deployment));
     const kind = deployKind(current && { running, sandboxExists: running || (await this.listed()) != null });
-    const choice = req.provider ?? this.session.opts.provider ?? 'auto';
+    const choice = req.provider;
     // A new sandbox is a paid call on a billed provider (a pre-warmed one was checked and paid for already).
     if (kind === 'first' && !this.prewarm) await this.session.checkPaid({ provider: current?.provider.id ?? this.session.providerFor(choice) }, this.id);
     const provider = current?.provider ?? (this.prewarm && this.prewarm.provider.id === this.session.providerFor(choice) ? this.prewarm.provider : await this.session.provider(choice));
-    await this.mayRun(spec, provider, kind);
+    await this.mayRun(spec, provider, kind).catch(async (err: unknown) => {
+      await this.discardPrewarm('rejected'); // a "no": nothing of the app reaches the pre-warmed sandbox
+      throw err;
+    });
     const step = { provider, signal: req.signal, onEvent: (e: SessionEvent) => this.emit(e), logger: this.session.logger, secrets: this.session.secrets };
     let deployment: Deployment;
     let how: string;
@@ -292,14 +334,16 @@ export class AppSession {
 
   /** The one trust rule, and a change of what runs since the approval: the front is asked, through its port. */
   private async mayRun(spec: AppSpec, provider: SandboxProvider, kind: DeployKind): Promise<void> {
-    const ask = this.session.opts.ports.ask;
+    const ask = this.session.ask;
     if (providerInfo(provider.id).onThisMachine) {
       const iso = this.session.localIsolation(true);
       this.emit({ event: 'isolation', provider: provider.id, ...iso });
       // A spec with validation errors never runs (the deploy refuses it): no need to ask about it first.
       const decision = mayRunWithoutAsking(spec, provider, this.session.trusted, false);
-      if (!decision.ok && !hasErrors(this.session.validate(spec))) {
-        const yes = await ask.unsandboxedRun({ app: this.id ?? this.hint ?? spec.appType, spec, origin: this.origin, reason: iso.reason, message: decision.reason, where: this.session.where(provider) });
+      // Validated with the secrets before the question: their findings are part of it.
+      const findings = decision.ok ? [] : this.session.validate(spec);
+      if (!decision.ok && !hasErrors(findings)) {
+        const yes = await ask.unsandboxedRun({ app: this.id ?? this.hint ?? spec.appType, spec, origin: this.origin, reason: iso.reason, message: decision.reason, where: this.session.where(provider), findings });
         if (!yes) throw new CancelledError();
       }
     }

@@ -8,6 +8,7 @@ import type { Logger, SpawnEvent } from '../base/events';
 import type { DiscardReason } from '../deploy/prewarm';
 import type { ProviderId } from '../base/providerId';
 import type { AppSpec } from '../app/spec';
+import type { Finding } from '../base/finding';
 
 /** Code not ours (a model's, a folder's, an edited template) would run unsandboxed on this machine. */
 export interface UnsandboxedRun {
@@ -22,6 +23,8 @@ export interface UnsandboxedRun {
   message: string;
   /** Where it would run: the one sentence (core/whereItRuns.ts). */
   where: string;
+  /** Validation with the app's secrets (a secret's value in a file, a secret read in browser code): shown with the question. */
+  findings: Finding[];
 }
 
 /** A paid call (a model, a billed sandbox) would start past today's cap. */

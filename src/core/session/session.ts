@@ -7,7 +7,7 @@
 import { DEFAULTS } from '../base/config';
 import type { CoreConfig } from '../base/config';
 import type { Budget, SpendStore } from '../deploy/budget';
-import { Budget as BudgetImpl, checkPaidStart, DEFAULT_BUDGET_USD, defaultSpendFile, FileSpendStore, parseBudget } from '../deploy/budget';
+import { Budget as BudgetImpl, checkPaidStart, DEFAULT_BUDGET_USD, defaultSpendFile, FileSpendStore, paidWhat, parseBudget } from '../deploy/budget';
 import type { SandboxSpend } from '../deploy/cost';
 import { formatSandboxSpend, sandboxSpend } from '../deploy/cost';
 import { asSpawnError, SpawnError } from '../base/errors';
@@ -34,17 +34,18 @@ import type { PrewarmOptions } from '../deploy/prewarm';
 import { extendAfterTake, Prewarm, prewarmWanted, takePrewarm } from '../deploy/prewarm';
 import type { DeployKind } from '../deploy/redeployPlan';
 import { deployKind } from '../deploy/redeployPlan';
+import { runsUnsandboxed } from '../tools/trust';
 import { allProviders, providerOfSandbox } from '../deploy/sandboxes';
 import type { AppSecrets } from '../base/secrets';
 import { readEnvFile, Redactor } from '../base/secrets';
 import type { AppType } from '../app/spec';
 import { APP_TYPES, isAppType, promptTooLong } from '../app/spec';
 import { TrustedSpecs } from '../app/trust';
-import { runsUnsandboxed } from '../tools/trust';
 import type { Finding } from '../base/finding';
 import { validateSpec } from '../validate/validate';
 import { isolationWords, whereProviderRuns } from '../deploy/whereItRuns';
 import type { AppSpec } from '../app/spec';
+import type { SessionHost } from './appSession';
 import { AppSession } from './appSession';
 import type { SessionEvent, SessionPorts } from './ports';
 
@@ -105,7 +106,7 @@ export function readSecrets(file: string): AppSecrets {
   return readEnvFile(file);
 }
 
-export class Session {
+export class Session implements SessionHost {
   private config: CoreConfig;
   readonly local: LocalProvider;
   readonly logger: Logger;
@@ -150,6 +151,14 @@ export class Session {
   /** The secrets' names (what a model and a log may be told). */
   get secretNames(): string[] {
     return Object.keys(this.secrets);
+  }
+
+  get ask(): SessionPorts['ask'] {
+    return this.opts.ports.ask;
+  }
+
+  get chatModel(): ChatModel | undefined {
+    return this.opts.chatModel;
   }
 
   get meterMs(): number {
@@ -269,7 +278,7 @@ export class Session {
     try {
       checkPaidStart(budget, start);
     } catch (err) {
-      const what = [start.generation ? (start.generation === true ? 'generation' : start.generation) : undefined, start.billedSandbox ? `${start.billedSandbox} sandbox` : undefined].filter(Boolean).join(' or ');
+      const what = paidWhat(start);
       if (await this.opts.ports.ask.pastCap({ what, spent: budget.describe(), refusal: budget.refusal(what) })) {
         this.logger.warn(`[budget] past the cap, allowed by the front: ${what}${app ? ` for ${app}` : ''}`);
         return;

@@ -9,7 +9,7 @@ import type { SessionPorts } from '../../core/session';
 import { Session } from '../../core/session';
 import type { LocalProviderOptions } from '../../core/sandbox/local/provider';
 
-export interface SessionHostOptions {
+export interface WindowSessionOptions {
   /** The core settings now (settings + keys from SecretStorage). */
   config: () => Promise<CoreConfig>;
   ports: SessionPorts;
@@ -19,10 +19,10 @@ export interface SessionHostOptions {
   budgetUsd: () => number;
 }
 
-export class SessionHost {
+export class WindowSession {
   readonly session: Session;
 
-  constructor(private readonly opts: SessionHostOptions) {
+  constructor(private readonly opts: WindowSessionOptions) {
     // Configured before each use (current()); until then, no keys: nothing paid can start from this default.
     this.session = new Session({ cfg: {}, ports: opts.ports, client: 'vscode', local: opts.local, budgetUsd: opts.budgetUsd });
   }

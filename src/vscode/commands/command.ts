@@ -16,7 +16,7 @@ import type { SandboxLogs } from '../sandboxes/sandboxLogs';
 import type { SandboxRegistry } from '../sandboxes/sandboxRegistry';
 import type { SandboxTerminals } from '../sandboxes/sandboxTerminals';
 import type { PreviewManager } from '../webview/previewManager';
-import type { SessionHost } from '../base/session';
+import type { WindowSession } from '../base/session';
 
 export interface Services {
   tree: AppTree;
@@ -43,7 +43,7 @@ export interface Services {
   /** The extension's settings now. */
   settings: () => Settings;
   /** The app session of this window (core/session), with the settings and keys as they are now. */
-  sessions: SessionHost;
+  sessions: WindowSession;
 }
 
 export interface Command {

@@ -16,7 +16,7 @@ import type { DiscardReason, Prewarm } from '../../core/deploy/prewarm';
 import type { ProviderChoice } from '../../core/sandbox';
 import type { AppType } from '../../core/app/spec';
 import { hasErrors } from '../../core/session';
-import type { SessionHost } from '../base/session';
+import type { WindowSession } from '../base/session';
 import type { AppDiagnostics } from '../fs/diagnostics';
 import { isAppUri } from '../fs/appUri';
 import { isLive } from '../sandboxes/sandboxEntry';
@@ -53,7 +53,7 @@ export class DeployService implements vscode.Disposable {
     private readonly dialogs: DeployDialogs,
     private readonly run: RunContext,
     /** The app session: whether to pre-warm, the take rule, first deploy vs update vs restart in place. */
-    private readonly sessions: SessionHost,
+    private readonly sessions: WindowSession,
   ) {
     // Destroyed from the Sandboxes view (or gone): that pre-warm is over.
     this.subscription = run.registry.onDidRemove((e) => {

@@ -11,7 +11,7 @@ import type { GeneratorChoice } from '../../core/generate';
 import type { ChatModel } from '../../core/generate/chatModelGenerator';
 import type { Session } from '../../core/session';
 import { INCLUDED_IN_PLAN } from '../../core/session';
-import type { SessionHost } from '../base/session';
+import type { WindowSession } from '../base/session';
 import type { ChatModelSource } from './vscodeLanguageModels';
 import type { AppType } from '../../core/app/spec';
 import { mainFileCandidates, mainFileOf, promptTooLong } from '../../core/app/spec';
@@ -49,7 +49,7 @@ export class Spawner {
     private readonly secrets: Secrets,
     private readonly settings: () => Settings,
     /** The app session: the prompt checks, the generator choice, the "a template stands in" notice. */
-    private readonly sessions: SessionHost,
+    private readonly sessions: WindowSession,
     private readonly logger: LogChannel,
     /** VS Code's chat models (the `vscode-lm` generator, and `auto` without an Anthropic key). */
     private readonly models?: ChatModelSource,

@@ -12,7 +12,7 @@ import type { AppSecrets } from '../../core/base/secrets';
 import type { ClaudeGenerator } from '../../core/generate/claude';
 import type { ChatModelGenerator } from '../../core/generate/chatModelGenerator';
 import { INCLUDED_IN_PLAN, providerInfo } from '../../core/session';
-import type { SessionHost } from '../base/session';
+import type { WindowSession } from '../base/session';
 import type { ChatModelSource } from '../generate/vscodeLanguageModels';
 import type { AppPatch } from '../../core/workspace/patch';
 import type { SpecDiff } from '../../core/workspace/specDiff';
@@ -44,7 +44,7 @@ export class ClaudeChanges {
     private readonly secrets: Secrets,
     private readonly settings: () => Settings,
     /** The app session: the model that refines and fixes (with the keys as they are now). */
-    private readonly sessions: SessionHost,
+    private readonly sessions: WindowSession,
     private readonly logger: LogChannel,
     /** VS Code's chat models: refine and fix use one when there is no Anthropic key (`auto`, `vscode-lm`). */
     private readonly models?: ChatModelSource,

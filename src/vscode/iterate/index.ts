@@ -2,7 +2,7 @@
 export { AppHistory } from './history';
 import * as vscode from 'vscode';
 import type { AppTree } from '../../core/workspace/appTree';
-import type { SessionHost } from '../base/session';
+import type { WindowSession } from '../base/session';
 import type { ChatModelSource } from '../generate/vscodeLanguageModels';
 import type { DeployService } from '../deploy/deployService';
 import type { AppDiagnostics } from '../fs/diagnostics';
@@ -33,7 +33,7 @@ export interface IterateDeps {
   reporter: ErrorReporter;
   settings: () => Settings;
   /** The app session (the model that refines and fixes). */
-  sessions: SessionHost;
+  sessions: WindowSession;
   logger: LogChannel;
   /** VS Code's chat models, for refine and fix without an Anthropic key. */
   models?: ChatModelSource;

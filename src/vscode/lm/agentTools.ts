@@ -25,7 +25,7 @@ import type { DeployResult, DeployService } from '../deploy/deployService';
 import { appUri } from '../fs/appUri';
 import type { AppIterator } from '../iterate/appIterator';
 import type { LogChannel } from '../base/logChannel';
-import type { SessionHost } from '../base/session';
+import type { WindowSession } from '../base/session';
 import type { Providers } from '../sandboxes/providers';
 import type { SandboxLogs } from '../sandboxes/sandboxLogs';
 import type { SandboxRegistry } from '../sandboxes/sandboxRegistry';
@@ -45,7 +45,7 @@ export interface AgentToolServices {
   settings: () => Settings;
   logger: LogChannel;
   /** The app session: the prompt checks and the app type, the template notice, trust (unsandboxed or not). */
-  sessions: SessionHost;
+  sessions: WindowSession;
 }
 
 /** One call: its input and its cancellation. */

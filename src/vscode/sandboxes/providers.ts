@@ -8,12 +8,12 @@ import { PROVIDER_IDS } from '../../core/base/providerId';
 import type { ProviderId } from '../../core/base/providerId';
 import type { LocalProvider } from '../../core/sandbox/local/provider';
 import type { SandboxProvider } from '../../core/sandbox/types';
-import type { SessionHost } from '../base/session';
+import type { WindowSession } from '../base/session';
 
 export class Providers {
   private readonly made = new Map<ProviderId, Promise<SandboxProvider>>();
 
-  constructor(private readonly host: SessionHost) {}
+  constructor(private readonly host: WindowSession) {}
 
   /** The session's local runner (one per window). */
   get local(): LocalProvider {
