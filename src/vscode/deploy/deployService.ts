@@ -175,7 +175,8 @@ export class DeployService implements vscode.Disposable {
       existing = registry.get(existing.id);
     }
     // First deploy, update of the running app, or restart in place of a stopped one: the core's one rule.
-    const session = await this.sessions.current();
+    // The session's rules that read no settings: no need to configure it first (a hot redeploy stays quick).
+    const session = this.sessions.session;
     const kind = session.deployKind(existing?.origin === 'deployed' ? { running: existing.status === 'running' && existing.deployment !== undefined, sandboxExists: existing.sandbox !== undefined } : undefined);
     if (existing?.origin === 'deployed' && existing.sandbox && kind !== 'first') {
       const sandbox = existing.sandbox;
