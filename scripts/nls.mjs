@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Moves the manifest's user-facing strings into package.nls.json (English) and puts %key% in package.json.
 // Idempotent: run it after adding a command, view, setting or walkthrough step. `--check` changes nothing and
-// exits 1 when a string is still inline or a %key% has no entry (test/unit/nls.test.ts runs it).
+// exits 1 when a string is still inline or a %key% has no entry (test/process/manifest.test.ts runs it).
 //   node scripts/nls.mjs [--check]
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

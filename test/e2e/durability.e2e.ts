@@ -154,16 +154,16 @@ describe('e2e: drafts and sandboxes survive a window reload and a killed extensi
 
   it('a reload stops the local app; a SIGKILLed extension host takes its sandboxed app with it, leaving nothing', async () => {
     await deploy('the local runner');
-    const [first] = await until(() => (localApps(localRoot).length ? localApps(localRoot) : undefined), 'the local app record');
-    await until(() => answers(first!.url), 'the local app to answer');
+    const [first] = await until(() => (localApps(localRoot).length ? localApps(localRoot) : undefined), 'the local app record', 30_000);
+    await until(() => answers(first!.url), 'the local app to answer', 30_000);
 
     await reload();
     await until(async () => !(await answers(first!.url)), 'the app to stop with its window', 15_000);
     await page.locator('.pane-body .monaco-list-row').filter({ hasText: 'calculator' }).first().waitFor({ timeout: 30_000 });
 
     await deploy('the local runner');
-    const [second] = await until(() => (localApps(localRoot).length ? localApps(localRoot) : undefined), 'the second local app record');
-    await until(() => answers(second!.url), 'the second app to answer');
+    const [second] = await until(() => (localApps(localRoot).length ? localApps(localRoot) : undefined), 'the second local app record', 30_000);
+    await until(() => answers(second!.url), 'the second app to answer', 30_000);
     const pid = extensionHostPid(host);
     assert.ok(pid, 'found the extension host');
     process.kill(pid, 'SIGKILL');
@@ -185,7 +185,7 @@ describe('e2e: drafts and sandboxes survive a window reload and a killed extensi
     await input.press('Enter');
     await page.getByText('Without an E2B API key', { exact: false }).waitFor({ state: 'hidden' });
     await deploy('E2B');
-    await until(() => fake.live().length === 1, 'the sandbox in the fake E2B');
+    await until(() => fake.live().length === 1, 'the sandbox in the fake E2B', 30_000);
     await sandboxRow('calculator', 'E2B').waitFor({ timeout: 30_000 });
     const id = fake.live()[0]!.id;
 

@@ -3,11 +3,14 @@ import { mkdirSync, readdirSync, readlinkSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import type { Frame, Page } from 'playwright-core';
+import { until } from '../helpers/poll';
 
 export const root = path.resolve(__dirname, '../..');
 /** test-results/screenshots, or SPAWN_APP_SCREENSHOTS_DIR (`npm run screenshots` sets docs/screenshots, the pictures of the README and docs/). */
 export const shots = path.resolve(root, process.env.SPAWN_APP_SCREENSHOTS_DIR || 'test-results/screenshots');
 export const failures = path.join(root, 'test-results');
+
+export { until };
 
 /** True when something answers at the URL. */
 export function answers(url: string): Promise<boolean> {
@@ -17,17 +20,6 @@ export function answers(url: string): Promise<boolean> {
       resolve(true);
     }).on('error', () => resolve(false));
   });
-}
-
-/** Polls `fn` until it returns something truthy. */
-export async function until<T>(fn: () => T | Promise<T>, what: string, timeoutMs = 30_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /**
@@ -46,18 +38,11 @@ export function killStrays(dir: string): void {
 
 /** The frame (nested inside the webview's iframes) that holds `selector`. */
 export async function frameWith(page: Page, selector: string, timeoutMs = 30_000): Promise<Frame> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    for (const f of page.frames()) {
-      try {
-        if (await f.$(selector)) return f;
-      } catch {
-        // a frame navigating away
-      }
-    }
-    if (Date.now() > deadline) throw new Error(`no frame with ${selector} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  const has = async (f: Frame) => !!(await f.$(selector).catch(() => null)); // a frame navigating away: not this one
+  return until(async () => {
+    for (const f of page.frames()) if (await has(f)) return f;
+    return undefined;
+  }, `a frame with ${selector}`, timeoutMs, 200);
 }
 
 /** For a mocha `afterEach`: a screenshot of the page when the test failed, under test-results/. */

@@ -102,15 +102,10 @@ describe('e2e: a terminal into a local app, Pause of an E2B sandbox, and the bud
     const row = sandboxRow('calculator', 'local runner');
     await row.waitFor({ timeout: 60_000 });
     const sandboxFolders = () => readdirSync(localRoot).filter((n) => n.startsWith('local-')); // not the runner's own .system-scan.json
-    const [id] = await until(() => (sandboxFolders().length ? sandboxFolders() : undefined), 'the local sandbox folder');
+    const [id] = await until(() => (sandboxFolders().length ? sandboxFolders() : undefined), 'the local sandbox folder', 30_000);
     const appDir = path.join(localRoot, id!, 'app');
-    const { port } = await until(() => {
-      try {
-        return JSON.parse(readFileSync(path.join(localRoot, id!, 'sandbox.json'), 'utf8')) as { port: number };
-      } catch {
-        return undefined; // being written
-      }
-    }, 'the local sandbox record');
+    // A throw (the record being written) counts as not yet.
+    const { port } = await until(() => JSON.parse(readFileSync(path.join(localRoot, id!, 'sandbox.json'), 'utf8')) as { port: number }, 'the local sandbox record', 30_000);
     await until(() => answers(`http://127.0.0.1:${port}`), 'the local app to answer', 60_000);
     await runCommand(page, 'Notifications: Clear All Notifications');
 
@@ -141,7 +136,7 @@ describe('e2e: a terminal into a local app, Pause of an E2B sandbox, and the bud
     await input.waitFor({ state: 'hidden' });
     await spawn('a todo list', '<h1>Todo list</h1>');
     await deploy('E2B');
-    await until(() => fake.live().length === 1, 'the sandbox in the fake E2B');
+    await until(() => fake.live().length === 1, 'the sandbox in the fake E2B', 30_000);
     const row = sandboxRow(/todo/i, 'E2B');
     await row.filter({ hasText: 'E2B · running' }).waitFor({ timeout: 60_000 });
     const id = fake.live()[0]!.id;

@@ -10,8 +10,8 @@ const STATE_DIR = path.join(os.tmpdir(), `spawn-cli-state-${process.pid}`);
 export const ROOT = path.resolve(__dirname, '../..');
 export const BIN = path.join(ROOT, 'bin/spawn-app.js');
 
-/** Builds dist/ once per test run (esbuild: ~0.2 s). */
-let built = false;
+/** Builds dist/ once per test run (esbuild: ~0.2 s); not at all under `npm test` (scripts/test.mjs built it once). */
+let built = !!process.env.SPAWN_APP_TEST_BUILT;
 export function ensureBuilt(): void {
   if (built) return;
   execFileSync(process.execPath, [path.join(ROOT, 'esbuild.mjs')], { cwd: ROOT, stdio: 'inherit' });

@@ -1,5 +1,6 @@
 /** The attacker's side of the local sandbox tests: a hostile app folder, and what the host can see of it. */
 import { readdirSync, readFileSync } from 'node:fs';
+import { until } from './poll';
 
 /** Host pids whose command line contains `marker` (a process the hostile app left behind). */
 export function processesWith(marker: string): number[] {
@@ -28,12 +29,8 @@ export function killMarked(marker: string): void {
 
 /** Waits (on a short poll of /proc, bounded) until `pred` holds for the marked processes. */
 export async function untilProcesses(marker: string, pred: (pids: number[]) => boolean, timeoutMs = 5000): Promise<number[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const pids = processesWith(marker);
-    if (pred(pids) || Date.now() > deadline) return pids;
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  return until(() => { const pids = processesWith(marker); return pred(pids) ? pids : undefined; }, `the processes marked ${marker}`, timeoutMs)
+    .catch(() => processesWith(marker)); // the caller's assertion names what is left
 }
 
 export interface Listener {

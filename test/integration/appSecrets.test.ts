@@ -11,7 +11,7 @@ import * as vscode from 'vscode';
 import type { FakeSpec } from '../fakes/fakeAnthropic';
 import { FakeAnthropic } from '../fakes/fakeAnthropic';
 import type { DeployResult, SpawnResult } from './helpers';
-import { fetchText, getApi, reset, setSetting, spawnCalculator, useFakeE2B, waitFor } from './helpers';
+import { fetchText, getApi, reset, setSetting, spawnCalculator, useFakeE2B, until } from './helpers';
 import { readTree } from '../helpers/files';
 
 const SECRET = 'wk-vscode-5e1d2c3b4a69f870';
@@ -173,13 +173,13 @@ describe('app secrets and the spending cap (fake Anthropic, local runner)', func
       // About one second of the fake's 2 vCPU / 512 MB sandbox above what today's record holds.
       api.testing.spendingCap.sync();
       await setSetting('budgetUsd', api.testing.spendingCap.budget().today().usd + 0.00003);
-      await waitFor(() => {
+      await until(() => {
         api.testing.spendingCap.sync();
         return e2b.fake.paused().includes(d.sandboxId) || undefined;
       }, 'a pause request for the sandbox');
       assert.deepEqual(e2b.fake.paused(), [d.sandboxId], 'one pause request');
       assert.equal(e2b.fake.live().some((x) => x.id === d.sandboxId), true, 'paused, not killed');
-      await waitFor(() => api.registry.get(d.sandboxId)?.status === 'paused' || undefined, 'the sandbox listed as paused (with Resume)');
+      await until(() => api.registry.get(d.sandboxId)?.status === 'paused' || undefined, 'the sandbox listed as paused (with Resume)');
       // Paused time is not billed: the entry's cost stops growing while it stays paused.
       const entry = api.registry.get(d.sandboxId)!;
       assert.ok(entry.pausedSince !== undefined, 'the pause is on the entry');

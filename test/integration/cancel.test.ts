@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { getApi, reset, spawnCalculator, waitFor } from './helpers';
+import { getApi, reset, spawnCalculator, until } from './helpers';
 
 /** Local sandbox folders that exist now. */
 function sandboxDirs(root: string): string[] {
@@ -84,11 +84,11 @@ describe('cancelling a spawn', () => {
     assert.ok(opened);
     const cts = new vscode.CancellationTokenSource();
     const deploying = vscode.commands.executeCommand('spawnApp.deploy', { appId: opened.appId, confirm: true, token: cts.token });
-    await waitFor(() => api.registry.forApp(opened.appId)?.phase === 'Waiting for the app to answer…', 'the health check to start');
-    await waitFor(() => processesWith(marker).length > 0, 'the app process to run');
+    await until(() => api.registry.forApp(opened.appId)?.phase === 'Waiting for the app to answer…', 'the health check to start');
+    await until(() => processesWith(marker).length > 0, 'the app process to run');
     cts.cancel();
     assert.equal(await deploying, undefined);
-    await waitFor(() => processesWith(marker).length === 0, 'the app process to be killed', 5000);
+    await until(() => processesWith(marker).length === 0, 'the app process to be killed', 5000);
     assert.deepEqual(api.registry.list(), []);
     assert.deepEqual(sandboxDirs(api.testing.localRoot), []);
   });

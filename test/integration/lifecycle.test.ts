@@ -11,7 +11,7 @@ import * as vscode from 'vscode';
 import type { FakeE2B } from '../fakes/fakeE2B';
 import type { SandboxTerminal } from '../../src/vscode/sandboxes/sandboxTerminals';
 import type { SpawnResult } from './helpers';
-import { fetchText, getApi, reset, spawnCalculator, waitFor } from './helpers';
+import { fetchText, getApi, reset, spawnCalculator, until } from './helpers';
 import { useFakeE2B } from './helpers';
 
 async function contextOf(id: string): Promise<string | undefined> {
@@ -23,7 +23,7 @@ async function contextOf(id: string): Promise<string | undefined> {
 /** Types `echo $PWD` into the terminal (through the Pseudoterminal's input) and returns what the shell printed. */
 async function echoPwd(t: SandboxTerminal): Promise<string> {
   t.terminal.sendText('echo "PWD=[$PWD]"', true);
-  const m = await waitFor(() => /PWD=\[([^\]\r\n$]+)\]/.exec(t.output()), `the terminal to print $PWD (so far: ${JSON.stringify(t.output().slice(-300))})`);
+  const m = await until(() => /PWD=\[([^\]\r\n$]+)\]/.exec(t.output()), `the terminal to print $PWD (so far: ${JSON.stringify(t.output().slice(-300))})`);
   return m[1]!;
 }
 
@@ -76,14 +76,14 @@ describe('E2B: pause instead of kill, and its terminal (the fake E2B)', function
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     // A short timeout: 3 s from now. E2B (the fake) pauses it then, and the tree learns it at its end.
     await vscode.commands.executeCommand('spawnApp.sandbox.extendTimeout', { sandboxId: r.sandboxId, minutes: 0.05 });
-    await waitFor(async () => (await contextOf(r.sandboxId)) === 'sandbox:paused:e2b', 'the tree to show it paused');
+    await until(async () => (await contextOf(r.sandboxId)) === 'sandbox:paused:e2b', 'the tree to show it paused');
     assert.deepEqual(fake.pauses.filter((p) => p.sandboxId === r.sandboxId).map((p) => p.by), ['timeout']);
     const res = await fetchText(r.url);
     assert.equal(res.status, 200, 'auto-resumed by the request');
     assert.match(res.text, /Calculator/);
     assert.ok(fake.resumes.some((x) => x.sandboxId === r.sandboxId && x.by === 'traffic'));
     await vscode.commands.executeCommand('spawnApp.refreshSandboxes');
-    await waitFor(async () => (await contextOf(r.sandboxId)) === 'sandbox:running:e2b', 'the tree to show it running again');
+    await until(async () => (await contextOf(r.sandboxId)) === 'sandbox:running:e2b', 'the tree to show it running again');
   });
 
   it('Pause, then Resume with an explicit timeout; Share App… says how long the URL stays reachable', async () => {
@@ -120,7 +120,7 @@ describe('E2B: pause instead of kill, and its terminal (the fake E2B)', function
     assert.equal(found?.origin, 'reloaded');
     assert.equal(found?.status, 'paused');
     await vscode.commands.executeCommand('spawnApp.sandbox.openPreview', { sandboxId: r.sandboxId });
-    await waitFor(() => api.registry.get(r.sandboxId)?.status === 'running', 'the preview to resume it');
+    await until(() => api.registry.get(r.sandboxId)?.status === 'running', 'the preview to resume it');
     assert.deepEqual(fake.resumes.at(-1), { sandboxId: r.sandboxId, by: 'connect', timeoutS: 900 });
   });
 
@@ -145,7 +145,7 @@ describe('E2B: pause instead of kill, and its terminal (the fake E2B)', function
     // Resized with the terminal: a maximized panel has more rows.
     t.terminal.show();
     await vscode.commands.executeCommand('workbench.action.toggleMaximizedPanel');
-    const resized = await waitFor(() => fake.resizes.find((x) => x.sandboxId === r.sandboxId), 'the PTY to be resized with the terminal');
+    const resized = await until(() => fake.resizes.find((x) => x.sandboxId === r.sandboxId), 'the PTY to be resized with the terminal');
     assert.equal(resized.pid, pty.pid);
     await vscode.commands.executeCommand('workbench.action.toggleMaximizedPanel');
     await vscode.commands.executeCommand('spawnApp.sandbox.destroy', { sandboxId: r.sandboxId, confirm: true });

@@ -11,7 +11,7 @@ import * as vscode from 'vscode';
 import { TOOL_DEFINITIONS } from '../../src/core/tools/definitions';
 import type { Confirmation } from '../../src/vscode/deploy/deployConfirmation';
 import { FakeAnthropic } from '../fakes/fakeAnthropic';
-import { answers, appUri, fetchText, getApi, readText, reset, setSetting, waitFor } from './helpers';
+import { answers, appUri, fetchText, getApi, readText, reset, setSetting, until } from './helpers';
 
 async function invoke(name: string, input: Record<string, unknown>): Promise<string> {
   const r = await vscode.lm.invokeTool(name, { input, toolInvocationToken: undefined });
@@ -89,7 +89,7 @@ describe('language-model tools (vscode.lm.invokeTool, no chat)', function () {
     assert.equal(asked.length, 2, 'destroy asked first');
     assert.match(asked[1]!.message, new RegExp(`^Destroy sandbox ${sandboxId} `));
     assert.match(destroyed, new RegExp(`^Destroyed sandbox ${sandboxId} of app "${appId}"`));
-    await waitFor(async () => !(await answers(url)), 'the URL to stop answering');
+    await until(async () => !(await answers(url)), 'the URL to stop answering');
     assert.equal(api.registry.get(sandboxId), undefined, 'gone from the Sandboxes view');
     assert.ok(api.tree.app(appId), 'the files stay');
   });

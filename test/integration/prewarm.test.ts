@@ -10,7 +10,7 @@ import { FakeAnthropic } from '../fakes/fakeAnthropic';
 import { FakeE2B } from '../fakes/fakeE2B';
 import { stackTemplateOptions } from '../helpers/stackImages';
 import type { DeployResult, SpawnResult } from './helpers';
-import { fetchText, getApi, reset, setSetting, waitFor } from './helpers';
+import { fetchText, getApi, reset, setSetting, until } from './helpers';
 
 describe('pre-warm: an E2B sandbox made while the model writes', function () {
   this.timeout(180_000);
@@ -50,7 +50,7 @@ describe('pre-warm: an E2B sandbox made while the model writes', function () {
   /** The pre-warmed entry of an app, once the create answered and its resources are known. */
   async function prewarmedOf(appId: string) {
     const api = await getApi();
-    return waitFor(() => api.registry.list().find((e) => e.appId === appId && e.prewarmed && e.cpuCount), 'the pre-warmed sandbox in the registry');
+    return until(() => api.registry.list().find((e) => e.appId === appId && e.prewarmed && e.cpuCount), 'the pre-warmed sandbox in the registry');
   }
 
   it('react: pre-warmed while generating, shown as such, counted in the cost; Deploy writes into it and checks health only', async () => {
@@ -96,7 +96,7 @@ describe('pre-warm: an E2B sandbox made while the model writes', function () {
     } finally {
       seam.dispose();
     }
-    await waitFor(() => fake.liveCount === 0, 'the pre-warmed sandbox killed');
+    await until(() => fake.liveCount === 0, 'the pre-warmed sandbox killed');
     assert.equal(api.registry.list().length, 0);
     assert.equal(api.testing.deploys.prewarmOf(r.appId), undefined);
   });
@@ -120,7 +120,7 @@ describe('pre-warm: an E2B sandbox made while the model writes', function () {
       const r = await spawn('webapp');
       assert.ok(r);
       const entry = await prewarmedOf(r.appId);
-      await waitFor(() => fake.liveCount === 0 && !api.registry.get(entry.id), 'the idle pre-warm killed', 20_000);
+      await until(() => fake.liveCount === 0 && !api.registry.get(entry.id), 'the idle pre-warm killed', 20_000);
       // A later deploy creates its own sandbox.
       const d = await vscode.commands.executeCommand<DeployResult>('spawnApp.deploy', { appId: r.appId, confirm: true });
       assert.ok(d);
@@ -140,7 +140,7 @@ describe('pre-warm: an E2B sandbox made while the model writes', function () {
     );
     assert.equal(r, undefined, 'the generation failed');
     assert.equal(fake.counts()['POST /v2/sandboxes'], 1, `a pre-warm was started: ${JSON.stringify(fake.counts())}`);
-    await waitFor(() => fake.liveCount === 0, 'the pre-warmed sandbox killed');
+    await until(() => fake.liveCount === 0, 'the pre-warmed sandbox killed');
     assert.equal(api.registry.list().length, 0);
     assert.equal(api.tree.apps().length, 0, 'no half app');
   });
@@ -154,11 +154,11 @@ describe('pre-warm: an E2B sandbox made while the model writes', function () {
       () => 'finished',
       (err: unknown) => String(err),
     );
-    const app = await waitFor(() => api.tree.apps()[0], 'the app being generated');
+    const app = await until(() => api.tree.apps()[0], 'the app being generated');
     await prewarmedOf(app.id);
     cts.cancel();
     await done;
-    await waitFor(() => fake.liveCount === 0, 'the pre-warmed sandbox killed');
+    await until(() => fake.liveCount === 0, 'the pre-warmed sandbox killed');
     assert.equal(api.registry.list().length, 0);
   });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { answers, getApi, reset, spawnCalculator, waitFor } from './helpers';
+import { answers, getApi, reset, spawnCalculator, until } from './helpers';
 
 describe('the Sandboxes tree', () => {
   before(reset);
@@ -37,7 +37,7 @@ describe('the Sandboxes tree', () => {
     assert.equal(await answers(r.url), false, 'the app no longer answers');
     assert.equal(existsSync(dir), false, 'the sandbox folder is gone');
     const panel = api.previews.get(r.appId);
-    if (panel) await waitFor(() => panel.current?.status === 'stopped', 'the preview to say the app stopped');
+    if (panel) await until(() => panel.current?.status === 'stopped', 'the preview to say the app stopped');
   });
 
   it('Destroy All stops every sandbox', async () => {

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { DeployResult, SpawnResult } from './helpers';
-import { answers, appUri, fetchText, getApi, readText, reset, spawnCalculator, waitFor, writeText } from './helpers';
+import { answers, appUri, fetchText, getApi, readText, reset, spawnCalculator, until, writeText } from './helpers';
 
 describe('spawn → edit → deploy → redeploy (templates, local runner)', () => {
   let spawned: SpawnResult;
@@ -40,14 +40,14 @@ describe('spawn → edit → deploy → redeploy (templates, local runner)', () 
     const manifest = JSON.parse(await readText(appUri('calculator', 'spawn-app.json'))) as { startCommand: string; appType: string };
     assert.equal(manifest.startCommand, 'node server.js');
     assert.equal(manifest.appType, 'webapp');
-    const active = await waitFor(() => vscode.window.activeTextEditor, 'an active editor');
+    const active = await until(() => vscode.window.activeTextEditor, 'an active editor');
     assert.equal(active.document.uri.toString(), appUri('calculator', 'index.html').toString());
     const api = await getApi();
     assert.deepEqual(api.appsTree.getChildren().map((n) => n.uri.path), ['/calculator']);
   });
 
   it('deploys what the editor holds (unsaved edits included) and the preview shows it after the health check', async () => {
-    const editor = await waitFor(() => vscode.window.activeTextEditor, 'the main file’s editor');
+    const editor = await until(() => vscode.window.activeTextEditor, 'the main file’s editor');
     const text = editor.document.getText();
     const at = text.indexOf('<h1>Calculator</h1>');
     assert.ok(at > 0);
@@ -65,11 +65,11 @@ describe('spawn → edit → deploy → redeploy (templates, local runner)', () 
     assert.equal(page.status, 200);
     assert.match(page.text, /<h1>Edited Calculator<\/h1>/);
 
-    const panel = await waitFor(() => api.previews.get(spawned.appId), 'the preview panel');
-    const state = await waitFor(() => (panel.current?.status === 'running' && panel.current.url ? panel.current : undefined), 'the preview to show the running app');
+    const panel = await until(() => api.previews.get(spawned.appId), 'the preview panel');
+    const state = await until(() => (panel.current?.status === 'running' && panel.current.url ? panel.current : undefined), 'the preview to show the running app');
     assert.deepEqual([...state.actions].sort(), ['copyUrl', 'destroy', 'openInBrowser', 'openInIntegratedBrowser', 'refine', 'reload', 'showLogs']);
     // The first webview of a fresh host loads the workbench's webview code cold: seen past 15 s on a loaded 2-core machine.
-    await waitFor(() => panel.isReady, 'the webview ready handshake', 45_000);
+    await until(() => panel.isReady, 'the webview ready handshake', 45_000);
     const tab = vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('spawnApp.preview'));
     assert.ok(tab, 'a spawnApp.preview webview tab is open');
     assert.equal(tab.label, 'Preview: calculator');
@@ -89,7 +89,7 @@ describe('spawn → edit → deploy → redeploy (templates, local runner)', () 
   it('opens the app in the integrated (Simple) browser', async () => {
     await deploy();
     await vscode.commands.executeCommand('spawnApp.sandbox.openInIntegratedBrowser', { sandboxId: deployed.sandboxId });
-    await waitFor(
+    await until(
       () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('simpleBrowser.view')),
       'a Simple Browser tab',
     );
@@ -99,13 +99,13 @@ describe('spawn → edit → deploy → redeploy (templates, local runner)', () 
     await deploy();
     const api = await getApi();
     api.previews.close(spawned.appId);
-    await waitFor(() => api.previews.get(spawned.appId) === undefined, 'the panel to close');
+    await until(() => api.previews.get(spawned.appId) === undefined, 'the panel to close');
     // What VS Code does on reload: it creates the panel and hands it to the serializer with the saved state.
     const restored = vscode.window.createWebviewPanel('spawnApp.preview', 'Preview', vscode.ViewColumn.Beside, { enableScripts: true });
     await api.previews.deserializeWebviewPanel(restored, { appId: spawned.appId });
     const panel = api.previews.get(spawned.appId);
     assert.equal(panel?.panel, restored);
-    await waitFor(() => panel?.current?.status === 'running' && panel.current.url && panel.isReady, 'the restored preview to show the app');
+    await until(() => panel?.current?.status === 'running' && panel.current.url && panel.isReady, 'the restored preview to show the app');
     const gone = vscode.window.createWebviewPanel('spawnApp.preview', 'Preview', vscode.ViewColumn.Beside, { enableScripts: true });
     let disposed = false;
     gone.onDidDispose(() => (disposed = true));
@@ -192,7 +192,7 @@ describe('spawn → edit → deploy → redeploy (templates, local runner)', () 
     assert.equal(entry.status, 'failed');
     assert.match(entry.error?.detail ?? '', /starting up/);
     const panel = api.previews.get(spawned.appId)!;
-    const state = await waitFor(() => (panel.current?.status === 'failed' ? panel.current : undefined), 'the preview to show the failure');
+    const state = await until(() => (panel.current?.status === 'failed' ? panel.current : undefined), 'the preview to show the failure');
     assert.match(state.error?.message ?? '', /exited before it answered/);
     assert.deepEqual([...state.actions].sort(), ['destroy', 'fix', 'retry', 'showLogs']);
     assert.equal(state.url, undefined, 'no frame for a failed app');
@@ -202,6 +202,6 @@ describe('spawn → edit → deploy → redeploy (templates, local runner)', () 
     assert.ok(again);
     assert.equal(again.sandboxId, deployed.sandboxId, 'retried in the same sandbox');
     assert.ok(await answers(again.url));
-    await waitFor(() => panel.current?.status === 'running', 'the preview to show the app again');
+    await until(() => panel.current?.status === 'running', 'the preview to show the app again');
   });
 });

@@ -1,7 +1,7 @@
 /**
  * The six agent tools, defined once for every front: the MCP server (`spawn-app mcp`) lists them as they are,
  * and the extension contributes them as `languageModelTools` (package.json is checked against this file by
- * test/unit/toolDefinitions.test.ts). Names, schemas and descriptions must not drift between the two.
+ * test/node/toolDefinitions.test.ts). Names, schemas and descriptions must not drift between the two.
  */
 import type { ToolName } from './schemas';
 import { toolJsonSchema } from './schemas';

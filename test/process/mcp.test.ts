@@ -9,6 +9,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { TOOL_DEFINITIONS } from '../../src/core/tools/definitions';
 import { BIN, ensureBuilt, runCli, startCli } from '../helpers/cli';
 import { isDown, request } from '../helpers/http';
+import { until } from '../helpers/poll';
 import { DEFAULT_WEBAPP, FakeAnthropic } from '../fakes/fakeAnthropic';
 import { FakeE2B } from '../fakes/fakeE2B';
 import { requireSandbox } from '../helpers/sandbox';
@@ -256,11 +257,7 @@ describe('spawn-app mcp (the built CLI over stdio)', function () {
     const sandboxId = sandboxIn(first);
     assert.equal((await request(urlIn(first) + '/exit')).body, 'bye');
     // The server sees the app's exit (its list says so) before the next deploy.
-    for (;;) {
-      const listed = textOf(await client.callTool({ name: 'list_apps_and_sandboxes', arguments: {} }));
-      if (/stopper .* not running/.test(listed)) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await until(async () => /stopper .* not running/.test(textOf(await client.callTool({ name: 'list_apps_and_sandboxes', arguments: {} }))), 'the list to say the app is not running', 15_000, 50);
     const again = textOf(await client.callTool({ name: 'deploy_app', arguments: { appId: 'stopper' } }));
     assert.match(again, /^Restarted in place \(same sandbox\)/m, again);
     assert.equal(sandboxIn(again), sandboxId, 'the same sandbox');

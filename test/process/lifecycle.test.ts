@@ -17,25 +17,16 @@ import { LocalProvider } from '../../src/core/sandbox/local/provider';
 import type { Shell } from '../../src/core/sandbox/types';
 import { FakeE2B } from '../fakes/fakeE2B';
 import { ensureBuilt, runCli } from '../helpers/cli';
+import { until } from '../helpers/poll';
 import { requireSandbox } from '../helpers/sandbox';
 import { getViaEdge } from '../helpers/http';
-
-async function until<T>(what: string, cond: () => T | undefined | false | Promise<T | undefined | false>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await cond();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /** Opens a shell, types `echo $PWD`, and returns the line the shell printed back (not the echoed input). */
 async function echoPwd(open: (onData: (t: string) => void) => Promise<Shell>): Promise<{ shell: Shell; pwd: string; output: () => string }> {
   let out = '';
   const shell = await open((t) => (out += t));
   await shell.write('echo "PWD=[$PWD]"\n');
-  const m = await until('the shell to print its $PWD', () => /PWD=\[([^\]\r\n$]+)\]/.exec(out) ?? undefined);
+  const m = await until(() => /PWD=\[([^\]\r\n$]+)\]/.exec(out) ?? undefined, 'the shell to print its $PWD', 10_000);
   return { shell, pwd: m[1]!, output: () => out };
 }
 
@@ -64,7 +55,7 @@ describe('pause instead of kill, and terminals (issue 15 parts 1 and 4)', functi
     assert.equal(sb!.autoPause, true, 'autoPause sent on create');
     assert.equal(sb!.autoResume, true, 'autoResume: {enabled: true} sent on create');
     assert.equal(d.sandbox.info().onTimeout, 'pause');
-    await until('the timeout to pause it', () => fake.pauses.some((x) => x.sandboxId === d.sandbox.id && x.by === 'timeout'), 8_000);
+    await until(() => fake.pauses.some((x) => x.sandboxId === d.sandbox.id && x.by === 'timeout'), 'the timeout to pause it', 8_000);
     const listed = await p.list();
     assert.equal(listed.find((s) => s.id === d.sandbox.id)?.state, 'paused');
     assert.deepEqual(fake.listStates.at(-1)?.sort(), ['paused', 'running'], 'list asks for both states');
@@ -110,7 +101,7 @@ describe('pause instead of kill, and terminals (issue 15 parts 1 and 4)', functi
     const d = await deploy({ spec: templateSpec('webapp', 'a calculator'), provider: p });
     const [sb] = fake.live();
     assert.equal(sb!.autoPause, false);
-    await until('the timeout to kill it', () => !fake.live().some((s) => s.id === d.sandbox.id), 8_000);
+    await until(() => !fake.live().some((s) => s.id === d.sandbox.id), 'the timeout to kill it', 8_000);
     assert.equal(fake.pauses.some((x) => x.sandboxId === d.sandbox.id), false);
   });
 
@@ -135,7 +126,7 @@ describe('pause instead of kill, and terminals (issue 15 parts 1 and 4)', functi
     const ptyPid = fake.ptys.at(-1)!.pid;
     await shell.kill();
     await shell.exited;
-    await until('the PTY to end', () => !fake.live()[0]!.pids.includes(ptyPid));
+    await until(() => !fake.live()[0]!.pids.includes(ptyPid), 'the PTY to end', 10_000);
     assert.equal((await getViaEdge(d.url)).status, 200, 'the app still runs');
   });
 
@@ -171,7 +162,7 @@ describe('pause instead of kill, and terminals (issue 15 parts 1 and 4)', functi
         if (mode === 'sandboxed') {
           // The same plan as the app: the user's home is hidden (an empty folder), the app folder writable.
           await first.shell.write(`echo "HOME_ENTRIES=[$(ls -A ${os.homedir()} | wc -l)]"; touch made-here && echo "MADE=[$?]"\n`);
-          await until('the shell to write in the app folder', () => /MADE=\[0\]/.test(first.output()));
+          await until(() => /MADE=\[0\]/.test(first.output()), 'the shell to write in the app folder', 10_000);
           assert.match(first.output(), /HOME_ENTRIES=\[0\]/, `the home is hidden: ${first.output()}`);
         }
         await first.shell.kill();

@@ -23,6 +23,7 @@ import { FakeNpmRegistry } from '../fakes/fakeNpmRegistry';
 import { FakePyPI } from '../fakes/fakePyPI';
 import { ROOT } from '../helpers/cli';
 import { killMarked, untilProcesses } from '../helpers/hostile';
+import { until } from '../helpers/poll';
 import { request } from '../helpers/http';
 import { requireSandbox } from '../helpers/sandbox';
 
@@ -253,11 +254,11 @@ function serve(r) { http.createServer((q, s) => s.end(r)).listen(Number(process.
       const attack = escapeAttempts({ tcpPort: tcp.port!, abstract: abstract.where, unix: places, outside: [], report: 'attack.json' });
       const server = `${attack}\nrequire('http').createServer((q, s) => s.end(require('fs').existsSync('attack.json') ? require('fs').readFileSync('attack.json') : '{}')).listen(process.env.PORT);`;
       const d = await deployed(webapp({ 'server.js': server }), provider({ network }));
-      let seen: { unix?: Record<string, string>; ran?: boolean } = {};
-      for (let i = 0; i < 100 && !seen.ran; i++) {
-        seen = JSON.parse((await request(d.url)).body) as typeof seen;
-        if (!seen.ran) await new Promise((r) => setTimeout(r, 50)); // the attempts finish after the server starts
-      }
+      // The attempts finish after the server starts.
+      const seen = await until(async () => {
+        const s = JSON.parse((await request(d.url)).body) as { unix?: Record<string, string>; ran?: boolean };
+        return s.ran ? s : undefined;
+      }, 'the attempts to run', 5000);
       assert.equal(seen.ran, true, 'the attempts ran');
       for (const p of places) assert.notEqual(seen.unix?.[p], 'connected', `connected to ${p}`);
       for (const s of socks) assert.equal(s.hits(), 0, `${s.where} got a connection`);
@@ -282,7 +283,7 @@ require('http').createServer((q, s) => s.end('ok')).listen(process.env.PORT);`;
     const shell = await p.openShell(d.sandbox.id, { cols: 100, rows: 30, onData: (t) => (out += t) });
     try {
       await shell.write(`echo "IFACES=[$(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' | tr '\\n' ',')]"; exec 3<>/dev/tcp/127.0.0.1/$PORT && printf 'GET / HTTP/1.0\\r\\n\\r\\n' >&3 && echo "APP=[$(tail -n 1 <&3)]"; echo "UID=[$(id -u)]"\n`);
-      for (let i = 0; i < 200 && !/UID=\[\d+\]/.test(out); i++) await new Promise((r) => setTimeout(r, 25));
+      await until(() => /UID=\[\d+\]/.test(out), 'the shell to print its uid', 5000);
       assert.match(out, /IFACES=\[lo,\]/, `only loopback: ${out}`);
       assert.match(out, /APP=\[ok\]/, `the running app answers at 127.0.0.1:$PORT: ${out}`);
       assert.doesNotMatch(out, /UID=\[0\]/);
@@ -430,7 +431,7 @@ require('http').createServer((q, s) => s.end(String(started))).listen(process.en
     assert.ok(started > 0 && started < limit, `started ${started}`);
     const pids = await untilProcesses(marker, (ps) => ps.length >= started);
     assert.ok(pids.length <= limit, `the host has ${pids.length} of them`);
-    for (let i = 0; i < 100 && !log.some((l) => /process limit/.test(l)); i++) await new Promise((r) => setTimeout(r, 20));
+    await until(() => log.some((l) => /process limit/.test(l)), 'the log to name the process limit', 2000);
     assert.ok(log.some((l) => l.includes(`The app hit the sandbox's process limit (${limit})`)), `the log says so: ${log.join('\n')}`);
     await d.sandbox.destroy();
     assert.deepEqual(await untilProcesses(marker, (ps) => ps.length === 0), []);

@@ -77,13 +77,11 @@ describe('FileStreamExtractor (incremental tool-JSON scanner)', () => {
     ]);
   });
 
-  it('is linear: a 2 MB tool input in 40-character chunks scans in well under a second', () => {
+  // Its speed (linear: well under a second) is measured by `npm run bench` (no wall-clock bound in a unit test).
+  it('a 2 MB tool input in 40-character chunks: every file completes', () => {
     const big = { appType: 'webapp', files: Array.from({ length: 50 }, (_, i) => ({ path: `f${i}.js`, content: `// ${'x'.repeat(40_000)}\n"quote" \\ \n` })) };
     const json = JSON.stringify(big);
-    const t0 = performance.now();
     const seen = run(json, 40);
-    const ms = performance.now() - t0;
     assert.equal(seen.filter((s) => s.kind === 'complete').length, 50);
-    assert.ok(ms < 1000, `took ${ms.toFixed(0)} ms`);
   });
 });

@@ -59,14 +59,13 @@ describe('deploy pipeline (local provider)', function () {
 
   it('fails fast with the last output when the app exits before answering, and removes the sandbox', async () => {
     const spec = webapp({ files: [{ path: 'server.js', content: "console.log('booting'); console.error('Error: boom at startup'); process.exit(7)" }] });
-    const t0 = Date.now();
+    // A 30 s ready timeout outlasts the test's: a deploy that waited for it instead of the exit fails there.
     await assert.rejects(deploy({ spec, provider, onEvent: (e) => events.push(e), readyTimeoutMs: 30_000 }), (err: Error & { code?: string; detail?: string }) => {
       assert.equal(err.code, 'deploy.start_failed');
       assert.match(err.message, /exit code 7/);
       assert.match(err.detail ?? '', /boom at startup/);
       return true;
     });
-    assert.ok(Date.now() - t0 < 3000, `took ${Date.now() - t0} ms, not a 30 s wait`);
     assert.equal(sandboxesLeft(), 0);
   });
 

@@ -13,19 +13,10 @@ import { E2BProvider } from '../../src/core/sandbox/e2b/provider';
 import { sandboxLine } from '../../src/core/tools/toolText';
 import { FakeE2B } from '../fakes/fakeE2B';
 import { ensureBuilt, runCli } from '../helpers/cli';
+import { until } from '../helpers/poll';
 
 const T0 = 1_800_000_000_000;
 const MIN = 60_000;
-
-async function until<T>(what: string, cond: () => T | undefined | false, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = cond();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('cost of a sandbox (one rule: unknown stays unknown, paused time is not billed)', () => {
   it('a billed sandbox without resources costs "price unknown", never $0', () => {
@@ -95,7 +86,7 @@ describe('cost of a sandbox (one rule: unknown stays unknown, paused time is not
       const fake = await FakeE2B.start();
       try {
         const sb = await new E2BProvider({ ...fake.connection(), timeoutMs: 1_000 }).create({ appName: 'calc', appType: 'webapp', onTimeout: 'pause' });
-        await until('the timeout to pause it', () => fake.pauses.some((p) => p.sandboxId === sb.id && p.by === 'timeout'));
+        await until(() => fake.pauses.some((p) => p.sandboxId === sb.id && p.by === 'timeout'), 'the timeout to pause it', 10_000);
         const json = await runCli(['list', '--json'], { ...fake.env(), SPAWN_APP_LOCAL_ROOT: path.join(tmp, 'local') });
         assert.equal(json.code, 0, json.stderr);
         const listed = json.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { id: string; state: string; startedAt: number; endAt: number; ageMs: number; costUsd: number });

@@ -1,0 +1,125 @@
+#!/usr/bin/env node
+// `npm test`: every check and suite, built once, in two lanes that run side by side (2 cores: one lane mostly
+// waits on child processes, sandboxes and fake servers, the other drives the VS Code hosts), then a table of what
+// each stage cost. The stage scripts of package.json (test:unit, test:integration, …) call this with their stages.
+//
+//   node scripts/test.mjs                 # all stages (npm test)
+//   node scripts/test.mjs e2e vsix        # only these (their set-up included)
+//   node scripts/test.mjs --serial        # one stage at a time (to time each stage alone)
+//
+// Set-up, once, before any stage: the VS Code hosts (install.sh / install-next.sh: a check when installed), the
+// .vsix (vsce runs build:prod), then the dev build and the compiled host suites. No stage rebuilds:
+// SPAWN_APP_TEST_BUILT=1 tells the tests' ensureBuilt() that dist/ is fresh (a rebuild while a host loads
+// dist/extension.js could hand it half a file). A failed stage stops the lanes from starting another; the
+// running ones finish; the exit code is 1. See docs/testing.md.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const node = process.execPath;
+const mocha = [node, 'node_modules/mocha/bin/mocha.js'];
+const unitMocha = [...mocha, '--no-config', '-n', 'import=tsx', '--require', 'test/helpers/noProcesses.ts', '--timeout', '20000', '--exit'];
+const host = [node, 'scripts/vscode-host/run-tests.mjs', '--extension', '.'];
+
+/** Set-up steps: what they run, and which stages need them. */
+const SETUP = [
+  { name: 'install hosts', cmd: ['bash', 'scripts/vscode-host/install.sh'], for: ['integration', 'e2e', 'vsix'] },
+  { name: 'install next host', cmd: ['bash', 'scripts/vscode-host/install-next.sh'], for: ['lm'] },
+  { name: 'package .vsix', cmd: ['npm', 'run', '--silent', 'package'], for: ['vsix'] },
+  { name: 'build', cmd: ['npm', 'run', '--silent', 'build'], for: 'all' },
+  { name: 'build host suites', cmd: ['npm', 'run', '--silent', 'build:tests'], for: ['integration', 'lm', 'vsix'] },
+];
+
+/** The stages, in their lane's order. Lane "a" mostly waits (processes, sandboxes); lane "b" runs the hosts. */
+const STAGES = [
+  // package.json's own scripts: what `npm run lint` checks is written there once.
+  { name: 'lint', lane: 'a', cmd: ['npm', 'run', '--silent', 'lint'] },
+  { name: 'typecheck', lane: 'a', cmd: ['npm', 'run', '--silent', 'typecheck'] },
+  { name: 'commands', lane: 'a', cmd: ['npm', 'run', '--silent', 'check:commands'] },
+  { name: 'node', lane: 'a', cmd: [...unitMocha, 'test/node/**/*.test.ts'] },
+  { name: 'process', lane: 'a', cmd: [...unitMocha, 'test/process/**/*.test.ts'] },
+  // As root: the containment suites once more as a throwaway unprivileged user (the root run is `process`'s).
+  { name: 'unprivileged', lane: 'a', cmd: ['bash', 'scripts/test-containment.sh', '--unprivileged'] },
+  { name: 'vsix', lane: 'a', cmd: [node, 'scripts/test-vsix.mjs', '--packaged'] },
+  { name: 'integration', lane: 'b', cmd: [...host, '--tests', 'out/test/integration/index.js', '--timeout', '300000'] },
+  { name: 'lm', lane: 'b', cmd: [...host, '--install', 'test/host/lm-fixture', '--tests', 'out/test/integration-lm/index.js', '--timeout', '240000'], env: { SPAWN_APP_VSCODE_HOST: 'next' } },
+  { name: 'e2e', lane: 'b', cmd: [...mocha, '--no-config', '--require', 'tsx/cjs', '--timeout', '240000', '--bail', '--exit', 'test/e2e/**/*.e2e.ts'] },
+];
+
+const args = process.argv.slice(2);
+const serial = args.includes('--serial');
+const wanted = args.filter((a) => !a.startsWith('--'));
+for (const w of wanted) {
+  if (!STAGES.some((s) => s.name === w)) {
+    console.error(`unknown stage "${w}"; the stages: ${STAGES.map((s) => s.name).join(', ')}`);
+    process.exit(2);
+  }
+}
+const stages = STAGES.filter((s) => !wanted.length || wanted.includes(s.name));
+const env = { ...process.env, SPAWN_APP_TEST_BUILT: '1' };
+const costs = [];
+let failed = false;
+let sideBySide = false;
+
+/** Runs one command; its output lines prefixed with `[name]` when lanes run side by side. Resolves its exit code. */
+function run(name, cmd, extraEnv = {}, prefix = false) {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(cmd[0], cmd.slice(1), { cwd: root, env: { ...env, ...extraEnv }, stdio: prefix ? ['ignore', 'pipe', 'pipe'] : 'inherit' });
+    if (prefix) {
+      for (const [from, to] of [[child.stdout, process.stdout], [child.stderr, process.stderr]]) {
+        let rest = '';
+        from.setEncoding('utf8');
+        from.on('data', (d) => {
+          const lines = (rest + d).split('\n');
+          rest = lines.pop();
+          for (const l of lines) to.write(`[${name}] ${l}\n`);
+        });
+        from.on('end', () => rest && to.write(`[${name}] ${rest}\n`));
+      }
+    }
+    child.on('error', (err) => {
+      console.error(`[${name}] ${err.message}`);
+      resolve(127);
+    });
+    child.on('close', (code, signal) => {
+      const seconds = (Date.now() - started) / 1000;
+      costs.push({ name, seconds, ok: code === 0 });
+      console.log(`[${name}] ${code === 0 ? 'passed' : `FAILED (${signal ?? `exit ${code}`})`} in ${seconds.toFixed(1)} s`);
+      resolve(code ?? 1);
+    });
+  });
+}
+
+async function lane(list, prefix) {
+  for (const s of list) {
+    if (failed) return;
+    if ((await run(s.name, s.cmd, s.env, prefix)) !== 0) failed = true;
+  }
+}
+
+const t0 = Date.now();
+for (const step of SETUP) {
+  if (step.for !== 'all' && !stages.some((s) => step.for.includes(s.name))) continue;
+  if ((await run(step.name, step.cmd)) !== 0) {
+    failed = true;
+    break;
+  }
+}
+if (!failed) {
+  if (serial) await lane(stages, false);
+  else {
+    const lanes = ['a', 'b'].map((l) => stages.filter((s) => s.lane === l)).filter((l) => l.length);
+    sideBySide = lanes.length > 1;
+    await Promise.all(lanes.map((l) => lane(l, sideBySide)));
+  }
+}
+const total = (Date.now() - t0) / 1000;
+console.log(`\nstage              seconds  result${sideBySide ? '   (lanes a and b run side by side)' : ''}`);
+for (const c of costs) {
+  const lane = STAGES.find((s) => s.name === c.name)?.lane ?? '-';
+  console.log(`${`${c.name}${lane === '-' ? '' : ` (${lane})`}`.padEnd(18)} ${c.seconds.toFixed(1).padStart(7)}  ${c.ok ? 'ok' : 'FAILED'}`);
+}
+console.log(`${'total'.padEnd(18)} ${total.toFixed(1).padStart(7)}  ${failed ? 'FAILED' : 'ok'}`);
+process.exitCode = failed ? 1 : 0;
