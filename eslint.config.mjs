@@ -18,9 +18,9 @@ const FRONT_LEAVES = [
   'base/events', // the event and logger types, TailBuffer
   'base/config', // configFromEnv, DEFAULTS
   'base/pricing', // formatUsd
+  'base/keyedQueue', // one turn per key
   'app/spec', // the app spec's shape and its pure helpers (APP_TYPES, appNameFrom)
   'app/appType', // guessAppType
-  'base/keyedQueue', // one turn per key
   'deploy/whereItRuns', // the one sentence (words only)
   'deploy/cost', // the one cost function (format only; the session lists sandboxes with their cost)
   'tools/definitions', // the agent tools' names and descriptions
@@ -37,7 +37,7 @@ const FRONT_ONLY_SESSION = {
 
 /** For the extension's files not on the session yet (VSCODE_NOT_YET): internals they must not import: each rule has its owner (core/deploy/budget.ts, core/app/trust.ts, core/deploy/deploy.ts). */
 const FRONT_RULES = [
-  { group: ['**/core/deploy/budget'], importNames: ['FileSpendStore', 'defaultSpendFile', 'SandboxMeter', 'parseBudget'], message: 'A headless front builds and checks the cap with budgetFromEnv, checkPaidStart and meterFor (core/deploy/budget.ts).' },
+  { group: ['**/core/deploy/budget'], importNames: ['FileSpendStore', 'defaultSpendFile', 'SandboxMeter', 'parseBudget'], message: 'The cap is checked with checkPaidStart and metered with meterFor (core/deploy/budget.ts); the CLI and the MCP server have it from the app session (core/session).' },
   { group: ['**/core/app/trust'], importNames: ['specDigest'], message: 'Trust is TrustedSpecs (core/app/trust.ts) and mayRunWithoutAsking (core/tools/trust.ts): one digest for every front.' },
   { group: ['**/core/deploy/deploy'], importNames: ['startIn', 'deployInto'], message: 'A stopped app restarts with restartInPlace, as deployKind decides (core/deploy/deploy.ts, core/deploy/redeployPlan.ts).' },
 ];

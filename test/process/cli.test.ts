@@ -45,6 +45,13 @@ describe('spawn-app CLI (real process)', function () {
     assert.match(none.stderr, /Usage:/);
   });
 
+  it('an option of another command is one sentence and exit 2 (arguments are declared per command)', async () => {
+    const r = await runCli(['list', '--out', 'x'], env);
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr, 'Error: list takes no --out option (generate takes it). Run "spawn-app --help" for usage.\n');
+    assert.equal(r.stdout, '');
+  });
+
   it('--help and --version exit 0', async () => {
     assert.match((await runCli(['--help'], env)).stdout, /spawn-app run "<prompt>"/);
     assert.match((await runCli(['--version'], env)).stdout, /^\d+\.\d+\.\d+/);
