@@ -19,8 +19,7 @@ const FRONT_LEAVES = [
   'base/config', // configFromEnv, DEFAULTS
   'base/pricing', // formatUsd
   'base/keyedQueue', // one turn per key
-  'app/spec', // the app spec's shape and its pure helpers (APP_TYPES, appNameFrom)
-  'app/appType', // guessAppType
+  'app/spec', // the app spec's shape and its pure helpers (appNameFrom, promptTooLong)
   'deploy/whereItRuns', // the one sentence (words only)
   'deploy/cost', // the one cost function (format only; the session lists sandboxes with their cost)
   'tools/definitions', // the agent tools' names and descriptions
@@ -67,8 +66,9 @@ const VSCODE_LEAVES = [
   'workspace/treeEdits', // edits of the virtual workspace
   'workspace/patch', // a model's patch applied to an app's files (a proposal)
   'workspace/merge', // the accepted part of a proposal merged with the user's edits
-  'validate/validate', // findings of the files the editor shows (diagnostics)
-  'stacks/stacks', // the stacks' table (a stack's dependencies, as the deploy dialog lists them)
+  'validate', // findings of the files the editor shows (diagnostics), path rules
+  'stacks', // the stacks' table (app types, a stack's dependencies as the deploy dialog lists them)
+  'base/shape', // one schema per on-disk or wire shape (the webview's messages)
 ];
 const VSCODE_ONLY_SESSION = {
   // A regex, not a gitignore group: a group cannot re-include core/base/errors once core/base is excluded.

@@ -12,8 +12,8 @@ import { fileURLToPath } from 'node:url';
  */
 export const LAYERS = [
   ['base', 'errors, events, findings, provider ids, config, prices, records, queue, safe file access, secrets'],
-  ['app', 'the app spec, app types, versions, the trust digest'],
-  ['stacks', 'what each stack needs (scaffold, packages, hot reload)'],
+  ['stacks', 'the app types: one file per stack, one table (they build specs of the base type; app/spec.ts names them)'],
+  ['app', 'the app spec, versions, the trust digest'],
   ['validate', 'the validator: findings, path rules, limits'],
   ['workspace', "an app's files as they change: folder, virtual tree, edits, diff, merge, patches, drafts"],
   ['generate', 'generators (templates, Claude, chat models), prompts, the fix loop'],

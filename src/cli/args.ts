@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { SpawnError } from '../core/base/errors';
+import { APP_TYPES } from '../core/session';
 
 export type OptionName =
   | 'type' | 'generator' | 'provider' | 'out' | 'json' | 'yes' | 'detach' | 'all' | 'no-network' | 'allow-lan'
@@ -20,7 +21,7 @@ interface OptionDecl {
 
 /** Every option, once: its type, short form and value. Which command takes it is the command's declaration. */
 export const OPTIONS: Readonly<Record<OptionName, OptionDecl>> = {
-  type: { type: 'string', short: 't', choices: ['webapp', 'react', 'api', 'script'] },
+  type: { type: 'string', short: 't', choices: APP_TYPES },
   generator: { type: 'string', short: 'g', choices: ['auto', 'claude', 'templates'] },
   provider: { type: 'string', short: 'p', choices: ['auto', 'local', 'e2b'] },
   out: { type: 'string', short: 'o', value: 'DIR' },

@@ -22,7 +22,7 @@ import type { Io } from './render';
 import { Renderer } from './render';
 import { terminalSafe, terminalSafeIo } from './text';
 
-export { guessAppType } from '../core/app/appType';
+export { guessAppType } from '../core/session';
 
 const VERSION = '0.1.0';
 

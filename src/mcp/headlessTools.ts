@@ -19,9 +19,8 @@ import type { LocalProvider, LocalProviderOptions } from '../core/sandbox/local/
 import type { AppSecrets } from '../core/base/secrets';
 import type { SpendStore } from '../core/deploy/budget';
 import type { AppSession, SessionEvent } from '../core/session';
-import { hasErrors, MANIFEST_NAME, Session } from '../core/session';
+import { hasErrors, isAppType, MANIFEST_NAME, Session } from '../core/session';
 import type { Finding } from '../core/base/finding';
-import { isAppType } from '../core/app/spec';
 import { MAX_LOG_TAIL, toolDefinition } from '../core/tools/definitions';
 import { checkToolArgs } from '../core/tools/schemas';
 import { changedLines, deployedLines, errorText, findingLines, fromError, logsText, sandboxLine, writtenLines } from '../core/tools/toolText';
@@ -230,7 +229,7 @@ export class HeadlessTools {
       const d = await app.deploy({ signal, appName: id, metadata: { appId: id, appsDirId: appsDirId(this.opts.appsDir) } });
       const lifetime = this.kept.has(id)
         ? d.outlivesProcess
-          ? 'Kept after this session ends (until its E2B timeout).'
+          ? `Kept after this session ends (until its ${d.providerLabel} timeout).`
           : 'Kept after this session ends: the server stays running until the app is destroyed (spawn-app destroy ' + d.sandboxId + ').'
         : 'Destroyed when this session ends (pass keep: true to keep it).';
       return { text: [...deployedLines({ how: d.how, id, url: d.url, sandboxId: d.sandboxId, where: d.where, lifetime }), ...findingLines(findings)].join('\n'), isError: false };

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { AppTree } from '../../src/core/workspace/appTree';
 import { decodeText, encodeText, jsonErrorLine } from '../../src/core/workspace/treeText';
 import { TreeError } from '../../src/core/workspace/treeTypes';
-import { templateSpec } from '../../src/core/generate/templateFiles';
-import { MANIFEST_NAME } from '../../src/core/validate/validate';
+import { templateSpec } from '../../src/core/stacks';
+import { MANIFEST_NAME } from '../../src/core/validate';
 
 function withCalculator() {
   const tree = new AppTree();

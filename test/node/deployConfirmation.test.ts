@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { AppTree } from '../../src/core/workspace/appTree';
 import { TemplateGenerator } from '../../src/core/generate/templates';
-import { templateSpec } from '../../src/core/generate/templateFiles';
+import { templateSpec } from '../../src/core/stacks';
 import { encodeText } from '../../src/core/workspace/treeText';
-import { validateSpec } from '../../src/core/validate/validate';
+import { validateSpec } from '../../src/core/validate';
 import { deployConfirmation } from '../../src/vscode/deploy/deployConfirmation';
 
 const calculator = templateSpec('webapp', 'a calculator');

@@ -7,7 +7,7 @@ import type { SpendRecord, SpendStore } from '../../src/core/deploy/budget';
 import { SpawnError } from '../../src/core/base/errors';
 import { forModel, readEnvFile, Redactor, secretNameProblem } from '../../src/core/base/secrets';
 import type { AppSpec } from '../../src/core/app/spec';
-import { isClientFile, validateSpec } from '../../src/core/validate/validate';
+import { isClientFile, validateSpec } from '../../src/core/validate';
 
 const spec = (files: Record<string, string>, appType: AppSpec['appType'] = 'webapp'): AppSpec => ({
   appType,

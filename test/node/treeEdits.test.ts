@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { AppTree } from '../../src/core/workspace/appTree';
 import { decodeText, encodeText } from '../../src/core/workspace/treeText';
-import { templateSpec } from '../../src/core/generate/templateFiles';
+import { templateSpec } from '../../src/core/stacks';
 import { applyPatch } from '../../src/core/workspace/patch';
 import { KeyedQueue } from '../../src/core/base/keyedQueue';
 import { applySpecToTree, currentFiles, replaceAppFiles } from '../../src/core/workspace/treeEdits';

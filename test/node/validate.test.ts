@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { checkPath, hasErrors, isPlainDependency, LIMITS, scanCode, validateSpec } from '../../src/core/validate/validate';
+import { checkPath, hasErrors, isPlainDependency, LIMITS, scanCode, validateSpec } from '../../src/core/validate';
 import type { AppSpec } from '../../src/core/app/spec';
 
 function spec(over: Partial<AppSpec> = {}): AppSpec {

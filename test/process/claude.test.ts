@@ -13,9 +13,9 @@ import { BUILTIN_MODELS, listModels } from '../../src/core/generate/claudeModels
 import { ClaudeGenerator } from '../../src/core/generate/claude';
 import { redact } from '../../src/core/generate/claudeClient';
 import { createGenerator } from '../../src/core/generate';
-import { APP_TYPE_PROMPTS, systemPrompt, TOOL_NAME } from '../../src/core/generate/prompts';
+import { systemPrompt, TOOL_NAME } from '../../src/core/generate/prompts';
 import { tokenCost } from '../../src/core/base/pricing';
-import { APP_TYPES } from '../../src/core/app/spec';
+import { APP_TYPES, stackOf } from '../../src/core/stacks';
 import type { AppType } from '../../src/core/app/spec';
 import { DEFAULT_WEBAPP, FAKE_MODELS, FakeAnthropic } from '../fakes/fakeAnthropic';
 import type { Scenario, ScenarioKind } from '../fakes/fakeAnthropic';
@@ -389,13 +389,13 @@ describe('ClaudeGenerator (real SDK ↔ fake Messages API)', function () {
   describe('prompts and models', () => {
     it('has one short system prompt per app type, each with the PORT rule', () => {
       for (const t of APP_TYPES) {
-        assert.ok(APP_TYPE_PROMPTS[t]);
+        assert.ok(systemPrompt(t).includes(stackOf(t).prompt));
         const p = systemPrompt(t);
         assert.match(p, /PORT/);
         assert.ok(p.length < 1600, `${t}: ${p.length} characters`);
       }
-      assert.match(APP_TYPE_PROMPTS.api, /Express/);
-      assert.match(APP_TYPE_PROMPTS.script, /report\.html/);
+      assert.match(stackOf('api').prompt, /Express/);
+      assert.match(stackOf('script').prompt, /report\.html/);
     });
 
     it('listModels asks the API with the key, and falls back to the built-in list without a key or on failure', async () => {

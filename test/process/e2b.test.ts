@@ -12,7 +12,7 @@ import { deploy } from '../../src/core/deploy/deploy';
 import type { Deployment } from '../../src/core/deploy/deploy';
 import { SpawnError } from '../../src/core/base/errors';
 import type { SpawnEvent } from '../../src/core/base/events';
-import { templateSpec } from '../../src/core/generate/templateFiles';
+import { templateSpec } from '../../src/core/stacks';
 import type { AppSpec } from '../../src/core/app/spec';
 import { createProvider } from '../../src/core/sandbox';
 import { E2BProvider, probeUrl } from '../../src/core/sandbox/e2b/provider';

@@ -178,7 +178,7 @@ describe('host-side writes never follow what the app planted (real bubblewrap)',
     it('the completion marker is never written through a link; the build fails in one sentence', async () => {
       const cache = new DepCache(path.join(tmp, 'cache'));
       const before = snapshot(userFiles);
-      const plan = { stack: 'api', key: 'api-test', dir: path.join(tmp, 'cache', 'api-test'), covered: ['express'], extras: [] };
+      const plan = { stack: 'api' as const, key: 'api-test', dir: path.join(tmp, 'cache', 'api-test'), covered: ['express'], extras: [] };
       await assert.rejects(
         cache.build(plan, true, async (t) => {
           // What a hostile install script could leave behind: the locked package "installed", and the marker a link.

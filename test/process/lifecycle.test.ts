@@ -11,7 +11,7 @@ import path from 'node:path';
 import { deploy } from '../../src/core/deploy/deploy';
 import type { Deployment } from '../../src/core/deploy/deploy';
 import { SpawnError } from '../../src/core/base/errors';
-import { templateSpec } from '../../src/core/generate/templateFiles';
+import { templateSpec } from '../../src/core/stacks';
 import { E2BProvider } from '../../src/core/sandbox/e2b/provider';
 import { LocalProvider } from '../../src/core/sandbox/local/provider';
 import type { Shell } from '../../src/core/sandbox/types';

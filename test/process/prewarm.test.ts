@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { deploy } from '../../src/core/deploy/deploy';
 import type { SpawnEvent } from '../../src/core/base/events';
-import { templateSpec } from '../../src/core/generate/templateFiles';
+import { templateSpec } from '../../src/core/stacks';
 import type { DiscardReason, PrewarmClock, PrewarmEvent } from '../../src/core/deploy/prewarm';
 import { Prewarm } from '../../src/core/deploy/prewarm';
 import { E2BProvider } from '../../src/core/sandbox/e2b/provider';

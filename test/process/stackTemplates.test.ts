@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { deploy, deployInto, redeploy } from '../../src/core/deploy/deploy';
 import type { SpawnEvent } from '../../src/core/base/events';
-import { templateSpec } from '../../src/core/generate/templateFiles';
+import { templateSpec } from '../../src/core/stacks';
 import { applyPatch } from '../../src/core/workspace/patch';
 import { E2BProvider } from '../../src/core/sandbox/e2b/provider';
 import { STACK_TEMPLATES, STACK_TEMPLATES_CHOICE } from '../../src/core/sandbox/preinstalled';

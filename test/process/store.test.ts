@@ -4,7 +4,8 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import os from 'node:os';
 import path from 'node:path';
 import type { Timers } from '../../src/core/base/store';
-import { JsonStore, writeFileAtomic } from '../../src/core/base/store';
+import { writeFileAtomic } from '../../src/core/base/atomicWrite';
+import { JsonStore } from '../../src/core/base/store';
 
 /** A clock the test moves: `advance(ms)` runs what falls due, in order (no real waiting, no fixed sleeps). */
 class ManualClock implements Timers {

@@ -5,10 +5,10 @@ import path from 'node:path';
 import { deploy } from '../../src/core/deploy/deploy';
 import type { SpawnEvent } from '../../src/core/base/events';
 import { TemplateGenerator } from '../../src/core/generate/templates';
-import { webappKindFor } from '../../src/core/generate/templateFiles';
+import { webappKindFor } from '../../src/core/stacks/webapp';
 import { LocalProvider } from '../../src/core/sandbox/local/provider';
-import { APP_TYPES } from '../../src/core/app/spec';
-import { validateSpec } from '../../src/core/validate/validate';
+import { APP_TYPES } from '../../src/core/stacks';
+import { validateSpec } from '../../src/core/validate';
 import { request } from '../helpers/http';
 
 describe('templates generator', () => {

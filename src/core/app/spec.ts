@@ -1,36 +1,56 @@
 /** The app spec: the structured form of a generated app, shared by generators, validation and deploy. */
 
-export const APP_TYPES = ['webapp', 'react', 'api', 'script'] as const;
-export type AppType = (typeof APP_TYPES)[number];
+import { normaliseAppPath } from '../base/appPath';
+import type { AppFile, AppSpecOf } from '../base/appSpec';
+import type { ShapePath } from '../base/shape';
+import { FILE_SHAPE, parseShape, z } from '../base/shape';
+import type { AppType } from '../stacks';
+import { APP_TYPES, stackOf } from '../stacks';
 
-export const APP_TYPE_DESCRIPTIONS: Record<AppType, string> = {
-  webapp: 'HTML, CSS and JavaScript served on port 3000',
-  react: 'React + Vite + TypeScript with Tailwind CSS, hot reload on save',
-  api: 'Node + Express REST API with a small HTML index',
-  script: 'Python that writes an HTML report and serves it',
-};
+export type { AppType } from '../stacks';
+export type { AppFile } from '../base/appSpec';
+export { normaliseAppPath, SEED_APP_ROOT } from '../base/appPath';
 
 export const DEFAULT_PORT = 3000;
-/** The seed's absolute app root: `/app/x` is accepted and normalised to `x`. */
-export const SEED_APP_ROOT = '/app';
 
-export interface AppFile {
-  path: string;
-  content: string;
-}
+/** An app of a registered type (core/stacks). */
+export type AppSpec = AppSpecOf<AppType>;
 
-export interface AppSpec {
-  appType: AppType;
-  files: AppFile[];
-  startCommand: string;
-  dependencies: string[];
-  port: number;
-  title?: string;
-  description?: string;
-}
+/**
+ * The spec's shape as a manifest, a model's tool call or the seed's format writes it (the schema of every reader).
+ * Keys in the order they are reported: the first problem found is the one sentence shown.
+ */
+export const SPEC_SHAPE = z.object({
+  appType: z.enum(APP_TYPES),
+  files: z.array(FILE_SHAPE),
+  startCommand: z.string().check(z.refine((s) => s.trim().length > 0)),
+  port: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(65535))),
+  // An array of names, or package.json style {name: version}.
+  dependencies: z.optional(z.nullable(z.union([z.array(z.string()), z.record(z.string(), z.unknown())]))),
+  title: z.optional(z.unknown()),
+  description: z.optional(z.unknown()),
+});
 
-export function isAppType(value: unknown): value is AppType {
-  return typeof value === 'string' && (APP_TYPES as readonly string[]).includes(value);
+function specSentence(raw: unknown, path: ShapePath): string {
+  const [key, i, field] = path;
+  switch (key) {
+    case undefined:
+      return 'The app spec must be a JSON object.';
+    case 'appType':
+      return `appType must be one of ${APP_TYPES.join(', ')}.`;
+    case 'files':
+      if (i === undefined) return 'files must be an array of {path, content}.';
+      return field === undefined ? `files[${String(i)}] must be an object with path and content.` : `files[${String(i)}].${String(field)} must be a string.`;
+    case 'startCommand':
+      return 'startCommand must be a non-empty string.';
+    case 'port':
+      return 'port must be an integer between 1 and 65535.';
+    default: {
+      const deps = (raw as { dependencies?: unknown }).dependencies;
+      const bad = Array.isArray(deps) ? deps.findIndex((d) => typeof d !== 'string') : -1;
+      return bad >= 0 ? `dependencies[${bad}] must be a string.` : 'dependencies must be an array of package names.';
+    }
+  }
 }
 
 /**
@@ -39,56 +59,24 @@ export function isAppType(value: unknown): value is AppType {
  * which reports every one of them instead of stopping at the first.
  */
 export function parseSpec(raw: unknown): AppSpec {
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new TypeError('The app spec must be a JSON object.');
-  const r = raw as Record<string, unknown>;
-  if (!isAppType(r.appType)) throw new TypeError(`appType must be one of ${APP_TYPES.join(', ')}.`);
-  if (!Array.isArray(r.files)) throw new TypeError('files must be an array of {path, content}.');
-  const files = r.files.map((f, i) => {
-    if (!f || typeof f !== 'object') throw new TypeError(`files[${i}] must be an object with path and content.`);
-    const { path, content } = f as Record<string, unknown>;
-    if (typeof path !== 'string') throw new TypeError(`files[${i}].path must be a string.`);
-    if (typeof content !== 'string') throw new TypeError(`files[${i}].content must be a string.`);
-    return { path, content };
-  });
-  if (typeof r.startCommand !== 'string' || !r.startCommand.trim()) throw new TypeError('startCommand must be a non-empty string.');
-  const port = r.port === undefined ? DEFAULT_PORT : r.port;
-  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) throw new TypeError('port must be an integer between 1 and 65535.');
+  const r = parseShape(SPEC_SHAPE, raw, (path) => specSentence(raw, path));
   const spec: AppSpec = {
     appType: r.appType,
-    files,
+    files: r.files.map((f) => ({ path: f.path, content: f.content })),
     startCommand: r.startCommand,
-    dependencies: parseDependencies(r.dependencies),
-    port,
+    dependencies: dependencyList(r.dependencies),
+    port: r.port ?? DEFAULT_PORT,
   };
   if (typeof r.title === 'string' && r.title.trim()) spec.title = r.title.trim();
   if (typeof r.description === 'string' && r.description.trim()) spec.description = r.description.trim();
   return spec;
 }
 
-function parseDependencies(raw: unknown): string[] {
-  if (raw === undefined || raw === null) return [];
-  if (Array.isArray(raw)) {
-    return raw.map((d, i) => {
-      if (typeof d !== 'string') throw new TypeError(`dependencies[${i}] must be a string.`);
-      return d.trim();
-    });
-  }
-  if (typeof raw === 'object') {
-    // package.json style {name: version}
-    return Object.entries(raw as Record<string, unknown>).map(([name, version]) =>
-      typeof version === 'string' && version.trim() && version.trim() !== '*' ? `${name}@${version.trim()}` : name,
-    );
-  }
-  throw new TypeError('dependencies must be an array of package names.');
-}
-
-/** Strips the seed's `/app/` prefix and leading `./`; does not validate (see validate.ts). */
-export function normaliseAppPath(path: string): string {
-  let p = path;
-  if (p === SEED_APP_ROOT) return '';
-  if (p.startsWith(SEED_APP_ROOT + '/')) p = p.slice(SEED_APP_ROOT.length + 1);
-  while (p.startsWith('./')) p = p.slice(2);
-  return p;
+function dependencyList(raw: readonly string[] | Record<string, unknown> | null | undefined): string[] {
+  if (!raw) return [];
+  if (Array.isArray(raw)) return raw.map((d: string) => d.trim());
+  // package.json style {name: version}
+  return Object.entries(raw).map(([name, version]) => (typeof version === 'string' && version.trim() && version.trim() !== '*' ? `${name}@${version.trim()}` : name));
 }
 
 /** A short, filesystem-friendly name for an app, from its title or prompt. */
@@ -114,23 +102,9 @@ export function promptTooLong(text: string, what = 'prompt'): string | undefined
   return text.length > MAX_PROMPT_LENGTH ? `The ${what} is longer than ${MAX_PROMPT_LENGTH} characters (it has ${text.length}).` : undefined;
 }
 
-/** The paths a user most wants to see first, best first, per app type. */
-export function mainFileCandidates(appType: AppType): readonly string[] {
-  switch (appType) {
-    case 'webapp':
-      return ['index.html', 'public/index.html'];
-    case 'react':
-      return ['src/App.tsx', 'src/App.jsx'];
-    case 'api':
-      return ['server.js', 'index.js', 'app.js'];
-    case 'script':
-      return ['main.py', 'report.py', 'app.py'];
-  }
-}
-
 /** The file a user most wants to see first. */
 export function mainFileOf(spec: Pick<AppSpec, 'appType' | 'files'>): AppFile | undefined {
-  const prefer = mainFileCandidates(spec.appType);
+  const prefer = stackOf(spec.appType).mainFiles;
   for (const p of prefer) {
     const f = spec.files.find((x) => normaliseAppPath(x.path) === p);
     if (f) return f;

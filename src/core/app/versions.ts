@@ -3,6 +3,7 @@
  * user's edits before an AI change, each accepted refine or fix, each deployed state, each "go back". Pure: the
  * extension keeps the list on the app (persisted with its record) and asks this module how to add to it.
  */
+import { FILE_SHAPE, shapeOrUndefined, z } from '../base/shape';
 import type { AppFile } from './spec';
 
 export type VersionKind = 'generated' | 'opened' | 'edited' | 'refined' | 'fixed' | 'restored' | 'deployed';
@@ -87,27 +88,32 @@ export function addVersion(
   return { versions, version, added: true, changed: true };
 }
 
+/** One stored version; a record of another shape is dropped when the history is read back. */
+const VERSION_SHAPE = z.object({
+  id: z.number().check(z.int(), z.minimum(1)),
+  kind: z.enum(VERSION_KINDS as [VersionKind, ...VersionKind[]]),
+  label: z.optional(z.unknown()),
+  at: z.number(),
+  deployedAt: z.optional(z.unknown()),
+  files: z.array(FILE_SHAPE),
+});
+
 /** Reads a persisted history back, dropping whatever is malformed (a damaged record must not break activation). */
 export function parseVersions(raw: unknown): AppVersion[] {
   if (!Array.isArray(raw)) return [];
   const out: AppVersion[] = [];
   const seen = new Set<number>();
   for (const r of raw) {
-    if (!r || typeof r !== 'object') continue;
-    const v = r as Record<string, unknown>;
-    if (typeof v.id !== 'number' || !Number.isInteger(v.id) || v.id < 1 || seen.has(v.id)) continue;
-    if (typeof v.kind !== 'string' || !(VERSION_KINDS as readonly string[]).includes(v.kind)) continue;
-    if (typeof v.at !== 'number' || !Array.isArray(v.files)) continue;
-    const files = v.files.filter((f): f is AppFile => !!f && typeof f === 'object' && typeof (f as AppFile).path === 'string' && typeof (f as AppFile).content === 'string');
-    if (files.length !== v.files.length) continue;
+    const v = shapeOrUndefined(VERSION_SHAPE, r);
+    if (!v || seen.has(v.id)) continue;
     seen.add(v.id);
     out.push({
       id: v.id,
-      kind: v.kind as VersionKind,
+      kind: v.kind,
       label: typeof v.label === 'string' ? v.label : '',
       at: v.at,
       ...(typeof v.deployedAt === 'number' ? { deployedAt: v.deployedAt } : {}),
-      files: sorted(files),
+      files: sorted(v.files),
     });
   }
   return out.sort((a, b) => a.id - b.id);

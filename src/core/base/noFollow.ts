@@ -15,11 +15,12 @@
  * or something other than a regular file where a file goes, refuses the whole write in one sentence. (One that
  * appears while the files are written stops the write where it is met, with the same sentence.)
  */
-import { closeSync, constants, existsSync, fchmodSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmdirSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmdirSync, rmSync, unlinkSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { SpawnError } from './errors';
+import { writeFileAtomic } from './atomicWrite';
 
 /** Whether folders can be used through their descriptors (`/proc/self/fd`), checked once. */
 let procFd: boolean | undefined;
@@ -175,27 +176,8 @@ function writeOne(w: Where, rel: string, content: string | Uint8Array, mode: num
     if (st?.isSymbolicLink()) throw blockedLink(w, rel, rel);
     if (st && !st.isFile()) throw new SpawnError('blocked', `Nothing was written: ${rel} in ${w.shown} exists and is not a regular file.`);
     if (st && keep === undefined) keep = st.mode & 0o777; // never a set-id bit, whoever set it
-    const tmp = `.${name.slice(0, 200)}.${randomBytes(6).toString('hex')}.spawn-app-tmp`;
-    const fd = openSync(dir.at(tmp), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, keep ?? 0o666);
-    try {
-      try {
-        const data = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-        let off = 0;
-        while (off < data.length) off += writeSync(fd, data, off, data.length - off);
-        if (keep !== undefined) fchmodSync(fd, keep);
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-      renameSync(dir.at(tmp), dir.at(name));
-    } catch (err) {
-      try {
-        unlinkSync(dir.at(tmp));
-      } catch {
-        // already gone
-      }
-      throw err;
-    }
+    // Through the folder's descriptor (dir.at), so no link on the way can redirect the temp file or the rename.
+    writeFileAtomic(dir.at(name), content, { mode: keep });
   } finally {
     dir.close();
   }

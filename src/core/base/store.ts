@@ -4,8 +4,9 @@
  * clear reason while everything readable is restored. A write that fails (disk full, read-only) is reported once
  * through `onError`, the in-memory value is kept, and the write is retried.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomic } from './atomicWrite';
 
 export interface StoreOptions {
   /** Debounce for `save`; default 300 ms. */
@@ -52,24 +53,6 @@ export interface LoadResult<T> {
 }
 
 const SUFFIX = '.json';
-
-/** Writes `data` to `file` so that a crash at any moment leaves either the old or the new content, never a mix. */
-export function writeFileAtomic(file: string, data: string): void {
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  const fd = openSync(tmp, 'w');
-  try {
-    writeSync(fd, data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  try {
-    renameSync(tmp, file);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw err;
-  }
-}
 
 export class JsonStore<T> {
   private readonly pending = new Map<string, { value: T; timer: unknown }>();

@@ -3,12 +3,14 @@
  * "Per day" is the local calendar day; the spend is kept where the front keeps state (the extension: globalState;
  * the CLI: a small per-user file, mode 0600). An unknown price is counted as unknown, never as zero.
  */
-import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SpawnError } from '../base/errors';
 import { runningCost } from './cost';
+import { writeFileAtomic } from '../base/atomicWrite';
 import { formatUsd } from '../base/pricing';
+import { shapeOrUndefined, z } from '../base/shape';
 import type { Sandbox, SandboxProvider } from '../sandbox/types';
 
 export const DEFAULT_BUDGET_USD = 2;
@@ -124,14 +126,17 @@ export function defaultSpendFile(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(dir, 'spend.json');
 }
 
+/** The spend file's shape: a day and a total (older files may lack the counters, read as 0 / false). */
+const SPEND_SHAPE = z.object({ day: z.string(), usd: z.number(), unknown: z.optional(z.unknown()), warned: z.optional(z.unknown()), capped: z.optional(z.unknown()) });
+
 /** A spend record in a small JSON file only its user can read (0600), written atomically. */
 export class FileSpendStore implements SpendStore {
   constructor(readonly file: string) {}
 
   load(): SpendRecord | undefined {
     try {
-      const r = JSON.parse(readFileSync(this.file, 'utf8')) as Partial<SpendRecord>;
-      if (typeof r.day !== 'string' || typeof r.usd !== 'number') return undefined;
+      const r = shapeOrUndefined(SPEND_SHAPE, JSON.parse(readFileSync(this.file, 'utf8')));
+      if (!r) return undefined;
       return { day: r.day, usd: r.usd, unknown: Number(r.unknown) || 0, warned: r.warned === true, capped: r.capped === true };
     } catch {
       return undefined;
@@ -140,10 +145,7 @@ export class FileSpendStore implements SpendStore {
 
   save(r: SpendRecord): void {
     mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(r) + '\n', { mode: 0o600 });
-    chmodSync(tmp, 0o600);
-    renameSync(tmp, this.file);
+    writeFileAtomic(this.file, JSON.stringify(r) + '\n', { mode: 0o600 });
   }
 }
 

@@ -10,12 +10,12 @@ import type { EventSink, Logger, Phase } from '../base/events';
 import { LineSplitter, nullLogger, TailBuffer } from '../base/events';
 import type { AppSpec } from '../app/spec';
 import { appNameFrom } from '../app/spec';
-import { dependenciesOf } from '../stacks/stacks';
+import { dependenciesOf, ecosystemOf } from '../stacks';
 import { packagesSatisfy } from '../sandbox/preinstalled';
 import type { AppSecrets } from '../base/secrets';
 import { Redactor } from '../base/secrets';
 import type { BackgroundProcess, CachedInstall, Sandbox, SandboxProvider } from '../sandbox/types';
-import { checkPath, ecosystemOf, hasErrors, validateSpec } from '../validate/validate';
+import { checkPath, hasErrors, validateSpec } from '../validate';
 
 export interface DeployOptions {
   spec: AppSpec;

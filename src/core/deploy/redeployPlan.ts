@@ -1,7 +1,7 @@
 /** What a redeploy must do: which files to write, whether to install and restart, and which kind of deploy comes next. */
 import type { AppFile, AppSpec } from '../app/spec';
-import { checkPath } from '../validate/validate';
-import { isReactServerFile } from '../stacks/stacks';
+import { checkPath } from '../validate';
+import { stackOf } from '../stacks';
 import type { SpecDiff } from '../workspace/specDiff';
 import { diffSpecs } from '../workspace/specDiff';
 
@@ -13,15 +13,8 @@ export function isServerFile(spec: AppSpec, p: string): boolean {
   if (MANIFEST_FILES.has(p)) return true;
   const startTokens = spec.startCommand.split(/\s+/).map((t) => t.replace(/^\.\//, ''));
   if (startTokens.includes(p)) return true;
-  if (spec.appType === 'react') {
-    // Vite serves everything else itself and pushes changes over HMR; only its config and manifest restart it.
-    return isReactServerFile(p);
-  }
-  if (spec.appType === 'webapp') {
-    // A webapp's code runs in the browser; only its server (named in the start command) is loaded by the process.
-    return false;
-  }
-  return SERVER_EXT.test(p);
+  // The stack says which of its files its server loads (react: Vite's config; a webapp: none but its server).
+  return stackOf(spec.appType).serverFile?.(p, spec) ?? SERVER_EXT.test(p);
 }
 
 export interface RedeployPlan {
@@ -40,7 +33,7 @@ export interface RedeployPlan {
 export function needsInstall(installed: AppSpec | undefined, next: AppSpec): boolean {
   if (!installed) return true;
   const diff = diffSpecs(installed, next);
-  const manifestChanged = next.appType === 'react' && [...diff.added, ...diff.changed].includes('package.json');
+  const manifestChanged = stackOf(next.appType).installsFromPackageJson === true && [...diff.added, ...diff.changed].includes('package.json');
   return (diff.depsChanged && next.dependencies.length > 0) || manifestChanged;
 }
 

@@ -1,31 +1,12 @@
 /**
- * The Claude generator's prompts: one short system prompt per app type, in one table.
- * To add an app type: add it to APP_TYPES in spec.ts and one entry here (the compiler insists).
+ * The Claude generator's prompts: one short system prompt per app type, its stack's part from the stack table
+ * (core/stacks; the seed measured ~317 input tokens).
  */
 import type { AppSpec, AppType } from '../app/spec';
 import { DEFAULT_PORT, parseSpec } from '../app/spec';
-import { withReactScaffold } from '../stacks/stacks';
+import { stackOf, withScaffold } from '../stacks';
 import type { AppPatch } from '../workspace/patch';
 import { parsePatch, PATCH_TOOL } from '../workspace/patch';
-
-/** What each app type must be; one line each, so the prompt stays small (the seed measured ~317 input tokens). */
-export const APP_TYPE_PROMPTS: Readonly<Record<AppType, string>> = {
-  webapp:
-    'A web app: static HTML, CSS and JavaScript (index.html, style.css, app.js) plus server.js, a dependency-free ' +
-    'Node http server that serves those files. startCommand "node server.js", dependencies [].',
-  react:
-    'A React 19 + Vite + TypeScript app styled with Tailwind CSS v4 utility classes. The scaffold is provided and ' +
-    'fixed: do NOT write package.json, vite.config.ts, index.html, src/main.tsx or tsconfig.json. Write ' +
-    'src/App.tsx (default export App), components under src/components/, and CSS in src/index.css (keep its first ' +
-    'line `@import "tailwindcss";`). startCommand "npm run dev"; dependencies: only extra npm packages beyond react, ' +
-    'react-dom and tailwindcss, usually [].',
-  api:
-    'A REST API in Node with Express (server.js) that also answers GET / with a small HTML page listing its ' +
-    'endpoints. startCommand "node server.js", dependencies ["express"].',
-  script:
-    'A Python 3 script (main.py, standard library preferred) that computes something, writes report.html, then ' +
-    'serves that report over HTTP. startCommand "python3 main.py"; dependencies are pip names, usually [].',
-};
 
 /** Rules every app shares. */
 const COMMON_RULES = [
@@ -41,7 +22,7 @@ export const TOOL_NAME = 'write_app';
 export function systemPrompt(appType: AppType): string {
   return [
     `You write small, complete, runnable apps. Answer only by calling the ${TOOL_NAME} tool once with the whole app.`,
-    APP_TYPE_PROMPTS[appType],
+    stackOf(appType).prompt,
     ...COMMON_RULES,
   ].join('\n');
 }
@@ -101,13 +82,13 @@ export function specFromToolInput(rawJson: string, appType: AppType): AppSpec {
   const spec = parseSpec(input);
   if (spec.appType !== appType) throw new TypeError(`appType must be "${appType}".`);
   if (spec.files.length === 0) throw new TypeError('files must list at least one file.');
-  // A react app's scaffold is ours: merged here, so every front sees the whole app.
-  return withReactScaffold(spec);
+  // A stack's scaffold (react's) is ours: merged here, so every front sees the whole app.
+  return withScaffold(spec);
 }
 
 /** The system prompt of a refine or fix turn (any model): change the app through the patch tool, keep the user's edits. */
 export function patchSystemPrompt(appType: AppType): string {
-  return `You change small, complete, runnable apps. Answer only by calling the ${PATCH_TOOL.name} tool once.\n${APP_TYPE_PROMPTS[appType]}\nKeep the user's own edits unless asked to change them. Paths are relative; never absolute, never "..".`;
+  return `You change small, complete, runnable apps. Answer only by calling the ${PATCH_TOOL.name} tool once.\n${stackOf(appType).prompt}\nKeep the user's own edits unless asked to change them. Paths are relative; never absolute, never "..".`;
 }
 
 /** Checks the patch tool's input; throws a TypeError with one sentence saying what is wrong. */

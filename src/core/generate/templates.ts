@@ -1,7 +1,7 @@
 /** The offline generator: built-in apps chosen from the prompt, streamed file by file like a model would. */
 import { throwIfAborted } from '../base/errors';
 import type { GenerateRequest, GenerateResult, Generator } from './types';
-import { templateSpec } from './templateFiles';
+import { templateSpec } from '../stacks';
 
 export class TemplateGenerator implements Generator {
   readonly id = 'templates' as const;

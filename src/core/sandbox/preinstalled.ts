@@ -4,15 +4,16 @@
  */
 import semverSatisfies from 'semver/functions/satisfies';
 
-import { STATIC_SERVER } from '../generate/templateFiles';
 import type { AppSpec, AppType } from '../app/spec';
-import { REACT_PACKAGES, REACT_START_COMMAND, withReactScaffold } from '../stacks/stacks';
+import { APP_TYPES, stackOf } from '../stacks';
+import { API_PACKAGES } from '../stacks/api';
+import { npmSpec } from '../stacks/packageSpec';
 
 export const SPAWN_TEMPLATE_ALIAS = 'spawn-app-node-python';
 
 /** What the template installs into /home/user/app (keep in sync with e2b-template/template.ts). */
 export const TEMPLATE_PACKAGES: { npm: Record<string, string>; pip: Record<string, string> } = {
-  npm: { express: '4.21.2' },
+  npm: { ...API_PACKAGES },
   pip: {},
 };
 
@@ -29,11 +30,9 @@ export function templateSatisfies(dep: string, ecosystem: 'npm' | 'pip'): boolea
     const have = TEMPLATE_PACKAGES.pip[m[1]!.toLowerCase()];
     return have !== undefined && (m[2] === undefined || m[2] === have);
   }
-  const at = dep.lastIndexOf('@');
-  const name = at > 0 ? dep.slice(0, at) : dep;
-  const range = at > 0 ? dep.slice(at + 1) : '*';
+  const { name, range } = npmSpec(dep);
   const have = TEMPLATE_PACKAGES.npm[name];
-  return have !== undefined && satisfies(have, range);
+  return have !== undefined && satisfies(have, range ?? '*');
 }
 
 // ---- per-stack templates whose server is already running ----------------------------------------------------------
@@ -58,43 +57,19 @@ export interface StackTemplate {
   npm: Record<string, string>;
 }
 
-const PLACEHOLDER_PAGE = '<!doctype html><title>Spawn App</title><p>Spawn App: waiting for the app…</p>\n';
-const PLACEHOLDER_API = `const express = require('express');
-const app = express();
-app.get('/', (_req, res) => res.send('Spawn App: waiting for the app…'));
-app.listen(Number(process.env.PORT) || 3000, process.env.HOST || '0.0.0.0');
-`;
 const E2B_ENVS = { PORT: '3000', HOST: '0.0.0.0', SPAWN_APP_PUBLIC_PROTOCOL: 'https' };
 
-export const STACK_TEMPLATES: Partial<Record<AppType, StackTemplate>> = {
-  react: {
-    alias: 'spawn-app-react',
-    appType: 'react',
-    baseline: withReactScaffold({ appType: 'react', files: [], startCommand: REACT_START_COMMAND, dependencies: [], port: 3000, title: 'Spawn App' }),
-    envs: E2B_ENVS,
-    npm: { ...REACT_PACKAGES.dependencies, ...REACT_PACKAGES.devDependencies },
-  },
-  webapp: {
-    alias: 'spawn-app-webapp',
-    appType: 'webapp',
-    baseline: { appType: 'webapp', files: [{ path: 'server.js', content: STATIC_SERVER }, { path: 'index.html', content: PLACEHOLDER_PAGE }], startCommand: 'node server.js', dependencies: [], port: 3000 },
-    envs: E2B_ENVS,
-    npm: {},
-  },
-  api: {
-    alias: 'spawn-app-api',
-    appType: 'api',
-    baseline: { appType: 'api', files: [{ path: 'server.js', content: PLACEHOLDER_API }], startCommand: 'node server.js', dependencies: [`express@${TEMPLATE_PACKAGES.npm.express}`], port: 3000 },
-    envs: E2B_ENVS,
-    npm: { ...TEMPLATE_PACKAGES.npm },
-  },
-};
+/** The stacks that have an E2B template (the `e2b` of their line in core/stacks), by app type. */
+export const STACK_TEMPLATES: Partial<Record<AppType, StackTemplate>> = Object.fromEntries(
+  APP_TYPES.flatMap((appType) => {
+    const stack = stackOf(appType);
+    return stack.e2b ? [[appType, { alias: stack.e2b.alias, appType, baseline: stack.e2b.baseline, envs: E2B_ENVS, npm: { ...stack.packages } }]] : [];
+  }),
+);
 
 /** True when a dependency is satisfied by one of these exact installed versions. */
 export function packagesSatisfy(npm: Record<string, string>, dep: string): boolean {
-  const at = dep.indexOf('@', dep.startsWith('@') ? 1 : 0);
-  const name = at > 0 ? dep.slice(0, at) : dep;
-  const range = at > 0 ? dep.slice(at + 1) : '*';
+  const { name, range } = npmSpec(dep);
   const have = npm[name];
-  return have !== undefined && (range === 'latest' ? false : satisfies(have, range));
+  return have !== undefined && (range === 'latest' ? false : satisfies(have, range ?? '*'));
 }

@@ -28,7 +28,7 @@ import type { AppSpec } from '../app/spec';
 import { appNameFrom } from '../app/spec';
 import { mayRunWithoutAsking } from '../tools/trust';
 import type { Finding } from '../base/finding';
-import { hasErrors } from '../validate/validate';
+import { hasErrors } from '../validate';
 import type { Budget } from '../deploy/budget';
 import type { CoreConfig } from '../base/config';
 import type { Logger } from '../base/events';
@@ -117,6 +117,8 @@ export interface Deployed {
   where: string;
   /** It lives on after this process (E2B, until its timeout); a local app lives as long as its owner. */
   outlivesProcess: boolean;
+  /** The provider's name ("E2B", "local runner"). */
+  providerLabel: string;
 }
 
 export interface Refined {
@@ -329,7 +331,7 @@ export class AppSession {
     this.live = { deployment, provider, meter: sameSandbox ? current?.meter : undefined, timer: sameSandbox ? current?.timer : undefined };
     if (!sameSandbox && current?.timer) clearInterval(current.timer);
     if (req.metered !== false) await this.startMeter();
-    return { kind, how, deployment, provider, url: deployment.url, sandboxId: deployment.sandbox.id, where: this.session.where(provider), outlivesProcess: providerInfo(provider.id).timeout };
+    return { kind, how, deployment, provider, url: deployment.url, sandboxId: deployment.sandbox.id, where: this.session.where(provider), outlivesProcess: providerInfo(provider.id).timeout, providerLabel: providerInfo(provider.id).label };
   }
 
   /** The one trust rule, and a change of what runs since the approval: the front is asked, through its port. */
@@ -473,7 +475,8 @@ export class AppSession {
     if (live.timer) clearInterval(live.timer);
     live.meter?.tick();
     this.session.logger.info(`[${this.session.client}] keeping ${live.deployment.sandbox.id}${this.id ? ` (${this.id})` : ''} running`);
-    return providerInfo(live.provider.id).onThisMachine ? { exited: live.deployment.process.exited } : {};
+    // A provider without a timeout: its sandbox lives as long as the process that owns it (this one).
+    return providerInfo(live.provider.id).timeout ? {} : { exited: live.deployment.process.exited };
   }
 
   /** Ends the app's part of the session: its pre-warm discarded, its sandbox destroyed. */

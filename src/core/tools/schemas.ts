@@ -5,7 +5,8 @@
  * so a bad argument is refused with the same sentence wherever it comes from.
  */
 import { z } from 'zod';
-import { APP_TYPES, MAX_PROMPT_LENGTH } from '../app/spec';
+import { MAX_PROMPT_LENGTH } from '../app/spec';
+import { APP_TYPES, stackOf } from '../stacks';
 
 /** The agent tools' names (definitions.ts describes each). */
 export type ToolName = 'spawn_app' | 'deploy_app' | 'refine_app' | 'list_apps_and_sandboxes' | 'get_app_logs' | 'destroy_sandbox';
@@ -21,7 +22,7 @@ export const TOOL_SCHEMAS = {
       appType: z
         .enum(APP_TYPES)
         .optional()
-        .describe('webapp: a page served by a small server; react: a React + Vite + TypeScript app; api: an HTTP JSON API; script: a Python script that prints a report. Guessed from the prompt when left out.'),
+        .describe(`${APP_TYPES.map((t) => `${t}: ${stackOf(t).description}`).join('; ')}. Guessed from the prompt when left out.`),
       deploy: z.boolean().default(true).describe('Start the app after writing it (default true).'),
       keep: z.boolean().default(false).describe('Keep its sandbox running after this session ends (default false: destroyed when the client disconnects).'),
     })

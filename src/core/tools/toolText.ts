@@ -10,7 +10,7 @@ import { formatUsd } from '../base/pricing';
 import type { SandboxProvider } from '../sandbox/types';
 import type { AppSpec } from '../app/spec';
 import type { Finding } from '../base/finding';
-import { formatFinding } from '../validate/validate';
+import { formatFinding } from '../validate';
 import { whereProviderRuns } from '../deploy/whereItRuns';
 
 export interface ToolResult {

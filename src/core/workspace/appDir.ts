@@ -13,7 +13,7 @@ import type { SpecDiff } from './specDiff';
 import { diffSpecs } from './specDiff';
 import { parseSpec } from '../app/spec';
 import { ioSentence, readRegular } from '../base/regularFile';
-import { binaryFileSentence, checkPath, hasErrors, LIMITS, MANIFEST_NAME, validateSpec } from '../validate/validate';
+import { binaryFileSentence, checkPath, hasErrors, LIMITS, MANIFEST_NAME, validateSpec } from '../validate';
 import type { Finding } from '../base/finding';
 
 export interface Manifest {

@@ -13,7 +13,7 @@ import type { AppSpec } from '../app/spec';
 import { jsonErrorReason } from '../base/errors';
 import { appNameFrom, DEFAULT_PORT, parseSpec } from '../app/spec';
 import type { Finding } from '../base/finding';
-import { binaryFileSentence, checkPath, MANIFEST_NAME, validateSpec } from '../validate/validate';
+import { binaryFileSentence, checkPath, MANIFEST_NAME, validateSpec } from '../validate';
 import { TrustedSpecs } from '../app/trust';
 import type { AppMeta, AppSpecResult, NodeKind, NodeStat, SerializedApp, SerializedTree, TreeChange } from './treeTypes';
 import { TreeError } from './treeTypes';

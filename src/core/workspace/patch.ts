@@ -1,7 +1,9 @@
 /** Patches (from a follow-up prompt or a fix): their shape, the tool the model fills, and applying one to a spec. */
 import { SpawnError } from '../base/errors';
+import type { ShapePath } from '../base/shape';
+import { FILE_SHAPE, parseShape, z } from '../base/shape';
 import type { AppFile, AppSpec } from '../app/spec';
-import { checkPath, hasErrors, validateSpec } from '../validate/validate';
+import { checkPath, hasErrors, validateSpec } from '../validate';
 import type { Finding } from '../base/finding';
 
 /** What a refine or fix returns: full content per changed or added file, and the paths to delete. */
@@ -38,18 +40,24 @@ export const PATCH_TOOL = {
 };
 
 /** Checks a patch's shape (from a model) and returns it typed; throws a TypeError with a clear sentence. */
+/** A patch as the patch tool's input (and a stored proposal) holds it; keys in the order they are reported. */
+export const PATCH_SHAPE = z.object({
+  changes: z.array(FILE_SHAPE),
+  deletions: z.optional(z.array(z.string())),
+  startCommand: z.optional(z.unknown()),
+  dependencies: z.optional(z.unknown()),
+  summary: z.optional(z.unknown()),
+});
+
+function patchSentence([key, i]: ShapePath): string {
+  if (key === undefined) return 'The patch must be an object.';
+  if (key === 'changes') return i === undefined ? 'changes must be an array of {path, content}.' : `changes[${String(i)}] must have a string path and content.`;
+  return 'deletions must be an array of paths.';
+}
+
 export function parsePatch(raw: unknown): AppPatch {
-  if (!raw || typeof raw !== 'object') throw new TypeError('The patch must be an object.');
-  const r = raw as Record<string, unknown>;
-  if (!Array.isArray(r.changes)) throw new TypeError('changes must be an array of {path, content}.');
-  const changes = r.changes.map((c, i) => {
-    const f = c as Record<string, unknown> | null;
-    if (!f || typeof f.path !== 'string' || typeof f.content !== 'string') throw new TypeError(`changes[${i}] must have a string path and content.`);
-    return { path: f.path, content: f.content };
-  });
-  const deletions = r.deletions === undefined ? [] : r.deletions;
-  if (!Array.isArray(deletions) || deletions.some((d) => typeof d !== 'string')) throw new TypeError('deletions must be an array of paths.');
-  const patch: AppPatch = { changes, deletions: deletions as string[] };
+  const r = parseShape(PATCH_SHAPE, raw, patchSentence);
+  const patch: AppPatch = { changes: r.changes.map((c) => ({ path: c.path, content: c.content })), deletions: r.deletions ?? [] };
   if (typeof r.startCommand === 'string' && r.startCommand.trim()) patch.startCommand = r.startCommand;
   if (Array.isArray(r.dependencies)) patch.dependencies = r.dependencies.filter((d): d is string => typeof d === 'string');
   if (typeof r.summary === 'string') patch.summary = r.summary;

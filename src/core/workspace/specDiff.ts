@@ -1,6 +1,6 @@
 /** What changed between two specs: files added, changed and deleted, and whether what runs (start, dependencies) changed. */
 import type { AppFile, AppSpec } from '../app/spec';
-import { checkPath } from '../validate/validate';
+import { checkPath } from '../validate';
 import { compareFiles } from '../app/versions';
 
 export interface SpecDiff {

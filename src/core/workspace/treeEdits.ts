@@ -11,7 +11,7 @@ import { SpawnError } from '../base/errors';
 import type { SpecDiff } from './specDiff';
 import { diffSpecs } from './specDiff';
 import type { AppFile, AppSpec } from '../app/spec';
-import { checkPath, MANIFEST_NAME } from '../validate/validate';
+import { checkPath, MANIFEST_NAME } from '../validate';
 
 /** The app's files as they are now, manifest included (what a version stores). */
 export function currentFiles(tree: AppTree, app: AppMeta): AppFile[] {

@@ -1,6 +1,7 @@
 /** API keys, kept only in VS Code's SecretStorage under typed keys; values never reach settings, logs or errors. */
 import * as vscode from 'vscode';
 import { CancelledError, SpawnError } from '../../core/base/errors';
+import type { ProviderInfo } from '../../core/sandbox/providers';
 import type { AppSecrets } from '../../core/base/secrets';
 import { secretNameProblem } from '../../core/base/secrets';
 import { setContext } from './contextKeys';
@@ -13,6 +14,12 @@ export const SECRET_KEYS = {
 } as const;
 
 export type SecretName = keyof typeof SECRET_KEYS;
+
+/** The secret that holds a provider's API key (its `key` in core/sandbox/providers.ts). */
+export function secretOfKey(key: NonNullable<ProviderInfo['key']>): SecretName {
+  const of: Record<NonNullable<ProviderInfo['key']>, SecretName> = { e2bApiKey: 'e2b' };
+  return of[key];
+}
 export type SecretKey = (typeof SECRET_KEYS)[SecretName];
 
 /** An app's secrets (name → value, as JSON) are kept under one key per app. */

@@ -11,7 +11,7 @@ import { CancelledError, SpawnError } from '../../core/base/errors';
 import type { GeneratorChoice } from '../../core/generate';
 import type { ProviderChoice } from '../../core/sandbox';
 import type { AppType } from '../../core/app/spec';
-import { APP_TYPE_DESCRIPTIONS, APP_TYPES, isAppType } from '../../core/app/spec';
+import { APP_TYPES, isAppType, stackOf } from '../../core/stacks';
 import { validatePrompt } from '../generate/spawner';
 import { defineCommand } from './command';
 import { optionsOf } from './targets';
@@ -26,13 +26,6 @@ interface SpawnArgs {
   token?: vscode.CancellationToken;
 }
 
-const TYPE_LABELS: Record<AppType, { label: string; example: string }> = {
-  webapp: { label: '$(globe) Web app', example: 'a calculator with a history of results' },
-  react: { label: '$(symbol-class) React app', example: 'a counter with a reset button' },
-  api: { label: '$(server) API', example: 'a notes API with create, list and delete' },
-  script: { label: '$(terminal) Script', example: 'a Python report of website visits per day' },
-};
-
 export const spawnAppCommand = defineCommand('spawnApp.spawn', async (s, ...args) => {
   const a = optionsOf(args) as SpawnArgs;
   if (a.appType !== undefined && !isAppType(a.appType)) throw new SpawnError('usage', `appType must be one of ${APP_TYPES.join(', ')}.`);
@@ -41,8 +34,8 @@ export const spawnAppCommand = defineCommand('spawnApp.spawn', async (s, ...args
     a.prompt ??
     (await vscode.window.showInputBox({
       title: 'Spawn App from Prompt',
-      prompt: `Describe the ${TYPE_LABELS[appType].label.replace(/^\$\([^)]*\)\s*/, '').toLowerCase()} you want`,
-      placeHolder: `e.g. ${TYPE_LABELS[appType].example}`,
+      prompt: `Describe the ${stackOf(appType).label.toLowerCase()} you want`,
+      placeHolder: `e.g. ${stackOf(appType).example}`,
       ignoreFocusOut: true,
       validateInput: validatePrompt,
     }));
@@ -73,7 +66,7 @@ export const spawnAppCommand = defineCommand('spawnApp.spawn', async (s, ...args
 
 async function pickAppType(): Promise<AppType> {
   const pick = await vscode.window.showQuickPick(
-    APP_TYPES.map((t) => ({ label: TYPE_LABELS[t].label, description: APP_TYPE_DESCRIPTIONS[t], detail: `e.g. “${TYPE_LABELS[t].example}”`, type: t })),
+    APP_TYPES.map((t) => ({ label: `$(${stackOf(t).icon}) ${stackOf(t).label}`, description: stackOf(t).description, detail: `e.g. “${stackOf(t).example}”`, type: t })),
     { title: 'Spawn App from Prompt', placeHolder: 'What kind of app?', matchOnDescription: true },
   );
   if (!pick) throw new CancelledError();

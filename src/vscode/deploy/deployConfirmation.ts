@@ -3,7 +3,7 @@
  * warning before model-written code runs unsandboxed on this machine. Pure (no `vscode`), so it is unit-tested.
  */
 import type { AppSpec } from '../../core/app/spec';
-import { dependenciesOf } from '../../core/stacks/stacks';
+import { dependenciesOf } from '../../core/stacks';
 import type { Finding } from '../../core/base/finding';
 import type { ProviderId } from '../../core/base/providerId';
 import { providerInfo } from '../../core/session';

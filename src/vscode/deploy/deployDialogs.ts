@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import type { AppMeta } from '../../core/workspace/treeTypes';
 import { CancelledError } from '../../core/base/errors';
 import type { ProviderChoice } from '../../core/sandbox';
+import { providerInfo } from '../../core/session';
 import type { SandboxProvider } from '../../core/sandbox/types';
 import type { AppSpec } from '../../core/app/spec';
 import type { Finding } from '../../core/base/finding';
@@ -19,8 +20,9 @@ import type { Providers } from '../sandboxes/providers';
 import { whereProviderRuns } from '../../core/deploy/whereItRuns';
 import type { Approval } from '../sandboxes/sandboxEntry';
 import type { Secrets } from '../base/secrets';
+import { secretOfKey } from '../base/secrets';
 import type { Settings } from '../base/settings';
-import { dependenciesOf } from '../../core/stacks/stacks';
+import { dependenciesOf } from '../../core/stacks';
 
 /** Shows a confirmation and resolves true when the user goes ahead. */
 export type AskConfirmation = (c: Confirmation) => Promise<boolean>;
@@ -69,17 +71,20 @@ export class DeployDialogs {
     return this.ask(c);
   }
 
-  /** The provider to use; when E2B is wanted but has no key, offers to set one or to run locally. */
+  /** The provider to use; when one that needs an API key (E2B) has none, offers to set one or to run locally. */
   async chooseProvider(choice: ProviderChoice): Promise<SandboxProvider> {
-    if (choice === 'e2b' && !(await this.secrets.has('e2b'))) {
+    const info = choice === 'auto' ? undefined : providerInfo(choice);
+    const secret = info?.key && secretOfKey(info.key);
+    if (info && secret && !(await this.secrets.has(secret))) {
+      const setKey = `Set ${info.label} API Key`;
       const pick = await vscode.window.showWarningMessage(
-        'The E2B provider needs an API key.',
+        `The ${info.label} provider needs an API key.`,
         { modal: true, detail: `Set a key now, or run this app on ${whereProviderRuns(this.providers.local)} instead.` },
-        'Set E2B API Key',
+        setKey,
         'Use Local Runner',
       );
       if (pick === 'Use Local Runner') return this.providers.get('local');
-      if (pick !== 'Set E2B API Key' || !(await this.secrets.prompt('e2b'))) throw new CancelledError();
+      if (pick !== setKey || !(await this.secrets.prompt(secret))) throw new CancelledError();
     }
     return this.providers.get(choice);
   }

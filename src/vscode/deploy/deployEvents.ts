@@ -6,7 +6,7 @@
 import type * as vscode from 'vscode';
 import type { AppMeta } from '../../core/workspace/treeTypes';
 import type { Phase, SpawnEvent } from '../../core/base/events';
-import { formatFinding } from '../../core/validate/validate';
+import { formatFinding } from '../../core/validate';
 import type { LogChannel } from '../base/logChannel';
 import type { SandboxLogs } from '../sandboxes/sandboxLogs';
 import type { SandboxRegistry } from '../sandboxes/sandboxRegistry';

@@ -11,7 +11,7 @@ import { extendAfterTake } from '../../core/deploy/prewarm';
 import { CancelledError, isCancelled, SpawnError } from '../../core/base/errors';
 import type { DeployKind, RedeployPlan } from '../../core/deploy/redeployPlan';
 import { planRedeploy } from '../../core/deploy/redeployPlan';
-import { servesHotUpdates } from '../../core/stacks/stacks';
+import { servesHotUpdates } from '../../core/stacks';
 import type { Sandbox, SandboxProvider } from '../../core/sandbox/types';
 import type { AppSecrets } from '../../core/base/secrets';
 import type { AppSpec } from '../../core/app/spec';

@@ -14,7 +14,8 @@ import { INCLUDED_IN_PLAN } from '../../core/session';
 import type { WindowSession } from '../base/session';
 import type { ChatModelSource } from './vscodeLanguageModels';
 import type { AppType } from '../../core/app/spec';
-import { mainFileCandidates, mainFileOf, promptTooLong } from '../../core/app/spec';
+import { mainFileOf, promptTooLong } from '../../core/app/spec';
+import { stackOf } from '../../core/stacks';
 import type { Finding } from '../../core/base/finding';
 import { withSignal } from '../base/cancellation';
 import type { AppDiagnostics } from '../fs/diagnostics';
@@ -84,7 +85,7 @@ export class Spawner {
         const dropped: Finding[] = [];
         let opened: Promise<unknown> | undefined;
         let openedPath: string | undefined;
-        const candidates = mainFileCandidates(req.appType);
+        const candidates = stackOf(req.appType).mainFiles;
         const open = (rel: string) => {
           openedPath = rel;
           opened = Promise.resolve(vscode.window.showTextDocument(appUri(this.tree, app, rel), { preview: false })).catch((err: unknown) => log.warn(`could not open ${rel}: ${String(err)}`));

@@ -14,7 +14,7 @@ import type { Logger as CoreLogger } from '../../core/base/events';
 import { diffSpecs } from '../../core/workspace/specDiff';
 import type { AppFile, AppSpec } from '../../core/app/spec';
 import { currentFiles, replaceAppFiles } from '../../core/workspace/treeEdits';
-import { checkPath, MANIFEST_NAME } from '../../core/validate/validate';
+import { checkPath, MANIFEST_NAME } from '../../core/validate';
 import type { AppVersion, HistoryLimits, VersionKind } from '../../core/app/versions';
 import { addVersion, parseVersions, versionTitle } from '../../core/app/versions';
 import { Disposable, toDisposable } from '../base/dispose';

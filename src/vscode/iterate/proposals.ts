@@ -11,7 +11,7 @@ import type { Logger as CoreLogger } from '../../core/base/events';
 import type { SpecDiff } from '../../core/workspace/specDiff';
 import { diffSpecs } from '../../core/workspace/specDiff';
 import type { AppSpec } from '../../core/app/spec';
-import { checkPath } from '../../core/validate/validate';
+import { checkPath } from '../../core/validate';
 import { setContext } from '../base/contextKeys';
 import { Disposable, toDisposable } from '../base/dispose';
 import { appUri } from '../fs/appUri';

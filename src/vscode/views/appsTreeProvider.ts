@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import type { AppMeta } from '../../core/workspace/treeTypes';
 import type { AppTree } from '../../core/workspace/appTree';
-import { MANIFEST_NAME } from '../../core/validate/validate';
+import { MANIFEST_NAME } from '../../core/validate';
 import type { AppVersion } from '../../core/app/versions';
 import { versionTitle } from '../../core/app/versions';
 import { SCHEME } from '../fs/appUri';

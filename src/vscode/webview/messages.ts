@@ -2,20 +2,13 @@
  * The typed messages between the preview panel and its webview script (media/preview.js). The webview sends
  * `ready` first; the panel answers with the state, and only then sends anything else.
  */
+import { shapeOrUndefined, z } from '../../core/base/shape';
 
 export type PreviewStatus = 'starting' | 'running' | 'failed' | 'stopped';
 
-export type PreviewAction =
-  | 'reload'
-  | 'openInBrowser'
-  | 'copyUrl'
-  | 'showLogs'
-  | 'destroy'
-  | 'retry'
-  | 'deploy'
-  | 'openInIntegratedBrowser'
-  | 'refine'
-  | 'fix';
+const ACTIONS = ['reload', 'openInBrowser', 'copyUrl', 'showLogs', 'destroy', 'retry', 'deploy', 'openInIntegratedBrowser', 'refine', 'fix'] as const;
+
+export type PreviewAction = (typeof ACTIONS)[number];
 
 export interface PreviewState {
   appName: string;
@@ -33,15 +26,15 @@ export interface PreviewState {
 
 export type ToWebview = { type: 'state'; state: PreviewState } | { type: 'reload' };
 
-export type FromWebview = { type: 'ready' } | { type: 'action'; action: PreviewAction };
+/**
+ * What the webview may send: its one schema (the webview is not trusted input). Checked here, on the extension's
+ * side only: media/preview.js is a plain script that builds these objects and needs no schema library.
+ */
+const FROM_WEBVIEW = z.union([z.object({ type: z.literal('ready') }), z.object({ type: z.literal('action'), action: z.enum(ACTIONS) })]);
 
-const ACTIONS: readonly PreviewAction[] = ['reload', 'openInBrowser', 'copyUrl', 'showLogs', 'destroy', 'retry', 'deploy', 'openInIntegratedBrowser', 'refine', 'fix'];
+export type FromWebview = z.infer<typeof FROM_WEBVIEW>;
 
-/** Accepts only well-formed messages (the webview is not trusted input). */
+/** Accepts only well-formed messages; anything else is dropped. */
 export function parseFromWebview(raw: unknown): FromWebview | undefined {
-  if (!raw || typeof raw !== 'object') return undefined;
-  const m = raw as Record<string, unknown>;
-  if (m.type === 'ready') return { type: 'ready' };
-  if (m.type === 'action' && typeof m.action === 'string' && (ACTIONS as readonly string[]).includes(m.action)) return { type: 'action', action: m.action as PreviewAction };
-  return undefined;
+  return shapeOrUndefined(FROM_WEBVIEW, raw);
 }

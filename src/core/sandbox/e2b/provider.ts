@@ -24,7 +24,9 @@ import type { ErrorCode, ErrorHint } from '../../base/errors';
 import type { Logger } from '../../base/events';
 import { nullLogger } from '../../base/events';
 import type { AppType } from '../../app/spec';
-import { DEFAULT_PORT, isAppType } from '../../app/spec';
+import { DEFAULT_PORT } from '../../app/spec';
+import { isAppType } from '../../stacks';
+import { dependencyName } from '../../stacks/packageSpec';
 import { packagesSatisfy, SPAWN_TEMPLATE_ALIAS, STACK_TEMPLATES, STACK_TEMPLATES_CHOICE, templateSatisfies } from '../preinstalled';
 import { probeUrl } from '../probe';
 
@@ -85,13 +87,6 @@ interface ConnOpts {
   debug: false;
 }
 
-/** The bare name of a dependency spec (`express@^4` → `express`, `flask==3.0` → `flask`). */
-function bareName(dep: string, ecosystem: 'npm' | 'pip'): string {
-  if (ecosystem === 'pip') return dep.split(/[<>=!~;[\s]/)[0]!.toLowerCase();
-  const at = dep.indexOf('@', dep.startsWith('@') ? 1 : 0);
-  return at > 0 ? dep.slice(0, at) : dep;
-}
-
 
 export class E2BProvider implements SandboxProvider, E2BSandboxOwner {
   readonly id = 'e2b' as const;
@@ -103,8 +98,8 @@ export class E2BProvider implements SandboxProvider, E2BSandboxOwner {
     if (!opts.apiKey) throw new SpawnError('deploy.no_key', 'The E2B provider needs an API key, or run the app with the local runner.', undefined, { hint: [{ key: 'e2b' }, { use: 'local' }] });
     this.logger = opts.logger ?? nullLogger;
     this.preinstalledSets = {
-      npm: new Set((opts.preinstalled?.npm ?? []).map((d) => bareName(d, 'npm'))),
-      pip: new Set((opts.preinstalled?.pip ?? []).map((d) => bareName(d, 'pip'))),
+      npm: new Set((opts.preinstalled?.npm ?? []).map((d) => dependencyName(d, 'npm'))),
+      pip: new Set((opts.preinstalled?.pip ?? []).map((d) => dependencyName(d, 'pip'))),
     };
   }
 
@@ -141,7 +136,7 @@ export class E2BProvider implements SandboxProvider, E2BSandboxOwner {
     const stack = this.stackTemplates && appType ? STACK_TEMPLATES[appType] : undefined;
     if (stack) return ecosystem === 'npm' && packagesSatisfy(stack.npm, dep);
     if (this.templateFor(appType) === SPAWN_TEMPLATE_ALIAS && templateSatisfies(dep, ecosystem)) return true;
-    return this.preinstalledSets[ecosystem].has(bareName(dep, ecosystem));
+    return this.preinstalledSets[ecosystem].has(dependencyName(dep, ecosystem));
   }
 
   async create(opts: CreateOptions): Promise<Sandbox> {

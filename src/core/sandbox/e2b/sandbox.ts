@@ -5,7 +5,7 @@ import { CommandExitError } from 'e2b';
 import { CancelledError, isCancelled, SpawnError } from '../../base/errors';
 import type { AppFile } from '../../app/spec';
 import { DEFAULT_PORT } from '../../app/spec';
-import { checkPath } from '../../validate/validate';
+import { checkPath } from '../../validate';
 import { probeUrl } from '../probe';
 import type { BackgroundProcess, OnTimeout, RunOptions, RunResult, Sandbox, SandboxInfo, Serving } from '../types';
 import type { E2BStep } from './errors';

@@ -8,11 +8,12 @@
  * says which, and why, once per provider.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { notPrivate } from '../../base/notPrivate';
 import { keyringFilterFile, OPEN_FILTER, SECCOMP_FD } from './seccomp';
+import { writeFileAtomic } from '../../base/atomicWrite';
 
 /** What the local runner isolates on this machine. */
 export interface Isolation {
@@ -313,12 +314,10 @@ function readStoredScan(store: string | undefined, key: string): { found: { file
 
 function writeStoredScan(store: string | undefined, key: string, found: { files: string[]; dirs: string[] }): void {
   if (!store) return;
-  const tmp = `${store}.${process.pid}.tmp`;
   try {
-    writeFileSync(tmp, JSON.stringify({ key, at: Date.now(), ...found }), { mode: 0o600, flag: 'wx' });
-    renameSync(tmp, store);
+    writeFileAtomic(store, JSON.stringify({ key, at: Date.now(), ...found }), { mode: 0o600 });
   } catch {
-    rmSync(tmp, { force: true }); // no sandboxes folder yet, or read-only: the next process scans again
+    // no sandboxes folder yet, or read-only: the next process scans again
   }
 }
 

@@ -22,10 +22,10 @@ import path from 'node:path';
 import { SpawnError } from '../../base/errors';
 import { inFolder, removeTree, writeTree } from '../../base/noFollow';
 import type { AppSpec } from '../../app/spec';
-import { dependenciesOf, REACT_PACKAGES } from '../../stacks/stacks';
-import { ecosystemOf } from '../../validate/validate';
+import type { AppType } from '../../app/spec';
+import { APP_TYPES, dependenciesOf, ecosystemOf, stackOf } from '../../stacks';
 import { notPrivate } from '../../base/notPrivate';
-import { packagesSatisfy, TEMPLATE_PACKAGES } from '../preinstalled';
+import { packagesSatisfy } from '../preinstalled';
 
 /** npm as every local install runs it (installCommand's flags): no user config, no lock file, scripts only sandboxed. */
 export function npmInstall(sandboxed: boolean): string {
@@ -33,10 +33,12 @@ export function npmInstall(sandboxed: boolean): string {
 }
 
 /** The locked dependency set of each stack that has one (exact versions). */
-export const STACK_LOCKED_SETS: Record<string, Record<string, string>> = {
-  react: { ...REACT_PACKAGES.dependencies, ...REACT_PACKAGES.devDependencies },
-  api: { ...TEMPLATE_PACKAGES.npm },
-};
+export const STACK_LOCKED_SETS: Partial<Record<AppType, Readonly<Record<string, string>>>> = Object.fromEntries(
+  APP_TYPES.flatMap((t) => {
+    const packages = stackOf(t).packages;
+    return packages ? [[t, packages]] : [];
+  }),
+);
 
 export const MARKER = 'spawn-cache.json';
 const MARKER_VERSION = 1;
@@ -72,7 +74,7 @@ export function defaultCacheRoot(env: NodeJS.ProcessEnv = process.env): string {
 
 /** What an app takes from its stack's entry and what it installs itself. */
 export interface CachePlan {
-  stack: string;
+  stack: AppType;
   key: string;
   dir: string;
   /** Declared dependencies the entry covers. */
@@ -213,7 +215,7 @@ export class DepCache {
     return true;
   }
 
-  lockedSet(plan: CachePlan): Record<string, string> {
+  lockedSet(plan: CachePlan): Readonly<Record<string, string>> {
     return STACK_LOCKED_SETS[plan.stack]!;
   }
 
@@ -272,7 +274,7 @@ export class DepCache {
         for (const [n, v] of Object.entries(locked)) {
           if (installedVersion(path.join(tmp, 'node_modules', n)) !== v) throw new SpawnError('deploy.install_failed', `The ${plan.stack} dependency cache was not built: ${n}@${v} is missing after the install.`);
         }
-        const marker: CacheMarker = { version: MARKER_VERSION, key: plan.key, stack: plan.stack, packages: locked, installed, scripts, builtAt: Date.now(), bytes: dirSize(tmp) };
+        const marker: CacheMarker = { version: MARKER_VERSION, key: plan.key, stack: plan.stack, packages: { ...locked }, installed, scripts, builtAt: Date.now(), bytes: dirSize(tmp) };
         // The install ran package scripts in this folder: the marker is written without following what they left.
         writeTree({ root: tmp, shown: `the dependency cache build folder ${tmp}` }, [{ rel: MARKER, content: JSON.stringify(marker, null, 2), mode: 0o600 }]);
         try {

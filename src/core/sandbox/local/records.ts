@@ -1,7 +1,8 @@
 /** The local sandboxes' records (sandbox.json beside each app's files), so that another process can find and stop them; the default root. */
-import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { writeFileAtomic } from '../../base/atomicWrite';
 import { notPrivate } from '../../base/notPrivate';
 import type { AppType } from '../../app/spec';
 import type { SandboxInfo } from '../types';
@@ -65,9 +66,7 @@ export function recordInfo(record: LocalRecord, orphan: boolean, host: string): 
 /** Writes a record atomically (0600), unless its folder is gone. */
 export function saveRecord(dir: string, record: LocalRecord): void {
   if (!existsSync(dir)) return;
-  const tmp = path.join(dir, `sandbox.json.${process.pid}.tmp`);
-  writeFileSync(tmp, JSON.stringify(record, null, 2), { mode: 0o600 });
-  renameSync(tmp, path.join(dir, 'sandbox.json'));
+  writeFileAtomic(path.join(dir, 'sandbox.json'), JSON.stringify(record, null, 2), { mode: 0o600 });
 }
 
 /**

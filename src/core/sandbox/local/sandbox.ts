@@ -4,8 +4,8 @@ import path from 'node:path';
 import { CancelledError, SpawnError } from '../../base/errors';
 import { removeTree, writeTree } from '../../base/noFollow';
 import type { AppFile, AppSpec } from '../../app/spec';
-import { splitNpmDependency } from '../../stacks/stacks';
-import { checkPath } from '../../validate/validate';
+import { npmSpec } from '../../stacks/packageSpec';
+import { checkPath } from '../../validate';
 import type { Isolation } from './bwrap';
 import { appEnv } from './bwrap';
 import type { CachePlan, DepCache } from './depCache';
@@ -316,7 +316,7 @@ export class LocalSandbox implements Sandbox {
     }
     const node = `N=${shellQuote(process.execPath)}; [ -x "$N" ] || N=node; ELECTRON_RUN_AS_NODE=1 "$N" -e ${shellQuote(LINK_SCRIPT)}`;
     const src = shellQuote(path.join(plan.dir, 'node_modules'));
-    const own = shellQuote(JSON.stringify(plan.extras.map((d) => splitNpmDependency(d).name)));
+    const own = shellQuote(JSON.stringify(plan.extras.map((d) => npmSpec(d).name)));
     const cmd = plan.extras.length === 0
       ? `${node} ${src} '' ${own}`
       : `rm -rf .spawn-install && mkdir .spawn-install && cd .spawn-install && echo '{"private":true}' > package.json && ${npm} ${plan.extras.map(shellQuote).join(' ')} && cd .. && ${node} ${src} .spawn-install/node_modules ${own} && rm -rf .spawn-install`;

@@ -1,7 +1,7 @@
 /** New File… (Apps view): creates a file in an app or folder (the name may hold folders: "src/util.js"). */
 import * as vscode from 'vscode';
 import { CancelledError, SpawnError } from '../../../core/base/errors';
-import { checkPath, MANIFEST_NAME } from '../../../core/validate/validate';
+import { checkPath, MANIFEST_NAME } from '../../../core/validate';
 import { isAppUri } from '../../fs/appUri';
 import { defineCommand } from '../command';
 import { resolveApp } from '../targets';

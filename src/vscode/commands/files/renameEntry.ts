@@ -2,7 +2,7 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { CancelledError, SpawnError } from '../../../core/base/errors';
-import { checkPath } from '../../../core/validate/validate';
+import { checkPath } from '../../../core/validate';
 import { isAppUri } from '../../fs/appUri';
 import { defineCommand } from '../command';
 

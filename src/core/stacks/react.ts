@@ -4,7 +4,10 @@
  * is fixed; a model writes src/App.tsx, components and CSS. The same scaffold is baked into the E2B template
  * (e2b-template/), whose dev server is already running when a sandbox starts.
  */
-import type { AppFile, AppSpec } from '../app/spec';
+import type { AppFile, AppSpecOf } from '../base/appSpec';
+import { normaliseAppPath } from '../base/appPath';
+import { npmSpec } from './packageSpec';
+import type { Stack } from './types';
 
 /** Exact versions that install on Node ≥ 20.19 from the npm registry (Vite 7: Vite 8 needs npm 11). */
 export const REACT_PACKAGES = {
@@ -112,9 +115,9 @@ export const PLACEHOLDER_APP = `export default function App() {
 export function reactPackageJson(extra: readonly string[] = [], name = 'spawn-react-app'): string {
   const deps: Record<string, string> = { ...REACT_PACKAGES.dependencies };
   for (const d of extra) {
-    const { name: n, version } = splitNpmDependency(d);
+    const { name: n, range } = npmSpec(d);
     if (n in REACT_PACKAGES.devDependencies) continue;
-    if (!(n in deps)) deps[n] = version ?? 'latest';
+    if (!(n in deps)) deps[n] = range ?? 'latest';
   }
   const pkg = {
     name,
@@ -147,66 +150,24 @@ function reactDefaults(): AppFile[] {
   ];
 }
 
-/** `react@19` → {react, 19}; `@scope/x@^1` → {@scope/x, ^1}; `lodash` → {lodash}. */
-export function splitNpmDependency(dep: string): { name: string; version?: string } {
-  const at = dep.indexOf('@', dep.startsWith('@') ? 1 : 0);
-  return at > 0 ? { name: dep.slice(0, at), version: dep.slice(at + 1) || undefined } : { name: dep };
-}
-
-function clean(p: string): string {
-  let x = p;
-  if (x.startsWith('/app/')) x = x.slice(5);
-  while (x.startsWith('./')) x = x.slice(2);
-  return x;
-}
-
 /**
  * A model's react app merged with our scaffold: the scaffold's fixed files replace the model's versions of them
  * (the model is told not to write them), the model's other files are kept, src/index.css and src/App.tsx are
  * supplied when missing, and the start command and port are the scaffold's. Extra dependencies stay in
  * `dependencies` and are also written into package.json.
  */
-export function withReactScaffold(spec: AppSpec): AppSpec {
+export function withReactScaffold<S extends AppSpecOf<string>>(spec: S): S {
   if (spec.appType !== 'react') return spec;
   const extra = spec.dependencies.filter((d) => {
-    const n = splitNpmDependency(d).name;
+    const n = npmSpec(d).name;
     return !(n in REACT_PACKAGES.dependencies) && !(n in REACT_PACKAGES.devDependencies);
   });
   const scaffold = reactScaffold(spec.title ?? 'Spawn App', extra);
   const fixed = new Set(scaffold.map((f) => f.path));
-  const own = spec.files.filter((f) => !fixed.has(clean(f.path)));
-  const have = new Set(own.map((f) => clean(f.path)));
+  const own = spec.files.filter((f) => !fixed.has(normaliseAppPath(f.path)));
+  const have = new Set(own.map((f) => normaliseAppPath(f.path)));
   const defaults = reactDefaults().filter((f) => !have.has(f.path));
   return { ...spec, files: [...scaffold, ...defaults, ...own], startCommand: REACT_START_COMMAND, port: 3000, dependencies: extra };
-}
-
-/**
- * What a react app installs: the dependencies and devDependencies of its package.json (as `name@version`) plus
- * `dependencies`; undefined when the app has no readable package.json.
- */
-export function packageJsonDependencies(spec: Pick<AppSpec, 'files'>): string[] | undefined {
-  const f = spec.files.find((x) => clean(x.path) === 'package.json');
-  if (!f) return undefined;
-  try {
-    const pkg = JSON.parse(f.content) as { dependencies?: Record<string, unknown>; devDependencies?: Record<string, unknown> };
-    const all = { ...(pkg.dependencies ?? {}), ...(pkg.devDependencies ?? {}) };
-    return Object.entries(all).map(([n, v]) => (typeof v === 'string' && v ? `${n}@${v}` : n));
-  } catch {
-    return undefined;
-  }
-}
-
-/** Whether the app's own dev server pushes saved changes to the page (HMR), so a preview must not reload it. */
-export function servesHotUpdates(spec: Pick<AppSpec, 'appType'>): boolean {
-  return spec.appType === 'react';
-}
-
-/** What a deploy installs, as `name@version` (a react app: its package.json's packages and any extras). */
-export function dependenciesOf(spec: Pick<AppSpec, 'appType' | 'files' | 'dependencies'>): string[] {
-  if (spec.appType !== 'react') return spec.dependencies;
-  const fromPackage = packageJsonDependencies(spec) ?? [];
-  const names = new Set(fromPackage.map((d) => splitNpmDependency(d).name));
-  return [...fromPackage, ...spec.dependencies.filter((d) => !names.has(splitNpmDependency(d).name))];
 }
 
 /** The files a react app's Vite server loads itself (a change restarts it); everything else reaches it by HMR. */
@@ -283,7 +244,7 @@ export default function App() {
 `;
 
 /** The built-in react app for a prompt: a todo list when it asks for one, else a counter. */
-export function reactTemplateSpec(prompt: string): AppSpec {
+export function reactTemplateSpec(prompt: string): AppSpecOf<'react'> {
   const todo = /\b(todo|to-do|task|tasks|checklist|list)\b/i.test(prompt);
   const title = todo ? 'Todo list' : 'Counter';
   return withReactScaffold({
@@ -299,3 +260,34 @@ export function reactTemplateSpec(prompt: string): AppSpec {
     description: `A ${title.toLowerCase()} in React (built-in template).`,
   });
 }
+
+export const react: Stack<'react'> = {
+  id: 'react',
+  label: 'React app',
+  icon: 'symbol-class',
+  description: 'React + Vite + TypeScript with Tailwind CSS, hot reload on save',
+  example: 'a counter with a reset button',
+  prompt:
+    'A React 19 + Vite + TypeScript app styled with Tailwind CSS v4 utility classes. The scaffold is provided and ' +
+    'fixed: do NOT write package.json, vite.config.ts, index.html, src/main.tsx or tsconfig.json. Write ' +
+    'src/App.tsx (default export App), components under src/components/, and CSS in src/index.css (keep its first ' +
+    'line `@import "tailwindcss";`). startCommand "npm run dev"; dependencies: only extra npm packages beyond react, ' +
+    'react-dom and tailwindcss, usually [].',
+  guess: { keywords: /\b(react|reactjs|vite|tsx)\b/, rank: 1 },
+  ecosystem: 'npm',
+  mainFiles: ['src/App.tsx', 'src/App.jsx'],
+  template: reactTemplateSpec,
+  scaffold: withReactScaffold,
+  installsFromPackageJson: true,
+  packages: { ...REACT_PACKAGES.dependencies, ...REACT_PACKAGES.devDependencies },
+  requiredFiles: ['vite.config.ts', 'index.html', 'src/main.tsx'],
+  hotReload: true,
+  // Vite serves everything else itself and pushes changes over HMR; only its config and manifest restart it.
+  serverFile: isReactServerFile,
+  // Vite bundles src/ for the browser.
+  clientFile: (p) => p.startsWith('src/'),
+  e2b: {
+    alias: 'spawn-app-react',
+    baseline: withReactScaffold({ appType: 'react', files: [], startCommand: REACT_START_COMMAND, dependencies: [], port: 3000, title: 'Spawn App' }),
+  },
+};

@@ -1,6 +1,9 @@
-/** The built-in apps the offline `templates` generator serves: one good app per type, no key needed. */
-import type { AppFile, AppSpec } from '../app/spec';
-import { reactTemplateSpec } from '../stacks/stacks';
+/**
+ * The `webapp` stack: static HTML, CSS and JavaScript served by a dependency-free Node server (server.js). Its
+ * built-in apps are a calculator, a todo list and a counter.
+ */
+import type { AppFile, AppSpecOf } from '../base/appSpec';
+import type { Stack } from './types';
 
 /** A dependency-free static file server for webapps; listens on $HOST:$PORT (default 127.0.0.1:3000). */
 export const STATIC_SERVER = `const http = require('http');
@@ -228,122 +231,6 @@ set(n);
   { path: 'server.js', content: STATIC_SERVER },
 ];
 
-const API_SERVER = `// A small REST API with Express: in-memory notes, plus an HTML index at /.
-const express = require('express');
-
-const app = express();
-app.use(express.json());
-const PORT = Number(process.env.PORT) || 3000;
-
-let nextId = 3;
-const notes = [
-  { id: 1, text: 'Hello from Spawn App', done: false },
-  { id: 2, text: 'Try POST /api/notes', done: false },
-];
-
-app.get('/', (_req, res) => {
-  res.type('html').send(\`<!doctype html><html><head><meta charset="utf-8"><title>Notes API</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:720px;margin:40px auto;padding:0 16px}code{background:rgba(127,127,127,.15);padding:2px 6px;border-radius:4px}</style></head>
-<body><h1>Notes API</h1><p>Endpoints:</p><ul>
-<li><code>GET /api/health</code> — status</li>
-<li><code>GET /api/notes</code> — list notes</li>
-<li><code>GET /api/notes/:id</code> — one note</li>
-<li><code>POST /api/notes</code> — create <code>{"text": "..."}</code></li>
-<li><code>PATCH /api/notes/:id</code> — update <code>{"text"?, "done"?}</code></li>
-<li><code>DELETE /api/notes/:id</code> — delete</li></ul></body></html>\`);
-});
-
-app.get('/api/health', (_req, res) => res.json({ status: 'ok', uptime: process.uptime() }));
-app.get('/api/notes', (_req, res) => res.json(notes));
-app.get('/api/notes/:id', (req, res) => {
-  const note = notes.find((n) => n.id === Number(req.params.id));
-  return note ? res.json(note) : res.status(404).json({ error: 'Not found' });
-});
-app.post('/api/notes', (req, res) => {
-  const text = typeof req.body?.text === 'string' ? req.body.text.trim() : '';
-  if (!text) return res.status(400).json({ error: 'text is required' });
-  const note = { id: nextId++, text, done: false };
-  notes.push(note);
-  return res.status(201).json(note);
-});
-app.patch('/api/notes/:id', (req, res) => {
-  const note = notes.find((n) => n.id === Number(req.params.id));
-  if (!note) return res.status(404).json({ error: 'Not found' });
-  if (typeof req.body?.text === 'string') note.text = req.body.text;
-  if (typeof req.body?.done === 'boolean') note.done = req.body.done;
-  return res.json(note);
-});
-app.delete('/api/notes/:id', (req, res) => {
-  const i = notes.findIndex((n) => n.id === Number(req.params.id));
-  if (i < 0) return res.status(404).json({ error: 'Not found' });
-  notes.splice(i, 1);
-  return res.status(204).end();
-});
-
-app.listen(PORT, process.env.HOST || '127.0.0.1', () => console.log('API listening on port ' + PORT));
-`;
-
-const SCRIPT_MAIN = `"""Writes an HTML report (report.html) from a small data set, then serves it on $PORT (default 3000)."""
-import html
-import http.server
-import os
-import random
-import statistics
-from datetime import date, timedelta
-
-PORT = int(os.environ.get("PORT", "3000"))
-HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def build_data(days=14, seed=42):
-    rng = random.Random(seed)
-    start = date.today() - timedelta(days=days - 1)
-    return [(start + timedelta(days=i), rng.randint(40, 160)) for i in range(days)]
-
-
-def render(title, rows):
-    values = [v for _, v in rows]
-    peak = max(values)
-    bars = "".join(
-        f'<div class="bar"><span>{d:%b %d}</span><div style="width:{v / peak * 100:.0f}%">{v}</div></div>'
-        for d, v in rows
-    )
-    return f"""<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title>
-<style>body{{font:15px/1.5 system-ui,sans-serif;max-width:760px;margin:40px auto;padding:0 16px}}
-.stats{{display:flex;gap:16px}}.stats div{{background:rgba(127,127,127,.12);padding:12px 16px;border-radius:10px}}
-.bar{{display:flex;align-items:center;gap:8px;margin:4px 0}}.bar span{{width:64px;opacity:.7}}
-.bar div{{background:#6d5dfc;color:#fff;padding:2px 8px;border-radius:6px;min-width:2em}}</style></head>
-<body><h1>{html.escape(title)}</h1>
-<div class="stats"><div>Total<br><b>{sum(values)}</b></div><div>Mean<br><b>{statistics.mean(values):.1f}</b></div>
-<div>Median<br><b>{statistics.median(values)}</b></div><div>Peak<br><b>{peak}</b></div></div>
-<h2>Daily visits</h2>{bars}</body></html>"""
-
-
-def main():
-    rows = build_data()
-    with open(os.path.join(HERE, "report.html"), "w", encoding="utf-8") as f:
-        f.write(render("Visits report", rows))
-    print("Wrote report.html")
-
-    class Handler(http.server.SimpleHTTPRequestHandler):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, directory=HERE, **kwargs)
-
-        def do_GET(self):
-            if self.path in ("/", "/index.html"):
-                self.path = "/report.html"
-            return super().do_GET()
-
-    http.server.ThreadingHTTPServer.allow_reuse_address = True
-    with http.server.ThreadingHTTPServer((os.environ.get("HOST", "127.0.0.1"), PORT), Handler) as server:
-        print(f"Serving report on port {PORT}", flush=True)
-        server.serve_forever()
-
-
-if __name__ == "__main__":
-    main()
-`;
-
 export type WebappKind = 'calculator' | 'todo' | 'counter';
 
 /** Picks the webapp from the prompt's words; the calculator is the default. */
@@ -354,35 +241,37 @@ export function webappKindFor(prompt: string): WebappKind {
   return 'calculator';
 }
 
-export function templateSpec(appType: AppSpec['appType'], prompt: string): AppSpec {
-  switch (appType) {
-    case 'webapp': {
-      const kind = webappKindFor(prompt);
-      const files = kind === 'todo' ? TODO : kind === 'counter' ? COUNTER : CALCULATOR;
-      const title = kind === 'todo' ? 'Todo list' : kind === 'counter' ? 'Counter' : 'Calculator';
-      return { appType, files: files.map((f) => ({ ...f })), startCommand: 'node server.js', dependencies: [], port: 3000, title, description: `A ${title.toLowerCase()} (built-in template).` };
-    }
-    case 'react':
-      return reactTemplateSpec(prompt);
-    case 'api':
-      return {
-        appType,
-        files: [{ path: 'server.js', content: API_SERVER }],
-        startCommand: 'node server.js',
-        dependencies: ['express@^4.21.2'],
-        port: 3000,
-        title: 'Notes API',
-        description: 'An Express REST API for notes (built-in template).',
-      };
-    case 'script':
-      return {
-        appType,
-        files: [{ path: 'main.py', content: SCRIPT_MAIN }],
-        startCommand: 'python3 main.py',
-        dependencies: [],
-        port: 3000,
-        title: 'Visits report',
-        description: 'A Python script that writes report.html and serves it (built-in template).',
-      };
-  }
+const PLACEHOLDER_PAGE = '<!doctype html><title>Spawn App</title><p>Spawn App: waiting for the app…</p>\n';
+
+/** The server a webapp's start command names (`node server.js`), else server.js. */
+function serverOf(startCommand: string): string {
+  return /\bnode\s+(\S+)/.exec(startCommand)?.[1]?.replace(/^\.\//, '') ?? 'server.js';
 }
+
+export const webapp: Stack<'webapp'> = {
+  id: 'webapp',
+  label: 'Web app',
+  icon: 'globe',
+  description: 'HTML, CSS and JavaScript served on port 3000',
+  example: 'a calculator with a history of results',
+  prompt:
+    'A web app: static HTML, CSS and JavaScript (index.html, style.css, app.js) plus server.js, a dependency-free ' +
+    'Node http server that serves those files. startCommand "node server.js", dependencies [].',
+  ecosystem: 'npm',
+  mainFiles: ['index.html', 'public/index.html'],
+  template(prompt: string): AppSpecOf<'webapp'> {
+    const kind = webappKindFor(prompt);
+    const files = kind === 'todo' ? TODO : kind === 'counter' ? COUNTER : CALCULATOR;
+    const title = kind === 'todo' ? 'Todo list' : kind === 'counter' ? 'Counter' : 'Calculator';
+    return { appType: 'webapp', files: files.map((f) => ({ ...f })), startCommand: 'node server.js', dependencies: [], port: 3000, title, description: `A ${title.toLowerCase()} (built-in template).` };
+  },
+  hotReload: false,
+  // A webapp's code runs in the browser; only its server (named in the start command) is loaded by the process.
+  serverFile: () => false,
+  // Its scripts other than the server are sent to the browser.
+  clientFile: (p, spec) => /\.[cm]?js$/.test(p) && p !== serverOf(spec.startCommand),
+  e2b: {
+    alias: 'spawn-app-webapp',
+    baseline: { appType: 'webapp', files: [{ path: 'server.js', content: STATIC_SERVER }, { path: 'index.html', content: PLACEHOLDER_PAGE }], startCommand: 'node server.js', dependencies: [], port: 3000 },
+  },
+};
