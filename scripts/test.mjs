@@ -42,7 +42,7 @@ const STAGES = [
   // As root: the containment suites once more as a throwaway unprivileged user (the root run is `process`'s).
   { name: 'unprivileged', lane: 'a', cmd: ['bash', 'scripts/test-containment.sh', '--unprivileged'] },
   { name: 'vsix', lane: 'a', cmd: [node, 'scripts/test-vsix.mjs', '--packaged'] },
-  { name: 'integration', lane: 'b', cmd: [...host, '--tests', 'out/test/integration/index.js', '--timeout', '300000'] },
+  { name: 'integration', lane: 'b', cmd: [...host, '--tests', 'out/test/integration/index.js', '--timeout', '900000'] },
   { name: 'lm', lane: 'b', cmd: [...host, '--install', 'test/host/lm-fixture', '--tests', 'out/test/integration-lm/index.js', '--timeout', '240000'], env: { SPAWN_APP_VSCODE_HOST: 'next' } },
   { name: 'e2e', lane: 'b', cmd: [...mocha, '--no-config', '--require', 'tsx/cjs', '--timeout', '240000', '--bail', '--exit', 'test/e2e/**/*.e2e.ts'] },
 ];

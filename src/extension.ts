@@ -24,7 +24,7 @@ import { WindowDraftNotices } from './vscode/fs/draftNotices';
 import { findingsSection } from './vscode/fs/findingsSection';
 import { SCHEME } from './vscode/fs/appUri';
 import { LogChannel } from './vscode/base/logChannel';
-import { LocalProvider } from './core/sandbox/local/provider';
+import { WindowSession } from './vscode/base/session';
 import { Providers } from './vscode/sandboxes/providers';
 import { Secrets } from './vscode/base/secrets';
 import { coreConfig, settingsReader } from './vscode/base/settings';
@@ -88,7 +88,28 @@ export function activate(context: vscode.ExtensionContext): SpawnAppApi {
   const readSettings = settingsReader(context.extension.packageJSON as Parameters<typeof settingsReader>[0]);
   const secrets = push(new Secrets(context.secrets, logger));
   const config = async () => coreConfig(readSettings(), secrets, sessionId);
-  const providers = new Providers(config, new LocalProvider({ network: () => readSettings().localNetwork, allowLan: () => readSettings().localAllowLan }));
+  // The one app session of this window (core/session): the extension supplies only its ports. They are called once
+  // everything below is built (a deploy dialog, the cap's question), never during activation.
+  const sessionLog = logger.scope('session');
+  const late: { dialogs?: DeployDialogs; cap?: SpendingCap } = {};
+  const sessions = new WindowSession({
+    config,
+    local: { network: () => readSettings().localNetwork, allowLan: () => readSettings().localAllowLan },
+    budgetUsd: () => readSettings().budgetUsd,
+    ports: {
+      ask: {
+        unsandboxedRun: (q) => late.dialogs!.askPerson({ message: q.message, detail: q.where, action: 'Run', warn: true, unsandboxedModelCode: q.origin === 'model' }),
+        pastCap: (q) => late.cap!.askPastCap(q),
+      },
+      spend: new MementoSpendStore(context.globalState),
+      // Pipeline events are rendered by the deploy and generate services themselves; the session's own notes are logged.
+      progress: (e, app) => {
+        if (e.event === 'notice' || e.event === 'warning' || e.event === 'budget') sessionLog.info(`${app ? `${app}: ` : ''}${e.message}`);
+      },
+      logger: sessionLog,
+    },
+  });
+  const providers = new Providers(sessions);
 
   const tree = new AppTree();
   const registry = push(new SandboxRegistry(logger.scope('sandboxes')));
@@ -113,13 +134,13 @@ export function activate(context: vscode.ExtensionContext): SpawnAppApi {
   const previews = push(new PreviewManager(vscode.Uri.joinPath(context.extensionUri, 'media'), tree, registry, discover, () => readSettings().sandboxTimeoutMinutes * 60_000));
   const terminals = push(new SandboxTerminals(registry, logger.scope('terminal')));
   push(new SandboxTimeouts(registry, discover));
-  const deployDialogs = new DeployDialogs(providers, secrets, readSettings);
+  const deployDialogs = (late.dialogs = new DeployDialogs(providers, secrets, readSettings));
   const verifier = push(new WindowVerifier(() => readSettings().browserPath));
-  const deploys = push(new DeployService(tree, diagnostics, deployDialogs, { registry, logs: sandboxLogs, cost: sessionCost, discovery, previews, settings: readSettings, logger, appSecrets: (id) => secrets.appSecrets(id), verifier: () => verifier.get() }));
+  const deploys = push(new DeployService(tree, diagnostics, deployDialogs, { registry, logs: sandboxLogs, cost: sessionCost, discovery, previews, settings: readSettings, logger, appSecrets: (id) => secrets.appSecrets(id), verifier: () => verifier.get() }, sessions));
   const chatModels = new VscodeLanguageModels(() => readSettings().chatModel);
-  const spawner = new Spawner(tree, diagnostics, sessionCost, secrets, readSettings, config, logger, chatModels, deploys);
+  const spawner = new Spawner(tree, diagnostics, sessionCost, secrets, readSettings, sessions, logger, chatModels, deploys);
   const reporter = new ErrorReporter(logger);
-  const { iterate, hotRedeploy, disposables: iterateDisposables } = createIterate({ tree, history: versions, registry, logs: sandboxLogs, cost: sessionCost, deploys, diagnostics, secrets, reporter, settings: readSettings, config, logger, models: chatModels });
+  const { iterate, hotRedeploy, disposables: iterateDisposables } = createIterate({ tree, history: versions, registry, logs: sandboxLogs, cost: sessionCost, deploys, diagnostics, secrets, reporter, settings: readSettings, sessions, logger, models: chatModels });
   for (const d of iterateDisposables) push(d);
 
   const sandboxTree = push(new SandboxTreeProvider(registry, discovery, () => void discover()));
@@ -128,10 +149,10 @@ export function activate(context: vscode.ExtensionContext): SpawnAppApi {
   sandboxTree.setVisible(sandboxView.visible);
   const appsTree = push(new AppsTreeProvider(tree, registry, versions));
   push(vscode.window.createTreeView('spawnApp.apps', { treeDataProvider: appsTree }));
-  const spendingCap = push(new SpendingCap(sessionCost, registry, sandboxLogs, new MementoSpendStore(context.globalState), readSettings, logger.scope('budget')));
+  const spendingCap = (late.cap = push(new SpendingCap(sessionCost, registry, sandboxLogs, sessions.session, logger.scope('budget'))));
   push(new SessionStatusBar(registry, sessionCost, spendingCap));
 
-  const services: Services = { tree, registry, logs: sandboxLogs, discovery, terminals, providers, spawner, deploys, previews, diagnostics, drafts, secrets, logger, reporter, iterate, config, settings: readSettings };
+  const services: Services = { tree, registry, logs: sandboxLogs, discovery, terminals, providers, spawner, deploys, previews, diagnostics, drafts, secrets, logger, reporter, iterate, config, settings: readSettings, sessions };
   // Other extensions can execute our commands: options that set keys or skip a confirmation work only in tests.
   const commandPolicy: CommandPolicy = { scriptedOptions: context.extensionMode === vscode.ExtensionMode.Test };
   for (const d of registerCommands(services, commandPolicy)) push(d);

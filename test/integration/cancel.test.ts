@@ -88,7 +88,7 @@ describe('cancelling a spawn', () => {
     await until(() => processesWith(marker).length > 0, 'the app process to run');
     cts.cancel();
     assert.equal(await deploying, undefined);
-    await until(() => processesWith(marker).length === 0, 'the app process to be killed', 5000);
+    await until(() => processesWith(marker).length === 0, 'the app process to be killed', 30_000);
     assert.deepEqual(api.registry.list(), []);
     assert.deepEqual(sandboxDirs(api.testing.localRoot), []);
   });

@@ -21,6 +21,9 @@
  * every sandbox of the user: `listSandboxes` (with cost: unknown stays unknown, paused time not billed),
  * `sandboxInfo`, `destroySandbox`, `destroyAllSandboxes`, `pauseSandbox`, `resumeSandbox`; `dependencyCache`;
  * `close(keep?)` (its apps' sandboxes, except kept ones) and `dispose()` (the local runner's too).
+ * For a front whose settings change while it runs (the extension): `configure(cfg)`, `budgetUsd` as a function
+ * (read at each check), `generator(choice, chatModel?)` (it streams a generation itself), `templateNotice`,
+ * `runsUnsandboxed(provider)`, `resumeSandbox(id, timeoutMs?)`.
  *
  * `AppSession` (appSession.ts, one app): `generate({ prompt, appType?, generator?, deployTo?, signal })` (prompt
  * checks, cap, pre-warm for the deploy that follows, the template notice, trust marked for its own templates);
@@ -38,6 +41,17 @@ export { AppSession } from './appSession';
 export { formatFinding, hasErrors, MANIFEST_NAME } from '../validate';
 // The app types (the stacks' table) and the guess from a prompt, for a front's own arguments.
 export { APP_TYPES, guessAppType, isAppType } from '../stacks';
+// The provider table (labels, billed, on this machine, can pause) and the note of a generation a plan includes: data a
+// front shows, no decision.
+export { providerInfo } from '../sandbox/providers';
+export { INCLUDED_IN_PLAN } from '../generate/chatModelGenerator';
+// The metadata tag every sandbox of Spawn App carries, and the sentence on E2B's lifetime cap: words and data a front shows.
+export { METADATA_TAG } from '../sandbox/types';
+export { E2B_LIFETIME_CAP } from '../sandbox/e2b/e2bCaps';
+// What a deploy would install on a provider (the deploy dialog shows it before the yes).
+export { installCommand } from '../deploy/deploy';
 // What the verification step found, in words (a deploy's `verify` events, `Deployed.deployment.verification`).
 export type { VerifyProblem, VerifyResult } from '../verify';
-export { formatProblem, verifyLines } from '../verify';
+export { formatProblem, verifyLines, verifySummary } from '../verify';
+// A front's own verifier (its one browser), for SessionOptions.verify or the pipeline it still runs itself.
+export { Verifier } from '../verify';

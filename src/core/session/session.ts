@@ -14,8 +14,12 @@ import { asSpawnError, SpawnError } from '../base/errors';
 import type { Logger } from '../base/events';
 import { nullLogger } from '../base/events';
 import type { ChatModel } from '../generate/chatModelGenerator';
+import { ChatModelGenerator } from '../generate/chatModelGenerator';
+import type { ClaudeGenerator } from '../generate/claude';
 import type { GeneratorChoice } from '../generate';
-import { resolveGeneratorId } from '../generate';
+import { createGenerator, resolveGeneratorId } from '../generate';
+import { templateStandInNotice } from '../generate/templates';
+import type { Generator } from '../generate/types';
 import { loadApp } from '../workspace/appDir';
 import type { LoadedApp } from '../workspace/appDir';
 import type { ProviderChoice } from '../sandbox';
@@ -24,7 +28,12 @@ import type { LocalProviderOptions } from '../sandbox/local/provider';
 import { LocalProvider } from '../sandbox/local/provider';
 import type { ProviderId } from '../base/providerId';
 import { providerInfo } from '../sandbox/providers';
-import type { SandboxInfo, SandboxProvider } from '../sandbox/types';
+import type { Sandbox, SandboxInfo, SandboxProvider } from '../sandbox/types';
+import type { PrewarmOptions } from '../deploy/prewarm';
+import { extendAfterTake, Prewarm, prewarmWanted, takePrewarm } from '../deploy/prewarm';
+import type { DeployKind } from '../deploy/redeployPlan';
+import { deployKind } from '../deploy/redeployPlan';
+import { runsUnsandboxed } from '../tools/trust';
 import { allProviders, providerOfSandbox } from '../deploy/sandboxes';
 import type { AppSecrets } from '../base/secrets';
 import { readEnvFile, Redactor } from '../base/secrets';
@@ -47,8 +56,13 @@ export interface SessionOptions {
   ports: SessionPorts;
   /** The local runner: the options the session makes it with, or one made already (a test's, the extension's). */
   local?: LocalProvider | LocalProviderOptions;
-  /** Today's cap in USD (0: no cap; default $2). Counted only with a `spend` port. */
-  budgetUsd?: number;
+  /**
+   * Today's cap in USD (0: no cap; default $2). Counted only with a `spend` port. A function is read at each check
+   * (the extension's setting may change while it runs; not a number ≥ 0: the default).
+   */
+  budgetUsd?: number | (() => number);
+  /** The budget's clock (tests); default Date.now. */
+  clock?: () => number;
   /** The apps' secrets: to their processes only; the model gets their names; every event and error is redacted. */
   secrets?: AppSecrets;
   /** Tag in sandbox metadata: 'cli', 'mcp', 'vscode'. */
@@ -101,14 +115,12 @@ export function readSecrets(file: string): AppSecrets {
 }
 
 export class Session implements SessionHost {
-  readonly cfg: CoreConfig;
+  private config: CoreConfig;
   readonly local: LocalProvider;
   readonly logger: Logger;
   readonly client: string;
   /** Digests of exactly what a built-in template wrote in this process: only those run unsandboxed without asking. */
   readonly trusted = new TrustedSpecs();
-  /** Undefined without a spend port: nothing is counted. */
-  readonly budget?: Budget;
   private readonly redactor: Redactor;
   private readonly apps = new Map<string, AppSession>();
   private readonly ownsLocal: boolean;
@@ -117,15 +129,32 @@ export class Session implements SessionHost {
   private readonly ownsVerifier: boolean;
 
   constructor(readonly opts: SessionOptions) {
-    this.cfg = opts.cfg;
+    this.config = opts.cfg;
     this.client = opts.client;
     this.logger = opts.ports.logger ?? nullLogger;
     this.ownsLocal = !(opts.local instanceof LocalProvider);
     this.local = opts.local instanceof LocalProvider ? opts.local : new LocalProvider(opts.local);
-    this.budget = opts.ports.spend ? new BudgetImpl(opts.ports.spend, opts.budgetUsd ?? DEFAULT_BUDGET_USD) : undefined;
     this.redactor = new Redactor(Object.values(opts.secrets ?? {}));
     this.ownsVerifier = opts.verify !== false && !(opts.verify instanceof Verifier);
     this.verifier = opts.verify === false || opts.verify instanceof Verifier ? opts.verify : new Verifier({ browserPath: opts.cfg.browserPath, ...opts.verify });
+  }
+
+  /** The configuration every decision reads (keys, models, E2B, timeouts). */
+  get cfg(): CoreConfig {
+    return this.config;
+  }
+
+  /** A front whose settings and keys change while it runs (the extension) gives the session the new ones. */
+  configure(cfg: CoreConfig): void {
+    this.config = cfg;
+  }
+
+  /** Today's cap over the spend port, with the cap as it is now. Undefined without a spend port: nothing is counted. */
+  get budget(): Budget | undefined {
+    const spend = this.opts.ports.spend;
+    if (!spend) return undefined;
+    const raw = typeof this.opts.budgetUsd === 'function' ? this.opts.budgetUsd() : (this.opts.budgetUsd ?? DEFAULT_BUDGET_USD);
+    return new BudgetImpl(spend, Number.isFinite(raw) && raw >= 0 ? raw : DEFAULT_BUDGET_USD, this.opts.clock);
   }
 
   get secrets(): AppSecrets {
@@ -189,8 +218,31 @@ export class Session implements SessionHost {
   }
 
   /** Which generator a choice comes to here ('auto': Claude with a key, else the front's chat model, else the templates). */
-  generatorFor(choice: GeneratorChoice = 'auto'): ReturnType<typeof resolveGeneratorId> {
-    return resolveGeneratorId(choice, this.cfg, this.opts.chatModel !== undefined);
+  generatorFor(choice: GeneratorChoice = 'auto', chatModel: ChatModel | undefined = this.opts.chatModel): ReturnType<typeof resolveGeneratorId> {
+    return resolveGeneratorId(choice, this.cfg, chatModel !== undefined);
+  }
+
+  /**
+   * The generator for a choice, for a front that streams a generation itself (the extension writes each file into its
+   * editor as it comes); `chatModel`: the front's model picked for this generation (default the session's).
+   */
+  generator(choice: GeneratorChoice = 'auto', chatModel: ChatModel | undefined = this.opts.chatModel): Promise<Generator> {
+    return createGenerator(choice, this.cfg, chatModel);
+  }
+
+  /**
+   * The model that refines and fixes an app, for a front that shows the change before it is written (the extension):
+   * the front's chat model when given, else Claude with the session's key (its SDK loaded only now).
+   */
+  async refiner(chatModel?: ChatModel): Promise<Pick<ClaudeGenerator, 'refine' | 'fix'> | ChatModelGenerator> {
+    if (chatModel) return new ChatModelGenerator(chatModel);
+    const { ClaudeGenerator } = await import('../generate/claude');
+    return new ClaudeGenerator(this.cfg);
+  }
+
+  /** "A template stands in…": what a front says when no model could be asked (`why`: which model is missing). */
+  templateNotice(appType: AppType, prompt: string, why: string): string {
+    return templateStandInNotice(appType, prompt, why);
   }
 
   /** Validation with the app's secrets (a secret's value in a file, a secret read in browser code), before any ask. */
@@ -284,6 +336,11 @@ export class Session implements SessionHost {
     return providerInfo(this.providerFor(choice)).onThisMachine;
   }
 
+  /** Whether code run there runs unsandboxed on this machine (the local runner without its sandbox). */
+  runsUnsandboxed(provider: Pick<SandboxProvider, 'id' | 'isolation'>): boolean {
+    return runsUnsandboxed(provider);
+  }
+
   /** The one sentence that says where a provider runs apps. */
   where(provider: Pick<SandboxProvider, 'id' | 'isolation'>): string {
     return whereProviderRuns(provider);
@@ -292,6 +349,32 @@ export class Session implements SessionHost {
   /** Pre-warm is wanted for this session (its flag, SPAWN_APP_PREWARM). */
   get prewarmEnabled(): boolean {
     return this.opts.prewarm !== false && this.cfg.prewarm !== false;
+  }
+
+  /**
+   * For a front that keeps its own deploys (the extension): a sandbox pre-warmed on `provider` for an app of `appType`
+   * while its model writes, when pre-warm is wanted (the session's flag, the front's `enabled`, E2B only); undefined
+   * otherwise. Nothing runs in it until a deploy takes it (takePrewarm).
+   */
+  startPrewarm(provider: SandboxProvider, appType: AppType, o: Omit<PrewarmOptions, 'provider' | 'appType'> & { enabled?: boolean } = {}): Prewarm | undefined {
+    const { enabled = true, ...rest } = o;
+    if (!prewarmWanted(this.prewarmEnabled && enabled, provider.id)) return undefined;
+    return Prewarm.start({ idleMs: this.cfg.prewarmIdleMs, logger: this.logger, ...rest, provider, appType, metadata: { client: this.client, ...rest.metadata } });
+  }
+
+  /** The take rule (the same app type on the same provider takes it; anything else discards it), for such a front. */
+  takePrewarm(prewarm: Prewarm | undefined, appType: AppType, provider: ProviderId): Promise<Sandbox | undefined> {
+    return takePrewarm(prewarm, appType, provider);
+  }
+
+  /** Extend after take: a taken pre-warmed sandbox lives as long as any (`timeoutMs`, default the session's). */
+  extendAfterTake(taken: Sandbox | undefined, extend: (ms: number) => Promise<unknown>, warn: (message: string) => void, timeoutMs = this.sandboxTimeoutMs): Promise<void> {
+    return extendAfterTake(taken, extend, timeoutMs, warn);
+  }
+
+  /** First deploy, update of the running app, or restart in place of a stopped one (the one rule, redeployPlan.ts). */
+  deployKind(current: Parameters<typeof deployKind>[0]): DeployKind {
+    return deployKind(current);
   }
 
   // ---- every sandbox of this user ----
@@ -366,10 +449,10 @@ export class Session implements SessionHost {
     return (await this.pausable(id)).pause(id);
   }
 
-  /** Resumes a sandbox for the whole configured lifetime; resolves with that lifetime (ms). */
-  async resumeSandbox(id: string): Promise<number> {
-    await (await this.pausable(id)).resume(id, this.sandboxTimeoutMs);
-    return this.sandboxTimeoutMs;
+  /** Resumes a sandbox for the whole configured lifetime (or `timeoutMs`); resolves with that lifetime (ms). */
+  async resumeSandbox(id: string, timeoutMs = this.sandboxTimeoutMs): Promise<number> {
+    await (await this.pausable(id)).resume(id, timeoutMs);
+    return timeoutMs;
   }
 
   /** The local runner's per-user dependency cache: its entries, and a clear that keeps those running apps use. */

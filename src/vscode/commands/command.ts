@@ -16,6 +16,7 @@ import type { SandboxLogs } from '../sandboxes/sandboxLogs';
 import type { SandboxRegistry } from '../sandboxes/sandboxRegistry';
 import type { SandboxTerminals } from '../sandboxes/sandboxTerminals';
 import type { PreviewManager } from '../webview/previewManager';
+import type { WindowSession } from '../base/session';
 
 export interface Services {
   tree: AppTree;
@@ -41,6 +42,8 @@ export interface Services {
   config: () => Promise<CoreConfig>;
   /** The extension's settings now. */
   settings: () => Settings;
+  /** The app session of this window (core/session), with the settings and keys as they are now. */
+  sessions: WindowSession;
 }
 
 export interface Command {

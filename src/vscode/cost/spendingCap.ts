@@ -2,20 +2,21 @@
  * Today's spending cap in the extension (`spawnApp.budgetUsd`): it charges what the SessionCost counts (generation
  * and this window's sandbox time) to a daily record kept in globalState (so a reload does not reset it), warns once
  * at 80 %, asks before a generation, refine or fix past the cap, and at the cap pauses this window's running E2B
- * sandboxes (not deleting them) with one message. An unknown price is counted as unknown, never as zero.
+ * sandboxes (not deleting them) with one message. An unknown price is counted as unknown, never as zero. The budget
+ * and the check before a paid call are the app session's (core/session): this is its `spend` port (MementoSpendStore)
+ * and its `ask.pastCap` port (askPastCap).
  */
 import * as vscode from 'vscode';
-import type { SpendRecord, SpendStore } from '../../core/deploy/budget';
-import { Budget } from '../../core/deploy/budget';
+import type { Budget, SpendRecord, SpendStore } from '../../core/deploy/budget';
 import { CancelledError, messageOf } from '../../core/base/errors';
-import { providerInfo } from '../../core/sandbox/providers';
+import type { PastCap, Session } from '../../core/session';
+import { providerInfo } from '../../core/session';
 import { Disposable, toDisposable } from '../base/dispose';
 import type { Logger } from '../../core/base/events';
 import type { SandboxLogs } from '../sandboxes/sandboxLogs';
 import type { SandboxRegistry } from '../sandboxes/sandboxRegistry';
 import type { SessionCost } from './sessionCost';
 import { entryCost } from './sessionCost';
-import type { Settings } from '../base/settings';
 
 const STATE_KEY = 'spawnApp.spend';
 
@@ -54,8 +55,8 @@ export class SpendingCap extends Disposable {
     private readonly cost: SessionCost,
     private readonly registry: SandboxRegistry,
     private readonly logs: SandboxLogs,
-    private readonly store: SpendStore,
-    private readonly settings: () => Settings,
+    /** The app session: its budget (over MementoSpendStore, with spawnApp.budgetUsd) and its check before a paid call. */
+    private readonly session: Session,
     private readonly logger: Logger,
     private readonly clock: () => number = Date.now,
     tickMs = 5000,
@@ -68,9 +69,11 @@ export class SpendingCap extends Disposable {
     this._register(toDisposable(() => clearInterval(timer)));
   }
 
+  /** Today's budget (the session's, with the cap as the setting says now). */
   budget(): Budget {
-    const limit = this.settings().budgetUsd;
-    return new Budget(this.store, Number.isFinite(limit) && limit >= 0 ? limit : 2, this.clock);
+    const budget = this.session.budget;
+    if (!budget) throw new Error('The extension\'s session has no spend port.');
+    return budget;
   }
 
   /** Charges what the session counted since the last call; warns at 80 %, pauses at the cap. */
@@ -99,14 +102,17 @@ export class SpendingCap extends Disposable {
     if (budget.capped) void this.pauseRunning(budget, outcomes.some((o) => o.reached));
   }
 
-  /** Past the cap, asks before a model request starts; a no is a (silent) cancel. */
+  /** Past the cap, the session asks (askPastCap) before a model request starts; a no is a (silent) cancel. */
   async beforeRequest(what: string): Promise<void> {
     this.sync();
-    const budget = this.budget();
-    if (!budget.capped) return;
-    const ok = await this.ask(`Today's spending cap is reached (${budget.describe()}).`, `${what} would spend more. Start it anyway, or raise spawnApp.budgetUsd.`);
+    await this.session.checkPaid({ generation: what });
+  }
+
+  /** The session's `ask.pastCap` port: the modal (or the test's answer); a no is a (silent) cancel. */
+  async askPastCap(q: PastCap): Promise<boolean> {
+    const ok = await this.ask(`Today's spending cap is reached (${q.spent}).`, `${q.what} would spend more. Start it anyway, or raise spawnApp.budgetUsd.`);
     if (!ok) throw new CancelledError();
-    this.logger.info(`[budget] ${what}: started past the cap (${budget.describe()}) at the user's word`);
+    return true;
   }
 
   /** Test mode: answer the past-the-cap question with `fn` until disposed. */

@@ -6,7 +6,7 @@ import type { AppSpec } from '../../core/app/spec';
 import { dependenciesOf } from '../../core/stacks';
 import type { Finding } from '../../core/base/finding';
 import type { ProviderId } from '../../core/base/providerId';
-import { providerInfo } from '../../core/sandbox/providers';
+import { providerInfo } from '../../core/session';
 import type { IsolationReport } from '../../core/deploy/whereItRuns';
 import { whereItRuns } from '../../core/deploy/whereItRuns';
 

@@ -8,7 +8,7 @@ import type { AppMeta } from '../../core/workspace/treeTypes';
 import type { Phase, SpawnEvent } from '../../core/base/events';
 import { formatFinding } from '../../core/validate';
 import type { LogChannel } from '../base/logChannel';
-import { formatProblem, verifySummary } from '../../core/verify';
+import { formatProblem, verifySummary } from '../../core/session';
 import type { SandboxLogs } from '../sandboxes/sandboxLogs';
 import type { SandboxRegistry } from '../sandboxes/sandboxRegistry';
 import type { SessionCost } from '../cost/sessionCost';

@@ -10,14 +10,13 @@ import type { AppMeta } from '../../core/workspace/treeTypes';
 import type { AppTree } from '../../core/workspace/appTree';
 import { aboutApp, SpawnError } from '../../core/base/errors';
 import type { SpecDiff } from '../../core/workspace/specDiff';
-import { deployKind } from '../../core/deploy/redeployPlan';
 import { diffSpecs } from '../../core/workspace/specDiff';
 import { KeyedQueue } from '../../core/base/keyedQueue';
-import type { DiscardReason } from '../../core/deploy/prewarm';
-import { Prewarm, prewarmWanted, takePrewarm } from '../../core/deploy/prewarm';
+import type { DiscardReason, Prewarm } from '../../core/deploy/prewarm';
 import type { ProviderChoice } from '../../core/sandbox';
 import type { AppType } from '../../core/app/spec';
-import { hasErrors } from '../../core/validate';
+import { hasErrors } from '../../core/session';
+import type { WindowSession } from '../base/session';
 import type { AppDiagnostics } from '../fs/diagnostics';
 import { isAppUri } from '../fs/appUri';
 import { isLive } from '../sandboxes/sandboxEntry';
@@ -53,6 +52,8 @@ export class DeployService implements vscode.Disposable {
     private readonly diagnostics: AppDiagnostics,
     private readonly dialogs: DeployDialogs,
     private readonly run: RunContext,
+    /** The app session: whether to pre-warm, the take rule, first deploy vs update vs restart in place. */
+    private readonly sessions: WindowSession,
   ) {
     // Destroyed from the Sandboxes view (or gone): that pre-warm is over.
     this.subscription = run.registry.onDidRemove((e) => {
@@ -68,14 +69,14 @@ export class DeployService implements vscode.Disposable {
     const s = this.run.settings();
     if (!s.prewarm || this.prewarms.has(app.id)) return;
     const provider = await this.dialogs.providerWithoutAsking(s.sandboxProvider);
-    if (!provider || !prewarmWanted(s.prewarm, provider.id)) return;
+    if (!provider) return;
     const log = this.run.logger.scope('prewarm');
-    const prewarm = Prewarm.start({
-      provider,
-      appType,
+    const session = await this.sessions.current();
+    const prewarm = session.startPrewarm(provider, appType, {
+      enabled: s.prewarm,
       appName: app.name,
       idleMs: s.prewarmMinutes * 60_000,
-      metadata: { client: 'vscode', appId: app.id, appName: app.name },
+      metadata: { appId: app.id, appName: app.name },
       logger: log,
       onEvent: (e) => {
         if (e.kind === 'created') {
@@ -90,7 +91,7 @@ export class DeployService implements vscode.Disposable {
         }
       },
     });
-    this.prewarms.set(app.id, prewarm);
+    if (prewarm) this.prewarms.set(app.id, prewarm);
   }
 
   /** Kills the app's pre-warmed sandbox (generation failed or was cancelled, the app was deleted…). */
@@ -174,7 +175,9 @@ export class DeployService implements vscode.Disposable {
       existing = registry.get(existing.id);
     }
     // First deploy, update of the running app, or restart in place of a stopped one: the core's one rule.
-    const kind = deployKind(existing?.origin === 'deployed' ? { running: existing.status === 'running' && existing.deployment !== undefined, sandboxExists: existing.sandbox !== undefined } : undefined);
+    // The session's rules that read no settings: no need to configure it first (a hot redeploy stays quick).
+    const session = this.sessions.session;
+    const kind = session.deployKind(existing?.origin === 'deployed' ? { running: existing.status === 'running' && existing.deployment !== undefined, sandboxExists: existing.sandbox !== undefined } : undefined);
     if (existing?.origin === 'deployed' && existing.sandbox && kind !== 'first') {
       const sandbox = existing.sandbox;
       const approved = opts.confirm ? approvalOf(spec, findings, existing.approved) : await this.dialogs.confirm(app, spec, findings, { generator, ours: this.tree.isOurs(app) }, existing.providerRef, { approved: existing.approved });
@@ -196,7 +199,7 @@ export class DeployService implements vscode.Disposable {
     // Only now, confirmed, does anything of the app reach the pre-warmed sandbox (one of another app type is no use).
     const current = this.prewarms.get(app.id);
     this.prewarms.delete(app.id);
-    const into = await takePrewarm(current, spec.appType, provider.id);
+    const into = await session.takePrewarm(current, spec.appType, provider.id);
     return firstDeploy(this.run, app, spec, into ? current!.provider : provider, approved, { ...opts, into });
   }
 }

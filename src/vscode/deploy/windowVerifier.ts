@@ -3,7 +3,7 @@
  * of the window; a new one when `spawnApp.browserPath` changes; closed when the extension is disposed.
  */
 import type * as vscode from 'vscode';
-import { Verifier } from '../../core/verify';
+import { Verifier } from '../../core/session';
 
 export class WindowVerifier implements vscode.Disposable {
   private current?: { browserPath?: string; verifier: Verifier };

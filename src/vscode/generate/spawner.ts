@@ -5,14 +5,13 @@
 import * as vscode from 'vscode';
 import type { AppMeta } from '../../core/workspace/treeTypes';
 import type { AppTree } from '../../core/workspace/appTree';
-import type { CoreConfig } from '../../core/base/config';
-import { CancelledError, isCancelled, SpawnError } from '../../core/base/errors';
+import { CancelledError, isCancelled } from '../../core/base/errors';
 import type { SpawnEvent } from '../../core/base/events';
 import type { GeneratorChoice } from '../../core/generate';
-import { createGenerator, resolveGeneratorId } from '../../core/generate';
 import type { ChatModel } from '../../core/generate/chatModelGenerator';
-import { INCLUDED_IN_PLAN } from '../../core/generate/chatModelGenerator';
-import { templateStandInNotice } from '../../core/generate/templates';
+import type { Session } from '../../core/session';
+import { INCLUDED_IN_PLAN } from '../../core/session';
+import type { WindowSession } from '../base/session';
 import type { ChatModelSource } from './vscodeLanguageModels';
 import type { AppType } from '../../core/app/spec';
 import { mainFileOf, promptTooLong } from '../../core/app/spec';
@@ -50,7 +49,8 @@ export class Spawner {
     private readonly cost: SessionCost,
     private readonly secrets: Secrets,
     private readonly settings: () => Settings,
-    private readonly config: () => Promise<CoreConfig>,
+    /** The app session: the prompt checks, the generator choice, the "a template stands in" notice. */
+    private readonly sessions: WindowSession,
     private readonly logger: LogChannel,
     /** VS Code's chat models (the `vscode-lm` generator, and `auto` without an Anthropic key). */
     private readonly models?: ChatModelSource,
@@ -60,11 +60,12 @@ export class Spawner {
 
   async spawn(req: SpawnRequest): Promise<SpawnResult> {
     const prompt = req.prompt.trim();
-    const invalid = validatePrompt(prompt);
-    if (invalid) throw new SpawnError('usage', invalid);
-    const { choice, chat } = await this.chooseGenerator(req.generator ?? this.settings().generator, req.appType, prompt);
-    const cfg = await this.config();
-    const generator = await createGenerator(choice, cfg, chat);
+    let session = await this.sessions.current();
+    session.checkPrompt(prompt, req.appType);
+    const { choice, chat } = await this.chooseGenerator(session, req.generator ?? this.settings().generator, req.appType, prompt);
+    session = await this.sessions.current(); // a key set just now (chooseGenerator's offer) counts
+    const cfg = session.cfg;
+    const generator = await session.generator(choice, chat);
     // The built-in templates cost nothing; a model request past today's cap asks first.
     if (generator.id !== 'templates') await this.cost.beforeRequest(`Generating ${nameHint(prompt)}`);
     const log = this.logger.scope('generate');
@@ -146,8 +147,8 @@ export class Spawner {
    * With no Anthropic key: "auto" uses a VS Code chat model when there is one, else says which built-in template
    * stands in for the prompt and why; "claude" offers to set a key or use templates.
    */
-  private async chooseGenerator(choice: GeneratorChoice, appType: AppType, prompt: string): Promise<{ choice: GeneratorChoice; chat?: ChatModel }> {
-    const cfg = await this.config();
+  private async chooseGenerator(session: Session, choice: GeneratorChoice, appType: AppType, prompt: string): Promise<{ choice: GeneratorChoice; chat?: ChatModel }> {
+    const cfg = session.cfg;
     if (choice === 'claude' && !cfg.anthropicApiKey) {
       const pick = await vscode.window.showWarningMessage(
         'Generating with Claude needs an Anthropic API key.',
@@ -160,16 +161,17 @@ export class Spawner {
       return { choice: 'claude' };
     }
     const chat = choice === 'vscode-lm' || (choice === 'auto' && !cfg.anthropicApiKey) ? await this.models?.model() : undefined;
-    if (choice === 'auto' && resolveGeneratorId(choice, cfg, chat !== undefined) === 'templates') {
+    if (choice === 'auto' && session.generatorFor(choice, chat) === 'templates') {
       const why = this.models ? vscode.l10n.t('No Anthropic API key is set and VS Code has no chat model') : vscode.l10n.t('No Anthropic API key is set');
       void vscode.window
-        .showInformationMessage(templateStandInNotice(appType, prompt, why), 'Set Anthropic API Key')
+        .showInformationMessage(session.templateNotice(appType, prompt, why), 'Set Anthropic API Key')
         .then((pick) => pick && vscode.commands.executeCommand('spawnApp.setAnthropicApiKey'));
     }
     return { choice, chat };
   }
 }
 
+/** The input box's check as the user types (the session checks the prompt again when it is sent). */
 export function validatePrompt(prompt: string): string | undefined {
   if (!prompt.trim()) return 'Describe the app in a few words.';
   return promptTooLong(prompt, 'description');

@@ -6,12 +6,13 @@
 import * as vscode from 'vscode';
 import type { AppMeta } from '../../core/workspace/treeTypes';
 import type { AppTree } from '../../core/workspace/appTree';
-import type { CoreConfig } from '../../core/base/config';
 import { aboutApp, CancelledError, isCancelled, messageOf, SpawnError } from '../../core/base/errors';
 import type { SpawnEvent } from '../../core/base/events';
 import type { AppSecrets } from '../../core/base/secrets';
 import type { ClaudeGenerator } from '../../core/generate/claude';
-import { ChatModelGenerator, INCLUDED_IN_PLAN } from '../../core/generate/chatModelGenerator';
+import type { ChatModelGenerator } from '../../core/generate/chatModelGenerator';
+import { INCLUDED_IN_PLAN, providerInfo } from '../../core/session';
+import type { WindowSession } from '../base/session';
 import type { ChatModelSource } from '../generate/vscodeLanguageModels';
 import type { AppPatch } from '../../core/workspace/patch';
 import type { SpecDiff } from '../../core/workspace/specDiff';
@@ -27,7 +28,6 @@ import type { AppDiagnostics } from '../fs/diagnostics';
 import type { LogChannel } from '../base/logChannel';
 import type { SandboxRegistry } from '../sandboxes/sandboxRegistry';
 import type { SessionCost } from '../cost/sessionCost';
-import { providerInfo } from '../../core/sandbox/providers';
 import { whereProviderRuns } from '../../core/deploy/whereItRuns';
 import type { Secrets } from '../base/secrets';
 import type { Settings } from '../base/settings';
@@ -43,7 +43,8 @@ export class ClaudeChanges {
     private readonly history: AppHistory,
     private readonly secrets: Secrets,
     private readonly settings: () => Settings,
-    private readonly config: () => Promise<CoreConfig>,
+    /** The app session: the model that refines and fixes (with the keys as they are now). */
+    private readonly sessions: WindowSession,
     private readonly logger: LogChannel,
     /** VS Code's chat models: refine and fix use one when there is no Anthropic key (`auto`, `vscode-lm`). */
     private readonly models?: ChatModelSource,
@@ -55,23 +56,22 @@ export class ClaudeChanges {
    * cancel is silent).
    */
   async claude(): Promise<Pick<ClaudeGenerator, 'refine' | 'fix'> | ChatModelGenerator> {
-    let cfg = await this.config();
+    let session = await this.sessions.current();
     const generator = this.settings().generator;
-    if ((!cfg.anthropicApiKey && generator === 'auto') || generator === 'vscode-lm') {
+    if ((!session.cfg.anthropicApiKey && generator === 'auto') || generator === 'vscode-lm') {
       const chat = await this.models?.model();
-      if (chat) return new ChatModelGenerator(chat);
+      if (chat) return session.refiner(chat);
     }
-    if (!cfg.anthropicApiKey) {
+    if (!session.cfg.anthropicApiKey) {
       const pick = await vscode.window.showWarningMessage(
         'Refining and fixing apps needs Claude: set an Anthropic API key.',
         { modal: true, detail: 'The key is kept in VS Code’s secret storage, never in settings or logs.' },
         'Set Anthropic API Key',
       );
       if (pick !== 'Set Anthropic API Key' || !(await this.secrets.prompt('anthropic'))) throw new CancelledError();
-      cfg = await this.config();
+      session = await this.sessions.current();
     }
-    const { ClaudeGenerator } = await import('../../core/generate/claude');
-    return new ClaudeGenerator(cfg);
+    return session.refiner();
   }
 
   /** One cancellable Claude request with progress; its cost counts into the session. */

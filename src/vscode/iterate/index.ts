@@ -2,7 +2,7 @@
 export { AppHistory } from './history';
 import * as vscode from 'vscode';
 import type { AppTree } from '../../core/workspace/appTree';
-import type { CoreConfig } from '../../core/base/config';
+import type { WindowSession } from '../base/session';
 import type { ChatModelSource } from '../generate/vscodeLanguageModels';
 import type { DeployService } from '../deploy/deployService';
 import type { AppDiagnostics } from '../fs/diagnostics';
@@ -32,7 +32,8 @@ export interface IterateDeps {
   secrets: Secrets;
   reporter: ErrorReporter;
   settings: () => Settings;
-  config: () => Promise<CoreConfig>;
+  /** The app session (the model that refines and fixes). */
+  sessions: WindowSession;
   logger: LogChannel;
   /** VS Code's chat models, for refine and fix without an Anthropic key. */
   models?: ChatModelSource;
@@ -42,7 +43,7 @@ export function createIterate(d: IterateDeps): { iterate: AppIterator; hotRedepl
   const { history } = d;
   const snapshots = new SnapshotDocuments(d.tree, (appId, id) => history.get(appId, id)?.files);
   const proposals = new ProposalReview(d.tree, snapshots, d.logger.scope('refine'));
-  const changes = new ClaudeChanges(d.tree, d.registry, d.cost, d.diagnostics, history, d.secrets, d.settings, d.config, d.logger, d.models);
+  const changes = new ClaudeChanges(d.tree, d.registry, d.cost, d.diagnostics, history, d.secrets, d.settings, d.sessions, d.logger, d.models);
   const iterate = new AppIterator(d.tree, d.registry, d.logs, d.deploys, changes, d.diagnostics, history, proposals, snapshots, d.settings, d.logger);
   const hotRedeploy = new HotRedeploy(d.tree, d.deploys, d.reporter, d.settings, d.logger);
   return {

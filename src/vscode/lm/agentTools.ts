@@ -15,19 +15,17 @@ import type { AppMeta } from '../../core/workspace/treeTypes';
 import type { AppTree } from '../../core/workspace/appTree';
 import { isCancelled, SpawnError } from '../../core/base/errors';
 import type { SandboxProvider } from '../../core/sandbox/types';
-import { templateStandInNotice } from '../../core/generate/templates';
 import { formatUsd } from '../../core/base/pricing';
-import { guessAppType, isAppType } from '../../core/stacks';
 import { MAX_LOG_TAIL, toolDefinition } from '../../core/tools/definitions';
 import { checkToolArgs } from '../../core/tools/schemas';
 import type { ToolResult } from '../../core/tools/toolText';
 import { changedLines, declinedText, deployedLines, errorText, findingLines, fromError, logsText, sandboxLine, whereText, writtenLines } from '../../core/tools/toolText';
-import { runsUnsandboxed } from '../../core/tools/trust';
 import type { DeployDialogs } from '../deploy/deployDialogs';
 import type { DeployResult, DeployService } from '../deploy/deployService';
 import { appUri } from '../fs/appUri';
 import type { AppIterator } from '../iterate/appIterator';
 import type { LogChannel } from '../base/logChannel';
+import type { WindowSession } from '../base/session';
 import type { Providers } from '../sandboxes/providers';
 import type { SandboxLogs } from '../sandboxes/sandboxLogs';
 import type { SandboxRegistry } from '../sandboxes/sandboxRegistry';
@@ -46,6 +44,8 @@ export interface AgentToolServices {
   dialogs: DeployDialogs;
   settings: () => Settings;
   logger: LogChannel;
+  /** The app session: the prompt checks and the app type, the template notice, trust (unsandboxed or not). */
+  sessions: WindowSession;
 }
 
 /** One call: its input and its cancellation. */
@@ -113,14 +113,15 @@ export class AgentTools {
   private async spawn(call: ToolCall): Promise<ToolResult> {
     const prompt = str(call.input, 'prompt');
     if (!prompt) return errorText('usage', 'spawn_app needs "prompt": what the app should do.');
-    const appType = isAppType(call.input.appType) ? call.input.appType : guessAppType(prompt);
+    const session = await this.s.sessions.current();
+    const appType = session.checkPrompt(prompt, typeof call.input.appType === 'string' ? call.input.appType : undefined);
     const r = await this.s.spawner.spawn({ appType, prompt, token: call.token });
     this.s.iterate.history.record(r.app, 'generated', prompt);
     const { spec, findings } = this.s.tree.specOf(r.app);
     if (!spec) return { text: [`Error [blocked]: App "${r.app.id}" was written but its manifest cannot be read.`, ...findingLines(findings)].join('\n'), isError: true };
     const lines = [
       // The agent should know that its prompt got a stand-in, not the app it asked for.
-      ...(r.generator === 'templates' && this.s.settings().generator === 'auto' ? [templateStandInNotice(appType, prompt, 'No Anthropic API key is set and VS Code has no chat model')] : []),
+      ...(r.generator === 'templates' && this.s.settings().generator === 'auto' ? [session.templateNotice(appType, prompt, 'No Anthropic API key is set and VS Code has no chat model')] : []),
       ...writtenLines({ id: r.app.id, spec, generator: r.generator, where: `the Apps view as ${r.app.name} (${appUri(this.s.tree, r.app).toString()})` }),
       ...findingLines(findings),
     ];
@@ -154,13 +155,14 @@ export class AgentTools {
     const followUp = str(call.input, 'followUp');
     if (!followUp) return errorText('usage', 'refine_app needs "followUp": what to change.');
     const provider = await this.providerFor(app);
-    if (!(await this.s.dialogs.askPerson(refineConfirmation(app, followUp, provider, this.s.deploys.isLive(app.id))))) {
+    const unsandboxed = !!provider && this.s.sessions.session.runsUnsandboxed(provider);
+    if (!(await this.s.dialogs.askPerson(refineConfirmation(app, followUp, provider, this.s.deploys.isLive(app.id), unsandboxed)))) {
       return declinedText(`refining app "${app.id}"`, 'No model was asked and no file changed.');
     }
     // Model-written changes for the unsandboxed local runner are shown as diffs to accept (trust.ts); elsewhere the
     // "yes" above covers them. A running app is redeployed through the DeployService (its dialog asks again when
     // the start command or the dependencies change).
-    const sandboxed = !!provider && !runsUnsandboxed(provider);
+    const sandboxed = !!provider && !unsandboxed;
     const r = await this.s.iterate.refine(app, followUp, { decision: sandboxed ? 'accept' : undefined, token: call.token });
     const lines = [`${r.summary || 'Changed'}${r.usd != null ? ` (${formatUsd(r.usd)})` : ''}.`];
     if (!r.accepted && r.added.length + r.changed.length + r.deleted.length > 0) {

@@ -6,7 +6,6 @@
 import * as vscode from 'vscode';
 import type { AppMeta } from '../../core/workspace/treeTypes';
 import type { SandboxProvider } from '../../core/sandbox/types';
-import { runsUnsandboxed } from '../../core/tools/trust';
 import { whereProviderRuns } from '../../core/deploy/whereItRuns';
 import type { Confirmation } from '../deploy/deployConfirmation';
 import type { SandboxEntry } from '../sandboxes/sandboxEntry';
@@ -16,9 +15,11 @@ function whereFor(provider: Pick<SandboxProvider, 'id' | 'isolation'> | undefine
   return whereProviderRuns(provider);
 }
 
-/** Asked before refine_app sends an app to a model (it may cost money) and, when it runs, updates it. */
-export function refineConfirmation(app: AppMeta, followUp: string, provider: SandboxProvider | undefined, live: boolean): Confirmation {
-  const unsandboxed = !!provider && runsUnsandboxed(provider);
+/**
+ * Asked before refine_app sends an app to a model (it may cost money) and, when it runs, updates it. `unsandboxed`:
+ * the session's word that the provider runs it unsandboxed on this machine.
+ */
+export function refineConfirmation(app: AppMeta, followUp: string, provider: SandboxProvider | undefined, live: boolean, unsandboxed: boolean): Confirmation {
   const lines = [
     vscode.l10n.t('Request: {0}', followUp),
     vscode.l10n.t('Sends the app’s files and this request to the model (Claude with your Anthropic key, else a VS Code chat model); Claude is billed to your key.'),

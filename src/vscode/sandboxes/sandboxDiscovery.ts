@@ -11,8 +11,8 @@ import type { Logger } from '../../core/base/events';
 import { messageOf, SpawnError } from '../../core/base/errors';
 import type { ProviderId } from '../../core/base/providerId';
 import type { SandboxInfo, SandboxProvider } from '../../core/sandbox/types';
-import { providerInfo } from '../../core/sandbox/providers';
-import { METADATA_TAG } from '../../core/sandbox/types';
+import { providerInfo } from '../../core/session';
+import { METADATA_TAG } from '../../core/session';
 import { Disposable } from '../base/dispose';
 import type { SandboxRegistry } from './sandboxRegistry';
 

@@ -8,7 +8,7 @@ import type { Deployment } from '../../core/deploy/deploy';
 import type { Logger } from '../../core/base/events';
 import { messageOf, SpawnError } from '../../core/base/errors';
 import type { Sandbox, SandboxInfo, SandboxProvider } from '../../core/sandbox/types';
-import { providerInfo } from '../../core/sandbox/providers';
+import { providerInfo } from '../../core/session';
 import { setContext } from '../base/contextKeys';
 import { Disposable, toDisposable } from '../base/dispose';
 import type { Approval, SandboxEntry, SandboxOrigin } from './sandboxEntry';

@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import { messageOf, SpawnError } from '../../core/base/errors';
 import type { Logger } from '../../core/base/events';
-import { providerInfo } from '../../core/sandbox/providers';
+import { providerInfo } from '../../core/session';
 import type { Shell } from '../../core/sandbox/types';
 import { Disposable } from '../base/dispose';
 import type { SandboxEntry } from './sandboxEntry';

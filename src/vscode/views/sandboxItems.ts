@@ -1,7 +1,7 @@
 /** The Sandboxes view's items: a sandbox, its details (URL, time left, cost, phase, error), the groups. */
 import * as vscode from 'vscode';
 import { formatUsd } from '../../core/base/pricing';
-import { providerInfo } from '../../core/sandbox/providers';
+import { providerInfo } from '../../core/session';
 import { whereItRuns } from '../../core/deploy/whereItRuns';
 import type { ListError } from '../sandboxes/sandboxDiscovery';
 import type { SandboxEntry, SandboxOrigin } from '../sandboxes/sandboxEntry';

@@ -1,6 +1,6 @@
 /** Destroy: after a modal confirmation, stops the app and deletes its sandbox. Args: target, `{confirm}`. */
 import * as vscode from 'vscode';
-import { providerInfo } from '../../../core/sandbox/providers';
+import { providerInfo } from '../../../core/session';
 import { defineCommand } from '../command';
 import { confirmModal, optionsOf, resolveSandbox } from '../targets';
 

@@ -1,7 +1,7 @@
 /** Extend Timeout (E2B): keeps the sandbox alive longer. Args: target, `{minutes}`. */
 import * as vscode from 'vscode';
 import { CancelledError, SpawnError } from '../../../core/base/errors';
-import { providerInfo } from '../../../core/sandbox/providers';
+import { providerInfo } from '../../../core/session';
 import { defineCommand } from '../command';
 import { optionsOf, resolveSandbox } from '../targets';
 

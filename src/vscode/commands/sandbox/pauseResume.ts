@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { SpawnError } from '../../../core/base/errors';
-import { providerInfo } from '../../../core/sandbox/providers';
+import { providerInfo } from '../../../core/session';
 import { defineCommand } from '../command';
 import { optionsOf, resolveSandbox } from '../targets';
 

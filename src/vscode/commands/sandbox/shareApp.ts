@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { SpawnError } from '../../../core/base/errors';
-import { E2B_LIFETIME_CAP } from '../../../core/sandbox/e2b/e2bCaps';
+import { E2B_LIFETIME_CAP } from '../../../core/session';
 import { defineCommand } from '../command';
 import { resolveSandbox } from '../targets';
 
