@@ -423,7 +423,7 @@ export class AppSession {
       },
     });
     this.emit({ event: 'phase', phase: 'generate', status: 'finished', durationMs: Math.round(performance.now() - t0) });
-    const { spec: next, findings } = applyPatch(spec, patch);
+    const { spec: next, findings } = applyPatch(spec, patch, (s) => this.session.validate(s));
     const diff = this.dir ? updateApp(this.dir, spec, next, 'claude') : undefined;
     this.spec = next;
     this.generator = 'claude';
