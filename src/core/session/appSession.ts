@@ -292,8 +292,6 @@ export class AppSession {
     const running = current !== undefined && !(await exited(current.deployment));
     const kind = deployKind(current && { running, sandboxExists: running || (await this.listed()) != null });
     const choice = req.provider;
-    // A new sandbox is a paid call on a billed provider (a pre-warmed one was checked and paid for already).
-    if (kind === 'first' && !this.prewarm) await this.session.checkPaid({ provider: current?.provider.id ?? this.session.providerFor(choice) }, this.id);
     const provider = current?.provider ?? (this.prewarm && this.prewarm.provider.id === this.session.providerFor(choice) ? this.prewarm.provider : await this.session.provider(choice));
     await this.mayRun(spec, provider, kind).catch(async (err: unknown) => {
       await this.discardPrewarm('rejected'); // a "no": nothing of the app reaches the pre-warmed sandbox
@@ -315,6 +313,9 @@ export class AppSession {
       const prewarm = this.prewarm;
       this.prewarm = undefined;
       const into = await takePrewarm(prewarm, spec.appType, provider.id);
+      // A new sandbox is a paid call on a billed provider (a taken pre-warmed one was checked and paid for already;
+      // one that failed, or was not for this app, was not taken: the sandbox the deploy creates is checked here).
+      if (!into) await this.session.checkPaid({ provider: provider.id }, this.id);
       deployment = await deploy({
         ...step,
         spec,
