@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { isCancelled } from '../../src/core/base/errors';
+import { sandboxCost } from '../../src/core/base/pricing';
 import { LocalProvider } from '../../src/core/sandbox/local/provider';
 import type { ChangedApproval, SessionEvent } from '../../src/core/session';
 import { MemorySpend, Session } from '../../src/core/session';
@@ -26,7 +27,7 @@ describe('the app session and its ports (issue 19)', function () {
     rmSync(tmp, { recursive: true, force: true });
   });
 
-  function session(o: { capYes?: boolean; changedYes?: boolean; spend?: MemorySpend; key?: string; e2b?: FakeE2B; meterMs?: number } = {}) {
+  function session(o: { capYes?: boolean; changedYes?: boolean; spend?: MemorySpend; key?: string; e2b?: FakeE2B; meterMs?: number; clock?: () => number } = {}) {
     const events: SessionEvent[] = [];
     const asked: { cap: string[]; changed: ChangedApproval[]; unsandboxed: number } = { cap: [], changed: [], unsandboxed: 0 };
     const s = new Session({
@@ -39,6 +40,7 @@ describe('the app session and its ports (issue 19)', function () {
       budgetUsd: 1,
       prewarm: o.e2b ? true : undefined,
       meterMs: o.meterMs,
+      clock: o.clock,
       ports: {
         ask: {
           unsandboxedRun: async () => (asked.unsandboxed++, true),
@@ -130,6 +132,29 @@ describe('the app session and its ports (issue 19)', function () {
       assert.equal(asked.cap.length, 1, 'the front was asked about the new sandbox');
       assert.equal(e2b.liveCount, 0, 'no sandbox was created');
       assert.ok(events.some((e) => e.event === 'prewarm' && e.status === 'failed'), 'the pre-warm was started and failed');
+      await s.dispose();
+    });
+
+    it('paused time is not billed: pausing (by the sandbox id, as the CLI and MCP do) stops the meter, resuming restarts it', async () => {
+      // The budget's clock runs ahead of the wall clock by `skew`: ten minutes pass in a line, no waiting.
+      let skew = 0;
+      const spend = new MemorySpend();
+      // The meter's own interval never fires in the test: it charges when paused, resumed and stopped.
+      const { s } = session({ spend, e2b, meterMs: 600_000, clock: () => Date.now() + skew });
+      const app = s.app('calc');
+      await app.generate({ prompt: 'a calculator', appType: 'webapp', generator: 'templates' });
+      const { sandboxId } = await app.deploy({ provider: 'e2b' });
+      const usd = () => spend.load()?.usd ?? 0;
+      const atDeploy = usd();
+      assert.equal(await s.pauseSandbox(sandboxId), true);
+      skew += 10 * 60_000; // ten minutes paused
+      await s.resumeSandbox(sandboxId);
+      skew += 10 * 60_000; // ten minutes running again
+      await app.stop();
+      const tenMinutes = sandboxCost(10 * 60, 2, 512); // the fake's sandbox: 2 vCPU, 512 MB
+      const billed = usd() - atDeploy;
+      assert.ok(billed < 1.5 * tenMinutes, `the ten paused minutes were billed: $${billed} (ten minutes: $${tenMinutes})`);
+      assert.ok(billed >= 0.9 * tenMinutes, `the ten running minutes after the resume were billed: $${billed} (ten minutes: $${tenMinutes})`);
       await s.dispose();
     });
   });

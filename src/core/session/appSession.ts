@@ -434,19 +434,38 @@ export class AppSession {
 
   // ---- pause, resume, stop ----
 
-  /** Pauses the app's sandbox (it costs nothing paused; a request to its URL resumes it). */
+  /** Pauses the app's sandbox (it costs nothing paused, and its meter stops; a request to its URL resumes it). */
   async pause(): Promise<boolean> {
     const live = this.needLive();
     if (!live.provider.pause) throw new SpawnError('usage', `Sandbox ${live.deployment.sandbox.id} runs on the ${providerInfo(live.provider.id).label}, which cannot pause.`);
-    live.meter?.tick();
-    return live.provider.pause(live.deployment.sandbox.id);
+    this.stopMeter(live);
+    live.meter?.pause();
+    try {
+      return await live.provider.pause(live.deployment.sandbox.id);
+    } catch (err) {
+      await this.restartMeter(live); // still running: still billed
+      throw err;
+    }
   }
 
-  /** Resumes it for the whole configured lifetime. */
-  async resume(): Promise<void> {
+  /** Resumes it for the whole configured lifetime (or `timeoutMs`), and its meter. */
+  async resume(timeoutMs = this.session.sandboxTimeoutMs): Promise<void> {
     const live = this.needLive();
     if (!live.provider.resume) throw new SpawnError('usage', `Sandbox ${live.deployment.sandbox.id} runs on the ${providerInfo(live.provider.id).label}, which cannot pause.`);
-    await live.provider.resume(live.deployment.sandbox.id, this.session.sandboxTimeoutMs);
+    await live.provider.resume(live.deployment.sandbox.id, timeoutMs);
+    await this.restartMeter(live);
+  }
+
+  private stopMeter(live: Live): void {
+    if (live.timer) clearInterval(live.timer);
+    live.timer = undefined;
+  }
+
+  /** The meter counts again from now, when it counted before the pause. */
+  private async restartMeter(live: Live): Promise<void> {
+    if (!live.meter) return;
+    live.meter.resume();
+    await this.startMeter();
   }
 
   private needLive(): Live {
