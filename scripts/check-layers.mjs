@@ -48,17 +48,41 @@ const isFile = (p) => {
   }
 };
 
-/** The files of the tree a file imports (import, export … from, import(), require(): type-only ones too). */
+/**
+ * The module names a file imports, from its syntax tree (a scan of the text would also read the imports inside a
+ * template string, e.g. a stack's generated main.tsx).
+ */
+function specifiers(file) {
+  const sf = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
+  const names = [];
+  const literal = (n) => (n && ts.isStringLiteralLike(n) ? names.push(n.text) : undefined);
+  const visit = (n) => {
+    if (ts.isImportDeclaration(n) || ts.isExportDeclaration(n)) literal(n.moduleSpecifier);
+    else if (ts.isImportEqualsDeclaration(n) && ts.isExternalModuleReference(n.moduleReference)) literal(n.moduleReference.expression);
+    else if (ts.isCallExpression(n) && (n.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(n.expression) && n.expression.text === 'require'))) literal(n.arguments[0]);
+    else if (ts.isImportTypeNode(n) && ts.isLiteralTypeNode(n.argument)) literal(n.argument.literal);
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  return names;
+}
+
+/**
+ * The files of the tree a file imports (import, export … from, import(), require(): type-only ones too), and the
+ * relative imports that name no file (a `.js` suffix names its `.ts` file, as TypeScript resolves it).
+ */
 function importsOf(file) {
-  const info = ts.preProcessFile(readFileSync(file, 'utf8'), true, true);
   const out = new Set();
-  for (const { fileName } of info.importedFiles) {
+  const unresolved = [];
+  for (const fileName of specifiers(file)) {
     if (!fileName.startsWith('.')) continue;
     const base = path.resolve(path.dirname(file), fileName);
-    const hit = [base + '.ts', path.join(base, 'index.ts'), base].find((c) => c.endsWith('.ts') && isFile(c));
+    const stem = base.replace(/\.js$/, '');
+    const hit = [stem + '.ts', path.join(stem, 'index.ts'), path.join(base, 'index.ts'), base].find((c) => c.endsWith('.ts') && isFile(c));
     if (hit) out.add(hit);
+    else if (!isFile(base)) unresolved.push(fileName); // a JSON or other non-TypeScript file is no part of the graph
   }
-  return out;
+  return { deps: out, unresolved };
 }
 
 /** Every import circle (a strongly connected part of the graph with more than one file, or a file importing itself), as one path round it. */
@@ -121,7 +145,11 @@ export function checkLayers(root) {
   const order = LAYERS.map(([name]) => name).join(' < ');
   const problems = [];
   const graph = new Map();
-  for (const f of tsFiles(src)) graph.set(f, importsOf(f));
+  for (const f of tsFiles(src)) {
+    const { deps, unresolved } = importsOf(f);
+    graph.set(f, deps);
+    for (const name of unresolved) problems.push(`${rel(f)} imports '${name}', which names no file: the check cannot follow it`);
+  }
 
   /** The layer folder of a file under src/core ('' for a file at its root). */
   const folderOf = (f) => {

@@ -22,9 +22,9 @@ export class Renderer {
     readonly json: boolean,
   ) {}
 
-  /** A line for a person (stderr), left out with --json. */
+  /** A line for a person (stderr), left out with --json; redacted like every other line (it may quote the model). */
   say(line: string): void {
-    if (!this.json) this.io.err(line);
+    if (!this.json) this.io.err(this.redact(line));
   }
 
   private budgetNote(status: 'warning' | 'reached', message: string, spent: string): void {

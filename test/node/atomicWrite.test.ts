@@ -38,4 +38,12 @@ describe('writeFileAtomic: the one atomic writer', () => {
     assert.ok(statSync(file).isDirectory());
     assert.deepEqual(readdirSync(dir), ['taken']);
   });
+
+  it('writes a file whose name is up to 255 bytes long in any script (the temp name stays within the limit)', () => {
+    for (const name of ['é'.repeat(127), 'あ'.repeat(85), 'a'.repeat(255)]) {
+      writeFileAtomic(path.join(dir, name), name);
+      assert.equal(readFileSync(path.join(dir, name), 'utf8'), name);
+    }
+    assert.equal(readdirSync(dir).filter((n) => n.endsWith('.tmp')).length, 0);
+  });
 });

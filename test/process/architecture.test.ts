@@ -62,6 +62,14 @@ describe('the layer check (scripts/check-layers.mjs, run by npm run lint)', () =
     assert.match(r.stderr, /import circle: src\/vscode\/(items|tree)\.ts → src\/vscode\/(tree|items)\.ts → src\/vscode\/(items|tree)\.ts/);
   });
 
+  it('follows an import written with a .js suffix, and reports a relative import it cannot resolve', () => {
+    writeFileSync(path.join(fixture, 'src/core/base/events.ts'), "export { run } from '../deploy/pipeline.js';\nexport * from './nowhere';\n");
+    const r = check(fixture);
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    assert.match(r.stderr, /src\/core\/base\/events\.ts imports src\/core\/deploy\/pipeline\.ts: core\/base may not import core\/deploy, a higher layer/);
+    assert.match(r.stderr, /src\/core\/base\/events\.ts imports '\.\/nowhere', which names no file/);
+  });
+
   it('passes once they are gone', () => {
     writeFileSync(path.join(fixture, 'src/core/base/events.ts'), 'export const e = 1;\n');
     writeFileSync(path.join(fixture, 'src/core/app/spec.ts'), 'export type Spec = 1;\n');

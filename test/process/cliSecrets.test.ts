@@ -131,6 +131,35 @@ describe('spawn-app: app secrets and the spending cap (real process)', function 
     assert.ok(!r.stdout.includes(SECRET));
   });
 
+  describe('refine --env-file (the model\'s patch)', () => {
+    const appDir = () => {
+      const dir = path.join(tmp, 'app');
+      mkdirSync(dir);
+      writeFileSync(path.join(dir, 'spawn-app.json'), JSON.stringify({ appType: 'webapp', startCommand: 'node server.js', dependencies: [], port: 3000 }));
+      writeFileSync(path.join(dir, 'server.js'), "require('http').createServer((q, s) => s.end('x')).listen(process.env.PORT);\n");
+      return dir;
+    };
+
+    it('a summary holding the value is printed redacted', async () => {
+      const dir = appDir();
+      anthropic.enqueue({ kind: 'ok', input: { summary: `Uses the key ${SECRET} now.`, changes: [{ path: 'index.html', content: '<h1>hi</h1>' }], deletions: [] } });
+      const r = await runCli(['refine', dir, 'add a page', '--env-file', envFile], env);
+      assert.equal(r.code, 0, r.stderr);
+      assert.ok(!r.stdout.includes(SECRET) && !r.stderr.includes(SECRET), 'the value was printed');
+      assert.match(r.stderr, /Uses the key \[redacted\] now\./);
+    });
+
+    it('a change that writes the value into a file is reported by name (secret.value_in_file)', async () => {
+      const dir = appDir();
+      anthropic.enqueue({ kind: 'ok', input: { summary: 'Adds the key.', changes: [{ path: 'server.js', content: `const k = "${SECRET}";\nrequire('http').createServer((q, s) => s.end('x')).listen(process.env.PORT);\n` }], deletions: [] } });
+      const r = await runCli(['refine', dir, 'use the key', '--env-file', envFile, '--json'], env);
+      assert.equal(r.code, 0, r.stderr);
+      const events = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: string; rule?: string; path?: string; message?: string });
+      assert.ok(events.some((e) => e.event === 'finding' && e.rule === 'secret.value_in_file' && e.path === 'server.js' && /WEATHER_API_KEY/.test(e.message ?? '')), r.stdout);
+      assert.ok(!r.stdout.includes(SECRET) && !r.stderr.includes(SECRET));
+    });
+  });
+
   it('a bad env file is one sentence (exit 2), without the values', async () => {
     writeFileSync(envFile, `PATH=${SECRET}\n`);
     const r = await runCli(['validate', tmp, '--env-file', envFile], env);

@@ -8,9 +8,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { isCancelled } from '../../src/core/base/errors';
+import { sandboxCost } from '../../src/core/base/pricing';
 import { LocalProvider } from '../../src/core/sandbox/local/provider';
 import type { ChangedApproval, SessionEvent } from '../../src/core/session';
 import { MemorySpend, Session } from '../../src/core/session';
+import { FakeE2B } from '../fakes/fakeE2B';
 
 describe('the app session and its ports (issue 19)', function () {
   this.timeout(60_000);
@@ -25,14 +27,20 @@ describe('the app session and its ports (issue 19)', function () {
     rmSync(tmp, { recursive: true, force: true });
   });
 
-  function session(o: { capYes?: boolean; changedYes?: boolean; spend?: MemorySpend; key?: string } = {}) {
+  function session(o: { capYes?: boolean; changedYes?: boolean; spend?: MemorySpend; key?: string; e2b?: FakeE2B; meterMs?: number; clock?: () => number } = {}) {
     const events: SessionEvent[] = [];
     const asked: { cap: string[]; changed: ChangedApproval[]; unsandboxed: number } = { cap: [], changed: [], unsandboxed: 0 };
     const s = new Session({
-      cfg: o.key ? { anthropicApiKey: o.key, anthropicBaseUrl: 'http://127.0.0.1:9' } : {},
+      cfg: {
+        ...(o.key ? { anthropicApiKey: o.key, anthropicBaseUrl: 'http://127.0.0.1:9' } : {}),
+        ...(o.e2b ? { e2bApiKey: o.e2b.connection().apiKey, e2bApiUrl: o.e2b.url, e2bSandboxUrl: o.e2b.url, e2bDomain: o.e2b.connection().domain } : {}),
+      },
       client: 'test',
       local,
       budgetUsd: 1,
+      prewarm: o.e2b ? true : undefined,
+      meterMs: o.meterMs,
+      clock: o.clock,
       ports: {
         ask: {
           unsandboxedRun: async () => (asked.unsandboxed++, true),
@@ -100,5 +108,54 @@ describe('the app session and its ports (issue 19)', function () {
     assert.equal(again.kind, 'redeploy');
     assert.equal(asked.changed.length, 1, 'a change of what does not run asks nothing');
     await s.dispose();
+  });
+
+  describe('on E2B (the fake, through the real SDK)', () => {
+    let e2b: FakeE2B;
+    before(async () => (e2b = await FakeE2B.start()));
+    after(async () => e2b?.close());
+    afterEach(async () => {
+      e2b.clearFaults();
+      for (const sb of e2b.live()) await e2b.expire(sb.id);
+    });
+
+    it('a pre-warm that failed takes nothing: the deploy checks the cap before it creates a billed sandbox', async () => {
+      const spend = new MemorySpend();
+      const { s, asked, events } = session({ spend, e2b });
+      e2b.fail('create');
+      const app = s.app('calc');
+      await app.generate({ prompt: 'a calculator', appType: 'webapp', generator: 'templates', deployTo: 'e2b' });
+      assert.deepEqual(asked.cap, [], 'under the cap at the generation');
+      // The cap is reached meanwhile (another front spent it): the sandbox the deploy would create is past it.
+      spend.save({ day: new Date().toLocaleDateString('sv'), usd: 5, unknown: 0, warned: true, capped: true });
+      await assert.rejects(app.deploy({ provider: 'e2b' }), /spending cap is reached/);
+      assert.equal(asked.cap.length, 1, 'the front was asked about the new sandbox');
+      assert.equal(e2b.liveCount, 0, 'no sandbox was created');
+      assert.ok(events.some((e) => e.event === 'prewarm' && e.status === 'failed'), 'the pre-warm was started and failed');
+      await s.dispose();
+    });
+
+    it('paused time is not billed: pausing (by the sandbox id, as the CLI and MCP do) stops the meter, resuming restarts it', async () => {
+      // The budget's clock runs ahead of the wall clock by `skew`: ten minutes pass in a line, no waiting.
+      let skew = 0;
+      const spend = new MemorySpend();
+      // The meter's own interval never fires in the test: it charges when paused, resumed and stopped.
+      const { s } = session({ spend, e2b, meterMs: 600_000, clock: () => Date.now() + skew });
+      const app = s.app('calc');
+      await app.generate({ prompt: 'a calculator', appType: 'webapp', generator: 'templates' });
+      const { sandboxId } = await app.deploy({ provider: 'e2b' });
+      const usd = () => spend.load()?.usd ?? 0;
+      const atDeploy = usd();
+      assert.equal(await s.pauseSandbox(sandboxId), true);
+      skew += 10 * 60_000; // ten minutes paused
+      await s.resumeSandbox(sandboxId);
+      skew += 10 * 60_000; // ten minutes running again
+      await app.stop();
+      const tenMinutes = sandboxCost(10 * 60, 2, 512); // the fake's sandbox: 2 vCPU, 512 MB
+      const billed = usd() - atDeploy;
+      assert.ok(billed < 1.5 * tenMinutes, `the ten paused minutes were billed: $${billed} (ten minutes: $${tenMinutes})`);
+      assert.ok(billed >= 0.9 * tenMinutes, `the ten running minutes after the resume were billed: $${billed} (ten minutes: $${tenMinutes})`);
+      await s.dispose();
+    });
   });
 });

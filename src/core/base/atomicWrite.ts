@@ -13,9 +13,13 @@ export interface AtomicWriteOptions {
   mode?: number;
 }
 
-/** The temp file's name beside `file`: hidden, unique, ending `.tmp` (JsonStore's load removes such leftovers). */
+/**
+ * The temp file's name beside `file`: hidden, unique, ending `.tmp` (JsonStore's load removes such leftovers). The
+ * name's part is cut at 200 bytes (names are limited in bytes: 255), so any name that fits has a temp name that fits.
+ */
 export function tempNameFor(file: string): string {
-  return path.join(path.dirname(file), `.${path.basename(file).slice(0, 200)}.${randomBytes(6).toString('hex')}.tmp`);
+  const part = Buffer.from(path.basename(file), 'utf8').subarray(0, 200).toString('utf8');
+  return path.join(path.dirname(file), `.${part}.${randomBytes(6).toString('hex')}.tmp`);
 }
 
 /** Writes `data` to `file` so that a crash at any moment leaves either the old or the new content, never a mix. */

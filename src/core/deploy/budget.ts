@@ -50,7 +50,8 @@ export class Budget {
     private readonly store: SpendStore,
     /** USD per day; 0 = no cap. */
     readonly limitUsd: number,
-    private readonly clock: () => number = Date.now,
+    /** Today's clock; a sandbox's meter reads it too. */
+    readonly clock: () => number = Date.now,
   ) {
     if (!Number.isFinite(limitUsd) || limitUsd < 0) throw new SpawnError('usage', 'The budget must be a number of dollars, 0 or more (0 = no cap).');
   }
@@ -106,17 +107,34 @@ export class SandboxMeter {
   constructor(
     private readonly budget: Budget,
     private readonly res: { cpuCount?: number; memoryMB?: number; startedAt: number },
-    private readonly clock: () => number = Date.now,
+    private readonly clock: () => number = budget.clock,
   ) {
     this.last = Math.max(res.startedAt, 0);
   }
 
+  private paused = false;
+
   tick(): ChargeOutcome {
+    if (this.paused) return { warn: false, reached: false };
     const now = this.clock();
     const seconds = (now - this.last) / 1000;
     this.last = now;
     if (seconds <= 0) return { warn: false, reached: false };
     return this.budget.charge(runningCost(seconds, this.res));
+  }
+
+  /** The sandbox is paused: its seconds so far are charged; paused time is not, until `resume`. */
+  pause(): ChargeOutcome {
+    const out = this.tick();
+    this.paused = true;
+    return out;
+  }
+
+  /** The sandbox runs again: counting starts now. */
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.last = this.clock();
   }
 }
 

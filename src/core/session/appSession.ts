@@ -295,8 +295,6 @@ export class AppSession {
     const running = current !== undefined && !(await exited(current.deployment));
     const kind = deployKind(current && { running, sandboxExists: running || (await this.listed()) != null });
     const choice = req.provider;
-    // A new sandbox is a paid call on a billed provider (a pre-warmed one was checked and paid for already).
-    if (kind === 'first' && !this.prewarm) await this.session.checkPaid({ provider: current?.provider.id ?? this.session.providerFor(choice) }, this.id);
     const provider = current?.provider ?? (this.prewarm && this.prewarm.provider.id === this.session.providerFor(choice) ? this.prewarm.provider : await this.session.provider(choice));
     await this.mayRun(spec, provider, kind).catch(async (err: unknown) => {
       await this.discardPrewarm('rejected'); // a "no": nothing of the app reaches the pre-warmed sandbox
@@ -318,6 +316,9 @@ export class AppSession {
       const prewarm = this.prewarm;
       this.prewarm = undefined;
       const into = await takePrewarm(prewarm, spec.appType, provider.id);
+      // A new sandbox is a paid call on a billed provider (a taken pre-warmed one was checked and paid for already;
+      // one that failed, or was not for this app, was not taken: the sandbox the deploy creates is checked here).
+      if (!into) await this.session.checkPaid({ provider: provider.id }, this.id);
       deployment = await deploy({
         ...step,
         spec,
@@ -426,7 +427,7 @@ export class AppSession {
       },
     });
     this.emit({ event: 'phase', phase: 'generate', status: 'finished', durationMs: Math.round(performance.now() - t0) });
-    const { spec: next, findings } = applyPatch(spec, patch);
+    const { spec: next, findings } = applyPatch(spec, patch, (s) => this.session.validate(s));
     const diff = this.dir ? updateApp(this.dir, spec, next, 'claude') : undefined;
     this.spec = next;
     this.generator = 'claude';
@@ -436,19 +437,38 @@ export class AppSession {
 
   // ---- pause, resume, stop ----
 
-  /** Pauses the app's sandbox (it costs nothing paused; a request to its URL resumes it). */
+  /** Pauses the app's sandbox (it costs nothing paused, and its meter stops; a request to its URL resumes it). */
   async pause(): Promise<boolean> {
     const live = this.needLive();
     if (!live.provider.pause) throw new SpawnError('usage', `Sandbox ${live.deployment.sandbox.id} runs on the ${providerInfo(live.provider.id).label}, which cannot pause.`);
-    live.meter?.tick();
-    return live.provider.pause(live.deployment.sandbox.id);
+    this.stopMeter(live);
+    live.meter?.pause();
+    try {
+      return await live.provider.pause(live.deployment.sandbox.id);
+    } catch (err) {
+      await this.restartMeter(live); // still running: still billed
+      throw err;
+    }
   }
 
-  /** Resumes it for the whole configured lifetime. */
-  async resume(): Promise<void> {
+  /** Resumes it for the whole configured lifetime (or `timeoutMs`), and its meter. */
+  async resume(timeoutMs = this.session.sandboxTimeoutMs): Promise<void> {
     const live = this.needLive();
     if (!live.provider.resume) throw new SpawnError('usage', `Sandbox ${live.deployment.sandbox.id} runs on the ${providerInfo(live.provider.id).label}, which cannot pause.`);
-    await live.provider.resume(live.deployment.sandbox.id, this.session.sandboxTimeoutMs);
+    await live.provider.resume(live.deployment.sandbox.id, timeoutMs);
+    await this.restartMeter(live);
+  }
+
+  private stopMeter(live: Live): void {
+    if (live.timer) clearInterval(live.timer);
+    live.timer = undefined;
+  }
+
+  /** The meter counts again from now, when it counted before the pause. */
+  private async restartMeter(live: Live): Promise<void> {
+    if (!live.meter) return;
+    live.meter.resume();
+    await this.startMeter();
   }
 
   private needLive(): Live {

@@ -444,14 +444,16 @@ export class Session implements SessionHost {
     return p as SandboxProvider & Required<Pick<SandboxProvider, 'pause' | 'resume'>>;
   }
 
-  /** Pauses a sandbox (it costs nothing while paused); false when it was paused already. */
+  /** Pauses a sandbox (it costs nothing while paused; an app of this session's stops its meter); false when it was paused already. */
   async pauseSandbox(id: string): Promise<boolean> {
-    return (await this.pausable(id)).pause(id);
+    const app = this.appIn(id);
+    return app ? app.pause() : (await this.pausable(id)).pause(id);
   }
 
   /** Resumes a sandbox for the whole configured lifetime (or `timeoutMs`); resolves with that lifetime (ms). */
   async resumeSandbox(id: string, timeoutMs = this.sandboxTimeoutMs): Promise<number> {
-    await (await this.pausable(id)).resume(id, timeoutMs);
+    const app = this.appIn(id);
+    await (app ? app.resume(timeoutMs) : (await this.pausable(id)).resume(id, timeoutMs));
     return timeoutMs;
   }
 

@@ -65,10 +65,11 @@ export function parsePatch(raw: unknown): AppPatch {
 }
 
 /**
- * Applies a patch to a spec and validates the result. A patch touching a path outside the app (or any other
- * validation error it introduces) is refused as a whole: nothing of it is applied.
+ * Applies a patch to a spec and validates the result (with `validate`: the session's passes the app's secrets). A
+ * patch touching a path outside the app (or any other validation error it introduces) is refused as a whole: nothing
+ * of it is applied.
  */
-export function applyPatch(spec: AppSpec, patch: AppPatch): { spec: AppSpec; findings: Finding[] } {
+export function applyPatch(spec: AppSpec, patch: AppPatch, validate: (spec: AppSpec) => Finding[] = validateSpec): { spec: AppSpec; findings: Finding[] } {
   const norm = (p: string) => {
     const c = checkPath(p);
     if (!c.ok) throw new SpawnError('blocked', `The change was refused: ${c.message}`);
@@ -92,7 +93,7 @@ export function applyPatch(spec: AppSpec, patch: AppPatch): { spec: AppSpec; fin
     startCommand: patch.startCommand ?? spec.startCommand,
     dependencies: patch.dependencies ?? spec.dependencies,
   };
-  const findings = validateSpec(next);
+  const findings = validate(next);
   if (hasErrors(findings)) {
     const first = findings.find((f) => f.severity === 'error')!;
     throw new SpawnError('blocked', `The change was refused: ${first.message}`);
