@@ -1,5 +1,8 @@
 // Bundles the extension and the CLI. `--production` minifies; `--watch` rebuilds on change.
 import * as esbuild from 'esbuild';
+import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -30,9 +33,24 @@ const common = {
   plugins: [problemMatcher],
 };
 
+/**
+ * playwright-core (the verification step's browser driver, src/core/verify) is not bundled: it reads its own
+ * package.json and browsers.json from its folder at load time. Its runtime files are copied next to the bundles
+ * (dist/node_modules/playwright-core, shipped in the .vsix by .vscodeignore) and loaded only when an app is checked.
+ */
+const PLAYWRIGHT_FILES = ['package.json', 'browsers.json', 'index.js', 'index.mjs', 'LICENSE', 'NOTICE', 'ThirdPartyNotices.txt', 'lib/bootstrap.js', 'lib/coreBundle.js', 'lib/utilsBundle.js', 'lib/utilsBundle.js.LICENSE', 'lib/package.js', 'lib/serverRegistry.js', 'lib/serverRegistry.js.LICENSE'];
+function copyPlaywright() {
+  const from = path.dirname(createRequire(import.meta.url).resolve('playwright-core/package.json'));
+  const to = 'dist/node_modules/playwright-core';
+  rmSync(to, { recursive: true, force: true });
+  mkdirSync(path.join(to, 'lib'), { recursive: true });
+  for (const f of PLAYWRIGHT_FILES) cpSync(path.join(from, f), path.join(to, f));
+}
+copyPlaywright();
+
 const contexts = await Promise.all([
-  esbuild.context({ ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] }),
-  esbuild.context({ ...common, entryPoints: ['src/cli/index.ts'], outfile: 'dist/cli.js' }),
+  esbuild.context({ ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode', 'playwright-core'] }),
+  esbuild.context({ ...common, entryPoints: ['src/cli/index.ts'], outfile: 'dist/cli.js', external: ['playwright-core'] }),
 ]);
 
 if (watch) {

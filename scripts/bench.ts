@@ -28,10 +28,13 @@ import { FakeAnthropic } from '../test/fakes/fakeAnthropic';
 import { FakeE2B } from '../test/fakes/fakeE2B';
 import { LocalProvider } from '../src/core/sandbox/local/provider';
 import type { AppSpec } from '../src/core/app/spec';
+import { findBrowser, Verifier } from '../src/core/verify';
 
 const ROOT = path.resolve(__dirname, '..');
 const json = process.argv.includes('--json');
 const write = process.argv.includes('--write');
+/** `--only verify`: run only that part (no --write then: the doc holds whole runs). */
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const BENCH_DOC = path.join(ROOT, 'docs/benchmarks.md');
 const LATEST = '## Latest run';
 const report: string[] = [];
@@ -142,6 +145,7 @@ async function readiness(): Promise<{ lagMs: number; crashReportMs: number }> {
         onEvent: (e) => {
           if (e.event === 'log' && e.line.startsWith('LISTENING ')) listenedAt = Number(e.line.slice(10));
         },
+        verify: false, // the readiness lag, without the check that follows it
       });
       lags.push(Date.now() - listenedAt);
       await d.sandbox.destroy();
@@ -156,6 +160,7 @@ async function readiness(): Promise<{ lagMs: number; crashReportMs: number }> {
           onEvent: (e) => {
             if (e.event === 'phase' && e.phase === 'start' && e.status === 'started') startedAt = performance.now();
           },
+          verify: false,
         });
       } catch {
         crashes.push(performance.now() - startedAt);
@@ -261,7 +266,7 @@ async function deployComparison(latencyMs = 50): Promise<DeployBench> {
       const spec = filesApp(n);
       fake.resetCounts();
       let t0 = performance.now();
-      const d = await deploy({ spec, provider: new E2BProvider(fake.connection()) });
+      const d = await deploy({ spec, provider: new E2BProvider(fake.connection()), verify: false });
       out.ms[n] = Math.round(performance.now() - t0);
       await d.sandbox.destroy();
       out.requests[n] = fake.apiRequests() - 1; // the kill is not part of the deploy
@@ -295,7 +300,7 @@ async function templateSaving(latencyMs = 50): Promise<{ baseMs: number; templat
       const t0 = performance.now();
       const d = await deploy({ spec, provider: new E2BProvider({ ...fake.connection(), template }), onEvent: (e) => {
         if (e.event === 'phase' && e.phase === 'install' && e.status === 'skipped') skipped = true;
-      } });
+      }, verify: false });
       const ms = performance.now() - t0;
       if ((await probeUrl(d.url + '/api/notes')) !== true) throw new Error('the api did not answer');
       await d.sandbox.destroy();
@@ -341,7 +346,7 @@ async function confirmToReadyCold(latencyMs = 50): Promise<{ webapp: number; rea
         if (!(await prewarm.settled())) throw new Error('the pre-warm failed');
         fake.resetCounts();
         const t0 = performance.now();
-        const d = await deploy({ spec, provider, into: await prewarm.take() });
+        const d = await deploy({ spec, provider, into: await prewarm.take(), verify: false });
         samples.push(performance.now() - t0);
         out.prewarmed.requests[appType] = fake.counts();
         await d.sandbox.destroy();
@@ -355,7 +360,7 @@ async function confirmToReadyCold(latencyMs = 50): Promise<{ webapp: number; rea
         await fake.sparesReady(); // E2B's snapshot of the template is always there
         fake.resetCounts();
         const t0 = performance.now();
-        const d = await deploy({ spec, provider });
+        const d = await deploy({ spec, provider, verify: false });
         samples.push(performance.now() - t0);
         out.requests[appType] = fake.counts();
         await d.sandbox.destroy();
@@ -366,7 +371,7 @@ async function confirmToReadyCold(latencyMs = 50): Promise<{ webapp: number; rea
     // edge), median of 5.
     await fake.sparesReady();
     const spec = templateSpec('react', 'a counter');
-    const d = await deploy({ spec, provider });
+    const d = await deploy({ spec, provider, verify: false });
     const u = new URL(d.url);
     const viaEdge = { base: `http://127.0.0.1:${u.port}`, headers: { Host: u.host } };
     // The page and its modules, as the preview's browser loads them: Vite sends updates only for modules requested.
@@ -381,7 +386,7 @@ async function confirmToReadyCold(latencyMs = 50): Promise<{ webapp: number; rea
         const before = hmr.messages.length;
         const app = spec.files.find((f) => f.path === 'src/App.tsx')!.content.replace('>Counter<', `>Counter ${i}<`);
         const t0 = performance.now();
-        const r = await redeploy(current, applyPatch(current.spec, { changes: [{ path: 'src/App.tsx', content: app }], deletions: [] }).spec, { provider });
+        const r = await redeploy(current, applyPatch(current.spec, { changes: [{ path: 'src/App.tsx', content: app }], deletions: [] }).spec, { provider, verify: false });
         current = r.deployment;
         await hmr.next((m) => hmr.messages.indexOf(m) >= before && m.type === 'update');
         hot.push(performance.now() - t0);
@@ -461,14 +466,14 @@ async function hotRedeploy(): Promise<{ staticEditVisibleMs: number; restarted: 
   const provider = new LocalProvider({ root });
   try {
     const spec = templateSpec('webapp', 'a calculator');
-    let d = await deploy({ spec, provider });
+    let d = await deploy({ spec, provider, verify: false });
     const samples: number[] = [];
     let restarted = false;
     for (let i = 0; i < 5; i++) {
       const marker = `edit-${i}`;
       const next = applyPatch(d.spec, { changes: [{ path: 'style.css', content: `/* ${marker} */\n` + spec.files.find((f) => f.path === 'style.css')!.content }], deletions: [] }).spec;
       const t0 = performance.now();
-      const r = await redeploy(d, next);
+      const r = await redeploy(d, next, { verify: false });
       restarted ||= r.plan.restart;
       d = r.deployment;
       for (;;) {
@@ -488,6 +493,49 @@ async function hotRedeploy(): Promise<{ staticEditVisibleMs: number; restarted: 
   }
 }
 
+/**
+ * The verification step on the local runner (templates): health passed → verified. Cold: a new verifier's first
+ * check (loading playwright-core and starting the browser); warm: later checks with the browser running, median of 5.
+ */
+async function verifyBench(): Promise<{ coldMs: number; webappMs: number; reactMs: number; webappSamples: number[]; reactSamples: number[]; browser: string }> {
+  const browser = findBrowser();
+  if (!browser.path) throw new Error(`the verify bench needs a browser: ${browser.reason}`);
+  const root = mkdtempSync(path.join(os.tmpdir(), 'spawn-bench-verify-'));
+  // The user's dependency cache, as a later deploy of the react stack would have it (secondReady builds it too).
+  const provider = new LocalProvider({ root });
+  const verifier = new Verifier({ browserPath: browser.path });
+  const warm = async (d: { url: string; spec: AppSpec }) => {
+    const samples: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const r = await verifier.verify({ url: d.url, spec: d.spec });
+      if (r.state !== 'verified') throw new Error(`${d.spec.appType} not verified: ${r.problems.map((p) => p.message).join(' ')}`);
+      samples.push(r.ms);
+    }
+    return samples;
+  };
+  try {
+    const webapp = await deploy({ spec: templateSpec('webapp', 'a calculator'), provider, verify: false });
+    const cold = await verifier.verify({ url: webapp.url, spec: webapp.spec });
+    if (cold.state !== 'verified') throw new Error(`webapp not verified: ${cold.problems.map((p) => p.message).join(' ')}`);
+    const webappSamples = await warm(webapp);
+    const react = await deploy({ spec: templateSpec('react', 'a counter'), provider, verify: false, readyTimeoutMs: 120_000 });
+    const reactSamples = await warm(react);
+    return { coldMs: cold.ms, webappMs: median(webappSamples), reactMs: median(reactSamples), webappSamples, reactSamples, browser: browser.path };
+  } finally {
+    await verifier.close();
+    await provider.destroyAll();
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+function logVerify(v: Awaited<ReturnType<typeof verifyBench>>): void {
+  log(`\n## Verification (local runner, templates, ${v.browser}): health passed → verified`);
+  log('| measure | value | samples | target |\n|---|---|---|---|');
+  log(`| verify.coldMs (first check: playwright-core loaded, browser started) | ${v.coldMs} ms | | ≤ 4000 ms |`);
+  log(`| verify.webappMs (calculator, warm browser), median of 5 | ${v.webappMs} ms | ${v.webappSamples.join(', ')} ms | ≤ 1500 ms |`);
+  log(`| verify.reactMs (react counter on Vite, warm browser), median of 5 | ${v.reactMs} ms | ${v.reactSamples.join(', ')} ms | ≤ 1500 ms |`);
+}
+
 function cpuModel(): string {
   return `${os.cpus()[0]?.model ?? 'unknown CPU'} × ${os.cpus().length}, Node ${process.version}`;
 }
@@ -496,6 +544,14 @@ async function main(): Promise<void> {
   execFileSync(process.execPath, [path.join(ROOT, 'esbuild.mjs')], { cwd: ROOT, stdio: 'ignore' });
   log(`# Spawn App benchmark — ${cpuModel()}`);
   const result: Record<string, unknown> = { machine: cpuModel() };
+  if (only === 'verify') {
+    const v = await verifyBench();
+    result.verify = { coldMs: v.coldMs, webappMs: v.webappMs, reactMs: v.reactMs };
+    logVerify(v);
+    if (json) process.stdout.write(JSON.stringify(result) + '\n');
+    return;
+  }
+  if (only !== undefined) throw new Error(`--only takes: verify (got ${only})`);
 
   const dep = await deployComparison();
   result.deploy = dep;
@@ -573,6 +629,10 @@ async function main(): Promise<void> {
   result.hotRedeploy = hot;
   log(`\n## Hot redeploy (local runner): a static edit of a running webapp → served`);
   log(`| median of 5 | app restarted | target |\n|---|---|---|\n| ${hot.staticEditVisibleMs} ms | ${hot.restarted} | ≤ 1000 ms |`);
+
+  const v = await verifyBench();
+  result.verify = { coldMs: v.coldMs, webappMs: v.webappMs, reactMs: v.reactMs };
+  logVerify(v);
 
   const b = await bundle();
   result.bundle = b;

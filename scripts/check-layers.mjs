@@ -18,6 +18,7 @@ export const LAYERS = [
   ['workspace', "an app's files as they change: folder, virtual tree, edits, diff, merge, patches, drafts"],
   ['generate', 'generators (templates, Claude, chat models), prompts, the fix loop'],
   ['sandbox', 'the provider interface and table; local/ and e2b/'],
+  ['verify', 'is the deployed app working: a headless browser found on the machine, or HTTP checks only'],
   ['deploy', 'the pipeline, redeploy plans, pre-warm, budget, cost, where an app runs'],
   ['tools', "the agent tools' schemas, definitions, result text, trust rule"],
   ['session', "one app's life for every front"],

@@ -20,7 +20,7 @@ const packaged = process.argv.includes('--packaged');
 if (!packaged) run('npm', ['run', 'package']);
 // What the .vsix ships (vsce ls): the icon, the walkthrough's media, the bundle; no sources, tests or scripts.
 const files = execFileSync('npx', ['vsce', 'ls', '--no-dependencies'], { cwd: root, encoding: 'utf8' }).trim().split('\n').map((l) => l.trim());
-const mustShip = ['media/icon.png', 'dist/extension.js', 'package.nls.json', 'l10n/bundle.l10n.json', 'media/walkthrough/agents.md', 'docs/screenshots/03-prompt.png'];
+const mustShip = ['media/icon.png', 'dist/extension.js', 'dist/node_modules/playwright-core/index.js', 'package.nls.json', 'l10n/bundle.l10n.json', 'media/walkthrough/agents.md', 'docs/screenshots/03-prompt.png'];
 for (const f of mustShip) if (!files.includes(f)) throw new Error(`vsce ls does not list ${f}:\n${files.join('\n')}`);
 // Screenshots ship only for the walkthrough; the README's are shown from the repository (vsce rewrites their links).
 const walkthroughImages = new Set(JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).contributes.walkthroughs.flatMap((w) => w.steps.map((s) => s.media.image)).filter(Boolean));

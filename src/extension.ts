@@ -11,6 +11,7 @@ import type { CommandPolicy } from './vscode/commands/scriptedOptions';
 import { setContext } from './vscode/base/contextKeys';
 import { DeployDialogs } from './vscode/deploy/deployDialogs';
 import { DeployService } from './vscode/deploy/deployService';
+import { WindowVerifier } from './vscode/deploy/windowVerifier';
 import { DeployHistory } from './vscode/deploy/deployHistory';
 import { AppDiagnostics } from './vscode/fs/diagnostics';
 import { ErrorReporter } from './vscode/base/errorReporter';
@@ -122,7 +123,7 @@ export function activate(context: vscode.ExtensionContext): SpawnAppApi {
   const drafts = push(new AppPersistence(tree, context.globalStorageUri.fsPath, logger.scope('drafts'), { notices: draftNotices }));
   drafts.addSection(findingsSection(diagnostics));
   drafts.addSection(history);
-  const versions = push(new AppHistory(tree, registry, logger.scope('versions')));
+  const versions = push(new AppHistory(tree, registry, logger.scope('versions'), {}, vscode.Uri.joinPath(context.globalStorageUri, 'screenshots')));
   drafts.addSection(versions);
   drafts.load();
   const fsProvider = push(new AppFileSystemProvider(tree));
@@ -134,7 +135,8 @@ export function activate(context: vscode.ExtensionContext): SpawnAppApi {
   const terminals = push(new SandboxTerminals(registry, logger.scope('terminal')));
   push(new SandboxTimeouts(registry, discover));
   const deployDialogs = (late.dialogs = new DeployDialogs(providers, secrets, readSettings));
-  const deploys = push(new DeployService(tree, diagnostics, deployDialogs, { registry, logs: sandboxLogs, cost: sessionCost, discovery, previews, settings: readSettings, logger, appSecrets: (id) => secrets.appSecrets(id) }, sessions));
+  const verifier = push(new WindowVerifier(() => readSettings().browserPath));
+  const deploys = push(new DeployService(tree, diagnostics, deployDialogs, { registry, logs: sandboxLogs, cost: sessionCost, discovery, previews, settings: readSettings, logger, appSecrets: (id) => secrets.appSecrets(id), verifier: () => verifier.get() }, sessions));
   const chatModels = new VscodeLanguageModels(() => readSettings().chatModel);
   const spawner = new Spawner(tree, diagnostics, sessionCost, secrets, readSettings, sessions, logger, chatModels, deploys);
   const reporter = new ErrorReporter(logger);

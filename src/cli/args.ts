@@ -9,7 +9,7 @@ import { APP_TYPES } from '../core/session';
 export type OptionName =
   | 'type' | 'generator' | 'provider' | 'out' | 'json' | 'yes' | 'detach' | 'all' | 'no-network' | 'allow-lan'
   | 'no-prewarm' | 'keep' | 'dir' | 'allow-local-unsandboxed' | 'allow-destroy-any' | 'clear' | 'env-file' | 'budget'
-  | 'on-timeout' | 'help' | 'version';
+  | 'on-timeout' | 'screenshot' | 'help' | 'version';
 
 interface OptionDecl {
   type: 'string' | 'boolean';
@@ -40,6 +40,7 @@ export const OPTIONS: Readonly<Record<OptionName, OptionDecl>> = {
   'env-file': { type: 'string', value: 'FILE' },
   budget: { type: 'string', value: 'USD' },
   'on-timeout': { type: 'string', choices: ['pause', 'kill'] },
+  screenshot: { type: 'string', value: 'FILE' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 };
@@ -60,10 +61,10 @@ const LOCAL = ['no-network', 'allow-lan'] as const;
 
 /** The commands, in the usage text's order. */
 export const COMMANDS = {
-  run: { args: ['"<prompt>"'], options: ['type', 'generator', 'provider', 'json', 'yes', 'detach', ...LOCAL, 'no-prewarm', ...APP, 'on-timeout'] },
+  run: { args: ['"<prompt>"'], options: ['type', 'generator', 'provider', 'json', 'yes', 'detach', ...LOCAL, 'no-prewarm', ...APP, 'on-timeout', 'screenshot'] },
   generate: { args: ['"<prompt>"'], options: ['type', 'generator', 'out', 'json', ...APP] },
   validate: { args: ['PATH'], options: ['json', 'env-file'], summary: 'PATH: a folder with spawn-app.json, or a spec .json file' },
-  deploy: { args: ['PATH'], options: ['provider', 'json', 'yes', 'detach', ...LOCAL, ...APP, 'on-timeout'] },
+  deploy: { args: ['PATH'], options: ['provider', 'json', 'yes', 'detach', ...LOCAL, ...APP, 'on-timeout', 'screenshot'] },
   refine: { args: ['PATH', '"<follow-up>"'], options: ['json', ...APP], summary: 'change an app folder with Claude; prints the changed paths' },
   list: { args: [], options: ['json'], summary: 'every sandbox with its state (running, paused)' },
   pause: { args: ['ID'], options: ['json'], quiet: ['json'], summary: 'an E2B sandbox: paused costs nothing' },
@@ -92,6 +93,7 @@ export interface ParsedOptions {
   'env-file'?: string;
   budget?: string;
   'on-timeout'?: string;
+  screenshot?: string;
   json: boolean;
   yes: boolean;
   detach: boolean;

@@ -55,6 +55,8 @@ export function cliSession(cfg: CoreConfig, opts: ParsedOptions, io: Io, render:
     provider: (opts.provider as 'auto' | 'local' | 'e2b' | undefined) ?? 'auto',
     prewarm: !opts['no-prewarm'],
     meterMs: Math.max(20, Number(env.SPAWN_APP_METER_MS) || 5000),
+    // This process's one browser for the verification step (SPAWN_APP_BROWSER, else one found on its PATH).
+    verify: { browserPath: cfg.browserPath, env },
     ports: {
       ask: {
         unsandboxedRun: (q) => {

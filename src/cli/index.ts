@@ -44,7 +44,10 @@ local app reaches public addresses only (never this machine, link-local or cloud
 --allow-lan (or SPAWN_APP_ALLOW_LAN=1) lets it reach private ranges (your LAN) too.
 On E2B, run creates the sandbox while the model writes (pre-warm; --no-prewarm or SPAWN_APP_PREWARM=0 turns it
 off; SPAWN_APP_PREWARM_MINUTES, default 5, is how long it waits before it is killed).
-Exit codes: 0 ok, 2 usage, 3 blocked by validation, 4 generation failed, 5 deploy failed, 130 interrupted.`;
+run and deploy then check the app in a headless Chromium, Chrome or Edge (SPAWN_APP_BROWSER, else one found on
+this machine; without one, over HTTP only); --screenshot FILE writes what the browser saw (PNG, 1280×800).
+Exit codes: 0 ok, 2 usage, 3 blocked by validation, 4 generation failed, 5 deploy failed, 6 the app runs but
+failed its verification, 130 interrupted.`;
 
 const defaultIo: Io = { out: (s) => process.stdout.write(s + '\n'), err: (s) => process.stderr.write(s + '\n') };
 

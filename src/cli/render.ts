@@ -4,7 +4,7 @@
  */
 import { formatUsd } from '../core/base/pricing';
 import type { SessionEvent } from '../core/session';
-import { formatFinding } from '../core/session';
+import { formatFinding, formatProblem } from '../core/session';
 
 export interface Io {
   out: (s: string) => void;
@@ -14,6 +14,8 @@ export interface Io {
 export class Renderer {
   /** Replaced by the session's redaction once the session exists. */
   redact: (s: string) => string = (s) => s;
+  /** A deploy reached `ready` (a stop after it, while the app is verified, is a stop like one while it is served). */
+  ready = false;
 
   constructor(
     private readonly io: Io,
@@ -38,6 +40,7 @@ export class Renderer {
 
   emit = (raw: SessionEvent): void => {
     const e = this.redacted(raw);
+    if (e.event === 'ready') this.ready = true;
     switch (e.event) {
       case 'budget':
         // At the cap a billed sandbox is paused: the CLI says how to delete it.
@@ -84,6 +87,16 @@ export class Renderer {
       case 'ready':
         this.io.err(`✓ ready in ${e.durationMs ?? '?'} ms (${e.provider} sandbox ${e.sandboxId})`);
         this.io.out(e.url);
+        break;
+      case 'verify':
+        if (e.status === 'started') this.io.err('• verify…');
+        else if (e.state === 'verified') this.io.err(`✓ verified (${e.ms} ms)${e.title ? ` — "${e.title}"` : ''}`);
+        else {
+          if (e.problems.length) this.io.err(`✗ verification found ${e.problems.length} problem${e.problems.length === 1 ? '' : 's'} (${e.ms} ms):`);
+          else this.io.err(`✓ HTTP checks passed (${e.ms} ms)`);
+          for (const p of e.problems) this.io.err(`  - ${formatProblem(p)}`);
+          if (e.note) this.io.err(`  ${e.note}`);
+        }
         break;
       case 'cost':
         if (e.kind === 'generation') this.io.err(`  ${e.model}: ${e.inputTokens ?? 0} input + ${e.outputTokens ?? 0} output tokens, ${formatUsd(e.usd)}`);

@@ -2,7 +2,8 @@
  * `run` and `deploy` after the session deployed the app: with --detach it is left running; else it is served until
  * Ctrl-C (then destroyed), until it ends by itself (said in one sentence), or until the session paused it at the cap.
  */
-import { SpawnError } from '../core/base/errors';
+import { writeFileSync } from 'node:fs';
+import { isCancelled, messageOf, SpawnError } from '../core/base/errors';
 import type { AppSession, Deployed } from '../core/session';
 import { usage } from './args';
 import type { Ctx } from './context';
@@ -20,7 +21,38 @@ export function checkDetach(ctx: Ctx): 'auto' | 'local' | 'e2b' {
 /** Deploys the session's app and serves it (or leaves it running with --detach); shared by run and deploy. */
 export async function deployAndServe(app: AppSession, choice: 'auto' | 'local' | 'e2b', ctx: Ctx, stop: Interrupt): Promise<number> {
   // A billed sandbox's running seconds count against today's budget while this process serves it.
-  const deployed = await app.deploy({ provider: choice, signal: stop.controller.signal, metered: !ctx.opts.detach });
+  const deployed = await app.deploy({ provider: choice, signal: stop.controller.signal, metered: !ctx.opts.detach }).catch((err: unknown) => {
+    // Stopped after `ready` (while the app was being verified) is a stop like one while it is served: exit 0.
+    if (ctx.render.ready && isCancelled(err)) return undefined;
+    throw err;
+  });
+  if (!deployed) {
+    ctx.render.say('Stopped.');
+    return 0;
+  }
+  if (ctx.opts.screenshot !== undefined) writeScreenshot(deployed, ctx.opts.screenshot, ctx);
+  const served = await detachOrServe(app, deployed, ctx, stop);
+  return served === 0 && deployed.deployment.verification?.state === 'problems' ? EXIT_NOT_VERIFIED : served;
+}
+
+/** The exit code of an app that runs but failed its verification (docs/cli.md). */
+const EXIT_NOT_VERIFIED = 6;
+
+/** --screenshot FILE: the browser's picture of the app (1280×800 PNG), or one sentence why there is none. */
+function writeScreenshot({ deployment }: Deployed, file: string, ctx: Ctx): void {
+  const shot = deployment.verification?.screenshots?.wide;
+  if (!shot) {
+    ctx.io.err(`Warning: no screenshot written to ${file}: ${deployment.verification?.note ?? 'the app was not checked in a browser.'}`);
+    return;
+  }
+  try {
+    writeFileSync(file, shot);
+  } catch (err) {
+    ctx.io.err(`Warning: could not write the screenshot to ${file} (${(err as NodeJS.ErrnoException).code ?? messageOf(err)}).`);
+  }
+}
+
+async function detachOrServe(app: AppSession, deployed: Deployed, ctx: Ctx, stop: Interrupt): Promise<number> {
   if (ctx.opts.detach) {
     ctx.render.say(`Left running (destroy with: spawn-app destroy ${deployed.sandboxId}).`);
     app.keepRunning();

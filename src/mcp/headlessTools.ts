@@ -19,7 +19,7 @@ import type { LocalProvider, LocalProviderOptions } from '../core/sandbox/local/
 import type { AppSecrets } from '../core/base/secrets';
 import type { SpendStore } from '../core/deploy/budget';
 import type { AppSession, SessionEvent } from '../core/session';
-import { hasErrors, isAppType, MANIFEST_NAME, Session } from '../core/session';
+import { hasErrors, isAppType, MANIFEST_NAME, Session, verifyLines } from '../core/session';
 import type { Finding } from '../core/base/finding';
 import { MAX_LOG_TAIL, toolDefinition } from '../core/tools/definitions';
 import { checkToolArgs } from '../core/tools/schemas';
@@ -131,7 +131,7 @@ export class HeadlessTools {
   /** Runs one tool; never throws (errors become results). No secret's value is ever in a result. */
   async call(name: string, args: Record<string, unknown> = {}, signal?: AbortSignal): Promise<ToolResult> {
     const res = await this.callNow(name, args, signal);
-    return { text: this.session.redact(res.text), isError: res.isError };
+    return { ...res, text: this.session.redact(res.text) };
   }
 
   private async callNow(name: string, args: Record<string, unknown>, signal?: AbortSignal): Promise<ToolResult> {
@@ -217,7 +217,7 @@ export class HeadlessTools {
       return { text: lines.join('\n'), isError: false };
     }
     const deployed = await this.queue.run(id, () => this.deployApp(id, args.keep === true, signal));
-    return { text: [...lines, deployed.text].join('\n'), isError: deployed.isError };
+    return { ...deployed, text: [...lines, deployed.text].join('\n') };
   }
 
   private async deployApp(id: string, keep: boolean, signal: AbortSignal): Promise<ToolResult> {
@@ -232,7 +232,14 @@ export class HeadlessTools {
           ? `Kept after this session ends (until its ${d.providerLabel} timeout).`
           : 'Kept after this session ends: the server stays running until the app is destroyed (spawn-app destroy ' + d.sandboxId + ').'
         : 'Destroyed when this session ends (pass keep: true to keep it).';
-      return { text: [...deployedLines({ how: d.how, id, url: d.url, sandboxId: d.sandboxId, where: d.where, lifetime }), ...findingLines(findings)].join('\n'), isError: false };
+      const verification = d.deployment.verification;
+      const shot = verification?.screenshots?.wide;
+      return {
+        text: [...deployedLines({ how: d.how, id, url: d.url, sandboxId: d.sandboxId, where: d.where, lifetime }), ...(verification ? verifyLines(verification) : []), ...findingLines(findings)].join('\n'),
+        isError: false,
+        // What the browser saw (core/verify): the agent sees the app it built.
+        ...(shot ? { image: { data: shot, mimeType: 'image/png' as const } } : {}),
+      };
     } catch (err) {
       if (isCancelled(err) || err instanceof Refusal) throw err;
       return { text: [fromError(err).text, ...findingLines(findings)].join('\n'), isError: true };
@@ -251,7 +258,7 @@ export class HeadlessTools {
     if (await app.running()) {
       const deployed = await this.deployApp(id, this.kept.has(id), signal);
       lines.push(deployed.text);
-      return { text: lines.join('\n'), isError: deployed.isError };
+      return { ...deployed, text: lines.join('\n') };
     }
     lines.push(`Not running; start it with deploy_app {"appId": "${id}"}.`);
     return { text: lines.join('\n'), isError: false };

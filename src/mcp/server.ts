@@ -92,7 +92,9 @@ export async function serveMcp(opts: McpOptions): Promise<number> {
     const res = await tools.call(req.params.name, (req.params.arguments ?? {}) as Record<string, unknown>, extra.signal);
     logger.info(`[mcp] ${req.params.name} ${res.isError ? 'failed' : 'done'} in ${Math.round(performance.now() - t0)} ms`);
     // Clients show results on a terminal too (Claude Code): file names and app output arrive with controls escaped.
-    return { content: [{ type: 'text', text: terminalSafe(res.text) }], isError: res.isError };
+    // A deployed app's screenshot (core/verify) as image content: the agent sees the app it built.
+    const image = res.image ? [{ type: 'image' as const, data: Buffer.from(res.image.data).toString('base64'), mimeType: res.image.mimeType }] : [];
+    return { content: [{ type: 'text', text: terminalSafe(res.text) }, ...image], isError: res.isError };
   });
 
   const stdin = opts.stdin ?? process.stdin;

@@ -71,7 +71,8 @@ describe('deploy pipeline (local provider)', function () {
 
   it('times out when the app never answers, kills it and removes the sandbox', async () => {
     const spec = webapp({ files: [{ path: 'server.js', content: "console.log('not listening'); setInterval(()=>{}, 1000)" }] });
-    await assert.rejects(deploy({ spec, provider, readyTimeoutMs: 500 }), (err: Error & { code?: string; detail?: string }) => {
+    // verify: false: no browser starting beside the 500 ms wait (the check would come after the health check anyway).
+    await assert.rejects(deploy({ spec, provider, readyTimeoutMs: 500, verify: false }), (err: Error & { code?: string; detail?: string }) => {
       assert.equal(err.code, 'deploy.health_timeout');
       assert.match(err.detail ?? '', /not listening/);
       return true;

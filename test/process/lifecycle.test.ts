@@ -49,7 +49,8 @@ describe('pause instead of kill, and terminals (issue 15 parts 1 and 4)', functi
 
   it('a deploy creates the sandbox with the pause lifecycle; at its timeout it is paused, listed as paused, and a request to its URL resumes it', async () => {
     const p = provider({ timeoutMs: 2_000 });
-    const d = await deploy({ spec: templateSpec('webapp', 'a calculator'), provider: p });
+    // No verification step: the 2 s lifetime is for the deploy alone.
+    const d = await deploy({ spec: templateSpec('webapp', 'a calculator'), provider: p, verify: false });
     deployments.push(d);
     const [sb] = fake.live();
     assert.equal(sb!.autoPause, true, 'autoPause sent on create');
@@ -98,7 +99,8 @@ describe('pause instead of kill, and terminals (issue 15 parts 1 and 4)', functi
 
   it('onTimeout "kill": created without the pause lifecycle, and gone at its timeout', async () => {
     const p = provider({ timeoutMs: 1_000, onTimeout: 'kill' });
-    const d = await deploy({ spec: templateSpec('webapp', 'a calculator'), provider: p });
+    // No verification step: the 1 s lifetime is for the deploy alone.
+    const d = await deploy({ spec: templateSpec('webapp', 'a calculator'), provider: p, verify: false });
     const [sb] = fake.live();
     assert.equal(sb!.autoPause, false);
     await until(() => !fake.live().some((s) => s.id === d.sandbox.id), 'the timeout to kill it', 8_000);

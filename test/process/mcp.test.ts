@@ -14,6 +14,7 @@ import { DEFAULT_WEBAPP, FakeAnthropic } from '../fakes/fakeAnthropic';
 import { FakeE2B } from '../fakes/fakeE2B';
 import { requireSandbox } from '../helpers/sandbox';
 import { dayOf } from '../../src/core/deploy/budget';
+import { findBrowser } from '../../src/core/verify';
 
 type Text = { content: { type: string; text: string }[]; isError?: boolean };
 
@@ -157,6 +158,15 @@ describe('spawn-app mcp (the built CLI over stdio)', function () {
     const page = await request(url + '/');
     assert.equal(page.status, 200);
     assert.match(page.body, /Calculator/);
+    // Verified in a browser, and the screenshot comes as image content: a PNG of the 1280×800 viewport.
+    if (findBrowser().path || process.env.SPAWN_APP_REQUIRE_BROWSER === '1') {
+      assert.match(text, /^Verification: verified \(\d+ ms\)\.$/m);
+      const image = (spawned as { content: { type: string; data?: string; mimeType?: string }[] }).content.find((c) => c.type === 'image');
+      assert.equal(image?.mimeType, 'image/png');
+      const png = Buffer.from(image!.data!, 'base64');
+      assert.equal(png.subarray(1, 4).toString('latin1'), 'PNG');
+      assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [1280, 800]);
+    }
     assert.ok(existsSync(path.join(appsDir, 'calculator', 'spawn-app.json')), 'the app folder is there for the agent to edit');
 
     const logs = textOf(await client.callTool({ name: 'get_app_logs', arguments: { appId: 'calculator', tail: 10 } }));

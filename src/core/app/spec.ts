@@ -1,20 +1,33 @@
 /** The app spec: the structured form of a generated app, shared by generators, validation and deploy. */
 
 import { normaliseAppPath } from '../base/appPath';
-import type { AppFile, AppSpecOf } from '../base/appSpec';
+import type { AppCheck, AppFile, AppSpecOf } from '../base/appSpec';
 import type { ShapePath } from '../base/shape';
 import { FILE_SHAPE, parseShape, z } from '../base/shape';
 import type { AppType } from '../stacks';
 import { APP_TYPES, stackOf } from '../stacks';
 
 export type { AppType } from '../stacks';
-export type { AppFile } from '../base/appSpec';
+export type { AppCheck, AppFile } from '../base/appSpec';
 export { normaliseAppPath, SEED_APP_ROOT } from '../base/appPath';
 
 export const DEFAULT_PORT = 3000;
 
 /** An app of a registered type (core/stacks). */
 export type AppSpec = AppSpecOf<AppType>;
+
+/** The most checks an app may declare (each runs after every deploy). */
+export const MAX_CHECKS = 20;
+
+const CHECK_METHOD = /^(GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS)$/;
+
+/** A declared check as the manifest holds it; a method that is not a string reads as GET. */
+const CHECK_SHAPE = z.object({
+  method: z.optional(z.unknown().check(z.refine((m) => typeof m !== 'string' || CHECK_METHOD.test(m.trim().toUpperCase())))),
+  path: z.string().check(z.refine((p) => p.startsWith('/') && !p.startsWith('//'))),
+  status: z.number().check(z.int(), z.minimum(100), z.maximum(599)),
+  body: z.optional(z.string()),
+});
 
 /**
  * The spec's shape as a manifest, a model's tool call or the seed's format writes it (the schema of every reader).
@@ -29,7 +42,24 @@ export const SPEC_SHAPE = z.object({
   dependencies: z.optional(z.nullable(z.union([z.array(z.string()), z.record(z.string(), z.unknown())]))),
   title: z.optional(z.unknown()),
   description: z.optional(z.unknown()),
+  checks: z.optional(z.nullable(z.array(CHECK_SHAPE).check(z.maxLength(MAX_CHECKS)))),
 });
+
+function checkSentence(raw: unknown, i: PropertyKey | undefined, field: PropertyKey | undefined): string {
+  const checks = (raw as { checks?: unknown }).checks;
+  if (i === undefined) return Array.isArray(checks) ? `checks may list at most ${MAX_CHECKS} requests.` : 'checks must be an array of {method, path, status}.';
+  const at = `checks[${String(i)}]`;
+  switch (field) {
+    case 'method':
+      return `${at}.method must be GET, POST, PUT, PATCH, DELETE, HEAD or OPTIONS.`;
+    case 'status':
+      return `${at}.status must be an HTTP status (100-599).`;
+    case 'body':
+      return `${at}.body must be a string (JSON).`;
+    default:
+      return `${at}.path must be a path starting with "/".`;
+  }
+}
 
 function specSentence(raw: unknown, path: ShapePath): string {
   const [key, i, field] = path;
@@ -45,6 +75,8 @@ function specSentence(raw: unknown, path: ShapePath): string {
       return 'startCommand must be a non-empty string.';
     case 'port':
       return 'port must be an integer between 1 and 65535.';
+    case 'checks':
+      return checkSentence(raw, i, field);
     default: {
       const deps = (raw as { dependencies?: unknown }).dependencies;
       const bad = Array.isArray(deps) ? deps.findIndex((d) => typeof d !== 'string') : -1;
@@ -69,7 +101,13 @@ export function parseSpec(raw: unknown): AppSpec {
   };
   if (typeof r.title === 'string' && r.title.trim()) spec.title = r.title.trim();
   if (typeof r.description === 'string' && r.description.trim()) spec.description = r.description.trim();
+  if (r.checks) spec.checks = r.checks.map((c) => checkOf(c));
   return spec;
+}
+
+function checkOf(c: z.infer<typeof CHECK_SHAPE>): AppCheck {
+  const method = typeof c.method === 'string' ? c.method.trim().toUpperCase() : 'GET';
+  return { method, path: c.path, status: c.status, ...(c.body !== undefined ? { body: c.body } : {}) };
 }
 
 function dependencyList(raw: readonly string[] | Record<string, unknown> | null | undefined): string[] {

@@ -16,4 +16,16 @@ export interface AppSpecOf<T extends string> {
   port: number;
   title?: string;
   description?: string;
+  /** Requests the app declares it answers (the manifest's optional `checks`), run by the verification step. */
+  checks?: AppCheck[];
+}
+
+/** One request an app declares, and the status it must answer with (core/verify runs them after each deploy). */
+export interface AppCheck {
+  method: string;
+  /** From the app's root, starting with `/`. */
+  path: string;
+  status: number;
+  /** A request body, sent as JSON (`content-type: application/json`). */
+  body?: string;
 }

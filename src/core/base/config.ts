@@ -25,6 +25,8 @@ export interface CoreConfig {
   prewarm?: boolean;
   /** How long a pre-warmed sandbox waits for a deploy before it is killed, in ms (default 5 min). */
   prewarmIdleMs?: number;
+  /** The browser that verifies deployed apps (SPAWN_APP_BROWSER); else one is looked for (core/verify). */
+  browserPath?: string;
 }
 
 export const DEFAULTS = {
@@ -55,6 +57,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): CoreConfig 
     sandboxTimeoutMs: num(env.SPAWN_APP_SANDBOX_TIMEOUT_MS),
     prewarm: env.SPAWN_APP_PREWARM === undefined || env.SPAWN_APP_PREWARM === '' ? undefined : !/^(0|false|off|no)$/i.test(env.SPAWN_APP_PREWARM),
     prewarmIdleMs: num(env.SPAWN_APP_PREWARM_MINUTES) !== undefined ? num(env.SPAWN_APP_PREWARM_MINUTES)! * 60_000 : undefined,
+    browserPath: env.SPAWN_APP_BROWSER || undefined,
     onTimeout: env.SPAWN_APP_ON_TIMEOUT === 'kill' || env.SPAWN_APP_ON_TIMEOUT === 'pause' ? env.SPAWN_APP_ON_TIMEOUT : undefined,
   };
 }

@@ -1,6 +1,7 @@
 /** The one event type that flows from the core to both fronts (the CLI prints it, the extension renders it). */
 import type { Finding } from './finding';
 import type { ProviderId } from './providerId';
+import type { VerifyProblem, VerifyState } from './verification';
 
 export type Phase = 'generate' | 'validate' | 'create' | 'write' | 'install' | 'start' | 'health';
 
@@ -15,6 +16,9 @@ export type SpawnEvent =
   /** The sandbox exists (before anything runs in it): a front can list it, and stop it if the user asks. */
   | { event: 'created'; sandboxId: string; provider: ProviderId; startedAt: number; endAt?: number; cpuCount?: number; memoryMB?: number }
   | { event: 'ready'; url: string; sandboxId: string; provider: string; durationMs?: number }
+  /** The running app checked in a browser (or over HTTP only): after `ready`, on every deploy, redeploy and restart. */
+  | { event: 'verify'; status: 'started'; url: string }
+  | { event: 'verify'; status: 'finished'; url: string; state: VerifyState; problems: VerifyProblem[]; title?: string; ms: number; note?: string }
   | { event: 'cost'; kind: 'generation'; model?: string; inputTokens?: number; outputTokens?: number; usd: number | null; note?: string };
 
 export type EventSink = (e: SpawnEvent) => void;

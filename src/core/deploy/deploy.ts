@@ -1,5 +1,5 @@
 /**
- * The deploy pipeline: create → write all files → install (when needed) → start → health check → ready.
+ * The deploy pipeline: create → write all files → install (when needed) → start → health check → ready → verify.
  * It emits typed events for both fronts, polls fast, fails fast, and destroys what it created on any failure
  * or cancellation.
  */
@@ -16,6 +16,8 @@ import type { AppSecrets } from '../base/secrets';
 import { Redactor } from '../base/secrets';
 import type { BackgroundProcess, CachedInstall, Sandbox, SandboxProvider } from '../sandbox/types';
 import { checkPath, hasErrors, validateSpec } from '../validate';
+import type { Verifier, VerifyResult } from '../verify';
+import { sharedVerifier } from '../verify';
 
 export interface DeployOptions {
   spec: AppSpec;
@@ -41,6 +43,11 @@ export interface DeployOptions {
    * pipeline reports (validation also looks for the values in the files).
    */
   secrets?: AppSecrets;
+  /**
+   * The verification step after the health check (core/verify): the front's verifier (with the user's browser
+   * path), none for the process's shared one, `false` for no verification (callers that must not, tests).
+   */
+  verify?: Verifier | false;
 }
 
 export interface Deployment {
@@ -50,6 +57,8 @@ export interface Deployment {
   spec: AppSpec;
   /** The last lines the app printed (kept up to date while it runs). */
   output: TailBuffer;
+  /** What the verification step found (undefined when it was off). */
+  verification?: VerifyResult;
 }
 
 const DEFAULT_READY_TIMEOUT_MS = 30_000;
@@ -150,6 +159,8 @@ async function deployRedacted(opts: DeployOptions & { onEvent: EventSink }): Pro
   check();
 
   const appName = opts.appName ?? appNameFrom(spec.title ?? spec.appType);
+  // The browser starts while the sandbox is made, so the check after the health check finds it running.
+  if (opts.verify !== false) void (opts.verify ?? sharedVerifier()).warmUp();
   let sandbox: Sandbox | undefined;
   try {
     if (opts.into) {
@@ -169,7 +180,7 @@ async function deployRedacted(opts: DeployOptions & { onEvent: EventSink }): Pro
       : await startIn(sandbox, spec, { ...opts, onEvent, logger }, phases);
     onEvent({ event: 'ready', url: deployment.url, sandboxId: sandbox.id, provider: provider.id, durationMs: Math.round(performance.now() - t0) });
     logger.info(`[deploy] ${appName} ready at ${deployment.url} in ${Math.round(performance.now() - t0)} ms`);
-    return deployment;
+    return await verified(deployment, opts);
   } catch (err) {
     if (sandbox) {
       logger.info(`[deploy] ${isCancelled(err) ? 'cancelled' : 'failed'}; destroying sandbox ${sandbox.id}`);
@@ -179,7 +190,35 @@ async function deployRedacted(opts: DeployOptions & { onEvent: EventSink }): Pro
   }
 }
 
-type StepOptions = Pick<DeployOptions, 'signal' | 'onEvent' | 'logger' | 'readyTimeoutMs' | 'pollIntervalMs' | 'secrets'>;
+type StepOptions = Pick<DeployOptions, 'signal' | 'onEvent' | 'logger' | 'readyTimeoutMs' | 'pollIntervalMs' | 'secrets' | 'verify'>;
+
+/**
+ * The verification step (after `ready`): the app is loaded in a browser, or checked over HTTP only (core/verify).
+ * Problems never fail the deploy (the app runs; the fronts show them); a cancel does, like any step's.
+ */
+async function verified(deployment: Deployment, opts: StepOptions): Promise<Deployment> {
+  if (opts.verify === false) return deployment;
+  const onEvent = opts.onEvent ?? (() => undefined);
+  const logger = opts.logger ?? nullLogger;
+  const { url, spec } = deployment;
+  onEvent({ event: 'verify', status: 'started', url });
+  let result: VerifyResult;
+  try {
+    result = await (opts.verify ?? sharedVerifier()).verify({ url, spec, signal: opts.signal });
+  } catch (err) {
+    if (isCancelled(err) || opts.signal?.aborted) throw err;
+    logger.warn(`[verify] the check failed: ${String(err)}`);
+    result = { state: 'problems', problems: [{ kind: 'load', message: `The check could not run: ${(err as Error).message.split('\n')[0]}.` }], ms: 0 };
+  }
+  // An app's console output may hold a secret's value: the sentences are redacted like every event.
+  const redactor = new Redactor(Object.values(opts.secrets ?? {}));
+  const redact = (t: string | undefined) => (t === undefined ? undefined : redactor.redact(t));
+  result = { ...result, title: redact(result.title), note: redact(result.note), problems: result.problems.map((p) => ({ ...p, message: redactor.redact(p.message) })) };
+  const { state, problems, title, ms, note } = result;
+  onEvent({ event: 'verify', status: 'finished', url, state, problems, ms, ...(title !== undefined ? { title } : {}), ...(note !== undefined ? { note } : {}) });
+  logger.info(`[verify] ${url}: ${state} in ${ms} ms${problems.length ? `; ${problems.map((p) => p.message).join(' ')}` : ''}`);
+  return { ...deployment, verification: { ...result, at: Date.now() } };
+}
 
 /** Writes, installs, starts and waits for the app in an existing sandbox (used by deploy). */
 export async function startIn(
@@ -330,12 +369,12 @@ async function redeployRedacted(current: Deployment, next: AppSpec, opts: StepOp
   if (install) await runInstall(sandbox, install, opts, phases);
   if (!plan.restart) {
     onEvent({ event: 'phase', phase: 'start', status: 'skipped', detail: 'static files only' });
-    return { deployment: { ...current, spec: next }, plan };
+    return { deployment: await verified({ ...current, spec: next, verification: undefined }, opts), plan };
   }
   await current.process.kill();
   const deployment = await startAndWait(sandbox, next, opts, phases);
   onEvent({ event: 'ready', url: deployment.url, sandboxId: sandbox.id, provider: sandbox.provider });
-  return { deployment, plan };
+  return { deployment: await verified(deployment, opts), plan };
 }
 
 function shellQuote(s: string): string {
@@ -385,7 +424,7 @@ export async function restartInPlace(previous: { sandbox: Sandbox; spec?: AppSpe
     for (const f of findings) onEvent({ event: 'finding', ...f });
     if (hasErrors(findings)) throw new SpawnError('blocked', 'Restart blocked: validation found errors.');
     await previous.process?.kill();
-    return await startIn(previous.sandbox, spec, { ...opts, onEvent, installed: previous.spec });
+    return await verified(await startIn(previous.sandbox, spec, { ...opts, onEvent, installed: previous.spec }), { ...opts, onEvent });
   } catch (err) {
     throw redactor.error(err);
   }

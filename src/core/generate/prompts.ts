@@ -3,7 +3,7 @@
  * (core/stacks; the seed measured ~317 input tokens).
  */
 import type { AppSpec, AppType } from '../app/spec';
-import { DEFAULT_PORT, parseSpec } from '../app/spec';
+import { DEFAULT_PORT, MAX_CHECKS, parseSpec } from '../app/spec';
 import { stackOf, withScaffold } from '../stacks';
 import type { AppPatch } from '../workspace/patch';
 import { parsePatch, PATCH_TOOL } from '../workspace/patch';
@@ -52,6 +52,21 @@ export function appSpecTool(appType: AppType): ToolSpec {
         startCommand: { type: 'string', description: 'The shell command that starts the app from its folder.' },
         dependencies: { type: 'array', items: { type: 'string' }, description: 'Package names to install (npm, or pip for Python), optionally with a version.' },
         port: { type: 'integer', description: 'The port the app listens on when PORT is not set: 3000.' },
+        checks: {
+          type: 'array',
+          maxItems: MAX_CHECKS,
+          description: 'Requests the running app must answer as stated (checked after every deploy); APIs declare a few.',
+          items: {
+            type: 'object',
+            properties: {
+              method: { type: 'string', enum: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] },
+              path: { type: 'string', description: 'From the root, e.g. "/api/items".' },
+              status: { type: 'integer', description: 'The status it must answer with, e.g. 200.' },
+              body: { type: 'string', description: 'A JSON request body, when the method takes one.' },
+            },
+            required: ['method', 'path', 'status'],
+          },
+        },
         files: {
           type: 'array',
           minItems: 1,

@@ -38,6 +38,7 @@ import type { AppSecrets } from '../base/secrets';
 import type { AppType } from '../app/spec';
 import type { TrustedSpecs } from '../app/trust';
 import type { LoadedApp } from '../workspace/appDir';
+import type { Verifier } from '../verify';
 import type { AskPort, SessionEvent } from './ports';
 
 /**
@@ -56,6 +57,8 @@ export interface SessionHost {
   readonly prewarmEnabled: boolean;
   readonly ask: AskPort;
   readonly chatModel?: ChatModel;
+  /** The verification step after each deploy (false: none). */
+  readonly verifier: Verifier | false;
   emit(e: SessionEvent, app: string | undefined): void;
   checkPrompt(prompt: string, appType?: string, what?: 'prompt' | 'follow-up'): AppType;
   generatorFor(choice?: GeneratorChoice): string;
@@ -297,7 +300,7 @@ export class AppSession {
       await this.discardPrewarm('rejected'); // a "no": nothing of the app reaches the pre-warmed sandbox
       throw err;
     });
-    const step = { provider, signal: req.signal, onEvent: (e: SessionEvent) => this.emit(e), logger: this.session.logger, secrets: this.session.secrets };
+    const step = { provider, signal: req.signal, onEvent: (e: SessionEvent) => this.emit(e), logger: this.session.logger, secrets: this.session.secrets, verify: this.session.verifier };
     let deployment: Deployment;
     let how: string;
     if (kind === 'restart') {

@@ -15,7 +15,7 @@
  * - `logger`.
  *
  * `Session` (session.ts, one per front process): `new Session({ cfg, ports, client, local?, budgetUsd?, secrets?,
- * provider?, prewarm?, meterMs?, chatModel? })`; `app(id, hint?)` / `newApp(hint)` + `name(app, id)` → AppSession;
+ * provider?, prewarm?, meterMs?, chatModel?, verify? })`; `app(id, hint?)` / `newApp(hint)` + `name(app, id)` → AppSession;
  * `checkPrompt`, `generatorFor`, `validate` (with the secrets), `readFolder`, `redact` / `redactError`,
  * `budgetText`, `providerFor`, `outlivesProcess`, `onThisMachine`, `where` (the one sentence), `localIsolation`;
  * every sandbox of the user: `listSandboxes` (with cost: unknown stays unknown, paused time not billed),
@@ -50,3 +50,8 @@ export { METADATA_TAG } from '../sandbox/types';
 export { E2B_LIFETIME_CAP } from '../sandbox/e2b/e2bCaps';
 // What a deploy would install on a provider (the deploy dialog shows it before the yes).
 export { installCommand } from '../deploy/deploy';
+// What the verification step found, in words (a deploy's `verify` events, `Deployed.deployment.verification`).
+export type { VerifyProblem, VerifyResult } from '../verify';
+export { formatProblem, verifyLines, verifySummary, verifyWord } from '../verify';
+// A front's own verifier (its one browser), for SessionOptions.verify or the pipeline it still runs itself.
+export { Verifier } from '../verify';

@@ -45,6 +45,8 @@ import type { Finding } from '../base/finding';
 import { validateSpec } from '../validate';
 import { isolationWords, whereProviderRuns } from '../deploy/whereItRuns';
 import type { AppSpec } from '../app/spec';
+import type { VerifierOptions } from '../verify';
+import { Verifier } from '../verify';
 import type { SessionHost } from './appSession';
 import { AppSession } from './appSession';
 import type { SessionEvent, SessionPorts } from './ports';
@@ -73,6 +75,12 @@ export interface SessionOptions {
   meterMs?: number;
   /** The front's chat model (VS Code's language models), for generator 'vscode-lm' and 'auto' without a key. */
   chatModel?: ChatModel;
+  /**
+   * The verification step after each deploy (core/verify): a verifier the front owns (the extension's window one),
+   * the options the session makes its own with (closed by `close()`; default: `cfg.browserPath`, else a browser found
+   * on this machine), or `false` for none.
+   */
+  verify?: Verifier | VerifierOptions | false;
 }
 
 /** A provider whose sandboxes could not be listed (E2B unreachable): the others are listed anyway. */
@@ -116,6 +124,9 @@ export class Session implements SessionHost {
   private readonly redactor: Redactor;
   private readonly apps = new Map<string, AppSession>();
   private readonly ownsLocal: boolean;
+  /** Checks each deployed app (false: no verification); closed by `close()` when the session made it. */
+  readonly verifier: Verifier | false;
+  private readonly ownsVerifier: boolean;
 
   constructor(readonly opts: SessionOptions) {
     this.config = opts.cfg;
@@ -124,6 +135,8 @@ export class Session implements SessionHost {
     this.ownsLocal = !(opts.local instanceof LocalProvider);
     this.local = opts.local instanceof LocalProvider ? opts.local : new LocalProvider(opts.local);
     this.redactor = new Redactor(Object.values(opts.secrets ?? {}));
+    this.ownsVerifier = opts.verify !== false && !(opts.verify instanceof Verifier);
+    this.verifier = opts.verify === false || opts.verify instanceof Verifier ? opts.verify : new Verifier({ browserPath: opts.cfg.browserPath, ...opts.verify });
   }
 
   /** The configuration every decision reads (keys, models, E2B, timeouts). */
@@ -472,6 +485,7 @@ export class Session implements SessionHost {
         await app.close();
       }),
     );
+    if (this.verifier && this.ownsVerifier) await this.verifier.close();
     return { keptLocal };
   }
 

@@ -74,7 +74,9 @@ export const api: Stack<'api'> = {
   example: 'a notes API with create, list and delete',
   prompt:
     'A REST API in Node with Express (server.js) that also answers GET / with a small HTML page listing its ' +
-    'endpoints. startCommand "node server.js", dependencies ["express"].',
+    'endpoints. startCommand "node server.js", dependencies ["express"]. Declare 2-5 checks: requests that must ' +
+    'answer as stated once it starts (e.g. {"method": "GET", "path": "/api/items", "status": 200}); a check must not ' +
+    'change data others rely on.',
   guess: { keywords: /\b(api|rest|endpoints?|backend|express|crud|json service)\b/, rank: 3 },
   ecosystem: 'npm',
   mainFiles: ['server.js', 'index.js', 'app.js'],
@@ -87,6 +89,12 @@ export const api: Stack<'api'> = {
       port: 3000,
       title: 'Notes API',
       description: 'An Express REST API for notes (built-in template).',
+      checks: [
+        { method: 'GET', path: '/api/health', status: 200 },
+        { method: 'GET', path: '/api/notes', status: 200 },
+        { method: 'GET', path: '/api/notes/999999', status: 404 },
+        { method: 'POST', path: '/api/notes', status: 400, body: '{}' },
+      ],
     };
   },
   packages: API_PACKAGES,

@@ -16,6 +16,8 @@ import { whereProviderRuns } from '../deploy/whereItRuns';
 export interface ToolResult {
   text: string;
   isError: boolean;
+  /** What the browser saw of a deployed app (core/verify: PNG, 1280×800), for a client that shows images. */
+  image?: { data: Uint8Array; mimeType: 'image/png' };
 }
 
 /** Code of a result a person said no to (a confirmation refused): nothing ran. */

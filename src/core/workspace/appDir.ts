@@ -8,7 +8,7 @@ import type { Stats } from 'node:fs';
 import path from 'node:path';
 import { jsonErrorReason, SpawnError } from '../base/errors';
 import { writeTree } from '../base/noFollow';
-import type { AppFile, AppSpec } from '../app/spec';
+import type { AppCheck, AppFile, AppSpec } from '../app/spec';
 import type { SpecDiff } from './specDiff';
 import { diffSpecs } from './specDiff';
 import { parseSpec } from '../app/spec';
@@ -23,6 +23,8 @@ export interface Manifest {
   port: number;
   title?: string;
   description?: string;
+  /** Requests the app answers, checked after each deploy (core/verify). */
+  checks?: AppCheck[];
   /** Who wrote the code: `templates` (ours) or `claude` (model-written: asks before running unsandboxed). */
   generator?: string;
 }
@@ -132,6 +134,7 @@ export function manifestOf(spec: AppSpec, generator?: string): Manifest {
   const m: Manifest = { appType: spec.appType, startCommand: spec.startCommand, dependencies: spec.dependencies, port: spec.port };
   if (spec.title) m.title = spec.title;
   if (spec.description) m.description = spec.description;
+  if (spec.checks?.length) m.checks = spec.checks;
   if (generator) m.generator = generator;
   return m;
 }

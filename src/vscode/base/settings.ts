@@ -37,6 +37,8 @@ export interface Settings {
   localNetwork: boolean;
   /** Local runner: a sandboxed app's outbound connections may reach private ranges (the LAN). */
   localAllowLan: boolean;
+  /** The browser that verifies deployed apps (core/verify); undefined: one found on the machine. */
+  browserPath?: string;
 }
 
 /** A setting's declaration in package.json (contributes.configuration.properties). */
@@ -97,6 +99,7 @@ function readSettings(decl: (key: string) => Declared): Settings {
     fixAttempts: Math.round(num('fixAttempts')),
     localNetwork: bool('localNetwork'),
     localAllowLan: bool('localAllowLan'),
+    browserPath: str('browserPath'),
   };
 }
 

@@ -8,6 +8,7 @@ import type { AppMeta } from '../../core/workspace/treeTypes';
 import type { Phase, SpawnEvent } from '../../core/base/events';
 import { formatFinding } from '../../core/validate';
 import type { LogChannel } from '../base/logChannel';
+import { formatProblem, verifySummary } from '../../core/session';
 import type { SandboxLogs } from '../sandboxes/sandboxLogs';
 import type { SandboxRegistry } from '../sandboxes/sandboxRegistry';
 import type { SessionCost } from '../cost/sessionCost';
@@ -63,6 +64,16 @@ export function deployEvents(
         break;
       case 'ready':
         log.info(`ready at ${e.url} in ${e.durationMs ?? '?'} ms`);
+        break;
+      case 'verify':
+        if (e.status === 'started') {
+          progress.report({ message: 'Checking the app in a browser…' });
+          break;
+        }
+        for (const line of [`Verification: ${verifySummary(e)}`, ...e.problems.map((p) => `  - ${formatProblem(p)}`), ...(e.note ? [`  ${e.note}`] : [])]) {
+          if (id) v.logs.append(id, line);
+          log.info(line);
+        }
         break;
       case 'cost':
         v.cost.addGeneration(e.usd);

@@ -16,6 +16,7 @@ import type { Sandbox, SandboxProvider } from '../../core/sandbox/types';
 import type { AppSecrets } from '../../core/base/secrets';
 import type { AppSpec } from '../../core/app/spec';
 import { withSignal } from '../base/cancellation';
+import type { Verifier } from '../../core/verify';
 import type { SandboxDiscovery } from '../sandboxes/sandboxDiscovery';
 import type { Approval, SandboxEntry } from '../sandboxes/sandboxEntry';
 import type { Settings } from '../base/settings';
@@ -38,6 +39,8 @@ export interface RunContext extends DeployView {
   previews: PreviewManager;
   discovery: SandboxDiscovery;
   settings: () => Settings;
+  /** The window's verifier (its one browser): the pipeline's verification step. */
+  verifier: () => Verifier;
 }
 
 export interface RunOptions {
@@ -69,6 +72,7 @@ export function firstDeploy(c: RunContext, app: AppMeta, spec: AppSpec, provider
           timeoutMs: c.settings().sandboxTimeoutMinutes * 60_000,
           metadata: { client: 'vscode', appId: app.id, appName: app.name, appType: spec.appType },
           into: opts.into,
+          verify: c.verifier(),
         });
         if (!id) throw new SpawnError('deploy.failed', 'The sandbox was not recorded.');
         ready(c, id, deployment, `Ready at ${deployment.url}`);
@@ -107,7 +111,7 @@ export function redeployInto(c: RunContext, app: AppMeta, entry: SandboxEntry & 
   const progressOptions = opts.quiet ? { location: vscode.ProgressLocation.Window, title } : { location: vscode.ProgressLocation.Notification, title, cancellable: true };
   return vscode.window.withProgress(progressOptions, (progress, token) =>
     withSignal([token, opts.token], async (signal) => {
-      const step = { secrets: await c.appSecrets(app.id), provider: entry.providerRef, signal, onEvent: deployEvents(c, app, progress, () => entry.id), logger: c.logger.scope(entry.provider) };
+      const step = { secrets: await c.appSecrets(app.id), provider: entry.providerRef, signal, onEvent: deployEvents(c, app, progress, () => entry.id), logger: c.logger.scope(entry.provider), verify: c.verifier() };
       try {
         let deployment: Deployment;
         let restarted = true;

@@ -1,0 +1,160 @@
+/**
+ * The verifier's browser runs the app's own (untrusted) JavaScript on the host, with the host's network. From the
+ * attacker's side: a hostile app page tries every way a page has to reach a second loopback listener (a "host
+ * service" on another port); that listener must see no connection at all, while the app's own origin still works.
+ */
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { Verifier } from '../../src/core/verify';
+import { mayReach } from '../../src/core/verify/browser';
+import { requireBrowser } from '../helpers/browser';
+import { until } from '../helpers/poll';
+
+interface Listener {
+  url: string;
+  port: number;
+  /** Every connection it accepted, and the request lines it read. */
+  connections: number;
+  requests: string[];
+  close(): Promise<void>;
+}
+
+/** An HTTP listener on loopback that records what reaches it; `answer` serves the app's routes (none: 200 "secret"). */
+async function listen(answer?: (req: http.IncomingMessage, res: http.ServerResponse) => void): Promise<Listener> {
+  const sockets = new Set<Socket>();
+  const l = { connections: 0, requests: [] as string[] } as Listener;
+  const server = http.createServer((req, res) => {
+    l.requests.push(`${req.method} ${req.url}`);
+    if (answer) answer(req, res);
+    else res.writeHead(200, { 'content-type': 'text/plain', 'access-control-allow-origin': '*' }).end('secret');
+  });
+  server.on('connection', (s) => {
+    l.connections++;
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  // A websocket handshake: recorded by 'connection' and here (no answer: the page would wait for one).
+  server.on('upgrade', (req, socket) => {
+    l.requests.push(`UPGRADE ${req.url}`);
+    socket.destroy();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  l.port = (server.address() as AddressInfo).port;
+  l.url = `http://127.0.0.1:${l.port}`;
+  l.close = () =>
+    new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => resolve());
+    });
+  return l;
+}
+
+/** The hostile page: every way to reach `target` (and `localhost` for it), then a same-origin /done. */
+function hostilePage(target: string, targetPort: number): string {
+  const named = `http://localhost:${targetPort}`;
+  const ws = `ws://127.0.0.1:${targetPort}`;
+  return `<!doctype html><html><head><meta charset="utf-8"><title>Hostile</title>
+<link rel="prefetch" href="${target}/prefetch">
+<link rel="preconnect" href="${named}">
+<link rel="dns-prefetch" href="${named}">
+<link rel="stylesheet" href="${target}/style.css">
+<script src="${target}/script.js"></script>
+</head><body><h1>Hostile</h1>
+<img src="${target}/img.png" alt="">
+<iframe src="${target}/iframe"></iframe>
+<iframe name="sink"></iframe>
+<form id="f" method="POST" action="${target}/form" target="sink"><input name="a" value="b"></form>
+<a id="pinged" href="/x" ping="${target}/ping">x</a>
+<script>
+  const tries = [];
+  const attempt = (f) => { try { const p = f(); if (p && p.catch) tries.push(p.catch(() => undefined)); } catch (e) {} };
+  attempt(() => fetch('${target}/fetch', { mode: 'no-cors' }));
+  attempt(() => fetch('${named}/fetch-named', { mode: 'no-cors' }));
+  attempt(() => fetch('${target}/fetch-post', { method: 'POST', mode: 'no-cors', body: 'x' }));
+  attempt(() => fetch('/redirect', { mode: 'no-cors' }));
+  attempt(() => { const x = new XMLHttpRequest(); x.open('GET', '${target}/xhr'); x.send(); });
+  attempt(() => navigator.sendBeacon('${target}/beacon', 'x'));
+  attempt(() => { new WebSocket('${ws}/ws'); });
+  attempt(() => { new EventSource('${target}/events'); });
+  attempt(() => { const i = new Image(); i.src = '/redirect-img'; });
+  attempt(() => { const w = new Worker(URL.createObjectURL(new Blob(["fetch('${target}/worker', {mode: 'no-cors'}).catch(() => 0); try { new WebSocket('${ws}/worker-ws'); } catch (e) {}"], { type: 'text/javascript' }))); });
+  attempt(() => document.getElementById('f').submit());
+  attempt(() => window.open('${target}/popup'));
+  attempt(() => { const s = document.createElement('iframe'); document.body.append(s); s.contentWindow.location = '${target}/navigate'; });
+  attempt(() => { const pc = new RTCPeerConnection({ iceServers: [{ urls: 'stun:127.0.0.1:${targetPort}' }] }); pc.createDataChannel('x'); pc.createOffer().then((o) => pc.setLocalDescription(o)); });
+  attempt(() => navigator.serviceWorker && navigator.serviceWorker.register('/sw.js'));
+  Promise.all(tries).then(() => fetch('/done'));
+</script></body></html>`;
+}
+
+describe('verify: the page reaches only the app’s own origin (the browser runs on the host)', function () {
+  this.timeout(60_000);
+  let verifier: Verifier;
+  let browser: string;
+  const open: Listener[] = [];
+
+  before(function () {
+    browser = requireBrowser(this);
+    verifier = new Verifier({ browserPath: browser });
+  });
+  after(async () => {
+    await verifier?.close();
+    for (const l of open) await l.close();
+  });
+
+  it('a hostile page (fetch, XHR, img, script, iframe, websocket, form post, navigation, prefetch, beacon, a worker, a redirect) reaches no host service', async () => {
+    const host = await listen();
+    open.push(host);
+    const app = await listen((req, res) => {
+      switch (req.url) {
+        case '/':
+          res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(hostilePage(host.url, host.port));
+          return;
+        // A same-origin answer that sends the browser elsewhere (a route sees only the first URL).
+        case '/redirect':
+        case '/redirect-img':
+          res.writeHead(302, { location: `${host.url}${req.url}-target` }).end();
+          return;
+        case '/sw.js':
+          res.writeHead(200, { 'content-type': 'text/javascript' }).end(`fetch('${host.url}/sw');`);
+          return;
+        default:
+          res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+      }
+    });
+    open.push(app);
+
+    const result = await verifier.verify({ url: app.url, spec: { appType: 'webapp' } });
+    // The page ran its attempts (it asks for /done once every promise settled), and its own origin answered it.
+    await until(() => app.requests.includes('GET /done'), 'the hostile page to finish its attempts');
+    assert.equal(result.title, 'Hostile');
+    assert.ok(app.requests.includes('GET /redirect'), app.requests.join(', '));
+    assert.deepEqual(host.requests, [], `the host service was reached: ${host.requests.join(', ')}`);
+    assert.equal(host.connections, 0, 'the host service accepted a connection');
+  });
+
+  it('the app’s own origin is reached: its scripts, fetches and a second check of the same origin', async () => {
+    const app = await listen((req, res) => {
+      if (req.url === '/') res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>Own</title><h1>Own</h1><script src="/a.js"></script><script>fetch("/api").then((r) => r.text()).then((t) => { document.body.append(t); });</script>');
+      else if (req.url === '/a.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end('document.title = "Own app";');
+      else res.writeHead(200, { 'content-type': 'text/plain' }).end('from the api');
+    });
+    open.push(app);
+    for (let i = 0; i < 2; i++) {
+      const r = await verifier.verify({ url: app.url, spec: { appType: 'webapp' } });
+      assert.equal(r.state, 'verified', JSON.stringify(r.problems));
+      assert.equal(r.title, 'Own app');
+    }
+    assert.equal(app.requests.filter((r) => r === 'GET /api').length, 2);
+  });
+
+  it('mayReach: the origin only (scheme, host and port), data: URLs stay in the page', () => {
+    const origin = 'http://127.0.0.1:4000';
+    assert.ok(mayReach('http://127.0.0.1:4000/a?b', origin));
+    assert.ok(mayReach('data:image/png;base64,AAAA', origin));
+    for (const u of ['http://127.0.0.1:4001/', 'https://127.0.0.1:4000/', 'http://localhost:4000/', 'http://169.254.169.254/latest/meta-data/', 'ws://127.0.0.1:4000/', 'not a url']) {
+      assert.ok(!mayReach(u, origin), u);
+    }
+  });
+});
