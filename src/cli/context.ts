@@ -52,7 +52,7 @@ export function cliSession(cfg: CoreConfig, opts: ParsedOptions, io: Io, render:
     // The same secrets and cap for every command (--env-file, --budget, SPAWN_APP_BUDGET_USD).
     secrets: opts['env-file'] !== undefined ? readSecrets(opts['env-file']) : {},
     budgetUsd: budgetUsdFrom(opts.budget, env),
-    provider: (opts.provider as 'auto' | 'local' | 'e2b' | undefined) ?? 'auto',
+    provider: opts.provider ?? 'auto',
     prewarm: !opts['no-prewarm'],
     meterMs: Math.max(20, Number(env.SPAWN_APP_METER_MS) || 5000),
     // This process's one browser for the verification step (SPAWN_APP_BROWSER, else one found on its PATH).

@@ -3,10 +3,14 @@ import type { CoreConfig } from '../base/config';
 import { SpawnError } from '../base/errors';
 import { LocalProvider } from './local/provider';
 import type { ProviderId } from '../base/providerId';
+import { PROVIDER_IDS } from '../base/providerId';
 import { providerInfo } from './providers';
 import type { SandboxProvider } from './types';
 
 export type ProviderChoice = ProviderId | 'auto';
+
+/** The choices a front offers: 'auto' and every provider of the table. */
+export const PROVIDER_CHOICES: readonly ProviderChoice[] = ['auto', ...PROVIDER_IDS];
 
 export function resolveProviderId(choice: ProviderChoice, cfg: CoreConfig): ProviderId {
   if (choice === 'auto') return cfg.e2bApiKey ? 'e2b' : 'local';
