@@ -213,7 +213,8 @@ export class Session implements SessionHost {
     if (!prompt.trim()) throw new SpawnError('usage', `The ${what} is empty.`);
     const tooLong = promptTooLong(prompt, what);
     if (tooLong) throw new SpawnError('usage', tooLong);
-    if (appType !== undefined && !isAppType(appType)) throw new SpawnError('usage', `--type must be one of ${APP_TYPES.join(', ')}.`);
+    // Front-neutral words: each front names its own way of choosing (the CLI checks --type before this; the tools' schema appType).
+    if (appType !== undefined && !isAppType(appType)) throw new SpawnError('usage', `The app type must be one of ${APP_TYPES.join(', ')} (not "${appType.slice(0, 40)}").`);
     return appType ?? guessAppType(prompt);
   }
 
