@@ -19,6 +19,7 @@ const FRONT_LEAVES = [
   'base/config', // configFromEnv, DEFAULTS
   'base/pricing', // formatUsd
   'base/keyedQueue', // one turn per key
+  'base/terminalSafe', // untrusted text made safe for a terminal (the CLI's lines, the MCP server's results)
   'app/spec', // the app spec's shape and its pure helpers (appNameFrom, promptTooLong)
   'deploy/whereItRuns', // the one sentence (words only)
   'deploy/cost', // the one cost function (format only; the session lists sandboxes with their cost)

@@ -14,7 +14,7 @@ import type { Logger } from '../core/base/events';
 import type { ProviderChoice } from '../core/sandbox';
 import type { LocalProvider, LocalProviderOptions } from '../core/sandbox/local/provider';
 import { TOOL_DEFINITIONS } from '../core/tools/definitions';
-import { terminalSafe } from '../cli/text';
+import { terminalSafe } from '../core/base/terminalSafe';
 import { HeadlessTools } from './headlessTools';
 
 export interface McpOptions {
