@@ -214,5 +214,5 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     console.error(`The layers of src/core, bottom first: ${LAYERS.map(([n]) => n).join(' < ')} (scripts/check-layers.mjs, ARCHITECTURE.md).`);
     process.exit(1);
   }
-  console.log(`check-layers: src/core's layers hold (${LAYERS.map(([n]) => n).join(' < ')}); no import circles in src/.`);
+  console.log(`check-layers: src/core's layers hold (${LAYERS.map(([n]) => n).join(' < ')}); no front imports another; no import circles in src/.`);
 }
