@@ -16,6 +16,7 @@ import { nullLogger } from '../base/events';
 import type { ChatModel } from '../generate/chatModelGenerator';
 import { ChatModelGenerator } from '../generate/chatModelGenerator';
 import type { ClaudeGenerator } from '../generate/claude';
+import type { ModelList } from '../generate/claudeModels';
 import type { GeneratorChoice } from '../generate';
 import { createGenerator, resolveGeneratorId } from '../generate';
 import { templateStandInNotice } from '../generate/templates';
@@ -239,6 +240,12 @@ export class Session implements SessionHost {
     if (chatModel) return new ChatModelGenerator(chatModel);
     const { ClaudeGenerator } = await import('../generate/claude');
     return new ClaudeGenerator(this.cfg);
+  }
+
+  /** The Claude models the session's key can use (a front's model picker), or the built-in list; the SDK is loaded only now. */
+  async claudeModels(signal?: AbortSignal): Promise<ModelList> {
+    const { listModels } = await import('../generate/claudeModels');
+    return listModels(this.cfg, { signal });
   }
 
   /** "A template stands in…": what a front says when no model could be asked (`why`: which model is missing). */
