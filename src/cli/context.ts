@@ -29,10 +29,9 @@ export interface Ctx {
  */
 async function confirmUnsandboxed(yes: boolean, io: Io, q: UnsandboxedRun): Promise<boolean> {
   if (yes) return true;
-  const who = q.origin === 'model' ? 'was written by a model' : 'comes from a folder (not a built-in template generated now)';
-  const warning = `This app ${who} and the local runner runs it unsandboxed on this machine (${q.reason ?? 'no sandbox'}).`;
-  if (!process.stdin.isTTY) throw usage(`${warning} Pass --yes to run it anyway, or use --provider e2b.`);
-  io.err(`Warning: ${warning}`);
+  // The session's sentence (who wrote it, where it would run and why unsandboxed); the CLI adds only its flags.
+  if (!process.stdin.isTTY) throw usage(`${q.message} Pass --yes to run it anyway, or use --provider e2b.`);
+  io.err(`Warning: ${q.message}`);
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
     const answer = await rl.question('Run it locally? [y/N] ');

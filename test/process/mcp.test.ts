@@ -219,7 +219,7 @@ describe('spawn-app mcp (the built CLI over stdio)', function () {
     for (const appId of ['counter', 'by-model']) {
       const res = await client.callTool({ name: 'deploy_app', arguments: { appId } });
       assert.equal((res as Text).isError, true);
-      assert.match(textOf(res), /^Error \[refused\.unsandboxed\]: .*unsandboxed on this machine\. Nothing was run\. .*--allow-local-unsandboxed/);
+      assert.match(textOf(res), /^Error \[refused\.unsandboxed\]: This code was not generated from a built-in template just now \(it was read from a folder, restored or edited\), and the local runner would run it unsandboxed on this machine, with your permissions.*\. Nothing was run\. .*--allow-local-unsandboxed/);
     }
     assert.equal(existsSync(marker), false, 'the hostile code never ran');
     assert.equal(sandboxesLeft(), 0, 'no sandbox was created');

@@ -48,6 +48,9 @@ export { PROVIDER_CHOICES } from '../sandbox';
 // The provider table (labels, billed, on this machine, can pause) and the note of a generation a plan includes: data a
 // front shows, no decision.
 export { providerInfo } from '../sandbox/providers';
+// Where an app runs and whether to warn (the provider table's sentence and the trust rule's decision): every front's words.
+export type { CodeOrigin, RunsHere } from '../tools/trust';
+export { codeOrigin, runsHere } from '../tools/trust';
 export { INCLUDED_IN_PLAN } from '../generate/chatModelGenerator';
 // The metadata tag every sandbox of Spawn App carries, and the sentence on E2B's lifetime cap: words and data a front shows.
 export { METADATA_TAG } from '../sandbox/types';
