@@ -72,7 +72,7 @@ export const COMMANDS = {
   pause: { args: ['ID'], options: ['json'], quiet: ['json'], summary: 'an E2B sandbox: paused costs nothing' },
   resume: { args: ['ID'], options: ['json'], quiet: ['json'], summary: 'a paused E2B sandbox runs again for the timeout' },
   destroy: { args: ['ID|--all'], options: ['all', 'json'], quiet: ['all', 'json'] },
-  mcp: { args: [], options: ['dir', 'provider', 'keep', 'allow-local-unsandboxed', 'allow-destroy-any', ...LOCAL, ...APP, 'json'], quiet: ['json'], summary: 'an MCP server on stdio for agents (Claude Code, Cursor, VS Code)' },
+  mcp: { args: [], options: ['dir', 'provider', 'keep', 'allow-local-unsandboxed', 'allow-destroy-any', ...LOCAL, 'no-prewarm', ...APP, 'json'], quiet: ['json'], summary: 'an MCP server on stdio for agents (Claude Code, Cursor, VS Code)' },
   cache: { args: [], options: ['clear', 'json'], summary: 'the local dependency cache: entries and sizes; --clear removes them' },
 } as const satisfies Record<string, CommandDecl>;
 

@@ -33,6 +33,8 @@ export interface McpOptions {
   /** The apps' secrets from --env-file (read as the CLI reads them). */
   secrets?: AppSecrets;
   meterMs?: number;
+  /** Pre-warm an E2B sandbox while the model writes (spawn_app), as the CLI's run does (default true). */
+  prewarm?: boolean;
   version: string;
   stdin?: NodeJS.ReadableStream & { on(event: 'end' | 'close', fn: () => void): unknown };
   stdout?: NodeJS.WritableStream;
@@ -77,6 +79,7 @@ export async function serveMcp(opts: McpOptions): Promise<number> {
     budgetUsd: opts.budgetUsd,
     secrets: opts.secrets,
     meterMs: opts.meterMs,
+    prewarm: opts.prewarm,
   });
   const mcp = new McpServer(
     { name: 'spawn-app', title: 'Spawn App', version: opts.version },

@@ -21,6 +21,7 @@ export async function cmdMcp(ctx: Ctx, version: string): Promise<number> {
     budgetUsd: ctx.session.budget?.limitUsd,
     secrets: ctx.session.secrets,
     meterMs: ctx.session.meterMs,
+    prewarm: !opts['no-prewarm'],
     version,
     log: ctx.io.err,
   });
