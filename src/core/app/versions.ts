@@ -3,7 +3,7 @@
  * user's edits before an AI change, each accepted refine or fix, each deployed state, each "go back". Pure: the
  * extension keeps the list on the app (persisted with its record) and asks this module how to add to it.
  */
-import { FILE_SHAPE, shapeOrUndefined, z } from '../base/shape';
+import { FILE_SHAPE, shape, shapeOrUndefined, z } from '../base/shape';
 import type { AppFile } from './spec';
 
 export type VersionKind = 'generated' | 'opened' | 'edited' | 'refined' | 'fixed' | 'restored' | 'deployed';
@@ -89,14 +89,16 @@ export function addVersion(
 }
 
 /** One stored version; a record of another shape is dropped when the history is read back. */
-const VERSION_SHAPE = z.object({
-  id: z.number().check(z.int(), z.minimum(1)),
-  kind: z.enum(VERSION_KINDS as [VersionKind, ...VersionKind[]]),
-  label: z.optional(z.unknown()),
-  at: z.number(),
-  deployedAt: z.optional(z.unknown()),
-  files: z.array(FILE_SHAPE),
-});
+const VERSION_SHAPE = shape(() =>
+  z.object({
+    id: z.number().check(z.int(), z.minimum(1)),
+    kind: z.enum(VERSION_KINDS as [VersionKind, ...VersionKind[]]),
+    label: z.optional(z.unknown()),
+    at: z.number(),
+    deployedAt: z.optional(z.unknown()),
+    files: z.array(FILE_SHAPE()),
+  }),
+);
 
 /** Reads a persisted history back, dropping whatever is malformed (a damaged record must not break activation). */
 export function parseVersions(raw: unknown): AppVersion[] {
