@@ -19,7 +19,7 @@ import { hasErrors } from '../../core/session';
 import type { WindowSession } from '../base/session';
 import type { AppDiagnostics } from '../fs/diagnostics';
 import { isAppUri } from '../fs/appUri';
-import { isLive, runsHere } from '../sandboxes/sandboxEntry';
+import { isLive, liveOrRedeploying } from '../sandboxes/sandboxEntry';
 import type { DeployDialogs } from './deployDialogs';
 import { approvalOf } from './deployDialogs';
 import type { DeployResult, RunContext } from './deployRun';
@@ -141,7 +141,7 @@ export class DeployService implements vscode.Disposable {
 
   /** Whether the app runs from this window, or is being redeployed there (so a change of its files can be redeployed in place). */
   isLive(appId: string): boolean {
-    return runsHere(this.run.registry.forApp(appId));
+    return liveOrRedeploying(this.run.registry.forApp(appId));
   }
 
   private async deployNow(app: AppMeta, opts: DeployRequest): Promise<DeployResult> {

@@ -72,6 +72,6 @@ export function isLive(e: SandboxEntry | undefined): e is SandboxEntry & { sandb
  * save, the verification after it): a change made meanwhile is redeployed after it (deploys of an app take turns),
  * not dropped.
  */
-export function runsHere(e: SandboxEntry | undefined): boolean {
+export function liveOrRedeploying(e: SandboxEntry | undefined): boolean {
   return e !== undefined && e.sandbox !== undefined && e.deployment !== undefined && (e.status === 'running' || e.status === 'starting');
 }
