@@ -4,7 +4,7 @@
  * the start command) is ours; a save restarts the server (a `.py` file is server code: redeployPlan.ts).
  */
 import type { AppSpecOf } from '../base/appSpec';
-import { pythonPromptRules, withPythonScaffold } from './python';
+import { pythonApp, pythonPromptRules, withPythonScaffold } from './python';
 import type { Stack } from './types';
 
 /** Exact versions the pip index configured here serves (checked with `pip download … --no-deps`). */
@@ -140,10 +140,6 @@ def index():
 
 const scaffold = { packages: PYTHON_API_PACKAGES, files: [], startCommand: PYTHON_API_START, port: 3000 };
 
-export function withPythonApiScaffold(spec: AppSpecOf<'python-api'>): AppSpecOf<'python-api'> {
-  return withPythonScaffold(spec, scaffold);
-}
-
 export const pythonApi: Stack<'python-api'> = {
   id: 'python-api',
   label: 'Python API',
@@ -160,29 +156,21 @@ export const pythonApi: Stack<'python-api'> = {
   ecosystem: 'pip',
   mainFiles: ['main.py'],
   template(): AppSpecOf<'python-api'> {
-    return withPythonApiScaffold({
-      appType: 'python-api',
+    return pythonApp('python-api', scaffold, {
       files: [{ path: 'main.py', content: NOTES_API }],
-      startCommand: PYTHON_API_START,
-      dependencies: [],
-      port: 3000,
       title: 'Notes API',
       description: 'A FastAPI notes API on SQLite (built-in template).',
-      checks: [
-        { method: 'GET', path: '/api/health', status: 200 },
-        { method: 'GET', path: '/api/notes', status: 200 },
-        { method: 'GET', path: '/api/notes/999999', status: 404 },
-        { method: 'POST', path: '/api/notes', status: 422, body: '{}' },
-      ],
+      // FastAPI answers a body that does not match the model with 422.
+      checks: [...['/api/health', '/api/notes'].map((path) => ({ method: 'GET', path, status: 200 })), { method: 'GET', path: '/api/notes/999999', status: 404 }, { method: 'POST', path: '/api/notes', status: 422, body: '{}' }],
     });
   },
-  scaffold: withPythonApiScaffold,
+  scaffold: (spec) => withPythonScaffold(spec, scaffold),
   packages: PYTHON_API_PACKAGES,
   allowedExtras: ALLOWED_EXTRAS,
   requiredFiles: ['main.py'],
   hotReload: false,
   e2b: {
     alias: 'spawn-app-python-api',
-    baseline: withPythonApiScaffold({ appType: 'python-api', files: [{ path: 'main.py', content: PLACEHOLDER }], startCommand: PYTHON_API_START, dependencies: [], port: 3000, title: 'Spawn App' }),
+    baseline: pythonApp('python-api', scaffold, { files: [{ path: 'main.py', content: PLACEHOLDER }], title: 'Spawn App' }),
   },
 };

@@ -39,6 +39,11 @@ export function withPythonScaffold<Id extends string>(spec: AppSpecOf<Id>, s: Py
   return { ...spec, files: [...fixed, ...own], startCommand: s.startCommand, port: s.port, dependencies: [...pinnedRequirements(s.packages), ...extras] };
 }
 
+/** A stack's built-in (or baseline) app: its own files and words, with the scaffold's files, command, port and pins. */
+export function pythonApp<Id extends string>(appType: Id, s: PythonScaffold, app: Pick<AppSpecOf<Id>, 'files' | 'title' | 'description' | 'checks'>): AppSpecOf<Id> {
+  return withPythonScaffold({ appType, ...app, startCommand: s.startCommand, port: s.port, dependencies: [] }, s);
+}
+
 /** A prompt's paragraph for a Python stack: what is fixed, and which extras may be declared. */
 export function pythonPromptRules(fixedFiles: readonly string[], allowedExtras: readonly string[]): string {
   return `The scaffold is fixed: do NOT write ${['requirements.txt', ...fixedFiles].join(', ')}; the start command is ` +

@@ -5,7 +5,7 @@
  * edge and the editor's webview; a save reruns the script, which Streamlit pushes over its websocket).
  */
 import type { AppSpecOf } from '../base/appSpec';
-import { pythonPromptRules, withPythonScaffold } from './python';
+import { pythonApp, pythonPromptRules, withPythonScaffold } from './python';
 import type { Stack } from './types';
 
 /** Exact versions the pip index configured here serves (checked with `pip download … --no-deps`). */
@@ -90,10 +90,6 @@ st.write("Spawn App: waiting for the app…")
 
 const scaffold = { packages: STREAMLIT_PACKAGES, files: [{ path: '.streamlit/config.toml', content: STREAMLIT_CONFIG }], startCommand: STREAMLIT_START, port: 3000 };
 
-export function withStreamlitScaffold(spec: AppSpecOf<'streamlit'>): AppSpecOf<'streamlit'> {
-  return withPythonScaffold(spec, scaffold);
-}
-
 export const streamlit: Stack<'streamlit'> = {
   id: 'streamlit',
   label: 'Streamlit app',
@@ -107,21 +103,17 @@ export const streamlit: Stack<'streamlit'> = {
   ecosystem: 'pip',
   mainFiles: ['app.py'],
   template(): AppSpecOf<'streamlit'> {
-    return withStreamlitScaffold({
-      appType: 'streamlit',
+    return pythonApp('streamlit', scaffold, {
       files: [
         { path: 'app.py', content: CHART_APP },
         { path: 'data/sales.csv', content: SALES_CSV },
       ],
-      startCommand: STREAMLIT_START,
-      dependencies: [],
-      port: 3000,
       title: 'Sales chart',
       description: 'A Streamlit chart of a small bundled CSV (built-in template).',
       checks: [{ method: 'GET', path: '/_stcore/health', status: 200 }],
     });
   },
-  scaffold: withStreamlitScaffold,
+  scaffold: (spec) => withPythonScaffold(spec, scaffold),
   packages: STREAMLIT_PACKAGES,
   allowedExtras: ALLOWED_EXTRAS,
   requiredFiles: ['app.py'],
@@ -131,6 +123,6 @@ export const streamlit: Stack<'streamlit'> = {
   serverFile: (p) => p === 'requirements.txt' || p.startsWith('.streamlit/'),
   e2b: {
     alias: 'spawn-app-streamlit',
-    baseline: withStreamlitScaffold({ appType: 'streamlit', files: [{ path: 'app.py', content: PLACEHOLDER }], startCommand: STREAMLIT_START, dependencies: [], port: 3000, title: 'Spawn App' }),
+    baseline: pythonApp('streamlit', scaffold, { files: [{ path: 'app.py', content: PLACEHOLDER }], title: 'Spawn App' }),
   },
 };
