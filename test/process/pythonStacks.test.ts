@@ -2,7 +2,7 @@
  * The Python stacks on the local runner, with the pip index configured on this machine (a local mirror here; the
  * test says in one sentence what it lacks and skips, unless SPAWN_APP_REQUIRE_PYTHON=1): the CLI's built-in notes API
  * (POST a note, GET it back), the Streamlit chart served through the forwarder with its websocket, both verified
- * without a false alarm; the second run takes the stack's venv from the dependency cache; a hostile extra's code runs
+ * without a false alarm; the second run (with no network) takes the stack's venv from the dependency cache; a hostile extra's code runs
  * only inside the install sandbox (no host home, no way out).
  */
 import assert from 'node:assert/strict';
@@ -97,9 +97,10 @@ describe('the Python stacks on the local runner (the pip index configured here)'
   });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
-  it('CLI, no keys: `run "a notes api" --type python-api` serves the FastAPI notes API, verified; a note POSTed is read back; the second run installs nothing', async () => {
+  it('CLI, no keys: `run "a notes api" --type python-api` serves the FastAPI notes API, verified; a note POSTed is read back; the second run (--no-network) installs nothing', async () => {
     for (const run of ['first', 'second'] as const) {
-      const cli = startCli(['run', 'a notes api', '--type', 'python-api', '--json', '--yes'], env());
+      // The second run has no network at all: it still starts, from the cache.
+      const cli = startCli(['run', 'a notes api', '--type', 'python-api', '--json', '--yes', ...(run === 'second' ? ['--no-network'] : [])], env());
       try {
         const verified = await cli.waitFor((e) => e.event === 'verify' && e.status === 'finished', 600_000);
         assert.equal(verified.state, 'verified', `no false alarm: ${JSON.stringify(verified.problems)}`);
