@@ -3,8 +3,9 @@
  *
  * - `spawn-app-node-python`: E2B's base image (Node 20, Python 3.11) with the common dependencies pre-installed in
  *   the app folder, so deploys of apps that only need them skip the install step.
- * - One template per stack (`spawn-app-react`, `spawn-app-webapp`, `spawn-app-api`): Node 22, the stack's
- *   dependencies and a baseline app in /home/user/app, and its server started at build time
+ * - One template per stack (`spawn-app-react`, `spawn-app-webapp`, `spawn-app-api`; Python: `spawn-app-python-api`,
+ *   `spawn-app-streamlit`): Node 22 (Python 3.11 for the Python stacks), the stack's pinned dependencies and a baseline
+ *   app in /home/user/app, and its server started at build time
  *   (`setStartCmd(…, waitForPort(3000))`), so a sandbox from it serves at once. A deploy writes only the files that
  *   differ into the watched folder and waits for the health check: no install, no start (src/core/deploy.ts
  *   deployInto). Select them with `spawnApp.e2bTemplate` / SPAWN_APP_E2B_TEMPLATE = `spawn-app` (script apps then
@@ -44,7 +45,10 @@ export function stackTemplate(stack: StackTemplate): TemplateClass {
   });
   const hasPackageJson = stack.baseline.files.some((f) => f.path === 'package.json');
   const npm = Object.entries(stack.npm).map(([name, version]) => `${name}@${version}`);
-  let t: TemplateBuilder = Template().fromNodeImage('22-slim').setWorkdir(APP_DIR).runCmd(writes);
+  const pip = Object.entries(stack.pip).map(([name, version]) => `${name}==${version}`);
+  const base = pip.length ? Template().fromPythonImage('3.11') : Template().fromNodeImage('22-slim');
+  let t: TemplateBuilder = base.setWorkdir(APP_DIR).runCmd(writes);
+  if (pip.length) t = t.pipInstall(pip);
   if (hasPackageJson) t = t.runCmd('npm install --no-audit --no-fund --loglevel=error');
   else if (npm.length) t = t.runCmd(`echo '{"private":true}' > package.json && npm install --no-audit --no-fund --loglevel=error ${npm.map(quote).join(' ')}`);
   const envs = Object.entries(stack.envs).map(([k, v]) => `${k}=${quote(v)}`).join(' ');

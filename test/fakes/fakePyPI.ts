@@ -9,19 +9,23 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
-/** Builds `name-version-py3-none-any.whl` holding `name/__init__.py` (python3's zipfile, no pip tooling needed). */
-function wheel(name: string, version: string, init: string): Buffer {
+/**
+ * Builds `name-version-py3-none-any.whl` holding `name/__init__.py` and any `extra` files at the wheel's root (a `.pth`
+ * file there runs at every start of the interpreter it is installed for), with python3's zipfile, no pip tooling.
+ */
+function wheel(name: string, version: string, init: string, extra: Record<string, string> = {}): Buffer {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'fake-pypi-'));
   const file = path.join(dir, `${name}-${version}-py3-none-any.whl`);
   const script = `import sys, zipfile
-name, version, init, out = sys.argv[1:]
+import json
+name, version, init, out, extra = sys.argv[1:]
 info = f"{name}-{version}.dist-info"
-files = {f"{name}/__init__.py": init, f"{info}/METADATA": f"Metadata-Version: 2.1\\nName: {name}\\nVersion: {version}\\n", f"{info}/WHEEL": "Wheel-Version: 1.0\\nGenerator: fake\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n"}
+files = {**json.loads(extra), f"{name}/__init__.py": init, f"{info}/METADATA": f"Metadata-Version: 2.1\\nName: {name}\\nVersion: {version}\\n", f"{info}/WHEEL": "Wheel-Version: 1.0\\nGenerator: fake\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n"}
 files[f"{info}/RECORD"] = "".join(f"{p},,\\n" for p in files) + f"{info}/RECORD,,\\n"
 with zipfile.ZipFile(out, "w") as z:
     for p, c in files.items(): z.writestr(p, c)`;
   try {
-    execFileSync('python3', ['-c', script, name, version, init, file]);
+    execFileSync('python3', ['-c', script, name, version, init, file, JSON.stringify(extra)]);
     return readFileSync(file);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -36,8 +40,8 @@ export class FakePyPI {
     private readonly requests: string[],
   ) {}
 
-  static async start(packages: { name: string; version: string; init?: string }[]): Promise<FakePyPI> {
-    const wheels = new Map(packages.map((p) => [`${p.name}-${p.version}-py3-none-any.whl`, wheel(p.name, p.version, p.init ?? `NAME = ${JSON.stringify(p.name)}\n`)]));
+  static async start(packages: { name: string; version: string; init?: string; files?: Record<string, string> }[]): Promise<FakePyPI> {
+    const wheels = new Map(packages.map((p) => [`${p.name}-${p.version}-py3-none-any.whl`, wheel(p.name, p.version, p.init ?? `NAME = ${JSON.stringify(p.name)}\n`, p.files)]));
     const requests: string[] = [];
     const server = http.createServer((req, res) => {
       const url = req.url ?? '/';

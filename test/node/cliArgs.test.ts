@@ -18,7 +18,7 @@ describe('CLI arguments per command (issue 19)', () => {
     assert.throws(() => parse(['cache', '--yes']), { code: 'usage', message: /^cache takes no --yes option \(run, deploy take it\)\./ });
     assert.throws(() => parse(['validate', '-o', 'x']), { code: 'usage', message: /^validate takes no --out option/ });
     assert.throws(() => parse(['run', 'x', '--bogus']), { code: 'usage', message: /Unknown option '--bogus'/ });
-    assert.throws(() => parse(['run', 'x', '--type', 'desktop']), { code: 'usage', message: /^--type must be one of webapp, react, api, script\./ });
+    assert.throws(() => parse(['run', 'x', '--type', 'desktop']), { code: 'usage', message: /^--type must be one of webapp, react, api, script, python-api, streamlit\./ });
     assert.deepEqual(parse(['generate', 'a todo list', '--out', 'dir', '--json']).opts.out, 'dir');
     assert.equal(parse(['--json', 'list']).cmd, 'list', 'options may come before the command');
     assert.equal(parse(['--out', 'list', 'generate', 'x']).cmd, 'generate', "an option's value is not the command");

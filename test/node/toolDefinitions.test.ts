@@ -28,7 +28,7 @@ describe('agent tool definitions (one source for MCP and VS Code)', () => {
     }
     const spawn = TOOL_DEFINITIONS[0]!.inputSchema;
     assert.deepEqual(Object.keys(spawn.properties!), ['prompt', 'appType', 'deploy', 'keep']);
-    assert.deepEqual(spawn.properties!.appType!.enum, ['webapp', 'react', 'api', 'script']);
+    assert.deepEqual(spawn.properties!.appType!.enum, ['webapp', 'react', 'api', 'script', 'python-api', 'streamlit']);
     assert.deepEqual(TOOL_DEFINITIONS[2]!.inputSchema.required, ['appId', 'followUp']);
     assert.deepEqual(Object.keys(TOOL_DEFINITIONS[4]!.inputSchema.properties!), ['appId', 'tail']);
   });

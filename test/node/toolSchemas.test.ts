@@ -14,7 +14,7 @@ import { checkToolArgs, toolJsonSchema } from '../../src/core/tools/schemas';
 
 const BAD: [ToolName, Record<string, unknown>, string][] = [
   ['spawn_app', {}, 'spawn_app needs "prompt".'],
-  ['spawn_app', { prompt: 'x', appType: 'desktop' }, '"appType" must be one of webapp, react, api, script.'],
+  ['spawn_app', { prompt: 'x', appType: 'desktop' }, '"appType" must be one of webapp, react, api, script, python-api, streamlit.'],
   ['spawn_app', { prompt: '   ' }, '"prompt" is empty.'],
   ['spawn_app', { prompt: '' }, '"prompt" is empty.'],
   ['spawn_app', { prompt: 'x'.repeat(MAX_PROMPT_LENGTH + 1) }, `"prompt" is longer than ${MAX_PROMPT_LENGTH} characters.`],

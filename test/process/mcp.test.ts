@@ -187,7 +187,7 @@ describe('spawn-app mcp (the built CLI over stdio)', function () {
     const { client } = await connect();
     const cases: [string, Record<string, unknown>, RegExp][] = [
       ['spawn_app', {}, /^Error \[usage\]: spawn_app needs "prompt"\.$/],
-      ['spawn_app', { prompt: 'x', appType: 'desktop' }, /^Error \[usage\]: "appType" must be one of webapp, react, api, script\.$/],
+      ['spawn_app', { prompt: 'x', appType: 'desktop' }, /^Error \[usage\]: "appType" must be one of webapp, react, api, script, python-api, streamlit\.$/],
       ['get_app_logs', { appId: '../../etc' }, /^Error \[usage\]: "\.\.\/\.\.\/etc" is not an app id/],
       ['deploy_app', { appId: 'nope' }, /^Error \[usage\]: There is no app "nope"/],
       ['refine_app', { appId: 'nope', followUp: 'bigger' }, /^Error \[usage\]: There is no app "nope"/],

@@ -81,7 +81,7 @@ describe('the app session and its ports (issue 19)', function () {
 
   it('an unknown app type is refused in words of no front (no CLI flag): each front names its own way to choose', async () => {
     const { s } = session();
-    assert.throws(() => s.checkPrompt('a todo list', 'desktop'), { code: 'usage', message: 'The app type must be one of webapp, react, api, script (not "desktop").' });
+    assert.throws(() => s.checkPrompt('a todo list', 'desktop'), { code: 'usage', message: 'The app type must be one of webapp, react, api, script, python-api, streamlit (not "desktop").' });
     const err = await s.newApp('x').generate({ prompt: 'a todo list', appType: 'desktop', generator: 'templates' }).then(() => undefined, (e: Error) => e);
     assert.doesNotMatch(err?.message ?? '', /--/);
   });

@@ -193,7 +193,7 @@ describe('stacks and providers are tables: a stack is one file plus its table li
       writeFileSync(path.join(stacks, 'fixture.ts'), FIXTURE_STACK);
       writeFileSync(path.join(sandbox, 'fixture.ts'), FIXTURE_PROVIDER);
       let added = addAfter(path.join(stacks, 'index.ts'), /^import \{ webapp \} from '\.\/webapp';$/, [STACK_IMPORT]);
-      added += addAfter(path.join(stacks, 'index.ts'), /^ {2}script,$/, [STACK_LINE]);
+      added += addAfter(path.join(stacks, 'index.ts'), /^ {2}streamlit,$/, [STACK_LINE]); // the table's last line
       assert.equal(added, 2, 'the stack: its import and its line in STACKS');
       assert.equal(addAfter(path.join(sandbox, 'providers.ts'), /^ {2}e2b: \{/, [PROVIDER_LINE]), 1, 'the provider: its line in PROVIDERS');
       const ids = path.join(tmp, 'src/core/base/providerId.ts');

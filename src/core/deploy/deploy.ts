@@ -11,7 +11,7 @@ import { LineSplitter, nullLogger, TailBuffer } from '../base/events';
 import type { AppSpec } from '../app/spec';
 import { appNameFrom } from '../app/spec';
 import { dependenciesOf, ecosystemOf } from '../stacks';
-import { packagesSatisfy } from '../sandbox/preinstalled';
+import { stackTemplateSatisfies } from '../sandbox/preinstalled';
 import type { AppSecrets } from '../base/secrets';
 import { Redactor } from '../base/secrets';
 import type { BackgroundProcess, CachedInstall, Sandbox, SandboxProvider } from '../sandbox/types';
@@ -265,7 +265,7 @@ export async function deployInto(
   const plan = planRedeploy(serving.spec, spec);
   await phases.run('write', () => applyFiles(sandbox, plan, opts.signal));
   throwIfAborted(opts.signal);
-  const install = installCommand(spec, { preinstalled: (d, eco) => eco === 'npm' && packagesSatisfy(serving.npm, d) });
+  const install = installCommand(spec, { preinstalled: (d, eco) => stackTemplateSatisfies({ npm: serving.npm, pip: serving.pip ?? {} }, d, eco) });
   if (install) await runInstall(sandbox, install, opts, phases);
   else onEvent({ event: 'phase', phase: 'install', status: 'skipped', detail: 'preinstalled' });
   throwIfAborted(opts.signal);

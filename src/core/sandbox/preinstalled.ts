@@ -7,7 +7,7 @@ import semverSatisfies from 'semver/functions/satisfies';
 import type { AppSpec, AppType } from '../app/spec';
 import { APP_TYPES, stackOf } from '../stacks';
 import { API_PACKAGES } from '../stacks/api';
-import { npmSpec } from '../stacks/packageSpec';
+import { npmSpec, pipSatisfies } from '../stacks/packageSpec';
 
 export const SPAWN_TEMPLATE_ALIAS = 'spawn-app-node-python';
 
@@ -55,6 +55,8 @@ export interface StackTemplate {
   envs: Record<string, string>;
   /** Packages installed in /home/user/app (exact versions). */
   npm: Record<string, string>;
+  /** Python packages installed in the image (exact versions; the Python stacks). */
+  pip: Record<string, string>;
 }
 
 const E2B_ENVS = { PORT: '3000', HOST: '0.0.0.0', SPAWN_APP_PUBLIC_PROTOCOL: 'https' };
@@ -63,9 +65,15 @@ const E2B_ENVS = { PORT: '3000', HOST: '0.0.0.0', SPAWN_APP_PUBLIC_PROTOCOL: 'ht
 export const STACK_TEMPLATES: Partial<Record<AppType, StackTemplate>> = Object.fromEntries(
   APP_TYPES.flatMap((appType) => {
     const stack = stackOf(appType);
-    return stack.e2b ? [[appType, { alias: stack.e2b.alias, appType, baseline: stack.e2b.baseline, envs: E2B_ENVS, npm: { ...stack.packages } }]] : [];
+    const pip = stack.ecosystem === 'pip';
+    return stack.e2b ? [[appType, { alias: stack.e2b.alias, appType, baseline: stack.e2b.baseline, envs: E2B_ENVS, npm: pip ? {} : { ...stack.packages }, pip: pip ? { ...stack.packages } : {} }]] : [];
   }),
 );
+
+/** True when a dependency of an ecosystem is satisfied by a template's installed packages. */
+export function stackTemplateSatisfies(template: Pick<StackTemplate, 'npm' | 'pip'>, dep: string, ecosystem: 'npm' | 'pip'): boolean {
+  return ecosystem === 'pip' ? pipSatisfies(template.pip, dep) : packagesSatisfy(template.npm, dep);
+}
 
 /** True when a dependency is satisfied by one of these exact installed versions. */
 export function packagesSatisfy(npm: Record<string, string>, dep: string): boolean {

@@ -84,6 +84,8 @@ export interface Shell {
 export interface Serving {
   spec: AppSpec;
   npm: Record<string, string>;
+  /** The Python packages of a Python stack's template. */
+  pip?: Record<string, string>;
   process: BackgroundProcess;
 }
 

@@ -7,8 +7,10 @@
 import type { AppSpecOf } from '../base/appSpec';
 import { api } from './api';
 import { npmSpec, packageJsonDependencies } from './packageSpec';
+import { pythonApi } from './python-api';
 import { react } from './react';
 import { script } from './script';
+import { streamlit } from './streamlit';
 import type { Ecosystem, Stack } from './types';
 import { webapp } from './webapp';
 
@@ -17,6 +19,8 @@ export const STACKS = {
   react,
   api,
   script,
+  'python-api': pythonApi,
+  streamlit,
 } as const;
 
 /** A registered stack's id. */

@@ -83,6 +83,20 @@ export function isPlainPipRequirement(req: string): boolean {
   return req.length > 0 && req.length <= MAX_NAME && PIP_SPEC.test(req);
 }
 
+/** A pip requirement's exact pin: `fastapi==0.142.2` → `0.142.2`; undefined for any other clause (or none). */
+export function pipPin(req: string): string | undefined {
+  const m = /^[A-Za-z0-9][A-Za-z0-9._-]*(?:\[[^\]]*\])?==([A-Za-z0-9.+!-]+)$/.exec(req.trim());
+  return m?.[1];
+}
+
+/** Whether a requirement is met by a set of exact versions (`name` → version): the name, and no pin or the same one. */
+export function pipSatisfies(pinned: Readonly<Record<string, string>>, req: string): boolean {
+  const have = pinned[pipName(req)];
+  if (have === undefined || !isPlainPipRequirement(req)) return false;
+  if (/^[A-Za-z0-9._-]+(?:\[[^\]]*\])?$/.test(req.trim())) return true;
+  return pipPin(req) === have;
+}
+
 /**
  * What an app's package.json installs: its dependencies and devDependencies (as `name@version`); undefined when
  * the app has no readable package.json.

@@ -49,6 +49,11 @@ export interface Stack<Id extends string = string> {
   readonly installsFromPackageJson?: boolean;
   /** Packages the stack always installs, at exact versions (the local dependency cache keeps them warm). */
   readonly packages?: Readonly<Record<string, string>>;
+  /**
+   * Extra packages an app of this stack may declare beyond `packages` (names). When set, the validator refuses any
+   * other, and a `packages` entry at another version than its pin (the scaffold's pins are not the model's to bend).
+   */
+  readonly allowedExtras?: readonly string[];
   /** The stack's own files a valid app has (a missing one is a warning: the stack needs it to start). */
   readonly requiredFiles?: readonly string[];
   /** Hot reload: the dev server pushes saved changes to the page itself, so a preview must not reload it. */

@@ -5,7 +5,8 @@
  */
 import type { AppSpec } from '../app/spec';
 import { stackOf } from '../stacks';
-import { npmSpec } from '../stacks/packageSpec';
+import type { Stack } from '../stacks';
+import { dependencyName, npmSpec, pipSatisfies } from '../stacks/packageSpec';
 import type { Finding } from './finding';
 import { checkPath } from './paths';
 import { scriptFindings } from './startCommand';
@@ -32,6 +33,7 @@ export function stackFindings(spec: AppSpec): Finding[] {
     }
     out.push(...packageJsonFindings(pkg));
   }
+  if (stack.allowedExtras) out.push(...pinFindings(stack, spec, byPath.get('requirements.txt')));
   for (const p of stack.requiredFiles ?? []) {
     if (!byPath.has(p)) out.push({ severity: 'warning', rule: `${stack.id}.scaffold`, path: p, message: `${p} is missing: the ${stack.label} scaffold needs it to start.` });
   }
@@ -58,5 +60,39 @@ function packageJsonFindings(pkg: Record<string, unknown>): Finding[] {
   for (const [name, value] of Object.entries(scripts)) {
     if (typeof value === 'string') out.push(...scriptFindings(name, value, 'package.json'));
   }
+  return out;
+}
+
+/** Whether a declared dependency keeps the stack's pin: no version, or exactly the pinned one. */
+function keepsPin(stack: Stack, dep: string): boolean {
+  if (stack.ecosystem === 'pip') return pipSatisfies(stack.packages ?? {}, dep);
+  const { name, range } = npmSpec(dep);
+  return range === undefined || range === stack.packages?.[name];
+}
+
+/**
+ * A stack with fixed pins and a list of allowed extras (the Python stacks): each declared dependency, and each line
+ * of its requirements.txt, is one of its pins at the pinned version or an allowed extra; anything else is refused.
+ */
+function pinFindings(stack: Stack, spec: AppSpec, requirements: string | undefined): Finding[] {
+  const out: Finding[] = [];
+  const allowed = new Set(stack.allowedExtras);
+  const pinned = stack.packages ?? {};
+  const check = (dep: string, where: { path?: string; line?: number }) => {
+    const name = dependencyName(dep, stack.ecosystem);
+    const shown = JSON.stringify(dep.slice(0, 80));
+    if (name in pinned) {
+      if (!keepsPin(stack, dep)) out.push({ severity: 'error', rule: `${stack.id}.pin`, ...where, message: `${shown} changes a version the ${stack.label} scaffold pins (${name} ${pinned[name]}); declare ${name} without a version, or leave it out.` });
+    } else if (!allowed.has(name)) {
+      out.push({ severity: 'error', rule: `${stack.id}.extra`, ...where, message: `${shown} is not one of the extra packages a ${stack.label} may add: ${[...allowed].join(', ')}.` });
+    }
+  };
+  for (const d of spec.dependencies) check(d, {});
+  const lines = requirements?.split('\n') ?? [];
+  lines.forEach((raw, i) => {
+    const line = raw.replace(/(^|\s)#.*$/, '').trim();
+    // A path, URL or option line is refused by validate/dependencies.ts already.
+    if (line && !/^-|:\/\//.test(line)) check(line, { path: 'requirements.txt', line: i + 1 });
+  });
   return out;
 }

@@ -22,6 +22,12 @@ export interface PageCheckOptions {
   loadTimeoutMs?: number;
   /** How long to wait for the network to go quiet after the load (module graphs, fetches); default 2.5 s. */
   settleMs?: number;
+  /**
+   * How long a page that still shows nothing once the network is quiet may take to show something (a page filled
+   * over a websocket, as Streamlit's is, or by a timer) before it is judged blank; default 15 s (none after an uncaught
+   * exception: such a page will not fill itself).
+   */
+  contentMs?: number;
 }
 
 /** A file path from the app's root and a line, from a URL on the app's origin (`http://h/src/App.tsx?t=1` → `src/App.tsx`). */
@@ -344,7 +350,15 @@ export class BrowserHost {
     }
     await quiet(page, inflight, opts.settleMs ?? 2500);
     if (opts.signal?.aborted) throw new CancelledError();
-    const { blank, title: rawTitle } = await page.evaluate<{ blank: 'root' | 'body' | null; title: string }>(BLANK_CHECK).catch(() => ({ blank: null, title: '' }));
+    const judge = () => page.evaluate<{ blank: 'root' | 'body' | null; title: string }>(BLANK_CHECK).catch(() => ({ blank: null, title: '' }));
+    let { blank, title: rawTitle } = await judge();
+    // A page that threw is judged at once: it will not fill itself.
+    const threw = () => problems.some((p) => p.kind === 'exception');
+    for (const until = Date.now() + (opts.contentMs ?? 15_000); blank && !threw() && Date.now() < until && !page.isClosed();) {
+      await new Promise((r) => setTimeout(r, 100));
+      if (opts.signal?.aborted) throw new CancelledError();
+      ({ blank, title: rawTitle } = await judge());
+    }
     if (blank === 'root') add({ kind: 'blank', message: 'The page shows nothing: its React root (#root) is empty.' });
     else if (blank === 'body') add({ kind: 'blank', message: 'The page shows nothing: no visible text or element in its body.' });
     const title = rawTitle.trim() || undefined;

@@ -27,7 +27,7 @@ import type { AppType } from '../../app/spec';
 import { DEFAULT_PORT } from '../../app/spec';
 import { isAppType } from '../../stacks';
 import { dependencyName } from '../../stacks/packageSpec';
-import { packagesSatisfy, SPAWN_TEMPLATE_ALIAS, STACK_TEMPLATES, STACK_TEMPLATES_CHOICE, templateSatisfies } from '../preinstalled';
+import { SPAWN_TEMPLATE_ALIAS, stackTemplateSatisfies, STACK_TEMPLATES, STACK_TEMPLATES_CHOICE, templateSatisfies } from '../preinstalled';
 import { probeUrl } from '../probe';
 
 export { probeUrl };
@@ -134,7 +134,7 @@ export class E2BProvider implements SandboxProvider, E2BSandboxOwner {
 
   preinstalled(dep: string, ecosystem: 'npm' | 'pip', appType?: AppType): boolean {
     const stack = this.stackTemplates && appType ? STACK_TEMPLATES[appType] : undefined;
-    if (stack) return ecosystem === 'npm' && packagesSatisfy(stack.npm, dep);
+    if (stack) return stackTemplateSatisfies(stack, dep, ecosystem);
     if (this.templateFor(appType) === SPAWN_TEMPLATE_ALIAS && templateSatisfies(dep, ecosystem)) return true;
     return this.preinstalledSets[ecosystem].has(dependencyName(dep, ecosystem));
   }

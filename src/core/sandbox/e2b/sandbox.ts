@@ -49,12 +49,13 @@ export class E2BSandbox implements Sandbox {
   ) {}
 
   /** Marks the template's server as running here (created from a per-stack template). */
-  markServing(template: { baseline: Serving['spec']; npm: Record<string, string> }): void {
+  markServing(template: { baseline: Serving['spec']; npm: Record<string, string>; pip?: Record<string, string> }): void {
     let done!: (v: { exitCode: number | null }) => void;
     const exited = new Promise<{ exitCode: number | null }>((r) => (done = r));
     this.serving = {
       spec: template.baseline,
       npm: template.npm,
+      pip: template.pip,
       process: {
         // envd started it at build time; its pid is not known without asking (one more request), and not needed.
         pid: 0,

@@ -14,6 +14,11 @@
  *   `node_modules/.vite`, stays the app's); the entry is bound read-only into the app's sandbox. Extra dependencies
  *   install per app, staged, and are moved in beside the links.
  * - A broken entry (no marker, a package missing or of another version) is removed and rebuilt.
+ * - Python stacks (pip): the entry is a virtual environment (`venv/`), made and filled inside the install sandbox
+ *   (`python3 -I -m venv`, then `python3 -I -m pip --python venv/bin/python install` the pins, or `uv pip install`
+ *   when uv is on the sandbox's PATH), with the user's index settings only (registries.ts). An app without extras runs
+ *   with the entry's `venv/bin` first on its PATH; an app with extras gets a venv of its own in its sandbox's home
+ *   that sees the entry's packages (a `.pth` file) and installs only the extras (PIP_VENV_SCRIPT).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, constants, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync } from 'node:fs';
@@ -24,6 +29,8 @@ import { inFolder, removeTree, writeTree } from '../../base/noFollow';
 import type { AppSpec } from '../../app/spec';
 import type { AppType } from '../../app/spec';
 import { APP_TYPES, dependenciesOf, ecosystemOf, stackOf } from '../../stacks';
+import type { Ecosystem } from '../../stacks';
+import { pipName, pipSatisfies } from '../../stacks/packageSpec';
 import { notPrivate } from '../../base/notPrivate';
 import { packagesSatisfy } from '../preinstalled';
 
@@ -40,6 +47,30 @@ export const STACK_LOCKED_SETS: Partial<Record<AppType, Readonly<Record<string, 
   }),
 );
 
+/**
+ * pip as the cache build and an app's extras run it (`packages`: shell-quoted): isolated (-I), into the venv `venv`, the user's index settings
+ * only (SPAWN_APP_PIP_CONFIG, registries.ts), never `--user` (appEnv sets PIP_USER for plain installs); only wheels
+ * where nothing sandboxes a package's setup.py. uv instead when the sandbox's PATH has it (it reads the same index
+ * variables, and no config file of the app's: --no-config).
+ */
+export function pipInto(venv: string, sandboxed: boolean, packages: string): string {
+  const binary = sandboxed ? '' : ' --only-binary=:all:';
+  const uv = `uv pip install --quiet --no-config --python ${venv}/bin/python${sandboxed ? '' : ' --only-binary :all:'}`;
+  const pip = `PIP_USER=0 PIP_CONFIG_FILE="\${SPAWN_APP_PIP_CONFIG:-/dev/null}" python3 -I -m pip --python ${venv}/bin/python install --quiet --disable-pip-version-check --no-warn-script-location --retries 1${binary}`;
+  return `if command -v uv >/dev/null 2>&1; then ${uv} ${packages}; else ${pip} ${packages}; fi`;
+}
+
+/**
+ * The shell lines that make an app's own venv in its sandbox's home (`$HOME/.spawn-venv`) over a cache entry's
+ * (`$1`: the entry's venv): the entry's site-packages come after the app's own through a `.pth` file, so pip installs
+ * only the extras (the pins are already there). Run inside the app's install step.
+ */
+export function pipOverlay(entryVenv: string): string {
+  const v = '"$HOME/.spawn-venv"';
+  return `rm -rf ${v} && python3 -I -m venv --without-pip ${v} && P=$(${v}/bin/python -I -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])') && ` +
+    `for d in ${entryVenv}/lib/python3*/site-packages; do echo "$d"; done > "$P/spawn-cache.pth"`;
+}
+
 export const MARKER = 'spawn-cache.json';
 const MARKER_VERSION = 1;
 
@@ -47,6 +78,8 @@ export interface CacheMarker {
   version: number;
   key: string;
   stack: string;
+  /** Absent: npm (entries before the Python stacks). */
+  ecosystem?: Ecosystem;
   packages: Record<string, string>;
   /** Every package folder npm installed (from node_modules/.package-lock.json), relative to the entry. */
   installed: { path: string; version: string }[];
@@ -75,6 +108,8 @@ export function defaultCacheRoot(env: NodeJS.ProcessEnv = process.env): string {
 /** What an app takes from its stack's entry and what it installs itself. */
 export interface CachePlan {
   stack: AppType;
+  /** Absent: npm. */
+  ecosystem?: Ecosystem;
   key: string;
   dir: string;
   /** Declared dependencies the entry covers. */
@@ -148,10 +183,60 @@ function installedVersion(pkgDir: string): string | undefined {
 export function entryProblem(dir: string, key: string): string | undefined {
   const m = readMarker(dir);
   if (!m || m.key !== key) return 'it has no valid completion marker';
+  if (m.ecosystem === 'pip') return venvProblem(dir, m);
   for (const i of m.installed) {
     if (installedVersion(path.join(dir, i.path)) !== i.version) return `${i.path} is missing or damaged`;
   }
   return undefined;
+}
+
+/** The interpreter a venv runs (its `bin/python3` link, never followed beyond reading it), when it is there. */
+function venvPython(venv: string): string | undefined {
+  try {
+    const target = readlinkSync(path.join(venv, 'bin', 'python3'));
+    return path.isAbsolute(target) && existsSync(target) ? target : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Why a Python entry is not usable: its interpreter gone (a system upgrade), a package's metadata missing. */
+function venvProblem(dir: string, m: CacheMarker): string | undefined {
+  if (!venvPython(path.join(dir, 'venv'))) return 'its Python interpreter is gone';
+  for (const i of m.installed) {
+    try {
+      if (!lstatSync(path.join(dir, i.path)).isDirectory() || !lstatSync(path.join(dir, i.path, 'METADATA')).isFile()) return `${i.path} is damaged`;
+    } catch {
+      return `${i.path} is missing`;
+    }
+  }
+  return undefined;
+}
+
+/** The distributions of a venv (`*.dist-info` folders of its site-packages), relative to the entry, by normalised name. */
+function installedDists(dir: string): { path: string; version: string; name: string }[] {
+  const out: { path: string; version: string; name: string }[] = [];
+  const lib = path.join(dir, 'venv', 'lib');
+  let pys: string[] = [];
+  try {
+    pys = readdirSync(lib).filter((n) => /^python3\.\d+$/.test(n) && lstatSync(path.join(lib, n)).isDirectory());
+  } catch {
+    return out;
+  }
+  for (const py of pys) {
+    const site = path.join(lib, py, 'site-packages');
+    let names: string[] = [];
+    try {
+      if (lstatSync(site).isDirectory()) names = readdirSync(site);
+    } catch {
+      continue;
+    }
+    for (const n of names) {
+      const m = /^(.+)-([^-]+)\.dist-info$/.exec(n);
+      if (m) out.push({ path: `venv/lib/${py}/site-packages/${n}`, version: m[2]!, name: pipName(m[1]!) });
+    }
+  }
+  return out;
 }
 
 /** Every package folder of an install (nested node_modules too), relative to the entry, with its version. */
@@ -222,12 +307,13 @@ export class DepCache {
   /** The plan for an app: undefined when its stack has no locked set or the app uses none of it. */
   plan(spec: AppSpec, scripts: boolean): CachePlan | undefined {
     const locked = STACK_LOCKED_SETS[spec.appType];
-    if (!locked || ecosystemOf(spec) !== 'npm') return undefined;
+    if (!locked) return undefined;
+    const ecosystem = ecosystemOf(spec);
     const declared = dependenciesOf(spec);
-    const covered = declared.filter((d) => packagesSatisfy(locked, d));
+    const covered = declared.filter((d) => (ecosystem === 'pip' ? pipSatisfies(locked, d) : packagesSatisfy(locked, d)));
     if (covered.length === 0) return undefined;
     const key = entryKey(spec.appType, locked, scripts);
-    return { stack: spec.appType, key, dir: path.join(this.root, key), covered, extras: declared.filter((d) => !covered.includes(d)) };
+    return { stack: spec.appType, ecosystem, key, dir: path.join(this.root, key), covered, extras: declared.filter((d) => !covered.includes(d)) };
   }
 
   /**
@@ -269,12 +355,13 @@ export class DepCache {
       mkdirSync(tmp, { mode: 0o700 });
       try {
         await install(tmp);
-        const installed = installedPackages(tmp);
         const locked = STACK_LOCKED_SETS[plan.stack]!;
+        const installed = plan.ecosystem === 'pip' ? installedDists(tmp) : installedPackages(tmp);
         for (const [n, v] of Object.entries(locked)) {
-          if (installedVersion(path.join(tmp, 'node_modules', n)) !== v) throw new SpawnError('deploy.install_failed', `The ${plan.stack} dependency cache was not built: ${n}@${v} is missing after the install.`);
+          const there = plan.ecosystem === 'pip' ? installed.some((i) => 'name' in i && i.name === pipName(n) && i.version === v) : installedVersion(path.join(tmp, 'node_modules', n)) === v;
+          if (!there) throw new SpawnError('deploy.install_failed', `The ${plan.stack} dependency cache was not built: ${n} ${v} is missing after the install.`);
         }
-        const marker: CacheMarker = { version: MARKER_VERSION, key: plan.key, stack: plan.stack, packages: { ...locked }, installed, scripts, builtAt: Date.now(), bytes: dirSize(tmp) };
+        const marker: CacheMarker = { version: MARKER_VERSION, key: plan.key, stack: plan.stack, ...(plan.ecosystem === 'pip' ? { ecosystem: 'pip' as const } : {}), packages: { ...locked }, installed: installed.map((i) => ({ path: i.path, version: i.version })), scripts, builtAt: Date.now(), bytes: dirSize(tmp) };
         // The install ran package scripts in this folder: the marker is written without following what they left.
         writeTree({ root: tmp, shown: `the dependency cache build folder ${tmp}` }, [{ rel: MARKER, content: JSON.stringify(marker, null, 2), mode: 0o600 }]);
         try {

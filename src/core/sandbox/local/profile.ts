@@ -73,6 +73,8 @@ export interface ProfilePlan {
   limits: Limits;
   /** The sandbox's cgroup, when one could be made (joined before bwrap starts). */
   cgroup?: SandboxCgroup;
+  /** A folder put first on PATH (the app's Python venv's `bin`: sandbox/local/depCache.ts). */
+  pathFirst?: string;
   /** The pipeline's own variables (PORT, the app's secrets, TERM). */
   extraEnv?: Record<string, string>;
   /** What runs inside, after the limits and the bridge are set up. */
@@ -140,7 +142,7 @@ export function sandboxProfile(p: ProfilePlan): Profile {
     parent: p.parentEnv,
     home: p.homeDir,
     port: p.port,
-    path: innerPath,
+    path: p.pathFirst ? `${p.pathFirst}:${innerPath}` : innerPath,
     registries: rules.proxy === 'registries',
     proxy,
     extra: { ...(rules.proxy === 'registries' && p.pipConfig ? { SPAWN_APP_PIP_CONFIG: INNER_PIP_CONFIG } : {}), ...p.extraEnv },

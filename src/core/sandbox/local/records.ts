@@ -26,6 +26,8 @@ export interface LocalRecord {
   sandboxed?: boolean;
   /** Dependency cache entries linked into the app (bound read-only into its sandbox; `cache --clear` keeps them). */
   cacheEntries?: string[];
+  /** The Python venv the app runs with (a cache entry's, or its own in its home over one): its `bin` is first on PATH. */
+  venv?: string;
 }
 
 function uid(): number | undefined {

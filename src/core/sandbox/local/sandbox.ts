@@ -9,7 +9,7 @@ import { checkPath } from '../../validate';
 import type { Isolation } from './bwrap';
 import { appEnv } from './bwrap';
 import type { CachePlan, DepCache } from './depCache';
-import { LINK_SCRIPT, linkEntry, npmInstall } from './depCache';
+import { LINK_SCRIPT, linkEntry, npmInstall, pipInto, pipOverlay } from './depCache';
 import type { Closer } from './forward';
 import { forwardPortToSocket, outboundProxy } from './forward';
 import type { SpawnedShell } from './processes';
@@ -123,8 +123,12 @@ export class LocalSandbox implements Sandbox {
     const limits = this.owner.limits;
     const watch = this.limitWatch(opts.onOutput);
     const onOutput = watch.onOutput;
+    // The app's Python venv (depCache.ts) comes first on PATH when it runs (the install steps use the system's pip).
+    const venv = STEPS[step].proxy === 'registries' ? undefined : this.venvEnv();
+    const extraEnv = venv ? { ...venv.env, ...opts.env } : opts.env;
     if (!this.sandboxed) {
-      const env = appEnv({ parent, home: homeDir, port: this.record.port, path: parent.PATH ?? '/usr/bin:/bin', extra: opts.env, registries: STEPS[step].proxy === 'registries' });
+      const path = [venv?.bin, parent.PATH ?? '/usr/bin:/bin'].filter(Boolean).join(':');
+      const env = appEnv({ parent, home: homeDir, port: this.record.port, path, extra: extraEnv, registries: STEPS[step].proxy === 'registries' });
       return spawnGroup('/bin/bash', ['-c', cmd], cwd, env, onOutput, cmd);
     }
     const proxySocket = await this.proxyFor(step);
@@ -145,13 +149,20 @@ export class LocalSandbox implements Sandbox {
       binds: [...(this.record.cacheEntries ?? []).map((p) => ({ path: p, writable: false })), ...writable.map((p) => ({ path: p, writable: true }))],
       limits,
       cgroup: this.sandboxCgroup(),
-      extraEnv: opts.env,
+      pathFirst: venv?.bin,
+      extraEnv,
       command: ['/bin/bash', '--norc', '--noprofile', '-c', cmd],
     });
     const sh = spawnGroup(prof.file, prof.args, cwd, prof.env, onOutput, cmd);
     // 153: killed by SIGXFSZ (128 + 25), a file over the size limit; a cgroup counts the processes and memory it refused.
     void sh.exited.then(({ exitCode }) => watch.say(exitCode === 153 ? 'file' : this.cgroup?.hit()));
     return sh;
+  }
+
+  /** The app's Python venv, when it has one: its `bin` for PATH and VIRTUAL_ENV. */
+  private venvEnv(): { bin: string; env: Record<string, string> } | undefined {
+    const v = this.record.venv;
+    return v ? { bin: path.join(v, 'bin'), env: { VIRTUAL_ENV: v } } : undefined;
   }
 
   /** Passes output on, adding one sentence (once) when it, or the step's end, shows the app hit a limit. */
@@ -296,6 +307,7 @@ export class LocalSandbox implements Sandbox {
    * the app's sandbox with the entry bound read-only, links it into node_modules and installs the extras staged.
    */
   private async installFromCache(plan: CachePlan, opts: RunOptions): Promise<RunResult> {
+    if (plan.ecosystem === 'pip') return this.installVenvFromCache(plan, opts);
     const cache = this.owner.depCache;
     const npm = npmInstall(this.sandboxed);
     if (!cache.ready(plan)) {
@@ -320,6 +332,32 @@ export class LocalSandbox implements Sandbox {
     const cmd = plan.extras.length === 0
       ? `${node} ${src} '' ${own}`
       : `rm -rf .spawn-install && mkdir .spawn-install && cd .spawn-install && echo '{"private":true}' > package.json && ${npm} ${plan.extras.map(shellQuote).join(' ')} && cd .. && ${node} ${src} .spawn-install/node_modules ${own} && rm -rf .spawn-install`;
+    return this.exec(cmd, opts, 'install');
+  }
+
+  /**
+   * A Python app: builds the entry's venv when it is missing or broken (inside the install sandbox, which alone may
+   * write it); the app then runs with the entry's venv, or, with extras, with a venv of its own in its home over the
+   * entry's, into which its install step puts only the extras.
+   */
+  private async installVenvFromCache(plan: CachePlan, opts: RunOptions): Promise<RunResult> {
+    const cache = this.owner.depCache;
+    if (!cache.ready(plan)) {
+      opts.onOutput?.('stdout', `Installing the ${plan.stack} dependencies into the cache (once per user): ${plan.dir}\n`);
+      await cache.build(plan, this.sandboxed, async (tmp) => {
+        const pins = Object.entries(cache.lockedSet(plan)).map(([n, v]) => shellQuote(`${n}==${v}`)).join(' ');
+        const cmd = `cd ${shellQuote(tmp)} && python3 -I -m venv --without-pip venv && ${pipInto('venv', this.sandboxed, pins)}`;
+        const res = await this.exec(cmd, { ...opts, cwd: undefined, timeoutMs: 10 * 60_000 }, 'build', [tmp]);
+        if (opts.signal?.aborted) throw new CancelledError();
+        if (res.exitCode !== 0) throw new SpawnError('deploy.install_failed', `Installing the ${plan.stack} dependency cache failed (exit code ${res.exitCode}).`, (res.stderr || res.stdout).trim().split('\n').slice(-15).join('\n'));
+      });
+    }
+    const entryVenv = path.join(plan.dir, 'venv');
+    this.record.cacheEntries = [plan.dir];
+    this.record.venv = plan.extras.length ? path.join(this.homeDir, '.spawn-venv') : entryVenv;
+    saveRecord(this.dir, this.record);
+    if (plan.extras.length === 0) return { exitCode: 0, stdout: '', stderr: '' };
+    const cmd = `${pipOverlay(shellQuote(entryVenv))} && cd "$HOME" && ${pipInto('"$HOME/.spawn-venv"', this.sandboxed, plan.extras.map(shellQuote).join(' '))}`;
     return this.exec(cmd, opts, 'install');
   }
 
@@ -373,7 +411,8 @@ export class LocalSandbox implements Sandbox {
         binds: (this.record.cacheEntries ?? []).map((p) => ({ path: p, writable: false })),
         limits: this.owner.limits,
         cgroup: this.sandboxCgroup(),
-        extraEnv: extra,
+        pathFirst: this.venvEnv()?.bin,
+        extraEnv: { ...this.venvEnv()?.env, ...extra },
         command: [file!, ...rest],
       });
       shell = startShell(prof.file, prof.args, this.appDir, prof.env, opts);

