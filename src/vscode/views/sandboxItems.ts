@@ -1,7 +1,7 @@
 /** The Sandboxes view's items: a sandbox, its details (URL, time left, cost, phase, error), the groups. */
 import * as vscode from 'vscode';
 import { formatUsd } from '../../core/base/pricing';
-import { providerInfo } from '../../core/session';
+import { formatDataSize, providerInfo } from '../../core/session';
 import { whereItRuns } from '../../core/deploy/whereItRuns';
 import type { ListError } from '../sandboxes/sandboxDiscovery';
 import type { SandboxEntry, SandboxOrigin } from '../sandboxes/sandboxEntry';
@@ -77,7 +77,8 @@ export function sandboxItem(e: SandboxEntry, node: SandboxNode): vscode.TreeItem
   item.id = `sandbox:${e.id}`;
   const onThisMachine = providerInfo(e.provider).onThisMachine;
   const iso = onThisMachine ? e.providerRef.isolation?.() : undefined;
-  item.description = `${providerInfo(e.provider).label} · ${e.prewarmed ? 'pre-warmed' : e.status}${onThisMachine ? ` · ${iso?.sandboxed ? 'sandboxed' : 'not sandboxed'}` : ''}`;
+  const data = e.dataBytes !== undefined ? ` · data ${formatDataSize(e.dataBytes)}` : '';
+  item.description = `${providerInfo(e.provider).label} · ${e.prewarmed ? 'pre-warmed' : e.status}${onThisMachine ? ` · ${iso?.sandboxed ? 'sandboxed' : 'not sandboxed'}` : ''}${data}`;
   item.contextValue = `sandbox:${e.status}:${e.provider}`;
   item.iconPath =
     e.status === 'running'
@@ -93,6 +94,7 @@ export function sandboxItem(e: SandboxEntry, node: SandboxNode): vscode.TreeItem
   if (e.prewarmed) md.appendMarkdown('Pre-warmed while the model writes: nothing of the app runs in it until you deploy; it is killed if you do not.\n\n');
   if (onThisMachine) md.appendMarkdown(`Runs on ${escapeMd(whereItRuns(e.provider, iso, { detail: true }))}.\n\n`);
   if (e.url) md.appendMarkdown(`URL: ${e.url}\n\n`);
+  if (e.dataBytes !== undefined) md.appendMarkdown(`Data ($DATA_DIR): ${formatDataSize(e.dataBytes)}, kept across redeploys and restarts; deleted only when you destroy the sandbox (**Download Data…** saves it first).\n\n`);
   if (e.error) md.appendMarkdown(`Error: ${escapeMd(e.error.message)}\n\n`);
   item.tooltip = md;
   if (e.status === 'paused') md.appendMarkdown('Paused: it keeps its memory and files and costs nothing; opening it (or its URL) resumes it.\n\n');
