@@ -68,6 +68,7 @@ describe('the app data folder ($DATA_DIR)', function () {
       assert.ok(await hasNote(edited.url), 'after the redeploy');
       // The app's process ends: a restart in place.
       await edited.deployment.process.kill();
+      await edited.deployment.process.exited;
       const restarted = await app.deploy();
       assert.equal(restarted.kind, 'restart');
       assert.ok(await hasNote(restarted.url), 'after the restart');
