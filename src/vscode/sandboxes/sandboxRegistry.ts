@@ -203,9 +203,9 @@ export class SandboxRegistry extends Disposable {
     return existed;
   }
 
-  async destroyAll(): Promise<number> {
+  async destroyAll(opts: { data?: boolean } = {}): Promise<number> {
     const ids = this.list().map((e) => e.id);
-    await Promise.all(ids.map((id) => this.destroy(id).catch((err: unknown) => this.logger.warn(`could not destroy ${id}: ${String(err)}`))));
+    await Promise.all(ids.map((id) => this.destroy(id, opts).catch((err: unknown) => this.logger.warn(`could not destroy ${id}: ${String(err)}`))));
     return ids.length;
   }
 
