@@ -237,14 +237,19 @@ const MAX_ROUNDS = 100_000;
 /** Moves the folder `name` of `from` into `top` under a fresh name; false when it is not a folder (removed in place). */
 type Spill = (from: Dir, name: string) => boolean;
 
-/** Removes the entry `name` of `dir`: a folder's content first, each sub-folder opened from its parent; a link is removed, never followed. */
-function removeIn(dir: Dir, name: string, spill: Spill, depth: number, again = true): void {
-  let sub: Dir | undefined;
+/** The folder `name` of `dir`, opened without following a link; undefined when it is gone, a link or not a folder. */
+function folderOrNone(dir: Dir, name: string): Dir | undefined {
   try {
-    sub = dir.child(name);
+    return dir.child(name);
   } catch (err) {
     if (!(err instanceof NotAFolder)) throw err;
+    return undefined;
   }
+}
+
+/** Removes the entry `name` of `dir`: a folder's content first, each sub-folder opened from its parent; a link is removed, never followed. */
+function removeIn(dir: Dir, name: string, spill: Spill, depth: number, again = true): void {
+  const sub = folderOrNone(dir, name);
   if (!sub) {
     try {
       unlinkSync(dir.at(name));
@@ -350,12 +355,7 @@ export function readTree(root: string, opts: { read: boolean; maxBytes: number; 
       }
       const st = lstatOr(dir.at(name));
       if (st?.isDirectory() && depth < MAX_DEPTH) {
-        let sub: Dir | undefined;
-        try {
-          sub = dir.child(name);
-        } catch (err) {
-          if (!(err instanceof NotAFolder)) throw err;
-        }
+        const sub = folderOrNone(dir, name);
         if (!sub) {
           out.skipped.push(rel); // swapped for a link (or gone) since the lstat
           continue;
