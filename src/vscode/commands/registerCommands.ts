@@ -36,6 +36,7 @@ import { fixAppCommand } from './fixApp';
 import { showVersionsCommand } from './showVersions';
 import { compareVersionCommand } from './versions/compareVersion';
 import { restoreVersionCommand } from './versions/restoreVersion';
+import { openScreenshotCommand } from './versions/openScreenshot';
 import { acceptProposalCommand } from './proposal/acceptProposal';
 import { rejectProposalCommand } from './proposal/rejectProposal';
 
@@ -74,6 +75,7 @@ export const COMMANDS: readonly Command[] = [
   showVersionsCommand,
   compareVersionCommand,
   restoreVersionCommand,
+  openScreenshotCommand,
   acceptProposalCommand,
   rejectProposalCommand,
 ];
