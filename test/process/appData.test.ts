@@ -22,6 +22,7 @@ import { BIN, ensureBuilt, runCli, startCli } from '../helpers/cli';
 import { getViaEdge, request } from '../helpers/http';
 import { FakeE2B } from '../fakes/fakeE2B';
 import { until } from '../helpers/poll';
+import { withDataDir } from '../../src/core/sandbox/e2b/sandbox';
 
 const NOTE = { text: 'kept across the edit loop' };
 const hasNote = async (url: string) => ((JSON.parse((await request(`${url}/api/notes`)).body) as { text: string }[]).some((n) => n.text === NOTE.text));
@@ -245,7 +246,7 @@ describe('the app data folder ($DATA_DIR)', function () {
       const app = s.app('notes');
       app.open(dir);
       const d = await app.deploy({ provider: 'e2b' });
-      const start = fake.starts.find((x) => x.sandboxId === d.sandboxId && x.cmd === 'node server.js')!;
+      const start = fake.starts.find((x) => x.sandboxId === d.sandboxId && x.cmd === withDataDir('node server.js'))!;
       assert.equal(start.envs.DATA_DIR, '/home/user/data');
       const edge = (p: string, method = 'GET', body?: string) => viaEdge(d.url + p, method, body);
       assert.equal((await edge('/api/notes', 'POST', JSON.stringify(NOTE))).status, 201);

@@ -43,7 +43,6 @@ export class E2BSandbox implements Sandbox {
   readonly provider = 'e2b' as const;
   private destroyed = false;
   private readonly handles = new Set<CommandHandle>();
-  private dataMade = false;
   serving?: Serving;
 
   constructor(
@@ -166,10 +165,7 @@ export class E2BSandbox implements Sandbox {
     this.assertAlive();
     let handle: CommandHandle;
     try {
-      // The data folder exists before the app first starts (once per sandbox; it survives every restart and pause).
-      if (!this.dataMade) await this.sdk.files.makeDir(E2B_DATA_DIR);
-      this.dataMade = true;
-      handle = await this.sdk.commands.run(cmd, {
+      handle = await this.sdk.commands.run(withDataDir(cmd), {
         background: true,
         // Without timeoutMs: 0 the SDK's 60 s default becomes the command's deadline and envd kills the app.
         timeoutMs: 0,
@@ -259,4 +255,12 @@ export class E2BSandbox implements Sandbox {
   private assertAlive(): void {
     if (this.destroyed) throw new SpawnError('deploy.not_found', `Sandbox ${this.id} was destroyed.`);
   }
+}
+
+/**
+ * The app's command, run once its data folder exists: made in the same request (no request of its own), after which
+ * the shell becomes the app's own `bash -c` (exec), so the process that runs it is the one envd started, as before.
+ */
+export function withDataDir(cmd: string): string {
+  return `mkdir -p -- "$${DATA_DIR_ENV}" && exec /bin/bash -c '${cmd.replace(/'/g, `'\\''`)}'`;
 }
