@@ -79,7 +79,8 @@ export function sandboxItem(e: SandboxEntry, node: SandboxNode): vscode.TreeItem
   const onThisMachine = providerInfo(e.provider).onThisMachine;
   const iso = onThisMachine ? e.providerRef.isolation?.() : undefined;
   const check = e.status === 'running' ? e.deployment?.verification : undefined;
-  const data = e.dataBytes !== undefined ? `data ${formatDataSize(e.dataBytes)}` : undefined;
+  // An empty data folder (most web apps) says nothing in the description; the tooltip always gives the size.
+  const data = e.dataBytes ? `data ${formatDataSize(e.dataBytes)}` : undefined;
   item.description = [providerInfo(e.provider).label, e.prewarmed ? 'pre-warmed' : e.status, verifyWord(check), onThisMachine ? (iso?.sandboxed ? 'sandboxed' : 'not sandboxed') : undefined, data].filter(Boolean).join(' · ');
   item.contextValue = `sandbox:${e.status}:${e.provider}`;
   item.iconPath =
