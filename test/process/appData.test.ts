@@ -60,6 +60,13 @@ describe('the app data folder ($DATA_DIR)', function () {
       app.open(dir);
       const first = await app.deploy({ provider: 'local' });
       await post(first.url);
+      if (local.isolation().sandboxed) {
+        // Inside the sandbox: its own data folder, writable; no other app's (the sandboxes folder is hidden).
+        mkdirSync(path.join(root, '.data', 'app-someone-else'));
+        const seen = await first.deployment.sandbox.run('ls -a "$(dirname "$DATA_DIR")"; touch "$DATA_DIR/w" && echo writable');
+        assert.deepEqual(seen.stdout.trim().split('\n').sort(), ['.', '..', app.dataKey!, 'writable'].sort(), seen.stderr);
+        rmSync(path.join(root, '.data', 'app-someone-else'), { recursive: true });
+      }
       // A redeploy (the app edited, the server restarted in the same sandbox).
       writeFileSync(path.join(dir, 'server.js'), readFileSync(path.join(dir, 'server.js'), 'utf8').replace('<h1>Notes API</h1>', '<h1>My notes</h1>'));
       app.open(dir);
