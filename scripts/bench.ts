@@ -29,11 +29,13 @@ import { FakeE2B } from '../test/fakes/fakeE2B';
 import { LocalProvider } from '../src/core/sandbox/local/provider';
 import type { AppSpec } from '../src/core/app/spec';
 import { findBrowser, Verifier } from '../src/core/verify';
+import { Session } from '../src/core/session';
+import { saveApp } from '../src/core/workspace/appDir';
 
 const ROOT = path.resolve(__dirname, '..');
 const json = process.argv.includes('--json');
 const write = process.argv.includes('--write');
-/** `--only verify`: run only that part (no --write then: the doc holds whole runs). */
+/** `--only verify` / `--only data`: run only that part (no --write then: the doc holds whole runs). */
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const BENCH_DOC = path.join(ROOT, 'docs/benchmarks.md');
 const LATEST = '## Latest run';
@@ -508,6 +510,58 @@ async function hotRedeploy(): Promise<{ staticEditVisibleMs: number; restarted: 
 }
 
 /**
+ * `data.survivesRedeploy` (issue 21): the built-in notes API on the local runner (sandboxed where bubblewrap works)
+ * through the app session, as every front drives it: a note POSTed, then the app edited and redeployed, restarted in
+ * place, and deployed into a new sandbox of the same app: true when the note is there after each.
+ */
+async function dataSurvives(): Promise<{ survivesRedeploy: boolean; afterRedeploy: boolean; afterRestart: boolean; afterNewSandbox: boolean }> {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'spawn-bench-data-'));
+  const local = new LocalProvider({ root: path.join(root, 'sandboxes') });
+  const session = new Session({ cfg: {}, client: 'bench', local, verify: false, ports: { ask: { unsandboxedRun: async () => true, pastCap: async () => false }, progress: () => undefined } });
+  const call = (url: string, method = 'GET', body?: string) => new Promise<string>((resolve, reject) => {
+    const req = http.request(url, { method, agent: false, headers: body ? { 'content-type': 'application/json' } : {} }, (res) => {
+      let b = '';
+      res.on('data', (c: Buffer) => (b += c));
+      res.on('end', () => resolve(b));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+  const note = 'bench: kept across the edit loop';
+  const has = async (url: string) => (await call(`${url}/api/notes`)).includes(note);
+  try {
+    const dir = path.join(root, 'notes');
+    saveApp(dir, templateSpec('api', 'a notes api'), 'templates');
+    const app = session.app('notes');
+    app.open(dir);
+    const first = await app.deploy({ provider: 'local' });
+    await call(`${first.url}/api/notes`, 'POST', JSON.stringify({ text: note }));
+    const server = path.join(dir, 'server.js');
+    writeFileSync(server, readFileSync(server, 'utf8').replace('<h1>Notes API</h1>', '<h1>Edited notes</h1>'));
+    app.open(dir);
+    const edited = await app.deploy();
+    const afterRedeploy = edited.kind === 'redeploy' && (await has(edited.url));
+    await edited.deployment.process.kill();
+    await edited.deployment.process.exited; // the app's end seen, as a front sees it, before the next deploy
+    const restarted = await app.deploy();
+    const afterRestart = restarted.kind === 'restart' && (await has(restarted.url));
+    await app.stop();
+    const next = await app.deploy();
+    const afterNewSandbox = next.sandboxId !== first.sandboxId && (await has(next.url));
+    return { survivesRedeploy: afterRedeploy && afterRestart && afterNewSandbox, afterRedeploy, afterRestart, afterNewSandbox };
+  } finally {
+    await session.dispose();
+    await local.destroyAll();
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+function logData(d: Awaited<ReturnType<typeof dataSurvives>>): void {
+  log(`\n## The app data folder ($DATA_DIR, local runner): a note of the notes API template after each step`);
+  log(`| redeploy (edited) | restart in place | the app's next sandbox | data.survivesRedeploy |\n|---|---|---|---|\n| ${d.afterRedeploy} | ${d.afterRestart} | ${d.afterNewSandbox} | ${d.survivesRedeploy} |`);
+}
+
+/**
  * The verification step on the local runner (templates): health passed → verified. Cold: a new verifier's first
  * check (loading playwright-core and starting the browser); warm: later checks with the browser running, median of 5.
  */
@@ -565,7 +619,14 @@ async function main(): Promise<void> {
     if (json) process.stdout.write(JSON.stringify(result) + '\n');
     return;
   }
-  if (only !== undefined) throw new Error(`--only takes: verify (got ${only})`);
+  if (only === 'data') {
+    const d = await dataSurvives();
+    result.data = { survivesRedeploy: d.survivesRedeploy };
+    logData(d);
+    if (json) process.stdout.write(JSON.stringify(result) + '\n');
+    return;
+  }
+  if (only !== undefined) throw new Error(`--only takes: verify, data (got ${only})`);
 
   const dep = await deployComparison();
   result.deploy = dep;
@@ -657,6 +718,10 @@ async function main(): Promise<void> {
   const v = await verifyBench();
   result.verify = { coldMs: v.coldMs, webappMs: v.webappMs, reactMs: v.reactMs };
   logVerify(v);
+
+  const data = await dataSurvives();
+  result.data = { survivesRedeploy: data.survivesRedeploy };
+  logData(data);
 
   const b = await bundle();
   result.bundle = b;

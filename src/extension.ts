@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { AppTree } from './core/workspace/appTree';
+import { appDataKey } from './core/session';
 import type { Services } from './vscode/commands/command';
 import { registerCommands } from './vscode/commands/registerCommands';
 import type { CommandPolicy } from './vscode/commands/scriptedOptions';
@@ -136,7 +137,7 @@ export function activate(context: vscode.ExtensionContext): SpawnAppApi {
   push(new SandboxTimeouts(registry, discover));
   const deployDialogs = (late.dialogs = new DeployDialogs(providers, secrets, readSettings));
   const verifier = push(new WindowVerifier(() => readSettings().browserPath));
-  const deploys = push(new DeployService(tree, diagnostics, deployDialogs, { registry, logs: sandboxLogs, cost: sessionCost, discovery, previews, settings: readSettings, logger, appSecrets: (id) => secrets.appSecrets(id), verifier: () => verifier.get() }, sessions));
+  const deploys = push(new DeployService(tree, diagnostics, deployDialogs, { registry, logs: sandboxLogs, cost: sessionCost, discovery, previews, settings: readSettings, logger, appSecrets: (id) => secrets.appSecrets(id), verifier: () => verifier.get(), dataKey: (id) => appDataKey({ client: 'vscode', scope: sessionId, id }) }, sessions));
   const chatModels = new VscodeLanguageModels(() => readSettings().chatModel);
   const spawner = new Spawner(tree, diagnostics, sessionCost, secrets, readSettings, sessions, logger, chatModels, deploys);
   const reporter = new ErrorReporter(logger);

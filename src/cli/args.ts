@@ -74,6 +74,7 @@ export const COMMANDS = {
   destroy: { args: ['ID|--all'], options: ['all', 'json'], quiet: ['all', 'json'] },
   mcp: { args: [], options: ['dir', 'provider', 'keep', 'allow-local-unsandboxed', 'allow-destroy-any', ...LOCAL, 'no-prewarm', ...APP, 'json'], quiet: ['json'], summary: 'an MCP server on stdio for agents (Claude Code, Cursor, VS Code)' },
   cache: { args: [], options: ['clear', 'json'], summary: 'the local dependency cache: entries and sizes; --clear removes them' },
+  data: { args: ['export|import', 'ID', 'FILE'], options: ['json'], quiet: ['json'], summary: "a sandbox's app data folder ($DATA_DIR) to or from a .tar.gz" },
 } as const satisfies Record<string, CommandDecl>;
 
 export type CommandName = keyof typeof COMMANDS;

@@ -5,6 +5,7 @@ import type { Session } from '../core/session';
 import { synopses, parse } from './args';
 import type { CommandName } from './args';
 import { cmdCache } from './commands/cache';
+import { cmdData } from './commands/data';
 import { cmdDeploy } from './commands/deploy';
 import { cmdDestroy } from './commands/destroy';
 import { cmdGenerate } from './commands/generate';
@@ -63,6 +64,7 @@ const COMMAND_RUNNERS: Record<CommandName, (ctx: Ctx) => number | Promise<number
   resume: cmdResume,
   mcp: (ctx) => cmdMcp(ctx, VERSION),
   cache: cmdCache,
+  data: cmdData,
 };
 
 function indent(s: string): string {

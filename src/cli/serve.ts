@@ -58,7 +58,7 @@ async function detachOrServe(app: AppSession, deployed: Deployed, ctx: Ctx, stop
     app.keepRunning();
     return 0;
   }
-  ctx.render.say('Serving; press Ctrl-C to stop and destroy the sandbox.');
+  ctx.render.say(`Serving; press Ctrl-C to stop and ${deployed.onStop}.`);
   const ended = await Promise.race([stop.stopped.then(() => 'stopped' as const), app.ended()]);
   if (ended === 'exited') return appEnded(app, deployed, ctx);
   if (ended === 'capped') return 0; // paused, not deleted: the session said so

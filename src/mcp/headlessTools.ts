@@ -322,9 +322,10 @@ export class HeadlessTools {
         const app = this.session.existing(id);
         const sid = app?.sandboxId;
         if (!app || !sid) return errorText('deploy.not_found', `App "${id}" has no sandbox started in this session (list_apps_and_sandboxes shows every sandbox).`);
-        await app.stop();
+        const what = await this.session.destroyWords(sid);
+        await app.stop({ data: true });
         this.kept.delete(id);
-        return { text: `Destroyed sandbox ${sid} of app "${id}"; its files stay in ${this.appDir(id)}.`, isError: false };
+        return { text: `Destroyed ${what} of app "${id}"; its files stay in ${this.appDir(id)}.`, isError: false };
       });
     }
     const notFound = () => errorText('deploy.not_found', `No sandbox ${sandboxId} was found (it may have ended already).`);
@@ -341,7 +342,8 @@ export class HeadlessTools {
         );
       }
     }
-    if (await this.session.destroySandbox(sandboxId!)) return { text: `Destroyed sandbox ${sandboxId}.`, isError: false };
+    const what = await this.session.destroyWords(sandboxId!);
+    if (await this.session.destroySandbox(sandboxId!)) return { text: `Destroyed ${what}.`, isError: false };
     return notFound();
   }
 

@@ -1036,6 +1036,8 @@ export class FakeE2B {
     }
     const env: Record<string, string> = { ...baseEnv(path.join(sb.dir, USER_HOME)), ...this.processEnv, ...sb.envVars, ...(spec.envs ?? {}) };
     if (env.PORT !== undefined) env.PORT = String(await this.hostPort(sb, Number(env.PORT)));
+    // A path in the sandbox's home given in a variable (DATA_DIR) names the host folder standing in for it, as cwd does.
+    for (const [k, v] of Object.entries(spec.envs ?? {})) if (v === USER_HOME || v.startsWith(`${USER_HOME}/`)) env[k] = this.hostPath(sb, v);
 
     const listeners = new Set<(e: ProcEvent) => void>();
     const size = ((msg.pty ?? undefined) as { size?: { cols?: number; rows?: number } } | undefined)?.size;

@@ -90,7 +90,8 @@ describe('language-model tools (vscode.lm.invokeTool, no chat)', function () {
     const destroyed = await invoke('destroy_sandbox', { appId });
     assert.equal(asked.length, 2, 'destroy asked first');
     assert.match(asked[1]!.message, new RegExp(`^Destroy sandbox ${sandboxId} `));
-    assert.match(destroyed, new RegExp(`^Destroyed sandbox ${sandboxId} of app "${appId}"`));
+    assert.match(destroyed, new RegExp(`^Destroyed sandbox ${sandboxId} and its data, \\d+ KB of app "${appId}"`));
+    assert.match(asked[1]!.detail, new RegExp(`Deleted: sandbox ${sandboxId} and its data, \\d+ KB\\.`), 'the question names the data and its size');
     await until(async () => !(await answers(url)), 'the URL to stop answering');
     assert.equal(api.registry.get(sandboxId), undefined, 'gone from the Sandboxes view');
     assert.ok(api.tree.app(appId), 'the files stay');

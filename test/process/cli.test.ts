@@ -224,7 +224,7 @@ describe('spawn-app CLI (real process)', function () {
     const d = await runCli(['destroy', '--all'], { ...env, ...e2bDown });
     assert.equal(d.code, 5, d.stdout + d.stderr);
     const lines = d.stderr.trim().split('\n');
-    assert.equal(lines[0], 'Destroyed 1 sandbox.');
+    assert.equal(lines[0], 'Destroyed 1 sandbox and its data.');
     assert.match(lines[1]!, /^Error: Could not reach E2B at .*; its sandboxes were not destroyed\.$/);
     assert.ok(await isDown(String(ready.url)));
     const run = await cli.done;

@@ -17,6 +17,7 @@ import type { AppSpec } from '../../src/core/app/spec';
 import { createProvider } from '../../src/core/sandbox';
 import { E2BProvider, probeUrl } from '../../src/core/sandbox/e2b/provider';
 import type { E2BProviderOptions } from '../../src/core/sandbox/e2b/provider';
+import { withDataDir } from '../../src/core/sandbox/e2b/sandbox';
 import { FakeE2B } from '../fakes/fakeE2B';
 import { ensureBuilt, runCli, startCli } from '../helpers/cli';
 import { getViaEdge } from '../helpers/http';
@@ -348,7 +349,7 @@ describe('E2B provider (real SDK against the fake E2B)', function () {
       assert.match(install!.cmd, /npm install/);
       assert.equal(install!.deadlineMs, 300_000);
       assert.equal(install!.cwd, '/home/user/app');
-      assert.equal(app!.cmd, 'node server.js');
+      assert.equal(app!.cmd, withDataDir('node server.js'), 'the data folder made first, in the same request');
       assert.equal(app!.deadlineMs, 0, 'no Connect-Timeout-Ms: envd would kill the app when it passed');
       assert.equal(app!.envs.PORT, '3000');
     });

@@ -323,7 +323,7 @@ describe('spawn-app mcp (the built CLI over stdio)', function () {
 
       const { client: any } = await connect(['--allow-destroy-any']);
       const destroyed = await any.callTool({ name: 'destroy_sandbox', arguments: { sandboxId: id } });
-      assert.equal(textOf(destroyed), `Destroyed sandbox ${id}.`);
+      assert.match(textOf(destroyed), new RegExp(`^Destroyed sandbox ${id} and its data(, \\d+ KB)?\\.$`));
       const res = await run.done;
       assert.equal(res.code, 5, res.stdout + res.stderr);
       const last = JSON.parse(res.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
@@ -346,7 +346,7 @@ describe('spawn-app mcp (the built CLI over stdio)', function () {
       const { client: other } = await connect(['--dir', path.join(tmp, 'other-apps')]);
       assert.match(textOf(await other.callTool({ name: 'destroy_sandbox', arguments: { sandboxId: id } })), /^Error \[refused\.not_ours\]/);
       const { client: same } = await connect();
-      assert.equal(textOf(await same.callTool({ name: 'destroy_sandbox', arguments: { sandboxId: id } })), `Destroyed sandbox ${id}.`);
+      assert.match(textOf(await same.callTool({ name: 'destroy_sandbox', arguments: { sandboxId: id } })), new RegExp(`^Destroyed sandbox ${id} and its data(, \\d+ KB)?\\.$`));
       assert.equal(await first.exited, 0, 'the first server ends once its kept app is gone');
     } finally {
       if (first.child.exitCode === null) first.child.kill('SIGTERM');

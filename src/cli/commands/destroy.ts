@@ -11,12 +11,14 @@ export async function cmdDestroy(ctx: Ctx): Promise<number> {
   if (id && all) throw usage('Give either a sandbox ID or --all, not both.');
   if (all) {
     const { destroyed: n, failed } = await ctx.session.destroyAllSandboxes();
-    ctx.io.err(`Destroyed ${n} sandbox${n === 1 ? '' : 'es'}.`);
+    ctx.io.err(`Destroyed ${n} sandbox${n === 1 ? '' : 'es'} and ${n === 1 ? 'its' : 'their'} data.`);
     if (failed.length) throw unreachable(failed, 'its sandboxes were not destroyed');
     return 0;
   }
+  // What goes, in the session's words (the app data folder and its size), said with the result.
+  const what = await ctx.session.destroyWords(id!);
   if (await ctx.session.destroySandbox(id!)) {
-    ctx.io.err(`Destroyed ${id}.`);
+    ctx.io.err(`Destroyed ${what}.`);
     return 0;
   }
   throw new SpawnError('deploy.not_found', `No sandbox ${id} was found (it may have ended already).`);

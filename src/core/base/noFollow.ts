@@ -15,7 +15,7 @@
  * or something other than a regular file where a file goes, refuses the whole write in one sentence. (One that
  * appears while the files are written stops the write where it is met, with the same sentence.)
  */
-import { closeSync, constants, existsSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmdirSync, rmSync, unlinkSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmdirSync, rmSync, unlinkSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -237,14 +237,19 @@ const MAX_ROUNDS = 100_000;
 /** Moves the folder `name` of `from` into `top` under a fresh name; false when it is not a folder (removed in place). */
 type Spill = (from: Dir, name: string) => boolean;
 
-/** Removes the entry `name` of `dir`: a folder's content first, each sub-folder opened from its parent; a link is removed, never followed. */
-function removeIn(dir: Dir, name: string, spill: Spill, depth: number, again = true): void {
-  let sub: Dir | undefined;
+/** The folder `name` of `dir`, opened without following a link; undefined when it is gone, a link or not a folder. */
+function folderOrNone(dir: Dir, name: string): Dir | undefined {
   try {
-    sub = dir.child(name);
+    return dir.child(name);
   } catch (err) {
     if (!(err instanceof NotAFolder)) throw err;
+    return undefined;
   }
+}
+
+/** Removes the entry `name` of `dir`: a folder's content first, each sub-folder opened from its parent; a link is removed, never followed. */
+function removeIn(dir: Dir, name: string, spill: Spill, depth: number, again = true): void {
+  const sub = folderOrNone(dir, name);
   if (!sub) {
     try {
       unlinkSync(dir.at(name));
@@ -310,5 +315,103 @@ export function removeTree(target: string): void {
     }
   } finally {
     parent.close();
+  }
+}
+
+/** What a read walk found: folders and regular files (their content when asked), and what it left alone. */
+export interface TreeRead {
+  entries: { rel: string; type: 'file' | 'dir'; mode: number; size: number; content?: Buffer }[];
+  /** Links, FIFOs, sockets and devices: never followed, opened or counted. */
+  skipped: string[];
+  /** The regular files' bytes. */
+  bytes: number;
+}
+
+/**
+ * Walks the folder `root` (one the app may be changing) without following a link: each folder opened from the one
+ * before it, each file opened O_NOFOLLOW | O_NONBLOCK and checked with fstat, so a link or FIFO is never followed,
+ * opened blocking or counted. With `read`, the files' content too, at most `maxBytes` in all (one sentence past it).
+ * Deeper than MAX_DEPTH folders, or past `maxEntries`, the rest is skipped. A missing root: nothing.
+ */
+export function readTree(root: string, opts: { read: boolean; maxBytes: number; maxEntries: number; shown: string }): TreeRead {
+  const out: TreeRead = { entries: [], skipped: [], bytes: 0 };
+  let top: Dir | undefined;
+  const parent = Dir.root(path.dirname(path.resolve(root)));
+  try {
+    top = parent.child(path.basename(path.resolve(root)));
+  } catch (err) {
+    if (err instanceof NotAFolder) throw new SpawnError('blocked', `${opts.shown} is ${err.message}, not a folder; Spawn App never follows it.`);
+    throw err;
+  } finally {
+    parent.close();
+  }
+  if (!top) return out;
+  const walk = (dir: Dir, prefix: string, depth: number): void => {
+    for (const name of readdirSync(dir.at('.')).sort()) {
+      const rel = prefix ? `${prefix}/${name}` : name;
+      if (out.entries.length >= opts.maxEntries) {
+        out.skipped.push(rel);
+        continue;
+      }
+      const st = lstatOr(dir.at(name));
+      if (st?.isDirectory() && depth < MAX_DEPTH) {
+        const sub = folderOrNone(dir, name);
+        if (!sub) {
+          out.skipped.push(rel); // swapped for a link (or gone) since the lstat
+          continue;
+        }
+        try {
+          out.entries.push({ rel, type: 'dir', mode: st.mode & 0o777, size: 0 });
+          walk(sub, rel, depth + 1);
+        } finally {
+          sub.close();
+        }
+        continue;
+      }
+      if (!st?.isFile()) {
+        if (st) out.skipped.push(rel);
+        continue;
+      }
+      const file = readFileNoFollow(dir.at(name), opts.read ? opts.maxBytes - out.bytes : 0, `${opts.shown}: ${rel}`);
+      if (!file) {
+        out.skipped.push(rel);
+        continue;
+      }
+      out.bytes += file.size;
+      if (opts.read && out.bytes > opts.maxBytes) throw new SpawnError('usage', `${opts.shown} holds more than ${Math.round(opts.maxBytes / 2 ** 20)} MB, the most Spawn App packs.`);
+      out.entries.push({ rel, type: 'file', mode: file.mode, size: file.size, ...(opts.read ? { content: file.content } : {}) });
+    }
+  };
+  try {
+    walk(top, '', 0);
+  } finally {
+    top.close();
+  }
+  return out;
+}
+
+/** A regular file opened without following a link or blocking (undefined: not a regular file when opened). */
+function readFileNoFollow(at: string, limit: number, shown: string): { size: number; mode: number; content: Buffer } | undefined {
+  let fd: number;
+  try {
+    fd = openSync(at, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch {
+    return undefined; // a link (ELOOP), gone, or not ours to read
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) return undefined;
+    if (limit <= 0) return { size: st.size, mode: st.mode & 0o777, content: Buffer.alloc(0) };
+    if (st.size > limit) throw new SpawnError('usage', `${shown} is larger than the ${Math.round(limit / 2 ** 20)} MB left to pack.`);
+    const buf = Buffer.alloc(st.size);
+    let n = 0;
+    while (n < buf.length) {
+      const r = readSync(fd, buf, n, buf.length - n, null);
+      if (r === 0) break;
+      n += r;
+    }
+    return { size: n, mode: st.mode & 0o777, content: buf.subarray(0, n) };
+  } finally {
+    closeSync(fd);
   }
 }

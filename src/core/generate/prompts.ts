@@ -14,6 +14,7 @@ const COMMON_RULES = [
   'Write complete, working files: no placeholders, no TODOs, no external CDNs or network calls.',
   'Paths are relative (e.g. "index.html", "public/app.js"); never absolute, never "..".',
   'Keep it small: at most a few files, no build step, no secrets.',
+  'Data that must outlive a redeploy or restart (saved records, SQLite files, uploads) goes under the folder in process.env.DATA_DIR (Python: os.environ["DATA_DIR"]), never in the app folder, which each deploy replaces.',
 ];
 
 /** The name of the one tool Claude must call; its input is the app spec. */

@@ -2,6 +2,7 @@
 import type { AppFile, AppSpec, AppType } from '../app/spec';
 
 import type { ProviderId } from '../base/providerId';
+import type { ArchiveEntry } from '../base/tarball';
 
 export interface OutputHandler {
   (stream: 'stdout' | 'stderr', text: string): void;
@@ -121,7 +122,18 @@ export interface Sandbox {
   probe(port: number, signal?: AbortSignal): Promise<boolean>;
   info(): SandboxInfo;
   extendTimeout(ms: number): Promise<void>;
-  destroy(): Promise<void>;
+  /** `data: true`: its app data folder goes too (the local runner keeps it otherwise for the app's next sandbox). */
+  destroy(opts?: { data?: boolean }): Promise<void>;
+}
+
+/** A sandbox's app data folder, seen from outside: never through a link the app put there. */
+export interface SandboxData {
+  /** Bytes of its regular files (links, FIFOs and devices neither followed nor counted); undefined: not known now (paused). */
+  size(id: string): Promise<number | undefined>;
+  /** Its folders and regular files (links, FIFOs and devices are left out and counted in `skipped`). */
+  read(id: string, maxBytes: number): Promise<{ entries: ArchiveEntry[]; skipped: number }>;
+  /** Replaces what it holds with these entries (checked already: plain relative paths, files and folders only). */
+  replace(id: string, entries: readonly ArchiveEntry[]): Promise<void>;
 }
 
 export interface CreateOptions {
@@ -155,8 +167,13 @@ export interface SandboxProvider {
   resume?(id: string, timeoutMs: number): Promise<void>;
   /** Opens an interactive shell in the app folder of one of this process's (or, remotely, our) sandboxes. */
   openShell?(id: string, opts: ShellOptions): Promise<Shell>;
-  /** Returns false when there was no such sandbox. */
-  destroy(id: string): Promise<boolean>;
+  /** The app data folder ($DATA_DIR, dataDir.ts) of one of our sandboxes. */
+  readonly data?: SandboxData;
+  /**
+   * Returns false when there was no such sandbox. `data: true` removes its app data folder too (the local runner keeps
+   * it otherwise, for the app's next sandbox; a remote sandbox's goes with it either way).
+   */
+  destroy(id: string, opts?: { data?: boolean }): Promise<boolean>;
   extendTimeout(id: string, ms: number): Promise<void>;
 }
 

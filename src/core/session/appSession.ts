@@ -40,6 +40,7 @@ import type { TrustedSpecs } from '../app/trust';
 import type { LoadedApp } from '../workspace/appDir';
 import type { Verifier } from '../verify';
 import type { AskPort, SessionEvent } from './ports';
+import { appDataKey, DATA_KEY_METADATA } from '../sandbox/dataDir';
 
 /**
  * What an app's life takes from its session (session.ts implements it): the shared rules. An interface, so that
@@ -122,6 +123,8 @@ export interface Deployed {
   outlivesProcess: boolean;
   /** The provider's name ("E2B", "local runner"). */
   providerLabel: string;
+  /** What stopping it does to it, e.g. "destroy the sandbox (its data stays for the app's next deploy)". */
+  onStop: string;
 }
 
 export interface Refined {
@@ -161,6 +164,14 @@ export class AppSession {
     readonly hint?: string,
   ) {
     this.cappedOnce = new Promise((r) => (this.capped = () => r('capped')));
+  }
+
+  /**
+   * The key of the app's data folder ($DATA_DIR, sandbox/dataDir.ts): from its folder, else its id; undefined (a `run`
+   * without a folder) when its data is its sandbox's own.
+   */
+  get dataKey(): string | undefined {
+    return appDataKey({ dir: this.dir, client: this.session.client, scope: this.session.cfg.sessionId, id: this.id });
   }
 
   /** The sandbox the app runs in (undefined: none). */
@@ -324,7 +335,7 @@ export class AppSession {
         spec,
         appName: req.appName ?? appNameFrom(spec.title ?? this.hint ?? this.id ?? spec.appType),
         timeoutMs: this.session.sandboxTimeoutMs,
-        metadata: { appType: spec.appType, createdBy: 'spawn-app', client: this.session.client, ...req.metadata },
+        metadata: { appType: spec.appType, createdBy: 'spawn-app', client: this.session.client, ...(this.dataKey ? { [DATA_KEY_METADATA]: this.dataKey } : {}), ...req.metadata },
         into,
       });
       await extendAfterTake(into, (ms) => deployment.sandbox.extendTimeout(ms), this.session.sandboxTimeoutMs, (message) => this.emit({ event: 'warning', message }));
@@ -335,7 +346,9 @@ export class AppSession {
     this.live = { deployment, provider, meter: sameSandbox ? current?.meter : undefined, timer: sameSandbox ? current?.timer : undefined };
     if (!sameSandbox && current?.timer) clearInterval(current.timer);
     if (req.metered !== false) await this.startMeter();
-    return { kind, how, deployment, provider, url: deployment.url, sandboxId: deployment.sandbox.id, where: this.session.where(provider), outlivesProcess: providerInfo(provider.id).timeout, providerLabel: providerInfo(provider.id).label };
+    const dataStays = providerInfo(provider.id).onThisMachine && this.dataKey !== undefined;
+    const onStop = dataStays ? "destroy the sandbox (its data stays for the app's next deploy)" : 'destroy the sandbox and its data';
+    return { kind, how, deployment, provider, url: deployment.url, sandboxId: deployment.sandbox.id, where: this.session.where(provider), outlivesProcess: providerInfo(provider.id).timeout, providerLabel: providerInfo(provider.id).label, onStop };
   }
 
   /** The one trust rule, and a change of what runs since the approval: the front is asked, through its port. */
@@ -476,14 +489,17 @@ export class AppSession {
     return this.live;
   }
 
-  /** Destroys the app's sandbox (its files stay); its seconds so far are charged. False when it had none. */
-  async stop(): Promise<boolean> {
+  /**
+   * Destroys the app's sandbox (its files stay); its seconds so far are charged. False when it had none. `data: true`
+   * (a destroy whose confirmation said so): its app data folder goes too.
+   */
+  async stop(opts: { data?: boolean } = {}): Promise<boolean> {
     const live = this.live;
     if (!live) return false;
     this.live = undefined;
     if (live.timer) clearInterval(live.timer);
     live.meter?.tick();
-    await live.deployment.sandbox.destroy();
+    await live.deployment.sandbox.destroy(opts);
     return true;
   }
 

@@ -36,6 +36,8 @@ import type { DeployKind } from '../deploy/redeployPlan';
 import { deployKind } from '../deploy/redeployPlan';
 import { runsUnsandboxed } from '../tools/trust';
 import { allProviders, providerOfSandbox } from '../deploy/sandboxes';
+import type { DataExport } from '../deploy/appData';
+import { dataSize, destroyWords, exportData, importData } from '../deploy/appData';
 import type { AppSecrets } from '../base/secrets';
 import { readEnvFile, Redactor } from '../base/secrets';
 import type { AppType } from '../app/spec';
@@ -422,11 +424,36 @@ export class Session implements SessionHost {
     return undefined;
   }
 
-  /** Destroys a sandbox by id (an app of this session's is stopped); false when there was none. */
+  /**
+   * Destroys a sandbox by id and its app data folder (an app of this session's is stopped); false when there was none.
+   * Every front shows `destroyWords(id)` before (its confirmation) or with its result.
+   */
   async destroySandbox(id: string): Promise<boolean> {
     const app = this.appIn(id);
-    if (app) return app.stop();
-    return providerOfSandbox(await this.providers(), id).destroy(id);
+    if (app) return app.stop({ data: true });
+    return providerOfSandbox(await this.providers(), id).destroy(id, { data: true });
+  }
+
+  // ---- the app data folder ($DATA_DIR) ----
+
+  /** Bytes in a sandbox's app data folder (undefined: not known now, e.g. paused; or not a sandbox of ours). */
+  async dataSize(id: string): Promise<number | undefined> {
+    return dataSize(providerOfSandbox(await this.providers(), id), id).catch(() => undefined);
+  }
+
+  /** What destroying a sandbox removes: "sandbox local-1a2b and its data, 12 KB" (the one sentence of every front). */
+  async destroyWords(id: string): Promise<string> {
+    return destroyWords(id, await this.dataSize(id));
+  }
+
+  /** Saves a sandbox's app data folder to a `.tar.gz` (folders and regular files; links, FIFOs and devices left out). */
+  async exportData(id: string, file: string): Promise<DataExport> {
+    return exportData(providerOfSandbox(await this.providers(), id), id, file);
+  }
+
+  /** Replaces a sandbox's app data folder with a `.tar.gz`, every entry checked first (one sentence per refusal). */
+  async importData(id: string, file: string): Promise<{ files: number; bytes: number; message: string }> {
+    return importData(providerOfSandbox(await this.providers(), id), id, file);
   }
 
   /** Destroys every sandbox that could be listed; the providers that could not be reached are failures. */
@@ -438,7 +465,7 @@ export class Session implements SessionHost {
       const listed = await provider.list().catch((err: unknown) => void fail(err));
       for (const s of listed ?? []) {
         const app = this.appIn(s.id);
-        await (app ? app.stop() : provider.destroy(s.id)).then((gone) => gone && destroyed++, fail);
+        await (app ? app.stop({ data: true }) : provider.destroy(s.id, { data: true })).then((gone) => gone && destroyed++, fail);
       }
     }
     return { destroyed, failed };

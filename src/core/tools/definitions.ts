@@ -117,8 +117,8 @@ export const TOOL_DEFINITIONS: readonly ToolDefinition[] = [
     title: 'Destroy Sandbox',
     toolReferenceName: 'spawnAppDestroy',
     modelDescription:
-      'Stops an app and destroys its sandbox (its files in the app folder or draft stay). Give the sandbox id, or the app id to destroy the sandbox that app runs in.',
-    userDescription: 'Stop an app and destroy its sandbox.',
+      'Stops an app and destroys its sandbox and its data folder ($DATA_DIR; the app files in its folder or draft stay). Give the sandbox id, or the app id to destroy the sandbox that app runs in.',
+    userDescription: 'Stop an app and destroy its sandbox and its data.',
     inputSchema: schemaOf('destroy_sandbox'),
     runsCode: false,
     readOnly: false,

@@ -14,11 +14,11 @@ export const deleteDraftCommand = defineCommand('spawnApp.deleteDraft', async (s
   await confirmModal(
     optionsOf(args),
     `Delete the draft ${app.name}?`,
-    `Its files, findings and deploy history are removed from the Apps view and from Spawn App's storage${sandboxes.length ? `, and its sandbox${sandboxes.length === 1 ? ' is' : 'es are'} destroyed` : ''}. This cannot be undone: Save App to Folder… keeps a copy.`,
+    `Its files, findings and deploy history are removed from the Apps view and from Spawn App's storage${sandboxes.length ? `, and its sandbox${sandboxes.length === 1 ? ' is' : 'es are'} destroyed with its data` : ''}. This cannot be undone: Save App to Folder… keeps a copy.`,
     'Delete Draft',
   );
   // A sandbox that cannot be destroyed (offline) keeps the draft: the error says why, nothing is half gone.
-  for (const e of sandboxes) await s.registry.destroy(e.id);
+  for (const e of sandboxes) await s.registry.destroy(e.id, { data: true });
   s.previews.close(app.id);
   await closeEditorsUnder(appUri(s.tree, app));
   if (s.tree.app(app.id)) s.tree.delete(s.tree.pathOf(app));

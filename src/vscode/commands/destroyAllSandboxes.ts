@@ -10,6 +10,6 @@ export const destroyAllSandboxesCommand = defineCommand('spawnApp.destroyAllSand
     return 0;
   }
   const names = all.map((e) => `• ${e.appName} (${e.provider}, ${e.status})`).join('\n');
-  await confirmModal(optionsOf(args), `Destroy all ${all.length} sandbox${all.length === 1 ? '' : 'es'}?`, `Their apps stop and the sandboxes are deleted:\n${names}`, 'Destroy All');
-  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Destroying sandboxes…' }, () => s.registry.destroyAll());
+  await confirmModal(optionsOf(args), `Destroy all ${all.length} sandbox${all.length === 1 ? '' : 'es'}?`, `Their apps stop and the sandboxes and their data are deleted:\n${names}`, 'Destroy All');
+  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Destroying sandboxes…' }, () => s.registry.destroyAll({ data: true }));
 });

@@ -20,6 +20,7 @@ import { openInBrowserCommand } from './sandbox/openInBrowser';
 import { openInIntegratedBrowserCommand } from './sandbox/openInIntegratedBrowser';
 import { openSandboxPreviewCommand } from './sandbox/openPreview';
 import { showSandboxLogsCommand } from './sandbox/showLogs';
+import { downloadDataCommand } from './sandbox/downloadData';
 import { openTerminalCommand } from './sandbox/openTerminal';
 import { pauseSandboxCommand, resumeSandboxCommand } from './sandbox/pauseResume';
 import { shareAppCommand } from './sandbox/shareApp';
@@ -63,6 +64,7 @@ export const COMMANDS: readonly Command[] = [
   resumeSandboxCommand,
   openTerminalCommand,
   showSandboxLogsCommand,
+  downloadDataCommand,
   destroySandboxCommand,
   newFileCommand,
   renameEntryCommand,

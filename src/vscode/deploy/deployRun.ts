@@ -16,6 +16,7 @@ import type { Sandbox, SandboxProvider } from '../../core/sandbox/types';
 import type { AppSecrets } from '../../core/base/secrets';
 import type { AppSpec } from '../../core/app/spec';
 import { withSignal } from '../base/cancellation';
+import { DATA_KEY_METADATA } from '../../core/session';
 import type { Verifier } from '../../core/verify';
 import type { SandboxDiscovery } from '../sandboxes/sandboxDiscovery';
 import type { Approval, SandboxEntry } from '../sandboxes/sandboxEntry';
@@ -41,6 +42,8 @@ export interface RunContext extends DeployView {
   settings: () => Settings;
   /** The window's verifier (its one browser): the pipeline's verification step. */
   verifier: () => Verifier;
+  /** The app's data key (core/session appDataKey: the window's session and the app's id), so its next sandbox finds its data. */
+  dataKey: (appId: string) => string | undefined;
 }
 
 export interface RunOptions {
@@ -70,7 +73,7 @@ export function firstDeploy(c: RunContext, app: AppMeta, spec: AppSpec, provider
           onEvent,
           logger: c.logger.scope(provider.id),
           timeoutMs: c.settings().sandboxTimeoutMinutes * 60_000,
-          metadata: { client: 'vscode', appId: app.id, appName: app.name, appType: spec.appType },
+          metadata: { client: 'vscode', appId: app.id, appName: app.name, appType: spec.appType, ...dataKeyMetadata(c.dataKey(app.id)) },
           into: opts.into,
           verify: c.verifier(),
         });
@@ -154,4 +157,9 @@ function describePlan(plan: RedeployPlan): string {
   if (plan.install) parts.push('dependencies reinstalled');
   parts.push(plan.restart ? 'restarted' : 'no restart needed');
   return parts.join('; ');
+}
+
+/** The sandbox metadata that names the app's data folder (none: the sandbox's own). */
+function dataKeyMetadata(key: string | undefined): Record<string, string> {
+  return key ? { [DATA_KEY_METADATA]: key } : {};
 }

@@ -222,8 +222,9 @@ export class AgentTools {
     if (!sandboxId === !appId) return errorText('usage', 'destroy_sandbox needs either "sandboxId" or "appId" (one of them).');
     const entry = sandboxId ? this.s.registry.get(sandboxId) : this.s.registry.forApp(this.app(call.input).id);
     if (!entry) return errorText('deploy.not_found', `${sandboxId ? `No sandbox ${sandboxId}` : `No sandbox of app "${appId}"`} is known in this window (list_apps_and_sandboxes shows them).`);
-    if (!(await this.s.dialogs.askPerson(destroyConfirmation(entry)))) return declinedText(`destroying sandbox ${entry.id}`, 'It is still running.');
-    await this.s.registry.destroy(entry.id);
-    return { text: `Destroyed sandbox ${entry.id} of app "${entry.appId ?? entry.appName}"; its files stay in the Apps view.`, isError: false };
+    const what = await (await this.s.sessions.current()).destroyWords(entry.id);
+    if (!(await this.s.dialogs.askPerson(destroyConfirmation(entry, what)))) return declinedText(`destroying sandbox ${entry.id}`, 'It is still running.');
+    await this.s.registry.destroy(entry.id, { data: true });
+    return { text: `Destroyed ${what} of app "${entry.appId ?? entry.appName}"; its files stay in the Apps view.`, isError: false };
   }
 }

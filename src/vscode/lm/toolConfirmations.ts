@@ -29,10 +29,11 @@ export function refineConfirmation(app: AppMeta, followUp: string, provider: San
   return { message: vscode.l10n.t('Refine {0} with a model?', app.name), detail: lines.join('\n'), action: vscode.l10n.t('Refine'), warn: unsandboxed, unsandboxedModelCode: unsandboxed };
 }
 
-/** Asked before destroy_sandbox stops an app. */
-export function destroyConfirmation(entry: SandboxEntry): Confirmation {
+/** Asked before destroy_sandbox stops an app; `what`: the session's words for what goes ("sandbox … and its data, 12 KB"). */
+export function destroyConfirmation(entry: SandboxEntry, what: string): Confirmation {
   const detail = [
     vscode.l10n.t('Provider: {0}', whereFor(entry.providerRef)),
+    vscode.l10n.t('Deleted: {0}.', what),
     entry.url ? vscode.l10n.t('The app at {0} stops; its files stay in the Apps view.', entry.url) : vscode.l10n.t('The app stops; its files stay in the Apps view.'),
   ].join('\n');
   return { message: vscode.l10n.t('Destroy sandbox {0} ({1})?', entry.id, entry.appName), detail, action: vscode.l10n.t('Destroy'), warn: true, unsandboxedModelCode: false };

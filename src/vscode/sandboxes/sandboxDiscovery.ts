@@ -64,7 +64,19 @@ export class SandboxDiscovery extends Disposable {
   }
 
   /** Fills in what only the provider's listing knows (E2B: vCPUs and memory), so the cost can be worked out. Best effort. */
+  /** Counts its app data folder again (the provider follows no link there; a paused sandbox is not woken). */
+  async refreshData(id: string): Promise<void> {
+    const e = this.registry.get(id);
+    if (!e?.providerRef.data || e.prewarmed) return;
+    try {
+      this.registry.setDataSize(id, await e.providerRef.data.size(id));
+    } catch (err) {
+      this.logger.debug(`could not count the data of ${id}: ${messageOf(err)}`);
+    }
+  }
+
   async refreshResources(id: string): Promise<void> {
+    void this.refreshData(id);
     const e = this.registry.get(id);
     if (!e || ownerBound(e)) return;
     try {

@@ -50,6 +50,8 @@ export interface SandboxEntry {
   readonly endAt?: number;
   readonly cpuCount?: number;
   readonly memoryMB?: number;
+  /** Bytes in its app data folder ($DATA_DIR) when last looked (undefined: not known, e.g. paused). */
+  readonly dataBytes?: number;
   /** The live handle (absent while a first deploy runs, after it failed, and for listed sandboxes). */
   readonly sandbox?: Sandbox;
   /** What runs in it now, when this window started it. */

@@ -142,6 +142,11 @@ export class SandboxRegistry extends Disposable {
     if (r.state) this.setState(id, r.state);
   }
 
+  /** The size of its app data folder, as last counted (SandboxDiscovery.refreshData). */
+  setDataSize(id: string, bytes: number | undefined): void {
+    if (this.entries.get(id)?.dataBytes !== bytes) this.set(id, { dataBytes: bytes });
+  }
+
   /** What the provider says now: paused (at its timeout, or elsewhere) or running again (a request to its URL woke it). */
   setState(id: string, state: 'running' | 'paused'): void {
     const e = this.entries.get(id);
@@ -179,15 +184,18 @@ export class SandboxRegistry extends Disposable {
     this.changed(undefined);
   }
 
-  /** Destroys a sandbox (whoever started it) and forgets it. Returns false when the provider no longer knew it. */
-  async destroy(id: string): Promise<boolean> {
+  /**
+   * Destroys a sandbox (whoever started it) and forgets it. Returns false when the provider no longer knew it.
+   * `data: true` (the confirmation named the app's data folder): its data goes too; else a local app's stays for its next sandbox.
+   */
+  async destroy(id: string, opts: { data?: boolean } = {}): Promise<boolean> {
     const e = this.entries.get(id);
     if (!e) return false;
     let existed = true;
     this.set(id, { stopping: true });
     try {
-      if (e.sandbox) await e.sandbox.destroy();
-      else if (e.status !== 'failed' || e.origin !== 'deployed') existed = await e.providerRef.destroy(id);
+      if (e.sandbox) await e.sandbox.destroy(opts);
+      else if (e.status !== 'failed' || e.origin !== 'deployed') existed = await e.providerRef.destroy(id, opts);
     } finally {
       this.logger.info(`destroyed ${e.provider} sandbox ${id} (${e.appName})`);
       this.remove(id);
@@ -195,9 +203,9 @@ export class SandboxRegistry extends Disposable {
     return existed;
   }
 
-  async destroyAll(): Promise<number> {
+  async destroyAll(opts: { data?: boolean } = {}): Promise<number> {
     const ids = this.list().map((e) => e.id);
-    await Promise.all(ids.map((id) => this.destroy(id).catch((err: unknown) => this.logger.warn(`could not destroy ${id}: ${String(err)}`))));
+    await Promise.all(ids.map((id) => this.destroy(id, opts).catch((err: unknown) => this.logger.warn(`could not destroy ${id}: ${String(err)}`))));
     return ids.length;
   }
 

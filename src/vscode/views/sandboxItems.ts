@@ -1,7 +1,7 @@
 /** The Sandboxes view's items: a sandbox, its details (URL, time left, cost, phase, error), the groups. */
 import * as vscode from 'vscode';
 import { formatUsd } from '../../core/base/pricing';
-import { providerInfo, runsHere, verifyLines, verifyWord } from '../../core/session';
+import { formatDataSize, providerInfo, runsHere, verifyLines, verifyWord } from '../../core/session';
 import type { ListError } from '../sandboxes/sandboxDiscovery';
 import type { SandboxEntry, SandboxOrigin } from '../sandboxes/sandboxEntry';
 import { entryCost } from '../cost/sessionCost';
@@ -79,7 +79,9 @@ export function sandboxItem(e: SandboxEntry, node: SandboxNode): vscode.TreeItem
   const check = e.status === 'running' ? e.deployment?.verification : undefined;
   // Where it runs: the session's one function (the isolation words and the sentence below come from it).
   const run = runsHere(e.provider, iso, { detail: true });
-  item.description = [providerInfo(e.provider).label, e.prewarmed ? 'pre-warmed' : e.status, verifyWord(check), run.isolation].filter(Boolean).join(' · ');
+  // An empty data folder (most web apps) says nothing in the description; the tooltip always gives the size.
+  const data = e.dataBytes ? `data ${formatDataSize(e.dataBytes)}` : undefined;
+  item.description = [providerInfo(e.provider).label, e.prewarmed ? 'pre-warmed' : e.status, verifyWord(check), run.isolation, data].filter(Boolean).join(' · ');
   item.contextValue = `sandbox:${e.status}:${e.provider}`;
   item.iconPath =
     e.status === 'running'
@@ -95,6 +97,7 @@ export function sandboxItem(e: SandboxEntry, node: SandboxNode): vscode.TreeItem
   if (e.prewarmed) md.appendMarkdown('Pre-warmed while the model writes: nothing of the app runs in it until you deploy; it is killed if you do not.\n\n');
   if (onThisMachine) md.appendMarkdown(`Runs on ${escapeMd(run.where)}.\n\n`);
   if (e.url) md.appendMarkdown(`URL: ${e.url}\n\n`);
+  if (e.dataBytes !== undefined) md.appendMarkdown(`Data ($DATA_DIR): ${formatDataSize(e.dataBytes)}, kept across redeploys and restarts; deleted only when you destroy the sandbox (**Download Data…** saves it first).\n\n`);
   if (e.error) md.appendMarkdown(`Error: ${escapeMd(e.error.message)}\n\n`);
   if (check) md.appendMarkdown(`${verifyLines(check).map((l) => escapeMd(l)).join('  \n')}\n\n`);
   item.tooltip = md;

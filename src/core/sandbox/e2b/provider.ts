@@ -9,6 +9,7 @@
  * through the app's public URL (E2B's edge answers 502 until the port is open).
  */
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import type { SandboxInfo as SdkSandboxInfo } from 'e2b';
 import {
   AuthenticationError,
@@ -35,8 +36,9 @@ import { openE2BShell } from './e2bShell';
 import type { E2BStep } from './errors';
 import { isNotFound, isTimeoutError, isTransient, networkCause, statusOf } from './errors';
 import type { E2BSandboxOwner } from './sandbox';
-import { E2B_APP_ROOT, E2BSandbox, sleep } from './sandbox';
-import type { CreateOptions, OnTimeout, Sandbox, SandboxInfo, SandboxProvider, Shell, ShellOptions } from '../types';
+import { E2B_APP_ROOT, E2B_DATA_DIR, E2BSandbox, sleep } from './sandbox';
+import type { CreateOptions, OnTimeout, Sandbox, SandboxData, SandboxInfo, SandboxProvider, Shell, ShellOptions } from '../types';
+import { packArchive, readArchive } from '../../base/tarball';
 import { METADATA_TAG } from '../types';
 import { E2B_LIFETIME_CAP } from './e2bCaps';
 
@@ -324,6 +326,68 @@ export class E2BProvider implements SandboxProvider, E2BSandboxOwner {
       throw this.toError(err, 'terminal', id);
     }
   }
+
+  /** A running sandbox of ours to reach its data folder (undefined: paused; a look would wake it). */
+  private async dataSdk(id: string): Promise<SdkSandbox | undefined> {
+    const mine = this.live.get(id);
+    if (mine && mine.state.state !== 'paused') return mine.sdk;
+    const info = (await this.list()).find((s) => s.id === id);
+    if (!info) throw new SpawnError('deploy.not_found', `No sandbox ${id} was found (it may have ended already).`);
+    if (info.state === 'paused') return undefined;
+    try {
+      return await SdkSandbox.connect(id, { ...this.conn(), timeoutMs: this.opts.timeoutMs ?? DEFAULTS.sandboxTimeoutMs });
+    } catch (err) {
+      throw this.toError(err, 'connect', id);
+    }
+  }
+
+  private async awake(id: string): Promise<SdkSandbox> {
+    const sdk = await this.dataSdk(id);
+    if (!sdk) throw new SpawnError('usage', `Sandbox ${id} is paused: resume it first (its data is kept while it is paused).`);
+    return sdk;
+  }
+
+  /**
+   * The app data folder inside the sandbox, through envd: its size with `du` (which follows no link), an archive of
+   * its folders and regular files only (`find -type f -o -type d`, so a link, FIFO or device is left out), checked
+   * again on this side (tarball.ts) before it is saved; an import is our own archive of checked entries, unpacked there.
+   * Commands run with the data folder as their cwd and relative paths.
+   */
+  readonly data: SandboxData = {
+    size: async (id) => {
+      const sdk = await this.dataSdk(id);
+      if (!sdk) return undefined;
+      const res = await sdk.commands.run(`mkdir -p . && find . -type f -printf '%s\\n' | awk '{s+=$1} END {print s+0}'`, { cwd: E2B_DATA_DIR, timeoutMs: 60_000 }).catch((err: unknown) => {
+        throw this.toError(err, 'run', id);
+      });
+      return Number(res.stdout.trim()) || 0;
+    },
+    read: async (id, maxBytes) => {
+      const sdk = await this.awake(id);
+      const out = '../.spawn-data-export.tgz';
+      try {
+        const res = await sdk.commands.run(
+          `find . -mindepth 1 ! -type f ! -type d | wc -l; find . -mindepth 1 \\( -type f -o -type d \\) -print0 | tar czf ${out} --null --no-recursion -T -`,
+          { cwd: E2B_DATA_DIR, timeoutMs: 5 * 60_000 },
+        );
+        const bytes = await sdk.files.read(path.posix.join(E2B_DATA_DIR, out), { format: 'bytes' });
+        await sdk.commands.run(`rm -f ${out}`, { cwd: E2B_DATA_DIR }).catch(() => undefined);
+        return { entries: readArchive(bytes, `The data folder of ${id}`, maxBytes), skipped: Number(res.stdout.trim()) || 0 };
+      } catch (err) {
+        throw this.toError(err, 'run', id);
+      }
+    },
+    replace: async (id, entries) => {
+      const sdk = await this.awake(id);
+      const archive = packArchive(entries);
+      try {
+        await sdk.files.write(path.posix.join(E2B_DATA_DIR, '../.spawn-data-import.tgz'), new Blob([new Uint8Array(archive)]));
+        await sdk.commands.run('find . -mindepth 1 -delete && tar xzf ../.spawn-data-import.tgz --no-same-owner; s=$?; rm -f ../.spawn-data-import.tgz; exit $s', { cwd: E2B_DATA_DIR, timeoutMs: 5 * 60_000 });
+      } catch (err) {
+        throw this.toError(err, 'run', id);
+      }
+    },
+  };
 
   /** Kills a sandbox; false when E2B no longer has it (reported, never retried). Retries server errors twice. */
   async destroy(id: string): Promise<boolean> {

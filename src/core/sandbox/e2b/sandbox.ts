@@ -6,6 +6,7 @@ import { CancelledError, isCancelled, SpawnError } from '../../base/errors';
 import type { AppFile } from '../../app/spec';
 import { DEFAULT_PORT } from '../../app/spec';
 import { checkPath } from '../../validate';
+import { DATA_DIR_ENV } from '../dataDir';
 import { probeUrl } from '../probe';
 import type { BackgroundProcess, OnTimeout, RunOptions, RunResult, Sandbox, SandboxInfo, Serving } from '../types';
 import type { E2BStep } from './errors';
@@ -13,6 +14,8 @@ import { isTimeoutError } from './errors';
 
 /** Where the app's files go inside the sandbox (E2B's default user is `user`, home `/home/user`). */
 export const E2B_APP_ROOT = '/home/user/app';
+/** The app's data folder ($DATA_DIR, dataDir.ts): outside the app folder, so a redeploy never touches it; it lives as long as the sandbox. */
+export const E2B_DATA_DIR = '/home/user/data';
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
@@ -163,7 +166,7 @@ export class E2BSandbox implements Sandbox {
     this.assertAlive();
     let handle: CommandHandle;
     try {
-      handle = await this.sdk.commands.run(cmd, {
+      handle = await this.sdk.commands.run(withDataDir(cmd), {
         background: true,
         // Without timeoutMs: 0 the SDK's 60 s default becomes the command's deadline and envd kills the app.
         timeoutMs: 0,
@@ -208,6 +211,7 @@ export class E2BSandbox implements Sandbox {
       HOST: '0.0.0.0',
       SPAWN_APP_PUBLIC_HOST: this.sdk.getHost(port),
       SPAWN_APP_PUBLIC_PROTOCOL: this.owner.scheme,
+      [DATA_DIR_ENV]: E2B_DATA_DIR,
       ...extra,
     };
   }
@@ -252,4 +256,12 @@ export class E2BSandbox implements Sandbox {
   private assertAlive(): void {
     if (this.destroyed) throw new SpawnError('deploy.not_found', `Sandbox ${this.id} was destroyed.`);
   }
+}
+
+/**
+ * The app's command, run once its data folder exists: made in the same request (no request of its own), after which
+ * the shell becomes the app's own `bash -c` (exec), so the process that runs it is the one envd started, as before.
+ */
+export function withDataDir(cmd: string): string {
+  return `mkdir -p -- "$${DATA_DIR_ENV}" && exec /bin/bash -c '${cmd.replace(/'/g, `'\\''`)}'`;
 }

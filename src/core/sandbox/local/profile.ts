@@ -31,16 +31,18 @@ export interface StepRules {
   port: 'serve' | 'reach' | 'none';
   /** Runs on a pseudo-terminal (the terminal's `script` makes it inside the sandbox, so job control works). */
   tty: boolean;
+  /** The app's data folder ($DATA_DIR) is bound writable: the steps that run the app's own code, never an install. */
+  data: boolean;
 }
 
 /** The differences between the steps, and nothing else. */
 export const STEPS: Record<Step, StepRules> = {
-  build: { proxy: 'registries', port: 'none', tty: false },
-  install: { proxy: 'registries', port: 'none', tty: false },
-  run: { proxy: 'network', port: 'serve', tty: false },
+  build: { proxy: 'registries', port: 'none', tty: false, data: false },
+  install: { proxy: 'registries', port: 'none', tty: false, data: false },
+  run: { proxy: 'network', port: 'serve', tty: false, data: true },
   /** A one-off command in the app folder (the delete of removed files): the run step without the port. */
-  command: { proxy: 'network', port: 'none', tty: false },
-  terminal: { proxy: 'network', port: 'reach', tty: true },
+  command: { proxy: 'network', port: 'none', tty: false, data: true },
+  terminal: { proxy: 'network', port: 'reach', tty: true, data: true },
 };
 
 /** Where the sandbox's own files appear inside it: on the private /run, which the app cannot replace. */

@@ -8,11 +8,14 @@
  * (`spawn-app list` / `destroy`) can find and stop it; records and the root must be the user's own and private.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { CancelledError, SpawnError } from '../../base/errors';
-import { removeTree } from '../../base/noFollow';
+import { inFolder, readTree, removeTree, writeTree } from '../../base/noFollow';
+import type { ArchiveEntry } from '../../base/tarball';
+import { DATA_ARCHIVE_MAX_ENTRIES } from '../../base/tarball';
+import { dataKeyOf, localDataDir } from '../dataDir';
 import { notPrivate } from '../../base/notPrivate';
 import type { Isolation } from './bwrap';
 import { detectSandbox, hiddenPlaces, systemPlacesToHide, systemScanStore } from './bwrap';
@@ -20,7 +23,7 @@ import { DepCache, defaultCacheRoot } from './depCache';
 import { isSameProcess, killGroup, processStartTime } from './processes';
 import type { Limits } from './limits';
 import { removeCgroup, resolveLimits } from './limits';
-import type { CreateOptions, Sandbox, SandboxInfo, SandboxProvider, Shell, ShellOptions } from '../types';
+import type { CreateOptions, Sandbox, SandboxData, SandboxInfo, SandboxProvider, Shell, ShellOptions } from '../types';
 import { METADATA_TAG } from '../types';
 import type { FoundRecord, LocalRecord } from './records';
 import { defaultLocalRoot, readRecords, recordInfo, saveRecord } from './records';
@@ -133,6 +136,8 @@ export class LocalProvider implements SandboxProvider, LocalSandboxOwner {
     const dir = path.join(this.root, id);
     mkdirSync(dir, { mode: 0o700 });
     for (const sub of ['app', 'home']) mkdirSync(path.join(dir, sub), { mode: 0o700 });
+    const dataKey = dataKeyOf(opts.metadata, id);
+    this.ensureDataDir(dataKey);
     const record: LocalRecord = {
       id,
       appName: opts.appName,
@@ -143,6 +148,7 @@ export class LocalProvider implements SandboxProvider, LocalSandboxOwner {
       processes: [],
       metadata: { [METADATA_TAG.key]: METADATA_TAG.value, ...opts.metadata },
       sandboxed,
+      dataKey,
     };
     saveRecord(dir, record);
     const sb = new LocalSandbox(this, record, dir, this.host);
@@ -170,7 +176,8 @@ export class LocalProvider implements SandboxProvider, LocalSandboxOwner {
       const ownerAlive = isSameProcess(record.owner.pid, record.owner.startTime);
       const running = record.processes.filter((p) => isSameProcess(p.pid, p.startTime));
       if (!ownerAlive && running.length === 0) {
-        removeTree(dir); // stale: nothing runs, nobody owns it
+        removeTree(dir); // stale: nothing runs, nobody owns it (its app's data stays, unless it was its own)
+        if ((record.dataKey ?? record.id) === record.id) removeTree(localDataDir(this.root, record.id));
         removeCgroup(`spawn-app-${record.id}`);
         continue;
       }
@@ -179,10 +186,10 @@ export class LocalProvider implements SandboxProvider, LocalSandboxOwner {
     return out.sort((a, b) => a.startedAt - b.startedAt);
   }
 
-  async destroy(id: string): Promise<boolean> {
+  async destroy(id: string, opts: { data?: boolean } = {}): Promise<boolean> {
     const mine = this.live.get(id);
     if (mine) {
-      await mine.destroy();
+      await mine.destroy(opts);
       return true;
     }
     const { ours, refused } = this.readRecords();
@@ -194,9 +201,47 @@ export class LocalProvider implements SandboxProvider, LocalSandboxOwner {
     }
     for (const p of found.record.processes) if (isSameProcess(p.pid, p.startTime)) await killGroup(p.pid);
     removeTree(found.dir);
+    const key = found.record.dataKey ?? found.record.id;
+    if (opts.data || key === found.record.id) removeTree(localDataDir(this.root, key));
     removeCgroup(`spawn-app-${found.record.id}`);
     return true;
   }
+
+  /** Makes `<root>/.data/<key>` (0700) when missing; the root is this user's private folder, so nobody else can plant a link there. */
+  private ensureDataDir(key: string): void {
+    const dir = localDataDir(this.root, key);
+    mkdirSync(path.dirname(dir), { recursive: true, mode: 0o700 });
+    if (!existsSync(dir)) mkdirSync(dir, { mode: 0o700 });
+    const why = notPrivate(dir, 'folder');
+    if (why) throw new SpawnError('blocked', `The app's data folder ${dir} is not safe to use: ${why}.`);
+  }
+
+  /** The data folder of one of this user's local sandboxes (running here or in another process of theirs). */
+  private dataDirOf(id: string): string {
+    const live = this.live.get(id);
+    if (live) return live.dataDir;
+    const found = this.readRecords().ours.find((r) => r.record.id === id);
+    if (!found) throw new SpawnError('deploy.not_found', `No local sandbox ${id} was found (it may have ended already).`);
+    return localDataDir(this.root, found.record.dataKey ?? found.record.id);
+  }
+
+  /** The app data folder from the host: walked and written without following a link the app put there (noFollow.ts). */
+  readonly data: SandboxData = {
+    size: async (id) => readTree(this.dataDirOf(id), { read: false, maxBytes: 0, maxEntries: DATA_ARCHIVE_MAX_ENTRIES, shown: `The data folder of ${id}` }).bytes,
+    read: async (id, maxBytes) => {
+      const tree = readTree(this.dataDirOf(id), { read: true, maxBytes, maxEntries: DATA_ARCHIVE_MAX_ENTRIES, shown: `The data folder of ${id}` });
+      const entries: ArchiveEntry[] = tree.entries.map((e) => ({ rel: e.rel, type: e.type, mode: e.mode, ...(e.content ? { content: e.content } : {}) }));
+      return { entries, skipped: tree.skipped.length };
+    },
+    replace: async (id, entries) => {
+      const dir = this.dataDirOf(id);
+      // What is in it goes (the folder itself stays: a running app's sandbox has it mounted), then the archive's entries.
+      for (const name of readdirSync(dir)) removeTree(path.join(dir, name));
+      const where = { root: dir, shown: `the data folder of ${id}` };
+      for (const e of entries) if (e.type === 'dir') inFolder(where, e.rel, () => undefined);
+      writeTree(where, entries.filter((e) => e.type === 'file').map((e) => ({ rel: e.rel, content: e.content ?? new Uint8Array(), mode: e.mode })));
+    },
+  };
 
   async openShell(id: string, opts: ShellOptions): Promise<Shell> {
     const sb = this.live.get(id);
@@ -245,7 +290,8 @@ export class LocalProvider implements SandboxProvider, LocalSandboxOwner {
       for (const sb of this.live.values()) {
         sb.killAllSync();
         try {
-          removeTree(sb.dir);
+          removeTree(sb.dir); // its app's data stays for the app's next sandbox (unless it was its own)
+          if (sb.ownsData) removeTree(sb.dataDir);
         } catch {
           // best effort at exit
         }

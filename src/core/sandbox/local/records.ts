@@ -24,6 +24,8 @@ export interface LocalRecord {
   metadata: Record<string, string>;
   /** Ran inside bubblewrap. */
   sandboxed?: boolean;
+  /** The app data folder's key (dataDir.ts): `<root>/.data/<dataKey>` is its $DATA_DIR; the sandbox's id when its data is its own. */
+  dataKey?: string;
   /** Dependency cache entries linked into the app (bound read-only into its sandbox; `cache --clear` keeps them). */
   cacheEntries?: string[];
   /** The Python venv the app runs with (a cache entry's, or its own in its home over one): its `bin` is first on PATH. */

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CancelledError, SpawnError } from '../../base/errors';
 import { removeTree, writeTree } from '../../base/noFollow';
+import { DATA_DIR_ENV, localDataDir } from '../dataDir';
 import type { AppFile, AppSpec } from '../../app/spec';
 import { npmSpec } from '../../stacks/packageSpec';
 import { checkPath } from '../../validate';
@@ -70,6 +71,16 @@ export class LocalSandbox implements Sandbox {
     return path.join(this.dir, 'app');
   }
 
+  /** The app's data folder ($DATA_DIR): in the private root beside the sandboxes, kept when this sandbox goes (dataDir.ts). */
+  get dataDir(): string {
+    return localDataDir(this.owner.root, this.record.dataKey ?? this.id);
+  }
+
+  /** Its data is its own (no app key): it goes with the sandbox. */
+  get ownsData(): boolean {
+    return (this.record.dataKey ?? this.id) === this.id;
+  }
+
   private get homeDir(): string {
     return path.join(this.dir, 'home');
   }
@@ -125,7 +136,9 @@ export class LocalSandbox implements Sandbox {
     const onOutput = watch.onOutput;
     // The app's Python venv (depCache.ts) comes first on PATH when it runs (the install steps use the system's pip).
     const venv = STEPS[step].proxy === 'registries' ? undefined : this.venvEnv();
-    const extraEnv = venv ? { ...venv.env, ...opts.env } : opts.env;
+    // The app's data folder: in the steps that run the app's own code (run, command, terminal), never in an install.
+    const data = STEPS[step].data ? this.dataDir : undefined;
+    const extraEnv = { ...venv?.env, ...opts.env, ...(data ? { [DATA_DIR_ENV]: data } : {}) };
     if (!this.sandboxed) {
       const path = [venv?.bin, parent.PATH ?? '/usr/bin:/bin'].filter(Boolean).join(':');
       const env = appEnv({ parent, home: homeDir, port: this.record.port, path, extra: extraEnv, registries: STEPS[step].proxy === 'registries' });
@@ -146,7 +159,7 @@ export class LocalSandbox implements Sandbox {
       sockDir: this.sockDir,
       pipConfig: registries ? this.pipConfig() : undefined,
       hide: [this.owner.depCache.root],
-      binds: [...(this.record.cacheEntries ?? []).map((p) => ({ path: p, writable: false })), ...writable.map((p) => ({ path: p, writable: true }))],
+      binds: [...(this.record.cacheEntries ?? []).map((p) => ({ path: p, writable: false })), ...writable.map((p) => ({ path: p, writable: true })), ...(data ? [{ path: data, writable: true }] : [])],
       limits,
       cgroup: this.sandboxCgroup(),
       pathFirst: venv?.bin,
@@ -390,7 +403,7 @@ export class LocalSandbox implements Sandbox {
     this.assertAlive();
     const parent = this.owner.parentEnv;
     const [file, ...rest] = ptyCommand(opts.cols, opts.rows);
-    const extra = { TERM: 'xterm-256color' };
+    const extra = { TERM: 'xterm-256color', [DATA_DIR_ENV]: this.dataDir };
     let shell: Shell;
     if (!this.sandboxed) {
       const env = appEnv({ parent, home: this.homeDir, port: this.record.port, path: parent.PATH ?? '/usr/bin:/bin', extra });
@@ -408,7 +421,7 @@ export class LocalSandbox implements Sandbox {
         proxySocket: await this.proxyFor('terminal'),
         sockDir: this.sockDir,
         hide: [this.owner.depCache.root],
-        binds: (this.record.cacheEntries ?? []).map((p) => ({ path: p, writable: false })),
+        binds: [...(this.record.cacheEntries ?? []).map((p) => ({ path: p, writable: false })), { path: this.dataDir, writable: true }],
         limits: this.owner.limits,
         cgroup: this.sandboxCgroup(),
         pathFirst: this.venvEnv()?.bin,
@@ -451,7 +464,13 @@ export class LocalSandbox implements Sandbox {
     this.cgroup?.remove();
   }
 
-  async destroy(): Promise<void> {
+  /** Destroys the sandbox; its app's data folder stays for the app's next sandbox unless `data` (or it was this sandbox's own). */
+  async destroy(opts: { data?: boolean } = {}): Promise<void> {
+    await this.destroySandbox();
+    if (opts.data || this.ownsData) removeTree(this.dataDir); // never through a link the app left (noFollow.ts)
+  }
+
+  private async destroySandbox(): Promise<void> {
     if (this.destroyed) return;
     this.destroyed = true;
     await Promise.all([...this.running.values()].map((r) => r.kill()));
