@@ -91,7 +91,7 @@ export function activate(context: vscode.ExtensionContext): SpawnAppApi {
   // The one app session of this window (core/session): the extension supplies only its ports. They are called once
   // everything below is built (a deploy dialog, the cap's question), never during activation.
   const sessionLog = logger.scope('session');
-  const late: { dialogs?: DeployDialogs; cap?: SpendingCap } = {};
+  const late: { dialogs?: DeployDialogs; cap?: SpendingCap; tree?: AppTree } = {};
   const sessions = new WindowSession({
     config,
     local: { network: () => readSettings().localNetwork, allowLan: () => readSettings().localAllowLan },
@@ -100,6 +100,8 @@ export function activate(context: vscode.ExtensionContext): SpawnAppApi {
       ask: {
         unsandboxedRun: (q) => late.dialogs!.askPerson({ message: q.message, detail: q.where, action: 'Run', warn: true, unsandboxedModelCode: q.origin === 'model' }),
         pastCap: (q) => late.cap!.askPastCap(q),
+        // Every deploy is confirmed in a modal; the session says when (and whether the code would run unsandboxed).
+        deploy: (q): Promise<boolean> => late.dialogs!.askDeploy(q, late.tree?.app(q.app)?.name ?? q.app),
       },
       spend: new MementoSpendStore(context.globalState),
       // Pipeline events are rendered by the deploy and generate services themselves; the session's own notes are logged.
@@ -111,7 +113,8 @@ export function activate(context: vscode.ExtensionContext): SpawnAppApi {
   });
   const providers = new Providers(sessions);
 
-  const tree = new AppTree();
+  // What this window's template generator wrote is marked in the session's one trust digest.
+  const tree = (late.tree = new AppTree(sessions.session.trusted));
   const registry = push(new SandboxRegistry(logger.scope('sandboxes')));
   const sandboxLogs = push(new SandboxLogs(registry));
   const sessionCost = push(new SessionCost(registry));

@@ -5,13 +5,14 @@ import { templateSpec } from '../../src/core/stacks';
 import { encodeText } from '../../src/core/workspace/treeText';
 import { validateSpec } from '../../src/core/validate';
 import { deployConfirmation } from '../../src/vscode/deploy/deployConfirmation';
+import { mayRunWithoutAsking } from '../../src/core/tools/trust';
 
 const calculator = templateSpec('webapp', 'a calculator');
-const base = { appName: 'calculator', spec: calculator, findings: [], e2bTemplate: 'base', timeoutMinutes: 15, ours: false };
+const base = { appName: 'calculator', spec: calculator, findings: [], e2bTemplate: 'base', timeoutMinutes: 15, unsandboxed: false };
 
 describe('deployConfirmation (the extension’s deploy dialog)', () => {
   it('says which provider runs what, and what gets installed', () => {
-    const c = deployConfirmation({ ...base, generator: 'templates', ours: true, provider: 'local' });
+    const c = deployConfirmation({ ...base, generator: 'templates', provider: 'local' });
     assert.equal(c.message, 'Deploy “Calculator” (calculator) to the local runner?');
     assert.match(c.detail, /^Provider: the local runner \(this machine, not sandboxed\)$/m);
     assert.match(c.detail, /^Runs: node server\.js$/m);
@@ -21,12 +22,13 @@ describe('deployConfirmation (the extension’s deploy dialog)', () => {
   });
 
   it('warns before model-written code runs unsandboxed on the local runner, not on E2B', () => {
-    const local = deployConfirmation({ ...base, generator: 'claude', provider: 'local' });
+    const local = deployConfirmation({ ...base, generator: 'claude', provider: 'local', unsandboxed: true });
     assert.equal(local.unsandboxedModelCode, true);
     assert.equal(local.warn, true);
     assert.match(local.detail, /written by a model.*unsandboxed, with your permissions/);
-    const unknown = deployConfirmation({ ...base, generator: 'disk', provider: 'local' });
+    const unknown = deployConfirmation({ ...base, generator: 'disk', provider: 'local', unsandboxed: true });
     assert.equal(unknown.unsandboxedModelCode, true);
+    assert.match(unknown.detail, /not a built-in template generated in this window/);
     const e2b = deployConfirmation({ ...base, generator: 'claude', provider: 'e2b' });
     assert.equal(e2b.unsandboxedModelCode, false);
     assert.match(e2b.message, /to E2B\?$/);
@@ -35,7 +37,7 @@ describe('deployConfirmation (the extension’s deploy dialog)', () => {
 
   it('lists warnings with file and line, at most six', () => {
     const findings = Array.from({ length: 8 }, (_, i) => ({ severity: 'warning' as const, rule: 'code.eval', path: 'app.js', line: i + 1, message: 'eval() runs arbitrary code.' }));
-    const c = deployConfirmation({ ...base, generator: 'templates', ours: true, provider: 'local', findings, redeploy: true });
+    const c = deployConfirmation({ ...base, generator: 'templates', provider: 'local', findings, redeploy: true });
     assert.equal(c.action, 'Redeploy');
     assert.equal(c.warn, true);
     assert.match(c.detail, /^8 warnings:$/m);
@@ -58,11 +60,12 @@ describe('deployConfirmation (the extension’s deploy dialog)', () => {
     assert.match(c.detail, /^Installs: express@\^4\.21\.2 \(preinstalled\)$/m);
   });
 
-  describe('what counts as ours is decided by this process, never by data', () => {
+  describe('what counts as ours is decided by this process, never by data (the session’s rule over the tree’s digest)', () => {
     const localDialog = (tree: AppTree, name: string) => {
       const app = tree.app(name)!;
-      const { spec, findings, generator, ours } = tree.specOf(app);
-      return deployConfirmation({ ...base, appName: name, spec: spec!, findings, generator, ours, provider: 'local' });
+      const { spec, findings, generator } = tree.specOf(app);
+      const unsandboxed = !mayRunWithoutAsking(spec!, { id: 'local' }, tree.trusted, false).ok;
+      return deployConfirmation({ ...base, appName: name, spec: spec!, findings, generator, unsandboxed, provider: 'local' });
     };
     /** What the spawner does: our own template generator writes the app, then it is marked ours. */
     const generate = async (tree: AppTree) => {
@@ -128,7 +131,7 @@ describe('deployConfirmation: the local sandbox', () => {
       assert.match(c.detail, /^Provider: the local runner \(this machine, sandboxed: no access to your home folder or keys, writes only to its own folder, reachable only from this machine\)$/m);
       assert.doesNotMatch(c.detail, /unsandboxed|not sandboxed/);
     }
-    const offline = deployConfirmation({ ...base, generator: 'claude', provider: 'local', isolation: { sandboxed: false, network: false, reason: 'x' } });
+    const offline = deployConfirmation({ ...base, generator: 'claude', provider: 'local', unsandboxed: true, isolation: { sandboxed: false, network: false, reason: 'x' } });
     assert.equal(offline.unsandboxedModelCode, true);
     const noNet = deployConfirmation({ ...base, generator: 'claude', provider: 'local', isolation: { sandboxed: true, network: false } });
     assert.match(noNet.detail, /reachable only from this machine, no network\)$/m);
@@ -136,7 +139,7 @@ describe('deployConfirmation: the local sandbox', () => {
 
   it('not sandboxed: says why, and the warning stays for code Spawn App did not just write', () => {
     const why = 'bubblewrap (bwrap) is not installed; install bubblewrap (e.g. sudo apt-get install bubblewrap, or dnf/pacman install bubblewrap)';
-    const c = deployConfirmation({ ...base, generator: 'claude', provider: 'local', isolation: { sandboxed: false, reason: why, network: true } });
+    const c = deployConfirmation({ ...base, generator: 'claude', provider: 'local', unsandboxed: true, isolation: { sandboxed: false, reason: why, network: true } });
     assert.match(c.detail, /^Provider: the local runner \(this machine, not sandboxed: bubblewrap \(bwrap\) is not installed; install bubblewrap/m);
     assert.equal(c.unsandboxedModelCode, true);
     assert.equal(c.warn, true);

@@ -17,10 +17,10 @@ export interface ConfirmationInput {
   /** Who wrote the code, for the wording only (a draft or a folder can say anything). */
   generator?: string;
   /**
-   * This process generated the code from a built-in template and nothing changed it since (`AppTree.isOurs`).
-   * Only then does the local runner go without the "unsandboxed" warning.
+   * The session's trust decision (DeployQuestion.unsandboxed): code not ours (not a built-in template generated in
+   * this window, unchanged since) would run unsandboxed on this machine. The dialog warns.
    */
-  ours: boolean;
+  unsandboxed: boolean;
   provider: ProviderId;
   /** What the local runner isolates (LocalProvider.isolation()); without it, local counts as not sandboxed. */
   isolation?: IsolationReport;
@@ -43,7 +43,6 @@ export interface Confirmation {
 
 export function deployConfirmation(i: ConfirmationInput): Confirmation {
   const onThisMachine = providerInfo(i.provider).onThisMachine;
-  const sandboxed = onThisMachine && i.isolation?.sandboxed === true;
   const where = whereItRuns(i.provider, i.isolation, { detail: true, remote: providerInfo(i.provider).timeout ? `template ${i.e2bTemplate}, stops after ${i.timeoutMinutes} min unless extended` : undefined });
   const warnings = i.findings.filter((f) => f.severity === 'warning');
   const deps = dependenciesOf(i.spec);
@@ -53,7 +52,7 @@ export function deployConfirmation(i: ConfirmationInput): Confirmation {
     for (const w of warnings.slice(0, 6)) lines.push(`• ${w.path ? `${w.path}${w.line ? `:${w.line}` : ''}: ` : ''}${w.message}`);
     if (warnings.length > 6) lines.push(`• … and ${warnings.length - 6} more (see Problems)`);
   }
-  const unsandboxedModelCode = onThisMachine && !sandboxed && !i.ours;
+  const unsandboxedModelCode = i.unsandboxed;
   if (unsandboxedModelCode) {
     const who = i.generator === 'claude' ? 'written by a model' : 'not a built-in template generated in this window (it was opened, restored or edited)';
     lines.push('', `⚠ This code was ${who}. The local runner runs it unsandboxed, with your permissions on this machine. Set an E2B API key to run it in a sandbox instead.`);
