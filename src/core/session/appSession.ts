@@ -19,7 +19,7 @@ import type { SpecDiff } from '../workspace/specDiff';
 import type { DeployKind, RedeployPlan } from '../deploy/redeployPlan';
 import { deployKind, planRedeploy } from '../deploy/redeployPlan';
 import { servesHotUpdates } from '../stacks';
-import type { DiscardReason, PrewarmEvent } from '../deploy/prewarm';
+import type { DiscardReason, PrewarmOptions } from '../deploy/prewarm';
 import { extendAfterTake, Prewarm, prewarmWanted, takePrewarm } from '../deploy/prewarm';
 import type { ProviderChoice } from '../sandbox';
 import { providerInfo } from '../sandbox/providers';
@@ -191,16 +191,8 @@ export interface Refined {
   findings: Finding[];
 }
 
-/** A front's pre-warm (AppSession.prewarmFor). */
-export interface PrewarmFor {
-  /** The front's own setting (spawnApp.prewarm). */
-  enabled?: boolean;
-  appName?: string;
-  idleMs?: number;
-  metadata?: Record<string, string>;
-  logger?: Logger;
-  onEvent?: (e: PrewarmEvent) => void;
-}
+/** A front's pre-warm (AppSession.prewarmFor): `enabled` is the front's own setting (spawnApp.prewarm). */
+export type PrewarmFor = Pick<PrewarmOptions, 'appName' | 'idleMs' | 'metadata' | 'logger' | 'onEvent'> & { enabled?: boolean };
 
 interface Live {
   sandbox: Sandbox;
