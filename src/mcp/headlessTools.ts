@@ -19,11 +19,11 @@ import type { LocalProvider, LocalProviderOptions } from '../core/sandbox/local/
 import type { AppSecrets } from '../core/base/secrets';
 import type { SpendStore } from '../core/deploy/budget';
 import type { AppSession, SessionEvent } from '../core/session';
-import { hasErrors, isAppType, MANIFEST_NAME, Session, verifyLines } from '../core/session';
+import { hasErrors, isAppType, MANIFEST_NAME, Session } from '../core/session';
 import type { Finding } from '../core/base/finding';
 import { MAX_LOG_TAIL, toolDefinition } from '../core/tools/definitions';
 import { checkToolArgs } from '../core/tools/schemas';
-import { changedLines, deployedLines, errorText, findingLines, fromError, logsText, sandboxLine, writtenLines } from '../core/tools/toolText';
+import { changedLines, deployedLines, errorText, findingLines, fromError, logsText, sandboxLine, verifiedParts, writtenLines } from '../core/tools/toolText';
 import type { ToolResult } from '../core/tools/toolText';
 import { appNameFrom } from '../core/app/spec';
 
@@ -232,13 +232,12 @@ export class HeadlessTools {
           ? `Kept after this session ends (until its ${d.providerLabel} timeout).`
           : 'Kept after this session ends: the server stays running until the app is destroyed (spawn-app destroy ' + d.sandboxId + ').'
         : 'Destroyed when this session ends (pass keep: true to keep it).';
-      const verification = d.deployment.verification;
-      const shot = verification?.screenshots?.wide;
+      const verified = verifiedParts(d.deployment.verification);
       return {
-        text: [...deployedLines({ how: d.how, id, url: d.url, sandboxId: d.sandboxId, where: d.where, lifetime }), ...(verification ? verifyLines(verification) : []), ...findingLines(findings)].join('\n'),
+        text: [...deployedLines({ how: d.how, id, url: d.url, sandboxId: d.sandboxId, where: d.where, lifetime }), ...verified.lines, ...findingLines(findings)].join('\n'),
         isError: false,
         // What the browser saw (core/verify): the agent sees the app it built.
-        ...(shot ? { image: { data: shot, mimeType: 'image/png' as const } } : {}),
+        ...(verified.image ? { image: verified.image } : {}),
       };
     } catch (err) {
       if (isCancelled(err) || err instanceof Refusal) throw err;

@@ -12,12 +12,24 @@ import type { AppSpec } from '../app/spec';
 import type { Finding } from '../base/finding';
 import { formatFinding } from '../validate';
 import { whereProviderRuns } from '../deploy/whereItRuns';
+import type { VerifyResult } from '../base/verification';
+import { verifyLines } from '../base/verification';
 
 export interface ToolResult {
   text: string;
   isError: boolean;
   /** What the browser saw of a deployed app (core/verify: PNG, 1280×800), for a client that shows images. */
   image?: { data: Uint8Array; mimeType: 'image/png' };
+}
+
+/**
+ * What a deploy's verification adds to a tool result (both fronts): its lines, and the 1280×800 screenshot as the
+ * result's image, so the agent sees the app it built.
+ */
+export function verifiedParts(v: VerifyResult | undefined): { lines: string[]; image?: ToolResult['image'] } {
+  if (!v) return { lines: [] };
+  const shot = v.screenshots?.wide;
+  return { lines: verifyLines(v), ...(shot ? { image: { data: shot, mimeType: 'image/png' as const } } : {}) };
 }
 
 /** Code of a result a person said no to (a confirmation refused): nothing ran. */
