@@ -4,15 +4,15 @@ import { TemplateGenerator } from '../../src/core/generate/templates';
 import { templateSpec } from '../../src/core/stacks';
 import { encodeText } from '../../src/core/workspace/treeText';
 import { validateSpec } from '../../src/core/validate';
+import { runsHere } from '../../src/core/session';
 import { deployConfirmation } from '../../src/vscode/deploy/deployConfirmation';
-import { mayRunWithoutAsking } from '../../src/core/tools/trust';
 
 const calculator = templateSpec('webapp', 'a calculator');
-const base = { appName: 'calculator', spec: calculator, findings: [], e2bTemplate: 'base', timeoutMinutes: 15, unsandboxed: false };
+const base = { appName: 'calculator', spec: calculator, findings: [], e2bTemplate: 'base', timeoutMinutes: 15, unsandboxed: true };
 
 describe('deployConfirmation (the extension’s deploy dialog)', () => {
   it('says which provider runs what, and what gets installed', () => {
-    const c = deployConfirmation({ ...base, generator: 'templates', provider: 'local' });
+    const c = deployConfirmation({ ...base, generator: 'templates', unsandboxed: false, provider: 'local' });
     assert.equal(c.message, 'Deploy “Calculator” (calculator) to the local runner?');
     assert.match(c.detail, /^Provider: the local runner \(this machine, not sandboxed\)$/m);
     assert.match(c.detail, /^Runs: node server\.js$/m);
@@ -22,13 +22,12 @@ describe('deployConfirmation (the extension’s deploy dialog)', () => {
   });
 
   it('warns before model-written code runs unsandboxed on the local runner, not on E2B', () => {
-    const local = deployConfirmation({ ...base, generator: 'claude', provider: 'local', unsandboxed: true });
+    const local = deployConfirmation({ ...base, generator: 'claude', provider: 'local' });
     assert.equal(local.unsandboxedModelCode, true);
     assert.equal(local.warn, true);
-    assert.match(local.detail, /written by a model.*unsandboxed, with your permissions/);
-    const unknown = deployConfirmation({ ...base, generator: 'disk', provider: 'local', unsandboxed: true });
+    assert.match(local.detail, /⚠ This code was written by a model, and the local runner would run it unsandboxed on this machine, with your permissions/);
+    const unknown = deployConfirmation({ ...base, generator: 'disk', provider: 'local' });
     assert.equal(unknown.unsandboxedModelCode, true);
-    assert.match(unknown.detail, /not a built-in template generated in this window/);
     const e2b = deployConfirmation({ ...base, generator: 'claude', provider: 'e2b' });
     assert.equal(e2b.unsandboxedModelCode, false);
     assert.match(e2b.message, /to E2B\?$/);
@@ -37,7 +36,7 @@ describe('deployConfirmation (the extension’s deploy dialog)', () => {
 
   it('lists warnings with file and line, at most six', () => {
     const findings = Array.from({ length: 8 }, (_, i) => ({ severity: 'warning' as const, rule: 'code.eval', path: 'app.js', line: i + 1, message: 'eval() runs arbitrary code.' }));
-    const c = deployConfirmation({ ...base, generator: 'templates', provider: 'local', findings, redeploy: true });
+    const c = deployConfirmation({ ...base, generator: 'templates', unsandboxed: false, provider: 'local', findings, redeploy: true });
     assert.equal(c.action, 'Redeploy');
     assert.equal(c.warn, true);
     assert.match(c.detail, /^8 warnings:$/m);
@@ -60,12 +59,12 @@ describe('deployConfirmation (the extension’s deploy dialog)', () => {
     assert.match(c.detail, /^Installs: express@\^4\.21\.2 \(preinstalled\)$/m);
   });
 
-  describe('what counts as ours is decided by this process, never by data (the session’s rule over the tree’s digest)', () => {
+  describe('what counts as ours is decided by this process, never by data', () => {
     const localDialog = (tree: AppTree, name: string) => {
       const app = tree.app(name)!;
-      const { spec, findings, generator } = tree.specOf(app);
-      const unsandboxed = !mayRunWithoutAsking(spec!, { id: 'local' }, tree.trusted, false).ok;
-      return deployConfirmation({ ...base, appName: name, spec: spec!, findings, generator, unsandboxed, provider: 'local' });
+      const { spec, findings, generator, ours } = tree.specOf(app);
+      // The session's rule (AppSession asks with DeployQuestion.unsandboxed) over the tree's marks in its one digest.
+      return deployConfirmation({ ...base, appName: name, spec: spec!, findings, generator, unsandboxed: !ours, provider: 'local' });
     };
     /** What the spawner does: our own template generator writes the app, then it is marked ours. */
     const generate = async (tree: AppTree) => {
@@ -94,7 +93,7 @@ describe('deployConfirmation (the extension’s deploy dialog)', () => {
         const c = localDialog(restored, app.name);
         assert.equal(c.unsandboxedModelCode, true, generator);
         assert.equal(c.warn, true);
-        assert.match(c.detail, /⚠ This code was not a built-in template generated in this window.*unsandboxed/);
+        assert.match(c.detail, /⚠ This code was not generated from a built-in template just now \(it was read from a folder, restored or edited\), and the local runner would run it unsandboxed/);
       }
     });
 
@@ -131,7 +130,7 @@ describe('deployConfirmation: the local sandbox', () => {
       assert.match(c.detail, /^Provider: the local runner \(this machine, sandboxed: no access to your home folder or keys, writes only to its own folder, reachable only from this machine\)$/m);
       assert.doesNotMatch(c.detail, /unsandboxed|not sandboxed/);
     }
-    const offline = deployConfirmation({ ...base, generator: 'claude', provider: 'local', unsandboxed: true, isolation: { sandboxed: false, network: false, reason: 'x' } });
+    const offline = deployConfirmation({ ...base, generator: 'claude', provider: 'local', isolation: { sandboxed: false, network: false, reason: 'x' } });
     assert.equal(offline.unsandboxedModelCode, true);
     const noNet = deployConfirmation({ ...base, generator: 'claude', provider: 'local', isolation: { sandboxed: true, network: false } });
     assert.match(noNet.detail, /reachable only from this machine, no network\)$/m);
@@ -139,10 +138,18 @@ describe('deployConfirmation: the local sandbox', () => {
 
   it('not sandboxed: says why, and the warning stays for code Spawn App did not just write', () => {
     const why = 'bubblewrap (bwrap) is not installed; install bubblewrap (e.g. sudo apt-get install bubblewrap, or dnf/pacman install bubblewrap)';
-    const c = deployConfirmation({ ...base, generator: 'claude', provider: 'local', unsandboxed: true, isolation: { sandboxed: false, reason: why, network: true } });
+    const c = deployConfirmation({ ...base, generator: 'claude', provider: 'local', isolation: { sandboxed: false, reason: why, network: true } });
     assert.match(c.detail, /^Provider: the local runner \(this machine, not sandboxed: bubblewrap \(bwrap\) is not installed; install bubblewrap/m);
     assert.equal(c.unsandboxedModelCode, true);
     assert.equal(c.warn, true);
-    assert.match(c.detail, /runs it unsandboxed, with your permissions/);
+    assert.match(c.detail, /would run it unsandboxed on this machine, with your permissions \(bubblewrap \(bwrap\) is not installed;/);
+  });
+
+  it('its warning is the session’s one sentence (the CLI’s question and the MCP refusal say the same)', () => {
+    const iso = { sandboxed: false, reason: 'the sandbox is turned off (SPAWN_APP_SANDBOX=off)', network: true };
+    for (const [generator, origin] of [['claude', 'model'], ['vscode-lm', 'model'], ['user', 'folder'], [undefined, 'folder']] as const) {
+      const c = deployConfirmation({ ...base, generator, provider: 'local', isolation: iso });
+      assert.ok(c.detail.includes(`⚠ ${runsHere('local', iso, { origin }).warning!} Set an E2B API key`), `${generator}: ${c.detail}`);
+    }
   });
 });

@@ -505,7 +505,7 @@ export class AppSession {
     const iso = onThisMachine ? this.session.localIsolation(true) : undefined;
     if (iso) this.emit({ event: 'isolation', provider: provider.id, ...iso });
     // A spec with validation errors never runs (the deploy refuses it): no need to ask about it first.
-    const trust = onThisMachine ? mayRunWithoutAsking(spec, provider, this.session.trusted, false) : { ok: true as const };
+    const trust = onThisMachine ? mayRunWithoutAsking(spec, provider, this.session.trusted, false, this.origin) : { ok: true as const };
     // Validated with the secrets before the question: their findings are part of it.
     const findings = this.validate(spec);
     if (hasErrors(findings)) return;
