@@ -35,12 +35,6 @@ const FRONT_ONLY_SESSION = {
   message: 'A front calls the app session (core/session) and imports types; the pipeline, pre-warm, budget, providers, generators, trust and secrets are the session\'s (issue 19). A front-neutral leaf helper goes in FRONT_LEAVES.',
 };
 
-/** For the extension's files not on the session yet (VSCODE_NOT_YET): internals they must not import: each rule has its owner (core/deploy/budget.ts, core/app/trust.ts, core/deploy/deploy.ts). */
-const FRONT_RULES = [
-  { group: ['**/core/deploy/budget'], importNames: ['FileSpendStore', 'defaultSpendFile', 'SandboxMeter', 'parseBudget'], message: 'The cap is checked with checkPaidStart and metered with meterFor (core/deploy/budget.ts); the CLI and the MCP server have it from the app session (core/session).' },
-  { group: ['**/core/app/trust'], importNames: ['specDigest'], message: 'Trust is TrustedSpecs (core/app/trust.ts) and mayRunWithoutAsking (core/tools/trust.ts): one digest for every front.' },
-  { group: ['**/core/deploy/deploy'], importNames: ['startIn', 'deployInto'], message: 'A stopped app restarts with restartInPlace, as deployKind decides (core/deploy/deploy.ts, core/deploy/redeployPlan.ts).' },
-];
 /** Pre-warm decisions are core/deploy/prewarm.ts's: prewarmWanted ("E2B only"), takePrewarm (the take rule), extendAfterTake. */
 const FRONT_SYNTAX = [
   { selector: "MemberExpression[property.name='prewarm'][object.type='CallExpression'][object.callee.name='providerInfo']", message: 'Whether to pre-warm is prewarmWanted (core/deploy/prewarm.ts).' },
@@ -83,15 +77,6 @@ const VSCODE_ONLY_SESSION = {
  */
 const dynamicImportBan = ({ regex, message }) => ({ selector: `ImportExpression[source.value=/${regex.replaceAll('/', '\\u002F')}/]`, message });
 
-/**
- * The extension's files that still call core internals (issue 19: not yet moved onto AppSession; see the report of the
- * vscodefront branch). Each keeps the older, narrower FRONT_RULES; remove a file here once it goes through the session.
- */
-const VSCODE_NOT_YET = [
-  'src/vscode/deploy/deployRun.ts', // the pipeline (deploy, redeploy, restartInPlace, extendAfterTake) with the registry's per-sandbox rendering
-  'src/vscode/iterate/appIterator.ts', // the fix loop (generate/fixLoop): AppSession.refine writes a folder, the extension proposes diffs
-];
-
 export default tseslint.config(
   { ignores: ['dist/**', 'out/**', 'node_modules/**', '.vscode-host/**', '.vscode-test/**', 'media/**/*.min.js'] },
   js.configs.recommended,
@@ -115,16 +100,10 @@ export default tseslint.config(
     files: ['src/cli/**/*.ts', 'src/mcp/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { paths: [NO_VSCODE], patterns: [FRONT_ONLY_SESSION] }], 'no-restricted-syntax': ['error', NO_ONLY, dynamicImportBan(FRONT_ONLY_SESSION)] },
   },
-  // The extension and its chat tools (issue 19): the session, types, FRONT_LEAVES and the editor's model (VSCODE_LEAVES);
-  // the files not moved yet (VSCODE_NOT_YET) keep FRONT_RULES.
+  // The extension and its chat tools (issue 19): the session, types, FRONT_LEAVES and the editor's model (VSCODE_LEAVES).
   {
     files: ['src/vscode/**/*.ts'],
-    ignores: VSCODE_NOT_YET,
     rules: { 'no-restricted-imports': ['error', { patterns: [VSCODE_ONLY_SESSION] }], 'no-restricted-syntax': ['error', NO_ONLY, ...FRONT_SYNTAX, dynamicImportBan(VSCODE_ONLY_SESSION)] },
-  },
-  {
-    files: VSCODE_NOT_YET,
-    rules: { 'no-restricted-imports': ['error', { patterns: FRONT_RULES }], 'no-restricted-syntax': ['error', NO_ONLY, ...FRONT_SYNTAX] },
   },
   {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],

@@ -5,7 +5,6 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { AppTree } from './core/workspace/appTree';
-import { appDataKey } from './core/session';
 import type { Services } from './vscode/commands/command';
 import { registerCommands } from './vscode/commands/registerCommands';
 import type { CommandPolicy } from './vscode/commands/scriptedOptions';
@@ -92,7 +91,7 @@ export function activate(context: vscode.ExtensionContext): SpawnAppApi {
   // The one app session of this window (core/session): the extension supplies only its ports. They are called once
   // everything below is built (a deploy dialog, the cap's question), never during activation.
   const sessionLog = logger.scope('session');
-  const late: { dialogs?: DeployDialogs; cap?: SpendingCap } = {};
+  const late: { dialogs?: DeployDialogs; cap?: SpendingCap; tree?: AppTree } = {};
   const sessions = new WindowSession({
     config,
     local: { network: () => readSettings().localNetwork, allowLan: () => readSettings().localAllowLan },
@@ -101,6 +100,8 @@ export function activate(context: vscode.ExtensionContext): SpawnAppApi {
       ask: {
         unsandboxedRun: (q) => late.dialogs!.askPerson({ message: q.message, detail: q.where, action: 'Run', warn: true, unsandboxedModelCode: q.origin === 'model' }),
         pastCap: (q) => late.cap!.askPastCap(q),
+        // Every deploy is confirmed in a modal; the session says when (and whether the code would run unsandboxed).
+        deploy: (q): Promise<boolean> => late.dialogs!.askDeploy(q, late.tree?.app(q.app)?.name ?? q.app),
       },
       spend: new MementoSpendStore(context.globalState),
       // Pipeline events are rendered by the deploy and generate services themselves; the session's own notes are logged.
@@ -112,7 +113,8 @@ export function activate(context: vscode.ExtensionContext): SpawnAppApi {
   });
   const providers = new Providers(sessions);
 
-  const tree = new AppTree();
+  // What this window's template generator wrote is marked in the session's one trust digest.
+  const tree = (late.tree = new AppTree(sessions.session.trusted));
   const registry = push(new SandboxRegistry(logger.scope('sandboxes')));
   const sandboxLogs = push(new SandboxLogs(registry));
   const sessionCost = push(new SessionCost(registry));
@@ -137,7 +139,7 @@ export function activate(context: vscode.ExtensionContext): SpawnAppApi {
   push(new SandboxTimeouts(registry, discover));
   const deployDialogs = (late.dialogs = new DeployDialogs(providers, secrets, readSettings));
   const verifier = push(new WindowVerifier(() => readSettings().browserPath));
-  const deploys = push(new DeployService(tree, diagnostics, deployDialogs, { registry, logs: sandboxLogs, cost: sessionCost, discovery, previews, settings: readSettings, logger, appSecrets: (id) => secrets.appSecrets(id), verifier: () => verifier.get(), dataKey: (id) => appDataKey({ client: 'vscode', scope: sessionId, id }) }, sessions));
+  const deploys = push(new DeployService(tree, diagnostics, deployDialogs, { registry, logs: sandboxLogs, cost: sessionCost, discovery, previews, settings: readSettings, logger, appSecrets: (id) => secrets.appSecrets(id), verifier: () => verifier.get() }, sessions));
   const chatModels = new VscodeLanguageModels(() => readSettings().chatModel);
   const spawner = new Spawner(tree, diagnostics, sessionCost, secrets, readSettings, sessions, logger, chatModels, deploys);
   const reporter = new ErrorReporter(logger);

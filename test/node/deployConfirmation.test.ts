@@ -8,11 +8,11 @@ import { runsHere } from '../../src/core/session';
 import { deployConfirmation } from '../../src/vscode/deploy/deployConfirmation';
 
 const calculator = templateSpec('webapp', 'a calculator');
-const base = { appName: 'calculator', spec: calculator, findings: [], e2bTemplate: 'base', timeoutMinutes: 15, ours: false };
+const base = { appName: 'calculator', spec: calculator, findings: [], e2bTemplate: 'base', timeoutMinutes: 15, unsandboxed: true };
 
 describe('deployConfirmation (the extension’s deploy dialog)', () => {
   it('says which provider runs what, and what gets installed', () => {
-    const c = deployConfirmation({ ...base, generator: 'templates', ours: true, provider: 'local' });
+    const c = deployConfirmation({ ...base, generator: 'templates', unsandboxed: false, provider: 'local' });
     assert.equal(c.message, 'Deploy “Calculator” (calculator) to the local runner?');
     assert.match(c.detail, /^Provider: the local runner \(this machine, not sandboxed\)$/m);
     assert.match(c.detail, /^Runs: node server\.js$/m);
@@ -36,7 +36,7 @@ describe('deployConfirmation (the extension’s deploy dialog)', () => {
 
   it('lists warnings with file and line, at most six', () => {
     const findings = Array.from({ length: 8 }, (_, i) => ({ severity: 'warning' as const, rule: 'code.eval', path: 'app.js', line: i + 1, message: 'eval() runs arbitrary code.' }));
-    const c = deployConfirmation({ ...base, generator: 'templates', ours: true, provider: 'local', findings, redeploy: true });
+    const c = deployConfirmation({ ...base, generator: 'templates', unsandboxed: false, provider: 'local', findings, redeploy: true });
     assert.equal(c.action, 'Redeploy');
     assert.equal(c.warn, true);
     assert.match(c.detail, /^8 warnings:$/m);
@@ -63,7 +63,8 @@ describe('deployConfirmation (the extension’s deploy dialog)', () => {
     const localDialog = (tree: AppTree, name: string) => {
       const app = tree.app(name)!;
       const { spec, findings, generator, ours } = tree.specOf(app);
-      return deployConfirmation({ ...base, appName: name, spec: spec!, findings, generator, ours, provider: 'local' });
+      // The session's rule (AppSession asks with DeployQuestion.unsandboxed) over the tree's marks in its one digest.
+      return deployConfirmation({ ...base, appName: name, spec: spec!, findings, generator, unsandboxed: !ours, provider: 'local' });
     };
     /** What the spawner does: our own template generator writes the app, then it is marked ours. */
     const generate = async (tree: AppTree) => {

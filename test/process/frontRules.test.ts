@@ -78,7 +78,7 @@ describe('one rule for every front (issue 19)', () => {
       assert.equal(whereText(local), whereItRuns('local', sandboxed));
       assert.doesNotMatch(whereText(local), /not sandboxed/);
       assert.equal(whereText({ id: 'local', isolation: () => off }), whereItRuns('local', off));
-      const c = deployConfirmation({ appName: 'calc', spec: templateSpec('webapp', 'a calculator'), findings: [], e2bTemplate: 'base', timeoutMinutes: 15, ours: false, provider: 'local', isolation: off });
+      const c = deployConfirmation({ appName: 'calc', spec: templateSpec('webapp', 'a calculator'), findings: [], e2bTemplate: 'base', timeoutMinutes: 15, unsandboxed: true, provider: 'local', isolation: off });
       assert.ok(c.detail.includes(`Provider: ${whereItRuns('local', off, { detail: true })}`), c.detail);
     });
   });

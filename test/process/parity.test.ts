@@ -1,7 +1,8 @@
 /**
- * The same scenarios through every front and the same decisions (issue 19): the built CLI (a real process), the MCP
- * server's tools (HeadlessTools, as `spawn-app mcp` serves them), and the app session as the extension calls it (its
- * dialogs are the ask ports, recorded here). Trust, the spending cap, secrets before any ask, an unknown price, and a
+ * The same scenarios through every front and the same decisions (issue 19, the table in test/helpers/parity.ts): the
+ * built CLI (a real process), the MCP server's tools (HeadlessTools, as `spawn-app mcp` serves them), and a test-built
+ * session with recording ports. The extension's own side (its commands and DeployService in VS Code) runs the same
+ * table in test/integration/parity.test.ts. Trust, the spending cap, secrets before any ask, an unknown price, and a
  * stopped app restarted in place (or recreated when its sandbox is gone).
  */
 import assert from 'node:assert/strict';
@@ -20,11 +21,7 @@ import { HeadlessTools, REFUSED_UNSANDBOXED } from '../../src/mcp/headlessTools'
 import { FakeE2B } from '../fakes/fakeE2B';
 import { ensureBuilt, runCli, startCli } from '../helpers/cli';
 import { request } from '../helpers/http';
-
-const SECRET = 'wk-live-7f3a9c1e5b2d4f60';
-const VALUE_IN_FILE = /The value of the secret WEATHER_API_KEY is written into the file/;
-/** Today's spend past any small cap, as a spend record. */
-const pastCap = () => ({ day: new Date().toLocaleDateString('sv'), usd: 5, unknown: 0, warned: true, capped: true });
+import { PARITY, pastCapRecord as pastCap, SECRET, stopperFolder, VALUE_IN_FILE, weatherFolder } from '../helpers/parity';
 
 /** The session as the extension will build it: its dialogs answer `yes`, and every question and event is recorded. */
 function extensionSession(o: { cfg: CoreConfig; local?: LocalProvider; secrets?: AppSecrets; spend?: MemorySpend; yes?: boolean }) {
@@ -50,23 +47,6 @@ function extensionSession(o: { cfg: CoreConfig; local?: LocalProvider; secrets?:
 
 /** A local runner that does not sandbox: the only case where trust decides anything. */
 const unsandboxedLocal = (tmp: string) => new LocalProvider({ root: path.join(tmp, 'sandboxes'), sandbox: 'off', env: { ...process.env, SPAWN_APP_SANDBOX: 'off' } });
-
-/** An app folder whose config.js holds the secret's value (a warning: it never blocks, so it must show before the ask). */
-function weatherFolder(dir: string): string {
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, 'spawn-app.json'), JSON.stringify({ appType: 'webapp', title: 'Weather', startCommand: 'node server.js', dependencies: [], port: 3000 }));
-  writeFileSync(path.join(dir, 'server.js'), `require('http').createServer((q, s) => s.end('up')).listen(process.env.PORT);\n`);
-  writeFileSync(path.join(dir, 'config.js'), `module.exports = { key: '${SECRET}' };\n`);
-  return dir;
-}
-
-/** An app that answers "up", and exits (code 3) when asked for /exit. */
-function stopperFolder(dir: string): string {
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, 'spawn-app.json'), JSON.stringify({ appType: 'webapp', startCommand: 'node server.js', dependencies: [], port: 3000, generator: 'user' }));
-  writeFileSync(path.join(dir, 'server.js'), `require('http').createServer((q, s) => { s.end(q.url === '/exit' ? 'bye' : 'up'); if (q.url === '/exit') setImmediate(() => process.exit(3)); }).listen(process.env.PORT, process.env.HOST);\n`);
-  return dir;
-}
 
 describe('parity: the CLI, the MCP server and the session (the extension) decide alike (issue 19)', function () {
   this.timeout(120_000);
@@ -120,7 +100,7 @@ describe('parity: the CLI, the MCP server and the session (the extension) decide
       await ext.session.dispose();
       await local.destroyAll();
     }
-    assert.deepEqual(decisions, { cli: { template: 'ran', edited: 'asked' }, mcp: { template: 'ran', edited: 'asked' }, session: { template: 'ran', edited: 'asked' } });
+    assert.deepEqual(decisions, { cli: PARITY.trust, mcp: PARITY.trust, session: PARITY.trust });
   });
 
   describe('with the fake E2B', () => {
@@ -155,11 +135,11 @@ describe('parity: the CLI, the MCP server and the session (the extension) decide
       try {
         const err = await ext.session.newApp('a calculator').generate({ prompt: 'a calculator', appType: 'webapp', generator: 'templates', deployTo: 'e2b' }).then(() => undefined, (e: Error) => e);
         assert.match(err?.message ?? '', refusal);
-        assert.deepEqual(ext.asked.pastCap.map((q) => q.what), ['E2B sandbox'], 'the extension is asked (its dialog may allow it); no means the same refusal');
+        assert.deepEqual(ext.asked.pastCap.map((q) => q.what), PARITY.cap.asked, 'a front that asks is asked (its dialog may allow it); no means the same refusal');
       } finally {
         await ext.session.dispose();
       }
-      assert.deepEqual(e2b.counts(), {}, 'no create, no pre-warm, no kill: nothing reached E2B');
+      assert.deepEqual(e2b.counts(), PARITY.cap.e2bRequests, 'no create, no pre-warm, no kill: nothing reached E2B');
     });
   });
 
@@ -192,7 +172,7 @@ describe('parity: the CLI, the MCP server and the session (the extension) decide
       app.open(path.join(tmp, 'weather'));
       await assert.rejects(app.deploy({ provider: 'local' }), (e: unknown) => isCancelled(e));
       assert.equal(ext.asked.unsandboxed.length, 1);
-      assert.ok(ext.asked.unsandboxed[0]!.findings.some((f) => f.rule === 'secret.value_in_file' && f.path === 'config.js'), 'the dialog shows it');
+      assert.ok(ext.asked.unsandboxed[0]!.findings.some((f) => f.rule === PARITY.secret.rule && f.path === PARITY.secret.path), 'the dialog shows it');
     } finally {
       await ext.session.dispose();
       await local.destroyAll();
@@ -218,10 +198,10 @@ describe('parity: the CLI, the MCP server and the session (the extension) decide
 
       const ext = extensionSession({ cfg, local });
       const listed = (await ext.session.listSandboxes()).sandboxes.find((s) => s.id === sb.id)!;
-      assert.equal(listed.cost.usd, null);
+      assert.equal(listed.cost.usd, PARITY.unknownPrice.usd);
       for (const line of [cliLine, mcpLine, listed.costText]) {
-        assert.match(line, /price unknown/);
-        assert.doesNotMatch(line, /\$0\b/);
+        assert.match(line, PARITY.unknownPrice.words);
+        assert.doesNotMatch(line, PARITY.unknownPrice.never);
       }
     } finally {
       await fake.close();
@@ -271,6 +251,6 @@ describe('parity: the CLI, the MCP server and the session (the extension) decide
       await ext.session.dispose();
       await local.destroyAll();
     }
-    assert.deepEqual(kinds, { mcp: ['Started', 'Restarted in place', 'Started'], session: ['Started', 'Restarted in place', 'Started'] });
+    assert.deepEqual(kinds, { mcp: PARITY.restart, session: PARITY.restart });
   });
 });

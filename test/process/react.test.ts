@@ -125,10 +125,10 @@ describe('react app type: scaffold, prompt, validation, redeploy plan', () => {
 
   it('the deploy confirmation lists what a react app installs (package.json\'s packages)', () => {
     const spec = templateSpec('react', 'a counter');
-    const c = deployConfirmation({ appName: 'counter', spec, findings: [], generator: 'templates', ours: true, provider: 'local', install: installCommand(spec), e2bTemplate: 'base', timeoutMinutes: 15 });
+    const c = deployConfirmation({ appName: 'counter', spec, findings: [], generator: 'templates', unsandboxed: false, provider: 'local', install: installCommand(spec), e2bTemplate: 'base', timeoutMinutes: 15 });
     assert.match(c.detail, /^Runs: npm run dev$/m);
     assert.match(c.detail, /^Installs: react@19\.3\.1, react-dom@19\.3\.1, .*vite@7\.3\.8/m);
-    assert.match(deployConfirmation({ appName: 'counter', spec, findings: [], generator: 'templates', ours: true, provider: 'e2b', install: undefined, e2bTemplate: 'spawn-app', timeoutMinutes: 15 }).detail, /\(preinstalled\)$/m);
+    assert.match(deployConfirmation({ appName: 'counter', spec, findings: [], generator: 'templates', unsandboxed: false, provider: 'e2b', install: undefined, e2bTemplate: 'spawn-app', timeoutMinutes: 15 }).detail, /\(preinstalled\)$/m);
   });
 
   it('redeploy plan: src/ edits go through HMR (no restart, no install); package.json and vite.config.ts restart', () => {

@@ -10,7 +10,8 @@ import path from 'node:path';
 import { isCancelled } from '../../src/core/base/errors';
 import { sandboxCost } from '../../src/core/base/pricing';
 import { LocalProvider } from '../../src/core/sandbox/local/provider';
-import type { ChangedApproval, SessionEvent } from '../../src/core/session';
+import type { ChangedApproval, DeployQuestion, ProposeRequest, SessionEvent } from '../../src/core/session';
+import type { SpawnEvent } from '../../src/core/base/events';
 import { MemorySpend, Session } from '../../src/core/session';
 import { FakeE2B } from '../fakes/fakeE2B';
 
@@ -117,6 +118,67 @@ describe('the app session and its ports (issue 19)', function () {
     await s.dispose();
   });
 
+  it('a front that confirms every deploy (ask.deploy): the session decides when and what it says; unchanged, an update asks nothing', async () => {
+    const questions: DeployQuestion[] = [];
+    const answers = [true, true, false];
+    const s = new Session({ cfg: {}, client: 'test', local, ports: { ask: { unsandboxedRun: async () => assert.fail('ask.deploy stands in'), pastCap: async () => false, deploy: async (q) => (questions.push(q), answers.shift() ?? false) }, progress: () => undefined } });
+    try {
+      const app = s.app('calc');
+      const { spec } = await app.generate({ prompt: 'a calculator', appType: 'webapp', generator: 'templates' });
+      const first = await app.deploy({ provider: 'local' });
+      assert.deepEqual(questions.map((q) => [q.kind, q.unsandboxed, q.changed]), [['first', false, undefined]], 'its own template: asked, not unsandboxed');
+      // The front's own model of sandboxes (the extension's registry): the sandbox it knows, with what was approved.
+      app.attach({ sandbox: first.deployment.sandbox, provider: first.provider, deployment: first.deployment, running: true, approved: app.approval });
+      app.setSpec({ ...spec, files: spec.files.map((f) => (f.path === 'index.html' ? { ...f, content: `${f.content}<!-- edited -->` } : f)) });
+      const update = await app.deploy({ provider: 'local' });
+      assert.equal(update.kind, 'redeploy');
+      assert.equal(questions.length, 1, 'the same start command and dependencies, no new warning: no question');
+      app.setSpec({ ...spec, startCommand: 'node server.js --verbose' });
+      await app.deploy({ provider: 'local' });
+      assert.deepEqual(questions.map((q) => [q.kind, q.unsandboxed]), [['first', false], ['redeploy', true]], 'edited: not ours any more');
+      assert.match(questions[1]!.changed!.join(), /the start command \(was “node server\.js”\)/);
+      app.setSpec({ ...spec, startCommand: 'node server.js --other' });
+      await assert.rejects(app.deploy({ provider: 'local' }), (e: unknown) => isCancelled(e));
+      assert.equal(await app.running(), true, 'a no leaves the app running');
+      // A sandbox the front knows of but the session never deployed (found after a reload), stopped: restarted in place, asked (nothing approved known).
+      const stopped = await app.deploy({ provider: 'local', confirmed: true });
+      await stopped.deployment.process.kill();
+      app.attach({ sandbox: stopped.deployment.sandbox, provider: stopped.provider, running: false });
+      assert.equal(await app.nextKind(), 'restart');
+      answers.push(true);
+      const restarted = await app.deploy();
+      assert.equal(restarted.kind, 'restart');
+      assert.equal(restarted.sandboxId, stopped.sandboxId);
+      assert.deepEqual(questions.at(-1)!.changed, undefined);
+    } finally {
+      await s.dispose();
+    }
+  });
+
+  it('propose: a follow-up or a failed step sent to the front\'s model, the cap checked first, nothing written', async () => {
+    const seen: { followUp?: string; output?: string }[] = [];
+    const model = {
+      refine: async (r: { followUp: string; onEvent?: (e: SpawnEvent) => void }) => (seen.push({ followUp: r.followUp }), r.onEvent?.({ event: 'cost', kind: 'generation', usd: 0.5 }), { patch: { summary: 'title', changes: [{ path: 'index.html', content: '<h1>Hi</h1>' }], deletions: [] }, usage: { model: 'm', inputTokens: 1, outputTokens: 1, usd: 0.5 } }),
+      fix: async (r: { output: string }) => (seen.push({ output: r.output }), { patch: { summary: 'fix', changes: [], deletions: [] }, usage: { model: 'm', inputTokens: 1, outputTokens: 1, usd: null } }),
+    } as unknown as ProposeRequest['model'];
+    const spend = new MemorySpend();
+    const { s, asked } = session({ spend });
+    const app = s.app('calc');
+    const { spec } = await app.generate({ prompt: 'a calculator', appType: 'webapp', generator: 'templates' });
+    const p = await app.propose({ followUp: 'say hi', model });
+    assert.equal(p.spec.files.find((f) => f.path === 'index.html')!.content, '<h1>Hi</h1>');
+    assert.equal(app.spec, spec, 'nothing written: the app is as it was');
+    assert.equal(s.budget!.today().usd, 0.5, 'its cost charged once, by the session');
+    await app.propose({ fix: { step: 'start', output: `${'noise\n'.repeat(5000)}Error: boom` }, model });
+    assert.match(seen[1]!.output!, /Error: boom$/);
+    assert.ok(seen[1]!.output!.length < 5 * 5000, 'the useful tail only');
+    spend.save({ day: new Date().toLocaleDateString('sv'), usd: 5, unknown: 0, warned: true, capped: true });
+    await assert.rejects(app.propose({ followUp: 'more', model }), /spending cap is reached/);
+    assert.deepEqual(asked.cap, ['refine']);
+    assert.equal(seen.length, 2, 'past the cap, no request');
+    await s.dispose();
+  });
+
   describe('on E2B (the fake, through the real SDK)', () => {
     let e2b: FakeE2B;
     before(async () => (e2b = await FakeE2B.start()));
@@ -124,6 +186,22 @@ describe('the app session and its ports (issue 19)', function () {
     afterEach(async () => {
       e2b.clearFaults();
       for (const sb of e2b.live()) await e2b.expire(sb.id);
+    });
+
+    it("a front's pre-warm (prewarmFor) never starts past the cap: the fake E2B sees no create; under it, one", async () => {
+      e2b.resetCounts();
+      const { s, asked } = session({ spend: capped(), e2b });
+      const provider = await s.provider('e2b');
+      assert.equal(s.app('calc').prewarmFor(provider, 'webapp'), undefined);
+      assert.deepEqual(asked.cap, [], 'a pre-warm never asks');
+      assert.deepEqual(e2b.counts(), {}, 'nothing reached E2B');
+      await s.dispose();
+      const under = session({ spend: new MemorySpend(), e2b });
+      const warm = under.s.app('calc').prewarmFor(await under.s.provider('e2b'), 'webapp');
+      assert.ok(warm);
+      assert.ok(await warm.settled());
+      assert.equal(e2b.counts()['POST /v2/sandboxes'], 1);
+      await under.s.dispose();
     });
 
     it('a pre-warm that failed takes nothing: the deploy checks the cap before it creates a billed sandbox', async () => {

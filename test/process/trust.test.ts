@@ -55,14 +55,15 @@ describe('trust: one digest for every front (issue 19)', () => {
       this.timeout(60_000);
       const spec = await generate();
 
-      // The extension: AppTree marks what the Spawner's template generator wrote; the deploy dialog reads `ours`.
+      // The extension: AppTree marks what the Spawner's template generator wrote in the session's one digest; the
+      // session's rule decides, and the deploy dialog shows its answer.
       const tree = new AppTree();
       const app = tree.createApp({ nameHint: 'calculator', generator: 'templates' });
       tree.setSpec(app, spec, 'templates');
       tree.markOurs(app);
       const dialog = () => {
         const r = tree.specOf(app);
-        return deployConfirmation({ appName: app.name, spec: r.spec!, findings: r.findings, generator: r.generator, ours: r.ours, provider: 'local', e2bTemplate: 'base', timeoutMinutes: 15 });
+        return deployConfirmation({ appName: app.name, spec: r.spec!, findings: r.findings, generator: r.generator, unsandboxed: !mayRunWithoutAsking(r.spec!, unsandboxed, tree.trusted, false).ok, provider: 'local', e2bTemplate: 'base', timeoutMinutes: 15 });
       };
       assert.equal(tree.isOurs(app), true);
       assert.equal(dialog().unsandboxedModelCode, false);

@@ -7,7 +7,7 @@ import { saveApp, updateApp } from '../workspace/appDir';
 import type { SandboxMeter } from '../deploy/budget';
 import { meterFor } from '../deploy/budget';
 import type { Deployment } from '../deploy/deploy';
-import { deploy, redeploy, restartInPlace } from '../deploy/deploy';
+import { deploy, installCommand, redeploy, restartInPlace } from '../deploy/deploy';
 import { CancelledError, isCancelled, messageOf, SpawnError } from '../base/errors';
 import type { GeneratorChoice } from '../generate';
 import { createGenerator } from '../generate';
@@ -16,14 +16,14 @@ import type { Usage } from '../generate/types';
 import type { AppPatch } from '../workspace/patch';
 import { applyPatch } from '../workspace/patch';
 import type { SpecDiff } from '../workspace/specDiff';
-import { changesWhatRuns } from '../workspace/specDiff';
-import type { DeployKind } from '../deploy/redeployPlan';
-import { deployKind } from '../deploy/redeployPlan';
-import type { DiscardReason } from '../deploy/prewarm';
+import type { DeployKind, RedeployPlan } from '../deploy/redeployPlan';
+import { deployKind, planRedeploy } from '../deploy/redeployPlan';
+import { servesHotUpdates } from '../stacks';
+import type { DiscardReason, PrewarmOptions } from '../deploy/prewarm';
 import { extendAfterTake, Prewarm, prewarmWanted, takePrewarm } from '../deploy/prewarm';
 import type { ProviderChoice } from '../sandbox';
 import { providerInfo } from '../sandbox/providers';
-import type { SandboxInfo, SandboxProvider } from '../sandbox/types';
+import type { Sandbox, SandboxInfo, SandboxProvider } from '../sandbox/types';
 import type { AppSpec } from '../app/spec';
 import { appNameFrom } from '../app/spec';
 import { mayRunWithoutAsking } from '../tools/trust';
@@ -33,12 +33,19 @@ import type { Budget } from '../deploy/budget';
 import type { CoreConfig } from '../base/config';
 import type { Logger } from '../base/events';
 import type { ChatModel } from '../generate/chatModelGenerator';
+import { INCLUDED_IN_PLAN } from '../generate/chatModelGenerator';
 import type { ProviderId } from '../base/providerId';
 import type { AppSecrets } from '../base/secrets';
 import type { AppType } from '../app/spec';
 import type { TrustedSpecs } from '../app/trust';
 import type { LoadedApp } from '../workspace/appDir';
 import type { Verifier } from '../verify';
+import type { FailedStep } from '../generate/fixLoop';
+import { FixLoop, usefulTail } from '../generate/fixLoop';
+import type { ClaudeGenerator } from '../generate/claude';
+import type { SpawnEvent } from '../base/events';
+import type { Approval } from './approval';
+import { approvalOf, whatChanged } from './approval';
 import type { AskPort, SessionEvent } from './ports';
 import { appDataKey, DATA_KEY_METADATA } from '../sandbox/dataDir';
 
@@ -63,9 +70,11 @@ export interface SessionHost {
   emit(e: SessionEvent, app: string | undefined): void;
   checkPrompt(prompt: string, appType?: string, what?: 'prompt' | 'follow-up'): AppType;
   generatorFor(choice?: GeneratorChoice): string;
-  validate(spec: AppSpec): Finding[];
+  validate(spec: AppSpec, secrets?: AppSecrets): Finding[];
   readFolder(dir: string): LoadedApp;
   checkPaid(paid: { generation?: boolean | string; provider?: ProviderId }, app?: string): Promise<void>;
+  /** Whether a paid start would be past today's cap (the check would ask). */
+  pastCap(paid: { generation?: boolean | string; provider?: ProviderId }): boolean;
   charge(usd: number | null, app: string | undefined): void;
   providerFor(choice?: ProviderChoice): ProviderId;
   provider(choice?: ProviderChoice): Promise<SandboxProvider>;
@@ -98,8 +107,8 @@ export interface Generated {
 }
 
 export interface DeployRequest {
-  /** For a first deploy (the app's sandbox decides otherwise): default the session's. */
-  provider?: ProviderChoice;
+  /** For a first deploy (the app's sandbox decides otherwise): default the session's; a front may give the provider itself. */
+  provider?: ProviderChoice | SandboxProvider;
   signal?: AbortSignal;
   /** The sandbox's name in lists; default from the app's title or hint. */
   appName?: string;
@@ -107,10 +116,59 @@ export interface DeployRequest {
   metadata?: Record<string, string>;
   /** Count a billed sandbox's seconds against the cap while it runs, pausing it at the cap (default true). */
   metered?: boolean;
+  /** This deploy's events, besides the progress port (a front that renders each deploy apart: its progress, its sandbox's log). */
+  onEvent?: (e: SessionEvent) => void;
+  /** The verification step of this deploy: the front's verifier (its window's browser), or false (default the session's). */
+  verify?: Verifier | false;
+  /**
+   * The front asked the person itself already (the extension's scripted `confirm: true`, honoured only in its tests):
+   * `ask.deploy` is not called. The other questions are asked as ever.
+   */
+  confirmed?: boolean;
+  /**
+   * Called once every question is answered yes and the cap allows, before anything runs (a "no" never reaches it): a
+   * front shows its progress from here.
+   */
+  onAllowed?: (plan: DeployPlan) => void;
 }
+
+/** What a deploy will do, once allowed. */
+export interface DeployPlan {
+  kind: DeployKind;
+  /** The app's process is (re)started. */
+  restart: boolean;
+  /** An update the running app's dev server takes in itself (no restart): its page updates on its own. */
+  hotUpdate: boolean;
+}
+
+/** The sandbox an app runs in as a front knows it (the extension's registry: one found after a reload, resumed, failed). */
+export interface Attached {
+  sandbox: Sandbox;
+  provider: SandboxProvider;
+  /** The app's last deployment in it, when this process made one. */
+  deployment?: Deployment;
+  /** Whether the app answers in it now (a failed or stopped app: false). Default: its process has not exited. */
+  running?: boolean;
+  /** What the person approved to run in it (undefined: nothing known, so the next update asks). */
+  approved?: Approval;
+}
+
+/** A model's proposed change, not written: a follow-up (refine) or a failed step's output (fix). */
+export type ProposeRequest = ({ followUp: string } | { fix: { step: FailedStep; output: string } }) & {
+  /** The model that refines and fixes (the front picked it: Session.refiner). */
+  model: Pick<ClaudeGenerator, 'refine' | 'fix'>;
+  /** The files the model reads (default the app's). */
+  spec?: AppSpec;
+  signal?: AbortSignal;
+  onEvent?: (e: SpawnEvent) => void;
+};
 
 export interface Deployed {
   kind: DeployKind;
+  /** An update of the running app: what was written, installed, restarted. */
+  plan?: RedeployPlan;
+  /** The update was one the running app's dev server took in itself (no restart): its page updates on its own. */
+  hotUpdate: boolean;
   /** "Started", "Restarted in place (same sandbox)", "Updated and restarted", "Updated in place (no restart needed)". */
   how: string;
   deployment: Deployment;
@@ -136,8 +194,14 @@ export interface Refined {
   findings: Finding[];
 }
 
+/** A front's pre-warm (AppSession.prewarmFor): `enabled` is the front's own setting (spawnApp.prewarm). */
+export type PrewarmFor = Pick<PrewarmOptions, 'appName' | 'idleMs' | 'metadata' | 'logger' | 'onEvent'> & { enabled?: boolean };
+
 interface Live {
-  deployment: Deployment;
+  sandbox: Sandbox;
+  deployment?: Deployment;
+  /** The front's word on whether the app answers (Attached.running). */
+  running?: boolean;
   provider: SandboxProvider;
   meter?: SandboxMeter;
   timer?: NodeJS.Timeout;
@@ -152,8 +216,11 @@ export class AppSession {
   private origin: 'model' | 'folder' = 'folder';
   private live?: Live;
   private prewarm?: Prewarm;
-  /** What the person approved to run (start command, dependencies) at the last deploy. */
-  private approved?: { startCommand: string; dependencies: string[] };
+  /** What the person approved to run (start command, dependencies, warnings) at the last deploy. */
+  private approved?: Approval;
+  /** The app's secrets when they are its own (the extension keeps them per app); default the session's. */
+  private ownSecrets?: AppSecrets;
+  private loop?: FixLoop;
   private capped?: () => void;
   private readonly cappedOnce: Promise<'capped'>;
 
@@ -176,7 +243,46 @@ export class AppSession {
 
   /** The sandbox the app runs in (undefined: none). */
   get sandboxId(): string | undefined {
-    return this.live?.deployment.sandbox.id;
+    return this.live?.sandbox.id;
+  }
+
+  /** What the person approved to run in the app's sandbox (undefined: nothing yet). */
+  get approval(): Approval | undefined {
+    return this.approved;
+  }
+
+  /** The app's pre-warmed sandbox, while one is pending. */
+  get prewarmed(): Prewarm | undefined {
+    return this.prewarm;
+  }
+
+  /** The app's own secrets (the extension keeps them per app): to its processes, in its validation. */
+  useSecrets(secrets: AppSecrets): void {
+    this.ownSecrets = secrets;
+  }
+
+  private get secrets(): AppSecrets {
+    return this.ownSecrets ?? this.session.secrets;
+  }
+
+  private validate(spec: AppSpec): Finding[] {
+    return this.session.validate(spec, this.secrets);
+  }
+
+  /**
+   * The sandbox the app runs in as the front knows it (undefined: none). The next deploy decides from it (deployKind):
+   * update, restart in place or first deploy. A front whose model of sandboxes is its own (the extension's registry:
+   * a sandbox found after a reload, resumed, destroyed from its view) tells the session before each deploy.
+   */
+  attach(current: Attached | undefined): void {
+    const live = this.live;
+    if (live && current?.sandbox.id === live.sandbox.id) {
+      Object.assign(live, { sandbox: current.sandbox, provider: current.provider, deployment: current.deployment ?? live.deployment, running: current.running });
+    } else {
+      if (live?.timer) clearInterval(live.timer);
+      this.live = current && { sandbox: current.sandbox, provider: current.provider, deployment: current.deployment, running: current.running };
+    }
+    if (current) this.approved = current.approved;
   }
 
   get deployment(): Deployment | undefined {
@@ -237,9 +343,9 @@ export class AppSession {
         appType,
         signal: req.signal,
         logger: this.session.logger,
-        secrets: this.session.secrets,
+        secrets: this.secrets,
         onEvent: (e) => {
-          if (e.event === 'cost' && e.kind === 'generation') this.session.charge((usd = e.usd), this.id);
+          if (e.event === 'cost' && e.kind === 'generation' && e.note !== INCLUDED_IN_PLAN) this.session.charge((usd = e.usd), this.id);
           this.emit(e);
         },
       });
@@ -249,7 +355,7 @@ export class AppSession {
       this.spec = result.spec;
       this.generator = result.generator;
       this.origin = 'model';
-      return { spec: result.spec, generator: result.generator, usd, notice, findings: this.session.validate(result.spec) };
+      return { spec: result.spec, generator: result.generator, usd, notice, findings: this.validate(result.spec) };
     } catch (err) {
       const cancelled = isCancelled(err) || req.signal?.aborted === true;
       if (!cancelled && t0 !== undefined) this.emit({ event: 'phase', phase: 'generate', status: 'failed', durationMs: Math.round(performance.now() - t0) });
@@ -259,19 +365,49 @@ export class AppSession {
   }
 
   private async startPrewarm(appType: AppSpec['appType'], choice: ProviderChoice): Promise<void> {
-    const provider = await this.session.provider(choice);
-    this.prewarm = Prewarm.start({
+    this.prewarmIn(await this.session.provider(choice), appType, {});
+  }
+
+  /**
+   * For a front that generates by itself (the extension streams a generation into its editor): a sandbox pre-warmed
+   * on `provider` for the deploy that follows, while the model writes. Only when pre-warm is wanted (the session's
+   * flag, the front's `enabled`, E2B only), none is pending, and the sandbox would not start past today's cap (a
+   * pre-warm never asks: past the cap, the deploy asks). Undefined when none was started. `onEvent`: its own events.
+   */
+  prewarmFor(provider: SandboxProvider, appType: AppSpec['appType'], o: PrewarmFor = {}): Prewarm | undefined {
+    if (this.prewarm || !prewarmWanted(this.session.prewarmEnabled && o.enabled !== false, provider.id)) return undefined;
+    if (this.session.pastCap({ provider: provider.id })) {
+      this.session.logger.info(`[prewarm] not started for ${this.id ?? appType}: today's spending cap is reached`);
+      return undefined;
+    }
+    return this.prewarmIn(provider, appType, o);
+  }
+
+  private prewarmIn(provider: SandboxProvider, appType: AppSpec['appType'], o: PrewarmFor): Prewarm {
+    let prewarm: Prewarm | undefined = undefined;
+    prewarm = Prewarm.start({
       provider,
       appType,
-      idleMs: this.session.cfg.prewarmIdleMs,
-      metadata: { client: this.session.client, ...(this.id ? { appId: this.id } : {}) },
-      logger: this.session.logger,
+      appName: o.appName,
+      idleMs: o.idleMs ?? this.session.cfg.prewarmIdleMs,
+      metadata: { client: this.session.client, ...(this.id ? { appId: this.id } : {}), ...o.metadata },
+      logger: o.logger ?? this.session.logger,
       onEvent: (e) => {
         if (e.kind === 'created') this.emit({ event: 'prewarm', status: 'ready', sandboxId: e.sandbox.id, durationMs: e.createMs });
         else if (e.kind === 'discarded') this.emit({ event: 'prewarm', status: 'discarded', reason: e.reason, sandboxId: e.sandboxId });
         else if (e.kind === 'failed') this.emit({ event: 'prewarm', status: 'failed', message: messageOf(e.error) });
+        // Over (discarded, failed): the app has none pending.
+        if (e.kind !== 'created' && this.prewarm === prewarm) this.prewarm = undefined;
+        o.onEvent?.(e);
       },
     });
+    this.prewarm = prewarm;
+    return prewarm;
+  }
+
+  /** A pre-warm the front may drop early (the app was deleted, its sandbox destroyed from a view): discarded. */
+  async discardPrewarmIn(sandboxId: string, reason: DiscardReason): Promise<void> {
+    if (this.prewarm?.current?.id === sandboxId) await this.discardPrewarm(reason);
   }
 
   /** Kills a pre-warmed sandbox nobody took (validation blocked the deploy, a "no", an interrupt). Idempotent. */
@@ -282,7 +418,7 @@ export class AppSession {
   }
 
   /** Writes the app to a folder; nothing is written when validation (with the secrets) finds an error. */
-  save(dir: string, findings: readonly Finding[] = this.session.validate(this.need())): void {
+  save(dir: string, findings: readonly Finding[] = this.validate(this.need())): void {
     if (hasErrors(findings)) throw new SpawnError('blocked', 'Nothing was written: the generated app failed validation.');
     saveApp(dir, this.need(), this.generator);
     this.dir = dir;
@@ -303,23 +439,30 @@ export class AppSession {
   async deploy(req: DeployRequest = {}): Promise<Deployed> {
     const spec = this.need();
     const current = this.live;
-    const running = current !== undefined && !(await exited(current.deployment));
-    const kind = deployKind(current && { running, sandboxExists: running || (await this.listed()) != null });
-    const choice = req.provider;
-    const provider = current?.provider ?? (this.prewarm && this.prewarm.provider.id === this.session.providerFor(choice) ? this.prewarm.provider : await this.session.provider(choice));
-    await this.mayRun(spec, provider, kind).catch(async (err: unknown) => {
+    const kind = await this.nextKind();
+    const provider = current && (kind !== 'first' || req.provider === undefined) ? current.provider : await this.providerOf(req.provider);
+    await this.mayRun(spec, provider, kind, req.confirmed === true).catch(async (err: unknown) => {
       await this.discardPrewarm('rejected'); // a "no": nothing of the app reaches the pre-warmed sandbox
       throw err;
     });
-    const step = { provider, signal: req.signal, onEvent: (e: SessionEvent) => this.emit(e), logger: this.session.logger, secrets: this.session.secrets, verify: this.session.verifier };
+    const onEvent = (e: SessionEvent) => {
+      this.emit(e);
+      req.onEvent?.(e);
+    };
+    const step = { provider, signal: req.signal, onEvent, logger: this.session.logger, secrets: this.secrets, verify: req.verify ?? this.session.verifier };
     let deployment: Deployment;
     let how: string;
+    let plan: RedeployPlan | undefined;
     if (kind === 'restart') {
-      deployment = await restartInPlace(current!.deployment, spec, step);
+      req.onAllowed?.({ kind, restart: true, hotUpdate: false });
+      deployment = await restartInPlace({ sandbox: current!.sandbox, spec: current!.deployment?.spec, process: current!.deployment?.process }, spec, step);
       how = 'Restarted in place (same sandbox)';
     } else if (kind === 'redeploy') {
-      const res = await redeploy(current!.deployment, spec, step);
+      const restart = planRedeploy(current!.deployment!.spec, spec).restart;
+      req.onAllowed?.({ kind, restart, hotUpdate: !restart && servesHotUpdates(spec) });
+      const res = await redeploy(current!.deployment!, spec, step);
       deployment = res.deployment;
+      plan = res.plan;
       how = res.plan.restart ? 'Updated and restarted' : 'Updated in place (no restart needed)';
     } else {
       if (current) await this.stop().catch(() => false); // its sandbox is gone already
@@ -330,45 +473,72 @@ export class AppSession {
       // A new sandbox is a paid call on a billed provider (a taken pre-warmed one was checked and paid for already;
       // one that failed, or was not for this app, was not taken: the sandbox the deploy creates is checked here).
       if (!into) await this.session.checkPaid({ provider: provider.id }, this.id);
+      req.onAllowed?.({ kind, restart: true, hotUpdate: false });
       deployment = await deploy({
         ...step,
+        provider: into ? prewarm!.provider : provider,
         spec,
         appName: req.appName ?? appNameFrom(spec.title ?? this.hint ?? this.id ?? spec.appType),
         timeoutMs: this.session.sandboxTimeoutMs,
         metadata: { appType: spec.appType, createdBy: 'spawn-app', client: this.session.client, ...(this.dataKey ? { [DATA_KEY_METADATA]: this.dataKey } : {}), ...req.metadata },
         into,
       });
-      await extendAfterTake(into, (ms) => deployment.sandbox.extendTimeout(ms), this.session.sandboxTimeoutMs, (message) => this.emit({ event: 'warning', message }));
+      await extendAfterTake(into, (ms) => deployment.sandbox.extendTimeout(ms), this.session.sandboxTimeoutMs, (message) => onEvent({ event: 'warning', message }));
       how = 'Started';
     }
-    this.approved = { startCommand: spec.startCommand, dependencies: [...spec.dependencies] };
-    const sameSandbox = current?.deployment.sandbox.id === deployment.sandbox.id;
-    this.live = { deployment, provider, meter: sameSandbox ? current?.meter : undefined, timer: sameSandbox ? current?.timer : undefined };
+    const sameSandbox = current?.sandbox.id === deployment.sandbox.id;
+    this.live = { sandbox: deployment.sandbox, deployment, provider, meter: sameSandbox ? current?.meter : undefined, timer: sameSandbox ? current?.timer : undefined };
     if (!sameSandbox && current?.timer) clearInterval(current.timer);
     if (req.metered !== false) await this.startMeter();
     const dataStays = providerInfo(provider.id).onThisMachine && this.dataKey !== undefined;
     const onStop = dataStays ? "destroy the sandbox (its data stays for the app's next deploy)" : 'destroy the sandbox and its data';
-    return { kind, how, deployment, provider, url: deployment.url, sandboxId: deployment.sandbox.id, where: this.session.where(provider), outlivesProcess: providerInfo(provider.id).timeout, providerLabel: providerInfo(provider.id).label, onStop };
+    return { kind, plan, hotUpdate: plan !== undefined && !plan.restart && servesHotUpdates(spec), how, deployment, provider, url: deployment.url, sandboxId: deployment.sandbox.id, where: this.session.where(provider), outlivesProcess: providerInfo(provider.id).timeout, providerLabel: providerInfo(provider.id).label, onStop };
   }
 
-  /** The one trust rule, and a change of what runs since the approval: the front is asked, through its port. */
-  private async mayRun(spec: AppSpec, provider: SandboxProvider, kind: DeployKind): Promise<void> {
+  /** What the next deploy will be: an update of the running app, a restart in place of a stopped one, or a first deploy. */
+  async nextKind(): Promise<DeployKind> {
+    const current = this.live;
+    if (!current) return deployKind(undefined);
+    const running = current.deployment !== undefined && (current.running ?? !(await exited(current.deployment)));
+    return deployKind({ running, sandboxExists: running || (await this.listed()) != null });
+  }
+
+  private async providerOf(choice: ProviderChoice | SandboxProvider | undefined): Promise<SandboxProvider> {
+    if (typeof choice === 'object') return choice;
+    return this.prewarm && this.prewarm.provider.id === this.session.providerFor(choice) ? this.prewarm.provider : this.session.provider(choice);
+  }
+
+  /**
+   * The one trust rule, and a change of what runs since the approval: the front is asked, through its port (a front
+   * that confirms every deploy, through `ask.deploy`, with the session's answers in the question).
+   */
+  private async mayRun(spec: AppSpec, provider: SandboxProvider, kind: DeployKind, confirmed: boolean): Promise<void> {
     const ask = this.session.ask;
-    if (providerInfo(provider.id).onThisMachine) {
-      const iso = this.session.localIsolation(true);
-      this.emit({ event: 'isolation', provider: provider.id, ...iso });
-      // A spec with validation errors never runs (the deploy refuses it): no need to ask about it first.
-      const decision = mayRunWithoutAsking(spec, provider, this.session.trusted, false, this.origin);
-      // Validated with the secrets before the question: their findings are part of it.
-      const findings = decision.ok ? [] : this.session.validate(spec);
-      if (!decision.ok && !hasErrors(findings)) {
-        const yes = await ask.unsandboxedRun({ app: this.id ?? this.hint ?? spec.appType, spec, origin: this.origin, reason: iso.reason, message: decision.reason, where: this.session.where(provider), findings });
-        if (!yes) throw new CancelledError();
+    const onThisMachine = providerInfo(provider.id).onThisMachine;
+    const iso = onThisMachine ? this.session.localIsolation(true) : undefined;
+    if (iso) this.emit({ event: 'isolation', provider: provider.id, ...iso });
+    // A spec with validation errors never runs (the deploy refuses it): no need to ask about it first.
+    const trust = onThisMachine ? mayRunWithoutAsking(spec, provider, this.session.trusted, false, this.origin) : { ok: true as const };
+    // Validated with the secrets before the question: their findings are part of it.
+    const findings = this.validate(spec);
+    if (hasErrors(findings)) return;
+    if (ask.deploy) {
+      const changed = kind === 'first' || !this.approved ? undefined : whatChanged(this.approved, spec, findings);
+      if (!confirmed && !(changed && changed.length === 0)) {
+        const q = { app: this.id ?? this.hint ?? spec.appType, spec, kind, provider, origin: this.origin, generator: this.generator, unsandboxed: !trust.ok, findings, install: installCommand(spec, provider), changed };
+        if (!(await ask.deploy(q))) throw new CancelledError();
       }
+      this.approved = approvalOf(spec, findings, kind === 'first' ? undefined : this.approved);
+      return;
     }
-    if (kind !== 'first' && this.approved && ask.changedApproval && changesWhatRuns(this.approved, spec)) {
+    if (!trust.ok) {
+      const yes = await ask.unsandboxedRun({ app: this.id ?? this.hint ?? spec.appType, spec, origin: this.origin, reason: iso?.reason, message: trust.reason, where: this.session.where(provider), findings });
+      if (!yes) throw new CancelledError();
+    }
+    if (kind !== 'first' && this.approved && ask.changedApproval && whatChanged(this.approved, spec, []).length > 0) {
       if (!(await ask.changedApproval({ app: this.id ?? spec.appType, spec, approved: this.approved }))) throw new CancelledError();
     }
+    this.approved = approvalOf(spec, findings);
   }
 
   /** A billed sandbox's running seconds against the cap; at the cap it is paused, not deleted. */
@@ -376,7 +546,7 @@ export class AppSession {
     const live = this.live;
     const budget = this.session.budget;
     if (!live || !budget || live.timer || !providerInfo(live.provider.id).billed) return;
-    live.meter ??= await meterFor(budget, live.deployment.sandbox, live.provider);
+    live.meter ??= await meterFor(budget, live.sandbox, live.provider);
     live.timer = setInterval(() => void this.tick(live), this.session.meterMs);
     live.timer.unref();
     await this.tick(live);
@@ -390,7 +560,7 @@ export class AppSession {
     if (!budget.capped || !live.provider.pause) return;
     clearInterval(live.timer);
     this.live = undefined;
-    const id = live.deployment.sandbox.id;
+    const id = live.sandbox.id;
     await live.provider.pause(id).catch((e: unknown) => this.session.logger.warn(`[budget] could not pause ${id}: ${messageOf(e)}`));
     this.emit({ event: 'budget', status: 'paused', message: `Today's spending cap is reached (${budget.describe()}): sandbox ${id} is paused, not deleted.`, spent: budget.describe(), sandboxId: id });
     this.capped?.();
@@ -400,19 +570,20 @@ export class AppSession {
   ended(): Promise<'exited' | 'capped'> {
     const live = this.live;
     if (!live) return Promise.resolve('exited');
+    if (!live.deployment) return Promise.resolve('exited');
     return Promise.race([live.deployment.process.exited.then(() => 'exited' as const), this.cappedOnce]);
   }
 
   /** Whether the app's process still runs. */
   async running(): Promise<boolean> {
-    return this.live !== undefined && !(await exited(this.live.deployment));
+    return this.live?.deployment !== undefined && !(await exited(this.live.deployment));
   }
 
   /** The app's sandbox as its provider lists it: undefined when it is not listed, null when the provider could not say. */
   async listed(): Promise<SandboxInfo | undefined | null> {
     const live = this.live;
     if (!live) return undefined;
-    const id = live.deployment.sandbox.id;
+    const id = live.sandbox.id;
     return live.provider.list().then((all) => all.find((s) => s.id === id), () => null);
   }
 
@@ -424,23 +595,7 @@ export class AppSession {
     const spec = this.need();
     // Refining needs a model: the Claude generator (and its SDK) is loaded only here.
     const { ClaudeGenerator } = await import('../generate/claude');
-    const claude = new ClaudeGenerator(this.session.cfg);
-    await this.session.checkPaid({ generation: 'refine' }, this.id);
-    const t0 = performance.now();
-    this.emit({ event: 'phase', phase: 'generate', status: 'started', detail: 'refine' });
-    const { patch, usage } = await claude.refine({
-      spec,
-      followUp: req.followUp,
-      signal: req.signal,
-      logger: this.session.logger,
-      secrets: this.session.secrets,
-      onEvent: (e) => {
-        if (e.event === 'cost' && e.kind === 'generation') this.session.charge(e.usd, this.id);
-        this.emit(e);
-      },
-    });
-    this.emit({ event: 'phase', phase: 'generate', status: 'finished', durationMs: Math.round(performance.now() - t0) });
-    const { spec: next, findings } = applyPatch(spec, patch, (s) => this.session.validate(s));
+    const { patch, usage, spec: next, findings } = await this.propose({ followUp: req.followUp, model: new ClaudeGenerator(this.session.cfg), spec, signal: req.signal });
     const diff = this.dir ? updateApp(this.dir, spec, next, 'claude') : undefined;
     this.spec = next;
     this.generator = 'claude';
@@ -448,16 +603,64 @@ export class AppSession {
     return { patch, usage, spec: next, diff, findings };
   }
 
+  /**
+   * A model's change proposed, not written (the extension shows it as diffs and writes it on Accept): a follow-up
+   * (refine), or a failed step's output (fix: its useful tail is sent). The cap is checked before the request, its
+   * cost charged; the patched app is validated with the app's secrets.
+   */
+  async propose(req: ProposeRequest): Promise<Omit<Refined, 'diff'>> {
+    const spec = req.spec ?? this.need();
+    const what = 'followUp' in req ? 'refine' : 'fix';
+    if ('followUp' in req) this.session.checkPrompt(req.followUp, undefined, 'follow-up');
+    await this.session.checkPaid({ generation: what }, this.id);
+    const t0 = performance.now();
+    this.emit({ event: 'phase', phase: 'generate', status: 'started', detail: what });
+    const asked = {
+      spec,
+      signal: req.signal,
+      logger: this.session.logger,
+      secrets: this.secrets,
+      onEvent: (e: SpawnEvent) => {
+        if (e.event === 'cost' && e.kind === 'generation' && e.note !== INCLUDED_IN_PLAN) this.session.charge(e.usd, this.id);
+        this.emit(e);
+        req.onEvent?.(e);
+      },
+    };
+    const { patch, usage } = 'followUp' in req ? await req.model.refine({ ...asked, followUp: req.followUp }) : await req.model.fix({ ...asked, step: req.fix.step, output: usefulTail(req.fix.output) });
+    this.emit({ event: 'phase', phase: 'generate', status: 'finished', durationMs: Math.round(performance.now() - t0) });
+    const { spec: next, findings } = applyPatch(spec, patch, (s) => this.validate(s));
+    return { patch, usage, spec: next, findings };
+  }
+
+  /**
+   * The app's fix loop (fix attempts in a row, what they cost, the cap): the same until the app comes up (`fixed`)
+   * or a person starts a new round (`fresh`); a new one when none was attempted yet under another cap.
+   */
+  fixLoop(cap: number, fresh = false): FixLoop {
+    if (fresh || !this.loop || (this.loop.attempts === 0 && this.loop.cap !== cap)) this.loop = new FixLoop(cap);
+    return this.loop;
+  }
+
+  /** The app's fix loop now, if it has one. */
+  get currentFixLoop(): FixLoop | undefined {
+    return this.loop;
+  }
+
+  /** The app came up: its next failure starts a new fix loop. */
+  fixed(): void {
+    this.loop = undefined;
+  }
+
   // ---- pause, resume, stop ----
 
   /** Pauses the app's sandbox (it costs nothing paused, and its meter stops; a request to its URL resumes it). */
   async pause(): Promise<boolean> {
     const live = this.needLive();
-    if (!live.provider.pause) throw new SpawnError('usage', `Sandbox ${live.deployment.sandbox.id} runs on the ${providerInfo(live.provider.id).label}, which cannot pause.`);
+    if (!live.provider.pause) throw new SpawnError('usage', `Sandbox ${live.sandbox.id} runs on the ${providerInfo(live.provider.id).label}, which cannot pause.`);
     this.stopMeter(live);
     live.meter?.pause();
     try {
-      return await live.provider.pause(live.deployment.sandbox.id);
+      return await live.provider.pause(live.sandbox.id);
     } catch (err) {
       await this.restartMeter(live); // still running: still billed
       throw err;
@@ -467,8 +670,8 @@ export class AppSession {
   /** Resumes it for the whole configured lifetime (or `timeoutMs`), and its meter. */
   async resume(timeoutMs = this.session.sandboxTimeoutMs): Promise<void> {
     const live = this.needLive();
-    if (!live.provider.resume) throw new SpawnError('usage', `Sandbox ${live.deployment.sandbox.id} runs on the ${providerInfo(live.provider.id).label}, which cannot pause.`);
-    await live.provider.resume(live.deployment.sandbox.id, timeoutMs);
+    if (!live.provider.resume) throw new SpawnError('usage', `Sandbox ${live.sandbox.id} runs on the ${providerInfo(live.provider.id).label}, which cannot pause.`);
+    await live.provider.resume(live.sandbox.id, timeoutMs);
     await this.restartMeter(live);
   }
 
@@ -499,7 +702,7 @@ export class AppSession {
     this.live = undefined;
     if (live.timer) clearInterval(live.timer);
     live.meter?.tick();
-    await live.deployment.sandbox.destroy(opts);
+    await live.sandbox.destroy(opts);
     return true;
   }
 
@@ -513,9 +716,9 @@ export class AppSession {
     this.live = undefined;
     if (live.timer) clearInterval(live.timer);
     live.meter?.tick();
-    this.session.logger.info(`[${this.session.client}] keeping ${live.deployment.sandbox.id}${this.id ? ` (${this.id})` : ''} running`);
+    this.session.logger.info(`[${this.session.client}] keeping ${live.sandbox.id}${this.id ? ` (${this.id})` : ''} running`);
     // A provider without a timeout: its sandbox lives as long as the process that owns it (this one).
-    return providerInfo(live.provider.id).timeout ? {} : { exited: live.deployment.process.exited };
+    return providerInfo(live.provider.id).timeout || !live.deployment ? {} : { exited: live.deployment.process.exited };
   }
 
   /** Ends the app's part of the session: its pre-warm discarded, its sandbox destroyed. */

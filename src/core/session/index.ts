@@ -7,8 +7,10 @@
  *   MCP: refusal unless `--allow-local-unsandboxed`; extension and chat tools: their dialog). false → cancelled.
  * - `ask.pastCap(q)`: a paid call (model, billed sandbox, pre-warm) would start past today's cap (CLI, MCP: false,
  *   the refusal sentence `q.refusal`; extension: its dialog).
- * - `ask.changedApproval?(q)`: the start command or dependencies changed since the approval (extension: its dialog;
- *   left out by the headless fronts: the change goes on).
+ * - `ask.changedApproval?(q)`: the start command or dependencies changed since the approval (left out by the
+ *   headless fronts: the change goes on).
+ * - `ask.deploy?(q)`: a front that confirms every deploy (the extension's modal): before each first deploy and each
+ *   update or restart that runs something not approved (approval.ts); it stands in for the two above on a deploy.
  * - `spend`: where today's spend is kept (`spendFile(env)` for the CLI and MCP; the extension's globalState).
  * - `progress(event, appId)`: pipeline events (SpawnEvent) plus `notice` (a template stands in), `prewarm`,
  *   `budget` (warning / reached / paused), `isolation`, `warning`; every string redacted of the app's secrets.
@@ -22,20 +24,25 @@
  * `sandboxInfo`, `destroySandbox`, `destroyAllSandboxes`, `pauseSandbox`, `resumeSandbox`; `dependencyCache`;
  * `close(keep?)` (its apps' sandboxes, except kept ones) and `dispose()` (the local runner's too).
  * For a front whose settings change while it runs (the extension): `configure(cfg)`, `budgetUsd` as a function
- * (read at each check), `generator(choice, chatModel?)` (it streams a generation itself), `templateNotice`,
- * `runsUnsandboxed(provider)`, `resumeSandbox(id, timeoutMs?)`.
+ * (read at each check), `generator(choice, chatModel?)` (it streams a generation itself), `refiner(chatModel?)`,
+ * `templateNotice`, `runsUnsandboxed(provider)`, `pastCap`, `resumeSandbox(id, timeoutMs?)`.
  *
  * `AppSession` (appSession.ts, one app): `generate({ prompt, appType?, generator?, deployTo?, signal })` (prompt
  * checks, cap, pre-warm for the deploy that follows, the template notice, trust marked for its own templates);
  * `open(dir)` / `setSpec(spec)` / `save(dir)`; `deploy({ provider?, signal, appName?, metadata?, metered? })` (first
  * deploy vs update in place vs restart in place, the trust and changed-approval asks, the cap before a new sandbox,
- * pre-warm take/extend/discard, secrets to the app's processes, the meter that pauses at the cap); `refine`;
- * `pause`, `resume`, `stop`, `keepRunning`, `close`, `discardPrewarm`; `ended()`, `running()`, `listed()`.
+ * pre-warm take/extend/discard, secrets to the app's processes, the meter that pauses at the cap; `onEvent`: this
+ * deploy's events, `confirmed`, `verify`); `refine`; `pause`, `resume`, `stop`, `keepRunning`, `close`,
+ * `discardPrewarm`; `ended()`, `running()`, `listed()`. For a front with its own model of sandboxes and its own
+ * editor (the extension): `attach(current)` (the sandbox it knows of), `nextKind()`, `useSecrets` (the app's own),
+ * `prewarmFor(provider, appType, o)` (never past the cap), `propose` (a refine or fix not written), `fixLoop(cap)`,
+ * `fixed()`, `approval`.
  */
-export type { AskPort, ChangedApproval, PastCap, SessionEvent, SessionPorts, UnsandboxedRun } from './ports';
+export type { AskPort, ChangedApproval, DeployQuestion, PastCap, SessionEvent, SessionPorts, UnsandboxedRun } from './ports';
+export type { Approval } from './approval';
 export type { SessionOptions, ListedSandbox, ProviderFailure } from './session';
 export { budgetUsdFrom, MemorySpend, readSecrets, Session, spendFile } from './session';
-export type { Deployed, DeployRequest, Generated, GenerateRequest, Refined } from './appSession';
+export type { Attached, Deployed, DeployPlan, DeployRequest, Generated, GenerateRequest, PrewarmFor, ProposeRequest, Refined } from './appSession';
 export { AppSession } from './appSession';
 // Front-neutral helpers a front needs with the session's results (validation's verdict and words, the manifest's name).
 export { formatFinding, hasErrors, MANIFEST_NAME } from '../validate';

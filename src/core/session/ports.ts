@@ -9,6 +9,8 @@ import type { DiscardReason } from '../deploy/prewarm';
 import type { ProviderId } from '../base/providerId';
 import type { AppSpec } from '../app/spec';
 import type { Finding } from '../base/finding';
+import type { DeployKind } from '../deploy/redeployPlan';
+import type { SandboxProvider } from '../sandbox/types';
 
 /** Code not ours (a model's, a folder's, an edited template) would run unsandboxed on this machine. */
 export interface UnsandboxedRun {
@@ -45,6 +47,29 @@ export interface ChangedApproval {
 }
 
 /**
+ * A deploy a front confirms every time (the extension's modal): a first deploy, or an update or restart in place that
+ * runs something the person has not approved in that sandbox. Every decision is made already: trust, validation with
+ * the secrets, what changed, where it runs; the front only shows it.
+ */
+export interface DeployQuestion {
+  app: string;
+  spec: AppSpec;
+  kind: DeployKind;
+  provider: SandboxProvider;
+  /** Who wrote it as this process knows it (see UnsandboxedRun.origin), and the generator its manifest names. */
+  origin: 'model' | 'folder';
+  generator?: string;
+  /** Code not ours would run unsandboxed on this machine (the one trust rule): the question warns. */
+  unsandboxed: boolean;
+  /** Validation with the app's secrets (a secret's value in a file, a secret read in browser code). */
+  findings: Finding[];
+  /** What the provider would install (undefined: nothing, or all preinstalled). */
+  install?: string;
+  /** An update or restart: what changed since the approval, in words (never empty). Undefined: nothing is approved yet. */
+  changed?: string[];
+}
+
+/**
  * How a front asks a person. Each answer: true to go on; false for "no" (the session then throws a CancelledError
  * for the unsandboxed run and the changed approval, or the budget's refusal sentence for the cap). A port may also
  * throw its own error (the CLI without a terminal: a usage sentence naming --yes; the MCP server: a refusal naming
@@ -55,6 +80,12 @@ export interface AskPort {
   pastCap(q: PastCap): Promise<boolean>;
   /** Left out: nobody approves what runs (the headless fronts); the change goes on. */
   changedApproval?(q: ChangedApproval): Promise<boolean>;
+  /**
+   * A front that confirms every deploy (the extension): asked before every first deploy and before an update or
+   * restart that runs something not approved (start command, dependencies, new warnings). Given, it stands in for
+   * `unsandboxedRun` and `changedApproval` on a deploy (the question says whether the code runs unsandboxed).
+   */
+  deploy?(q: DeployQuestion): Promise<boolean>;
 }
 
 /** What a session reports beyond the pipeline's events (SpawnEvent), every string redacted of the app's secrets. */

@@ -28,12 +28,9 @@ import { createProvider, resolveProviderId } from '../sandbox';
 import type { LocalProviderOptions } from '../sandbox/local/provider';
 import { LocalProvider } from '../sandbox/local/provider';
 import type { ProviderId } from '../base/providerId';
+import type { DiscardReason } from '../deploy/prewarm';
 import { providerInfo } from '../sandbox/providers';
-import type { Sandbox, SandboxInfo, SandboxProvider } from '../sandbox/types';
-import type { PrewarmOptions } from '../deploy/prewarm';
-import { extendAfterTake, Prewarm, prewarmWanted, takePrewarm } from '../deploy/prewarm';
-import type { DeployKind } from '../deploy/redeployPlan';
-import { deployKind } from '../deploy/redeployPlan';
+import type { SandboxInfo, SandboxProvider } from '../sandbox/types';
 import { runsUnsandboxed } from '../tools/trust';
 import { allProviders, providerOfSandbox } from '../deploy/sandboxes';
 import type { DataExport } from '../deploy/appData';
@@ -256,8 +253,8 @@ export class Session implements SessionHost {
   }
 
   /** Validation with the app's secrets (a secret's value in a file, a secret read in browser code), before any ask. */
-  validate(spec: AppSpec): Finding[] {
-    return validateSpec(spec, { secrets: this.secrets });
+  validate(spec: AppSpec, secrets: AppSecrets = this.secrets): Finding[] {
+    return validateSpec(spec, { secrets });
   }
 
   /** An app folder (spawn-app.json and its files, or a spec .json file). */
@@ -310,6 +307,18 @@ export class Session implements SessionHost {
     }
   }
 
+  /** Whether a paid start would be past today's cap (checkPaid would ask). */
+  pastCap(paid: { generation?: boolean | string; provider?: ProviderId }): boolean {
+    const budget = this.budget;
+    if (!budget) return false;
+    try {
+      checkPaidStart(budget, { generation: paid.generation, billedSandbox: paid.provider && providerInfo(paid.provider).billed ? providerInfo(paid.provider).label : undefined });
+      return false;
+    } catch {
+      return true;
+    }
+  }
+
   /** Counts a generation's price (null: unknown) and reports the 80 % warning and the cap. */
   charge(usd: number | null, app: string | undefined): void {
     if (!this.budget) return;
@@ -359,32 +368,6 @@ export class Session implements SessionHost {
   /** Pre-warm is wanted for this session (its flag, SPAWN_APP_PREWARM). */
   get prewarmEnabled(): boolean {
     return this.opts.prewarm !== false && this.cfg.prewarm !== false;
-  }
-
-  /**
-   * For a front that keeps its own deploys (the extension): a sandbox pre-warmed on `provider` for an app of `appType`
-   * while its model writes, when pre-warm is wanted (the session's flag, the front's `enabled`, E2B only); undefined
-   * otherwise. Nothing runs in it until a deploy takes it (takePrewarm).
-   */
-  startPrewarm(provider: SandboxProvider, appType: AppType, o: Omit<PrewarmOptions, 'provider' | 'appType'> & { enabled?: boolean } = {}): Prewarm | undefined {
-    const { enabled = true, ...rest } = o;
-    if (!prewarmWanted(this.prewarmEnabled && enabled, provider.id)) return undefined;
-    return Prewarm.start({ idleMs: this.cfg.prewarmIdleMs, logger: this.logger, ...rest, provider, appType, metadata: { client: this.client, ...rest.metadata } });
-  }
-
-  /** The take rule (the same app type on the same provider takes it; anything else discards it), for such a front. */
-  takePrewarm(prewarm: Prewarm | undefined, appType: AppType, provider: ProviderId): Promise<Sandbox | undefined> {
-    return takePrewarm(prewarm, appType, provider);
-  }
-
-  /** Extend after take: a taken pre-warmed sandbox lives as long as any (`timeoutMs`, default the session's). */
-  extendAfterTake(taken: Sandbox | undefined, extend: (ms: number) => Promise<unknown>, warn: (message: string) => void, timeoutMs = this.sandboxTimeoutMs): Promise<void> {
-    return extendAfterTake(taken, extend, timeoutMs, warn);
-  }
-
-  /** First deploy, update of the running app, or restart in place of a stopped one (the one rule, redeployPlan.ts). */
-  deployKind(current: Parameters<typeof deployKind>[0]): DeployKind {
-    return deployKind(current);
   }
 
   // ---- every sandbox of this user ----
@@ -502,6 +485,11 @@ export class Session implements SessionHost {
   localIsolation(detail = false): { sandboxed: boolean; reason?: string; network: boolean; words: string } {
     const iso = this.local.isolation();
     return { ...iso, words: isolationWords(iso, detail) };
+  }
+
+  /** Discards every app's pending pre-warm; their sandboxes stay (a front whose sandboxes outlive it: the extension's window). */
+  async discardPrewarms(reason: DiscardReason = 'disposed'): Promise<void> {
+    await Promise.all([...this.apps.values()].map((app) => app.discardPrewarm(reason)));
   }
 
   /**

@@ -51,8 +51,13 @@ export class AppTree {
   /** App metadata by folder name. */
   private readonly meta = new Map<string, AppMeta>();
   private readonly listeners = new Set<(changes: readonly TreeChange[]) => void>();
-  /** What this process generated from a built-in template (digests of what runs). Never persisted. */
-  private readonly trusted = new TrustedSpecs();
+
+  /**
+   * @param trusted What this process generated from a built-in template (digests of what runs; never persisted): the
+   * app session's one digest (the extension passes `Session.trusted`, so the session's trust rule reads what this tree
+   * marks).
+   */
+  constructor(readonly trusted: TrustedSpecs = new TrustedSpecs()) {}
 
   /** Subscribes to changes; returns the unsubscribe function. */
   onDidChange(listener: (changes: readonly TreeChange[]) => void): () => void {

@@ -24,7 +24,8 @@ export class WindowSession {
 
   constructor(private readonly opts: WindowSessionOptions) {
     // Configured before each use (current()); until then, no keys: nothing paid can start from this default.
-    this.session = new Session({ cfg: {}, ports: opts.ports, client: 'vscode', local: opts.local, budgetUsd: opts.budgetUsd });
+    // Each deploy passes the window's verifier (its one browser, DeployRequest.verify): the session makes none.
+    this.session = new Session({ cfg: {}, ports: opts.ports, client: 'vscode', local: opts.local, budgetUsd: opts.budgetUsd, verify: false });
   }
 
   /** The session with the settings and keys as they are now. */

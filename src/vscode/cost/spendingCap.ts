@@ -85,14 +85,15 @@ export class SpendingCap extends Disposable {
       if (e.origin === 'reloaded') this.reloadedBaseline += entryCost(e, now) ?? 0;
     }
     const total = this.cost.total(now);
-    total.usd -= this.reloadedBaseline;
+    // Left out: what a sandbox found after a reload cost before it, and what the session charged itself.
+    total.usd -= this.reloadedBaseline + total.charged;
     const budget = this.budget();
     const outcomes = [];
     if (total.usd > this.charged) {
       outcomes.push(budget.charge(total.usd - this.charged));
       this.charged = total.usd;
     }
-    if (total.partial && !this.chargedUnknown) {
+    if (total.unchargedPartial && !this.chargedUnknown) {
       this.chargedUnknown = true;
       outcomes.push(budget.charge(null));
     }

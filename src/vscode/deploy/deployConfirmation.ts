@@ -16,10 +16,10 @@ export interface ConfirmationInput {
   /** Who wrote the code, for the wording only (a draft or a folder can say anything). */
   generator?: string;
   /**
-   * This process generated the code from a built-in template and nothing changed it since (`AppTree.isOurs`).
-   * Only then does the local runner go without the "unsandboxed" warning.
+   * The session's trust decision (DeployQuestion.unsandboxed): code not ours (not a built-in template generated in
+   * this window, unchanged since) would run unsandboxed on this machine. The dialog warns.
    */
-  ours: boolean;
+  unsandboxed: boolean;
   provider: ProviderId;
   /** What the local runner isolates (LocalProvider.isolation()); without it, local counts as not sandboxed. */
   isolation?: IsolationReport;
@@ -46,7 +46,8 @@ export function deployConfirmation(i: ConfirmationInput): Confirmation {
   const run = runsHere(i.provider, i.isolation, {
     detail: true,
     remote: providerInfo(i.provider).timeout ? `template ${i.e2bTemplate}, stops after ${i.timeoutMinutes} min unless extended` : undefined,
-    ours: i.ours,
+    // The session's trust decision: a warning exactly when it says the code would run unsandboxed.
+    ours: !i.unsandboxed,
     origin: codeOrigin(i.generator),
   });
   const where = run.where;

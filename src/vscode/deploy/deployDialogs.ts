@@ -1,28 +1,23 @@
 /**
  * The questions a deploy asks: which provider when E2B has no key, and the modal confirmation (which provider,
- * what runs, what is installed, the warnings). A redeploy asks again when it would run something the user has not
- * approved in that sandbox (another start command, other dependencies, new warnings).
+ * what runs, what is installed, the warnings): the session's `ask.deploy` port. The session decides when to ask
+ * (a redeploy asks again only when it would run something not approved in that sandbox) and whether the code
+ * would run unsandboxed.
  */
 import * as vscode from 'vscode';
 
-import type { AppMeta } from '../../core/workspace/treeTypes';
 import { CancelledError } from '../../core/base/errors';
 import type { ProviderChoice } from '../../core/sandbox';
+import type { DeployQuestion } from '../../core/session';
 import { providerInfo } from '../../core/session';
 import type { SandboxProvider } from '../../core/sandbox/types';
-import type { AppSpec } from '../../core/app/spec';
-import type { Finding } from '../../core/base/finding';
-import { installCommand } from '../../core/session';
-import { sameDependencies } from '../../core/workspace/specDiff';
 import type { Confirmation } from './deployConfirmation';
 import { deployConfirmation } from './deployConfirmation';
 import type { Providers } from '../sandboxes/providers';
 import { whereProviderRuns } from '../../core/deploy/whereItRuns';
-import type { Approval } from '../sandboxes/sandboxEntry';
 import type { Secrets } from '../base/secrets';
 import { secretOfKey } from '../base/secrets';
 import type { Settings } from '../base/settings';
-import { dependenciesOf } from '../../core/stacks';
 
 /** Shows a confirmation and resolves true when the user goes ahead. */
 export type AskConfirmation = (c: Confirmation) => Promise<boolean>;
@@ -31,16 +26,6 @@ const modal: AskConfirmation = async (c) => {
   const ask = c.warn ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
   return (await ask(c.message, { modal: true, detail: c.detail }, c.action)) === c.action;
 };
-
-/** The warning keys of findings (rule, path, message): a redeploy asks again only for new ones. */
-export function warningKeys(findings: readonly Finding[]): string[] {
-  return findings.filter((f) => f.severity === 'warning').map((f) => `${f.rule}|${f.path ?? ''}|${f.message}`);
-}
-
-/** What the user approves by going ahead with `spec`. */
-export function approvalOf(spec: AppSpec, findings: readonly Finding[], before?: Approval): Approval {
-  return { startCommand: spec.startCommand, dependencies: dependenciesOf(spec), warnings: [...new Set([...(before?.warnings ?? []), ...warningKeys(findings)])] };
-}
 
 export class DeployDialogs {
   /** How confirmations are shown: a modal dialog; integration tests answer through `answerWith` (test mode only). */
@@ -90,40 +75,29 @@ export class DeployDialogs {
   }
 
   /**
-   * Asks before a deploy, or before a redeploy that runs something not in `approved` (always when nothing is known
-   * to be approved). Throws CancelledError on "no"; returns what is approved now.
+   * The session's `ask.deploy` port: the modal before a deploy, or before an update or restart in place that runs
+   * something not approved (the session decides when, whether the code would run unsandboxed, and what changed).
+   * Resolves true when the user goes ahead.
    */
-  async confirm(app: AppMeta, spec: AppSpec, findings: Finding[], code: { generator: string | undefined; ours: boolean }, provider: SandboxProvider, redeploy?: { approved?: Approval }): Promise<Approval> {
-    const approved = redeploy?.approved;
-    const changed = approved ? whatChanged(approved, spec, findings) : ['what runs'];
-    if (redeploy && approved && changed.length === 0) return approvalOf(spec, findings, approved);
+  async askDeploy(q: DeployQuestion, appName: string): Promise<boolean> {
     const s = this.settings();
     const c = deployConfirmation({
-      appName: app.name,
-      spec,
-      findings,
-      generator: code.generator,
-      ours: code.ours,
-      provider: provider.id,
-      isolation: provider.isolation?.(),
-      install: installCommand(spec, provider),
+      appName,
+      spec: q.spec,
+      findings: q.findings,
+      generator: q.generator,
+      unsandboxed: q.unsandboxed,
+      provider: q.provider.id,
+      isolation: q.provider.isolation?.(),
+      install: q.install,
       e2bTemplate: s.e2bTemplate,
       timeoutMinutes: s.sandboxTimeoutMinutes,
-      redeploy: !!redeploy,
+      redeploy: q.kind !== 'first',
     });
     // The app's secrets by name only: their values are never shown.
-    const names = Object.keys(await this.secrets.appSecrets(app.id));
+    const names = Object.keys(await this.secrets.appSecrets(q.app));
     const withSecrets = names.length ? { ...c, detail: `${c.detail}\n\nSecrets passed to the app: ${names.join(', ')} (values hidden).` } : c;
-    const shown = redeploy && approved ? { ...withSecrets, detail: `Changed since you approved it: ${changed.join(', ')}.\n\n${withSecrets.detail}` } : withSecrets;
-    if (!(await this.ask(shown))) throw new CancelledError();
-    return approvalOf(spec, findings, approved);
+    const shown = q.changed ? { ...withSecrets, detail: `Changed since you approved it: ${q.changed.join(', ')}.\n\n${withSecrets.detail}` } : withSecrets;
+    return this.ask(shown);
   }
-}
-
-function whatChanged(approved: Approval, spec: AppSpec, findings: readonly Finding[]): string[] {
-  const out: string[] = [];
-  if (approved.startCommand.trim() !== spec.startCommand.trim()) out.push(`the start command (was “${approved.startCommand}”)`);
-  if (!sameDependencies(approved.dependencies, dependenciesOf(spec))) out.push(`the dependencies (were ${approved.dependencies.join(', ') || 'none'})`);
-  if (warningKeys(findings).some((k) => !approved.warnings.includes(k))) out.push('new warnings');
-  return out;
 }

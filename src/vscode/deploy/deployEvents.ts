@@ -6,6 +6,7 @@
 import type * as vscode from 'vscode';
 import type { AppMeta } from '../../core/workspace/treeTypes';
 import type { Phase, SpawnEvent } from '../../core/base/events';
+import type { SessionEvent } from '../../core/session';
 import { formatFinding } from '../../core/validate';
 import type { LogChannel } from '../base/logChannel';
 import { formatProblem, verifySummary } from '../../core/session';
@@ -37,7 +38,7 @@ export function deployEvents(
   progress: vscode.Progress<{ message?: string }>,
   sandboxId: () => string | undefined,
   onCreated: (e: Extract<SpawnEvent, { event: 'created' }>) => void = () => undefined,
-): (e: SpawnEvent) => void {
+): (e: SessionEvent) => void {
   const log = v.logger.scope(`app:${app.name}`);
   return (e) => {
     if (e.event === 'created') {
@@ -78,7 +79,11 @@ export function deployEvents(
       case 'cost':
         v.cost.addGeneration(e.usd);
         break;
-      case 'file':
+      case 'warning':
+        if (id) v.logs.append(id, e.message);
+        log.warn(e.message);
+        break;
+      default:
         break;
     }
   };

@@ -1,25 +1,20 @@
 /**
- * Runs one deploy of an app with the core pipeline, rendering its events: a first deploy into a new sandbox
- * (deploy), or an update of the app's sandbox (redeploy in place, or startIn for a failed or stopped app).
- * Only the DeployService calls these, inside the app's turn of its queue.
+ * Runs one deploy of an app through its app session (core/session: first deploy, update in place or restart in
+ * place, the questions, the cap, pre-warm take and extend), rendering its events: the progress notification (the
+ * status bar for a quiet update), the sandbox's entry and log, the preview. Nothing shows until the session says
+ * the deploy may go ahead (a "no" changes nothing). Only the DeployService calls it, inside the app's turn of its queue.
  */
 import * as vscode from 'vscode';
 import type { AppMeta } from '../../core/workspace/treeTypes';
-import type { Deployment } from '../../core/deploy/deploy';
-import { deploy, redeploy, restartInPlace } from '../../core/deploy/deploy';
-import { extendAfterTake } from '../../core/deploy/prewarm';
 import { CancelledError, isCancelled, SpawnError } from '../../core/base/errors';
-import type { DeployKind, RedeployPlan } from '../../core/deploy/redeployPlan';
-import { planRedeploy } from '../../core/deploy/redeployPlan';
-import { servesHotUpdates } from '../../core/stacks';
-import type { Sandbox, SandboxProvider } from '../../core/sandbox/types';
-import type { AppSecrets } from '../../core/base/secrets';
-import type { AppSpec } from '../../core/app/spec';
+import type { AppSession, Deployed, DeployPlan } from '../../core/session';
+import type { Deployment } from '../../core/deploy/deploy';
+import type { RedeployPlan } from '../../core/deploy/redeployPlan';
+import type { SandboxProvider } from '../../core/sandbox/types';
 import { withSignal } from '../base/cancellation';
-import { DATA_KEY_METADATA } from '../../core/session';
-import type { Verifier } from '../../core/verify';
+import type { Verifier } from '../../core/session';
 import type { SandboxDiscovery } from '../sandboxes/sandboxDiscovery';
-import type { Approval, SandboxEntry } from '../sandboxes/sandboxEntry';
+import type { SandboxEntry } from '../sandboxes/sandboxEntry';
 import type { Settings } from '../base/settings';
 import type { PreviewManager } from '../webview/previewManager';
 import type { DeployView } from './deployEvents';
@@ -36,108 +31,109 @@ export interface DeployResult {
 
 export interface RunContext extends DeployView {
   /** The app's secrets, passed to its processes at start (values redacted from everything the pipeline reports). */
-  appSecrets: (appId: string) => Promise<AppSecrets>;
+  appSecrets: (appId: string) => Promise<Record<string, string>>;
   previews: PreviewManager;
   discovery: SandboxDiscovery;
   settings: () => Settings;
   /** The window's verifier (its one browser): the pipeline's verification step. */
   verifier: () => Verifier;
-  /** The app's data key (core/session appDataKey: the window's session and the app's id), so its next sandbox finds its data. */
-  dataKey: (appId: string) => string | undefined;
 }
 
 export interface RunOptions {
   token?: vscode.CancellationToken;
+  /** A background update of a running app (hot redeploy): progress in the status bar, the preview not revealed. */
   quiet?: boolean;
-  /** A pre-warmed sandbox (core/deploy/prewarm.ts) the first deploy goes into instead of creating one. */
-  into?: Sandbox;
-}
-
-/** A first deploy into a new sandbox; the pipeline destroys it on failure or cancel. */
-export function firstDeploy(c: RunContext, app: AppMeta, spec: AppSpec, provider: SandboxProvider, approved: Approval, opts: RunOptions): Thenable<DeployResult> {
-  c.logger.scope('deploy').info(`deploying ${app.name} to ${provider.id}`);
-  c.previews.createOrShow(app.id, { preserveFocus: true });
-  let id: string | undefined;
-  const progressOptions = { location: vscode.ProgressLocation.Notification, title: `Deploying ${app.name}`, cancellable: true };
-  return vscode.window.withProgress(progressOptions, (progress, token) =>
-    withSignal([token, opts.token], async (signal) => {
-      const onEvent = deployEvents(c, app, progress, () => id, (e) => (id = c.registry.add(e, provider, app, approved).id));
-      try {
-        const secrets = await c.appSecrets(app.id);
-        const deployment = await deploy({
-          secrets,
-          spec,
-          provider,
-          appName: app.name,
-          signal,
-          onEvent,
-          logger: c.logger.scope(provider.id),
-          timeoutMs: c.settings().sandboxTimeoutMinutes * 60_000,
-          metadata: { client: 'vscode', appId: app.id, appName: app.name, appType: spec.appType, ...dataKeyMetadata(c.dataKey(app.id)) },
-          into: opts.into,
-          verify: c.verifier(),
-        });
-        if (!id) throw new SpawnError('deploy.failed', 'The sandbox was not recorded.');
-        ready(c, id, deployment, `Ready at ${deployment.url}`);
-        // Pre-warmed with a short lifetime: extended once it runs the app (core/deploy/prewarm.ts, as in the CLI).
-        const sandboxId = id;
-        await extendAfterTake(opts.into, (ms) => c.registry.extendTimeout(sandboxId, ms), c.settings().sandboxTimeoutMinutes * 60_000, (m) => c.logger.scope('deploy').warn(m));
-        await c.discovery.refreshResources(id);
-        return { sandboxId: id, url: deployment.url, provider: provider.id, redeployed: false };
-      } catch (err) {
-        if (isCancelled(err) || signal.aborted) {
-          if (id) c.registry.remove(id);
-          c.previews.close(app.id);
-          throw new CancelledError();
-        }
-        if (id) c.registry.markFailed(id, err, { sandboxGone: true });
-        throw err;
-      }
-    }),
-  );
+  /** The provider a first deploy goes to (the user's choice). */
+  provider?: SandboxProvider;
+  /** The caller asked already (scripted `confirm: true`, tests only): the session does not ask. */
+  confirmed?: boolean;
 }
 
 /**
- * Updates the app's sandbox. A running app goes through the core's redeploy (only changed files written, removed
- * ones deleted, install and restart only when needed); a failed or stopped one is started afresh in it.
+ * Deploys `app` through its session. `entry`: the app's sandbox as the registry knows it (an update or restart goes
+ * into it); a first deploy records its new sandbox the moment the pipeline creates it.
  */
-export function redeployInto(c: RunContext, app: AppMeta, entry: SandboxEntry & { sandbox: NonNullable<SandboxEntry['sandbox']> }, spec: AppSpec, kind: Exclude<DeployKind, 'first'>, opts: RunOptions): Thenable<DeployResult> {
-  const previous = entry.deployment;
-  const running = kind === 'redeploy' && previous !== undefined;
-  c.logger.scope('deploy').info(`redeploying ${app.name} into ${entry.provider} sandbox ${entry.id}${running ? '' : ' (restarting it)'}`);
-  if (!opts.quiet) c.previews.createOrShow(app.id, { preserveFocus: true });
-  // An edit a dev server hot-updates (react, no restart) leaves the app running throughout: the page updates itself.
-  const hot = running && servesHotUpdates(spec) && !planRedeploy(previous.spec, spec).restart;
-  if (hot) c.registry.setPhase(entry.id, PHASE_LABELS.write);
-  else c.registry.markStarting(entry.id, PHASE_LABELS.write);
-  const title = `Redeploying ${app.name}`;
-  const progressOptions = opts.quiet ? { location: vscode.ProgressLocation.Window, title } : { location: vscode.ProgressLocation.Notification, title, cancellable: true };
-  return vscode.window.withProgress(progressOptions, (progress, token) =>
-    withSignal([token, opts.token], async (signal) => {
-      const step = { secrets: await c.appSecrets(app.id), provider: entry.providerRef, signal, onEvent: deployEvents(c, app, progress, () => entry.id), logger: c.logger.scope(entry.provider), verify: c.verifier() };
-      try {
-        let deployment: Deployment;
-        let restarted = true;
-        if (running) {
-          const r = await redeploy(previous, spec, step);
-          deployment = r.deployment;
-          restarted = r.plan.restart;
-          c.logs.append(entry.id, `Redeploy: ${describePlan(r.plan)}`);
-        } else {
-          // Restarted in place, as every front does (core/deploy/deploy.ts): the core decides whether to install again.
-          deployment = await restartInPlace({ sandbox: entry.sandbox, spec: previous?.spec, process: previous?.process }, spec, step);
-        }
-        ready(c, entry.id, deployment, `Redeployed; ready at ${deployment.url}`);
-        // A dev server with HMR (react) updates the page itself; a reload would lose the page's state.
-        if (restarted || !servesHotUpdates(spec)) c.previews.reload(app.id);
-        return { sandboxId: entry.id, url: deployment.url, provider: entry.provider, redeployed: true, restarted };
-      } catch (err) {
-        const cancelled = isCancelled(err) || signal.aborted;
-        c.registry.markFailed(entry.id, cancelled ? new SpawnError('cancelled', 'The redeploy was cancelled; the app may not be running.') : err, { sandboxGone: false });
-        throw cancelled ? new CancelledError() : err;
+export async function runDeploy(c: RunContext, app: AppMeta, session: AppSession, entry: SandboxEntry | undefined, opts: RunOptions): Promise<DeployResult> {
+  let id: string | undefined;
+  let plan: DeployPlan | undefined;
+  let progress: vscode.Progress<{ message?: string }> | undefined;
+  let shown!: () => void;
+  const done = new Promise<void>((r) => (shown = r));
+  const cancel = new vscode.CancellationTokenSource();
+  const provider = opts.provider ?? entry?.providerRef;
+  const render = deployEvents(c, app, { report: (m) => progress?.report(m) }, () => id, (e) => (id = c.registry.add(e, provider!, app, session.approval).id));
+
+  // Allowed (every question answered yes, the cap allows): only now does the deploy show.
+  const allowed = (p: DeployPlan) => {
+    plan = p;
+    const first = p.kind === 'first';
+    if (!first) id = entry?.id;
+    c.logger.scope('deploy').info(first ? `deploying ${app.name} to ${provider?.id}` : `redeploying ${app.name} into ${entry?.provider} sandbox ${entry?.id}${p.kind === 'restart' ? ' (restarting it)' : ''}`);
+    if (first || !opts.quiet) c.previews.createOrShow(app.id, { preserveFocus: true });
+    // An edit a dev server hot-updates (react, no restart) leaves the app running throughout: the page updates itself.
+    if (id && !first) {
+      if (session.approval) c.registry.approve(id, session.approval);
+      if (p.hotUpdate) c.registry.setPhase(id, PHASE_LABELS.write);
+      else c.registry.markStarting(id, PHASE_LABELS.write);
+    }
+    const title = `${first ? 'Deploying' : 'Redeploying'} ${app.name}`;
+    const options = opts.quiet && !first ? { location: vscode.ProgressLocation.Window, title } : { location: vscode.ProgressLocation.Notification, title, cancellable: true };
+    void vscode.window.withProgress(options, (p2, token) => {
+      progress = p2;
+      token.onCancellationRequested(() => cancel.cancel());
+      return done;
+    });
+  };
+
+  try {
+    const d = await withSignal([cancel.token, opts.token], (signal) =>
+      session.deploy({
+        provider: opts.provider,
+        signal,
+        onEvent: render,
+        onAllowed: allowed,
+        confirmed: opts.confirmed,
+        appName: app.name,
+        metadata: { appId: app.id, appName: app.name },
+        // This window's sandboxes are metered by its SessionCost (with the pre-warmed and reloaded ones).
+        metered: false,
+        verify: c.verifier(),
+      }),
+    );
+    return await finish(c, app, d, id);
+  } catch (err) {
+    const cancelled = isCancelled(err) || cancel.token.isCancellationRequested || opts.token?.isCancellationRequested === true;
+    if (!plan) throw cancelled ? new CancelledError() : err; // a "no" or the cap: nothing ran, nothing changed
+    if (plan.kind === 'first') {
+      if (cancelled) {
+        if (id) c.registry.remove(id);
+        c.previews.close(app.id);
+        throw new CancelledError();
       }
-    }),
-  );
+      if (id) c.registry.markFailed(id, err, { sandboxGone: true });
+      throw err;
+    }
+    if (id) c.registry.markFailed(id, cancelled ? new SpawnError('cancelled', 'The redeploy was cancelled; the app may not be running.') : err, { sandboxGone: false });
+    throw cancelled ? new CancelledError() : err;
+  } finally {
+    shown();
+    cancel.dispose();
+  }
+}
+
+async function finish(c: RunContext, app: AppMeta, d: Deployed, id: string | undefined): Promise<DeployResult> {
+  if (!id || !c.registry.get(id)) throw new SpawnError('deploy.failed', 'The sandbox was not recorded.');
+  const first = d.kind === 'first';
+  ready(c, id, d.deployment, first ? `Ready at ${d.url}` : `Redeployed; ready at ${d.url}`);
+  if (d.plan) c.logs.append(id, `Redeploy: ${describePlan(d.plan)}`);
+  if (first) {
+    await c.discovery.refreshResources(id);
+    return { sandboxId: id, url: d.url, provider: d.provider.id, redeployed: false };
+  }
+  const restarted = d.plan?.restart ?? true;
+  // A dev server with HMR (react) updates the page itself; a reload would lose the page's state.
+  if (!d.hotUpdate) c.previews.reload(app.id);
+  return { sandboxId: id, url: d.url, provider: d.provider.id, redeployed: true, restarted };
 }
 
 /** The app runs: the entry says so, and an app that stops on its own later shows as failed, with its last output. */
@@ -157,9 +153,4 @@ function describePlan(plan: RedeployPlan): string {
   if (plan.install) parts.push('dependencies reinstalled');
   parts.push(plan.restart ? 'restarted' : 'no restart needed');
   return parts.join('; ');
-}
-
-/** The sandbox metadata that names the app's data folder (none: the sandbox's own). */
-function dataKeyMetadata(key: string | undefined): Record<string, string> {
-  return key ? { [DATA_KEY_METADATA]: key } : {};
 }

@@ -2,8 +2,10 @@
  * The one owner of deploys. Every path that deploys an app — Deploy App (the command, the preview's Retry), hot
  * redeploy on save, an accepted refine or fix, going back to a version, and later pre-warming and agent tools —
  * calls `deploy` (or `redeployIfChanged`), which runs in the app's turn of one per-app queue: two deploys of one
- * app never overlap. It decides first deploy vs redeploy, takes over this window's sandbox found after a reload,
- * asks before running anything the user has not approved, and hands the work to the core pipeline (deployRun).
+ * app never overlap. It takes over this window's sandbox found after a reload, resumes a paused one, tells the
+ * app's session (core/session) which sandbox the app has, and lets it decide and deploy (deployRun): first deploy
+ * vs update vs restart in place, the questions (its dialogs are the session's `ask.deploy` port), trust, the cap
+ * before a new billed sandbox, pre-warm take and extend.
  */
 import * as vscode from 'vscode';
 import type { AppMeta } from '../../core/workspace/treeTypes';
@@ -13,6 +15,7 @@ import type { SpecDiff } from '../../core/workspace/specDiff';
 import { diffSpecs } from '../../core/workspace/specDiff';
 import { KeyedQueue } from '../../core/base/keyedQueue';
 import type { DiscardReason, Prewarm } from '../../core/deploy/prewarm';
+import type { SandboxProvider } from '../../core/sandbox/types';
 import type { ProviderChoice } from '../../core/sandbox';
 import type { AppType } from '../../core/app/spec';
 import { hasErrors } from '../../core/session';
@@ -21,9 +24,8 @@ import type { AppDiagnostics } from '../fs/diagnostics';
 import { isAppUri } from '../fs/appUri';
 import { isLive, liveOrRedeploying } from '../sandboxes/sandboxEntry';
 import type { DeployDialogs } from './deployDialogs';
-import { approvalOf } from './deployDialogs';
 import type { DeployResult, RunContext } from './deployRun';
-import { firstDeploy, redeployInto } from './deployRun';
+import { runDeploy } from './deployRun';
 
 export type { DeployResult } from './deployRun';
 
@@ -43,8 +45,6 @@ export interface DeployRequest {
 
 export class DeployService implements vscode.Disposable {
   private readonly queue = new KeyedQueue();
-  /** Sandboxes pre-warmed for apps being generated, by app id; only this service deploys into them. */
-  private readonly prewarms = new Map<string, Prewarm>();
   private readonly subscription: vscode.Disposable;
 
   constructor(
@@ -52,64 +52,57 @@ export class DeployService implements vscode.Disposable {
     private readonly diagnostics: AppDiagnostics,
     private readonly dialogs: DeployDialogs,
     private readonly run: RunContext,
-    /** The app session: whether to pre-warm, the take rule, first deploy vs update vs restart in place. */
+    /** The app session: each app's deploys, its pre-warm, the questions, the cap, trust. */
     private readonly sessions: WindowSession,
   ) {
     // Destroyed from the Sandboxes view (or gone): that pre-warm is over.
     this.subscription = run.registry.onDidRemove((e) => {
-      if (e.prewarmed && e.appId && this.prewarms.get(e.appId)?.current?.id === e.id) void this.discardPrewarm(e.appId, 'disposed');
+      if (e.prewarmed && e.appId) void this.sessions.session.existing(e.appId)?.discardPrewarmIn(e.id, 'disposed');
     });
   }
 
   /**
    * Pre-warm (the Spawner calls it as generation starts): when this app's deploy will go to E2B and `spawnApp.prewarm`
-   * is on, a sandbox from the app type's template is created now; nothing is written into it until a deploy takes it.
+   * is on, the app's session makes a sandbox from the app type's template now (never past today's cap); nothing is
+   * written into it until a deploy takes it.
    */
   async startPrewarm(app: AppMeta, appType: AppType): Promise<void> {
     const s = this.run.settings();
-    if (!s.prewarm || this.prewarms.has(app.id)) return;
+    if (!s.prewarm) return;
     const provider = await this.dialogs.providerWithoutAsking(s.sandboxProvider);
     if (!provider) return;
-    const log = this.run.logger.scope('prewarm');
     const session = await this.sessions.current();
-    const prewarm = session.startPrewarm(provider, appType, {
+    session.app(app.id, app.name).prewarmFor(provider, appType, {
       enabled: s.prewarm,
       appName: app.name,
       idleMs: s.prewarmMinutes * 60_000,
       metadata: { appId: app.id, appName: app.name },
-      logger: log,
+      logger: this.run.logger.scope('prewarm'),
       onEvent: (e) => {
         if (e.kind === 'created') {
           this.run.registry.addPrewarmed(e.sandbox, provider, app);
           void this.run.discovery.refreshResources(e.sandbox.id); // CPU and memory: its seconds count in the session's cost
           this.run.logs.append(e.sandbox.id, `Pre-warmed ${provider.id} sandbox ${e.sandbox.id} in ${e.createMs} ms while the model writes; nothing runs in it until Deploy.`);
         } else if (e.kind === 'discarded') {
-          if (this.prewarms.get(app.id) === prewarm) this.prewarms.delete(app.id);
           if (e.sandboxId && this.run.registry.get(e.sandboxId)?.prewarmed) this.run.registry.remove(e.sandboxId);
-        } else if (e.kind === 'failed') {
-          if (this.prewarms.get(app.id) === prewarm) this.prewarms.delete(app.id);
         }
       },
     });
-    if (prewarm) this.prewarms.set(app.id, prewarm);
   }
 
   /** Kills the app's pre-warmed sandbox (generation failed or was cancelled, the app was deleted…). */
   async discardPrewarm(appId: string, reason: DiscardReason): Promise<void> {
-    const prewarm = this.prewarms.get(appId);
-    if (!prewarm) return;
-    this.prewarms.delete(appId);
-    await prewarm.discard(reason);
+    await this.sessions.session.existing(appId)?.discardPrewarm(reason);
   }
 
   /** The app's pre-warm, for tests and the view (undefined when none is pending). */
   prewarmOf(appId: string): Prewarm | undefined {
-    return this.prewarms.get(appId);
+    return this.sessions.session.existing(appId)?.prewarmed;
   }
 
   dispose(): void {
     this.subscription.dispose();
-    for (const id of [...this.prewarms.keys()]) void this.discardPrewarm(id, 'disposed');
+    void this.sessions.session.discardPrewarms('disposed');
   }
 
   /** Deploys the app (or redeploys it into its sandbox), after any deploy of it already running or queued. */
@@ -147,15 +140,16 @@ export class DeployService implements vscode.Disposable {
   private async deployNow(app: AppMeta, opts: DeployRequest): Promise<DeployResult> {
     const { registry, logger } = this.run;
     if (!opts.quiet) await saveOpenEditors(app);
-    // Validated with the app's secrets, as the pipeline will: their findings are in the dialog, before the yes.
-    const { spec, findings, generator } = this.tree.specOf(app, { secrets: await this.run.appSecrets(app.id) });
+    const secrets = await this.run.appSecrets(app.id);
+    // Validated with the app's secrets, as the session will before it asks: an error blocks here, with the Problems.
+    const { spec, findings, generator } = this.tree.specOf(app, { secrets });
     this.diagnostics.refresh(app);
     if (!spec || hasErrors(findings)) {
       const n = findings.filter((f) => f.severity === 'error').length;
       throw new SpawnError('blocked', `Deploy blocked: ${app.name} has ${n} error${n === 1 ? '' : 's'} (see Problems).`);
     }
     let existing = registry.forApp(app.id);
-    if (existing?.prewarmed) existing = undefined; // its pre-warmed sandbox: a first deploy (below) takes it
+    if (existing?.prewarmed) existing = undefined; // its pre-warmed sandbox: a first deploy takes it
     if (existing?.origin === 'reloaded' && existing.providerRef.takeOver) {
       // This window's sandbox from before a reload: take it over rather than start a second one beside it.
       const { id, provider } = existing;
@@ -174,33 +168,23 @@ export class DeployService implements vscode.Disposable {
       await registry.resume(existing.id, this.run.settings().sandboxTimeoutMinutes * 60_000);
       existing = registry.get(existing.id);
     }
-    // First deploy, update of the running app, or restart in place of a stopped one: the core's one rule.
-    // The session's rules that read no settings: no need to configure it first (a hot redeploy stays quick).
-    const session = this.sessions.session;
-    const kind = session.deployKind(existing?.origin === 'deployed' ? { running: existing.status === 'running' && existing.deployment !== undefined, sandboxExists: existing.sandbox !== undefined } : undefined);
-    if (existing?.origin === 'deployed' && existing.sandbox && kind !== 'first') {
-      const sandbox = existing.sandbox;
-      const approved = opts.confirm ? approvalOf(spec, findings, existing.approved) : await this.dialogs.confirm(app, spec, findings, { generator, ours: this.tree.isOurs(app) }, existing.providerRef, { approved: existing.approved });
-      registry.approve(existing.id, approved);
-      return redeployInto(this.run, app, { ...existing, sandbox }, spec, kind, opts);
-    }
-    if (existing?.origin === 'deployed') registry.remove(existing.id);
-    const prewarm = this.prewarms.get(app.id);
-    let provider: Awaited<ReturnType<DeployDialogs['chooseProvider']>>;
-    let approved: ReturnType<typeof approvalOf>;
+    // The app's session decides: first deploy, update of the running app, or restart in place of a stopped one.
+    const session = (await this.sessions.current()).app(app.id, app.name);
+    session.useSecrets(secrets);
+    session.setSpec(spec, generator);
+    const own = existing?.origin === 'deployed' ? existing : undefined;
+    session.attach(own?.sandbox ? { sandbox: own.sandbox, provider: own.providerRef, deployment: own.deployment, running: own.status === 'running' && own.deployment !== undefined, approved: own.approved } : undefined);
+    const run = { token: opts.token, quiet: opts.quiet, confirmed: opts.confirm };
+    if ((await session.nextKind()) !== 'first') return runDeploy(this.run, app, session, own, run);
+    if (own) registry.remove(own.id);
+    let provider: SandboxProvider;
     try {
       provider = await this.dialogs.chooseProvider(opts.provider ?? this.run.settings().sandboxProvider);
-      if (prewarm && provider.id !== prewarm.provider.id) await this.discardPrewarm(app.id, 'local-chosen');
-      approved = opts.confirm ? approvalOf(spec, findings) : await this.dialogs.confirm(app, spec, findings, { generator, ours: this.tree.isOurs(app) }, provider);
     } catch (err) {
-      await this.discardPrewarm(app.id, 'rejected'); // the user said no (or closed the dialog)
+      await session.discardPrewarm('rejected'); // the user said no (or closed the dialog)
       throw err;
     }
-    // Only now, confirmed, does anything of the app reach the pre-warmed sandbox (one of another app type is no use).
-    const current = this.prewarms.get(app.id);
-    this.prewarms.delete(app.id);
-    const into = await session.takePrewarm(current, spec.appType, provider.id);
-    return firstDeploy(this.run, app, spec, into ? current!.provider : provider, approved, { ...opts, into });
+    return runDeploy(this.run, app, session, undefined, { ...run, provider });
   }
 }
 

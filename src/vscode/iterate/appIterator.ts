@@ -8,8 +8,8 @@ import * as vscode from 'vscode';
 import type { AppMeta } from '../../core/workspace/treeTypes';
 import type { AppTree } from '../../core/workspace/appTree';
 import { CancelledError, FIXABLE_CODES, isCancelled, messageOf, SpawnError } from '../../core/base/errors';
-import type { FailedStep } from '../../core/generate/fixLoop';
-import { FixLoop, usefulTail } from '../../core/generate/fixLoop';
+import type { FailedStep, FixLoop } from '../../core/generate/fixLoop';
+import type { WindowSession } from '../base/session';
 import { currentFiles } from '../../core/workspace/treeEdits';
 import { compareFiles, versionTitle } from '../../core/app/versions';
 import type { DeployResult, DeployService } from '../deploy/deployService';
@@ -64,8 +64,6 @@ const STEP_OF_CODE: Record<string, FailedStep> = {
 };
 
 export class AppIterator extends Disposable {
-  private readonly loops = new Map<string, FixLoop>();
-
   constructor(
     private readonly tree: AppTree,
     private readonly registry: SandboxRegistry,
@@ -78,11 +76,13 @@ export class AppIterator extends Disposable {
     private readonly snapshots: SnapshotDocuments,
     private readonly settings: () => Settings,
     private readonly logger: LogChannel,
+    /** The app session: each app's fix loop, its proposals (the cap, the cost, validation with its secrets). */
+    private readonly sessions: WindowSession,
   ) {
     super();
     // The app came up (after a fix, or any deploy): the next failure starts a new fix loop.
     this._register(registry.onDidChange((e) => {
-      if (e?.status === 'running' && e.appId) this.loops.delete(e.appId);
+      if (e?.status === 'running' && e.appId) sessions.session.existing(e.appId)?.fixed();
     }));
   }
 
@@ -96,10 +96,7 @@ export class AppIterator extends Disposable {
   async refine(app: AppMeta, followUp: string, opts: IterateOptions = {}): Promise<IterateResult> {
     const claude = await this.changes.claude();
     const spec = await this.changes.current(app);
-    const { patch, usage } = await this.changes.ask(app, `Refining ${app.name}`, opts.token, (signal, onEvent, secrets) =>
-      claude.refine({ spec, followUp, signal, onEvent, logger: this.logger.scope('claude'), secrets }),
-    );
-    const { next, diff } = this.changes.patched(app, spec, patch);
+    const { patch, usage, next, diff } = await this.changes.propose(app, `Refining ${app.name}`, opts.token, claude, spec, { followUp });
     const base = { ...summaryOf(diff), summary: patch.summary, usd: usage.usd };
     if (!hasChanges(diff)) {
       void vscode.window.showInformationMessage(`Claude proposed no changes to ${app.name}${patch.summary ? `: ${patch.summary}` : '.'}`);
@@ -127,8 +124,8 @@ export class AppIterator extends Disposable {
    */
   async fix(app: AppMeta, opts: IterateOptions = {}): Promise<FixResult> {
     const settings = this.settings();
-    let loop = this.loops.get(app.id);
-    if (!loop || (loop.attempts === 0 && loop.cap !== settings.fixAttempts)) loop = this.newLoop(app, settings.fixAttempts);
+    const session = await this.changes.appSession(app);
+    let loop = session.fixLoop(settings.fixAttempts);
     const claude = await this.changes.claude();
     let automatic = false;
     for (;;) {
@@ -141,20 +138,18 @@ export class AppIterator extends Disposable {
           `Start a new round? Claude is asked again, up to ${settings.fixAttempts} more time${settings.fixAttempts === 1 ? '' : 's'}.`,
           'Try Again',
         );
-        loop = this.newLoop(app, settings.fixAttempts);
+        loop = session.fixLoop(settings.fixAttempts, true);
       } else if (loop.attempts > 0 && !automatic) {
         await confirm(opts, `Fix attempt ${loop.attempts + 1} of ${loop.cap} for ${app.name}`, `This fix loop has cost ${cost(loop.costUsd)} so far.`, 'Fix Again');
       }
       const step = STEP_OF_CODE[entry.error?.code ?? ''] ?? 'start';
-      const output = usefulTail([entry.error?.message ?? '', entry.error?.detail || this.logs.text(entry.id)].join('\n'));
+      // The session sends the output's useful tail.
+      const output = [entry.error?.message ?? '', entry.error?.detail || this.logs.text(entry.id)].join('\n');
       const spec = await this.changes.current(app);
       const attempt = `attempt ${loop.attempts + 1} of ${loop.cap}${loop.attempts ? `, ${cost(loop.costUsd)} so far` : ''}`;
       this.logger.scope('fix').info(`${app.name}: fixing the failed ${step} (${attempt})`);
-      const { patch, usage } = await this.changes.ask(app, `Fixing ${app.name} with Claude (${attempt})`, opts.token, (signal, onEvent, secrets) =>
-        claude.fix({ spec, step, output, signal, onEvent, logger: this.logger.scope('claude'), secrets }),
-      );
+      const { patch, usage, next, diff } = await this.changes.propose(app, `Fixing ${app.name} with Claude (${attempt})`, opts.token, claude, spec, { fix: { step, output } });
       loop.record(usage.usd);
-      const { next, diff } = this.changes.patched(app, spec, patch);
       const base = { ...summaryOf(diff), summary: patch.summary, usd: usage.usd, attempts: loop.attempts, loopUsd: loop.costUsd };
       if (!hasChanges(diff)) {
         throw new SpawnError('generation.failed', `Claude found nothing to change in ${app.name}${patch.summary ? `: ${patch.summary}` : '.'}`, undefined, { appId: app.id });
@@ -185,7 +180,7 @@ export class AppIterator extends Disposable {
 
   /** The fix loop of an app now (tests, status). */
   fixLoop(app: AppMeta): FixLoop | undefined {
-    return this.loops.get(app.id);
+    return this.sessions.session.existing(app.id)?.currentFixLoop;
   }
 
   // ---- versions ---------------------------------------------------------------------------------------------
@@ -226,12 +221,6 @@ export class AppIterator extends Disposable {
       throw new SpawnError('usage', `${app.name} has no failed deploy to fix. When its install, start or health check fails, Fix with Claude sends Claude that output.`);
     }
     return e;
-  }
-
-  private newLoop(app: AppMeta, cap: number): FixLoop {
-    const loop = new FixLoop(cap);
-    this.loops.set(app.id, loop);
-    return loop;
   }
 }
 

@@ -8,15 +8,16 @@ import type { AppMeta } from '../../core/workspace/treeTypes';
 import type { AppTree } from '../../core/workspace/appTree';
 import { aboutApp, CancelledError, isCancelled, messageOf, SpawnError } from '../../core/base/errors';
 import type { SpawnEvent } from '../../core/base/events';
-import type { AppSecrets } from '../../core/base/secrets';
 import type { ClaudeGenerator } from '../../core/generate/claude';
 import type { ChatModelGenerator } from '../../core/generate/chatModelGenerator';
+import type { AppSession } from '../../core/session';
 import { INCLUDED_IN_PLAN, providerInfo } from '../../core/session';
+import type { FailedStep } from '../../core/generate/fixLoop';
+import type { Usage } from '../../core/generate/types';
 import type { WindowSession } from '../base/session';
 import type { ChatModelSource } from '../generate/vscodeLanguageModels';
 import type { AppPatch } from '../../core/workspace/patch';
 import type { SpecDiff } from '../../core/workspace/specDiff';
-import { applyPatch } from '../../core/workspace/patch';
 import { diffSpecs } from '../../core/workspace/specDiff';
 import { mergeAccepted } from '../../core/workspace/merge';
 import { formatUsd } from '../../core/base/pricing';
@@ -33,6 +34,9 @@ import type { Secrets } from '../base/secrets';
 import type { Settings } from '../base/settings';
 import { saveAppEditors } from './changesView';
 import type { AppHistory } from './history';
+
+/** The model that refines and fixes (Session.refiner). */
+export type Refiner = Pick<ClaudeGenerator, 'refine' | 'fix'> | ChatModelGenerator;
 
 export class ClaudeChanges {
   constructor(
@@ -55,7 +59,7 @@ export class ClaudeChanges {
    * model when the generator setting allows it (`auto`, `vscode-lm`); else it offers to set a key (a user's
    * cancel is silent).
    */
-  async claude(): Promise<Pick<ClaudeGenerator, 'refine' | 'fix'> | ChatModelGenerator> {
+  async claude(): Promise<Refiner> {
     let session = await this.sessions.current();
     const generator = this.settings().generator;
     if ((!session.cfg.anthropicApiKey && generator === 'auto') || generator === 'vscode-lm') {
@@ -74,45 +78,48 @@ export class ClaudeChanges {
     return session.refiner();
   }
 
-  /** One cancellable Claude request with progress; its cost counts into the session. */
-  async ask<T>(app: AppMeta, title: string, token: vscode.CancellationToken | undefined, call: (signal: AbortSignal, onEvent: (e: SpawnEvent) => void, secrets: AppSecrets) => Promise<T>): Promise<T> {
-    // Past today's cap, the user decides first; the model is told the app's secrets' names, never their values.
-    await this.cost.beforeRequest(title);
-    const secrets = await this.secrets.appSecrets(app.id);
-    return Promise.resolve(
+  /** The app's session (core/session) with its secrets: the cap, the cost, validation with them, the fix loop. */
+  async appSession(app: AppMeta): Promise<AppSession> {
+    const session = (await this.sessions.current()).app(app.id, app.name);
+    session.useSecrets(await this.secrets.appSecrets(app.id));
+    return session;
+  }
+
+  /**
+   * The model's change to `spec`, proposed through the app's session (the cap checked before the request, its cost
+   * charged, the patch validated whole): one cancellable request with progress. Nothing is written; a patch the core
+   * refuses is logged and thrown.
+   */
+  async propose(app: AppMeta, title: string, token: vscode.CancellationToken | undefined, model: Refiner, spec: AppSpec, req: { followUp: string } | { fix: { step: FailedStep; output: string } }): Promise<{ patch: AppPatch; usage: Usage; next: AppSpec; diff: SpecDiff }> {
+    const session = await this.appSession(app);
+    const proposed = await Promise.resolve(
       vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (progress, progressToken) =>
         withSignal([progressToken, token], async (signal) => {
           progress.report({ message: `Asking ${this.settings().model}…` });
           const onEvent = (e: SpawnEvent) => {
             if (signal.aborted) return;
             if (e.event === 'file' && e.status === 'started') progress.report({ message: `Writing ${e.path}…` });
-            if (e.event === 'cost' && e.note !== INCLUDED_IN_PLAN) this.cost.addGeneration(e.usd);
+            // Shown in this window's cost; the session charged it to today's budget already.
+            if (e.event === 'cost' && e.note !== INCLUDED_IN_PLAN) this.cost.addGeneration(e.usd, { charged: true });
           };
           try {
-            return await call(signal, onEvent, secrets);
+            // Past today's cap, the session asks first (the cap's dialog); the model is told the secrets' names only.
+            return await session.propose({ ...req, model, spec, signal, onEvent });
           } catch (err) {
-            throw isCancelled(err) || signal.aborted ? new CancelledError() : aboutApp(err, app.id);
+            if (isCancelled(err) || signal.aborted) throw new CancelledError();
+            this.logger.scope('claude').warn(`${app.name}: ${messageOf(err)}`);
+            throw aboutApp(err, app.id);
           }
         }),
       ),
     );
+    return { patch: proposed.patch, usage: proposed.usage, next: proposed.spec, diff: diffSpecs(spec, proposed.spec) };
   }
 
   /** The app's spec now (its editors saved first). */
   async current(app: AppMeta): Promise<AppSpec> {
     await saveAppEditors(this.tree, app);
     return this.specOf(app);
-  }
-
-  /** The spec with the patch applied, and what it changes; a patch the core refuses is logged and thrown. */
-  patched(app: AppMeta, spec: AppSpec, patch: AppPatch): { next: AppSpec; diff: SpecDiff } {
-    try {
-      const { spec: next } = applyPatch(spec, patch);
-      return { next, diff: diffSpecs(spec, next) };
-    } catch (err) {
-      this.logger.scope('claude').warn(`${app.name}: refused a patch: ${messageOf(err)}`);
-      throw err;
-    }
   }
 
   /**

@@ -44,7 +44,7 @@ export function createIterate(d: IterateDeps): { iterate: AppIterator; hotRedepl
   const snapshots = new SnapshotDocuments(d.tree, (appId, id) => history.get(appId, id)?.files);
   const proposals = new ProposalReview(d.tree, snapshots, d.logger.scope('refine'));
   const changes = new ClaudeChanges(d.tree, d.registry, d.cost, d.diagnostics, history, d.secrets, d.settings, d.sessions, d.logger, d.models);
-  const iterate = new AppIterator(d.tree, d.registry, d.logs, d.deploys, changes, d.diagnostics, history, proposals, snapshots, d.settings, d.logger);
+  const iterate = new AppIterator(d.tree, d.registry, d.logs, d.deploys, changes, d.diagnostics, history, proposals, snapshots, d.settings, d.logger, d.sessions);
   const hotRedeploy = new HotRedeploy(d.tree, d.deploys, d.reporter, d.settings, d.logger);
   return {
     iterate,

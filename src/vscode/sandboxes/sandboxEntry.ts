@@ -17,13 +17,9 @@ export type SandboxStatus = 'starting' | 'running' | 'paused' | 'failed';
  */
 export type SandboxOrigin = 'deployed' | 'reloaded' | 'other';
 
-/** What the user approved to run in this sandbox: a redeploy that runs something else asks again. */
-export interface Approval {
-  readonly startCommand: string;
-  readonly dependencies: readonly string[];
-  /** Warning keys (rule + path) the user went ahead with. */
-  readonly warnings: readonly string[];
-}
+/** What the user approved to run in this sandbox (the session's, core/session/approval.ts): a redeploy that runs something else asks again. */
+export type { Approval } from '../../core/session';
+import type { Approval } from '../../core/session';
 
 export interface EntryError {
   readonly message: string;
