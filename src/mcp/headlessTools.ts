@@ -19,7 +19,7 @@ import type { LocalProvider, LocalProviderOptions } from '../core/sandbox/local/
 import type { AppSecrets } from '../core/base/secrets';
 import type { SpendStore } from '../core/deploy/budget';
 import type { AppSession, SessionEvent } from '../core/session';
-import { hasErrors, isAppType, MANIFEST_NAME, Session, verifyLines } from '../core/session';
+import { fixLines, hasErrors, isAppType, MANIFEST_NAME, Session, verifyLines } from '../core/session';
 import type { Finding } from '../core/base/finding';
 import { MAX_LOG_TAIL, toolDefinition } from '../core/tools/definitions';
 import { checkToolArgs } from '../core/tools/schemas';
@@ -52,6 +52,8 @@ export interface HeadlessToolsOptions {
   secrets?: AppSecrets;
   /** How often billed sandboxes' seconds are charged (ms; default 5 s). */
   meterMs?: number;
+  /** Fix rounds after a failed verification (default the session's: 1 with an Anthropic key, 0 without). */
+  fixRounds?: number;
 }
 
 /** Refusal code for an app that would run model-written code unsandboxed. */
@@ -104,6 +106,7 @@ export class HeadlessTools {
       budgetUsd: opts.budgetUsd,
       secrets: opts.secrets,
       meterMs: opts.meterMs,
+      fixRounds: opts.fixRounds,
       prewarm: false,
       ports: {
         ask: {
@@ -235,7 +238,8 @@ export class HeadlessTools {
       const verification = d.deployment.verification;
       const shot = verification?.screenshots?.wide;
       return {
-        text: [...deployedLines({ how: d.how, id, url: d.url, sandboxId: d.sandboxId, where: d.where, lifetime }), ...(verification ? verifyLines(verification) : []), ...findingLines(findings)].join('\n'),
+        // What the fix loop did after a failed verification (its rounds, cost, why it stopped), then the last check.
+        text: [...deployedLines({ how: d.how, id, url: d.url, sandboxId: d.sandboxId, where: d.where, lifetime }), ...(d.fixes ? fixLines(d.fixes) : []), ...(verification ? verifyLines(verification) : []), ...findingLines(findings)].join('\n'),
         isError: false,
         // What the browser saw (core/verify): the agent sees the app it built.
         ...(shot ? { image: { data: shot, mimeType: 'image/png' as const } } : {}),

@@ -40,6 +40,11 @@ import type { TrustedSpecs } from '../app/trust';
 import type { LoadedApp } from '../workspace/appDir';
 import type { Verifier } from '../verify';
 import type { AskPort, SessionEvent } from './ports';
+import type { FixOutcome, FixRound, FixStop } from './verifyFix';
+import { addUsd } from './verifyFix';
+import { diffSpecs } from '../workspace/specDiff';
+import { formatUsd } from '../base/pricing';
+import { PromptCacheBase } from '../generate/fixLoop';
 
 /**
  * What an app's life takes from its session (session.ts implements it): the shared rules. An interface, so that
@@ -59,6 +64,8 @@ export interface SessionHost {
   readonly chatModel?: ChatModel;
   /** The verification step after each deploy (false: none). */
   readonly verifier: Verifier | false;
+  /** Fix rounds after a failed verification when a deploy does not say (the front's flag or setting; 0 without a key). */
+  readonly fixRounds: number;
   emit(e: SessionEvent, app: string | undefined): void;
   checkPrompt(prompt: string, appType?: string, what?: 'prompt' | 'follow-up'): AppType;
   generatorFor(choice?: GeneratorChoice): string;
@@ -106,6 +113,12 @@ export interface DeployRequest {
   metadata?: Record<string, string>;
   /** Count a billed sandbox's seconds against the cap while it runs, pausing it at the cap (default true). */
   metered?: boolean;
+  /**
+   * Rounds of the fix loop when the app runs but fails its verification (default the session's `fixRounds`): the
+   * problems, the app's output, the prompt and the screenshot go to the model, its patch becomes the app's new
+   * files (written to its folder), and the app is redeployed and verified again.
+   */
+  fix?: number;
 }
 
 export interface Deployed {
@@ -122,6 +135,8 @@ export interface Deployed {
   outlivesProcess: boolean;
   /** The provider's name ("E2B", "local runner"). */
   providerLabel: string;
+  /** What the fix loop did, when the first verification found problems and a round was allowed. */
+  fixes?: FixOutcome;
 }
 
 export interface Refined {
@@ -145,6 +160,10 @@ export class AppSession {
   generator?: string;
   /** The app's folder, when it has one (saved to, read from). */
   dir?: string;
+  /** What the user asked for (the generation's prompt; a front may set it): a fix request quotes it. */
+  prompt?: string;
+  /** The app as its last refine or fix request sent it: the next one sends it again, for the prompt cache. */
+  private readonly cacheBase = new PromptCacheBase();
   /** Who wrote what runs, as far as this process knows. */
   private origin: 'model' | 'folder' = 'folder';
   private live?: Live;
@@ -238,6 +257,7 @@ export class AppSession {
       this.spec = result.spec;
       this.generator = result.generator;
       this.origin = 'model';
+      this.prompt = req.prompt;
       return { spec: result.spec, generator: result.generator, usd, notice, findings: this.session.validate(result.spec) };
     } catch (err) {
       const cancelled = isCancelled(err) || req.signal?.aborted === true;
@@ -335,8 +355,79 @@ export class AppSession {
     this.live = { deployment, provider, meter: sameSandbox ? current?.meter : undefined, timer: sameSandbox ? current?.timer : undefined };
     if (!sameSandbox && current?.timer) clearInterval(current.timer);
     if (req.metered !== false) await this.startMeter();
-    return { kind, how, deployment, provider, url: deployment.url, sandboxId: deployment.sandbox.id, where: this.session.where(provider), outlivesProcess: providerInfo(provider.id).timeout, providerLabel: providerInfo(provider.id).label };
+    const deployed: Deployed = { kind, how, deployment, provider, url: deployment.url, sandboxId: deployment.sandbox.id, where: this.session.where(provider), outlivesProcess: providerInfo(provider.id).timeout, providerLabel: providerInfo(provider.id).label };
+    const rounds = Math.max(0, Math.floor(req.fix ?? this.session.fixRounds));
+    return rounds > 0 && deployment.verification?.state === 'problems' ? this.fixVerification(deployed, rounds, req) : deployed;
   }
+
+  // ---- the fix loop after a failed verification ----
+
+  /**
+   * Up to `rounds` rounds: the cap checked before each paid request; the problems, the app's output, the prompt and
+   * (to a model that takes images) the screenshot sent with the files; the patch validated, written as the app's
+   * new files and redeployed; verified again. Each round is a `fix` event with its cost; a cancel stops it at once.
+   */
+  private async fixVerification(first: Deployed, rounds: number, req: DeployRequest): Promise<Deployed> {
+    let current = first;
+    const done: FixRound[] = [];
+    let total: number | null = 0;
+    const stop = (round: number, reason: FixStop, message: string): Deployed => {
+      this.emit({ event: 'fix', status: 'stopped', round, rounds, reason, message, totalUsd: total });
+      return { ...current, fixes: { rounds: done, usd: total, stopped: { reason, message } } };
+    };
+    if (!this.session.cfg.anthropicApiKey) return stop(1, 'no-key', 'The problems were not sent to a model: fixing needs an Anthropic API key (ANTHROPIC_API_KEY).');
+    const { ClaudeGenerator } = await import('../generate/claude');
+    const claude = new ClaudeGenerator(this.session.cfg);
+    for (let round = 1; round <= rounds; round++) {
+      const verification = current.deployment.verification!;
+      try {
+        await this.session.checkPaid({ generation: 'fix' }, this.id);
+      } catch (err) {
+        if (isCancelled(err)) throw err;
+        return stop(round, 'cap', `The fix loop stopped before round ${round}: ${messageOf(err)}`);
+      }
+      this.emit({ event: 'fix', status: 'started', round, rounds });
+      const spec = this.need();
+      let result;
+      try {
+        result = await claude.fixVerification({
+          spec,
+          base: this.cacheBase.for(spec),
+          failure: { prompt: this.prompt ?? spec.description, problems: verification.problems, title: verification.title, output: current.deployment.output.text(), screenshot: verification.screenshots?.wide },
+          signal: req.signal,
+          logger: this.session.logger,
+          secrets: this.session.secrets,
+          onEvent: (e) => {
+            if (e.event === 'cost' && e.kind === 'generation') this.session.charge(e.usd, this.id);
+            this.emit(e);
+          },
+        });
+      } catch (err) {
+        if (isCancelled(err) || req.signal?.aborted) throw err;
+        return stop(round, 'failed', `The fix loop stopped in round ${round}: ${messageOf(err)}`);
+      }
+      const { patch, usage } = result;
+      total = addUsd(total, usage.usd);
+      const { spec: next, findings } = applyPatch(spec, patch, (s) => this.session.validate(s));
+      if (hasErrors(findings)) return stop(round, 'invalid', `The fix loop stopped in round ${round}: the model's change failed validation (${findings.filter((f) => f.severity === 'error').map((f) => f.message).join(' ')}).`);
+      const diff = diffSpecs(spec, next);
+      const paths = [...diff.added, ...diff.changed, ...diff.deleted];
+      if (!paths.length && !changesWhatRuns(spec, next)) return stop(round, 'no-change', `The fix loop stopped in round ${round}: the model changed nothing${patch.summary ? ` (${patch.summary})` : ''}.`);
+      // The new version: the app's files (its folder's too), written by a model.
+      if (this.dir) updateApp(this.dir, spec, next, 'claude');
+      this.spec = next;
+      this.generator = 'claude';
+      this.origin = 'model';
+      current = await this.deploy({ ...req, fix: 0 });
+      const after = current.deployment.verification;
+      const r: FixRound = { round, summary: patch.summary, paths, usd: usage.usd, state: after?.state ?? 'verified', problems: after?.problems.length ?? 0 };
+      done.push(r);
+      this.emit({ event: 'fix', status: 'finished', rounds, totalUsd: total, ...r });
+      if (r.state !== 'problems') return { ...current, fixes: { rounds: done, usd: total } };
+    }
+    return stop(rounds, 'rounds', `Stopped after ${rounds} fix round${rounds === 1 ? '' : 's'} (${formatUsd(total)}): the app still fails its checks.`);
+  }
+
 
   /** The one trust rule, and a change of what runs since the approval: the front is asked, through its port. */
   private async mayRun(spec: AppSpec, provider: SandboxProvider, kind: DeployKind): Promise<void> {
@@ -417,6 +508,7 @@ export class AppSession {
     this.emit({ event: 'phase', phase: 'generate', status: 'started', detail: 'refine' });
     const { patch, usage } = await claude.refine({
       spec,
+      base: this.cacheBase.for(spec),
       followUp: req.followUp,
       signal: req.signal,
       logger: this.session.logger,

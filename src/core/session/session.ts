@@ -81,6 +81,11 @@ export interface SessionOptions {
    * on this machine), or `false` for none.
    */
   verify?: Verifier | VerifierOptions | false;
+  /**
+   * Fix rounds after a failed verification (the CLI's --fix N, the extension's `spawnApp.autoVerifyFix`; a function
+   * is read at each deploy). Default: 1 with an Anthropic key, 0 without.
+   */
+  fixRounds?: number | (() => number);
 }
 
 /** A provider whose sandboxes could not be listed (E2B unreachable): the others are listed anyway. */
@@ -172,6 +177,12 @@ export class Session implements SessionHost {
 
   get chatModel(): ChatModel | undefined {
     return this.opts.chatModel;
+  }
+
+  /** Fix rounds after a failed verification when a deploy does not say: the front's, else 1 with a key, 0 without. */
+  get fixRounds(): number {
+    const raw = typeof this.opts.fixRounds === 'function' ? this.opts.fixRounds() : this.opts.fixRounds;
+    return raw !== undefined && Number.isFinite(raw) && raw >= 0 ? Math.floor(raw) : this.cfg.anthropicApiKey ? 1 : 0;
   }
 
   get meterMs(): number {
