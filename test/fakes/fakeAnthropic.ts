@@ -105,6 +105,18 @@ export interface FakeAnthropicOptions {
   cacheTtlMs?: number;
   /** The cache's clock (tests); default Date.now. */
   now?: () => number;
+  /** The shortest prefix the cache takes, in tokens; default the model's (see minCacheTokens). */
+  minCacheTokens?: number;
+}
+
+/**
+ * The shortest cacheable prefix of a model, as Anthropic documents it: 4096 tokens for Haiku 4.5 and Opus 4.5/4.6,
+ * 2048 for the Haiku 3 family, 1024 for the others. A shorter prefix is neither written nor read (no error).
+ */
+export function minCacheTokens(model: string): number {
+  if (/^claude-(haiku-4-5|opus-4-5|opus-4-6)/.test(model)) return 4096;
+  if (/^claude-(3-5-haiku|3-haiku|haiku-3)/.test(model)) return 2048;
+  return 1024;
 }
 
 /** Roughly what the real tokenizer gives for code and English: ~4 characters a token. */
@@ -367,7 +379,7 @@ export class FakeAnthropic {
   private constructor(
     private readonly server: http.Server,
     readonly url: string,
-    private readonly opts: Required<Omit<FakeAnthropicOptions, 'validKeys' | 'port' | 'host' | 'now'>> & { validKeys?: string[]; now: () => number },
+    private readonly opts: Required<Omit<FakeAnthropicOptions, 'validKeys' | 'port' | 'host' | 'now' | 'minCacheTokens'>> & { validKeys?: string[]; now: () => number; minCacheTokens?: number },
   ) {}
 
   static async start(options: FakeAnthropicOptions = {}): Promise<FakeAnthropic> {
@@ -392,6 +404,7 @@ export class FakeAnthropic {
       validKeys: options.validKeys,
       cacheTtlMs: options.cacheTtlMs ?? 5 * 60_000,
       now: options.now ?? Date.now,
+      minCacheTokens: options.minCacheTokens,
     });
     ref.fake = fake;
     return fake;
@@ -532,10 +545,12 @@ export class FakeAnthropic {
   /**
    * The input's tokens as the API reports them with its prompt cache: the longest prefix ending at a breakpoint
    * (`cache_control`) that a request used within the TTL is read; the prefix up to the last breakpoint beyond it is
-   * written (and so cached); the rest is plain input. Without a breakpoint nothing is cached.
+   * written (and so cached); the rest is plain input. Without a breakpoint nothing is cached, nor is a prefix shorter
+   * than the model's minimum.
    */
   private usageOf(body: Record<string, unknown>, outputTokens: number): FakeUsage {
     const segs = segments(body);
+    const min = this.opts.minCacheTokens ?? minCacheTokens(String(body.model));
     const now = this.opts.now();
     const total = segs.reduce((n, s) => n + s.tokens, 0);
     const live = (key: string) => {
@@ -545,13 +560,15 @@ export class FakeAnthropic {
     let upTo = 0;
     let read = 0;
     let lastBreak = 0;
+    const cacheable: string[] = [];
     for (const seg of segs) {
       upTo += seg.tokens;
-      if (!seg.breakpoint) continue;
+      if (!seg.breakpoint || upTo < min) continue;
       if (live(seg.key)) read = upTo;
       lastBreak = upTo;
+      cacheable.push(seg.key);
     }
-    for (const seg of segs) if (seg.breakpoint) this.cache.set(seg.key, now);
+    for (const key of cacheable) this.cache.set(key, now);
     const written = Math.max(0, lastBreak - read);
     return { input_tokens: total - read - written, output_tokens: outputTokens, cache_creation_input_tokens: written, cache_read_input_tokens: read };
   }

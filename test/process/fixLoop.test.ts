@@ -6,7 +6,10 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parseSpec } from '../../src/core/app/spec';
 import { isCancelled } from '../../src/core/base/errors';
+import { ClaudeGenerator } from '../../src/core/generate/claude';
+import { PromptCacheBase } from '../../src/core/generate/fixLoop';
 import { tokenCost } from '../../src/core/base/pricing';
 import { LocalProvider } from '../../src/core/sandbox/local/provider';
 import type { SessionEvent } from '../../src/core/session';
@@ -45,7 +48,8 @@ describe('the fix loop after a failed verification (core session, fake Anthropic
   const sessions: Session[] = [];
   before(async function () {
     requireBrowser(this);
-    fake = await FakeAnthropic.start();
+    // The test app is far below Haiku 4.5's 4096-token cache minimum: lowered, so that its prefix is cached.
+    fake = await FakeAnthropic.start({ minCacheTokens: 256 });
   });
   after(async () => {
     await fake?.close();
@@ -201,6 +205,37 @@ describe('the fix loop after a failed verification (core session, fake Anthropic
   });
 });
 
+describe('prompt caching of refine requests (the fake reports the cache as the API does)', () => {
+  it('the second refine of an app reads the first one\'s prefix; a prefix below the model\'s minimum is never cached', async () => {
+    const big = await FakeAnthropic.start();
+    try {
+      const gen = new ClaudeGenerator({ anthropicApiKey: 'sk-test', anthropicBaseUrl: big.url });
+      const files = Array.from({ length: 8 }, (_, i) => ({ path: `part${i}.js`, content: `// part ${i}\n` + 'export const rows = [' + Array.from({ length: 120 }, (_, j) => `{ id: ${j}, label: "row ${i}.${j}" }`).join(', ') + '];\n' }));
+      const spec = parseSpec({ appType: 'webapp', startCommand: 'node server.js', dependencies: [], port: 3000, files: [{ path: 'server.js', content: SERVER }, ...files] });
+      const base = new PromptCacheBase();
+      big.enqueue(patch(FIXED_JS), patch(FIXED_JS));
+      const first = await gen.refine({ spec, base: base.for(spec), followUp: 'add a title' });
+      const second = await gen.refine({ spec, base: base.for(spec), followUp: 'make it blue' });
+      assert.ok(first.usage.cacheWriteTokens! > 4096 && first.usage.cacheReadTokens === undefined, JSON.stringify(first.usage));
+      assert.equal(second.usage.cacheReadTokens, first.usage.cacheWriteTokens, 'the same prefix, read');
+      assert.equal(second.usage.cacheWriteTokens, undefined);
+
+      const small = parseSpec({ appType: 'webapp', startCommand: 'node server.js', dependencies: [], port: 3000, files: [{ path: 'server.js', content: SERVER }] });
+      big.enqueue(patch(FIXED_JS), patch(FIXED_JS));
+      for (let i = 0; i < 2; i++) {
+        const r = await gen.refine({ spec: small, followUp: 'add a title' });
+        assert.deepEqual([r.usage.cacheReadTokens, r.usage.cacheWriteTokens], [undefined, undefined], 'below claude-haiku-4-5\'s 4096 tokens');
+      }
+      const noCache = new ClaudeGenerator({ anthropicApiKey: 'sk-test', anthropicBaseUrl: big.url }, { promptCache: false });
+      big.enqueue(patch(FIXED_JS));
+      await noCache.refine({ spec, followUp: 'add a title' });
+      assert.ok(!JSON.stringify(big.messageRequests().at(-1)!.body).includes('cache_control'), 'promptCache: false marks nothing');
+    } finally {
+      await big.close();
+    }
+  });
+});
+
 describe('the fix loop from the CLI: --fix N', function () {
   this.timeout(120_000);
   let tmp: string;
@@ -208,7 +243,7 @@ describe('the fix loop from the CLI: --fix N', function () {
   before(async function () {
     requireBrowser(this);
     ensureBuilt();
-    fake = await FakeAnthropic.start();
+    fake = await FakeAnthropic.start({ minCacheTokens: 256 });
     tmp = mkdtempSync(path.join(os.tmpdir(), 'spawn-fixloop-cli-'));
   });
   after(async () => {
