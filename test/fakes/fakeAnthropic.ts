@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import http from 'node:http';
+import { cacheMinTokens } from '../../src/core/base/pricing';
 import type { AddressInfo } from 'node:net';
 
 export type ScenarioKind =
@@ -109,15 +110,8 @@ export interface FakeAnthropicOptions {
   minCacheTokens?: number;
 }
 
-/**
- * The shortest cacheable prefix of a model, as Anthropic documents it: 4096 tokens for Haiku 4.5 and Opus 4.5/4.6,
- * 2048 for the Haiku 3 family, 1024 for the others. A shorter prefix is neither written nor read (no error).
- */
-export function minCacheTokens(model: string): number {
-  if (/^claude-(haiku-4-5|opus-4-5|opus-4-6)/.test(model)) return 4096;
-  if (/^claude-(3-5-haiku|3-haiku|haiku-3)/.test(model)) return 2048;
-  return 1024;
-}
+/** The shortest cacheable prefix of a model, as Anthropic documents it (the product's table of model facts). */
+export const minCacheTokens = cacheMinTokens;
 
 /** Roughly what the real tokenizer gives for code and English: ~4 characters a token. */
 export function estimateTokens(text: string): number {

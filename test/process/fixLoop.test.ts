@@ -69,7 +69,8 @@ describe('the fix loop after a failed verification (core session, fake Anthropic
     const events: SessionEvent[] = [];
     const asked: string[] = [];
     const s = new Session({
-      cfg: o.key === false ? {} : { anthropicApiKey: 'sk-test', anthropicBaseUrl: fake.url },
+      // Sonnet 4.6: its cache minimum (1024 tokens) lets the session send this small app as a base.
+      cfg: o.key === false ? {} : { anthropicApiKey: 'sk-test', anthropicBaseUrl: fake.url, model: 'claude-sonnet-4-6' },
       client: 'test',
       local,
       budgetUsd: 1,
@@ -192,10 +193,10 @@ describe('the fix loop after a failed verification (core session, fake Anthropic
     const [first, second] = costs as Extract<SessionEvent, { event: 'cost' }>[];
     assert.ok(first!.cacheWriteTokens! > 0 && first!.cacheReadTokens === undefined, 'round 1 writes the cache');
     assert.ok(second!.cacheReadTokens! > 0, 'round 2 reads the app from the cache');
-    // Haiku 4.5: $1 input, $5 output, $1.25 cache writes, $0.10 cache reads per million tokens.
-    const expected = (second!.inputTokens! * 1 + second!.outputTokens! * 5 + (second!.cacheWriteTokens ?? 0) * 1.25 + second!.cacheReadTokens! * 0.1) / 1e6;
+    // Sonnet 4.6: $3 input, $15 output, $3.75 cache writes, $0.30 cache reads per million tokens.
+    const expected = (second!.inputTokens! * 3 + second!.outputTokens! * 15 + (second!.cacheWriteTokens ?? 0) * 3.75 + second!.cacheReadTokens! * 0.3) / 1e6;
     assert.ok(Math.abs(second!.usd! - expected) < 1e-12, `${second!.usd} vs ${expected}`);
-    assert.equal(second!.usd, tokenCost('claude-haiku-4-5', second!.inputTokens!, second!.outputTokens!, undefined, second!));
+    assert.equal(second!.usd, tokenCost('claude-sonnet-4-6', second!.inputTokens!, second!.outputTokens!, undefined, second!));
     // The second request sends the first's app again (the base), then what changed since.
     const blocks = (fake.messageRequests()[1]!.body as { messages: { content: Block[] }[] }).messages[0]!.content;
     assert.match(blocks[0]!.text!, /undefinedFunction\(\);/);
@@ -213,9 +214,10 @@ describe('prompt caching of refine requests (the fake reports the cache as the A
       const files = Array.from({ length: 8 }, (_, i) => ({ path: `part${i}.js`, content: `// part ${i}\n` + 'export const rows = [' + Array.from({ length: 120 }, (_, j) => `{ id: ${j}, label: "row ${i}.${j}" }`).join(', ') + '];\n' }));
       const spec = parseSpec({ appType: 'webapp', startCommand: 'node server.js', dependencies: [], port: 3000, files: [{ path: 'server.js', content: SERVER }, ...files] });
       const base = new PromptCacheBase();
+      assert.equal(base.for(parseSpec({ appType: 'webapp', startCommand: 'node server.js', dependencies: [], port: 3000, files: [{ path: 'server.js', content: SERVER }] }), gen.model).files.length, 1);
       big.enqueue(patch(FIXED_JS), patch(FIXED_JS));
-      const first = await gen.refine({ spec, base: base.for(spec), followUp: 'add a title' });
-      const second = await gen.refine({ spec, base: base.for(spec), followUp: 'make it blue' });
+      const first = await gen.refine({ spec, base: base.for(spec, gen.model), followUp: 'add a title' });
+      const second = await gen.refine({ spec, base: base.for(spec, gen.model), followUp: 'make it blue' });
       assert.ok(first.usage.cacheWriteTokens! > 4096 && first.usage.cacheReadTokens === undefined, JSON.stringify(first.usage));
       assert.equal(second.usage.cacheReadTokens, first.usage.cacheWriteTokens, 'the same prefix, read');
       assert.equal(second.usage.cacheWriteTokens, undefined);
@@ -254,7 +256,7 @@ describe('the fix loop from the CLI: --fix N', function () {
   it('deploy DIR --fix 1: the round, its cost with the cache, the fix written, verified, exit 0; --fix x is a usage error', async () => {
     const dir = brokenApp(path.join(tmp, 'app'));
     fake.enqueue(patch(FIXED_JS));
-    const cli = startCli(['deploy', dir, '--yes', '--json', '--fix', '1'], { SPAWN_APP_LOCAL_ROOT: path.join(tmp, 'sandboxes'), ANTHROPIC_API_KEY: 'sk-test', ANTHROPIC_BASE_URL: fake.url });
+    const cli = startCli(['deploy', dir, '--yes', '--json', '--fix', '1'], { SPAWN_APP_LOCAL_ROOT: path.join(tmp, 'sandboxes'), ANTHROPIC_API_KEY: 'sk-test', ANTHROPIC_BASE_URL: fake.url, SPAWN_APP_MODEL: 'claude-sonnet-4-6' });
     const finished = await cli.waitFor((e) => e.event === 'fix' && e.status === 'finished');
     assert.equal(finished.state, 'verified');
     assert.deepEqual(finished.paths, ['app.js']);

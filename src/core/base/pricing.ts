@@ -48,6 +48,17 @@ export const ANTHROPIC_PRICES: Readonly<Record<string, ModelPrice>> = {
 export const E2B_PRICES_SOURCE = 'https://e2b.dev/pricing (read 2026-11-25)';
 export const E2B_PRICE = { perVcpuSecond: 0.000014, perGiBSecond: 0.0000045 } as const;
 
+/**
+ * The shortest prefix Anthropic's prompt cache takes, in tokens (shorter ones are neither written nor read): 4096 for
+ * Haiku 4.5 and Opus 4.5/4.6, 2048 for the Haiku 3 family, 1024 for the others (the prompt-caching docs, read
+ * 2026-12-07).
+ */
+export function cacheMinTokens(model: string): number {
+  if (/^claude-(haiku-4-5|opus-4-5|opus-4-6)/.test(model)) return 4096;
+  if (/^claude-(3-5-haiku|3-haiku|haiku-3)/.test(model)) return 2048;
+  return 1024;
+}
+
 /** Finds the price of a model: its id, or its id with a date (`-20251001`) or `-latest` after it; overrides win. */
 export function priceOf(model: string, overrides: Readonly<Record<string, ModelPrice>> = {}): ModelPrice | undefined {
   const table: Record<string, ModelPrice | undefined> = { ...ANTHROPIC_PRICES, ...overrides };

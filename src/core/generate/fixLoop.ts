@@ -6,6 +6,7 @@ import { SpawnError } from '../base/errors';
 import type { AppSpec } from '../app/spec';
 import type { VerifyProblem } from '../base/verification';
 import { formatProblem } from '../base/verification';
+import { cacheMinTokens } from '../base/pricing';
 
 /** The useful tail of a failing step's output, for a fix request. */
 export function usefulTail(output: string, maxLines = 60, maxChars = 4000): string {
@@ -113,7 +114,8 @@ export function verifyFixTurn(spec: AppSpec, v: VerifyFailure, base: AppSpec = s
 /**
  * Which app a refine or fix request sends first, for the prompt cache: the app as the previous request of this app
  * sent it, while the API keeps it (5 minutes after its last use) and what changed since is at most half of it (then
- * only the change is new input); else the app as it is now (a new base).
+ * only the change is new input); else the app as it is now (a new base). An app below the model's cache minimum is
+ * never cached: it is sent as it is now, with no change part.
  */
 export class PromptCacheBase {
   private last?: { spec: AppSpec; at: number };
@@ -123,10 +125,16 @@ export class PromptCacheBase {
     private readonly now: () => number = Date.now,
   ) {}
 
-  for(spec: AppSpec): AppSpec {
+  /** `model`: the model the request goes to (its cache minimum); left out, any app may be a base. */
+  for(spec: AppSpec, model?: string): AppSpec {
     const at = this.now();
     const prev = this.last;
     const size = (files: AppSpec['files']) => files.reduce((n, f) => n + f.content.length, 0);
+    // ~4 characters a token; the system prompt and tools add about a thousand more to the cached prefix.
+    if (model !== undefined && size(spec.files) / 4 + 1000 < cacheMinTokens(model)) {
+      this.last = undefined;
+      return spec;
+    }
     let base = spec;
     if (prev && at - prev.at < this.ttlMs && prev.spec.appType === spec.appType) {
       const before = new Map(prev.spec.files.map((f) => [f.path, f.content] as const));

@@ -392,7 +392,7 @@ export class AppSession {
       try {
         result = await claude.fixVerification({
           spec,
-          base: this.cacheBase.for(spec),
+          base: this.cacheBase.for(spec, claude.model),
           failure: { prompt: this.prompt ?? spec.description, problems: verification.problems, title: verification.title, output: current.deployment.output.text(), screenshot: verification.screenshots?.wide },
           signal: req.signal,
           logger: this.session.logger,
@@ -508,7 +508,7 @@ export class AppSession {
     this.emit({ event: 'phase', phase: 'generate', status: 'started', detail: 'refine' });
     const { patch, usage } = await claude.refine({
       spec,
-      base: this.cacheBase.for(spec),
+      base: this.cacheBase.for(spec, claude.model),
       followUp: req.followUp,
       signal: req.signal,
       logger: this.session.logger,
