@@ -21,8 +21,10 @@ export interface ModelPrice {
 
 export const ANTHROPIC_PRICES_SOURCE = 'https://platform.claude.com/docs/en/about-claude/pricing (read 2026-12-07)';
 
+/** A per-million price as published (to a thousandth of a cent): no floating-point tail. */
+const cents = (usd: number) => Math.round(usd * 1e5) / 1e5;
 /** A price whose cache writes cost 1.25 × input and reads 0.1 × input (most models). */
-const usual = (input: number, output: number): ModelPrice => ({ input, output, cacheWrite: input * 1.25, cacheRead: input * 0.1 });
+const usual = (input: number, output: number): ModelPrice => ({ input, output, cacheWrite: cents(input * 1.25), cacheRead: cents(input * 0.1) });
 
 /**
  * Keys are model ids; a dated id (`claude-haiku-4-5-20251001`) matches its model's key, nothing else does

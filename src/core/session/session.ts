@@ -85,7 +85,7 @@ export interface SessionOptions {
    * Fix rounds after a failed verification (the CLI's --fix N, the extension's `spawnApp.autoVerifyFix`; a function
    * is read at each deploy). Default: 1 with an Anthropic key, 0 without.
    */
-  fixRounds?: number | (() => number);
+  fixRounds?: number | (() => number | undefined);
 }
 
 /** A provider whose sandboxes could not be listed (E2B unreachable): the others are listed anyway. */
@@ -242,10 +242,11 @@ export class Session implements SessionHost {
   }
 
   /**
-   * The model that refines and fixes an app, for a front that shows the change before it is written (the extension):
+   * The model that refines and fixes an app (a failed step, or a failed verification: `fixVerification`, the request
+   * the session's fix loop sends), for a front that shows the change before it is written (the extension):
    * the front's chat model when given, else Claude with the session's key (its SDK loaded only now).
    */
-  async refiner(chatModel?: ChatModel): Promise<Pick<ClaudeGenerator, 'refine' | 'fix'> | ChatModelGenerator> {
+  async refiner(chatModel?: ChatModel): Promise<Pick<ClaudeGenerator, 'refine' | 'fix' | 'fixVerification'> | ChatModelGenerator> {
     if (chatModel) return new ChatModelGenerator(chatModel);
     const { ClaudeGenerator } = await import('../generate/claude');
     return new ClaudeGenerator(this.cfg);

@@ -17,6 +17,8 @@ export interface WindowSessionOptions {
   local: LocalProviderOptions;
   /** Today's cap (`spawnApp.budgetUsd`), read at each check. */
   budgetUsd: () => number;
+  /** Fix rounds after a failed verification (`spawnApp.autoVerifyFix`), read at each deploy; undefined: the session's default. */
+  fixRounds?: () => number | undefined;
 }
 
 export class WindowSession {
@@ -24,7 +26,7 @@ export class WindowSession {
 
   constructor(private readonly opts: WindowSessionOptions) {
     // Configured before each use (current()); until then, no keys: nothing paid can start from this default.
-    this.session = new Session({ cfg: {}, ports: opts.ports, client: 'vscode', local: opts.local, budgetUsd: opts.budgetUsd });
+    this.session = new Session({ cfg: {}, ports: opts.ports, client: 'vscode', local: opts.local, budgetUsd: opts.budgetUsd, fixRounds: opts.fixRounds });
   }
 
   /** The session with the settings and keys as they are now. */
