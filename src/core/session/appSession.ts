@@ -362,6 +362,15 @@ export class AppSession {
 
   // ---- the fix loop after a failed verification ----
 
+  /** What every refine and fix request of this app carries: its files, the cache's base, the secrets; its cost charged. */
+  private patchRequest(spec: AppSpec, model: string, signal: AbortSignal | undefined) {
+    const onEvent = (e: SessionEvent) => {
+      if (e.event === 'cost' && e.kind === 'generation') this.session.charge(e.usd, this.id);
+      this.emit(e);
+    };
+    return { spec, base: this.cacheBase.for(spec, model), signal, logger: this.session.logger, secrets: this.session.secrets, onEvent };
+  }
+
   /**
    * Up to `rounds` rounds: the cap checked before each paid request; the problems, the app's output, the prompt and
    * (to a model that takes images) the screenshot sent with the files; the patch validated, written as the app's
@@ -391,16 +400,8 @@ export class AppSession {
       let result;
       try {
         result = await claude.fixVerification({
-          spec,
-          base: this.cacheBase.for(spec, claude.model),
+          ...this.patchRequest(spec, claude.model, req.signal),
           failure: { prompt: this.prompt ?? spec.description, problems: verification.problems, title: verification.title, output: current.deployment.output.text(), screenshot: verification.screenshots?.wide },
-          signal: req.signal,
-          logger: this.session.logger,
-          secrets: this.session.secrets,
-          onEvent: (e) => {
-            if (e.event === 'cost' && e.kind === 'generation') this.session.charge(e.usd, this.id);
-            this.emit(e);
-          },
         });
       } catch (err) {
         if (isCancelled(err) || req.signal?.aborted) throw err;
@@ -506,18 +507,7 @@ export class AppSession {
     await this.session.checkPaid({ generation: 'refine' }, this.id);
     const t0 = performance.now();
     this.emit({ event: 'phase', phase: 'generate', status: 'started', detail: 'refine' });
-    const { patch, usage } = await claude.refine({
-      spec,
-      base: this.cacheBase.for(spec, claude.model),
-      followUp: req.followUp,
-      signal: req.signal,
-      logger: this.session.logger,
-      secrets: this.session.secrets,
-      onEvent: (e) => {
-        if (e.event === 'cost' && e.kind === 'generation') this.session.charge(e.usd, this.id);
-        this.emit(e);
-      },
-    });
+    const { patch, usage } = await claude.refine({ ...this.patchRequest(spec, claude.model, req.signal), followUp: req.followUp });
     this.emit({ event: 'phase', phase: 'generate', status: 'finished', durationMs: Math.round(performance.now() - t0) });
     const { spec: next, findings } = applyPatch(spec, patch, (s) => this.session.validate(s));
     const diff = this.dir ? updateApp(this.dir, spec, next, 'claude') : undefined;
