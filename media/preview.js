@@ -10,6 +10,9 @@
   const message = document.getElementById('message');
   const detail = document.getElementById('detail');
   const url = document.getElementById('url');
+  const check = document.getElementById('check');
+  const checkLine = document.getElementById('checkLine');
+  const checkProblems = document.getElementById('checkProblems');
   let state;
 
   function render(s) {
@@ -23,6 +26,14 @@
     const toolbar = document.querySelector('.toolbar');
     toolbar.hidden = !s.displayUrl && !Array.from(toolbar.querySelectorAll('[data-action]')).some((b) => !b.hidden);
     const showApp = s.status === 'running' && !!s.url;
+    // What the verification step found: a line above the app (the problems listed under it).
+    check.hidden = !(showApp && s.check);
+    if (s.check) {
+      check.dataset.state = s.check.problems.length ? 'problems' : s.check.state;
+      checkLine.textContent = (s.check.problems.length ? '\u26a0 ' : '\u2713 ') + s.check.line;
+      checkProblems.replaceChildren(...s.check.problems.map((p) => Object.assign(document.createElement('li'), { textContent: p })));
+      checkProblems.hidden = s.check.problems.length === 0;
+    }
     status.hidden = showApp;
     message.textContent = s.error ? s.error.message : s.message || '';
     detail.hidden = !(s.error && s.error.detail);

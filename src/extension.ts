@@ -125,7 +125,7 @@ export function activate(context: vscode.ExtensionContext): SpawnAppApi {
   const drafts = push(new AppPersistence(tree, context.globalStorageUri.fsPath, logger.scope('drafts'), { notices: draftNotices }));
   drafts.addSection(findingsSection(diagnostics));
   drafts.addSection(history);
-  const versions = push(new AppHistory(tree, registry, logger.scope('versions')));
+  const versions = push(new AppHistory(tree, registry, logger.scope('versions'), {}, vscode.Uri.joinPath(context.globalStorageUri, 'screenshots')));
   drafts.addSection(versions);
   drafts.load();
   const fsProvider = push(new AppFileSystemProvider(tree));

@@ -19,11 +19,11 @@ import type { LocalProvider, LocalProviderOptions } from '../core/sandbox/local/
 import type { AppSecrets } from '../core/base/secrets';
 import type { SpendStore } from '../core/deploy/budget';
 import type { AppSession, SessionEvent } from '../core/session';
-import { fixLines, hasErrors, isAppType, MANIFEST_NAME, Session, verifyLines } from '../core/session';
+import { hasErrors, isAppType, MANIFEST_NAME, Session } from '../core/session';
 import type { Finding } from '../core/base/finding';
 import { MAX_LOG_TAIL, toolDefinition } from '../core/tools/definitions';
 import { checkToolArgs } from '../core/tools/schemas';
-import { changedLines, deployedLines, errorText, findingLines, fromError, logsText, sandboxLine, writtenLines } from '../core/tools/toolText';
+import { changedLines, deployedLines, errorText, findingLines, fromError, logsText, sandboxLine, verifiedParts, writtenLines } from '../core/tools/toolText';
 import type { ToolResult } from '../core/tools/toolText';
 import { appNameFrom } from '../core/app/spec';
 
@@ -235,14 +235,13 @@ export class HeadlessTools {
           ? `Kept after this session ends (until its ${d.providerLabel} timeout).`
           : 'Kept after this session ends: the server stays running until the app is destroyed (spawn-app destroy ' + d.sandboxId + ').'
         : 'Destroyed when this session ends (pass keep: true to keep it).';
-      const verification = d.deployment.verification;
-      const shot = verification?.screenshots?.wide;
+      // What the fix loop did after a failed verification (its rounds, cost, why it stopped), then the last check.
+      const verified = verifiedParts(d.deployment.verification, d.fixes);
       return {
-        // What the fix loop did after a failed verification (its rounds, cost, why it stopped), then the last check.
-        text: [...deployedLines({ how: d.how, id, url: d.url, sandboxId: d.sandboxId, where: d.where, lifetime }), ...(d.fixes ? fixLines(d.fixes) : []), ...(verification ? verifyLines(verification) : []), ...findingLines(findings)].join('\n'),
+        text: [...deployedLines({ how: d.how, id, url: d.url, sandboxId: d.sandboxId, where: d.where, lifetime }), ...verified.lines, ...findingLines(findings)].join('\n'),
         isError: false,
         // What the browser saw (core/verify): the agent sees the app it built.
-        ...(shot ? { image: { data: shot, mimeType: 'image/png' as const } } : {}),
+        ...(verified.image ? { image: verified.image } : {}),
       };
     } catch (err) {
       if (isCancelled(err) || err instanceof Refusal) throw err;

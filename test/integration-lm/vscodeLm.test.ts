@@ -115,4 +115,29 @@ describe('the vscode-lm generator (a fake chat model registered through vscode.l
       fake.answers.write_app = saved;
     }
   });
+
+  it('a chat tool\'s deploy result carries the browser\'s screenshot as an image part (this host takes images in tool results)', async function () {
+    const { findBrowser } = await import('../../src/core/verify/findBrowser');
+    if (!findBrowser().path) {
+      if (process.env.SPAWN_APP_REQUIRE_BROWSER === '1') throw new Error('No Chromium/Chrome/Edge on this machine, and SPAWN_APP_REQUIRE_BROWSER=1: install chromium.');
+      this.skip();
+    }
+    const api = await getApi();
+    const seam = api.testing.deployDialogs.answerWith(async () => true);
+    try {
+      await setSetting('generator', 'templates');
+      const r = await vscode.lm.invokeTool('spawn_app', { input: { prompt: 'a calculator', appType: 'webapp', deploy: true }, toolInvocationToken: undefined });
+      const text = r.content.filter((p): p is vscode.LanguageModelTextPart => p instanceof vscode.LanguageModelTextPart).map((p) => p.value).join('');
+      assert.match(text, /^Verification: verified \(\d+ ms\)\.$/m, text);
+      // This host (1.104+) has LanguageModelDataPart; the extension's types are 1.100's, which do not.
+      const DataPart = (vscode as unknown as { LanguageModelDataPart: new (...a: never[]) => { mimeType: string; data: Uint8Array } }).LanguageModelDataPart;
+      const image = r.content.find((p) => p instanceof DataPart) as { mimeType: string; data: Uint8Array } | undefined;
+      assert.ok(image, 'an image part');
+      assert.equal(image.mimeType, 'image/png');
+      assert.deepEqual([...image.data.subarray(1, 4)].map((c) => String.fromCharCode(c)).join(''), 'PNG');
+    } finally {
+      seam.dispose();
+      await setSetting('generator', undefined);
+    }
+  });
 });

@@ -94,7 +94,7 @@ describe('iterate: refine, fix, hot redeploy, versions (fake Anthropic, local ru
     assert.ok(r, `refine returned (last error: ${api.testing.reporter.lastError?.message})`);
     assert.equal(r.accepted, true);
     assert.deepEqual(r.changed, ['index.html']);
-    assert.equal(r.deploy?.redeployed, true);
+    assert.equal(r.deploy?.redeployed, true, `redeployed (deploy ${JSON.stringify(r.deploy)}, last error: ${api.testing.reporter.lastError?.message})`);
     assert.equal(r.deploy?.restarted, false, 'a static file needs no restart');
     assert.equal(await readText(appUri('calculator', 'index.html')), proposed);
     assert.match((await fetchText(url)).text, /Now with a tagline/, 'the running app serves the change');

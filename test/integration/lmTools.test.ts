@@ -67,6 +67,8 @@ describe('language-model tools (vscode.lm.invokeTool, no chat)', function () {
     assert.ok(appId && url && sandboxId, text);
     assert.match(text, /written by templates/);
     assert.match(text, /^ {2}server\.js$/m, 'the files written are listed');
+    // What the verification step found (a browser here, else the HTTP checks): the agent reads it.
+    assert.match(text, /^Verification: (verified|HTTP checks passed) \(\d+ ms\)\.$/m, text);
     const page = await fetchText(url);
     assert.equal(page.status, 200);
     assert.match(page.text, /<html/i);

@@ -105,7 +105,9 @@ describe('spawn → edit → deploy → redeploy (templates, local runner)', () 
     await api.previews.deserializeWebviewPanel(restored, { appId: spawned.appId });
     const panel = api.previews.get(spawned.appId);
     assert.equal(panel?.panel, restored);
-    await until(() => panel?.current?.status === 'running' && panel.current.url && panel.isReady, 'the restored preview to show the app');
+    await until(() => panel?.current?.status === 'running' && panel.current.url && panel.isReady, 'the restored preview to show the app').catch((err: Error) => {
+      throw new Error(`${err.message}; state ${JSON.stringify(panel?.current)} ready ${panel?.isReady}`);
+    });
     const gone = vscode.window.createWebviewPanel('spawnApp.preview', 'Preview', vscode.ViewColumn.Beside, { enableScripts: true });
     let disposed = false;
     gone.onDidDispose(() => (disposed = true));

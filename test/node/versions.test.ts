@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { AppVersion } from '../../src/core/app/versions';
-import { addVersion, compareFiles, parseVersions, sameFiles, versionTitle } from '../../src/core/app/versions';
+import { addVersion, compareFiles, parseVersions, sameFiles, screenshotsOf, versionTitle } from '../../src/core/app/versions';
 
 const files = (n: string) => [
   { path: 'spawn-app.json', content: '{}' },
@@ -40,6 +40,32 @@ describe('versions', () => {
     assert.equal(list[1]!.files[0]!.content, '<h1>save 2</h1>');
     list = addVersion(list, { kind: 'refined', label: 'x', at: 13, files: files('r') }).versions;
     assert.equal(list.at(-1)!.id, 3);
+  });
+
+  it('a deploy that finished after a refine (a hot redeploy of the files before it) does not hide the refine: its deploy stamps it', () => {
+    let list = build(['generated']);
+    list = addVersion(list, { kind: 'refined', label: 'add a tagline', at: 20, files: files('refined') }).versions;
+    // The save's hot redeploy (older files) reports after the refined version was recorded…
+    list = addVersion(list, { kind: 'deployed', label: 'Deployed', at: 21, files: files('saved') }).versions;
+    // …then the refine's own redeploy of the refined files.
+    const r = addVersion(list, { kind: 'deployed', label: 'Deployed', at: 22, files: files('refined') });
+    assert.deepEqual(r.versions.map((v) => [v.id, v.kind]), [[1, 'generated'], [2, 'refined']]);
+    assert.equal(r.versions.at(-1)!.deployedAt, 22);
+    assert.equal(r.version.id, 2);
+  });
+
+  it('a deployed version keeps what its verification found and its screenshot\'s name, back from the draft record; a name that is a path is dropped', () => {
+    const check = { state: 'problems' as const, summary: '1 problem found (412 ms)', problems: ['Uncaught TypeError: x is undefined (app.js:3)'], screenshot: '1733550000000.png' };
+    const list = addVersion(build(['generated']), { kind: 'deployed', label: 'Deployed', at: 30, files: files('0'), check }).versions;
+    assert.deepEqual(list[0]!.check, check, 'a deploy of the same files stamps the version with its check');
+    const back = parseVersions(JSON.parse(JSON.stringify(list)));
+    assert.deepEqual(back[0]!.check, check);
+    assert.deepEqual([...screenshotsOf(back)], ['1733550000000.png']);
+    for (const screenshot of ['../../escape.png', '/etc/x.png', 'a/b.png', 'x.txt']) {
+      const bad = parseVersions(JSON.parse(JSON.stringify([{ ...list[0], check: { ...check, screenshot } }])));
+      assert.equal(bad.length, 1, 'the version is kept');
+      assert.equal(bad[0]!.check, undefined, `a check naming ${screenshot} is dropped`);
+    }
   });
 
   it('keeps at most the cap (always the first), and within a byte budget (the oldest first)', () => {

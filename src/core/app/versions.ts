@@ -5,6 +5,7 @@
  */
 import { FILE_SHAPE, shapeOrUndefined, z } from '../base/shape';
 import type { AppFile } from './spec';
+import type { VerifyState } from '../base/verification';
 
 export type VersionKind = 'generated' | 'opened' | 'edited' | 'refined' | 'fixed' | 'restored' | 'deployed';
 
@@ -22,6 +23,19 @@ export interface AppVersion {
   deployedAt?: number;
   /** Every file, manifest included, sorted by path. */
   files: AppFile[];
+  /** What the verification step found when these files were last deployed (issue 20), with its screenshot's file name. */
+  check?: VersionCheck;
+}
+
+/** A deployed version's verification, as the Versions list shows it. */
+export interface VersionCheck {
+  state: VerifyState;
+  /** `verified (412 ms)`, `2 problems found (…)` */
+  summary: string;
+  /** One line per problem (`Uncaught TypeError… (app.js:12)`). */
+  problems: string[];
+  /** The 1280×800 screenshot's file name in the window's screenshot folder, when one was taken. */
+  screenshot?: string;
 }
 
 /** Most versions kept per app; the first (how the app began) is always kept. */
@@ -59,7 +73,7 @@ function bytesOf(v: AppVersion): number {
  */
 export function addVersion(
   list: readonly AppVersion[],
-  v: { kind: VersionKind; label: string; at: number; files: readonly AppFile[] },
+  v: { kind: VersionKind; label: string; at: number; files: readonly AppFile[]; check?: VersionCheck },
   limits: HistoryLimits = {},
 ): { versions: AppVersion[]; version: AppVersion; added: boolean; changed: boolean } {
   const maxVersions = Math.max(2, limits.maxVersions ?? MAX_VERSIONS);
@@ -69,7 +83,7 @@ export function addVersion(
   const files = sorted(v.files);
   if (latest && sameFiles(latest.files, files)) {
     if (v.kind !== 'deployed') return { versions, version: latest, added: false, changed: false };
-    const stamped = { ...latest, deployedAt: v.at };
+    const stamped = { ...latest, deployedAt: v.at, ...(v.check ? { check: v.check } : {}) };
     versions[versions.length - 1] = stamped;
     return { versions, version: stamped, added: false, changed: true };
   }
@@ -78,8 +92,15 @@ export function addVersion(
     // The running app moved on from one deployed state to the next: keep the newest under the same number.
     id = latest.id;
     versions.pop();
+    // Back to the files of the version before it (a refine accepted while a save's redeploy still ran): stamp that one.
+    const before = versions.at(-1)!;
+    if (sameFiles(before.files, files)) {
+      const stamped = { ...before, deployedAt: v.at, ...(v.check ? { check: v.check } : {}) };
+      versions[versions.length - 1] = stamped;
+      return { versions, version: stamped, added: false, changed: true };
+    }
   }
-  const version: AppVersion = { id, kind: v.kind, label: v.label, at: v.at, files, ...(v.kind === 'deployed' ? { deployedAt: v.at } : {}) };
+  const version: AppVersion = { id, kind: v.kind, label: v.label, at: v.at, files, ...(v.kind === 'deployed' ? { deployedAt: v.at } : {}), ...(v.check ? { check: v.check } : {}) };
   versions.push(version);
   while (versions.length > maxVersions) versions.splice(1, 1);
   let bytes = versions.reduce((n, x) => n + bytesOf(x), 0);
@@ -96,7 +117,26 @@ const VERSION_SHAPE = z.object({
   at: z.number(),
   deployedAt: z.optional(z.unknown()),
   files: z.array(FILE_SHAPE),
+  check: z.optional(z.unknown()),
 });
+
+const CHECK_SHAPE = z.object({
+  state: z.enum(['verified', 'problems', 'http-only']),
+  summary: z.string(),
+  problems: z.array(z.string()),
+  // A file name in the screenshot folder, never a path.
+  screenshot: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_.-]{1,120}\.png$/))),
+});
+
+/** All the screenshot file names a history refers to (the rest of the app's folder can go). */
+export function screenshotsOf(list: readonly AppVersion[]): Set<string> {
+  return new Set(list.flatMap((v) => (v.check?.screenshot ? [v.check.screenshot] : [])));
+}
+
+function withCheck(raw: unknown): { check?: VersionCheck } {
+  const c = shapeOrUndefined(CHECK_SHAPE, raw);
+  return c ? { check: { state: c.state, summary: c.summary, problems: c.problems, ...(c.screenshot ? { screenshot: c.screenshot } : {}) } } : {};
+}
 
 /** Reads a persisted history back, dropping whatever is malformed (a damaged record must not break activation). */
 export function parseVersions(raw: unknown): AppVersion[] {
@@ -114,6 +154,7 @@ export function parseVersions(raw: unknown): AppVersion[] {
       at: v.at,
       ...(typeof v.deployedAt === 'number' ? { deployedAt: v.deployedAt } : {}),
       files: sorted(v.files),
+      ...withCheck(v.check),
     });
   }
   return out.sort((a, b) => a.id - b.id);

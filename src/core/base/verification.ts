@@ -27,6 +27,8 @@ export interface VerifyResult {
   screenshots?: Screenshots;
   /** How long the check took, browser start included when it started here. */
   ms: number;
+  /** When the check finished (ms since epoch), set by the deploy step. */
+  at?: number;
   /** One sentence when only the HTTP checks ran: why, and how to get the full check. */
   note?: string;
 }
@@ -40,6 +42,13 @@ export function verifySummary(r: Pick<VerifyResult, 'state' | 'problems' | 'ms'>
   if (r.state === 'http-only' && r.problems.length === 0) return `HTTP checks passed (${r.ms} ms); no browser for the full check`;
   const n = r.problems.length;
   return `${n} problem${n === 1 ? '' : 's'} found (${r.ms} ms)`;
+}
+
+/** A result in a word or two (the trees' descriptions): `verified`, `2 problems`, `HTTP-checked`. */
+export function verifyWord(r: { state: VerifyState; problems: readonly unknown[] } | undefined): string | undefined {
+  if (!r) return undefined;
+  if (r.problems.length) return `${r.problems.length} problem${r.problems.length === 1 ? '' : 's'}`;
+  return r.state === 'verified' ? 'verified' : 'HTTP-checked';
 }
 
 /** A problem as one line: its sentence and, when known, where (`app.js:12`). */

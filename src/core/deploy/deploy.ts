@@ -217,7 +217,7 @@ async function verified(deployment: Deployment, opts: StepOptions): Promise<Depl
   const { state, problems, title, ms, note } = result;
   onEvent({ event: 'verify', status: 'finished', url, state, problems, ms, ...(title !== undefined ? { title } : {}), ...(note !== undefined ? { note } : {}) });
   logger.info(`[verify] ${url}: ${state} in ${ms} ms${problems.length ? `; ${problems.map((p) => p.message).join(' ')}` : ''}`);
-  return { ...deployment, verification: result };
+  return { ...deployment, verification: { ...result, at: Date.now() } };
 }
 
 /** Writes, installs, starts and waits for the app in an existing sandbox (used by deploy). */

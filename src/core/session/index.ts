@@ -41,8 +41,8 @@ export type { SessionOptions, ListedSandbox, ProviderFailure } from './session';
 export { budgetUsdFrom, MemorySpend, readSecrets, Session, spendFile } from './session';
 export type { Deployed, DeployRequest, Generated, GenerateRequest, Refined } from './appSession';
 // The fix loop after a failed verification (AppSession.deploy runs it): its rounds, why it stopped, and its lines.
-export type { FixOutcome, FixRound, FixStop } from './verifyFix';
-export { fixLines } from './verifyFix';
+export type { FixOutcome, FixRound, FixStop } from '../base/fixOutcome';
+export { fixLines } from '../base/fixOutcome';
 export { AppSession } from './appSession';
 // Front-neutral helpers a front needs with the session's results (validation's verdict and words, the manifest's name).
 export { formatFinding, hasErrors, MANIFEST_NAME } from '../validate';
@@ -59,6 +59,6 @@ export { E2B_LIFETIME_CAP } from '../sandbox/e2b/e2bCaps';
 export { installCommand } from '../deploy/deploy';
 // What the verification step found, in words (a deploy's `verify` events, `Deployed.deployment.verification`).
 export type { VerifyProblem, VerifyResult } from '../verify';
-export { formatProblem, verifyLines, verifySummary } from '../verify';
+export { formatProblem, verifyLines, verifySummary, verifyWord } from '../verify';
 // A front's own verifier (its one browser), for SessionOptions.verify or the pipeline it still runs itself.
 export { Verifier } from '../verify';

@@ -10,7 +10,7 @@ import type { ProviderId } from '../base/providerId';
 import type { AppSpec } from '../app/spec';
 import type { Finding } from '../base/finding';
 import type { VerifyState } from '../base/verification';
-import type { FixStop } from './verifyFix';
+import type { FixStop } from '../base/fixOutcome';
 
 /** Code not ours (a model's, a folder's, an edited template) would run unsandboxed on this machine. */
 export interface UnsandboxedRun {

@@ -35,6 +35,7 @@ import { fixAppCommand } from './fixApp';
 import { showVersionsCommand } from './showVersions';
 import { compareVersionCommand } from './versions/compareVersion';
 import { restoreVersionCommand } from './versions/restoreVersion';
+import { openScreenshotCommand } from './versions/openScreenshot';
 import { acceptProposalCommand } from './proposal/acceptProposal';
 import { rejectProposalCommand } from './proposal/rejectProposal';
 
@@ -72,6 +73,7 @@ export const COMMANDS: readonly Command[] = [
   showVersionsCommand,
   compareVersionCommand,
   restoreVersionCommand,
+  openScreenshotCommand,
   acceptProposalCommand,
   rejectProposalCommand,
 ];

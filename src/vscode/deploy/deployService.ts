@@ -19,7 +19,7 @@ import { hasErrors } from '../../core/session';
 import type { WindowSession } from '../base/session';
 import type { AppDiagnostics } from '../fs/diagnostics';
 import { isAppUri } from '../fs/appUri';
-import { isLive } from '../sandboxes/sandboxEntry';
+import { isLive, liveOrRedeploying } from '../sandboxes/sandboxEntry';
 import type { DeployDialogs } from './deployDialogs';
 import { approvalOf } from './deployDialogs';
 import type { DeployResult, RunContext } from './deployRun';
@@ -139,9 +139,9 @@ export class DeployService implements vscode.Disposable {
     });
   }
 
-  /** Whether the app runs from this window (so a change of its files can be redeployed in place). */
+  /** Whether the app runs from this window, or is being redeployed there (so a change of its files can be redeployed in place). */
   isLive(appId: string): boolean {
-    return isLive(this.run.registry.forApp(appId));
+    return liveOrRedeploying(this.run.registry.forApp(appId));
   }
 
   private async deployNow(app: AppMeta, opts: DeployRequest): Promise<DeployResult> {

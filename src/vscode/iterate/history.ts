@@ -15,8 +15,9 @@ import { diffSpecs } from '../../core/workspace/specDiff';
 import type { AppFile, AppSpec } from '../../core/app/spec';
 import { currentFiles, replaceAppFiles } from '../../core/workspace/treeEdits';
 import { checkPath, MANIFEST_NAME } from '../../core/validate';
-import type { AppVersion, HistoryLimits, VersionKind } from '../../core/app/versions';
-import { addVersion, parseVersions, versionTitle } from '../../core/app/versions';
+import type { AppVersion, HistoryLimits, VersionCheck, VersionKind } from '../../core/app/versions';
+import { addVersion, parseVersions, screenshotsOf, versionTitle } from '../../core/app/versions';
+import { formatProblem, verifySummary } from '../../core/session';
 import { Disposable, toDisposable } from '../base/dispose';
 import type { DraftSection } from '../fs/appPersistence';
 import type { SandboxEntry } from '../sandboxes/sandboxEntry';
@@ -36,12 +37,18 @@ export class AppHistory extends Disposable implements DraftSection {
     registry: SandboxRegistry,
     private readonly logger: CoreLogger,
     private readonly limits: HistoryLimits = {},
+    /** Where the screenshots of deployed versions are kept (one folder per app); none: no screenshots are kept. */
+    private readonly screenshots?: vscode.Uri,
   ) {
     super();
     this._register(registry.onDidChange((e) => e && this.onEntry(e)));
     // A deleted app's history goes with it.
     const off = tree.onDidChange(() => {
-      for (const id of this.byApp.keys()) if (!tree.app(id)) this.byApp.delete(id);
+      for (const id of this.byApp.keys()) {
+        if (tree.app(id)) continue;
+        this.byApp.delete(id);
+        if (this.screenshots) void Promise.resolve(vscode.workspace.fs.delete(vscode.Uri.joinPath(this.screenshots, id), { recursive: true })).catch(() => undefined);
+      }
     });
     this._register(toDisposable(off));
   }
@@ -70,9 +77,14 @@ export class AppHistory extends Disposable implements DraftSection {
     return this._onDidChange.event(listener);
   }
 
+  /** The screenshot kept with a version, if any (a PNG in the window's screenshot folder). */
+  screenshotOf(appId: string, v: AppVersion): vscode.Uri | undefined {
+    return this.screenshots && v.check?.screenshot ? vscode.Uri.joinPath(this.screenshots, appId, v.check.screenshot) : undefined;
+  }
+
   /** Records the app's files now (or `files`) as a version; the same files as the latest add nothing. */
-  record(app: AppMeta, kind: VersionKind, label: string, files: readonly AppFile[] = currentFiles(this.tree, app)): AppVersion {
-    const r = addVersion(this.list(app), { kind, label, at: Date.now(), files }, this.limits);
+  record(app: AppMeta, kind: VersionKind, label: string, files: readonly AppFile[] = currentFiles(this.tree, app), check?: VersionCheck): AppVersion {
+    const r = addVersion(this.list(app), { kind, label, at: Date.now(), files, check }, this.limits);
     if (r.changed) {
       this.byApp.set(app.id, r.versions);
       this._onDidChange.fire(app.id);
@@ -95,7 +107,27 @@ export class AppHistory extends Disposable implements DraftSection {
     if (entry.status !== 'running' || !d || !entry.appId || this.recorded.get(entry.id) === d) return;
     this.recorded.set(entry.id, d);
     const app = this.tree.app(entry.appId);
-    if (app) this.record(app, 'deployed', `Deployed (${entry.provider})`, this.filesOf(app, d.spec));
+    if (!app) return;
+    const v = d.verification;
+    const shot = v?.screenshots && this.screenshots ? `${v.at ?? Date.now()}.png` : undefined;
+    const check: VersionCheck | undefined = v && { state: v.state, summary: verifySummary(v), problems: v.problems.map(formatProblem), ...(shot ? { screenshot: shot } : {}) };
+    const version = this.record(app, 'deployed', `Deployed (${entry.provider})`, this.filesOf(app, d.spec), check);
+    if (shot && v?.screenshots) void this.keepScreenshot(app.id, shot, v.screenshots.wide, version);
+  }
+
+  /** Writes a version's screenshot, then drops the app's screenshots no version refers to any more. */
+  private async keepScreenshot(appId: string, name: string, png: Uint8Array, version: AppVersion): Promise<void> {
+    const dir = vscode.Uri.joinPath(this.screenshots!, appId);
+    try {
+      await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(dir, name), png);
+      const kept = screenshotsOf(this.byApp.get(appId) ?? []);
+      for (const [file] of await vscode.workspace.fs.readDirectory(dir)) {
+        if (!kept.has(file)) await vscode.workspace.fs.delete(vscode.Uri.joinPath(dir, file));
+      }
+      this._onDidChange.fire(appId);
+    } catch (err) {
+      this.logger.warn(`could not keep the screenshot of ${versionTitle(version)}: ${String(err)}`);
+    }
   }
 
   /** The files of a deployed spec: the tree's own (exact manifest text) when they are what was deployed. */

@@ -19,7 +19,7 @@ import { formatUsd } from '../../core/base/pricing';
 import { MAX_LOG_TAIL, toolDefinition } from '../../core/tools/definitions';
 import { checkToolArgs } from '../../core/tools/schemas';
 import type { ToolResult } from '../../core/tools/toolText';
-import { changedLines, declinedText, deployedLines, errorText, findingLines, fromError, logsText, sandboxLine, whereText, writtenLines } from '../../core/tools/toolText';
+import { changedLines, declinedText, deployedLines, errorText, findingLines, fromError, logsText, sandboxLine, verifiedParts, whereText, writtenLines } from '../../core/tools/toolText';
 import type { DeployDialogs } from '../deploy/deployDialogs';
 import type { DeployResult, DeployService } from '../deploy/deployService';
 import { appUri } from '../fs/appUri';
@@ -105,6 +105,12 @@ export class AgentTools {
     return this.s.providers.get(this.s.settings().sandboxProvider).catch(() => undefined);
   }
 
+  /** What the deploy's verification found (its sandbox's deployment), as lines and the screenshot. */
+  private verifiedOf(d: DeployResult | undefined): ReturnType<typeof verifiedParts> {
+    const e = d && this.s.registry.get(d.sandboxId);
+    return verifiedParts(e?.deployment?.verification);
+  }
+
   private whereOf(d: DeployResult): string {
     const entry = this.s.registry.get(d.sandboxId);
     return entry ? whereText(entry.providerRef) : d.provider;
@@ -130,7 +136,7 @@ export class AgentTools {
       return { text: lines.join('\n'), isError: false };
     }
     const deployed = await this.deploy(r.app, call, `The app stays in the Apps view; deploy_app {"appId": "${r.app.id}"} runs it once allowed.`);
-    return { text: [...lines, deployed.text].join('\n'), isError: deployed.isError };
+    return { ...deployed, text: [...lines, deployed.text].join('\n') };
   }
 
   private async deploy(app: AppMeta, call: ToolCall, whenDeclined?: string): Promise<ToolResult> {
@@ -141,7 +147,12 @@ export class AgentTools {
       const how = d.redeployed ? (d.restarted === false ? 'Updated in place (no restart needed)' : 'Updated and restarted') : 'Started';
       const where = this.whereOf(d);
       const { findings } = this.s.tree.specOf(app);
-      return { text: [...deployedLines({ how, id: app.id, url: d.url, sandboxId: d.sandboxId, where, lifetime: 'It shows in the Sandboxes view and the preview.' }), ...findingLines(findings)].join('\n'), isError: false };
+      const verified = this.verifiedOf(d);
+      return {
+        text: [...deployedLines({ how, id: app.id, url: d.url, sandboxId: d.sandboxId, where, lifetime: 'It shows in the Sandboxes view and the preview.' }), ...verified.lines, ...findingLines(findings)].join('\n'),
+        isError: false,
+        ...(verified.image ? { image: verified.image } : {}),
+      };
     } catch (err) {
       if (isCancelled(err) && !call.token?.isCancellationRequested) return declinedText(`running app "${app.id}"`, whenDeclined);
       const res = fromError(err);
@@ -171,9 +182,10 @@ export class AgentTools {
     lines.push(...changedLines(r));
     const { findings } = this.s.tree.specOf(app);
     lines.push(...findingLines(findings));
-    if (r.deploy) lines.push(...deployedLines({ how: r.deploy.restarted === false ? 'Updated in place (no restart needed)' : 'Updated and restarted', id: app.id, url: r.deploy.url, sandboxId: r.deploy.sandboxId, where: this.whereOf(r.deploy) }));
+    const verified = this.verifiedOf(r.deploy);
+    if (r.deploy) lines.push(...deployedLines({ how: r.deploy.restarted === false ? 'Updated in place (no restart needed)' : 'Updated and restarted', id: app.id, url: r.deploy.url, sandboxId: r.deploy.sandboxId, where: this.whereOf(r.deploy) }), ...verified.lines);
     else lines.push(`Not running; start it with deploy_app {"appId": "${app.id}"}.`);
-    return { text: lines.join('\n'), isError: false };
+    return { text: lines.join('\n'), isError: false, ...(verified.image ? { image: verified.image } : {}) };
   }
 
   private list(): ToolResult {

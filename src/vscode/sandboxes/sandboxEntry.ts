@@ -66,3 +66,12 @@ export interface SandboxEntry {
 export function isLive(e: SandboxEntry | undefined): e is SandboxEntry & { sandbox: Sandbox; deployment: Deployment } {
   return e?.status === 'running' && e.sandbox !== undefined && e.deployment !== undefined;
 }
+
+/**
+ * The entry's app runs from this window, or is being redeployed into its sandbox right now (a hot redeploy after a
+ * save, the verification after it): a change made meanwhile is redeployed after it (deploys of an app take turns),
+ * not dropped.
+ */
+export function liveOrRedeploying(e: SandboxEntry | undefined): boolean {
+  return e !== undefined && e.sandbox !== undefined && e.deployment !== undefined && (e.status === 'running' || e.status === 'starting');
+}

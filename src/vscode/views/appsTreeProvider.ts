@@ -5,6 +5,7 @@ import type { AppTree } from '../../core/workspace/appTree';
 import { MANIFEST_NAME } from '../../core/validate';
 import type { AppVersion } from '../../core/app/versions';
 import { versionTitle } from '../../core/app/versions';
+import { verifyWord } from '../../core/session';
 import { SCHEME } from '../fs/appUri';
 import { Disposable, toDisposable } from '../base/dispose';
 import type { SandboxRegistry } from '../sandboxes/sandboxRegistry';
@@ -13,6 +14,8 @@ import type { SandboxRegistry } from '../sandboxes/sandboxRegistry';
 export interface AppVersionSource {
   list(app: AppMeta): readonly AppVersion[];
   onDidChangeVersions: vscode.Event<string>;
+  /** The version's screenshot (kept when its deploy was checked in a browser). */
+  screenshotOf?(appId: string, v: AppVersion): vscode.Uri | undefined;
 }
 
 export interface AppTreeNode {
@@ -125,7 +128,7 @@ export class AppsTreeProvider extends Disposable implements vscode.TreeDataProvi
       item.contextValue = 'app';
       const sb = app && this.registry.forApp(app.id);
       const by = app?.generator === 'templates' ? 'built-in template' : app?.generator === 'claude' ? 'written by Claude' : app?.generator === 'disk' ? 'opened from a folder' : app?.generator;
-      item.description = [by, sb ? (sb.prewarmed ? 'sandbox pre-warmed' : sb.status) : undefined].filter(Boolean).join(' · ');
+      item.description = [by, sb ? (sb.prewarmed ? 'sandbox pre-warmed' : sb.status) : undefined, sb?.status === 'running' ? verifyWord(sb.deployment?.verification) : undefined].filter(Boolean).join(' · ');
       item.iconPath = new vscode.ThemeIcon(sb?.status === 'running' ? 'vm-running' : 'package');
       item.tooltip = app?.prompt ? `“${app.prompt}”` : undefined;
       return item;
@@ -155,8 +158,10 @@ export class AppsTreeProvider extends Disposable implements vscode.TreeDataProvi
     item.id = `version:${app?.id ?? element.uri.path}:${element.versionId}`;
     item.contextValue = 'appVersion';
     if (!v) return item;
-    item.description = [v.label, ago(v.at), v.deployedAt && v.kind !== 'deployed' ? 'deployed' : undefined].filter(Boolean).join(' · ');
-    item.tooltip = `${versionTitle(v)}: ${v.label}\n${new Date(v.at).toLocaleString()} · ${v.files.length} files${v.deployedAt ? `\nDeployed ${new Date(v.deployedAt).toLocaleString()}` : ''}`;
+    if (app && this.versions?.screenshotOf?.(app.id, v)) item.contextValue = 'appVersion:screenshot';
+    item.description = [v.label, ago(v.at), v.deployedAt && v.kind !== 'deployed' ? 'deployed' : undefined, verifyWord(v.check)].filter(Boolean).join(' · ');
+    const check = v.check ? `\nVerification: ${v.check.summary}${v.check.problems.map((p) => `\n- ${p}`).join('')}${v.check.screenshot ? '\n(Open Screenshot: the page as the check saw it)' : ''}` : '';
+    item.tooltip = `${versionTitle(v)}: ${v.label}\n${new Date(v.at).toLocaleString()} · ${v.files.length} files${v.deployedAt ? `\nDeployed ${new Date(v.deployedAt).toLocaleString()}` : ''}${check}`;
     item.iconPath = new vscode.ThemeIcon(VERSION_ICONS[v.kind]);
     item.command = { command: 'spawnApp.version.compare', title: 'Compare with Current', arguments: [element] };
     return item;

@@ -1,6 +1,7 @@
 /** The Sandboxes view's items: a sandbox, its details (URL, time left, cost, phase, error), the groups. */
 import * as vscode from 'vscode';
 import { formatUsd } from '../../core/base/pricing';
+import { verifyLines, verifyWord } from '../../core/session';
 import { providerInfo } from '../../core/session';
 import { whereItRuns } from '../../core/deploy/whereItRuns';
 import type { ListError } from '../sandboxes/sandboxDiscovery';
@@ -77,7 +78,8 @@ export function sandboxItem(e: SandboxEntry, node: SandboxNode): vscode.TreeItem
   item.id = `sandbox:${e.id}`;
   const onThisMachine = providerInfo(e.provider).onThisMachine;
   const iso = onThisMachine ? e.providerRef.isolation?.() : undefined;
-  item.description = `${providerInfo(e.provider).label} · ${e.prewarmed ? 'pre-warmed' : e.status}${onThisMachine ? ` · ${iso?.sandboxed ? 'sandboxed' : 'not sandboxed'}` : ''}`;
+  const check = e.status === 'running' ? e.deployment?.verification : undefined;
+  item.description = [providerInfo(e.provider).label, e.prewarmed ? 'pre-warmed' : e.status, verifyWord(check), onThisMachine ? (iso?.sandboxed ? 'sandboxed' : 'not sandboxed') : undefined].filter(Boolean).join(' · ');
   item.contextValue = `sandbox:${e.status}:${e.provider}`;
   item.iconPath =
     e.status === 'running'
@@ -94,6 +96,7 @@ export function sandboxItem(e: SandboxEntry, node: SandboxNode): vscode.TreeItem
   if (onThisMachine) md.appendMarkdown(`Runs on ${escapeMd(whereItRuns(e.provider, iso, { detail: true }))}.\n\n`);
   if (e.url) md.appendMarkdown(`URL: ${e.url}\n\n`);
   if (e.error) md.appendMarkdown(`Error: ${escapeMd(e.error.message)}\n\n`);
+  if (check) md.appendMarkdown(`${verifyLines(check).map((l) => escapeMd(l)).join('  \n')}\n\n`);
   item.tooltip = md;
   if (e.status === 'paused') md.appendMarkdown('Paused: it keeps its memory and files and costs nothing; opening it (or its URL) resumes it.\n\n');
   if (e.status === 'running' || e.status === 'paused') item.command = { command: 'spawnApp.sandbox.openPreview', title: 'Open Preview', arguments: [node] };

@@ -53,6 +53,9 @@ export function previewHtml(webview: vscode.Webview, media: vscode.Uri, opts: { 
     <button data-action="showLogs" title="Show this sandbox's log">Show Logs</button>
     <button data-action="destroy" class="danger" title="Stop and delete the sandbox">Destroy</button>
   </header>
+  <section id="check" class="check" role="status" aria-live="polite" hidden>
+    <details id="checkDetails"><summary id="checkLine"></summary><ul id="checkProblems"></ul></details>
+  </section>
   <section id="status" class="status" role="status" aria-live="polite">
     <div class="line"><span class="spinner" aria-hidden="true"></span><span id="message">Waiting for the app…</span></div>
     <pre id="detail" class="detail" hidden></pre>

@@ -10,6 +10,16 @@ import type { SandboxEntry } from '../sandboxes/sandboxEntry';
 import type { SandboxRegistry } from '../sandboxes/sandboxRegistry';
 import type { PreviewAction, PreviewState } from './messages';
 import { PreviewPanel } from './previewPanel';
+import type { VerifyResult } from '../../core/session';
+import { formatProblem, verifySummary } from '../../core/session';
+
+/** The preview's verification line: `Verified at 14:02:11 (412 ms)`, or the problems' count, with the time. */
+export function checkLine(v: VerifyResult): string {
+  const when = v.at ? ` at ${new Date(v.at).toLocaleTimeString()}` : '';
+  if (v.state === 'verified') return `Verified in a browser${when} (${v.ms} ms)`;
+  const s = verifySummary(v);
+  return `${s[0]!.toUpperCase()}${s.slice(1)}${when}`;
+}
 
 export const PREVIEW_VIEW_TYPE = 'spawnApp.preview';
 
@@ -143,9 +153,18 @@ export class PreviewManager extends Disposable implements vscode.WebviewPanelSer
     switch (entry.status) {
       case 'starting':
         return { appName, status: 'starting', message: entry.phase ?? 'Starting…', displayUrl: entry.url, actions: ['showLogs', 'destroy'] };
-      case 'running':
+      case 'running': {
         // The iframe URL is filled in by stateFor; until then a status line, never a blank frame.
-        return { appName, status: 'running', message: 'Opening the app…', displayUrl: entry.url, actions: ['reload', 'refine', 'openInBrowser', 'copyUrl', 'showLogs', 'destroy'] };
+        const v = entry.deployment?.verification;
+        return {
+          appName,
+          status: 'running',
+          message: 'Opening the app…',
+          displayUrl: entry.url,
+          actions: ['reload', 'refine', 'openInBrowser', 'copyUrl', 'showLogs', 'destroy'],
+          ...(v ? { check: { state: v.state, line: checkLine(v), problems: v.problems.map(formatProblem) } } : {}),
+        };
+      }
       case 'paused':
         return { appName, status: this.waking.has(entry.id) ? 'starting' : 'stopped', message: this.waking.has(entry.id) ? 'Resuming the paused sandbox…' : 'Paused: it costs nothing now. Open the preview again, or Resume it in the Sandboxes view, to wake it.', displayUrl: entry.url, actions: ['showLogs', 'destroy'] };
       case 'failed':

@@ -1,9 +1,10 @@
 /**
  * The fix loop after a failed verification, in words and numbers every front shows the same way: each round's
- * patch, cost and result, and why the loop stopped. The loop itself is AppSession.deploy's (one place, every front).
+ * patch, cost and result, and why the loop stopped. The loop itself is AppSession.deploy's (core/session: one
+ * place, every front).
  */
-import { formatUsd } from '../base/pricing';
-import type { VerifyState } from '../base/verification';
+import { formatUsd } from './pricing';
+import type { VerifyState } from './verification';
 
 /** One round: the model's patch applied as a new version, redeployed and verified again. */
 export interface FixRound {
