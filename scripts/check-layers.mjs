@@ -1,5 +1,6 @@
 // The layer check (`npm run lint` runs it): src/core's folders import only folders of their own layer or below,
-// src/core never imports a front, and no file in src/ is part of an import circle (type-only imports count).
+// src/core never imports a front, no front imports another front, and no file in src/ is part of an import circle
+// (type-only imports count).
 // Usage: node scripts/check-layers.mjs [--root <repo>]   Exit 1 with one line per problem; 0 when the tree holds.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -136,6 +137,15 @@ function pathRound(graph, part, start) {
   return [start, start];
 }
 
+/** The front a file belongs to ('cli', 'mcp', 'vscode'; the extension's entry point is the editor front's), or undefined. */
+function frontOf(relPath) {
+  if (relPath === 'src/extension.ts') return 'vscode';
+  return /^src\/(cli|mcp|vscode)\//.exec(relPath)?.[1];
+}
+
+/** The imports from one front into another that are allowed: `spawn-app mcp` (a CLI command) starts the MCP server. */
+const FRONT_ENTRIES = [['src/cli/commands/mcp.ts', 'src/mcp/server.ts']];
+
 /** The problems of the tree at `root` (a repository with a src/ folder), one sentence each. */
 export function checkLayers(root) {
   const src = path.join(root, 'src');
@@ -179,6 +189,18 @@ export function checkLayers(root) {
       if (rank.has(to) && rank.get(to) > rank.get(from)) problems.push(`${rel(f)} imports ${rel(d)}: core/${from} may not import core/${to}, a higher layer (${order})`);
     }
   }
+  // The fronts never import each other (what two fronts share lives in src/core); the one way in is a front's entry
+  // point, started by another front's command (FRONT_ENTRIES).
+  for (const [f, deps] of graph) {
+    const from = frontOf(rel(f));
+    if (!from) continue;
+    for (const d of deps) {
+      const to = frontOf(rel(d));
+      if (to && to !== from && !FRONT_ENTRIES.some(([a, b]) => a === rel(f) && b === rel(d))) {
+        problems.push(`${rel(f)} imports ${rel(d)}: a front never imports another front (src/cli, src/mcp, src/vscode); what both need goes in src/core`);
+      }
+    }
+  }
   for (const c of circles(graph)) problems.push(`import circle: ${c.map(rel).join(' → ')}`);
   return problems;
 }
@@ -192,5 +214,5 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     console.error(`The layers of src/core, bottom first: ${LAYERS.map(([n]) => n).join(' < ')} (scripts/check-layers.mjs, ARCHITECTURE.md).`);
     process.exit(1);
   }
-  console.log(`check-layers: src/core's layers hold (${LAYERS.map(([n]) => n).join(' < ')}); no import circles in src/.`);
+  console.log(`check-layers: src/core's layers hold (${LAYERS.map(([n]) => n).join(' < ')}); no front imports another; no import circles in src/.`);
 }

@@ -4,7 +4,8 @@
  */
 import { parseArgs } from 'node:util';
 import { SpawnError } from '../core/base/errors';
-import { APP_TYPES } from '../core/session';
+import { APP_TYPES, generatorChoices, PROVIDER_CHOICES } from '../core/session';
+import type { GeneratorChoice, ProviderChoice } from '../core/session';
 
 export type OptionName =
   | 'type' | 'generator' | 'provider' | 'out' | 'json' | 'yes' | 'detach' | 'all' | 'no-network' | 'allow-lan'
@@ -22,8 +23,9 @@ interface OptionDecl {
 /** Every option, once: its type, short form and value. Which command takes it is the command's declaration. */
 export const OPTIONS: Readonly<Record<OptionName, OptionDecl>> = {
   type: { type: 'string', short: 't', choices: APP_TYPES },
-  generator: { type: 'string', short: 'g', choices: ['auto', 'claude', 'templates'] },
-  provider: { type: 'string', short: 'p', choices: ['auto', 'local', 'e2b'] },
+  // The tables' ids (a generator that needs an editor's chat model is not the CLI's), so a new one is offered here too.
+  generator: { type: 'string', short: 'g', choices: generatorChoices(false) },
+  provider: { type: 'string', short: 'p', choices: PROVIDER_CHOICES },
   out: { type: 'string', short: 'o', value: 'DIR' },
   json: { type: 'boolean' },
   yes: { type: 'boolean', short: 'y' },
@@ -71,7 +73,7 @@ export const COMMANDS = {
   pause: { args: ['ID'], options: ['json'], quiet: ['json'], summary: 'an E2B sandbox: paused costs nothing' },
   resume: { args: ['ID'], options: ['json'], quiet: ['json'], summary: 'a paused E2B sandbox runs again for the timeout' },
   destroy: { args: ['ID|--all'], options: ['all', 'json'], quiet: ['all', 'json'] },
-  mcp: { args: [], options: ['dir', 'provider', 'keep', 'allow-local-unsandboxed', 'allow-destroy-any', ...LOCAL, ...APP, 'json'], quiet: ['json'], summary: 'an MCP server on stdio for agents (Claude Code, Cursor, VS Code)' },
+  mcp: { args: [], options: ['dir', 'provider', 'keep', 'allow-local-unsandboxed', 'allow-destroy-any', ...LOCAL, 'no-prewarm', ...APP, 'json'], quiet: ['json'], summary: 'an MCP server on stdio for agents (Claude Code, Cursor, VS Code)' },
   cache: { args: [], options: ['clear', 'json'], summary: 'the local dependency cache: entries and sizes; --clear removes them' },
 } as const satisfies Record<string, CommandDecl>;
 
@@ -86,9 +88,12 @@ export interface Parsed {
 
 /** The options as the commands read them: booleans false when not given. */
 export interface ParsedOptions {
+  /** One of APP_TYPES (checked by parse). */
   type?: string;
-  generator?: string;
-  provider?: string;
+  /** One of the generator table's choices (checked by parse). */
+  generator?: GeneratorChoice;
+  /** One of the provider table's choices (checked by parse). */
+  provider?: ProviderChoice;
   out?: string;
   dir?: string;
   'env-file'?: string;

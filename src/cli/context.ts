@@ -29,10 +29,9 @@ export interface Ctx {
  */
 async function confirmUnsandboxed(yes: boolean, io: Io, q: UnsandboxedRun): Promise<boolean> {
   if (yes) return true;
-  const who = q.origin === 'model' ? 'was written by a model' : 'comes from a folder (not a built-in template generated now)';
-  const warning = `This app ${who} and the local runner runs it unsandboxed on this machine (${q.reason ?? 'no sandbox'}).`;
-  if (!process.stdin.isTTY) throw usage(`${warning} Pass --yes to run it anyway, or use --provider e2b.`);
-  io.err(`Warning: ${warning}`);
+  // The session's sentence (who wrote it, where it would run and why unsandboxed); the CLI adds only its flags.
+  if (!process.stdin.isTTY) throw usage(`${q.message} Pass --yes to run it anyway, or use --provider e2b.`);
+  io.err(`Warning: ${q.message}`);
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
     const answer = await rl.question('Run it locally? [y/N] ');
@@ -52,7 +51,7 @@ export function cliSession(cfg: CoreConfig, opts: ParsedOptions, io: Io, render:
     // The same secrets and cap for every command (--env-file, --budget, SPAWN_APP_BUDGET_USD).
     secrets: opts['env-file'] !== undefined ? readSecrets(opts['env-file']) : {},
     budgetUsd: budgetUsdFrom(opts.budget, env),
-    provider: (opts.provider as 'auto' | 'local' | 'e2b' | undefined) ?? 'auto',
+    provider: opts.provider ?? 'auto',
     prewarm: !opts['no-prewarm'],
     meterMs: Math.max(20, Number(env.SPAWN_APP_METER_MS) || 5000),
     // This process's one browser for the verification step (SPAWN_APP_BROWSER, else one found on its PATH).

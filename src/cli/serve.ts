@@ -4,14 +4,14 @@
  */
 import { writeFileSync } from 'node:fs';
 import { isCancelled, messageOf, SpawnError } from '../core/base/errors';
-import type { AppSession, Deployed } from '../core/session';
+import type { AppSession, Deployed, ProviderChoice } from '../core/session';
 import { usage } from './args';
 import type { Ctx } from './context';
 import type { Interrupt } from './signals';
 
 /** The provider choice of run and deploy; --detach needs one whose sandboxes outlive this process. */
-export function checkDetach(ctx: Ctx): 'auto' | 'local' | 'e2b' {
-  const choice = (ctx.opts.provider ?? 'auto') as 'auto' | 'local' | 'e2b';
+export function checkDetach(ctx: Ctx): ProviderChoice {
+  const choice = ctx.opts.provider ?? 'auto';
   if (ctx.opts.detach && !ctx.session.outlivesProcess(choice)) {
     throw usage('--detach needs a remote (E2B) sandbox: local sandboxes live only as long as spawn-app runs.');
   }
@@ -19,7 +19,7 @@ export function checkDetach(ctx: Ctx): 'auto' | 'local' | 'e2b' {
 }
 
 /** Deploys the session's app and serves it (or leaves it running with --detach); shared by run and deploy. */
-export async function deployAndServe(app: AppSession, choice: 'auto' | 'local' | 'e2b', ctx: Ctx, stop: Interrupt): Promise<number> {
+export async function deployAndServe(app: AppSession, choice: ProviderChoice, ctx: Ctx, stop: Interrupt): Promise<number> {
   // A billed sandbox's running seconds count against today's budget while this process serves it.
   const deployed = await app.deploy({ provider: choice, signal: stop.controller.signal, metered: !ctx.opts.detach }).catch((err: unknown) => {
     // Stopped after `ready` (while the app was being verified) is a stop like one while it is served: exit 0.

@@ -54,6 +54,11 @@ export interface HeadlessToolsOptions {
   meterMs?: number;
   /** Fix rounds after a failed verification (default the session's: 1 with an Anthropic key, 0 without). */
   fixRounds?: number;
+  /**
+   * Pre-warm: spawn_app creates the E2B sandbox while the model writes, as the CLI's run does (the session's rule:
+   * E2B only; default true; `--no-prewarm` or SPAWN_APP_PREWARM=0 turns it off).
+   */
+  prewarm?: boolean;
 }
 
 /** Refusal code for an app that would run model-written code unsandboxed. */
@@ -107,7 +112,7 @@ export class HeadlessTools {
       secrets: opts.secrets,
       meterMs: opts.meterMs,
       fixRounds: opts.fixRounds,
-      prewarm: false,
+      prewarm: opts.prewarm,
       ports: {
         ask: {
           unsandboxedRun: async (q) => {
@@ -205,6 +210,16 @@ export class HeadlessTools {
     const prompt = str(args, 'prompt')!.trim();
     const app = this.session.newApp(prompt);
     const deployTo = args.deploy === false ? undefined : (this.opts.provider ?? 'auto');
+    try {
+      // With a deploy to follow, the session pre-warms its sandbox while the model writes (as the CLI's run).
+      return await this.spawnAndDeploy(app, prompt, args, deployTo, signal);
+    } finally {
+      // Not taken (validation blocked it, a failure before the deploy, a cancel): it goes.
+      await app.discardPrewarm(signal.aborted ? 'cancelled' : 'not-used');
+    }
+  }
+
+  private async spawnAndDeploy(app: AppSession, prompt: string, args: Record<string, unknown>, deployTo: ProviderChoice | undefined, signal: AbortSignal): Promise<ToolResult> {
     const generated = await app.generate({ prompt, appType: isAppType(args.appType) ? args.appType : undefined, signal, deployTo });
     const lines = generated.notice ? [generated.notice] : [];
     if (hasErrors(generated.findings)) {

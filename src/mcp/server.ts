@@ -14,7 +14,7 @@ import type { Logger } from '../core/base/events';
 import type { ProviderChoice } from '../core/sandbox';
 import type { LocalProvider, LocalProviderOptions } from '../core/sandbox/local/provider';
 import { TOOL_DEFINITIONS } from '../core/tools/definitions';
-import { terminalSafe } from '../cli/text';
+import { terminalSafe } from '../core/base/terminalSafe';
 import { HeadlessTools } from './headlessTools';
 
 export interface McpOptions {
@@ -33,6 +33,8 @@ export interface McpOptions {
   /** The apps' secrets from --env-file (read as the CLI reads them). */
   secrets?: AppSecrets;
   meterMs?: number;
+  /** Pre-warm an E2B sandbox while the model writes (spawn_app), as the CLI's run does (default true). */
+  prewarm?: boolean;
   version: string;
   stdin?: NodeJS.ReadableStream & { on(event: 'end' | 'close', fn: () => void): unknown };
   stdout?: NodeJS.WritableStream;
@@ -77,6 +79,7 @@ export async function serveMcp(opts: McpOptions): Promise<number> {
     budgetUsd: opts.budgetUsd,
     secrets: opts.secrets,
     meterMs: opts.meterMs,
+    prewarm: opts.prewarm,
   });
   const mcp = new McpServer(
     { name: 'spawn-app', title: 'Spawn App', version: opts.version },

@@ -91,6 +91,24 @@ describe('e2e: prompt → files → deploy → the calculator computes in the pr
     await shot('07-computed.png');
   });
 
+  it('the preview says the deploy was verified in a browser; the deployed version keeps its screenshot (Open Screenshot)', async () => {
+    const preview = await frameWith(page, '#checkLine');
+    await preview.waitForFunction(() => /^\u2713 Verified in a browser at .+ \(\d+ ms\)$/.test(document.getElementById('checkLine')?.textContent ?? ''), undefined, { timeout: 30_000 });
+    await page.locator('.pane-body .monaco-list-row').filter({ hasText: /running · verified/ }).first().waitFor();
+    const versions = page.locator('.pane-body .monaco-list-row').filter({ hasText: 'Versions' }).first();
+    await versions.click();
+    const deployed = page.locator('.pane-body .monaco-list-row').filter({ hasText: /v\d+ · / }).filter({ hasText: 'verified' }).first();
+    await deployed.waitFor();
+    await deployed.click({ button: 'right' });
+    await page.locator('.context-view .action-menu-item').filter({ hasText: 'Open Screenshot' }).click();
+    await page.locator('.tabs-container .tab').filter({ hasText: /\.png/ }).waitFor({ timeout: 15_000 });
+    // VS Code's image viewer (a webview) says the picture's size in the status bar.
+    await page.locator('.statusbar').getByText('1280x800').waitFor({ timeout: 15_000 });
+    await shot('verify-screenshot.png');
+    await runCommand(page, 'View: Close Editor');
+    await versions.click();
+  });
+
   it('destroys the sandbox from the tree: the app is gone', async () => {
     const row = page.locator('.pane-body .monaco-list-row[aria-level="1"]').filter({ hasText: 'calculator' }).filter({ hasText: 'local runner' });
     await row.click({ button: 'right' });

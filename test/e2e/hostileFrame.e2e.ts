@@ -98,7 +98,7 @@ describe('e2e: a frame inside the previewed app cannot talk to the preview', fun
     const dialog = page.locator('.monaco-dialog-box');
     await dialog.getByText('to the local runner?').waitFor();
     await dialog.getByText('not sandboxed', { exact: false }).first().waitFor();
-    await dialog.getByText('⚠ This code was not a built-in template generated in this window', { exact: false }).waitFor();
+    await dialog.getByText('⚠ This code was not generated from a built-in template just now', { exact: false }).waitFor();
     await page.screenshot({ path: path.join(shots, 'hostile-01-confirm.png') });
     await dialog.getByRole('button', { name: 'Deploy', exact: true }).click();
   });

@@ -63,7 +63,7 @@ describe('the local sandbox (a hostile app deployed through the extension)', fun
     const api = await getApi();
     const node = api.sandboxTree.getChildren().find((n) => api.sandboxTree.getTreeItem(n).id === `sandbox:${r.sandboxId}`)!;
     assert.ok(node, 'the sandbox is in the tree');
-    assert.match(String(api.sandboxTree.getTreeItem(node).description), /^local runner · running · sandboxed$/);
+    assert.match(String(api.sandboxTree.getTreeItem(node).description), /^local runner · running · (verified · |HTTP-checked · )?sandboxed$/);
 
     const res = await fetchText(r.url);
     const report = JSON.parse(res.text) as { env: Record<string, string>; ssh: unknown; homeListing: unknown; ports: number[] };

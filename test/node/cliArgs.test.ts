@@ -4,7 +4,12 @@
  * same declarations, so it lists every command with exactly its options (the built CLI: test/process/cli.test.ts).
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { COMMANDS, OPTIONS, parse, synopses } from '../../src/cli/args';
+import { PROVIDER_IDS } from '../../src/core/base/providerId';
+import { GENERATOR_IDS, GENERATORS } from '../../src/core/generate/types';
+import { APP_TYPES } from '../../src/core/stacks';
 import type { CommandName } from '../../src/cli/args';
 
 describe('CLI arguments per command (issue 19)', () => {
@@ -28,5 +33,23 @@ describe('CLI arguments per command (issue 19)', () => {
       const shown = [...block.matchAll(/--([a-z-]+)/g)].map((m) => m[1]!).filter((o) => o in OPTIONS);
       for (const o of shown) assert.ok((decl.options as readonly string[]).includes(o) || block.includes(`ID|--${o}`), `${name} shows --${o} it does not take`);
     }
+  });
+
+  it('--type, --generator and --provider offer the tables’ ids: in the usage text and in the refusal', () => {
+    const headless = GENERATOR_IDS.filter((id) => !GENERATORS[id].frontModel);
+    assert.deepEqual(OPTIONS.type.choices, APP_TYPES);
+    assert.deepEqual(OPTIONS.generator.choices, ['auto', ...headless]);
+    assert.ok(!headless.includes('vscode-lm'), 'the CLI has no chat model of an editor');
+    assert.deepEqual(OPTIONS.provider.choices, ['auto', ...PROVIDER_IDS]);
+    const text = synopses();
+    assert.ok(text.includes(`[--provider ${['auto', ...PROVIDER_IDS].join('|')}]`), text);
+    assert.ok(text.includes(`[--generator ${['auto', ...headless].join('|')}]`), text);
+    assert.throws(() => parse(['run', 'x', '--provider', 'docker']), { code: 'usage', message: `--provider must be one of ${['auto', ...PROVIDER_IDS].join(', ')}. Run "spawn-app --help" for usage.` });
+    assert.throws(() => parse(['run', 'x', '-g', 'vscode-lm']), { code: 'usage', message: `--generator must be one of ${['auto', ...headless].join(', ')}. Run "spawn-app --help" for usage.` });
+  });
+
+  it('the extension’s generator setting offers every generator of the table', () => {
+    const manifest = JSON.parse(readFileSync(path.join(__dirname, '../../package.json'), 'utf8')) as { contributes: { configuration: { properties: Record<string, { enum?: string[] }> } } };
+    assert.deepEqual([...manifest.contributes.configuration.properties['spawnApp.generator']!.enum!].sort(), ['auto', ...GENERATOR_IDS].sort());
   });
 });

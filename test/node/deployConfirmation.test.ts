@@ -4,6 +4,7 @@ import { TemplateGenerator } from '../../src/core/generate/templates';
 import { templateSpec } from '../../src/core/stacks';
 import { encodeText } from '../../src/core/workspace/treeText';
 import { validateSpec } from '../../src/core/validate';
+import { runsHere } from '../../src/core/session';
 import { deployConfirmation } from '../../src/vscode/deploy/deployConfirmation';
 
 const calculator = templateSpec('webapp', 'a calculator');
@@ -24,7 +25,7 @@ describe('deployConfirmation (the extension’s deploy dialog)', () => {
     const local = deployConfirmation({ ...base, generator: 'claude', provider: 'local' });
     assert.equal(local.unsandboxedModelCode, true);
     assert.equal(local.warn, true);
-    assert.match(local.detail, /written by a model.*unsandboxed, with your permissions/);
+    assert.match(local.detail, /⚠ This code was written by a model, and the local runner would run it unsandboxed on this machine, with your permissions/);
     const unknown = deployConfirmation({ ...base, generator: 'disk', provider: 'local' });
     assert.equal(unknown.unsandboxedModelCode, true);
     const e2b = deployConfirmation({ ...base, generator: 'claude', provider: 'e2b' });
@@ -91,7 +92,7 @@ describe('deployConfirmation (the extension’s deploy dialog)', () => {
         const c = localDialog(restored, app.name);
         assert.equal(c.unsandboxedModelCode, true, generator);
         assert.equal(c.warn, true);
-        assert.match(c.detail, /⚠ This code was not a built-in template generated in this window.*unsandboxed/);
+        assert.match(c.detail, /⚠ This code was not generated from a built-in template just now \(it was read from a folder, restored or edited\), and the local runner would run it unsandboxed/);
       }
     });
 
@@ -140,6 +141,14 @@ describe('deployConfirmation: the local sandbox', () => {
     assert.match(c.detail, /^Provider: the local runner \(this machine, not sandboxed: bubblewrap \(bwrap\) is not installed; install bubblewrap/m);
     assert.equal(c.unsandboxedModelCode, true);
     assert.equal(c.warn, true);
-    assert.match(c.detail, /runs it unsandboxed, with your permissions/);
+    assert.match(c.detail, /would run it unsandboxed on this machine, with your permissions \(bubblewrap \(bwrap\) is not installed;/);
+  });
+
+  it('its warning is the session’s one sentence (the CLI’s question and the MCP refusal say the same)', () => {
+    const iso = { sandboxed: false, reason: 'the sandbox is turned off (SPAWN_APP_SANDBOX=off)', network: true };
+    for (const [generator, origin] of [['claude', 'model'], ['vscode-lm', 'model'], ['user', 'folder'], [undefined, 'folder']] as const) {
+      const c = deployConfirmation({ ...base, generator, provider: 'local', isolation: iso });
+      assert.ok(c.detail.includes(`⚠ ${runsHere('local', iso, { origin }).warning!} Set an E2B API key`), `${generator}: ${c.detail}`);
+    }
   });
 });

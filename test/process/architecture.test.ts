@@ -62,6 +62,24 @@ describe('the layer check (scripts/check-layers.mjs, run by npm run lint)', () =
     assert.match(r.stderr, /import circle: src\/vscode\/(items|tree)\.ts → src\/vscode\/(tree|items)\.ts → src\/vscode\/(items|tree)\.ts/);
   });
 
+  it('fails on a front importing another front, but not on the one entry point a CLI command starts', () => {
+    writeFileSync(path.join(fixture, 'src/core/base/events.ts'), 'export const e = 1;\n');
+    writeFileSync(path.join(fixture, 'src/core/app/spec.ts'), 'export type Spec = 1;\n');
+    writeFileSync(path.join(fixture, 'src/vscode/tree.ts'), 'export type Tree = 2;\n');
+    mkdirSync(path.join(fixture, 'src/cli/commands'), { recursive: true });
+    mkdirSync(path.join(fixture, 'src/mcp'), { recursive: true });
+    writeFileSync(path.join(fixture, 'src/cli/text.ts'), 'export const safe = (s: string) => s;\n');
+    writeFileSync(path.join(fixture, 'src/mcp/server.ts'), "import { safe } from '../cli/text';\nexport const serve = safe;\n");
+    writeFileSync(path.join(fixture, 'src/cli/commands/mcp.ts'), "export const mcp = () => import('../../mcp/server');\n");
+    writeFileSync(path.join(fixture, 'src/cli/commands/panel.ts'), "export const p = () => import('../../vscode/panel');\n");
+    const r = check(fixture);
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    assert.match(r.stderr, /src\/mcp\/server\.ts imports src\/cli\/text\.ts: a front never imports another front/);
+    assert.match(r.stderr, /src\/cli\/commands\/panel\.ts imports src\/vscode\/panel\.ts: a front never imports another front/, 'a dynamic import counts');
+    assert.doesNotMatch(r.stderr, /commands\/mcp\.ts imports/, 'spawn-app mcp starts the MCP server');
+    assert.equal(r.stderr.match(/^ {2}/gm)?.length, 2, r.stderr);
+  });
+
   it('follows an import written with a .js suffix, and reports a relative import it cannot resolve', () => {
     writeFileSync(path.join(fixture, 'src/core/base/events.ts'), "export { run } from '../deploy/pipeline.js';\nexport * from './nowhere';\n");
     const r = check(fixture);

@@ -140,7 +140,7 @@ describe('spawn-app CLI (real process)', function () {
       const lines = r.stderr.trim().split('\n');
       assert.equal(lines.length, 2, r.stderr);
       assert.match(lines[0]!, /^• local runner: not sandboxed: /);
-      assert.match(lines[1]!, /^Error: This app comes from a folder .* unsandboxed .*Pass --yes/);
+      assert.match(lines[1]!, /^Error: This code was not generated from a built-in template just now \(it was read from a folder, restored or edited\), and the local runner would run it unsandboxed .*Pass --yes/);
       assert.equal(sandboxesLeft(), 0, 'nothing started');
     }
   });

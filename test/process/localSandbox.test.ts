@@ -191,7 +191,7 @@ describe('local sandbox (hostile app, real spawn-app binary)', function () {
       const r = await runCli(['deploy', appDir, '--provider', 'local'], env);
       assert.equal(r.code, 2, r.stderr);
       assert.match(r.stderr, /local runner: not sandboxed: the sandbox is turned off \(SPAWN_APP_SANDBOX=off\)/);
-      assert.match(r.stderr, /runs it unsandboxed on this machine \(the sandbox is turned off.*--yes/);
+      assert.match(r.stderr, /This code was not generated from a built-in template just now \(it was read from a folder, restored or edited\), and the local runner would run it unsandboxed on this machine, with your permissions \(the sandbox is turned off.*--yes/);
       assert.equal(sandboxesLeft(), 0);
       assert.deepEqual(processesWith(marker), []);
     });

@@ -219,7 +219,7 @@ describe('spawn-app mcp (the built CLI over stdio)', function () {
     for (const appId of ['counter', 'by-model']) {
       const res = await client.callTool({ name: 'deploy_app', arguments: { appId } });
       assert.equal((res as Text).isError, true);
-      assert.match(textOf(res), /^Error \[refused\.unsandboxed\]: .*unsandboxed on this machine\. Nothing was run\. .*--allow-local-unsandboxed/);
+      assert.match(textOf(res), /^Error \[refused\.unsandboxed\]: This code was not generated from a built-in template just now \(it was read from a folder, restored or edited\), and the local runner would run it unsandboxed on this machine, with your permissions.*\. Nothing was run\. .*--allow-local-unsandboxed/);
     }
     assert.equal(existsSync(marker), false, 'the hostile code never ran');
     assert.equal(sandboxesLeft(), 0, 'no sandbox was created');
@@ -457,6 +457,39 @@ describe('spawn-app mcp (the built CLI over stdio)', function () {
       assert.equal(readFileSync(path.join(dir, 'app.js'), 'utf8'), 'document.title = "Greeting";\n');
       const image = (res as { content: { type: string }[] }).content.find((c) => c.type === 'image');
       assert.ok(image, 'the screenshot of the fixed app');
+    });
+
+    it('spawn_app pre-warms its E2B sandbox while the model writes, as the CLI’s run does: one create, the deploy goes into it; a failed generation kills it; --no-prewarm creates at deploy time', async () => {
+      const keys = { ANTHROPIC_API_KEY: 'x', ANTHROPIC_BASE_URL: anthropic.url, ...e2bEnv() };
+      const { client } = await connect([], keys);
+      const before = e2b.created.length;
+      // The model's answer is held until a sandbox exists: it can only, if it was made while the model wrote.
+      let release!: () => void;
+      anthropic.enqueue({ kind: 'ok', holdUntil: new Promise<void>((r) => (release = r)) });
+      const call = client.callTool({ name: 'spawn_app', arguments: { prompt: 'a todo list', appType: 'webapp' } });
+      const prewarmed = await until(() => e2b.live().find((sb) => sb.metadata.prewarm === 'true'), 'a pre-warmed sandbox while the model writes');
+      assert.equal(e2b.created.length, before + 1);
+      release();
+      const res = await call;
+      const text = textOf(res);
+      assert.equal((res as Text).isError, false, text);
+      assert.equal(sandboxIn(text), prewarmed.id, 'the deploy went into the pre-warmed sandbox');
+      assert.equal(e2b.created.length, before + 1, 'no second sandbox');
+
+      // A generation that fails: its pre-warmed sandbox is killed, nothing is left running for it.
+      anthropic.enqueue({ kind: 'auth', holdUntil: new Promise<void>((r) => (release = r)) });
+      const failing = client.callTool({ name: 'spawn_app', arguments: { prompt: 'a counter', appType: 'webapp' } });
+      const doomed = await until(() => e2b.live().find((sb) => sb.metadata.prewarm === 'true' && sb.id !== prewarmed.id), 'the second pre-warmed sandbox');
+      release();
+      assert.equal(((await failing) as Text).isError, true);
+      await until(() => !e2b.live().some((sb) => sb.id === doomed.id), 'the unused pre-warmed sandbox killed');
+      await client.close();
+
+      const off = await connect(['--no-prewarm'], keys);
+      const plain = await off.client.callTool({ name: 'spawn_app', arguments: { prompt: 'a todo list', appType: 'webapp' } });
+      assert.equal((plain as Text).isError, false, textOf(plain));
+      const made = e2b.live().find((sb) => sb.id === sandboxIn(textOf(plain)));
+      assert.ok(made && made.metadata.prewarm === undefined, 'created at deploy time');
     });
 
     it('refine_app writes the changed files and updates the running app in place', async () => {

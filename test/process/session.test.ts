@@ -79,6 +79,13 @@ describe('the app session and its ports (issue 19)', function () {
     assert.deepEqual(free.asked.cap, [], 'the templates cost nothing: no question');
   });
 
+  it('an unknown app type is refused in words of no front (no CLI flag): each front names its own way to choose', async () => {
+    const { s } = session();
+    assert.throws(() => s.checkPrompt('a todo list', 'desktop'), { code: 'usage', message: 'The app type must be one of webapp, react, api, script (not "desktop").' });
+    const err = await s.newApp('x').generate({ prompt: 'a todo list', appType: 'desktop', generator: 'templates' }).then(() => undefined, (e: Error) => e);
+    assert.doesNotMatch(err?.message ?? '', /--/);
+  });
+
   it('without a key, "auto" says once that a template stands in (an event and the result), and marks it ours', async () => {
     const { s, events } = session();
     const app = s.newApp('a snake game');

@@ -56,7 +56,7 @@ export function fixtureProvider(): SandboxProvider {
 const STACK_LINE = '  fixture,';
 const STACK_IMPORT = "import { fixture } from './fixture';";
 const PROVIDER_LINE =
-  "  fixture: { label: 'fixture runner', where: 'the fixture runner', timeout: false, onThisMachine: true, billed: false, prewarm: false, create: async () => (await import('./fixture')).fixtureProvider() },";
+  "  fixture: { label: 'fixture runner', where: 'the fixture runner', timeout: false, onThisMachine: true, billed: false, prewarm: false, ready: () => true, create: async () => (await import('./fixture')).fixtureProvider() },";
 
 /** What a front sees of the tables, printed by a script run in a copy of src/. */
 const PROBE = `import { TemplateGenerator } from './src/core/generate/templates';
@@ -68,6 +68,7 @@ import { providerInfo } from './src/core/sandbox/providers';
 import { APP_TYPES, guessAppType, isAppType } from './src/core/stacks';
 import { checkToolArgs } from './src/core/tools/schemas';
 import { hasErrors, validateSpec } from './src/core/validate';
+import { OPTIONS, synopses } from './src/cli/args';
 
 async function main(): Promise<void> {
   const out: Record<string, unknown> = { appTypes: APP_TYPES, isAppType: isAppType('fixture'), guess: guessAppType('a fixture for the tests') };
@@ -86,6 +87,7 @@ async function main(): Promise<void> {
     out.template = String(e);
   }
   out.providerIds = PROVIDER_IDS;
+  out.cli = { type: OPTIONS.type.choices, provider: OPTIONS.provider.choices, usage: synopses() };
   out.isProviderId = isProviderId('fixture');
   try {
     out.provider = (await createProvider('fixture' as never, {})).id;
@@ -99,6 +101,7 @@ void main();
 `;
 
 interface Probe {
+  cli: { type: string[]; provider: string[]; usage: string };
   appTypes: string[];
   isAppType: boolean;
   guess: string;
@@ -211,6 +214,10 @@ describe('stacks and providers are tables: a stack is one file plus its table li
       assert.equal(after.isProviderId, true);
       assert.equal(after.provider, 'fixture', 'createProvider makes it');
       assert.equal(after.providerLabel, 'fixture runner');
+      assert.ok(!before.cli.provider.includes('fixture'));
+      assert.deepEqual(after.cli.type, [...APP_TYPES, 'fixture'], 'the CLI offers the stack (--type)');
+      assert.deepEqual(after.cli.provider, ['auto', 'local', 'e2b', 'fixture'], 'the CLI offers the provider (--provider)');
+      assert.match(after.cli.usage, /\[--provider auto\|local\|e2b\|fixture\]/, 'its usage text too');
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }

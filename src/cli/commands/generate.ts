@@ -11,7 +11,7 @@ export async function cmdGenerate(ctx: Ctx): Promise<number> {
   withUsageHint(() => ctx.session.checkPrompt(prompt, ctx.opts.type));
   const app = ctx.session.newApp(prompt);
   return withInterrupt(async (stop) => {
-    const { spec, findings } = await app.generate({ prompt, appType: ctx.opts.type, generator: ctx.opts.generator as 'auto' | 'claude' | 'templates' | undefined, signal: stop.controller.signal });
+    const { spec, findings } = await app.generate({ prompt, appType: ctx.opts.type, generator: ctx.opts.generator, signal: stop.controller.signal });
     for (const f of findings) ctx.render.emit({ event: 'finding', ...f });
     app.save(out, findings);
     ctx.render.say(`Wrote ${spec.files.length} files to ${out}`);

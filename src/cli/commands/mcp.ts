@@ -12,7 +12,7 @@ export async function cmdMcp(ctx: Ctx, version: string): Promise<number> {
     cfg: ctx.cfg,
     local: ctx.session.local,
     appsDir: path.resolve(opts.dir ?? 'spawn-apps'),
-    provider: (opts.provider ?? 'auto') as 'auto' | 'local' | 'e2b',
+    provider: opts.provider ?? 'auto',
     allowLocalUnsandboxed: opts['allow-local-unsandboxed'],
     allowDestroyAny: opts['allow-destroy-any'],
     keep: opts.keep,
@@ -21,6 +21,7 @@ export async function cmdMcp(ctx: Ctx, version: string): Promise<number> {
     budgetUsd: ctx.session.budget?.limitUsd,
     secrets: ctx.session.secrets,
     meterMs: ctx.session.meterMs,
+    prewarm: !opts['no-prewarm'],
     version,
     log: ctx.io.err,
   });

@@ -12,7 +12,7 @@ export async function cmdRun(ctx: Ctx): Promise<number> {
   const app = ctx.session.newApp(prompt);
   return withInterrupt(async (stop) => {
     try {
-      await app.generate({ prompt, appType: ctx.opts.type, generator: ctx.opts.generator as 'auto' | 'claude' | 'templates' | undefined, signal: stop.controller.signal, deployTo: choice });
+      await app.generate({ prompt, appType: ctx.opts.type, generator: ctx.opts.generator, signal: stop.controller.signal, deployTo: choice });
       return await deployAndServe(app, choice, ctx, stop);
     } finally {
       // Not taken (validation blocked the deploy, an interrupt before it): it goes.

@@ -3,7 +3,8 @@
 import { normaliseAppPath } from '../base/appPath';
 import type { AppCheck, AppFile, AppSpecOf } from '../base/appSpec';
 import type { ShapePath } from '../base/shape';
-import { FILE_SHAPE, parseShape, z } from '../base/shape';
+import type { ShapeOf } from '../base/shape';
+import { FILE_SHAPE, parseShape, shape, z } from '../base/shape';
 import type { AppType } from '../stacks';
 import { APP_TYPES, stackOf } from '../stacks';
 
@@ -22,28 +23,32 @@ export const MAX_CHECKS = 20;
 const CHECK_METHOD = /^(GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS)$/;
 
 /** A declared check as the manifest holds it; a method that is not a string reads as GET. */
-const CHECK_SHAPE = z.object({
-  method: z.optional(z.unknown().check(z.refine((m) => typeof m !== 'string' || CHECK_METHOD.test(m.trim().toUpperCase())))),
-  path: z.string().check(z.refine((p) => p.startsWith('/') && !p.startsWith('//'))),
-  status: z.number().check(z.int(), z.minimum(100), z.maximum(599)),
-  body: z.optional(z.string()),
-});
+const CHECK_SHAPE = shape(() =>
+  z.object({
+    method: z.optional(z.unknown().check(z.refine((m) => typeof m !== 'string' || CHECK_METHOD.test(m.trim().toUpperCase())))),
+    path: z.string().check(z.refine((p) => p.startsWith('/') && !p.startsWith('//'))),
+    status: z.number().check(z.int(), z.minimum(100), z.maximum(599)),
+    body: z.optional(z.string()),
+  }),
+);
 
 /**
  * The spec's shape as a manifest, a model's tool call or the seed's format writes it (the schema of every reader).
  * Keys in the order they are reported: the first problem found is the one sentence shown.
  */
-export const SPEC_SHAPE = z.object({
-  appType: z.enum(APP_TYPES),
-  files: z.array(FILE_SHAPE),
-  startCommand: z.string().check(z.refine((s) => s.trim().length > 0)),
-  port: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(65535))),
-  // An array of names, or package.json style {name: version}.
-  dependencies: z.optional(z.nullable(z.union([z.array(z.string()), z.record(z.string(), z.unknown())]))),
-  title: z.optional(z.unknown()),
-  description: z.optional(z.unknown()),
-  checks: z.optional(z.nullable(z.array(CHECK_SHAPE).check(z.maxLength(MAX_CHECKS)))),
-});
+export const SPEC_SHAPE = shape(() =>
+  z.object({
+    appType: z.enum(APP_TYPES),
+    files: z.array(FILE_SHAPE()),
+    startCommand: z.string().check(z.refine((s) => s.trim().length > 0)),
+    port: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(65535))),
+    // An array of names, or package.json style {name: version}.
+    dependencies: z.optional(z.nullable(z.union([z.array(z.string()), z.record(z.string(), z.unknown())]))),
+    title: z.optional(z.unknown()),
+    description: z.optional(z.unknown()),
+    checks: z.optional(z.nullable(z.array(CHECK_SHAPE()).check(z.maxLength(MAX_CHECKS)))),
+  }),
+);
 
 function checkSentence(raw: unknown, i: PropertyKey | undefined, field: PropertyKey | undefined): string {
   const checks = (raw as { checks?: unknown }).checks;
@@ -105,7 +110,7 @@ export function parseSpec(raw: unknown): AppSpec {
   return spec;
 }
 
-function checkOf(c: z.infer<typeof CHECK_SHAPE>): AppCheck {
+function checkOf(c: ShapeOf<typeof CHECK_SHAPE>): AppCheck {
   const method = typeof c.method === 'string' ? c.method.trim().toUpperCase() : 'GET';
   return { method, path: c.path, status: c.status, ...(c.body !== undefined ? { body: c.body } : {}) };
 }

@@ -3,7 +3,7 @@
  * user's edits before an AI change, each accepted refine or fix, each deployed state, each "go back". Pure: the
  * extension keeps the list on the app (persisted with its record) and asks this module how to add to it.
  */
-import { FILE_SHAPE, shapeOrUndefined, z } from '../base/shape';
+import { FILE_SHAPE, shape, shapeOrUndefined, z } from '../base/shape';
 import type { AppFile } from './spec';
 import type { VerifyState } from '../base/verification';
 
@@ -110,23 +110,27 @@ export function addVersion(
 }
 
 /** One stored version; a record of another shape is dropped when the history is read back. */
-const VERSION_SHAPE = z.object({
-  id: z.number().check(z.int(), z.minimum(1)),
-  kind: z.enum(VERSION_KINDS as [VersionKind, ...VersionKind[]]),
-  label: z.optional(z.unknown()),
-  at: z.number(),
-  deployedAt: z.optional(z.unknown()),
-  files: z.array(FILE_SHAPE),
-  check: z.optional(z.unknown()),
-});
+const VERSION_SHAPE = shape(() =>
+  z.object({
+    id: z.number().check(z.int(), z.minimum(1)),
+    kind: z.enum(VERSION_KINDS as [VersionKind, ...VersionKind[]]),
+    label: z.optional(z.unknown()),
+    at: z.number(),
+    deployedAt: z.optional(z.unknown()),
+    files: z.array(FILE_SHAPE()),
+    check: z.optional(z.unknown()),
+  }),
+);
 
-const CHECK_SHAPE = z.object({
-  state: z.enum(['verified', 'problems', 'http-only']),
-  summary: z.string(),
-  problems: z.array(z.string()),
-  // A file name in the screenshot folder, never a path.
-  screenshot: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_.-]{1,120}\.png$/))),
-});
+const CHECK_SHAPE = shape(() =>
+  z.object({
+    state: z.enum(['verified', 'problems', 'http-only']),
+    summary: z.string(),
+    problems: z.array(z.string()),
+    // A file name in the screenshot folder, never a path.
+    screenshot: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_.-]{1,120}\.png$/))),
+  }),
+);
 
 /** All the screenshot file names a history refers to (the rest of the app's folder can go). */
 export function screenshotsOf(list: readonly AppVersion[]): Set<string> {

@@ -10,7 +10,7 @@ import { SpawnError } from '../base/errors';
 import { runningCost } from './cost';
 import { writeFileAtomic } from '../base/atomicWrite';
 import { formatUsd } from '../base/pricing';
-import { shapeOrUndefined, z } from '../base/shape';
+import { shape, shapeOrUndefined, z } from '../base/shape';
 import type { Sandbox, SandboxProvider } from '../sandbox/types';
 
 export const DEFAULT_BUDGET_USD = 2;
@@ -145,7 +145,7 @@ export function defaultSpendFile(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /** The spend file's shape: a day and a total (older files may lack the counters, read as 0 / false). */
-const SPEND_SHAPE = z.object({ day: z.string(), usd: z.number(), unknown: z.optional(z.unknown()), warned: z.optional(z.unknown()), capped: z.optional(z.unknown()) });
+const SPEND_SHAPE = shape(() => z.object({ day: z.string(), usd: z.number(), unknown: z.optional(z.unknown()), warned: z.optional(z.unknown()), capped: z.optional(z.unknown()) }));
 
 /** A spend record in a small JSON file only its user can read (0600), written atomically. */
 export class FileSpendStore implements SpendStore {

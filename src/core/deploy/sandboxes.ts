@@ -1,12 +1,14 @@
-/** Every provider whose sandboxes this process can see: the local runner always, E2B when a key is set. */
+/** Every provider whose sandboxes this process can see: those ready with this configuration (the provider table's `ready`). */
 import type { CoreConfig } from '../base/config';
+import { PROVIDER_IDS } from '../base/providerId';
 import { createProvider } from '../sandbox';
+import { providerInfo } from '../sandbox/providers';
 import type { LocalProvider } from '../sandbox/local/provider';
 import type { SandboxProvider } from '../sandbox/types';
 
 export async function allProviders(cfg: CoreConfig, local: LocalProvider): Promise<SandboxProvider[]> {
-  const providers: SandboxProvider[] = [local];
-  if (cfg.e2bApiKey) providers.push(await createProvider('e2b', cfg));
+  const providers: SandboxProvider[] = [];
+  for (const id of PROVIDER_IDS) if (providerInfo(id).ready(cfg)) providers.push(await createProvider(id, cfg, local));
   return providers;
 }
 

@@ -4,9 +4,15 @@ import { SpawnError } from '../base/errors';
 import type { ChatModel } from './chatModelGenerator';
 import { ChatModelGenerator } from './chatModelGenerator';
 import type { Generator, GeneratorId } from './types';
+import { GENERATOR_IDS, GENERATORS } from './types';
 import { TemplateGenerator } from './templates';
 
 export type GeneratorChoice = GeneratorId | 'auto';
+
+/** The choices a front offers: 'auto' and every generator (`withFrontModel` false: those that need no model of the front's). */
+export function generatorChoices(withFrontModel: boolean): GeneratorChoice[] {
+  return ['auto', ...GENERATOR_IDS.filter((id) => withFrontModel || !GENERATORS[id].frontModel)];
+}
 
 /**
  * `auto`: Claude with an Anthropic key; else a chat model the front has (VS Code's language models), when there

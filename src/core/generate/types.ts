@@ -3,7 +3,19 @@ import type { AppSpec, AppType } from '../app/spec';
 import type { EventSink, Logger } from '../base/events';
 import type { AppSecrets } from '../base/secrets';
 
-export type GeneratorId = 'templates' | 'claude' | 'vscode-lm';
+/**
+ * Every generator, in one table: its id and whether it needs a model the front supplies (VS Code's language models:
+ * a headless front such as the CLI cannot offer it). `index.ts` makes one from a choice.
+ */
+export const GENERATORS = {
+  claude: { label: 'Claude', frontModel: false },
+  'vscode-lm': { label: 'a VS Code chat model', frontModel: true },
+  templates: { label: 'the built-in templates', frontModel: false },
+} as const satisfies Record<string, { label: string; frontModel: boolean }>;
+
+export type GeneratorId = keyof typeof GENERATORS;
+
+export const GENERATOR_IDS = Object.keys(GENERATORS) as GeneratorId[];
 
 export interface GenerateRequest {
   prompt: string;

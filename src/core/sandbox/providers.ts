@@ -24,15 +24,23 @@ export interface ProviderInfo {
   readonly billed: boolean;
   /** A sandbox can be created while the model writes (core/deploy/prewarm.ts), so that the deploy goes into it. */
   readonly prewarm: boolean;
+  /**
+   * Whether this process can use it with this configuration (its key is set): `createProvider` refuses one that is
+   * not, `allProviders` lists the sandboxes of those that are, and 'auto' picks the first ready one of `AUTO_ORDER`.
+   */
+  ready(cfg: CoreConfig): boolean;
   /** Makes the provider; a provider's SDK is loaded only here, when first used. */
   create(cfg: CoreConfig, local: () => LocalProvider): Promise<SandboxProvider>;
 }
 
 
 export const PROVIDERS: Readonly<Record<ProviderId, ProviderInfo>> = {
-  local: { label: 'local runner', where: 'the local runner', timeout: false, onThisMachine: true, billed: false, prewarm: false, create: async (_cfg, local) => local() },
-  e2b: { label: 'E2B', where: 'an E2B sandbox', key: 'e2bApiKey', timeout: true, onThisMachine: false, billed: true, prewarm: true, create: async (cfg) => (await import('./e2b/provider')).e2bProviderFromConfig(cfg) },
+  local: { label: 'local runner', where: 'the local runner', timeout: false, onThisMachine: true, billed: false, prewarm: false, ready: () => true, create: async (_cfg, local) => local() },
+  e2b: { label: 'E2B', where: 'an E2B sandbox', key: 'e2bApiKey', timeout: true, onThisMachine: false, billed: true, prewarm: true, ready: (cfg) => Boolean(cfg.e2bApiKey), create: async (cfg) => (await import('./e2b/provider')).e2bProviderFromConfig(cfg) },
 };
+
+/** What 'auto' means: the first provider here that is ready (E2B with a key, else the local runner, always ready). */
+export const AUTO_ORDER: readonly ProviderId[] = ['e2b', 'local'];
 
 export function providerInfo(id: ProviderId): ProviderInfo {
   return PROVIDERS[id];

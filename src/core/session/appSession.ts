@@ -437,7 +437,7 @@ export class AppSession {
       const iso = this.session.localIsolation(true);
       this.emit({ event: 'isolation', provider: provider.id, ...iso });
       // A spec with validation errors never runs (the deploy refuses it): no need to ask about it first.
-      const decision = mayRunWithoutAsking(spec, provider, this.session.trusted, false);
+      const decision = mayRunWithoutAsking(spec, provider, this.session.trusted, false, this.origin);
       // Validated with the secrets before the question: their findings are part of it.
       const findings = decision.ok ? [] : this.session.validate(spec);
       if (!decision.ok && !hasErrors(findings)) {

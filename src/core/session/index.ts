@@ -46,11 +46,18 @@ export { fixLines } from '../base/fixOutcome';
 export { AppSession } from './appSession';
 // Front-neutral helpers a front needs with the session's results (validation's verdict and words, the manifest's name).
 export { formatFinding, hasErrors, MANIFEST_NAME } from '../validate';
-// The app types (the stacks' table) and the guess from a prompt, for a front's own arguments.
+// The app types (the stacks' table) and the guess from a prompt, the generators' and providers' choices (their tables),
+// for a front's own arguments.
 export { APP_TYPES, guessAppType, isAppType } from '../stacks';
+export type { GeneratorChoice, ProviderChoice } from './session';
+export { generatorChoices } from '../generate';
+export { PROVIDER_CHOICES } from '../sandbox';
 // The provider table (labels, billed, on this machine, can pause) and the note of a generation a plan includes: data a
 // front shows, no decision.
 export { providerInfo } from '../sandbox/providers';
+// Where an app runs and whether to warn (the provider table's sentence and the trust rule's decision): every front's words.
+export type { CodeOrigin, RunsHere } from '../tools/trust';
+export { codeOrigin, runsHere } from '../tools/trust';
 export { INCLUDED_IN_PLAN } from '../generate/chatModelGenerator';
 // The metadata tag every sandbox of Spawn App carries, and the sentence on E2B's lifetime cap: words and data a front shows.
 export { METADATA_TAG } from '../sandbox/types';

@@ -21,7 +21,7 @@ export interface UnsandboxedRun {
   origin: 'model' | 'folder';
   /** Why the local runner does not sandbox (its isolation report), when it says. */
   reason?: string;
-  /** The session's sentence for it (the MCP refusal and the chat tools' dialog use it). */
+  /** The session's sentence for it (core/tools/trust.ts `runsHere`: who wrote it, unsandboxed on this machine, why): every front says it. */
   message: string;
   /** Where it would run: the one sentence (core/whereItRuns.ts). */
   where: string;

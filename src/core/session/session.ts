@@ -16,6 +16,7 @@ import { nullLogger } from '../base/events';
 import type { ChatModel } from '../generate/chatModelGenerator';
 import { ChatModelGenerator } from '../generate/chatModelGenerator';
 import type { ClaudeGenerator } from '../generate/claude';
+import type { ModelList } from '../generate/claudeModels';
 import type { GeneratorChoice } from '../generate';
 import { createGenerator, resolveGeneratorId } from '../generate';
 import { templateStandInNotice } from '../generate/templates';
@@ -224,7 +225,8 @@ export class Session implements SessionHost {
     if (!prompt.trim()) throw new SpawnError('usage', `The ${what} is empty.`);
     const tooLong = promptTooLong(prompt, what);
     if (tooLong) throw new SpawnError('usage', tooLong);
-    if (appType !== undefined && !isAppType(appType)) throw new SpawnError('usage', `--type must be one of ${APP_TYPES.join(', ')}.`);
+    // Front-neutral words: each front names its own way of choosing (the CLI checks --type before this; the tools' schema appType).
+    if (appType !== undefined && !isAppType(appType)) throw new SpawnError('usage', `The app type must be one of ${APP_TYPES.join(', ')} (not "${appType.slice(0, 40)}").`);
     return appType ?? guessAppType(prompt);
   }
 
@@ -250,6 +252,12 @@ export class Session implements SessionHost {
     if (chatModel) return new ChatModelGenerator(chatModel);
     const { ClaudeGenerator } = await import('../generate/claude');
     return new ClaudeGenerator(this.cfg);
+  }
+
+  /** The Claude models the session's key can use (a front's model picker), or the built-in list; the SDK is loaded only now. */
+  async claudeModels(signal?: AbortSignal): Promise<ModelList> {
+    const { listModels } = await import('../generate/claudeModels');
+    return listModels(this.cfg, { signal });
   }
 
   /** "A template stands in…": what a front says when no model could be asked (`why`: which model is missing). */

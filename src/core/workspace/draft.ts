@@ -4,7 +4,7 @@
  * (findings, deploy history, and whatever else an app carries later); sections a build does not know are kept.
  */
 import type { SerializedApp } from './treeTypes';
-import { FILE_SHAPE, z } from '../base/shape';
+import { FILE_SHAPE, shape, z } from '../base/shape';
 import { PROVIDER_IDS } from '../base/providerId';
 import type { ProviderId } from '../base/providerId';
 import type { Finding } from '../base/finding';
@@ -50,11 +50,11 @@ export const DRAFT_LIMITS = {
 export const APP_KEYS: readonly string[] = ['id', 'name', 'generator', 'prompt', 'createdAt', 'files'];
 
 /** What a draft record must hold to be restored (the rest is read leniently, field by field). */
-const DRAFT_SHAPE = z.object({ name: z.string().check(z.minLength(1)), files: z.array(FILE_SHAPE) });
+const DRAFT_SHAPE = shape(() => z.object({ name: z.string().check(z.minLength(1)), files: z.array(FILE_SHAPE()) }));
 
 /** Why a parsed record is not a draft this build can restore, or undefined when it is. */
 export function draftProblem(raw: unknown): string | undefined {
-  const r = DRAFT_SHAPE.safeParse(raw);
+  const r = DRAFT_SHAPE().safeParse(raw);
   if (r.success) return undefined;
   const [key, i] = r.error.issues[0]?.path ?? [];
   if (key === undefined) return 'not a Spawn App draft (not a JSON object)';
@@ -63,24 +63,24 @@ export function draftProblem(raw: unknown): string | undefined {
   return i === undefined ? `the draft ${name} has no file list` : `file ${Number(i) + 1} of the draft ${name} is not a {path, content} pair`;
 }
 
-const FINDING_SHAPE = z.object({ severity: z.enum(['error', 'warning']), rule: z.string(), message: z.string(), path: z.optional(z.string()), line: z.optional(z.number()) });
+const FINDING_SHAPE = shape(() => z.object({ severity: z.enum(['error', 'warning']), rule: z.string(), message: z.string(), path: z.optional(z.string()), line: z.optional(z.number()) }));
 
 /** A finding list read back from a record: only well-formed findings, at most `maxFindings`. */
 export function findingsFrom(raw: unknown): Finding[] {
   if (!Array.isArray(raw)) return [];
   return raw
-    .filter((f): f is Finding => FINDING_SHAPE.safeParse(f).success)
+    .filter((f): f is Finding => FINDING_SHAPE().safeParse(f).success)
     .slice(0, DRAFT_LIMITS.maxFindings);
 }
 
-const DEPLOY_SHAPE = z.object({ at: z.number(), provider: z.enum(PROVIDER_IDS), sandboxId: z.string(), outcome: z.enum(['running', 'failed', 'removed']) });
+const DEPLOY_SHAPE = shape(() => z.object({ at: z.number(), provider: z.enum(PROVIDER_IDS), sandboxId: z.string(), outcome: z.enum(['running', 'failed', 'removed']) }));
 
 /** A deploy history read back from a record: only well-formed events, the newest `maxDeploys`. */
 export function deploysFrom(raw: unknown): DeployRecord[] {
   if (!Array.isArray(raw)) return [];
   return raw
     .filter(
-      (d): d is DeployRecord => DEPLOY_SHAPE.safeParse(d).success,
+      (d): d is DeployRecord => DEPLOY_SHAPE().safeParse(d).success,
     )
     .slice(-DRAFT_LIMITS.maxDeploys);
 }

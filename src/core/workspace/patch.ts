@@ -1,7 +1,7 @@
 /** Patches (from a follow-up prompt or a fix): their shape, the tool the model fills, and applying one to a spec. */
 import { SpawnError } from '../base/errors';
 import type { ShapePath } from '../base/shape';
-import { FILE_SHAPE, parseShape, z } from '../base/shape';
+import { FILE_SHAPE, parseShape, shape, z } from '../base/shape';
 import type { AppFile, AppSpec } from '../app/spec';
 import { checkPath, hasErrors, validateSpec } from '../validate';
 import type { Finding } from '../base/finding';
@@ -41,13 +41,15 @@ export const PATCH_TOOL = {
 
 /** Checks a patch's shape (from a model) and returns it typed; throws a TypeError with a clear sentence. */
 /** A patch as the patch tool's input (and a stored proposal) holds it; keys in the order they are reported. */
-export const PATCH_SHAPE = z.object({
-  changes: z.array(FILE_SHAPE),
-  deletions: z.optional(z.array(z.string())),
-  startCommand: z.optional(z.unknown()),
-  dependencies: z.optional(z.unknown()),
-  summary: z.optional(z.unknown()),
-});
+export const PATCH_SHAPE = shape(() =>
+  z.object({
+    changes: z.array(FILE_SHAPE()),
+    deletions: z.optional(z.array(z.string())),
+    startCommand: z.optional(z.unknown()),
+    dependencies: z.optional(z.unknown()),
+    summary: z.optional(z.unknown()),
+  }),
+);
 
 function patchSentence([key, i]: ShapePath): string {
   if (key === undefined) return 'The patch must be an object.';

@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import type { CoreConfig } from '../../core/base/config';
 import type { GeneratorChoice } from '../../core/generate';
 import type { ProviderChoice } from '../../core/sandbox';
-import { PROVIDER_IDS } from '../../core/base/providerId';
+import { generatorChoices, PROVIDER_CHOICES } from '../../core/session';
 import type { Secrets } from './secrets';
 
 export interface Settings {
@@ -81,11 +81,11 @@ function readSettings(decl: (key: string) => Declared): Settings {
     return typeof v === 'boolean' ? v : declared(key) === true;
   };
   return {
-    generator: oneOf('generator', ['auto', 'claude', 'vscode-lm', 'templates']),
+    generator: oneOf('generator', generatorChoices(true)),
     model: str('model') ?? String(declared('model')),
     chatModel: str('chatModel') ?? '',
     maxTokens: Math.round(num('maxTokens')),
-    sandboxProvider: oneOf('sandboxProvider', ['auto', ...PROVIDER_IDS]),
+    sandboxProvider: oneOf('sandboxProvider', PROVIDER_CHOICES),
     e2bTemplate: str('e2bTemplate') ?? String(declared('e2bTemplate')),
     sandboxTimeoutMinutes: num('sandboxTimeoutMinutes'),
     prewarm: bool('prewarm'),

@@ -2,8 +2,8 @@
  * Select Model…: one quick pick of both sources — the Claude models the stored key can use (the models API, or the
  * built-in list when there is no key or the API cannot be asked) and the chat models VS Code has (`vscode.lm`,
  * included in the user's plan). A Claude model goes to `spawnApp.model`; a VS Code model to `spawnApp.chatModel`
- * with `spawnApp.generator: "vscode-lm"`. The Claude module (and its SDK) is imported here, when the command
- * runs, never at activation.
+ * with `spawnApp.generator: "vscode-lm"`. The session lists the Claude models (its SDK is loaded then, when the
+ * command runs, never at activation).
  */
 import * as vscode from 'vscode';
 import { CancelledError } from '../../core/base/errors';
@@ -13,11 +13,11 @@ import { defineCommand } from './command';
 type ModelItem = vscode.QuickPickItem & { source?: 'claude' | 'vscode-lm'; id?: string };
 
 export const selectModelCommand = defineCommand('spawnApp.selectModel', async (s) => {
-  const cfg = await s.config();
+  const session = await s.sessions.current();
+  const cfg = session.cfg;
   const settings = s.settings();
-  const { listModels } = await import('../../core/generate/claudeModels');
   const [list, chatModels] = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Listing models…') }, () =>
-    Promise.all([listModels(cfg), new VscodeLanguageModels(() => settings.chatModel).list()]),
+    Promise.all([session.claudeModels(), new VscodeLanguageModels(() => settings.chatModel).list()]),
   );
   if (list.error) s.logger.scope('models').warn(`could not list models, showing the built-in list: ${list.error.message}`);
   const claudeCurrent = settings.generator !== 'vscode-lm' ? cfg.model : undefined;

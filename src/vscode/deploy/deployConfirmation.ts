@@ -6,9 +6,8 @@ import type { AppSpec } from '../../core/app/spec';
 import { dependenciesOf } from '../../core/stacks';
 import type { Finding } from '../../core/base/finding';
 import type { ProviderId } from '../../core/base/providerId';
-import { providerInfo } from '../../core/session';
+import { codeOrigin, providerInfo, runsHere } from '../../core/session';
 import type { IsolationReport } from '../../core/deploy/whereItRuns';
-import { whereItRuns } from '../../core/deploy/whereItRuns';
 
 export interface ConfirmationInput {
   appName: string;
@@ -43,8 +42,14 @@ export interface Confirmation {
 
 export function deployConfirmation(i: ConfirmationInput): Confirmation {
   const onThisMachine = providerInfo(i.provider).onThisMachine;
-  const sandboxed = onThisMachine && i.isolation?.sandboxed === true;
-  const where = whereItRuns(i.provider, i.isolation, { detail: true, remote: providerInfo(i.provider).timeout ? `template ${i.e2bTemplate}, stops after ${i.timeoutMinutes} min unless extended` : undefined });
+  // Where it runs and whether to warn: the session's one function (the provider table's sentence + the trust rule).
+  const run = runsHere(i.provider, i.isolation, {
+    detail: true,
+    remote: providerInfo(i.provider).timeout ? `template ${i.e2bTemplate}, stops after ${i.timeoutMinutes} min unless extended` : undefined,
+    ours: i.ours,
+    origin: codeOrigin(i.generator),
+  });
+  const where = run.where;
   const warnings = i.findings.filter((f) => f.severity === 'warning');
   const deps = dependenciesOf(i.spec);
   const lines = [`Provider: ${where}`, `Runs: ${i.spec.startCommand}`, `Installs: ${deps.length ? deps.join(', ') : 'nothing'}${deps.length && !i.install ? ' (preinstalled)' : ''}`];
@@ -53,11 +58,8 @@ export function deployConfirmation(i: ConfirmationInput): Confirmation {
     for (const w of warnings.slice(0, 6)) lines.push(`• ${w.path ? `${w.path}${w.line ? `:${w.line}` : ''}: ` : ''}${w.message}`);
     if (warnings.length > 6) lines.push(`• … and ${warnings.length - 6} more (see Problems)`);
   }
-  const unsandboxedModelCode = onThisMachine && !sandboxed && !i.ours;
-  if (unsandboxedModelCode) {
-    const who = i.generator === 'claude' ? 'written by a model' : 'not a built-in template generated in this window (it was opened, restored or edited)';
-    lines.push('', `⚠ This code was ${who}. The local runner runs it unsandboxed, with your permissions on this machine. Set an E2B API key to run it in a sandbox instead.`);
-  }
+  const unsandboxedModelCode = run.needsSayso;
+  if (run.warning) lines.push('', `⚠ ${run.warning} Set an E2B API key to run it in a sandbox instead.`);
   const action = i.redeploy ? 'Redeploy' : 'Deploy';
   const title = i.spec.title ? `“${i.spec.title}” (${i.appName})` : i.appName;
   return {

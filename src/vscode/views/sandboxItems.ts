@@ -1,9 +1,7 @@
 /** The Sandboxes view's items: a sandbox, its details (URL, time left, cost, phase, error), the groups. */
 import * as vscode from 'vscode';
 import { formatUsd } from '../../core/base/pricing';
-import { verifyLines, verifyWord } from '../../core/session';
-import { providerInfo } from '../../core/session';
-import { whereItRuns } from '../../core/deploy/whereItRuns';
+import { providerInfo, runsHere, verifyLines, verifyWord } from '../../core/session';
 import type { ListError } from '../sandboxes/sandboxDiscovery';
 import type { SandboxEntry, SandboxOrigin } from '../sandboxes/sandboxEntry';
 import { entryCost } from '../cost/sessionCost';
@@ -79,7 +77,9 @@ export function sandboxItem(e: SandboxEntry, node: SandboxNode): vscode.TreeItem
   const onThisMachine = providerInfo(e.provider).onThisMachine;
   const iso = onThisMachine ? e.providerRef.isolation?.() : undefined;
   const check = e.status === 'running' ? e.deployment?.verification : undefined;
-  item.description = [providerInfo(e.provider).label, e.prewarmed ? 'pre-warmed' : e.status, verifyWord(check), onThisMachine ? (iso?.sandboxed ? 'sandboxed' : 'not sandboxed') : undefined].filter(Boolean).join(' · ');
+  // Where it runs: the session's one function (the isolation words and the sentence below come from it).
+  const run = runsHere(e.provider, iso, { detail: true });
+  item.description = [providerInfo(e.provider).label, e.prewarmed ? 'pre-warmed' : e.status, verifyWord(check), run.isolation].filter(Boolean).join(' · ');
   item.contextValue = `sandbox:${e.status}:${e.provider}`;
   item.iconPath =
     e.status === 'running'
@@ -93,7 +93,7 @@ export function sandboxItem(e: SandboxEntry, node: SandboxNode): vscode.TreeItem
   md.appendMarkdown(`**${escapeMd(e.appName)}** — ${e.status}\n\n`);
   md.appendMarkdown(`${providerInfo(e.provider).label} sandbox \`${e.id}\`${ORIGIN_NOTES[e.origin]}\n\n`);
   if (e.prewarmed) md.appendMarkdown('Pre-warmed while the model writes: nothing of the app runs in it until you deploy; it is killed if you do not.\n\n');
-  if (onThisMachine) md.appendMarkdown(`Runs on ${escapeMd(whereItRuns(e.provider, iso, { detail: true }))}.\n\n`);
+  if (onThisMachine) md.appendMarkdown(`Runs on ${escapeMd(run.where)}.\n\n`);
   if (e.url) md.appendMarkdown(`URL: ${e.url}\n\n`);
   if (e.error) md.appendMarkdown(`Error: ${escapeMd(e.error.message)}\n\n`);
   if (check) md.appendMarkdown(`${verifyLines(check).map((l) => escapeMd(l)).join('  \n')}\n\n`);

@@ -2,7 +2,8 @@
  * The typed messages between the preview panel and its webview script (media/preview.js). The webview sends
  * `ready` first; the panel answers with the state, and only then sends anything else.
  */
-import { shapeOrUndefined, z } from '../../core/base/shape';
+import type { ShapeOf } from '../../core/base/shape';
+import { shape, shapeOrUndefined, z } from '../../core/base/shape';
 
 export type PreviewStatus = 'starting' | 'running' | 'failed' | 'stopped';
 
@@ -32,9 +33,9 @@ export type ToWebview = { type: 'state'; state: PreviewState } | { type: 'reload
  * What the webview may send: its one schema (the webview is not trusted input). Checked here, on the extension's
  * side only: media/preview.js is a plain script that builds these objects and needs no schema library.
  */
-const FROM_WEBVIEW = z.union([z.object({ type: z.literal('ready') }), z.object({ type: z.literal('action'), action: z.enum(ACTIONS) })]);
+const FROM_WEBVIEW = shape(() => z.union([z.object({ type: z.literal('ready') }), z.object({ type: z.literal('action'), action: z.enum(ACTIONS) })]));
 
-export type FromWebview = z.infer<typeof FROM_WEBVIEW>;
+export type FromWebview = ShapeOf<typeof FROM_WEBVIEW>;
 
 /** Accepts only well-formed messages; anything else is dropped. */
 export function parseFromWebview(raw: unknown): FromWebview | undefined {
