@@ -16,6 +16,7 @@ import { deploy, redeploy } from '../src/core/deploy/deploy';
 import { applyPatch } from '../src/core/workspace/patch';
 import { Prewarm } from '../src/core/deploy/prewarm';
 import { ClaudeGenerator } from '../src/core/generate/claude';
+import { PromptCacheBase } from '../src/core/generate/fixLoop';
 import { FileStreamExtractor } from '../src/core/generate/fileStreamExtractor';
 import { templateSpec } from '../src/core/stacks';
 import { formatUsd, sandboxCost } from '../src/core/base/pricing';
@@ -476,6 +477,100 @@ async function costs(): Promise<{ model: string; perType: Record<string, { input
   return { model: DEFAULTS.model, perType, e2bPerMinuteUsd: sandboxCost(60, 2, 512) };
 }
 
+/** A PNG's signature and header (IHDR) at a size: what the fake reads to count an image's tokens. */
+function pngHeader(width: number, height: number): Uint8Array {
+  const ihdr = Buffer.alloc(25);
+  ihdr.writeUInt32BE(13, 0);
+  ihdr.write('IHDR', 4, 'latin1');
+  ihdr.writeUInt32BE(width, 8);
+  ihdr.writeUInt32BE(height, 12);
+  ihdr.writeUInt8(8, 16);
+  ihdr.writeUInt8(6, 17);
+  return new Uint8Array(Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), ihdr]));
+}
+
+/** An app of about `tokens` tokens (~4 characters a token): the calculator template plus data modules. */
+function sizedApp(tokens: number): AppSpec {
+  const spec = templateSpec('webapp', 'a calculator');
+  const files = [...spec.files];
+  let chars = files.reduce((n, f) => n + f.content.length, 0);
+  for (let i = 0; chars < tokens * 4; i++) {
+    const content = `// Module ${i}: the unit conversions of table ${i}.\nexport const table${i} = [\n` + Array.from({ length: 40 }, (_, j) => `  { from: 'unit${j}', to: 'unit${j + 1}', factor: ${(j + 1) * 1.5 + i} },`).join('\n') + '\n];\n';
+    files.push({ path: `lib/table${i}.js`, content });
+    chars += content.length;
+  }
+  return { ...spec, files };
+}
+
+interface FixLoopRun {
+  usd: number;
+  rounds: { inputTokens: number; cacheReadTokens: number; cacheWriteTokens: number; outputTokens: number; usd: number; hitRatio: number }[];
+}
+
+/**
+ * A 3-round fix loop against the fake Anthropic with the default model's prices, with and without the prompt cache:
+ * each round sends the problems, the app's output, the prompt and a 1280×800 screenshot with the files (the base the
+ * session keeps, then what changed since), and gets a one-file fix of app.js back. Measured for a small app (below the
+ * default model's 4096-token cache minimum) and a larger one. The hit ratio: cache reads over all input tokens.
+ */
+async function fixLoopBench(): Promise<{ model: string; apps: { tokens: number; files: number; cached: FixLoopRun; uncached: FixLoopRun; ratio: number; laterHitRatio: number }[] }> {
+  const fake = await FakeAnthropic.start({ chunkSize: 8192 });
+  const screenshot = pngHeader(1280, 800);
+  const problems = [{ kind: 'exception' as const, message: 'The page threw an uncaught TypeError: Cannot read properties of null (reading \'addEventListener\').', file: 'app.js', line: 12 }];
+  const loop = async (app: AppSpec, promptCache: boolean): Promise<FixLoopRun> => {
+    fake.reset();
+    const gen = new ClaudeGenerator({ anthropicApiKey: 'sk-ant-bench', anthropicBaseUrl: fake.url }, { promptCache });
+    const bases = new PromptCacheBase();
+    let spec = app;
+    const rounds: FixLoopRun['rounds'] = [];
+    for (let round = 1; round <= 3; round++) {
+      const js = spec.files.find((f) => f.path === 'app.js')!.content;
+      fake.enqueue({ kind: 'ok', input: { summary: `Fix ${round}.`, changes: [{ path: 'app.js', content: `// fix ${round}\n${js}` }], deletions: [] } });
+      const failure = { prompt: 'a calculator with unit conversions', problems, output: 'Listening on port 3000', screenshot };
+      const { patch, usage } = await gen.fixVerification({ spec, base: bases.for(spec, gen.model), failure });
+      const read = usage.cacheReadTokens ?? 0;
+      const written = usage.cacheWriteTokens ?? 0;
+      rounds.push({ inputTokens: usage.inputTokens, cacheReadTokens: read, cacheWriteTokens: written, outputTokens: usage.outputTokens, usd: usage.usd!, hitRatio: read / (usage.inputTokens + read + written) });
+      spec = applyPatch(spec, patch).spec;
+    }
+    return { usd: rounds.reduce((n, r) => n + r.usd, 0), rounds };
+  };
+  try {
+    const apps = [];
+    for (const app of [templateSpec('webapp', 'a calculator'), sizedApp(10_000)]) {
+      const uncached = await loop(app, false);
+      const cached = await loop(app, true);
+      const later = cached.rounds.slice(1);
+      apps.push({
+        tokens: Math.round(app.files.reduce((n, f) => n + f.content.length, 0) / 4),
+        files: app.files.length,
+        cached,
+        uncached,
+        ratio: Number((cached.usd / uncached.usd).toFixed(3)),
+        laterHitRatio: Number((later.reduce((n, r) => n + r.cacheReadTokens, 0) / later.reduce((n, r) => n + r.inputTokens + r.cacheReadTokens + r.cacheWriteTokens, 0)).toFixed(3)),
+      });
+    }
+    return { model: DEFAULTS.model, apps };
+  } finally {
+    await fake.close();
+  }
+}
+
+/** The bench keys `iterate.fixLoopUsd`: per app size, the cached and uncached loop, their ratio, the later hit ratio. */
+function fixLoopResult(f: Awaited<ReturnType<typeof fixLoopBench>>): Record<string, { cached: number; uncached: number; ratio: number; laterHitRatio: number }> {
+  return Object.fromEntries(f.apps.map((a) => [`${a.tokens}Tokens`, { cached: Number(a.cached.usd.toFixed(6)), uncached: Number(a.uncached.usd.toFixed(6)), ratio: a.ratio, laterHitRatio: a.laterHitRatio }]));
+}
+
+function logFixLoop(f: Awaited<ReturnType<typeof fixLoopBench>>): void {
+  log(`\n## Fix loop: 3 rounds after a failed verification, with and without the prompt cache (fake Anthropic, ${f.model}'s prices)`);
+  log('| app | uncached | cached | cached / uncached | later rounds\' cache hit ratio | targets |\n|---|---|---|---|---|---|');
+  for (const a of f.apps) {
+    log(`| ${a.files} files, ~${a.tokens} tokens | $${a.uncached.usd.toFixed(4)} | $${a.cached.usd.toFixed(4)} | ${a.ratio} | ${a.laterHitRatio} | ≤ 0.5, ≥ 0.8 |`);
+  }
+  log('Per round (cached): input + cache reads + cache writes + output tokens → dollars:');
+  for (const a of f.apps) log(`- ~${a.tokens} tokens: ${a.cached.rounds.map((r, i) => `round ${i + 1}: ${r.inputTokens} + ${r.cacheReadTokens} + ${r.cacheWriteTokens} + ${r.outputTokens} → ${formatUsd(r.usd)}`).join('; ')}`);
+}
+
 /** A static edit of a running webapp on the local runner: redeploy → the new content served, median of 5. */
 async function hotRedeploy(): Promise<{ staticEditVisibleMs: number; restarted: boolean }> {
   const root = mkdtempSync(path.join(os.tmpdir(), 'spawn-bench-hot-'));
@@ -626,7 +721,14 @@ async function main(): Promise<void> {
     if (json) process.stdout.write(JSON.stringify(result) + '\n');
     return;
   }
-  if (only !== undefined) throw new Error(`--only takes: verify, data (got ${only})`);
+  if (only === 'fixloop') {
+    const f = await fixLoopBench();
+    result.iterate = { fixLoopUsd: fixLoopResult(f) };
+    logFixLoop(f);
+    if (json) process.stdout.write(JSON.stringify(result) + '\n');
+    return;
+  }
+  if (only !== undefined) throw new Error(`--only takes: verify, data, fixloop (got ${only})`);
 
   const dep = await deployComparison();
   result.deploy = dep;
@@ -722,6 +824,10 @@ async function main(): Promise<void> {
   const data = await dataSurvives();
   result.data = { survivesRedeploy: data.survivesRedeploy };
   logData(data);
+
+  const f = await fixLoopBench();
+  result.iterate = { fixLoopUsd: fixLoopResult(f) };
+  logFixLoop(f);
 
   const b = await bundle();
   result.bundle = b;

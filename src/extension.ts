@@ -96,6 +96,8 @@ export function activate(context: vscode.ExtensionContext): SpawnAppApi {
     config,
     local: { network: () => readSettings().localNetwork, allowLan: () => readSettings().localAllowLan },
     budgetUsd: () => readSettings().budgetUsd,
+    // Fix rounds after a failed verification: the session runs them in its deploy (core/session).
+    fixRounds: () => readSettings().autoVerifyFix,
     ports: {
       ask: {
         unsandboxedRun: (q) => late.dialogs!.askPerson({ message: q.message, detail: q.where, action: 'Run', warn: true, unsandboxedModelCode: q.origin === 'model' }),
@@ -106,7 +108,7 @@ export function activate(context: vscode.ExtensionContext): SpawnAppApi {
       spend: new MementoSpendStore(context.globalState),
       // Pipeline events are rendered by the deploy and generate services themselves; the session's own notes are logged.
       progress: (e, app) => {
-        if (e.event === 'notice' || e.event === 'warning' || e.event === 'budget') sessionLog.info(`${app ? `${app}: ` : ''}${e.message}`);
+        if (e.event === 'notice' || e.event === 'warning' || e.event === 'budget' || (e.event === 'fix' && e.status === 'stopped')) sessionLog.info(`${app ? `${app}: ` : ''}${e.message}`);
       },
       logger: sessionLog,
     },

@@ -10,7 +10,7 @@ import type { GeneratorChoice, ProviderChoice } from '../core/session';
 export type OptionName =
   | 'type' | 'generator' | 'provider' | 'out' | 'json' | 'yes' | 'detach' | 'all' | 'no-network' | 'allow-lan'
   | 'no-prewarm' | 'keep' | 'dir' | 'allow-local-unsandboxed' | 'allow-destroy-any' | 'clear' | 'env-file' | 'budget'
-  | 'on-timeout' | 'screenshot' | 'help' | 'version';
+  | 'on-timeout' | 'screenshot' | 'fix' | 'help' | 'version';
 
 interface OptionDecl {
   type: 'string' | 'boolean';
@@ -43,6 +43,7 @@ export const OPTIONS: Readonly<Record<OptionName, OptionDecl>> = {
   budget: { type: 'string', value: 'USD' },
   'on-timeout': { type: 'string', choices: ['pause', 'kill'] },
   screenshot: { type: 'string', value: 'FILE' },
+  fix: { type: 'string', value: 'N' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 };
@@ -63,10 +64,10 @@ const LOCAL = ['no-network', 'allow-lan'] as const;
 
 /** The commands, in the usage text's order. */
 export const COMMANDS = {
-  run: { args: ['"<prompt>"'], options: ['type', 'generator', 'provider', 'json', 'yes', 'detach', ...LOCAL, 'no-prewarm', ...APP, 'on-timeout', 'screenshot'] },
+  run: { args: ['"<prompt>"'], options: ['type', 'generator', 'provider', 'json', 'yes', 'detach', ...LOCAL, 'no-prewarm', ...APP, 'on-timeout', 'screenshot', 'fix'] },
   generate: { args: ['"<prompt>"'], options: ['type', 'generator', 'out', 'json', ...APP] },
   validate: { args: ['PATH'], options: ['json', 'env-file'], summary: 'PATH: a folder with spawn-app.json, or a spec .json file' },
-  deploy: { args: ['PATH'], options: ['provider', 'json', 'yes', 'detach', ...LOCAL, ...APP, 'on-timeout', 'screenshot'] },
+  deploy: { args: ['PATH'], options: ['provider', 'json', 'yes', 'detach', ...LOCAL, ...APP, 'on-timeout', 'screenshot', 'fix'] },
   refine: { args: ['PATH', '"<follow-up>"'], options: ['json', ...APP], summary: 'change an app folder with Claude; prints the changed paths' },
   list: { args: [], options: ['json'], summary: 'every sandbox with its state (running, paused)' },
   pause: { args: ['ID'], options: ['json'], quiet: ['json'], summary: 'an E2B sandbox: paused costs nothing' },
@@ -100,6 +101,7 @@ export interface ParsedOptions {
   budget?: string;
   'on-timeout'?: string;
   screenshot?: string;
+  fix?: string;
   json: boolean;
   yes: boolean;
   detach: boolean;
@@ -113,6 +115,14 @@ export interface ParsedOptions {
   clear: boolean;
   help: boolean;
   version: boolean;
+}
+
+/** --fix N: rounds of the fix loop after a failed verification (0-10); undefined when not given (the session's default). */
+export function fixRounds(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n > 10) throw usage('--fix must be a whole number of rounds from 0 to 10.');
+  return n;
 }
 
 /** A usage error: the sentence, then where the usage is. */

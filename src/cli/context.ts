@@ -9,7 +9,7 @@ import { CancelledError } from '../core/base/errors';
 import type { UnsandboxedRun } from '../core/session';
 import { budgetUsdFrom, readSecrets, Session, spendFile } from '../core/session';
 import type { ParsedOptions } from './args';
-import { usage } from './args';
+import { fixRounds, usage } from './args';
 import type { Io } from './render';
 import type { Renderer } from './render';
 
@@ -56,6 +56,8 @@ export function cliSession(cfg: CoreConfig, opts: ParsedOptions, io: Io, render:
     meterMs: Math.max(20, Number(env.SPAWN_APP_METER_MS) || 5000),
     // This process's one browser for the verification step (SPAWN_APP_BROWSER, else one found on its PATH).
     verify: { browserPath: cfg.browserPath, env },
+    // --fix N rounds after a failed verification; else the session's default (1 with a key, 0 without).
+    fixRounds: fixRounds(opts.fix),
     ports: {
       ask: {
         unsandboxedRun: (q) => {

@@ -2,7 +2,7 @@
  * How the CLI shows a session's progress: JSON lines on stdout with --json, else short human lines on stderr (the
  * app's URL on stdout). Every string passes the session's redaction (the app's secrets) before it is printed.
  */
-import { formatUsd } from '../core/base/pricing';
+import { formatUsd, tokensText } from '../core/base/pricing';
 import type { SessionEvent } from '../core/session';
 import { formatFinding, formatProblem } from '../core/session';
 
@@ -99,7 +99,12 @@ export class Renderer {
         }
         break;
       case 'cost':
-        if (e.kind === 'generation') this.io.err(`  ${e.model}: ${e.inputTokens ?? 0} input + ${e.outputTokens ?? 0} output tokens, ${formatUsd(e.usd)}`);
+        if (e.kind === 'generation') this.io.err(`  ${e.model}: ${tokensText({ inputTokens: e.inputTokens ?? 0, outputTokens: e.outputTokens ?? 0, cacheReadTokens: e.cacheReadTokens, cacheWriteTokens: e.cacheWriteTokens })}, ${formatUsd(e.usd)}`);
+        break;
+      case 'fix':
+        if (e.status === 'started') this.io.err(`• fix round ${e.round} of ${e.rounds}: asking Claude…`);
+        else if (e.status === 'finished') this.io.err(`${e.state === 'problems' ? '✗' : '✓'} fix round ${e.round}: ${e.summary || 'changed'} (${e.paths.join(', ')}; ${formatUsd(e.usd)}${e.round > 1 ? `, ${formatUsd(e.totalUsd)} so far` : ''})`);
+        else this.io.err(`✗ ${e.message}`);
         break;
     }
   };

@@ -52,6 +52,8 @@ export interface HeadlessToolsOptions {
   secrets?: AppSecrets;
   /** How often billed sandboxes' seconds are charged (ms; default 5 s). */
   meterMs?: number;
+  /** Fix rounds after a failed verification (default the session's: 1 with an Anthropic key, 0 without). */
+  fixRounds?: number;
   /**
    * Pre-warm: spawn_app creates the E2B sandbox while the model writes, as the CLI's run does (the session's rule:
    * E2B only; default true; `--no-prewarm` or SPAWN_APP_PREWARM=0 turns it off).
@@ -109,6 +111,7 @@ export class HeadlessTools {
       budgetUsd: opts.budgetUsd,
       secrets: opts.secrets,
       meterMs: opts.meterMs,
+      fixRounds: opts.fixRounds,
       prewarm: opts.prewarm,
       ports: {
         ask: {
@@ -247,7 +250,8 @@ export class HeadlessTools {
           ? `Kept after this session ends (until its ${d.providerLabel} timeout).`
           : 'Kept after this session ends: the server stays running until the app is destroyed (spawn-app destroy ' + d.sandboxId + ').'
         : 'Destroyed when this session ends (pass keep: true to keep it).';
-      const verified = verifiedParts(d.deployment.verification);
+      // What the fix loop did after a failed verification (its rounds, cost, why it stopped), then the last check.
+      const verified = verifiedParts(d.deployment.verification, d.fixes);
       return {
         text: [...deployedLines({ how: d.how, id, url: d.url, sandboxId: d.sandboxId, where: d.where, lifetime }), ...verified.lines, ...findingLines(findings)].join('\n'),
         isError: false,

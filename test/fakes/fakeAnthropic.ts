@@ -6,7 +6,9 @@
  *
  * Standalone: `npx tsx test/fakes/fakeAnthropic.ts [--port N] [--scenario slow] [--delay MS] [--chunk N]`.
  */
+import { createHash } from 'node:crypto';
 import http from 'node:http';
+import { cacheMinTokens } from '../../src/core/base/pricing';
 import type { AddressInfo } from 'node:net';
 
 export type ScenarioKind =
@@ -66,10 +68,18 @@ export interface RecordedRequest {
   at: number;
 }
 
+/** What the API reports of a request's tokens; the cache's are not part of input_tokens. */
+export interface FakeUsage {
+  input_tokens: number;
+  output_tokens: number;
+  cache_creation_input_tokens: number;
+  cache_read_input_tokens: number;
+}
+
 export interface RecordedResponse {
   scenario: ScenarioKind;
   status: number;
-  usage?: { input_tokens: number; output_tokens: number };
+  usage?: FakeUsage;
   stopReason?: string;
   /** True once the client hung up before the response was finished. */
   clientClosed: boolean;
@@ -92,11 +102,56 @@ export interface FakeAnthropicOptions {
   retryAfterMs?: number;
   /** Log each request to stderr. */
   verbose?: boolean;
+  /** How long a cached prefix lives after its last use (default 5 minutes, the API's ephemeral cache). */
+  cacheTtlMs?: number;
+  /** The cache's clock (tests); default Date.now. */
+  now?: () => number;
+  /** The shortest prefix the cache takes, in tokens; default the model's (see minCacheTokens). */
+  minCacheTokens?: number;
 }
+
+/** The shortest cacheable prefix of a model, as Anthropic documents it (the product's table of model facts). */
+export const minCacheTokens = cacheMinTokens;
 
 /** Roughly what the real tokenizer gives for code and English: ~4 characters a token. */
 export function estimateTokens(text: string): number {
   return Math.max(1, Math.ceil(text.length / 4));
+}
+
+/** An image block's tokens as the API counts them (width × height / 750), read off the PNG's header; else ~1600. */
+function imageTokens(block: { source?: { data?: string } }): number {
+  const png = Buffer.from(block.source?.data ?? '', 'base64');
+  if (png.length < 24 || png.readUInt32BE(12) !== 0x49484452) return 1600; // 'IHDR'
+  return Math.ceil((png.readUInt32BE(16) * png.readUInt32BE(20)) / 750);
+}
+
+interface Segment {
+  tokens: number;
+  /** The prefix up to and including this segment, hashed (its cache key). */
+  key: string;
+  /** Marked with cache_control: a breakpoint. */
+  breakpoint: boolean;
+}
+
+/**
+ * A request as the API caches it: tools, then the system blocks, then each message's blocks, in order; each
+ * segment knows its tokens and the hash of the prefix it ends.
+ */
+function segments(body: Record<string, unknown>): Segment[] {
+  const parts: { value: unknown; breakpoint: boolean; image?: boolean }[] = [{ value: body.tools ?? [], breakpoint: false }];
+  const system = body.system;
+  if (typeof system === 'string') parts.push({ value: system, breakpoint: false });
+  else if (Array.isArray(system)) for (const b of system as Record<string, unknown>[]) parts.push({ value: b, breakpoint: b.cache_control !== undefined });
+  for (const m of body.messages as { role: string; content: unknown }[]) {
+    if (typeof m.content === 'string') parts.push({ value: [m.role, m.content], breakpoint: false });
+    else for (const b of m.content as Record<string, unknown>[]) parts.push({ value: [m.role, b], breakpoint: b.cache_control !== undefined, image: b.type === 'image' });
+  }
+  const hash = createHash('sha256');
+  return parts.map((p) => {
+    const text = JSON.stringify(p.value);
+    hash.update(text);
+    return { tokens: p.image ? imageTokens(p.value as never) : estimateTokens(text), key: hash.copy().digest('hex'), breakpoint: p.breakpoint };
+  });
 }
 
 const STATIC_SERVER = `const http = require('http');
@@ -312,11 +367,13 @@ export class FakeAnthropic {
   defaultScenario: Scenario = { kind: 'ok' };
   private readonly queue: Scenario[] = [];
   private seq = 0;
+  /** Cached prefixes (their hash) and when each was last used. */
+  private readonly cache = new Map<string, number>();
 
   private constructor(
     private readonly server: http.Server,
     readonly url: string,
-    private readonly opts: Required<Omit<FakeAnthropicOptions, 'validKeys' | 'port' | 'host'>> & { validKeys?: string[] },
+    private readonly opts: Required<Omit<FakeAnthropicOptions, 'validKeys' | 'port' | 'host' | 'now' | 'minCacheTokens'>> & { validKeys?: string[]; now: () => number; minCacheTokens?: number },
   ) {}
 
   static async start(options: FakeAnthropicOptions = {}): Promise<FakeAnthropic> {
@@ -339,6 +396,9 @@ export class FakeAnthropic {
       retryAfterMs: options.retryAfterMs ?? 5,
       verbose: options.verbose ?? false,
       validKeys: options.validKeys,
+      cacheTtlMs: options.cacheTtlMs ?? 5 * 60_000,
+      now: options.now ?? Date.now,
+      minCacheTokens: options.minCacheTokens,
     });
     ref.fake = fake;
     return fake;
@@ -356,6 +416,7 @@ export class FakeAnthropic {
     this.responses.length = 0;
     this.queue.length = 0;
     this.defaultScenario = { kind: 'ok' };
+    this.cache.clear();
   }
 
   messageRequests(): RecordedRequest[] {
@@ -475,8 +536,35 @@ export class FakeAnthropic {
     return { kind: 'tool', text: json, stopReason: 'tool_use', outputTokens };
   }
 
-  private inputTokens(body: Record<string, unknown>): number {
-    return estimateTokens(JSON.stringify({ system: body.system, messages: body.messages, tools: body.tools }));
+  /**
+   * The input's tokens as the API reports them with its prompt cache: the longest prefix ending at a breakpoint
+   * (`cache_control`) that a request used within the TTL is read; the prefix up to the last breakpoint beyond it is
+   * written (and so cached); the rest is plain input. Without a breakpoint nothing is cached, nor is a prefix shorter
+   * than the model's minimum.
+   */
+  private usageOf(body: Record<string, unknown>, outputTokens: number): FakeUsage {
+    const segs = segments(body);
+    const min = this.opts.minCacheTokens ?? minCacheTokens(String(body.model));
+    const now = this.opts.now();
+    const total = segs.reduce((n, s) => n + s.tokens, 0);
+    const live = (key: string) => {
+      const at = this.cache.get(key);
+      return at !== undefined && now - at <= this.opts.cacheTtlMs;
+    };
+    let upTo = 0;
+    let read = 0;
+    let lastBreak = 0;
+    const cacheable: string[] = [];
+    for (const seg of segs) {
+      upTo += seg.tokens;
+      if (!seg.breakpoint || upTo < min) continue;
+      if (live(seg.key)) read = upTo;
+      lastBreak = upTo;
+      cacheable.push(seg.key);
+    }
+    for (const key of cacheable) this.cache.set(key, now);
+    const written = Math.max(0, lastBreak - read);
+    return { input_tokens: total - read - written, output_tokens: outputTokens, cache_creation_input_tokens: written, cache_read_input_tokens: read };
   }
 
   private answerWhole(body: Record<string, unknown>, scenario: Scenario, response: RecordedResponse, res: http.ServerResponse, requestId: string): void {
@@ -489,7 +577,7 @@ export class FakeAnthropic {
       input = {};
     }
     const content = p.kind === 'text' ? [{ type: 'text', text }] : [{ type: 'tool_use', id: `toolu_fake_${this.seq}`, name: toolName(body), input }];
-    const usage = { input_tokens: this.inputTokens(body), output_tokens: p.outputTokens };
+    const usage = this.usageOf(body, p.outputTokens);
     Object.assign(response, { usage, stopReason: p.stopReason, endedAt: Date.now() });
     res.writeHead(200, { 'content-type': 'application/json', 'request-id': requestId });
     res.end(JSON.stringify({ id: `msg_fake_${this.seq}`, type: 'message', role: 'assistant', model: body.model, content, stop_reason: p.stopReason, stop_sequence: null, usage }));
@@ -497,7 +585,7 @@ export class FakeAnthropic {
 
   private async stream(body: Record<string, unknown>, scenario: Scenario, response: RecordedResponse, req: http.IncomingMessage, res: http.ServerResponse, requestId: string): Promise<void> {
     const p = this.plan(body, scenario);
-    const usage = { input_tokens: this.inputTokens(body), output_tokens: p.outputTokens };
+    const usage = this.usageOf(body, p.outputTokens);
     response.usage = usage;
     response.stopReason = p.stopReason;
     res.on('close', () => {
@@ -517,7 +605,7 @@ export class FakeAnthropic {
 
     await send('message_start', {
       type: 'message_start',
-      message: { id: `msg_fake_${this.seq}`, type: 'message', role: 'assistant', model: body.model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: usage.input_tokens, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 1 } },
+      message: { id: `msg_fake_${this.seq}`, type: 'message', role: 'assistant', model: body.model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: usage.input_tokens, cache_creation_input_tokens: usage.cache_creation_input_tokens, cache_read_input_tokens: usage.cache_read_input_tokens, output_tokens: 1 } },
     });
     const block = p.kind === 'text' ? { type: 'text', text: '' } : { type: 'tool_use', id: `toolu_fake_${this.seq}`, name: toolName(body), input: {} };
     await send('content_block_start', { type: 'content_block_start', index: 0, content_block: block });

@@ -434,6 +434,31 @@ describe('spawn-app mcp (the built CLI over stdio)', function () {
       assert.ok(record.usd > 5, `charged: ${record.usd}`);
     });
 
+    it('deploy_app of an app that fails its verification: the fix round, its cost and the verified result (local runner)', async function () {
+      if (!findBrowser().path && process.env.SPAWN_APP_REQUIRE_BROWSER !== '1') this.skip();
+      const dir = path.join(appsDir, 'greeting');
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(path.join(dir, 'spawn-app.json'), JSON.stringify({ appType: 'webapp', title: 'Greeting', startCommand: 'node server.js', dependencies: [], port: 3000 }));
+      writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>Greeting</title><h1>Hello</h1><script src="/app.js"></script>');
+      writeFileSync(path.join(dir, 'app.js'), 'undefinedFunction();\n');
+      writeFileSync(
+        path.join(dir, 'server.js'),
+        "const fs = require('fs');\nrequire('http').createServer((q, s) => { const f = q.url === '/' ? 'index.html' : q.url.slice(1); " +
+          "fs.readFile(__dirname + '/' + f, (e, b) => e ? s.writeHead(404).end() : s.writeHead(200, { 'content-type': f.endsWith('.js') ? 'text/javascript' : 'text/html' }).end(b)); })" +
+          ".listen(Number(process.env.PORT) || 3000, process.env.HOST || '127.0.0.1');\n",
+      );
+      const { client } = await connect(['--allow-local-unsandboxed'], { ANTHROPIC_API_KEY: 'x', ANTHROPIC_BASE_URL: anthropic.url });
+      anthropic.enqueue({ kind: 'ok', input: { summary: 'Removed the call to a missing function.', changes: [{ path: 'app.js', content: 'document.title = "Greeting";\n' }], deletions: [] } });
+      const res = await client.callTool({ name: 'deploy_app', arguments: { appId: 'greeting' } });
+      const text = textOf(res);
+      assert.equal((res as Text).isError, false, text);
+      assert.match(text, /^Fix round 1: Removed the call to a missing function\. \(app\.js; \$0\.\d+\) → verified\.$/m);
+      assert.match(text, /^Verification: verified \(\d+ ms\)\.$/m);
+      assert.equal(readFileSync(path.join(dir, 'app.js'), 'utf8'), 'document.title = "Greeting";\n');
+      const image = (res as { content: { type: string }[] }).content.find((c) => c.type === 'image');
+      assert.ok(image, 'the screenshot of the fixed app');
+    });
+
     it('spawn_app pre-warms its E2B sandbox while the model writes, as the CLI’s run does: one create, the deploy goes into it; a failed generation kills it; --no-prewarm creates at deploy time', async () => {
       const keys = { ANTHROPIC_API_KEY: 'x', ANTHROPIC_BASE_URL: anthropic.url, ...e2bEnv() };
       const { client } = await connect([], keys);

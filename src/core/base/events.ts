@@ -19,7 +19,8 @@ export type SpawnEvent =
   /** The running app checked in a browser (or over HTTP only): after `ready`, on every deploy, redeploy and restart. */
   | { event: 'verify'; status: 'started'; url: string }
   | { event: 'verify'; status: 'finished'; url: string; state: VerifyState; problems: VerifyProblem[]; title?: string; ms: number; note?: string }
-  | { event: 'cost'; kind: 'generation'; model?: string; inputTokens?: number; outputTokens?: number; usd: number | null; note?: string };
+  /** A model's request: its tokens (the prompt cache's reads and writes only when there were any) and price (null: unknown). */
+  | { event: 'cost'; kind: 'generation'; model?: string; inputTokens?: number; outputTokens?: number; cacheReadTokens?: number; cacheWriteTokens?: number; usd: number | null; note?: string };
 
 export type EventSink = (e: SpawnEvent) => void;
 

@@ -9,7 +9,8 @@ import type { Logger, SpawnEvent } from '../base/events';
 import { nullLogger } from '../base/events';
 import type { AppPatch } from '../workspace/patch';
 import type { FailedStep } from './fixLoop';
-import { fixMessage, refineMessage } from './fixLoop';
+import type { VerifyFailure } from './fixLoop';
+import { fixMessage, refineMessage, turnText, verifyFixTurn } from './fixLoop';
 import { PATCH_TOOL } from '../workspace/patch';
 import type { AppSpec } from '../app/spec';
 import { FileStreamExtractor } from './fileStreamExtractor';
@@ -108,6 +109,11 @@ export class ChatModelGenerator implements Generator {
 
   async fix(req: ChatPatchRequest & { step: FailedStep; output: string }): Promise<{ patch: AppPatch; usage: Usage }> {
     return this.patch(req, fixMessage(req.spec, req.step, req.output));
+  }
+
+  /** A fix for an app that failed its verification: the problems, its output and the prompt, as text (no image). */
+  async fixVerification(req: ChatPatchRequest & { failure: VerifyFailure }): Promise<{ patch: AppPatch; usage: Usage }> {
+    return this.patch(req, turnText(verifyFixTurn(req.spec, { ...req.failure, screenshot: undefined })));
   }
 
   private async patch(req: ChatPatchRequest, user: string): Promise<{ patch: AppPatch; usage: Usage }> {

@@ -6,19 +6,20 @@
  * Loaded only by `createGenerator` via a dynamic import, so the SDK is never loaded unless Claude is used.
  */
 import type Anthropic from '@anthropic-ai/sdk';
-import type { ContentBlockParam, MessageParam, Tool } from '@anthropic-ai/sdk/resources/messages';
+import type { ContentBlockParam, MessageParam, TextBlockParam, Tool } from '@anthropic-ai/sdk/resources/messages';
 import type { CoreConfig } from '../base/config';
 import { DEFAULTS } from '../base/config';
 import { CancelledError, SpawnError } from '../base/errors';
 import type { SpawnEvent } from '../base/events';
 import { nullLogger } from '../base/events';
-import { formatUsd, tokenCost } from '../base/pricing';
+import { formatUsd, tokenCost, tokensText } from '../base/pricing';
 import type { AppSpec } from '../app/spec';
 import { FileStreamExtractor } from './fileStreamExtractor';
 import { appSpecTool, patchFromToolInput, patchSystemPrompt, specFromToolInput, systemPrompt, userPrompt } from './prompts';
 import type { AppPatch } from '../workspace/patch';
-import type { FailedStep } from './fixLoop';
-import { fixMessage, refineMessage } from './fixLoop';
+import type { FailedStep, PatchTurn, VerifyFailure } from './fixLoop';
+import { fixTurn, refineTurn, verifyFixTurn } from './fixLoop';
+import { takesImages } from './claudeModels';
 import { PATCH_TOOL } from '../workspace/patch';
 import { forModel } from '../base/secrets';
 import type { GenerateRequest, GenerateResult, Generator, Usage } from './types';
@@ -32,6 +33,11 @@ export { appSpecTool, specFromToolInput };
 export interface PatchRequest extends Pick<GenerateRequest, 'signal' | 'onEvent' | 'logger' | 'secrets'> {
   /** The app as it is now (the user's edits included). */
   spec: AppSpec;
+  /**
+   * The app as this app's previous refine or fix request sent it (within the cache's lifetime): sent again as the
+   * same bytes, so the API reads it from the prompt cache, with what changed since after it. Default: `spec`.
+   */
+  base?: AppSpec;
 }
 
 export interface PatchResult {
@@ -44,6 +50,8 @@ interface AttemptOutcome {
   stopReason: string | null;
   inputTokens: number;
   outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
   /** The forced tool call, with its input exactly as streamed. */
   tool?: { id: string; name: string; json: string };
   text: string;
@@ -94,15 +102,25 @@ export class ClaudeGenerator implements Generator {
    * with only what changes. `file` events stream for the changed files.
    */
   async refine(req: PatchRequest & { followUp: string }): Promise<PatchResult> {
-    return this.patch(req, refineMessage(req.spec, req.followUp), 'refined');
+    return this.patch(req, refineTurn(req.spec, req.followUp, req.base), 'refined');
   }
 
   /** A fix for a failed install, start or health check, from that step's output. */
   async fix(req: PatchRequest & { step: FailedStep; output: string }): Promise<PatchResult> {
-    return this.patch(req, fixMessage(req.spec, req.step, req.output), 'fixed');
+    return this.patch(req, fixTurn(req.spec, req.step, req.output, req.base), 'fixed');
   }
 
-  private async patch(req: PatchRequest, user: string, verb: string): Promise<PatchResult> {
+  /** A fix for an app that runs but failed its verification: the problems, its output, the prompt and the screenshot. */
+  async fixVerification(req: PatchRequest & { failure: VerifyFailure }): Promise<PatchResult> {
+    return this.patch(req, verifyFixTurn(req.spec, req.failure, req.base), 'fixed');
+  }
+
+  /** Whether the model is sent the screenshot (a model that takes images). */
+  get takesImages(): boolean {
+    return takesImages(this.model);
+  }
+
+  private async patch(req: PatchRequest, user: PatchTurn, verb: string): Promise<PatchResult> {
     const { value: patch, usage, durationMs } = await this.callTool(req, {
       system: patchSystemPrompt(req.spec.appType),
       tool: PATCH_TOOL as Tool,
@@ -112,7 +130,7 @@ export class ClaudeGenerator implements Generator {
       what: 'the changed files',
       format: 'change format',
     });
-    (req.logger ?? nullLogger).info(`[claude] App ${verb}: ${patch.changes.length} changed, ${patch.deletions.length} deleted, ${usage.inputTokens} input + ${usage.outputTokens} output tokens, ${formatUsd(usage.usd)}, ${durationMs} ms`);
+    (req.logger ?? nullLogger).info(`[claude] App ${verb}: ${patch.changes.length} changed, ${patch.deletions.length} deleted, ${tokensText(usage)}, ${formatUsd(usage.usd)}, ${durationMs} ms`);
     return { patch, usage };
   }
 
@@ -122,7 +140,7 @@ export class ClaudeGenerator implements Generator {
    */
   private async callTool<T>(
     req: Pick<GenerateRequest, 'signal' | 'onEvent' | 'logger' | 'secrets'>,
-    call: { system: string; tool: Tool; user: string; arrayKey: string; parse: (json: string) => T; what: string; format: string },
+    call: { system: string; tool: Tool; user: string | PatchTurn; arrayKey: string; parse: (json: string) => T; what: string; format: string },
   ): Promise<{ value: T; usage: Usage; attempts: number; durationMs: number }> {
     const log = req.logger ?? nullLogger;
     const signal = req.signal;
@@ -135,19 +153,20 @@ export class ClaudeGenerator implements Generator {
     const maxTokens = this.cfg.maxTokens ?? DEFAULTS.maxTokens;
     const client = createClient(this.cfg, this.opts, log);
     const t0 = performance.now();
-    const usage = { inputTokens: 0, outputTokens: 0 };
+    const usage = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
     const toolName = call.tool.name;
-    const text = forModel(req.secrets, call);
-    const messages: MessageParam[] = [{ role: 'user', content: text.user }];
+    const { system, content } = this.turn(req.secrets, call.system, call.user);
+    const messages: MessageParam[] = [{ role: 'user', content }];
 
     const costOf = (note?: string): Usage & { note?: string } => {
-      const usd = tokenCost(model, usage.inputTokens, usage.outputTokens, this.cfg.priceOverrides);
+      const usd = tokenCost(model, usage.inputTokens, usage.outputTokens, this.cfg.priceOverrides, usage);
       const notes = [usd === null ? 'price unknown' : undefined, note].filter(Boolean).join('; ');
-      return { model, ...usage, usd, ...(notes ? { note: notes } : {}) };
+      const cache = { ...(usage.cacheReadTokens ? { cacheReadTokens: usage.cacheReadTokens } : {}), ...(usage.cacheWriteTokens ? { cacheWriteTokens: usage.cacheWriteTokens } : {}) };
+      return { model, inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, ...cache, usd, ...(notes ? { note: notes } : {}) };
     };
     const emitCost = (note?: string) => {
       const c = costOf(note);
-      emit({ event: 'cost', kind: 'generation', model, inputTokens: c.inputTokens, outputTokens: c.outputTokens, usd: c.usd, ...(c.note ? { note: c.note } : {}) });
+      emit({ event: 'cost', kind: 'generation', ...c });
       return c;
     };
 
@@ -156,7 +175,7 @@ export class ClaudeGenerator implements Generator {
       const outcome = await this.attempt(client, {
         model,
         max_tokens: maxTokens,
-        system: text.system,
+        system,
         tools: [call.tool],
         tool_choice: { type: 'tool', name: toolName },
         messages,
@@ -169,6 +188,8 @@ export class ClaudeGenerator implements Generator {
       const { tool } = outcome;
       usage.inputTokens += outcome.inputTokens;
       usage.outputTokens += outcome.outputTokens;
+      usage.cacheReadTokens += outcome.cacheReadTokens;
+      usage.cacheWriteTokens += outcome.cacheWriteTokens;
 
       // A truncated tool call can still parse leniently into something that looks valid: check stop_reason first.
       if (outcome.stopReason === 'max_tokens') {
@@ -211,16 +232,35 @@ export class ClaudeGenerator implements Generator {
         messages.push({ role: 'user', content: [result] });
         continue;
       }
-      const c = emitCost(attempt > 1 ? 'includes one repair attempt' : undefined);
+      const { note: _note, ...c } = emitCost(attempt > 1 ? 'includes one repair attempt' : undefined);
       return {
         value,
-        usage: { model, inputTokens: c.inputTokens, outputTokens: c.outputTokens, usd: c.usd },
+        usage: c,
         attempts: attempt,
         durationMs: Math.round(performance.now() - t0),
       };
     }
     emitCost('unusable answer');
     throw new SpawnError('generation.invalid_output', `Claude's answer did not fit the ${call.format}, even after one repair attempt (${problem}); try again or rephrase the prompt.`);
+  }
+
+  /**
+   * The request's system prompt and user turn, the app's secrets redacted. A refine or fix turn is blocks: the system
+   * prompt and the app's files (its loop's base) marked for the prompt cache, then what changed since, the
+   * screenshot (a model that takes images) and what is asked; with the cache off, the same blocks unmarked.
+   */
+  private turn(secrets: GenerateRequest['secrets'], system: string, user: string | PatchTurn): { system: string | TextBlockParam[]; content: string | ContentBlockParam[] } {
+    if (typeof user === 'string') {
+      const text = forModel(secrets, { system, user });
+      return { system: text.system, content: text.user };
+    }
+    const redact = (part: string) => forModel(secrets, { system: '', user: part }).user;
+    const mark = this.opts.promptCache ? { cache_control: { type: 'ephemeral' as const } } : {};
+    const content: ContentBlockParam[] = [{ type: 'text', text: redact(user.cached), ...mark }];
+    if (user.since) content.push({ type: 'text', text: redact(user.since) });
+    if (user.image && this.takesImages) content.push({ type: 'image', source: { type: 'base64', media_type: 'image/png', data: Buffer.from(user.image).toString('base64') } });
+    content.push({ type: 'text', text: redact(user.ask) });
+    return { system: [{ type: 'text', text: forModel(secrets, { system, user: '' }).system, ...mark }], content };
   }
 
   /**
@@ -241,7 +281,7 @@ export class ClaudeGenerator implements Generator {
       onStarted: (f) => emit({ event: 'file', path: f.path, status: 'started' }),
       onComplete: (f) => emit({ event: 'file', path: f.path, status: 'complete', content: f.content }),
     }, arrayKey);
-    const out: AttemptOutcome = { stopReason: null, inputTokens: 0, outputTokens: 0, text: '' };
+    const out: AttemptOutcome = { stopReason: null, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, text: '' };
     let toolIndex = -1;
     let stopped = false;
     let stalled = false;
@@ -262,6 +302,8 @@ export class ClaudeGenerator implements Generator {
           case 'message_start':
             out.inputTokens = ev.message.usage.input_tokens ?? 0;
             out.outputTokens = ev.message.usage.output_tokens ?? 0;
+            out.cacheReadTokens = ev.message.usage.cache_read_input_tokens ?? 0;
+            out.cacheWriteTokens = ev.message.usage.cache_creation_input_tokens ?? 0;
             break;
           case 'content_block_start':
             if (ev.content_block.type === 'tool_use' && ev.content_block.name === toolName && toolIndex < 0) {
@@ -280,6 +322,8 @@ export class ClaudeGenerator implements Generator {
             // Cumulative totals: overwrite, never add.
             out.outputTokens = ev.usage.output_tokens ?? out.outputTokens;
             if (ev.usage.input_tokens != null) out.inputTokens = ev.usage.input_tokens;
+            if (ev.usage.cache_read_input_tokens != null) out.cacheReadTokens = ev.usage.cache_read_input_tokens;
+            if (ev.usage.cache_creation_input_tokens != null) out.cacheWriteTokens = ev.usage.cache_creation_input_tokens;
             break;
           case 'message_stop':
             stopped = true;

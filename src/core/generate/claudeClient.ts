@@ -24,9 +24,11 @@ export interface ClaudeOptions {
   timeoutMs?: number;
   /** Longest silence allowed inside a started stream (the SDK's timeout does not cover the body). */
   idleTimeoutMs?: number;
+  /** Refine and fix requests mark the system prompt and the app's files for the prompt cache (default true). */
+  promptCache?: boolean;
 }
 
-export const CLAUDE_DEFAULTS = { maxRetries: 2, timeoutMs: 120_000, idleTimeoutMs: 120_000 } as const;
+export const CLAUDE_DEFAULTS = { maxRetries: 2, timeoutMs: 120_000, idleTimeoutMs: 120_000, promptCache: true } as const;
 
 export function createClient(cfg: CoreConfig, opts: Required<ClaudeOptions>, log: Logger): Anthropic {
   const prefixed = (fn: (msg: string, ...args: unknown[]) => void) => (msg: string, ...args: unknown[]) => fn(`[claude/sdk] ${redact(String(msg), cfg.anthropicApiKey)}`, ...args);

@@ -28,6 +28,11 @@ export const BUILTIN_MODELS: readonly ModelChoice[] = [
   { id: 'claude-opus-4-5', displayName: 'Claude Opus 4.5' },
 ];
 
+/** Whether a model takes images in a request (every Claude model since Claude 3; not Claude 2 or Instant). */
+export function takesImages(model: string): boolean {
+  return /^claude-/.test(model) && !/^claude-(2|instant)/.test(model);
+}
+
 /** The models the key can use (for the model picker), or the built-in list when they cannot be listed. */
 export async function listModels(cfg: CoreConfig, opts: ClaudeOptions & { signal?: AbortSignal; limit?: number } = {}): Promise<ModelList> {
   const builtin = { source: 'builtin' as const, models: [...BUILTIN_MODELS] };

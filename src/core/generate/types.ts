@@ -32,6 +32,9 @@ export interface Usage {
   model: string;
   inputTokens: number;
   outputTokens: number;
+  /** Prompt-cache reads and writes (refine and fix requests), when there were any: not part of inputTokens. */
+  cacheReadTokens?: number;
+  cacheWriteTokens?: number;
   usd: number | null;
 }
 

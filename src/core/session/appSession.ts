@@ -48,6 +48,11 @@ import type { Approval } from './approval';
 import { approvalOf, whatChanged } from './approval';
 import type { AskPort, SessionEvent } from './ports';
 import { appDataKey, DATA_KEY_METADATA } from '../sandbox/dataDir';
+import type { FixOutcome, FixRound, FixStop } from '../base/fixOutcome';
+import { addUsd } from '../base/fixOutcome';
+import { changesWhatRuns, diffSpecs } from '../workspace/specDiff';
+import { formatUsd } from '../base/pricing';
+import { PromptCacheBase } from '../generate/fixLoop';
 
 /**
  * What an app's life takes from its session (session.ts implements it): the shared rules. An interface, so that
@@ -67,6 +72,8 @@ export interface SessionHost {
   readonly chatModel?: ChatModel;
   /** The verification step after each deploy (false: none). */
   readonly verifier: Verifier | false;
+  /** Fix rounds after a failed verification when a deploy does not say (the front's flag or setting; 0 without a key). */
+  readonly fixRounds: number;
   emit(e: SessionEvent, app: string | undefined): void;
   checkPrompt(prompt: string, appType?: string, what?: 'prompt' | 'follow-up'): AppType;
   generatorFor(choice?: GeneratorChoice): string;
@@ -130,6 +137,12 @@ export interface DeployRequest {
    * front shows its progress from here.
    */
   onAllowed?: (plan: DeployPlan) => void;
+  /**
+   * Rounds of the fix loop when the app runs but fails its verification (default the session's `fixRounds`): the
+   * problems, the app's output, the prompt and the screenshot go to the model, its patch becomes the app's new
+   * files (written to its folder), and the app is redeployed and verified again.
+   */
+  fix?: number;
 }
 
 /** What a deploy will do, once allowed. */
@@ -155,8 +168,8 @@ export interface Attached {
 
 /** A model's proposed change, not written: a follow-up (refine) or a failed step's output (fix). */
 export type ProposeRequest = ({ followUp: string } | { fix: { step: FailedStep; output: string } }) & {
-  /** The model that refines and fixes (the front picked it: Session.refiner). */
-  model: Pick<ClaudeGenerator, 'refine' | 'fix'>;
+  /** The model that refines and fixes (the front picked it: Session.refiner); a Claude model's id lets the prompt cache's base be sent. */
+  model: Pick<ClaudeGenerator, 'refine' | 'fix'> & { model?: unknown };
   /** The files the model reads (default the app's). */
   spec?: AppSpec;
   signal?: AbortSignal;
@@ -183,6 +196,8 @@ export interface Deployed {
   providerLabel: string;
   /** What stopping it does to it, e.g. "destroy the sandbox (its data stays for the app's next deploy)". */
   onStop: string;
+  /** What the fix loop did, when the first verification found problems and a round was allowed. */
+  fixes?: FixOutcome;
 }
 
 export interface Refined {
@@ -212,6 +227,10 @@ export class AppSession {
   generator?: string;
   /** The app's folder, when it has one (saved to, read from). */
   dir?: string;
+  /** What the user asked for (the generation's prompt; a front may set it): a fix request quotes it. */
+  prompt?: string;
+  /** The app as its last refine or fix request sent it: the next one sends it again, for the prompt cache. */
+  private readonly cacheBase = new PromptCacheBase();
   /** Who wrote what runs, as far as this process knows. */
   private origin: 'model' | 'folder' = 'folder';
   private live?: Live;
@@ -355,6 +374,7 @@ export class AppSession {
       this.spec = result.spec;
       this.generator = result.generator;
       this.origin = 'model';
+      this.prompt = req.prompt;
       return { spec: result.spec, generator: result.generator, usd, notice, findings: this.validate(result.spec) };
     } catch (err) {
       const cancelled = isCancelled(err) || req.signal?.aborted === true;
@@ -492,7 +512,9 @@ export class AppSession {
     if (req.metered !== false) await this.startMeter();
     const dataStays = providerInfo(provider.id).onThisMachine && this.dataKey !== undefined;
     const onStop = dataStays ? "destroy the sandbox (its data stays for the app's next deploy)" : 'destroy the sandbox and its data';
-    return { kind, plan, hotUpdate: plan !== undefined && !plan.restart && servesHotUpdates(spec), how, deployment, provider, url: deployment.url, sandboxId: deployment.sandbox.id, where: this.session.where(provider), outlivesProcess: providerInfo(provider.id).timeout, providerLabel: providerInfo(provider.id).label, onStop };
+    const deployed: Deployed = { kind, plan, hotUpdate: plan !== undefined && !plan.restart && servesHotUpdates(spec), how, deployment, provider, url: deployment.url, sandboxId: deployment.sandbox.id, where: this.session.where(provider), outlivesProcess: providerInfo(provider.id).timeout, providerLabel: providerInfo(provider.id).label, onStop };
+    const rounds = Math.max(0, Math.floor(req.fix ?? this.session.fixRounds));
+    return rounds > 0 && deployment.verification?.state === 'problems' ? this.fixVerification(deployed, rounds, req) : deployed;
   }
 
   /** What the next deploy will be: an update of the running app, a restart in place of a stopped one, or a first deploy. */
@@ -506,6 +528,75 @@ export class AppSession {
   private async providerOf(choice: ProviderChoice | SandboxProvider | undefined): Promise<SandboxProvider> {
     if (typeof choice === 'object') return choice;
     return this.prewarm && this.prewarm.provider.id === this.session.providerFor(choice) ? this.prewarm.provider : this.session.provider(choice);
+  }
+
+  // ---- the fix loop after a failed verification ----
+
+  /** What every refine and fix request of this app carries: its files, the cache's base, the secrets; its cost charged. */
+  private patchRequest(spec: AppSpec, model: string, signal: AbortSignal | undefined) {
+    const onEvent = (e: SessionEvent) => {
+      if (e.event === 'cost' && e.kind === 'generation') this.session.charge(e.usd, this.id);
+      this.emit(e);
+    };
+    return { spec, base: this.cacheBase.for(spec, model), signal, logger: this.session.logger, secrets: this.secrets, onEvent };
+  }
+
+  /**
+   * Up to `rounds` rounds: the cap checked before each paid request; the problems, the app's output, the prompt and
+   * (to a model that takes images) the screenshot sent with the files; the patch validated, written as the app's
+   * new files and redeployed; verified again. Each round is a `fix` event with its cost; a cancel stops it at once.
+   */
+  private async fixVerification(first: Deployed, rounds: number, req: DeployRequest): Promise<Deployed> {
+    let current = first;
+    const done: FixRound[] = [];
+    let total: number | null = 0;
+    const stop = (round: number, reason: FixStop, message: string): Deployed => {
+      this.emit({ event: 'fix', status: 'stopped', round, rounds, reason, message, totalUsd: total });
+      return { ...current, fixes: { rounds: done, usd: total, stopped: { reason, message } } };
+    };
+    if (!this.session.cfg.anthropicApiKey) return stop(1, 'no-key', 'The problems were not sent to a model: fixing needs an Anthropic API key (ANTHROPIC_API_KEY).');
+    const { ClaudeGenerator } = await import('../generate/claude');
+    const claude = new ClaudeGenerator(this.session.cfg);
+    for (let round = 1; round <= rounds; round++) {
+      const verification = current.deployment.verification!;
+      try {
+        await this.session.checkPaid({ generation: 'fix' }, this.id);
+      } catch (err) {
+        if (isCancelled(err)) throw err;
+        return stop(round, 'cap', `The fix loop stopped before round ${round}: ${messageOf(err)}`);
+      }
+      this.emit({ event: 'fix', status: 'started', round, rounds });
+      const spec = this.need();
+      let result;
+      try {
+        result = await claude.fixVerification({
+          ...this.patchRequest(spec, claude.model, req.signal),
+          failure: { prompt: this.prompt ?? spec.description, problems: verification.problems, title: verification.title, output: current.deployment.output.text(), screenshot: verification.screenshots?.wide },
+        });
+      } catch (err) {
+        if (isCancelled(err) || req.signal?.aborted) throw err;
+        return stop(round, 'failed', `The fix loop stopped in round ${round}: ${messageOf(err)}`);
+      }
+      const { patch, usage } = result;
+      total = addUsd(total, usage.usd);
+      const { spec: next, findings } = applyPatch(spec, patch, (s) => this.validate(s));
+      if (hasErrors(findings)) return stop(round, 'invalid', `The fix loop stopped in round ${round}: the model's change failed validation (${findings.filter((f) => f.severity === 'error').map((f) => f.message).join(' ')}).`);
+      const diff = diffSpecs(spec, next);
+      const paths = [...diff.added, ...diff.changed, ...diff.deleted];
+      if (!paths.length && !changesWhatRuns(spec, next)) return stop(round, 'no-change', `The fix loop stopped in round ${round}: the model changed nothing${patch.summary ? ` (${patch.summary})` : ''}.`);
+      // The new version: the app's files (its folder's too), written by a model.
+      if (this.dir) updateApp(this.dir, spec, next, 'claude');
+      this.spec = next;
+      this.generator = 'claude';
+      this.origin = 'model';
+      current = await this.deploy({ ...req, fix: 0 });
+      const after = current.deployment.verification;
+      const r: FixRound = { round, summary: patch.summary, paths, usd: usage.usd, state: after?.state ?? 'verified', problems: after?.problems.length ?? 0 };
+      done.push(r);
+      this.emit({ event: 'fix', status: 'finished', rounds, totalUsd: total, ...r });
+      if (r.state !== 'problems') return { ...current, fixes: { rounds: done, usd: total } };
+    }
+    return stop(rounds, 'rounds', `Stopped after ${rounds} fix round${rounds === 1 ? '' : 's'} (${formatUsd(total)}): the app still fails its checks.`);
   }
 
   /**
@@ -617,6 +708,8 @@ export class AppSession {
     this.emit({ event: 'phase', phase: 'generate', status: 'started', detail: what });
     const asked = {
       spec,
+      // The prompt cache's base (the files this app's last request sent), for a Claude model (fixLoop.ts PromptCacheBase).
+      ...(typeof req.model.model === 'string' ? { base: this.cacheBase.for(spec, req.model.model) } : {}),
       signal: req.signal,
       logger: this.session.logger,
       secrets: this.secrets,

@@ -17,7 +17,7 @@
  * - `logger`.
  *
  * `Session` (session.ts, one per front process): `new Session({ cfg, ports, client, local?, budgetUsd?, secrets?,
- * provider?, prewarm?, meterMs?, chatModel?, verify? })`; `app(id, hint?)` / `newApp(hint)` + `name(app, id)` → AppSession;
+ * provider?, prewarm?, meterMs?, chatModel?, verify?, fixRounds? })`; `app(id, hint?)` / `newApp(hint)` + `name(app, id)` → AppSession;
  * `checkPrompt`, `generatorFor`, `validate` (with the secrets), `readFolder`, `redact` / `redactError`,
  * `budgetText`, `providerFor`, `outlivesProcess`, `onThisMachine`, `where` (the one sentence), `localIsolation`;
  * every sandbox of the user: `listSandboxes` (with cost: unknown stays unknown, paused time not billed),
@@ -29,20 +29,26 @@
  *
  * `AppSession` (appSession.ts, one app): `generate({ prompt, appType?, generator?, deployTo?, signal })` (prompt
  * checks, cap, pre-warm for the deploy that follows, the template notice, trust marked for its own templates);
- * `open(dir)` / `setSpec(spec)` / `save(dir)`; `deploy({ provider?, signal, appName?, metadata?, metered? })` (first
+ * `open(dir)` / `setSpec(spec)` / `save(dir)`; `deploy({ provider?, signal, appName?, metadata?, metered?, fix? })` (first
  * deploy vs update in place vs restart in place, the trust and changed-approval asks, the cap before a new sandbox,
  * pre-warm take/extend/discard, secrets to the app's processes, the meter that pauses at the cap; `onEvent`: this
- * deploy's events, `confirmed`, `verify`); `refine`; `pause`, `resume`, `stop`, `keepRunning`, `close`,
- * `discardPrewarm`; `ended()`, `running()`, `listed()`. For a front with its own model of sandboxes and its own
- * editor (the extension): `attach(current)` (the sandbox it knows of), `nextKind()`, `useSecrets` (the app's own),
- * `prewarmFor(provider, appType, o)` (never past the cap), `propose` (a refine or fix not written), `fixLoop(cap)`,
- * `fixed()`, `approval`.
+ * deploy's events, `confirmed`, `verify`; after a failed verification, up to `fix` rounds (default the session's
+ * `fixRounds`: 1 with a key, 0 without) of the fix loop: the problems, output, prompt and screenshot to Claude, its
+ * patch as the app's new files, redeployed and verified again, each round a `fix` event with its cost, the cap checked
+ * before each; `Deployed.fixes`); `refine` (with the prompt cache's base, as the fix loop); `pause`, `resume`, `stop`,
+ * `keepRunning`, `close`, `discardPrewarm`; `ended()`, `running()`, `listed()`. For a front with its own model of
+ * sandboxes and its own editor (the extension): `attach(current)` (the sandbox it knows of), `nextKind()`,
+ * `useSecrets` (the app's own), `prewarmFor(provider, appType, o)` (never past the cap), `propose` (a refine or fix
+ * not written), `fixLoop(cap)`, `fixed()`, `approval`.
  */
 export type { AskPort, ChangedApproval, DeployQuestion, PastCap, SessionEvent, SessionPorts, UnsandboxedRun } from './ports';
 export type { Approval } from './approval';
 export type { SessionOptions, ListedSandbox, ProviderFailure } from './session';
 export { budgetUsdFrom, MemorySpend, readSecrets, Session, spendFile } from './session';
 export type { Attached, Deployed, DeployPlan, DeployRequest, Generated, GenerateRequest, PrewarmFor, ProposeRequest, Refined } from './appSession';
+// The fix loop after a failed verification (AppSession.deploy runs it): its rounds, why it stopped, and its lines.
+export type { FixOutcome, FixRound, FixStop } from '../base/fixOutcome';
+export { fixLines } from '../base/fixOutcome';
 export { AppSession } from './appSession';
 // Front-neutral helpers a front needs with the session's results (validation's verdict and words, the manifest's name).
 export { formatFinding, hasErrors, MANIFEST_NAME } from '../validate';

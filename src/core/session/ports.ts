@@ -11,6 +11,8 @@ import type { AppSpec } from '../app/spec';
 import type { Finding } from '../base/finding';
 import type { DeployKind } from '../deploy/redeployPlan';
 import type { SandboxProvider } from '../sandbox/types';
+import type { VerifyState } from '../base/verification';
+import type { FixStop } from '../base/fixOutcome';
 
 /** Code not ours (a model's, a folder's, an edited template) would run unsandboxed on this machine. */
 export interface UnsandboxedRun {
@@ -101,6 +103,14 @@ export type SessionEvent =
   | { event: 'budget'; status: 'warning' | 'reached' | 'paused'; message: string; spent: string; sandboxId?: string }
   /** Before a deploy on this machine: what the local runner isolates. `words`: the one sentence's detail. */
   | { event: 'isolation'; provider: ProviderId; sandboxed: boolean; reason?: string; network: boolean; words: string }
+  /**
+   * The fix loop after a failed verification: a round `started` (before its paid request), `finished` (its patch
+   * applied as a new version, redeployed and verified again: `state`, its cost `usd`, the loop's `totalUsd`), or
+   * the loop `stopped` with the app still failing (the cap, the rounds used up, no usable patch).
+   */
+  | { event: 'fix'; status: 'started'; round: number; rounds: number }
+  | { event: 'fix'; status: 'finished'; round: number; rounds: number; usd: number | null; totalUsd: number | null; state: VerifyState; problems: number; summary?: string; paths: string[] }
+  | { event: 'fix'; status: 'stopped'; round: number; rounds: number; reason: FixStop; message: string; totalUsd: number | null }
   /** Something went wrong that does not stop the app (a pre-warmed sandbox's lifetime could not be extended). */
   | { event: 'warning'; message: string };
 

@@ -81,6 +81,11 @@ export interface SessionOptions {
    * on this machine), or `false` for none.
    */
   verify?: Verifier | VerifierOptions | false;
+  /**
+   * Fix rounds after a failed verification (the CLI's --fix N, the extension's `spawnApp.autoVerifyFix`; a function
+   * is read at each deploy). Default: 1 with an Anthropic key, 0 without.
+   */
+  fixRounds?: number | (() => number | undefined);
 }
 
 /** A provider whose sandboxes could not be listed (E2B unreachable): the others are listed anyway. */
@@ -174,6 +179,12 @@ export class Session implements SessionHost {
     return this.opts.chatModel;
   }
 
+  /** Fix rounds after a failed verification when a deploy does not say: the front's, else 1 with a key, 0 without. */
+  get fixRounds(): number {
+    const raw = typeof this.opts.fixRounds === 'function' ? this.opts.fixRounds() : this.opts.fixRounds;
+    return raw !== undefined && Number.isFinite(raw) && raw >= 0 ? Math.floor(raw) : this.cfg.anthropicApiKey ? 1 : 0;
+  }
+
   get meterMs(): number {
     return this.opts.meterMs ?? 5000;
   }
@@ -232,10 +243,11 @@ export class Session implements SessionHost {
   }
 
   /**
-   * The model that refines and fixes an app, for a front that shows the change before it is written (the extension):
+   * The model that refines and fixes an app (a failed step, or a failed verification: `fixVerification`, the request
+   * the session's fix loop sends), for a front that shows the change before it is written (the extension):
    * the front's chat model when given, else Claude with the session's key (its SDK loaded only now).
    */
-  async refiner(chatModel?: ChatModel): Promise<Pick<ClaudeGenerator, 'refine' | 'fix'> | ChatModelGenerator> {
+  async refiner(chatModel?: ChatModel): Promise<Pick<ClaudeGenerator, 'refine' | 'fix' | 'fixVerification'> | ChatModelGenerator> {
     if (chatModel) return new ChatModelGenerator(chatModel);
     const { ClaudeGenerator } = await import('../generate/claude');
     return new ClaudeGenerator(this.cfg);

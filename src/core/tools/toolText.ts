@@ -14,6 +14,8 @@ import { formatFinding } from '../validate';
 import { whereProviderRuns } from '../deploy/whereItRuns';
 import type { VerifyResult } from '../base/verification';
 import { verifyLines } from '../base/verification';
+import type { FixOutcome } from '../base/fixOutcome';
+import { fixLines } from '../base/fixOutcome';
 
 export interface ToolResult {
   text: string;
@@ -23,13 +25,14 @@ export interface ToolResult {
 }
 
 /**
- * What a deploy's verification adds to a tool result (both fronts): its lines, and the 1280×800 screenshot as the
- * result's image, so the agent sees the app it built.
+ * What a deploy's verification adds to a tool result (both fronts): what the fix loop did (when it ran), the last
+ * check's lines, and its 1280×800 screenshot as the result's image, so the agent sees the app it built.
  */
-export function verifiedParts(v: VerifyResult | undefined): { lines: string[]; image?: ToolResult['image'] } {
-  if (!v) return { lines: [] };
+export function verifiedParts(v: VerifyResult | undefined, fixes?: FixOutcome): { lines: string[]; image?: ToolResult['image'] } {
+  const fixed = fixes ? fixLines(fixes) : [];
+  if (!v) return { lines: fixed };
   const shot = v.screenshots?.wide;
-  return { lines: verifyLines(v), ...(shot ? { image: { data: shot, mimeType: 'image/png' as const } } : {}) };
+  return { lines: [...fixed, ...verifyLines(v)], ...(shot ? { image: { data: shot, mimeType: 'image/png' as const } } : {}) };
 }
 
 /** Code of a result a person said no to (a confirmation refused): nothing ran. */

@@ -17,6 +17,8 @@ export interface WindowSessionOptions {
   local: LocalProviderOptions;
   /** Today's cap (`spawnApp.budgetUsd`), read at each check. */
   budgetUsd: () => number;
+  /** Fix rounds after a failed verification (`spawnApp.autoVerifyFix`), read at each deploy; undefined: the session's default. */
+  fixRounds?: () => number | undefined;
 }
 
 export class WindowSession {
@@ -25,7 +27,7 @@ export class WindowSession {
   constructor(private readonly opts: WindowSessionOptions) {
     // Configured before each use (current()); until then, no keys: nothing paid can start from this default.
     // Each deploy passes the window's verifier (its one browser, DeployRequest.verify): the session makes none.
-    this.session = new Session({ cfg: {}, ports: opts.ports, client: 'vscode', local: opts.local, budgetUsd: opts.budgetUsd, verify: false });
+    this.session = new Session({ cfg: {}, ports: opts.ports, client: 'vscode', local: opts.local, budgetUsd: opts.budgetUsd, verify: false, fixRounds: opts.fixRounds });
   }
 
   /** The session with the settings and keys as they are now. */

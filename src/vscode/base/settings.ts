@@ -33,6 +33,8 @@ export interface Settings {
   autoFix: boolean;
   /** Fix attempts in a row before the loop stops. */
   fixAttempts: number;
+  /** Fix rounds after a failed verification, on their own (`spawnApp.autoVerifyFix`); undefined: the session's default. */
+  autoVerifyFix?: number;
   /** Local runner: apps may open outbound connections at run time. */
   localNetwork: boolean;
   /** Local runner: a sandboxed app's outbound connections may reach private ranges (the LAN). */
@@ -97,6 +99,7 @@ function readSettings(decl: (key: string) => Declared): Settings {
     redeployOnSave: bool('redeployOnSave'),
     autoFix: bool('autoFix'),
     fixAttempts: Math.round(num('fixAttempts')),
+    autoVerifyFix: c.get('autoVerifyFix') === null || c.get('autoVerifyFix') === undefined ? undefined : Math.round(num('autoVerifyFix')),
     localNetwork: bool('localNetwork'),
     localAllowLan: bool('localAllowLan'),
     browserPath: str('browserPath'),
