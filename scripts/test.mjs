@@ -8,6 +8,7 @@
 //   node scripts/test.mjs                 # all stages (npm test)
 //   node scripts/test.mjs e2e vsix        # only these (their set-up included)
 //   node scripts/test.mjs --lanes         # two lanes side by side (npm run test:lanes)
+//   node scripts/test.mjs --keep-going    # every stage runs even after one failed
 //
 // Set-up, once, before any stage: the VS Code hosts (install.sh / install-next.sh: a check when installed), the
 // .vsix (vsce runs build:prod), then the dev build and the compiled host suites. No stage rebuilds:
@@ -51,6 +52,8 @@ const STAGES = [
 
 const args = process.argv.slice(2);
 const serial = !args.includes('--lanes');
+// --keep-going: a failed stage does not stop the next ones (to see every stage's result in one run).
+const keepGoing = args.includes('--keep-going');
 const wanted = args.filter((a) => !a.startsWith('--'));
 for (const w of wanted) {
   if (!STAGES.some((s) => s.name === w)) {
@@ -96,7 +99,7 @@ function run(name, cmd, extraEnv = {}, prefix = false) {
 
 async function lane(list, prefix) {
   for (const s of list) {
-    if (failed) return;
+    if (failed && !keepGoing) return;
     if ((await run(s.name, s.cmd, s.env, prefix)) !== 0) failed = true;
   }
 }

@@ -14,6 +14,7 @@ import type { Page } from 'playwright-core';
 import type { Host } from '../../scripts/vscode-host/host.mjs';
 import { runCommand, startHost } from '../../scripts/vscode-host/host.mjs';
 import { answers, closeHost, frameWith, root, screenshotIfFailed, shots } from './helpers';
+import { STACKS } from '../../src/core/stacks';
 
 
 describe('e2e: prompt → files → deploy → the calculator computes in the preview → destroy', function () {
@@ -51,7 +52,9 @@ describe('e2e: prompt → files → deploy → the calculator computes in the pr
     await runCommand(page, 'Spawn App: Spawn App from Prompt', { timeout: 30_000 });
     const webapp = page.locator('.quick-input-widget .monaco-list-row').filter({ hasText: 'Web app' });
     await webapp.waitFor();
-    await page.locator('.quick-input-widget .monaco-list-row[aria-setsize="4"]').nth(3).waitFor();
+    // Every app type of the stack table is offered (the list is virtual: its size, and its last row once scrolled to).
+    const types = Object.keys(STACKS).length;
+    await page.locator(`.quick-input-widget .monaco-list-row[aria-setsize="${types}"]`).first().waitFor();
     await shot('02-app-type.png');
     await webapp.click();
     const input = page.locator('.quick-input-widget input');

@@ -241,6 +241,21 @@ describe('iterate: refine, fix, hot redeploy, versions (fake Anthropic, local ru
     }
   });
 
+  it('a deploy whose page throws is fixed before the user asks (one round with a key): the fixed files are in the editor, the preview says verified', async () => {
+    const api = await getApi();
+    const original = await readText(appUri('calculator', 'app.js'));
+    await writeText(appUri('calculator', 'app.js'), `throw new Error('broken at load');\n${original}`);
+    fake.enqueue({ kind: 'ok', input: { summary: 'Removes the throw.', changes: [{ path: 'app.js', content: original }], deletions: [] } });
+    const r = await vscode.commands.executeCommand<{ url: string }>('spawnApp.deploy', { appId: spawned.appId, confirm: true });
+    assert.ok(r, `deployed (last error: ${api.testing.reporter.lastError?.message})`);
+    const request = fake.messageRequests().at(-1);
+    assert.ok(request, 'the problems went to the model');
+    assert.match(JSON.stringify(request.body), /broken at load/);
+    assert.equal(await readText(appUri('calculator', 'app.js')), original, 'the fix round\'s change is the editor\'s file too');
+    const panel = api.previews.get(spawned.appId)!;
+    await until(() => panel.current?.check?.state === 'verified', 'the preview to say verified after the fix round');
+  });
+
   it('versions: a Versions node in the Apps view; compare opens a diff; going back restores the old content (and the app)', async () => {
     const api = await getApi();
     const app = api.tree.app(spawned.appId)!;

@@ -285,7 +285,13 @@ export function removeTree(target: string): void {
     rmSync(target, { recursive: true, force: true });
     return;
   }
-  const parent = Dir.root(path.dirname(path.resolve(target)));
+  let parent: Dir;
+  try {
+    parent = Dir.root(path.dirname(path.resolve(target)));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // no folder to hold it: nothing there
+    throw err;
+  }
   const base = path.basename(path.resolve(target));
   try {
     for (let round = 0; ; round++) {

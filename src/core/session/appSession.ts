@@ -143,6 +143,11 @@ export interface DeployRequest {
    * files (written to its folder), and the app is redeployed and verified again.
    */
   fix?: number;
+  /**
+   * A fix round's change, applied (before its redeploy): a front that keeps the app's files itself (the extension's
+   * editor) writes them there, so what it shows is what runs.
+   */
+  onFixed?: (next: AppSpec, round: number) => void;
 }
 
 /** What a deploy will do, once allowed. */
@@ -589,6 +594,7 @@ export class AppSession {
       this.spec = next;
       this.generator = 'claude';
       this.origin = 'model';
+      req.onFixed?.(next, round);
       current = await this.deploy({ ...req, fix: 0 });
       const after = current.deployment.verification;
       const r: FixRound = { round, summary: patch.summary, paths, usd: usage.usd, state: after?.state ?? 'verified', problems: after?.problems.length ?? 0 };

@@ -11,6 +11,7 @@ import type { AppSession, Deployed, DeployPlan } from '../../core/session';
 import type { Deployment } from '../../core/deploy/deploy';
 import type { RedeployPlan } from '../../core/deploy/redeployPlan';
 import type { SandboxProvider } from '../../core/sandbox/types';
+import type { AppSpec } from '../../core/app/spec';
 import { withSignal } from '../base/cancellation';
 import type { Verifier } from '../../core/session';
 import type { SandboxDiscovery } from '../sandboxes/sandboxDiscovery';
@@ -47,6 +48,8 @@ export interface RunOptions {
   provider?: SandboxProvider;
   /** The caller asked already (scripted `confirm: true`, tests only): the session does not ask. */
   confirmed?: boolean;
+  /** A fix round of the session's fix loop changed the app (AppSession DeployRequest.onFixed): the editor's files follow. */
+  onFixed?: (next: AppSpec) => void;
 }
 
 /**
@@ -93,6 +96,7 @@ export async function runDeploy(c: RunContext, app: AppMeta, session: AppSession
         onEvent: render,
         onAllowed: allowed,
         confirmed: opts.confirmed,
+        onFixed: opts.onFixed,
         appName: app.name,
         metadata: { appId: app.id, appName: app.name },
         // This window's sandboxes are metered by its SessionCost (with the pre-warmed and reloaded ones).

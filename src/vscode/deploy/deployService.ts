@@ -17,8 +17,11 @@ import { KeyedQueue } from '../../core/base/keyedQueue';
 import type { DiscardReason, Prewarm } from '../../core/deploy/prewarm';
 import type { SandboxProvider } from '../../core/sandbox/types';
 import type { ProviderChoice } from '../../core/sandbox';
-import type { AppType } from '../../core/app/spec';
-import { hasErrors } from '../../core/session';
+import type { AppSpec, AppType } from '../../core/app/spec';
+import { replaceAppFiles } from '../../core/workspace/treeEdits';
+import { manifestText } from '../../core/workspace/treeText';
+import { manifestOf } from '../../core/workspace/appDir';
+import { hasErrors, MANIFEST_NAME } from '../../core/session';
 import type { WindowSession } from '../base/session';
 import type { AppDiagnostics } from '../fs/diagnostics';
 import { isAppUri } from '../fs/appUri';
@@ -174,7 +177,9 @@ export class DeployService implements vscode.Disposable {
     session.setSpec(spec, generator);
     const own = existing?.origin === 'deployed' ? existing : undefined;
     session.attach(own?.sandbox ? { sandbox: own.sandbox, provider: own.providerRef, deployment: own.deployment, running: own.status === 'running' && own.deployment !== undefined, approved: own.approved } : undefined);
-    const run = { token: opts.token, quiet: opts.quiet, confirmed: opts.confirm };
+    // A fix round (the session's fix loop after a failed verification) writes its change into the editor's files too.
+    const onFixed = (next: AppSpec) => replaceAppFiles(this.tree, app, [{ path: MANIFEST_NAME, content: manifestText(manifestOf(next)) }, ...next.files]);
+    const run = { token: opts.token, quiet: opts.quiet, confirmed: opts.confirm, onFixed };
     if ((await session.nextKind()) !== 'first') return runDeploy(this.run, app, session, own, run);
     if (own) registry.remove(own.id);
     let provider: SandboxProvider;

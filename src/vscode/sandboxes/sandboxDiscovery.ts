@@ -76,15 +76,18 @@ export class SandboxDiscovery extends Disposable {
   }
 
   async refreshResources(id: string): Promise<void> {
-    void this.refreshData(id);
+    // Awaited with the rest: a count still running when the user pauses the sandbox (right after its deploy) would
+    // reach it paused, and wake it (E2B resumes a paused sandbox on traffic).
+    const counted = this.refreshData(id);
     const e = this.registry.get(id);
-    if (!e || ownerBound(e)) return;
+    if (!e || ownerBound(e)) return counted;
     try {
       const info = (await e.providerRef.list()).find((i) => i.id === id);
       if (info) this.registry.updateResources(id, info);
     } catch (err) {
       this.logger.debug(`could not list ${e.provider} sandboxes for ${id}: ${messageOf(err)}`);
     }
+    await counted;
   }
 
   private async run(): Promise<void> {

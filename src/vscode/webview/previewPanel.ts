@@ -11,6 +11,9 @@ export class PreviewPanel extends Disposable {
   /** The origin the current HTML's CSP lets the iframe load; `null` before the first render. */
   private frameOrigin: string | undefined | null = null;
   private panelDisposed = false;
+  /** Loads the HTML again when its "ready" never came (a load VS Code lost: HTML replaced while the first still loaded). */
+  private watchdog?: ReturnType<typeof setTimeout>;
+  private reloads = 0;
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -57,8 +60,8 @@ export class PreviewPanel extends Disposable {
     // The CSP names exactly one frame origin, so a new origin needs new HTML (and a new handshake).
     if (this.frameOrigin === null || (origin !== undefined && origin !== this.frameOrigin)) {
       this.frameOrigin = origin;
-      this.ready = false;
-      this.panel.webview.html = previewHtml(this.panel.webview, this.media, { appId: this.appId, appName: state.appName, frameOrigin: origin });
+      this.reloads = 0;
+      this.render();
       return;
     }
     if (this.ready) void this.post({ type: 'state', state });
@@ -68,12 +71,27 @@ export class PreviewPanel extends Disposable {
     if (this.ready) void this.post({ type: 'reload' });
   }
 
+  /** Sets the HTML for the current state's frame origin; without a "ready" within a few seconds, sets it again (at most 3 times). */
+  private render(): void {
+    this.ready = false;
+    if (this.watchdog) clearTimeout(this.watchdog);
+    const html = previewHtml(this.panel.webview, this.media, { appId: this.appId, appName: this.state!.appName, frameOrigin: this.frameOrigin ?? undefined });
+    // A comment that changes makes VS Code load the page again even when the rest is the same.
+    this.panel.webview.html = this.reloads ? `${html}<!-- load ${this.reloads} -->` : html;
+    this.watchdog = setTimeout(() => {
+      if (this.ready || this.isDisposed || this.reloads >= 3) return;
+      this.reloads++;
+      this.render();
+    }, 4000);
+  }
+
   reveal(preserveFocus: boolean): void {
     this.panel.reveal(undefined, preserveFocus);
   }
 
   override dispose(): void {
     if (this.isDisposed) return;
+    if (this.watchdog) clearTimeout(this.watchdog);
     super.dispose();
     if (!this.panelDisposed) this.panel.dispose();
   }

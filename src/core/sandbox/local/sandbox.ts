@@ -282,12 +282,16 @@ export class LocalSandbox implements Sandbox {
     await this.unlessDestroyed(sh.pid);
     const kill = () => killGroup(sh.pid, 200);
     this.running.set(sh.pid, { kill });
-    const onAbort = () => void kill();
+    // After a cancel, the step ends when its process does: not when its output pipes close (a process the kill missed,
+    // e.g. one bwrap was still starting, could hold them open).
+    let cancelled!: () => void;
+    const killedAndGone = new Promise<{ exitCode: number | null }>((resolve) => (cancelled = () => void kill().then(() => (sh.child.exitCode !== null || sh.child.signalCode !== null ? resolve({ exitCode: null }) : sh.child.once('exit', () => resolve({ exitCode: null }))))));
+    const onAbort = () => cancelled();
     opts.signal?.addEventListener('abort', onAbort, { once: true });
-    if (opts.signal?.aborted) void kill(); // aborted while the step was being set up, before the listener was there
+    if (opts.signal?.aborted) cancelled(); // aborted while the step was being set up, before the listener was there
     const timer = opts.timeoutMs ? setTimeout(() => void kill(), opts.timeoutMs) : undefined;
     try {
-      const { exitCode } = await sh.exited;
+      const { exitCode } = await Promise.race([sh.exited, killedAndGone]);
       if (opts.signal?.aborted) throw new CancelledError();
       return { exitCode: exitCode ?? -1, stdout, stderr };
     } finally {
