@@ -35,8 +35,22 @@ describe('e2e: a terminal into a local app, Pause of an E2B sandbox, and the bud
 
   /** Right-click on a tree row, then the context menu's item. */
   async function contextMenu(row: ReturnType<typeof sandboxRow>, item: string): Promise<void> {
-    await row.click({ button: 'right' });
-    await page.locator('.context-view .action-menu-item').filter({ hasText: new RegExp(`^${item}$`) }).hover();
+    const entry = page.locator('.context-view .action-menu-item').filter({ hasText: new RegExp(`^${item}$`) });
+    // The row is re-rendered while its state changes (a redeploy's "starting", the data count): a menu opened on the
+    // row as it was a moment before lacks the running app's items. Open it again until it has the one we want.
+    for (let i = 0; ; i++) {
+      await row.click({ button: 'right' });
+      try {
+        await entry.waitFor({ timeout: 5_000 });
+        break;
+      } catch (err) {
+        const offered = await page.locator('.context-view .action-menu-item').allTextContents();
+        console.log(`      the menu offered: ${offered.join(', ')} (row: ${await row.textContent()})`);
+        await page.keyboard.press('Escape');
+        if (i === 5) throw err;
+      }
+    }
+    await entry.hover();
     await page.keyboard.press('Enter');
   }
 
