@@ -77,6 +77,14 @@ export class AppHistory extends Disposable implements DraftSection {
     return this._onDidChange.event(listener);
   }
 
+  /** Screenshots being written (a deploy's, just recorded): Open Screenshot waits for them. */
+  private readonly writing = new Set<Promise<void>>();
+
+  /** Resolves once every screenshot being written is on disk. */
+  async screenshotsWritten(): Promise<void> {
+    await Promise.all([...this.writing]);
+  }
+
   /** The screenshot kept with a version, if any (a PNG in the window's screenshot folder). */
   screenshotOf(appId: string, v: AppVersion): vscode.Uri | undefined {
     return this.screenshots && v.check?.screenshot ? vscode.Uri.joinPath(this.screenshots, appId, v.check.screenshot) : undefined;
@@ -112,7 +120,11 @@ export class AppHistory extends Disposable implements DraftSection {
     const shot = v?.screenshots && this.screenshots ? `${v.at ?? Date.now()}.png` : undefined;
     const check: VersionCheck | undefined = v && { state: v.state, summary: verifySummary(v), problems: v.problems.map(formatProblem), ...(shot ? { screenshot: shot } : {}) };
     const version = this.record(app, 'deployed', `Deployed (${entry.provider})`, this.filesOf(app, d.spec), check);
-    if (shot && v?.screenshots) void this.keepScreenshot(app.id, shot, v.screenshots.wide, version);
+    if (shot && v?.screenshots) {
+      const w = this.keepScreenshot(app.id, shot, v.screenshots.wide, version);
+      this.writing.add(w);
+      void w.finally(() => this.writing.delete(w));
+    }
   }
 
   /** Writes a version's screenshot, then drops the app's screenshots no version refers to any more. */

@@ -13,6 +13,7 @@ export const openScreenshotCommand = defineCommand('spawnApp.version.openScreens
   if (!v) throw new SpawnError('usage', `${app.name} has no version ${id}.`);
   const uri = s.iterate.history.screenshotOf(app.id, v);
   if (!uri) throw new SpawnError('usage', `${versionTitle(v)} of ${app.name} has no screenshot: only a deploy checked in a browser keeps one.`);
+  await s.iterate.history.screenshotsWritten(); // the deploy that just ended may still be writing it
   try {
     await vscode.workspace.fs.stat(uri);
   } catch {
