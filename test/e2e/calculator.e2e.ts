@@ -103,7 +103,9 @@ describe('e2e: prompt → files → deploy → the calculator computes in the pr
     const deployed = page.locator('.pane-body .monaco-list-row').filter({ hasText: /v\d+ · / }).filter({ hasText: 'verified' }).first();
     await deployed.waitFor();
     await deployed.click({ button: 'right' });
-    await page.locator('.context-view .action-menu-item').filter({ hasText: 'Open Screenshot' }).click();
+    // Hover and Enter (a click on a context menu item is sometimes not taken in the web workbench).
+    await page.locator('.context-view .action-menu-item').filter({ hasText: 'Open Screenshot' }).hover();
+    await page.keyboard.press('Enter');
     await page.locator('.tabs-container .tab').filter({ hasText: /\.png/ }).waitFor({ timeout: 15_000 });
     // VS Code's image viewer (a webview) says the picture's size in the status bar.
     await page.locator('.statusbar').getByText('1280x800').waitFor({ timeout: 15_000 });
