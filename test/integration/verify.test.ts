@@ -3,13 +3,7 @@ import * as vscode from 'vscode';
 import { findBrowser } from '../../src/core/verify';
 import type { DeployResult, SpawnResult } from './helpers';
 import { appUri, getApi, readText, reset, spawnCalculator, until, writeText } from './helpers';
-
-/** A PNG's width and height (its IHDR chunk). */
-function pngSize(b: Uint8Array): { width: number; height: number } {
-  assert.deepEqual([...b.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'a PNG');
-  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  return { width: v.getUint32(16), height: v.getUint32(20) };
-}
+import { pngSize } from '../helpers/png';
 
 describe('verified apps: where the user looks (the preview, the trees, the Versions list; issue 20)', function () {
   let spawned: SpawnResult;

@@ -2,17 +2,11 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { pngSize } from '../helpers/png';
 
 const root = path.resolve(__dirname, '../..');
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
 const nls = JSON.parse(readFileSync(path.join(root, 'package.nls.json'), 'utf8')) as Record<string, string>;
-
-/** Width and height from a PNG's IHDR chunk. */
-function pngSize(file: string): { width: number; height: number } {
-  const b = readFileSync(file);
-  assert.equal(b.subarray(1, 4).toString('latin1'), 'PNG', `${file} is a PNG`);
-  return { width: b.readUInt32BE(16), height: b.readUInt32BE(20) };
-}
 
 function walk(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => {
@@ -23,7 +17,7 @@ function walk(dir: string): string[] {
 
 describe('Marketplace-ready manifest', () => {
   it('has a 128×128 PNG icon, a banner, repository/homepage/bugs and the AI and Chat categories', () => {
-    assert.deepEqual(pngSize(path.join(root, pkg.icon)), { width: 128, height: 128 });
+    assert.deepEqual(pngSize(readFileSync(path.join(root, pkg.icon)), pkg.icon), { width: 128, height: 128 });
     assert.match(pkg.galleryBanner.color, /^#[0-9a-f]{6}$/i);
     assert.ok(['dark', 'light'].includes(pkg.galleryBanner.theme));
     assert.match(pkg.repository.url, /^https:\/\//);

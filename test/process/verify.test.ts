@@ -11,6 +11,7 @@ import { referencedAssets } from '../../src/core/verify/httpChecks';
 import type { VerifyResult } from '../../src/core/verify';
 import { requireBrowser } from '../helpers/browser';
 import { ensureBuilt, startCli } from '../helpers/cli';
+import { pngSize } from '../helpers/png';
 
 type Route = { status?: number; type?: string; body: string };
 
@@ -102,12 +103,6 @@ function assertFound(r: VerifyResult, expect: (typeof GALLERY)[number]['expect']
   assert.equal(r.problems.length, expect.length, `only the expected problems:\n${shown}`);
 }
 
-/** PNG width and height from its IHDR chunk. */
-function pngSize(png: Uint8Array): { width: number; height: number } {
-  const b = Buffer.from(png);
-  assert.equal(b.subarray(1, 4).toString('latin1'), 'PNG');
-  return { width: b.readUInt32BE(16), height: b.readUInt32BE(20) };
-}
 
 describe('verify: the broken-app gallery in a real browser', function () {
   this.timeout(60_000);
