@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Budget, FileSpendStore, parseBudget, SandboxMeter } from '../../src/core/deploy/budget';
+import { Budget, FileSpendStore, parseBudget } from '../../src/core/deploy/budget';
 import type { SpendRecord, SpendStore } from '../../src/core/deploy/budget';
 import { SpawnError } from '../../src/core/base/errors';
 import { forModel, readEnvFile, Redactor, secretNameProblem } from '../../src/core/base/secrets';
@@ -133,19 +133,6 @@ describe('the daily budget (core)', () => {
     assert.equal(parseBudget('$1.5'), 1.5);
     assert.equal(parseBudget(undefined), 2);
     assert.throws(() => parseBudget('-1'), /number of dollars/);
-  });
-
-  it('meters sandbox seconds from an injected clock; unknown resources are unknown', () => {
-    let now = 1_000_000;
-    const b = new Budget(new MemoryStore(), 1, () => now);
-    const m = new SandboxMeter(b, { cpuCount: 2, memoryMB: 1024, startedAt: now }, () => now);
-    now += 100_000;
-    m.tick();
-    // 100 s × (2 × $0.000014 + 1 GiB × $0.0000045)
-    assert.ok(Math.abs(b.today().usd - 100 * (2 * 0.000014 + 0.0000045)) < 1e-12);
-    const unknown = new SandboxMeter(b, { startedAt: now }, () => now + 1000);
-    unknown.tick();
-    assert.equal(b.today().unknown, 1);
   });
 
   it('the CLI spend file is 0600 and survives a bad file', () => {

@@ -7,11 +7,9 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SpawnError } from '../base/errors';
-import { runningCost } from './cost';
 import { writeFileAtomic } from '../base/atomicWrite';
 import { formatUsd } from '../base/pricing';
 import { shape, shapeOrUndefined, z } from '../base/shape';
-import type { Sandbox, SandboxProvider } from '../sandbox/types';
 
 export const DEFAULT_BUDGET_USD = 2;
 /** The share of the budget at which a front warns (once a day). */
@@ -50,7 +48,7 @@ export class Budget {
     private readonly store: SpendStore,
     /** USD per day; 0 = no cap. */
     readonly limitUsd: number,
-    /** Today's clock; a sandbox's meter reads it too. */
+    /** Today's clock. */
     readonly clock: () => number = Date.now,
   ) {
     if (!Number.isFinite(limitUsd) || limitUsd < 0) throw new SpawnError('usage', 'The budget must be a number of dollars, 0 or more (0 = no cap).');
@@ -97,44 +95,6 @@ export class Budget {
   warning(): string {
     const r = this.today();
     return `Spawn App has spent ${Math.round((r.usd / this.limitUsd) * 100)} % of today's budget (${this.describe()}).${r.unknown ? ' Some prices are unknown, so the total is higher.' : ''}`;
-  }
-}
-
-/** Counts a running sandbox's seconds against a budget, in increments (each tick charges the time since the last). */
-export class SandboxMeter {
-  private last: number;
-
-  constructor(
-    private readonly budget: Budget,
-    private readonly res: { cpuCount?: number; memoryMB?: number; startedAt: number },
-    private readonly clock: () => number = budget.clock,
-  ) {
-    this.last = Math.max(res.startedAt, 0);
-  }
-
-  private paused = false;
-
-  tick(): ChargeOutcome {
-    if (this.paused) return { warn: false, reached: false };
-    const now = this.clock();
-    const seconds = (now - this.last) / 1000;
-    this.last = now;
-    if (seconds <= 0) return { warn: false, reached: false };
-    return this.budget.charge(runningCost(seconds, this.res));
-  }
-
-  /** The sandbox is paused: its seconds so far are charged; paused time is not, until `resume`. */
-  pause(): ChargeOutcome {
-    const out = this.tick();
-    this.paused = true;
-    return out;
-  }
-
-  /** The sandbox runs again: counting starts now. */
-  resume(): void {
-    if (!this.paused) return;
-    this.paused = false;
-    this.last = this.clock();
   }
 }
 
@@ -195,14 +155,4 @@ export function checkPaidStart(budget: Budget, paid: PaidStart): void {
 /** What a start pays for, in words ("generation or E2B sandbox"); empty when it is free. */
 export function paidWhat(paid: PaidStart): string {
   return [paid.generation ? (paid.generation === true ? 'generation' : paid.generation) : undefined, paid.billedSandbox ? `${paid.billedSandbox} sandbox` : undefined].filter((x) => x !== undefined).join(' or ');
-}
-
-/**
- * A meter over a billed sandbox's running seconds. E2B's create answer leaves out the sandbox's resources; its
- * listing has them (an unknown price stays unknown), so they are looked up there when missing.
- */
-export async function meterFor(budget: Budget, sandbox: Pick<Sandbox, 'info'>, provider: Pick<SandboxProvider, 'list'>): Promise<SandboxMeter> {
-  let info = sandbox.info();
-  if (!(info.cpuCount && info.memoryMB)) info = (await provider.list().catch(() => [])).find((s) => s.id === info.id) ?? info;
-  return new SandboxMeter(budget, info);
 }

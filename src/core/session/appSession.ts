@@ -4,8 +4,7 @@
  * through its ports (ports.ts) and shown progress as events.
  */
 import { saveApp, updateApp } from '../workspace/appDir';
-import type { SandboxMeter } from '../deploy/budget';
-import { meterFor } from '../deploy/budget';
+import type { SpendMeter } from './spendMeter';
 import type { Deployment } from '../deploy/deploy';
 import { deploy, installCommand, redeploy, restartInPlace } from '../deploy/deploy';
 import { CancelledError, isCancelled, messageOf, SpawnError } from '../base/errors';
@@ -66,6 +65,8 @@ export interface SessionHost {
   readonly budget?: Budget;
   readonly secrets: AppSecrets;
   readonly meterMs: number;
+  /** The one meter of sandbox time (spendMeter.ts). */
+  readonly meter: SpendMeter;
   readonly sandboxTimeoutMs: number;
   readonly prewarmEnabled: boolean;
   readonly ask: AskPort;
@@ -223,8 +224,17 @@ interface Live {
   /** The front's word on whether the app answers (Attached.running). */
   running?: boolean;
   provider: SandboxProvider;
-  meter?: SandboxMeter;
-  timer?: NodeJS.Timeout;
+  /** Its time as the session's meter counts it (a billed sandbox, with a budget): resources, pauses, and the meter's removal. */
+  metered?: Metered;
+}
+
+interface Metered {
+  cpuCount?: number;
+  memoryMB?: number;
+  startedAt: number;
+  pausedMs: number;
+  pausedSince?: number;
+  remove: () => void;
 }
 
 export class AppSession {
@@ -303,7 +313,7 @@ export class AppSession {
     if (live && current?.sandbox.id === live.sandbox.id) {
       Object.assign(live, { sandbox: current.sandbox, provider: current.provider, deployment: current.deployment ?? live.deployment, running: current.running });
     } else {
-      if (live?.timer) clearInterval(live.timer);
+      live?.metered?.remove();
       this.live = current && { sandbox: current.sandbox, provider: current.provider, deployment: current.deployment, running: current.running };
     }
     if (current) this.approved = current.approved;
@@ -512,8 +522,8 @@ export class AppSession {
       how = 'Started';
     }
     const sameSandbox = current?.sandbox.id === deployment.sandbox.id;
-    this.live = { sandbox: deployment.sandbox, deployment, provider, meter: sameSandbox ? current?.meter : undefined, timer: sameSandbox ? current?.timer : undefined };
-    if (!sameSandbox && current?.timer) clearInterval(current.timer);
+    this.live = { sandbox: deployment.sandbox, deployment, provider, metered: sameSandbox ? current?.metered : undefined };
+    if (!sameSandbox) current?.metered?.remove();
     if (req.metered !== false) await this.startMeter();
     const dataStays = providerInfo(provider.id).onThisMachine && this.dataKey !== undefined;
     const onStop = dataStays ? "destroy the sandbox (its data stays for the app's next deploy)" : 'destroy the sandbox and its data';
@@ -638,28 +648,30 @@ export class AppSession {
     this.approved = approvalOf(spec, findings);
   }
 
-  /** A billed sandbox's running seconds against the cap; at the cap it is paused, not deleted. */
+  /**
+   * A billed sandbox's running seconds, charged by the session's meter; at the cap it is paused, not deleted. E2B's
+   * create answer leaves out the sandbox's resources; its listing has them (an unknown price stays unknown).
+   */
   private async startMeter(): Promise<void> {
     const live = this.live;
-    const budget = this.session.budget;
-    if (!live || !budget || live.timer || !providerInfo(live.provider.id).billed) return;
-    live.meter ??= await meterFor(budget, live.sandbox, live.provider);
-    live.timer = setInterval(() => void this.tick(live), this.session.meterMs);
-    live.timer.unref();
-    await this.tick(live);
+    if (!live || live.metered || !this.session.budget || !providerInfo(live.provider.id).billed) return;
+    let info = live.sandbox.info();
+    if (!(info.cpuCount && info.memoryMB)) info = (await live.provider.list().catch(() => [])).find((s) => s.id === info.id) ?? info;
+    if (this.live !== live || live.metered) return;
+    const m: Metered = { cpuCount: info.cpuCount, memoryMB: info.memoryMB, startedAt: info.startedAt, pausedMs: 0, remove: () => undefined };
+    live.metered = m;
+    const meter = this.session.meter;
+    const pauseAtCap = live.provider.pause ? () => this.pauseAtCap(live, m) : undefined;
+    m.remove = meter.add(() => [{ id: live.sandbox.id, provider: live.provider.id, app: this.id, name: this.id ?? live.sandbox.id, cpuCount: m.cpuCount, memoryMB: m.memoryMB, startedAt: m.startedAt, pausedMs: m.pausedMs, pausedSince: m.pausedSince, pauseAtCap }]);
+    await meter.tick();
   }
 
-  private async tick(live: Live): Promise<void> {
-    const budget = this.session.budget;
-    if (!live.meter || !budget || this.live !== live) return;
-    const { warn, reached } = live.meter.tick();
-    if (warn && !reached) this.emit({ event: 'budget', status: 'warning', message: budget.warning(), spent: budget.describe() });
-    if (!budget.capped || !live.provider.pause) return;
-    clearInterval(live.timer);
-    this.live = undefined;
-    const id = live.sandbox.id;
-    await live.provider.pause(id).catch((e: unknown) => this.session.logger.warn(`[budget] could not pause ${id}: ${messageOf(e)}`));
-    this.emit({ event: 'budget', status: 'paused', message: `Today's spending cap is reached (${budget.describe()}): sandbox ${id} is paused, not deleted.`, spent: budget.describe(), sandboxId: id });
+  /** At the cap (the session's meter): the sandbox is paused, and this app's `ended()` says so. */
+  private async pauseAtCap(live: Live, m: Metered): Promise<void> {
+    m.pausedSince ??= this.session.meter.now();
+    await live.provider.pause!(live.sandbox.id);
+    if (this.live === live) this.live = undefined;
+    m.remove();
     this.capped?.();
   }
 
@@ -756,12 +768,13 @@ export class AppSession {
   async pause(): Promise<boolean> {
     const live = this.needLive();
     if (!live.provider.pause) throw new SpawnError('usage', `Sandbox ${live.sandbox.id} runs on the ${providerInfo(live.provider.id).label}, which cannot pause.`);
-    this.stopMeter(live);
-    live.meter?.pause();
+    const m = live.metered;
+    const pausing = m && m.pausedSince === undefined;
+    if (pausing) m.pausedSince = this.session.meter.now();
     try {
       return await live.provider.pause(live.sandbox.id);
     } catch (err) {
-      await this.restartMeter(live); // still running: still billed
+      if (pausing) m.pausedSince = undefined; // still running: still billed
       throw err;
     }
   }
@@ -771,19 +784,11 @@ export class AppSession {
     const live = this.needLive();
     if (!live.provider.resume) throw new SpawnError('usage', `Sandbox ${live.sandbox.id} runs on the ${providerInfo(live.provider.id).label}, which cannot pause.`);
     await live.provider.resume(live.sandbox.id, timeoutMs);
-    await this.restartMeter(live);
-  }
-
-  private stopMeter(live: Live): void {
-    if (live.timer) clearInterval(live.timer);
-    live.timer = undefined;
-  }
-
-  /** The meter counts again from now, when it counted before the pause. */
-  private async restartMeter(live: Live): Promise<void> {
-    if (!live.meter) return;
-    live.meter.resume();
-    await this.startMeter();
+    const m = live.metered;
+    if (m?.pausedSince !== undefined) {
+      m.pausedMs += this.session.meter.now() - m.pausedSince;
+      m.pausedSince = undefined;
+    }
   }
 
   private needLive(): Live {
@@ -799,8 +804,7 @@ export class AppSession {
     const live = this.live;
     if (!live) return false;
     this.live = undefined;
-    if (live.timer) clearInterval(live.timer);
-    live.meter?.tick();
+    live.metered?.remove(); // its seconds so far charged
     await live.sandbox.destroy(opts);
     return true;
   }
@@ -813,8 +817,7 @@ export class AppSession {
     const live = this.live;
     if (!live) return {};
     this.live = undefined;
-    if (live.timer) clearInterval(live.timer);
-    live.meter?.tick();
+    live.metered?.remove();
     this.session.logger.info(`[${this.session.client}] keeping ${live.sandbox.id}${this.id ? ` (${this.id})` : ''} running`);
     // A provider without a timeout: its sandbox lives as long as the process that owns it (this one).
     return providerInfo(live.provider.id).timeout || !live.deployment ? {} : { exited: live.deployment.process.exited };

@@ -50,6 +50,7 @@ import { Verifier } from '../verify';
 import type { SessionHost } from './appSession';
 import { AppSession } from './appSession';
 import type { SessionEvent, SessionPorts } from './ports';
+import { SpendMeter } from './spendMeter';
 
 export interface SessionOptions {
   cfg: CoreConfig;
@@ -128,6 +129,8 @@ export class Session implements SessionHost {
   readonly trusted = new TrustedSpecs();
   private readonly redactor: Redactor;
   private readonly apps = new Map<string, AppSession>();
+  /** The one meter of sandbox time: the apps' billed sandboxes and any a front lists (spendMeter.ts). */
+  readonly meter: SpendMeter;
   private readonly ownsLocal: boolean;
   /** Checks each deployed app (false: no verification); closed by `close()` when the session made it. */
   readonly verifier: Verifier | false;
@@ -142,6 +145,7 @@ export class Session implements SessionHost {
     this.redactor = new Redactor(Object.values(opts.secrets ?? {}));
     this.ownsVerifier = opts.verify !== false && !(opts.verify instanceof Verifier);
     this.verifier = opts.verify === false || opts.verify instanceof Verifier ? opts.verify : new Verifier({ browserPath: opts.cfg.browserPath, ...opts.verify });
+    this.meter = new SpendMeter(this, this.meterMs, opts.clock);
   }
 
   /** The configuration every decision reads (keys, models, E2B, timeouts). */
@@ -345,6 +349,11 @@ export class Session implements SessionHost {
     if (outcome.reached) this.emit({ event: 'budget', status: 'reached', message: `Today's spending cap is reached (${budget.describe()}).`, spent: budget.describe() }, app);
   }
 
+  /** The meter paused these sandboxes at the cap (not deleted): one event each, for its app. */
+  capPaused(paused: { id: string; app?: string; name: string }[], spent: string): void {
+    for (const p of paused) this.emit({ event: 'budget', status: 'paused', message: `Today's spending cap is reached (${spent}): sandbox ${p.id} is paused, not deleted.`, spent, sandboxId: p.id }, p.app);
+  }
+
   // ---- providers and where apps run ----
 
   /** Which provider a choice comes to here (auto: E2B with a key, else the local runner). */
@@ -520,6 +529,7 @@ export class Session implements SessionHost {
         await app.close();
       }),
     );
+    this.meter.stop();
     if (this.verifier && this.ownsVerifier) await this.verifier.close();
     return { keptLocal };
   }
