@@ -121,7 +121,8 @@ describe('the session’s spend meter', () => {
 
   it('at the cap with nothing to pause (a front that cannot), the cap itself is reported; 80 % is warned once', async () => {
     const h = harness(sandboxCost(100, 2, 512));
-    h.meter.add(() => [e2b('a', h.now())]);
+    const sb = e2b('a', h.now());
+    h.meter.add(() => [sb]);
     h.advance(85);
     await h.meter.tick();
     assert.deepEqual(h.outcomes, [{ warn: true, reached: false }]);
