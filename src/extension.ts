@@ -109,6 +109,7 @@ export function activate(context: vscode.ExtensionContext): SpawnAppApi {
       // Pipeline events are rendered by the deploy and generate services themselves; the session's own notes are logged.
       progress: (e, app) => {
         if (e.event === 'notice' || e.event === 'warning' || e.event === 'budget' || (e.event === 'fix' && e.status === 'stopped')) sessionLog.info(`${app ? `${app}: ` : ''}${e.message}`);
+        if (e.event === 'budget') late.cap?.onBudget(e);
       },
       logger: sessionLog,
     },
@@ -154,7 +155,7 @@ export function activate(context: vscode.ExtensionContext): SpawnAppApi {
   sandboxTree.setVisible(sandboxView.visible);
   const appsTree = push(new AppsTreeProvider(tree, registry, versions));
   push(vscode.window.createTreeView('spawnApp.apps', { treeDataProvider: appsTree }));
-  const spendingCap = (late.cap = push(new SpendingCap(sessionCost, registry, sandboxLogs, sessions.session, logger.scope('budget'))));
+  const spendingCap = (late.cap = push(new SpendingCap(registry, sandboxLogs, sessions.session)));
   push(new SessionStatusBar(registry, sessionCost, spendingCap));
 
   const services: Services = { tree, registry, logs: sandboxLogs, discovery, terminals, providers, spawner, deploys, previews, diagnostics, drafts, secrets, logger, reporter, iterate, config, settings: readSettings, sessions };

@@ -1,6 +1,6 @@
 /**
  * What a sandbox has cost so far, for every front: the CLI's `list`, the agent tools' listing (toolText.ts), the
- * extension's session total and Sandboxes view (sessionCost.ts) and the spending cap's meter (budget.ts). One rule:
+ * extension's session total and Sandboxes view (sessionCost.ts) and the session's spend meter (core/session/spendMeter.ts). One rule:
  * a provider that does not bill (the local runner) costs nothing; a billed sandbox whose resources are unknown has
  * an unknown cost (null, shown "price unknown", never `$0`); time spent paused is not billed.
  */

@@ -31,7 +31,8 @@
  * checks, cap, pre-warm for the deploy that follows, the template notice, trust marked for its own templates);
  * `open(dir)` / `setSpec(spec)` / `save(dir)`; `deploy({ provider?, signal, appName?, metadata?, metered?, fix? })` (first
  * deploy vs update in place vs restart in place, the trust and changed-approval asks, the cap before a new sandbox,
- * pre-warm take/extend/discard, secrets to the app's processes, the meter that pauses at the cap; `onEvent`: this
+ * pre-warm take/extend/discard, secrets to the app's processes, its sandbox on the session's `meter` (SpendMeter: one for
+ * every front; `meter.add(source)` for a front that lists its own sandboxes), which pauses at the cap; `onEvent`: this
  * deploy's events, `confirmed`, `verify`; after a failed verification, up to `fix` rounds (default the session's
  * `fixRounds`: 1 with a key, 0 without) of the fix loop: the problems, output, prompt and screenshot to Claude, its
  * patch as the app's new files, redeployed and verified again, each round a `fix` event with its cost, the cap checked
@@ -42,6 +43,7 @@
  * not written), `fixLoop(cap)`, `fixed()`, `approval`.
  */
 export type { AskPort, ChangedApproval, DeployQuestion, PastCap, SessionEvent, SessionPorts, UnsandboxedRun } from './ports';
+export type { MeteredSandbox, SpendMeter } from './spendMeter';
 export type { Approval } from './approval';
 export type { SessionOptions, ListedSandbox, ProviderFailure } from './session';
 export { budgetUsdFrom, MemorySpend, readSecrets, Session, spendFile } from './session';

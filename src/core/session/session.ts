@@ -337,8 +337,12 @@ export class Session implements SessionHost {
 
   /** Counts a generation's price (null: unknown) and reports the 80 % warning and the cap. */
   charge(usd: number | null, app: string | undefined): void {
-    if (!this.budget) return;
-    this.report(this.budget.charge(usd), app);
+    const budget = this.budget;
+    if (!budget) return;
+    const outcome = budget.charge(usd);
+    // A charge that reached the cap: the running billed sandboxes are paused now (they say so), not at the meter's next tick.
+    if (outcome.reached) void this.meter.capReached(app ?? '');
+    else this.report(outcome, app);
   }
 
   /** The warning and cap notes of one charge. */

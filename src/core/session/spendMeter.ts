@@ -95,10 +95,25 @@ export class SpendMeter {
     if (!budget) return Promise.resolve();
     if (crossed.warn !== undefined && crossed.reached === undefined) this.host.report({ warn: true, reached: false }, crossed.warn || undefined);
     if (!budget.capped) return Promise.resolve();
-    // At the cap: the sandboxes paused say it (one report); with none to pause, the cap's own note.
-    return (this.pausing ??= this.pauseRunning(budget, [...listed.values()])
+    return this.atCap(budget, crossed.reached, [...listed.values()]);
+  }
+
+  /**
+   * The cap is reached (a charge just crossed it: `reachedBy` is its app, '' for none): the running billed sandboxes
+   * are paused, and they say so (one report); with none to pause, the cap's own note.
+   */
+  capReached(reachedBy: string): Promise<void> {
+    const budget = this.host.budget;
+    if (!budget) return Promise.resolve();
+    const listed = new Map<string, MeteredSandbox>();
+    for (const source of this.sources) for (const s of source()) listed.set(s.id, s);
+    return this.atCap(budget, reachedBy, [...listed.values()]);
+  }
+
+  private atCap(budget: Budget, reachedBy: string | undefined, listed: MeteredSandbox[]): Promise<void> {
+    return (this.pausing ??= this.pauseRunning(budget, listed)
       .then((paused) => {
-        if (!paused && crossed.reached !== undefined) this.host.report({ warn: false, reached: true }, crossed.reached || undefined);
+        if (!paused && reachedBy !== undefined) this.host.report({ warn: false, reached: true }, reachedBy || undefined);
       })
       .finally(() => (this.pausing = undefined)));
   }

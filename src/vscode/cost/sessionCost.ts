@@ -1,6 +1,8 @@
 /**
- * What this window has spent: generations (Claude requests) plus every sandbox of its own, running or ended.
- * Local runs are free; a sandbox whose resources are unknown makes the total a lower bound (`partial`).
+ * What this window has spent, for the status bar: generations (Claude requests) plus every sandbox of its own,
+ * running or ended, priced by core/deploy/cost.ts. Display only: today's budget is charged by the app session
+ * (its generation charges and its SpendMeter, fed by spendingCap.ts). Local runs are free; a sandbox whose
+ * resources are unknown makes the total a lower bound (`partial`).
  */
 import * as vscode from 'vscode';
 import { sandboxUsd } from '../../core/deploy/cost';
@@ -13,10 +15,6 @@ export interface SessionSpend {
   generation: number;
   sandboxes: number;
   partial: boolean;
-  /** What the app session charged to today's budget itself (its refine and fix requests): the cap does not charge it again. */
-  charged: number;
-  /** Part of the total is unknown besides what the session charged (the cap counts it unknown). */
-  unchargedPartial: boolean;
 }
 
 /** Dollars a sandbox has cost so far (core/deploy/cost.ts); null when its resources are unknown. Local runs are free. */
@@ -28,9 +26,6 @@ export function entryCost(e: Pick<SandboxEntry, 'provider' | 'cpuCount' | 'memor
 export class SessionCost extends Disposable {
   private generationUsd = 0;
   private generationUnknown = false;
-  private chargedUsd = 0;
-  /** A generation the session did not charge had an unknown price. */
-  private unchargedUnknown = false;
   private endedSandboxUsd = 0;
   /** An ended sandbox's cost was unknown: the total stays a lower bound (never counted as zero). */
   private endedUnknown = false;
@@ -59,12 +54,10 @@ export class SessionCost extends Disposable {
     await this.gate?.(what);
   }
 
-  /** A generation request's cost (null: its model's price is unknown); `charged`: the app session charged it to the budget. */
-  addGeneration(usd: number | null, o: { charged?: boolean } = {}): void {
+  /** A generation request's cost (null: its model's price is unknown), shown in the window's total. */
+  addGeneration(usd: number | null): void {
     if (usd === null) this.generationUnknown = true;
     else this.generationUsd += usd;
-    if (usd === null && !o.charged) this.unchargedUnknown = true;
-    if (usd !== null && o.charged) this.chargedUsd += usd;
     this._onDidChange.fire();
   }
 
@@ -72,13 +65,12 @@ export class SessionCost extends Disposable {
   total(now = Date.now()): SessionSpend {
     let sandboxes = this.endedSandboxUsd;
     let partial = this.generationUnknown || this.endedUnknown;
-    let unchargedPartial = this.unchargedUnknown || this.endedUnknown;
     for (const e of this.registry.list()) {
       if (e.origin === 'other') continue;
       const c = entryCost(e, now);
-      if (c === null) partial = unchargedPartial = true;
+      if (c === null) partial = true;
       else sandboxes += c;
     }
-    return { usd: this.generationUsd + sandboxes, generation: this.generationUsd, sandboxes, partial, charged: this.chargedUsd, unchargedPartial };
+    return { usd: this.generationUsd + sandboxes, generation: this.generationUsd, sandboxes, partial };
   }
 }

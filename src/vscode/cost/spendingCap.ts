@@ -1,22 +1,20 @@
 /**
- * Today's spending cap in the extension (`spawnApp.budgetUsd`): it charges what the SessionCost counts (generation
- * and this window's sandbox time) to a daily record kept in globalState (so a reload does not reset it), warns once
- * at 80 %, asks before a generation, refine or fix past the cap, and at the cap pauses this window's running E2B
- * sandboxes (not deleting them) with one message. An unknown price is counted as unknown, never as zero. The budget
- * and the check before a paid call are the app session's (core/session): this is its `spend` port (MementoSpendStore)
- * and its `ask.pastCap` port (askPastCap).
+ * Today's spending cap in the extension (`spawnApp.budgetUsd`). The budget, the check before a paid call and the
+ * meter of sandbox time are the app session's (core/session: Budget, checkPaid, SpendMeter): this is the window's
+ * side of them. Its ports: where the day's spend is kept (MementoSpendStore, globalState, so a reload does not reset
+ * it), how to ask past the cap (askPastCap), which sandboxes this window pays for (its registry's own: deployed,
+ * pre-warmed, and those found after a reload, from then on) and how one is paused at the cap (registry.pause); and
+ * how the session's notes show: the 80 % warning once, and one message for the sandboxes paused at the cap.
  */
 import * as vscode from 'vscode';
-import type { Budget, SpendRecord, SpendStore } from '../../core/deploy/budget';
-import { CancelledError, messageOf } from '../../core/base/errors';
-import type { PastCap, Session } from '../../core/session';
-import { providerInfo } from '../../core/session';
+import type { SpendRecord, SpendStore } from '../../core/deploy/budget';
+import type { Budget } from '../../core/deploy/budget';
+import { CancelledError } from '../../core/base/errors';
+import type { MeteredSandbox, PastCap, Session, SessionEvent } from '../../core/session';
 import { Disposable, toDisposable } from '../base/dispose';
-import type { Logger } from '../../core/base/events';
+import type { SandboxEntry } from '../sandboxes/sandboxEntry';
 import type { SandboxLogs } from '../sandboxes/sandboxLogs';
 import type { SandboxRegistry } from '../sandboxes/sandboxRegistry';
-import type { SessionCost } from './sessionCost';
-import { entryCost } from './sessionCost';
 
 const STATE_KEY = 'spawnApp.spend';
 
@@ -39,34 +37,44 @@ const modal: AskPastCap = async (message, detail) => (await vscode.window.showWa
 export class SpendingCap extends Disposable {
   private readonly _onDidChange = this._register(new vscode.EventEmitter<void>());
   readonly onDidChange = this._onDidChange.event;
-  /** What the SessionCost had counted at the last charge (its total only grows within a window). */
-  private charged = 0;
-  private chargedUnknown = false;
   private ask: AskPastCap = modal;
-  private pausing = false;
-  /**
-   * A sandbox found after a reload (`reloaded`) is counted by SessionCost from its start, but what it cost before
-   * the reload was charged then: what it had cost when this window first listed it is left out.
-   */
-  private reloadedBaseline = 0;
-  private readonly listed = new Set<string>();
+  /** Sandboxes paused at the cap by one tick, shown in one message. */
+  private capPaused: string[] | undefined;
 
   constructor(
-    private readonly cost: SessionCost,
     private readonly registry: SandboxRegistry,
     private readonly logs: SandboxLogs,
-    /** The app session: its budget (over MementoSpendStore, with spawnApp.budgetUsd) and its check before a paid call. */
+    /** The app session: its budget (over MementoSpendStore, with spawnApp.budgetUsd), its check before a paid call, its meter. */
     private readonly session: Session,
-    private readonly logger: Logger,
-    private readonly clock: () => number = Date.now,
-    tickMs = 5000,
   ) {
     super();
-    cost.setGate((what) => this.beforeRequest(what));
-    this._register(cost.onDidChange(() => this.sync()));
-    this._register(registry.onDidRemove((e) => this.listed.delete(e.id)));
-    const timer = setInterval(() => this.sync(), tickMs);
-    this._register(toDisposable(() => clearInterval(timer)));
+    // This window's sandboxes, for the session's one meter (another window's are that window's to pay for).
+    this._register(toDisposable(session.meter.add(() => registry.list().filter((e) => e.origin !== 'other').map((e) => this.metered(e)))));
+    // A pause, a resume or a destroy is charged up to that moment.
+    this._register(registry.onDidChange(() => void this.sync()));
+  }
+
+  private metered(e: SandboxEntry): MeteredSandbox {
+    return {
+      id: e.id,
+      provider: e.provider,
+      app: e.appId,
+      name: e.appName,
+      cpuCount: e.cpuCount,
+      memoryMB: e.memoryMB,
+      startedAt: e.startedAt,
+      pausedMs: e.pausedMs,
+      pausedSince: e.pausedSince,
+      state: e.status === 'paused' ? 'paused' : 'running',
+      endAt: e.endAt,
+      seenLate: e.origin === 'reloaded',
+      pauseAtCap: e.providerRef.pause ? () => this.pauseAtCap(e.id) : undefined,
+    };
+  }
+
+  private async pauseAtCap(id: string): Promise<void> {
+    await this.registry.pause(id); // listed as paused, with Resume
+    this.logs.append(id, `Paused at today's spending cap (${this.budget().describe()}).`);
   }
 
   /** Today's budget (the session's, with the cap as the setting says now). */
@@ -76,36 +84,40 @@ export class SpendingCap extends Disposable {
     return budget;
   }
 
-  /** Charges what the session counted since the last call; warns at 80 %, pauses at the cap. */
-  sync(): void {
-    const now = this.clock();
-    for (const e of this.registry.list()) {
-      if (e.origin === 'other' || this.listed.has(e.id)) continue;
-      this.listed.add(e.id);
-      if (e.origin === 'reloaded') this.reloadedBaseline += entryCost(e, now) ?? 0;
-    }
-    const total = this.cost.total(now);
-    // Left out: what a sandbox found after a reload cost before it, and what the session charged itself.
-    total.usd -= this.reloadedBaseline + total.charged;
-    const budget = this.budget();
-    const outcomes = [];
-    if (total.usd > this.charged) {
-      outcomes.push(budget.charge(total.usd - this.charged));
-      this.charged = total.usd;
-    }
-    if (total.unchargedPartial && !this.chargedUnknown) {
-      this.chargedUnknown = true;
-      outcomes.push(budget.charge(null));
-    }
-    if (outcomes.length === 0) return;
+  /** Charges this window's sandbox time up to now (the session's meter); at the cap, their pauses settle the promise. */
+  sync(): Promise<void> {
+    const done = this.session.meter.tick();
     this._onDidChange.fire();
-    if (outcomes.some((o) => o.warn) && !budget.capped) void vscode.window.showWarningMessage(budget.warning());
-    if (budget.capped) void this.pauseRunning(budget, outcomes.some((o) => o.reached));
+    return done;
+  }
+
+  /** The session's budget notes (its progress port): the 80 % warning, and one message for the sandboxes paused at the cap. */
+  onBudget(e: Extract<SessionEvent, { event: 'budget' }>): void {
+    this._onDidChange.fire();
+    if (e.status === 'warning') {
+      void vscode.window.showWarningMessage(e.message);
+      return;
+    }
+    if (e.status === 'reached') {
+      void vscode.window.showWarningMessage(`${e.message.replace(/\.$/, '')}: no sandbox of this window was running to pause.`);
+      return;
+    }
+    const name = (e.sandboxId && this.registry.get(e.sandboxId)?.appName) ?? e.sandboxId ?? 'a sandbox';
+    if (this.capPaused) {
+      this.capPaused.push(name);
+      return;
+    }
+    // The meter reports every sandbox it paused in one go: gathered into one message.
+    const names = (this.capPaused = [name]);
+    queueMicrotask(() => {
+      this.capPaused = undefined;
+      void vscode.window.showWarningMessage(`Today's spending cap is reached (${e.spent}): paused ${names.join(', ')} (not deleted; they cost nothing while paused).`);
+    });
   }
 
   /** Past the cap, the session asks (askPastCap) before a model request starts; a no is a (silent) cancel. */
   async beforeRequest(what: string): Promise<void> {
-    this.sync();
+    void this.sync(); // the sandboxes' time up to now counted first
     await this.session.checkPaid({ generation: what });
   }
 
@@ -125,30 +137,5 @@ export class SpendingCap extends Disposable {
   /** "$0.42 / $2.00 today" for the status bar. */
   describe(): string {
     return this.budget().describe();
-  }
-
-  /** Pauses this window's running E2B sandboxes (one message for all of them). */
-  private async pauseRunning(budget: Budget, announce: boolean): Promise<void> {
-    if (this.pausing) return;
-    const running = this.registry.list().filter((e) => e.origin !== 'other' && e.status === 'running' && e.providerRef.pause && !providerInfo(e.provider).onThisMachine);
-    if (running.length === 0) return;
-    this.pausing = true;
-    try {
-      const paused: string[] = [];
-      for (const e of running) {
-        try {
-          await this.registry.pause(e.id); // listed as paused, with Resume
-          paused.push(e.appName);
-          this.logs.append(e.id, `Paused at today's spending cap (${budget.describe()}).`);
-        } catch (err) {
-          this.logger.warn(`[budget] could not pause ${e.id}: ${messageOf(err)}`);
-        }
-      }
-      if (paused.length || announce) {
-        void vscode.window.showWarningMessage(`Today's spending cap is reached (${budget.describe()}): paused ${paused.length ? paused.join(', ') : 'no sandbox'} (not deleted; they cost nothing while paused).`);
-      }
-    } finally {
-      this.pausing = false;
-    }
   }
 }

@@ -77,6 +77,7 @@ export function deployEvents(
         }
         break;
       case 'cost':
+        // A fix round's request: the session charged it to today's budget; the window's total shows it.
         v.cost.addGeneration(e.usd);
         break;
       case 'warning':

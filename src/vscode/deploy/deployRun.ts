@@ -99,7 +99,8 @@ export async function runDeploy(c: RunContext, app: AppMeta, session: AppSession
         onFixed: opts.onFixed,
         appName: app.name,
         metadata: { appId: app.id, appName: app.name },
-        // This window's sandboxes are metered by its SessionCost (with the pre-warmed and reloaded ones).
+        // The session's meter counts this window's sandboxes from its registry (spendingCap.ts: with the pre-warmed
+        // and reloaded ones, and the registry's pause at the cap), not from the deploy.
         metered: false,
         verify: c.verifier(),
       }),

@@ -103,6 +103,7 @@ export class Spawner {
           } else if (e.event === 'cost' && e.kind === 'generation' && e.note === INCLUDED_IN_PLAN) {
             log.info(`${e.model ?? 'model'}: ${vscode.l10n.t('included in your plan')}`);
           } else if (e.event === 'cost' && e.kind === 'generation') {
+            session.charge(e.usd, app.id); // today's budget is the session's
             this.cost.addGeneration(e.usd);
             log.info(`${e.model ?? 'model'}: ${e.inputTokens ?? 0} input + ${e.outputTokens ?? 0} output tokens`);
           }

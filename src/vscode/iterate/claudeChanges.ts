@@ -100,7 +100,7 @@ export class ClaudeChanges {
             if (signal.aborted) return;
             if (e.event === 'file' && e.status === 'started') progress.report({ message: `Writing ${e.path}…` });
             // Shown in this window's cost; the session charged it to today's budget already.
-            if (e.event === 'cost' && e.note !== INCLUDED_IN_PLAN) this.cost.addGeneration(e.usd, { charged: true });
+            if (e.event === 'cost' && e.note !== INCLUDED_IN_PLAN) this.cost.addGeneration(e.usd); // charged to today's budget by the session
           };
           try {
             // Past today's cap, the session asks first (the cap's dialog); the model is told the secrets' names only.
