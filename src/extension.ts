@@ -120,7 +120,7 @@ export function activate(context: vscode.ExtensionContext): SpawnAppApi {
   const tree = (late.tree = new AppTree(sessions.session.trusted));
   const registry = push(new SandboxRegistry(logger.scope('sandboxes')));
   const sandboxLogs = push(new SandboxLogs(registry));
-  const sessionCost = push(new SessionCost(registry));
+  const sessionCost = push(new SessionCost(registry, sessions.session));
   const discovery = push(new SandboxDiscovery(registry, () => providers.available(), logger.scope('sandboxes')));
   const diagnostics = push(new AppDiagnostics(tree));
   const history = push(new DeployHistory(registry));
@@ -142,11 +142,11 @@ export function activate(context: vscode.ExtensionContext): SpawnAppApi {
   push(new SandboxTimeouts(registry, discover));
   const deployDialogs = (late.dialogs = new DeployDialogs(providers, secrets, readSettings));
   const verifier = push(new WindowVerifier(() => readSettings().browserPath));
-  const deploys = push(new DeployService(tree, diagnostics, deployDialogs, { registry, logs: sandboxLogs, cost: sessionCost, discovery, previews, settings: readSettings, logger, appSecrets: (id) => secrets.appSecrets(id), verifier: () => verifier.get() }, sessions));
+  const deploys = push(new DeployService(tree, diagnostics, deployDialogs, { registry, logs: sandboxLogs, discovery, previews, settings: readSettings, logger, appSecrets: (id) => secrets.appSecrets(id), verifier: () => verifier.get() }, sessions));
   const chatModels = new VscodeLanguageModels(() => readSettings().chatModel);
-  const spawner = new Spawner(tree, diagnostics, sessionCost, secrets, readSettings, sessions, logger, chatModels, deploys);
+  const spawner = new Spawner(tree, diagnostics, secrets, readSettings, sessions, logger, chatModels, deploys);
   const reporter = new ErrorReporter(logger);
-  const { iterate, hotRedeploy, disposables: iterateDisposables } = createIterate({ tree, history: versions, registry, logs: sandboxLogs, cost: sessionCost, deploys, diagnostics, secrets, reporter, settings: readSettings, sessions, logger, models: chatModels });
+  const { iterate, hotRedeploy, disposables: iterateDisposables } = createIterate({ tree, history: versions, registry, logs: sandboxLogs, deploys, diagnostics, secrets, reporter, settings: readSettings, sessions, logger, models: chatModels });
   for (const d of iterateDisposables) push(d);
 
   const sandboxTree = push(new SandboxTreeProvider(registry, discovery, () => void discover()));

@@ -246,8 +246,16 @@ describe('iterate: refine, fix, hot redeploy, versions (fake Anthropic, local ru
     const original = await readText(appUri('calculator', 'app.js'));
     await writeText(appUri('calculator', 'app.js'), `throw new Error('broken at load');\n${original}`);
     fake.enqueue({ kind: 'ok', input: { summary: 'Removes the throw.', changes: [{ path: 'app.js', content: original }], deletions: [] } });
+    const spentBefore = api.testing.spendingCap.budget().today().usd;
+    const generationBefore = api.sessionCost.total().generation;
     const r = await vscode.commands.executeCommand<{ url: string }>('spawnApp.deploy', { appId: spawned.appId, confirm: true });
     assert.ok(r, `deployed (last error: ${api.testing.reporter.lastError?.message})`);
+    // The round's request is charged to today's spend once (by the session), and shown in the window's total.
+    const fixUsd = api.sessionCost.total().generation - generationBefore;
+    assert.ok(fixUsd > 0, 'the fix round cost something');
+    await api.testing.spendingCap.sync();
+    const charged = api.testing.spendingCap.budget().today().usd - spentBefore;
+    assert.ok(Math.abs(charged - fixUsd) < 1e-9, `charged $${charged} for a $${fixUsd} fix round`);
     const request = fake.messageRequests().at(-1);
     assert.ok(request, 'the problems went to the model');
     assert.match(JSON.stringify(request.body), /broken at load/);

@@ -131,6 +131,8 @@ export class Session implements SessionHost {
   private readonly apps = new Map<string, AppSession>();
   /** The one meter of sandbox time: the apps' billed sandboxes and any a front lists (spendMeter.ts). */
   readonly meter: SpendMeter;
+  private readonly generation = { usd: 0, unknown: false };
+  private readonly chargeListeners = new Set<() => void>();
   private readonly ownsLocal: boolean;
   /** Checks each deployed app (false: no verification); closed by `close()` when the session made it. */
   readonly verifier: Verifier | false;
@@ -309,6 +311,7 @@ export class Session implements SessionHost {
   async checkPaid(paid: { generation?: boolean | string; provider?: ProviderId }, app?: string): Promise<void> {
     const budget = this.budget;
     if (!budget) return;
+    void this.meter.tick(); // the sandboxes' time up to now is counted first
     const info = paid.provider ? providerInfo(paid.provider) : undefined;
     const start = { generation: paid.generation, billedSandbox: info?.billed ? info.label : undefined };
     try {
@@ -335,8 +338,22 @@ export class Session implements SessionHost {
     }
   }
 
+  /** What this session's model requests cost (generations, refines, fixes; `unknown`: a price was unknown). */
+  generationSpent(): { usd: number; unknown: boolean } {
+    return { ...this.generation };
+  }
+
+  /** Called after every charge (a front's total shown elsewhere); returns its removal. */
+  onCharged(fn: () => void): () => void {
+    this.chargeListeners.add(fn);
+    return () => this.chargeListeners.delete(fn);
+  }
+
   /** Counts a generation's price (null: unknown) and reports the 80 % warning and the cap. */
   charge(usd: number | null, app: string | undefined): void {
+    if (usd === null) this.generation.unknown = true;
+    else this.generation.usd += usd;
+    for (const fn of this.chargeListeners) fn();
     const budget = this.budget;
     if (!budget) return;
     const outcome = budget.charge(usd);

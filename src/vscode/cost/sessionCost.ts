@@ -6,9 +6,10 @@
  */
 import * as vscode from 'vscode';
 import { sandboxUsd } from '../../core/deploy/cost';
-import { Disposable } from '../base/dispose';
+import { Disposable, toDisposable } from '../base/dispose';
 import type { SandboxEntry } from '../sandboxes/sandboxEntry';
 import type { SandboxRegistry } from '../sandboxes/sandboxRegistry';
+import type { Session } from '../../core/session';
 
 export interface SessionSpend {
   usd: number;
@@ -24,16 +25,19 @@ export function entryCost(e: Pick<SandboxEntry, 'provider' | 'cpuCount' | 'memor
 }
 
 export class SessionCost extends Disposable {
-  private generationUsd = 0;
-  private generationUnknown = false;
   private endedSandboxUsd = 0;
   /** An ended sandbox's cost was unknown: the total stays a lower bound (never counted as zero). */
   private endedUnknown = false;
   private readonly _onDidChange = this._register(new vscode.EventEmitter<void>());
   readonly onDidChange = this._onDidChange.event;
 
-  constructor(private readonly registry: SandboxRegistry) {
+  constructor(
+    private readonly registry: SandboxRegistry,
+    /** The app session: what its model requests cost (it charges every one of them to today's budget). */
+    private readonly session: Pick<Session, 'generationSpent' | 'onCharged'>,
+  ) {
     super();
+    this._register(toDisposable(session.onCharged(() => this._onDidChange.fire())));
     this._register(registry.onDidRemove((e) => {
       if (e.origin === 'other') return;
       const c = entryCost(e);
@@ -42,35 +46,17 @@ export class SessionCost extends Disposable {
     }));
   }
 
-  private gate: ((what: string) => Promise<void>) | undefined;
-
-  /** The spending cap's check before a model request (set once by the composition root). */
-  setGate(gate: (what: string) => Promise<void>): void {
-    this.gate = gate;
-  }
-
-  /** Called before a generation, refine or fix starts: past today's cap, the user is asked first (CancelledError on no). */
-  async beforeRequest(what: string): Promise<void> {
-    await this.gate?.(what);
-  }
-
-  /** A generation request's cost (null: its model's price is unknown), shown in the window's total. */
-  addGeneration(usd: number | null): void {
-    if (usd === null) this.generationUnknown = true;
-    else this.generationUsd += usd;
-    this._onDidChange.fire();
-  }
-
   /** The session's spend at `now`: only this window's sandboxes count, not other windows' it lists. */
   total(now = Date.now()): SessionSpend {
     let sandboxes = this.endedSandboxUsd;
-    let partial = this.generationUnknown || this.endedUnknown;
+    const generation = this.session.generationSpent();
+    let partial = generation.unknown || this.endedUnknown;
     for (const e of this.registry.list()) {
       if (e.origin === 'other') continue;
       const c = entryCost(e, now);
       if (c === null) partial = true;
       else sandboxes += c;
     }
-    return { usd: this.generationUsd + sandboxes, generation: this.generationUsd, sandboxes, partial };
+    return { usd: generation.usd + sandboxes, generation: generation.usd, sandboxes, partial };
   }
 }

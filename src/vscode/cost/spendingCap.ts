@@ -115,12 +115,6 @@ export class SpendingCap extends Disposable {
     });
   }
 
-  /** Past the cap, the session asks (askPastCap) before a model request starts; a no is a (silent) cancel. */
-  async beforeRequest(what: string): Promise<void> {
-    void this.sync(); // the sandboxes' time up to now counted first
-    await this.session.checkPaid({ generation: what });
-  }
-
   /** The session's `ask.pastCap` port: the modal (or the test's answer); a no is a (silent) cancel. */
   async askPastCap(q: PastCap): Promise<boolean> {
     const ok = await this.ask(`Today's spending cap is reached (${q.spent}).`, `${q.what} would spend more. Start it anyway, or raise spawnApp.budgetUsd.`);

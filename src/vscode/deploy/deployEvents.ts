@@ -1,6 +1,6 @@
 /**
  * Renders the pipeline's events for one app's deploy: the progress message, the sandbox entry's phase (tree,
- * preview), the sandbox's own log, the "Spawn App" log and the session's cost. A `created` event records the
+ * preview), the sandbox's own log, the "Spawn App" log. A `created` event records the
  * sandbox in the registry the moment it exists.
  */
 import type * as vscode from 'vscode';
@@ -12,7 +12,6 @@ import type { LogChannel } from '../base/logChannel';
 import { formatProblem, verifySummary } from '../../core/session';
 import type { SandboxLogs } from '../sandboxes/sandboxLogs';
 import type { SandboxRegistry } from '../sandboxes/sandboxRegistry';
-import type { SessionCost } from '../cost/sessionCost';
 
 export const PHASE_LABELS: Record<Phase, string> = {
   generate: 'Generating…',
@@ -27,7 +26,6 @@ export const PHASE_LABELS: Record<Phase, string> = {
 export interface DeployView {
   registry: SandboxRegistry;
   logs: SandboxLogs;
-  cost: SessionCost;
   logger: LogChannel;
 }
 
@@ -75,10 +73,6 @@ export function deployEvents(
           if (id) v.logs.append(id, line);
           log.info(line);
         }
-        break;
-      case 'cost':
-        // A fix round's request: the session charged it to today's budget; the window's total shows it.
-        v.cost.addGeneration(e.usd);
         break;
       case 'warning':
         if (id) v.logs.append(id, e.message);

@@ -23,7 +23,6 @@ import { appUri } from '../fs/appUri';
 import type { LogChannel } from '../base/logChannel';
 import type { Secrets } from '../base/secrets';
 import type { Settings } from '../base/settings';
-import type { SessionCost } from '../cost/sessionCost';
 import type { DeployService } from '../deploy/deployService';
 
 export interface SpawnRequest {
@@ -46,7 +45,6 @@ export class Spawner {
   constructor(
     private readonly tree: AppTree,
     private readonly diagnostics: AppDiagnostics,
-    private readonly cost: SessionCost,
     private readonly secrets: Secrets,
     private readonly settings: () => Settings,
     /** The app session: the prompt checks, the generator choice, the "a template stands in" notice. */
@@ -67,7 +65,7 @@ export class Spawner {
     const cfg = session.cfg;
     const generator = await session.generator(choice, chat);
     // The built-in templates cost nothing; a model request past today's cap asks first.
-    if (generator.id !== 'templates') await this.cost.beforeRequest(`Generating ${nameHint(prompt)}`);
+    if (generator.id !== 'templates') await session.checkPaid({ generation: `Generating ${nameHint(prompt)}` });
     const log = this.logger.scope('generate');
     log.info(`generating a ${req.appType} with ${generator.id}: ${JSON.stringify(prompt.slice(0, 200))}`);
 
@@ -103,8 +101,7 @@ export class Spawner {
           } else if (e.event === 'cost' && e.kind === 'generation' && e.note === INCLUDED_IN_PLAN) {
             log.info(`${e.model ?? 'model'}: ${vscode.l10n.t('included in your plan')}`);
           } else if (e.event === 'cost' && e.kind === 'generation') {
-            session.charge(e.usd, app.id); // today's budget is the session's
-            this.cost.addGeneration(e.usd);
+            session.charge(e.usd, app.id); // today's budget and the window's total are the session's
             log.info(`${e.model ?? 'model'}: ${e.inputTokens ?? 0} input + ${e.outputTokens ?? 0} output tokens`);
           }
         };

@@ -11,7 +11,7 @@ import type { SpawnEvent } from '../../core/base/events';
 import type { ClaudeGenerator } from '../../core/generate/claude';
 import type { ChatModelGenerator } from '../../core/generate/chatModelGenerator';
 import type { AppSession } from '../../core/session';
-import { INCLUDED_IN_PLAN, providerInfo } from '../../core/session';
+import { providerInfo } from '../../core/session';
 import type { FailedStep } from '../../core/generate/fixLoop';
 import type { Usage } from '../../core/generate/types';
 import type { WindowSession } from '../base/session';
@@ -28,7 +28,6 @@ import { withSignal } from '../base/cancellation';
 import type { AppDiagnostics } from '../fs/diagnostics';
 import type { LogChannel } from '../base/logChannel';
 import type { SandboxRegistry } from '../sandboxes/sandboxRegistry';
-import type { SessionCost } from '../cost/sessionCost';
 import { whereProviderRuns } from '../../core/deploy/whereItRuns';
 import type { Secrets } from '../base/secrets';
 import type { Settings } from '../base/settings';
@@ -42,7 +41,6 @@ export class ClaudeChanges {
   constructor(
     private readonly tree: AppTree,
     private readonly registry: SandboxRegistry,
-    private readonly cost: SessionCost,
     private readonly diagnostics: AppDiagnostics,
     private readonly history: AppHistory,
     private readonly secrets: Secrets,
@@ -99,8 +97,6 @@ export class ClaudeChanges {
           const onEvent = (e: SpawnEvent) => {
             if (signal.aborted) return;
             if (e.event === 'file' && e.status === 'started') progress.report({ message: `Writing ${e.path}…` });
-            // Shown in this window's cost; the session charged it to today's budget already.
-            if (e.event === 'cost' && e.note !== INCLUDED_IN_PLAN) this.cost.addGeneration(e.usd); // charged to today's budget by the session
           };
           try {
             // Past today's cap, the session asks first (the cap's dialog); the model is told the secrets' names only.

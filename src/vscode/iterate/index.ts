@@ -12,7 +12,6 @@ import type { Secrets } from '../base/secrets';
 import type { Settings } from '../base/settings';
 import type { SandboxLogs } from '../sandboxes/sandboxLogs';
 import type { SandboxRegistry } from '../sandboxes/sandboxRegistry';
-import type { SessionCost } from '../cost/sessionCost';
 import { AppIterator } from './appIterator';
 import { ClaudeChanges } from './claudeChanges';
 import type { AppHistory } from './history';
@@ -26,7 +25,6 @@ export interface IterateDeps {
   history: AppHistory;
   registry: SandboxRegistry;
   logs: SandboxLogs;
-  cost: SessionCost;
   deploys: DeployService;
   diagnostics: AppDiagnostics;
   secrets: Secrets;
@@ -43,7 +41,7 @@ export function createIterate(d: IterateDeps): { iterate: AppIterator; hotRedepl
   const { history } = d;
   const snapshots = new SnapshotDocuments(d.tree, (appId, id) => history.get(appId, id)?.files);
   const proposals = new ProposalReview(d.tree, snapshots, d.logger.scope('refine'));
-  const changes = new ClaudeChanges(d.tree, d.registry, d.cost, d.diagnostics, history, d.secrets, d.settings, d.sessions, d.logger, d.models);
+  const changes = new ClaudeChanges(d.tree, d.registry, d.diagnostics, history, d.secrets, d.settings, d.sessions, d.logger, d.models);
   const iterate = new AppIterator(d.tree, d.registry, d.logs, d.deploys, changes, d.diagnostics, history, proposals, snapshots, d.settings, d.logger, d.sessions);
   const hotRedeploy = new HotRedeploy(d.tree, d.deploys, d.reporter, d.settings, d.logger);
   return {
