@@ -114,7 +114,7 @@ export class AppIterator extends Disposable {
     return { accepted: true, ...base, versionId: applied, deploy };
   }
 
-  // ---- fix ----
+  // ---- fix --------------------------------------------------------------------------------------------------
 
   /**
    * Fix with Claude, for what `fixNeeded` says the app needs: a failed install, start or health check (its output's
