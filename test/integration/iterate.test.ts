@@ -305,6 +305,20 @@ describe('iterate: refine, fix, hot redeploy, versions (fake Anthropic, local ru
     }
   });
 
+  it('the automatic round used up and the page still throws: Fix with Claude is offered (the preview, the Sandboxes item)', async () => {
+    const api = await getApi();
+    const original = await readText(appUri('calculator', 'app.js'));
+    await writeText(appUri('calculator', 'app.js'), `throw new Error('broken at load');\n${original}`);
+    fake.enqueue({ kind: 'ok', input: { summary: 'A try that still throws.', changes: [{ path: 'app.js', content: `throw new Error('still broken');\n${original}` }], deletions: [] } });
+    const r = await vscode.commands.executeCommand<{ sandboxId: string }>('spawnApp.deploy', { appId: spawned.appId, confirm: true });
+    assert.ok(r, `deployed (last error: ${api.testing.reporter.lastError?.message})`);
+    assert.equal(fake.messageRequests().length, 1, 'one round on its own (the default with a key)');
+    const panel = api.previews.get(spawned.appId)!;
+    await until(() => panel.current?.check?.problems.some((p) => /still broken/.test(p)) && panel.current.actions.includes('fix'), 'the preview to offer Fix with Claude for what the round left');
+    const node = api.sandboxTree.getChildren().find((n) => api.sandboxTree.getTreeItem(n).id === `sandbox:${r.sandboxId}`)!;
+    assert.equal(api.sandboxTree.getTreeItem(node).contextValue, 'sandbox:running:local:fix');
+  });
+
   it('versions: a Versions node in the Apps view; compare opens a diff; going back restores the old content (and the app)', async () => {
     const api = await getApi();
     const app = api.tree.app(spawned.appId)!;
