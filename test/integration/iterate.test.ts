@@ -56,6 +56,7 @@ describe('iterate: refine, fix, hot redeploy, versions (fake Anthropic, local ru
     await setSetting('anthropicBaseUrl', undefined);
     await setSetting('autoFix', undefined);
     await setSetting('fixAttempts', undefined);
+    await setSetting('autoVerifyFix', undefined);
     await vscode.commands.executeCommand('spawnApp.setAnthropicApiKey', { clear: true });
     await fake.close();
   });
@@ -262,6 +263,68 @@ describe('iterate: refine, fix, hot redeploy, versions (fake Anthropic, local ru
     assert.equal(await readText(appUri('calculator', 'app.js')), original, 'the fix round\'s change is the editor\'s file too');
     const panel = api.previews.get(spawned.appId)!;
     await until(() => panel.current?.check?.state === 'verified', 'the preview to say verified after the fix round');
+  });
+
+  it('autoVerifyFix 0: a page that throws keeps its problems; Fix with Claude (the preview, the Sandboxes item) sends them with the screenshot → the diff → Accept → verified', async () => {
+    const api = await getApi();
+    await setSetting('autoVerifyFix', 0);
+    try {
+      const original = await readText(appUri('calculator', 'app.js'));
+      await writeText(appUri('calculator', 'app.js'), `throw new Error('broken at load');\n${original}`);
+      const r = await vscode.commands.executeCommand<{ sandboxId: string }>('spawnApp.deploy', { appId: spawned.appId, confirm: true });
+      assert.ok(r, `deployed (last error: ${api.testing.reporter.lastError?.message})`);
+      assert.equal(fake.messageRequests().length, 0, 'no automatic round with autoVerifyFix 0');
+      const panel = api.previews.get(spawned.appId)!;
+      await until(() => panel.current?.check?.state === 'problems' && panel.current.actions.includes('fix'), 'the preview to offer Fix with Claude beside its problems');
+      const itemOf = () => api.sandboxTree.getTreeItem(api.sandboxTree.getChildren().find((n) => api.sandboxTree.getTreeItem(n).id === `sandbox:${r.sandboxId}`)!);
+      assert.equal(itemOf().contextValue, 'sandbox:running:local:fix', 'the Sandboxes item offers Fix with Claude');
+
+      fake.enqueue({ kind: 'ok', input: { summary: 'Removes the throw.', changes: [{ path: 'app.js', content: original }], deletions: [] } });
+      const running = Promise.resolve(vscode.commands.executeCommand<IterateResult & { attempts: number }>('spawnApp.fix', { appId: spawned.appId, confirm: true }));
+      const tab = await until(proposalDiffTab, 'the proposed fix as a diff editor');
+      assert.equal((tab.input as vscode.TabInputTextDiff).modified.path, '/calculator/app.js');
+      const sent = fake.messageRequests().at(-1)!.body!;
+      const text = JSON.stringify(sent);
+      assert.match(text, /broken at load/, 'the problem was sent');
+      assert.match(text, /app\.js:1/, 'with its file and line');
+      assert.match(text, /The user asked for: a calculator/, 'with what the user asked for');
+      const content = (sent.messages as { content: { type: string; source?: { media_type?: string } }[] }[])[0]!.content;
+      assert.ok(content.some((b) => b.type === 'image' && b.source?.media_type === 'image/png'), 'and the screenshot, to a model that takes images');
+      assert.equal(await vscode.commands.executeCommand('spawnApp.proposal.accept'), true);
+
+      const fixed = await running;
+      assert.ok(fixed, `fix returned (last error: ${api.testing.reporter.lastError?.message})`);
+      assert.equal(fixed.accepted, true);
+      assert.deepEqual(fixed.changed, ['app.js']);
+      assert.equal(fixed.attempts, 1);
+      assert.equal(fixed.deploy?.redeployed, true, 'redeployed in place');
+      assert.equal(await readText(appUri('calculator', 'app.js')), original);
+      await until(() => panel.current?.check?.state === 'verified', 'the preview to say verified');
+      assert.match(panel.current!.check!.line, /^Verified in a browser at /);
+      assert.ok(!panel.current!.actions.includes('fix'), 'nothing left to fix');
+      assert.equal(itemOf().contextValue, 'sandbox:running:local');
+      assert.equal((await versionsOf()).at(-1)!.kind, 'fixed');
+      assert.equal(api.testing.iterate.fixLoop(api.tree.app(spawned.appId)!), undefined, 'verified: the fix loop is over');
+      const again = await vscode.commands.executeCommand('spawnApp.fix', { appId: spawned.appId, confirm: true });
+      assert.equal(again, undefined);
+      assert.match(api.testing.reporter.lastError?.message ?? '', /calculator has nothing to fix/);
+    } finally {
+      await setSetting('autoVerifyFix', undefined);
+    }
+  });
+
+  it('the automatic round used up and the page still throws: Fix with Claude is offered (the preview, the Sandboxes item)', async () => {
+    const api = await getApi();
+    const original = await readText(appUri('calculator', 'app.js'));
+    await writeText(appUri('calculator', 'app.js'), `throw new Error('broken at load');\n${original}`);
+    fake.enqueue({ kind: 'ok', input: { summary: 'A try that still throws.', changes: [{ path: 'app.js', content: `throw new Error('still broken');\n${original}` }], deletions: [] } });
+    const r = await vscode.commands.executeCommand<{ sandboxId: string }>('spawnApp.deploy', { appId: spawned.appId, confirm: true });
+    assert.ok(r, `deployed (last error: ${api.testing.reporter.lastError?.message})`);
+    assert.equal(fake.messageRequests().length, 1, 'one round on its own (the default with a key)');
+    const panel = api.previews.get(spawned.appId)!;
+    await until(() => panel.current?.check?.problems.some((p) => /still broken/.test(p)) && panel.current.actions.includes('fix'), 'the preview to offer Fix with Claude for what the round left');
+    const node = api.sandboxTree.getChildren().find((n) => api.sandboxTree.getTreeItem(n).id === `sandbox:${r.sandboxId}`)!;
+    assert.equal(api.sandboxTree.getTreeItem(node).contextValue, 'sandbox:running:local:fix');
   });
 
   it('versions: a Versions node in the Apps view; compare opens a diff; going back restores the old content (and the app)', async () => {

@@ -139,6 +139,35 @@ describe('the fix loop after a failed verification (core session, fake Anthropic
     assert.equal(session().s.fixRounds, 1);
   });
 
+  it('no round left: propose({verification: true}) sends the same request as a round (a front shows it before it is written); a verified app has nothing to propose', async () => {
+    const { s } = session({ fixRounds: 0, spend: new MemorySpend() });
+    const app = s.app('later');
+    const dir = brokenApp(path.join(tmp, 'later'));
+    app.open(dir);
+    app.prompt = 'a page that greets the visitor';
+    const d = await app.deploy();
+    assert.equal(d.deployment.verification?.state, 'problems');
+    assert.equal(fake.messageRequests().length, 0);
+    fake.enqueue(patch(FIXED_JS));
+    const p = await app.propose({ verification: true, model: await s.refiner() });
+    assert.equal(p.spec.files.find((f) => f.path === 'app.js')!.content, FIXED_JS);
+    assert.equal(readFileSync(path.join(dir, 'app.js'), 'utf8'), BROKEN_JS, 'nothing written: a proposal');
+    assert.ok(typeof p.usage.usd === 'number' && p.usage.usd > 0, 'its cost');
+    assert.equal(s.budget!.today().usd, p.usage.usd, 'charged once, by the session');
+    const body = fake.messageRequests()[0]!.body as { messages: { content: Block[] }[] };
+    const blocks = body.messages[0]!.content;
+    assert.ok(blocks.some((b) => b.type === 'image'), 'the screenshot');
+    const ask = blocks.at(-1)!.text!;
+    assert.match(ask, /The user asked for: a page that greets the visitor/);
+    assert.match(ask, /undefinedFunction is not defined\. \(app\.js:1\)/);
+    assert.match(ask, /The app's own last output:/);
+
+    app.setSpec(p.spec);
+    assert.equal((await app.deploy()).deployment.verification?.state, 'verified');
+    await assert.rejects(app.propose({ verification: true, model: await s.refiner() }), /has no problems found in a browser to fix/);
+    assert.equal(fake.messageRequests().length, 1, 'nothing asked for a verified app');
+  });
+
   it('the cap stops the loop before a paid call: the front is asked, says no, nothing is sent', async () => {
     const spend = new MemorySpend();
     spend.save({ day: new Date().toLocaleDateString('sv'), usd: 5, unknown: 0, warned: true, capped: true });

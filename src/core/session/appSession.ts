@@ -39,7 +39,7 @@ import type { AppType } from '../app/spec';
 import type { TrustedSpecs } from '../app/trust';
 import type { LoadedApp } from '../workspace/appDir';
 import type { Verifier } from '../verify';
-import type { FailedStep } from '../generate/fixLoop';
+import type { FailedStep, VerifyFailure } from '../generate/fixLoop';
 import { FixLoop, usefulTail } from '../generate/fixLoop';
 import type { ClaudeGenerator } from '../generate/claude';
 import type { SpawnEvent } from '../base/events';
@@ -172,10 +172,14 @@ export interface Attached {
   approved?: Approval;
 }
 
-/** A model's proposed change, not written: a follow-up (refine) or a failed step's output (fix). */
-export type ProposeRequest = ({ followUp: string } | { fix: { step: FailedStep; output: string } }) & {
+/**
+ * A model's proposed change, not written: a follow-up (refine), a failed step's output (fix), or the failed verification
+ * of the app's running deployment (`verification: true`: its problems, its output, the prompt and the screenshot, the
+ * request of the fix loop, `fixVerification`).
+ */
+export type ProposeRequest = ({ followUp: string } | { fix: { step: FailedStep; output: string } } | { verification: true }) & {
   /** The model that refines and fixes (the front picked it: Session.refiner); a Claude model's id lets the prompt cache's base be sent. */
-  model: Pick<ClaudeGenerator, 'refine' | 'fix'> & { model?: unknown };
+  model: Pick<ClaudeGenerator, 'refine' | 'fix' | 'fixVerification'> & { model?: unknown };
   /** The files the model reads (default the app's). */
   spec?: AppSpec;
   signal?: AbortSignal;
@@ -573,7 +577,6 @@ export class AppSession {
     const { ClaudeGenerator } = await import('../generate/claude');
     const claude = new ClaudeGenerator(this.session.cfg);
     for (let round = 1; round <= rounds; round++) {
-      const verification = current.deployment.verification!;
       try {
         await this.session.checkPaid({ generation: 'fix' }, this.id);
       } catch (err) {
@@ -586,7 +589,7 @@ export class AppSession {
       try {
         result = await claude.fixVerification({
           ...this.patchRequest(spec, claude.model, req.signal),
-          failure: { prompt: this.prompt ?? spec.description, problems: verification.problems, title: verification.title, output: current.deployment.output.text(), screenshot: verification.screenshots?.wide },
+          failure: this.failureOf(current.deployment, spec)!,
         });
       } catch (err) {
         if (isCancelled(err) || req.signal?.aborted) throw err;
@@ -613,6 +616,13 @@ export class AppSession {
       if (r.state !== 'problems') return { ...current, fixes: { rounds: done, usd: total } };
     }
     return stop(rounds, 'rounds', `Stopped after ${rounds} fix round${rounds === 1 ? '' : 's'} (${formatUsd(total)}): the app still fails its checks.`);
+  }
+
+  /** What a deployment's verification found, as a fix request sends it (undefined: it found no problem). */
+  private failureOf(deployment: Deployment | undefined, spec: AppSpec): VerifyFailure | undefined {
+    const v = deployment?.verification;
+    if (!deployment || !v?.problems.length) return undefined;
+    return { prompt: this.prompt ?? spec.description, problems: v.problems, title: v.title, output: deployment.output.text(), screenshot: v.screenshots?.wide };
   }
 
   /**
@@ -721,6 +731,9 @@ export class AppSession {
     const spec = req.spec ?? this.need();
     const what = 'followUp' in req ? 'refine' : 'fix';
     if ('followUp' in req) this.session.checkPrompt(req.followUp, undefined, 'follow-up');
+    // The running deployment's failed verification, checked before anything is paid for.
+    const failure = 'verification' in req ? this.failureOf(this.live?.deployment, spec) : undefined;
+    if ('verification' in req && !failure) throw new SpawnError('usage', `${this.hint ?? this.id ?? 'The app'} has no problems found in a browser to fix: its last deploy verified, or it does not run from here.`);
     await this.session.checkPaid({ generation: what }, this.id);
     const t0 = performance.now();
     this.emit({ event: 'phase', phase: 'generate', status: 'started', detail: what });
@@ -737,7 +750,12 @@ export class AppSession {
         req.onEvent?.(e);
       },
     };
-    const { patch, usage } = 'followUp' in req ? await req.model.refine({ ...asked, followUp: req.followUp }) : await req.model.fix({ ...asked, step: req.fix.step, output: usefulTail(req.fix.output) });
+    const { patch, usage } =
+      'followUp' in req
+        ? await req.model.refine({ ...asked, followUp: req.followUp })
+        : 'fix' in req
+          ? await req.model.fix({ ...asked, step: req.fix.step, output: usefulTail(req.fix.output) })
+          : await req.model.fixVerification({ ...asked, failure: failure! });
     this.emit({ event: 'phase', phase: 'generate', status: 'finished', durationMs: Math.round(performance.now() - t0) });
     const { spec: next, findings } = applyPatch(spec, patch, (s) => this.validate(s));
     return { patch, usage, spec: next, findings };

@@ -14,8 +14,10 @@ import type { SandboxProvider } from '../../core/sandbox/types';
 import type { AppSpec } from '../../core/app/spec';
 import { withSignal } from '../base/cancellation';
 import type { Verifier } from '../../core/session';
+import { formatProblem } from '../../core/session';
 import type { SandboxDiscovery } from '../sandboxes/sandboxDiscovery';
 import type { SandboxEntry } from '../sandboxes/sandboxEntry';
+import { fixNeeded } from '../sandboxes/sandboxEntry';
 import type { Settings } from '../base/settings';
 import type { PreviewManager } from '../webview/previewManager';
 import type { DeployView } from './deployEvents';
@@ -105,7 +107,9 @@ export async function runDeploy(c: RunContext, app: AppMeta, session: AppSession
         verify: c.verifier(),
       }),
     );
-    return await finish(c, app, d, id);
+    const result = await finish(c, app, d, id);
+    if (!opts.quiet) offerFix(c, app, id!, d);
+    return result;
   } catch (err) {
     const cancelled = isCancelled(err) || cancel.token.isCancellationRequested || opts.token?.isCancellationRequested === true;
     if (!plan) throw cancelled ? new CancelledError() : err; // a "no" or the cap: nothing ran, nothing changed
@@ -139,6 +143,23 @@ async function finish(c: RunContext, app: AppMeta, d: Deployed, id: string | und
   // A dev server with HMR (react) updates the page itself; a reload would lose the page's state.
   if (!d.hotUpdate) c.previews.reload(app.id);
   return { sandboxId: id, url: d.url, provider: d.provider.id, redeployed: true, restarted };
+}
+
+/**
+ * The app runs, but its check in a browser found problems no fix round fixed (fixNeeded, the one rule): a notification
+ * says so and offers Fix with Claude (a hot redeploy's problems show only in the preview and the views).
+ */
+function offerFix(c: RunContext, app: AppMeta, id: string, d: Deployed): void {
+  const e = c.registry.get(id);
+  const v = e?.deployment?.verification;
+  if (fixNeeded(e) !== 'verification' || !v) return;
+  const n = v.problems.length;
+  const more = n > 1 ? ` (and ${n - 1} more)` : '';
+  const rounds = d.fixes?.rounds.length ? ` ${d.fixes.stopped?.message ?? ''}` : '';
+  const message = `${app.name} runs, but its check in a browser found ${n} problem${n === 1 ? '' : 's'}: ${formatProblem(v.problems[0]!).replace(/\.$/, '')}${more}.${rounds}`;
+  void vscode.window.showWarningMessage(message, 'Fix with Claude').then((pick) => {
+    if (pick) void vscode.commands.executeCommand('spawnApp.fix', { appId: app.id });
+  });
 }
 
 /** The app runs: the entry says so, and an app that stops on its own later shows as failed, with its last output. */

@@ -175,6 +175,7 @@ export class DeployService implements vscode.Disposable {
     const session = (await this.sessions.current()).app(app.id, app.name);
     session.useSecrets(secrets);
     session.setSpec(spec, generator);
+    session.prompt ??= app.prompt; // what the user asked for: a fix request quotes it
     const own = existing?.origin === 'deployed' ? existing : undefined;
     session.attach(own?.sandbox ? { sandbox: own.sandbox, provider: own.providerRef, deployment: own.deployment, running: own.status === 'running' && own.deployment !== undefined, approved: own.approved } : undefined);
     // A fix round (the session's fix loop after a failed verification) writes its change into the editor's files too.

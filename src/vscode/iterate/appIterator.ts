@@ -17,13 +17,13 @@ import type { AppDiagnostics } from '../fs/diagnostics';
 import { Disposable } from '../base/dispose';
 import { appUri } from '../fs/appUri';
 import type { LogChannel } from '../base/logChannel';
-import type { SandboxEntry } from '../sandboxes/sandboxEntry';
+import { fixNeeded } from '../sandboxes/sandboxEntry';
 import type { SandboxLogs } from '../sandboxes/sandboxLogs';
 import type { SandboxRegistry } from '../sandboxes/sandboxRegistry';
 import type { Settings } from '../base/settings';
 import type { ChangePair } from './changesView';
 import { saveAppEditors, showChanges } from './changesView';
-import type { ClaudeChanges } from './claudeChanges';
+import type { ClaudeChanges, FixRequest } from './claudeChanges';
 import { costText as cost, hasChanges, summaryOf } from './claudeChanges';
 import type { AppHistory } from './history';
 import type { Decision, ProposalReview } from './proposals';
@@ -80,9 +80,9 @@ export class AppIterator extends Disposable {
     private readonly sessions: WindowSession,
   ) {
     super();
-    // The app came up (after a fix, or any deploy): the next failure starts a new fix loop.
+    // The app came up with nothing to fix (after a fix, or any deploy): the next failure starts a new fix loop.
     this._register(registry.onDidChange((e) => {
-      if (e?.status === 'running' && e.appId) sessions.session.existing(e.appId)?.fixed();
+      if (e?.status === 'running' && e.appId && !fixNeeded(e)) sessions.session.existing(e.appId)?.fixed();
     }));
   }
 
@@ -117,19 +117,23 @@ export class AppIterator extends Disposable {
   // ---- fix --------------------------------------------------------------------------------------------------
 
   /**
-   * Fix with Claude: sends the failed step's output (its useful tail) with the files; applies the fix after the
-   * diff is accepted (or directly with `spawnApp.autoFix`) and deploys. Attempts in a row are capped by a
-   * FixLoop (`spawnApp.fixAttempts`); its running cost is shown before each further attempt. With autoFix, a
-   * fix that still fails is followed by the next attempt on its own, until the cap.
+   * Fix with Claude, for what `fixNeeded` says the app needs: a failed install, start or health check (its output's
+   * useful tail is sent), or an app that runs but whose check in a browser found problems (the session sends them,
+   * the app's output, what the user asked for and, to a model that takes images, the screenshot: the fix loop's
+   * request). The files go with it; the fix is applied after the diff is accepted (or directly with
+   * `spawnApp.autoFix`) and the app deployed (and verified) again. Attempts in a row are capped by a FixLoop
+   * (`spawnApp.fixAttempts`); its running cost is shown before each further attempt. With autoFix, a fix that still
+   * fails is followed by the next attempt on its own, until the cap.
    */
   async fix(app: AppMeta, opts: IterateOptions = {}): Promise<FixResult> {
     const settings = this.settings();
+    this.need(app);
     const session = await this.changes.appSession(app);
     let loop = session.fixLoop(settings.fixAttempts);
     const claude = await this.changes.claude();
     let automatic = false;
     for (;;) {
-      const entry = this.failedEntry(app);
+      const need = this.need(app);
       if (!loop.canAttempt()) {
         // Only a person gets past the cap, and only by asking for a new round.
         await confirm(
@@ -142,13 +146,10 @@ export class AppIterator extends Disposable {
       } else if (loop.attempts > 0 && !automatic) {
         await confirm(opts, `Fix attempt ${loop.attempts + 1} of ${loop.cap} for ${app.name}`, `This fix loop has cost ${cost(loop.costUsd)} so far.`, 'Fix Again');
       }
-      const step = STEP_OF_CODE[entry.error?.code ?? ''] ?? 'start';
-      // The session sends the output's useful tail.
-      const output = [entry.error?.message ?? '', entry.error?.detail || this.logs.text(entry.id)].join('\n');
       const spec = await this.changes.current(app);
       const attempt = `attempt ${loop.attempts + 1} of ${loop.cap}${loop.attempts ? `, ${cost(loop.costUsd)} so far` : ''}`;
-      this.logger.scope('fix').info(`${app.name}: fixing the failed ${step} (${attempt})`);
-      const { patch, usage, next, diff } = await this.changes.propose(app, `Fixing ${app.name} with Claude (${attempt})`, opts.token, claude, spec, { fix: { step, output } });
+      this.logger.scope('fix').info(`${app.name}: fixing ${need.what} (${attempt})`);
+      const { patch, usage, next, diff } = await this.changes.propose(app, `Fixing ${app.name} with Claude (${attempt})`, opts.token, claude, spec, need.request);
       loop.record(usage.usd);
       const base = { ...summaryOf(diff), summary: patch.summary, usd: usage.usd, attempts: loop.attempts, loopUsd: loop.costUsd };
       if (!hasChanges(diff)) {
@@ -156,25 +157,51 @@ export class AppIterator extends Disposable {
       }
       if (!settings.autoFix) {
         const decision = await this.proposals.review(app, spec, next, {
-          title: `${app.name}: fix for the failed ${step} (proposed)`,
+          title: `${app.name}: fix for ${need.what} (proposed)`,
           message: this.changes.proposalMessage(app, patch, diff, `Claude proposes a fix for ${app.name} (this fix loop: ${cost(loop.costUsd)} so far)`),
           decision: opts.decision,
         });
         if (decision === 'reject') return { accepted: false, ...base };
       }
-      const versionId = await this.changes.apply(app, spec, next, 'fixed', patch.summary ? `Fix: ${patch.summary}` : `Fix for the failed ${step}`);
+      const versionId = await this.changes.apply(app, spec, next, 'fixed', patch.summary ? `Fix: ${patch.summary}` : `Fix for ${need.what}`);
+      let failure: unknown;
+      let deploy: DeployResult | undefined;
       try {
-        const deploy = await this.deploys.deploy(app, { confirm: opts.confirm, token: opts.token });
-        loop.succeeded();
-        return { accepted: true, ...base, versionId, deploy };
+        deploy = await this.deploys.deploy(app, { confirm: opts.confirm, token: opts.token });
       } catch (err) {
         if (isCancelled(err) || !(err instanceof SpawnError) || !FIXABLE_CODES.has(err.code) || !settings.autoFix) throw err;
-        if (!loop.canAttempt()) {
-          throw new SpawnError('generation.failed', `Stopped after ${loop.cap} fix attempt${loop.cap === 1 ? '' : 's'} in a row (${cost(loop.costUsd)}): ${app.name} still fails. ${messageOf(err)}`, err.detail, { appId: app.id });
-        }
-        automatic = true;
-        void vscode.window.setStatusBarMessage(`$(wrench) ${app.name} still fails; fix attempt ${loop.attempts + 1} of ${loop.cap} (${cost(loop.costUsd)} so far)…`, 5000);
+        failure = err;
       }
+      // Deployed, and verified (or only HTTP-checked) with no problem left: the loop is over.
+      if (deploy && !fixNeeded(this.registry.forApp(app.id))) {
+        loop.succeeded();
+        return { accepted: true, ...base, versionId, deploy };
+      }
+      // It runs, still with problems: without autoFix the user decides (the preview offers Fix with Claude again).
+      if (deploy && !settings.autoFix) return { accepted: true, ...base, versionId, deploy };
+      if (!loop.canAttempt()) {
+        const still = failure ? messageOf(failure) : 'Its check in a browser still finds problems.';
+        throw new SpawnError('generation.failed', `Stopped after ${loop.cap} fix attempt${loop.cap === 1 ? '' : 's'} in a row (${cost(loop.costUsd)}): ${app.name} still fails. ${still}`, failure instanceof SpawnError ? failure.detail : undefined, { appId: app.id });
+      }
+      automatic = true;
+      void vscode.window.setStatusBarMessage(`$(wrench) ${app.name} still fails; fix attempt ${loop.attempts + 1} of ${loop.cap} (${cost(loop.costUsd)} so far)…`, 5000);
+    }
+  }
+
+  /** What Fix with Claude would send for the app now (fixNeeded, the one rule), or a sentence saying there is nothing. */
+  private need(app: AppMeta): { what: string; request: FixRequest } {
+    const e = this.registry.forApp(app.id);
+    switch (fixNeeded(e)) {
+      case 'step': {
+        const step = STEP_OF_CODE[e!.error!.code!] ?? 'start';
+        // The session sends the output's useful tail.
+        const output = [e!.error!.message, e!.error!.detail || this.logs.text(e!.id)].join('\n');
+        return { what: `the failed ${step}`, request: { fix: { step, output } } };
+      }
+      case 'verification':
+        return { what: 'the problems found in a browser', request: { verification: true } };
+      default:
+        throw new SpawnError('usage', `${app.name} has nothing to fix. When its install, start or health check fails, or its check in a browser finds problems, Fix with Claude sends Claude what went wrong.`);
     }
   }
 
@@ -214,14 +241,6 @@ export class AppIterator extends Disposable {
   }
 
   // ---- shared -----------------------------------------------------------------------------------------------
-
-  private failedEntry(app: AppMeta): SandboxEntry {
-    const e = this.registry.forApp(app.id);
-    if (!e || e.status !== 'failed' || !e.error) {
-      throw new SpawnError('usage', `${app.name} has no failed deploy to fix. When its install, start or health check fails, Fix with Claude sends Claude that output.`);
-    }
-    return e;
-  }
 }
 
 function shorten(s: string, n: number): string {

@@ -34,8 +34,11 @@ import type { Settings } from '../base/settings';
 import { saveAppEditors } from './changesView';
 import type { AppHistory } from './history';
 
+/** What a fix request sends: a failed step's output, or the running app's failed verification (the session has it). */
+export type FixRequest = { fix: { step: FailedStep; output: string } } | { verification: true };
+
 /** The model that refines and fixes (Session.refiner). */
-export type Refiner = Pick<ClaudeGenerator, 'refine' | 'fix'> | ChatModelGenerator;
+export type Refiner = Pick<ClaudeGenerator, 'refine' | 'fix' | 'fixVerification'> | ChatModelGenerator;
 
 export class ClaudeChanges {
   constructor(
@@ -88,7 +91,7 @@ export class ClaudeChanges {
    * charged, the patch validated whole): one cancellable request with progress. Nothing is written; a patch the core
    * refuses is logged and thrown.
    */
-  async propose(app: AppMeta, title: string, token: vscode.CancellationToken | undefined, model: Refiner, spec: AppSpec, req: { followUp: string } | { fix: { step: FailedStep; output: string } }): Promise<{ patch: AppPatch; usage: Usage; next: AppSpec; diff: SpecDiff }> {
+  async propose(app: AppMeta, title: string, token: vscode.CancellationToken | undefined, model: Refiner, spec: AppSpec, req: { followUp: string } | FixRequest): Promise<{ patch: AppPatch; usage: Usage; next: AppSpec; diff: SpecDiff }> {
     const session = await this.appSession(app);
     const proposed = await Promise.resolve(
       vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (progress, progressToken) =>

@@ -3,6 +3,7 @@
  * fires `onDidChange`); everyone else reads them.
  */
 import type { Deployment } from '../../core/deploy/deploy';
+import { FIXABLE_CODES } from '../../core/base/errors';
 import type { ProviderId } from '../../core/base/providerId';
 import type { Sandbox, SandboxProvider } from '../../core/sandbox/types';
 
@@ -72,4 +73,18 @@ export function isLive(e: SandboxEntry | undefined): e is SandboxEntry & { sandb
  */
 export function liveOrRedeploying(e: SandboxEntry | undefined): boolean {
   return e !== undefined && e.sandbox !== undefined && e.deployment !== undefined && (e.status === 'running' || e.status === 'starting');
+}
+
+/**
+ * What Fix with Claude would fix in the entry's app (the one rule: the preview, the Sandboxes item's menu, the
+ * notification and the command all ask it): `step`, an install, start or health check that failed; `verification`,
+ * an app that runs but whose check in a browser found problems no automatic fix round fixed (autoVerifyFix 0, or its
+ * rounds used up; while rounds run the entry is `starting`); undefined, nothing.
+ */
+export type FixNeed = 'step' | 'verification';
+
+export function fixNeeded(e: SandboxEntry | undefined): FixNeed | undefined {
+  if (e?.status === 'failed' && FIXABLE_CODES.has(e.error?.code ?? '')) return 'step';
+  if (e?.status === 'running' && e.deployment?.verification?.problems.length) return 'verification';
+  return undefined;
 }

@@ -4,6 +4,7 @@ import { formatUsd } from '../../core/base/pricing';
 import { formatDataSize, providerInfo, runsHere, verifyLines, verifyWord } from '../../core/session';
 import type { ListError } from '../sandboxes/sandboxDiscovery';
 import type { SandboxEntry, SandboxOrigin } from '../sandboxes/sandboxEntry';
+import { fixNeeded } from '../sandboxes/sandboxEntry';
 import { entryCost } from '../cost/sessionCost';
 import type { ProviderId } from '../../core/base/providerId';
 
@@ -82,7 +83,8 @@ export function sandboxItem(e: SandboxEntry, node: SandboxNode): vscode.TreeItem
   // An empty data folder (most web apps) says nothing in the description; the tooltip always gives the size.
   const data = e.dataBytes ? `data ${formatDataSize(e.dataBytes)}` : undefined;
   item.description = [providerInfo(e.provider).label, e.prewarmed ? 'pre-warmed' : e.status, verifyWord(check), run.isolation, data].filter(Boolean).join(' · ');
-  item.contextValue = `sandbox:${e.status}:${e.provider}`;
+  // `:fix`: Fix with Claude is offered (a failed step, or problems found in a browser: fixNeeded, the one rule).
+  item.contextValue = `sandbox:${e.status}:${e.provider}${fixNeeded(e) ? ':fix' : ''}`;
   item.iconPath =
     e.status === 'running'
       ? new vscode.ThemeIcon('vm-running', new vscode.ThemeColor('testing.iconPassed'))

@@ -55,6 +55,7 @@ export function previewHtml(webview: vscode.Webview, media: vscode.Uri, opts: { 
   </header>
   <section id="check" class="check" role="status" aria-live="polite" hidden>
     <details id="checkDetails"><summary id="checkLine"></summary><ul id="checkProblems"></ul></details>
+    <button data-action="fix" class="primary" title="Send the problems, the app's output and the screenshot to Claude and review its fix">Fix with Claude</button>
   </section>
   <section id="status" class="status" role="status" aria-live="polite">
     <div class="line"><span class="spinner" aria-hidden="true"></span><span id="message">Waiting for the app…</span></div>

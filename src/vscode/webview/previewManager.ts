@@ -5,8 +5,9 @@
 import * as vscode from 'vscode';
 import type { AppTree } from '../../core/workspace/appTree';
 import { Disposable, toDisposable } from '../base/dispose';
-import { FIXABLE_CODES, messageOf } from '../../core/base/errors';
+import { messageOf } from '../../core/base/errors';
 import type { SandboxEntry } from '../sandboxes/sandboxEntry';
+import { fixNeeded } from '../sandboxes/sandboxEntry';
 import type { SandboxRegistry } from '../sandboxes/sandboxRegistry';
 import type { PreviewAction, PreviewState } from './messages';
 import { PreviewPanel } from './previewPanel';
@@ -161,7 +162,8 @@ export class PreviewManager extends Disposable implements vscode.WebviewPanelSer
           status: 'running',
           message: 'Opening the app…',
           displayUrl: entry.url,
-          actions: ['reload', 'refine', 'openInBrowser', 'copyUrl', 'showLogs', 'destroy'],
+          // Problems no fix round fixed: Fix with Claude beside the check line (fixNeeded, the one rule).
+          actions: ['reload', 'refine', 'openInBrowser', 'copyUrl', 'showLogs', 'destroy', ...(fixNeeded(entry) ? (['fix'] as const) : [])],
           ...(v ? { check: { state: v.state, line: checkLine(v), problems: v.problems.map(formatProblem) } } : {}),
         };
       }
@@ -173,7 +175,7 @@ export class PreviewManager extends Disposable implements vscode.WebviewPanelSer
           status: 'failed',
           error: entry.error ?? { message: 'The app failed.' },
           displayUrl: entry.url,
-          actions: [...(FIXABLE_CODES.has(entry.error?.code ?? '') ? (['fix'] as const) : []), 'retry', 'showLogs', 'destroy'],
+          actions: [...(fixNeeded(entry) ? (['fix'] as const) : []), 'retry', 'showLogs', 'destroy'],
         };
     }
   }
