@@ -525,7 +525,9 @@ async function fixLoopBench(): Promise<{ model: string; apps: { tokens: number; 
     const rounds: FixLoopRun['rounds'] = [];
     for (let round = 1; round <= 3; round++) {
       const js = spec.files.find((f) => f.path === 'app.js')!.content;
-      fake.enqueue({ kind: 'ok', input: { summary: `Fix ${round}.`, changes: [{ path: 'app.js', content: `// fix ${round}\n${js}` }], deletions: [] } });
+      // A small fix, answered as the patch tool asks for one: an edit of app.js's first lines, not the whole file.
+      const head = js.split('\n').slice(0, 2).join('\n');
+      fake.enqueue({ kind: 'ok', input: { summary: `Fix ${round}.`, changes: [], deletions: [], edits: [{ path: 'app.js', find: head, replace: `// fix ${round}\n${head}` }] } });
       const failure = { prompt: 'a calculator with unit conversions', problems, output: 'Listening on port 3000', screenshot };
       const { patch, usage } = await gen.fixVerification({ spec, base: bases.for(spec, gen.model), failure });
       const read = usage.cacheReadTokens ?? 0;

@@ -267,6 +267,26 @@ describe('prompt caching of refine requests (the fake reports the cache as the A
   });
 });
 
+describe('edits in a refine or fix answer (the fake Anthropic, the real SDK)', () => {
+  it('an answer with edits becomes whole files; an edit whose text is not in the file goes back once as the repair', async () => {
+    const fake = await FakeAnthropic.start();
+    try {
+      const gen = new ClaudeGenerator({ anthropicApiKey: 'sk-test', anthropicBaseUrl: fake.url });
+      const spec = parseSpec({ appType: 'webapp', startCommand: 'node server.js', dependencies: [], port: 3000, files: [{ path: 'server.js', content: SERVER }, { path: 'app.js', content: 'undefinedFunction();\n' }] });
+      const edit = (find: string) => ({ kind: 'ok' as const, input: { summary: 'Greets.', changes: [], deletions: [], edits: [{ path: 'app.js', find, replace: 'document.body.append("hi");' }] } });
+      fake.enqueue(edit('missingFunction();'), edit('undefinedFunction();'));
+      const r = await gen.refine({ spec, followUp: 'say hi' });
+      assert.deepEqual(r.patch.changes, [{ path: 'app.js', content: 'document.body.append("hi");\n' }]);
+      const requests = fake.messageRequests();
+      assert.equal(requests.length, 2, 'one repair');
+      assert.match(JSON.stringify(requests[1]!.body), /edits\[0\]\.find does not occur in app\.js/);
+      assert.match(JSON.stringify(requests[0]!.body), /send edits \(the exact text to find, once, and its replacement\)/, 'the system prompt asks for edits');
+    } finally {
+      await fake.close();
+    }
+  });
+});
+
 describe('the fix loop from the CLI: --fix N', function () {
   this.timeout(120_000);
   let tmp: string;

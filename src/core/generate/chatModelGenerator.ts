@@ -122,7 +122,7 @@ export class ChatModelGenerator implements Generator {
       user,
       tool: PATCH_TOOL as ToolSpec,
       arrayKey: 'changes',
-      parse: patchFromToolInput,
+      parse: (json) => patchFromToolInput(json, req.spec),
     });
     return { patch: value, usage };
   }

@@ -6,7 +6,7 @@ import type { AppSpec, AppType } from '../app/spec';
 import { DEFAULT_PORT, MAX_CHECKS, parseSpec } from '../app/spec';
 import { stackOf, withScaffold } from '../stacks';
 import type { AppPatch } from '../workspace/patch';
-import { parsePatch, PATCH_TOOL } from '../workspace/patch';
+import { parsePatch, PATCH_TOOL, patchWithEdits } from '../workspace/patch';
 
 /** Rules every app shares. */
 const COMMON_RULES = [
@@ -104,16 +104,19 @@ export function specFromToolInput(rawJson: string, appType: AppType): AppSpec {
 
 /** The system prompt of a refine or fix turn (any model): change the app through the patch tool, keep the user's edits. */
 export function patchSystemPrompt(appType: AppType): string {
-  return `You change small, complete, runnable apps. Answer only by calling the ${PATCH_TOOL.name} tool once.\n${stackOf(appType).prompt}\nKeep the user's own edits unless asked to change them. Paths are relative; never absolute, never "..".`;
+  return `You change small, complete, runnable apps. Answer only by calling the ${PATCH_TOOL.name} tool once.\n${stackOf(appType).prompt}\nKeep the user's own edits unless asked to change them. For a small change in a file, send edits (the exact text to find, once, and its replacement) rather than the whole file. Paths are relative; never absolute, never "..".`;
 }
 
-/** Checks the patch tool's input; throws a TypeError with one sentence saying what is wrong. */
-export function patchFromToolInput(rawJson: string): AppPatch {
+/**
+ * Checks the patch tool's input and makes its edits into whole files against the app it was asked about (`spec`);
+ * throws a TypeError with one sentence saying what is wrong.
+ */
+export function patchFromToolInput(rawJson: string, spec: AppSpec): AppPatch {
   let raw: unknown;
   try {
     raw = JSON.parse(rawJson);
   } catch {
     throw new TypeError('The tool input is not valid JSON.');
   }
-  return parsePatch(raw);
+  return patchWithEdits(spec, parsePatch(raw));
 }

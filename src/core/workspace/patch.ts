@@ -15,16 +15,38 @@ export interface AppPatch {
   summary?: string;
 }
 
+/**
+ * An edit of one file in a model's answer: the one place where `find` occurs is replaced. The generators turn edits
+ * into whole files (`patchWithEdits`) as soon as the answer arrives, so an AppPatch (a proposal, a version, a diff)
+ * always holds whole files.
+ */
+export interface FileEdit {
+  path: string;
+  find: string;
+  replace: string;
+}
+
 /** The tool the model fills for a patch (JSON Schema). */
 export const PATCH_TOOL = {
   name: 'update_app',
-  description: 'Change the app: give the full new content of every file you change or add, and the paths of files to delete. Leave out files that stay the same.',
+  description:
+    'Change the app: for a small change in a file, an edit (its exact text to find, which must occur once, and the replacement); for a new file or one mostly rewritten, its full new content in changes; the paths of files to delete. Leave out files that stay the same.',
   input_schema: {
     type: 'object' as const,
     properties: {
       summary: { type: 'string', description: 'One sentence on what changed.' },
+      edits: {
+        type: 'array',
+        description: 'Small changes, applied in order: each replaces the one occurrence of find (copied exactly, with enough lines to be unique) in path.',
+        items: {
+          type: 'object',
+          properties: { path: { type: 'string' }, find: { type: 'string' }, replace: { type: 'string' } },
+          required: ['path', 'find', 'replace'],
+        },
+      },
       changes: {
         type: 'array',
+        description: 'The full content of each file added or mostly rewritten.',
         items: {
           type: 'object',
           properties: { path: { type: 'string' }, content: { type: 'string' } },
@@ -44,6 +66,7 @@ export const PATCH_TOOL = {
 export const PATCH_SHAPE = shape(() =>
   z.object({
     changes: z.array(FILE_SHAPE()),
+    edits: z.optional(z.array(z.object({ path: z.string(), find: z.string(), replace: z.string() }))),
     deletions: z.optional(z.array(z.string())),
     startCommand: z.optional(z.unknown()),
     dependencies: z.optional(z.unknown()),
@@ -54,16 +77,46 @@ export const PATCH_SHAPE = shape(() =>
 function patchSentence([key, i]: ShapePath): string {
   if (key === undefined) return 'The patch must be an object.';
   if (key === 'changes') return i === undefined ? 'changes must be an array of {path, content}.' : `changes[${String(i)}] must have a string path and content.`;
+  if (key === 'edits') return i === undefined ? 'edits must be an array of {path, find, replace}.' : `edits[${String(i)}] must have a string path, find and replace.`;
   return 'deletions must be an array of paths.';
 }
 
-export function parsePatch(raw: unknown): AppPatch {
+export function parsePatch(raw: unknown): AppPatch & { edits?: FileEdit[] } {
   const r = parseShape(PATCH_SHAPE, raw, patchSentence);
-  const patch: AppPatch = { changes: r.changes.map((c) => ({ path: c.path, content: c.content })), deletions: r.deletions ?? [] };
+  const patch: AppPatch & { edits?: FileEdit[] } = { changes: r.changes.map((c) => ({ path: c.path, content: c.content })), deletions: r.deletions ?? [] };
+  if (r.edits?.length) patch.edits = r.edits.map((e) => ({ path: e.path, find: e.find, replace: e.replace }));
   if (typeof r.startCommand === 'string' && r.startCommand.trim()) patch.startCommand = r.startCommand;
   if (Array.isArray(r.dependencies)) patch.dependencies = r.dependencies.filter((d): d is string => typeof d === 'string');
   if (typeof r.summary === 'string') patch.summary = r.summary;
   return patch;
+}
+
+/**
+ * A model's answer with its edits made into whole files, against the app as it was sent (`spec`): each edit's `find`
+ * must occur exactly once in its file (as the answer's earlier edits and changes left it). A TypeError says which
+ * edit failed and why, in one sentence the model can act on (the generator's repair attempt sends it back).
+ */
+export function patchWithEdits(spec: AppSpec, patch: AppPatch & { edits?: FileEdit[] }): AppPatch {
+  const { edits, ...rest } = patch;
+  if (!edits?.length) return rest;
+  const key = (p: string) => {
+    const c = checkPath(p);
+    if (!c.ok) throw new TypeError(`An edit's path is refused: ${c.message}`);
+    return c.path;
+  };
+  const files = new Map(spec.files.map((f) => [key(f.path), f.content] as const));
+  const changed = new Map(rest.changes.map((c) => [key(c.path), c.content] as const));
+  edits.forEach((e, i) => {
+    const p = key(e.path);
+    const current = changed.get(p) ?? files.get(p);
+    if (current === undefined) throw new TypeError(`edits[${i}] changes ${e.path}, which the app does not have: give a new file's whole content in changes.`);
+    if (!e.find) throw new TypeError(`edits[${i}].find is empty: copy the exact text to replace from ${e.path}.`);
+    const at = current.indexOf(e.find);
+    if (at < 0) throw new TypeError(`edits[${i}].find does not occur in ${e.path}: copy the text exactly as the file has it, or give the whole file in changes.`);
+    if (current.indexOf(e.find, at + 1) >= 0) throw new TypeError(`edits[${i}].find occurs more than once in ${e.path}: include more of the lines around it so that it is unique.`);
+    changed.set(p, current.slice(0, at) + e.replace + current.slice(at + e.find.length));
+  });
+  return { ...rest, changes: [...changed].map(([path, content]) => ({ path, content })) };
 }
 
 /**

@@ -1,0 +1,45 @@
+/** A model's edits (find → replace) made into whole files before anything else sees the patch (core/workspace/patch.ts). */
+import assert from 'node:assert/strict';
+import { parseSpec } from '../../src/core/app/spec';
+import { patchFromToolInput } from '../../src/core/generate/prompts';
+import { parsePatch, patchWithEdits } from '../../src/core/workspace/patch';
+
+const spec = parseSpec({
+  appType: 'webapp',
+  startCommand: 'node server.js',
+  dependencies: [],
+  port: 3000,
+  files: [
+    { path: 'app.js', content: 'const a = 1;\nundefinedFunction();\nconst b = 2;\n' },
+    { path: 'style.css', content: 'body { color: red; }\nh1 { color: red; }\n' },
+  ],
+});
+const input = (o: object) => JSON.stringify({ changes: [], deletions: [], ...o });
+
+describe('edits in a patch', () => {
+  it('each edit replaces the one place its text occurs; the patch holds whole files, as every patch', () => {
+    const p = patchFromToolInput(input({ summary: 's', edits: [{ path: 'app.js', find: 'undefinedFunction();\n', replace: 'greet();\n' }, { path: './app.js', find: 'const b = 2;', replace: 'const b = 3;' }] }), spec);
+    assert.deepEqual(p, { summary: 's', deletions: [], changes: [{ path: 'app.js', content: 'const a = 1;\ngreet();\nconst b = 3;\n' }] });
+    assert.ok(!('edits' in p));
+  });
+
+  it('an edit of a file the same answer rewrote applies to the rewrite', () => {
+    const p = patchFromToolInput(input({ changes: [{ path: 'app.js', content: 'x();\n' }], edits: [{ path: 'app.js', find: 'x', replace: 'y' }] }), spec);
+    assert.deepEqual(p.changes, [{ path: 'app.js', content: 'y();\n' }]);
+  });
+
+  it('a find that is missing, repeated or empty, or a file the app lacks, is one sentence the model can act on', () => {
+    const bad = (edit: object) => () => patchFromToolInput(input({ edits: [edit] }), spec);
+    assert.throws(bad({ path: 'app.js', find: 'missing()', replace: '' }), { name: 'TypeError', message: /edits\[0\]\.find does not occur in app\.js: copy the text exactly/ });
+    assert.throws(bad({ path: 'style.css', find: 'color: red;', replace: 'color: blue;' }), { name: 'TypeError', message: /occurs more than once in style\.css: include more of the lines around it/ });
+    assert.throws(bad({ path: 'app.js', find: '', replace: 'x' }), { name: 'TypeError', message: /edits\[0\]\.find is empty/ });
+    assert.throws(bad({ path: 'new.js', find: 'a', replace: 'b' }), { name: 'TypeError', message: /which the app does not have: give a new file's whole content in changes/ });
+    assert.throws(bad({ path: '../etc/passwd', find: 'a', replace: 'b' }), { name: 'TypeError', message: /An edit's path is refused/ });
+    assert.throws(() => parsePatch({ changes: [], edits: [{ path: 'a', find: 1 }] }), /edits\[0\] must have a string path, find and replace/);
+  });
+
+  it('a patch without edits is as it was', () => {
+    const p = parsePatch({ changes: [{ path: 'a', content: 'b' }] });
+    assert.deepEqual(patchWithEdits(spec, p), { changes: [{ path: 'a', content: 'b' }], deletions: [] });
+  });
+});
