@@ -229,6 +229,7 @@ export class LocalProvider implements SandboxProvider, LocalSandboxOwner {
 
   /** The app data folder from the host: walked and written without following a link the app put there (noFollow.ts). */
   readonly data: SandboxData = {
+    outlivesSandbox: true,
     size: async (id) => readTree(this.dataDirOf(id), { read: false, maxBytes: 0, maxEntries: DATA_ARCHIVE_MAX_ENTRIES, shown: `The data folder of ${id}` }).bytes,
     read: async (id, maxBytes) => {
       const tree = readTree(this.dataDirOf(id), { read: true, maxBytes, maxEntries: DATA_ARCHIVE_MAX_ENTRIES, shown: `The data folder of ${id}` });
