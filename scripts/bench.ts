@@ -36,7 +36,7 @@ import { saveApp } from '../src/core/workspace/appDir';
 const ROOT = path.resolve(__dirname, '..');
 const json = process.argv.includes('--json');
 const write = process.argv.includes('--write');
-/** `--only verify` / `--only data`: run only that part (no --write then: the doc holds whole runs). */
+/** `--only verify|data|fixloop|python`: run only that part (no --write then: the doc holds whole runs). */
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const BENCH_DOC = path.join(ROOT, 'docs/benchmarks.md');
 const LATEST = '## Latest run';
@@ -122,10 +122,11 @@ type SecondReadyStack = keyof typeof SECOND_READY;
  * median of 3 later runs, process start → ready. A stack whose first run fails (a Python stack where the pip index
  * lacks its packages) is reported with its error instead of numbers.
  */
-async function secondReady(): Promise<Record<SecondReadyStack, { ms: number; samples: number[]; firstRunMs: number } | { error: string }>> {
+type SecondReadyResult = Partial<Record<SecondReadyStack, { ms: number; samples: number[]; firstRunMs: number } | { error: string }>>;
+
+async function secondReady(stacks = Object.keys(SECOND_READY) as SecondReadyStack[]): Promise<SecondReadyResult> {
   const localRoot = mkdtempSync(path.join(os.tmpdir(), 'spawn-bench-cache-'));
-  const stacks = Object.keys(SECOND_READY) as SecondReadyStack[];
-  const out = {} as Record<SecondReadyStack, { ms: number; samples: number[]; firstRunMs: number } | { error: string }>;
+  const out: SecondReadyResult = {};
   try {
     const samples = new Map<SecondReadyStack, number[]>();
     for (const k of stacks) {
@@ -701,6 +702,26 @@ function logVerify(v: Awaited<ReturnType<typeof verifyBench>>): void {
   log(`| verify.reactMs (react counter on Vite, warm browser), median of 5 | ${v.reactMs} ms | ${v.reactSamples.join(', ')} ms | ≤ 1500 ms |`);
 }
 
+/** The later-deploy table (secondReady's stacks) and its bench keys (`local.<stack>SecondReadyMs`, samples, first runs). */
+function logSecondReady(second: SecondReadyResult): Record<string, unknown> {
+  const local: Record<string, unknown> = { firstRunMs: {} };
+  log(`\n## A later deploy of a stack (local runner, sandboxed): \`spawn-app run … --type ${Object.keys(second).map((k) => SECOND_READY[k as SecondReadyStack].args[2]).join('|')}\`, its dependencies from the user's cache, process start → ready`);
+  log("Almost all of a React app's time is Vite's own start-up (loading its config and plugins), which the cache does not\nshorten; a Python app's is its server's imports (FastAPI, Streamlit with pandas and altair).\n");
+  log(`| app type | median of 3 | samples | first run (builds the cache when missing) | target |\n|---|---|---|---|---|`);
+  for (const [k, r] of Object.entries(second) as [SecondReadyStack, NonNullable<SecondReadyResult[SecondReadyStack]>][]) {
+    const target = `≤ ${SECOND_READY[k].targetMs} ms`;
+    if ('error' in r) {
+      local[`${k}SecondReadyMs`] = null;
+      log(`| ${SECOND_READY[k].args[2]} | not measured: ${r.error} | | | ${target} |`);
+      continue;
+    }
+    Object.assign(local, { [`${k}SecondReadyMs`]: r.ms, [`${k}Samples`]: r.samples });
+    (local.firstRunMs as Record<string, number>)[k] = r.firstRunMs;
+    log(`| ${SECOND_READY[k].args[2]} | ${r.ms} ms | ${r.samples.join(', ')} ms | ${r.firstRunMs} ms | ${target} |`);
+  }
+  return local;
+}
+
 function cpuModel(): string {
   return `${os.cpus()[0]?.model ?? 'unknown CPU'} × ${os.cpus().length}, Node ${process.version}`;
 }
@@ -730,7 +751,15 @@ async function main(): Promise<void> {
     if (json) process.stdout.write(JSON.stringify(result) + '\n');
     return;
   }
-  if (only !== undefined) throw new Error(`--only takes: verify, data, fixloop (got ${only})`);
+  if (only === 'python') {
+    // The two Python keys alone (local.pythonApiSecondReadyMs, local.streamlitSecondReadyMs), with the load they ran under.
+    result.local = logSecondReady(await secondReady(['pythonApi', 'streamlit']));
+    result.loadAverage = os.loadavg().map((l) => Number(l.toFixed(2)));
+    log(`Load average at the end (1, 5, 15 min): ${(result.loadAverage as number[]).join(', ')}`);
+    if (json) process.stdout.write(JSON.stringify(result) + '\n');
+    return;
+  }
+  if (only !== undefined) throw new Error(`--only takes: verify, data, fixloop, python (got ${only})`);
 
   const dep = await deployComparison();
   result.deploy = dep;
@@ -796,23 +825,7 @@ async function main(): Promise<void> {
   log(`| sandbox forced off (SPAWN_APP_SANDBOX=off) | ${offline.unsandboxedMs} ms | ${offline.unsandboxedSamples.join(', ')} ms | |`);
   log(`| **sandbox overhead** | ${offline.sandboxOverheadMs} ms | | ≤ 150 ms |`);
 
-  const second = await secondReady();
-  const local: Record<string, unknown> = { firstRunMs: {} };
-  log(`\n## A later deploy of a stack (local runner, sandboxed): \`spawn-app run … --type react|api|python-api|streamlit\`, its dependencies from the user's cache, process start → ready`);
-  log("Almost all of a React app's time is Vite's own start-up (loading its config and plugins), which the cache does not\nshorten; a Python app's is its server's imports (FastAPI, Streamlit with pandas and altair).\n");
-  log(`| app type | median of 3 | samples | first run (builds the cache when missing) | target |\n|---|---|---|---|---|`);
-  for (const [k, r] of Object.entries(second) as [SecondReadyStack, (typeof second)[SecondReadyStack]][]) {
-    const target = `≤ ${SECOND_READY[k].targetMs} ms`;
-    if ('error' in r) {
-      local[`${k}SecondReadyMs`] = null;
-      log(`| ${SECOND_READY[k].args[2]} | not measured: ${r.error} | | | ${target} |`);
-      continue;
-    }
-    Object.assign(local, { [`${k}SecondReadyMs`]: r.ms, [`${k}Samples`]: r.samples });
-    (local.firstRunMs as Record<string, number>)[k] = r.firstRunMs;
-    log(`| ${SECOND_READY[k].args[2]} | ${r.ms} ms | ${r.samples.join(', ')} ms | ${r.firstRunMs} ms | ${target} |`);
-  }
-  result.local = local;
+  result.local = logSecondReady(await secondReady());
 
   const hot = await hotRedeploy();
   result.hotRedeploy = hot;

@@ -10,7 +10,7 @@ import type { GeneratorChoice, ProviderChoice } from '../core/session';
 export type OptionName =
   | 'type' | 'generator' | 'provider' | 'out' | 'json' | 'yes' | 'detach' | 'all' | 'no-network' | 'allow-lan'
   | 'no-prewarm' | 'keep' | 'dir' | 'allow-local-unsandboxed' | 'allow-destroy-any' | 'clear' | 'env-file' | 'budget'
-  | 'on-timeout' | 'screenshot' | 'fix' | 'help' | 'version';
+  | 'on-timeout' | 'data-volume' | 'screenshot' | 'fix' | 'help' | 'version';
 
 interface OptionDecl {
   type: 'string' | 'boolean';
@@ -42,6 +42,7 @@ export const OPTIONS: Readonly<Record<OptionName, OptionDecl>> = {
   'env-file': { type: 'string', value: 'FILE' },
   budget: { type: 'string', value: 'USD' },
   'on-timeout': { type: 'string', choices: ['pause', 'kill'] },
+  'data-volume': { type: 'string', value: 'NAME' },
   screenshot: { type: 'string', value: 'FILE' },
   fix: { type: 'string', value: 'N' },
   help: { type: 'boolean', short: 'h' },
@@ -64,16 +65,16 @@ const LOCAL = ['no-network', 'allow-lan'] as const;
 
 /** The commands, in the usage text's order. */
 export const COMMANDS = {
-  run: { args: ['"<prompt>"'], options: ['type', 'generator', 'provider', 'json', 'yes', 'detach', ...LOCAL, 'no-prewarm', ...APP, 'on-timeout', 'screenshot', 'fix'] },
+  run: { args: ['"<prompt>"'], options: ['type', 'generator', 'provider', 'json', 'yes', 'detach', ...LOCAL, 'no-prewarm', ...APP, 'on-timeout', 'data-volume', 'screenshot', 'fix'] },
   generate: { args: ['"<prompt>"'], options: ['type', 'generator', 'out', 'json', ...APP] },
   validate: { args: ['PATH'], options: ['json', 'env-file'], summary: 'PATH: a folder with spawn-app.json, or a spec .json file' },
-  deploy: { args: ['PATH'], options: ['provider', 'json', 'yes', 'detach', ...LOCAL, ...APP, 'on-timeout', 'screenshot', 'fix'] },
+  deploy: { args: ['PATH'], options: ['provider', 'json', 'yes', 'detach', ...LOCAL, ...APP, 'on-timeout', 'data-volume', 'screenshot', 'fix'] },
   refine: { args: ['PATH', '"<follow-up>"'], options: ['json', ...APP], summary: 'change an app folder with Claude; prints the changed paths' },
   list: { args: [], options: ['json'], summary: 'every sandbox with its state (running, paused)' },
   pause: { args: ['ID'], options: ['json'], quiet: ['json'], summary: 'an E2B sandbox: paused costs nothing' },
   resume: { args: ['ID'], options: ['json'], quiet: ['json'], summary: 'a paused E2B sandbox runs again for the timeout' },
   destroy: { args: ['ID|--all'], options: ['all', 'json'], quiet: ['all', 'json'] },
-  mcp: { args: [], options: ['dir', 'provider', 'keep', 'allow-local-unsandboxed', 'allow-destroy-any', ...LOCAL, 'no-prewarm', ...APP, 'json'], quiet: ['json'], summary: 'an MCP server on stdio for agents (Claude Code, Cursor, VS Code)' },
+  mcp: { args: [], options: ['dir', 'provider', 'keep', 'allow-local-unsandboxed', 'allow-destroy-any', ...LOCAL, 'no-prewarm', ...APP, 'data-volume', 'json'], quiet: ['json'], summary: 'an MCP server on stdio for agents (Claude Code, Cursor, VS Code)' },
   cache: { args: [], options: ['clear', 'json'], summary: 'the local dependency cache: entries and sizes; --clear removes them' },
   data: { args: ['export|import', 'ID', 'FILE'], options: ['json'], quiet: ['json'], summary: "a sandbox's app data folder ($DATA_DIR) to or from a .tar.gz" },
 } as const satisfies Record<string, CommandDecl>;
@@ -100,6 +101,7 @@ export interface ParsedOptions {
   'env-file'?: string;
   budget?: string;
   'on-timeout'?: string;
+  'data-volume'?: string;
   screenshot?: string;
   fix?: string;
   json: boolean;

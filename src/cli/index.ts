@@ -2,6 +2,7 @@
 import { configFromEnv } from '../core/base/config';
 import { asSpawnError, exitCodeFor, isCancelled, messageOf } from '../core/base/errors';
 import type { Session } from '../core/session';
+import { dataVolumeName } from '../core/session';
 import { synopses, parse } from './args';
 import type { CommandName } from './args';
 import { cmdCache } from './commands/cache';
@@ -38,7 +39,8 @@ names, never their values, and every value is redacted from the output.
 --budget USD: today's spending cap (default $2.00, or SPAWN_APP_BUDGET_USD; 0 = none) over generation and E2B time;
 the spend is kept in ~/.local/state/spawn-app/spend.json (or $XDG_STATE_HOME, $SPAWN_APP_STATE_DIR).
 An E2B sandbox is paused at its timeout (SPAWN_APP_SANDBOX_TIMEOUT_MS, default 15 min) and a request to its URL
-resumes it; --on-timeout kill (or SPAWN_APP_ON_TIMEOUT=kill) kills it instead.
+resumes it; --on-timeout kill (or SPAWN_APP_ON_TIMEOUT=kill) kills it instead. --data-volume NAME (or
+SPAWN_APP_E2B_DATA_VOLUME) keeps each app's data folder on that E2B volume of your team's, so it outlives the sandbox.
 With none, "auto" uses the built-in templates and the local runner, which sandboxes apps with bubblewrap
 where it works (SPAWN_APP_SANDBOX=off turns that off); --no-network cuts a local app off the network. A sandboxed
 local app reaches public addresses only (never this machine, link-local or cloud metadata addresses);
@@ -89,6 +91,7 @@ export async function main(argv: string[], rawIo: Io = defaultIo, env: NodeJS.Pr
     }
     const cfg = configFromEnv(env);
     if (opts['on-timeout'] !== undefined) cfg.onTimeout = opts['on-timeout'] as 'pause' | 'kill';
+    if (opts['data-volume'] !== undefined) cfg.e2bDataVolume = dataVolumeName(opts['data-volume'], '--data-volume') ?? '';
     const render = new Renderer(io, opts.json);
     session = cliSession(cfg, opts, io, render, env);
     const s = session;

@@ -24,7 +24,7 @@
  * Standalone: `npx tsx test/fakes/fakeE2B.ts --port 49999` prints the env vars that point the SDK (and spawn-app) at it.
  */
 import { randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
@@ -82,6 +82,12 @@ export interface FakeE2BOptions {
    * `Host: 3000-<id>.e2b.app` reaches that sandbox's app with that Host header, as E2B's edge forwards it.
    */
   publicDomains?: string[];
+  /**
+   * The team's volumes (E2B volumes: storage that outlives sandboxes), by name. A create's `volumeMounts` ({name, path})
+   * mounts each into the new sandbox (here: its path is a link to the volume's host folder, `volumeDir(name)`); a name
+   * the team has not got answers 400 (the wording is this fake's own: the real message is not recorded in WIRE.md).
+   */
+  volumes?: string[];
 }
 
 interface ProcEvent {
@@ -124,6 +130,8 @@ interface FakeSandbox {
   autoResume: boolean;
   /** The create's timeout: what an auto-resume runs it for. */
   timeoutMs: number;
+  /** The create's volume mounts, as the list answers them. */
+  volumeMounts?: { name: string; path: string }[];
 }
 
 export interface FakeSandboxView {
@@ -227,6 +235,7 @@ export class FakeE2B {
   private readonly createLatencyMs: number;
   private readonly publicDomains: Set<string>;
   private readonly snapshotTemplates: boolean;
+  private readonly volumeNames = new Set<string>();
   private readonly spares = new Map<string, Promise<FakeSandbox | undefined>>();
   private readonly opts: Required<Pick<FakeE2BOptions, 'maxLengthHours' | 'maxPageSize' | 'envdVersion' | 'cpuCount' | 'memoryMB'>>;
   /** Every sandbox ever created (ids), for tests. */
@@ -257,6 +266,7 @@ export class FakeE2B {
     this.ownsRoot = !opts.root;
     this.root = opts.root ?? mkdtempSync(path.join(os.tmpdir(), 'spawn-app-fake-e2b-'));
     mkdirSync(this.root, { recursive: true });
+    for (const v of opts.volumes ?? []) this.createVolume(v);
     this.opts = {
       maxLengthHours: opts.maxLengthHours ?? 1,
       maxPageSize: opts.maxPageSize ?? 100,
@@ -527,6 +537,41 @@ export class FakeE2B {
     return sb;
   }
 
+  /** The host folder standing in for a volume's contents (it outlives every sandbox that mounts it). */
+  volumeDir(name: string): string {
+    return path.join(this.root, '.volumes', name);
+  }
+
+  /** Makes a volume of the team's (idempotent); returns its host folder. */
+  createVolume(name: string): string {
+    mkdirSync(this.volumeDir(name), { recursive: true });
+    this.volumeNames.add(name);
+    return this.volumeDir(name);
+  }
+
+  /** A create's `volumeMounts`, checked: each a volume of the team's at an absolute path. */
+  private volumeMountsOf(body: Record<string, unknown>): { name: string; path: string }[] {
+    const mounts = Array.isArray(body.volumeMounts) ? (body.volumeMounts as { name?: unknown; path?: unknown }[]) : [];
+    return mounts.map((m) => {
+      const name = String(m.name ?? '');
+      const at = String(m.path ?? '');
+      if (!this.volumeNames.has(name)) throw new HttpError(400, `volume '${name}' not found`);
+      if (!path.posix.isAbsolute(at) || path.posix.normalize(at) !== at || at === '/') throw new HttpError(400, `invalid volume mount path '${at}'`);
+      return { name, path: at };
+    });
+  }
+
+  /** Mounts the volumes into a sandbox: each path becomes a link to the volume's folder. */
+  private mountVolumes(sb: FakeSandbox, mounts: { name: string; path: string }[]): void {
+    for (const m of mounts) {
+      const at = path.join(sb.dir, m.path);
+      mkdirSync(path.dirname(at), { recursive: true });
+      rmSync(at, { recursive: true, force: true });
+      symlinkSync(this.volumeDir(m.name), at);
+    }
+    sb.volumeMounts = mounts;
+  }
+
   private async create(body: Record<string, unknown>, res: http.ServerResponse): Promise<void> {
     const limited = this.takeFault('ratelimit');
     if (limited) {
@@ -541,6 +586,7 @@ export class FakeE2B {
       throw new HttpError(400, `Timeout cannot be greater than ${this.opts.maxLengthHours} hours`);
     }
     const envVars = (body.envVars as Record<string, string> | undefined) ?? {};
+    const mounts = this.volumeMountsOf(body);
     const autoPause = body.autoPause === true;
     const autoResume = (body.autoResume as { enabled?: boolean } | undefined)?.enabled === true;
     if (autoResume && !autoPause) throw new HttpError(400, 'autoResume requires autoPause');
@@ -566,6 +612,7 @@ export class FakeE2B {
       autoResume,
       timeoutMs,
     });
+    this.mountVolumes(sb, mounts);
     this.sandboxes.set(sb.id, sb);
     this.created.push(sb.id);
     this.arm(sb);
@@ -661,6 +708,7 @@ export class FakeE2B {
       state: sb.state,
       envdVersion: this.opts.envdVersion,
       lifecycle: { onTimeout: sb.autoPause ? 'pause' : 'kill', autoResume: sb.autoResume },
+      ...(sb.volumeMounts?.length ? { volumeMounts: sb.volumeMounts } : {}),
     };
   }
 
@@ -1036,8 +1084,10 @@ export class FakeE2B {
     }
     const env: Record<string, string> = { ...baseEnv(path.join(sb.dir, USER_HOME)), ...this.processEnv, ...sb.envVars, ...(spec.envs ?? {}) };
     if (env.PORT !== undefined) env.PORT = String(await this.hostPort(sb, Number(env.PORT)));
-    // A path in the sandbox's home given in a variable (DATA_DIR) names the host folder standing in for it, as cwd does.
-    for (const [k, v] of Object.entries(spec.envs ?? {})) if (v === USER_HOME || v.startsWith(`${USER_HOME}/`)) env[k] = this.hostPath(sb, v);
+    // A path in the sandbox's home or on a mounted volume given in a variable (DATA_DIR) names the host folder standing
+    // in for it, as cwd does.
+    const mapped = [USER_HOME, ...(sb.volumeMounts ?? []).map((m) => m.path)];
+    for (const [k, v] of Object.entries(spec.envs ?? {})) if (mapped.some((p) => v === p || v.startsWith(`${p}/`))) env[k] = this.hostPath(sb, v);
 
     const listeners = new Set<(e: ProcEvent) => void>();
     const size = ((msg.pty ?? undefined) as { size?: { cols?: number; rows?: number } } | undefined)?.size;

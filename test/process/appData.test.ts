@@ -173,6 +173,12 @@ describe('the app data folder ($DATA_DIR)', function () {
       run = await serve();
       assert.match((await request(run.url)).body, /Edited/);
       assert.ok(await hasNote(run.url), 'the edited app finds the note');
+      // list says the data's size as the Sandboxes view does ("data 1 KB"); --json gives the bytes.
+      const listed = await runCli(['list'], env);
+      assert.equal(listed.code, 0, listed.stderr);
+      assert.match(listed.stdout.split('\n').find((l) => l.startsWith(run.id)) ?? '', /, data \d+ KB\b/);
+      const json = (await runCli(['list', '--json'], env)).stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string; dataBytes?: number });
+      assert.ok((json.find((e) => e.id === run.id)?.dataBytes ?? 0) > 0, 'dataBytes in --json');
 
       const file = path.join(tmp, 'notes.tar.gz');
       const ex = await runCli(['data', 'export', run.id, file], env);
@@ -233,6 +239,8 @@ describe('the app data folder ($DATA_DIR)', function () {
         assert.match(redeployed, /Updated and restarted/);
         assert.ok(await hasNote(url), 'after the redeploy');
         const sandboxId = /Sandbox: (\S+)/.exec(redeployed)![1]!;
+        const listed = text(await client.callTool({ name: 'list_apps_and_sandboxes', arguments: {} }));
+        assert.match(listed.split('\n').find((l) => l.trim().startsWith(sandboxId)) ?? '', /, data \d+ KB\b/, listed);
         const destroyed = text(await client.callTool({ name: 'destroy_sandbox', arguments: { appId } }));
         assert.match(destroyed, new RegExp(`^Destroyed sandbox ${sandboxId} and its data, \\d+ KB of app "${appId}"`));
         const again = text(await client.callTool({ name: 'deploy_app', arguments: { appId } }));
@@ -274,6 +282,52 @@ describe('the app data folder ($DATA_DIR)', function () {
       assert.equal((JSON.parse((await edge('/api/notes')).body) as unknown[]).length, 3);
       assert.equal(await s.destroySandbox(d.sandboxId), true);
       await s.dispose();
+    } finally {
+      await local.destroyAll();
+      await fake.close();
+    }
+  });
+
+  it('E2B with a data volume (the real SDK\'s volumeMounts, the fake mounts it): the data folder is the app\'s folder on the volume; it outlives the sandbox, the next sandbox finds the note, destroy removes it; an unknown volume is one sentence', async () => {
+    const fake = await FakeE2B.start({ volumes: ['team-data'] });
+    const local = new LocalProvider({ root });
+    try {
+      const c = fake.connection();
+      const cfg = { e2bApiKey: c.apiKey, e2bApiUrl: fake.url, e2bSandboxUrl: fake.url, e2bDomain: c.domain };
+      const s = session(local, { ...cfg, e2bDataVolume: 'team-data' });
+      const dir = notesApp();
+      const app = s.app('notes');
+      app.open(dir);
+      const d = await app.deploy({ provider: 'e2b' });
+      assert.equal(d.onStop, "destroy the sandbox (its data stays for the app's next deploy)");
+      const key = app.dataKey!;
+      const start = fake.starts.find((x) => x.sandboxId === d.sandboxId && x.cmd === withDataDir('node server.js'))!;
+      assert.equal(start.envs.DATA_DIR, `/mnt/spawn-app-data/${key}`, 'the app\'s own folder on the volume');
+      const edge = (url: string, p: string, method = 'GET', body?: string) => viaEdge(url + p, method, body);
+      assert.equal((await edge(d.url, '/api/notes', 'POST', JSON.stringify(NOTE))).status, 201);
+      const onVolume = path.join(fake.volumeDir('team-data'), key);
+      assert.match(readdirSync(onVolume).map((f) => readFileSync(path.join(onVolume, f), 'utf8')).join('\n'), new RegExp(NOTE.text), 'written to the volume');
+      assert.ok(((await s.dataSize(d.sandboxId)) ?? 0) > 0, 'its size is counted on the volume');
+
+      // The sandbox ends without taking the data (an app stopped, a timeout kill): the next sandbox finds the note.
+      await app.stop();
+      assert.ok(!fake.live().some((x) => x.id === d.sandboxId), 'the sandbox is gone');
+      assert.ok(existsSync(onVolume), 'the data outlives it');
+      const again = await app.deploy({ provider: 'e2b' });
+      assert.notEqual(again.sandboxId, d.sandboxId);
+      assert.match((await edge(again.url, '/api/notes')).body, new RegExp(NOTE.text), 'the next sandbox finds the note');
+
+      assert.equal(await s.destroyWords(again.sandboxId), `sandbox ${again.sandboxId} and its data, 1 KB`);
+      assert.equal(await s.destroySandbox(again.sandboxId), true);
+      assert.equal(existsSync(onVolume), false, 'destroy removed the app\'s folder on the volume');
+      assert.ok(existsSync(fake.volumeDir('team-data')), 'and nothing else of the volume');
+
+      const unknown = session(local, { ...cfg, e2bDataVolume: 'no-such-volume' });
+      const other = unknown.app('other');
+      other.open(notesApp(path.join(tmp, 'other')));
+      await assert.rejects(other.deploy({ provider: 'e2b' }), (err: Error) => /no-such-volume/.test(err.message) && !/\n\s+at /.test(err.message));
+      await s.dispose();
+      await unknown.dispose();
     } finally {
       await local.destroyAll();
       await fake.close();

@@ -4,7 +4,7 @@
  * unsafe cache folder is refused; a hostile app cannot write into the cache; `spawn-app cache` / `--clear`.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, chmodSync, chownSync, existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, chmodSync, chownSync, existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { deploy, redeploy } from '../../src/core/deploy/deploy';
@@ -12,6 +12,7 @@ import type { SpawnEvent } from '../../src/core/base/events';
 import { DepCache, MARKER } from '../../src/core/sandbox/local/depCache';
 import { LocalProvider } from '../../src/core/sandbox/local/provider';
 import type { AppSpec } from '../../src/core/app/spec';
+import { templateSpec } from '../../src/core/stacks';
 import { FakeNpmRegistry } from '../fakes/fakeNpmRegistry';
 import { ensureBuilt, runCli } from '../helpers/cli';
 import { requireSandbox } from '../helpers/sandbox';
@@ -319,3 +320,44 @@ function readlinkOrEmpty(p: string): string {
 function escape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+describe('the Python dependency cache: an entry is keyed by the interpreter it was built with', () => {
+  let tmp: string;
+  beforeEach(() => {
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'spawn-pycache-'));
+  });
+  afterEach(() => rmSync(tmp, { recursive: true, force: true }));
+
+  /** A folder whose `python3` answers as the given version would (it prints the version asked for). */
+  const pythonBin = (version: string): string => {
+    const bin = path.join(tmp, `bin-${version}`);
+    mkdirSync(bin);
+    writeFileSync(path.join(bin, 'python3'), `#!/bin/sh\necho ${version}\n`, { mode: 0o755 });
+    return bin;
+  };
+
+  it('a venv built where python3 is 3.11 is not used where python3 is 3.12 (and still is where it is 3.11)', async () => {
+    const cacheRoot = path.join(tmp, 'cache');
+    const spec = templateSpec('python-api', 'a notes api');
+    const py311 = new DepCache(cacheRoot, () => pythonBin('3.11'));
+    const plan = py311.plan(spec, true)!;
+    assert.ok(plan, 'the template is covered by the cache');
+    await py311.build(plan, true, async (dir) => {
+      // What `python3 -m venv` and pip leave, as far as the entry's check looks: the interpreter link, each pin's metadata.
+      mkdirSync(path.join(dir, 'venv', 'bin'), { recursive: true });
+      symlinkSync(process.execPath, path.join(dir, 'venv', 'bin', 'python3'));
+      for (const [name, version] of Object.entries(py311.lockedSet(plan))) {
+        const info = path.join(dir, 'venv', 'lib', 'python3.11', 'site-packages', `${name}-${version}.dist-info`);
+        mkdirSync(info, { recursive: true });
+        writeFileSync(path.join(info, 'METADATA'), `Name: ${name}\nVersion: ${version}\n`);
+      }
+    });
+    assert.equal(py311.ready(plan), true, 'built and ready for 3.11');
+
+    const py312 = new DepCache(cacheRoot, () => pythonBin('3.12'));
+    const plan312 = py312.plan(spec, true)!;
+    assert.notEqual(plan312.key, plan.key, 'another key for another minor version');
+    assert.equal(py312.ready(plan312), false, 'the 3.11 venv is not taken by 3.12');
+    assert.equal(new DepCache(cacheRoot, () => path.join(tmp, 'bin-3.11')).ready(plan), true, 'the 3.11 entry is still there for 3.11');
+  });
+});

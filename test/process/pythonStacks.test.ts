@@ -6,7 +6,6 @@
  * only inside the install sandbox (no host home, no way out).
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -24,24 +23,9 @@ import { ensureBuilt, startCli } from '../helpers/cli';
 import type { LiveCli } from '../helpers/cli';
 import { request } from '../helpers/http';
 import { requireSandbox } from '../helpers/sandbox';
+import { missingFromIndex, PY_TEST_CACHE } from '../helpers/python';
 
-/** The pins the index configured here does not serve (pip download, no install), as one sentence; undefined: all there. */
-function missingFromIndex(reqs: string[]): string | undefined {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'spawn-pip-probe-'));
-  try {
-    execFileSync('python3', ['-m', 'pip', 'download', '--no-deps', '--retries', '1', '--quiet', '-d', dir, ...reqs], { stdio: 'pipe', timeout: 180_000 });
-    return undefined;
-  } catch (err) {
-    const text = String((err as { stderr?: Buffer }).stderr ?? err);
-    const what = /No matching distribution found for (\S+)/.exec(text)?.[1] ?? reqs.join(', ');
-    return `the pip index configured on this machine does not serve ${what} (pip download failed), so the Python stacks cannot be installed here`;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** A per-user cache folder kept between runs (building streamlit's venv takes minutes on a loaded machine). */
-const CACHE = path.join(os.tmpdir(), `spawn-app-test-pycache-${process.getuid?.() ?? 0}`, 'deps');
+const CACHE = PY_TEST_CACHE;
 
 const phaseOf = (cli: LiveCli, phase: string) => cli.lines.flatMap((l) => {
   try {

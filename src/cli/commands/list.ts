@@ -2,10 +2,12 @@
  * `spawn-app list`: every provider's sandboxes with their state and cost (the session's: an unknown price stays
  * unknown). A provider that cannot be reached (E2B down, a proxy in the way) does not hide the others: what could be
  * listed is shown first, then the provider is named in one sentence and the command exits non-zero (5 for E2B's
- * network and API errors).
+ * network and API errors). Each sandbox's data folder shows as the Sandboxes view shows it (`dataLabel`: "data 12 KB",
+ * nothing when empty); `--json` gives `dataBytes` when known.
  */
 import { SpawnError } from '../../core/base/errors';
 import type { ProviderFailure } from '../../core/session';
+import { dataLabel } from '../../core/session';
 import type { Ctx } from '../context';
 
 export function age(ms: number): string {
@@ -40,7 +42,8 @@ export async function cmdList(ctx: Ctx): Promise<number> {
   } else {
     for (const s of sandboxes) {
       const left = s.state === 'paused' ? 'paused (a request to its URL resumes it)' : s.endAt ? `${age(s.endAt - now)} left${s.onTimeout === 'pause' ? ', then paused' : ''}` : 'while its owner runs';
-      io.out(`${s.id}  ${s.provider}  ${s.state ? `${s.state}  ` : ''}${s.appName}  ${s.url ?? ''}  age ${age(now - s.startedAt)}, ${left}, ${s.costText}${s.isolation ? `, ${s.isolation}` : ''}${s.orphan ? '  (orphan: its owner is gone)' : ''}`);
+      const data = dataLabel(s.dataBytes);
+      io.out(`${s.id}  ${s.provider}  ${s.state ? `${s.state}  ` : ''}${s.appName}  ${s.url ?? ''}  age ${age(now - s.startedAt)}, ${left}, ${s.costText}${s.isolation ? `, ${s.isolation}` : ''}${data ? `, ${data}` : ''}${s.orphan ? '  (orphan: its owner is gone)' : ''}`);
     }
   }
   if (failed.length) throw unreachable(failed, 'its sandboxes are not listed');

@@ -15,6 +15,12 @@ export interface CoreConfig {
   /** envd URL override (self-hosted / test E2B). */
   e2bSandboxUrl?: string;
   e2bTemplate?: string;
+  /**
+   * E2B: the name of one of the team's volumes to keep apps' data folders on (`spawnApp.e2bDataVolume`,
+   * `--data-volume`, SPAWN_APP_E2B_DATA_VOLUME; checked by `dataVolumeName`): mounted into each sandbox, one folder per
+   * app, so the data outlives the sandbox as on the local runner.
+   */
+  e2bDataVolume?: string;
   /** Sandbox lifetime in ms. */
   sandboxTimeoutMs?: number;
   /** E2B: what a sandbox does at its timeout (default pause, auto-resumed by a request to its URL). */
@@ -54,6 +60,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): CoreConfig 
     e2bApiUrl: env.E2B_API_URL || undefined,
     e2bSandboxUrl: env.E2B_SANDBOX_URL || undefined,
     e2bTemplate: env.SPAWN_APP_E2B_TEMPLATE || undefined,
+    e2bDataVolume: env.SPAWN_APP_E2B_DATA_VOLUME || undefined,
     sandboxTimeoutMs: num(env.SPAWN_APP_SANDBOX_TIMEOUT_MS),
     prewarm: env.SPAWN_APP_PREWARM === undefined || env.SPAWN_APP_PREWARM === '' ? undefined : !/^(0|false|off|no)$/i.test(env.SPAWN_APP_PREWARM),
     prewarmIdleMs: num(env.SPAWN_APP_PREWARM_MINUTES) !== undefined ? num(env.SPAWN_APP_PREWARM_MINUTES)! * 60_000 : undefined,

@@ -2,12 +2,14 @@
  * The app's data folder (`$DATA_DIR`): a folder outside the app's code, for its SQLite files, JSON stores and
  * uploads, kept across a redeploy, a restart in place, a fix, going back to a version, a window reload and (E2B) a
  * pause. Local: `<root>/.data/<key>` in the private root, bound writable into the app's sandbox at the same path
- * (the key names the app, so the next sandbox of the same app finds it). E2B: `E2B_DATA_DIR` in the sandbox.
+ * (the key names the app, so the next sandbox of the same app finds it). E2B: `E2B_DATA_DIR` in the sandbox, or, with
+ * a data volume (`dataVolumeName`), `<the volume's mount>/<key>` on it, kept for the app's next sandbox as locally.
  * It is removed only by an explicit destroy whose confirmation named it (the session's `destroyWords`), or with a
  * sandbox whose data was its own (no app key: a `run` without a folder).
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
+import { SpawnError } from '../base/errors';
 
 /** The variable every app reads its data folder from (the stacks' templates and prompts, any language). */
 export const DATA_DIR_ENV = 'DATA_DIR';
@@ -42,4 +44,28 @@ export function localDataDir(root: string, key: string): string {
 export function formatDataSize(bytes: number): string {
   if (bytes >= 10 * 2 ** 20) return `${Math.round(bytes / 2 ** 20)} MB`;
   return `${Math.ceil(bytes / 1024)} KB`;
+}
+
+/**
+ * "data 12 KB": a sandbox's data folder in a listing (the Sandboxes view's item, `spawn-app list`, the agents' list
+ * tool); undefined when it is empty or its size is not known now (most web apps keep nothing: the line says nothing).
+ */
+export function dataLabel(bytes: number | undefined): string | undefined {
+  return bytes ? `data ${formatDataSize(bytes)}` : undefined;
+}
+
+/** Where a sandbox's metadata names the E2B volume its data folder is on. */
+export const DATA_VOLUME_METADATA = 'dataVolume';
+
+const VOLUME_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/**
+ * The E2B data volume option (`spawnApp.e2bDataVolume`, `--data-volume NAME`, SPAWN_APP_E2B_DATA_VOLUME), checked:
+ * undefined when not set, the name when it can be one, else one sentence naming `shown`.
+ */
+export function dataVolumeName(value: string | undefined, shown = 'The E2B data volume'): string | undefined {
+  const v = value?.trim();
+  if (!v) return undefined;
+  if (!VOLUME_NAME.test(v)) throw new SpawnError('usage', `${shown} ${JSON.stringify(v.slice(0, 140))} is not an E2B volume name: use letters, digits, ".", "_" and "-" (at most 128).`);
+  return v;
 }

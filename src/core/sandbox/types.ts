@@ -128,6 +128,11 @@ export interface Sandbox {
 
 /** A sandbox's app data folder, seen from outside: never through a link the app put there. */
 export interface SandboxData {
+  /**
+   * True when an app's data folder outlives its sandbox (the local runner; E2B with a data volume): kept for the app's
+   * next sandbox, removed only by a destroy with `data: true`. Otherwise it goes with the sandbox.
+   */
+  readonly outlivesSandbox?: boolean;
   /** Bytes of its regular files (links, FIFOs and devices neither followed nor counted); undefined: not known now (paused). */
   size(id: string): Promise<number | undefined>;
   /** Its folders and regular files (links, FIFOs and devices are left out and counted in `skipped`). */
@@ -170,8 +175,9 @@ export interface SandboxProvider {
   /** The app data folder ($DATA_DIR, dataDir.ts) of one of our sandboxes. */
   readonly data?: SandboxData;
   /**
-   * Returns false when there was no such sandbox. `data: true` removes its app data folder too (the local runner keeps
-   * it otherwise, for the app's next sandbox; a remote sandbox's goes with it either way).
+   * Returns false when there was no such sandbox. `data: true` removes its app data folder too (the local runner, and
+   * E2B with a data volume, keep it otherwise, for the app's next sandbox; one in a remote sandbox's own disk goes with it
+   * either way).
    */
   destroy(id: string, opts?: { data?: boolean }): Promise<boolean>;
   extendTimeout(id: string, ms: number): Promise<void>;

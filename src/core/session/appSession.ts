@@ -429,7 +429,8 @@ export class AppSession {
       appType,
       appName: o.appName,
       idleMs: o.idleMs ?? this.session.cfg.prewarmIdleMs,
-      metadata: { client: this.session.client, ...(this.id ? { appId: this.id } : {}), ...o.metadata },
+      // Its app data key too: on an E2B data volume, the data folder's place is decided by it when the app starts.
+      metadata: { client: this.session.client, ...(this.id ? { appId: this.id } : {}), ...(this.dataKey ? { [DATA_KEY_METADATA]: this.dataKey } : {}), ...o.metadata },
       logger: o.logger ?? this.session.logger,
       onEvent: (e) => {
         if (e.kind === 'created') this.emit({ event: 'prewarm', status: 'ready', sandboxId: e.sandbox.id, durationMs: e.createMs });
@@ -529,7 +530,7 @@ export class AppSession {
     this.live = { sandbox: deployment.sandbox, deployment, provider, metered: sameSandbox ? current?.metered : undefined };
     if (!sameSandbox) current?.metered?.remove();
     if (req.metered !== false) await this.startMeter();
-    const dataStays = providerInfo(provider.id).onThisMachine && this.dataKey !== undefined;
+    const dataStays = provider.data?.outlivesSandbox === true && this.dataKey !== undefined;
     const onStop = dataStays ? "destroy the sandbox (its data stays for the app's next deploy)" : 'destroy the sandbox and its data';
     const deployed: Deployed = { kind, plan, hotUpdate: plan !== undefined && !plan.restart && servesHotUpdates(spec), how, deployment, provider, url: deployment.url, sandboxId: deployment.sandbox.id, where: this.session.where(provider), outlivesProcess: providerInfo(provider.id).timeout, providerLabel: providerInfo(provider.id).label, onStop };
     const rounds = Math.max(0, Math.floor(req.fix ?? this.session.fixRounds));

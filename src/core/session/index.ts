@@ -78,6 +78,7 @@ export { formatProblem, verifyLines, verifySummary, verifyWord } from '../verify
 // A front's own verifier (its one browser), for SessionOptions.verify or the pipeline it still runs itself.
 export { Verifier } from '../verify';
 // The app data folder ($DATA_DIR): the variable's name, an app's data key (the extension's own deploys tag their
-// sandboxes with it until they go through AppSession), and its size in words.
-export { appDataKey, DATA_DIR_ENV, DATA_KEY_METADATA, formatDataSize } from '../sandbox/dataDir';
+// sandboxes with it until they go through AppSession), its size in words (`dataLabel`: in every listing), and the E2B
+// data volume option checked (`dataVolumeName`: `--data-volume`, `spawnApp.e2bDataVolume`).
+export { appDataKey, DATA_DIR_ENV, DATA_KEY_METADATA, dataLabel, dataVolumeName, formatDataSize } from '../sandbox/dataDir';
 export type { DataExport } from '../deploy/appData';

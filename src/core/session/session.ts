@@ -103,6 +103,8 @@ export interface ListedSandbox extends SandboxInfo {
   costText: string;
   /** On this machine: "sandboxed" or "not sandboxed: <why>" (undefined for a remote sandbox). */
   isolation?: string;
+  /** Bytes in its app data folder ($DATA_DIR); undefined when not known now (a paused E2B sandbox is not woken for it). */
+  dataBytes?: number;
 }
 
 /** The spend file of the headless fronts (the CLI, the MCP server): one per user, so both count against one cap. */
@@ -424,7 +426,10 @@ export class Session implements SessionHost {
     const failed: ProviderFailure[] = [];
     for (const provider of await this.providers()) {
       try {
-        for (const s of await provider.list()) sandboxes.push(this.listed(s, now));
+        const listed = await provider.list();
+        // Each data folder's size, side by side (one `du` per running E2B sandbox; a failure leaves it unknown).
+        const sizes = await Promise.all(listed.map((s) => dataSize(provider, s.id).catch(() => undefined)));
+        listed.forEach((s, i) => sandboxes.push({ ...this.listed(s, now), ...(sizes[i] !== undefined ? { dataBytes: sizes[i] } : {}) }));
       } catch (err) {
         failed.push({ provider: provider.id, label: providerInfo(provider.id).label, error: asSpawnError(err) });
       }

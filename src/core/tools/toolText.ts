@@ -6,6 +6,7 @@
 import { asSpawnError, isCancelled } from '../base/errors';
 import type { CostedSandbox } from '../deploy/cost';
 import { formatSandboxSpend } from '../deploy/cost';
+import { dataLabel } from '../sandbox/dataDir';
 import { formatUsd } from '../base/pricing';
 import type { SandboxProvider } from '../sandbox/types';
 import type { AppSpec } from '../app/spec';
@@ -96,13 +97,16 @@ export interface SandboxLine extends CostedSandbox {
   url?: string;
   /** Extra words after the cost ("orphan (its owner is gone)", "failed"). */
   notes?: string[];
+  /** Bytes in its app data folder, when known ("data 12 KB" after the cost: `dataLabel`, as the Sandboxes view). */
+  dataBytes?: number;
 }
 
 /** One sandbox of list_apps_and_sandboxes. */
 export function sandboxLine(s: SandboxLine, now: number): string {
   const left = s.endAt ? `${age(s.endAt - now)} left` : 'lives while its owner runs';
   const cost = formatSandboxSpend(s, now);
-  return `  ${s.id}  ${s.provider}  app ${s.app}  ${s.url ?? '(no URL)'}  age ${age(now - s.startedAt)}, ${left}, ${cost}${(s.notes ?? []).map((n) => `, ${n}`).join('')}`;
+  const notes = [dataLabel(s.dataBytes), ...(s.notes ?? [])].filter(Boolean);
+  return `  ${s.id}  ${s.provider}  app ${s.app}  ${s.url ?? '(no URL)'}  age ${age(now - s.startedAt)}, ${left}, ${cost}${notes.map((n) => `, ${n}`).join('')}`;
 }
 
 /** get_app_logs: the last `n` lines of an app's output. */

@@ -14,6 +14,8 @@ export interface Settings {
   maxTokens: number;
   sandboxProvider: ProviderChoice;
   e2bTemplate: string;
+  /** E2B: the team volume apps' data folders are kept on (empty: none; checked by the core's `dataVolumeName`). */
+  e2bDataVolume?: string;
   sandboxTimeoutMinutes: number;
   /** Create the E2B sandbox while the model writes (core/deploy/prewarm.ts). */
   prewarm: boolean;
@@ -87,6 +89,7 @@ function readSettings(decl: (key: string) => Declared): Settings {
     maxTokens: Math.round(num('maxTokens')),
     sandboxProvider: oneOf('sandboxProvider', PROVIDER_CHOICES),
     e2bTemplate: str('e2bTemplate') ?? String(declared('e2bTemplate')),
+    e2bDataVolume: str('e2bDataVolume'),
     sandboxTimeoutMinutes: num('sandboxTimeoutMinutes'),
     prewarm: bool('prewarm'),
     prewarmMinutes: num('prewarmMinutes'),
@@ -117,6 +120,7 @@ export async function coreConfig(settings: Settings, secrets: Secrets, sessionId
     e2bApiUrl: settings.e2bApiUrl,
     e2bSandboxUrl: settings.e2bSandboxUrl,
     e2bTemplate: settings.e2bTemplate,
+    e2bDataVolume: settings.e2bDataVolume,
     sandboxTimeoutMs: settings.sandboxTimeoutMinutes * 60_000,
     onTimeout: settings.onTimeout,
     sessionId,

@@ -1,7 +1,7 @@
 /** The Sandboxes view's items: a sandbox, its details (URL, time left, cost, phase, error), the groups. */
 import * as vscode from 'vscode';
 import { formatUsd } from '../../core/base/pricing';
-import { formatDataSize, providerInfo, runsHere, verifyLines, verifyWord } from '../../core/session';
+import { dataLabel, formatDataSize, providerInfo, runsHere, verifyLines, verifyWord } from '../../core/session';
 import type { ListError } from '../sandboxes/sandboxDiscovery';
 import type { SandboxEntry, SandboxOrigin } from '../sandboxes/sandboxEntry';
 import { fixNeeded } from '../sandboxes/sandboxEntry';
@@ -81,8 +81,7 @@ export function sandboxItem(e: SandboxEntry, node: SandboxNode): vscode.TreeItem
   // Where it runs: the session's one function (the isolation words and the sentence below come from it).
   const run = runsHere(e.provider, iso, { detail: true });
   // An empty data folder (most web apps) says nothing in the description; the tooltip always gives the size.
-  const data = e.dataBytes ? `data ${formatDataSize(e.dataBytes)}` : undefined;
-  item.description = [providerInfo(e.provider).label, e.prewarmed ? 'pre-warmed' : e.status, verifyWord(check), run.isolation, data].filter(Boolean).join(' · ');
+  item.description = [providerInfo(e.provider).label, e.prewarmed ? 'pre-warmed' : e.status, verifyWord(check), run.isolation, dataLabel(e.dataBytes)].filter(Boolean).join(' · ');
   // `:fix`: Fix with Claude is offered (a failed step, or problems found in a browser: fixNeeded, the one rule).
   item.contextValue = `sandbox:${e.status}:${e.provider}${fixNeeded(e) ? ':fix' : ''}`;
   item.iconPath =

@@ -36,7 +36,8 @@ import { openE2BShell } from './e2bShell';
 import type { E2BStep } from './errors';
 import { isNotFound, isTimeoutError, isTransient, networkCause, statusOf } from './errors';
 import type { E2BSandboxOwner } from './sandbox';
-import { E2B_APP_ROOT, E2B_DATA_DIR, E2BSandbox, sleep } from './sandbox';
+import { E2B_APP_ROOT, E2B_VOLUME_MOUNT, e2bDataDir, E2BSandbox, sleep } from './sandbox';
+import { DATA_VOLUME_METADATA, dataVolumeName } from '../dataDir';
 import type { CreateOptions, OnTimeout, Sandbox, SandboxData, SandboxInfo, SandboxProvider, Shell, ShellOptions } from '../types';
 import { packArchive, readArchive } from '../../base/tarball';
 import { METADATA_TAG } from '../types';
@@ -75,6 +76,12 @@ export interface E2BProviderOptions {
    * (`spawn-app-node-python`, e2b-template/) is known without this: its packages are checked against the version range.
    */
   preinstalled?: { npm?: readonly string[]; pip?: readonly string[] };
+  /**
+   * One of the team's E2B volumes (its name, checked by `dataVolumeName`): mounted at E2B_VOLUME_MOUNT in every new
+   * sandbox, which keeps its app's data folder there (`<mount>/<app data key>`): it outlives the sandbox, and the
+   * app's next sandbox finds it; a destroy with `data: true` removes that folder.
+   */
+  dataVolume?: string;
   logger?: Logger;
   /** Told when a sandbox this provider knew has gone (timed out, or destroyed elsewhere). */
   onVanished?: (id: string) => void;
@@ -95,10 +102,13 @@ export class E2BProvider implements SandboxProvider, E2BSandboxOwner {
   private readonly live = new Map<string, E2BSandbox>();
   private readonly logger: Logger;
   private readonly preinstalledSets: Record<'npm' | 'pip', Set<string>>;
+  /** The app data folder (dataOps below); on a data volume it outlives the sandbox. */
+  readonly data: SandboxData;
 
   constructor(private readonly opts: E2BProviderOptions) {
     if (!opts.apiKey) throw new SpawnError('deploy.no_key', 'The E2B provider needs an API key, or run the app with the local runner.', undefined, { hint: [{ key: 'e2b' }, { use: 'local' }] });
     this.logger = opts.logger ?? nullLogger;
+    this.data = { ...this.dataOps, outlivesSandbox: opts.dataVolume !== undefined };
     this.preinstalledSets = {
       npm: new Set((opts.preinstalled?.npm ?? []).map((d) => dependencyName(d, 'npm'))),
       pip: new Set((opts.preinstalled?.pip ?? []).map((d) => dependencyName(d, 'pip'))),
@@ -156,6 +166,8 @@ export class E2BProvider implements SandboxProvider, E2BSandboxOwner {
       deployId,
       // The list does not return the lifecycle: kept here, so that a reloaded window knows it too.
       onTimeout,
+      // Where its data folder is (e2bDataDir), for whoever lists it later.
+      ...(this.opts.dataVolume ? { [DATA_VOLUME_METADATA]: this.opts.dataVolume } : {}),
     };
 
     // The user's cancel does not cut the create request at once: a sandbox may already exist on E2B's side, and
@@ -175,7 +187,8 @@ export class E2BProvider implements SandboxProvider, E2BSandboxOwner {
     try {
       // Paused at the timeout (not killed), and woken by a request to its URL: the app and its shared URL survive idling.
       const lifecycle = onTimeout === 'pause' ? { onTimeout: 'pause' as const, autoResume: true } : { onTimeout: 'kill' as const };
-      sdk = await SdkSandbox.create(template, { ...this.conn(createTimeoutMs), timeoutMs, metadata, lifecycle, signal: request.signal });
+      const volumeMounts = this.opts.dataVolume ? { volumeMounts: { [E2B_VOLUME_MOUNT]: this.opts.dataVolume } } : {};
+      sdk = await SdkSandbox.create(template, { ...this.conn(createTimeoutMs), timeoutMs, metadata, lifecycle, ...volumeMounts, signal: request.signal });
     } catch (err) {
       if (cancelled || isTimeoutError(err)) await this.sweep(deployId);
       if (cancelled) throw new CancelledError();
@@ -327,24 +340,43 @@ export class E2BProvider implements SandboxProvider, E2BSandboxOwner {
     }
   }
 
-  /** A running sandbox of ours to reach its data folder (undefined: paused; a look would wake it). */
-  private async dataSdk(id: string): Promise<SdkSandbox | undefined> {
+  /**
+   * A running sandbox of ours and its data folder (e2bDataDir: on its data volume, or E2B_DATA_DIR); undefined when
+   * it is paused (a look would wake it), unless `wake`.
+   */
+  private async dataSdk(id: string, wake = false): Promise<{ sdk: SdkSandbox; dir: string } | undefined> {
     const mine = this.live.get(id);
-    if (mine && mine.state.state !== 'paused') return mine.sdk;
+    if (mine && mine.state.state !== 'paused') return { sdk: mine.sdk, dir: e2bDataDir(mine.state.metadata, id) };
     const info = (await this.list()).find((s) => s.id === id);
     if (!info) throw new SpawnError('deploy.not_found', `No sandbox ${id} was found (it may have ended already).`);
-    if (info.state === 'paused') return undefined;
+    if (info.state === 'paused' && !wake) return undefined;
     try {
-      return await SdkSandbox.connect(id, { ...this.conn(), timeoutMs: this.opts.timeoutMs ?? DEFAULTS.sandboxTimeoutMs });
+      return { sdk: await SdkSandbox.connect(id, { ...this.conn(), timeoutMs: this.opts.timeoutMs ?? DEFAULTS.sandboxTimeoutMs }), dir: e2bDataDir(info.metadata, id) };
     } catch (err) {
       throw this.toError(err, 'connect', id);
     }
   }
 
-  private async awake(id: string): Promise<SdkSandbox> {
-    const sdk = await this.dataSdk(id);
-    if (!sdk) throw new SpawnError('usage', `Sandbox ${id} is paused: resume it first (its data is kept while it is paused).`);
-    return sdk;
+  private async awake(id: string): Promise<{ sdk: SdkSandbox; dir: string }> {
+    const got = await this.dataSdk(id);
+    if (!got) throw new SpawnError('usage', `Sandbox ${id} is paused: resume it first (its data is kept while it is paused).`);
+    return got;
+  }
+
+  /**
+   * Before a destroy that takes the data (`data: true`): a data folder on a data volume outlives the sandbox, so it is
+   * removed first (a paused sandbox is woken for it). One in the sandbox's own disk goes with the sandbox.
+   */
+  private async removeVolumeData(id: string): Promise<void> {
+    const metadata = this.live.get(id)?.state.metadata ?? (await this.list()).find((s) => s.id === id)?.metadata;
+    if (!metadata?.[DATA_VOLUME_METADATA]) return;
+    const { sdk, dir } = (await this.dataSdk(id, true))!;
+    try {
+      // From the mount, by a relative name (dir's last part is a data key or a sandbox id: no quote, no slash).
+      await sdk.commands.run(`rm -rf -- './${path.posix.basename(dir)}'`, { cwd: path.posix.dirname(dir), timeoutMs: 60_000 });
+    } catch (err) {
+      throw this.toError(err, 'run', id);
+    }
   }
 
   /**
@@ -353,44 +385,48 @@ export class E2BProvider implements SandboxProvider, E2BSandboxOwner {
    * again on this side (tarball.ts) before it is saved; an import is our own archive of checked entries, unpacked there.
    * Commands run with the data folder as their cwd and relative paths.
    */
-  readonly data: SandboxData = {
+  private readonly dataOps: Omit<SandboxData, 'outlivesSandbox'> = {
     size: async (id) => {
-      const sdk = await this.dataSdk(id);
-      if (!sdk) return undefined;
-      const res = await sdk.commands.run(`mkdir -p . && find . -type f -printf '%s\\n' | awk '{s+=$1} END {print s+0}'`, { cwd: E2B_DATA_DIR, timeoutMs: 60_000 }).catch((err: unknown) => {
+      const got = await this.dataSdk(id);
+      if (!got) return undefined;
+      const res = await got.sdk.commands.run(`mkdir -p . && find . -type f -printf '%s\\n' | awk '{s+=$1} END {print s+0}'`, { cwd: got.dir, timeoutMs: 60_000 }).catch((err: unknown) => {
         throw this.toError(err, 'run', id);
       });
       return Number(res.stdout.trim()) || 0;
     },
     read: async (id, maxBytes) => {
-      const sdk = await this.awake(id);
+      const { sdk, dir } = await this.awake(id);
       const out = '../.spawn-data-export.tgz';
       try {
         const res = await sdk.commands.run(
           `find . -mindepth 1 ! -type f ! -type d | wc -l; find . -mindepth 1 \\( -type f -o -type d \\) -print0 | tar czf ${out} --null --no-recursion -T -`,
-          { cwd: E2B_DATA_DIR, timeoutMs: 5 * 60_000 },
+          { cwd: dir, timeoutMs: 5 * 60_000 },
         );
-        const bytes = await sdk.files.read(path.posix.join(E2B_DATA_DIR, out), { format: 'bytes' });
-        await sdk.commands.run(`rm -f ${out}`, { cwd: E2B_DATA_DIR }).catch(() => undefined);
+        const bytes = await sdk.files.read(path.posix.join(dir, out), { format: 'bytes' });
+        await sdk.commands.run(`rm -f ${out}`, { cwd: dir }).catch(() => undefined);
         return { entries: readArchive(bytes, `The data folder of ${id}`, maxBytes), skipped: Number(res.stdout.trim()) || 0 };
       } catch (err) {
         throw this.toError(err, 'run', id);
       }
     },
     replace: async (id, entries) => {
-      const sdk = await this.awake(id);
+      const { sdk, dir } = await this.awake(id);
       const archive = packArchive(entries);
       try {
-        await sdk.files.write(path.posix.join(E2B_DATA_DIR, '../.spawn-data-import.tgz'), new Blob([new Uint8Array(archive)]));
-        await sdk.commands.run('find . -mindepth 1 -delete && tar xzf ../.spawn-data-import.tgz --no-same-owner; s=$?; rm -f ../.spawn-data-import.tgz; exit $s', { cwd: E2B_DATA_DIR, timeoutMs: 5 * 60_000 });
+        await sdk.files.write(path.posix.join(dir, '../.spawn-data-import.tgz'), new Blob([new Uint8Array(archive)]));
+        await sdk.commands.run('find . -mindepth 1 -delete && tar xzf ../.spawn-data-import.tgz --no-same-owner; s=$?; rm -f ../.spawn-data-import.tgz; exit $s', { cwd: dir, timeoutMs: 5 * 60_000 });
       } catch (err) {
         throw this.toError(err, 'run', id);
       }
     },
   };
 
-  /** Kills a sandbox; false when E2B no longer has it (reported, never retried). Retries server errors twice. */
-  async destroy(id: string): Promise<boolean> {
+  /**
+   * Kills a sandbox; false when E2B no longer has it (reported, never retried). Retries server errors twice. `data:
+   * true`: its data folder on a data volume is removed first (removeVolumeData).
+   */
+  async destroy(id: string, opts: { data?: boolean } = {}): Promise<boolean> {
+    if (opts.data) await this.removeVolumeData(id);
     for (let attempt = 0; ; attempt++) {
       try {
         const killed = await SdkSandbox.kill(id, this.conn());
@@ -499,6 +535,7 @@ export function e2bProviderFromConfig(cfg: CoreConfig, extra: Partial<E2BProvide
     timeoutMs: cfg.sandboxTimeoutMs ?? DEFAULTS.sandboxTimeoutMs,
     onTimeout: cfg.onTimeout ?? DEFAULTS.onTimeout,
     sessionId: cfg.sessionId,
+    dataVolume: dataVolumeName(cfg.e2bDataVolume),
     ...extra,
   });
 }

@@ -6,7 +6,7 @@ import { CancelledError, isCancelled, SpawnError } from '../../base/errors';
 import type { AppFile } from '../../app/spec';
 import { DEFAULT_PORT } from '../../app/spec';
 import { checkPath } from '../../validate';
-import { DATA_DIR_ENV } from '../dataDir';
+import { DATA_DIR_ENV, DATA_VOLUME_METADATA, dataKeyOf } from '../dataDir';
 import { probeUrl } from '../probe';
 import type { BackgroundProcess, OnTimeout, RunOptions, RunResult, Sandbox, SandboxInfo, Serving } from '../types';
 import type { E2BStep } from './errors';
@@ -16,6 +16,13 @@ import { isTimeoutError } from './errors';
 export const E2B_APP_ROOT = '/home/user/app';
 /** The app's data folder ($DATA_DIR, dataDir.ts): outside the app folder, so a redeploy never touches it; it lives as long as the sandbox. */
 export const E2B_DATA_DIR = '/home/user/data';
+/** Where the data volume (dataDir.ts `dataVolumeName`) is mounted: the apps' data folders on it, one per app data key. */
+export const E2B_VOLUME_MOUNT = '/mnt/spawn-app-data';
+
+/** A sandbox's data folder: on its data volume (its metadata says which), `<mount>/<app data key>`; else E2B_DATA_DIR. */
+export function e2bDataDir(metadata: Record<string, string> | undefined, sandboxId: string): string {
+  return metadata?.[DATA_VOLUME_METADATA] ? `${E2B_VOLUME_MOUNT}/${dataKeyOf(metadata, sandboxId)}` : E2B_DATA_DIR;
+}
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
@@ -25,7 +32,7 @@ export function sleep(ms: number): Promise<void> {
 export interface E2BSandboxOwner {
   readonly scheme: 'http' | 'https';
   toError(err: unknown, step: E2BStep, sandboxId?: string, timeoutMs?: number): SpawnError;
-  destroy(id: string): Promise<boolean>;
+  destroy(id: string, opts?: { data?: boolean }): Promise<boolean>;
   extendTimeout(id: string, ms: number): Promise<void>;
 }
 
@@ -211,7 +218,7 @@ export class E2BSandbox implements Sandbox {
       HOST: '0.0.0.0',
       SPAWN_APP_PUBLIC_HOST: this.sdk.getHost(port),
       SPAWN_APP_PUBLIC_PROTOCOL: this.owner.scheme,
-      [DATA_DIR_ENV]: E2B_DATA_DIR,
+      [DATA_DIR_ENV]: e2bDataDir(this.state.metadata, this.id),
       ...extra,
     };
   }
@@ -240,13 +247,13 @@ export class E2BSandbox implements Sandbox {
     await this.owner.extendTimeout(this.id, ms);
   }
 
-  async destroy(): Promise<void> {
+  async destroy(opts: { data?: boolean } = {}): Promise<void> {
     if (this.destroyed) return;
     this.destroyed = true;
     for (const h of this.handles) void h.disconnect().catch(() => undefined);
     this.handles.clear();
     try {
-      await this.owner.destroy(this.id);
+      await this.owner.destroy(this.id, opts);
     } catch (err) {
       this.destroyed = false; // a later destroy() tries again
       throw err;

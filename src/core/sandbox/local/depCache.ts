@@ -3,8 +3,8 @@
  * express of an api app) is installed once per user into an entry, and every later app of that stack links it.
  *
  * - Where: `$SPAWN_APP_CACHE_DIR`, else `$XDG_CACHE_HOME/spawn-app/deps`, else `~/.cache/spawn-app/deps`; one
- *   entry per stack and locked set, `<stack>-<hash>` (the hash covers the packages, the platform, the Node major and
- *   whether install scripts ran). The folders are created 0700 and, like the local root, refused when they are
+ *   entry per stack and locked set, `<stack>-<hash>` (the hash covers the packages, the platform, the Node major,
+ *   whether install scripts ran and, for a Python stack, the minor version of the `python3` its steps run). The folders are created 0700 and, like the local root, refused when they are
  *   another user's, writable by others, or links.
  * - Built by the install sandbox: npm runs inside bubblewrap (scripts allowed there; `--ignore-scripts` without it)
  *   into a temporary folder of the cache that only that install may write, then a marker is written and the folder
@@ -21,7 +21,8 @@
  *   that sees the entry's packages (a `.pth` file) and installs only the extras (PIP_VENV_SCRIPT).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, constants, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { accessSync, closeSync, constants, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SpawnError } from '../../base/errors';
@@ -118,13 +119,50 @@ export interface CachePlan {
   extras: string[];
 }
 
-export function entryKey(stack: string, packages: Record<string, string>, scripts: boolean): string {
+/** `python`: the minor version of the interpreter a Python entry is built with (a venv of 3.11 is no use to 3.12). */
+export function entryKey(stack: string, packages: Record<string, string>, scripts: boolean, python?: string): string {
   const locked = Object.entries(packages).sort(([a], [b]) => a.localeCompare(b)).map(([n, v]) => `${n}@${v}`);
   const h = createHash('sha256')
-    .update(JSON.stringify({ locked, platform: process.platform, arch: process.arch, node: process.versions.node.split('.')[0], scripts }))
+    .update(JSON.stringify({ locked, platform: process.platform, arch: process.arch, node: process.versions.node.split('.')[0], scripts, ...(python ? { python } : {}) }))
     .digest('hex')
     .slice(0, 12);
   return `${stack}-${h}`;
+}
+
+const pythonVersions = new Map<string, string>();
+
+/**
+ * The minor version (`3.11`) of the first `python3` on `searchPath` (the PATH a step runs with), or `none` when there is
+ * none. Asked of the interpreter itself (isolated, no site: `-I -S`), once per interpreter file as it is now (its real
+ * path, size and change time: a system upgrade replaces it).
+ */
+export function pythonMinor(searchPath: string): string {
+  for (const dir of searchPath.split(':')) {
+    if (!dir || !path.isAbsolute(dir)) continue;
+    const file = path.join(dir, 'python3');
+    let id: string;
+    try {
+      accessSync(file, constants.X_OK);
+      const real = realpathSync(file);
+      const st = statSync(real);
+      if (!st.isFile()) continue;
+      id = `${file}\0${real}\0${st.size}\0${st.ctimeMs}`;
+    } catch {
+      continue;
+    }
+    const known = pythonVersions.get(id);
+    if (known) return known;
+    let version = 'unknown';
+    try {
+      const out = execFileSync(file, ['-I', '-S', '-c', 'import sys; print("%d.%d" % sys.version_info[:2])'], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+      if (/^\d+\.\d+$/.test(out)) version = out;
+    } catch {
+      // it does not run: its entry is keyed apart, and its build says why
+    }
+    pythonVersions.set(id, version);
+    return version;
+  }
+  return 'none';
 }
 
 function dirSize(dir: string): number {
@@ -270,7 +308,11 @@ function installedPackages(dir: string): { path: string; version: string }[] {
 export class DepCache {
   private readonly building = new Map<string, Promise<void>>();
 
-  constructor(readonly root: string) {}
+  /**
+   * `pythonPath`: the PATH a Python stack's steps run with (sandboxed or not), whose `python3` the entry's venv is
+   * made with; its minor version is part of a Python entry's key. Absent: the parent's PATH.
+   */
+  constructor(readonly root: string, private readonly pythonPath: (sandboxed: boolean) => string = () => process.env.PATH ?? '/usr/bin:/bin') {}
 
   /** The cache's own folders (the root and, for the default layout, its `spawn-app` parent), each refused when unsafe. */
   private guarded(): string[] {
@@ -312,7 +354,7 @@ export class DepCache {
     const declared = dependenciesOf(spec);
     const covered = declared.filter((d) => (ecosystem === 'pip' ? pipSatisfies(locked, d) : packagesSatisfy(locked, d)));
     if (covered.length === 0) return undefined;
-    const key = entryKey(spec.appType, locked, scripts);
+    const key = entryKey(spec.appType, locked, scripts, ecosystem === 'pip' ? pythonMinor(this.pythonPath(scripts)) : undefined);
     return { stack: spec.appType, ecosystem, key, dir: path.join(this.root, key), covered, extras: declared.filter((d) => !covered.includes(d)) };
   }
 

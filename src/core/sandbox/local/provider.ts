@@ -18,7 +18,7 @@ import { DATA_ARCHIVE_MAX_ENTRIES } from '../../base/tarball';
 import { dataKeyOf, localDataDir } from '../dataDir';
 import { notPrivate } from '../../base/notPrivate';
 import type { Isolation } from './bwrap';
-import { detectSandbox, hiddenPlaces, systemPlacesToHide, systemScanStore } from './bwrap';
+import { detectSandbox, hiddenPlaces, sandboxPath, systemPlacesToHide, systemScanStore } from './bwrap';
 import { DepCache, defaultCacheRoot } from './depCache';
 import { isSameProcess, killGroup, processStartTime } from './processes';
 import type { Limits } from './limits';
@@ -87,7 +87,9 @@ export class LocalProvider implements SandboxProvider, LocalSandboxOwner {
     this.parentEnv = opts.env ?? process.env;
     this.limits = resolveLimits(this.parentEnv, opts.limits);
     this.root = opts.root ?? defaultLocalRoot(this.parentEnv);
-    this.depCache = new DepCache(opts.cacheRoot ?? defaultCacheRoot(this.parentEnv));
+    const cacheRoot = opts.cacheRoot ?? defaultCacheRoot(this.parentEnv);
+    // A Python entry is keyed by the python3 its steps find: inside the sandbox, the PATH without the hidden places.
+    this.depCache = new DepCache(cacheRoot, (sandboxed) => (sandboxed ? sandboxPath(this.parentEnv, hiddenPlaces(this.parentEnv, this.root, [cacheRoot])).path : this.parentEnv.PATH ?? '/usr/bin:/bin'));
     this.host = opts.host ?? '127.0.0.1';
   }
 
@@ -227,6 +229,7 @@ export class LocalProvider implements SandboxProvider, LocalSandboxOwner {
 
   /** The app data folder from the host: walked and written without following a link the app put there (noFollow.ts). */
   readonly data: SandboxData = {
+    outlivesSandbox: true,
     size: async (id) => readTree(this.dataDirOf(id), { read: false, maxBytes: 0, maxEntries: DATA_ARCHIVE_MAX_ENTRIES, shown: `The data folder of ${id}` }).bytes,
     read: async (id, maxBytes) => {
       const tree = readTree(this.dataDirOf(id), { read: true, maxBytes, maxEntries: DATA_ARCHIVE_MAX_ENTRIES, shown: `The data folder of ${id}` });
