@@ -4,7 +4,10 @@
  * service" on another port); that listener must see no connection at all, while the app's own origin still works.
  */
 import assert from 'node:assert/strict';
+import { readdirSync, statSync } from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import type { AddressInfo, Socket } from 'node:net';
 import { Verifier } from '../../src/core/verify';
 import { mayReach } from '../../src/core/verify/browser';
@@ -132,6 +135,53 @@ describe('verify: the page reaches only the app’s own origin (the browser runs
     assert.ok(app.requests.includes('GET /redirect'), app.requests.join(', '));
     assert.deepEqual(host.requests, [], `the host service was reached: ${host.requests.join(', ')}`);
     assert.equal(host.connections, 0, 'the host service accepted a connection');
+  });
+
+  it('a hostile page cannot write a download onto the host’s disk (outside every sandbox limit)', async () => {
+    // Every file the browser's downloads could be in (Playwright's artifacts folders in the temp folder), with its size.
+    const downloads = () => {
+      const out = new Map<string, number>();
+      for (const d of readdirSync(os.tmpdir()).filter((n) => n.startsWith('playwright-artifacts-'))) {
+        try {
+          for (const f of readdirSync(path.join(os.tmpdir(), d))) out.set(`${d}/${f}`, statSync(path.join(os.tmpdir(), d, f)).size);
+        } catch {
+          // another run's folder, gone meanwhile
+        }
+      }
+      return out;
+    };
+    const before = downloads();
+    const seen = new Map<string, number>();
+    const total = 512 * 2 ** 20;
+    let sent = 0;
+    let finished = false;
+    const app = await listen((req, res) => {
+      // The page saves a same-origin attachment twice (a navigation, a link with download): 512 MB each, streamed.
+      if (req.url === '/') {
+        res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>Downloads</title><h1>x</h1><a id="a" href="/big?a" download="a.bin">a</a><script>document.getElementById("a").click(); setTimeout(() => { location = "/big?b"; }, 100);</script>');
+        return;
+      }
+      if (!req.url?.startsWith('/big')) return void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-disposition': 'attachment; filename="big.bin"' });
+      const chunk = Buffer.alloc(2 ** 20, 7);
+      let mine = 0;
+      const pump = () => {
+        while (mine < total) {
+          mine += chunk.length;
+          sent += chunk.length;
+          for (const [f, size] of downloads()) if (before.get(f) !== size) seen.set(f, size);
+          if (!res.write(chunk)) return void res.once('drain', pump);
+        }
+        res.end(() => (finished = true));
+      };
+      pump();
+    });
+    open.push(app);
+    await verifier.verify({ url: app.url, spec: { appType: 'webapp' } });
+    await until(() => app.requests.some((r) => r.startsWith('GET /big')), 'the page to ask for its download');
+    for (const [f, size] of downloads()) if (before.get(f) !== size) seen.set(f, size);
+    assert.deepEqual([...seen.keys()], [], `the page wrote downloads onto the host (${sent} bytes sent): ${[...seen].map(([f, n]) => `${f} ${n} B`).join(', ')}`);
+    assert.equal(finished, false, 'a whole 512 MB download was taken by the browser');
   });
 
   it('the app’s own origin is reached: its scripts, fetches and a second check of the same origin', async () => {
