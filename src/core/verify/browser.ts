@@ -243,6 +243,8 @@ export class BrowserHost {
     const context = await browser.newContext({
       viewport: WIDE_VIEWPORT,
       serviceWorkers: 'block',
+      // A download would be written to the host's disk (Playwright's temp folder), unbounded: the page saves nothing.
+      acceptDownloads: false,
       proxy: { server: `http://127.0.0.1:${proxy.port}`, bypass: hostPort(origin) },
     });
     try {
