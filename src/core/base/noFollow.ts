@@ -15,7 +15,7 @@
  * or something other than a regular file where a file goes, refuses the whole write in one sentence. (One that
  * appears while the files are written stops the write where it is met, with the same sentence.)
  */
-import { closeSync, constants, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmdirSync, rmSync, unlinkSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, lstatSync, mkdirSync, opendirSync, openSync, readdirSync, readSync, renameSync, rmdirSync, rmSync, unlinkSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -331,16 +331,19 @@ export interface TreeRead {
   skipped: string[];
   /** The regular files' bytes. */
   bytes: number;
+  /** The walk stopped at `maxEntries`: the folder holds more (its size is then at least `bytes`). */
+  more: boolean;
 }
 
 /**
  * Walks the folder `root` (one the app may be changing) without following a link: each folder opened from the one
  * before it, each file opened O_NOFOLLOW | O_NONBLOCK and checked with fstat, so a link or FIFO is never followed,
  * opened blocking or counted. With `read`, the files' content too, at most `maxBytes` in all (one sentence past it).
- * Deeper than MAX_DEPTH folders, or past `maxEntries`, the rest is skipped. A missing root: nothing.
+ * Deeper than MAX_DEPTH folders, the rest is skipped; past `maxEntries` the walk stops (`more`; with `read`, one
+ * sentence), and a folder's names past it are never read. A missing root: nothing.
  */
 export function readTree(root: string, opts: { read: boolean; maxBytes: number; maxEntries: number; shown: string }): TreeRead {
-  const out: TreeRead = { entries: [], skipped: [], bytes: 0 };
+  const out: TreeRead = { entries: [], skipped: [], bytes: 0, more: false };
   let top: Dir | undefined;
   const parent = Dir.root(path.dirname(path.resolve(root)));
   try {
@@ -353,11 +356,13 @@ export function readTree(root: string, opts: { read: boolean; maxBytes: number; 
   }
   if (!top) return out;
   const walk = (dir: Dir, prefix: string, depth: number): void => {
-    for (const name of readdirSync(dir.at('.')).sort()) {
+    const listed = someNames(dir, opts.maxEntries - out.entries.length);
+    if (listed.more) out.more = true;
+    for (const name of listed.names) {
       const rel = prefix ? `${prefix}/${name}` : name;
       if (out.entries.length >= opts.maxEntries) {
-        out.skipped.push(rel);
-        continue;
+        out.more = true;
+        break;
       }
       const st = lstatOr(dir.at(name));
       if (st?.isDirectory() && depth < MAX_DEPTH) {
@@ -393,7 +398,26 @@ export function readTree(root: string, opts: { read: boolean; maxBytes: number; 
   } finally {
     top.close();
   }
+  if (out.more && opts.read) throw new SpawnError('usage', `${opts.shown} holds more than ${opts.maxEntries} files and folders, the most Spawn App packs.`);
   return out;
+}
+
+/**
+ * At most `max` names of a folder (sorted), and whether it holds more: a folder of a million names the app made is
+ * never listed whole (reading them all blocked the host's process for seconds, at every size count).
+ */
+function someNames(dir: Dir, max: number): { names: string[]; more: boolean } {
+  const names: string[] = [];
+  const d = opendirSync(dir.at('.'));
+  try {
+    for (let e = d.readSync(); e; e = d.readSync()) {
+      if (names.length >= max) return { names: names.sort(), more: true };
+      names.push(e.name);
+    }
+  } finally {
+    d.closeSync();
+  }
+  return { names: names.sort(), more: false };
 }
 
 /** A regular file opened without following a link or blocking (undefined: not a regular file when opened). */
