@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -207,6 +207,8 @@ describe('the Python stacks on the local runner (the pip index configured here)'
       assert.ok(index.seen().some((u) => u.startsWith('/simple/python-multipart')), 'the redeploy installed the new extra');
       const marker = path.join(root, d.sandbox.id, 'home', 'ran-in-install-step');
       assert.ok(!existsSync(marker), `the app's code ran in the install step (its proxy: ${existsSync(marker) ? readFileSync(marker, 'utf8') : ''})`);
+      const lib = path.join(root, d.sandbox.id, 'venv', 'lib');
+      for (const py of existsSync(lib) ? readdirSync(lib) : []) assert.ok(!existsSync(path.join(lib, py, 'site-packages', 'zz_spawn_plant.pth')), 'the app wrote into its venv');
       assert.equal((await request(`${r.deployment.url}/api/health`)).status, 200);
     } finally {
       await provider.destroyAll();
