@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { readdirSync, statSync } from 'node:fs';
+import dgram from 'node:dgram';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -182,6 +183,35 @@ describe('verify: the page reaches only the app’s own origin (the browser runs
     for (const [f, size] of downloads()) if (before.get(f) !== size) seen.set(f, size);
     assert.deepEqual([...seen.keys()], [], `the page wrote downloads onto the host (${sent} bytes sent): ${[...seen].map(([f, n]) => `${f} ${n} B`).join(', ')}`);
     assert.equal(finished, false, 'a whole 512 MB download was taken by the browser');
+  });
+
+  it('a hostile page sends no WebRTC UDP (STUN, TURN) to a host port: not from the page, an about:blank frame, a srcdoc frame or a popup', async () => {
+    // A UDP "host service" on loopback: any datagram at all is a way out (the per-check proxy holds TCP only).
+    const udp = dgram.createSocket('udp4');
+    const datagrams: string[] = [];
+    udp.on('message', (m, from) => datagrams.push(`${m.length} B from ${from.address}:${from.port}`));
+    await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', resolve));
+    const port = udp.address().port;
+    try {
+      // The page shows nothing until its attempts had 1.5 s (the check waits for a page that fills itself), then asks for /done.
+      const page = `<!doctype html><title>RTC</title><body><script>
+  const servers = { iceServers: [{ urls: 'stun:127.0.0.1:${port}' }, { urls: 'turn:127.0.0.1:${port}?transport=udp', username: 'u', credential: 'c' }] };
+  const go = (w) => { try { const pc = new w.RTCPeerConnection(servers); pc.createDataChannel('x'); pc.createOffer().then((o) => pc.setLocalDescription(o)); } catch (e) {} };
+  go(window);
+  const frame = () => { const f = document.createElement('iframe'); f.style.display = 'none'; return f; };
+  const blank = frame(); document.body.append(blank); go(blank.contentWindow);
+  const doc = frame(); doc.srcdoc = '<p>x'; doc.onload = () => go(doc.contentWindow); document.body.append(doc);
+  const popup = window.open('about:blank'); if (popup) go(popup);
+  setTimeout(() => { document.body.append('tried'); fetch('/done'); }, 1500);
+</script>`;
+      const app = await listen((req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(req.url === '/' ? page : 'ok'));
+      open.push(app);
+      await verifier.verify({ url: app.url, spec: { appType: 'webapp' } });
+      await until(() => app.requests.includes('GET /done'), 'the page to finish its attempts');
+      assert.deepEqual(datagrams, [], 'WebRTC sent UDP to a port of this machine');
+    } finally {
+      udp.close();
+    }
   });
 
   it('the app’s own origin is reached: its scripts, fetches and a second check of the same origin', async () => {
