@@ -185,7 +185,7 @@ describe('verify: the page reaches only the app’s own origin (the browser runs
     assert.equal(finished, false, 'a whole 512 MB download was taken by the browser');
   });
 
-  it('a hostile page sends no WebRTC UDP (STUN, TURN) to a host port: not from the page, an about:blank frame, a srcdoc frame or a popup', async () => {
+  it('a hostile page sends no WebRTC UDP (STUN, TURN) to a host port: not from the page, an about:blank, srcdoc, data: or blob: frame, or a popup', async () => {
     // A UDP "host service" on loopback: any datagram at all is a way out (the per-check proxy holds TCP only).
     const udp = dgram.createSocket('udp4');
     const datagrams: string[] = [];
@@ -202,6 +202,10 @@ describe('verify: the page reaches only the app’s own origin (the browser runs
   const blank = frame(); document.body.append(blank); go(blank.contentWindow);
   const doc = frame(); doc.srcdoc = '<p>x'; doc.onload = () => go(doc.contentWindow); document.body.append(doc);
   const popup = window.open('about:blank'); if (popup) go(popup);
+  // Documents of their own (an opaque data: origin, a blob: one) that run the attempt themselves.
+  const inner = '<script>const servers = ' + JSON.stringify(servers) + '; try { const pc = new RTCPeerConnection(servers); pc.createDataChannel("x"); pc.createOffer().then((o) => pc.setLocalDescription(o)); } catch (e) {}<' + '/script>';
+  const data = frame(); data.src = 'data:text/html,' + encodeURIComponent(inner); document.body.append(data);
+  const blob = frame(); blob.src = URL.createObjectURL(new Blob([inner], { type: 'text/html' })); document.body.append(blob);
   setTimeout(() => { document.body.append('tried'); fetch('/done'); }, 1500);
 </script>`;
       const app = await listen((req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(req.url === '/' ? page : 'ok'));
