@@ -4,7 +4,8 @@
  * service" on another port); that listener must see no connection at all, while the app's own origin still works.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, statSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import dgram from 'node:dgram';
 import http from 'node:http';
 import os from 'node:os';
@@ -215,6 +216,24 @@ describe('verify: the page reaches only the app’s own origin (the browser runs
       assert.deepEqual(datagrams, [], 'WebRTC sent UDP to a port of this machine');
     } finally {
       udp.close();
+    }
+  });
+
+  it('a hostile page makes the browser look up no name it chose (a lookup would carry its data out through the resolver)', async function () {
+    // A namespace of the test's own (user, mount, network): its resolver file points at a DNS listener on its loopback.
+    const ip = ['/usr/sbin/ip', '/sbin/ip'].find((p) => existsSync(p));
+    if (!ip || spawnSync('unshare', ['-rmn', 'true']).status !== 0) this.skip();
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'spawn-verify-dns-'));
+    try {
+      const resolv = path.join(tmp, 'resolv.conf');
+      writeFileSync(resolv, 'nameserver 127.0.0.1\n');
+      const script = `${ip} link set lo up && mount --bind "$1" /etc/resolv.conf && exec "$2" --import tsx "$3" "$1" "$4"`;
+      const out = execFileSync('unshare', ['-rmn', 'sh', '-c', script, 'sh', resolv, process.execPath, path.resolve('test/helpers/dnsLeakCheck.ts'), browser], { encoding: 'utf8', timeout: 60_000 });
+      const r = JSON.parse(out.trim().split('\n').pop()!) as { title: string; names: string[] };
+      assert.equal(r.title, 'DNS', 'the hostile page was checked');
+      assert.deepEqual(r.names.filter((n) => n.endsWith('-leak.example')), [], 'the browser looked up names the page chose');
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
     }
   });
 
