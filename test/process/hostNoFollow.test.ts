@@ -304,3 +304,31 @@ describe('a data folder the app filled with more names than the host walks', () 
     }
   });
 });
+
+describe('folders the app made unreadable (chmod 000) never stop the host: the count, the export and destroy', () => {
+  it('the size count and the export leave them out; destroy removes the sandbox and its data all the same', async function () {
+    if (process.platform !== 'linux') this.skip();
+    this.timeout(60_000);
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'spawn-nofollow-perm-'));
+    const root = path.join(tmp, 'sandboxes');
+    const provider = new LocalProvider({ root, network: false });
+    try {
+      const sb = await provider.create({ appName: 'perm', appType: 'webapp' });
+      // The app's code (sandboxed where bwrap works; its uid is the user's on the host) locks folders of its app folder,
+      // home and data folder: no permission at all, or read-only with files in them; a file it cannot read.
+      const lock = `for d in "$PWD" "$HOME" "$DATA_DIR"; do mkdir -p "$d/locked/inner" "$d/readonly" && echo x > "$d/locked/inner/f" && echo x > "$d/readonly/f" && echo x > "$d/unreadable" && chmod 000 "$d/locked/inner" "$d/locked" "$d/unreadable" && chmod 500 "$d/readonly"; done; echo locked`;
+      const made = await sb.run(lock);
+      assert.match(made.stdout, /locked/, made.stderr);
+      await provider.data.size(sb.id);
+      const exported = await exportData(provider, sb.id, path.join(tmp, 'data.tar.gz'));
+      assert.ok(exported.files >= 1, exported.message);
+      await sb.destroy({ data: true });
+      assert.deepEqual(readdirSync(root).filter((n) => n.startsWith('local-')), [], 'the sandbox folder is gone');
+      assert.ok(!existsSync(path.join(root, '.data', sb.id)), 'its data folder is gone');
+    } finally {
+      await provider.destroyAll().catch(() => undefined);
+      execFileSync('chmod', ['-R', 'u+rwx', tmp]);
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});
