@@ -322,6 +322,10 @@ describe('folders the app made unreadable (chmod 000) never stop the host: the c
       await provider.data.size(sb.id);
       const exported = await exportData(provider, sb.id, path.join(tmp, 'data.tar.gz'));
       assert.ok(exported.files >= 1, exported.message);
+      // Then the folders themselves: the data folder and the home, locked whole.
+      const whole = await sb.run('chmod 000 "$DATA_DIR" "$HOME" && echo locked');
+      assert.match(whole.stdout, /locked/, whole.stderr);
+      if (process.getuid?.() !== 0) await assert.rejects(provider.data.size(sb.id), { message: /^The data folder of local-\w+ cannot be read: its permissions were taken away \(chmod\)\.$/ });
       await sb.destroy({ data: true });
       assert.deepEqual(readdirSync(root).filter((n) => n.startsWith('local-')), [], 'the sandbox folder is gone');
       assert.ok(!existsSync(path.join(root, '.data', sb.id)), 'its data folder is gone');

@@ -15,7 +15,7 @@
  * or something other than a regular file where a file goes, refuses the whole write in one sentence. (One that
  * appears while the files are written stops the write where it is met, with the same sentence.)
  */
-import { closeSync, constants, existsSync, fstatSync, lstatSync, mkdirSync, opendirSync, openSync, readdirSync, readSync, renameSync, rmdirSync, rmSync, unlinkSync } from 'node:fs';
+import { chmodSync, closeSync, constants, existsSync, fstatSync, lstatSync, mkdirSync, opendirSync, openSync, readdirSync, readSync, renameSync, rmdirSync, rmSync, unlinkSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -47,6 +47,13 @@ class Dir {
   close(): void {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
+  }
+
+  /** Gives the user back read, write and search on this folder when it is theirs and lacks one (for its removal). */
+  ownAgain(): void {
+    if (this.fd === undefined) return;
+    const st = fstatSync(this.fd);
+    if (st.uid === process.getuid?.() && (st.mode & 0o700) !== 0o700) chmodSync(`/proc/self/fd/${this.fd}`, (st.mode & 0o777) | 0o700);
   }
 
   /** Opens a folder Spawn App itself made or was given (the root of the work): its path is trusted. */
@@ -237,19 +244,57 @@ const MAX_ROUNDS = 100_000;
 /** Moves the folder `name` of `from` into `top` under a fresh name; false when it is not a folder (removed in place). */
 type Spill = (from: Dir, name: string) => boolean;
 
-/** The folder `name` of `dir`, opened without following a link; undefined when it is gone, a link or not a folder. */
-function folderOrNone(dir: Dir, name: string): Dir | undefined {
+/**
+ * The folder `name` of `dir`, opened without following a link; undefined when it is gone, a link or not a folder (or,
+ * with `unreadable`, one that cannot be opened for want of permission).
+ */
+function folderOrNone(dir: Dir, name: string, unreadable = false): Dir | undefined {
   try {
     return dir.child(name);
   } catch (err) {
-    if (!(err instanceof NotAFolder)) throw err;
+    if (!(err instanceof NotAFolder) && !(unreadable && (err as NodeJS.ErrnoException).code === 'EACCES')) throw err;
     return undefined;
   }
 }
 
-/** Removes the entry `name` of `dir`: a folder's content first, each sub-folder opened from its parent; a link is removed, never followed. */
+/** Linux's O_PATH: a descriptor that names an inode without opening it. */
+const O_PATH = 0o10000000;
+
+/**
+ * The folder `name` of `dir` that the user cannot open although it is theirs (the app took their permissions away:
+ * chmod 000): read, write and search given back through an O_PATH descriptor of that very folder (a link there is
+ * never followed), then opened. Undefined when it is not such a folder.
+ */
+function reopenLocked(dir: Dir, name: string): Dir | undefined {
+  let fd: number;
+  try {
+    fd = openSync(dir.at(name), O_PATH | constants.O_NOFOLLOW);
+  } catch {
+    return undefined;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isDirectory() || st.uid !== process.getuid?.()) return undefined;
+    chmodSync(`/proc/self/fd/${fd}`, (st.mode & 0o777) | 0o700);
+  } finally {
+    closeSync(fd);
+  }
+  return folderOrNone(dir, name);
+}
+
+/**
+ * Removes the entry `name` of `dir`: a folder's content first, each sub-folder opened from its parent; a link is
+ * removed, never followed. A folder of the user's that the app locked (no read, write or search) is unlocked first.
+ */
 function removeIn(dir: Dir, name: string, spill: Spill, depth: number, again = true): void {
-  const sub = folderOrNone(dir, name);
+  let sub: Dir | undefined;
+  try {
+    sub = folderOrNone(dir, name);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EACCES' || !viaFd()) throw err;
+    sub = reopenLocked(dir, name);
+    if (!sub) throw err;
+  }
   if (!sub) {
     try {
       unlinkSync(dir.at(name));
@@ -259,6 +304,7 @@ function removeIn(dir: Dir, name: string, spill: Spill, depth: number, again = t
     return;
   }
   try {
+    sub.ownAgain();
     for (const n of readdirSync(sub.at('.'))) {
       if (depth >= MAX_DEPTH && spill(sub, n)) continue;
       removeIn(sub, n, spill, depth + 1);
@@ -299,7 +345,8 @@ export function removeTree(target: string): void {
       try {
         top = parent.child(base);
       } catch (err) {
-        if (!(err instanceof NotAFolder)) throw err;
+        // A link (removed, never followed), or a folder the app locked: removeIn unlocks it.
+        if (!(err instanceof NotAFolder) && (err as NodeJS.ErrnoException).code !== 'EACCES') throw err;
       }
       let spilled = 0;
       const spill: Spill = (from, n) => {
@@ -350,6 +397,7 @@ export function readTree(root: string, opts: { read: boolean; maxBytes: number; 
     top = parent.child(path.basename(path.resolve(root)));
   } catch (err) {
     if (err instanceof NotAFolder) throw new SpawnError('blocked', `${opts.shown} is ${err.message}, not a folder; Spawn App never follows it.`);
+    if ((err as NodeJS.ErrnoException).code === 'EACCES') throw new SpawnError('blocked', `${opts.shown} cannot be read: its permissions were taken away (chmod).`);
     throw err;
   } finally {
     parent.close();
@@ -366,9 +414,9 @@ export function readTree(root: string, opts: { read: boolean; maxBytes: number; 
       }
       const st = lstatOr(dir.at(name));
       if (st?.isDirectory() && depth < MAX_DEPTH) {
-        const sub = folderOrNone(dir, name);
+        const sub = folderOrNone(dir, name, true);
         if (!sub) {
-          out.skipped.push(rel); // swapped for a link (or gone) since the lstat
+          out.skipped.push(rel); // swapped for a link (or gone) since the lstat, or made unreadable
           continue;
         }
         try {
