@@ -15,6 +15,8 @@ import { deploy, redeploy } from '../../src/core/deploy/deploy';
 import type { Deployment } from '../../src/core/deploy/deploy';
 import { requireSandbox } from '../helpers/sandbox';
 import { DepCache, MARKER } from '../../src/core/sandbox/local/depCache';
+import { readTree } from '../../src/core/base/noFollow';
+import { exportData } from '../../src/core/deploy/appData';
 import { LocalProvider } from '../../src/core/sandbox/local/provider';
 import type { AppSpec } from '../../src/core/app/spec';
 import { BIN, ensureBuilt } from '../helpers/cli';
@@ -267,6 +269,69 @@ describe('a sandbox the app filled with a very deep chain of folders is still re
       assert.deepEqual(readdirSync(root).filter((n) => n.startsWith('local-')), [], 'no sandbox is left in the sandboxes folder');
     } finally {
       await provider.destroyAll();
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a data folder the app filled with more names than the host walks', () => {
+  it('the size count and the export never list past their bound: the export refuses in one sentence, the count stops', async function () {
+    if (process.platform !== 'linux') this.skip();
+    this.timeout(60_000);
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'spawn-nofollow-many-'));
+    const root = path.join(tmp, 'sandboxes');
+    const provider = new LocalProvider({ root, network: false });
+    try {
+      const sb = await provider.create({ appName: 'many', appType: 'webapp' });
+      // The app's code (sandboxed where bwrap works) fills its data folder, which the host walks for its size after
+      // every deploy and for an export (bounded at DATA_ARCHIVE_MAX_ENTRIES; here a bound of 10 stands for it).
+      const made = await sb.run(`${JSON.stringify(process.execPath)} -e "const f=require('fs'),d=process.env.DATA_DIR+'/many';f.mkdirSync(d);for(let i=0;i<1000;i++)f.closeSync(f.openSync(d+'/'+i,'w'));console.log('made')"`);
+      assert.match(made.stdout, /made/, made.stderr);
+      const dataDir = path.join(root, '.data', sb.id);
+      // Before: every name was read (a million of them blocked the host's process for 6 s at each count), and the export
+      // packed the first ones and counted the rest as left-out "links, FIFOs or devices".
+      const walked = readTree(dataDir, { read: false, maxBytes: 0, maxEntries: 10, shown: 'The data folder' });
+      assert.equal(walked.entries.length, 10);
+      assert.equal(walked.more, true, 'the count says there is more');
+      assert.deepEqual(walked.skipped, [], 'the names past the bound are not read (nor listed as skipped)');
+      assert.throws(() => readTree(dataDir, { read: true, maxBytes: 2 ** 20, maxEntries: 10, shown: 'The data folder' }), { message: /^The data folder holds more than 10 files and folders, the most Spawn App packs\.$/ });
+      // The provider's own count and export, at their real bound: the folder is under it, so both work.
+      assert.equal(await provider.data.size(sb.id), 0);
+      assert.equal((await exportData(provider, sb.id, path.join(tmp, 'data.tar.gz'))).files, 1000);
+    } finally {
+      await provider.destroyAll();
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('folders the app made unreadable (chmod 000) never stop the host: the count, the export and destroy', () => {
+  it('the size count and the export leave them out; destroy removes the sandbox and its data all the same', async function () {
+    if (process.platform !== 'linux') this.skip();
+    this.timeout(60_000);
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'spawn-nofollow-perm-'));
+    const root = path.join(tmp, 'sandboxes');
+    const provider = new LocalProvider({ root, network: false });
+    try {
+      const sb = await provider.create({ appName: 'perm', appType: 'webapp' });
+      // The app's code (sandboxed where bwrap works; its uid is the user's on the host) locks folders of its app folder,
+      // home and data folder: no permission at all, or read-only with files in them; a file it cannot read.
+      const lock = `for d in "$PWD" "$HOME" "$DATA_DIR"; do mkdir -p "$d/locked/inner" "$d/readonly" && echo x > "$d/locked/inner/f" && echo x > "$d/readonly/f" && echo x > "$d/unreadable" && chmod 000 "$d/locked/inner" "$d/locked" "$d/unreadable" && chmod 500 "$d/readonly"; done; echo locked`;
+      const made = await sb.run(lock);
+      assert.match(made.stdout, /locked/, made.stderr);
+      await provider.data.size(sb.id);
+      const exported = await exportData(provider, sb.id, path.join(tmp, 'data.tar.gz'));
+      assert.ok(exported.files >= 1, exported.message);
+      // Then the folders themselves: the data folder and the home, locked whole.
+      const whole = await sb.run('chmod 000 "$DATA_DIR" "$HOME" && echo locked');
+      assert.match(whole.stdout, /locked/, whole.stderr);
+      if (process.getuid?.() !== 0) await assert.rejects(provider.data.size(sb.id), { message: /^The data folder of local-\w+ cannot be read: its permissions were taken away \(chmod\)\.$/ });
+      await sb.destroy({ data: true });
+      assert.deepEqual(readdirSync(root).filter((n) => n.startsWith('local-')), [], 'the sandbox folder is gone');
+      assert.ok(!existsSync(path.join(root, '.data', sb.id)), 'its data folder is gone');
+    } finally {
+      await provider.destroyAll().catch(() => undefined);
+      execFileSync('chmod', ['-R', 'u+rwx', tmp]);
       rmSync(tmp, { recursive: true, force: true });
     }
   });

@@ -6,11 +6,11 @@
  * only inside the install sandbox (no host home, no way out).
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { deploy } from '../../src/core/deploy/deploy';
+import { deploy, redeploy } from '../../src/core/deploy/deploy';
 import type { SpawnEvent } from '../../src/core/base/events';
 import { LocalProvider } from '../../src/core/sandbox/local/provider';
 import { templateSpec, withScaffold } from '../../src/core/stacks';
@@ -153,6 +153,50 @@ describe('the Python stacks on the local runner (the pip index configured here)'
       await provider.destroyAll();
       await index.close();
       rmSync(secret, { force: true });
+    }
+  });
+
+  it('the running app cannot reach into the next install step: a redeploy that adds an extra never runs the app\'s code there (its proxy, registry settings)', async () => {
+    // The app (no network) keeps planting a .pth into its own venv's site-packages: the redeploy below installs an extra
+    // while it still runs, and the install step (which alone has the install proxy: public addresses even with the
+    // network off, and the registries of the user's settings) starts that venv's interpreter.
+    const plant = [
+      'import glob, os, threading, time',
+      'def _spawn_plant():',
+      '    line = "import os; os.environ.get(\'SPAWN_APP_PIP_CONFIG\') and open(os.environ[\'HOME\'] + \'/ran-in-install-step\', \'w\').write(os.environ.get(\'http_proxy\', \'\'))\\n"',
+      '    done = set()',
+      '    while True:',
+      '        for d in glob.glob(os.environ["HOME"] + "/.spawn-venv/lib/python3*/site-packages") + glob.glob(os.environ.get("VIRTUAL_ENV", "/nonexistent") + "/lib/python3*/site-packages"):',
+      '            try:',
+      '                ino = os.stat(d).st_ino',
+      '                if ino in done: continue',
+      '                open(d + "/zz_spawn_plant.pth", "w").write(line)',
+      '                done.add(ino)',
+      '            except OSError: pass',
+      '        time.sleep(0.002)',
+      'threading.Thread(target=_spawn_plant, daemon=True).start()',
+      '',
+    ].join('\n');
+    const index = await FakePyPI.start([{ name: 'httpx', version: '99.0.0' }, { name: 'python-multipart', version: '99.0.0' }]);
+    const provider = new LocalProvider({ root, cacheRoot: CACHE, network: false, env: { ...process.env, PIP_INDEX_URL: index.url } });
+    try {
+      const base = templateSpec('python-api', 'notes');
+      const files = base.files.map((f) => (f.path === 'main.py' ? { ...f, content: plant + f.content } : f));
+      const spec = withScaffold({ ...base, files, dependencies: ['httpx'] });
+      const d = await deploy({ spec, provider, verify: false });
+      assert.equal((await request(`${d.url}/api/health`)).status, 200);
+      const next = withScaffold({ ...spec, dependencies: ['httpx', 'python-multipart'] });
+      assert.ok(!hasErrors(validateSpec(next)), 'python-multipart is an allowed extra');
+      const r = await redeploy(d, next, { provider, verify: false });
+      assert.ok(index.seen().some((u) => u.startsWith('/simple/python-multipart')), 'the redeploy installed the new extra');
+      const marker = path.join(root, d.sandbox.id, 'home', 'ran-in-install-step');
+      assert.ok(!existsSync(marker), `the app's code ran in the install step (its proxy: ${existsSync(marker) ? readFileSync(marker, 'utf8') : ''})`);
+      const lib = path.join(root, d.sandbox.id, 'venv', 'lib');
+      for (const py of existsSync(lib) ? readdirSync(lib) : []) assert.ok(!existsSync(path.join(lib, py, 'site-packages', 'zz_spawn_plant.pth')), 'the app wrote into its venv');
+      assert.equal((await request(`${r.deployment.url}/api/health`)).status, 200);
+    } finally {
+      await provider.destroyAll();
+      await index.close();
     }
   });
 

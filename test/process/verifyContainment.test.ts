@@ -4,7 +4,12 @@
  * service" on another port); that listener must see no connection at all, while the app's own origin still works.
  */
 import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import dgram from 'node:dgram';
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import type { AddressInfo, Socket } from 'node:net';
 import { Verifier } from '../../src/core/verify';
 import { mayReach } from '../../src/core/verify/browser';
@@ -132,6 +137,104 @@ describe('verify: the page reaches only the app’s own origin (the browser runs
     assert.ok(app.requests.includes('GET /redirect'), app.requests.join(', '));
     assert.deepEqual(host.requests, [], `the host service was reached: ${host.requests.join(', ')}`);
     assert.equal(host.connections, 0, 'the host service accepted a connection');
+  });
+
+  it('a hostile page cannot write a download onto the host’s disk (outside every sandbox limit)', async () => {
+    // Every file the browser's downloads could be in (Playwright's artifacts folders in the temp folder), with its size.
+    const downloads = () => {
+      const out = new Map<string, number>();
+      for (const d of readdirSync(os.tmpdir()).filter((n) => n.startsWith('playwright-artifacts-'))) {
+        try {
+          for (const f of readdirSync(path.join(os.tmpdir(), d))) out.set(`${d}/${f}`, statSync(path.join(os.tmpdir(), d, f)).size);
+        } catch {
+          // another run's folder, gone meanwhile
+        }
+      }
+      return out;
+    };
+    const before = downloads();
+    const seen = new Map<string, number>();
+    const total = 512 * 2 ** 20;
+    let sent = 0;
+    let finished = false;
+    const app = await listen((req, res) => {
+      // The page saves a same-origin attachment twice (a navigation, a link with download): 512 MB each, streamed.
+      if (req.url === '/') {
+        res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>Downloads</title><h1>x</h1><a id="a" href="/big?a" download="a.bin">a</a><script>document.getElementById("a").click(); setTimeout(() => { location = "/big?b"; }, 100);</script>');
+        return;
+      }
+      if (!req.url?.startsWith('/big')) return void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-disposition': 'attachment; filename="big.bin"' });
+      const chunk = Buffer.alloc(2 ** 20, 7);
+      let mine = 0;
+      const pump = () => {
+        while (mine < total) {
+          mine += chunk.length;
+          sent += chunk.length;
+          for (const [f, size] of downloads()) if (before.get(f) !== size) seen.set(f, size);
+          if (!res.write(chunk)) return void res.once('drain', pump);
+        }
+        res.end(() => (finished = true));
+      };
+      pump();
+    });
+    open.push(app);
+    await verifier.verify({ url: app.url, spec: { appType: 'webapp' } });
+    await until(() => app.requests.some((r) => r.startsWith('GET /big')), 'the page to ask for its download');
+    for (const [f, size] of downloads()) if (before.get(f) !== size) seen.set(f, size);
+    assert.deepEqual([...seen.keys()], [], `the page wrote downloads onto the host (${sent} bytes sent): ${[...seen].map(([f, n]) => `${f} ${n} B`).join(', ')}`);
+    assert.equal(finished, false, 'a whole 512 MB download was taken by the browser');
+  });
+
+  it('a hostile page sends no WebRTC UDP (STUN, TURN) to a host port: not from the page, an about:blank, srcdoc, data: or blob: frame, or a popup', async () => {
+    // A UDP "host service" on loopback: any datagram at all is a way out (the per-check proxy holds TCP only).
+    const udp = dgram.createSocket('udp4');
+    const datagrams: string[] = [];
+    udp.on('message', (m, from) => datagrams.push(`${m.length} B from ${from.address}:${from.port}`));
+    await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', resolve));
+    const port = udp.address().port;
+    try {
+      // The page shows nothing until its attempts had 1.5 s (the check waits for a page that fills itself), then asks for /done.
+      const page = `<!doctype html><title>RTC</title><body><script>
+  const servers = { iceServers: [{ urls: 'stun:127.0.0.1:${port}' }, { urls: 'turn:127.0.0.1:${port}?transport=udp', username: 'u', credential: 'c' }] };
+  const go = (w) => { try { const pc = new w.RTCPeerConnection(servers); pc.createDataChannel('x'); pc.createOffer().then((o) => pc.setLocalDescription(o)); } catch (e) {} };
+  go(window);
+  const frame = () => { const f = document.createElement('iframe'); f.style.display = 'none'; return f; };
+  const blank = frame(); document.body.append(blank); go(blank.contentWindow);
+  const doc = frame(); doc.srcdoc = '<p>x'; doc.onload = () => go(doc.contentWindow); document.body.append(doc);
+  const popup = window.open('about:blank'); if (popup) go(popup);
+  // Documents of their own (an opaque data: origin, a blob: one) that run the attempt themselves.
+  const inner = '<script>const servers = ' + JSON.stringify(servers) + '; try { const pc = new RTCPeerConnection(servers); pc.createDataChannel("x"); pc.createOffer().then((o) => pc.setLocalDescription(o)); } catch (e) {}<' + '/script>';
+  const data = frame(); data.src = 'data:text/html,' + encodeURIComponent(inner); document.body.append(data);
+  const blob = frame(); blob.src = URL.createObjectURL(new Blob([inner], { type: 'text/html' })); document.body.append(blob);
+  setTimeout(() => { document.body.append('tried'); fetch('/done'); }, 1500);
+</script>`;
+      const app = await listen((req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(req.url === '/' ? page : 'ok'));
+      open.push(app);
+      await verifier.verify({ url: app.url, spec: { appType: 'webapp' } });
+      await until(() => app.requests.includes('GET /done'), 'the page to finish its attempts');
+      assert.deepEqual(datagrams, [], 'WebRTC sent UDP to a port of this machine');
+    } finally {
+      udp.close();
+    }
+  });
+
+  it('a hostile page makes the browser look up no name it chose (a lookup would carry its data out through the resolver)', async function () {
+    // A namespace of the test's own (user, mount, network): its resolver file points at a DNS listener on its loopback.
+    const ip = ['/usr/sbin/ip', '/sbin/ip'].find((p) => existsSync(p));
+    if (!ip || spawnSync('unshare', ['-rmn', 'true']).status !== 0) this.skip();
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'spawn-verify-dns-'));
+    try {
+      const resolv = path.join(tmp, 'resolv.conf');
+      writeFileSync(resolv, 'nameserver 127.0.0.1\n');
+      const script = `${ip} link set lo up && mount --bind "$1" /etc/resolv.conf && exec "$2" --import tsx "$3" "$1" "$4"`;
+      const out = execFileSync('unshare', ['-rmn', 'sh', '-c', script, 'sh', resolv, process.execPath, path.resolve('test/helpers/dnsLeakCheck.ts'), browser], { encoding: 'utf8', timeout: 60_000 });
+      const r = JSON.parse(out.trim().split('\n').pop()!) as { title: string; names: string[] };
+      assert.equal(r.title, 'DNS', 'the hostile page was checked');
+      assert.deepEqual(r.names.filter((n) => n.endsWith('-leak.example')), [], 'the browser looked up names the page chose');
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 
   it('the app’s own origin is reached: its scripts, fetches and a second check of the same origin', async () => {

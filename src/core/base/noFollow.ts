@@ -15,7 +15,7 @@
  * or something other than a regular file where a file goes, refuses the whole write in one sentence. (One that
  * appears while the files are written stops the write where it is met, with the same sentence.)
  */
-import { closeSync, constants, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmdirSync, rmSync, unlinkSync } from 'node:fs';
+import { chmodSync, closeSync, constants, existsSync, fstatSync, lstatSync, mkdirSync, opendirSync, openSync, readdirSync, readSync, renameSync, rmdirSync, rmSync, unlinkSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -47,6 +47,13 @@ class Dir {
   close(): void {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
+  }
+
+  /** Gives the user back read, write and search on this folder when it is theirs and lacks one (for its removal). */
+  ownAgain(): void {
+    if (this.fd === undefined) return;
+    const st = fstatSync(this.fd);
+    if (st.uid === process.getuid?.() && (st.mode & 0o700) !== 0o700) chmodSync(`/proc/self/fd/${this.fd}`, (st.mode & 0o777) | 0o700);
   }
 
   /** Opens a folder Spawn App itself made or was given (the root of the work): its path is trusted. */
@@ -237,19 +244,57 @@ const MAX_ROUNDS = 100_000;
 /** Moves the folder `name` of `from` into `top` under a fresh name; false when it is not a folder (removed in place). */
 type Spill = (from: Dir, name: string) => boolean;
 
-/** The folder `name` of `dir`, opened without following a link; undefined when it is gone, a link or not a folder. */
-function folderOrNone(dir: Dir, name: string): Dir | undefined {
+/**
+ * The folder `name` of `dir`, opened without following a link; undefined when it is gone, a link or not a folder (or,
+ * with `unreadable`, one that cannot be opened for want of permission).
+ */
+function folderOrNone(dir: Dir, name: string, unreadable = false): Dir | undefined {
   try {
     return dir.child(name);
   } catch (err) {
-    if (!(err instanceof NotAFolder)) throw err;
+    if (!(err instanceof NotAFolder) && !(unreadable && (err as NodeJS.ErrnoException).code === 'EACCES')) throw err;
     return undefined;
   }
 }
 
-/** Removes the entry `name` of `dir`: a folder's content first, each sub-folder opened from its parent; a link is removed, never followed. */
+/** Linux's O_PATH: a descriptor that names an inode without opening it. */
+const O_PATH = 0o10000000;
+
+/**
+ * The folder `name` of `dir` that the user cannot open although it is theirs (the app took their permissions away:
+ * chmod 000): read, write and search given back through an O_PATH descriptor of that very folder (a link there is
+ * never followed), then opened. Undefined when it is not such a folder.
+ */
+function reopenLocked(dir: Dir, name: string): Dir | undefined {
+  let fd: number;
+  try {
+    fd = openSync(dir.at(name), O_PATH | constants.O_NOFOLLOW);
+  } catch {
+    return undefined;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isDirectory() || st.uid !== process.getuid?.()) return undefined;
+    chmodSync(`/proc/self/fd/${fd}`, (st.mode & 0o777) | 0o700);
+  } finally {
+    closeSync(fd);
+  }
+  return folderOrNone(dir, name);
+}
+
+/**
+ * Removes the entry `name` of `dir`: a folder's content first, each sub-folder opened from its parent; a link is
+ * removed, never followed. A folder of the user's that the app locked (no read, write or search) is unlocked first.
+ */
 function removeIn(dir: Dir, name: string, spill: Spill, depth: number, again = true): void {
-  const sub = folderOrNone(dir, name);
+  let sub: Dir | undefined;
+  try {
+    sub = folderOrNone(dir, name);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EACCES' || !viaFd()) throw err;
+    sub = reopenLocked(dir, name);
+    if (!sub) throw err;
+  }
   if (!sub) {
     try {
       unlinkSync(dir.at(name));
@@ -259,6 +304,7 @@ function removeIn(dir: Dir, name: string, spill: Spill, depth: number, again = t
     return;
   }
   try {
+    sub.ownAgain();
     for (const n of readdirSync(sub.at('.'))) {
       if (depth >= MAX_DEPTH && spill(sub, n)) continue;
       removeIn(sub, n, spill, depth + 1);
@@ -299,7 +345,8 @@ export function removeTree(target: string): void {
       try {
         top = parent.child(base);
       } catch (err) {
-        if (!(err instanceof NotAFolder)) throw err;
+        // A link (removed, never followed), or a folder the app locked: removeIn unlocks it.
+        if (!(err instanceof NotAFolder) && (err as NodeJS.ErrnoException).code !== 'EACCES') throw err;
       }
       let spilled = 0;
       const spill: Spill = (from, n) => {
@@ -331,39 +378,45 @@ export interface TreeRead {
   skipped: string[];
   /** The regular files' bytes. */
   bytes: number;
+  /** The walk stopped at `maxEntries`: the folder holds more (its size is then at least `bytes`). */
+  more: boolean;
 }
 
 /**
  * Walks the folder `root` (one the app may be changing) without following a link: each folder opened from the one
  * before it, each file opened O_NOFOLLOW | O_NONBLOCK and checked with fstat, so a link or FIFO is never followed,
  * opened blocking or counted. With `read`, the files' content too, at most `maxBytes` in all (one sentence past it).
- * Deeper than MAX_DEPTH folders, or past `maxEntries`, the rest is skipped. A missing root: nothing.
+ * Deeper than MAX_DEPTH folders, the rest is skipped; past `maxEntries` the walk stops (`more`; with `read`, one
+ * sentence), and a folder's names past it are never read. A missing root: nothing.
  */
 export function readTree(root: string, opts: { read: boolean; maxBytes: number; maxEntries: number; shown: string }): TreeRead {
-  const out: TreeRead = { entries: [], skipped: [], bytes: 0 };
+  const out: TreeRead = { entries: [], skipped: [], bytes: 0, more: false };
   let top: Dir | undefined;
   const parent = Dir.root(path.dirname(path.resolve(root)));
   try {
     top = parent.child(path.basename(path.resolve(root)));
   } catch (err) {
     if (err instanceof NotAFolder) throw new SpawnError('blocked', `${opts.shown} is ${err.message}, not a folder; Spawn App never follows it.`);
+    if ((err as NodeJS.ErrnoException).code === 'EACCES') throw new SpawnError('blocked', `${opts.shown} cannot be read: its permissions were taken away (chmod).`);
     throw err;
   } finally {
     parent.close();
   }
   if (!top) return out;
   const walk = (dir: Dir, prefix: string, depth: number): void => {
-    for (const name of readdirSync(dir.at('.')).sort()) {
+    const listed = someNames(dir, opts.maxEntries - out.entries.length);
+    if (listed.more) out.more = true;
+    for (const name of listed.names) {
       const rel = prefix ? `${prefix}/${name}` : name;
       if (out.entries.length >= opts.maxEntries) {
-        out.skipped.push(rel);
-        continue;
+        out.more = true;
+        break;
       }
       const st = lstatOr(dir.at(name));
       if (st?.isDirectory() && depth < MAX_DEPTH) {
-        const sub = folderOrNone(dir, name);
+        const sub = folderOrNone(dir, name, true);
         if (!sub) {
-          out.skipped.push(rel); // swapped for a link (or gone) since the lstat
+          out.skipped.push(rel); // swapped for a link (or gone) since the lstat, or made unreadable
           continue;
         }
         try {
@@ -393,7 +446,26 @@ export function readTree(root: string, opts: { read: boolean; maxBytes: number; 
   } finally {
     top.close();
   }
+  if (out.more && opts.read) throw new SpawnError('usage', `${opts.shown} holds more than ${opts.maxEntries} files and folders, the most Spawn App packs.`);
   return out;
+}
+
+/**
+ * At most `max` names of a folder (sorted), and whether it holds more: a folder of a million names the app made is
+ * never listed whole (reading them all blocked the host's process for seconds, at every size count).
+ */
+function someNames(dir: Dir, max: number): { names: string[]; more: boolean } {
+  const names: string[] = [];
+  const d = opendirSync(dir.at('.'));
+  try {
+    for (let e = d.readSync(); e; e = d.readSync()) {
+      if (names.length >= max) return { names: names.sort(), more: true };
+      names.push(e.name);
+    }
+  } finally {
+    d.closeSync();
+  }
+  return { names: names.sort(), more: false };
 }
 
 /** A regular file opened without following a link or blocking (undefined: not a regular file when opened). */

@@ -148,6 +148,15 @@ interface Tab {
  */
 const QUIET_ARGS = ['--disable-background-networking', '--dns-prefetch-disable', '--no-pings', '--force-webrtc-ip-handling-policy=disable_non_proxied_udp', '--disable-features=NetworkPrediction'];
 
+/**
+ * Run in every document of the check's context before its own scripts (the page, every frame, about:blank and srcdoc
+ * ones included, popups): no WebRTC. Its UDP (STUN, TURN) passes no proxy and no route, so a page could send datagrams
+ * to any UDP port of this machine; the switch that should stop it (`--force-webrtc-ip-handling-policy`) is not in
+ * current Chromium builds (the policy is a profile preference there). Without the constructor nothing opens a peer
+ * connection: workers have none.
+ */
+const NO_WEBRTC = `for (const k of ['RTCPeerConnection', 'webkitRTCPeerConnection', 'RTCDataChannel', 'RTCIceTransport', 'RTCSctpTransport', 'RTCDtlsTransport', 'RTCRtpSender', 'RTCRtpReceiver', 'RTCRtpTransceiver']) { try { delete globalThis[k]; } catch (e) {} }`;
+
 /** A proxy that answers nothing: every connection is closed at once (what the page may not reach is sent here). */
 async function refusingProxy(): Promise<net.Server> {
   const server = net.createServer((socket) => socket.destroy());
@@ -235,7 +244,8 @@ export class BrowserHost {
    * its network): every request to another origin is aborted before it leaves (`route`), and what a route does not
    * see (websockets, a same-origin answer's redirect elsewhere, a worker's connections) goes to a proxy that answers
    * nothing: only the app's host:port bypasses it, loopback included (Playwright proxies loopback unless bypassed).
-   * Service workers are blocked.
+   * Service workers are blocked, downloads refused (they would land on the host's disk, outside every limit), and
+   * WebRTC removed (NO_WEBRTC).
    */
   private async newTab(origin: string): Promise<Tab> {
     const browser = await this.launch();
@@ -243,9 +253,12 @@ export class BrowserHost {
     const context = await browser.newContext({
       viewport: WIDE_VIEWPORT,
       serviceWorkers: 'block',
+      // A download would be written to the host's disk (Playwright's temp folder), unbounded: the page saves nothing.
+      acceptDownloads: false,
       proxy: { server: `http://127.0.0.1:${proxy.port}`, bypass: hostPort(origin) },
     });
     try {
+      await context.addInitScript(NO_WEBRTC);
       await context.route('**/*', (route) => (mayReach(route.request().url(), origin) ? route.continue() : route.abort('blockedbyclient')));
       return { context, page: await context.newPage(), origin };
     } catch (err) {

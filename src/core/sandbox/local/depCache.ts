@@ -17,8 +17,8 @@
  * - Python stacks (pip): the entry is a virtual environment (`venv/`), made and filled inside the install sandbox
  *   (`python3 -I -m venv`, then `python3 -I -m pip --python venv/bin/python install` the pins, or `uv pip install`
  *   when uv is on the sandbox's PATH), with the user's index settings only (registries.ts). An app without extras runs
- *   with the entry's `venv/bin` first on its PATH; an app with extras gets a venv of its own in its sandbox's home
- *   that sees the entry's packages (a `.pth` file) and installs only the extras (PIP_VENV_SCRIPT).
+ *   with the entry's `venv/bin` first on its PATH; an app with extras gets a venv of its own (its sandbox's `venv`,
+ *   read-only to the app) that sees the entry's packages (a `.pth` file) and installs only the extras (pipOverlay).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
@@ -62,13 +62,13 @@ export function pipInto(venv: string, sandboxed: boolean, packages: string): str
 }
 
 /**
- * The shell lines that make an app's own venv in its sandbox's home (`$HOME/.spawn-venv`) over a cache entry's
- * (`$1`: the entry's venv): the entry's site-packages come after the app's own through a `.pth` file, so pip installs
- * only the extras (the pins are already there). Run inside the app's install step.
+ * The shell lines that make an app's own venv (`venv`, shell-quoted: a host-only folder of its sandbox, bound writable
+ * only into the install step, so the app's running code cannot plant anything in it meanwhile) over a cache entry's
+ * (`entryVenv`): emptied (`--clear`: the folder is a mount point there), then the entry's site-packages come after the
+ * app's own through a `.pth` file, so pip installs only the extras (the pins are already there).
  */
-export function pipOverlay(entryVenv: string): string {
-  const v = '"$HOME/.spawn-venv"';
-  return `rm -rf ${v} && python3 -I -m venv --without-pip ${v} && P=$(${v}/bin/python -I -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])') && ` +
+export function pipOverlay(entryVenv: string, venv: string): string {
+  return `python3 -I -m venv --clear --without-pip ${venv} && P=$(${venv}/bin/python -I -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])') && ` +
     `for d in ${entryVenv}/lib/python3*/site-packages; do echo "$d"; done > "$P/spawn-cache.pth"`;
 }
 

@@ -85,6 +85,20 @@ export class LocalSandbox implements Sandbox {
     return path.join(this.dir, 'home');
   }
 
+  /**
+   * The app's own Python venv (when it has extras): a host-only folder of the sandbox, written only by its install
+   * step and read-only to the app's code. In the app's home, the running app could plant a `.pth` file into it while
+   * a redeploy's install step made it anew, and so run its code in that step (with the install proxy).
+   */
+  private get ownVenv(): string {
+    return path.join(this.dir, 'venv');
+  }
+
+  /** The app's own venv, read-only, for the steps that run the app's code (none when it has none, or `writable` has it). */
+  private venvBind(writable: readonly string[] = []): { path: string; writable: boolean }[] {
+    return this.record.venv === this.ownVenv && existsSync(this.ownVenv) && !writable.includes(this.ownVenv) ? [{ path: this.ownVenv, writable: false }] : [];
+  }
+
   private get sockDir(): string {
     return path.join(this.dir, 'sock');
   }
@@ -159,7 +173,7 @@ export class LocalSandbox implements Sandbox {
       sockDir: this.sockDir,
       pipConfig: registries ? this.pipConfig() : undefined,
       hide: [this.owner.depCache.root],
-      binds: [...(this.record.cacheEntries ?? []).map((p) => ({ path: p, writable: false })), ...writable.map((p) => ({ path: p, writable: true })), ...(data ? [{ path: data, writable: true }] : [])],
+      binds: [...(this.record.cacheEntries ?? []).map((p) => ({ path: p, writable: false })), ...(step === 'build' ? [] : this.venvBind(writable)), ...writable.map((p) => ({ path: p, writable: true })), ...(data ? [{ path: data, writable: true }] : [])],
       limits,
       cgroup: this.sandboxCgroup(),
       pathFirst: venv?.bin,
@@ -354,8 +368,8 @@ export class LocalSandbox implements Sandbox {
 
   /**
    * A Python app: builds the entry's venv when it is missing or broken (inside the install sandbox, which alone may
-   * write it); the app then runs with the entry's venv, or, with extras, with a venv of its own in its home over the
-   * entry's, into which its install step puts only the extras.
+   * write it); the app then runs with the entry's venv, or, with extras, with a venv of its own (ownVenv, read-only to
+   * it) over the entry's, into which its install step puts only the extras.
    */
   private async installVenvFromCache(plan: CachePlan, opts: RunOptions): Promise<RunResult> {
     const cache = this.owner.depCache;
@@ -371,11 +385,13 @@ export class LocalSandbox implements Sandbox {
     }
     const entryVenv = path.join(plan.dir, 'venv');
     this.record.cacheEntries = [plan.dir];
-    this.record.venv = plan.extras.length ? path.join(this.homeDir, '.spawn-venv') : entryVenv;
+    this.record.venv = plan.extras.length ? this.ownVenv : entryVenv;
     saveRecord(this.dir, this.record);
     if (plan.extras.length === 0) return { exitCode: 0, stdout: '', stderr: '' };
-    const cmd = `${pipOverlay(shellQuote(entryVenv))} && cd "$HOME" && ${pipInto('"$HOME/.spawn-venv"', this.sandboxed, plan.extras.map(shellQuote).join(' '))}`;
-    return this.exec(cmd, opts, 'install');
+    mkdirSync(this.ownVenv, { recursive: true, mode: 0o700 });
+    const venv = shellQuote(this.ownVenv);
+    const cmd = `${pipOverlay(shellQuote(entryVenv), venv)} && cd "$HOME" && ${pipInto(venv, this.sandboxed, plan.extras.map(shellQuote).join(' '))}`;
+    return this.exec(cmd, opts, 'install', [this.ownVenv]);
   }
 
   async start(cmd: string, opts: RunOptions = {}): Promise<BackgroundProcess> {
@@ -425,7 +441,7 @@ export class LocalSandbox implements Sandbox {
         proxySocket: await this.proxyFor('terminal'),
         sockDir: this.sockDir,
         hide: [this.owner.depCache.root],
-        binds: [...(this.record.cacheEntries ?? []).map((p) => ({ path: p, writable: false })), { path: this.dataDir, writable: true }],
+        binds: [...(this.record.cacheEntries ?? []).map((p) => ({ path: p, writable: false })), ...this.venvBind(), { path: this.dataDir, writable: true }],
         limits: this.owner.limits,
         cgroup: this.sandboxCgroup(),
         pathFirst: this.venvEnv()?.bin,
