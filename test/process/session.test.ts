@@ -253,7 +253,7 @@ describe('the app session and its ports (issue 19)', function () {
       assert.equal(again.sandboxId, first.sandboxId);
       skew += 12 * 3600_000; // twelve hours running: past the $1 cap
       await s.meter.tick();
-      assert.deepEqual(e2b.paused(), [first.sandboxId], 'paused at the cap');
+      assert.ok(e2b.paused().includes(first.sandboxId), 'paused at the cap');
       assert.ok(events.some((e) => e.event === 'budget' && e.status === 'paused'), 'and said so');
       await s.dispose(); // the CLI's exit
       assert.ok(
