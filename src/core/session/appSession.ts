@@ -680,7 +680,9 @@ export class AppSession {
   private async pauseAtCap(live: Live, m: Metered): Promise<void> {
     m.pausedSince ??= this.session.meter.now();
     await live.provider.pause!(live.sandbox.id);
-    if (this.live === live) this.live = undefined;
+    // The app lets go of it (it is kept, not destroyed at close): `this.live` may be a newer Live of the same sandbox
+    // (an update in place carries its Metered over).
+    if (this.live?.metered === m) this.live = undefined;
     m.remove();
     this.capped?.();
   }
