@@ -327,6 +327,23 @@ describe('iterate: refine, fix, hot redeploy, versions (fake Anthropic, local ru
     assert.equal(api.sandboxTree.getTreeItem(node).contextValue, 'sandbox:running:local:fix');
   });
 
+  it('Fix with Claude after the automatic round: one request, the one the user reviews; its deploy runs no unreviewed round of its own', async () => {
+    const api = await getApi();
+    const original = await readText(appUri('calculator', 'app.js'));
+    await writeText(appUri('calculator', 'app.js'), `throw new Error('broken at load');\n${original}`);
+    fake.enqueue({ kind: 'ok', input: { summary: 'A try that still throws.', changes: [{ path: 'app.js', content: `throw new Error('still broken');\n${original}` }], deletions: [] } });
+    const r = await vscode.commands.executeCommand<{ sandboxId: string }>('spawnApp.deploy', { appId: spawned.appId, confirm: true });
+    assert.ok(r, `deployed (last error: ${api.testing.reporter.lastError?.message})`);
+    assert.equal(fake.messageRequests().length, 1, 'one round on its own (the default with a key)');
+    // The user's fix, reviewed and accepted, still leaves a problem.
+    fake.enqueue({ kind: 'ok', input: { summary: 'Another try.', changes: [{ path: 'app.js', content: `throw new Error('broken again');\n${original}` }], deletions: [] } });
+    fake.enqueue({ kind: 'ok', input: { summary: 'Unreviewed.', changes: [{ path: 'app.js', content: `throw new Error('never reviewed');\n${original}` }], deletions: [] } });
+    const fixed = await vscode.commands.executeCommand<IterateResult & { attempts: number }>('spawnApp.fix', { appId: spawned.appId, decision: 'accept', confirm: true });
+    assert.ok(fixed, `fix returned (last error: ${api.testing.reporter.lastError?.message})`);
+    assert.equal(fake.messageRequests().length, 2, 'the one request the user reviewed (an automatic round in its deploy is a change nobody reviewed, and a cost the fix loop does not show)');
+    assert.match(await readText(appUri('calculator', 'app.js')), /broken again/, 'the app holds the change the user accepted');
+  });
+
   it('versions: a Versions node in the Apps view; compare opens a diff; going back restores the old content (and the app)', async () => {
     const api = await getApi();
     const app = api.tree.app(spawned.appId)!;

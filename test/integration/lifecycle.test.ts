@@ -13,6 +13,7 @@ import type { SandboxTerminal } from '../../src/vscode/sandboxes/sandboxTerminal
 import type { SpawnResult } from './helpers';
 import { fetchText, getApi, reset, spawnCalculator, until } from './helpers';
 import { useFakeE2B } from './helpers';
+import { entryCost } from '../../src/vscode/cost/sessionCost';
 
 async function contextOf(id: string): Promise<string | undefined> {
   const api = await getApi();
@@ -132,6 +133,21 @@ describe('E2B: pause instead of kill, and its terminal (the fake E2B)', function
     assert.deepEqual(fake.resumes.at(-1), { sandboxId: r.sandboxId, by: 'connect', timeoutS: 900 });
     assert.equal(api.registry.get(r.sandboxId)?.status, 'running');
     assert.equal((await fetchText(r.url)).status, 200);
+  });
+
+  it('a paused sandbox found after a reload and taken over by a deploy is billed again while it runs (the meter charges it, the cap can pause it)', async () => {
+    const api = await getApi();
+    await vscode.commands.executeCommand('spawnApp.sandbox.pause', { sandboxId: r.sandboxId });
+    api.registry.remove(r.sandboxId); // what a new window knows: nothing
+    await api.discovery.discover();
+    assert.equal(api.registry.get(r.sandboxId)?.status, 'paused');
+    const again = await vscode.commands.executeCommand<{ sandboxId: string }>('spawnApp.deploy', { appId: r.appId, confirm: true });
+    assert.equal(again?.sandboxId, r.sandboxId, `taken over (last error: ${api.testing.reporter.lastError?.message})`);
+    const e = api.registry.get(r.sandboxId)!;
+    assert.equal(e.status, 'running');
+    const now = Date.now();
+    const cost = (at: number) => entryCost(e, at) ?? Number.NaN;
+    assert.ok(cost(now + 60_000) > cost(now), `its running minutes cost nothing (pausedSince ${e.pausedSince}, status ${e.status})`);
   });
 
   it('Open Terminal: a shell on the fake envd\'s PTY in the app folder, resized with the terminal; Destroy closes it', async () => {

@@ -38,6 +38,15 @@ describe('edits in a patch', () => {
     assert.throws(() => parsePatch({ changes: [], edits: [{ path: 'a', find: 1 }] }), /edits\[0\] must have a string path, find and replace/);
   });
 
+  it('a find copied with [redacted] (how the model was sent a secret) matches the value; a [redacted] the replace keeps is that value', () => {
+    const v = 'value-of-the-key';
+    const app = parseSpec({ appType: 'webapp', startCommand: 'node server.js', dependencies: [], port: 3000, files: [{ path: 'app.js', content: `a("${v}");\nb("${v}");\n` }] });
+    const p = patchFromToolInput(input({ edits: [{ path: 'app.js', find: 'a("[redacted]");', replace: 'a(process.env.KEY ?? "[redacted]");' }] }), app, { KEY: v });
+    assert.deepEqual(p.changes, [{ path: 'app.js', content: `a(process.env.KEY ?? "${v}");\nb("${v}");\n` }]);
+    assert.throws(() => patchFromToolInput(input({ edits: [{ path: 'app.js', find: '("[redacted]");', replace: '' }] }), app, { KEY: v }), /occurs more than once/);
+    assert.throws(() => patchFromToolInput(input({ edits: [{ path: 'app.js', find: 'a("[redacted]");', replace: '' }] }), app), /does not occur/, 'without the secrets, nothing stands for [redacted]');
+  });
+
   it('a patch without edits is as it was', () => {
     const p = parsePatch({ changes: [{ path: 'a', content: 'b' }] });
     assert.deepEqual(patchWithEdits(spec, p), { changes: [{ path: 'a', content: 'b' }], deletions: [] });

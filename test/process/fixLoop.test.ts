@@ -285,6 +285,25 @@ describe('edits in a refine or fix answer (the fake Anthropic, the real SDK)', (
       await fake.close();
     }
   });
+
+  it('an edit whose find holds a secret the model saw as [redacted] applies to the file (the fix the secret warning asks for)', async () => {
+    const fake = await FakeAnthropic.start();
+    try {
+      const gen = new ClaudeGenerator({ anthropicApiKey: 'sk-test', anthropicBaseUrl: fake.url });
+      const value = 'live-key-4242-abcdef';
+      const spec = parseSpec({ appType: 'webapp', startCommand: 'node server.js', dependencies: [], port: 3000, files: [{ path: 'server.js', content: SERVER }, { path: 'app.js', content: `const KEY = "${value}";\nconsole.log(KEY.length);\n` }] });
+      // The model copies the line as it was sent: the value redacted.
+      const edit = { kind: 'ok' as const, input: { summary: 'Reads the key from the environment.', changes: [], deletions: [], edits: [{ path: 'app.js', find: 'const KEY = "[redacted]";', replace: 'const KEY = process.env.API_KEY;' }] } };
+      fake.enqueue(edit, edit);
+      const r = await gen.refine({ spec, followUp: 'read the key from process.env.API_KEY', secrets: { API_KEY: value } });
+      const requests = fake.messageRequests();
+      assert.ok(!JSON.stringify(requests[0]!.body).includes(value), 'the value was not sent');
+      assert.deepEqual(r.patch.changes, [{ path: 'app.js', content: 'const KEY = process.env.API_KEY;\nconsole.log(KEY.length);\n' }]);
+      assert.equal(requests.length, 1, 'no repair needed');
+    } finally {
+      await fake.close();
+    }
+  });
 });
 
 describe('the fix loop from the CLI: --fix N', function () {

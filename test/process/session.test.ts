@@ -242,5 +242,39 @@ describe('the app session and its ports (issue 19)', function () {
       assert.ok(billed >= 0.9 * tenMinutes, `the ten running minutes after the resume were billed: $${billed} (ten minutes: $${tenMinutes})`);
       await s.dispose();
     });
+
+    it('a pre-warmed sandbox nobody took is charged for the time it ran', async () => {
+      let skew = 0;
+      const spend = new MemorySpend();
+      const { s } = session({ spend, e2b, meterMs: 600_000, clock: () => Date.now() + skew });
+      const app = s.app('calc');
+      await app.generate({ prompt: 'a calculator', appType: 'webapp', generator: 'templates', deployTo: 'e2b' });
+      assert.ok(await app.prewarmed?.settled(), 'pre-warmed');
+      skew += 600_000; // ten minutes (a long generation, a slow answer to the deploy question)
+      await app.discardPrewarm('rejected');
+      await s.meter.tick();
+      const r = spend.load();
+      assert.ok((r?.usd ?? 0) > 0 || (r?.unknown ?? 0) > 0, `its ten minutes cost nothing: ${JSON.stringify(r)}`);
+      await s.dispose();
+    });
+
+    it('at the cap, an app updated in its sandbox (a redeploy, a fix round) is paused and kept: closing the session does not destroy it', async () => {
+      let skew = 0;
+      const { s, events } = session({ spend: new MemorySpend(), e2b, meterMs: 600_000, clock: () => Date.now() + skew });
+      const app = s.app('calc');
+      await app.generate({ prompt: 'a calculator', appType: 'webapp', generator: 'templates' });
+      const first = await app.deploy({ provider: 'e2b' });
+      const again = await app.deploy(); // an update in place: the same sandbox
+      assert.equal(again.sandboxId, first.sandboxId);
+      skew += 12 * 3600_000; // twelve hours running: past the $1 cap
+      await s.meter.tick();
+      assert.ok(e2b.paused().includes(first.sandboxId), 'paused at the cap');
+      assert.ok(events.some((e) => e.event === 'budget' && e.status === 'paused'), 'and said so');
+      await s.dispose(); // the CLI's exit
+      assert.ok(
+        e2b.live().some((sb) => sb.id === first.sandboxId),
+        'the sandbox said to be "paused, not deleted" was destroyed when the session closed',
+      );
+    });
   });
 });

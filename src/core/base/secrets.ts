@@ -64,6 +64,9 @@ export function readEnvFile(file: string): AppSecrets {
 /** Values shorter than this are not redacted on their own (a "1" would blank every digit); they still reach the app. */
 const MIN_REDACTED = 4;
 
+/** What a secret's value is replaced with in text a front shows or a model is sent. */
+export const REDACTED = '[redacted]';
+
 /** Replaces known secret values with `[redacted]` in text a front shows, logs or emits. */
 export class Redactor {
   private values: string[];
@@ -83,9 +86,14 @@ export class Redactor {
     return this.values.length === 0;
   }
 
+  /** The values it redacts, longest first. */
+  get redacted(): readonly string[] {
+    return this.values;
+  }
+
   redact(text: string): string {
     let out = text;
-    for (const v of this.values) if (out.includes(v)) out = out.split(v).join('[redacted]');
+    for (const v of this.values) if (out.includes(v)) out = out.split(v).join(REDACTED);
     return out;
   }
 

@@ -122,7 +122,7 @@ export class ChatModelGenerator implements Generator {
       user,
       tool: PATCH_TOOL as ToolSpec,
       arrayKey: 'changes',
-      parse: (json) => patchFromToolInput(json, req.spec),
+      parse: (json) => patchFromToolInput(json, req.spec, req.secrets),
     });
     return { patch: value, usage };
   }

@@ -126,7 +126,7 @@ export class ClaudeGenerator implements Generator {
       tool: PATCH_TOOL as Tool,
       user,
       arrayKey: 'changes',
-      parse: (json) => patchFromToolInput(json, req.spec),
+      parse: (json) => patchFromToolInput(json, req.spec, req.secrets),
       what: 'the changed files',
       format: 'change format',
     });

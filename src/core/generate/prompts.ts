@@ -6,6 +6,7 @@ import type { AppSpec, AppType } from '../app/spec';
 import { DEFAULT_PORT, MAX_CHECKS, parseSpec } from '../app/spec';
 import { stackOf, withScaffold } from '../stacks';
 import type { AppPatch } from '../workspace/patch';
+import type { AppSecrets } from '../base/secrets';
 import { parsePatch, PATCH_TOOL, patchWithEdits } from '../workspace/patch';
 
 /** Rules every app shares. */
@@ -108,15 +109,15 @@ export function patchSystemPrompt(appType: AppType): string {
 }
 
 /**
- * Checks the patch tool's input and makes its edits into whole files against the app it was asked about (`spec`);
- * throws a TypeError with one sentence saying what is wrong.
+ * Checks the patch tool's input and makes its edits into whole files against the app it was asked about (`spec`,
+ * whose `secrets` it was sent redacted); throws a TypeError with one sentence saying what is wrong.
  */
-export function patchFromToolInput(rawJson: string, spec: AppSpec): AppPatch {
+export function patchFromToolInput(rawJson: string, spec: AppSpec, secrets?: AppSecrets): AppPatch {
   let raw: unknown;
   try {
     raw = JSON.parse(rawJson);
   } catch {
     throw new TypeError('The tool input is not valid JSON.');
   }
-  return patchWithEdits(spec, parsePatch(raw));
+  return patchWithEdits(spec, parsePatch(raw), secrets);
 }

@@ -4,7 +4,7 @@
  * through its ports (ports.ts) and shown progress as events.
  */
 import { saveApp, updateApp } from '../workspace/appDir';
-import type { SpendMeter } from './spendMeter';
+import type { MeteredSandbox, SpendMeter } from './spendMeter';
 import type { Deployment } from '../deploy/deploy';
 import { deploy, installCommand, redeploy, restartInPlace } from '../deploy/deploy';
 import { CancelledError, isCancelled, messageOf, SpawnError } from '../base/errors';
@@ -404,7 +404,8 @@ export class AppSession {
   }
 
   private async startPrewarm(appType: AppSpec['appType'], choice: ProviderChoice): Promise<void> {
-    this.prewarmIn(await this.session.provider(choice), appType, {});
+    // This front meters its own sandboxes (the CLI, the MCP server): one nobody takes is charged for its time.
+    this.prewarmIn(await this.session.provider(choice), appType, { metered: true });
   }
 
   /**
@@ -422,8 +423,10 @@ export class AppSession {
     return this.prewarmIn(provider, appType, o);
   }
 
-  private prewarmIn(provider: SandboxProvider, appType: AppSpec['appType'], o: PrewarmFor): Prewarm {
+  private prewarmIn(provider: SandboxProvider, appType: AppSpec['appType'], o: PrewarmFor & { metered?: boolean }): Prewarm {
     let prewarm: Prewarm | undefined = undefined;
+    // Its time, charged when it is discarded (taken, the deploy's meter charges it from its start).
+    let warm: MeteredSandbox | undefined;
     prewarm = Prewarm.start({
       provider,
       appType,
@@ -433,6 +436,9 @@ export class AppSession {
       metadata: { client: this.session.client, ...(this.id ? { appId: this.id } : {}), ...(this.dataKey ? { [DATA_KEY_METADATA]: this.dataKey } : {}), ...o.metadata },
       logger: o.logger ?? this.session.logger,
       onEvent: (e) => {
+        if (e.kind === 'created' && o.metered && this.session.budget && providerInfo(provider.id).billed) warm = this.warmMetered(e.sandbox, provider);
+        if (e.kind === 'discarded' && warm) this.session.meter.add(() => [warm!])(); // its running time up to now, once
+        if (e.kind !== 'created') warm = undefined;
         if (e.kind === 'created') this.emit({ event: 'prewarm', status: 'ready', sandboxId: e.sandbox.id, durationMs: e.createMs });
         else if (e.kind === 'discarded') this.emit({ event: 'prewarm', status: 'discarded', reason: e.reason, sandboxId: e.sandboxId });
         else if (e.kind === 'failed') this.emit({ event: 'prewarm', status: 'failed', message: messageOf(e.error) });
@@ -443,6 +449,14 @@ export class AppSession {
     });
     this.prewarm = prewarm;
     return prewarm;
+  }
+
+  /** A pre-warmed sandbox as the meter counts it; its resources looked up in the listing (E2B's create answer has none). */
+  private warmMetered(sandbox: Sandbox, provider: SandboxProvider): MeteredSandbox {
+    const info = sandbox.info();
+    const m: MeteredSandbox = { id: sandbox.id, provider: provider.id, app: this.id, name: this.id ?? sandbox.id, startedAt: info.startedAt, cpuCount: info.cpuCount, memoryMB: info.memoryMB };
+    if (!(m.cpuCount && m.memoryMB)) void provider.list().then((all) => Object.assign(m, pickResources(all.find((s) => s.id === sandbox.id))), () => undefined);
+    return m;
   }
 
   /** A pre-warm the front may drop early (the app was deleted, its sandbox destroyed from a view): discarded. */
@@ -681,7 +695,9 @@ export class AppSession {
   private async pauseAtCap(live: Live, m: Metered): Promise<void> {
     m.pausedSince ??= this.session.meter.now();
     await live.provider.pause!(live.sandbox.id);
-    if (this.live === live) this.live = undefined;
+    // The app lets go of it (it is kept, not destroyed at close): `this.live` may be a newer Live of the same sandbox
+    // (an update in place carries its Metered over).
+    if (this.live?.metered === m) this.live = undefined;
     m.remove();
     this.capped?.();
   }
@@ -855,4 +871,8 @@ export class AppSession {
 async function exited(deployment: Deployment): Promise<boolean> {
   const marker = Symbol('running');
   return (await Promise.race([deployment.process.exited, Promise.resolve(marker)])) !== marker;
+}
+
+function pickResources(info: SandboxInfo | undefined): { cpuCount?: number; memoryMB?: number } {
+  return info ? { cpuCount: info.cpuCount, memoryMB: info.memoryMB } : {};
 }

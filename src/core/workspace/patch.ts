@@ -5,6 +5,8 @@ import { FILE_SHAPE, parseShape, shape, z } from '../base/shape';
 import type { AppFile, AppSpec } from '../app/spec';
 import { checkPath, hasErrors, validateSpec } from '../validate';
 import type { Finding } from '../base/finding';
+import type { AppSecrets } from '../base/secrets';
+import { REDACTED, Redactor } from '../base/secrets';
 
 /** What a refine or fix returns: full content per changed or added file, and the paths to delete. */
 export interface AppPatch {
@@ -93,10 +95,12 @@ export function parsePatch(raw: unknown): AppPatch & { edits?: FileEdit[] } {
 
 /**
  * A model's answer with its edits made into whole files, against the app as it was sent (`spec`): each edit's `find`
- * must occur exactly once in its file (as the answer's earlier edits and changes left it). A TypeError says which
- * edit failed and why, in one sentence the model can act on (the generator's repair attempt sends it back).
+ * must occur exactly once in its file (as the answer's earlier edits and changes left it). The model was sent the
+ * app's secrets as `[redacted]` (forModel): a `find` copied from it matches the file's values there, and a `[redacted]`
+ * its `replace` keeps is the value it stood for. A TypeError says which edit failed and why, in one sentence the
+ * model can act on (the generator's repair attempt sends it back).
  */
-export function patchWithEdits(spec: AppSpec, patch: AppPatch & { edits?: FileEdit[] }): AppPatch {
+export function patchWithEdits(spec: AppSpec, patch: AppPatch & { edits?: FileEdit[] }, secrets?: AppSecrets): AppPatch {
   const { edits, ...rest } = patch;
   if (!edits?.length) return rest;
   const key = (p: string) => {
@@ -104,6 +108,7 @@ export function patchWithEdits(spec: AppSpec, patch: AppPatch & { edits?: FileEd
     if (!c.ok) throw new TypeError(`An edit's path is refused: ${c.message}`);
     return c.path;
   };
+  const values = new Redactor(Object.values(secrets ?? {})).redacted;
   const files = new Map(spec.files.map((f) => [key(f.path), f.content] as const));
   const changed = new Map(rest.changes.map((c) => [key(c.path), c.content] as const));
   edits.forEach((e, i) => {
@@ -111,12 +116,40 @@ export function patchWithEdits(spec: AppSpec, patch: AppPatch & { edits?: FileEd
     const current = changed.get(p) ?? files.get(p);
     if (current === undefined) throw new TypeError(`edits[${i}] changes ${e.path}, which the app does not have: give a new file's whole content in changes.`);
     if (!e.find) throw new TypeError(`edits[${i}].find is empty: copy the exact text to replace from ${e.path}.`);
-    const at = current.indexOf(e.find);
-    if (at < 0) throw new TypeError(`edits[${i}].find does not occur in ${e.path}: copy the text exactly as the file has it, or give the whole file in changes.`);
-    if (current.indexOf(e.find, at + 1) >= 0) throw new TypeError(`edits[${i}].find occurs more than once in ${e.path}: include more of the lines around it so that it is unique.`);
-    changed.set(p, current.slice(0, at) + e.replace + current.slice(at + e.find.length));
+    const found = occurrences(current, e.find, values);
+    if (found.length === 0) throw new TypeError(`edits[${i}].find does not occur in ${e.path}: copy the text exactly as the file has it, or give the whole file in changes.`);
+    if (found.length > 1) throw new TypeError(`edits[${i}].find occurs more than once in ${e.path}: include more of the lines around it so that it is unique.`);
+    const [{ at, length, stoodFor }] = found as [Occurrence];
+    changed.set(p, current.slice(0, at) + unredacted(e.replace, stoodFor) + current.slice(at + length));
   });
   return { ...rest, changes: [...changed].map(([path, content]) => ({ path, content })) };
+}
+
+interface Occurrence {
+  at: number;
+  length: number;
+  /** The values its `[redacted]`s stood for, in order. */
+  stoodFor: string[];
+}
+
+/** Where `find` occurs in `text` (two at most): as it is, else with each `[redacted]` standing for one of `values`. */
+function occurrences(text: string, find: string, values: readonly string[]): Occurrence[] {
+  const out: Occurrence[] = [];
+  for (let at = text.indexOf(find); at >= 0 && out.length < 2; at = text.indexOf(find, at + 1)) out.push({ at, length: find.length, stoodFor: [] });
+  if (out.length || !values.length || !find.includes(REDACTED)) return out;
+  const escape = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const re = new RegExp(find.split(REDACTED).map(escape).join(`(${values.map(escape).join('|')})`), 'g');
+  for (let m = re.exec(text); m && out.length < 2; m = re.exec(text)) out.push({ at: m.index, length: m[0].length, stoodFor: m.slice(1) });
+  return out;
+}
+
+/** A replacement's `[redacted]`s as the values they stood for in its find (in order; or the one value they all were). */
+function unredacted(replace: string, stoodFor: string[]): string {
+  const parts = replace.split(REDACTED);
+  if (parts.length === 1 || stoodFor.length === 0) return replace;
+  const one = new Set(stoodFor).size === 1 ? stoodFor[0] : undefined;
+  if (parts.length - 1 !== stoodFor.length && one === undefined) return replace;
+  return parts.reduce((acc, part, i) => acc + (one ?? stoodFor[i - 1]) + part);
 }
 
 /**

@@ -52,6 +52,8 @@ export interface RunOptions {
   confirmed?: boolean;
   /** A fix round of the session's fix loop changed the app (AppSession DeployRequest.onFixed): the editor's files follow. */
   onFixed?: (next: AppSpec) => void;
+  /** Fix rounds on its own after a failed verification (DeployRequest.fix); default the session's. */
+  fix?: number;
 }
 
 /**
@@ -99,6 +101,7 @@ export async function runDeploy(c: RunContext, app: AppMeta, session: AppSession
         onAllowed: allowed,
         confirmed: opts.confirmed,
         onFixed: opts.onFixed,
+        fix: opts.fix,
         appName: app.name,
         metadata: { appId: app.id, appName: app.name },
         // The session's meter counts this window's sandboxes from its registry (spendingCap.ts: with the pre-warmed

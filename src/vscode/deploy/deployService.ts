@@ -44,6 +44,11 @@ export interface DeployRequest {
    * not saved), progress shows in the status bar, and the preview reloads without being revealed.
    */
   quiet?: boolean;
+  /**
+   * Fix rounds on its own after a failed verification (default `spawnApp.autoVerifyFix`): 0 for the deploy of a
+   * change Fix with Claude proposed, whose loop counts, shows and caps its attempts itself.
+   */
+  fix?: number;
 }
 
 export class DeployService implements vscode.Disposable {
@@ -180,7 +185,7 @@ export class DeployService implements vscode.Disposable {
     session.attach(own?.sandbox ? { sandbox: own.sandbox, provider: own.providerRef, deployment: own.deployment, running: own.status === 'running' && own.deployment !== undefined, approved: own.approved } : undefined);
     // A fix round (the session's fix loop after a failed verification) writes its change into the editor's files too.
     const onFixed = (next: AppSpec) => replaceAppFiles(this.tree, app, [{ path: MANIFEST_NAME, content: manifestText(manifestOf(next)) }, ...next.files]);
-    const run = { token: opts.token, quiet: opts.quiet, confirmed: opts.confirm, onFixed };
+    const run = { token: opts.token, quiet: opts.quiet, confirmed: opts.confirm, onFixed, fix: opts.fix };
     if ((await session.nextKind()) !== 'first') return runDeploy(this.run, app, session, own, run);
     if (own) registry.remove(own.id);
     let provider: SandboxProvider;

@@ -167,7 +167,8 @@ export class AppIterator extends Disposable {
       let failure: unknown;
       let deploy: DeployResult | undefined;
       try {
-        deploy = await this.deploys.deploy(app, { confirm: opts.confirm, token: opts.token });
+        // No automatic round in it: this loop's attempts are the ones reviewed, counted and capped (fixAttempts).
+        deploy = await this.deploys.deploy(app, { confirm: opts.confirm, token: opts.token, fix: 0 });
       } catch (err) {
         if (isCancelled(err) || !(err instanceof SpawnError) || !FIXABLE_CODES.has(err.code) || !settings.autoFix) throw err;
         failure = err;

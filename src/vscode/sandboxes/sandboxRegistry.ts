@@ -107,7 +107,9 @@ export class SandboxRegistry extends Disposable {
 
   /** A deploy took over a `reloaded` sandbox: it is this window's again, with a live handle. */
   takeOver(id: string, sandbox: Sandbox): void {
-    this.set(id, { origin: 'deployed', sandbox, ...(this.entries.get(id)?.status === 'paused' ? { status: 'running' as const, endAt: sandbox.info().endAt } : {}) });
+    const e = this.entries.get(id);
+    // Taking it over resumed it: running (and billed) again from now.
+    this.set(id, { origin: 'deployed', sandbox, ...(e?.status === 'paused' ? { ...running(e, Date.now()), endAt: sandbox.info().endAt } : {}) });
   }
 
   setPhase(id: string, phase: string): void {
@@ -154,7 +156,7 @@ export class SandboxRegistry extends Disposable {
     this.logger.info(`${e.provider} sandbox ${id} (${e.appName}) is ${state}`);
     const now = Date.now();
     // Paused time costs nothing: it is kept apart from the running time that cost counts.
-    this.set(id, state === 'paused' ? { status: state, pausedSince: now } : { status: state, pausedSince: undefined, pausedMs: (e.pausedMs ?? 0) + (e.pausedSince !== undefined ? now - e.pausedSince : 0) });
+    this.set(id, state === 'paused' ? { status: state, pausedSince: now } : running(e, now));
   }
 
   /** Pauses a sandbox (E2B): it keeps its memory and files and costs nothing until resumed. */
@@ -235,4 +237,9 @@ export class SandboxRegistry extends Disposable {
     setContext('spawnApp.hasSandboxes', this.entries.size > 0);
     this._onDidChange.fire(entry);
   }
+}
+
+/** A paused entry running again at `now`: its pause ends (paused time is kept apart from the running time cost counts). */
+function running(e: SandboxEntry, now: number): Pick<SandboxEntry, 'status' | 'pausedSince' | 'pausedMs'> {
+  return { status: 'running', pausedSince: undefined, pausedMs: (e.pausedMs ?? 0) + (e.pausedSince !== undefined ? now - e.pausedSince : 0) };
 }
