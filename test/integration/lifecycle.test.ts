@@ -150,6 +150,17 @@ describe('E2B: pause instead of kill, and its terminal (the fake E2B)', function
     assert.ok(cost(now + 60_000) > cost(now), `its running minutes cost nothing (pausedSince ${e.pausedSince}, status ${e.status})`);
   });
 
+  it('a new E2B sandbox is charged at its price: its resources (missing from the create answer) are waited for, not counted as an unknown price', async () => {
+    const api = await getApi();
+    const unknownBefore = api.testing.spendingCap.budget().today().unknown;
+    await vscode.commands.executeCommand('spawnApp.sandbox.destroy', { sandboxId: r.sandboxId, confirm: true });
+    const again = await vscode.commands.executeCommand<{ sandboxId: string }>('spawnApp.deploy', { appId: r.appId, confirm: true });
+    assert.ok(again && again.sandboxId !== r.sandboxId, `a new sandbox (last error: ${api.testing.reporter.lastError?.message})`);
+    await until(() => api.registry.get(again.sandboxId)?.memoryMB !== undefined, 'its resources to be listed');
+    await api.testing.spendingCap.sync();
+    assert.equal(api.testing.spendingCap.budget().today().unknown, unknownBefore, `today's spend says "+ unknown" for a sandbox whose price is known: ${api.testing.spendingCap.describe()}`);
+  });
+
   it('Open Terminal: a shell on the fake envd\'s PTY in the app folder, resized with the terminal; Destroy closes it', async () => {
     const api = await getApi();
     const t = await vscode.commands.executeCommand<SandboxTerminal>('spawnApp.sandbox.openTerminal', { sandboxId: r.sandboxId });

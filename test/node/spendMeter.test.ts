@@ -68,10 +68,13 @@ describe('the session’s spend meter', () => {
     h.meter.stop();
   });
 
-  it('an unknown price is counted unknown once per sandbox, never zero; a free sandbox costs nothing', () => {
+  it('an unknown price is counted unknown once per sandbox (a minute after it was first seen), never zero; a free sandbox costs nothing', () => {
     const h = harness();
-    h.meter.add(() => [e2b('u', h.now(), { cpuCount: undefined, memoryMB: undefined }), { id: 'l', provider: 'local', startedAt: h.now() }]);
-    for (let i = 0; i < 3; i++) {
+    const start = h.now();
+    h.meter.add(() => [e2b('u', start, { cpuCount: undefined, memoryMB: undefined }), { id: 'l', provider: 'local', startedAt: start }]);
+    void h.meter.tick();
+    assert.equal(h.budget.today().unknown, 0, 'not yet: its resources may come with the next listing');
+    for (let i = 0; i < 7; i++) {
       h.advance(10);
       void h.meter.tick();
     }
@@ -80,6 +83,30 @@ describe('the session’s spend meter', () => {
     assert.equal(h.meter.chargedFor('u'), null);
     assert.equal(h.meter.chargedFor('l'), 0);
     h.meter.stop();
+  });
+
+  it('resources that arrive after the create (E2B lists them a moment later): its time is charged in full, nothing unknown', () => {
+    const h = harness();
+    const sb: MeteredSandbox = e2b('n', h.now(), { cpuCount: undefined, memoryMB: undefined });
+    h.meter.add(() => [sb]);
+    void h.meter.tick();
+    h.advance(20);
+    void h.meter.tick();
+    Object.assign(sb, { cpuCount: 2, memoryMB: 512 });
+    h.advance(10);
+    void h.meter.tick();
+    assert.equal(h.budget.today().unknown, 0);
+    near(h.usd(), sandboxCost(30, 2, 512));
+    h.meter.stop();
+  });
+
+  it('a sandbox whose price is still unknown when it goes is counted unknown then', () => {
+    const h = harness();
+    const remove = h.meter.add(() => [e2b('g', h.now() - 1000, { cpuCount: undefined, memoryMB: undefined })]);
+    void h.meter.tick();
+    remove();
+    void h.meter.tick();
+    assert.equal(h.budget.today().unknown, 1);
   });
 
   it('a sandbox found late (after a window reload) is charged from then on, not for its time before', () => {

@@ -38,7 +38,15 @@ export interface MeterHost {
   readonly logger: Logger;
 }
 
+/**
+ * How long a sandbox's price may stay unknown before it is counted unknown: E2B's create answer has no resources, and
+ * a front learns them from the listing a moment later (then its time is charged in full, from its start).
+ */
+export const UNKNOWN_AFTER_MS = 60_000;
+
 interface Seen {
+  /** When the meter first listed it. */
+  firstSeen: number;
   /** What was charged for it so far (or, seen late, its cost when first seen). */
   charged: number;
   unknownCharged: boolean;
@@ -65,11 +73,10 @@ export class SpendMeter {
       this.timer.unref();
     }
     return () => {
-      void this.tick(); // its last seconds counted first
+      void this.tick(); // its sandboxes' last seconds, as the source lists them now (a pause since the last tick counts)
       this.sources.delete(source);
-      const still = new Set<string>();
-      for (const s of this.sources) for (const x of s()) still.add(x.id);
-      for (const id of this.seen.keys()) if (!still.has(id)) this.seen.delete(id);
+      // Gone from the list: this tick counts an unknown price of theirs, then forgets them.
+      void this.tick();
       if (this.sources.size === 0) this.stop();
     };
   }
@@ -87,7 +94,7 @@ export class SpendMeter {
     for (const [id, s] of this.seen) {
       if (!listed.has(id)) {
         // Gone since the last tick (destroyed, or forgotten by its front): its running time up to now, then no more.
-        this.charge(budget, id, s.last, now, crossed);
+        this.charge(budget, id, s.last, now, crossed, true);
         this.seen.delete(id);
       }
     }
@@ -118,16 +125,17 @@ export class SpendMeter {
       .finally(() => (this.pausing = undefined)));
   }
 
-  private charge(budget: Budget | undefined, id: string, s: MeteredSandbox, now: number, crossed: { warn?: string; reached?: string }): void {
+  private charge(budget: Budget | undefined, id: string, s: MeteredSandbox, now: number, crossed: { warn?: string; reached?: string }, gone = false): void {
     const usd = sandboxUsd(s, now);
     let seen = this.seen.get(id);
-    if (!seen) this.seen.set(id, (seen = { charged: s.seenLate && usd !== null ? usd : 0, unknownCharged: false, last: s }));
+    if (!seen) this.seen.set(id, (seen = { firstSeen: now, charged: s.seenLate && usd !== null ? usd : 0, unknownCharged: false, last: s }));
     seen.last = s;
     if (!budget) return;
     let outcome: ChargeOutcome | undefined;
     if (usd === null) {
-      // An unknown price is counted as unknown once per sandbox, never as zero.
-      if (!seen.unknownCharged) {
+      // An unknown price is counted as unknown once per sandbox, never as zero: when it is still unknown a minute
+      // after the sandbox was first seen, or when the sandbox goes.
+      if (!seen.unknownCharged && (gone || now - seen.firstSeen >= UNKNOWN_AFTER_MS)) {
         seen.unknownCharged = true;
         outcome = budget.charge(null);
       }
