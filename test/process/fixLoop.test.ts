@@ -15,6 +15,7 @@ import { LocalProvider } from '../../src/core/sandbox/local/provider';
 import type { SessionEvent } from '../../src/core/session';
 import { fixLines, MemorySpend, Session } from '../../src/core/session';
 import { FakeAnthropic } from '../fakes/fakeAnthropic';
+import { FakeE2B } from '../fakes/fakeE2B';
 import { requireBrowser } from '../helpers/browser';
 import { ensureBuilt, startCli } from '../helpers/cli';
 
@@ -181,6 +182,41 @@ describe('the fix loop after a failed verification (core session, fake Anthropic
     assert.match(d.fixes!.stopped!.message, /^The fix loop stopped before round 1: Today's spending cap is reached/);
     assert.ok(events.some((e) => e.event === 'fix' && e.status === 'stopped' && e.reason === 'cap'));
     assert.equal(d.deployment.verification?.state, 'problems', 'the app still runs, with its problems');
+  });
+
+  it('a round whose own request reaches the cap (E2B): the sandbox is paused, not deleted; the change is in the files, not deployed; the loop says so', async () => {
+    const e2b = await FakeE2B.start();
+    try {
+      // $0.002 left today: the sandbox's seconds fit (2 vCPU / 512 MB: ~$0.00003 a second), a Sonnet fix request does not.
+      const spend = new MemorySpend();
+      spend.save({ day: new Date().toLocaleDateString('sv'), usd: 0.998, unknown: 0, warned: true, capped: false });
+      const events: SessionEvent[] = [];
+      const asked: string[] = [];
+      const s = new Session({
+        cfg: { anthropicApiKey: 'sk-test', anthropicBaseUrl: fake.url, model: 'claude-sonnet-4-6', e2bApiKey: e2b.connection().apiKey, e2bApiUrl: e2b.url, e2bSandboxUrl: e2b.url, e2bDomain: e2b.connection().domain },
+        client: 'test',
+        local,
+        budgetUsd: 1,
+        fixRounds: 2,
+        prewarm: false,
+        ports: { ask: { unsandboxedRun: async () => true, pastCap: async (q) => (asked.push(q.what), false) }, spend, progress: (e) => events.push(e) },
+      });
+      sessions.push(s);
+      const app = s.app('capped-fix');
+      const dir = brokenApp(path.join(tmp, 'capped-fix'));
+      app.open(dir);
+      fake.enqueue(patch(FIXED_JS));
+      const d = await app.deploy({ provider: 'e2b' });
+      assert.equal(d.fixes?.stopped?.reason, 'cap', JSON.stringify(d.fixes));
+      assert.match(d.fixes!.stopped!.message, /^The fix loop stopped in round 1: its request reached today's spending cap, so its change is in the app's files but not deployed/);
+      assert.equal(readFileSync(path.join(dir, 'app.js'), 'utf8'), FIXED_JS, 'the paid change is kept in the files');
+      assert.deepEqual(e2b.paused(), [d.sandboxId], 'the sandbox was paused at the cap');
+      assert.equal(e2b.liveCount, 1, 'paused, not deleted');
+      assert.deepEqual(asked, [], 'no deploy past the cap was attempted');
+    } finally {
+      for (const sb of e2b.live()) await e2b.expire(sb.id);
+      await e2b.close();
+    }
   });
 
   it('cancel mid-loop: the request is hung up on and the deploy ends as cancelled', async () => {

@@ -623,6 +623,12 @@ export class AppSession {
       this.generator = 'claude';
       this.origin = 'model';
       req.onFixed?.(next, round);
+      // The round's own request reached today's cap: its billed sandbox is paused (not deleted), so the change is the
+      // app's files now but is not deployed (a deploy would be past the cap).
+      if (providerInfo(current.provider.id).billed && this.session.budget?.capped) {
+        await this.session.meter.tick(); // the pause at the cap has settled when the loop says so
+        return stop(round, 'cap', `The fix loop stopped in round ${round}: its request reached today's spending cap, so its change is in the app's files but not deployed (the sandbox is paused, not deleted).`);
+      }
       current = await this.deploy({ ...req, fix: 0 });
       const after = current.deployment.verification;
       const r: FixRound = { round, summary: patch.summary, paths, usd: usage.usd, state: after?.state ?? 'verified', problems: after?.problems.length ?? 0 };
