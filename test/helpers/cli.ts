@@ -18,6 +18,14 @@ export function ensureBuilt(): void {
   built = true;
 }
 
+/**
+ * The env of a CLI or MCP server child in a test that does not test the page: no browser check after its deploys
+ * (SPAWN_APP_VERIFY=0; each child would start its own browser). The verification tests leave it out.
+ */
+export const NO_VERIFY = { SPAWN_APP_VERIFY: '0' } as const;
+/** The check on again for one child of a test file that has it off (SPAWN_APP_VERIFY=1). */
+export const VERIFY = { SPAWN_APP_VERIFY: '1' } as const;
+
 export interface CliResult {
   code: number | null;
   stdout: string;

@@ -18,7 +18,7 @@ import type { AppSession } from '../../src/core/session';
 import { Session } from '../../src/core/session';
 import { saveApp } from '../../src/core/workspace/appDir';
 import { templateSpec } from '../../src/core/stacks';
-import { BIN, ensureBuilt, runCli, startCli } from '../helpers/cli';
+import { BIN, ensureBuilt, NO_VERIFY, runCli, startCli } from '../helpers/cli';
 import { getViaEdge, request } from '../helpers/http';
 import { FakeE2B } from '../fakes/fakeE2B';
 import { until } from '../helpers/poll';
@@ -157,7 +157,7 @@ describe('the app data folder ($DATA_DIR)', function () {
     before(() => ensureBuilt());
 
     it('deploy DIR → POST → the edited app deployed again → still there → destroy says "and its data, N KB" → gone; data export / import', async () => {
-      const env = { SPAWN_APP_LOCAL_ROOT: root };
+      const env = { SPAWN_APP_LOCAL_ROOT: root, ...NO_VERIFY };
       const dir = path.join(tmp, 'notes');
       assert.equal((await runCli(['generate', 'a notes api', '--type', 'api', '--out', dir], env)).code, 0);
       const serve = async () => {
@@ -204,7 +204,7 @@ describe('the app data folder ($DATA_DIR)', function () {
     });
 
     it('run without a folder: the data is its sandbox\'s own, and Ctrl-C says it goes too', async () => {
-      const env = { SPAWN_APP_LOCAL_ROOT: root };
+      const env = { SPAWN_APP_LOCAL_ROOT: root, ...NO_VERIFY };
       const cli = startCli(['run', 'a notes api', '--type', 'api', '--provider', 'local'], env);
       await until(() => /Serving; press Ctrl-C/.test(cli.stderr()), 'the serving line', 60_000);
       assert.match(cli.stderr(), /Serving; press Ctrl-C to stop and destroy the sandbox and its data\./);
@@ -222,7 +222,7 @@ describe('the app data folder ($DATA_DIR)', function () {
         command: process.execPath,
         args: ['--', BIN, 'mcp'],
         cwd: tmp,
-        env: { ...(process.env as Record<string, string>), ANTHROPIC_API_KEY: '', CLAUDE_API_KEY: '', E2B_API_KEY: '', SPAWN_APP_LOCAL_ROOT: root, SPAWN_APP_STATE_DIR: path.join(tmp, 'state') },
+        env: { ...(process.env as Record<string, string>), ANTHROPIC_API_KEY: '', CLAUDE_API_KEY: '', E2B_API_KEY: '', SPAWN_APP_LOCAL_ROOT: root, SPAWN_APP_STATE_DIR: path.join(tmp, 'state'), ...NO_VERIFY },
         stderr: 'pipe',
       });
       const client = new Client({ name: 'spawn-app-test', version: '1.0.0' });

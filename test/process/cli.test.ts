@@ -5,7 +5,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { isAlive } from '../../src/core/sandbox/local/processes';
-import { BIN, ensureBuilt, runCli, startCli } from '../helpers/cli';
+import { BIN, ensureBuilt, NO_VERIFY, runCli, startCli } from '../helpers/cli';
 import type { CliResult } from '../helpers/cli';
 import { isDown, request } from '../helpers/http';
 
@@ -28,7 +28,8 @@ describe('spawn-app CLI (real process)', function () {
   before(() => ensureBuilt());
   beforeEach(() => {
     tmp = mkdtempSync(path.join(os.tmpdir(), 'spawn-cli-test-'));
-    env = { SPAWN_APP_LOCAL_ROOT: path.join(tmp, 'sandboxes') };
+    // No test here looks at the page: no browser check (the verification suites test it).
+    env = { SPAWN_APP_LOCAL_ROOT: path.join(tmp, 'sandboxes'), ...NO_VERIFY };
   });
   afterEach(() => rmSync(tmp, { recursive: true, force: true }));
   const sandboxesLeft = () => (existsSync(env.SPAWN_APP_LOCAL_ROOT!) ? readdirSync(env.SPAWN_APP_LOCAL_ROOT!).filter((n) => n.startsWith('local-')).length : 0);

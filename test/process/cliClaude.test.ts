@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ensureBuilt, runCli, startCli } from '../helpers/cli';
+import { ensureBuilt, NO_VERIFY, runCli, startCli } from '../helpers/cli';
 import { DEFAULT_WEBAPP, FakeAnthropic } from '../fakes/fakeAnthropic';
 import type { Scenario, ScenarioKind } from '../fakes/fakeAnthropic';
 import { until } from '../helpers/poll';
@@ -30,7 +30,8 @@ describe('spawn-app generate --generator claude (real process ↔ fake Messages 
     fake.reset();
     tmp = mkdtempSync(path.join(os.tmpdir(), 'spawn-cli-claude-'));
     out = path.join(tmp, 'deep', 'out');
-    env = { ANTHROPIC_API_KEY: 'x', ANTHROPIC_BASE_URL: fake.url, SPAWN_APP_LOCAL_ROOT: path.join(tmp, 'sandboxes') };
+    // No test here looks at the page: no browser check (the verification suites test it).
+    env = { ANTHROPIC_API_KEY: 'x', ANTHROPIC_BASE_URL: fake.url, SPAWN_APP_LOCAL_ROOT: path.join(tmp, 'sandboxes'), ...NO_VERIFY };
   });
   afterEach(() => rmSync(tmp, { recursive: true, force: true }));
   const nothingWritten = () => !existsSync(out) || readdirSync(out).length === 0;

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { STACK_TEMPLATES_CHOICE } from '../../src/core/sandbox/preinstalled';
 import { FakeAnthropic } from '../fakes/fakeAnthropic';
 import { FakeE2B } from '../fakes/fakeE2B';
-import { ensureBuilt, runCli, startCli } from '../helpers/cli';
+import { ensureBuilt, NO_VERIFY, runCli, startCli } from '../helpers/cli';
 import { stackTemplateOptions } from '../helpers/stackImages';
 
 type Ev = Record<string, unknown>;
@@ -46,6 +46,8 @@ describe('spawn-app run: pre-warm on E2B (real process ↔ fake E2B + fake Messa
       ANTHROPIC_API_KEY: 'x',
       ANTHROPIC_BASE_URL: claude.url,
       SPAWN_APP_LOCAL_ROOT: path.join(tmp, 'local'),
+      // No test here looks at the page: no browser check (the verification suites test it).
+      ...NO_VERIFY,
     };
   });
   afterEach(async () => {

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
-import { ensureBuilt, runCli, startCli } from '../helpers/cli';
+import { ensureBuilt, NO_VERIFY, runCli, startCli } from '../helpers/cli';
 import { request } from '../helpers/http';
 import type { FakeSpec } from '../fakes/fakeAnthropic';
 import { FakeAnthropic } from '../fakes/fakeAnthropic';
@@ -75,6 +75,8 @@ describe('spawn-app: app secrets and the spending cap (real process)', function 
       ANTHROPIC_BASE_URL: anthropic.url,
       SPAWN_APP_LOCAL_ROOT: path.join(tmp, 'sandboxes'),
       SPAWN_APP_STATE_DIR: path.join(tmp, 'state'),
+      // No test here looks at the page: no browser check (the verification suites test it).
+      ...NO_VERIFY,
     };
   });
   afterEach(() => rmSync(tmp, { recursive: true, force: true }));

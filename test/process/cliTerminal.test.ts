@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ensureBuilt, runCli } from '../helpers/cli';
+import { ensureBuilt, NO_VERIFY, runCli } from '../helpers/cli';
 import type { CliResult } from '../helpers/cli';
 import { FakeAnthropic } from '../fakes/fakeAnthropic';
 
@@ -40,7 +40,8 @@ describe('spawn-app CLI: control characters in untrusted text are shown escaped'
   beforeEach(() => {
     fake.reset();
     tmp = mkdtempSync(path.join(os.tmpdir(), 'spawn-cli-term-'));
-    env = { SPAWN_APP_LOCAL_ROOT: path.join(tmp, 'sandboxes') };
+    // No test here looks at the page: no browser check (the verification suites test it).
+    env = { SPAWN_APP_LOCAL_ROOT: path.join(tmp, 'sandboxes'), ...NO_VERIFY };
   });
   afterEach(() => rmSync(tmp, { recursive: true, force: true }));
 

@@ -72,7 +72,8 @@ describe('the local dependency cache (real npm, fake registry)', function () {
   const expressFetches = () => registry.seen().filter((u) => u === '/express').length;
   const deployed = async (provider: LocalProvider, spec: AppSpec) => {
     const events: SpawnEvent[] = [];
-    const d = await deploy({ spec, provider, onEvent: (e) => events.push(e) });
+    // The cache, not the page: no browser check (the verification suites test it).
+    const d = await deploy({ spec, provider, onEvent: (e) => events.push(e), verify: false });
     const install = events.filter((e): e is Extract<SpawnEvent, { event: 'phase' }> => e.event === 'phase' && e.phase === 'install').map((e) => `${e.status}${e.detail ? ` ${e.detail}` : ''}`);
     const installLog = events.filter((e) => e.event === 'log' && e.source === 'install').map((e) => (e as { line: string }).line);
     return { d, install, installLog };
@@ -121,7 +122,7 @@ describe('the local dependency cache (real npm, fake registry)', function () {
         assert.ok(registry.seen().includes('/extra-dep'));
 
         // A running app that gains the extra (a redeploy that reinstalls): only the extra installs, then it restarts.
-        const grown = await redeploy(second.d, apiSpec("app.get('/', (req, res) => res.send('grown: ' + require('extra-dep')));", ['extra-dep@1.0.0']), { provider });
+        const grown = await redeploy(second.d, apiSpec("app.get('/', (req, res) => res.send('grown: ' + require('extra-dep')));", ['extra-dep@1.0.0']), { provider, verify: false });
         assert.equal(grown.plan.install, true);
         assert.equal((await request(grown.deployment.url)).body, 'grown: extra-dep says hi');
         assert.equal(expressFetches(), before + 1, 'express still comes from the cache');

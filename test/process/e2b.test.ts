@@ -19,7 +19,7 @@ import { E2BProvider, probeUrl } from '../../src/core/sandbox/e2b/provider';
 import type { E2BProviderOptions } from '../../src/core/sandbox/e2b/provider';
 import { withDataDir } from '../../src/core/sandbox/e2b/sandbox';
 import { FakeE2B } from '../fakes/fakeE2B';
-import { ensureBuilt, runCli, startCli } from '../helpers/cli';
+import { ensureBuilt, NO_VERIFY, runCli, startCli } from '../helpers/cli';
 import { getViaEdge } from '../helpers/http';
 import { until } from '../helpers/poll';
 
@@ -50,7 +50,8 @@ describe('E2B provider (real SDK against the fake E2B)', function () {
 
   const provider = (extra: Partial<E2BProviderOptions> = {}) => new E2BProvider({ ...fake.connection(), ...extra });
   const run = async (spec: AppSpec, p = provider(), extra: { signal?: AbortSignal; onEvent?: (e: SpawnEvent) => void; readyTimeoutMs?: number; timeoutMs?: number } = {}) => {
-    const d = await deploy({ spec, provider: p, ...extra });
+    // The provider, not the page: no browser check (the verification suites test it).
+    const d = await deploy({ spec, provider: p, verify: false, ...extra });
     deployments.push(d);
     return d;
   };
@@ -398,7 +399,7 @@ describe('E2B provider (real SDK against the fake E2B)', function () {
       try {
         const events: SpawnEvent[] = [];
         const spec = { ...templateSpec('webapp', 'a calculator'), dependencies: ['express@^4.21.2'] };
-        const d = await deploy({ spec, provider: new E2BProvider({ ...tpl.connection(), template: 'spawn-app-node-python' }), onEvent: (e) => events.push(e) });
+        const d = await deploy({ spec, provider: new E2BProvider({ ...tpl.connection(), template: 'spawn-app-node-python' }), onEvent: (e) => events.push(e), verify: false });
         assert.ok(events.some((e) => e.event === 'phase' && e.phase === 'install' && e.status === 'skipped' && e.detail === 'preinstalled'));
         assert.equal(tpl.counts()['POST /process.Process/Start'], 1, 'start only');
         assert.equal(tpl.live()[0]!.templateID, 'spawn-app-node-python');
@@ -428,7 +429,7 @@ describe('E2B provider (real SDK against the fake E2B)', function () {
     before(() => {
       ensureBuilt();
       localRoot = mkdtempSync(path.join(os.tmpdir(), 'spawn-app-cli-local-'));
-      env = { ...fake.env(), SPAWN_APP_LOCAL_ROOT: localRoot };
+      env = { ...fake.env(), SPAWN_APP_LOCAL_ROOT: localRoot, ...NO_VERIFY };
     });
     after(() => rmSync(localRoot, { recursive: true, force: true }));
     const events = (stdout: string) => stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as SpawnEvent);
@@ -495,7 +496,7 @@ describe('E2B provider: taking over a sandbox another process made (after a relo
   it('connects, stops what ran there, and the app starts again in the same sandbox', async () => {
     const first = new E2BProvider(fake.connection());
     const spec = templateSpec('webapp', 'a calculator');
-    const d = await deploy({ spec, provider: first });
+    const d = await deploy({ spec, provider: first, verify: false });
     assert.equal(fake.liveCount, 1);
     // A new window: a new provider that never saw this sandbox.
     const second = new E2BProvider(fake.connection());

@@ -22,7 +22,7 @@ import { whereText } from '../../src/core/tools/toolText';
 import { isolationWords, whereItRuns } from '../../src/core/deploy/whereItRuns';
 import { deployConfirmation } from '../../src/vscode/deploy/deployConfirmation';
 import { FakeE2B } from '../fakes/fakeE2B';
-import { ensureBuilt, runCli } from '../helpers/cli';
+import { ensureBuilt, NO_VERIFY, runCli } from '../helpers/cli';
 
 describe('one rule for every front (issue 19)', () => {
   it('a stopped app: update the running app, restart a stopped one in its sandbox while it exists, else a new sandbox', () => {
@@ -178,7 +178,7 @@ describe('one rule for every front (issue 19)', () => {
       e2b.resetCounts();
     });
     afterEach(() => rmSync(tmp, { recursive: true, force: true }));
-    const env = () => ({ ...e2b.env(), SPAWN_APP_STATE_DIR: path.join(tmp, 'state'), SPAWN_APP_LOCAL_ROOT: path.join(tmp, 'local'), ANTHROPIC_API_KEY: 'x', ANTHROPIC_BASE_URL: 'http://127.0.0.1:9' });
+    const env = () => ({ ...e2b.env(), SPAWN_APP_STATE_DIR: path.join(tmp, 'state'), SPAWN_APP_LOCAL_ROOT: path.join(tmp, 'local'), ANTHROPIC_API_KEY: 'x', ANTHROPIC_BASE_URL: 'http://127.0.0.1:9', ...NO_VERIFY });
 
     it('run on E2B past the cap: refused (exit 2) and no sandbox is created (no pre-warm)', async () => {
       const r = await runCli(['run', 'a calculator', '--generator', 'claude', '--provider', 'e2b', '--detach'], env());

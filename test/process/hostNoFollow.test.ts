@@ -19,7 +19,7 @@ import { readTree } from '../../src/core/base/noFollow';
 import { exportData } from '../../src/core/deploy/appData';
 import { LocalProvider } from '../../src/core/sandbox/local/provider';
 import type { AppSpec } from '../../src/core/app/spec';
-import { BIN, ensureBuilt } from '../helpers/cli';
+import { BIN, ensureBuilt, NO_VERIFY } from '../helpers/cli';
 import { request } from '../helpers/http';
 
 /** Every path under `dir` with its content (links as `-> target`): what "nothing changed" is checked against. */
@@ -125,7 +125,7 @@ describe('host-side writes never follow what the app planted (real bubblewrap)',
     beforeEach(async () => {
       provider = new LocalProvider({ root: path.join(tmp, 'sandboxes'), network: false });
       spec = { appType: 'webapp', startCommand: 'node server.js', dependencies: [], port: 3000, files: baseFiles(plantingServer(targets)) };
-      current = await deploy({ spec, provider });
+      current = await deploy({ spec, provider, verify: false });
     });
     afterEach(() => provider.destroyAll());
 
@@ -210,7 +210,7 @@ describe('host-side writes never follow what the app planted (real bubblewrap)',
         command: process.execPath,
         args: [BIN, 'mcp'],
         cwd: tmp,
-        env: { ...(process.env as Record<string, string>), ANTHROPIC_API_KEY: '', CLAUDE_API_KEY: '', E2B_API_KEY: '', SPAWN_APP_LOCAL_ROOT: path.join(tmp, 'sandboxes') },
+        env: { ...(process.env as Record<string, string>), ANTHROPIC_API_KEY: '', CLAUDE_API_KEY: '', E2B_API_KEY: '', SPAWN_APP_LOCAL_ROOT: path.join(tmp, 'sandboxes'), ...NO_VERIFY },
         stderr: 'pipe',
       });
       const client = new Client({ name: 'spawn-app-test', version: '1.0.0' });

@@ -132,11 +132,11 @@ describe('iterate: hot redeploy on the local runner', function () {
   }
 
   it('a static edit writes only that file, keeps the process, and is served at once', async () => {
-    const d = await deploy({ spec: base, provider });
+    const d = await deploy({ spec: base, provider, verify: false });
     const calls = counting(d.sandbox);
     const next = applyPatch(base, { changes: [{ path: 'index.html', content: '<h1>v2</h1>' }], deletions: [] }).spec;
     const events: SpawnEvent[] = [];
-    const { deployment, plan } = await redeploy(d, next, { onEvent: (e) => events.push(e) });
+    const { deployment, plan } = await redeploy(d, next, { onEvent: (e) => events.push(e), verify: false });
     assert.deepEqual(calls, ['write:index.html']);
     assert.equal(plan.restart, false);
     assert.equal(deployment.process.pid, d.process.pid, 'same process');
@@ -145,13 +145,13 @@ describe('iterate: hot redeploy on the local runner', function () {
   });
 
   it('a server edit restarts the app; a deletion removes the file', async () => {
-    const d = await deploy({ spec: base, provider });
+    const d = await deploy({ spec: base, provider, verify: false });
     const calls = counting(d.sandbox);
     const next = applyPatch(base, {
       changes: [{ path: 'server.js', content: SERVER.replace("s.end(d)", "s.end('v3:'+d)") }],
       deletions: ['app.js'],
     }).spec;
-    const { deployment } = await redeploy(d, next);
+    const { deployment } = await redeploy(d, next, { verify: false });
     assert.notEqual(deployment.process.pid, d.process.pid);
     assert.deepEqual(calls.map((c) => c.split(':')[0]), ['write', 'run', 'start']);
     assert.equal((await request(deployment.url + '/')).body, 'v3:<h1>v1</h1>');

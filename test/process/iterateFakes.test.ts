@@ -53,7 +53,7 @@ describe('iterate with the fake Anthropic and the fake E2B', function () {
   const provider = () => new E2BProvider(e2bFake.connection());
 
   it('refine sends the edited files, the patch shows as a diff, and accepting it redeploys: the new content is served', async () => {
-    const d = await deploy({ spec: app, provider: provider() });
+    const d = await deploy({ spec: app, provider: provider(), verify: false });
     deployments.push(d);
     assert.match((await getViaEdge(d.url + '/')).body, /Hello/);
     // The user edits the page in the editor before asking for a change.
@@ -69,7 +69,7 @@ describe('iterate with the fake Anthropic and the fake E2B', function () {
     assert.ok(usage.inputTokens > 0 && usage.usd !== null);
     const next = applyPatch(edited, patch).spec;
     e2bFake.resetCounts();
-    const { deployment, plan } = await redeploy({ ...d, spec: edited }, next);
+    const { deployment, plan } = await redeploy({ ...d, spec: edited }, next, { verify: false });
     assert.equal(plan.restart, false, 'static files need no restart');
     assert.equal(e2bFake.counts()['POST /files'], 1, 'one batched write');
     assert.equal(e2bFake.counts()['POST /process.Process/Start'] ?? 0, 0, 'no restart, no install');
@@ -81,7 +81,7 @@ describe('iterate with the fake Anthropic and the fake E2B', function () {
     const broken: AppSpec = { ...app, files: [app.files[0]!, { path: 'server.js', content: "require('./config.json'); " + SERVER }] };
     let failure: Error & { code?: string; detail?: string } | undefined;
     try {
-      deployments.push(await deploy({ spec: broken, provider: provider() }));
+      deployments.push(await deploy({ spec: broken, provider: provider(), verify: false }));
     } catch (err) {
       failure = err as Error & { code?: string; detail?: string };
     }
@@ -93,18 +93,18 @@ describe('iterate with the fake Anthropic and the fake E2B', function () {
     loop.record(usage.usd);
     assert.match(JSON.stringify(claudeFake.requests.at(-1)!.body), /Cannot find module '\.\/config\.json'/, 'the failing output was sent');
     const fixed = applyPatch(broken, patch).spec;
-    const d = await deploy({ spec: fixed, provider: provider() });
+    const d = await deploy({ spec: fixed, provider: provider(), verify: false });
     deployments.push(d);
     loop.succeeded();
     assert.equal((await getViaEdge(d.url + '/')).body, '<h1>Hello</h1>');
   });
 
   it('a server change restarts the app in place, in the same sandbox', async () => {
-    const d = await deploy({ spec: app, provider: provider() });
+    const d = await deploy({ spec: app, provider: provider(), verify: false });
     deployments.push(d);
     const next = applyPatch(app, { changes: [{ path: 'server.js', content: SERVER.replace('s.end(d)', "s.end('v2 '+d)") }], deletions: [] }).spec;
     e2bFake.resetCounts();
-    const { deployment, plan } = await redeploy(d, next);
+    const { deployment, plan } = await redeploy(d, next, { verify: false });
     assert.equal(plan.restart, true);
     assert.equal(deployment.sandbox.id, d.sandbox.id);
     assert.equal(e2bFake.counts()['POST /files'], 1);

@@ -16,7 +16,7 @@ import { E2BProvider } from '../../src/core/sandbox/e2b/provider';
 import { LocalProvider } from '../../src/core/sandbox/local/provider';
 import type { Shell } from '../../src/core/sandbox/types';
 import { FakeE2B } from '../fakes/fakeE2B';
-import { ensureBuilt, runCli } from '../helpers/cli';
+import { ensureBuilt, NO_VERIFY, runCli } from '../helpers/cli';
 import { until } from '../helpers/poll';
 import { requireSandbox } from '../helpers/sandbox';
 import { getViaEdge } from '../helpers/http';
@@ -70,7 +70,7 @@ describe('pause instead of kill, and terminals (issue 15 parts 1 and 4)', functi
 
   it('pause on request, then resume with an explicit timeout (connect sends it); a second pause says it was paused already', async () => {
     const p = provider();
-    const d = await deploy({ spec: templateSpec('webapp', 'a calculator'), provider: p });
+    const d = await deploy({ spec: templateSpec('webapp', 'a calculator'), provider: p, verify: false });
     deployments.push(d);
     assert.equal(await p.pause(d.sandbox.id), true);
     assert.equal(await p.pause(d.sandbox.id), false);
@@ -86,7 +86,7 @@ describe('pause instead of kill, and terminals (issue 15 parts 1 and 4)', functi
   });
 
   it('a paused sandbox is found after a reload (a new provider lists it) and a takeover resumes it with the timeout', async () => {
-    const d = await deploy({ spec: templateSpec('webapp', 'a calculator'), provider: provider() });
+    const d = await deploy({ spec: templateSpec('webapp', 'a calculator'), provider: provider(), verify: false });
     deployments.push(d);
     await provider().pause(d.sandbox.id);
     const after = provider({ timeoutMs: 9 * 60_000, sessionId: 'another-window' });
@@ -116,7 +116,7 @@ describe('pause instead of kill, and terminals (issue 15 parts 1 and 4)', functi
 
   it('an E2B terminal: a shell on envd\'s PTY in the app folder, resized, killed without touching the app', async () => {
     const p = provider();
-    const d = await deploy({ spec: templateSpec('webapp', 'a calculator'), provider: p });
+    const d = await deploy({ spec: templateSpec('webapp', 'a calculator'), provider: p, verify: false });
     deployments.push(d);
     const [sb] = fake.live();
     const { shell, pwd } = await echoPwd((onData) => p.openShell(d.sandbox.id, { cols: 100, rows: 30, onData }));
@@ -134,7 +134,7 @@ describe('pause instead of kill, and terminals (issue 15 parts 1 and 4)', functi
 
   it('an E2B terminal into a paused sandbox resumes it first, with the timeout', async () => {
     const p = provider({ timeoutMs: 4 * 60_000 });
-    const d = await deploy({ spec: templateSpec('webapp', 'a calculator'), provider: p });
+    const d = await deploy({ spec: templateSpec('webapp', 'a calculator'), provider: p, verify: false });
     deployments.push(d);
     await p.pause(d.sandbox.id);
     const { shell } = await echoPwd((onData) => p.openShell(d.sandbox.id, { cols: 80, rows: 24, onData }));
@@ -157,7 +157,7 @@ describe('pause instead of kill, and terminals (issue 15 parts 1 and 4)', functi
       it(`opens a shell in the app folder (${mode}); closing it leaves the app, destroying the sandbox ends it`, async function () {
         if (mode === 'sandboxed') requireSandbox(this);
         local = new LocalProvider({ root, sandbox: mode === 'off' ? 'off' : undefined });
-        const d = await deploy({ spec: templateSpec('webapp', 'a calculator'), provider: local });
+        const d = await deploy({ spec: templateSpec('webapp', 'a calculator'), provider: local, verify: false });
         const appDir = path.join(root, d.sandbox.id, 'app');
         const first = await echoPwd((onData) => local.openShell(d.sandbox.id, { cols: 80, rows: 24, onData }));
         assert.equal(first.pwd, appDir);
@@ -187,7 +187,7 @@ describe('pause instead of kill, and terminals (issue 15 parts 1 and 4)', functi
 
     it('pause ID / resume ID, and list shows the state', async () => {
       const env = { ...fake.env(), SPAWN_APP_LOCAL_ROOT: localRoot, SPAWN_APP_SANDBOX_TIMEOUT_MS: String(6 * 60_000) };
-      const d = await deploy({ spec: templateSpec('webapp', 'a calculator'), provider: provider() });
+      const d = await deploy({ spec: templateSpec('webapp', 'a calculator'), provider: provider(), verify: false });
       deployments.push(d);
       const id = d.sandbox.id;
       const paused = await runCli(['pause', id], env);
@@ -211,7 +211,7 @@ describe('pause instead of kill, and terminals (issue 15 parts 1 and 4)', functi
     });
 
     it('run --on-timeout kill creates without the pause lifecycle; a bad value is a usage error', async () => {
-      const env = { ...fake.env(), SPAWN_APP_LOCAL_ROOT: localRoot };
+      const env = { ...fake.env(), SPAWN_APP_LOCAL_ROOT: localRoot, ...NO_VERIFY };
       const r = await runCli(['run', 'a calculator', '--provider', 'e2b', '--json', '--detach', '--on-timeout', 'kill'], env);
       assert.equal(r.code, 0, r.stderr);
       const sb = fake.live().at(-1)!;

@@ -14,7 +14,7 @@ import { detectSandbox } from '../../src/core/sandbox/local/bwrap';
 import { LocalProvider } from '../../src/core/sandbox/local/provider';
 import type { AppSpec } from '../../src/core/app/spec';
 import { FakeNpmRegistry } from '../fakes/fakeNpmRegistry';
-import { ensureBuilt, ROOT, runCli, startCli } from '../helpers/cli';
+import { ensureBuilt, NO_VERIFY, ROOT, runCli, startCli } from '../helpers/cli';
 import type { LiveCli } from '../helpers/cli';
 import { FAKE_SECRETS, FAKE_SSH_KEY, hostileServer, hostListeners, killMarked, processesWith, untilProcesses } from '../helpers/hostile';
 import { isDown, request } from '../helpers/http';
@@ -90,7 +90,8 @@ describe('local sandbox (hostile app, real spawn-app binary)', function () {
     // No generator: code of unknown origin.
     writeFileSync(path.join(appDir, 'spawn-app.json'), JSON.stringify({ appType: 'webapp', startCommand: 'node server.js', dependencies: [], port: 3000 }));
     writeFileSync(path.join(appDir, 'server.js'), hostileServer({ realHome: fakeHome, outside, marker }));
-    env = { SPAWN_APP_LOCAL_ROOT: path.join(tmp, 'sandboxes'), HOME: fakeHome, ...FAKE_SECRETS };
+    // What the hostile app sees, not its page: no browser check (verifyContainment.test.ts tests the browser's).
+    env = { SPAWN_APP_LOCAL_ROOT: path.join(tmp, 'sandboxes'), HOME: fakeHome, ...FAKE_SECRETS, ...NO_VERIFY };
   });
   afterEach(() => {
     killMarked(marker);
@@ -339,7 +340,7 @@ http.createServer(async (q, s) => s.end(JSON.stringify({
       const provider = new LocalProvider({ root, network, allowLan: true, allow: [{ host: '127.0.0.1', port: allowedPort }] });
       try {
         const spec: AppSpec = { appType: 'webapp', startCommand: 'node server.js', dependencies: [], port: 3000, files: [{ path: 'server.js', content: probeApp(ip, allowedPort, hostOnlyPort) }] };
-        const d = await deploy({ spec, provider });
+        const d = await deploy({ spec, provider, verify: false });
         const seen = JSON.parse((await request(d.url)).body) as Record<string, string>;
         assert.equal(seen.direct, 'ENETUNREACH', 'no route out of its own network namespace');
         if (network) {
@@ -393,7 +394,7 @@ describe('bubblewrap detection and the fallback', () => {
       assert.equal(iso.sandboxed, false);
       assert.match(String(iso.reason), /No permissions to create new namespace/);
       const spec: AppSpec = { appType: 'webapp', startCommand: 'node server.js', dependencies: [], port: 3000, files: [{ path: 'server.js', content: "require('http').createServer((q, s) => s.end(JSON.stringify(process.env))).listen(process.env.PORT, process.env.HOST)" }] };
-      const d = await deploy({ spec, provider });
+      const d = await deploy({ spec, provider, verify: false });
       const env = JSON.parse((await request(d.url)).body) as Record<string, string>;
       for (const k of Object.keys(FAKE_SECRETS)) assert.equal(env[k], undefined, k);
       assert.equal(env.HOST, '127.0.0.1');

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { TOOL_DEFINITIONS } from '../../src/core/tools/definitions';
-import { BIN, ensureBuilt, runCli, startCli } from '../helpers/cli';
+import { BIN, ensureBuilt, NO_VERIFY, runCli, startCli, VERIFY } from '../helpers/cli';
 import { isDown, request } from '../helpers/http';
 import { until } from '../helpers/poll';
 import { DEFAULT_WEBAPP, FakeAnthropic } from '../fakes/fakeAnthropic';
@@ -103,7 +103,8 @@ describe('spawn-app mcp (the built CLI over stdio)', function () {
     localRoot = path.join(tmp, 'sandboxes');
     appsDir = path.join(tmp, 'spawn-apps');
     // The spending cap's file is this test's, never the user's.
-    env = { SPAWN_APP_LOCAL_ROOT: localRoot, SPAWN_APP_STATE_DIR: path.join(tmp, 'state') };
+    // No browser check (SPAWN_APP_VERIFY=0) but in the two tests of the verification's tool results (VERIFY).
+    env = { SPAWN_APP_LOCAL_ROOT: localRoot, SPAWN_APP_STATE_DIR: path.join(tmp, 'state'), ...NO_VERIFY };
   });
   /** Today's spend in the server's spend file, as if earlier runs had spent it. */
   const spent = (usd: number) => {
@@ -147,7 +148,7 @@ describe('spawn-app mcp (the built CLI over stdio)', function () {
   });
 
   it('spawn_app (templates, local) → the URL answers → get_app_logs → destroy_sandbox (SDK client)', async () => {
-    const { client, stderr } = await connect();
+    const { client, stderr } = await connect([], VERIFY);
     const spawned = await client.callTool({ name: 'spawn_app', arguments: { prompt: 'a snake game', appType: 'webapp', deploy: true } });
     const text = textOf(spawned);
     assert.equal((spawned as Text).isError, false, text);
@@ -447,7 +448,7 @@ describe('spawn-app mcp (the built CLI over stdio)', function () {
           "fs.readFile(__dirname + '/' + f, (e, b) => e ? s.writeHead(404).end() : s.writeHead(200, { 'content-type': f.endsWith('.js') ? 'text/javascript' : 'text/html' }).end(b)); })" +
           ".listen(Number(process.env.PORT) || 3000, process.env.HOST || '127.0.0.1');\n",
       );
-      const { client } = await connect(['--allow-local-unsandboxed'], { ANTHROPIC_API_KEY: 'x', ANTHROPIC_BASE_URL: anthropic.url });
+      const { client } = await connect(['--allow-local-unsandboxed'], { ANTHROPIC_API_KEY: 'x', ANTHROPIC_BASE_URL: anthropic.url, ...VERIFY });
       anthropic.enqueue({ kind: 'ok', input: { summary: 'Removed the call to a missing function.', changes: [{ path: 'app.js', content: 'document.title = "Greeting";\n' }], deletions: [] } });
       const res = await client.callTool({ name: 'deploy_app', arguments: { appId: 'greeting' } });
       const text = textOf(res);

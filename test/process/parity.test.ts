@@ -19,7 +19,7 @@ import type { PastCap, SessionEvent, UnsandboxedRun } from '../../src/core/sessi
 import { MemorySpend, Session } from '../../src/core/session';
 import { HeadlessTools, REFUSED_UNSANDBOXED } from '../../src/mcp/headlessTools';
 import { FakeE2B } from '../fakes/fakeE2B';
-import { ensureBuilt, runCli, startCli } from '../helpers/cli';
+import { ensureBuilt, NO_VERIFY, runCli, startCli } from '../helpers/cli';
 import { request } from '../helpers/http';
 import { PARITY, pastCapRecord as pastCap, SECRET, stopperFolder, VALUE_IN_FILE, weatherFolder } from '../helpers/parity';
 
@@ -31,6 +31,7 @@ function extensionSession(o: { cfg: CoreConfig; local?: LocalProvider; secrets?:
     cfg: o.cfg,
     client: 'vscode',
     local: o.local,
+    verify: false,
     secrets: o.secrets,
     budgetUsd: 1,
     ports: {
@@ -54,7 +55,8 @@ describe('parity: the CLI, the MCP server and the session (the extension) decide
   before(() => ensureBuilt());
   beforeEach(() => (tmp = mkdtempSync(path.join(os.tmpdir(), 'spawn-parity-'))));
   afterEach(() => rmSync(tmp, { recursive: true, force: true }));
-  const localEnv = () => ({ SPAWN_APP_SANDBOX: 'off', SPAWN_APP_LOCAL_ROOT: path.join(tmp, 'cli-sandboxes'), SPAWN_APP_STATE_DIR: path.join(tmp, 'state') });
+  // The decisions, not the page: no browser check in any front (SPAWN_APP_VERIFY=0, `verify: false`).
+  const localEnv = () => ({ SPAWN_APP_SANDBOX: 'off', SPAWN_APP_LOCAL_ROOT: path.join(tmp, 'cli-sandboxes'), SPAWN_APP_STATE_DIR: path.join(tmp, 'state'), ...NO_VERIFY });
 
   it('trust: a template generated here runs unsandboxed without asking; edited, every front asks (or refuses)', async () => {
     const decisions: Record<string, { template: string; edited: string }> = {};
@@ -72,7 +74,7 @@ describe('parity: the CLI, the MCP server and the session (the extension) decide
 
     // The MCP server: spawn_app (templates) runs; the edited folder is refused unless the server allows it.
     const local = unsandboxedLocal(tmp);
-    const tools = new HeadlessTools({ cfg: {}, local, appsDir: path.join(tmp, 'apps'), provider: 'local' });
+    const tools = new HeadlessTools({ cfg: { verify: false }, local, appsDir: path.join(tmp, 'apps'), provider: 'local' });
     try {
       const spawned = await tools.call('spawn_app', { prompt: 'a calculator', appType: 'webapp' });
       await tools.call('destroy_sandbox', { appId: 'calculator' });
@@ -114,7 +116,7 @@ describe('parity: the CLI, the MCP server and the session (the extension) decide
       const state = path.join(tmp, 'state');
       mkdirSync(state);
       writeFileSync(path.join(state, 'spend.json'), JSON.stringify(pastCap()));
-      const cli = await runCli(['run', 'a calculator', '--generator', 'templates', '--provider', 'e2b', '--detach', '--budget', '1'], { ...e2b.env(), SPAWN_APP_STATE_DIR: state, SPAWN_APP_LOCAL_ROOT: path.join(tmp, 'local') });
+      const cli = await runCli(['run', 'a calculator', '--generator', 'templates', '--provider', 'e2b', '--detach', '--budget', '1'], { ...e2b.env(), ...NO_VERIFY, SPAWN_APP_STATE_DIR: state, SPAWN_APP_LOCAL_ROOT: path.join(tmp, 'local') });
       assert.equal(cli.code, 2, cli.stderr);
       assert.match(cli.stderr.replace(/^Error: /, '').trim(), refusal);
 
@@ -156,7 +158,7 @@ describe('parity: the CLI, the MCP server and the session (the extension) decide
     const local = unsandboxedLocal(tmp);
     const appsDir = path.join(tmp, 'apps');
     cpSync(path.join(tmp, 'weather'), path.join(appsDir, 'weather'), { recursive: true });
-    const tools = new HeadlessTools({ cfg: {}, local, appsDir, provider: 'local', secrets });
+    const tools = new HeadlessTools({ cfg: { verify: false }, local, appsDir, provider: 'local', secrets });
     let mcp: string;
     try {
       mcp = (await tools.call('deploy_app', { appId: 'weather' })).text;
@@ -185,7 +187,7 @@ describe('parity: the CLI, the MCP server and the session (the extension) decide
     const local = new LocalProvider({ root: path.join(tmp, 'local') });
     try {
       const sb = await new E2BProvider({ ...fake.connection() }).create({ appName: 'calc', appType: 'webapp' });
-      const env = { ...fake.env(), SPAWN_APP_LOCAL_ROOT: path.join(tmp, 'local') };
+      const env = { ...fake.env(), SPAWN_APP_LOCAL_ROOT: path.join(tmp, 'local'), ...NO_VERIFY };
       const json = await runCli(['list', '--json'], env);
       assert.equal(JSON.parse(json.stdout.split('\n').find((l) => l.includes(sb.id))!).costUsd, null);
       const text = await runCli(['list'], env);
@@ -215,7 +217,7 @@ describe('parity: the CLI, the MCP server and the session (the extension) decide
     const appsDir = path.join(tmp, 'apps');
     stopperFolder(path.join(appsDir, 'stopper'));
     const kinds: Record<string, string[]> = {};
-    const tools = new HeadlessTools({ cfg: {}, local, appsDir, provider: 'local', allowLocalUnsandboxed: true });
+    const tools = new HeadlessTools({ cfg: { verify: false }, local, appsDir, provider: 'local', allowLocalUnsandboxed: true });
     const ext = extensionSession({ cfg: {}, local, yes: true });
     try {
       // The MCP server: deploy_app, the app exits, deploy_app again, then its sandbox destroyed from outside.

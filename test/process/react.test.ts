@@ -164,7 +164,7 @@ describe('react app on the local runner: Vite serves it, HMR reaches a connected
   it('serves module scripts and /@vite/client, refuses unknown hosts, accepts the E2B host, and hot-updates src/App.tsx', async () => {
     const spec = templateSpec('react', 'a counter with a reset button');
     const events: SpawnEvent[] = [];
-    const d = await deploy({ spec, provider, onEvent: (e) => events.push(e), readyTimeoutMs: 60_000 });
+    const d = await deploy({ spec, provider, onEvent: (e) => events.push(e), readyTimeoutMs: 60_000, verify: false });
     assert.ok(events.some((e) => e.event === 'phase' && e.phase === 'install' && e.status === 'finished'));
 
     const page = await request(d.url + '/');
@@ -194,7 +194,7 @@ describe('react app on the local runner: Vite serves it, HMR reaches a connected
       await hmr.next((m) => m.type === 'connected');
       const pid = d.process.pid;
       const edited = file(spec, 'src/App.tsx')!.replace('>Counter<', '>Counter HMR-EDIT-1<');
-      const plan = await redeploy(d, applyPatch(d.spec, { changes: [{ path: 'src/App.tsx', content: edited }], deletions: [] }).spec, { provider });
+      const plan = await redeploy(d, applyPatch(d.spec, { changes: [{ path: 'src/App.tsx', content: edited }], deletions: [] }).spec, { provider, verify: false });
       assert.equal(plan.plan.restart, false);
       assert.equal(plan.plan.install, false);
       const update = await hmr.next((m) => m.type === 'update' && (m.updates ?? []).some((u) => u.path === '/src/App.tsx'));
@@ -219,7 +219,7 @@ describe('react app on the local runner: Vite serves it, HMR reaches a connected
     };
     const phases = (events: SpawnEvent[]) => events.filter((e) => e.event === 'phase' && e.phase === 'install').map((e) => (e as { status: string; detail?: string }).status + (('detail' in e && e.detail) ? ` ${e.detail}` : ''));
     const events: SpawnEvent[] = [];
-    const second = await deploy({ spec: templateSpec('react', 'a todo list'), provider, onEvent: (e) => events.push(e), readyTimeoutMs: 60_000 });
+    const second = await deploy({ spec: templateSpec('react', 'a todo list'), provider, onEvent: (e) => events.push(e), readyTimeoutMs: 60_000, verify: false });
     assert.deepEqual(phases(events), [phases(events)[0]!]);
     assert.match(phases(events)[0]!, /^skipped cached: react-[0-9a-f]{12}$/);
     assert.ok(!events.some((e) => e.event === 'log' && e.source === 'install'), 'npm did not run');
@@ -232,7 +232,7 @@ describe('react app on the local runner: Vite serves it, HMR reaches a connected
       files: [{ path: 'src/App.tsx', content: "import clsx from 'clsx';\nexport default function App() { return <p className={clsx('a', { b: true })}>extra</p>; }\n" }],
     });
     const extraEvents: SpawnEvent[] = [];
-    const third = await deploy({ spec: withExtra, provider, onEvent: (e) => extraEvents.push(e), readyTimeoutMs: 60_000 });
+    const third = await deploy({ spec: withExtra, provider, onEvent: (e) => extraEvents.push(e), readyTimeoutMs: 60_000, verify: false });
     assert.deepEqual(phases(extraEvents), ['started', 'finished']);
     const appDir = path.join(root, third.sandbox.id, 'app', 'node_modules');
     assert.ok(lstatSync(path.join(appDir, 'clsx')).isDirectory(), 'the extra is the app\'s own');

@@ -12,7 +12,8 @@ import { sandboxCost } from '../../src/core/base/pricing';
 import { LocalProvider } from '../../src/core/sandbox/local/provider';
 import type { ChangedApproval, DeployQuestion, ProposeRequest, SessionEvent } from '../../src/core/session';
 import type { SpawnEvent } from '../../src/core/base/events';
-import { MemorySpend, Session } from '../../src/core/session';
+import { MemorySpend, Session, Verifier } from '../../src/core/session';
+import { configFromEnv } from '../../src/core/base/config';
 import { FakeE2B } from '../fakes/fakeE2B';
 
 describe('the app session and its ports (issue 19)', function () {
@@ -38,6 +39,8 @@ describe('the app session and its ports (issue 19)', function () {
       },
       client: 'test',
       local,
+      // The ports' decisions, not the page: no browser check.
+      verify: false,
       budgetUsd: 1,
       prewarm: o.e2b ? true : undefined,
       meterMs: o.meterMs,
@@ -60,6 +63,25 @@ describe('the app session and its ports (issue 19)', function () {
     spend.save({ day: new Date().toLocaleDateString('sv'), usd: 5, unknown: 0, warned: true, capped: true });
     return spend;
   };
+
+  it('SPAWN_APP_VERIFY=0 turns the browser check off; a verifier or `false` of the front wins over it', async () => {
+    const ports = { ask: { unsandboxedRun: async () => true, pastCap: async () => false }, progress: () => undefined };
+    assert.equal(configFromEnv({ SPAWN_APP_VERIFY: '0' }).verify, false);
+    assert.equal(configFromEnv({ SPAWN_APP_VERIFY: 'off' }).verify, false);
+    assert.equal(configFromEnv({ SPAWN_APP_VERIFY: '1' }).verify, true);
+    assert.equal(configFromEnv({}).verify, undefined);
+    const off = new Session({ cfg: configFromEnv({ SPAWN_APP_VERIFY: '0' }), client: 'test', local, verify: {}, ports });
+    const on = new Session({ cfg: configFromEnv({}), client: 'test', local, ports });
+    const own = new Verifier();
+    const front = new Session({ cfg: { verify: false }, client: 'test', local, verify: own, ports });
+    try {
+      assert.equal(off.verifier, false);
+      assert.ok(on.verifier instanceof Verifier);
+      assert.equal(front.verifier, own);
+    } finally {
+      for (const s of [off, on, front]) await s.close();
+    }
+  });
 
   it('past the cap the front is asked: no is the budget’s sentence and nothing starts; yes lets the call start', async () => {
     const no = session({ spend: capped(), key: 'sk-test' });
@@ -121,7 +143,7 @@ describe('the app session and its ports (issue 19)', function () {
   it('a front that confirms every deploy (ask.deploy): the session decides when and what it says; unchanged, an update asks nothing', async () => {
     const questions: DeployQuestion[] = [];
     const answers = [true, true, false];
-    const s = new Session({ cfg: {}, client: 'test', local, ports: { ask: { unsandboxedRun: async () => assert.fail('ask.deploy stands in'), pastCap: async () => false, deploy: async (q) => (questions.push(q), answers.shift() ?? false) }, progress: () => undefined } });
+    const s = new Session({ cfg: {}, client: 'test', local, verify: false, ports: { ask: { unsandboxedRun: async () => assert.fail('ask.deploy stands in'), pastCap: async () => false, deploy: async (q) => (questions.push(q), answers.shift() ?? false) }, progress: () => undefined } });
     try {
       const app = s.app('calc');
       const { spec } = await app.generate({ prompt: 'a calculator', appType: 'webapp', generator: 'templates' });

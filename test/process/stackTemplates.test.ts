@@ -79,7 +79,7 @@ describe('per-stack E2B templates: the server already runs, a deploy writes and 
       await hmr.next((m) => m.type === 'connected');
       fake.resetCounts();
       const edited = spec.files.find((f) => f.path === 'src/App.tsx')!.content.replace('>Reset<', '>Start over<');
-      const r = await redeploy(d, applyPatch(d.spec, { changes: [{ path: 'src/App.tsx', content: edited }], deletions: [] }).spec, { provider });
+      const r = await redeploy(d, applyPatch(d.spec, { changes: [{ path: 'src/App.tsx', content: edited }], deletions: [] }).spec, { provider, verify: false });
       assert.equal(r.plan.restart, false);
       await hmr.next((m) => m.type === 'update' && (m.updates ?? []).some((u) => u.path === '/src/App.tsx'));
       assert.deepEqual(Object.keys(fake.counts()).filter((k) => !k.startsWith('APP ')), ['POST /files'], 'the edit is one write');
@@ -93,7 +93,7 @@ describe('per-stack E2B templates: the server already runs, a deploy writes and 
     const sandbox = await provider.create({ appName: 'warm', appType: 'react' });
     assert.ok(sandbox.serving, 'a sandbox from a stack template knows its server runs');
     fake.resetCounts();
-    const d = await deployInto(sandbox, templateSpec('react', 'a todo list'), { provider });
+    const d = await deployInto(sandbox, templateSpec('react', 'a todo list'), { provider, verify: false });
     const counts = fake.counts();
     assert.deepEqual(Object.keys(counts).sort(), ['APP GET', 'POST /files'], JSON.stringify(counts));
     assert.equal(sandbox.serving, undefined, 'consumed: the sandbox now runs this app');
@@ -104,7 +104,7 @@ describe('per-stack E2B templates: the server already runs, a deploy writes and 
 
   it('webapp: the template runs the same static server, so no restart', async () => {
     fake.resetCounts();
-    const d = await deploy({ spec: templateSpec('webapp', 'a calculator'), provider });
+    const d = await deploy({ spec: templateSpec('webapp', 'a calculator'), provider, verify: false });
     assert.equal(fake.counts()['POST /process.Process/Start'], undefined);
     const e = edge(d.url);
     assert.match((await request(e.base + '/', { headers: e.headers })).body, /<h1>Calculator<\/h1>/);
@@ -114,7 +114,7 @@ describe('per-stack E2B templates: the server already runs, a deploy writes and 
   it('api: express is there, but the server code differs, so the server restarts (no install)', async () => {
     const events: SpawnEvent[] = [];
     fake.resetCounts();
-    const d = await deploy({ spec: templateSpec('api', 'notes api'), provider, onEvent: (e) => events.push(e) });
+    const d = await deploy({ spec: templateSpec('api', 'notes api'), provider, onEvent: (e) => events.push(e), verify: false });
     assert.equal(skipped(events, 'install')?.detail, 'preinstalled');
     assert.ok(events.some((e) => e.event === 'phase' && e.phase === 'start' && e.status === 'finished'));
     assert.equal(fake.starts.filter((s) => s.sandboxId === d.sandbox.id).length, 2, 'the template\'s server, then ours');
@@ -128,7 +128,7 @@ describe('per-stack E2B templates: the server already runs, a deploy writes and 
   it('an app needing more than the template has still installs the extra packages', async () => {
     const base = templateSpec('api', 'notes api');
     const spec = { ...base, dependencies: [...base.dependencies, 'ms@2.1.3'], files: base.files.map((f) => ({ ...f, content: f.content.replace("const PORT", "const ms = require('ms');\nconst PORT").replace("res.json({ status: 'ok'", "res.json({ day: ms('1d'), status: 'ok'") })) };
-    const d = await deploy({ spec, provider });
+    const d = await deploy({ spec, provider, verify: false });
     const e = edge(d.url);
     const health = JSON.parse((await request(e.base + '/api/health', { headers: e.headers })).body);
     assert.equal(health.day, 86_400_000);

@@ -56,7 +56,7 @@ describe('templates run for real on the local provider', function () {
 
   it('webapp calculator serves its page, script and styles', async () => {
     const { spec } = await new TemplateGenerator().generate({ prompt: 'a calculator', appType: 'webapp' });
-    const d = await deploy({ spec, provider });
+    const d = await deploy({ spec, provider, verify: false });
     const page = await request(d.url + '/');
     assert.equal(page.status, 200);
     assert.match(page.body, /<h1>Calculator<\/h1>/);
@@ -68,7 +68,7 @@ describe('templates run for real on the local provider', function () {
 
   it('script writes report.html and serves it', async () => {
     const { spec } = await new TemplateGenerator().generate({ prompt: 'a report', appType: 'script' });
-    const d = await deploy({ spec, provider });
+    const d = await deploy({ spec, provider, verify: false });
     const res = await request(d.url + '/');
     assert.equal(res.status, 200);
     assert.match(res.body, /<h1>Visits report<\/h1>/);
@@ -79,7 +79,7 @@ describe('templates run for real on the local provider', function () {
   it('api installs express and its endpoints answer JSON', async () => {
     const { spec } = await new TemplateGenerator().generate({ prompt: 'notes api', appType: 'api' });
     const events: SpawnEvent[] = [];
-    const d = await deploy({ spec, provider, onEvent: (e) => events.push(e) });
+    const d = await deploy({ spec, provider, onEvent: (e) => events.push(e), verify: false });
     assert.ok(events.some((e) => e.event === 'phase' && e.phase === 'install' && e.status === 'finished'));
     const list = await request(d.url + '/api/notes');
     assert.equal(list.status, 200);

@@ -16,7 +16,7 @@ import { HeadlessTools, REFUSED_UNSANDBOXED } from '../../src/mcp/headlessTools'
 import { mayRunWithoutAsking, needsSayso } from '../../src/core/tools/trust';
 import { TrustedSpecs } from '../../src/core/app/trust';
 import { deployConfirmation } from '../../src/vscode/deploy/deployConfirmation';
-import { ensureBuilt, runCli } from '../helpers/cli';
+import { ensureBuilt, NO_VERIFY, runCli } from '../helpers/cli';
 
 const generate = async (): Promise<AppSpec> => (await new TemplateGenerator().generate({ prompt: 'a calculator', appType: 'webapp' })).spec;
 const edited = (spec: AppSpec): AppSpec => ({ ...spec, files: spec.files.map((f) => (f.path === 'server.js' ? { ...f, content: f.content + '\n// edited\n' } : f)) });
@@ -76,7 +76,7 @@ describe('trust: one digest for every front (issue 19)', () => {
       // The MCP server: spawn_app with the built-in templates, then deploy_app on the unsandboxed local runner.
       const appsDir = path.join(tmp, 'apps');
       const local = new LocalProvider({ root: path.join(tmp, 'sandboxes'), sandbox: 'off', env: { ...process.env, SPAWN_APP_SANDBOX: 'off' } });
-      const tools = new HeadlessTools({ cfg: {}, local, appsDir, provider: 'local' });
+      const tools = new HeadlessTools({ cfg: { verify: false }, local, appsDir, provider: 'local' });
       try {
         const written = await tools.call('spawn_app', { prompt: 'a calculator', appType: 'webapp', deploy: false });
         assert.equal(written.isError, false, written.text);
@@ -107,7 +107,7 @@ describe('trust: one digest for every front (issue 19)', () => {
       const dir = path.join(tmp, 'calculator');
       const gen = await runCli(['generate', 'a calculator', '--type', 'webapp', '--generator', 'templates', '--out', dir]);
       assert.equal(gen.code, 0, gen.stderr);
-      const r = await runCli(['deploy', dir, '--provider', 'local'], { SPAWN_APP_SANDBOX: 'off', SPAWN_APP_LOCAL_ROOT: path.join(tmp, 'sandboxes') });
+      const r = await runCli(['deploy', dir, '--provider', 'local'], { SPAWN_APP_SANDBOX: 'off', SPAWN_APP_LOCAL_ROOT: path.join(tmp, 'sandboxes'), ...NO_VERIFY });
       assert.equal(r.code, 2, r.stderr);
       assert.match(r.stderr, /not generated from a built-in template just now \(it was read from a folder, restored or edited\), and the local runner would run it unsandboxed.*Pass --yes/);
     });

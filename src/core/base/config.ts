@@ -33,6 +33,8 @@ export interface CoreConfig {
   prewarmIdleMs?: number;
   /** The browser that verifies deployed apps (SPAWN_APP_BROWSER); else one is looked for (core/verify). */
   browserPath?: string;
+  /** false: no verification step after a deploy (SPAWN_APP_VERIFY=0); the session's `verify` option wins. */
+  verify?: boolean;
 }
 
 export const DEFAULTS = {
@@ -65,6 +67,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): CoreConfig 
     prewarm: env.SPAWN_APP_PREWARM === undefined || env.SPAWN_APP_PREWARM === '' ? undefined : !/^(0|false|off|no)$/i.test(env.SPAWN_APP_PREWARM),
     prewarmIdleMs: num(env.SPAWN_APP_PREWARM_MINUTES) !== undefined ? num(env.SPAWN_APP_PREWARM_MINUTES)! * 60_000 : undefined,
     browserPath: env.SPAWN_APP_BROWSER || undefined,
+    verify: env.SPAWN_APP_VERIFY === undefined || env.SPAWN_APP_VERIFY === '' ? undefined : !/^(0|false|off|no)$/i.test(env.SPAWN_APP_VERIFY),
     onTimeout: env.SPAWN_APP_ON_TIMEOUT === 'kill' || env.SPAWN_APP_ON_TIMEOUT === 'pause' ? env.SPAWN_APP_ON_TIMEOUT : undefined,
   };
 }

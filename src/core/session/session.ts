@@ -147,8 +147,10 @@ export class Session implements SessionHost {
     this.ownsLocal = !(opts.local instanceof LocalProvider);
     this.local = opts.local instanceof LocalProvider ? opts.local : new LocalProvider(opts.local);
     this.redactor = new Redactor(Object.values(opts.secrets ?? {}));
-    this.ownsVerifier = opts.verify !== false && !(opts.verify instanceof Verifier);
-    this.verifier = opts.verify === false || opts.verify instanceof Verifier ? opts.verify : new Verifier({ browserPath: opts.cfg.browserPath, ...opts.verify });
+    // A verifier the front owns or `false` wins; else the configuration may turn the step off (SPAWN_APP_VERIFY=0).
+    const verify = opts.verify === false || opts.verify instanceof Verifier ? opts.verify : opts.cfg.verify === false ? false : new Verifier({ browserPath: opts.cfg.browserPath, ...opts.verify });
+    this.ownsVerifier = verify !== false && !(opts.verify instanceof Verifier);
+    this.verifier = verify;
     this.meter = new SpendMeter(this, this.meterMs, opts.clock);
   }
 
