@@ -10,7 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { deploy } from '../../src/core/deploy/deploy';
 import { requireSandbox } from '../helpers/sandbox';
-import { connectChecked } from '../../src/core/sandbox/local/forward';
+import { connectChecked, forwardPortToSocket } from '../../src/core/sandbox/local/forward';
+import { freePort } from '../../src/core/sandbox/local/provider';
 import { LocalProvider } from '../../src/core/sandbox/local/provider';
 import type { AppSpec } from '../../src/core/app/spec';
 import { request } from '../helpers/http';
@@ -105,5 +106,48 @@ describe('the host forwarder connects only to the app\'s own socket (real bubble
     assert.match(await outcome(path.join(tmp, 'none.sock')), /none\.sock cannot be opened \(ENOENT\); not connected\.$/);
     assert.deepEqual(delivered, [], 'nothing from the refused ones');
     assert.equal(await outcome(hiddenPath), 'connected');
+  });
+});
+
+describe("the host forwarder refuses another site's websocket (Streamlit answers any Origin)", () => {
+  it("a page of another site opens a websocket to the app's port: 403, and the app sees nothing; the app's own page and plain requests get through", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'spawn-fwd-origin-'));
+    const sock = path.join(dir, 'app');
+    const seen: string[] = [];
+    const app = net.createServer((c) => {
+      let got = '';
+      c.on('data', (d: Buffer) => {
+        got += d.toString('latin1');
+        if (got.includes('\r\n\r\n')) {
+          seen.push(got);
+          c.end(/upgrade: websocket/i.test(got) ? 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n' : 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok');
+        }
+      });
+    });
+    await new Promise<void>((r) => app.listen(sock, r));
+    const port = await freePort();
+    const fwd = await forwardPortToSocket(port, sock);
+    const handshake = (origin: string) =>
+      new Promise<string>((resolve, reject) => {
+        const c = net.connect(port, '127.0.0.1', () => c.write(`GET /_stcore/stream HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nOrigin: ${origin}\r\n\r\n`));
+        let answer = '';
+        c.on('data', (d: Buffer) => (answer += d.toString('latin1')));
+        c.on('end', () => resolve(answer));
+        c.on('error', reject);
+      });
+    try {
+      assert.match(await handshake('https://evil.example'), /^HTTP\/1\.1 403 Forbidden/);
+      assert.match(await handshake('http://192.168.1.20:8501'), /^HTTP\/1\.1 403 Forbidden/);
+      assert.deepEqual(seen, [], 'the app saw no byte of either');
+      assert.match(await handshake(`http://127.0.0.1:${port}`), /^HTTP\/1\.1 101 /);
+      assert.equal(seen.length, 1);
+      assert.match(seen[0]!, /^GET \/_stcore\/stream HTTP\/1\.1\r\n/, 'forwarded whole');
+      const plain = await request(`http://127.0.0.1:${port}/api`, { headers: { origin: 'https://evil.example' } });
+      assert.deepEqual([plain.status, plain.body], [200, 'ok'], 'a plain request reaches the app (its CORS is its own)');
+    } finally {
+      await fwd.close();
+      await new Promise<void>((r) => app.close(() => r()));
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

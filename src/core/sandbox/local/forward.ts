@@ -85,9 +85,80 @@ export function connectChecked(sockPath: string): net.Socket {
   return s;
 }
 
+/** At most this much of a connection's first request is read for its head (a browser's handshake is far smaller). */
+const HEAD_LIMIT = 64 * 1024;
+
+const LOOPBACK_NAMES = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
+
+/** "host:port" of a Host header or an origin's URL, lower-cased, with the scheme's default port filled in. */
+function hostPort(host: string, defaultPort: string): string {
+  const h = host.trim().toLowerCase();
+  return /:\d+$/.test(h) ? h : `${h}:${defaultPort}`;
+}
+
+/**
+ * Whether a websocket handshake may reach the app: a page of another site open in the user's browser can open a
+ * websocket to a local port (websockets have no CORS) and drive the app (Streamlit answers any Origin once its own
+ * check is off, which its preview in a webview frame needs). Allowed: no Origin (not a browser), or an Origin whose
+ * host and port are the request's own Host (the app's page itself, also behind a remote's port proxy, which keeps
+ * both), loopback spellings counting as one. Anything else is refused before the app sees it.
+ */
+export function upgradeAllowed(head: string): boolean {
+  const lines = head.split('\r\n');
+  const headers = new Map<string, string>();
+  for (const line of lines.slice(1)) {
+    const i = line.indexOf(':');
+    if (i > 0) headers.set(line.slice(0, i).trim().toLowerCase(), line.slice(i + 1).trim());
+  }
+  if (!/(^|,)\s*websocket\s*($|,)/i.test(headers.get('upgrade') ?? '')) return true;
+  const origin = headers.get('origin');
+  if (origin === undefined) return true;
+  let o: URL;
+  try {
+    o = new URL(origin);
+  } catch {
+    return false; // "null" (a sandboxed frame, a file: page) or junk
+  }
+  const host = headers.get('host');
+  if (!host || (o.protocol !== 'http:' && o.protocol !== 'https:')) return false;
+  const from = hostPort(o.host, o.protocol === 'https:' ? '443' : '80');
+  const to = hostPort(host, '80');
+  if (from === to) return true;
+  const split = (hp: string) => [hp.slice(0, hp.lastIndexOf(':')), hp.slice(hp.lastIndexOf(':') + 1)] as const;
+  const [fh, fp] = split(from);
+  const [th, tp] = split(to);
+  return fp === tp && LOOPBACK_NAMES.has(fh) && LOOPBACK_NAMES.has(th);
+}
+
+/**
+ * Forwards one client connection to the app's socket: its first request's head is read first (up to HEAD_LIMIT), and
+ * a websocket handshake from another site's page (upgradeAllowed) is answered 403 without reaching the app. Browsers
+ * open a connection of its own for each websocket, so the first request is the handshake.
+ */
+function forwardChecked(client: net.Socket, sockPath: string): void {
+  let head = Buffer.alloc(0);
+  const onData = (chunk: Buffer) => {
+    head = Buffer.concat([head, chunk]);
+    const end = head.indexOf('\r\n\r\n');
+    if (end < 0 && head.length < HEAD_LIMIT) return;
+    client.off('data', onData);
+    client.pause();
+    if (end >= 0 && !upgradeAllowed(head.subarray(0, end).toString('latin1'))) {
+      client.end('HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: 58\r\nConnection: close\r\n\r\nA websocket from another site\'s page is refused (Origin).\n');
+      return;
+    }
+    const app = connectChecked(sockPath);
+    app.write(head);
+    pipe(client, app);
+    client.resume();
+  };
+  client.on('data', onData);
+  client.on('error', () => client.destroy());
+}
+
 /** Listens on 127.0.0.1:`port` and forwards each connection to the app's Unix socket `sockPath` (checked each time). */
 export function forwardPortToSocket(port: number, sockPath: string): Promise<Closer> {
-  const server = net.createServer((client) => pipe(client, connectChecked(sockPath)));
+  const server = net.createServer((client) => forwardChecked(client, sockPath));
   const closer = tracked(server);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
