@@ -19,7 +19,9 @@ import { PYTHON_API_PACKAGES } from '../../src/core/stacks/python-api';
 import { STREAMLIT_PACKAGES } from '../../src/core/stacks/streamlit';
 import { hasErrors, validateSpec } from '../../src/core/validate';
 import { FakePyPI } from '../fakes/fakePyPI';
-import { ensureBuilt, startCli } from '../helpers/cli';
+import { BIN, ensureBuilt, NO_VERIFY, startCli } from '../helpers/cli';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { LiveCli } from '../helpers/cli';
 import { request } from '../helpers/http';
 import { requireSandbox } from '../helpers/sandbox';
@@ -103,6 +105,42 @@ describe('the Python stacks on the local runner (the pip index configured here)'
       } finally {
         await stop(cli);
       }
+    }
+  });
+
+  it('MCP, no keys: spawn_app python-api → POST a note → deploy_app after an edit of main.py → still there → destroy_sandbox says its data → deploy_app → gone', async () => {
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'spawn-py-mcp-'));
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: ['--', BIN, 'mcp'],
+      cwd: tmp,
+      env: { ...(process.env as Record<string, string>), ANTHROPIC_API_KEY: '', CLAUDE_API_KEY: '', E2B_API_KEY: '', ...env(), SPAWN_APP_STATE_DIR: path.join(tmp, 'state'), ...NO_VERIFY },
+      stderr: 'pipe',
+    });
+    const client = new Client({ name: 'spawn-app-test', version: '1.0.0' });
+    await client.connect(transport);
+    const text = (r: unknown) => (r as { content: { type: string; text?: string }[] }).content.map((c) => c.text ?? '').join('\n');
+    const notes = async (url: string) => (JSON.parse((await request(`${url}/api/notes`)).body) as { text: string }[]).map((n) => n.text);
+    try {
+      const spawned = text(await client.callTool({ name: 'spawn_app', arguments: { prompt: 'a notes api', appType: 'python-api' } }, undefined, { timeout: 600_000 }));
+      const url = /running at (http:\/\/\S+)/.exec(spawned)?.[1];
+      assert.ok(url, spawned);
+      const appId = /App: (\S+)/.exec(spawned)?.[1] ?? readdirSync(path.join(tmp, 'spawn-apps'))[0]!;
+      assert.equal((await request(`${url}/api/notes`, { method: 'POST', body: JSON.stringify({ text: 'kept by MCP' }), headers: { 'content-type': 'application/json' } })).status, 201);
+      const main = path.join(tmp, 'spawn-apps', appId, 'main.py');
+      writeFileSync(main, readFileSync(main, 'utf8').replace('<h1>Notes API</h1>', '<h1>Edited notes</h1>'));
+      const redeployed = text(await client.callTool({ name: 'deploy_app', arguments: { appId } }, undefined, { timeout: 600_000 }));
+      const after = /running at (http:\/\/\S+)/.exec(redeployed)?.[1] ?? url;
+      assert.match((await request(after)).body, /Edited notes/, redeployed);
+      assert.deepEqual(await notes(after), ['kept by MCP'], 'the note survived the redeploy');
+      const sandboxId = /Sandbox: (\S+)/.exec(redeployed)![1]!;
+      const destroyed = text(await client.callTool({ name: 'destroy_sandbox', arguments: { appId } }));
+      assert.match(destroyed, new RegExp(`^Destroyed sandbox ${sandboxId} and its data, \\d+ KB`));
+      const again = text(await client.callTool({ name: 'deploy_app', arguments: { appId } }, undefined, { timeout: 600_000 }));
+      assert.deepEqual(await notes(/running at (http:\/\/\S+)/.exec(again)![1]!), [], 'the destroy took the data');
+    } finally {
+      await client.close();
+      rmSync(tmp, { recursive: true, force: true });
     }
   });
 
