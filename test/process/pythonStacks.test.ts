@@ -19,7 +19,7 @@ import { PYTHON_API_PACKAGES } from '../../src/core/stacks/python-api';
 import { STREAMLIT_PACKAGES } from '../../src/core/stacks/streamlit';
 import { hasErrors, validateSpec } from '../../src/core/validate';
 import { FakePyPI } from '../fakes/fakePyPI';
-import { BIN, ensureBuilt, NO_VERIFY, startCli } from '../helpers/cli';
+import { BIN, ensureBuilt, NO_VERIFY, runCli, startCli } from '../helpers/cli';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { LiveCli } from '../helpers/cli';
@@ -106,6 +106,31 @@ describe('the Python stacks on the local runner (the pip index configured here)'
         await stop(cli);
       }
     }
+  });
+
+  it('CLI, no keys: deploy DIR (python-api) → POST a note → edit main.py, deploy again → still there → destroy says its data → gone', async () => {
+    const dir = path.join(root, 'notes-app');
+    assert.equal((await runCli(['generate', 'a notes api', '--type', 'python-api', '--out', dir], env())).code, 0);
+    const serve = async () => {
+      const cli = startCli(['deploy', dir, '--yes', '--json', '--provider', 'local'], { ...env(), ...NO_VERIFY });
+      const ready = await cli.waitFor((e) => e.event === 'ready', 600_000);
+      return { cli, url: String(ready.url), id: String(ready.sandboxId) };
+    };
+    const notes = async (url: string) => (JSON.parse((await request(`${url}/api/notes`)).body) as { text: string }[]).map((n) => n.text);
+    let run = await serve();
+    assert.equal((await request(`${run.url}/api/notes`, { method: 'POST', body: JSON.stringify({ text: 'kept by the CLI' }), headers: { 'content-type': 'application/json' } })).status, 201);
+    run.cli.child.kill('SIGINT');
+    assert.equal((await run.cli.done).code, 0);
+    writeFileSync(path.join(dir, 'main.py'), readFileSync(path.join(dir, 'main.py'), 'utf8').replace('<h1>Notes API</h1>', '<h1>Edited notes</h1>'));
+    run = await serve();
+    assert.match((await request(run.url)).body, /Edited notes/);
+    assert.deepEqual(await notes(run.url), ['kept by the CLI'], 'the edited app finds the note');
+    const destroyed = await runCli(['destroy', run.id], env());
+    assert.match(destroyed.stderr, new RegExp(`^Destroyed sandbox ${run.id} and its data, \\d+ KB\\.\\n$`));
+    await run.cli.done;
+    run = await serve();
+    assert.deepEqual(await notes(run.url), [], 'the destroy took the data');
+    await stop(run.cli);
   });
 
   it('MCP, no keys: spawn_app python-api → POST a note → deploy_app after an edit of main.py → still there → destroy_sandbox says its data → deploy_app → gone', async () => {
