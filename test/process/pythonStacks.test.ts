@@ -133,7 +133,7 @@ describe('the Python stacks on the local runner (the pip index configured here)'
     await stop(run.cli);
   });
 
-  it('MCP, no keys: spawn_app python-api → POST a note → deploy_app after an edit of main.py → still there → destroy_sandbox says its data → deploy_app → gone', async () => {
+  it('MCP, no keys: spawn_app python-api → POST a note → deploy_app after an edit of main.py → still there → destroy_sandbox says its data → deploy_app → gone; spawn_app streamlit serves its page', async () => {
     const tmp = mkdtempSync(path.join(os.tmpdir(), 'spawn-py-mcp-'));
     const transport = new StdioClientTransport({
       command: process.execPath,
@@ -163,6 +163,13 @@ describe('the Python stacks on the local runner (the pip index configured here)'
       assert.match(destroyed, new RegExp(`^Destroyed sandbox ${sandboxId} and its data, \\d+ KB`));
       const again = text(await client.callTool({ name: 'deploy_app', arguments: { appId } }, undefined, { timeout: 600_000 }));
       assert.deepEqual(await notes(/running at (http:\/\/\S+)/.exec(again)![1]!), [], 'the destroy took the data');
+      // The other Python stack through the same server: the Streamlit template runs and serves its page.
+      const chart = text(await client.callTool({ name: 'spawn_app', arguments: { prompt: 'a chart of sales', appType: 'streamlit' } }, undefined, { timeout: 600_000 }));
+      const chartUrl = /running at (http:\/\/\S+)/.exec(chart)?.[1];
+      assert.ok(chartUrl, chart);
+      const page = await request(chartUrl);
+      assert.equal(page.status, 200);
+      assert.match(page.body, /<title>Streamlit<\/title>|streamlit/i);
     } finally {
       await client.close();
       rmSync(tmp, { recursive: true, force: true });
