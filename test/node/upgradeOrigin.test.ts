@@ -10,7 +10,9 @@ describe('websocket handshakes through the local forwarder', () => {
     assert.equal(upgradeAllowed(ws('127.0.0.1:43121', 'http://127.0.0.1:43121')), true);
     assert.equal(upgradeAllowed(ws('localhost:43121', 'http://127.0.0.1:43121')), true, 'loopback spellings are one');
     assert.equal(upgradeAllowed(ws('[::1]:43121', 'http://localhost:43121')), true);
-    assert.equal(upgradeAllowed(ws('abc-43121.app.github.dev', 'https://abc-43121.app.github.dev')), false, 'https origin on 443 vs Host without a port (80)');
+    assert.equal(upgradeAllowed(ws('abc-43121.app.github.dev', 'https://abc-43121.app.github.dev')), true, "a TLS proxy on 443 keeps the browser's Host, which has no port");
+    assert.equal(upgradeAllowed(ws('code.example', 'http://code.example')), true);
+    assert.equal(upgradeAllowed(ws('code.example:80', 'https://code.example')), false, 'port 80 is not https\'s 443');
     assert.equal(upgradeAllowed(ws('abc-43121.app.github.dev:443', 'https://abc-43121.app.github.dev')), true);
     assert.equal(upgradeAllowed(ws('Code.Example:8080', 'http://code.example:8080')), true, 'case does not matter');
     assert.equal(upgradeAllowed(ws('127.0.0.1:43121')), true, 'no Origin: not a browser page');
