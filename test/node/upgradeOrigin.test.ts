@@ -26,6 +26,16 @@ describe('websocket handshakes through the local forwarder', () => {
     assert.equal(upgradeAllowed(['GET / HTTP/1.1', 'Host: 127.0.0.1:43121', 'Upgrade: WebSocket', 'Origin: https://evil.example'].join('\r\n')), false, 'the header is case-insensitive');
   });
 
+  it('DNS rebinding (a site whose name points at 127.0.0.1 sends it as Host and Origin, with the port it listens on): refused', () => {
+    assert.equal(upgradeAllowed(ws('rebind.evil.example:43121', 'http://rebind.evil.example:43121'), 43121), false);
+    assert.equal(upgradeAllowed(ws('rebind.evil.example.:43121', 'http://rebind.evil.example.:43121'), 43121), false, 'with a trailing dot');
+    assert.equal(upgradeAllowed(ws('127.0.0.1:43121', 'http://127.0.0.1:43121'), 43121), true, "the app's own page still gets through");
+    assert.equal(upgradeAllowed(ws('app.localhost:43121', 'http://app.localhost:43121'), 43121), true, '*.localhost is loopback');
+    assert.equal(upgradeAllowed(ws('43121.localhost:8080', 'http://43121.localhost:8080'), 43121), true, "code-server's subdomain proxy");
+    assert.equal(upgradeAllowed(ws('code.example:8080', 'http://code.example:8080'), 43121), true, 'a port proxy keeps its own port');
+    assert.equal(upgradeAllowed(ws('abc-43121.app.github.dev', 'https://abc-43121.app.github.dev'), 43121), true, 'or none');
+  });
+
   it('plain requests are not its business (CORS is the app\'s)', () => {
     assert.equal(upgradeAllowed(['GET /api HTTP/1.1', 'Host: 127.0.0.1:43121', 'Origin: https://evil.example'].join('\r\n')), true);
   });

@@ -92,7 +92,12 @@ export function connectChecked(sockPath: string): net.Socket {
  */
 const HEAD_LIMIT = 64 * 1024;
 
-const LOOPBACK_NAMES = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
+const LOOPBACK_NAMES = new Set(['127.0.0.1', 'localhost', '[::1]', '::1', '0.0.0.0']);
+
+/** A name a browser reaches this machine by without asking DNS (`*.localhost` included). */
+function isLoopbackName(host: string): boolean {
+  return LOOPBACK_NAMES.has(host) || host.endsWith('.localhost');
+}
 
 /**
  * "host:port" of a Host header or an origin's URL, lower-cased, with the scheme's default port filled in (a Host
@@ -109,8 +114,12 @@ function hostPort(host: string, defaultPort: string): string {
  * check is off, which its preview in a webview frame needs). Allowed: no Origin (not a browser), or an Origin whose
  * host and port are the request's own Host (the app's page itself, also behind a remote's port proxy, which keeps
  * both), loopback spellings counting as one. Anything else is refused before the app sees it.
+ *
+ * `ownPort` (the port the forwarder listens on) closes DNS rebinding: a site whose name it points at 127.0.0.1 sends
+ * that name as both Host and Origin, with this very port, as a browser that came straight here. A port proxy keeps
+ * its own port (or none) in Host, so a name that is not loopback with `ownPort` is refused.
  */
-export function upgradeAllowed(head: string): boolean {
+export function upgradeAllowed(head: string, ownPort?: number): boolean {
   const lines = head.split('\r\n');
   const headers = new Map<string, string>();
   for (const line of lines.slice(1)) {
@@ -131,11 +140,12 @@ export function upgradeAllowed(head: string): boolean {
   const defaultPort = o.protocol === 'https:' ? '443' : '80';
   const from = hostPort(o.host, defaultPort);
   const to = hostPort(host, defaultPort);
-  if (from === to) return true;
   const split = (hp: string) => [hp.slice(0, hp.lastIndexOf(':')), hp.slice(hp.lastIndexOf(':') + 1)] as const;
   const [fh, fp] = split(from);
   const [th, tp] = split(to);
-  return fp === tp && LOOPBACK_NAMES.has(fh) && LOOPBACK_NAMES.has(th);
+  if (ownPort !== undefined && tp === String(ownPort) && !isLoopbackName(th)) return false;
+  if (from === to) return true;
+  return fp === tp && isLoopbackName(fh) && isLoopbackName(th);
 }
 
 function refusal(status: string, sentence: string): string {
@@ -159,7 +169,7 @@ function forwardChecked(client: net.Socket, sockPath: string): void {
       client.end(refusal('431 Request Header Fields Too Large', `A request head over ${HEAD_LIMIT / 1024} KB is refused (it could not be checked).`));
       return;
     }
-    if (!upgradeAllowed(head.subarray(0, end).toString('latin1'))) {
+    if (!upgradeAllowed(head.subarray(0, end).toString('latin1'), client.localPort)) {
       client.end(refusal('403 Forbidden', "A websocket from another site's page is refused (Origin)."));
       return;
     }
