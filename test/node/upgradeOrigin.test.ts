@@ -32,6 +32,8 @@ describe('websocket handshakes through the local forwarder', () => {
     assert.equal(upgradeAllowed(ws('127.0.0.1:43121', 'http://127.0.0.1:43121'), 43121), true, "the app's own page still gets through");
     assert.equal(upgradeAllowed(ws('app.localhost:43121', 'http://app.localhost:43121'), 43121), true, '*.localhost is loopback');
     assert.equal(upgradeAllowed(ws('43121.localhost:8080', 'http://43121.localhost:8080'), 43121), true, "code-server's subdomain proxy");
+    assert.equal(upgradeAllowed(ws('43121.localhost:8080', 'http://5173.localhost:8080'), 43121), false, "another app's page behind the same proxy is another origin");
+    assert.equal(upgradeAllowed(ws('localhost.:43121', 'http://localhost.:43121'), 43121), true, 'localhost with a trailing dot');
     assert.equal(upgradeAllowed(ws('code.example:8080', 'http://code.example:8080'), 43121), true, 'a port proxy keeps its own port');
     assert.equal(upgradeAllowed(ws('abc-43121.app.github.dev', 'https://abc-43121.app.github.dev'), 43121), true, 'or none');
   });

@@ -94,9 +94,14 @@ const HEAD_LIMIT = 64 * 1024;
 
 const LOOPBACK_NAMES = new Set(['127.0.0.1', 'localhost', '[::1]', '::1', '0.0.0.0']);
 
-/** A name a browser reaches this machine by without asking DNS (`*.localhost` included). */
+/**
+ * A name a browser reaches this machine by without asking DNS (`*.localhost` and a trailing dot included). Only for
+ * the rebinding check: `a.localhost` and `b.localhost` are two origins (code-server's subdomain proxy serves two
+ * apps so), so only LOOPBACK_NAMES count as one another.
+ */
 function isLoopbackName(host: string): boolean {
-  return LOOPBACK_NAMES.has(host) || host.endsWith('.localhost');
+  const h = host.replace(/\.$/, '');
+  return LOOPBACK_NAMES.has(h) || h.endsWith('.localhost');
 }
 
 /**
@@ -145,7 +150,7 @@ export function upgradeAllowed(head: string, ownPort?: number): boolean {
   const [th, tp] = split(to);
   if (ownPort !== undefined && tp === String(ownPort) && !isLoopbackName(th)) return false;
   if (from === to) return true;
-  return fp === tp && isLoopbackName(fh) && isLoopbackName(th);
+  return fp === tp && LOOPBACK_NAMES.has(fh) && LOOPBACK_NAMES.has(th);
 }
 
 function refusal(status: string, sentence: string): string {
