@@ -158,9 +158,10 @@ function refusal(status: string, sentence: string): string {
 }
 
 /**
- * Forwards one client connection to the app's socket: its first request's head is read first (a longer one than HEAD_LIMIT
- * is refused), and a websocket handshake from another site's page (upgradeAllowed) is answered 403 without reaching the app. Browsers
- * open a connection of its own for each websocket, so the first request is the handshake.
+ * Forwards one client connection to the app's socket: its first request's head is read first (a longer one than
+ * HEAD_LIMIT is refused), and a websocket handshake from another site's page (upgradeAllowed) is answered 403 without
+ * reaching the app. Browsers open a connection of its own for each websocket (Chromium's websocket socket pool,
+ * Firefox's upgrade requests never take an idle connection), so the first request is the handshake.
  */
 function forwardChecked(client: net.Socket, sockPath: string): void {
   let head = Buffer.alloc(0);
