@@ -127,9 +127,9 @@ describe("the host forwarder refuses another site's websocket (Streamlit answers
     await new Promise<void>((r) => app.listen(sock, r));
     const port = await freePort();
     const fwd = await forwardPortToSocket(port, sock);
-    const handshake = (origin: string) =>
+    const handshake = (origin: string, path = '/_stcore/stream', host = `127.0.0.1:${port}`) =>
       new Promise<string>((resolve, reject) => {
-        const c = net.connect(port, '127.0.0.1', () => c.write(`GET /_stcore/stream HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nOrigin: ${origin}\r\n\r\n`));
+        const c = net.connect(port, '127.0.0.1', () => c.write(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nOrigin: ${origin}\r\n\r\n`));
         let answer = '';
         c.on('data', (d: Buffer) => (answer += d.toString('latin1')));
         c.on('end', () => resolve(answer));
@@ -138,7 +138,12 @@ describe("the host forwarder refuses another site's websocket (Streamlit answers
     try {
       assert.match(await handshake('https://evil.example'), /^HTTP\/1\.1 403 Forbidden/);
       assert.match(await handshake('http://192.168.1.20:8501'), /^HTTP\/1\.1 403 Forbidden/);
-      assert.deepEqual(seen, [], 'the app saw no byte of either');
+      // new WebSocket(`ws://127.0.0.1:${port}/?${'a'.repeat(70000)}`): a page can make the head longer than the
+      // forwarder reads; it must not then reach the app unchecked.
+      assert.match(await handshake('https://evil.example', `/_stcore/stream?${'a'.repeat(70_000)}`), /^HTTP\/1\.1 431 /);
+      // DNS rebinding: the page of rebind.evil.example:<port>, whose name now points at 127.0.0.1.
+      assert.match(await handshake(`http://rebind.evil.example:${port}`, '/_stcore/stream', `rebind.evil.example:${port}`), /^HTTP\/1\.1 403 Forbidden/);
+      assert.deepEqual(seen, [], 'the app saw no byte of any');
       assert.match(await handshake(`http://127.0.0.1:${port}`), /^HTTP\/1\.1 101 /);
       assert.equal(seen.length, 1);
       assert.match(seen[0]!, /^GET \/_stcore\/stream HTTP\/1\.1\r\n/, 'forwarded whole');

@@ -85,12 +85,29 @@ export function connectChecked(sockPath: string): net.Socket {
   return s;
 }
 
-/** At most this much of a connection's first request is read for its head (a browser's handshake is far smaller). */
+/**
+ * At most this much of a connection's first request is read for its head; a longer head is refused (431), never
+ * passed on unchecked: a page can make its handshake that long (a URL may be 2 MB in Chromium), and some servers
+ * take such heads (Go's take 1 MB).
+ */
 const HEAD_LIMIT = 64 * 1024;
 
-const LOOPBACK_NAMES = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
+const LOOPBACK_NAMES = new Set(['127.0.0.1', 'localhost', '[::1]', '::1', '0.0.0.0']);
 
-/** "host:port" of a Host header or an origin's URL, lower-cased, with the scheme's default port filled in. */
+/**
+ * A name a browser reaches this machine by without asking DNS (`*.localhost` and a trailing dot included). Only for
+ * the rebinding check: `a.localhost` and `b.localhost` are two origins (code-server's subdomain proxy serves two
+ * apps so), so only LOOPBACK_NAMES count as one another.
+ */
+function isLoopbackName(host: string): boolean {
+  const h = host.replace(/\.$/, '');
+  return LOOPBACK_NAMES.has(h) || h.endsWith('.localhost');
+}
+
+/**
+ * "host:port" of a Host header or an origin's URL, lower-cased, with the scheme's default port filled in (a Host
+ * header without a port takes the Origin's scheme's: a TLS proxy on 443, e.g. Codespaces', keeps Host as it came).
+ */
 function hostPort(host: string, defaultPort: string): string {
   const h = host.trim().toLowerCase();
   return /:\d+$/.test(h) ? h : `${h}:${defaultPort}`;
@@ -102,8 +119,12 @@ function hostPort(host: string, defaultPort: string): string {
  * check is off, which its preview in a webview frame needs). Allowed: no Origin (not a browser), or an Origin whose
  * host and port are the request's own Host (the app's page itself, also behind a remote's port proxy, which keeps
  * both), loopback spellings counting as one. Anything else is refused before the app sees it.
+ *
+ * `ownPort` (the port the forwarder listens on) closes DNS rebinding: a site whose name it points at 127.0.0.1 sends
+ * that name as both Host and Origin, with this very port, as a browser that came straight here. A port proxy keeps
+ * its own port (or none) in Host, so a name that is not loopback with `ownPort` is refused.
  */
-export function upgradeAllowed(head: string): boolean {
+export function upgradeAllowed(head: string, ownPort?: number): boolean {
   const lines = head.split('\r\n');
   const headers = new Map<string, string>();
   for (const line of lines.slice(1)) {
@@ -121,19 +142,26 @@ export function upgradeAllowed(head: string): boolean {
   }
   const host = headers.get('host');
   if (!host || (o.protocol !== 'http:' && o.protocol !== 'https:')) return false;
-  const from = hostPort(o.host, o.protocol === 'https:' ? '443' : '80');
-  const to = hostPort(host, '80');
-  if (from === to) return true;
+  const defaultPort = o.protocol === 'https:' ? '443' : '80';
+  const from = hostPort(o.host, defaultPort);
+  const to = hostPort(host, defaultPort);
   const split = (hp: string) => [hp.slice(0, hp.lastIndexOf(':')), hp.slice(hp.lastIndexOf(':') + 1)] as const;
   const [fh, fp] = split(from);
   const [th, tp] = split(to);
+  if (ownPort !== undefined && tp === String(ownPort) && !isLoopbackName(th)) return false;
+  if (from === to) return true;
   return fp === tp && LOOPBACK_NAMES.has(fh) && LOOPBACK_NAMES.has(th);
 }
 
+function refusal(status: string, sentence: string): string {
+  return `HTTP/1.1 ${status}\r\nContent-Type: text/plain\r\nContent-Length: ${sentence.length + 1}\r\nConnection: close\r\n\r\n${sentence}\n`;
+}
+
 /**
- * Forwards one client connection to the app's socket: its first request's head is read first (up to HEAD_LIMIT), and
- * a websocket handshake from another site's page (upgradeAllowed) is answered 403 without reaching the app. Browsers
- * open a connection of its own for each websocket, so the first request is the handshake.
+ * Forwards one client connection to the app's socket: its first request's head is read first (a longer one than
+ * HEAD_LIMIT is refused), and a websocket handshake from another site's page (upgradeAllowed) is answered 403 without
+ * reaching the app. Browsers open a connection of its own for each websocket (Chromium's websocket socket pool,
+ * Firefox's upgrade requests never take an idle connection), so the first request is the handshake.
  */
 function forwardChecked(client: net.Socket, sockPath: string): void {
   let head = Buffer.alloc(0);
@@ -143,8 +171,12 @@ function forwardChecked(client: net.Socket, sockPath: string): void {
     if (end < 0 && head.length < HEAD_LIMIT) return;
     client.off('data', onData);
     client.pause();
-    if (end >= 0 && !upgradeAllowed(head.subarray(0, end).toString('latin1'))) {
-      client.end('HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: 58\r\nConnection: close\r\n\r\nA websocket from another site\'s page is refused (Origin).\n');
+    if (end < 0) {
+      client.end(refusal('431 Request Header Fields Too Large', `A request head over ${HEAD_LIMIT / 1024} KB is refused (it could not be checked).`));
+      return;
+    }
+    if (!upgradeAllowed(head.subarray(0, end).toString('latin1'), client.localPort)) {
+      client.end(refusal('403 Forbidden', "A websocket from another site's page is refused (Origin)."));
       return;
     }
     const app = connectChecked(sockPath);
