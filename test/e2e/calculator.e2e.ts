@@ -13,7 +13,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import type { Host } from '../../scripts/vscode-host/host.mjs';
 import { runCommand, startHost } from '../../scripts/vscode-host/host.mjs';
-import { answers, closeHost, frameWith, root, screenshotIfFailed, shots } from './helpers';
+import { answers, closeHost, frameWith, inFrameWith, root, screenshotIfFailed, shots } from './helpers';
 import { STACKS } from '../../src/core/stacks';
 
 
@@ -95,8 +95,7 @@ describe('e2e: prompt → files → deploy → the calculator computes in the pr
   });
 
   it('the preview says the deploy was verified in a browser; the deployed version keeps its screenshot (Open Screenshot)', async () => {
-    const preview = await frameWith(page, '#checkLine');
-    await preview.waitForFunction(() => /^\u2713 Verified in a browser at .+ \(\d+ ms\)$/.test(document.getElementById('checkLine')?.textContent ?? ''), undefined, { timeout: 30_000 });
+    await inFrameWith(page, '#checkLine', (preview) => preview.waitForFunction(() => /^\u2713 Verified in a browser at .+ \(\d+ ms\)$/.test(document.getElementById('checkLine')?.textContent ?? ''), undefined, { timeout: 30_000 }));
     await page.locator('.pane-body .monaco-list-row').filter({ hasText: /running · verified/ }).first().waitFor();
     const versions = page.locator('.pane-body .monaco-list-row').filter({ hasText: 'Versions' }).first();
     await versions.click();

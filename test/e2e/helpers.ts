@@ -45,6 +45,23 @@ export async function frameWith(page: Page, selector: string, timeoutMs = 30_000
   }, `a frame with ${selector}`, timeoutMs, 200);
 }
 
+/**
+ * Runs `act` on the frame that holds `selector`, and again on the new one when the webview re-rendered its page
+ * meanwhile (the frame found was detached: the preview redraws itself on a new state, or when its first load never
+ * said "ready").
+ */
+export async function inFrameWith<T>(page: Page, selector: string, act: (frame: Frame) => Promise<T>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const frame = await frameWith(page, selector, Math.max(1000, deadline - Date.now()));
+    try {
+      return await act(frame);
+    } catch (err) {
+      if (!/detached/i.test(String(err)) || Date.now() > deadline) throw err;
+    }
+  }
+}
+
 /** For a mocha `afterEach`: a screenshot of the page when the test failed, under test-results/. */
 /** Closes a test's VS Code host and kills what its run left behind in its temp folder. */
 export async function closeHost(host: { tmp: string; close(): Promise<void> } | undefined): Promise<void> {

@@ -15,7 +15,7 @@ import type { Host } from '../../scripts/vscode-host/host.mjs';
 import { runCommand, startHost } from '../../scripts/vscode-host/host.mjs';
 import { templateSpec } from '../../src/core/stacks';
 import { FakeAnthropic } from '../fakes/fakeAnthropic';
-import { closeHost, frameWith, root, screenshotIfFailed, shots } from './helpers';
+import { closeHost, frameWith, inFrameWith, root, screenshotIfFailed, shots } from './helpers';
 
 const BROKEN = "throw new Error('the calculator broke at load');";
 const FIX_BUTTON = '#check [data-action="fix"]:not([hidden])';
@@ -78,10 +78,11 @@ describe('e2e: a page that throws at load → the preview lists the problem → 
   it('deploys: the preview lists the problem with its file and line, and offers Fix with Claude', async () => {
     await runCommand(page, 'Spawn App: Deploy App');
     await page.locator('.monaco-dialog-box').getByRole('button', { name: 'Deploy', exact: true }).click();
-    const preview = await frameWith(page, FIX_BUTTON, 60_000);
-    await preview.waitForFunction(() => /^\u26a0 1 problem found .* at /.test(document.getElementById('checkLine')?.textContent ?? ''));
-    await preview.click('#checkLine'); // opens the list
-    const problem = (await preview.textContent('#checkProblems li'))!;
+    const problem = await inFrameWith(page, FIX_BUTTON, async (preview) => {
+      await preview.waitForFunction(() => /^\u26a0 1 problem found .* at /.test(document.getElementById('checkLine')?.textContent ?? ''));
+      await preview.click('#checkLine'); // opens the list
+      return (await preview.textContent('#checkProblems li'))!;
+    });
     assert.match(problem, /the calculator broke at load/);
     assert.match(problem, /app\.js:1\b/);
     await row(/running · 1 problem/).waitFor();
@@ -95,8 +96,7 @@ describe('e2e: a page that throws at load → the preview lists the problem → 
     await runCommand(page, 'Notifications: Clear All Notifications');
     const original = templateSpec('webapp', 'a calculator').files.find((f) => f.path === 'app.js')!.content;
     fake.enqueue({ kind: 'ok', input: { summary: 'Removes the throw at load.', changes: [{ path: 'app.js', content: original }], deletions: [] } });
-    const preview = await frameWith(page, FIX_BUTTON);
-    await preview.click(FIX_BUTTON);
+    await inFrameWith(page, FIX_BUTTON, (preview) => preview.click(FIX_BUTTON));
     await toast().getByText('Claude proposes a fix for calculator', { exact: false }).waitFor({ timeout: 30_000 });
     await page.locator('.tabs-container .tab').filter({ hasText: 'calculator: fix for the problems found in a browser (proposed)' }).waitFor();
     const sent = fake.messageRequests().at(-1)!.body!;
@@ -106,9 +106,11 @@ describe('e2e: a page that throws at load → the preview lists the problem → 
     await shot('fix-proposal.png');
     await toast().getByRole('button', { name: 'Accept' }).click();
 
-    const checked = await frameWith(page, '#checkLine');
-    await checked.waitForFunction(() => /^\u2713 Verified in a browser at /.test(document.getElementById('checkLine')?.textContent ?? ''), undefined, { timeout: 60_000 });
-    assert.equal(await checked.isHidden('#check [data-action="fix"]'), true, 'nothing left to fix');
+    const fixHidden = await inFrameWith(page, '#checkLine', async (checked) => {
+      await checked.waitForFunction(() => /^\u2713 Verified in a browser at /.test(document.getElementById('checkLine')?.textContent ?? ''), undefined, { timeout: 60_000 });
+      return checked.isHidden('#check [data-action="fix"]');
+    });
+    assert.equal(fixHidden, true, 'nothing left to fix');
     await row(/running · verified/).waitFor();
     const app = await frameWith(page, '#display');
     for (const key of ['7', '*', '6', '=']) await app.click(`button[data-key="${key}"]`);

@@ -88,7 +88,14 @@ describe('cancelling a spawn', () => {
     await until(() => processesWith(marker).length > 0, 'the app process to run');
     cts.cancel();
     assert.equal(await deploying, undefined);
-    await until(() => processesWith(marker).length === 0, 'the app process to be killed', 30_000);
+    await until(() => processesWith(marker).length === 0, 'the app process to be killed', 30_000).catch((err: unknown) => {
+      const lines = processesWith(marker).map((pid) => {
+        const st = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').filter((l) => /^(Name|State|PPid|Uid)/.test(l)).join(' ');
+        return `${pid}: ${st} :: ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').slice(0, 300)}`;
+      });
+      console.log('still running after the cancel:\n' + lines.join('\n') + '\nregistry: ' + JSON.stringify(api.registry.list().map((e) => [e.id, e.status, e.phase])));
+      throw err;
+    });
     assert.deepEqual(api.registry.list(), []);
     assert.deepEqual(sandboxDirs(api.testing.localRoot), []);
   });

@@ -77,15 +77,72 @@ function groupAlive(pid: number): boolean {
   return false;
 }
 
-/** SIGTERM the process group, then SIGKILL what is left after `graceMs`. Resolves when the group is gone. */
+/** The processes under `pid` (children, their children…), each with its start time, read from /proc now. */
+export function descendants(pid: number): { pid: number; startTime: string | undefined }[] {
+  const children = new Map<number, number[]>();
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  for (const n of names) {
+    if (!/^\d+$/.test(n)) continue;
+    try {
+      const stat = readFileSync(`/proc/${n}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(n)]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const out: { pid: number; startTime: string | undefined }[] = [];
+  const queue = [...(children.get(pid) ?? [])];
+  while (queue.length) {
+    const p = queue.shift()!;
+    out.push({ pid: p, startTime: processStartTime(p) });
+    queue.push(...(children.get(p) ?? []));
+  }
+  return out;
+}
+
+/**
+ * Kills a process group: SIGTERM, then SIGKILL after `graceMs`. The processes under its leader that left the group
+ * are killed too once the group is gone: bwrap's namespace init runs in a session of its own (`--new-session`), and
+ * its parent-death signal is not always delivered when the outer bwrap dies (seen under load: the app outlived its
+ * cancelled deploy), so it is found before the kill and killed after, when it is still the same process.
+ */
 export async function killGroup(pid: number, graceMs = 1000): Promise<void> {
-  if (!signalGroup(pid, 'SIGTERM')) return;
+  const under = descendants(pid);
+  const killUnder = async () => {
+    const left = under.filter((d) => isSameProcess(d.pid, d.startTime));
+    for (const d of left) {
+      try {
+        process.kill(d.pid, 'SIGKILL');
+      } catch {
+        // gone meanwhile
+      }
+    }
+    const hard = Date.now() + 2000;
+    while (left.some((d) => isSameProcess(d.pid, d.startTime) && !isZombie(d.pid)) && Date.now() < hard) await new Promise((r) => setTimeout(r, 20));
+  };
+  if (!signalGroup(pid, 'SIGTERM')) return killUnder();
   const deadline = Date.now() + graceMs;
   while (groupAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   if (groupAlive(pid)) {
     signalGroup(pid, 'SIGKILL');
     const hard = Date.now() + 2000;
     while (groupAlive(pid) && Date.now() < hard) await new Promise((r) => setTimeout(r, 20));
+  }
+  await killUnder();
+}
+
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return true;
   }
 }
 
