@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import { cacheMinTokens } from '../../src/core/base/pricing';
+import { templateSpec } from '../../src/core/stacks';
 import type { AddressInfo } from 'node:net';
 
 export type ScenarioKind =
@@ -353,6 +354,11 @@ function requestedAppType(body: Record<string, unknown>): string | undefined {
 }
 
 function defaultSpecFor(appType: string | undefined): FakeSpec {
+  // The Python stacks: their built-in template, as a model following their prompt would write it.
+  if (appType === 'python-api' || appType === 'streamlit') {
+    const t = templateSpec(appType, 'a small app');
+    return { appType, title: t.title, description: t.description, startCommand: t.startCommand, dependencies: t.dependencies, port: t.port, files: t.files };
+  }
   if (appType === 'api') return DEFAULT_API;
   if (appType === 'script') return DEFAULT_SCRIPT;
   if (appType === 'react') return DEFAULT_REACT;
