@@ -105,7 +105,8 @@ describe('spawn → edit → deploy → redeploy (templates, local runner)', () 
     await api.previews.deserializeWebviewPanel(restored, { appId: spawned.appId });
     const panel = api.previews.get(spawned.appId);
     assert.equal(panel?.panel, restored);
-    await until(() => panel?.current?.status === 'running' && panel.current.url && panel.isReady, 'the restored preview to show the app').catch((err: Error) => {
+    // The panel sets its page again when no "ready" comes within 4 s (previewPanel.ts): the wait covers a few of those.
+    await until(() => panel?.current?.status === 'running' && panel.current.url && panel.isReady, 'the restored preview to show the app', 30_000).catch((err: Error) => {
       throw new Error(`${err.message}; state ${JSON.stringify(panel?.current)} ready ${panel?.isReady}`);
     });
     const gone = vscode.window.createWebviewPanel('spawnApp.preview', 'Preview', vscode.ViewColumn.Beside, { enableScripts: true });

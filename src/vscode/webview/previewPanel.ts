@@ -71,7 +71,7 @@ export class PreviewPanel extends Disposable {
     if (this.ready) void this.post({ type: 'reload' });
   }
 
-  /** Sets the HTML for the current state's frame origin; without a "ready" within a few seconds, sets it again (at most 3 times). */
+  /** Sets the HTML for the current state's frame origin; without a "ready" within a few seconds, sets it again (at most 6 times). */
   private render(): void {
     this.ready = false;
     if (this.watchdog) clearTimeout(this.watchdog);
@@ -79,7 +79,7 @@ export class PreviewPanel extends Disposable {
     // A comment that changes makes VS Code load the page again even when the rest is the same.
     this.panel.webview.html = this.reloads ? `${html}<!-- load ${this.reloads} -->` : html;
     this.watchdog = setTimeout(() => {
-      if (this.ready || this.isDisposed || this.reloads >= 3) return;
+      if (this.ready || this.isDisposed || this.reloads >= 6) return;
       this.reloads++;
       this.render();
     }, 4000);
