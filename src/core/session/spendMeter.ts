@@ -88,8 +88,7 @@ export class SpendMeter {
   tick(): Promise<void> {
     const budget = this.host.budget;
     const now = this.clock();
-    const listed = new Map<string, MeteredSandbox>();
-    for (const source of this.sources) for (const s of source()) listed.set(s.id, s);
+    const listed = this.listed();
     const crossed: { warn?: string; reached?: string } = {};
     for (const [id, s] of this.seen) {
       if (!listed.has(id)) {
@@ -112,8 +111,7 @@ export class SpendMeter {
   capReached(reachedBy: string): Promise<void> {
     const budget = this.host.budget;
     if (!budget) return Promise.resolve();
-    const listed = new Map<string, MeteredSandbox>();
-    for (const source of this.sources) for (const s of source()) listed.set(s.id, s);
+    const listed = this.listed();
     return this.atCap(budget, reachedBy, [...listed.values()]);
   }
 
@@ -123,6 +121,13 @@ export class SpendMeter {
         if (!paused && reachedBy !== undefined) this.host.report({ warn: false, reached: true }, reachedBy || undefined);
       })
       .finally(() => (this.pausing = undefined)));
+  }
+
+  /** Every source's sandboxes now, once each (a sandbox two fronts list is one). */
+  private listed(): Map<string, MeteredSandbox> {
+    const listed = new Map<string, MeteredSandbox>();
+    for (const source of this.sources) for (const s of source()) listed.set(s.id, s);
+    return listed;
   }
 
   private charge(budget: Budget | undefined, id: string, s: MeteredSandbox, now: number, crossed: { warn?: string; reached?: string }, gone = false): void {

@@ -124,7 +124,7 @@ export async function killGroup(pid: number, graceMs = 1000): Promise<void> {
       }
     }
     const hard = Date.now() + 2000;
-    while (left.some((d) => isSameProcess(d.pid, d.startTime) && !isZombie(d.pid)) && Date.now() < hard) await new Promise((r) => setTimeout(r, 20));
+    while (left.some((d) => isSameProcess(d.pid, d.startTime)) && Date.now() < hard) await new Promise((r) => setTimeout(r, 20));
   };
   if (!signalGroup(pid, 'SIGTERM')) return killUnder();
   const deadline = Date.now() + graceMs;
@@ -135,15 +135,6 @@ export async function killGroup(pid: number, graceMs = 1000): Promise<void> {
     while (groupAlive(pid) && Date.now() < hard) await new Promise((r) => setTimeout(r, 20));
   }
   await killUnder();
-}
-
-function isZombie(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return true;
-  }
 }
 
 /** Synchronous last-resort kill (process 'exit' handlers cannot wait). */
