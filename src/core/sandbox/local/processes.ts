@@ -2,16 +2,32 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 
-/** The kernel's start time of a process (clock ticks since boot) or undefined where unknown. */
-export function processStartTime(pid: number): string | undefined {
+/**
+ * The fields of `/proc/<pid>/stat` after the command name (field 2, which may hold spaces and parentheses; the fields
+ * after its last ')' are fixed): [0] the state (field 3), [1] the parent's pid, [2] the process group, [19] the start
+ * time. Undefined when the process is gone or there is no /proc.
+ */
+function statFields(pid: number | string): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may hold spaces and parentheses; fields after the last ')' are fixed.
-    const after = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return after[19]; // field 22 overall: starttime
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
   }
+}
+
+/** The pids /proc lists now; undefined where there is no /proc. */
+function procPids(): string[] | undefined {
+  try {
+    return readdirSync('/proc').filter((n) => /^\d+$/.test(n));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The kernel's start time of a process (clock ticks since boot) or undefined where unknown. */
+export function processStartTime(pid: number): string | undefined {
+  return statFields(pid)?.[19]; // field 22 overall: starttime
 }
 
 /** True while `pid` runs; a zombie (dead, not yet reaped by a parent that is gone too) counts as dead. */
@@ -21,12 +37,7 @@ export function isAlive(pid: number): boolean {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat[stat.lastIndexOf(')') + 2] !== 'Z';
-  } catch {
-    return true; // no /proc (not Linux): trust the signal check
-  }
+  return statFields(pid)?.[0] !== 'Z'; // unreadable (no /proc: not Linux): trust the signal check
 }
 
 /** True when `pid` still runs and is the same process as recorded (not a reused pid). */
@@ -58,43 +69,22 @@ function groupAlive(pid: number): boolean {
     if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
   // Zombies (dead, waiting for a parent that does not reap them) still answer the signal check: skip them.
-  let names: string[];
-  try {
-    names = readdirSync('/proc');
-  } catch {
-    return true;
-  }
-  for (const name of names) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const after = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(after[2]) === pid && after[0] !== 'Z') return true;
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return false;
+  const names = procPids();
+  if (!names) return true;
+  return names.some((name) => {
+    const f = statFields(name); // undefined: gone meanwhile
+    return f !== undefined && Number(f[2]) === pid && f[0] !== 'Z';
+  });
 }
 
 /** The processes under `pid` (children, their children…), each with its start time, read from /proc now. */
 export function descendants(pid: number): { pid: number; startTime: string | undefined }[] {
   const children = new Map<number, number[]>();
-  let names: string[];
-  try {
-    names = readdirSync('/proc');
-  } catch {
-    return [];
-  }
-  for (const n of names) {
-    if (!/^\d+$/.test(n)) continue;
-    try {
-      const stat = readFileSync(`/proc/${n}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(n)]);
-    } catch {
-      // gone meanwhile
-    }
+  for (const n of procPids() ?? []) {
+    const f = statFields(n); // undefined: gone meanwhile
+    if (!f) continue;
+    const ppid = Number(f[1]);
+    children.set(ppid, [...(children.get(ppid) ?? []), Number(n)]);
   }
   const out: { pid: number; startTime: string | undefined }[] = [];
   const queue = [...(children.get(pid) ?? [])];
