@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { parseSpec } from '../../src/core/app/spec';
 import { patchFromToolInput } from '../../src/core/generate/prompts';
 import { parsePatch, patchWithEdits } from '../../src/core/workspace/patch';
+import type { SpawnEvent } from '../../src/core/base/events';
 
 const spec = parseSpec({
   appType: 'webapp',
@@ -47,8 +48,33 @@ describe('edits in a patch', () => {
     assert.throws(() => patchFromToolInput(input({ edits: [{ path: 'app.js', find: 'a("[redacted]");', replace: '' }] }), app), /does not occur/, 'without the secrets, nothing stands for [redacted]');
   });
 
+  it('a file the same answer both changes (an edit or its whole content) and deletes is one sentence, not a change lost', () => {
+    assert.throws(() => patchFromToolInput(input({ edits: [{ path: 'app.js', find: 'const a = 1;', replace: 'const a = 2;' }], deletions: ['./app.js'] }), spec), {
+      name: 'TypeError',
+      message: /edits\[0\] changes app\.js, which the same answer deletes: keep the file or delete it, not both\./,
+    });
+    assert.throws(() => patchFromToolInput(input({ changes: [{ path: 'style.css', content: 'x' }], deletions: ['style.css'] }), spec), {
+      name: 'TypeError',
+      message: /changes\[0\] writes style\.css, which the same answer deletes: keep the file or delete it, not both\./,
+    });
+  });
+
+  it('a file an edit changed is announced as the streamed ones are (a file event with its whole content, the secrets redacted)', () => {
+    const v = 'value-of-the-key';
+    const app = parseSpec({ appType: 'webapp', startCommand: 'node server.js', dependencies: [], port: 3000, files: [{ path: 'app.js', content: `a("${v}");\nb();\n` }, { path: 'b.js', content: 'old' }] });
+    const events: SpawnEvent[] = [];
+    const json = input({ changes: [{ path: 'new.js', content: 'n' }], edits: [{ path: 'app.js', find: 'b();', replace: 'c();' }, { path: './app.js', find: 'c();', replace: 'd();' }] });
+    patchFromToolInput(json, app, { KEY: v }, (e) => events.push(e));
+    assert.deepEqual(events, [
+      { event: 'file', path: 'app.js', status: 'started' },
+      { event: 'file', path: 'app.js', status: 'complete', content: 'a("[redacted]");\nd();\n' },
+    ], 'one pair per edited file (new.js streamed already), none for a failed answer');
+    assert.throws(() => patchFromToolInput(input({ edits: [{ path: 'app.js', find: 'zzz', replace: '' }] }), app, {}, (e) => events.push(e)));
+    assert.equal(events.length, 2);
+  });
+
   it('a patch without edits is as it was', () => {
     const p = parsePatch({ changes: [{ path: 'a', content: 'b' }] });
-    assert.deepEqual(patchWithEdits(spec, p), { changes: [{ path: 'a', content: 'b' }], deletions: [] });
+    assert.deepEqual(patchWithEdits(spec, p), { changes: [{ path: 'a', content: 'b' }], deletions: [], edited: [] });
   });
 });

@@ -122,14 +122,14 @@ export class ChatModelGenerator implements Generator {
       user,
       tool: PATCH_TOOL as ToolSpec,
       arrayKey: 'changes',
-      parse: (json) => patchFromToolInput(json, req.spec, req.secrets),
+      parse: (json, emit) => patchFromToolInput(json, req.spec, req.secrets, emit),
     });
     return { patch: value, usage };
   }
 
   private async turn<T>(
     req: Pick<GenerateRequest, 'signal' | 'onEvent' | 'logger' | 'secrets'>,
-    t: { system: string; user: string; tool: ToolSpec; arrayKey: string; parse: (json: string) => T },
+    t: { system: string; user: string; tool: ToolSpec; arrayKey: string; parse: (json: string, emit: (e: SpawnEvent) => void) => T },
   ): Promise<{ value: T; usage: Usage }> {
     const emit = req.onEvent ?? (() => undefined);
     const logger: Logger = req.logger ?? nullLogger;
@@ -139,7 +139,7 @@ export class ChatModelGenerator implements Generator {
     if (req.signal?.aborted) throw new CancelledError();
     let value: T;
     try {
-      value = t.parse(json);
+      value = t.parse(json, emit);
     } catch (err) {
       logger.warn(`[vscode-lm] ${this.model.name} answered with an invalid ${t.tool.name} call: ${err instanceof Error ? err.message : String(err)}`);
       throw new SpawnError('generation.invalid_output', `${this.model.name} answered in a form Spawn App cannot use: ${err instanceof Error ? err.message : String(err)}`);

@@ -126,7 +126,7 @@ export class ClaudeGenerator implements Generator {
       tool: PATCH_TOOL as Tool,
       user,
       arrayKey: 'changes',
-      parse: (json) => patchFromToolInput(json, req.spec, req.secrets),
+      parse: (json, emit) => patchFromToolInput(json, req.spec, req.secrets, emit),
       what: 'the changed files',
       format: 'change format',
     });
@@ -140,7 +140,7 @@ export class ClaudeGenerator implements Generator {
    */
   private async callTool<T>(
     req: Pick<GenerateRequest, 'signal' | 'onEvent' | 'logger' | 'secrets'>,
-    call: { system: string; tool: Tool; user: string | PatchTurn; arrayKey: string; parse: (json: string) => T; what: string; format: string },
+    call: { system: string; tool: Tool; user: string | PatchTurn; arrayKey: string; parse: (json: string, emit: (e: SpawnEvent) => void) => T; what: string; format: string },
   ): Promise<{ value: T; usage: Usage; attempts: number; durationMs: number }> {
     const log = req.logger ?? nullLogger;
     const signal = req.signal;
@@ -217,7 +217,7 @@ export class ClaudeGenerator implements Generator {
 
       let value: T;
       try {
-        value = call.parse(tool.json || '{}');
+        value = call.parse(tool.json || '{}', emit);
       } catch (err) {
         if (!(err instanceof TypeError)) throw err;
         problem = err.message.replace(/\.$/, '').replace(/^The /, 'the ');

@@ -7,6 +7,8 @@ import { DEFAULT_PORT, MAX_CHECKS, parseSpec } from '../app/spec';
 import { stackOf, withScaffold } from '../stacks';
 import type { AppPatch } from '../workspace/patch';
 import type { AppSecrets } from '../base/secrets';
+import { Redactor } from '../base/secrets';
+import type { SpawnEvent } from '../base/events';
 import { parsePatch, PATCH_TOOL, patchWithEdits } from '../workspace/patch';
 
 /** Rules every app shares. */
@@ -112,12 +114,20 @@ export function patchSystemPrompt(appType: AppType): string {
  * Checks the patch tool's input and makes its edits into whole files against the app it was asked about (`spec`,
  * whose `secrets` it was sent redacted); throws a TypeError with one sentence saying what is wrong.
  */
-export function patchFromToolInput(rawJson: string, spec: AppSpec, secrets?: AppSecrets): AppPatch {
+export function patchFromToolInput(rawJson: string, spec: AppSpec, secrets?: AppSecrets, emit?: (e: SpawnEvent) => void): AppPatch {
   let raw: unknown;
   try {
     raw = JSON.parse(rawJson);
   } catch {
     throw new TypeError('The tool input is not valid JSON.');
   }
-  return patchWithEdits(spec, parsePatch(raw), secrets);
+  const { edited, ...patch } = patchWithEdits(spec, parsePatch(raw), secrets);
+  // The files its edits changed, announced as the streamed ones were (whole content; the secrets as the model saw them).
+  const redactor = new Redactor(Object.values(secrets ?? {}));
+  for (const path of edited) {
+    const content = patch.changes.find((c) => c.path === path)?.content ?? '';
+    emit?.({ event: 'file', path, status: 'started' });
+    emit?.({ event: 'file', path, status: 'complete', content: redactor.redact(content) });
+  }
+  return patch;
 }

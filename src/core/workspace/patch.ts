@@ -100,9 +100,21 @@ export function parsePatch(raw: unknown): AppPatch & { edits?: FileEdit[] } {
  * its `replace` keeps is the value it stood for. A TypeError says which edit failed and why, in one sentence the
  * model can act on (the generator's repair attempt sends it back).
  */
-export function patchWithEdits(spec: AppSpec, patch: AppPatch & { edits?: FileEdit[] }, secrets?: AppSecrets): AppPatch {
+export function patchWithEdits(spec: AppSpec, patch: AppPatch & { edits?: FileEdit[] }, secrets?: AppSecrets): AppPatch & { edited: string[] } {
   const { edits, ...rest } = patch;
-  if (!edits?.length) return rest;
+  // A path both written and deleted would lose the change without a word (applyPatch deletes it): the model is told.
+  const deleted = new Set(rest.deletions.flatMap((d) => {
+    const c = checkPath(d);
+    return c.ok ? [c.path] : []; // a refused path is applyPatch's to refuse
+  }));
+  const both = (path: string, what: string) => {
+    if (deleted.has(path)) throw new TypeError(`${what} ${path}, which the same answer deletes: keep the file or delete it, not both.`);
+  };
+  rest.changes.forEach((c, i) => {
+    const k = checkPath(c.path);
+    if (k.ok) both(k.path, `changes[${i}] writes`);
+  });
+  if (!edits?.length) return { ...rest, edited: [] };
   const key = (p: string) => {
     const c = checkPath(p);
     if (!c.ok) throw new TypeError(`An edit's path is refused: ${c.message}`);
@@ -113,6 +125,7 @@ export function patchWithEdits(spec: AppSpec, patch: AppPatch & { edits?: FileEd
   const changed = new Map(rest.changes.map((c) => [key(c.path), c.content] as const));
   edits.forEach((e, i) => {
     const p = key(e.path);
+    both(p, `edits[${i}] changes`);
     const current = changed.get(p) ?? files.get(p);
     if (current === undefined) throw new TypeError(`edits[${i}] changes ${e.path}, which the app does not have: give a new file's whole content in changes.`);
     if (!e.find) throw new TypeError(`edits[${i}].find is empty: copy the exact text to replace from ${e.path}.`);
@@ -122,7 +135,7 @@ export function patchWithEdits(spec: AppSpec, patch: AppPatch & { edits?: FileEd
     const [{ at, length, stoodFor }] = found as [Occurrence];
     changed.set(p, current.slice(0, at) + unredacted(e.replace, stoodFor) + current.slice(at + length));
   });
-  return { ...rest, changes: [...changed].map(([path, content]) => ({ path, content })) };
+  return { ...rest, changes: [...changed].map(([path, content]) => ({ path, content })), edited: [...new Set(edits.map((e) => key(e.path)))] };
 }
 
 interface Occurrence {
