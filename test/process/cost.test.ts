@@ -45,7 +45,11 @@ describe('cost of a sandbox (one rule: unknown stays unknown, paused time is not
     const later = T0 + 60 * MIN;
     assert.deepEqual(sandboxSpend(s, later), { usd: sandboxCost(5 * 60, 2, 512), atMost: true, free: false });
     assert.match(formatSandboxSpend(s, later), /^at most \$0\.\d+$/);
-    assert.equal(sandboxUsd({ ...s, state: 'running' }, later), sandboxCost(3600, 2, 512), 'running: every second counts');
+    assert.equal(sandboxUsd({ ...s, state: 'running', endAt: later + MIN }, later), sandboxCost(3600, 2, 512), 'running: every second counts');
+    // Still "running" in a front's own record past its timeout (the CLI's and MCP server's meter do not list E2B
+    // again): E2B killed or paused it at its timeout, so the time since is not billed.
+    assert.equal(sandboxUsd({ ...s, state: 'running' }, later), sandboxCost(5 * 60, 2, 512), 'past its timeout: billed up to it');
+    assert.equal(sandboxUsd({ provider: 'e2b' as const, startedAt: T0, cpuCount: 2, memoryMB: 512 }, later), sandboxCost(3600, 2, 512), 'no timeout known (a local record, an owner-bound sandbox): up to now');
   });
 
   it('the agent tools list a sandbox of unknown price without $0, and do not bill its paused time', () => {

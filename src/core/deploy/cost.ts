@@ -24,7 +24,8 @@ export interface CostedSandbox extends SandboxResources {
   pausedSince?: number;
   /**
    * A listed sandbox's state. Paused with no `pausedSince` (another process paused it): it ran at most until its
-   * `endAt` (a sandbox paused at its timeout stopped then) — the cost is then an upper bound (`atMost`).
+   * `endAt` (a sandbox paused at its timeout stopped then) — the cost is then an upper bound (`atMost`). Running, it
+   * is billed up to `endAt` too: past its timeout E2B stopped it (killed or paused).
    */
   state?: 'running' | 'paused';
   endAt?: number;
@@ -48,7 +49,9 @@ export interface SandboxSpend {
 export function sandboxSpend(s: CostedSandbox, now: number): SandboxSpend {
   if (!providerInfo(s.provider).billed) return { usd: 0, atMost: false, free: true };
   const guessed = s.pausedSince === undefined && s.state === 'paused';
-  const until = s.pausedSince ?? (guessed ? Math.min(now, s.endAt ?? now) : now);
+  // Running or paused at an unknown moment, it ran at most until its timeout: E2B kills or pauses a sandbox then (an
+  // extension moves `endAt`; a front that keeps a sandbox's record without listing it again would bill the rest).
+  const until = s.pausedSince ?? Math.min(now, s.endAt ?? now);
   const seconds = Math.max(0, until - s.startedAt - (s.pausedMs ?? 0)) / 1000;
   const usd = runningCost(seconds, s);
   return { usd, atMost: guessed && usd !== null, free: false };
