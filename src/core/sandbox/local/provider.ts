@@ -20,6 +20,7 @@ import { notPrivate } from '../../base/notPrivate';
 import type { Isolation } from './bwrap';
 import { detectSandbox, hiddenPlaces, sandboxPath, systemPlacesToHide, systemScanStore } from './bwrap';
 import { DepCache, defaultCacheRoot } from './depCache';
+import { holdPort, letGo, portOf } from './ports';
 import { isSameProcess, killGroup, processStartTime } from './processes';
 import type { Limits } from './limits';
 import { removeCgroup, resolveLimits } from './limits';
@@ -57,7 +58,10 @@ export interface LocalProviderOptions {
 }
 
 
-/** A free TCP port on loopback. */
+/**
+ * A free TCP port on loopback, let go at once: for a server that listens on it right away (the tests' fakes). A
+ * sandbox holds its port instead (ports.ts): another program could be given this one before it is bound.
+ */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
@@ -140,20 +144,27 @@ export class LocalProvider implements SandboxProvider, LocalSandboxOwner {
     for (const sub of ['app', 'home']) mkdirSync(path.join(dir, sub), { mode: 0o700 });
     const dataKey = dataKeyOf(opts.metadata, id);
     this.ensureDataDir(dataKey);
+    // The app's port, held from here until something of the sandbox serves on it (ports.ts).
+    const held = await holdPort(0);
     const record: LocalRecord = {
       id,
       appName: opts.appName,
       appType: opts.appType,
       startedAt: Date.now(),
-      port: await freePort(),
+      port: portOf(held),
       owner: { pid: process.pid, startTime: processStartTime(process.pid), cmd: process.argv.slice(1).join(' ') },
       processes: [],
       metadata: { [METADATA_TAG.key]: METADATA_TAG.value, ...opts.metadata },
       sandboxed,
       dataKey,
     };
-    saveRecord(dir, record);
-    const sb = new LocalSandbox(this, record, dir, this.host);
+    try {
+      saveRecord(dir, record);
+    } catch (err) {
+      await letGo(held);
+      throw err;
+    }
+    const sb = new LocalSandbox(this, record, dir, this.host, held);
     this.live.set(id, sb);
     this.installExitHook();
     return sb;

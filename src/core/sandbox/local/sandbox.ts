@@ -1,5 +1,6 @@
 /** One local sandbox: its folder, its processes (inside the containment profile where bubblewrap works), its install, its terminal. */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import type net from 'node:net';
 import path from 'node:path';
 import { CancelledError, SpawnError } from '../../base/errors';
 import { removeTree, writeTree } from '../../base/noFollow';
@@ -13,8 +14,9 @@ import type { CachePlan, DepCache } from './depCache';
 import { LINK_SCRIPT, linkEntry, npmInstall, pipInto, pipOverlay } from './depCache';
 import type { Closer } from './forward';
 import { forwardPortToSocket, outboundProxy } from './forward';
+import { holdPort, letGo, portTaken, whoListens } from './ports';
 import type { SpawnedShell } from './processes';
-import { isSameProcess, killGroup, killGroupSync, processStartTime, spawnGroup } from './processes';
+import { descendants, isSameProcess, killGroup, killGroupSync, processStartTime, spawnGroup } from './processes';
 import { probeUrl } from '../probe';
 import { ptyCommand, startShell } from './localShell';
 import type { Limits, SandboxCgroup } from './limits';
@@ -55,13 +57,25 @@ export class LocalSandbox implements Sandbox {
   private readonly proxies = new Map<'registries' | 'network', Promise<string>>();
   /** The sandbox's cgroup (null: none can be made here), made at its first sandboxed step. */
   private cgroup?: SandboxCgroup | null;
+  /**
+   * Its port, held while nothing of the sandbox serves there (ports.ts): from create until the forwarder takes the
+   * socket over; unsandboxed, also while its app is stopped. Undefined once handed over or let go.
+   */
+  private held?: net.Server;
+  /** A hold being taken again (unsandboxed, after the app stopped). */
+  private holding: Promise<void> = Promise.resolve();
+  /** Starts of the app so far: a stopped run holds the port again only when no later run started meanwhile. */
+  private runs = 0;
 
   constructor(
     private readonly owner: LocalSandboxOwner,
     private readonly record: LocalRecord,
     readonly dir: string,
     private readonly host: string,
-  ) {}
+    held?: net.Server,
+  ) {
+    this.held = held;
+  }
 
   get id(): string {
     return this.record.id;
@@ -269,9 +283,40 @@ export class LocalSandbox implements Sandbox {
         throw new SpawnError('deploy.start_failed', `The local sandboxes folder ${this.owner.root} is too deeply nested for the sandbox's sockets; set SPAWN_APP_LOCAL_ROOT to a shorter path.`);
       }
       mkdirSync(this.sockDir, { recursive: true, mode: 0o700 });
-      this.bridges.push(await forwardPortToSocket(this.record.port, path.join(this.sockDir, 'app')));
+      // The socket held since create becomes the forwarder's: the port is never free in between.
+      const held = this.held?.listening ? this.held : undefined;
+      this.held = undefined;
+      const sock = path.join(this.sockDir, 'app');
+      this.bridges.push(await forwardPortToSocket(held ?? this.record.port, sock).catch((err: NodeJS.ErrnoException) => {
+        throw err.code === 'EADDRINUSE' ? portTaken(this.record.port, err) : err;
+      }));
     })();
     return this.bridging;
+  }
+
+  /**
+   * Unsandboxed, the app binds the port itself: the hold is let go right before it starts. When the hold could not be
+   * taken again after its last run (another program had the port), the port is tried once more: free, or said so.
+   */
+  private async letGoForApp(): Promise<void> {
+    await this.holding;
+    const held = this.held ?? (await holdPort(this.record.port).catch((err: unknown) => {
+      throw portTaken(this.record.port, err);
+    }));
+    this.held = undefined;
+    await letGo(held);
+  }
+
+  /** Unsandboxed, once run `run` of the app stopped (and no later one started): its port is held again until the next start. */
+  private holdAgain(run: number): Promise<void> {
+    this.holding = this.holding.then(async () => {
+      if (this.sandboxed || this.destroyed || this.held || run !== this.runs) return;
+      // Best effort: a process of the app that outlived it may still listen there (the next start then says so).
+      const held = await holdPort(this.record.port).catch(() => undefined);
+      if (held && (this.destroyed || run !== this.runs)) await letGo(held);
+      else this.held = held;
+    });
+    return this.holding;
   }
 
   async run(cmd: string, opts: RunOptions = {}): Promise<RunResult> {
@@ -396,7 +441,9 @@ export class LocalSandbox implements Sandbox {
 
   async start(cmd: string, opts: RunOptions = {}): Promise<BackgroundProcess> {
     this.assertAlive();
+    const run = ++this.runs;
     if (this.sandboxed) await this.bridge();
+    else await this.letGoForApp();
     this.ranCode = true;
     const sh = await this.spawn(cmd, opts, 'run');
     await this.unlessDestroyed(sh.pid);
@@ -407,9 +454,13 @@ export class LocalSandbox implements Sandbox {
       await killGroup(sh.pid);
       this.record.processes = this.record.processes.filter((p) => p.pid !== sh.pid);
       if (!this.destroyed) saveRecord(this.dir, this.record);
+      await this.holdAgain(run);
     };
     this.running.set(sh.pid, { kill });
-    void sh.exited.then(() => this.running.delete(sh.pid));
+    void sh.exited.then(() => {
+      this.running.delete(sh.pid);
+      void this.holdAgain(run);
+    });
     return { pid: sh.pid, exited: sh.exited, kill };
   }
 
@@ -466,8 +517,18 @@ export class LocalSandbox implements Sandbox {
     return `http://${this.host}:${this.record.port}`;
   }
 
-  probe(port: number, signal?: AbortSignal): Promise<boolean> {
-    return probeUrl(this.url(port) + '/', signal);
+  /**
+   * Sandboxed, what answers is the forwarder on the port the sandbox held since its create. Unsandboxed, the app binds
+   * the port itself, and another program may have taken it in the moment before: an answer counts only when the
+   * socket that listens there is the app's (ports.ts), and another program's is said so, never taken for the app.
+   */
+  async probe(port: number, signal?: AbortSignal): Promise<boolean> {
+    if (!(await probeUrl(this.url(port) + '/', signal))) return false;
+    if (this.sandboxed) return true;
+    const pids = this.record.processes.filter((p) => isSameProcess(p.pid, p.startTime)).flatMap((p) => [p.pid, ...descendants(p.pid).map((d) => d.pid)]);
+    const who = whoListens(this.record.port, pids);
+    if (who === 'other') throw portTaken(this.record.port);
+    return who !== 'nobody';
   }
 
   info(): SandboxInfo {
@@ -498,6 +559,9 @@ export class LocalSandbox implements Sandbox {
     await this.bridging?.catch(() => undefined);
     await Promise.all(this.proxies.values()).catch(() => undefined);
     await Promise.all(this.bridges.map((b) => b.close()));
+    await this.holding;
+    if (this.held) await letGo(this.held);
+    this.held = undefined;
     // The kernel frees a cgroup once its last process is reaped: a short wait after the kill.
     for (let i = 0; i < 100 && this.cgroup && !this.cgroup.remove(); i++) await new Promise((r) => setTimeout(r, 20));
     removeTree(this.dir); // never through a link the app left (noFollow.ts)

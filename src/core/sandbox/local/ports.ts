@@ -1,0 +1,115 @@
+/**
+ * A local sandbox's port on this machine: held from the sandbox's create until its app is served there, so that no
+ * other program (another window, the CLI, a second test run, anything) can take it in between and answer the
+ * sandbox's URL with its own page. A port picked free and let go at once was taken so: the forwarder or the app bound
+ * it only seconds later, after the install.
+ *
+ * Sandboxed, the socket held at create becomes the forwarder's (forward.ts): handed over, never bound again.
+ * Unsandboxed, the app binds the port itself: the sandbox lets it go right before the app starts, holds it again
+ * once the app stopped, and checks that what answers there is the app's (whoListens) before calling it ready.
+ */
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import net from 'node:net';
+import { SpawnError } from '../../base/errors';
+
+/**
+ * Listens on 127.0.0.1:`port` (0: a free port) without serving anything (each connection is closed at once), so no
+ * other program can listen on it; rejects when it is taken. It keeps no process alive (the forwarder's does).
+ */
+export function holdPort(port: number): Promise<net.Server> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer((c) => c.destroy());
+    server.unref();
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+  });
+}
+
+/** The port of a held (listening) server. */
+export function portOf(server: net.Server): number {
+  return (server.address() as net.AddressInfo).port;
+}
+
+/** Lets a held port go (the listening socket is closed at once; this resolves once the server is closed). */
+export function letGo(server: net.Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+/** The one sentence for a sandbox's port that another program has. */
+export function portTaken(port: number, cause?: unknown): SpawnError {
+  return new SpawnError(
+    'deploy.failed',
+    `Port ${port}, this sandbox's, was taken by another program on this machine before the app could listen on it (what answers there is not this app). Destroy this sandbox and deploy again: a new sandbox gets another port.`,
+    undefined,
+    { cause },
+  );
+}
+
+/** /proc/net/tcp and tcp6 addresses that answer a connection to 127.0.0.1 (0.0.0.0, 127.0.0.1, mapped or not). */
+const V4_ANSWERS = new Set(['00000000', '0100007F', '0000000000000000FFFF000000000000', '0000000000000000FFFF00000100007F']);
+const V6_ANY = '00000000000000000000000000000000';
+const LISTEN = '0A';
+
+/**
+ * The listening sockets (by inode) that answer 127.0.0.1:`port` in this network namespace: the IPv4 ones when there
+ * are any, else those on `::` (dual stack). Undefined where the kernel's tables cannot be read (not Linux).
+ */
+function listeners(port: number): string[] | undefined {
+  const hex = port.toString(16).toUpperCase().padStart(4, '0');
+  const v4: string[] = [];
+  const any6: string[] = [];
+  let read = false;
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text: string;
+    try {
+      text = readFileSync(table, 'utf8');
+      read = true;
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      const [addr, p] = (f[1] ?? '').split(':');
+      if (f[3] !== LISTEN || p !== hex || !f[9]) continue;
+      if (V4_ANSWERS.has(addr!)) v4.push(f[9]);
+      else if (addr === V6_ANY) any6.push(f[9]);
+    }
+  }
+  return read ? (v4.length ? v4 : any6) : undefined;
+}
+
+/** The socket inodes `pid` has open (none when it is gone or not ours to read). */
+function socketsOf(pid: number): Set<string> {
+  const out = new Set<string>();
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return out;
+  }
+  for (const fd of fds) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m) out.add(m[1]!);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return out;
+}
+
+/**
+ * Who listens on 127.0.0.1:`port`: `app` when every socket that answers there is open in one of `pids` (the app's
+ * processes), `other` when one is not (another program has the port), `nobody`, or undefined where this cannot be
+ * told (no /proc: not Linux).
+ */
+export function whoListens(port: number, pids: readonly number[]): 'app' | 'other' | 'nobody' | undefined {
+  const found = listeners(port);
+  if (found === undefined) return undefined;
+  if (found.length === 0) return 'nobody';
+  const ours = new Set(pids.flatMap((pid) => [...socketsOf(pid)]));
+  return found.every((inode) => ours.has(inode)) ? 'app' : 'other';
+}

@@ -1,0 +1,112 @@
+/**
+ * A local sandbox's port from the side of another program on this machine (another Spawn App window, the CLI, a
+ * second test lane, anything): the port a sandbox is given at create must stay its own until its app is served
+ * there, so that its URL never shows another program's page. Before, the port was picked free and let go at once;
+ * whoever listened on it in the seconds before the forwarder (or the unsandboxed app) bound it served the sandbox's
+ * URL: "the deployed page read was another app's calculator".
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { restartInPlace, startIn } from '../../src/core/deploy/deploy';
+import { SpawnError } from '../../src/core/base/errors';
+import { LocalProvider } from '../../src/core/sandbox/local/provider';
+import type { AppSpec } from '../../src/core/app/spec';
+import type { Sandbox } from '../../src/core/sandbox/types';
+import { request } from '../helpers/http';
+import { until } from '../helpers/poll';
+import { requireSandbox } from '../helpers/sandbox';
+
+/** Another program that wants `port` on loopback for its own page: its server, or the error code it got. */
+function squat(port: number, page = 'another app'): Promise<http.Server | string> {
+  return new Promise((resolve) => {
+    const s = http.createServer((_q, r) => r.end(page));
+    s.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
+    s.listen(port, '127.0.0.1', () => resolve(s));
+  });
+}
+
+/** What another program got when it tried to listen on the port: 'listening' or its error code. */
+async function tryToTake(port: number, squatters: http.Server[]): Promise<string> {
+  const s = await squat(port);
+  if (typeof s === 'string') return s;
+  squatters.push(s);
+  return 'listening';
+}
+
+const portOf = (sandbox: Sandbox) => Number(new URL(sandbox.url(3000)).port);
+
+const spec = (server: string): AppSpec => ({ appType: 'webapp', startCommand: 'node server.js', dependencies: [], port: 3000, files: [{ path: 'server.js', content: server }] });
+
+const MINE = spec("require('http').createServer((q, s) => s.end('mine')).listen(Number(process.env.PORT), process.env.HOST);");
+
+describe('a local sandbox\'s port against another program on this machine', function () {
+  this.timeout(60_000);
+  let root: string;
+  let provider: LocalProvider | undefined;
+  const squatters: http.Server[] = [];
+
+  beforeEach(function () {
+    if (process.platform !== 'linux') this.skip();
+    root = mkdtempSync(path.join(os.tmpdir(), 'spawn-ports-'));
+  });
+  afterEach(async () => {
+    await provider?.destroyAll();
+    provider = undefined;
+    for (const s of squatters.splice(0)) s.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  for (const mode of ['sandboxed', 'fallback'] as const) {
+    describe(mode, () => {
+      beforeEach(function () {
+        if (mode === 'sandboxed') requireSandbox(this);
+        provider = new LocalProvider({ root, sandbox: mode === 'sandboxed' ? 'auto' : 'off' });
+      });
+
+      it('from create on, nobody else can listen on the port the sandbox was given; its URL then serves its own app', async () => {
+        const sandbox = await provider!.create({ appName: 'mine', appType: 'webapp' });
+        assert.equal(await tryToTake(portOf(sandbox), squatters), 'EADDRINUSE', 'another program took the port of a sandbox between its create and its app');
+        const d = await startIn(sandbox, MINE, { provider: provider! });
+        assert.equal((await request(d.url)).body, 'mine');
+      });
+
+      it('while its app is stopped the port stays the sandbox\'s, and a restart in place serves the app there again', async () => {
+        const sandbox = await provider!.create({ appName: 'mine', appType: 'webapp' });
+        const first = await startIn(sandbox, MINE, { provider: provider! });
+        await first.process.kill();
+        assert.equal(await tryToTake(portOf(sandbox), squatters), 'EADDRINUSE', 'another program took the port of a stopped app');
+        const again = await restartInPlace({ sandbox, spec: MINE, process: first.process }, MINE, { provider: provider! });
+        assert.equal(again.url, first.url, 'the same URL');
+        assert.equal((await request(again.url)).body, 'mine');
+      });
+    });
+  }
+
+  it('fallback: another program that takes the port in the moment the app is to bind it is never reported as the app', async () => {
+    provider = new LocalProvider({ root, sandbox: 'off' });
+    const sandbox = await provider.create({ appName: 'mine', appType: 'webapp' });
+    const port = portOf(sandbox);
+    // The app listens once told to (a file), and when its port is taken it logs and keeps running (as many servers do).
+    const slow = spec(`const fs = require('fs'), http = require('http');
+const go = () => fs.existsSync('go')
+  ? http.createServer((q, s) => s.end('mine')).on('error', (e) => { console.error('listen: ' + e.code); setInterval(() => {}, 1000); }).listen(Number(process.env.PORT), process.env.HOST)
+  : setTimeout(go, 20);
+go();`);
+    const outcome = startIn(sandbox, slow, { provider, readyTimeoutMs: 20_000 }).then(async (d) => (await request(d.url)).body, (err: unknown) => err);
+    // The other program gets the port as soon as it is free (for the unsandboxed app, right before the app starts)…
+    const squatter = await until(async () => {
+      const s = await squat(port);
+      return typeof s === 'string' ? undefined : s;
+    }, 'the port to be free for another program');
+    squatters.push(squatter);
+    // …and only then the app tries to listen on it.
+    writeFileSync(path.join(root, sandbox.id, 'app', 'go'), '');
+    const result = await outcome;
+    assert.notEqual(result, 'another app', "the deploy reported another program's page as the app's");
+    assert.ok(result instanceof SpawnError, `the deploy fails with a sentence: ${String(result)}`);
+    assert.match(result.message, new RegExp(`port ${port}.*another program`, 'i'));
+  });
+});
