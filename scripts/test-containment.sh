@@ -14,7 +14,7 @@ others_only=0
 if [ "${1:-}" = --unprivileged ]; then others_only=1; shift; fi
 SUITES=("$@")
 if [ ${#SUITES[@]} -eq 0 ]; then
-  SUITES=(test/process/containment.test.ts test/process/localSandbox.test.ts test/process/depCache.test.ts test/process/hostNoFollow.test.ts test/process/forwarder.test.ts test/process/outboundProxy.test.ts)
+  SUITES=(test/process/containment.test.ts test/process/localSandbox.test.ts test/process/depCache.test.ts test/process/hostNoFollow.test.ts test/process/forwarder.test.ts test/process/outboundProxy.test.ts test/process/ports.test.ts)
 fi
 export SPAWN_APP_REQUIRE_SANDBOX=1
 # mocha directly, not through npx (npx would ask the registry whether npm is up to date).

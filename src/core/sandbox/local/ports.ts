@@ -23,6 +23,8 @@ export function holdPort(port: number): Promise<net.Server> {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => {
       server.off('error', reject);
+      // A failed accept (out of descriptors) is the server's 'error': without a listener it would end this process.
+      server.on('error', () => undefined);
       resolve(server);
     });
   });
