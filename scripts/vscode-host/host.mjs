@@ -152,7 +152,7 @@ export async function startHost(options = {}) {
 
   try {
     options.signal?.throwIfAborted();
-    await waitForServer(host.url, serverExited, timeout);
+    await waitForServer(host.url, serverExited, timeout, host.serverLog);
 
     browser = host.browser = await launchBrowser(dirs, timeout);
     const context = await browser.newContext({ viewport: options.viewport ?? { width: 1280, height: 800 } });
@@ -250,14 +250,20 @@ function freePort() {
   });
 }
 
-async function waitForServer(url, serverExited, timeout) {
+/**
+ * Waits until this host's code-server answers. The port was free a moment ago only: another run's code-server (the
+ * other lane of `npm run test:lanes`) may have it by now and answer first, so an answer counts only once this server
+ * said it listens there (it then owns the port; else it exits with EADDRINUSE, said so below).
+ */
+async function waitForServer(url, serverExited, timeout, serverLog) {
   const deadline = Date.now() + timeout;
+  const listening = `server listening on ${url}`;
   let exit;
   serverExited.then((e) => { exit = e; });
   while (Date.now() < deadline) {
-    if (exit) throw new Error(`code-server exited (${exit.signal ?? exit.code}) before it was up`);
+    if (exit) throw new Error(`code-server exited (${exit.signal ?? exit.code}) before it was up${/EADDRINUSE/.test(serverLog()) ? `: another program took its port (${url})` : ''}`);
     try {
-      if ((await fetch(`${url}healthz`, { signal: AbortSignal.timeout(1_000) })).ok) return;
+      if ((await fetch(`${url}healthz`, { signal: AbortSignal.timeout(1_000) })).ok && serverLog().includes(listening)) return;
     } catch { /* not up yet */ }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
