@@ -6,10 +6,11 @@
  * URL: "the deployed page read was another app's calculator".
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import type { Deployment } from '../../src/core/deploy/deploy';
 import { restartInPlace, startIn } from '../../src/core/deploy/deploy';
 import { SpawnError } from '../../src/core/base/errors';
 import { LocalProvider } from '../../src/core/sandbox/local/provider';
@@ -34,6 +35,39 @@ async function tryToTake(port: number, squatters: http.Server[]): Promise<string
   if (typeof s === 'string') return s;
   squatters.push(s);
   return 'listening';
+}
+
+/** The sockets a process has open, as /proc names them (`socket:[inode]`); none when it is gone or not ours. */
+function socketsOf(pid: string): Set<string> {
+  const out = new Set<string>();
+  try {
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) out.add(readlinkSync(`/proc/${pid}/fd/${fd}`));
+  } catch {
+    // gone, or another user's
+  }
+  return out;
+}
+
+/**
+ * Whether `port` is some other program's now (a socket on it, listener or connection, in /proc/net/tcp or tcp6):
+ * held neither by this process (which runs the provider, so holds the sandbox's port) nor by a process running in the
+ * sandboxes' folder `root` (an app the kill missed).
+ */
+function someoneElsesPort(port: number, root: string): boolean {
+  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  const on = ['/proc/net/tcp', '/proc/net/tcp6'].flatMap((table) =>
+    readFileSync(table, 'utf8').split('\n').slice(1).map((line) => line.trim().split(/\s+/)).filter((f) => f[1]?.endsWith(hex)).map((f) => `socket:[${f[9]}]`),
+  );
+  const ours = readdirSync('/proc').filter((pid) => {
+    if (pid === 'self') return true;
+    try {
+      return /^\d+$/.test(pid) && readlinkSync(`/proc/${pid}/cwd`).startsWith(root);
+    } catch {
+      return false;
+    }
+  });
+  const held = new Set(ours.flatMap((pid) => [...socketsOf(pid)]));
+  return on.length > 0 && on.every((s) => !held.has(s));
 }
 
 const portOf = (sandbox: Sandbox) => Number(new URL(sandbox.url(3000)).port);
@@ -73,12 +107,22 @@ describe('a local sandbox\'s port against another program on this machine', func
         assert.equal((await request(d.url)).body, 'mine');
       });
 
-      it('while its app is stopped the port stays the sandbox\'s, and a restart in place serves the app there again', async () => {
+      it('while its app is stopped the port stays the sandbox\'s, and a restart in place serves the app there again', async function () {
         const sandbox = await provider!.create({ appName: 'mine', appType: 'webapp' });
         const first = await startIn(sandbox, MINE, { provider: provider! });
         await first.process.kill();
         assert.equal(await tryToTake(portOf(sandbox), squatters), 'EADDRINUSE', 'another program took the port of a stopped app');
-        const again = await restartInPlace({ sandbox, spec: MINE, process: first.process }, MINE, { provider: provider! });
+        let again: Deployment;
+        try {
+          again = await restartInPlace({ sandbox, spec: MINE, process: first.process }, MINE, { provider: provider! });
+        } catch (err) {
+          // Unsandboxed, between the app's exit and the sandbox's hold again (milliseconds) another program on this
+          // machine can be given the port (a listen on port 0, a connection's source port; seen once under load, with
+          // other runs on the machine). The restart then says so, which is right: only that case is let pass, and only
+          // when a socket of another process is seen on the port.
+          if (mode === 'fallback' && err instanceof SpawnError && someoneElsesPort(portOf(sandbox), root)) this.skip();
+          throw err;
+        }
         assert.equal(again.url, first.url, 'the same URL');
         assert.equal((await request(again.url)).body, 'mine');
       });

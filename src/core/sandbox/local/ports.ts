@@ -44,7 +44,7 @@ export function letGo(server: net.Server): Promise<void> {
 export function portTaken(port: number, cause?: unknown): SpawnError {
   return new SpawnError(
     'deploy.failed',
-    `Port ${port}, this sandbox's, was taken by another program on this machine before the app could listen on it (what answers there is not this app). Destroy this sandbox and deploy again: a new sandbox gets another port.`,
+    `Port ${port} of this sandbox was taken by another program on this machine before the app could listen on it, so what answers there is not this app. A deploy in a new sandbox gets another port.`,
     undefined,
     { cause },
   );
