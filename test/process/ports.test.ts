@@ -6,7 +6,8 @@
  * URL: "the deployed page read was another app's calculator".
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -152,5 +153,19 @@ go();`);
     assert.notEqual(result, 'another app', "the deploy reported another program's page as the app's");
     assert.ok(result instanceof SpawnError, `the deploy fails with a sentence: ${String(result)}`);
     assert.match(result.message, new RegExp(`port ${port}.*another program`, 'i'));
+  });
+
+  it('fallback: a program that asks the kernel for any port (a listen on port 0, an outgoing connection) is never given the port the app is to bind', function () {
+    // The unsandboxed app's port is free from right before the app starts until it listens (seconds, for some
+    // stacks). A port the kernel hands out on its own (ip_local_port_range) was then given to whichever program asked
+    // for one first, and the deploy failed with "taken by another program". Played in a network namespace of the
+    // test's own whose kernel hands out only two ports, so that the other program is given the app's when it can be.
+    const ip = ['/usr/sbin/ip', '/sbin/ip'].find((p) => existsSync(p));
+    if (!ip || spawnSync('unshare', ['-rn', 'true']).status !== 0) this.skip();
+    const script = `${ip} link set lo up && echo "40000 40001" > /proc/sys/net/ipv4/ip_local_port_range && exec "$1" --import tsx "$2"`;
+    const out = execFileSync('unshare', ['-rn', 'sh', '-c', script, 'sh', process.execPath, path.resolve('test/helpers/ephemeralTaker.ts')], { encoding: 'utf8', timeout: 60_000 });
+    const r = JSON.parse(out.trim().split('\n').pop()!) as { body?: string; error?: string; port: number; taken: number[] };
+    assert.ok(!r.taken.includes(r.port), `another program was given the app's port ${r.port} by the kernel`);
+    assert.equal(r.body, 'mine', `the app serves its URL: ${r.error ?? ''}`);
   });
 });

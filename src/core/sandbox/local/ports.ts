@@ -9,6 +9,7 @@
  * once the app stopped, and checks that what answers there is the app's (whoListens) before calling it ready.
  */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { randomInt } from 'node:crypto';
 import net from 'node:net';
 import { SpawnError } from '../../base/errors';
 
@@ -28,6 +29,41 @@ export function holdPort(port: number): Promise<net.Server> {
       resolve(server);
     });
   });
+}
+
+/** Ports a sandbox is given from: above the usual servers' (3000, 5000, 8000, 8080, 8888, 9000…). */
+const FIRST_OWN_PORT = 20_000;
+
+/**
+ * The ports the kernel hands out on its own here (ip_local_port_range: a listen on port 0, an outgoing connection's
+ * source port), or undefined where that cannot be read (not Linux).
+ */
+function kernelsOwnPorts(): { low: number; high: number } | undefined {
+  try {
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    return low! > 0 && high! >= low! ? { low: low!, high: high! } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Holds a free port for a new sandbox: one the kernel never hands out on its own. Unsandboxed, the port is free from
+ * right before the app starts until it listens (seconds, for some stacks), and after its exit: a port of the kernel's
+ * own range would then be given to the first program that asked for any port (every outgoing connection does), and
+ * the app's start fail. Where no such port is free (or the range cannot be read), any free port.
+ */
+export async function holdNewPort(): Promise<net.Server> {
+  const own = kernelsOwnPorts();
+  const below = own ? Math.max(0, own.low - FIRST_OWN_PORT) : 0;
+  const above = own ? Math.max(0, 65_535 - Math.max(own.high, FIRST_OWN_PORT - 1)) : 0;
+  for (let i = 0; own && below + above > 0 && i < 20; i++) {
+    const n = randomInt(below + above);
+    const port = n < below ? FIRST_OWN_PORT + n : Math.max(own.high, FIRST_OWN_PORT - 1) + 1 + n - below;
+    const held = await holdPort(port).catch(() => undefined);
+    if (held) return held;
+  }
+  return holdPort(0);
 }
 
 /** The port of a held (listening) server. */

@@ -20,7 +20,7 @@ import { notPrivate } from '../../base/notPrivate';
 import type { Isolation } from './bwrap';
 import { detectSandbox, hiddenPlaces, sandboxPath, systemPlacesToHide, systemScanStore } from './bwrap';
 import { DepCache, defaultCacheRoot } from './depCache';
-import { holdPort, letGo, portOf } from './ports';
+import { holdNewPort, letGo, portOf } from './ports';
 import { isSameProcess, killGroup, processStartTime } from './processes';
 import type { Limits } from './limits';
 import { removeCgroup, resolveLimits } from './limits';
@@ -145,7 +145,7 @@ export class LocalProvider implements SandboxProvider, LocalSandboxOwner {
     const dataKey = dataKeyOf(opts.metadata, id);
     this.ensureDataDir(dataKey);
     // The app's port, held from here until something of the sandbox serves on it (ports.ts).
-    const held = await holdPort(0);
+    const held = await holdNewPort();
     const record: LocalRecord = {
       id,
       appName: opts.appName,
