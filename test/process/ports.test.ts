@@ -168,4 +168,21 @@ go();`);
     assert.ok(!r.taken.includes(r.port), `another program was given the app's port ${r.port} by the kernel`);
     assert.equal(r.body, 'mine', `the app serves its URL: ${r.error ?? ''}`);
   });
+
+  it("fallback: an app whose processes' descriptors this user cannot read (made not dumpable) is not reported as another program", async () => {
+    // A process made not dumpable (prctl(PR_SET_DUMPABLE, 0), as programs that hold secrets do, or an interpreter
+    // with file capabilities) has its /proc/<pid>/fd readable by root only: as any other user the health check found
+    // none of the app's sockets and said another program had taken the port.
+    provider = new LocalProvider({ root, sandbox: 'off' });
+    const sandbox = await provider.create({ appName: 'mine', appType: 'webapp' });
+    const app = `import ctypes, http.server, os
+ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE: 0
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200); self.end_headers(); self.wfile.write(b'mine')
+http.server.HTTPServer((os.environ['HOST'], int(os.environ['PORT'])), H).serve_forever()
+`;
+    const d = await startIn(sandbox, { appType: 'webapp', startCommand: 'exec /usr/bin/python3 app.py', dependencies: [], port: 3000, files: [{ path: 'app.py', content: app }] }, { provider, readyTimeoutMs: 20_000 });
+    assert.equal((await request(d.url)).body, 'mine');
+  });
 });

@@ -91,14 +91,20 @@ const V4_ANSWERS = new Set(['00000000', '0100007F', '0000000000000000FFFF0000000
 const V6_ANY = '00000000000000000000000000000000';
 const LISTEN = '0A';
 
+/** A listening socket: its inode and the user id that owns it. */
+interface Listener {
+  inode: string;
+  uid: number;
+}
+
 /**
- * The listening sockets (by inode) that answer 127.0.0.1:`port` in this network namespace: the IPv4 ones when there
- * are any, else those on `::` (dual stack). Undefined where the kernel's tables cannot be read (not Linux).
+ * The listening sockets that answer 127.0.0.1:`port` in this network namespace: the IPv4 ones when there are any,
+ * else those on `::` (dual stack). Undefined where the kernel's tables cannot be read (not Linux).
  */
-function listeners(port: number): string[] | undefined {
+function listeners(port: number): Listener[] | undefined {
   const hex = port.toString(16).toUpperCase().padStart(4, '0');
-  const v4: string[] = [];
-  const any6: string[] = [];
+  const v4: Listener[] = [];
+  const any6: Listener[] = [];
   let read = false;
   for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
     let text: string;
@@ -112,21 +118,26 @@ function listeners(port: number): string[] | undefined {
       const f = line.trim().split(/\s+/);
       const [addr, p] = (f[1] ?? '').split(':');
       if (f[3] !== LISTEN || p !== hex || !f[9]) continue;
-      if (V4_ANSWERS.has(addr!)) v4.push(f[9]);
-      else if (addr === V6_ANY) any6.push(f[9]);
+      const found = { inode: f[9], uid: Number(f[7]) };
+      if (V4_ANSWERS.has(addr!)) v4.push(found);
+      else if (addr === V6_ANY) any6.push(found);
     }
   }
   return read ? (v4.length ? v4 : any6) : undefined;
 }
 
-/** The socket inodes `pid` has open (none when it is gone or not ours to read). */
-function socketsOf(pid: number): Set<string> {
+/**
+ * The socket inodes `pid` has open (none when it is gone), or undefined when its descriptors are not this user's to
+ * read: a process that made itself not dumpable (prctl, an interpreter with file capabilities) shows them to root only.
+ */
+function socketsOf(pid: number): Set<string> | undefined {
   const out = new Set<string>();
   let fds: string[];
   try {
     fds = readdirSync(`/proc/${pid}/fd`);
-  } catch {
-    return out;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'EACCES' || code === 'EPERM' ? undefined : out;
   }
   for (const fd of fds) {
     try {
@@ -142,12 +153,18 @@ function socketsOf(pid: number): Set<string> {
 /**
  * Who listens on 127.0.0.1:`port`: `app` when every socket that answers there is open in one of `pids` (the app's
  * processes), `other` when one is not (another program has the port), `nobody`, or undefined where this cannot be
- * told (no /proc: not Linux).
+ * told (no /proc: not Linux; or a socket of this user's not found while a process of the app hides its descriptors:
+ * it may be that one's). A socket of another user's is never the app's.
  */
 export function whoListens(port: number, pids: readonly number[]): 'app' | 'other' | 'nobody' | undefined {
   const found = listeners(port);
   if (found === undefined) return undefined;
   if (found.length === 0) return 'nobody';
-  const ours = new Set(pids.flatMap((pid) => [...socketsOf(pid)]));
-  return found.every((inode) => ours.has(inode)) ? 'app' : 'other';
+  const each = pids.map(socketsOf);
+  const ours = new Set(each.flatMap((s) => [...(s ?? [])]));
+  const unknown = found.filter((l) => !ours.has(l.inode));
+  if (unknown.length === 0) return 'app';
+  const me = process.getuid?.();
+  if (unknown.some((l) => me !== undefined && l.uid !== me)) return 'other';
+  return each.includes(undefined) ? undefined : 'other';
 }
