@@ -1,6 +1,6 @@
 /**
  * Run by ports.test.ts inside a user and network namespace of its own (`unshare -rn`) whose kernel hands out only two
- * ports on its own (ip_local_port_range: $1–$2): an unsandboxed sandbox is created and its app started, while another
+ * ports on its own (the test sets ip_local_port_range so): an unsandboxed sandbox is created and its app started, while another
  * program here (a server asking the kernel for any free port, as every `listen(0)` and every outgoing connection
  * does) asks for one in the moment the app's port is free: the app listens on it only once that program asked. Prints
  * what the sandbox's URL served, or why not, as JSON on its last line.
