@@ -1,13 +1,15 @@
 #!/usr/bin/env node
-// `npm test`: every check and suite, built once, one stage at a time, then a table of what each stage cost.
-// `--lanes` runs them in two lanes side by side (2 cores: one lane mostly waits on child processes, sandboxes and
-// fake servers, the other drives the VS Code hosts): ≈10 min instead of ≈14, but the host suites then share the
-// machine with the process suites, and twice an extension-host test timed out or read another app's page that way,
-// so CI and `npm test` run serially until those are understood. The stage scripts of package.json (test:unit, test:integration, …) call this with their stages.
+// `npm test`: every check and suite, built once, then the stages in two lanes side by side, then a table of what
+// each stage cost. 2 cores: lane a mostly waits on child processes, sandboxes and fake servers, lane b drives the VS
+// Code hosts. The lanes once shared the machine badly: a local sandbox's port was picked free and bound seconds later,
+// and a host's code-server port likewise, so the other lane could take it and a test read another app's page. Both
+// ports are now held from the moment they are picked (src/core/sandbox/local/ports.ts, scripts/vscode-host/host.mjs),
+// and the lanes are the default. The stage scripts of package.json (test:unit, test:integration, …) call this with
+// their stages.
 //
-//   node scripts/test.mjs                 # all stages (npm test)
+//   node scripts/test.mjs                 # all stages, two lanes (npm test)
 //   node scripts/test.mjs e2e vsix        # only these (their set-up included)
-//   node scripts/test.mjs --lanes         # two lanes side by side (npm run test:lanes)
+//   node scripts/test.mjs --serial        # one stage at a time (npm run test:serial: slower, output not interleaved)
 //   node scripts/test.mjs --keep-going    # every stage runs even after one failed
 //
 // Set-up, once, before any stage: the VS Code hosts (install.sh / install-next.sh: a check when installed), the
@@ -51,7 +53,7 @@ const STAGES = [
 ];
 
 const args = process.argv.slice(2);
-const serial = !args.includes('--lanes');
+const serial = args.includes('--serial');
 // --keep-going: a failed stage does not stop the next ones (to see every stage's result in one run).
 const keepGoing = args.includes('--keep-going');
 const wanted = args.filter((a) => !a.startsWith('--'));

@@ -252,7 +252,7 @@ function freePort() {
 
 /**
  * Waits until this host's code-server answers. The port was free a moment ago only: another run's code-server (the
- * other lane of `npm run test:lanes`) may have it by now and answer first, so an answer counts only once this server
+ * other lane of `npm test`) may have it by now and answer first, so an answer counts only once this server
  * said it listens there (it then owns the port; else it exits with EADDRINUSE, said so below).
  */
 async function waitForServer(url, serverExited, timeout, serverLog) {
