@@ -30,7 +30,7 @@
     check.hidden = !(showApp && s.check);
     if (s.check) {
       check.dataset.state = s.check.problems.length ? 'problems' : s.check.state;
-      checkLine.textContent = (s.check.problems.length ? '\u26a0 ' : '\u2713 ') + s.check.line;
+      checkLine.textContent = (s.check.problems.length ? '\u26a0 ' : s.check.state === 'unchecked' ? '' : '\u2713 ') + s.check.line;
       checkProblems.replaceChildren(...s.check.problems.map((p) => Object.assign(document.createElement('li'), { textContent: p })));
       checkProblems.hidden = s.check.problems.length === 0;
     }

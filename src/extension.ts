@@ -142,7 +142,7 @@ export function activate(context: vscode.ExtensionContext): SpawnAppApi {
   push(new SandboxTimeouts(registry, discover));
   const deployDialogs = (late.dialogs = new DeployDialogs(providers, secrets, readSettings));
   const verifier = push(new WindowVerifier(() => readSettings().browserPath));
-  const deploys = push(new DeployService(tree, diagnostics, deployDialogs, { registry, logs: sandboxLogs, discovery, previews, settings: readSettings, logger, appSecrets: (id) => secrets.appSecrets(id), verifier: () => verifier.get() }, sessions));
+  const deploys = push(new DeployService(tree, diagnostics, deployDialogs, { registry, logs: sandboxLogs, discovery, previews, settings: readSettings, logger, appSecrets: (id) => secrets.appSecrets(id), verifier: () => (readSettings().verifyDeploys ? verifier.get() : false) }, sessions));
   const chatModels = new VscodeLanguageModels(() => readSettings().chatModel);
   const spawner = new Spawner(tree, diagnostics, secrets, readSettings, sessions, logger, chatModels, deploys);
   const reporter = new ErrorReporter(logger);

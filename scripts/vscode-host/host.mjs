@@ -121,6 +121,8 @@ export async function startHost(options = {}) {
   const watchdogExited = new Promise((resolve) => watchdog.once('exit', resolve));
 
   let browser;
+  /** The browser's launch, started while code-server starts (a second or two of each host's start-up). */
+  let launching;
   let closed;
   const host = {
     url: `http://127.0.0.1:${port}/`,
@@ -139,7 +141,8 @@ export async function startHost(options = {}) {
     /** Closes the browser, kills the server's process group, removes the temp dir. Idempotent. */
     close: () => (closed ??= (async () => {
       options.signal?.removeEventListener('abort', onAbort);
-      await withTimeout(browser?.close(), 5_000).catch(() => {});
+      // A launch still under way (start-up failed or was aborted first) is waited for, then closed too.
+      await withTimeout(launching?.then((b) => b.close()), 5_000).catch(() => {});
       // Nothing in the temp dir is worth a graceful shutdown (code-server takes a second to stop on SIGTERM).
       killGroup(server.pid, 'SIGKILL');
       watchdog.stdin.end();
@@ -152,9 +155,11 @@ export async function startHost(options = {}) {
 
   try {
     options.signal?.throwIfAborted();
+    launching = launchBrowser(dirs, timeout);
+    launching.catch(() => {}); // awaited below; a failure is thrown there
     await waitForServer(host.url, serverExited, timeout, host.serverLog);
 
-    browser = host.browser = await launchBrowser(dirs, timeout);
+    browser = host.browser = await launching;
     const context = await browser.newContext({ viewport: options.viewport ?? { width: 1280, height: 800 } });
     const page = host.page = await context.newPage();
     if (options.onConsole) page.on('console', options.onConsole);

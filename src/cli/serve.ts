@@ -5,6 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { isCancelled, messageOf, SpawnError } from '../core/base/errors';
 import type { AppSession, Deployed, ProviderChoice } from '../core/session';
+import { NOT_CHECKED } from '../core/session';
 import { usage } from './args';
 import type { Ctx } from './context';
 import type { Interrupt } from './signals';
@@ -42,7 +43,7 @@ const EXIT_NOT_VERIFIED = 6;
 function writeScreenshot({ deployment }: Deployed, file: string, ctx: Ctx): void {
   const shot = deployment.verification?.screenshots?.wide;
   if (!shot) {
-    ctx.io.err(`Warning: no screenshot written to ${file}: ${deployment.verification?.note ?? 'the app was not checked in a browser.'}`);
+    ctx.io.err(`Warning: no screenshot written to ${file}. ${deployment.verification?.note ?? NOT_CHECKED}`);
     return;
   }
   try {

@@ -19,7 +19,7 @@ import type { Page } from 'playwright-core';
 import type { Host } from '../../scripts/vscode-host/host.mjs';
 import { runCommand, startHost } from '../../scripts/vscode-host/host.mjs';
 import { FakeE2B } from '../fakes/fakeE2B';
-import { answers, failures, killStrays, root, until } from './helpers';
+import { answers, deployFromPalette, failures, killStrays, NO_CHECK, root, until } from './helpers';
 
 const E2B_KEY = 'e2b_durability_e2e_0123456789';
 
@@ -70,12 +70,7 @@ describe('e2e: drafts and sandboxes survive a window reload and a killed extensi
     await page.waitForFunction(() => !(globalThis as { beforeReload?: boolean }).beforeReload && !!document.querySelector('.monaco-workbench'), undefined, { timeout: 30_000 });
   }
 
-  async function deploy(where: string): Promise<void> {
-    await runCommand(page, 'Spawn App: Deploy App', { timeout: 30_000 });
-    const dialog = page.locator('.monaco-dialog-box');
-    await dialog.getByText(`to ${where}?`).waitFor();
-    await dialog.getByRole('button', { name: 'Deploy', exact: true }).click();
-  }
+  const deploy = (where: string) => deployFromPalette(page, `to ${where}?`);
 
   before(async () => {
     fake = await FakeE2B.start({ apiKey: E2B_KEY, cpuCount: 2, memoryMB: 512 });
@@ -83,7 +78,7 @@ describe('e2e: drafts and sandboxes survive a window reload and a killed extensi
     host = await startHost({
       extensionDevelopmentPath: root,
       env: { SPAWN_APP_LOCAL_ROOT: localRoot },
-      settings: { 'spawnApp.generator': 'templates', 'spawnApp.sandboxProvider': 'auto' },
+      settings: { 'spawnApp.generator': 'templates', 'spawnApp.sandboxProvider': 'auto', ...NO_CHECK },
     });
     page = host.page;
     // The E2B endpoints are machine-scoped settings: VS Code reads them from the server's machine settings.

@@ -3,6 +3,7 @@ import { mkdirSync, readdirSync, readlinkSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import type { Frame, Page } from 'playwright-core';
+import { runCommand } from '../../scripts/vscode-host/host.mjs';
 import { until } from '../helpers/poll';
 
 export const root = path.resolve(__dirname, '../..');
@@ -11,6 +12,12 @@ export const shots = path.resolve(root, process.env.SPAWN_APP_SCREENSHOTS_DIR ||
 export const failures = path.join(root, 'test-results');
 
 export { until };
+
+/**
+ * User settings of a host whose file does not look at the check in a browser after each deploy: no check (each
+ * one loads and screenshots the page in a second headless Chromium). calculator, verifyFix and python keep it.
+ */
+export const NO_CHECK = { 'spawnApp.verifyDeploys': false } as const;
 
 /** True when something answers at the URL. */
 export function answers(url: string): Promise<boolean> {
@@ -62,7 +69,35 @@ export async function inFrameWith<T>(page: Page, selector: string, act: (frame: 
   }
 }
 
-/** For a mocha `afterEach`: a screenshot of the page when the test failed, under test-results/. */
+/** Set Anthropic API Key from the palette: the key typed into its password box. */
+export async function setAnthropicKey(page: Page, key: string): Promise<void> {
+  await runCommand(page, 'Spawn App: Set Anthropic API Key', { timeout: 30_000 });
+  const input = page.locator('.quick-input-widget input[type="password"]');
+  await input.waitFor();
+  await input.fill(key);
+  await input.press('Enter');
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+}
+
+/** Spawn App from Prompt: the app type `label` (`Web app`), then `prompt`; resolves once `mainFile`'s tab is open. */
+export async function spawnFromPrompt(page: Page, label: string, prompt: string, mainFile: string): Promise<void> {
+  await runCommand(page, 'Spawn App: Spawn App from Prompt', { timeout: 30_000 });
+  await page.locator('.quick-input-widget .monaco-list-row').filter({ hasText: label }).click();
+  await page.locator('.quick-input-widget').getByText(`Describe the ${label.toLowerCase()} you want`).waitFor();
+  const input = page.locator('.quick-input-widget input');
+  await input.fill(prompt);
+  await input.press('Enter');
+  await page.locator('.tabs-container .tab').filter({ hasText: mainFile }).waitFor({ timeout: 30_000 });
+}
+
+/** Deploy App from the palette: its dialog says `says` (`to the local runner?`, `Runs: …`), then Deploy. */
+export async function deployFromPalette(page: Page, says: string): Promise<void> {
+  await runCommand(page, 'Spawn App: Deploy App', { timeout: 30_000 });
+  const dialog = page.locator('.monaco-dialog-box');
+  await dialog.getByText(says, { exact: false }).waitFor();
+  await dialog.getByRole('button', { name: 'Deploy', exact: true }).click();
+}
+
 /** Closes a test's VS Code host and kills what its run left behind in its temp folder. */
 export async function closeHost(host: { tmp: string; close(): Promise<void> } | undefined): Promise<void> {
   if (!host) return;
@@ -71,6 +106,7 @@ export async function closeHost(host: { tmp: string; close(): Promise<void> } | 
   killStrays(tmp);
 }
 
+/** For a mocha `afterEach`: a screenshot of the page when the test failed, under test-results/. */
 export async function screenshotIfFailed(test: Mocha.Test | undefined, page: Page | undefined): Promise<void> {
   if (test?.state !== 'failed' || !page) return;
   mkdirSync(failures, { recursive: true });

@@ -14,7 +14,7 @@ import path from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 import type { Host } from '../../scripts/vscode-host/host.mjs';
 import { runCommand, startHost } from '../../scripts/vscode-host/host.mjs';
-import { frameWith, killStrays, root, screenshotIfFailed, shots } from './helpers';
+import { frameWith, killStrays, NO_CHECK, root, screenshotIfFailed, shots } from './helpers';
 
 const HOSTILE_STATE = { appName: 'pwned', status: 'failed', message: 'HOSTILE', error: { message: 'HOSTILE: your app crashed, paste your API key to fix it' }, actions: ['destroy', 'fix'] };
 
@@ -64,7 +64,7 @@ describe('e2e: a frame inside the previewed app cannot talk to the preview', fun
       extensionDevelopmentPath: root,
       folder: work,
       viewport: { width: 1440, height: 900 },
-      settings: { 'spawnApp.generator': 'templates', 'spawnApp.sandboxProvider': 'local' },
+      settings: { 'spawnApp.generator': 'templates', 'spawnApp.sandboxProvider': 'local', ...NO_CHECK },
       // The local runner without bubblewrap (the fallback): where the ⚠ and the question are what protects the user.
       env: { SPAWN_APP_SANDBOX: 'off' },
     });

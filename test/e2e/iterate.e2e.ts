@@ -14,7 +14,7 @@ import type { Page } from 'playwright-core';
 import type { Host } from '../../scripts/vscode-host/host.mjs';
 import { runCommand, startHost } from '../../scripts/vscode-host/host.mjs';
 import { FakeAnthropic } from '../fakes/fakeAnthropic';
-import { frameWith, killStrays, root, screenshotIfFailed, shots } from './helpers';
+import { deployFromPalette, frameWith, killStrays, NO_CHECK, root, screenshotIfFailed, setAnthropicKey, shots, spawnFromPrompt } from './helpers';
 
 
 describe('e2e: refine → diff → accept; a failed start → Fix with Claude; versions', function () {
@@ -31,7 +31,7 @@ describe('e2e: refine → diff → accept; a failed start → Fix with Claude; v
     host = await startHost({
       extensionDevelopmentPath: root,
       viewport: { width: 1440, height: 900 },
-      settings: { 'spawnApp.generator': 'templates', 'spawnApp.sandboxProvider': 'local', 'spawnApp.anthropicBaseUrl': fake.url },
+      settings: { 'spawnApp.generator': 'templates', 'spawnApp.sandboxProvider': 'local', 'spawnApp.anthropicBaseUrl': fake.url, ...NO_CHECK },
     });
     page = host.page;
   });
@@ -51,20 +51,9 @@ describe('e2e: refine → diff → accept; a failed start → Fix with Claude; v
 
   it('sets a key, spawns and deploys the calculator', async () => {
     await page.locator('.activitybar .action-item a[aria-label="Spawn App"]').click({ timeout: 30_000 });
-    await runCommand(page, 'Spawn App: Set Anthropic API Key', { timeout: 30_000 });
-    const input = page.locator('.quick-input-widget input');
-    await page.locator('.quick-input-widget input[type="password"]').waitFor();
-    await input.fill('sk-ant-e2e-iterate-0123456789');
-    await input.press('Enter');
-    await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
-    await runCommand(page, 'Spawn App: Spawn App from Prompt');
-    await page.locator('.quick-input-widget .monaco-list-row').filter({ hasText: 'Web app' }).click();
-    await page.locator('.quick-input-widget').getByText('Describe the web app you want').waitFor();
-    await input.fill('a calculator');
-    await input.press('Enter');
-    await page.locator('.tabs-container .tab').filter({ hasText: 'index.html' }).waitFor({ timeout: 30_000 });
-    await runCommand(page, 'Spawn App: Deploy App');
-    await page.locator('.monaco-dialog-box').getByRole('button', { name: 'Deploy', exact: true }).click();
+    await setAnthropicKey(page, 'sk-ant-e2e-iterate-0123456789');
+    await spawnFromPrompt(page, 'Web app', 'a calculator', 'index.html');
+    await deployFromPalette(page, 'to the local runner?');
     await frameWith(page, '#display', 60_000);
     await runCommand(page, 'Notifications: Clear All Notifications');
   });

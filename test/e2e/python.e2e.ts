@@ -24,7 +24,7 @@ import { missingFromIndex, PY_TEST_CACHE, userPipConfig } from '../helpers/pytho
 import { pinnedRequirements } from '../../src/core/stacks/python';
 import { PYTHON_API_PACKAGES } from '../../src/core/stacks/python-api';
 import { STREAMLIT_PACKAGES } from '../../src/core/stacks/streamlit';
-import { closeHost, frameWith, root, screenshotIfFailed, shots, until } from './helpers';
+import { closeHost, deployFromPalette, frameWith, root, screenshotIfFailed, shots, spawnFromPrompt, until } from './helpers';
 
 /** The built-in chart's bundled CSV sums to this (North 834 + South 722). */
 const TOTAL_SALES = '1556';
@@ -65,24 +65,6 @@ describe('e2e: the Python stacks: a Streamlit chart in the preview; a python-api
 
   after(() => closeHost(host));
 
-  /** Spawn App from Prompt with the built-in template of `label`; waits for `mainFile` to open. */
-  async function spawn(label: string, prompt: string, mainFile: string): Promise<void> {
-    await runCommand(page, 'Spawn App: Spawn App from Prompt', { timeout: 30_000 });
-    await page.locator('.quick-input-widget .monaco-list-row').filter({ hasText: label }).click();
-    await page.locator('.quick-input-widget').getByText(`Describe the ${label.toLowerCase()} you want`).waitFor();
-    const input = page.locator('.quick-input-widget input');
-    await input.fill(prompt);
-    await input.press('Enter');
-    await page.locator('.tabs-container .tab').filter({ hasText: mainFile }).waitFor({ timeout: 30_000 });
-  }
-
-  async function deploy(runs: string): Promise<void> {
-    await runCommand(page, 'Spawn App: Deploy App');
-    const dialog = page.locator('.monaco-dialog-box');
-    await dialog.getByText(`Runs: ${runs}`, { exact: false }).waitFor();
-    await dialog.getByRole('button', { name: 'Deploy', exact: true }).click();
-  }
-
   /** The app's own URL, as the preview's toolbar shows it (the local forwarder's port). */
   async function appUrl(): Promise<string> {
     const toolbar = await frameWith(page, '.toolbar [data-action="openInBrowser"]');
@@ -93,9 +75,9 @@ describe('e2e: the Python stacks: a Streamlit chart in the preview; a python-api
 
   it('Streamlit: the template deploys and the preview shows its chart, filled over the websocket', async () => {
     await page.locator('.activitybar .action-item a[aria-label="Spawn App"]').click({ timeout: 30_000 });
-    await spawn('Streamlit app', 'a chart of monthly sales by region', 'app.py');
+    await spawnFromPrompt(page, 'Streamlit app', 'a chart of monthly sales by region', 'app.py');
     await page.locator('.view-lines').getByText('altair_chart').first().waitFor();
-    await deploy('python3 -m streamlit run app.py');
+    await deployFromPalette(page, 'Runs: python3 -m streamlit run app.py');
     // The first deploy builds the streamlit cache entry (streamlit, pandas, altair) from the configured pip index.
     const app: Frame = await frameWith(page, CHART, 300_000);
     assert.equal((await app.textContent('h1'))?.trim(), 'Monthly sales');
@@ -122,8 +104,8 @@ describe('e2e: the Python stacks: a Streamlit chart in the preview; a python-api
     // The Streamlit app's preview goes: the toolbar read below is the notes API's.
     await runCommand(page, 'View: Close All Editors');
     await page.locator('.tabs-container .tab').first().waitFor({ state: 'detached' });
-    await spawn('Python API', 'a notes api', 'main.py');
-    await deploy('python3 -m uvicorn main:app');
+    await spawnFromPrompt(page, 'Python API', 'a notes api', 'main.py');
+    await deployFromPalette(page, 'Runs: python3 -m uvicorn main:app');
     const index = await frameWith(page, 'a[href="/docs"]', 300_000);
     assert.equal((await index.textContent('h1'))?.trim(), 'Notes API');
     const url = await appUrl();

@@ -16,7 +16,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import type { Host } from '../../scripts/vscode-host/host.mjs';
 import { runCommand, startHost } from '../../scripts/vscode-host/host.mjs';
-import { closeHost, frameWith, root, screenshotIfFailed, shots } from './helpers';
+import { closeHost, frameWith, NO_CHECK, root, screenshotIfFailed, shots } from './helpers';
 
 describe('e2e: a React app, deployed, hot-reloaded from the editor without a page reload', function () {
   this.timeout(300_000);
@@ -31,7 +31,7 @@ describe('e2e: a React app, deployed, hot-reloaded from the editor without a pag
       extensionDevelopmentPath: root,
       viewport: { width: 1440, height: 900 },
       subdomainProxy: true,
-      settings: { 'spawnApp.generator': 'templates', 'spawnApp.sandboxProvider': 'local' },
+      settings: { 'spawnApp.generator': 'templates', 'spawnApp.sandboxProvider': 'local', ...NO_CHECK },
     });
     page = host.page;
   });

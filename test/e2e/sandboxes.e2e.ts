@@ -18,7 +18,7 @@ import type { Page } from 'playwright-core';
 import type { Host } from '../../scripts/vscode-host/host.mjs';
 import { runCommand, startHost } from '../../scripts/vscode-host/host.mjs';
 import { FakeE2B } from '../fakes/fakeE2B';
-import { answers, killStrays, root, screenshotIfFailed, shots, until } from './helpers';
+import { answers, deployFromPalette, killStrays, NO_CHECK, root, screenshotIfFailed, shots, until } from './helpers';
 
 const E2B_KEY = 'e2b_sandboxes_e2e_0123456789';
 
@@ -62,12 +62,7 @@ describe('e2e: a terminal into a local app, Pause of an E2B sandbox, and the bud
     await page.locator('.view-lines').getByText(mainFileText).waitFor({ timeout: 30_000 });
   }
 
-  async function deploy(where: string): Promise<void> {
-    await runCommand(page, 'Spawn App: Deploy App', { timeout: 30_000 });
-    const dialog = page.locator('.monaco-dialog-box');
-    await dialog.getByText(`to ${where}?`).waitFor();
-    await dialog.getByRole('button', { name: 'Deploy', exact: true }).click();
-  }
+  const deploy = (where: string) => deployFromPalette(page, `to ${where}?`);
 
   before(async () => {
     mkdirSync(shots, { recursive: true });
@@ -81,6 +76,7 @@ describe('e2e: a terminal into a local app, Pause of an E2B sandbox, and the bud
         'spawnApp.generator': 'templates',
         'spawnApp.sandboxProvider': 'auto',
         'spawnApp.budgetUsd': 1,
+        ...NO_CHECK,
         // xterm's DOM renderer: the terminal's text is in `.xterm-rows`, where the test reads it.
         'terminal.integrated.gpuAcceleration': 'off',
       },

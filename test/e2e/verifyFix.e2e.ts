@@ -15,7 +15,7 @@ import type { Host } from '../../scripts/vscode-host/host.mjs';
 import { runCommand, startHost } from '../../scripts/vscode-host/host.mjs';
 import { templateSpec } from '../../src/core/stacks';
 import { FakeAnthropic } from '../fakes/fakeAnthropic';
-import { closeHost, frameWith, inFrameWith, root, screenshotIfFailed, shots } from './helpers';
+import { closeHost, deployFromPalette, frameWith, inFrameWith, root, screenshotIfFailed, setAnthropicKey, shots, spawnFromPrompt } from './helpers';
 
 const BROKEN = "throw new Error('the calculator broke at load');";
 const FIX_BUTTON = '#check [data-action="fix"]:not([hidden])';
@@ -51,18 +51,8 @@ describe('e2e: a page that throws at load → the preview lists the problem → 
 
   it('spawns the calculator and breaks its script at load', async () => {
     await page.locator('.activitybar .action-item a[aria-label="Spawn App"]').click({ timeout: 30_000 });
-    await runCommand(page, 'Spawn App: Set Anthropic API Key', { timeout: 30_000 });
-    const input = page.locator('.quick-input-widget input');
-    await page.locator('.quick-input-widget input[type="password"]').waitFor();
-    await input.fill('sk-ant-e2e-verify-fix-0123456789');
-    await input.press('Enter');
-    await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
-    await runCommand(page, 'Spawn App: Spawn App from Prompt');
-    await page.locator('.quick-input-widget .monaco-list-row').filter({ hasText: 'Web app' }).click();
-    await page.locator('.quick-input-widget').getByText('Describe the web app you want').waitFor();
-    await input.fill('a calculator');
-    await input.press('Enter');
-    await page.locator('.tabs-container .tab').filter({ hasText: 'index.html' }).waitFor({ timeout: 30_000 });
+    await setAnthropicKey(page, 'sk-ant-e2e-verify-fix-0123456789');
+    await spawnFromPrompt(page, 'Web app', 'a calculator', 'index.html');
     // app.js from the Apps view; the throw typed as its first line, and saved.
     await row('app.js').click();
     await page.locator('.tabs-container .tab.active').filter({ hasText: 'app.js' }).waitFor();
@@ -76,8 +66,7 @@ describe('e2e: a page that throws at load → the preview lists the problem → 
   });
 
   it('deploys: the preview lists the problem with its file and line, and offers Fix with Claude', async () => {
-    await runCommand(page, 'Spawn App: Deploy App');
-    await page.locator('.monaco-dialog-box').getByRole('button', { name: 'Deploy', exact: true }).click();
+    await deployFromPalette(page, 'to the local runner?');
     const problem = await inFrameWith(page, FIX_BUTTON, async (preview) => {
       await preview.waitForFunction(() => /^\u26a0 1 problem found .* at /.test(document.getElementById('checkLine')?.textContent ?? ''));
       await preview.click('#checkLine'); // opens the list

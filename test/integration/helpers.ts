@@ -81,6 +81,30 @@ export async function setSetting(key: string, value: unknown): Promise<void> {
   await vscode.workspace.getConfiguration('spawnApp').update(key, value, vscode.ConfigurationTarget.Global);
 }
 
+/**
+ * The check in a browser after each deploy (`spawnApp.verifyDeploys`): index.ts turns it off for the run, where a
+ * test does not look at the page; a suite that does calls this at its top: on in its `before`, back in its `after`.
+ */
+export function checkedInABrowser(): void {
+  let was: boolean | undefined;
+  before(async () => {
+    was = vscode.workspace.getConfiguration('spawnApp').inspect<boolean>('verifyDeploys')?.globalValue;
+    await setSetting('verifyDeploys', true);
+  });
+  after(() => setSetting('verifyDeploys', was));
+}
+
+/** Runs one test's body with the check in a browser on (see checkedInABrowser), then sets it back. */
+export async function withCheck<T>(body: () => Promise<T>): Promise<T> {
+  const was = vscode.workspace.getConfiguration('spawnApp').inspect<boolean>('verifyDeploys')?.globalValue;
+  await setSetting('verifyDeploys', true);
+  try {
+    return await body();
+  } finally {
+    await setSetting('verifyDeploys', was);
+  }
+}
+
 /** Destroys every sandbox, removes every app, closes every editor. */
 export async function reset(): Promise<void> {
   const api = await getApi();

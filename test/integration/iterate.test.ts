@@ -14,7 +14,7 @@ import { AppPersistence } from '../../src/vscode/fs/appPersistence';
 import { AppHistory } from '../../src/vscode/iterate/history';
 import { FakeAnthropic } from '../fakes/fakeAnthropic';
 import type { SpawnResult } from './helpers';
-import { answers, appUri, fetchText, getApi, readText, reset, setSetting, spawnCalculator, until, writeText } from './helpers';
+import { answers, appUri, fetchText, getApi, readText, reset, setSetting, spawnCalculator, until, withCheck, writeText } from './helpers';
 import type { IterateResult } from '../../src/vscode/iterate/appIterator';
 
 const SNAPSHOT = 'spawnapp-snapshot';
@@ -242,7 +242,7 @@ describe('iterate: refine, fix, hot redeploy, versions (fake Anthropic, local ru
     }
   });
 
-  it('a deploy whose page throws is fixed before the user asks (one round with a key): the fixed files are in the editor, the preview says verified', async () => {
+  it('a deploy whose page throws is fixed before the user asks (one round with a key): the fixed files are in the editor, the preview says verified', () => withCheck(async () => {
     const api = await getApi();
     const original = await readText(appUri('calculator', 'app.js'));
     await writeText(appUri('calculator', 'app.js'), `throw new Error('broken at load');\n${original}`);
@@ -263,9 +263,9 @@ describe('iterate: refine, fix, hot redeploy, versions (fake Anthropic, local ru
     assert.equal(await readText(appUri('calculator', 'app.js')), original, 'the fix round\'s change is the editor\'s file too');
     const panel = api.previews.get(spawned.appId)!;
     await until(() => panel.current?.check?.state === 'verified', 'the preview to say verified after the fix round');
-  });
+  }));
 
-  it('autoVerifyFix 0: a page that throws keeps its problems; Fix with Claude (the preview, the Sandboxes item) sends them with the screenshot → the diff → Accept → verified', async () => {
+  it('autoVerifyFix 0: a page that throws keeps its problems; Fix with Claude (the preview, the Sandboxes item) sends them with the screenshot → the diff → Accept → verified', () => withCheck(async () => {
     const api = await getApi();
     await setSetting('autoVerifyFix', 0);
     try {
@@ -311,9 +311,9 @@ describe('iterate: refine, fix, hot redeploy, versions (fake Anthropic, local ru
     } finally {
       await setSetting('autoVerifyFix', undefined);
     }
-  });
+  }));
 
-  it('the automatic round used up and the page still throws: Fix with Claude is offered (the preview, the Sandboxes item)', async () => {
+  it('the automatic round used up and the page still throws: Fix with Claude is offered (the preview, the Sandboxes item)', () => withCheck(async () => {
     const api = await getApi();
     const original = await readText(appUri('calculator', 'app.js'));
     await writeText(appUri('calculator', 'app.js'), `throw new Error('broken at load');\n${original}`);
@@ -325,9 +325,9 @@ describe('iterate: refine, fix, hot redeploy, versions (fake Anthropic, local ru
     await until(() => panel.current?.check?.problems.some((p) => /still broken/.test(p)) && panel.current.actions.includes('fix'), 'the preview to offer Fix with Claude for what the round left');
     const node = api.sandboxTree.getChildren().find((n) => api.sandboxTree.getTreeItem(n).id === `sandbox:${r.sandboxId}`)!;
     assert.equal(api.sandboxTree.getTreeItem(node).contextValue, 'sandbox:running:local:fix');
-  });
+  }));
 
-  it('Fix with Claude after the automatic round: one request, the one the user reviews; its deploy runs no unreviewed round of its own', async () => {
+  it('Fix with Claude after the automatic round: one request, the one the user reviews; its deploy runs no unreviewed round of its own', () => withCheck(async () => {
     const api = await getApi();
     const original = await readText(appUri('calculator', 'app.js'));
     await writeText(appUri('calculator', 'app.js'), `throw new Error('broken at load');\n${original}`);
@@ -342,7 +342,7 @@ describe('iterate: refine, fix, hot redeploy, versions (fake Anthropic, local ru
     assert.ok(fixed, `fix returned (last error: ${api.testing.reporter.lastError?.message})`);
     assert.equal(fake.messageRequests().length, 2, 'the one request the user reviewed (an automatic round in its deploy is a change nobody reviewed, and a cost the fix loop does not show)');
     assert.match(await readText(appUri('calculator', 'app.js')), /broken again/, 'the app holds the change the user accepted');
-  });
+  }));
 
   it('versions: a Versions node in the Apps view; compare opens a diff; going back restores the old content (and the app)', async () => {
     const api = await getApi();

@@ -11,7 +11,7 @@ import * as vscode from 'vscode';
 import { TOOL_DEFINITIONS } from '../../src/core/tools/definitions';
 import type { Confirmation } from '../../src/vscode/deploy/deployConfirmation';
 import { FakeAnthropic } from '../fakes/fakeAnthropic';
-import { answers, appUri, fetchText, getApi, readText, reset, setSetting, until } from './helpers';
+import { answers, appUri, fetchText, getApi, readText, reset, setSetting, until, withCheck } from './helpers';
 
 async function invoke(name: string, input: Record<string, unknown>): Promise<string> {
   const r = await vscode.lm.invokeTool(name, { input, toolInvocationToken: undefined });
@@ -54,7 +54,7 @@ describe('language-model tools (vscode.lm.invokeTool, no chat)', function () {
     }
   });
 
-  it('spawn_app with deploy asks with the deploy dialog, returns a URL that answers; get_app_logs, list, destroy_sandbox', async () => {
+  it('spawn_app with deploy asks with the deploy dialog, returns a URL that answers; get_app_logs, list, destroy_sandbox', () => withCheck(async () => {
     const api = await getApi();
     const text = await invoke('spawn_app', { prompt: 'a calculator', appType: 'webapp', deploy: true });
     assert.equal(asked.length, 1, `the deploy dialog asked once:\n${text}`);
@@ -95,7 +95,7 @@ describe('language-model tools (vscode.lm.invokeTool, no chat)', function () {
     await until(async () => !(await answers(url)), 'the URL to stop answering');
     assert.equal(api.registry.get(sandboxId), undefined, 'gone from the Sandboxes view');
     assert.ok(api.tree.app(appId), 'the files stay');
-  });
+  }));
 
   it('a refused confirmation returns a result that says so, and runs nothing', async () => {
     const api = await getApi();

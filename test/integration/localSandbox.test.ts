@@ -11,7 +11,7 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import { detectSandbox } from '../../src/core/sandbox/local/bwrap';
 import { FAKE_SECRETS, FAKE_SSH_KEY, hostileServer, hostListeners, processesWith, untilProcesses } from '../helpers/hostile';
-import { answers, appUri, fetchText, getApi, reset, writeText } from './helpers';
+import { answers, appUri, checkedInABrowser, fetchText, getApi, reset, writeText } from './helpers';
 
 describe('the local sandbox (a hostile app deployed through the extension)', function () {
   this.timeout(120_000);
@@ -19,6 +19,8 @@ describe('the local sandbox (a hostile app deployed through the extension)', fun
   let marker: string;
   let outside: string[];
   const saved: Record<string, string | undefined> = {};
+  // The hostile page is loaded by the check's browser too (its Sandboxes item says what the check found).
+  checkedInABrowser();
 
   before(async function () {
     if (process.platform !== 'linux') this.skip();

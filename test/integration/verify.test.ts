@@ -2,11 +2,13 @@ import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { findBrowser } from '../../src/core/verify';
 import type { DeployResult, SpawnResult } from './helpers';
-import { appUri, getApi, readText, reset, spawnCalculator, until, writeText } from './helpers';
+import { appUri, checkedInABrowser, getApi, readText, reset, setSetting, spawnCalculator, until, writeText } from './helpers';
+import { NOT_CHECKED } from '../../src/core/session';
 import { pngSize } from '../helpers/png';
 
 describe('verified apps: where the user looks (the preview, the trees, the Versions list; issue 20)', function () {
   let spawned: SpawnResult;
+  checkedInABrowser();
 
   before(function () {
     if (!findBrowser().path) {
@@ -75,5 +77,29 @@ describe('verified apps: where the user looks (the preview, the trees, the Versi
     await writeText(appUri('calculator', 'app.js'), original);
     await deploy();
     await until(() => panel.current?.check?.state === 'verified', 'verified again after the fix');
+  });
+
+  it('spawnApp.verifyDeploys off: no check (no verify step in the log), the preview and the Sandboxes item say the app was not checked; on again, the next deploy is checked', async () => {
+    await setSetting('verifyDeploys', false);
+    let r: DeployResult;
+    try {
+      r = await deploy();
+    } finally {
+      await setSetting('verifyDeploys', true);
+    }
+    const api = await getApi();
+    const entry = api.registry.get(r.sandboxId)!;
+    assert.equal(entry.status, 'running');
+    assert.equal(entry.deployment?.verification, undefined, 'the deploy ran no check');
+    assert.doesNotMatch(api.sandboxLogs.text(r.sandboxId), /Verification:|Checking the app in a browser/);
+    const panel = await until(() => api.previews.get(spawned.appId), 'the preview');
+    const check = await until(() => panel.current?.check, 'the preview to say the app was not checked');
+    assert.deepEqual(check, { state: 'unchecked', line: NOT_CHECKED, problems: [] });
+    const item = api.sandboxTree.getTreeItem(api.sandboxTree.getChildren().find((n) => api.sandboxTree.getTreeItem(n).id === `sandbox:${r.sandboxId}`)!);
+    assert.doesNotMatch(String(item.description), /verified|problem|HTTP-checked/);
+    assert.match((item.tooltip as vscode.MarkdownString).value, new RegExp(NOT_CHECKED.replace(/\./g, '\\.')));
+
+    await deploy();
+    await until(() => (panel.current?.check?.state === 'verified' ? true : undefined), 'the next deploy (the setting on) to be checked');
   });
 });

@@ -33,6 +33,9 @@ export interface VerifyResult {
   note?: string;
 }
 
+/** What every front says of an app deployed with the check off (SPAWN_APP_VERIFY=0, `spawnApp.verifyDeploys`). */
+export const NOT_CHECKED = 'The app was not checked in a browser.';
+
 export const WIDE_VIEWPORT = { width: 1280, height: 800 } as const;
 export const NARROW_VIEWPORT = { width: 390, height: 844 } as const;
 

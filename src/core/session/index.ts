@@ -74,7 +74,7 @@ export { E2B_LIFETIME_CAP } from '../sandbox/e2b/e2bCaps';
 export { installCommand } from '../deploy/deploy';
 // What the verification step found, in words (a deploy's `verify` events, `Deployed.deployment.verification`).
 export type { VerifyProblem, VerifyResult } from '../verify';
-export { formatProblem, verifyLines, verifySummary, verifyWord } from '../verify';
+export { formatProblem, NOT_CHECKED, verifyLines, verifySummary, verifyWord } from '../verify';
 // A front's own verifier (its one browser), for SessionOptions.verify or the pipeline it still runs itself.
 export { Verifier } from '../verify';
 // The app data folder ($DATA_DIR): the variable's name, an app's data key (the extension's own deploys tag their

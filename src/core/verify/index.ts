@@ -12,7 +12,7 @@ import { checkIndex, runChecks } from './httpChecks';
 import type { VerifyProblem, VerifyResult } from '../base/verification';
 
 export type { VerifyProblem, VerifyResult, VerifyState, Screenshots, ProblemKind } from '../base/verification';
-export { formatProblem, verifyLines, verifySummary, verifyWord } from '../base/verification';
+export { formatProblem, NOT_CHECKED, verifyLines, verifySummary, verifyWord } from '../base/verification';
 export { findBrowser, HOW_TO_GET_A_BROWSER } from './findBrowser';
 
 export interface VerifierOptions {

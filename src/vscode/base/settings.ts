@@ -43,6 +43,8 @@ export interface Settings {
   localAllowLan: boolean;
   /** The browser that verifies deployed apps (core/verify); undefined: one found on the machine. */
   browserPath?: string;
+  /** The check in a browser after each deploy (`spawnApp.verifyDeploys`; off: like SPAWN_APP_VERIFY=0). */
+  verifyDeploys: boolean;
 }
 
 /** A setting's declaration in package.json (contributes.configuration.properties). */
@@ -106,6 +108,7 @@ function readSettings(decl: (key: string) => Declared): Settings {
     localNetwork: bool('localNetwork'),
     localAllowLan: bool('localAllowLan'),
     browserPath: str('browserPath'),
+    verifyDeploys: bool('verifyDeploys'),
   };
 }
 

@@ -38,8 +38,8 @@ export interface RunContext extends DeployView {
   previews: PreviewManager;
   discovery: SandboxDiscovery;
   settings: () => Settings;
-  /** The window's verifier (its one browser): the pipeline's verification step. */
-  verifier: () => Verifier;
+  /** The window's verifier (its one browser): the pipeline's verification step; false: the step is off (spawnApp.verifyDeploys). */
+  verifier: () => Verifier | false;
 }
 
 export interface RunOptions {

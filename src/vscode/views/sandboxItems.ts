@@ -1,7 +1,7 @@
 /** The Sandboxes view's items: a sandbox, its details (URL, time left, cost, phase, error), the groups. */
 import * as vscode from 'vscode';
 import { formatUsd } from '../../core/base/pricing';
-import { dataLabel, formatDataSize, providerInfo, runsHere, verifyLines, verifyWord } from '../../core/session';
+import { dataLabel, formatDataSize, NOT_CHECKED, providerInfo, runsHere, verifyLines, verifyWord } from '../../core/session';
 import type { ListError } from '../sandboxes/sandboxDiscovery';
 import type { SandboxEntry, SandboxOrigin } from '../sandboxes/sandboxEntry';
 import { fixNeeded } from '../sandboxes/sandboxEntry';
@@ -101,6 +101,7 @@ export function sandboxItem(e: SandboxEntry, node: SandboxNode): vscode.TreeItem
   if (e.dataBytes !== undefined) md.appendMarkdown(`Data ($DATA_DIR): ${formatDataSize(e.dataBytes)}, kept across redeploys and restarts; deleted only when you destroy the sandbox (**Download Data…** saves it first).\n\n`);
   if (e.error) md.appendMarkdown(`Error: ${escapeMd(e.error.message)}\n\n`);
   if (check) md.appendMarkdown(`${verifyLines(check).map((l) => escapeMd(l)).join('  \n')}\n\n`);
+  else if (e.status === 'running' && e.deployment) md.appendMarkdown(`${NOT_CHECKED}\n\n`); // the step was off (spawnApp.verifyDeploys)
   item.tooltip = md;
   if (e.status === 'paused') md.appendMarkdown('Paused: it keeps its memory and files and costs nothing; opening it (or its URL) resumes it.\n\n');
   if (e.status === 'running' || e.status === 'paused') item.command = { command: 'spawnApp.sandbox.openPreview', title: 'Open Preview', arguments: [node] };

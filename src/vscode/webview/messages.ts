@@ -23,8 +23,8 @@ export interface PreviewState {
   error?: { message: string; detail?: string };
   /** Which toolbar buttons make sense now. */
   actions: PreviewAction[];
-  /** What the verification step found for the running app (issue 20): a line, and one line per problem. */
-  check?: { state: 'verified' | 'problems' | 'http-only'; line: string; problems: string[] };
+  /** What the verification step found for the running app (issue 20): a line, and one line per problem; `unchecked`: the step was off. */
+  check?: { state: 'verified' | 'problems' | 'http-only' | 'unchecked'; line: string; problems: string[] };
 }
 
 export type ToWebview = { type: 'state'; state: PreviewState } | { type: 'reload' };

@@ -12,7 +12,7 @@ import type { SandboxRegistry } from '../sandboxes/sandboxRegistry';
 import type { PreviewAction, PreviewState } from './messages';
 import { PreviewPanel } from './previewPanel';
 import type { VerifyResult } from '../../core/session';
-import { formatProblem, verifySummary } from '../../core/session';
+import { formatProblem, NOT_CHECKED, verifySummary } from '../../core/session';
 
 /** The preview's verification line: `Verified at 14:02:11 (412 ms)`, or the problems' count, with the time. */
 export function checkLine(v: VerifyResult): string {
@@ -157,6 +157,8 @@ export class PreviewManager extends Disposable implements vscode.WebviewPanelSer
       case 'running': {
         // The iframe URL is filled in by stateFor; until then a status line, never a blank frame.
         const v = entry.deployment?.verification;
+        // Deployed here without a verification: the step was off (spawnApp.verifyDeploys).
+        const unchecked = entry.deployment && !v ? { check: { state: 'unchecked' as const, line: NOT_CHECKED, problems: [] } } : {};
         return {
           appName,
           status: 'running',
@@ -164,7 +166,7 @@ export class PreviewManager extends Disposable implements vscode.WebviewPanelSer
           displayUrl: entry.url,
           // Problems no fix round fixed: Fix with Claude beside the check line (fixNeeded, the one rule).
           actions: ['reload', 'refine', 'openInBrowser', 'copyUrl', 'showLogs', 'destroy', ...(fixNeeded(entry) ? (['fix'] as const) : [])],
-          ...(v ? { check: { state: v.state, line: checkLine(v), problems: v.problems.map(formatProblem) } } : {}),
+          ...(v ? { check: { state: v.state, line: checkLine(v), problems: v.problems.map(formatProblem) } } : unchecked),
         };
       }
       case 'paused':
