@@ -42,6 +42,8 @@ export interface LocalSandboxOwner {
 
 /** The in-sandbox port of the outbound proxy bridge (inside the app's own network namespace). */
 const INNER_PROXY_PORT = 3128;
+/** How long an unsandboxed start waits for its port to be let go (by the last run's processes) before it says it is taken. */
+const PORT_FREE_WAIT_MS = 5000;
 
 export class LocalSandbox implements Sandbox {
   readonly provider = 'local' as const;
@@ -300,11 +302,24 @@ export class LocalSandbox implements Sandbox {
    */
   private async letGoForApp(): Promise<void> {
     await this.holding;
-    const held = this.held ?? (await holdPort(this.record.port).catch((err: unknown) => {
-      throw portTaken(this.record.port, err);
-    }));
+    const held = this.held ?? (await this.holdWhenFree());
     this.held = undefined;
     await letGo(held);
+  }
+
+  /**
+   * Holds the port once it is free, waiting up to PORT_FREE_WAIT_MS: the last run's processes may still be on their
+   * way out (seen in full test runs under load: a restart found the port taken right after the kill). Past the wait,
+   * another program has it, and the start says so.
+   */
+  private async holdWhenFree(): Promise<net.Server> {
+    const deadline = Date.now() + PORT_FREE_WAIT_MS;
+    for (;;) {
+      const held = await holdPort(this.record.port).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+      if (!(held instanceof Error)) return held;
+      if (this.destroyed || Date.now() >= deadline) throw portTaken(this.record.port, held);
+      await new Promise((r) => setTimeout(r, 50)); // no event says a port was let go: looked at again
+    }
   }
 
   /** Unsandboxed, once run `run` of the app stopped (and no later one started): its port is held again until the next start. */
