@@ -1,22 +1,22 @@
 #!/usr/bin/env node
-// `npm test`: every check and suite, built once, then the stages in two lanes side by side, then a table of what
-// each stage cost. 2 cores: lane a mostly waits on child processes, sandboxes and fake servers, lane b drives the VS
-// Code hosts. The lanes once shared the machine badly: a local sandbox's port was picked free and bound seconds later,
-// and a host's code-server port likewise, so the other lane could take it and a test read another app's page. Both
-// ports are now held from the moment they are picked (src/core/sandbox/local/ports.ts, scripts/vscode-host/host.mjs),
-// and the lanes are the default. The stage scripts of package.json (test:unit, test:integration, …) call this with
-// their stages.
+// `npm test`: every check and suite, built once, then the stages in three lanes side by side, then a table of what
+// each stage cost. 2 cores, and the suites mostly wait (on child processes, sandboxes, fake servers, the hosts'
+// start): lane a runs the process suites, lane b the two long host suites, lane c the rest. The lanes once shared
+// the machine badly: a local sandbox's port was picked free and bound seconds later, and a host's code-server port
+// likewise, so another lane could take it and a test read another app's page. Both ports are now held from the
+// moment they are picked (src/core/sandbox/local/ports.ts, scripts/vscode-host/host.mjs), and the lanes are the
+// default. The stage scripts of package.json (test:unit, test:integration, …) call this with their stages.
 //
-//   node scripts/test.mjs                 # all stages, two lanes (npm test)
+//   node scripts/test.mjs                 # all stages, three lanes (npm test)
 //   node scripts/test.mjs e2e vsix        # only these (their set-up included)
 //   node scripts/test.mjs --serial        # one stage at a time (npm run test:serial: slower, output not interleaved)
 //   node scripts/test.mjs --keep-going    # every stage runs even after one failed
 //
 // Set-up, once: the .vsix (vsce runs build:prod) and the dev build before any stage; the VS Code hosts (install.sh /
-// install-next.sh: a check when installed) and the compiled host suites beside lane a's first stages. No stage rebuilds:
-// SPAWN_APP_TEST_BUILT=1 tells the tests' ensureBuilt() that dist/ is fresh (a rebuild while a host loads
-// dist/extension.js could hand it half a file). A failed stage stops the lanes from starting another; the
-// running ones finish; the exit code is 1. See docs/testing.md.
+// install-next.sh: a check when installed) and the compiled host suites beside the lanes, each stage waiting only
+// for the steps it needs. No stage rebuilds: SPAWN_APP_TEST_BUILT=1 tells the tests' ensureBuilt() that dist/ is
+// fresh (a rebuild while a host loads dist/extension.js could hand it half a file). A failed stage stops the lanes
+// from starting another; the running ones finish; the exit code is 1. See docs/testing.md.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,14 +34,17 @@ const host = [node, 'scripts/vscode-host/run-tests.mjs', '--extension', '.'];
  * first, alone: the .vsix's production build and the dev build both write dist/.
  */
 const SETUP = [
-  { name: 'install hosts', cmd: ['bash', 'scripts/vscode-host/install.sh'], for: ['integration', 'e2e', 'vsix'], hosts: true },
-  { name: 'install next host', cmd: ['bash', 'scripts/vscode-host/install-next.sh'], for: ['lm'], hosts: true },
   { name: 'package .vsix', cmd: ['npm', 'run', '--silent', 'package'], for: ['vsix'] },
   { name: 'build', cmd: ['npm', 'run', '--silent', 'build'], for: 'all' },
+  { name: 'install hosts', cmd: ['bash', 'scripts/vscode-host/install.sh'], for: ['integration', 'e2e', 'vsix'], hosts: true },
   { name: 'build host suites', cmd: ['npm', 'run', '--silent', 'build:tests'], for: ['integration', 'lm', 'vsix'], hosts: true },
+  { name: 'install next host', cmd: ['bash', 'scripts/vscode-host/install-next.sh'], for: ['lm'], hosts: true },
 ];
 
-/** The stages, in their lane's order. Lane "a" mostly waits (processes, sandboxes); lane "b" runs the hosts. */
+/**
+ * The stages, in their lane's order. Lane "a" mostly waits (processes, sandboxes); lane "b" drives the VS Code hosts
+ * of the two long host suites; lane "c" holds the shorter rest (the unprivileged re-run, the next host, the .vsix).
+ */
 const STAGES = [
   // package.json's own scripts: what `npm run lint` checks is written there once.
   { name: 'lint', lane: 'a', cmd: ['npm', 'run', '--silent', 'lint'] },
@@ -50,10 +53,10 @@ const STAGES = [
   { name: 'node', lane: 'a', cmd: [...unitMocha, 'test/node/**/*.test.ts'] },
   { name: 'process', lane: 'a', cmd: [...unitMocha, 'test/process/**/*.test.ts'] },
   // As root: the containment suites once more as a throwaway unprivileged user (the root run is `process`'s).
-  { name: 'unprivileged', lane: 'a', cmd: ['bash', 'scripts/test-containment.sh', '--unprivileged'] },
-  { name: 'vsix', lane: 'a', cmd: [node, 'scripts/test-vsix.mjs', '--packaged'] },
+  { name: 'unprivileged', lane: 'c', cmd: ['bash', 'scripts/test-containment.sh', '--unprivileged'] },
+  { name: 'lm', lane: 'c', cmd: [...host, '--install', 'test/host/lm-fixture', '--tests', 'out/test/integration-lm/index.js', '--timeout', '240000'], env: { SPAWN_APP_VSCODE_HOST: 'next' } },
+  { name: 'vsix', lane: 'c', cmd: [node, 'scripts/test-vsix.mjs', '--packaged'] },
   { name: 'integration', lane: 'b', cmd: [...host, '--tests', 'out/test/integration/index.js', '--timeout', '900000'] },
-  { name: 'lm', lane: 'b', cmd: [...host, '--install', 'test/host/lm-fixture', '--tests', 'out/test/integration-lm/index.js', '--timeout', '240000'], env: { SPAWN_APP_VSCODE_HOST: 'next' } },
   { name: 'e2e', lane: 'b', cmd: [...mocha, '--no-config', '--require', 'tsx/cjs', '--timeout', '240000', '--bail', '--exit', 'test/e2e/**/*.e2e.ts'] },
 ];
 
@@ -117,31 +120,35 @@ async function steps(list, prefix) {
 
 /** The set-up steps this run needs (`hosts`: the hosts' ones, or the others). */
 const setup = (hosts) => SETUP.filter((step) => !!step.hosts === hosts && (step.for === 'all' || stages.some((s) => step.for.includes(s.name))));
-const needsHosts = (stage) => SETUP.some((step) => step.hosts && step.for !== 'all' && step.for.includes(stage.name));
 
-/** Runs a lane's stages in turn; a stage that needs the hosts' set-up waits for `hostsReady` first. */
-async function lane(list, prefix, hostsReady) {
+/** Runs a lane's stages in turn; a stage first waits for the hosts' set-up steps it needs (`ready`: step → promise). */
+async function lane(list, prefix, ready) {
   for (const s of list) {
     if (failed && !keepGoing) return;
-    if (needsHosts(s) && !(await hostsReady)) return;
+    const needs = SETUP.filter((step) => step.hosts && step.for.includes(s.name)).map((step) => ready.get(step.name));
+    if (!(await Promise.all(needs)).every(Boolean)) return;
     if ((await run(s.name, s.cmd, s.env, prefix)) !== 0) failed = true;
   }
 }
 
 const t0 = Date.now();
 if (await steps(setup(false), false)) {
+  const hostSteps = setup(true);
   if (serial) {
-    if (await steps(setup(true), false)) await lane(stages, false, Promise.resolve(true));
-  }
-  else {
-    const lanes = ['a', 'b'].map((l) => stages.filter((s) => s.lane === l)).filter((l) => l.length);
+    if (await steps(hostSteps, false)) await lane(stages, false, new Map(hostSteps.map((step) => [step.name, true])));
+  } else {
+    const lanes = ['a', 'b', 'c'].map((l) => stages.filter((s) => s.lane === l)).filter((l) => l.length);
     sideBySide = lanes.length > 1;
-    const hostsReady = steps(setup(true), sideBySide);
-    await Promise.all(lanes.map((l) => lane(l, sideBySide, hostsReady)));
+    // The hosts' set-up steps (installs, the compiled host suites) run one after another (install-next.sh runs
+    // install.sh itself) beside the lanes; each stage waits only for the steps it needs.
+    const ready = new Map();
+    let chain = Promise.resolve(true);
+    for (const step of hostSteps) ready.set(step.name, (chain = chain.then((ok) => ok && steps([step], sideBySide))));
+    await Promise.all(lanes.map((l) => lane(l, sideBySide, ready)));
   }
 }
 const total = (Date.now() - t0) / 1000;
-console.log(`\nstage              seconds  result${sideBySide ? '   (lanes a and b run side by side)' : ''}`);
+console.log(`\nstage              seconds  result${sideBySide ? '   (the lanes run side by side)' : ''}`);
 for (const c of costs) {
   const lane = STAGES.find((s) => s.name === c.name)?.lane ?? '-';
   console.log(`${`${c.name}${lane === '-' ? '' : ` (${lane})`}`.padEnd(18)} ${c.seconds.toFixed(1).padStart(7)}  ${c.ok ? 'ok' : 'FAILED'}`);
