@@ -1,13 +1,13 @@
 #!/usr/bin/env node
-// `npm test`: every check and suite, built once, then the stages in three lanes side by side, then a table of what
-// each stage cost. 2 cores, and the suites mostly wait (on child processes, sandboxes, fake servers, the hosts'
-// start): lane a runs the process suites, lane b the two long host suites, lane c the rest. The lanes once shared
-// the machine badly: a local sandbox's port was picked free and bound seconds later, and a host's code-server port
-// likewise, so another lane could take it and a test read another app's page. Both ports are now held from the
-// moment they are picked (src/core/sandbox/local/ports.ts, scripts/vscode-host/host.mjs), and the lanes are the
-// default. The stage scripts of package.json (test:unit, test:integration, …) call this with their stages.
+// `npm test`: every check and suite, built once, then the stages in two lanes side by side, then a table of what
+// each stage cost. 2 cores: lane a mostly waits on child processes, sandboxes and fake servers, lane b drives the VS
+// Code hosts. The lanes once shared the machine badly: a local sandbox's port was picked free and bound seconds
+// later, and a host's code-server port likewise, so the other lane could take it and a test read another app's page.
+// Both ports are now held from the moment they are picked (src/core/sandbox/local/ports.ts,
+// scripts/vscode-host/host.mjs), and the lanes are the default. The stage scripts of package.json (test:unit,
+// test:integration, …) call this with their stages.
 //
-//   node scripts/test.mjs                 # all stages, three lanes (npm test)
+//   node scripts/test.mjs                 # all stages, two lanes (npm test)
 //   node scripts/test.mjs e2e vsix        # only these (their set-up included)
 //   node scripts/test.mjs --serial        # one stage at a time (npm run test:serial: slower, output not interleaved)
 //   node scripts/test.mjs --keep-going    # every stage runs even after one failed
@@ -29,9 +29,9 @@ const host = [node, 'scripts/vscode-host/run-tests.mjs', '--extension', '.'];
 
 /**
  * Set-up steps: what they run, and which stages need them. `hosts`: the VS Code hosts' set-up (installs, the compiled
- * host suites), which touches neither dist/ nor what lane a runs: side by side it runs at the head of the lanes while
- * lane a starts, and a stage that needs it waits for it (on a fresh clone the installs take ≈ 85 s). The others run
- * first, alone: the .vsix's production build and the dev build both write dist/.
+ * host suites), which touches neither dist/ nor what lane a runs: side by side it runs beside the lanes, and a stage
+ * waits only for the steps it needs (on a fresh clone the installs take ≈ 100 s; the next host's, for lm only, runs
+ * beside integration). The others run first, alone: the .vsix's production build and the dev build both write dist/.
  */
 const SETUP = [
   { name: 'package .vsix', cmd: ['npm', 'run', '--silent', 'package'], for: ['vsix'] },
@@ -42,8 +42,9 @@ const SETUP = [
 ];
 
 /**
- * The stages, in their lane's order. Lane "a" mostly waits (processes, sandboxes); lane "b" drives the VS Code hosts
- * of the two long host suites; lane "c" holds the shorter rest (the unprivileged re-run, the next host, the .vsix).
+ * The stages, in their lane's order. Lane "a" mostly waits (processes, sandboxes); lane "b" drives the VS Code hosts.
+ * (Three lanes, the unprivileged re-run, lm and vsix in a third, took longer: 624 s against 594 s on a fresh clone,
+ * every stage stretched.)
  */
 const STAGES = [
   // package.json's own scripts: what `npm run lint` checks is written there once.
@@ -53,10 +54,10 @@ const STAGES = [
   { name: 'node', lane: 'a', cmd: [...unitMocha, 'test/node/**/*.test.ts'] },
   { name: 'process', lane: 'a', cmd: [...unitMocha, 'test/process/**/*.test.ts'] },
   // As root: the containment suites once more as a throwaway unprivileged user (the root run is `process`'s).
-  { name: 'unprivileged', lane: 'c', cmd: ['bash', 'scripts/test-containment.sh', '--unprivileged'] },
-  { name: 'lm', lane: 'c', cmd: [...host, '--install', 'test/host/lm-fixture', '--tests', 'out/test/integration-lm/index.js', '--timeout', '240000'], env: { SPAWN_APP_VSCODE_HOST: 'next' } },
-  { name: 'vsix', lane: 'c', cmd: [node, 'scripts/test-vsix.mjs', '--packaged'] },
+  { name: 'unprivileged', lane: 'a', cmd: ['bash', 'scripts/test-containment.sh', '--unprivileged'] },
+  { name: 'vsix', lane: 'a', cmd: [node, 'scripts/test-vsix.mjs', '--packaged'] },
   { name: 'integration', lane: 'b', cmd: [...host, '--tests', 'out/test/integration/index.js', '--timeout', '900000'] },
+  { name: 'lm', lane: 'b', cmd: [...host, '--install', 'test/host/lm-fixture', '--tests', 'out/test/integration-lm/index.js', '--timeout', '240000'], env: { SPAWN_APP_VSCODE_HOST: 'next' } },
   { name: 'e2e', lane: 'b', cmd: [...mocha, '--no-config', '--require', 'tsx/cjs', '--timeout', '240000', '--bail', '--exit', 'test/e2e/**/*.e2e.ts'] },
 ];
 
@@ -137,7 +138,7 @@ if (await steps(setup(false), false)) {
   if (serial) {
     if (await steps(hostSteps, false)) await lane(stages, false, new Map(hostSteps.map((step) => [step.name, true])));
   } else {
-    const lanes = ['a', 'b', 'c'].map((l) => stages.filter((s) => s.lane === l)).filter((l) => l.length);
+    const lanes = ['a', 'b'].map((l) => stages.filter((s) => s.lane === l)).filter((l) => l.length);
     sideBySide = lanes.length > 1;
     // The hosts' set-up steps (installs, the compiled host suites) run one after another (install-next.sh runs
     // install.sh itself) beside the lanes; each stage waits only for the steps it needs.
