@@ -5,18 +5,19 @@
 // later, and a host's code-server port likewise, so the other lane could take it and a test read another app's page.
 // Both ports are now held from the moment they are picked (src/core/sandbox/local/ports.ts,
 // scripts/vscode-host/host.mjs), and the lanes are the default. The stage scripts of package.json (test:unit,
-// test:integration, …) call this with their stages.
+// test:integration, …) call this with their stages. Tried on a fresh clone and dropped (docs/testing.md): the hosts'
+// installs beside the lanes (594 s and 615 s: their native builds slow lane a, the longer one) and three lanes (624 s).
 //
 //   node scripts/test.mjs                 # all stages, two lanes (npm test)
 //   node scripts/test.mjs e2e vsix        # only these (their set-up included)
 //   node scripts/test.mjs --serial        # one stage at a time (npm run test:serial: slower, output not interleaved)
 //   node scripts/test.mjs --keep-going    # every stage runs even after one failed
 //
-// Set-up, once: the .vsix (vsce runs build:prod) and the dev build before any stage; the VS Code hosts (install.sh /
-// install-next.sh: a check when installed) and the compiled host suites beside the lanes, each stage waiting only
-// for the steps it needs. No stage rebuilds: SPAWN_APP_TEST_BUILT=1 tells the tests' ensureBuilt() that dist/ is
-// fresh (a rebuild while a host loads dist/extension.js could hand it half a file). A failed stage stops the lanes
-// from starting another; the running ones finish; the exit code is 1. See docs/testing.md.
+// Set-up, once, before any stage: the VS Code hosts (install.sh / install-next.sh: a check when installed), the
+// .vsix (vsce runs build:prod), then the dev build and the compiled host suites. No stage rebuilds:
+// SPAWN_APP_TEST_BUILT=1 tells the tests' ensureBuilt() that dist/ is fresh (a rebuild while a host loads
+// dist/extension.js could hand it half a file). A failed stage stops the lanes from starting another; the
+// running ones finish; the exit code is 1. See docs/testing.md.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,25 +28,16 @@ const mocha = [node, 'node_modules/mocha/bin/mocha.js'];
 const unitMocha = [...mocha, '--no-config', '-n', 'import=tsx', '--require', 'test/helpers/noProcesses.ts', '--timeout', '20000', '--exit'];
 const host = [node, 'scripts/vscode-host/run-tests.mjs', '--extension', '.'];
 
-/**
- * Set-up steps: what they run, and which stages need them. `hosts`: the VS Code hosts' set-up (installs, the compiled
- * host suites), which touches neither dist/ nor what lane a runs: side by side it runs beside the lanes, and a stage
- * waits only for the steps it needs (on a fresh clone the installs take ≈ 100 s; the next host's, for lm only, runs
- * beside integration). The others run first, alone: the .vsix's production build and the dev build both write dist/.
- */
+/** Set-up steps: what they run, and which stages need them. */
 const SETUP = [
+  { name: 'install hosts', cmd: ['bash', 'scripts/vscode-host/install.sh'], for: ['integration', 'e2e', 'vsix'] },
+  { name: 'install next host', cmd: ['bash', 'scripts/vscode-host/install-next.sh'], for: ['lm'] },
   { name: 'package .vsix', cmd: ['npm', 'run', '--silent', 'package'], for: ['vsix'] },
   { name: 'build', cmd: ['npm', 'run', '--silent', 'build'], for: 'all' },
-  { name: 'install hosts', cmd: ['bash', 'scripts/vscode-host/install.sh'], for: ['integration', 'e2e', 'vsix'], hosts: true },
-  { name: 'build host suites', cmd: ['npm', 'run', '--silent', 'build:tests'], for: ['integration', 'lm', 'vsix'], hosts: true },
-  { name: 'install next host', cmd: ['bash', 'scripts/vscode-host/install-next.sh'], for: ['lm'], hosts: true },
+  { name: 'build host suites', cmd: ['npm', 'run', '--silent', 'build:tests'], for: ['integration', 'lm', 'vsix'] },
 ];
 
-/**
- * The stages, in their lane's order. Lane "a" mostly waits (processes, sandboxes); lane "b" drives the VS Code hosts.
- * (Three lanes, the unprivileged re-run, lm and vsix in a third, took longer: 624 s against 594 s on a fresh clone,
- * every stage stretched.)
- */
+/** The stages, in their lane's order. Lane "a" mostly waits (processes, sandboxes); lane "b" runs the hosts. */
 const STAGES = [
   // package.json's own scripts: what `npm run lint` checks is written there once.
   { name: 'lint', lane: 'a', cmd: ['npm', 'run', '--silent', 'lint'] },
@@ -108,48 +100,31 @@ function run(name, cmd, extraEnv = {}, prefix = false) {
   });
 }
 
-/** Runs set-up steps in turn; false (and the run failed) at the first that fails. */
-async function steps(list, prefix) {
-  for (const step of list) {
-    if ((await run(step.name, step.cmd, {}, prefix)) !== 0) {
-      failed = true;
-      return false;
-    }
-  }
-  return true;
-}
-
-/** The set-up steps this run needs (`hosts`: the hosts' ones, or the others). */
-const setup = (hosts) => SETUP.filter((step) => !!step.hosts === hosts && (step.for === 'all' || stages.some((s) => step.for.includes(s.name))));
-
-/** Runs a lane's stages in turn; a stage first waits for the hosts' set-up steps it needs (`ready`: step → promise). */
-async function lane(list, prefix, ready) {
+async function lane(list, prefix) {
   for (const s of list) {
     if (failed && !keepGoing) return;
-    const needs = SETUP.filter((step) => step.hosts && step.for.includes(s.name)).map((step) => ready.get(step.name));
-    if (!(await Promise.all(needs)).every(Boolean)) return;
     if ((await run(s.name, s.cmd, s.env, prefix)) !== 0) failed = true;
   }
 }
 
 const t0 = Date.now();
-if (await steps(setup(false), false)) {
-  const hostSteps = setup(true);
-  if (serial) {
-    if (await steps(hostSteps, false)) await lane(stages, false, new Map(hostSteps.map((step) => [step.name, true])));
-  } else {
+for (const step of SETUP) {
+  if (step.for !== 'all' && !stages.some((s) => step.for.includes(s.name))) continue;
+  if ((await run(step.name, step.cmd)) !== 0) {
+    failed = true;
+    break;
+  }
+}
+if (!failed) {
+  if (serial) await lane(stages, false);
+  else {
     const lanes = ['a', 'b'].map((l) => stages.filter((s) => s.lane === l)).filter((l) => l.length);
     sideBySide = lanes.length > 1;
-    // The hosts' set-up steps (installs, the compiled host suites) run one after another (install-next.sh runs
-    // install.sh itself) beside the lanes; each stage waits only for the steps it needs.
-    const ready = new Map();
-    let chain = Promise.resolve(true);
-    for (const step of hostSteps) ready.set(step.name, (chain = chain.then((ok) => ok && steps([step], sideBySide))));
-    await Promise.all(lanes.map((l) => lane(l, sideBySide, ready)));
+    await Promise.all(lanes.map((l) => lane(l, sideBySide)));
   }
 }
 const total = (Date.now() - t0) / 1000;
-console.log(`\nstage              seconds  result${sideBySide ? '   (the lanes run side by side)' : ''}`);
+console.log(`\nstage              seconds  result${sideBySide ? '   (lanes a and b run side by side)' : ''}`);
 for (const c of costs) {
   const lane = STAGES.find((s) => s.name === c.name)?.lane ?? '-';
   console.log(`${`${c.name}${lane === '-' ? '' : ` (${lane})`}`.padEnd(18)} ${c.seconds.toFixed(1).padStart(7)}  ${c.ok ? 'ok' : 'FAILED'}`);
