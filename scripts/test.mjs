@@ -5,16 +5,16 @@
 // later, and a host's code-server port likewise, so the other lane could take it and a test read another app's page.
 // Both ports are now held from the moment they are picked (src/core/sandbox/local/ports.ts,
 // scripts/vscode-host/host.mjs), and the lanes are the default. The stage scripts of package.json (test:unit,
-// test:integration, …) call this with their stages. Tried on a fresh clone and dropped (docs/testing.md): the hosts'
-// installs beside the lanes (594 s and 615 s: their native builds slow lane a, the longer one) and three lanes (624 s).
+// test:integration, …) call this with their stages. Tried on a fresh clone and dropped (docs/testing.md): the set-up
+// all before the lanes, integration started before the next host's install, and three lanes: each took longer.
 //
 //   node scripts/test.mjs                 # all stages, two lanes (npm test)
 //   node scripts/test.mjs e2e vsix        # only these (their set-up included)
 //   node scripts/test.mjs --serial        # one stage at a time (npm run test:serial: slower, output not interleaved)
 //   node scripts/test.mjs --keep-going    # every stage runs even after one failed
 //
-// Set-up, once, before any stage: the VS Code hosts (install.sh / install-next.sh: a check when installed), the
-// .vsix (vsce runs build:prod), then the dev build and the compiled host suites. No stage rebuilds:
+// Set-up, once: the .vsix (vsce runs build:prod) and the dev build before any stage; the VS Code hosts (install.sh /
+// install-next.sh: a check when installed) and the compiled host suites beside lane a's first stages. No stage rebuilds:
 // SPAWN_APP_TEST_BUILT=1 tells the tests' ensureBuilt() that dist/ is fresh (a rebuild while a host loads
 // dist/extension.js could hand it half a file). A failed stage stops the lanes from starting another; the
 // running ones finish; the exit code is 1. See docs/testing.md.
@@ -28,13 +28,18 @@ const mocha = [node, 'node_modules/mocha/bin/mocha.js'];
 const unitMocha = [...mocha, '--no-config', '-n', 'import=tsx', '--require', 'test/helpers/noProcesses.ts', '--timeout', '20000', '--exit'];
 const host = [node, 'scripts/vscode-host/run-tests.mjs', '--extension', '.'];
 
-/** Set-up steps: what they run, and which stages need them. */
+/**
+ * Set-up steps: what they run, and which stages need them. `hosts`: the VS Code hosts' set-up (installs, the compiled
+ * host suites), which touches neither dist/ nor what lane a runs: side by side it runs at the head of the lanes while
+ * lane a starts, and a stage that needs it waits for it (on a fresh clone the installs take ≈ 85 s). The others run
+ * first, alone: the .vsix's production build and the dev build both write dist/.
+ */
 const SETUP = [
-  { name: 'install hosts', cmd: ['bash', 'scripts/vscode-host/install.sh'], for: ['integration', 'e2e', 'vsix'] },
-  { name: 'install next host', cmd: ['bash', 'scripts/vscode-host/install-next.sh'], for: ['lm'] },
+  { name: 'install hosts', cmd: ['bash', 'scripts/vscode-host/install.sh'], for: ['integration', 'e2e', 'vsix'], hosts: true },
+  { name: 'install next host', cmd: ['bash', 'scripts/vscode-host/install-next.sh'], for: ['lm'], hosts: true },
   { name: 'package .vsix', cmd: ['npm', 'run', '--silent', 'package'], for: ['vsix'] },
   { name: 'build', cmd: ['npm', 'run', '--silent', 'build'], for: 'all' },
-  { name: 'build host suites', cmd: ['npm', 'run', '--silent', 'build:tests'], for: ['integration', 'lm', 'vsix'] },
+  { name: 'build host suites', cmd: ['npm', 'run', '--silent', 'build:tests'], for: ['integration', 'lm', 'vsix'], hosts: true },
 ];
 
 /** The stages, in their lane's order. Lane "a" mostly waits (processes, sandboxes); lane "b" runs the hosts. */
@@ -100,27 +105,40 @@ function run(name, cmd, extraEnv = {}, prefix = false) {
   });
 }
 
-async function lane(list, prefix) {
+/** Runs set-up steps in turn; false (and the run failed) at the first that fails. */
+async function steps(list, prefix) {
+  for (const step of list) {
+    if ((await run(step.name, step.cmd, {}, prefix)) !== 0) {
+      failed = true;
+      return false;
+    }
+  }
+  return true;
+}
+
+/** The set-up steps this run needs (`hosts`: the hosts' ones, or the others). */
+const setup = (hosts) => SETUP.filter((step) => !!step.hosts === hosts && (step.for === 'all' || stages.some((s) => step.for.includes(s.name))));
+const needsHosts = (stage) => SETUP.some((step) => step.hosts && step.for !== 'all' && step.for.includes(stage.name));
+
+/** Runs a lane's stages in turn; a stage that needs the hosts' set-up waits for `hostsReady` first. */
+async function lane(list, prefix, hostsReady) {
   for (const s of list) {
     if (failed && !keepGoing) return;
+    if (needsHosts(s) && !(await hostsReady)) return;
     if ((await run(s.name, s.cmd, s.env, prefix)) !== 0) failed = true;
   }
 }
 
 const t0 = Date.now();
-for (const step of SETUP) {
-  if (step.for !== 'all' && !stages.some((s) => step.for.includes(s.name))) continue;
-  if ((await run(step.name, step.cmd)) !== 0) {
-    failed = true;
-    break;
+if (await steps(setup(false), false)) {
+  if (serial) {
+    if (await steps(setup(true), false)) await lane(stages, false, Promise.resolve(true));
   }
-}
-if (!failed) {
-  if (serial) await lane(stages, false);
   else {
     const lanes = ['a', 'b'].map((l) => stages.filter((s) => s.lane === l)).filter((l) => l.length);
     sideBySide = lanes.length > 1;
-    await Promise.all(lanes.map((l) => lane(l, sideBySide)));
+    const hostsReady = steps(setup(true), sideBySide);
+    await Promise.all(lanes.map((l) => lane(l, sideBySide, hostsReady)));
   }
 }
 const total = (Date.now() - t0) / 1000;
