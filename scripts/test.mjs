@@ -125,7 +125,10 @@ async function lane(list, prefix, hostsReady) {
   for (const s of list) {
     if (failed && !keepGoing) return;
     if (needsHosts(s) && !(await hostsReady)) return;
-    if ((await run(s.name, s.cmd, s.env, prefix)) !== 0) failed = true;
+    // Side by side, lane b's hosts (CPU-bound: code-server, Chromium) run at a lower priority, so lane a's processes,
+    // which mostly wait and then need the CPU at once, are not queued behind them (fresh clone: 531 s against 594 s).
+    const cmd = !serial && s.lane === 'b' && process.platform === 'linux' ? ['nice', '-n', '5', ...s.cmd] : s.cmd;
+    if ((await run(s.name, cmd, s.env, prefix)) !== 0) failed = true;
   }
 }
 
