@@ -31,7 +31,7 @@ import net from 'node:net';
 import os from 'node:os';
 import type { Duplex } from 'node:stream';
 import path from 'node:path';
-import { freePort } from '../../src/core/sandbox/local/provider';
+import { freePort } from '../helpers/http';
 import { isAlive, killGroup, spawnShell } from '../../src/core/sandbox/local/processes';
 import type { SpawnedShell } from '../../src/core/sandbox/local/processes';
 

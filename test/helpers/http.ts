@@ -1,5 +1,6 @@
 /** Small HTTP helpers for tests: real requests to real servers on loopback. */
 import http from 'node:http';
+import net from 'node:net';
 
 export interface Response {
   status: number;
@@ -44,5 +45,21 @@ export function getViaEdge(url: string): Promise<{ status: number; body: string 
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
       })
       .on('error', reject);
+  });
+}
+
+/**
+ * A free TCP port on loopback, let go at once: for a fake that listens on it right away. A sandbox holds its port
+ * instead (src/core/sandbox/local/ports.ts): another program could be given this one before it is bound.
+ */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
   });
 }

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { deploy } from '../../src/core/deploy/deploy';
 import { requireSandbox } from '../helpers/sandbox';
 import { connectChecked, forwardPortToSocket } from '../../src/core/sandbox/local/forward';
-import { freePort } from '../../src/core/sandbox/local/provider';
+import { holdPort, portOf } from '../../src/core/sandbox/local/ports';
 import { LocalProvider } from '../../src/core/sandbox/local/provider';
 import type { AppSpec } from '../../src/core/app/spec';
 import { request } from '../helpers/http';
@@ -125,8 +125,9 @@ describe("the host forwarder refuses another site's websocket (Streamlit answers
       });
     });
     await new Promise<void>((r) => app.listen(sock, r));
-    const port = await freePort();
-    const fwd = await forwardPortToSocket(port, sock);
+    const held = await holdPort(0);
+    const port = portOf(held);
+    const fwd = forwardPortToSocket(held, sock);
     const handshake = (origin: string, path = '/_stcore/stream', host = `127.0.0.1:${port}`) =>
       new Promise<string>((resolve, reject) => {
         const c = net.connect(port, '127.0.0.1', () => c.write(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nOrigin: ${origin}\r\n\r\n`));

@@ -190,27 +190,15 @@ function forwardChecked(client: net.Socket, sockPath: string): void {
 
 /**
  * Serves 127.0.0.1:<port> by forwarding each connection to the app's Unix socket `sockPath` (checked each time).
- * `port` is either the listening socket the sandbox held since its create (ports.ts), taken over as it is (never
- * bound again, so no other program can have the port in between), or a port number to listen on here.
+ * `held` is the listening socket the sandbox held since its create (ports.ts), taken over as it is (never bound
+ * again, so no other program can have the port in between).
  */
-export function forwardPortToSocket(port: net.Server | number, sockPath: string): Promise<Closer> {
-  const serve = (client: net.Socket) => forwardChecked(client, sockPath);
-  if (typeof port !== 'number') {
-    // The holder closed each connection at once: from here on they are forwarded. It keeps the process alive now.
-    port.removeAllListeners('connection');
-    port.on('connection', serve);
-    port.ref();
-    return Promise.resolve(tracked(port));
-  }
-  const server = net.createServer(serve);
-  const closer = tracked(server);
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve(closer);
-    });
-  });
+export function forwardPortToSocket(held: net.Server, sockPath: string): Closer {
+  // The holder closed each connection at once: from here on they are forwarded. It keeps the process alive now.
+  held.removeAllListeners('connection');
+  held.on('connection', (client: net.Socket) => forwardChecked(client, sockPath));
+  held.ref();
+  return tracked(held);
 }
 
 export interface ProxyOptions {

@@ -9,7 +9,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { CancelledError, SpawnError } from '../../base/errors';
 import { inFolder, readTree, removeTree, writeTree } from '../../base/noFollow';
@@ -55,23 +54,6 @@ export interface LocalProviderOptions {
   cacheRoot?: string;
   /** The sandbox's resource limits (limits.ts); default DEFAULT_LIMITS, then SPAWN_APP_LIMIT_* of `env`. */
   limits?: Partial<Limits>;
-}
-
-
-/**
- * A free TCP port on loopback, let go at once: for a server that listens on it right away (the tests' fakes). A
- * sandbox holds its port instead (ports.ts): another program could be given this one before it is bound.
- */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 

@@ -288,10 +288,10 @@ export class LocalSandbox implements Sandbox {
       // The socket held since create becomes the forwarder's: the port is never free in between.
       const held = this.held?.listening ? this.held : undefined;
       this.held = undefined;
-      const sock = path.join(this.sockDir, 'app');
-      this.bridges.push(await forwardPortToSocket(held ?? this.record.port, sock).catch((err: NodeJS.ErrnoException) => {
+      const socket = held ?? (await holdPort(this.record.port).catch((err: NodeJS.ErrnoException) => {
         throw err.code === 'EADDRINUSE' ? portTaken(this.record.port, err) : err;
       }));
+      this.bridges.push(forwardPortToSocket(socket, path.join(this.sockDir, 'app')));
     })();
     return this.bridging;
   }
