@@ -113,18 +113,21 @@ export async function killGroup(pid: number, graceMs = 1000): Promise<void> {
         // gone meanwhile
       }
     }
-    const hard = Date.now() + 2000;
-    while (left.some((d) => isSameProcess(d.pid, d.startTime)) && Date.now() < hard) await new Promise((r) => setTimeout(r, 20));
+    await waitWhile(() => left.some((d) => isSameProcess(d.pid, d.startTime)), 2000);
   };
   if (!signalGroup(pid, 'SIGTERM')) return killUnder();
-  const deadline = Date.now() + graceMs;
-  while (groupAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  await waitWhile(() => groupAlive(pid), graceMs);
   if (groupAlive(pid)) {
     signalGroup(pid, 'SIGKILL');
-    const hard = Date.now() + 2000;
-    while (groupAlive(pid) && Date.now() < hard) await new Promise((r) => setTimeout(r, 20));
+    await waitWhile(() => groupAlive(pid), 2000);
   }
   await killUnder();
+}
+
+/** Waits while `busy()` holds, at most `ms` (looked at every 20 ms: no event says a process is gone). */
+async function waitWhile(busy: () => boolean, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (busy() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
 }
 
 /** Synchronous last-resort kill (process 'exit' handlers cannot wait). */
